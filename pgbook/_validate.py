@@ -1,0 +1,144 @@
+"""Argument checks shared by every public function.
+
+Each check raises ``TypeError`` (wrong kind of object) or ``ValueError`` (right kind, bad value)
+with a message that names the argument and says what is wrong, so that bad input never reaches a
+numba kernel or produces silent garbage.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+#: Tolerance on probability rows: ``|sum - 1| <= PROB_TOL`` and entries ``>= -PROB_TOL``.
+PROB_TOL = 1e-8
+
+
+def array(x, name: str, *, ndim: int | None = None, shape: tuple | None = None) -> np.ndarray:
+    """Return ``x`` as a finite float64 array, checking its dimension or shape.
+
+    ``shape`` may contain ``None`` for a free axis.
+    """
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}")
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}") from None
+    if shape is not None:
+        ndim = len(shape)
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name}: expected a {ndim}-d array, got shape {a.shape}")
+    if shape is not None and any(want is not None and got != want for got, want in zip(a.shape, shape)):
+        want = "(" + ", ".join("*" if w is None else str(w) for w in shape) + ")"
+        raise ValueError(f"{name}: expected shape {want}, got {a.shape}")
+    if a.size and not np.isfinite(a).all():
+        raise ValueError(f"{name}: contains NaN or infinite entries")
+    return a
+
+
+def distribution_rows(a: np.ndarray, name: str, tol: float = PROB_TOL) -> None:
+    """Check that every slice ``a[..., :]`` is a probability vector (within ``tol``)."""
+    if a.shape[-1] == 0:
+        raise ValueError(f"{name}: the last axis is empty")
+    if (a < -tol).any():
+        idx = np.unravel_index(np.argmin(a), a.shape)
+        raise ValueError(f"{name}: negative probability {a[idx]:.3g} at index {tuple(int(i) for i in idx)}")
+    err = np.abs(a.sum(axis=-1) - 1.0)
+    if (err > tol).any():
+        idx = np.unravel_index(np.argmax(err), err.shape)
+        where = f"{name}[{', '.join(str(int(i)) for i in idx)}]" if idx else name
+        raise ValueError(
+            f"{name}: each row must sum to 1 (within {tol:g}); {where}.sum() = {a[idx].sum():.12g}"
+        )
+
+
+def distribution(x, name: str, size: int) -> np.ndarray:
+    """A probability vector of length ``size``."""
+    a = array(x, name, shape=(size,))
+    distribution_rows(a, name)
+    return a
+
+
+def gamma(g, *, allow_one: bool = False) -> float:
+    """The discount factor: a real number in [0, 1) (or [0, 1] for episodic MDPs)."""
+    if isinstance(g, bool) or not isinstance(g, numbers.Real):
+        raise TypeError(f"gamma: expected a real number, got {type(g).__name__}")
+    g = float(g)
+    if not np.isfinite(g) or g < 0.0 or g > 1.0 or (g == 1.0 and not allow_one):
+        allowed = "[0, 1]" if allow_one else "[0, 1) (gamma = 1 needs terminal states)"
+        raise ValueError(f"gamma: must lie in {allowed}, got {g!r}")
+    return g
+
+
+def positive_int(n, name: str) -> int:
+    """A strictly positive integer (numpy integers accepted, bools and floats refused)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{name}: expected a positive integer, got {type(n).__name__}")
+    if n <= 0:
+        raise ValueError(f"{name}: must be a positive integer, got {n}")
+    return int(n)
+
+
+def nonnegative_int(n, name: str) -> int:
+    """An integer >= 0."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{name}: expected a non-negative integer, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"{name}: must be >= 0, got {n}")
+    return int(n)
+
+
+def seed(s) -> int:
+    """A seed: an integer in [0, 2**64)."""
+    if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+        raise TypeError(f"seed: expected an integer, got {type(s).__name__}")
+    if not 0 <= s < 2**64:
+        raise ValueError(f"seed: must lie in [0, 2**64), got {s}")
+    return int(s)
+
+
+def positive_real(x, name: str, *, allow_zero: bool = False) -> float:
+    """A finite real number > 0 (or >= 0)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(x).__name__}")
+    x = float(x)
+    if not np.isfinite(x) or x < 0 or (x == 0 and not allow_zero):
+        raise ValueError(f"{name}: must be a finite number {'>=' if allow_zero else '>'} 0, got {x!r}")
+    return x
+
+
+def mdp(m) -> None:
+    """The first argument of every solver must be a :class:`pgbook.MDP`."""
+    from .mdp import MDP
+
+    if not isinstance(m, MDP):
+        raise TypeError(f"mdp: expected a pgbook.MDP, got {type(m).__name__}")
+
+
+def policy(m, pi) -> np.ndarray:
+    """A stochastic policy ``pi: (S, A)`` for the MDP ``m``: rows are distributions over actions."""
+    mdp(m)
+    a = array(pi, "pi", shape=(m.S, m.A))
+    distribution_rows(a, "pi")
+    return a
+
+
+def theta(m, th, name: str = "theta") -> np.ndarray:
+    """Tabular parameters ``theta: (S, A)`` for the MDP ``m``."""
+    mdp(m)
+    return array(th, name, shape=(m.S, m.A))
+
+
+def start(m, rho) -> np.ndarray:
+    """A start distribution: ``None`` (the MDP's rho), a state index, or a distribution ``(S,)``."""
+    if rho is None:
+        return m.rho
+    if isinstance(rho, numbers.Integral) and not isinstance(rho, bool):
+        if not 0 <= rho < m.S:
+            raise ValueError(f"rho: state index must lie in [0, {m.S}), got {rho}")
+        e = np.zeros(m.S)
+        e[rho] = 1.0
+        return e
+    return distribution(rho, "rho", m.S)
