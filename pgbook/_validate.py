@@ -31,7 +31,7 @@ def array(x, name: str, *, ndim: int | None = None, shape: tuple | None = None) 
     if ndim is not None and a.ndim != ndim:
         raise ValueError(f"{name}: expected a {ndim}-d array, got shape {a.shape}")
     if shape is not None and any(want is not None and got != want for got, want in zip(a.shape, shape)):
-        want = "(" + ", ".join("*" if w is None else str(w) for w in shape) + ")"
+        want = "(" + ", ".join("*" if w is None else str(w) for w in shape) + ("," if len(shape) == 1 else "") + ")"
         raise ValueError(f"{name}: expected shape {want}, got {a.shape}")
     if a.size and not np.isfinite(a).all():
         raise ValueError(f"{name}: contains NaN or infinite entries")
@@ -117,11 +117,11 @@ def mdp(m) -> None:
         raise TypeError(f"mdp: expected a pgbook.MDP, got {type(m).__name__}")
 
 
-def policy(m, pi) -> np.ndarray:
+def policy(m, pi, name: str = "pi") -> np.ndarray:
     """A stochastic policy ``pi: (S, A)`` for the MDP ``m``: rows are distributions over actions."""
     mdp(m)
-    a = array(pi, "pi", shape=(m.S, m.A))
-    distribution_rows(a, "pi")
+    a = array(pi, name, shape=(m.S, m.A))
+    distribution_rows(a, name)
     return a
 
 
@@ -129,6 +129,15 @@ def theta(m, th, name: str = "theta") -> np.ndarray:
     """Tabular parameters ``theta: (S, A)`` for the MDP ``m``."""
     mdp(m)
     return array(th, name, shape=(m.S, m.A))
+
+
+def features(m, phi) -> np.ndarray:
+    """Log-linear features ``phi: (S, A, d)`` for the MDP ``m``, with ``d >= 1``."""
+    mdp(m)
+    a = array(phi, "phi", shape=(m.S, m.A, None))
+    if a.shape[2] == 0:
+        raise ValueError("phi: needs at least one feature (shape (S, A, d) with d >= 1)")
+    return a
 
 
 def start(m, rho) -> np.ndarray:

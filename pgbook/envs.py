@@ -132,3 +132,125 @@ def bandit(rewards, gamma: float = 0.0) -> MDP:
         raise ValueError("rewards: needs at least one arm")
     A = rewards.size
     return MDP(np.ones((1, A, 1)), rewards[None, :], gamma)
+
+
+#: Beyond this H the chain's values fall below float64 round-off; :mod:`pgbook.highprec` takes over.
+CHAIN_MAX_H = 30
+
+
+def chain(H: int) -> MDP:
+    r"""The chain MDP of Agarwal, Kakade, Lee and Mahajan (AKLM Fig. 2, Proposition 4.1; AJKS Prop. 12.1).
+
+    States :math:`s_0, \dots, s_{H+1}` (indices 0..H+1), actions :math:`a_1, \dots, a_4` (indices
+    0..3), deterministic: :math:`s_0` goes to :math:`s_1` under every action; from :math:`s_i`,
+    :math:`1 \le i \le H`, :math:`a_1` moves to :math:`s_{i+1}` and :math:`a_2, a_3, a_4` back to
+    :math:`s_{i-1}`; :math:`s_{H+1}` is absorbing. The only reward is :math:`r(s_{H+1}, a_1) = 1`;
+    :math:`\gamma = H/(H+1)`, :math:`\rho = \delta_{s_0}`. Then
+    :math:`V^\star(s_0) = \gamma^{H+1}/(1-\gamma)` (AKLM App. B.2 prints :math:`\gamma^{H+2}`, a typo).
+
+    H: 1..30. Random policies reach :math:`s_{H+1}` with probability about :math:`3^{-H}`, so their
+    values fall below :math:`10^{-13}` while :math:`V^\star \approx H` and a textbook float64 solve
+    (``np.linalg.solve(I - gamma P_pi, r_pi)``) is already 7% off at H = 30 and noise beyond.
+    pgbook's own solver keeps full relative accuracy there (it factors the column diagonally
+    dominant :math:`(I - \gamma P_\pi)^\top`, which needs no pivoting), but anything else
+    computed on the chain might not: for H > 30 use :func:`pgbook.highprec.chain_exact`.
+    """
+    H = check.positive_int(H, "H")
+    if H > CHAIN_MAX_H:
+        raise ValueError(
+            f"H: chain({H}) is beyond float64 (values below round-off for H > {CHAIN_MAX_H}); "
+            f"use pgbook.highprec.chain_exact(H) for the exact high-precision path"
+        )
+    S = H + 2
+    P = np.zeros((S, 4, S))
+    P[0, :, 1] = 1.0
+    for i in range(1, H + 1):
+        P[i, 0, i + 1] = 1.0
+        P[i, 1:, i - 1] = 1.0
+    P[H + 1, :, H + 1] = 1.0
+    r = np.zeros((S, 4))
+    r[H + 1, 0] = 1.0
+    rho = np.zeros(S)
+    rho[0] = 1.0
+    return MDP(P, r, H / (H + 1), rho)
+
+
+def chain_policy(theta) -> np.ndarray:
+    r"""The direct-parameterised policy of the chain MDP (AKLM Prop. 4.1).
+
+    .. math:: \pi(a_j|s_i) = \theta_{s_i, a_j}\ (j = 1, 2, 3), \qquad
+              \pi(a_4|s_i) = 1 - \textstyle\sum_{j \le 3} \theta_{s_i, a_j}, \qquad 1 \le i \le H,
+
+    and :math:`s_0`, :math:`s_{H+1}` play :math:`a_1`. theta: (H, 3), the 3H free parameters, each row
+    non-negative with sum at most 1. Returns pi: (H+2, 4) for :func:`chain` (H). By the chain rule
+    :math:`\partial V/\partial\theta_{s,a_j} = \partial V/\partial\pi(a_j|s) - \partial V/\partial\pi(a_4|s)`,
+    i.e. ``g[1:-1, :3] - g[1:-1, 3:]`` for ``g = pgbook.gradients.direct_gradient(...)``.
+    """
+    theta = check.array(theta, "theta", shape=(None, 3))
+    if theta.shape[0] == 0:
+        raise ValueError("theta: needs one row per chain state s_1..s_H (H >= 1)")
+    if (theta < -check.PROB_TOL).any():
+        raise ValueError(f"theta: probabilities must be >= 0, got min {theta.min():.3g}")
+    if (theta.sum(axis=1) > 1.0 + check.PROB_TOL).any():
+        raise ValueError(f"theta: each row must sum to at most 1, got max {theta.sum(axis=1).max():.12g}")
+    H = theta.shape[0]
+    pi = np.zeros((H + 2, 4))
+    pi[[0, H + 1], 0] = 1.0
+    pi[1:H + 1, :3] = theta
+    pi[1:H + 1, 3] = 1.0 - theta.sum(axis=1)
+    return pi
+
+
+#: Actions of :func:`short_corridor`.
+CORRIDOR_ACTIONS = ("right", "left")
+
+
+def short_corridor() -> MDP:
+    r"""Sutton and Barto's short corridor with switched actions (Example 13.1, 2nd ed. p. 323).
+
+    States :math:`S_1` (start), :math:`S_2`, :math:`S_3` (indices 0, 1, 2) and a terminal state (3);
+    actions ``CORRIDOR_ACTIONS`` = (right, left). In :math:`S_1` right goes to :math:`S_2` and left
+    stays; in :math:`S_2` the actions are **reversed** (right goes back to :math:`S_1`, left on to
+    :math:`S_3`); in :math:`S_3` right ends the episode and left goes to :math:`S_2`. Reward
+    :math:`-1` per step, :math:`\gamma = 1` (episodic), :math:`\rho = \delta_{S_1}`. With the shared
+    features of :func:`short_corridor_features` every policy is a single :math:`p = \Pr(\text{right})`,
+    and the best one is :math:`p^\star = 2 - \sqrt 2` with :math:`v^\star(S_1) = -(6 + 4\sqrt 2)`.
+    """
+    right, left = 0, 1
+    moves = {0: (1, 0), 1: (0, 2), 2: (3, 1)}
+    P = np.zeros((4, 2, 4))
+    for s, (to_right, to_left) in moves.items():
+        P[s, right, to_right] = 1.0
+        P[s, left, to_left] = 1.0
+    P[3, :, 3] = 1.0
+    r = np.full((4, 2), -1.0)
+    r[3] = 0.0
+    return MDP(P, r, 1.0, np.eye(4)[0], terminal=[3])
+
+
+def short_corridor_features() -> np.ndarray:
+    r"""The corridor's features: :math:`x(s, \text{right}) = (1, 0)`, :math:`x(s, \text{left}) = (0, 1)` in every state.
+
+    Returns phi: (4, 2, 2). The states look alike, so the log-linear policy
+    :math:`\pi_\theta(\text{right}|s) = \sigma(\theta_1 - \theta_2) = p` is the same in every state.
+    """
+    return np.broadcast_to(np.eye(2), (4, 2, 2)).copy()
+
+
+def two_state(gamma: float = 0.9, rho=None) -> MDP:
+    r"""A two-state, two-action MDP for value-polytope and policy-simplex pictures.
+
+    The example of Dadashi et al. (2019, *The Value Function Polytope in Reinforcement Learning*,
+    Fig. 2(d)) as transcribed in public reproductions (not checked against the paper):
+
+    .. math:: P(\cdot|s_1, a_1) = (0.7, 0.3),\ P(\cdot|s_1, a_2) = (0.99, 0.01),\
+              P(\cdot|s_2, a_1) = (0.2, 0.8),\ P(\cdot|s_2, a_2) = (0.99, 0.01),
+
+    :math:`r(s_1, \cdot) = (-0.45, -0.1)`, :math:`r(s_2, \cdot) = (0.5, 0.5)`. Every policy is a point
+    :math:`(\pi(a_1|s_1), \pi(a_1|s_2)) \in [0, 1]^2` and its value a point of the plane, so the whole
+    value set can be drawn. The rewards are not in [0, 1]: use it for pictures, not for bound checks.
+    gamma in [0, 1); rho: (2,), uniform by default.
+    """
+    P = np.array([[[0.7, 0.3], [0.99, 0.01]], [[0.2, 0.8], [0.99, 0.01]]])
+    r = np.array([[-0.45, -0.1], [0.5, 0.5]])
+    return MDP(P, r, gamma, rho)

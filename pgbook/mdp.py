@@ -69,7 +69,15 @@ class MDP:
             raise TypeError(f"replace: unknown field(s) {sorted(unknown)}")
         fields = {k: getattr(self, k) for k in ("P", "r", "gamma", "rho", "terminal")}
         fields.update(changes)
-        return MDP(fields["P"], fields["r"], fields["gamma"], fields["rho"], terminal=fields["terminal"])
+        fresh = MDP(fields["P"], fields["r"], fields["gamma"], fields["rho"], terminal=fields["terminal"])
+        if type(self) is MDP:
+            return fresh
+        # A subclass (e.g. a gridworld) keeps its extra attributes, such as the layout to draw it.
+        out = object.__new__(type(self))
+        for cls in type(self).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                object.__setattr__(out, name, getattr(fresh if cls is MDP else self, name))
+        return out
 
     @classmethod
     def from_gym(cls, table, gamma, rho=None) -> "MDP":

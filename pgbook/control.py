@@ -1,0 +1,176 @@
+r"""Optimal control: policy iteration and value iteration.
+
+Both return :math:`(\pi^\star, V^\star)`: a deterministic optimal policy as a one-hot ``(S, A)``
+array and the optimal values ``(S,)``, the fixed point of the Bellman optimality operator
+
+.. math:: (\mathcal T V)(s) = \max_a \Big[r(s, a) + \gamma \sum_{s'} P(s'|s, a) V(s')\Big].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as check
+from .exact import _factor, _q_from_v, _solve, _system
+from .mdp import MDP
+from .policies import greedy, uniform
+
+#: Policy iteration switches an action only when another is better by more than this, relative to
+#: max |Q|: round-off in the solve is about cond(I - gamma P_pi) * eps ~ 2 eps / (1 - gamma) relative,
+#: far below it for gamma < 0.9999, and a real improvement that small changes V by at most
+#: 1e-10 max|Q| / (1 - gamma).
+TIE = 1e-10
+
+
+def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Howard's policy iteration with exact evaluation.
+
+    .. math::
+
+        V_k = (I - \gamma P_{\pi_k})^{-1} r_{\pi_k}, \qquad
+        \pi_{k+1}(s) \in \arg\max_a \Big[r(s, a) + \gamma \sum_{s'} P(s'|s, a) V_k(s')\Big],
+
+    stopping when :math:`\pi_{k+1} = \pi_k`. mdp: MDP; pi0: (S, A) a starting policy, by default
+    the myopic policy :math:`\mathrm{greedy}(r)`, or for an episodic MDP the uniform policy (a
+    myopic policy may never terminate). Returns ``(pi_star, V_star)``: pi_star (S, A) one-hot,
+    V_star (S,).
+
+    Ties: a state keeps its current action unless another is better by more than
+    ``TIE * max|Q|`` (so round-off cannot make it cycle); at the stop
+    :math:`\max_a A^{\pi}(s, a) \le` ``TIE * max|Q|`` for every s, hence
+    :math:`\|V^\star - V^\pi\|_\infty \le` ``TIE * max|Q|`` :math:`/(1-\gamma)`.
+
+    Episodic MDPs (``gamma = 1``, terminal states) are supported when pi0 reaches a terminal state
+    from every state. Among tied actions the one with the fewest expected steps to termination
+    under the current policy is chosen, which keeps every iterate terminating; an iterate that
+    still loops forever means a non-terminating loop collects reward, so the values are unbounded,
+    and this raises ``ValueError``. :func:`pgbook.algorithms.policy_iteration` returns every
+    iterate (the run behind "policy iteration stops after a few iterations").
+    """
+    pis, Vs = _policy_iteration(mdp, pi0)
+    return pis[-1], Vs[-1]
+
+
+def _policy_iteration(mdp: MDP, pi0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Every iterate of policy iteration: the policies pi_0..pi_n and their values (pi_n is optimal)."""
+    check.mdp(mdp)
+    if pi0 is None:
+        pi = uniform(mdp) if mdp.gamma == 1.0 else greedy(mdp.r)
+    else:
+        pi = check.policy(mdp, pi0, "pi0")
+    pis, Vs = [], []
+    while True:
+        V, steps = _evaluate(mdp, pi, first=not pis)
+        pis.append(pi)
+        Vs.append(V)
+        new = _improve(mdp, _q_from_v(mdp, V), pi, steps)
+        if np.array_equal(new, pi):
+            return pis, Vs
+        pi = new
+
+
+def _evaluate(mdp: MDP, pi: np.ndarray, first: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """V^pi, and for gamma = 1 the expected number of steps to termination (the tie-breaker)."""
+    try:
+        M, r_pi = _system(mdp, pi, "pi0" if first else "pi")
+    except ValueError as err:
+        if first:
+            raise
+        raise ValueError(
+            "mdp: policy iteration reached a policy that never terminates although it improves on a "
+            "terminating one, so a non-terminating loop collects reward and the gamma = 1 values are "
+            f"unbounded ({err})"
+        ) from None
+    lu = _factor(M)
+    if mdp.gamma < 1.0:
+        return _solve(lu, r_pi), None
+    X = _solve(lu, np.column_stack([r_pi, (~mdp.terminal).astype(float)]))
+    return X[:, 0], X[:, 1]
+
+
+def _improve(mdp: MDP, Q: np.ndarray, pi: np.ndarray, steps: np.ndarray | None) -> np.ndarray:
+    """The greedy policy, keeping the current action wherever it is within the tie tolerance."""
+    tie = TIE * np.abs(Q).max()
+    candidate = Q >= Q.max(axis=1, keepdims=True) - tie
+    if steps is None:
+        choice = candidate.argmax(axis=1)
+    else:
+        choice = np.where(candidate, mdp.P @ steps, np.inf).argmin(axis=1)
+    current = pi.argmax(axis=1)
+    s = np.arange(mdp.S)
+    keep = (pi[s, current] == 1.0) & candidate[s, current]
+    new = np.zeros_like(pi)
+    new[s, np.where(keep, current, choice)] = 1.0
+    return new
+
+
+def value_iteration(mdp: MDP, tol: float = 1e-8, *, V0=None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Value iteration with a span stopping rule and bound-corrected values.
+
+    Iterates :math:`V_{k+1} = \mathcal T V_k` from ``V0`` (default 0). With
+    :math:`\Delta_k = V_{k+1} - V_k` and :math:`c = \gamma / (1 - \gamma)`, the MacQueen--Porteus
+    bounds
+
+    .. math:: V_{k+1} + c \min_s \Delta_k(s) \;\le\; V^\star \;\le\; V_{k+1} + c \max_s \Delta_k(s)
+
+    hold componentwise (MacQueen 1966, *J. Math. Anal. Appl.* 14:38--43; Porteus 1971, *Management
+    Science* 18:7--11; Puterman 1994, *Markov Decision Processes*, section 6.6.3). Proof: since
+    :math:`\mathcal T` is monotone and :math:`\mathcal T(V + c\mathbf 1) = \mathcal T V + \gamma c \mathbf 1`,
+    :math:`V_{k+1} \ge V_k + \min\Delta_k` gives
+    :math:`\mathcal T^n V_{k+1} \ge V_{k+1} + (\gamma + \dots + \gamma^n)\min\Delta_k`; let
+    :math:`n \to \infty` (the upper bound likewise). So it stops at the first k with
+    :math:`\tfrac c2 \operatorname{span}(\Delta_k) \le` ``tol`` and returns the midpoint
+
+    .. math:: \hat V = V_{k+1} + \frac c2 \Big(\max_s \Delta_k(s) + \min_s \Delta_k(s)\Big),
+              \qquad \|\hat V - V^\star\|_\infty \le \frac c2 \operatorname{span}(\Delta_k) \le \mathrm{tol}.
+
+    The span contracts at least like :math:`\gamma^k` and usually much faster, so this stops long
+    before the sup-norm rule :math:`\|\Delta_k\|_\infty \le \mathrm{tol}(1-\gamma)/(2\gamma)`; stopping
+    on the span *without* the correction (as pymdptoolbox's ``ValueIteration`` does) leaves
+    :math:`V_{k+1}` off by about :math:`c \cdot \mathrm{mean}(\Delta_k)`.
+
+    The policy: pi_star (S, A) is greedy with respect to :math:`V_k` (the backup that produced
+    :math:`V_{k+1}`). The same argument applied to :math:`\mathcal T_\pi` gives
+    :math:`V^{\pi} \ge V_{k+1} + c\min\Delta_k`, so
+    :math:`\|V^\star - V^{\pi}\|_\infty \le c \operatorname{span}(\Delta_k) \le 2\,\mathrm{tol}`: the
+    policy is 2 tol-optimal (optimal whenever the optimality gaps of the MDP exceed 2 tol).
+
+    mdp: MDP with ``gamma < 1``; tol > 0; V0: (S,) a starting guess. Returns ``(pi_star, V_star)``.
+    In floating point the bounds hold up to round-off, about
+    :math:`\epsilon_{\text{mach}}\max|r|/(1-\gamma)^2`; a smaller tol is refused (``ValueError``).
+    Above it the span, which contracts at least like :math:`\gamma^k`, always reaches tol.
+    """
+    pi, V, _ = _value_iteration(mdp, tol, V0)
+    return pi, V
+
+
+def _value_iteration(mdp: MDP, tol, V0) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`value_iteration`, also returning the number of Bellman backups."""
+    check.mdp(mdp)
+    tol = check.positive_real(tol, "tol")
+    if mdp.gamma == 1.0:
+        raise ValueError(
+            "mdp: value_iteration needs gamma < 1 (its error bound scales with gamma/(1-gamma)); "
+            "use policy_iteration for an episodic gamma = 1 MDP"
+        )
+    V = np.zeros(mdp.S) if V0 is None else check.array(V0, "V0", shape=(mdp.S,))
+    gamma = mdp.gamma
+    c = gamma / (1.0 - gamma)
+    # Each backup rounds at eps |V|, and errors accumulate over ~1/(1 - gamma) backups.
+    floor = np.finfo(float).eps * np.abs(mdp.r).max() / (1.0 - gamma) ** 2
+    if tol < floor:
+        raise ValueError(
+            f"tol: {tol:g} is below the float64 round-off of value iteration on this MDP "
+            f"(eps max|r| / (1 - gamma)^2 = {floor:.3g})"
+        )
+    P = mdp.P.reshape(mdp.S * mdp.A, mdp.S)
+    k = 0
+    while True:
+        Q = mdp.r + gamma * (P @ V).reshape(mdp.S, mdp.A)
+        V_next = Q.max(axis=1)
+        diff = V_next - V
+        lo, hi = diff.min(), diff.max()
+        k += 1
+        if c * (hi - lo) / 2.0 <= tol:
+            return greedy(Q), V_next + c * (hi + lo) / 2.0, k
+        V = V_next

@@ -1,0 +1,267 @@
+r"""Fast trajectory sampling and sampled policy gradients (REINFORCE), in numba.
+
+- :func:`sample_episodes` -- ``n`` episodes :math:`s_0 \sim \rho,\ a_t \sim \pi(\cdot|s_t),\
+  s_{t+1} \sim P(\cdot|s_t, a_t)` of a fixed horizon.
+- :func:`reinforce_gradient` -- the likelihood-ratio estimate of :math:`\nabla_\theta V^{\pi_\theta}(\rho)`
+  for the softmax policy, truncated at a horizon (choose it with :func:`truncation_horizon`).
+- :func:`sample_state_action` and :func:`reinforce_gradient_geometric` -- AKLM's sampler
+  (Agarwal, Kakade, Lee and Mahajan, Algorithms 1 and 3): geometric stopping, unbiased with no
+  truncation at all.
+
+Random numbers: episode ``i`` has its own xoshiro256** stream seeded by SplitMix64 from
+``(seed, i)`` (details in :mod:`pgbook._sampling_kernels`), and gradient sums are reduced in fixed
+chunks of episodes summed in order. So the same ``seed`` gives bit-identical results for any number
+of numba threads (``numba.set_num_threads``), and :func:`reinforce_gradient` sees exactly the episodes
+:func:`sample_episodes` returns for the same seed and policy.
+
+Speed: each step costs two alias-table draws (:math:`O(1)` whatever ``S`` and ``A``). The tables of
+:math:`P` are built once per MDP (:math:`O(S^2 A)`) and kept for the last few MDPs used; the policy's
+tables are rebuilt on every call (:math:`O(SA)`).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _sampling_kernels as kernels
+from . import _validate as check
+from .mdp import MDP
+from .policies import softmax
+
+
+class Episodes(NamedTuple):
+    r"""``n`` episodes of length ``horizon``.
+
+    states, actions: (n, horizon) int32 -- :math:`s_t` and :math:`a_t` (int32, not int64, halves the
+    memory traffic of the sampler, whose speed is bounded by writing these arrays);
+    rewards: (n, horizon) float64 -- :math:`r(s_t, a_t)`.
+    """
+
+    states: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+
+
+class StateActions(NamedTuple):
+    r"""``n`` independent draws :math:`(s, a) \sim d^\pi_\rho \times \pi` with an unbiased
+    :math:`\hat Q(s, a)`.
+
+    states, actions: (n,) int32; Q_hat: (n,) float64; lengths: (n,) int64, the number of state-action
+    pairs each draw visited (both phases), with mean :math:`(1 + \gamma)/(1 - \gamma) \le 2/(1-\gamma)`.
+    """
+
+    states: np.ndarray
+    actions: np.ndarray
+    Q_hat: np.ndarray
+    lengths: np.ndarray
+
+
+def truncation_horizon(gamma: float, tol: float = 1e-10) -> int:
+    r"""The smallest horizon :math:`L \ge 1` with :math:`\gamma^L \le` ``tol``: how long to make episodes.
+
+    The truncated REINFORCE estimate (:func:`reinforce_gradient`) is an unbiased gradient of the
+    truncated value :math:`V_L = \mathbb E \sum_{t<L} \gamma^t r_t`; with rewards in [0, 1] and
+    :math:`|\partial \log\pi_\theta(a|s)/\partial\theta_{s',a'}| \le 1`, its bias is at most
+    :math:`\sum_{t \ge L} (t+1)\gamma^t = \gamma^L\big(\frac{L+1}{1-\gamma} + \frac{\gamma}{(1-\gamma)^2}\big)`
+    per coordinate, and :math:`|V - V_L| \le \gamma^L/(1-\gamma)`. The default ``tol = 1e-10``
+    (math.md A7) puts that far below any Monte Carlo error: :math:`\gamma = 0.8` gives
+    :math:`L = \lceil \log 10^{-10} / \log 0.8 \rceil = 104` and a bias below :math:`6 \times 10^{-8}`.
+    The cost grows like :math:`\log(1/\text{tol})/(1-\gamma)` steps per episode.
+
+    gamma: float in [0, 1); tol: float > 0. Returns L: int.
+    """
+    gamma = check.gamma(gamma)
+    tol = check.positive_real(tol, "tol")
+    if tol >= 1.0 or gamma == 0.0:
+        return 1
+    L = max(1, math.ceil(math.log(tol) / math.log(gamma)))
+    while gamma**L > tol:
+        L += 1
+    while L > 1 and gamma ** (L - 1) <= tol:
+        L -= 1
+    return L
+
+
+def sample_episodes(mdp: MDP, pi, n: int, horizon: int, seed: int, rho=None, *, out=None) -> Episodes:
+    r"""``n`` independent episodes of the policy ``pi``, each ``horizon`` steps long.
+
+    .. math:: s_0 \sim \rho, \quad a_t \sim \pi(\cdot|s_t), \quad s_{t+1} \sim P(\cdot|s_t, a_t),
+              \quad \text{rewards}[i, t] = r(s_t, a_t).
+
+    mdp: MDP; pi: (S, A) a stochastic policy; n, horizon: positive ints; seed: int in [0, 2**64);
+    rho: ``None`` (the MDP's start distribution), a state index or a distribution (S,), as in
+    :func:`pgbook.visitation`. Returns :class:`Episodes` ``(states, actions, rewards)``, each
+    (n, horizon); states and actions are int32. Episode ``i`` depends only on ``(seed, i)``: the
+    first ``m`` episodes of a larger batch are the ``m`` episodes of a smaller one. In an episodic MDP
+    an episode that reaches a terminal state stays there with reward 0, as the MDP prescribes.
+
+    out: optional ``(states, actions, rewards)`` arrays to fill (C-contiguous, shape (n, horizon),
+    dtypes int32, int32, float64). Reusing them across calls saves the page faults of fresh memory,
+    which otherwise cost about as much as the sampling itself.
+    """
+    pi = check.policy(mdp, pi)
+    n = check.positive_int(n, "n")
+    horizon = check.positive_int(horizon, "horizon")
+    seed = check.seed(seed)
+    rho = check.start(mdp, rho)
+    out = _episode_arrays(out, n, horizon)
+    with _wrapping():
+        kernels.sample(*_tables(mdp, pi, rho), np.uint64(seed), *out)
+    return out
+
+
+def reinforce_gradient(mdp: MDP, theta, n: int, horizon: int, seed: int, baseline=None, *,
+                       rho=None, return_stderr: bool = False):
+    r"""REINFORCE: a sampled :math:`\nabla_\theta V^{\pi_\theta}(\rho)` for the softmax policy.
+
+    The average over ``n`` episodes :math:`s_0 \sim \rho` of length :math:`L` = ``horizon`` of
+
+    .. math:: \widehat{\nabla V} = \sum_{t=0}^{L-1} \gamma^t \big(\hat Q(s_t, a_t) - b(s_t)\big)
+              \nabla_\theta \log \pi_\theta(a_t|s_t), \qquad
+              \hat Q(s_t, a_t) = \sum_{t'=t}^{L-1} \gamma^{t'-t} r(s_{t'}, a_{t'}),
+
+    with :math:`\partial \log\pi_\theta(a|s) / \partial\theta_{s',a'} = 1[s'=s](1[a'=a] - \pi_\theta(a'|s))`.
+    Its mean is exactly the gradient of the truncated value :math:`V_L(\rho) = \mathbb E\sum_{t<L}\gamma^t r_t`,
+    so it estimates :math:`\nabla V^{\pi_\theta}(\rho) = \frac{1}{1-\gamma}\mathbb E_{s\sim d, a\sim\pi}
+    [A^{\pi_\theta}(s,a)\nabla\log\pi_\theta(a|s)]` up to a truncation bias of order
+    :math:`L\gamma^L/(1-\gamma)`: take ``horizon = truncation_horizon(gamma)`` (:math:`\gamma^L \le 10^{-10}`,
+    see there), or use :func:`reinforce_gradient_geometric`, which has no bias. A baseline ``b`` that
+    depends on the state only (e.g. :math:`V^{\pi_\theta}`) keeps the mean and usually cuts the variance.
+
+    mdp: MDP; theta: (S, A); n, horizon: positive ints; seed: int; baseline: None or (S,);
+    rho: as in :func:`sample_episodes`. Returns grad: (S, A), or ``(grad, stderr)`` with
+    ``return_stderr=True`` (needs n >= 2): stderr: (S, A) the standard error of each coordinate,
+    :math:`\hat\sigma / \sqrt n`, from the same pass. The episodes are those of
+    ``sample_episodes(mdp, softmax(theta), n, horizon, seed, rho)``. For an episodic MDP with
+    ``gamma = 1`` the horizon must be long enough for episodes to terminate.
+    """
+    pi, b, rho = _gradient_args(mdp, theta, baseline, rho)
+    n = check.positive_int(n, "n")
+    horizon = check.positive_int(horizon, "horizon")
+    seed = check.seed(seed)
+    gpow = mdp.gamma ** np.arange(horizon, dtype=np.float64)
+    return _gradient(mdp, pi, b, rho, gpow, n, seed, False, return_stderr)
+
+
+def reinforce_gradient_geometric(mdp: MDP, theta, n: int, seed: int, baseline=None, *, rho=None,
+                                 return_stderr: bool = False):
+    r"""AKLM's unbiased policy gradient estimate, with geometric stopping instead of a horizon.
+
+    Each of the ``n`` episodes draws :math:`(s, a) \sim d^{\pi_\theta}_\rho \times \pi_\theta` and an
+    unbiased :math:`\hat Q(s, a)` with :func:`sample_state_action`; the estimate is the average of
+
+    .. math:: \frac{1}{1-\gamma} \big(\hat Q(s, a) - b(s)\big)\, \nabla_\theta \log\pi_\theta(a|s),
+
+    whose mean is exactly :math:`\nabla_\theta V^{\pi_\theta}(\rho)` (policy gradient theorem, Q form).
+    An episode visits :math:`(1+\gamma)/(1-\gamma) \le 2/(1-\gamma)` state-action pairs on average.
+    Needs :math:`\gamma < 1`. Arguments and return value as in :func:`reinforce_gradient`.
+    """
+    pi, b, rho = _gradient_args(mdp, theta, baseline, rho)
+    _require_discount(mdp)
+    n = check.positive_int(n, "n")
+    seed = check.seed(seed)
+    return _gradient(mdp, pi, b, rho, np.ones(1), n, seed, True, return_stderr)
+
+
+def sample_state_action(mdp: MDP, pi, n: int, seed: int, rho=None) -> StateActions:
+    r"""AKLM's sampler (Algorithm 1): ``n`` independent :math:`(s, a, \hat Q)` with
+    :math:`(s, a) \sim d^\pi_\rho \times \pi` and :math:`\mathbb E[\hat Q \mid s, a] = Q^\pi(s, a)`.
+
+    Run the chain from :math:`s_0 \sim \rho` and stop after each step with probability
+    :math:`1 - \gamma`: the state where it stops is :math:`T` steps in with
+    :math:`\Pr(T = t) = (1-\gamma)\gamma^t`, hence distributed as
+    :math:`d^\pi_\rho(s) = (1-\gamma)\sum_t \gamma^t \Pr(s_t = s)`. From there a second rollout, stopped
+    the same way, sums the rewards *undiscounted*:
+    :math:`\hat Q = \sum_{k=0}^{K} r(s_k, a_k)` with :math:`\Pr(K \ge k) = \gamma^k`, so
+    :math:`\mathbb E \hat Q = \sum_k \gamma^k \mathbb E\, r(s_k, a_k) = Q^\pi(s, a)`.
+
+    mdp: MDP with gamma < 1; pi: (S, A); n: positive int; seed: int; rho as in
+    :func:`sample_episodes`. Returns :class:`StateActions` ``(states, actions, Q_hat, lengths)``, each
+    (n,); the mean length is :math:`1 + 2\gamma/(1-\gamma) = (1+\gamma)/(1-\gamma) \le 2/(1-\gamma)`.
+    """
+    pi = check.policy(mdp, pi)
+    _require_discount(mdp)
+    n = check.positive_int(n, "n")
+    seed = check.seed(seed)
+    rho = check.start(mdp, rho)
+    out = StateActions(np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32), np.empty(n),
+                       np.empty(n, dtype=np.int64))
+    with _wrapping():
+        kernels.state_actions(*_tables(mdp, pi, rho), mdp.gamma, np.uint64(seed), *out)
+    return out
+
+
+def _gradient_args(mdp: MDP, theta, baseline, rho):
+    theta = check.theta(mdp, theta)
+    b = np.zeros(mdp.S) if baseline is None else check.array(baseline, "baseline", shape=(mdp.S,))
+    return softmax(theta), b, check.start(mdp, rho)
+
+
+def _require_discount(mdp: MDP) -> None:
+    if mdp.gamma >= 1.0:
+        raise ValueError("mdp: geometric stopping needs gamma < 1 (it stops with probability 1 - gamma), "
+                         f"got gamma = {mdp.gamma:g}")
+
+
+def _gradient(mdp, pi, b, rho, gpow, n, seed, geometric, return_stderr):
+    if return_stderr and n < 2:
+        raise ValueError(f"n: a standard error needs at least 2 episodes, got {n}")
+    with _wrapping():
+        C, W, G2 = kernels.gradient(*_tables(mdp, pi, rho), _frozen(pi), _frozen(b), mdp.gamma, _frozen(gpow),
+                                    n, np.uint64(seed), geometric, bool(return_stderr))
+    S, A = mdp.S, mdp.A
+    grad = (C.reshape(S, A) - W[:, None] * pi) / n
+    if not return_stderr:
+        return grad
+    var = np.maximum(G2.reshape(S, A) / n - grad**2, 0.0) * (n / (n - 1))
+    return grad, np.sqrt(var / n)
+
+
+def _episode_arrays(out, n: int, horizon: int) -> Episodes:
+    if out is None:
+        return Episodes(np.empty((n, horizon), dtype=np.int32), np.empty((n, horizon), dtype=np.int32),
+                        np.empty((n, horizon)))
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        raise TypeError(f"out: expected (states, actions, rewards) arrays, got {type(out).__name__}")
+    for name, a, dtype in zip(Episodes._fields, out, (np.int32, np.int32, np.float64)):
+        if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == (n, horizon)
+                and a.flags.c_contiguous and a.flags.writeable):
+            got = f"{a.dtype} array of shape {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
+            raise ValueError(f"out: {name} must be a writable C-contiguous {np.dtype(dtype)} array of shape "
+                             f"({n}, {horizon}), got {got}")
+    return Episodes(*out)
+
+
+def _tables(mdp: MDP, pi: np.ndarray, rho: np.ndarray):
+    """What every sampling kernel needs: alias tables of rho, pi and P, and the rewards r: (S, A)."""
+    return _alias(rho[None, :]), _alias(pi), _transition_tables(mdp), _frozen(mdp.r)
+
+
+def _wrapping():
+    """The generator's uint64 arithmetic wraps on purpose. numba does that silently; with
+    NUMBA_DISABLE_JIT the kernels run on numpy scalars, which would warn about every overflow."""
+    return np.errstate(over="ignore")
+
+
+def _frozen(x) -> np.ndarray:
+    """A read-only C-contiguous float64 view: every kernel argument has one numba type, so each kernel
+    compiles (and caches) exactly one specialisation whatever the caller passed."""
+    v = np.ascontiguousarray(x, dtype=np.float64).view()
+    v.flags.writeable = False
+    return v
+
+
+def _alias(p) -> np.ndarray:
+    """Alias tables of the rows of p: (M, K), flattened to (M * K,). Serial: a parallel region costs
+    more than these small tables, and much more when another process holds a core."""
+    return kernels.alias_tables(_frozen(p))
+
+
+@lru_cache(maxsize=4)
+def _transition_tables(mdp: MDP) -> np.ndarray:
+    """Alias tables of every P(.|s, a), built once per MDP (an MDP is immutable)."""
+    return kernels.alias_tables_parallel(_frozen(mdp.P.reshape(mdp.S * mdp.A, mdp.S)))

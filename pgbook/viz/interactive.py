@@ -1,0 +1,252 @@
+r"""Interactive figures that work with a kernel and without one.
+
+``interactive(draw, gamma=Slider("γ", np.linspace(0, 0.95, 20)))`` returns an object that displays
+
+- in a live kernel (JupyterLab, Binder, Colab, VS Code) as an ipywidgets control: moving a slider
+  calls ``draw`` again and shows the new figure;
+- in the static HTML book, where no kernel runs, as pre-rendered frames, one per point of the grid
+  of slider values, with an ``<input type="range">`` per parameter, labelled ``γ = 0.90``, and a
+  few lines of inline JavaScript that swap the image.
+
+Both come from one ``_repr_mimebundle_``: the widget view (``application/vnd.jupyter.widget-view+json``),
+which Jupyter front ends prefer, and ``text/html``, which the book's build prefers (``_config.yml``
+drops the widget view for the HTML builder). Frames are PNGs on an opaque white background (the
+book's dark mode makes transparent figures unreadable), palette-quantised to keep the page light.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import inspect
+import io
+import itertools
+import json
+import math
+import numbers
+from collections.abc import Callable
+
+import numpy as np
+from matplotlib.figure import Figure
+from PIL import Image
+
+from .. import _validate as check
+
+#: Upper bound on the number of pre-rendered frames of one figure (the product of the slider sizes).
+MAX_FRAMES = 256
+
+_SCRIPT = """(function (root) {
+  var data = JSON.parse(root.querySelector("script.pgbook-interactive-data").textContent);
+  var img = root.querySelector("img.pgbook-interactive-frame");
+  var inputs = root.querySelectorAll("input.pgbook-interactive-input");
+  var values = root.querySelectorAll("output.pgbook-interactive-value");
+  function update() {
+    var index = 0;
+    for (var k = 0; k < inputs.length; k++) {
+      var i = parseInt(inputs[k].value, 10);
+      index = index * data.labels[k].length + i;
+      values[k].textContent = data.labels[k][i];
+    }
+    img.src = "data:image/png;base64," + data.frames[index];
+  }
+  for (var k = 0; k < inputs.length; k++) inputs[k].addEventListener("input", update);
+})(document.currentScript.parentElement);"""
+
+
+class Slider:
+    r"""One parameter of an interactive figure: a label and the values it takes.
+
+    label: the parameter's name as the reader sees it (e.g. ``"γ"``); values: (n,) with n >= 2
+    distinct finite numbers (integers stay integers); fmt: format of a value in the label
+    (``"{:.2f}"`` shows ``γ = 0.90``), distinct values must give distinct labels; initial: the value
+    shown first (one of ``values``; default the first).
+    """
+
+    def __init__(self, label: str, values, fmt: str = "{:.2f}", initial=None):
+        if not isinstance(label, str) or not label.strip():
+            raise ValueError(f"label: expected a non-empty string, got {label!r}")
+        if not isinstance(fmt, str):
+            raise TypeError(f"fmt: expected a format string such as '{{:.2f}}', got {type(fmt).__name__}")
+        a = check.array(values, "values", ndim=1)
+        if a.size < 2:
+            raise ValueError(f"values: need at least 2 values, got {a.size}")
+        if np.unique(a).size != a.size:
+            raise ValueError("values: contains repeated values")
+        integral = np.asarray(values).dtype.kind in "iu"
+        self.label = label.strip()
+        self.values = tuple(int(v) for v in a) if integral else tuple(float(v) for v in a)
+        try:
+            self.labels = tuple(fmt.format(v) for v in self.values)
+        except (ValueError, TypeError, IndexError, KeyError) as e:
+            raise ValueError(f"fmt: {fmt!r} cannot format the value {self.values[0]!r} ({e})") from None
+        if len(set(self.labels)) != len(self.labels):
+            seen = {}
+            for v, text in zip(self.values, self.labels):
+                if text in seen:
+                    raise ValueError(
+                        f"fmt: {fmt!r} gives the same label {text!r} to {seen[text]!r} and {v!r}; "
+                        "use more digits"
+                    )
+                seen[text] = v
+        self.fmt = fmt
+        if initial is None:
+            self.index = 0
+        else:
+            if isinstance(initial, bool) or not isinstance(initial, numbers.Real):
+                raise TypeError(f"initial: expected one of the values, got {type(initial).__name__}")
+            hits = np.flatnonzero(np.isclose(a, float(initial), rtol=1e-12, atol=1e-12))
+            if hits.size == 0:
+                raise ValueError(f"initial: {initial!r} is not one of the values")
+            self.index = int(hits[0])
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __repr__(self) -> str:
+        return f"Slider({self.label!r}, {len(self)} values from {self.labels[0]} to {self.labels[-1]})"
+
+
+class Interactive:
+    """An interactive figure; build it with :func:`interactive`."""
+
+    def __init__(self, draw: Callable, figsize: tuple[float, float], dpi: int, sliders: dict[str, Slider]):
+        self.draw, self.figsize, self.dpi, self.sliders = draw, figsize, dpi, sliders
+        self.shape = tuple(len(s) for s in sliders.values())
+        self._frames: tuple[bytes, ...] | None = None
+        self._widget = None
+
+    @property
+    def n_frames(self) -> int:
+        return math.prod(self.shape)
+
+    def params(self, index: tuple[int, ...]) -> dict:
+        """The keyword arguments of ``draw`` at the grid point ``index`` (one index per slider)."""
+        return {name: s.values[i] for (name, s), i in zip(self.sliders.items(), index)}
+
+    @property
+    def initial(self) -> tuple[int, ...]:
+        return tuple(s.index for s in self.sliders.values())
+
+    def render(self, index: tuple[int, ...], *, quantize: bool = False) -> bytes:
+        """The figure at grid point ``index`` as PNG bytes (palette-quantised when ``quantize``)."""
+        fig = Figure(figsize=self.figsize, dpi=self.dpi, facecolor="white", layout="constrained")
+        self.draw(fig, **self.params(index))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=self.dpi, facecolor="white", metadata={"Software": None})
+        if not quantize:
+            return buf.getvalue()
+        image = Image.open(buf).convert("RGB")
+        small = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        out = io.BytesIO()
+        small.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+
+    @property
+    def frames(self) -> tuple[bytes, ...]:
+        """Every frame, in row-major order over the sliders (the last slider varies fastest)."""
+        if self._frames is None:
+            self._frames = tuple(
+                self.render(index, quantize=True) for index in itertools.product(*map(range, self.shape))
+            )
+        return self._frames
+
+    def html(self) -> str:
+        """The kernel-free rendering: frames, one range input per slider, an inline script."""
+        frames = [base64.b64encode(f).decode("ascii") for f in self.frames]
+        initial = self.initial
+        first = frames[int(np.ravel_multi_index(initial, self.shape))]
+        width, height = Image.open(io.BytesIO(self.frames[0])).size
+        controls = []
+        for (name, s), i in zip(self.sliders.items(), initial):
+            label = html.escape(s.label)
+            controls.append(
+                '<label class="pgbook-interactive-control" style="display:flex;align-items:center;gap:0.6em">'
+                f'<span class="pgbook-interactive-label" style="min-width:7em;font-variant-numeric:tabular-nums">'
+                f'<span class="pgbook-interactive-name">{label}</span> = '
+                f'<output class="pgbook-interactive-value">{html.escape(s.labels[i])}</output></span>'
+                f'<input class="pgbook-interactive-input" type="range" min="0" max="{len(s) - 1}" step="1" '
+                f'value="{i}" data-name="{html.escape(name)}" aria-label="{label}" style="flex:1;max-width:24em">'
+                "</label>"
+            )
+        data = json.dumps({"labels": [list(s.labels) for s in self.sliders.values()], "frames": frames})
+        data = data.replace("</", "<\\/")
+        return (
+            f'<div class="pgbook-interactive" data-shape="{",".join(map(str, self.shape))}" style="margin:0.5em 0">'
+            f'<img class="pgbook-interactive-frame" src="data:image/png;base64,{first}" width="{width}" '
+            f'height="{height}" alt="Interactive figure: move the slider below to change it" '
+            'style="max-width:100%;height:auto;background:#fff">'
+            f'<div class="pgbook-interactive-controls">{"".join(controls)}</div>'
+            f'<script type="application/json" class="pgbook-interactive-data">{data}</script>'
+            f"<script>{_SCRIPT}</script></div>"
+        )
+
+    @property
+    def widget(self):
+        """The live rendering: an ipywidgets box whose sliders redraw the figure by calling ``draw``."""
+        if self._widget is None:
+            import ipywidgets as w
+
+            controls = [
+                w.SelectionSlider(
+                    options=[(text, i) for i, text in enumerate(s.labels)], value=s.index,
+                    description=s.label, continuous_update=False, style={"description_width": "initial"},
+                    layout=w.Layout(width="min(100%, 32em)"),
+                )
+                for s in self.sliders.values()
+            ]
+            image = w.Image(value=self.render(self.initial), format="png",
+                            width=str(round(self.figsize[0] * self.dpi)),
+                            layout=w.Layout(max_width="100%", height="auto"))
+
+            def redraw(change=None):
+                image.value = self.render(tuple(c.value for c in controls))
+
+            for c in controls:
+                c.observe(redraw, names="value")
+            self._widget = w.VBox([*controls, image])
+        return self._widget
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = dict(self.widget._repr_mimebundle_())
+        data["text/plain"] = repr(self)
+        data["text/html"] = self.html()
+        return data
+
+    def __repr__(self) -> str:
+        sliders = ", ".join(f"{s.label}: {len(s)} values" for s in self.sliders.values())
+        return f"<interactive figure ({sliders}; {self.n_frames} frames)>"
+
+
+def interactive(draw: Callable, *, figsize=(6.4, 4.0), dpi: int = 100, **sliders: Slider) -> Interactive:
+    r"""An interactive figure: ``draw(fig, **params)`` draws onto a fresh matplotlib ``Figure``.
+
+    The figure has a white background and constrained layout (call ``fig.set_layout_engine("none")``
+    in ``draw`` to place axes by hand with ``fig.add_axes``); every frame has the same size.
+
+    draw: called as ``draw(fig, name=value, ...)``, one keyword per slider; figsize: (width, height)
+    in inches; dpi: pixels per inch of the frames; sliders: ``name=Slider(...)``, one or more. The
+    static book holds one frame per point of the grid of values (at most ``MAX_FRAMES``).
+
+    Example: ``interactive(draw, gamma=Slider("γ", np.linspace(0, 0.95, 20), fmt="{:.2f}"))``.
+    """
+    if not callable(draw):
+        raise TypeError(f"draw: expected a function draw(fig, **params), got {type(draw).__name__}")
+    if not sliders:
+        raise ValueError("sliders: give at least one, e.g. gamma=Slider('γ', values)")
+    for name, s in sliders.items():
+        if not isinstance(s, Slider):
+            raise TypeError(f"{name}: expected a Slider, got {type(s).__name__}")
+    size = check.array(figsize, "figsize", shape=(2,))
+    if (size <= 0).any():
+        raise ValueError(f"figsize: width and height must be positive, got {tuple(size)}")
+    dpi = check.positive_int(dpi, "dpi")
+    n_frames = math.prod(len(s) for s in sliders.values())
+    if n_frames > MAX_FRAMES:
+        raise ValueError(f"sliders: {n_frames} frames (the product of the slider sizes) exceed {MAX_FRAMES}")
+    try:
+        inspect.signature(draw).bind(None, **sliders)
+    except TypeError as e:
+        raise TypeError(f"draw: cannot be called as draw(fig, {', '.join(f'{k}=...' for k in sliders)}): {e}") from None
+    except ValueError:  # a builtin without a signature: let the first call tell
+        pass
+    return Interactive(draw, (float(size[0]), float(size[1])), dpi, dict(sliders))

@@ -1,0 +1,30 @@
+"""Shared by the book-level tests: chapter/notebook pairs, chapter execution, the built HTML, the browser.
+
+Markers (see pyproject.toml): ``notebook`` executes the chapters, ``book`` needs ``_build/html``
+(``make book``); the pair checks have neither and run with the unit tests. (Not a conftest.py:
+tests/conftest.py is imported by name by the unit tests, and a second one would shadow it.)
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+import bookfiles  # noqa: E402,F401  (the tools' view of the book, re-exported for the tests)
+import sync_notebooks  # noqa: E402,F401
+
+#: Each chapter must show at least this many checked claims (``div.pgbook-check``).
+MIN_CHECKS = 5
+
+
+def built_html() -> Path:
+    """The built book's folder; fails (never skips) when the book has not been built."""
+    if not (bookfiles.HTML / "index.html").exists():
+        pytest.fail(f"no built book in {bookfiles.HTML}: run `make book` first")
+    return bookfiles.HTML
+
+
+def page_ids(pages):
+    return [p.replace("/", "-") for p in pages]

@@ -1,0 +1,131 @@
+"""Every chapter (.md, the source) has an in-sync .ipynb (for Binder and Colab) with a setup cell.
+
+The .ipynb is compared with an independent reading of the .md by jupytext: same cells in the same
+order, same sources and tags, no outputs, no execution counts. The sync tool itself is exercised on
+a small throw-away book.
+"""
+
+import json
+import subprocess
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+from bookconf import bookfiles, page_ids, sync_notebooks
+
+CHAPTERS = bookfiles.chapters()
+
+
+def test_the_book_has_chapters_and_every_page_has_a_source():
+    assert CHAPTERS, "no chapter notebooks listed in _toc.yml"
+    for page in bookfiles.pages():
+        assert bookfiles.source(page).exists(), f"{page}.md is listed in _toc.yml but missing"
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=page_ids(CHAPTERS))
+def test_notebook_matches_its_markdown(page):
+    path = bookfiles.notebook(page)
+    assert path.exists(), f"{path.name} missing: run `make notebooks`"
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    md = jupytext.read(bookfiles.source(page), fmt="md:myst")
+    assert [(c.cell_type, c.source) for c in nb.cells] == [(c.cell_type, c.source) for c in md.cells], (
+        f"{path.name} is out of date with {page}.md: run `make notebooks`"
+    )
+    assert [c.metadata.get("tags", []) for c in nb.cells] == [c.metadata.get("tags", []) for c in md.cells]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: committed outputs"
+    assert nb.metadata.kernelspec.name == "python3"
+    assert len({c.id for c in nb.cells}) == len(nb.cells)
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=page_ids(CHAPTERS))
+def test_first_code_cell_installs_pgbook_from_the_configured_repository(page):
+    nb = nbformat.read(bookfiles.notebook(page), as_version=4)
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    url = yaml.safe_load((bookfiles.ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+    assert f'%pip install --quiet "pgbook @ git+{url}"' in setup.source
+    lines = [line.strip() for line in setup.source.splitlines() if not line.lstrip().startswith("#")]
+    assert lines[:2] == ["try:", "import pgbook"] and lines[2].startswith("except ImportError:")
+    assert lines[3].startswith("%pip install") and lines[4:] == ["import pgbook"]
+    assert setup.metadata.get("tags") == ["remove-cell"], "the setup cell must be hidden in the HTML"
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=page_ids(CHAPTERS))
+def test_launch_notebook_is_in_the_repository(page):
+    """The Binder/Colab buttons open ``<page>.ipynb`` in the repository: it must not be git-ignored."""
+    path = bookfiles.notebook(page)
+    assert path.exists()
+    git = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=bookfiles.ROOT, capture_output=True)
+    if git.returncode == 0:  # in a git checkout (not an unpacked archive), it must not be ignored
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(path)], cwd=bookfiles.ROOT)
+        assert ignored.returncode == 1, f"{path} is git-ignored, so the launch buttons would not find it"
+
+
+CHAPTER = """---
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A chapter
+
+Text with $x^2$.
+{setup}
+```{{code-cell}} ipython3
+x = 1
+x
+```
+"""
+
+OLD_SETUP = """
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+try:
+    import pgbook
+except ImportError:
+    %pip install --quiet "pgbook @ git+https://example.org/old/repo"
+    import pgbook
+```
+"""
+
+
+@pytest.fixture
+def tiny_book(tmp_path, monkeypatch):
+    (tmp_path / "_config.yml").write_text("repository:\n  url: https://example.org/new/repo/\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/index\nchapters:\n  - file: book/old\n  - file: book/bare\n"
+    )
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "index.md").write_text("# Index\n")
+    (tmp_path / "book" / "old.md").write_text(CHAPTER.format(setup=OLD_SETUP))
+    (tmp_path / "book" / "bare.md").write_text(CHAPTER.format(setup=""))
+    monkeypatch.setattr(bookfiles, "ROOT", tmp_path)
+    return tmp_path
+
+
+def test_sync_rewrites_the_url_adds_missing_setup_cells_and_is_idempotent(tiny_book):
+    assert bookfiles.chapters() == ["book/old", "book/bare"]
+    assert sync_notebooks.sync(check=True) == [
+        "book/old.md (setup cell)", "book/old.ipynb", "book/bare.md (setup cell)", "book/bare.ipynb",
+    ]
+    assert not (tiny_book / "book" / "old.ipynb").exists()
+    sync_notebooks.sync(check=False)
+    for name in ("old", "bare"):
+        md = (tiny_book / "book" / f"{name}.md").read_text()
+        assert md.count('"pgbook @ git+https://example.org/new/repo"') == 1 and "old/repo" not in md
+        nb = json.loads((tiny_book / "book" / f"{name}.ipynb").read_text())
+        sources = ["".join(c["source"]) for c in nb["cells"]]
+        assert sources[0] == "# A chapter\n\nText with $x^2$."
+        assert "git+https://example.org/new/repo" in sources[1] and sources[2] == "x = 1\nx"
+        assert nb["cells"][1]["metadata"]["tags"] == ["remove-cell"]
+        assert all(c.get("outputs", []) == [] for c in nb["cells"])
+    assert sync_notebooks.sync(check=True) == []
+    before = {p: p.read_bytes() for p in (tiny_book / "book").iterdir()}
+    assert sync_notebooks.sync(check=False) == []
+    assert {p: p.read_bytes() for p in (tiny_book / "book").iterdir()} == before

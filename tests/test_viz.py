@@ -1,0 +1,256 @@
+"""Interactive figures (pgbook.viz.interactive): validation, frames, the static HTML, the live widget.
+
+The figures drawn here paint the whole canvas in a grey level equal to the parameter
+(matplotlib's ``color="0.25"``), so the pixels of each frame say which parameter value drew it,
+independently of the helper's bookkeeping.
+"""
+
+import base64
+import io
+import itertools
+import json
+import re
+from html.parser import HTMLParser
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.patches import Rectangle
+from PIL import Image
+
+from pgbook.viz import STYLE, Slider, interactive
+from pgbook.viz.interactive import MAX_FRAMES
+
+DPI = 20  # tiny frames keep these tests fast
+
+
+def grey(fig, level):
+    fig.set_layout_engine("none")  # axes placed by hand (the frames' figures use constrained layout)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.add_patch(Rectangle((0, 0), 1, 1, color=f"{level:.4f}"))
+
+
+def centre(png: bytes) -> tuple:
+    image = Image.open(io.BytesIO(png)).convert("RGBA")
+    return image.getpixel((image.width // 2, image.height // 2))
+
+
+def corner(png: bytes) -> tuple:
+    return Image.open(io.BytesIO(png)).convert("RGBA").getpixel((0, 0))
+
+
+class Parts(HTMLParser):
+    """Collects the tags, attributes and text of the static rendering."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.tags, self.text, self.scripts, self._in_script = [], [], [], False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append([dict(attrs), ""])
+
+    def handle_endtag(self, tag):
+        self._in_script = False if tag == "script" else self._in_script
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1][1] += data
+        else:
+            self.text.append(data)
+
+    def find(self, tag):
+        return [attrs for t, attrs in self.tags if t == tag]
+
+
+# --- Slider ------------------------------------------------------------------------------------
+
+
+def test_slider_keeps_values_labels_and_initial():
+    s = Slider("γ", np.linspace(0, 0.95, 20), initial=0.9)
+    assert len(s) == 20 and s.values[18] == pytest.approx(0.9)
+    assert s.labels[18] == "0.90" and s.index == 18
+    assert all(isinstance(v, float) for v in s.values)
+
+
+def test_slider_integer_values_stay_integers():
+    s = Slider("H", [1, 2, 4, 8], fmt="{:d}")
+    assert s.values == (1, 2, 4, 8) and all(type(v) is int for v in s.values)
+    assert s.labels == ("1", "2", "4", "8") and s.index == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        (dict(label="", values=[0, 1]), ValueError, "label"),
+        (dict(label=3, values=[0, 1]), ValueError, "label"),
+        (dict(label="x", values=[0.5]), ValueError, "at least 2"),
+        (dict(label="x", values=[0, np.nan]), ValueError, "NaN"),
+        (dict(label="x", values=[0, np.inf]), ValueError, "infinite"),
+        (dict(label="x", values=[[0, 1], [2, 3]]), ValueError, "1-d"),
+        (dict(label="x", values=[0.1, 0.2, 0.1]), ValueError, "repeated"),
+        (dict(label="x", values="abc"), TypeError, "values"),
+        (dict(label="x", values=[0.5, 1.5], fmt="{:d}"), ValueError, "fmt"),
+        (dict(label="x", values=[0.11, 0.12], fmt="{:.1f}"), ValueError, "same label"),
+        (dict(label="x", values=[0, 1], fmt=2), TypeError, "fmt"),
+        (dict(label="x", values=[0.0, 0.5], initial=0.3), ValueError, "initial"),
+        (dict(label="x", values=[0.0, 1.0], initial=True), TypeError, "initial"),
+    ],
+)
+def test_slider_rejects_bad_input(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        Slider(**kwargs)
+
+
+# --- interactive(): validation -----------------------------------------------------------------
+
+
+def two_values():
+    return Slider("x", [0.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "words"),
+    [
+        (("not callable",), dict(x=two_values()), TypeError, "draw"),
+        ((grey,), {}, ValueError, "at least one"),
+        ((grey,), dict(level=[0.0, 1.0]), TypeError, "level: expected a Slider"),
+        ((grey,), dict(level=two_values(), figsize=(0, 2)), ValueError, "figsize"),
+        ((grey,), dict(level=two_values(), figsize=(1, 2, 3)), ValueError, "figsize"),
+        ((grey,), dict(level=two_values(), dpi=0), ValueError, "dpi"),
+        ((grey,), dict(level=two_values(), dpi=50.5), TypeError, "dpi"),
+        ((grey,), dict(gamma=two_values()), TypeError, r"draw\(fig, gamma=...\)"),
+    ],
+)
+def test_interactive_rejects_bad_input(args, kwargs, error, words):
+    with pytest.raises(error, match=words):
+        interactive(*args, **kwargs)
+
+
+def test_interactive_refuses_too_many_frames():
+    def draw(fig, a, b):
+        pass
+
+    n = int(np.sqrt(MAX_FRAMES)) + 1
+    with pytest.raises(ValueError, match="exceed"):
+        interactive(draw, a=Slider("a", np.arange(n)), b=Slider("b", np.arange(n)))
+
+
+# --- frames ------------------------------------------------------------------------------------
+
+
+def test_frames_cover_the_grid_in_row_major_order():
+    calls = []
+
+    def draw(fig, a, b):
+        calls.append((a, b))
+        grey(fig, (a + b) / 10)
+
+    a, b = Slider("a", [0, 1, 2], fmt="{:d}"), Slider("b", [0.0, 0.5, 1.0, 1.5])
+    fig = interactive(draw, figsize=(1, 1), dpi=DPI, a=a, b=b)
+    frames = fig.frames
+    assert fig.n_frames == len(frames) == 12 and fig.shape == (3, 4)
+    assert calls == list(itertools.product(a.values, b.values))
+    for (va, vb), png in zip(calls, frames):
+        assert centre(png)[0] == pytest.approx(255 * (va + vb) / 10, abs=1.5)
+
+
+def test_frames_are_opaque_white_pngs_of_the_requested_size():
+    def draw(fig, level):
+        fig.add_subplot().plot([0, 1], [0, level])
+
+    fig = interactive(draw, figsize=(2.0, 1.5), dpi=DPI, level=Slider("level", [0.2, 0.8]))
+    for png in fig.frames:
+        image = Image.open(io.BytesIO(png))
+        assert image.format == "PNG" and image.size == (40, 30)
+        assert corner(png) == (255, 255, 255, 255)
+    assert fig.frames[0] != fig.frames[1]
+
+
+def test_figure_style_is_opaque_white():
+    for key, value in STYLE.items():
+        assert matplotlib.rcParams[key] == value
+    fig = matplotlib.figure.Figure(figsize=(1, 1), dpi=DPI)
+    fig.add_subplot().plot([0, 1])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    assert corner(buf.getvalue()) == (255, 255, 255, 255)
+
+
+# --- the static HTML ---------------------------------------------------------------------------
+
+
+def test_html_has_a_labelled_range_input_per_slider_and_the_initial_frame():
+    def draw(fig, gamma, k):
+        grey(fig, gamma * k / 3)
+
+    gamma = Slider("γ", np.linspace(0, 0.95, 20), initial=0.9)
+    k = Slider("k", [1, 2, 3], fmt="{:d}", initial=2)
+    fig = interactive(draw, figsize=(1, 1), dpi=DPI, gamma=gamma, k=k)
+    page = Parts(fig.html())
+
+    inputs = page.find("input")
+    assert [(i["type"], i["min"], i["max"], i["value"], i["data-name"]) for i in inputs] == [
+        ("range", "0", "19", "18", "gamma"),
+        ("range", "0", "2", "1", "k"),
+    ]
+    text = re.sub(r"\s+", " ", "".join(page.text))
+    assert "γ = 0.90" in text and "k = 2" in text
+
+    (img,) = page.find("img")
+    shown = base64.b64decode(img["src"].removeprefix("data:image/png;base64,"))
+    assert centre(shown)[0] == pytest.approx(255 * 0.9 * 2 / 3, abs=1.5)
+
+    (data_attrs, data), (code_attrs, code) = page.scripts
+    assert data_attrs["type"] == "application/json" and "src" not in code_attrs
+    data = json.loads(data)
+    assert data["labels"] == [list(gamma.labels), list(k.labels)]
+    assert [base64.b64decode(f) for f in data["frames"]] == list(fig.frames)
+    # The inline script's index: row-major over the inputs (index = index * n_k + i_k).
+    for i, j in [(0, 0), (5, 2), (19, 1)]:
+        png = base64.b64decode(data["frames"][i * 3 + j])
+        assert centre(png)[0] == pytest.approx(255 * gamma.values[i] * k.values[j] / 3, abs=1.5)
+    assert "addEventListener(\"input\"" in code
+
+
+def test_html_loads_nothing_from_outside_and_escapes_labels():
+    fig = interactive(grey, figsize=(1, 1), dpi=DPI, level=Slider("<b>&", [0.1, 0.2]))
+    html = fig.html()
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert "&lt;b&gt;&amp;</span> = <output" in html and "<b>&" not in html
+
+
+# --- the live widget ---------------------------------------------------------------------------
+
+
+def test_widget_redraws_when_the_slider_moves():
+    calls = []
+
+    def draw(fig, level):
+        calls.append(level)
+        grey(fig, level)
+
+    fig = interactive(draw, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.2, 0.5, 0.8], initial=0.5))
+    box = fig.widget
+    (slider, image) = box.children
+    assert slider.description == "level" and slider.value == 1
+    assert [label for label, _ in slider.options] == ["0.20", "0.50", "0.80"]
+    assert centre(image.value)[0] == pytest.approx(255 * 0.5, abs=1.5)
+    before = image.value
+    calls.clear()
+    slider.value = 2
+    assert calls == [0.8]
+    assert image.value != before
+    assert centre(image.value)[0] == pytest.approx(255 * 0.8, abs=1.5)
+
+
+def test_mimebundle_offers_the_widget_and_the_static_html():
+    fig = interactive(grey, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.2, 0.4]))
+    bundle = fig._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == fig.widget.model_id
+    assert bundle["text/html"].startswith('<div class="pgbook-interactive"')
+    assert bundle["text/plain"] == "<interactive figure (level: 2 values; 2 frames)>"

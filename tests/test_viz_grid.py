@@ -1,0 +1,64 @@
+"""The gridworld picture shows what it is given: values in the right cells, one arrow per action."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import FancyArrow  # noqa: E402
+
+import pgbook  # noqa: E402
+from pgbook import envs  # noqa: E402
+from pgbook.viz.grid import plot_grid  # noqa: E402
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def test_values_land_in_their_cells(ax):
+    grid = envs.gridworld()
+    values = np.arange(grid.S, dtype=float)
+    image = plot_grid(ax, grid, values)
+    shown = image.get_array()
+    for s, (i, j) in enumerate(grid.cells):
+        assert shown[i, j] == s
+    walls = [(i, j) for i, row in enumerate(grid.layout) for j, c in enumerate(row) if c == "#"]
+    assert walls and all(np.ma.is_masked(shown[i, j]) for i, j in walls)
+    labels = {t.get_text() for t in ax.texts}
+    assert {f"{v:.2f}" for v in values} <= labels
+
+
+def test_one_arrow_per_action_with_probability(ax):
+    grid = envs.gridworld()
+    pi = pgbook.greedy(pgbook.q_value(grid, pgbook.uniform(grid)))
+    plot_grid(ax, grid, pi=pi)
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrow)]
+    assert len(arrows) == int((~grid.terminal).sum())
+    plot_grid(ax, grid, pi=pgbook.uniform(grid))
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrow)]
+    assert len(arrows) == int((~grid.terminal).sum()) * (1 + grid.A)
+
+
+def test_episode_path_follows_the_states(ax):
+    grid = envs.gridworld()
+    episode = [grid.cells.index((4, 0)), grid.cells.index((4, 1)), grid.cells.index((3, 0))]
+    plot_grid(ax, grid, episode=episode)
+    (line,) = ax.lines
+    assert np.allclose(line.get_xdata(), [0, 1, 0], atol=0.13)
+    assert np.allclose(line.get_ydata(), [4, 4, 3], atol=0.13)
+
+
+def test_bad_input(ax):
+    with pytest.raises(TypeError, match="mdp: expected a gridworld"):
+        plot_grid(ax, envs.bandit([1.0, 0.0]))
+    grid = envs.gridworld()
+    with pytest.raises(ValueError, match=r"values: expected shape \(21,\)"):
+        plot_grid(ax, grid, np.zeros(3))
+    with pytest.raises(ValueError, match="pi: each row must sum to 1"):
+        plot_grid(ax, grid, pi=np.ones((grid.S, grid.A)))

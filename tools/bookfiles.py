@@ -1,0 +1,86 @@
+"""What the book is made of: its configuration, its pages, its chapters and their notebooks.
+
+Shared by the tools (``sync_notebooks.py``, ``build_book.py``) and the book's tests.
+A *page* is a document listed in ``_toc.yml``; a *chapter* is a page authored as a MyST markdown
+notebook (its front matter has a ``kernelspec``), which has a paired ``.ipynb`` next to it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+
+#: The first code cell of every chapter: on Colab (no pgbook installed) it installs pgbook.
+SETUP_TEMPLATE = '''try:
+    import pgbook
+except ImportError:  # e.g. on Colab: install the book's package from its repository
+    %pip install --quiet "pgbook @ git+{url}"
+    import pgbook'''
+SETUP_TAGS = ["remove-cell"]
+_SETUP_URL = re.compile(r'"pgbook @ git\+([^"]*)"')
+
+
+def config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def repository_url() -> str:
+    return config()["repository"]["url"].rstrip("/")
+
+
+def pages() -> list[str]:
+    """Every document of ``_toc.yml`` (root first), as paths relative to the root without suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    found = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                found.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    walk(toc.get("parts"))
+    walk(toc.get("chapters"))
+    return [str(Path(p).with_suffix("")) for p in found]
+
+
+def source(page: str) -> Path:
+    """The source file of a page (the ``.md``; Sphinx never reads the paired ``.ipynb``)."""
+    return ROOT / f"{page}.md"
+
+
+def front_matter(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    match = re.match(r"---\n(.*?)\n---\n", text, re.S)
+    return (yaml.safe_load(match.group(1)) or {}) if match else {}
+
+
+def chapters() -> list[str]:
+    """The pages that are notebooks (and so have a paired ``.ipynb`` and launch buttons)."""
+    return [p for p in pages() if source(p).exists() and "kernelspec" in front_matter(source(p))]
+
+
+def setup_source(url: str) -> str:
+    return SETUP_TEMPLATE.format(url=url)
+
+
+def setup_url(cell_source: str) -> str | None:
+    """The repository URL in a setup cell, or ``None`` if the cell is not a setup cell."""
+    match = _SETUP_URL.search(cell_source)
+    return match.group(1) if match and "import pgbook" in cell_source else None
+
+
+def read_chapter(page: str) -> nbformat.NotebookNode:
+    return jupytext.read(source(page), fmt="md:myst")
+
+
+def notebook(page: str) -> Path:
+    return ROOT / f"{page}.ipynb"

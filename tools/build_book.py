@@ -1,0 +1,63 @@
+"""Build the HTML book with warnings as errors (what ``make book`` runs).
+
+Chapters are executed through Jupyter Book's cache, which is keyed on the notebooks' code cells
+only: a change in ``pgbook/`` (or in the installed packages) would otherwise publish outputs computed
+by the old code. So the build is also keyed on a hash of ``pgbook/``, ``pyproject.toml``,
+``requirements.txt``, the installed distributions and the book's own Sphinx extension
+(``book/_ext/``, which Sphinx does not track); when it changes, the execution cache, the doctrees
+and the HTML are cleared and every chapter is executed again. The key is recorded only after a
+successful build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import bookfiles
+import sync_notebooks
+
+BUILD = bookfiles.ROOT / "_build"
+KEY = BUILD / ".pgbook-execution-key"
+#: Everything under _build/ that can hold executed outputs.
+EXECUTED = (".jupyter_cache", ".doctrees", "html", "jupyter_execute")
+
+
+def execution_key() -> str:
+    """A hash of everything the built pages depend on besides the sources Sphinx tracks itself."""
+    h = hashlib.sha256()
+    files = sorted(p for folder in ("pgbook", "book/_ext") for p in (bookfiles.ROOT / folder).rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts)
+    for path in [*files, bookfiles.ROOT / "pyproject.toml", bookfiles.ROOT / "requirements.txt"]:
+        h.update(path.relative_to(bookfiles.ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
+    h.update("\n".join(dists).encode())
+    return h.hexdigest()
+
+
+def main() -> int:
+    for name in sync_notebooks.sync(check=False):
+        print(f"updated {name} (commit it)")
+    key = execution_key()
+    if not KEY.exists() or KEY.read_text() != key:
+        print("first build, or pgbook/, the packages or book/_ext/ changed: executing every chapter afresh")
+        for name in EXECUTED:
+            shutil.rmtree(BUILD / name, ignore_errors=True)
+        KEY.unlink(missing_ok=True)
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jupyter_book), "build", str(bookfiles.ROOT), "--builder", "html",
+               "--warningiserror", "--keep-going"]
+    if subprocess.run(command).returncode != 0:
+        print("the book did not build (see the messages above)", file=sys.stderr)
+        return 1
+    KEY.write_text(key)
+    print(f"\nThe book: {bookfiles.HTML / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Regenerate every chapter's ``.ipynb`` from its MyST markdown source (``make notebooks``).
+
+The ``.md`` is the source of truth (Sphinx reads it); the ``.ipynb`` next to it exists so that the
+Binder and Colab launch buttons open a real notebook. The generated notebook has the same cells, no
+outputs and no execution counts, and stable cell ids so that re-running this changes nothing.
+
+Also keeps each chapter's first code cell, the setup cell that installs pgbook on Colab, in line with
+``repository.url`` in ``_config.yml``: a missing setup cell is added, a stale URL is rewritten.
+
+    python tools/sync_notebooks.py          # write what changed
+    python tools/sync_notebooks.py --check  # only report; exit 1 if anything is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+
+import nbformat
+
+import bookfiles
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def _setup_block(url: str) -> str:
+    tags = ", ".join(bookfiles.SETUP_TAGS)
+    return f"```{{code-cell}} ipython3\n:tags: [{tags}]\n\n{bookfiles.setup_source(url)}\n```\n\n"
+
+
+def synced_markdown(page: str, url: str) -> str:
+    """The chapter's markdown with a setup cell for ``url`` as its first code cell."""
+    text = bookfiles.source(page).read_text(encoding="utf-8")
+    code = [c for c in bookfiles.read_chapter(page).cells if c.cell_type == "code"]
+    current = bookfiles.setup_url(code[0].source) if code else None
+    if current is None:
+        fence = text.find("```{code-cell}")
+        if fence < 0:
+            raise SystemExit(f"{page}.md: a chapter needs at least one code cell")
+        return text[:fence] + _setup_block(url) + text[fence:]
+    if code[0].metadata.get("tags", []) != bookfiles.SETUP_TAGS:
+        raise SystemExit(f"{page}.md: the setup cell (first code cell) must be tagged {bookfiles.SETUP_TAGS}")
+    return text.replace(f'"pgbook @ git+{current}"', f'"pgbook @ git+{url}"', 1)
+
+
+def notebook_text(page: str) -> str:
+    """The ``.ipynb`` for the chapter's current markdown: same cells, no outputs, stable ids."""
+    nb = bookfiles.read_chapter(page)
+    seen: dict[str, int] = {}
+    for cell in nb.cells:
+        digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
+        seen[digest] = seen.get(digest, -1) + 1
+        cell.id = digest if seen[digest] == 0 else f"{digest}-{seen[digest]}"
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.metadata = nbformat.NotebookNode(
+        kernelspec=nb.metadata.get("kernelspec", KERNELSPEC), language_info={"name": "python"}
+    )
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def sync(check: bool) -> list[str]:
+    """Bring every chapter's setup cell and ``.ipynb`` up to date; return what was (or would be) changed."""
+    url = bookfiles.repository_url()
+    changed = []
+    for page in bookfiles.chapters():
+        md = bookfiles.source(page)
+        text = synced_markdown(page, url)
+        if text != md.read_text(encoding="utf-8"):
+            changed.append(f"{page}.md (setup cell)")
+            if check:
+                changed.append(f"{page}.ipynb")  # its setup cell changes with the .md's
+                continue
+            md.write_text(text, encoding="utf-8")
+        ipynb = bookfiles.notebook(page)
+        text = notebook_text(page)
+        if not ipynb.exists() or ipynb.read_text(encoding="utf-8") != text:
+            changed.append(f"{page}.ipynb")
+            if not check:
+                ipynb.write_text(text, encoding="utf-8")
+    return changed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report what is out of date, change nothing")
+    args = parser.parse_args()
+    changed = sync(args.check)
+    for name in changed:
+        print(f"{'out of date' if args.check else 'updated'}: {name}")
+    if args.check and changed:
+        print("run `make notebooks` and commit the result", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
