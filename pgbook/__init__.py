@@ -11,25 +11,58 @@ parameters are ``theta: (S, A)``. Modules, one idea each:
 - :mod:`pgbook.policies` -- softmax, log-linear and direct policies
 - :mod:`pgbook.gradients` -- exact policy gradients and regularised objectives
 - :mod:`pgbook.natural` -- Fisher information and the natural policy gradient
-- :mod:`pgbook.highprec` -- the chain MDP in high precision (mpmath) and exact hitting times
 - :mod:`pgbook.sampling` -- numba trajectory sampling and REINFORCE
 - :mod:`pgbook.algorithms` -- whole optimisation runs for the book's figures
+- :mod:`pgbook.highprec` -- mpmath values where float64 cannot resolve them (the long chain)
 - :mod:`pgbook.viz` -- figures, and interactive figures that also work in the static book
+  (imported on demand: it loads matplotlib)
 - :mod:`pgbook.checks` -- the visible numerical checks on the book's pages
 """
 
 from . import _numba  # noqa: F401  (sets up numba's cache before any kernel is compiled)
-from . import checks, envs
-from .exact import Evaluation, advantage, evaluate, policy_matrices, q_value, value, visitation
-from .mdp import MDP
+from . import algorithms, checks, envs, highprec
 from .control import policy_iteration, value_iteration
-from . import algorithms
-from .policies import greedy, log_softmax, loglinear, project_simplex, softmax, uniform
-from . import highprec
-from .gradients import (centred_features, direct_gradient, entropy_regularized_gradient, log_barrier_gradient,
-                        log_barrier_objective, loglinear_gradient, soft_value, softmax_gradient)
+from .exact import Evaluation, advantage, evaluate, policy_matrices, q_value, value, visitation
+from .gradients import (
+    centred_features,
+    direct_gradient,
+    entropy_regularized_gradient,
+    log_barrier_gradient,
+    log_barrier_objective,
+    loglinear_gradient,
+    soft_value,
+    softmax_gradient,
+)
+from .mdp import MDP
 from .natural import compatible_fit, fisher, loglinear_fisher, npg_step
-from .sampling import (Episodes, StateActions, reinforce_gradient, reinforce_gradient_geometric, sample_episodes,
-                       sample_state_action, truncation_horizon)
+from .policies import greedy, log_softmax, loglinear, project_simplex, softmax, uniform
+from .sampling import (
+    Episodes,
+    StateActions,
+    reinforce_gradient,
+    reinforce_gradient_geometric,
+    sample_episodes,
+    sample_state_action,
+    truncation_horizon,
+)
 
 __version__ = "0.1.0"
+
+__all__ = [
+    # the MDP and its modules
+    "MDP", "envs", "algorithms", "checks", "highprec",
+    # exact evaluation
+    "Evaluation", "evaluate", "policy_matrices", "value", "q_value", "advantage", "visitation",
+    # optimal control
+    "policy_iteration", "value_iteration",
+    # policies
+    "softmax", "log_softmax", "uniform", "greedy", "loglinear", "project_simplex",
+    # exact gradients and regularised objectives
+    "softmax_gradient", "loglinear_gradient", "centred_features", "direct_gradient",
+    "soft_value", "entropy_regularized_gradient", "log_barrier_objective", "log_barrier_gradient",
+    # natural policy gradient
+    "fisher", "npg_step", "loglinear_fisher", "compatible_fit",
+    # sampling
+    "Episodes", "StateActions", "sample_episodes", "sample_state_action", "truncation_horizon",
+    "reinforce_gradient", "reinforce_gradient_geometric",
+]

@@ -31,8 +31,9 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
         \pi_{k+1}(s) \in \arg\max_a \Big[r(s, a) + \gamma \sum_{s'} P(s'|s, a) V_k(s')\Big],
 
     stopping when :math:`\pi_{k+1} = \pi_k`. mdp: MDP; pi0: (S, A) a starting policy, by default
-    the myopic policy :math:`\mathrm{greedy}(r)`, or for an episodic MDP the uniform policy (a
-    myopic policy may never terminate). Returns ``(pi_star, V_star)``: pi_star (S, A) one-hot,
+    the greedy policy after two steps of value iteration from 0, i.e. greedy with respect to
+    :math:`r + \gamma P \max_a r` (as QuantEcon starts), or for an episodic MDP the uniform policy
+    (a myopic policy may never terminate). Returns ``(pi_star, V_star)``: pi_star (S, A) one-hot,
     V_star (S,).
 
     Ties: a state keeps its current action unless another is better by more than
@@ -55,7 +56,7 @@ def _policy_iteration(mdp: MDP, pi0) -> tuple[list[np.ndarray], list[np.ndarray]
     """Every iterate of policy iteration: the policies pi_0..pi_n and their values (pi_n is optimal)."""
     check.mdp(mdp)
     if pi0 is None:
-        pi = uniform(mdp) if mdp.gamma == 1.0 else greedy(mdp.r)
+        pi = uniform(mdp) if mdp.gamma == 1.0 else greedy(_q_from_v(mdp, mdp.r.max(axis=1)))
     else:
         pi = check.policy(mdp, pi0, "pi0")
     pis, Vs = [], []

@@ -19,7 +19,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.linalg import lapack
+from scipy.linalg import blas, lapack
 
 from . import _validate as check
 from ._numba import njit
@@ -175,8 +175,12 @@ def q_value(mdp: MDP, pi) -> np.ndarray:
 
 def _q_from_v(mdp: MDP, V: np.ndarray, r: np.ndarray | None = None) -> np.ndarray:
     r = mdp.r if r is None else r
-    # One matrix-vector product over the (S*A, S) view of P, rather than S small ones.
-    return r + mdp.gamma * (mdp.P.reshape(-1, mdp.S) @ V).reshape(mdp.S, mdp.A)
+    # One matrix-vector product over the (S*A, S) view of P, rather than S small ones. It goes
+    # through scipy's BLAS, like the LU factorisation it follows: numpy and scipy ship separate
+    # OpenBLAS libraries, and on a small machine the thread pool of one still spins after an LU
+    # while the other's threads compete for the cores (a 4 ms stall per evaluation at S = 500).
+    PV = blas.dgemv(1.0, mdp.P.reshape(-1, mdp.S).T, V, trans=1)
+    return r + mdp.gamma * PV.reshape(mdp.S, mdp.A)
 
 
 def advantage(mdp: MDP, pi) -> np.ndarray:

@@ -18,3 +18,5 @@ _mpl.rcParams.update(STYLE)
 
 from .grid import plot_grid  # noqa: E402  (after the style)
 from .interactive import Interactive, Slider, interactive  # noqa: E402
+
+__all__ = ["STYLE", "plot_grid", "Interactive", "Slider", "interactive"]

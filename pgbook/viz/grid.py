@@ -34,11 +34,11 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
         image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax)
         if annotate:
             lo, hi = image.get_clim()
-            for s, (i, j) in enumerate(mdp.cells):
+            for i, j in mdp.cells:
                 shade = (grid[i, j] - lo) / (hi - lo) if hi > lo else 0.0
                 ax.text(j, i + 0.3, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=7,
                         color="black" if shade > 0.6 else "white")
-    for s, (i, j) in enumerate(mdp.cells):
+    for i, j in mdp.cells:
         kind = mdp.layout[i][j]
         if kind in _MARKS:
             ax.text(j, i - 0.3, kind, ha="center", va="center", fontsize=9, fontweight="bold",
