@@ -119,34 +119,39 @@ def _lu_solve_transpose(LU, piv, c):
 def _evaluate(nxt, prob, r, gamma, pi, soft, bonus, rho, M, piv, Q, Qb, V, Vb, nu):
     r"""Exact evaluation of ``pi``, into the preallocated arrays.
 
-    Factors ``M = I - gamma P_pi`` in place and solves :math:`M V = r_\pi`,
-    :math:`M V_b = r_\pi + b` (``b = bonus``, e.g. the entropy reward; only if ``soft``) and
-    :math:`M^\top \nu = \rho`. Fills ``Q = r + gamma P V`` and ``Qb = r + gamma P V_b``.
-    ``nu`` is the unnormalised occupancy :math:`d^\pi_\rho / (1 - \gamma)`; ``M`` keeps the LU
-    factors for further solves.
+    Solves :math:`M V = r_\pi`, :math:`M V_b = r_\pi + b` (``b = bonus``, e.g. the entropy reward;
+    only if ``soft``) and :math:`M^\top \nu = \rho` with :math:`M = I - \gamma P_\pi`. Fills
+    ``Q = r + gamma P V`` and ``Qb = r + gamma P V_b``. ``nu`` is the unnormalised occupancy
+    :math:`d^\pi_\rho / (1 - \gamma)`.
+
+    The array ``M`` receives :math:`M^\top` and keeps its LU factors for further solves (solve with
+    :math:`M^\top` by :func:`_lu_solve`, with :math:`M` by :func:`_lu_solve_transpose`). Factoring
+    :math:`M^\top`, which is column diagonally dominant, means partial pivoting never swaps rows: as
+    in :mod:`pgbook.exact`, this keeps tiny values accurate (the chain's :math:`V^\pi(s_0) \sim 3^{-H}`),
+    where pivoting on :math:`M` itself loses them (10% off at H = 30).
     """
     S, A = pi.shape
+    M[:, :] = 0.0
     for s in range(S):
-        for s2 in range(S):
-            M[s, s2] = 0.0
         M[s, s] = 1.0
+    for s in range(S):
         r_pi = 0.0
         for a in range(A):
             p = pi[s, a]
             if p != 0.0:
                 r_pi += p * r[s, a]
                 for k in range(nxt.shape[2]):
-                    M[s, nxt[s, a, k]] -= gamma * p * prob[s, a, k]
+                    M[nxt[s, a, k], s] -= gamma * p * prob[s, a, k]
         V[s] = r_pi
         if soft:
             Vb[s] = r_pi + bonus[s]
         nu[s] = rho[s]
     _lu_factor(M, piv)
-    _lu_solve(M, piv, V)
-    _lu_solve_transpose(M, piv, nu)
+    _lu_solve_transpose(M, piv, V)
+    _lu_solve(M, piv, nu)
     _q_from_v(nxt, prob, r, gamma, V, Q)
     if soft:
-        _lu_solve(M, piv, Vb)
+        _lu_solve_transpose(M, piv, Vb)
         _q_from_v(nxt, prob, r, gamma, Vb, Qb)
 
 
@@ -363,7 +368,7 @@ def loglinear_run(kind, nxt, prob, r, gamma, rho, phi, theta0, eta, nu_sa, T, ev
         _record(t, every, theta, V, thetas, Vs)
         if kind == Q_NPG:
             nu1[:] = mu1
-            _lu_solve_transpose(M, piv, nu1)
+            _lu_solve(M, piv, nu1)
         for s in range(S):
             for a in range(A):
                 i = s * A + a
