@@ -99,18 +99,18 @@ def test_reinforce_mean_is_the_gradient(chapter):
 
 @pytest.mark.slow
 def test_error_falls_like_one_over_root_n(chapter):
+    """The page cuts one run into batches; here each mean is a separate run of the numba sampler."""
     mdp, theta, H = chapter
     grad = fd_gradient(mdp, theta)
-    ns = np.unique(np.round(np.logspace(2, 4.5, 8)).astype(int))
-    errors = np.array([[np.linalg.norm(pgbook.reinforce_gradient(mdp, theta, m, H, seed=100 + k) - grad)
-                        for m in ns] for k in range(10)])
-    rms = np.sqrt((errors**2).mean(axis=0))
+    ns = np.array([10, 30, 100, 300, 1000])
+    rms = np.array([np.sqrt(np.mean([np.sum((pgbook.reinforce_gradient(mdp, theta, m, H, seed=1000 + k) - grad) ** 2)
+                                     for k in range(100)])) for m in ns])
     slope = np.polyfit(np.log(ns), np.log(rms), 1)[0]
     assert abs(slope + 0.5) <= 0.1
     # and the level is the central limit theorem's sqrt(tr Sigma / n), Sigma from independent episodes
     episodes = pgbook.sample_episodes(mdp, pgbook.softmax(theta), n=2_000, horizon=H, seed=9)
     sigma = np.sqrt(loop_estimates(mdp, theta, episodes).var(axis=0, ddof=1).sum())
-    assert np.all(np.abs(np.log(rms * np.sqrt(ns) / sigma)) <= np.log(1.5))
+    assert np.all(np.abs(np.log(rms * np.sqrt(ns) / sigma)) <= np.log(1.3))
 
 
 @pytest.mark.slow
