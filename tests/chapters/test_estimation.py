@@ -74,6 +74,7 @@ def assert_z(mean, stderr, expected, z_max=Z_MAX):
     return z
 
 
+@pytest.mark.slow
 def test_average_return_estimates_V(chapter):
     mdp, theta, H = chapter
     pi = pgbook.softmax(theta)
