@@ -8,12 +8,20 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .. import _validate as check
 
 #: Okabe--Ito colours, in the order the figures use them.
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value, _position) -> str:
+    """A log-axis tick label such as 10⁻³ in plain text: mathtext costs a third of a frame."""
+    return "10" + str(round(np.log10(value))).translate(_SUPERSCRIPT) if value > 0 else ""
 
 
 def _same_length(name: str, a: np.ndarray, n: int) -> None:
@@ -143,21 +151,25 @@ def plot_small_pi(fig: Figure, logits, pi, adv, grad, rel_stderr, current: float
     gs = fig.add_gridspec(1, 2, width_ratios=[1.25, 1], left=0.08, right=0.98, bottom=0.15, top=0.9,
                           wspace=0.28)
     left, right = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
-    for y, colour, label in ((A_, ORANGE, r"advantage $A(s,a^\star)$"), (p, BLUE, r"$\pi(a^\star|s)$"),
-                             (g, GREEN, r"gradient $\partial V/\partial\theta_{s,a^\star}$")):
+    for y, colour, label in ((A_, ORANGE, "advantage A(s, a*)"), (p, BLUE, "π(a*|s)"),
+                             (g, GREEN, "gradient ∂V/∂θ(s, a*)")):
         left.semilogy(x, y, color=colour, lw=2, label=label)
         left.semilogy(x[i], y[i], "o", color=colour, ms=7, mec="black")
     left.axvline(x[i], color="0.5", lw=1, ls=":")
-    left.set(xlabel=r"logit $\theta_{s,a^\star}$", ylim=(min(p.min(), g.min()) / 2, 2.0))
-    left.legend(fontsize=8, loc="lower right")
+    left.set(xlabel="logit θ(s, a*)", ylim=(min(p.min(), g.min()) / 2, 2.0))
+    left.legend(fontsize=8.5, loc="lower right")
     left.set_title(f"π = {p[i]:.4f}, A = {A_[i]:.2f}, ∂V/∂θ = {g[i]:.4f}", fontsize=10)
     right.loglog(p, rel, "o", color=PURPLE, ms=4, label="sampled, fixed n")
     right.loglog(p, rel[0] * np.sqrt(p[0] / p), "--", color="0.4", lw=1,
-                 label=r"$\propto \pi^{-1/2}$ (small $\pi$)")
+                 label="∝ 1/√π (small π)")
     right.loglog(p[i], rel[i], "o", color=PURPLE, ms=9, mec="black")
-    right.set(xlabel=r"$\pi(a^\star|s)$", ylabel="relative standard error")
-    right.legend(fontsize=8, loc="upper right")
+    right.set(xlabel="π(a*|s)", ylabel="relative standard error")
+    right.legend(fontsize=8.5, loc="upper right")
     right.set_title(f"noise / signal = {rel[i]:.3f}", fontsize=10)
-    for ax in (left, right):  # minor ticks cost most of a frame's drawing time and add little here
-        ax.xaxis.set_minor_locator(NullLocator())
-        ax.yaxis.set_minor_locator(NullLocator())
+    # Plain-text labels and no minor ticks: mathtext and minor ticks cost most of a frame, and a
+    # live slider redraws the whole figure on every move.
+    for ax in (left, right):
+        for axis in ((ax.xaxis, ax.yaxis) if ax is right else (ax.yaxis,)):
+            axis.set_major_locator(LogLocator(base=10.0, numticks=8))
+            axis.set_major_formatter(FuncFormatter(_power_of_ten))
+            axis.set_minor_locator(NullLocator())
