@@ -39,8 +39,8 @@ def kl(p, q) -> np.ndarray:
     infinite where :math:`q(a|s) = 0 < p(a|s)`. p, q: (S, A) stochastic rows. Returns (S,), >= 0.
     """
     p, q = _pair(p, q, "p", "q")
-    ratio = np.divide(p, q, out=np.ones_like(p), where=p > 0)
     with np.errstate(divide="ignore"):
+        ratio = np.divide(p, q, out=np.ones_like(p), where=p > 0)  # p > 0 = q gives inf
         terms = np.where(p > 0, p * np.log(ratio), 0.0)
     # The sum is >= 0 mathematically; round-off can leave -1e-17.
     return np.maximum(terms.sum(axis=1), 0.0)
