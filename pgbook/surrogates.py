@@ -6,7 +6,8 @@ matches :math:`V^\pi(\rho)` to first order at :math:`\pi = \pi_{\text{old}}`, an
 policy close to the old one, so that the surrogate stays a good model:
 
 - TRPO (Schulman et al. 2015): a KL trust region, and a lower bound on the true value
-  (:func:`surrogate`, :func:`mean_kl`, :func:`trpo_lower_bound`);
+  (:func:`surrogate`, :func:`mean_kl`, :func:`trpo_lower_bound`, and the exact constrained step
+  :func:`trpo_step`);
 - PPO (Schulman et al. 2017): a clipped importance ratio (:func:`ppo_clip_objective`,
   :func:`ppo_clip_gradient`);
 - CPI (Kakade and Langford 2002): a mixture with the greedy policy and its guaranteed improvement
@@ -24,10 +25,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from scipy.optimize import minimize
+
 from . import _validate as check
 from .exact import advantage, value, visitation
 from .mdp import MDP
-from .policies import softmax
+from .policies import log_softmax, softmax
 
 
 def kl(p, q) -> np.ndarray:
@@ -113,6 +116,52 @@ def trpo_lower_bound(mdp: MDP, pi_old, pi, rho=None, *, divergence: str = "tv") 
     return float(L - 4.0 * epsilon * mdp.gamma / (1.0 - mdp.gamma) ** 2 * gap)
 
 
+def trpo_step(mdp: MDP, theta_old, delta: float, rho=None) -> np.ndarray:
+    r"""TRPO's step solved exactly: the best surrogate value inside the KL trust region.
+
+    .. math:: \theta^\star = \arg\max_\theta L_{\theta_{\text{old}}}(\theta)
+              \quad\text{subject to}\quad \bar D_{KL}(\theta_{\text{old}}, \theta) \le \delta
+
+    for the tabular softmax policy (Schulman et al. 2015, Eq. (12); :func:`surrogate`, :func:`mean_kl`),
+    by SLSQP with the exact gradients :math:`\partial L/\partial\theta_{s,a} = \frac{d(s)}{1-\gamma}
+    \pi_\theta(a|s)(A(s,a) - \sum_b \pi_\theta(b|s)A(s,b))` and :math:`\partial\bar D_{KL}/\partial\theta_{s,a}
+    = d(s)(\pi_\theta(a|s) - \pi_{\text{old}}(a|s))`, with :math:`d = d^{\pi_{\text{old}}}_\rho`. To first
+    order in :math:`\delta` the step is the natural gradient step with step size
+    :math:`\sqrt{2\delta/(g^\top F^\dagger g)}` (AJKS section 14.2). Parameters of states that
+    :math:`\rho` never reaches do not move. theta_old: (S, A); delta > 0. Returns theta: (S, A).
+    Raises ``RuntimeError`` if the optimiser does not converge.
+    """
+    check.mdp(mdp)
+    _gamma_below_one(mdp)
+    theta_old = check.theta(mdp, theta_old, "theta_old")
+    delta = check.positive_real(delta, "delta")
+    pi_old = softmax(theta_old)
+    _, d, adv = _old(mdp, pi_old, rho)
+    shape, scale = theta_old.shape, 1.0 / (1.0 - mdp.gamma)
+    log_pi_old = log_softmax(theta_old)
+
+    def negative_surrogate(x):
+        pi = softmax(x.reshape(shape))
+        mean_adv = np.einsum("sa,sa->s", pi, adv)
+        grad = scale * d[:, None] * pi * (adv - mean_adv[:, None])
+        return -scale * float(d @ mean_adv), -grad.ravel()
+
+    def room(x):
+        return delta - float(d @ np.einsum("sa,sa->s", pi_old, log_pi_old - log_softmax(x.reshape(shape))))
+
+    def room_gradient(x):
+        return -(d[:, None] * (softmax(x.reshape(shape)) - pi_old)).ravel()
+
+    # At theta_old the constraint's gradient vanishes; start a tiny step along the advantages instead.
+    x0 = (theta_old + 1e-3 * (adv - adv.mean(axis=1, keepdims=True))).ravel()
+    result = minimize(negative_surrogate, x0, jac=True, method="SLSQP",
+                      constraints=[{"type": "ineq", "fun": room, "jac": room_gradient}],
+                      options={"maxiter": 1000, "ftol": 1e-14})
+    if not result.success or room(result.x) < -1e-9 * delta:
+        raise RuntimeError(f"trpo_step: SLSQP did not converge ({result.message})")
+    return result.x.reshape(shape)
+
+
 def ppo_clip_objective(mdp: MDP, theta_old, theta, epsilon: float = 0.2, rho=None) -> float:
     r"""PPO's clipped surrogate, computed exactly for tabular softmax policies, on the value's scale.
 
@@ -168,7 +217,8 @@ def greedy_advantage(mdp: MDP, pi, rho=None) -> float:
     check.mdp(mdp)
     _gamma_below_one(mdp)
     pi = check.policy(mdp, pi)
-    return float(visitation(mdp, pi, rho) @ advantage(mdp, pi).max(axis=1))
+    # max_a A >= sum_a pi A = 0 in every state; round-off can leave -1e-17.
+    return max(0.0, float(visitation(mdp, pi, rho) @ advantage(mdp, pi).max(axis=1)))
 
 
 def cpi_improvement_bound(mdp: MDP, pi, alpha: float, rho=None) -> float:

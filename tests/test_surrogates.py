@@ -205,3 +205,36 @@ def test_kl_with_zeros_in_p(data):
     kl = surrogates.kl(p, q)
     assert np.isfinite(kl).all()
     assert np.allclose(kl, _kl_loop(p, q), rtol=1e-12, atol=1e-14)
+
+
+@settings(max_examples=15, deadline=None)
+@given(case=theta_cases(min_A=2, max_S=4, max_A=3, max_gamma=0.9, rho=("uniform",)),
+       delta=st.sampled_from([0.001, 0.01, 0.1]), seed=st.integers(0, 2**32 - 1))
+def test_trpo_step_is_the_constrained_maximiser(case, delta, seed):
+    """The constraint is active, and no feasible random point (nor its scaling onto the ball) does better."""
+    mdp, theta_old, _ = case
+    if mdp.gamma == 0.0 or np.abs(exact.advantage(mdp, softmax(theta_old))).max() < 1e-6:
+        return
+    pi_old = softmax(theta_old)
+    theta = surrogates.trpo_step(mdp, theta_old, delta)
+    best = surrogates.surrogate(mdp, pi_old, softmax(theta))
+    assert surrogates.mean_kl(mdp, pi_old, softmax(theta)) == pytest.approx(delta, rel=1e-6)
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        direction = rng.standard_normal(theta_old.shape)
+        lo, hi = 0.0, 1.0
+        while surrogates.mean_kl(mdp, pi_old, softmax(theta_old + hi * direction)) < delta and hi < 1e6:
+            hi *= 2
+        for _ in range(50):  # bisect onto the boundary of the trust region
+            mid = (lo + hi) / 2
+            inside = surrogates.mean_kl(mdp, pi_old, softmax(theta_old + mid * direction)) <= delta
+            lo, hi = (mid, hi) if inside else (lo, mid)
+        assert surrogates.surrogate(mdp, pi_old, softmax(theta_old + lo * direction)) <= best + 1e-9
+
+
+def test_trpo_step_refuses_bad_input():
+    mdp = envs.random_mdp(3, 2, seed=0)
+    with pytest.raises(ValueError, match="delta"):
+        surrogates.trpo_step(mdp, np.zeros((3, 2)), 0.0)
+    with pytest.raises(ValueError, match="theta_old: expected shape"):
+        surrogates.trpo_step(mdp, np.zeros((2, 2)), 0.01)

@@ -217,3 +217,19 @@ def test_cpi_gains_at_least_the_guarantee(alpha):
         guarantee = a_t / (1 - GAMMA) * (gain - 2 * a_t * GAMMA / (1 - GAMMA) ** 2)
         assert guarantee <= _V_rho(pi_next) - _V_rho(pi) + 1e-12
         pi = pi_next
+
+
+def test_exact_trpo_step_aligns_with_npg_as_delta_shrinks():
+    """The printed cosines: the exact constrained step turns towards F^+ g (pinv of the Fisher matrix
+    built here, gradient by finite differences), 1 - cosine shrinking with delta."""
+    theta = np.zeros((S, A))
+    F = _fisher_by_sums(pgbook.softmax(theta))
+    natural = (np.linalg.pinv(F, rcond=1e-10) @ _fd_gradient(theta).ravel()).reshape(S, A)
+    natural -= natural.mean(axis=1, keepdims=True)
+    gaps = []
+    for delta in (0.1, 0.01, 0.001):
+        step = surrogates.trpo_step(GRID, theta, delta) - theta
+        step -= step.mean(axis=1, keepdims=True)
+        gaps.append(1 - np.sum(step * natural) / (np.linalg.norm(step) * np.linalg.norm(natural)))
+    assert gaps[-1] < 0.005
+    assert gaps[1] < 0.3 * gaps[0] and gaps[2] < 0.3 * gaps[1]
