@@ -1,0 +1,293 @@
+r"""Local models of the value around a policy: the surrogates behind TRPO, PPO and CPI.
+
+All three methods improve a policy :math:`\pi_{\text{old}}` by maximising a *surrogate* built from
+its own advantage :math:`A^{\pi_{\text{old}}}` and visitation :math:`d^{\pi_{\text{old}}}_\rho`, which
+matches :math:`V^\pi(\rho)` to first order at :math:`\pi = \pi_{\text{old}}`, and by keeping the new
+policy close to the old one, so that the surrogate stays a good model:
+
+- TRPO (Schulman et al. 2015): a KL trust region, and a lower bound on the true value
+  (:func:`surrogate`, :func:`mean_kl`, :func:`trpo_lower_bound`, and the exact constrained step
+  :func:`trpo_step`);
+- PPO (Schulman et al. 2017): a clipped importance ratio (:func:`ppo_clip_objective`,
+  :func:`ppo_clip_gradient`);
+- CPI (Kakade and Langford 2002): a mixture with the greedy policy and its guaranteed improvement
+  (:func:`greedy_advantage`, :func:`cpi_alpha`, :func:`cpi_improvement_bound`; the iteration is
+  :func:`pgbook.algorithms.cpi`).
+
+Everything is exact (no sampling) and in the AKLM convention: :math:`d^\pi_\rho` is the *normalised*
+discounted visitation and the value carries :math:`\frac{1}{1-\gamma}`. TRPO's unnormalised
+:math:`\rho_\pi` is :math:`d^\pi_\rho/(1-\gamma)`. All functions need :math:`\gamma < 1`.
+Shapes: ``pi_old, pi: (S, A)`` policies; ``theta_old, theta: (S, A)`` tabular softmax parameters;
+``rho`` is ``None`` (the MDP's start distribution), a state index or a distribution ``(S,)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scipy.optimize import minimize
+
+from . import _validate as check
+from .exact import advantage, value, visitation
+from .mdp import MDP
+from .policies import log_softmax, softmax
+
+
+def kl(p, q) -> np.ndarray:
+    r"""The KL divergence between two policies in every state.
+
+    .. math:: \mathrm{KL}\big(p(\cdot|s)\,\|\,q(\cdot|s)\big) = \sum_a p(a|s) \log\frac{p(a|s)}{q(a|s)},
+              \qquad 0 \log\tfrac{0}{q} = 0,
+
+    infinite where :math:`q(a|s) = 0 < p(a|s)`. p, q: (S, A) stochastic rows. Returns (S,), >= 0.
+    """
+    p, q = _pair(p, q, "p", "q")
+    with np.errstate(divide="ignore"):
+        ratio = np.divide(p, q, out=np.ones_like(p), where=p > 0)  # p > 0 = q gives inf
+        terms = np.where(p > 0, p * np.log(ratio), 0.0)
+    # The sum is >= 0 mathematically; round-off can leave -1e-17.
+    return np.maximum(terms.sum(axis=1), 0.0)
+
+
+def total_variation(p, q) -> np.ndarray:
+    r"""The total variation distance between two policies in every state.
+
+    .. math:: D_{TV}\big(p(\cdot|s), q(\cdot|s)\big) = \tfrac12 \sum_a |p(a|s) - q(a|s)|.
+
+    p, q: (S, A) stochastic rows. Returns (S,), in [0, 1].
+    """
+    p, q = _pair(p, q, "p", "q")
+    return 0.5 * np.abs(p - q).sum(axis=1)
+
+
+def mean_kl(mdp: MDP, pi_old, pi, rho=None, *, reverse: bool = False) -> float:
+    r"""The average KL divergence of TRPO's trust region, weighted by the old policy's visitation.
+
+    .. math:: \bar D_{KL}(\pi_{\text{old}}, \pi) = \mathbb E_{s \sim d^{\pi_{\text{old}}}_\rho}
+              \mathrm{KL}\big(\pi_{\text{old}}(\cdot|s)\,\|\,\pi(\cdot|s)\big)
+
+    (Schulman et al. 2015, Eq. (12), with the normalised visitation). ``reverse=True`` gives
+    :math:`\mathbb E_{s \sim d^{\pi_{\text{old}}}_\rho}\mathrm{KL}(\pi(\cdot|s)\,\|\,\pi_{\text{old}}(\cdot|s))`,
+    the direction the tutorial's slide writes; both have the Fisher matrix
+    :math:`F_\rho(\theta_{\text{old}})` as their Hessian at :math:`\pi = \pi_{\text{old}}`
+    (AJKS Claim 14.5). pi_old, pi: (S, A). Returns a float >= 0.
+    """
+    pi_old, pi = _policies(mdp, pi_old, pi)
+    d = visitation(mdp, pi_old, rho)
+    per_state = kl(pi, pi_old) if reverse else kl(pi_old, pi)
+    return float(np.sum(d * per_state, where=d > 0))
+
+
+def surrogate(mdp: MDP, pi_old, pi, rho=None) -> float:
+    r"""TRPO's local approximation to the value of ``pi``, built from ``pi_old``'s advantage and visitation.
+
+    .. math:: L_{\pi_{\text{old}}}(\pi) = V^{\pi_{\text{old}}}(\rho) + \frac{1}{1-\gamma}
+              \mathbb E_{s \sim d^{\pi_{\text{old}}}_\rho} \sum_a \pi(a|s)\, A^{\pi_{\text{old}}}(s, a)
+
+    (Schulman et al. 2015, Eq. (3); Kakade and Langford 2002). The performance difference lemma gives
+    :math:`V^\pi(\rho)` by the same formula with :math:`d^{\pi}_\rho` in place of
+    :math:`d^{\pi_{\text{old}}}_\rho`, so :math:`L` and :math:`V` agree at :math:`\pi_{\text{old}}` and so
+    do their gradients (for any parameterisation). pi_old, pi: (S, A). Returns a float.
+    """
+    pi_old, pi = _policies(mdp, pi_old, pi)
+    V_rho, d, adv = _old(mdp, pi_old, rho)
+    return float(V_rho + d @ np.einsum("sa,sa->s", pi, adv) / (1.0 - mdp.gamma))
+
+
+def trpo_lower_bound(mdp: MDP, pi_old, pi, rho=None, *, divergence: str = "tv") -> float:
+    r"""The lower bound on :math:`V^\pi(\rho)` of TRPO's monotonic-improvement theorem.
+
+    .. math:: V^\pi(\rho) \ge L_{\pi_{\text{old}}}(\pi) - \frac{4\epsilon\gamma}{(1-\gamma)^2}\,\alpha^2,
+              \qquad \alpha = \max_s D_{TV}\big(\pi_{\text{old}}(\cdot|s), \pi(\cdot|s)\big),
+              \quad \epsilon = \max_{s,a} |A^{\pi_{\text{old}}}(s, a)|
+
+    (Schulman et al. 2015, Theorem 1; :math:`L` is :func:`surrogate`). ``divergence="kl"`` gives the
+    weaker form with :math:`\alpha^2` replaced by :math:`D^{\max}_{KL} = \max_s
+    \mathrm{KL}(\pi_{\text{old}}(\cdot|s)\,\|\,\pi(\cdot|s)) \ge \alpha^2` (their Eq. (9)). The maxima
+    run over every state, reachable or not. pi_old, pi: (S, A). Returns a float.
+    """
+    if divergence not in ("tv", "kl"):
+        raise ValueError(f"divergence: expected 'tv' or 'kl', got {divergence!r}")
+    pi_old, pi = _policies(mdp, pi_old, pi)
+    V_rho, d, adv = _old(mdp, pi_old, rho)
+    L = V_rho + d @ np.einsum("sa,sa->s", pi, adv) / (1.0 - mdp.gamma)
+    epsilon = np.abs(adv).max()
+    gap = total_variation(pi_old, pi).max() ** 2 if divergence == "tv" else kl(pi_old, pi).max()
+    return float(L - 4.0 * epsilon * mdp.gamma / (1.0 - mdp.gamma) ** 2 * gap)
+
+
+def trpo_step(mdp: MDP, theta_old, delta: float, rho=None) -> np.ndarray:
+    r"""TRPO's step solved exactly: the best surrogate value inside the KL trust region.
+
+    .. math:: \theta^\star = \arg\max_\theta L_{\theta_{\text{old}}}(\theta)
+              \quad\text{subject to}\quad \bar D_{KL}(\theta_{\text{old}}, \theta) \le \delta
+
+    for the tabular softmax policy (Schulman et al. 2015, Eq. (12); :func:`surrogate`, :func:`mean_kl`),
+    by SLSQP with the exact gradients :math:`\partial L/\partial\theta_{s,a} = \frac{d(s)}{1-\gamma}
+    \pi_\theta(a|s)(A(s,a) - \sum_b \pi_\theta(b|s)A(s,b))` and :math:`\partial\bar D_{KL}/\partial\theta_{s,a}
+    = d(s)(\pi_\theta(a|s) - \pi_{\text{old}}(a|s))`, with :math:`d = d^{\pi_{\text{old}}}_\rho`. To first
+    order in :math:`\delta` the step is the natural gradient step with step size
+    :math:`\sqrt{2\delta/(g^\top F^\dagger g)}` (AJKS section 14.2). Parameters of states that
+    :math:`\rho` never reaches do not move. theta_old: (S, A); delta > 0. Returns theta: (S, A).
+    Raises ``RuntimeError`` if the optimiser does not converge.
+    """
+    check.mdp(mdp)
+    _gamma_below_one(mdp)
+    theta_old = check.theta(mdp, theta_old, "theta_old")
+    delta = check.positive_real(delta, "delta")
+    pi_old = softmax(theta_old)
+    _, d, adv = _old(mdp, pi_old, rho)
+    shape, scale = theta_old.shape, 1.0 / (1.0 - mdp.gamma)
+    log_pi_old = log_softmax(theta_old)
+
+    def negative_surrogate(x):
+        pi = softmax(x.reshape(shape))
+        mean_adv = np.einsum("sa,sa->s", pi, adv)
+        grad = scale * d[:, None] * pi * (adv - mean_adv[:, None])
+        return -scale * float(d @ mean_adv), -grad.ravel()
+
+    def room(x):
+        return delta - float(d @ np.einsum("sa,sa->s", pi_old, log_pi_old - log_softmax(x.reshape(shape))))
+
+    def room_gradient(x):
+        return -(d[:, None] * (softmax(x.reshape(shape)) - pi_old)).ravel()
+
+    # At theta_old the constraint's gradient vanishes; start a tiny step along the advantages instead.
+    x0 = (theta_old + 1e-3 * (adv - adv.mean(axis=1, keepdims=True))).ravel()
+    result = minimize(negative_surrogate, x0, jac=True, method="SLSQP",
+                      constraints=[{"type": "ineq", "fun": room, "jac": room_gradient}],
+                      options={"maxiter": 1000, "ftol": 1e-14})
+    if not result.success or room(result.x) < -1e-9 * delta:
+        raise RuntimeError(f"trpo_step: SLSQP did not converge ({result.message})")
+    return result.x.reshape(shape)
+
+
+def ppo_clip_objective(mdp: MDP, theta_old, theta, epsilon: float = 0.2, rho=None) -> float:
+    r"""PPO's clipped surrogate, computed exactly for tabular softmax policies, on the value's scale.
+
+    .. math:: L^{\mathrm{CLIP}}(\theta) = V^{\pi_{\text{old}}}(\rho) + \frac{1}{1-\gamma}
+              \mathbb E_{s \sim d^{\pi_{\text{old}}}_\rho,\, a \sim \pi_{\text{old}}}
+              \Big[\min\big(r_\theta(s,a) A(s,a),\ \mathrm{clip}(r_\theta(s,a), 1-\epsilon, 1+\epsilon) A(s,a)\big)\Big],
+
+    with :math:`r_\theta = \pi_\theta(a|s)/\pi_{\text{old}}(a|s)` and :math:`A = A^{\pi_{\text{old}}}`
+    (Schulman et al. 2017, Eq. (7), whose empirical average over time steps is replaced here by the
+    exact expectation; the constant and the factor :math:`\frac{1}{1-\gamma}` put it on the scale of
+    :math:`V` and of :func:`surrogate`). Since :math:`\min(rA, \mathrm{clip}(r)A) \le rA`,
+    :math:`L^{\mathrm{CLIP}} \le L_{\pi_{\text{old}}}(\pi_\theta)`, with equality while every ratio stays in
+    :math:`[1-\epsilon, 1+\epsilon]`. theta_old, theta: (S, A); 0 < epsilon < 1. Returns a float.
+    """
+    pi_old, pi, epsilon, (V_rho, d, adv) = _ppo_parts(mdp, theta_old, theta, epsilon, rho)
+    ratio = pi / pi_old
+    # min(r A, clip(r) A) = r A - max(0, (r - clip(r)) A), and pi_old r A = pi A: written this way the
+    # objective is the surrogate minus a penalty >= 0, so it stays below it in floating point too.
+    penalty = np.maximum(0.0, (ratio - np.clip(ratio, 1.0 - epsilon, 1.0 + epsilon)) * adv)
+    per_state = np.einsum("sa,sa->s", pi, adv) - np.einsum("sa,sa->s", pi_old, penalty)
+    return float(V_rho + d @ per_state / (1.0 - mdp.gamma))
+
+
+def ppo_clip_gradient(mdp: MDP, theta_old, theta, epsilon: float = 0.2, rho=None) -> np.ndarray:
+    r"""The gradient of :func:`ppo_clip_objective` with respect to the softmax parameters ``theta``.
+
+    .. math:: \frac{\partial L^{\mathrm{CLIP}}}{\partial \theta_{s,b}} = \frac{d^{\pi_{\text{old}}}_\rho(s)}{1-\gamma}
+              \Big(\pi_\theta(b|s)\, g(s,b) - \pi_\theta(b|s) \sum_a \pi_\theta(a|s)\, g(s,a)\Big),
+              \qquad g = A \cdot \mathbf 1\big[r_\theta A \le \mathrm{clip}(r_\theta, 1-\epsilon, 1+\epsilon) A\big],
+
+    since :math:`\pi_{\text{old}}\nabla r_\theta = \nabla\pi_\theta` and a clipped term is constant in
+    :math:`\theta` (on a tie the unclipped branch is taken). At :math:`\theta = \theta_{\text{old}}`
+    every ratio is 1, nothing is clipped and this is the policy gradient
+    :math:`\nabla_\theta V^{\pi_\theta}(\rho)` of :func:`pgbook.softmax_gradient` (AKLM Eq. (10)).
+    theta_old, theta: (S, A); 0 < epsilon < 1. Returns dL/dtheta: (S, A).
+    """
+    pi_old, pi, epsilon, (_, d, adv) = _ppo_parts(mdp, theta_old, theta, epsilon, rho)
+    ratio = pi / pi_old
+    g = np.where(ratio * adv <= np.clip(ratio, 1.0 - epsilon, 1.0 + epsilon) * adv, adv, 0.0)
+    inner = pi * g
+    return d[:, None] * (inner - pi * inner.sum(axis=1, keepdims=True)) / (1.0 - mdp.gamma)
+
+
+def greedy_advantage(mdp: MDP, pi, rho=None) -> float:
+    r"""CPI's measure of how much a greedy step could gain: the expected best advantage.
+
+    .. math:: \mathbb A = \mathbb E_{s \sim d^{\pi}_\rho} \max_a A^{\pi}(s, a) \;\ge 0
+
+    (AJKS section 14.1, with :math:`\pi'` the greedy policy; Kakade and Langford 2002).
+    :math:`\mathbb A = 0` exactly when no state that :math:`\rho` reaches can be improved.
+    pi: (S, A). Returns a float >= 0.
+    """
+    check.mdp(mdp)
+    _gamma_below_one(mdp)
+    pi = check.policy(mdp, pi)
+    # max_a A >= sum_a pi A = 0 in every state; round-off can leave -1e-17.
+    return max(0.0, float(visitation(mdp, pi, rho) @ advantage(mdp, pi).max(axis=1)))
+
+
+def cpi_improvement_bound(mdp: MDP, pi, alpha: float, rho=None) -> float:
+    r"""The guaranteed improvement of one conservative policy iteration step.
+
+    .. math:: V^{\pi_{\text{new}}}(\rho) - V^{\pi}(\rho) \ge \frac{\alpha}{1-\gamma}
+              \Big(\mathbb A - \frac{2\alpha\gamma}{(1-\gamma)^2}\Big),
+              \qquad \pi_{\text{new}} = (1-\alpha)\pi + \alpha\,\mathrm{greedy}(A^\pi),
+
+    with :math:`\mathbb A` from :func:`greedy_advantage` (AJKS Theorem 14.2; rewards in [0, 1]).
+    :math:`\alpha = \mathbb A(1-\gamma)^2/(4\gamma)` maximises it, at :math:`\mathbb A^2(1-\gamma)/(8\gamma)`.
+    pi: (S, A); alpha in (0, 1]. Returns a float (negative when alpha is too large to guarantee anything).
+    """
+    alpha = check.positive_real(alpha, "alpha")
+    if alpha > 1.0:
+        raise ValueError(f"alpha: must lie in (0, 1], got {alpha:g}")
+    gain = greedy_advantage(mdp, pi, rho)
+    gamma = mdp.gamma
+    return alpha / (1.0 - gamma) * (gain - 2.0 * alpha * gamma / (1.0 - gamma) ** 2)
+
+
+def cpi_alpha(mdp: MDP, pi, rho=None) -> float:
+    r"""The mixing weight that maximises CPI's guaranteed improvement (:func:`cpi_improvement_bound`).
+
+    .. math:: \alpha = \min\Big(1, \frac{\mathbb A(1-\gamma)^2}{4\gamma}\Big), \qquad
+              V^{\pi_{\text{new}}}(\rho) - V^{\pi}(\rho) \ge \frac{\mathbb A^2(1-\gamma)}{8\gamma}
+              \ \text{(when the min is not 1)}
+
+    (AJKS Theorem 14.2; the choice :func:`pgbook.algorithms.cpi` makes with ``alpha=None``).
+    pi: (S, A); needs 0 < gamma < 1. Returns a float in [0, 1] (0 when no greedy step gains).
+    """
+    gain = greedy_advantage(mdp, pi, rho)
+    if mdp.gamma == 0.0:
+        return 1.0
+    return min(1.0, gain * (1.0 - mdp.gamma) ** 2 / (4.0 * mdp.gamma))
+
+
+def _gamma_below_one(mdp: MDP) -> None:
+    if mdp.gamma == 1.0:
+        raise ValueError("mdp: the surrogates need gamma < 1 (they carry 1/(1 - gamma))")
+
+
+def _pair(p, q, name_p: str, name_q: str) -> tuple[np.ndarray, np.ndarray]:
+    p = check.array(p, name_p, ndim=2)
+    q = check.array(q, name_q, shape=p.shape)
+    check.distribution_rows(p, name_p)
+    check.distribution_rows(q, name_q)
+    return p, q
+
+
+def _policies(mdp: MDP, pi_old, pi) -> tuple[np.ndarray, np.ndarray]:
+    check.mdp(mdp)
+    _gamma_below_one(mdp)
+    return check.policy(mdp, pi_old, "pi_old"), check.policy(mdp, pi, "pi")
+
+
+def _ppo_parts(mdp: MDP, theta_old, theta, epsilon, rho):
+    check.mdp(mdp)
+    _gamma_below_one(mdp)
+    theta_old = check.theta(mdp, theta_old, "theta_old")
+    theta = check.theta(mdp, theta, "theta")
+    epsilon = check.positive_real(epsilon, "epsilon")
+    if epsilon >= 1.0:
+        raise ValueError(f"epsilon: the clip range must lie in (0, 1), got {epsilon:g}")
+    pi_old = softmax(theta_old)
+    return pi_old, softmax(theta), epsilon, _old(mdp, pi_old, rho)
+
+
+def _old(mdp: MDP, pi_old: np.ndarray, rho) -> tuple[float, np.ndarray, np.ndarray]:
+    """What every surrogate needs of the old policy: V(rho), its visitation d: (S,) and advantage adv: (S, A)."""
+    rho = check.start(mdp, rho)
+    return float(value(mdp, pi_old) @ rho), visitation(mdp, pi_old, rho), advantage(mdp, pi_old)
