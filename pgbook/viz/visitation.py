@@ -63,9 +63,11 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
                         color="black" if light else "white")
         if pi is not None:
             move = np.array([MOVES[name] for name in GRID_ACTIONS], dtype=float)
-            live = ~grid.terminal
-            mean = (pi @ move)[live]  # (S', 2): rows down, columns right
-            cells = np.array(grid.cells, dtype=float)[live]
+            mean = pi @ move  # (S, 2): rows down, columns right
+            # No arrow where the policy has no net direction (e.g. uniform) or the episode is over.
+            shown = ~grid.terminal & (np.hypot(*mean.T) > 0.05)
+            mean = mean[shown]
+            cells = np.array(grid.cells, dtype=float)[shown]
             ax.quiver(cells[:, 1], cells[:, 0] - 0.08, mean[:, 1], -mean[:, 0], color="white",
                       edgecolor="black", linewidth=0.4, angles="xy", scale_units="xy", scale=2.4,
                       width=0.012, headwidth=3.5)

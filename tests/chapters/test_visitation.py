@@ -15,7 +15,7 @@ GRID = envs.gridworld()
 S0 = int(np.flatnonzero(GRID.rho)[0])
 RHO_FREE = (~GRID.terminal) / (~GRID.terminal).sum()
 PHI = features.position_move(GRID)
-ETA, T = 5.0, 1500
+ETA, T = 5.0, 500
 
 
 def series_visitation(mdp, pi, rho, steps=2000):
