@@ -76,7 +76,7 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
         ax.set_title(title, fontsize=10)
     fig.colorbar(image, cax=fig.add_axes((0.85, 0.08, 0.018, top - 0.2)), label="visitation probability")
     if suptitle:
-        fig.suptitle(suptitle, fontsize=11, y=0.98)
+        fig.suptitle(suptitle, fontsize=10, y=0.98)
     return axes
 
 
