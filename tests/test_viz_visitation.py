@@ -31,6 +31,26 @@ def test_plot_visitation_draws_both_measures_on_the_grid():
     assert len(vis.plot_visitation(Figure(), grid, d_left, d_right, annotate=False)[0].texts) == 3
 
 
+@pytest.mark.parametrize("action", envs.GRID_ACTIONS)
+def test_arrows_point_where_the_action_moves_on_screen(action):
+    grid = envs.gridworld()
+    pi = np.zeros((grid.S, grid.A))
+    pi[:, envs.GRID_ACTIONS.index(action)] = 1.0
+    d = pgbook.visitation(grid, pgbook.uniform(grid))
+    fig = Figure()
+    ax = vis.plot_visitation(fig, grid, d, d, pi=pi)[0]
+    fig.canvas.draw()
+    quiver = ax.collections[-1]
+    start = np.column_stack([quiver.X, quiver.Y])
+    end = start + np.column_stack([quiver.U, quiver.V])
+    # Screen coordinates: x grows to the right, y grows upwards.
+    shift = ax.transData.transform(end) - ax.transData.transform(start)
+    expected = {"left": (-1, 0), "right": (1, 0), "up": (0, 1), "down": (0, -1)}[action]
+    assert np.all(np.sign(np.round(shift, 6)) == expected)
+    # No arrows on the terminal cells.
+    assert len(start) == (~grid.terminal).sum()
+
+
 def test_plot_visitation_rejects_bad_input():
     grid = envs.gridworld()
     d = pgbook.visitation(grid, pgbook.uniform(grid))

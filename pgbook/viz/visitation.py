@@ -68,7 +68,9 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
             shown = ~grid.terminal & (np.hypot(*mean.T) > 0.05)
             mean = mean[shown]
             cells = np.array(grid.cells, dtype=float)[shown]
-            ax.quiver(cells[:, 1], cells[:, 0] - 0.08, mean[:, 1], -mean[:, 0], color="white",
+            # Data coordinates are (column, row) with rows growing downwards on the picture, as
+            # imshow draws them, so the move (drow, dcol) is the vector (dcol, drow).
+            ax.quiver(cells[:, 1], cells[:, 0] - 0.08, mean[:, 1], mean[:, 0], color="white",
                       edgecolor="black", linewidth=0.4, angles="xy", scale_units="xy", scale=2.4,
                       width=0.012, headwidth=3.5)
         ax.set_xticks([])
