@@ -24,7 +24,15 @@ def one_hot(mdp) -> np.ndarray:
     r"""Tabular features :math:`\phi(s, a) = e_{(s, a)} \in \mathbb R^{SA}` (index ``s * A + a``).
 
     With them :math:`\theta^\top \phi(s, a) = \theta_{s, a}`: the log-linear policy is the softmax
-    policy (AKLM section 6.1.1). mdp: MDP. Returns phi: (S, A, S * A).
+    policy (AKLM section 6.1.1).
+
+    Parameters
+    ----------
+    mdp : MDP
+
+    Returns
+    -------
+    phi : ndarray, shape (S, A, S * A)
     """
     check.mdp(mdp)
     return np.eye(mdp.S * mdp.A).reshape(mdp.S, mdp.A, mdp.S * mdp.A)
@@ -39,7 +47,16 @@ def position_move(grid: GridMDP) -> np.ndarray:
     intended unit move (``MOVES``). A log-linear policy over these features cannot use the position
     (it adds the same amount to every action's score, which the softmax cancels), so it plays the same
     action distribution everywhere; a neural network can mix position and direction.
-    grid: a gridworld (:func:`pgbook.envs.gridworld`). Returns phi: (S, A, 4).
+
+    Parameters
+    ----------
+    grid : GridMDP
+        A gridworld (:func:`pgbook.envs.gridworld`).
+
+    Returns
+    -------
+    phi : ndarray, shape (S, A, 4)
+        ``phi[s, a] = (y, x, dy, dx)``.
     """
     if not isinstance(grid, GridMDP):
         raise TypeError(f"grid: expected a gridworld (pgbook.envs.gridworld), got {type(grid).__name__}")

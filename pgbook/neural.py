@@ -41,18 +41,43 @@ ACTIVATIONS = ("tanh", "linear")
 
 
 def size(dim: int, hidden: int) -> int:
-    r"""The number of parameters ``n = hidden * (dim + 2)`` of a network over ``dim`` features."""
+    r"""The number of parameters of a network over ``dim`` features with ``hidden`` units.
+
+    Parameters
+    ----------
+    dim, hidden : int
+        Feature dimension and number of hidden units, both >= 1.
+
+    Returns
+    -------
+    int
+        ``n = hidden * (dim + 2)``: ``W`` has ``hidden * dim`` entries, ``b`` and ``w`` ``hidden`` each.
+    """
     return check.positive_int(hidden, "hidden") * (check.positive_int(dim, "dim") + 2)
 
 
 def init(dim: int, hidden: int, seed: int, scale: float = 1.0) -> np.ndarray:
-    r"""Random initial parameters ``theta: (n,)``, ``n = hidden * (dim + 2)``.
+    r"""Random initial parameters, seeded.
 
     .. math:: W_{jk} \sim \mathcal N(0, \mathrm{scale}^2/\mathrm{dim}), \quad b = 0, \quad
               w_j \sim \mathcal N(0, \mathrm{scale}^2/\mathrm{hidden})
 
-    (LeCun-style fan-in scaling, so :math:`f_\theta` is of order ``scale`` whatever the sizes).
-    dim, hidden: positive ints; seed: int; scale >= 0 (0 gives the uniform policy).
+    (fan-in scaling, LeCun et al. 1998, so that :math:`f_\theta` is of order ``scale`` whatever
+    the sizes).
+
+    Parameters
+    ----------
+    dim, hidden : int
+        Feature dimension and number of hidden units, both >= 1.
+    seed : int
+        Seed of numpy's ``default_rng``; the same seed gives the same parameters.
+    scale : float, default 1.0
+        Standard deviation scale, >= 0; ``scale = 0`` gives the uniform policy.
+
+    Returns
+    -------
+    theta : ndarray, shape (n,)
+        ``n = hidden * (dim + 2)``, laid out as in :func:`unpack`.
     """
     n = size(dim, hidden)
     rng = np.random.default_rng(check.seed(seed))
@@ -64,9 +89,23 @@ def init(dim: int, hidden: int, seed: int, scale: float = 1.0) -> np.ndarray:
 
 
 def unpack(theta, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""Split ``theta: (n,)`` into ``W: (hidden, dim)``, ``b: (hidden,)``, ``w: (hidden,)`` (views).
+    r"""Split the flat parameters into the network's weights.
 
-    ``n`` must be a positive multiple of ``dim + 2``; hidden is ``n // (dim + 2)``.
+    Parameters
+    ----------
+    theta : array_like, shape (n,)
+        ``n`` a positive multiple of ``dim + 2``; then ``hidden = n // (dim + 2)``.
+    dim : int
+        Feature dimension, >= 1.
+
+    Returns
+    -------
+    W : ndarray, shape (hidden, dim)
+        ``theta[:hidden * dim]``, row-major.
+    b : ndarray, shape (hidden,)
+        The next ``hidden`` entries.
+    w : ndarray, shape (hidden,)
+        The last ``hidden`` entries.
     """
     dim = check.positive_int(dim, "dim")
     theta = check.array(theta, "theta", ndim=1)
@@ -101,32 +140,69 @@ def _slope(h, activation):
 
 
 def logits(theta, phi, activation: str = "tanh") -> np.ndarray:
-    r"""The network's scores :math:`f_\theta(s, a) = w^\top \tanh(W \phi(s, a) + b)`.
+    r"""The network's scores (the policy's logits).
 
-    theta: (n,); phi: (S, A, dim). Returns f: (S, A).
+    .. math:: f_\theta(s, a) = w^\top \tanh\big(W \phi(s, a) + b\big)
+
+    Parameters
+    ----------
+    theta : array_like, shape (n,)
+        Flat parameters (:func:`unpack`).
+    phi : array_like, shape (S, A, dim)
+        State-action features :math:`\phi(s, a)`.
+    activation : {"tanh", "linear"}
+        The hidden nonlinearity; ``"linear"`` gives the log-linear special case.
+
+    Returns
+    -------
+    f : ndarray, shape (S, A)
     """
     (W, b, w), phi = _args(theta, phi, activation)
     return _forward(W, b, w, phi, activation)[1]
 
 
 def pi(theta, phi, activation: str = "tanh") -> np.ndarray:
-    r"""The neural softmax policy :math:`\pi_\theta(a|s) = e^{f_\theta(s, a)} / \sum_{a'} e^{f_\theta(s, a')}`.
+    r"""The neural softmax policy (AJKS Example 11.3).
 
-    (AJKS Example 11.3.) theta: (n,); phi: (S, A, dim). Returns pi: (S, A).
+    .. math:: \pi_\theta(a|s) = \frac{e^{f_\theta(s, a)}}{\sum_{a'} e^{f_\theta(s, a')}}
+
+    Parameters
+    ----------
+    theta : array_like, shape (n,)
+    phi : array_like, shape (S, A, dim)
+    activation : {"tanh", "linear"}
+
+    Returns
+    -------
+    pi : ndarray, shape (S, A)
+        Rows are probability vectors with every entry > 0 (up to underflow).
     """
     return softmax(logits(theta, phi, activation))
 
 
 def backward(theta, phi, G, activation: str = "tanh") -> np.ndarray:
-    r"""Backpropagation: the gradient of :math:`L(\theta) = \sum_{s,a} G(s, a)\, f_\theta(s, a)`.
+    r"""Backpropagation: the gradient of a weighted sum of the network's outputs.
 
-    .. math:: \nabla_w L = \sum_{s,a} G(s,a)\, h(s,a), \qquad
+    .. math:: L(\theta) = \sum_{s,a} G(s, a)\, f_\theta(s, a), \qquad
+              \nabla_w L = \sum_{s,a} G(s,a)\, h(s,a), \qquad
               \nabla_b L = \sum_{s,a} G(s,a)\, \delta(s,a), \qquad
               \nabla_W L = \sum_{s,a} G(s,a)\, \delta(s,a)\, \phi(s,a)^\top,
 
     with :math:`\delta = w \odot (1 - h^2)`: one forward and one backward pass, whatever the number
-    of parameters. theta: (n,); phi: (S, A, dim); G: (S, A), the output gradient
-    :math:`\partial L / \partial f(s, a)`. Returns dL/dtheta: (n,), laid out like ``theta``.
+    of parameters (Rumelhart, Hinton and Williams 1986).
+
+    Parameters
+    ----------
+    theta : array_like, shape (n,)
+    phi : array_like, shape (S, A, dim)
+    G : array_like, shape (S, A)
+        The output gradient :math:`\partial L / \partial f_\theta(s, a)`.
+    activation : {"tanh", "linear"}
+
+    Returns
+    -------
+    grad : ndarray, shape (n,)
+        :math:`\nabla_\theta L`, laid out like ``theta``.
     """
     (W, b, w), phi = _args(theta, phi, activation)
     G = check.array(G, "G", shape=phi.shape[:2])
@@ -137,16 +213,27 @@ def backward(theta, phi, G, activation: str = "tanh") -> np.ndarray:
 
 
 def grad_log_pi(theta, phi, activation: str = "tanh") -> np.ndarray:
-    r"""The score :math:`\nabla_\theta \log \pi_\theta(a|s)` of every state-action pair, by backpropagation.
+    r"""The score of every state-action pair, by backpropagation.
 
     .. math:: \nabla_\theta \log \pi_\theta(a|s) = \nabla_\theta f_\theta(s, a)
               - \sum_{a'} \pi_\theta(a'|s)\, \nabla_\theta f_\theta(s, a'),
 
     where each :math:`\nabla_\theta f_\theta(s, a)` is the backward pass of the module docstring run
-    for that single output. theta: (n,); phi: (S, A, dim). Returns scores: (S, A, n), laid out
-    like ``theta`` along the last axis. With one-hot features and ``activation="linear"`` this is the
-    softmax score :math:`\mathbb 1[s = s'](\mathbb 1[a = a'] - \pi_\theta(a'|s))` pulled back
-    through :math:`\theta_{\text{lin}} = W^\top w`.
+    for that single output (AJKS Example 11.3). With one-hot features and ``activation="linear"``
+    this is the softmax score :math:`\mathbb 1[s = s'](\mathbb 1[a = a'] - \pi_\theta(a'|s))`
+    (AKLM Lemma C.1) pulled back through :math:`\theta_{\text{lin}} = W^\top w`.
+
+    Parameters
+    ----------
+    theta : array_like, shape (n,)
+    phi : array_like, shape (S, A, dim)
+    activation : {"tanh", "linear"}
+
+    Returns
+    -------
+    scores : ndarray, shape (S, A, n)
+        ``scores[s, a]`` is :math:`\nabla_\theta \log \pi_\theta(a|s)`, laid out like ``theta``;
+        :math:`\sum_a \pi_\theta(a|s)\, \mathrm{scores}[s, a] = 0`.
     """
     (W, b, w), phi = _args(theta, phi, activation)
     h, f = _forward(W, b, w, phi, activation)
@@ -171,8 +258,21 @@ def gradient(mdp: MDP, theta, phi, rho=None, activation: str = "tanh") -> np.nda
     (policy gradient theorem: Sutton et al. 1999, Thm 1; AKLM Eq. (6); AJKS Thm 11.4). The
     centring term of the score drops out because :math:`\sum_a \pi_\theta(a|s) A^{\pi_\theta}(s, a) = 0`,
     so the whole gradient is one :func:`backward` pass with output gradient ``G``.
-    mdp: MDP with gamma < 1; theta: (n,); phi: (S, A, dim); rho as in :func:`pgbook.visitation`.
-    Returns dV/dtheta: (n,).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    theta : array_like, shape (n,)
+    phi : array_like, shape (S, A, dim)
+    rho : None, int or array_like of shape (S,)
+        The start distribution, as in :func:`pgbook.visitation` (default: the MDP's).
+    activation : {"tanh", "linear"}
+
+    Returns
+    -------
+    grad : ndarray, shape (n,)
+        :math:`\nabla_\theta V^{\pi_\theta}(\rho)`, laid out like ``theta``.
     """
     check.mdp(mdp)
     if mdp.gamma >= 1.0:
