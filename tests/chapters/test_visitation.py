@@ -109,6 +109,18 @@ def test_value_is_the_average_reward_over_d():
             assert d @ r_pi / (1 - GRID.gamma) == pytest.approx(rho @ V, abs=1e-12)
 
 
+@settings(max_examples=40, deadline=None)
+@given(mdp=mdps(max_gamma=0.9), seed=seeds)
+def test_value_is_the_average_reward_over_d_on_random_mdps(mdp, seed):
+    """AKLM section 3 on random MDPs with random softmax policies and start distributions."""
+    rng = np.random.default_rng(seed)
+    pi = pgbook.softmax(2.0 * rng.standard_normal((mdp.S, mdp.A)))
+    rho = rng.dirichlet(np.ones(mdp.S))
+    d = pgbook.visitation(mdp, pi, rho=rho)
+    expected = rho @ iterated_value(mdp, pi, sweeps=400)  # gamma^400 < 1e-18
+    assert d @ (pi * mdp.r).sum(axis=1) / (1 - mdp.gamma) == pytest.approx(expected, abs=1e-12)
+
+
 # -- the neural policy ----------------------------------------------------------------------------
 
 def test_backpropagated_score_matches_finite_differences():
