@@ -1,0 +1,116 @@
+r"""Figures of the visitation chapter: visitation measures on the gridworld, learning curves of
+policy classes, and the optimality gap of the softmax class along a ray.
+
+Colours come from the Okabe-Ito palette (colour-blind safe); figures have the book's white
+background (:data:`pgbook.viz.STYLE`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.colors import PowerNorm
+from matplotlib.figure import Figure
+
+from .. import _validate as check
+from ..envs import GRID_ACTIONS, GridMDP
+from ..features import MOVES
+
+#: Okabe-Ito colours, in the order the curves of a figure use them.
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
+
+
+def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, titles=("", ""),
+                    vmax: float = 1.0, annotate: bool = True, suptitle: str | None = None):
+    r"""Two visitation measures side by side on the gridworld, one colour scale.
+
+    fig: an empty Figure (its layout engine is switched off: the axes are placed by hand, which
+    keeps a redraw of an interactive figure near 0.1 s); d_left, d_right: (S,) probability vectors
+    (e.g. :math:`d^\pi_{s_0}` and :math:`d^\pi_\rho`), each cell annotated with its value unless
+    ``annotate`` is false (text is most of a frame's drawing time); pi: (S, A)
+    optional, drawn as one arrow per cell, the policy's mean move :math:`\sum_a \pi(a|s)\, m(a)`;
+    titles: the two panel titles; vmax: top of the colour scale, which is a square-root scale so
+    that small probabilities stay visible next to the absorbing states' large ones.
+    Returns the two axes.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
+    if not isinstance(grid, GridMDP):
+        raise TypeError(f"grid: expected a gridworld (pgbook.envs.gridworld), got {type(grid).__name__}")
+    vmax = check.positive_real(vmax, "vmax")
+    d_left = check.distribution(d_left, "d_left", grid.S)
+    d_right = check.distribution(d_right, "d_right", grid.S)
+    if pi is not None:
+        pi = check.policy(grid, pi)
+    fig.set_layout_engine("none")
+    top = 0.86 if suptitle else 0.92
+    width = 0.36
+    axes = [fig.add_axes((0.03, 0.03, width, top - 0.1)), fig.add_axes((0.45, 0.03, width, top - 0.1))]
+    cmap = colormaps["viridis"].with_extremes(bad="#c8c8c8")  # walls: light grey
+    for ax, d, title in zip(axes, (d_left, d_right), titles):
+        image = ax.imshow(grid.grid(d), cmap=cmap, norm=PowerNorm(0.5, vmin=0.0, vmax=vmax))
+        for s, (i, j) in enumerate(grid.cells):
+            light = d[s] > 0.35 * vmax
+            if annotate:
+                ax.text(j, i + 0.28, f"{d[s]:.2f}", ha="center", va="center", fontsize=7.5,
+                        color="black" if light else "white")
+            kind = grid.layout[i][j]
+            if kind in "SGX":
+                ax.text(j - 0.3, i - 0.3, kind, ha="center", va="center", fontsize=8, fontweight="bold",
+                        color="black" if light else "white")
+        if pi is not None:
+            move = np.array([MOVES[name] for name in GRID_ACTIONS], dtype=float)
+            mean = pi @ move  # (S, 2): rows down, columns right
+            # No arrow where the policy has no net direction (e.g. uniform) or the episode is over.
+            shown = ~grid.terminal & (np.hypot(*mean.T) > 0.05)
+            mean = mean[shown]
+            cells = np.array(grid.cells, dtype=float)[shown]
+            # Data coordinates are (column, row) with rows growing downwards on the picture, as
+            # imshow draws them, so the move (drow, dcol) is the vector (dcol, drow).
+            ax.quiver(cells[:, 1], cells[:, 0] - 0.08, mean[:, 1], mean[:, 0], color="white",
+                      edgecolor="black", linewidth=0.4, angles="xy", scale_units="xy", scale=2.4,
+                      width=0.012, headwidth=3.5)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize=10)
+    fig.colorbar(image, cax=fig.add_axes((0.85, 0.08, 0.018, top - 0.2)), label="visitation probability")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10, y=0.98)
+    return axes
+
+
+def plot_learning_curves(ax: Axes, curves: Mapping[str, np.ndarray], V_star: float, *,
+                         ylabel: str = r"$V^{\pi_\theta}(\rho)$"):
+    r"""Values along optimisation runs, one line per run, with the optimum as a dashed line.
+
+    ax: matplotlib Axes; curves: label -> values (T+1,) at iterations 0..T; V_star: the optimal value.
+    """
+    if not curves:
+        raise ValueError("curves: give at least one run")
+    for (label, values), colour in zip(curves.items(), COLOURS):
+        values = check.array(values, f"curves[{label!r}]", ndim=1)
+        ax.plot(np.arange(values.size), values, color=colour, lw=2, label=label)
+    ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label=r"optimum $V^\star(\rho)$")
+    ax.set(xlabel="iteration of exact gradient ascent", ylabel=ylabel)
+    ax.legend(frameon=False, fontsize=9)
+
+
+def plot_gap(ax: Axes, c, gap, bound, crude=None):
+    r"""The optimality gap :math:`V^\star - V^{\pi_c}` along a ray :math:`\theta = c\,\mathbb 1_{\pi^\star}`,
+    on a log scale, with its upper bound(s).
+
+    c: (k,) ray lengths; gap, bound: (k,); crude: (k,) optional, a looser bound.
+    """
+    c = check.array(c, "c", ndim=1)
+    for name, y in (("gap", gap), ("bound", bound)):
+        check.array(y, name, shape=c.shape)
+    ax.semilogy(c, bound, color=COLOURS[1], lw=2, label=r"bound $\epsilon_c\, \|A^\star\|_\infty/(1-\gamma)$")
+    if crude is not None:
+        ax.semilogy(c, check.array(crude, "crude", shape=c.shape), color=COLOURS[1], lw=1.2, ls=":",
+                    label=r"bound $(A-1)e^{-c}/(1-\gamma)^2$")
+    ax.semilogy(c, gap, "o", color=COLOURS[0], ms=5, label=r"gap $V^\star(s_0) - V^{\pi_c}(s_0)$")
+    ax.set(xlabel=r"$c$ (the policy is $\pi_c = \mathrm{softmax}(c\, \mathbb{1}_{\pi^\star})$)", ylabel="gap")
+    ax.legend(frameon=False, fontsize=9)
