@@ -47,7 +47,7 @@ STYLE = {
     "axes.facecolor": "white",
     "savefig.facecolor": "white",
     "savefig.transparent": False,
-    "figure.figsize": (FIGURE_WIDTH, 3.5),
+    "figure.figsize": [FIGURE_WIDTH, 3.5],
     "figure.dpi": 100,
     "figure.constrained_layout.use": True,
     "font.size": 12.0,
