@@ -141,13 +141,13 @@ def _draw_episode(ax: Axes, mdp: GridMDP, episode) -> None:
     states = check.array(episode, "episode", ndim=1)
     if states.size == 0 or (states != np.round(states)).any() or states.min() < 0 or states.max() >= mdp.S:
         raise ValueError(f"episode: expected a non-empty sequence of states in 0..{mdp.S - 1}")
-    path = np.array([mdp.cells[int(s)] for s in states], dtype=float)
+    cells = np.array([mdp.cells[int(s)] for s in states], dtype=float)
     # A small fixed offset per step keeps revisits of a cell visible as separate points.
-    path += np.random.default_rng(0).uniform(-0.13, 0.13, size=path.shape)
+    path = cells + np.random.default_rng(0).uniform(-0.13, 0.13, size=cells.shape)
     x, y = path[:, 1], path[:, 0]
     ax.plot(x, y, "-", color=PATH_COLOUR, lw=2, alpha=0.9, zorder=6, solid_capstyle="round")
     for t in range(len(x) - 1):
-        if np.hypot(x[t + 1] - x[t], y[t + 1] - y[t]) > 0.3:  # a move: show which way it went
+        if (cells[t + 1] != cells[t]).any():  # a move: show which way it went
             mid = (x[t] + 0.6 * (x[t + 1] - x[t]), y[t] + 0.6 * (y[t + 1] - y[t]))
             start = (x[t] + 0.45 * (x[t + 1] - x[t]), y[t] + 0.45 * (y[t + 1] - y[t]))
             ax.add_patch(FancyArrowPatch(start, mid, arrowstyle="-|>", mutation_scale=14, color=PATH_COLOUR,

@@ -17,6 +17,8 @@ also when saved, because the book's dark mode would make transparent figures unr
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib as mpl
 from cycler import cycler
 
@@ -95,5 +97,8 @@ def _inline_retina() -> None:
     # pyplot import), so set the configuration, not only the formatter that is active now.
     config = InlineBackend.instance(parent=shell)
     if config.figure_formats != {"retina"}:
-        config.figure_formats = {"retina"}
+        with warnings.catch_warnings():
+            # matplotlib-inline's handler uses a traitlets API that warns when it runs; harmless.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            config.figure_formats = {"retina"}
     select_figure_formats(shell, {"retina"}, **config.print_figure_kwargs)
