@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import Normalize, to_rgb  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -167,7 +168,7 @@ def test_an_episode_shows_where_it_starts_where_it_ends_and_which_way_it_went(fi
     cells = [(4, 0), (4, 1), (4, 1), (3, 2) if mdp.layout[3][2] != "#" else (4, 2), (4, 2)]
     episode = [mdp.cells.index(c) for c in cells]
     viz.plot_grid(ax, mdp, episode=episode)
-    start, end = ax.collections
+    start, end = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert np.allclose(start.get_offsets()[0], [0, 4], atol=0.14)  # (x, y) = (column, row)
     assert np.allclose(end.get_offsets()[0], [2, 4], atol=0.14)
     arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
@@ -191,11 +192,13 @@ def test_highlighted_cells_are_outlined(fig):
 def test_discount_weights_mark_the_effective_horizon(fig):
     ax = fig.add_subplot()
     viz.plot_discount_weights(ax, 0.9, steps=50)
-    bars = ax.patches
-    assert len(bars) == 51
-    assert [b.get_height() for b in bars[:3]] == pytest.approx([1.0, 0.9, 0.81])
-    coloured = [b for b in bars if b.get_facecolor()[:3] == to_rgb(style.PALETTE["blue"])]
-    assert len(coloured) == 10  # the steps t < H = 10
+    coloured, grey = ax.patches  # the first H steps, then the rest
+    assert coloured.get_facecolor()[:3] == to_rgb(style.PALETTE["blue"])
+    heights, edges, _ = coloured.get_data()
+    assert heights[:3] == pytest.approx([1.0, 0.9, 0.81]) and len(heights) == 10  # steps t < H = 10
+    assert edges[0] == -0.5 and edges[-1] == 9.5
+    rest, rest_edges, _ = grey.get_data()
+    assert len(rest) == 41 and rest[0] == pytest.approx(0.9**10) and rest_edges[-1] == 50.5
     (line,) = ax.lines
     assert line.get_xdata()[0] == pytest.approx(10.0)
     assert "10.0 steps" in ax.get_title()

@@ -20,8 +20,10 @@ def plot_discount_weights(ax: Axes, gamma: float, steps: int = 100) -> None:
     steps = check.positive_int(steps, "steps")
     H = 1 / (1 - gamma)
     t = np.arange(steps + 1)
-    first = t < H * (1 - 1e-12)  # 1/(1 - 0.9) is 10.000000000000002 in floating point
-    ax.bar(t, gamma**t, width=1.0, color=np.where(first, PALETTE["blue"], "#b0b0b0"), lw=0)
+    first = int(np.sum(t < H * (1 - 1e-12)))  # 1/(1 - 0.9) is 10.000000000000002 in floats
+    edges = np.arange(steps + 2) - 0.5  # one bar of width one per step, drawn as two areas
+    ax.stairs(gamma ** t[:first], edges[: first + 1], fill=True, color=PALETTE["blue"], lw=0)
+    ax.stairs(gamma ** t[first:], edges[first:], fill=True, color="#b0b0b0", lw=0)
     ax.axvline(H, color=PALETTE["vermillion"], lw=2)
     ax.set(xlim=(-1, steps + 1), ylim=(0, 1.05), xlabel="step t", ylabel="weight γᵗ")
     ax.set_title(f"effective horizon 1/(1−γ) = {H:.1f} steps")

@@ -81,7 +81,7 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
                                        edgecolor=WALL_HATCH_COLOUR, hatch="///", lw=0, zorder=0.5))
     image = None
     if values is None:  # free cells in a light grey, so that the white grid lines show
-        ax.set_facecolor(FREE_COLOUR)
+        ax.add_patch(Rectangle((-0.5, -0.5), cols, rows, facecolor=FREE_COLOUR, lw=0, zorder=0))
     else:
         grid = mdp.grid(check.array(values, "values", shape=(mdp.S,)))
         image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax, zorder=0)
@@ -123,12 +123,10 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
                                             zorder=5))
     if episode is not None:
         _draw_episode(ax, mdp, episode)
-    ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
-    ax.grid(which="minor", color="white", lw=2)
-    ax.tick_params(which="both", bottom=False, left=False, labelbottom=False, labelleft=False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    # Cell borders as two line collections (cheaper to draw than an axis grid); no axis.
+    ax.hlines(np.arange(-0.5, rows), -0.5, cols - 0.5, color="white", lw=2, zorder=2)
+    ax.vlines(np.arange(-0.5, cols), -0.5, rows - 0.5, color="white", lw=2, zorder=2)
+    ax.set_axis_off()
     ax.set_xlim(-0.5, cols - 0.5)
     ax.set_ylim(rows - 0.5, -0.5)
     ax.set_aspect("equal")
