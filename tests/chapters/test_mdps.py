@@ -191,6 +191,7 @@ def open_grid(size):
     return envs.gridworld([free + "G"] + [free + "."] * (size - 2) + ["S" + free])
 
 
+@pytest.mark.slow  # minutes on numba's pure-Python path (40 x 40 grids)
 @pytest.mark.parametrize("seed", [4, 5])
 def test_the_same_experience_visits_a_shrinking_share_of_the_table(seed):
     shares, numpy_shares = [], []
