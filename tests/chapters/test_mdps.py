@@ -210,6 +210,8 @@ def test_the_same_experience_visits_a_shrinking_share_of_the_table(seed):
         numpy_shares.append(len(seen) / (world.S * world.A))
     assert (np.diff(shares) < 0).all() and (np.diff(numpy_shares) < 0).all()
     assert shares[-1] < 0.15 and numpy_shares[-1] < 0.15
+    if seed == 4:  # the page's run: "every entry of the 5 x 5 table but only one in thirteen"
+        assert shares[0] == 1.0 and 1 / 14 < shares[-1] < 1 / 12.5
 
 
 # --- the numbers in the prose, and the page's former sanity checks ------------------------------
@@ -224,7 +226,7 @@ def test_the_numbers_the_prose_states():
     assert adv[right] > 0 and (np.delete(adv, right) < 0).all()  # "only right has a positive advantage"
     policies = policy_iteration_from_left(GRID)
     assert len(policies) - 1 == 6  # "stops after six improvements", "7 of the 4^19 policies"
-    assert int((~GRID.terminal).sum()) == 19
+    assert int((~GRID.terminal).sum()) == 19 and GRID.S == 21  # "21 free cells"
     values = np.array([iterative_value(GRID, pi) for pi in policies])
     first_change = (policies[1] != policies[0]).any(axis=1)
     assert np.flatnonzero(first_change).tolist() == [LEFT_OF_GOAL]  # "at k = 1 only the cell left of the goal"
