@@ -1,22 +1,18 @@
-r"""Figures for the book: gridworld pictures and interactive figures.
+r"""Figures for the book: the house style, gridworld pictures, discount weights, interactive figures.
 
-Importing this package applies the book's matplotlib style, :data:`STYLE`: opaque white figure
-and axes backgrounds, also when saving, because the book's dark mode makes transparent figures
-unreadable.
+Importing this package applies the book's figure style (:mod:`pgbook.viz.style`): readable font
+sizes at the displayed size, the colour-blind-safe Okabe–Ito palette, opaque white backgrounds
+(the book's dark mode makes transparent figures unreadable), and, in IPython, inline figures as
+PNGs at twice the displayed resolution. Every chapter gets this look by importing ``pgbook.viz``.
 """
 
-import matplotlib as _mpl
+from . import style
+from .style import PALETTE, STYLE
 
-#: The book's matplotlib settings, applied once when :mod:`pgbook.viz` is imported.
-STYLE = {
-    "figure.facecolor": "white",
-    "axes.facecolor": "white",
-    "savefig.facecolor": "white",
-    "savefig.transparent": False,
-}
-_mpl.rcParams.update(STYLE)
+style.apply()
 
-from .grid import plot_grid  # noqa: E402  (after the style)
+from .discount import plot_discount_weights  # noqa: E402  (after the style)
+from .grid import plot_grid  # noqa: E402
 from .interactive import Interactive, Slider, interactive  # noqa: E402
 
-__all__ = ["STYLE", "plot_grid", "Interactive", "Slider", "interactive"]
+__all__ = ["PALETTE", "STYLE", "plot_grid", "plot_discount_weights", "Interactive", "Slider", "interactive"]

@@ -1,74 +1,156 @@
-"""Pictures of gridworld MDPs: values as colours, policies as arrows, episodes as paths."""
+"""Pictures of gridworld MDPs: values as colours, policies as arrows, episodes as directed paths.
+
+Walls are hatched grey, so that they cannot be mistaken for cells of value zero (the dark end of
+``viridis``); each value is printed in its cell in black or white, whichever contrasts more with
+the cell's colour, at a size that follows the size of the cells on the page.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import Normalize, to_rgb
+from matplotlib.patches import FancyArrow, FancyArrowPatch, Rectangle
 
 from .. import _validate as check
 from ..envs import GRID_ACTIONS, GridMDP
+from .style import MIN_FONT_SIZE, PALETTE, VALUE_CMAP
 
 # Unit displacement (dx, dy) on the plot for each action; rows grow downwards on the picture.
 _ARROWS = {"left": (-1, 0), "down": (0, -1), "right": (1, 0), "up": (0, 1)}
-_MARKS = {"S": "start", "G": "goal", "X": "pit"}
+#: Colours of the marked cells: start, goal and pit.
+MARK_COLOURS = {"S": PALETTE["blue"], "G": PALETTE["green"], "X": PALETTE["vermillion"]}
+#: Free cells when no values are shown.
+FREE_COLOUR = "#eceff3"
+#: Walls: light grey with dark hatching.
+WALL_COLOUR, WALL_HATCH_COLOUR = "#c8c8c8", "#555555"
+#: Colour of an episode's path.
+PATH_COLOUR = PALETTE["orange"]
+
+
+def relative_luminance(colour) -> float:
+    """WCAG 2 relative luminance of a matplotlib colour, in [0, 1]."""
+    c = np.asarray(to_rgb(colour))
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(c @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast_ratio(a, b) -> float:
+    """WCAG 2 contrast ratio of two colours, in [1, 21]."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_colour(background) -> str:
+    """Black or white, whichever contrasts more with ``background``."""
+    return "black" if contrast_ratio("black", background) >= contrast_ratio("white", background) else "white"
+
+
+def _cell_points(ax: Axes, cols: int, rows: int) -> float:
+    """The side of one cell on the page, in points (from the axes' place in its figure)."""
+    fig_w, fig_h = ax.figure.get_size_inches()
+    box = ax.get_position()
+    return 72 * min(box.width * fig_w / cols, box.height * fig_h / rows)
 
 
 def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=None,
-              cmap="viridis", annotate: bool = True, episode=None, title: str | None = None):
+              cmap=VALUE_CMAP, annotate: bool = True, episode=None, highlight=None,
+              title: str | None = None, fmt: str = "{:.2f}"):
     r"""Draw a gridworld on ``ax``.
 
-    values: (S,) optional, shown as cell colours (e.g. :math:`V^\pi`), annotated with their numbers;
-    pi: (S, A) optional, drawn as arrows whose lengths are :math:`\pi(a|s)`; episode: optional
-    sequence of visited states, drawn as a path. Walls are dark grey; S, G and X cells are labelled.
+    values: (S,) optional, shown as cell colours (e.g. :math:`V^\pi`) and, if ``annotate``, printed
+    with ``fmt``; pi: (S, A) optional, drawn as arrows whose lengths are :math:`\pi(a|s)`;
+    episode: optional sequence of visited states, drawn as a path with arrows for its direction, a
+    circle at its start and a square at its end; highlight: (S,) optional booleans, cells outlined
+    (e.g. the states whose action just changed). Walls are hatched; S, G and X cells are labelled.
     Returns the colour image (for a colour bar) or ``None`` when no values are given.
     """
     if not isinstance(mdp, GridMDP):
         raise TypeError(f"mdp: expected a gridworld (pgbook.envs.gridworld), got {type(mdp).__name__}")
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt: expected a format string such as '{{:.2f}}', got {type(fmt).__name__}")
     rows, cols = mdp.shape
-    walls = np.array([[c == "#" for c in row] for row in mdp.layout], dtype=float)
-    ax.imshow(np.ma.masked_where(walls == 0, walls), cmap=ListedColormap(["#404040"]), vmin=0, vmax=1)
+    cell = _cell_points(ax, cols, rows)
+    number_size = float(np.clip(0.26 * cell, MIN_FONT_SIZE, 14.0))
+    mark_size = float(np.clip(0.24 * cell, MIN_FONT_SIZE, 13.0))
+    for i, row in enumerate(mdp.layout):
+        for j, c in enumerate(row):
+            if c == "#":
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=WALL_COLOUR,
+                                       edgecolor=WALL_HATCH_COLOUR, hatch="///", lw=0, zorder=0.5))
     image = None
-    if values is not None:
+    if values is None:  # free cells in a light grey, so that the white grid lines show
+        ax.add_patch(Rectangle((-0.5, -0.5), cols, rows, facecolor=FREE_COLOUR, lw=0, zorder=0))
+    else:
         grid = mdp.grid(check.array(values, "values", shape=(mdp.S,)))
-        image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax)
+        image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax, zorder=0)
         if annotate:
-            lo, hi = image.get_clim()
+            norm, colours = Normalize(*image.get_clim()), colormaps[cmap] if isinstance(cmap, str) else cmap
             for i, j in mdp.cells:
-                shade = (grid[i, j] - lo) / (hi - lo) if hi > lo else 0.0
-                ax.text(j, i + 0.3, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                        color="black" if shade > 0.6 else "white")
+                text = fmt.format(grid[i, j])
+                ax.text(j, i + 0.27, text, ha="center", va="center", fontsize=number_size,
+                        color=text_colour(colours(norm(grid[i, j]))), zorder=3)
     for i, j in mdp.cells:
         kind = mdp.layout[i][j]
-        if kind in _MARKS:
-            ax.text(j, i - 0.3, kind, ha="center", va="center", fontsize=9, fontweight="bold",
-                    color="white" if values is not None else "black",
-                    bbox=dict(boxstyle="round,pad=0.15", fc="#d62728" if kind != "S" else "#1f77b4",
-                              ec="none", alpha=0.85))
+        if kind in MARK_COLOURS:
+            # With arrows in the cell the mark moves to its top-left corner, out of their way.
+            x, y = (j - 0.3, i - 0.3) if pi is not None else (j, i - 0.27 if values is not None else i)
+            ax.text(x, y, kind, ha="center", va="center",
+                    fontsize=mark_size, fontweight="bold", color="white", zorder=4,
+                    bbox=dict(boxstyle="round,pad=0.18", fc=MARK_COLOURS[kind], ec="white", lw=0.8))
+    if highlight is not None:
+        marked = check.array(highlight, "highlight", shape=(mdp.S,)).astype(bool)
+        for s in np.flatnonzero(marked):
+            i, j = mdp.cells[s]
+            ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, ec=PALETTE["orange"],
+                                   lw=3, zorder=2.5))
     if pi is not None:
         pi = check.policy(mdp, pi)
         for s, (i, j) in enumerate(mdp.cells):
             if mdp.terminal[s]:
                 continue
+            # Above the printed value; a sure move is centred there, a likely one starts near it.
+            x0, y0 = j, i - (0.1 if values is not None and annotate else 0.0)
             for a, name in enumerate(GRID_ACTIONS):
                 dx, dy = _ARROWS[name]
-                length = 0.38 * pi[s, a]
+                length = 0.4 * pi[s, a]
+                back = 0.5 * length * pi[s, a]
                 if length > 0.02:
-                    ax.arrow(j, i, dx * length, -dy * length, width=0.035, head_width=0.12,
-                             head_length=0.08, length_includes_head=True, color="white", ec="black", lw=0.4)
+                    ax.add_patch(FancyArrow(x0 - dx * back, y0 + dy * back, dx * length, -dy * length,
+                                            width=0.05, head_width=0.17, head_length=0.12,
+                                            length_includes_head=True, color="white", ec="black", lw=0.6,
+                                            zorder=5))
     if episode is not None:
-        states = np.asarray(episode, dtype=int)
-        path = np.array([mdp.cells[s] for s in states], dtype=float)
-        # A small fixed offset per step keeps revisits of a cell visible as separate points.
-        jitter = np.random.default_rng(0).uniform(-0.12, 0.12, size=path.shape)
-        ax.plot(path[:, 1] + jitter[:, 1], path[:, 0] + jitter[:, 0], "-o", color="#ff7f0e",
-                ms=3, lw=1.2, alpha=0.9)
-    ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
-    ax.grid(which="minor", color="white", lw=1.5)
-    ax.tick_params(which="both", bottom=False, left=False, labelbottom=False, labelleft=False)
+        _draw_episode(ax, mdp, episode)
+    # Cell borders as two line collections (cheaper to draw than an axis grid); no axis.
+    ax.hlines(np.arange(-0.5, rows), -0.5, cols - 0.5, color="white", lw=2, zorder=2)
+    ax.vlines(np.arange(-0.5, cols), -0.5, rows - 0.5, color="white", lw=2, zorder=2)
+    ax.set_axis_off()
     ax.set_xlim(-0.5, cols - 0.5)
     ax.set_ylim(rows - 0.5, -0.5)
+    ax.set_aspect("equal")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     return image
+
+
+def _draw_episode(ax: Axes, mdp: GridMDP, episode) -> None:
+    states = check.array(episode, "episode", ndim=1)
+    if states.size == 0 or (states != np.round(states)).any() or states.min() < 0 or states.max() >= mdp.S:
+        raise ValueError(f"episode: expected a non-empty sequence of states in 0..{mdp.S - 1}")
+    cells = np.array([mdp.cells[int(s)] for s in states], dtype=float)
+    # A small fixed offset per step keeps revisits of a cell visible as separate points.
+    path = cells + np.random.default_rng(0).uniform(-0.13, 0.13, size=cells.shape)
+    x, y = path[:, 1], path[:, 0]
+    ax.plot(x, y, "-", color=PATH_COLOUR, lw=2, alpha=0.9, zorder=6, solid_capstyle="round")
+    for t in range(len(x) - 1):
+        if (cells[t + 1] != cells[t]).any():  # a move: show which way it went
+            mid = (x[t] + 0.6 * (x[t + 1] - x[t]), y[t] + 0.6 * (y[t + 1] - y[t]))
+            start = (x[t] + 0.45 * (x[t + 1] - x[t]), y[t] + 0.45 * (y[t + 1] - y[t]))
+            ax.add_patch(FancyArrowPatch(start, mid, arrowstyle="-|>", mutation_scale=14, color=PATH_COLOUR,
+                                         lw=0, zorder=7))
+    ax.scatter([x[0]], [y[0]], s=90, marker="o", facecolor="white", edgecolor=PATH_COLOUR, lw=2.5,
+               zorder=8, label="start")
+    ax.scatter([x[-1]], [y[-1]], s=110, marker="s", facecolor=PATH_COLOUR, edgecolor="black", lw=1.2,
+               zorder=8, label="end")

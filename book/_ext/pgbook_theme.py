@@ -1,0 +1,52 @@
+r"""Sphinx extension: the book's look on top of sphinx-book-theme, in light and dark mode.
+
+Adds ``static/pgbook.css`` (served from the book itself, so the book stays offline) to every page.
+It styles the check lines of :mod:`pgbook.checks`, keeps figures undimmed in dark mode, removes
+the theme's second header bar (which holds only a second search box), wraps wide tables and long
+output lines. The folder is added to ``html_static_path`` here rather than as a root ``_static/``,
+because Jupyter Book adds every ``.js`` file of a root ``_static/`` to every page.
+
+It also corrects how myst-nb merges a cell's printed output (``nb_merge_streams``): myst-nb 1.4
+strips the end of each chunk but not the start of the next, so a line that the kernel happened to
+send in two chunks ("text" and "\ntext") gained a blank line. Here the chunks are joined as
+they were written first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import myst_nb.core.render
+import myst_nb.core.utils
+from nbformat import NotebookNode
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+_MYST_COALESCE = myst_nb.core.utils.coalesce_streams
+STATIC = Path(__file__).resolve().parent / "static"
+CSS = "pgbook.css"
+
+
+def coalesce_streams(outputs: list[NotebookNode]) -> list[NotebookNode]:
+    """Join each stream's chunks as written, then let myst-nb tidy the (now single) chunk."""
+    joined: list[NotebookNode] = []
+    first: dict[str, NotebookNode] = {}
+    for output in outputs or []:
+        if output["output_type"] == "stream" and output["name"] in first:
+            first[output["name"]]["text"] += output["text"]
+            continue
+        if output["output_type"] == "stream":
+            first[output["name"]] = output
+        joined.append(output)
+    return _MYST_COALESCE(joined)
+
+
+def _add_static(app: Sphinx, config: Config) -> None:
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", _add_static)
+    myst_nb.core.render.coalesce_streams = coalesce_streams
+    app.add_css_file(CSS, priority=900)  # after the theme's own style sheets
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
