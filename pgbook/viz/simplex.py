@@ -16,7 +16,7 @@ it needs no CDN and follows the book's light and dark themes (and JupyterLab's).
 
 Encoding: for each series (discount, step size, method, start) three uint16 planes of length K:
 :math:`\pi_0` and :math:`\pi_2` scaled to [0, 65535], and :math:`\log_{10}` of the suboptimality
-clipped to [``LOG_GAP_MIN``, ``LOG_GAP_MAX``] and scaled; each series is stored as differences
+clipped to [``LOG_GAP_MIN``, ``LOG_GAP_MAX``] and scaled, rounded to ``QUANTUM``; each series is stored as differences
 along t (mod 2^16) and the whole array is zlib-compressed, then base64. The browser decompresses
 it with ``DecompressionStream("deflate")`` (Chrome 80, Firefox 113, Safari 16.4 and later).
 """
@@ -37,6 +37,9 @@ from ..simplex import Sweep
 #: The suboptimality axis, as powers of ten: values below ``10**LOG_GAP_MIN`` are drawn at its floor.
 LOG_GAP_MIN, LOG_GAP_MAX = -12.0, 0.0
 
+#: Rounding of the stored uint16 values (pi_0, pi_2, log-gap): 1/4096 of a side, 1/1024 of the gap axis.
+QUANTUM = np.array([16.0, 16.0, 64.0])
+
 #: Colour-blind-safe colours (Okabe-Ito) of PG and NPG, in light and dark mode.
 COLOURS = {"light": ("#D55E00", "#0072B2"), "dark": ("#F0A04B", "#56B4E9")}
 
@@ -54,6 +57,7 @@ html[data-theme=dark] .pgbook-simplex,body[data-jp-theme-light=false] .pgbook-si
 .pgbook-simplex .pgs-npg{stroke:var(--pgs-npg);fill:none;stroke-width:2.4;stroke-dasharray:7 3}
 .pgbook-simplex .pgs-dot-pg{fill:var(--pgs-pg)}
 .pgbook-simplex .pgs-dot-npg{fill:var(--pgs-npg)}
+.pgbook-simplex .pgs-legend-dot{fill:currentColor}
 .pgbook-simplex .pgs-here{fill:none;stroke:currentColor;stroke-width:1.6}
 .pgbook-simplex .pgs-best{font-weight:bold}
 .pgbook-simplex .pgs-controls{display:flex;flex-wrap:wrap;gap:.4em 1.6em;align-items:center;margin-top:.3em}
@@ -104,13 +108,15 @@ _SCRIPT = r"""(function () {
     el("text", {x: geo.cx - 6, y: cy(l) + 4, "text-anchor": "end"}, null, l === 0 ? "1" : "10\u207b" + ["", "\u00b9", "\u00b2", "\u00b3", "\u2074", "\u2075", "\u2076", "\u2077", "\u2078", "\u2079", "\u00b9\u2070", "\u00b9\u00b9", "\u00b9\u00b2"][-l]);
   }
   el("text", {x: geo.cx + geo.cw / 2, y: geo.cy + geo.ch + 36, "text-anchor": "middle"}, null, "iteration t");
-  el("text", {x: geo.cx + 8, y: geo.cy - 10}, null, "suboptimality V\u22c6(\u03c1) \u2212 V\u1d57(\u03c1)");
-  var legend = [["PG", "pgs-pg", 0], ["NPG", "pgs-npg", 1]];
-  legend.forEach(function (L, i) {
-    var y = geo.cy + geo.ch - 34 + 18 * i, x = geo.cx + geo.cw - 92;
-    el("line", {"class": L[1], x1: x, x2: x + 26, y1: y - 4, y2: y - 4});
-    el("text", {x: x + 32, y: y}, null, L[0]);
+  el("text", {x: geo.cx, y: geo.cy - 10}, null, "V\u22c6(\u03c1) \u2212 V(\u03c1)");
+  var legend = [["PG", "pgs-pg", 105], ["NPG", "pgs-npg", 160]];
+  legend.forEach(function (L) {
+    var x = geo.cx + L[2], y = geo.cy - 10;
+    el("line", {"class": L[1], x1: x, x2: x + 20, y1: y - 4, y2: y - 4});
+    el("text", {x: x + 24, y: y}, null, L[0]);
   });
+  el("circle", {"class": "pgs-legend-dot", cx: geo.cx + 228, cy: geo.cy - 14, r: 3.2});
+  el("text", {x: geo.cx + 235, y: geo.cy - 10}, null, "t = 10\u1d4f");
   var layer = el("g", {"class": "pgs-layer"});
   var readout = root.querySelector(".pgs-readout");
   function series(c, m) { return ((((c * G + st.g) * E + st.e) * 2 + m) * N + st.n) * K; }
@@ -122,7 +128,7 @@ _SCRIPT = r"""(function () {
       vlab[i].setAttribute("class", i === best ? "pgs-best" : "");
     });
     var p = D.starts[st.n], q = sx(p[0], p[2]), finals = [];
-    [0, 1].forEach(function (m) {
+    [1, 0].forEach(function (m) {  // PG last, on top: where it stalls it hides under nothing
       var o0 = series(0, m), o2 = series(1, m), og = series(2, m), pts = [], crv = [];
       for (var k = 0; k < K; k++) {
         var xy = sx(U[o0 + k] / 65535, U[o2 + k] / 65535);
@@ -134,7 +140,7 @@ _SCRIPT = r"""(function () {
       }
       el("path", {"class": "pgs-path " + legend[m][1], d: "M" + pts.join("L"), "data-method": legend[m][0]}, layer);
       el("path", {"class": "pgs-curve " + legend[m][1], d: "M" + crv.join("L"), "data-method": legend[m][0]}, layer);
-      finals.push(Math.pow(10, D.log_gap[0] + (D.log_gap[1] - D.log_gap[0]) * U[og + K - 1] / 65535));
+      finals[m] = (Math.pow(10, D.log_gap[0] + (D.log_gap[1] - D.log_gap[0]) * U[og + K - 1] / 65535));
     });
     el("circle", {"class": "pgs-here", cx: q[0], cy: q[1], r: 6}, layer);
     readout.textContent = "start \u03c0 = (" + p.map(function (x) { return x.toFixed(3); }).join(", ") +
@@ -197,7 +203,9 @@ class SimplexFigure:
             sw.pi[..., 2] * scale,
             (np.clip(lg, LOG_GAP_MIN, LOG_GAP_MAX) - LOG_GAP_MIN) / (LOG_GAP_MAX - LOG_GAP_MIN) * scale,
         ])
-        q = np.rint(planes).astype(np.int64)
+        # Coarser than 16 bits (still far below a pixel, and 0.01 of a decade): what zlib compresses.
+        step = QUANTUM.reshape(3, 1, 1, 1, 1, 1)
+        q = np.minimum(np.rint(planes / step) * step, 65535).astype(np.int64)
         q[..., 1:] = q[..., 1:] - q[..., :-1]
         return zlib.compress((q % 65536).astype("<u2").tobytes(), 9)
 
