@@ -12,7 +12,8 @@ Why precomputed data and a script, not pre-rendered images: one start x step siz
 combination per image would need thousands of frames; the data of all of them is a few hundred
 kilobytes, and the drawing is exact at any zoom. The same output works in the static HTML book (no
 kernel), in JupyterLab (trusted outputs run scripts) and in Colab (output iframes run scripts);
-it needs no CDN and follows the book's light and dark themes (and JupyterLab's).
+it needs no CDN. Its text and axes take the colour of the surrounding text, and the two methods'
+colours switch to a lighter palette when that text is light (a dark theme).
 
 Encoding: for each series (discount, step size, method, start) three uint16 planes of length K:
 :math:`\pi_0` and :math:`\pi_2` scaled to [0, 65535], and :math:`\log_{10}` of the suboptimality
@@ -40,16 +41,17 @@ LOG_GAP_MIN, LOG_GAP_MAX = -12.0, 0.0
 #: Rounding of the stored uint16 values (pi_0, pi_2, log-gap): 1/4096 of a side, 1/1024 of the gap axis.
 QUANTUM = np.array([16.0, 16.0, 64.0])
 
-#: Colour-blind-safe colours (Okabe-Ito) of PG and NPG, in light and dark mode.
-COLOURS = {"light": ("#D55E00", "#0072B2"), "dark": ("#F0A04B", "#56B4E9")}
+#: Colour-blind-safe colours of PG and NPG, for dark text on a light background ("light") and for light
+#: text on a dark one ("dark"): Okabe-Ito hues, the vermillion darkened for a contrast of 3
+#: or more also on the grey output areas of the book's dark mode.
+COLOURS = {"light": ("#B84A00", "#0072B2"), "dark": ("#F0A04B", "#56B4E9")}
 
 _CSS = """
 .pgbook-simplex{--pgs-pg:%(pg)s;--pgs-npg:%(npg)s;--pgs-faint:rgba(128,128,128,.45);margin:.8em 0;
   font-variant-numeric:tabular-nums}
-html[data-theme=dark] .pgbook-simplex,body[data-jp-theme-light=false] .pgbook-simplex{--pgs-pg:%(pg_dark)s;--pgs-npg:%(npg_dark)s}
-@media (prefers-color-scheme:dark){html:not([data-theme]) body:not([data-jp-theme-light]) .pgbook-simplex{--pgs-pg:%(pg_dark)s;--pgs-npg:%(npg_dark)s}}
+.pgbook-simplex.pgs-dark{--pgs-pg:%(pg_dark)s;--pgs-npg:%(npg_dark)s}
 .pgbook-simplex svg{width:100%%;height:auto;display:block;color:inherit;touch-action:none;user-select:none}
-.pgbook-simplex svg text{fill:currentColor;font-size:13px;font-family:inherit}
+.pgbook-simplex svg text{fill:currentColor;font-size:14px;font-family:inherit}
 .pgbook-simplex .pgs-axis{stroke:currentColor;stroke-width:1;fill:none;opacity:.8}
 .pgbook-simplex .pgs-grid{stroke:var(--pgs-faint);stroke-width:.6;fill:none}
 .pgbook-simplex .pgs-start{fill:var(--pgs-faint)}
@@ -90,7 +92,7 @@ _SCRIPT = r"""(function () {
     lg = Math.min(D.log_gap[1], Math.max(D.log_gap[0], lg));
     return geo.cy + geo.ch * (D.log_gap[1] - lg) / (D.log_gap[1] - D.log_gap[0]);
   }
-  function fmt(x) { return x >= 1e-3 ? x.toFixed(3) : x.toExponential(0).replace("e", "\u00d710^"); }
+  function fmt(x) { return x >= 1e-3 ? x.toPrecision(2) : x.toExponential(1); }  // 2 digits: what the data hold
   // The static parts: the triangle, its grid of starts, the labels and the axes of the curves.
   var tri = [sx(1, 0), sx(0, 0), sx(0, 1)];
   el("polygon", {"class": "pgs-axis", points: tri.map(function (p) { return p.join(","); }).join(" ")});
@@ -117,6 +119,16 @@ _SCRIPT = r"""(function () {
   });
   el("circle", {"class": "pgs-legend-dot", cx: geo.cx + 228, cy: geo.cy - 14, r: 3.2});
   el("text", {x: geo.cx + 235, y: geo.cy - 10}, null, "t = 10\u1d4f");
+  // Light or dark palette from the text colour the figure inherits: light text means a dark
+  // background, whatever set it (the book's theme, JupyterLab's, Colab's, the reader's system).
+  function theme() {
+    var c = (getComputedStyle(root).color.match(/[\d.]+/g) || [0, 0, 0]).map(Number);
+    root.classList.toggle("pgs-dark", 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] > 128);
+  }
+  theme();
+  var watch = new MutationObserver(theme);
+  [document.documentElement, document.body].forEach(function (e) { watch.observe(e, {attributes: true}); });
+  if (window.matchMedia) matchMedia("(prefers-color-scheme: dark)").addEventListener("change", theme);
   var layer = el("g", {"class": "pgs-layer"});
   var readout = root.querySelector(".pgs-readout");
   function series(c, m) { return ((((c * G + st.g) * E + st.e) * 2 + m) * N + st.n) * K; }
