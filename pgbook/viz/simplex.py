@@ -47,7 +47,7 @@ QUANTUM = np.array([16.0, 16.0, 64.0])
 COLOURS = {"light": ("#B84A00", "#0072B2"), "dark": ("#F0A04B", "#56B4E9")}
 
 _CSS = """
-.pgbook-simplex{--pgs-pg:%(pg)s;--pgs-npg:%(npg)s;--pgs-faint:rgba(128,128,128,.45);margin:.8em 0;
+.pgbook-simplex{--pgs-pg:%(pg)s;--pgs-npg:%(npg)s;--pgs-faint:rgba(128,128,128,.45);margin:.8em 0;max-width:52rem;
   font-variant-numeric:tabular-nums}
 .pgbook-simplex.pgs-dark{--pgs-pg:%(pg_dark)s;--pgs-npg:%(npg_dark)s}
 .pgbook-simplex svg{width:100%%;height:auto;display:block;color:inherit;touch-action:none;user-select:none}
@@ -71,7 +71,10 @@ _CSS = """
 """
 
 _SCRIPT = r"""(function () {
-  var root = document.getElementById("%(id)s");
+  // The script's own parent when it runs as the page loads or as JupyterLab re-inserts it
+  // (perhaps before the output is attached to the document); the id otherwise.
+  var me = document.currentScript;
+  var root = me && me.parentElement && me.parentElement.id === "%(id)s" ? me.parentElement : document.getElementById("%(id)s");
   if (!root || root.getAttribute("data-ready")) return;
   root.setAttribute("data-ready", "1");
   var D = JSON.parse(root.querySelector("script.pgbook-simplex-data").textContent);

@@ -105,6 +105,20 @@ def test_npg_waiting_times_match_exponential_weights():
     assert abs(np.diff(npg)[0] - np.log(10) / 0.03) < 1.0
 
 
+def test_pg_constant_c_is_over_1e5_times_worse_squared_near_a2():
+    def c(pi0, T=3000, eta=0.3):
+        theta, lowest = np.log(pi0), 1.0
+        for _ in range(T):
+            pi = pgbook.softmax(theta)
+            theta = theta + eta * pi * (REWARDS - pi @ REWARDS)
+            lowest = min(lowest, pgbook.softmax(theta)[0])
+        return lowest
+
+    near, centre = c([0.001, 0.998, 0.001]), c([1 / 3, 1 / 3, 1 / 3])
+    assert near < 1e-3 and 1 / 3 <= centre < 0.35
+    assert (centre / near) ** 2 >= 1e5
+
+
 def test_pg_tail_is_one_over_two_eta_t():
     # Explicit steps of PG on two arms, compared with the limit 1/(2 eta) of the gradient flow.
     r, eta, theta = np.array([1.0, 0.9]), 0.4, np.zeros(2)
