@@ -169,12 +169,27 @@ _SCRIPT = r"""(function () {
     var s = pt.matrixTransform(svg.getScreenCTM().inverse());
     if (s.x > geo.cx - 50) return;
     var x = (s.x - geo.ox) / geo.side, y = (geo.oy - s.y) / geo.side, bestD = Infinity, bestN = st.n;
-    D.starts.forEach(function (p, n) {
-      var dx = p[2] + p[0] / 2 - x, dy = R3 * p[0] - y, dd = dx * dx + dy * dy;
+    XY.forEach(function (q, n) {
+      var dd = (q[0] - x) * (q[0] - x) + (q[1] - y) * (q[1] - y);
       if (dd < bestD) { bestD = dd; bestN = n; }
     });
-    if (bestN !== st.n) { st.n = bestN; draw(); }
+    if (bestN !== st.n) { st.n = bestN; if (U) draw(); }
   }
+  // The keyboard moves the start to the nearest grid point in the arrow's direction.
+  var XY = D.starts.map(function (p) { return [p[2] + p[0] / 2, R3 * p[0]]; });
+  svg.setAttribute("tabindex", "0");
+  svg.addEventListener("keydown", function (ev) {
+    var dir = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1]}[ev.key];
+    if (!dir) return;
+    ev.preventDefault();
+    var here = XY[st.n], bestD = Infinity, bestN = st.n;
+    XY.forEach(function (q, n) {
+      var dx = q[0] - here[0], dy = q[1] - here[1], along = dx * dir[0] + dy * dir[1];
+      var dd = dx * dx + dy * dy + 4 * (dx * dx + dy * dy - along * along);
+      if (along > 1e-9 && dd < bestD) { bestD = dd; bestN = n; }
+    });
+    if (bestN !== st.n) { st.n = bestN; if (U) draw(); }
+  });
   svg.addEventListener("pointerdown", function (ev) { pick(ev); });
   svg.addEventListener("pointermove", function (ev) { if (ev.buttons) pick(ev); });
   root.querySelectorAll("input.pgs-input").forEach(function (input) {
@@ -192,7 +207,7 @@ _SCRIPT = r"""(function () {
   for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   if (typeof DecompressionStream === "undefined") { readout.textContent = "This browser cannot draw the figure (no DecompressionStream)."; return; }
   new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"))).arrayBuffer().then(function (buf) {
-    U = new Uint16Array(buf);
+    U = new Uint16Array(buf);  // little-endian, as every browser platform is
     for (var o = 0; o < U.length; o += K) for (var k = 1; k < K; k++) U[o + k] = U[o + k] + U[o + k - 1];
     draw();
   });
@@ -263,7 +278,7 @@ class SimplexFigure:
         safe = text.replace("</", "<\\/")
         return (
             f'<div class="pgbook-simplex" id="{uid}"><style>{css}</style>'
-            f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{label}: click on the triangle to choose where both methods start"></svg>'
+            f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{label}: click on the triangle, or use the arrow keys, to choose where both methods start"></svg>'
             f'<div class="pgs-controls">{"".join(controls)}</div>'
             '<div class="pgs-readout" aria-live="polite">loading the trajectories…</div>'
             f'<script type="application/json" class="pgbook-simplex-data">{safe}</script>'

@@ -119,6 +119,15 @@ def test_bandit_figure_draws_the_computation_and_follows_clicks_and_eta(visit):
     assert s2["paths"]["NPG"] != s1["paths"]["NPG"] and s2["curves"]["PG"] != s1["curves"]["PG"]
     check_ends(s2)
 
+    # The arrow keys move the start on the grid: up is towards a₁, the top corner.
+    bandit_fig.query_selector("svg").focus()
+    page.keyboard.press("ArrowUp")
+    s_up = state(bandit_fig)
+    starts = np.array(data["starts"])
+    assert s_up["start"] != s2["start"] and starts[s_up["start"], 0] > starts[s2["start"], 0]
+    check_ends(s_up)
+    s2 = s_up
+
     # A preset button moves the start too.
     bandit_fig.query_selector_all("button.pgs-preset")[1].click()
     s3 = state(bandit_fig)
