@@ -148,9 +148,9 @@ def explicit_run(mdp, theta, eta, T, method):
 def test_pg_stalls_near_safe_and_npg_does_not(eta):
     fork = simplex.fork(0.9)
     theta0 = simplex.start_logits(fork, 0, [NEAR_SAFE])[0]
-    pg = explicit_run(fork, theta0, eta, 2000, "pg")
+    pg = explicit_run(fork, theta0, eta, 1000, "pg")
     assert 0.9 - pgbook.value(fork, pgbook.softmax(pg))[0] >= 0.39
-    npg = explicit_run(fork, theta0, eta, 2000, "npg")
+    npg = explicit_run(fork, theta0, eta, 1000, "npg")
     assert 0.9 - pgbook.value(fork, pgbook.softmax(npg))[0] <= 1e-9
 
 
