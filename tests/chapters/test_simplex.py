@@ -175,3 +175,13 @@ def test_npg_improves_every_state_at_every_step_from_every_start():
             for theta0 in simplex.start_logits(fork, 0, starts):
                 run = algorithms.npg(fork, eta, 200, theta0=theta0, record_every=1)
                 assert np.diff(run.V, axis=0).min() >= -1e-12
+
+
+@pytest.mark.parametrize("start", [[1 / 3, 1 / 3, 1 / 3], [0.001, 0.998, 0.001]])
+def test_mei_theorem_4_holds_on_the_bandit(start):
+    # The chapter states Mei et al.'s Theorem 4 without a visible check; on the bandit (S = 1,
+    # gamma = 0, mu = rho) it reads gap_t <= 16 / (c^2 t) with eta = 1/8.
+    run = algorithms.softmax_pg(envs.bandit(REWARDS), 1 / 8, 20_000, theta0=np.log([start]), record_every=1)
+    c = run.pi[1:, 0, 0].min()
+    t = np.arange(1, run.iterations + 1)
+    assert (1.0 - run.V_rho[1:] <= 16 / (c**2 * t)).all()
