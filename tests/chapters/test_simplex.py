@@ -185,3 +185,11 @@ def test_mei_theorem_4_holds_on_the_bandit(start):
     c = run.pi[1:, 0, 0].min()
     t = np.arange(1, run.iterations + 1)
     assert (1.0 - run.V_rho[1:] <= 16 / (c**2 * t)).all()
+
+
+def test_npg_with_eta_3_reaches_the_optimum_of_the_fork_in_a_few_iterations_from_every_start():
+    # The text's "try eta = 3" claim (not a visible check): 10 explicit npg_step iterations suffice.
+    fork = simplex.fork(0.9)
+    for theta in simplex.start_logits(fork, 0, simplex.simplex_grid(9)):
+        theta = explicit_run(fork, theta, 3.0, 10, "npg")
+        assert 0.9 - pgbook.value(fork, pgbook.softmax(theta))[0] <= 1e-9
