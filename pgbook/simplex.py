@@ -1,0 +1,290 @@
+r"""Policy gradient and natural policy gradient on the probability simplex, from many starts at once.
+
+The book's centerpiece figure draws the path of the policy :math:`\pi^{(t)}(\cdot|s)` of one state
+on the simplex :math:`\Delta(\mathcal A)` of a 3-action problem, for softmax policy gradient (PG)
+
+.. math:: \theta^{(t+1)}_{s,a} = \theta^{(t)}_{s,a} + \frac{\eta}{1-\gamma}\, d^{(t)}_\rho(s)\,
+          \pi^{(t)}(a|s)\, A^{(t)}(s, a)
+
+(AKLM Eq. (10)) and for the natural policy gradient (NPG), which for softmax policies is the
+multiplicative-weights update
+
+.. math:: \theta^{(t+1)}_{s,a} = \theta^{(t)}_{s,a} + \frac{\eta}{1-\gamma} A^{(t)}(s, a), \qquad
+          \pi^{(t+1)}(a|s) = \frac{\pi^{(t)}(a|s)\exp\big(\eta A^{(t)}(s,a)/(1-\gamma)\big)}{Z_t(s)}
+
+(AKLM Lemma 5.1; AJKS Lemma 12.6), from every point of a grid of starting policies. Each start is one exact
+run of :mod:`pgbook.algorithms` (:func:`pgbook.algorithms.softmax_pg`, :func:`pgbook.algorithms.npg`),
+kept at log-spaced iterations so that both the first steps and the long plateaus are on record.
+
+Also here: :func:`kl_mirror_step`, the KL-proximal step that NPG takes in each state (Xiao 2022,
+Sec. 3), and :func:`fork`, the small MDP of the chapter. Coordinates: :func:`to_plane` maps a point
+of the 3-action simplex to the plane (action 0 at the top, 1 bottom left, 2 bottom right).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as check
+from . import algorithms
+from .mdp import MDP
+from .policies import softmax
+
+#: The two methods :func:`runs` knows.
+METHODS = ("pg", "npg")
+
+#: Actions of :func:`fork`'s first state.
+FORK_ACTIONS = ("safe", "explore", "quit")
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectories:
+    r"""The iterates of one method from N starts, recorded at the same K iterations.
+
+    - ``method``: ``"pg"`` or ``"npg"``; ``eta``: the step size; ``T``: the number of iterations.
+    - ``steps: (K,)``: the recorded iterations, ``0 = steps[0] < ... < steps[-1] = T``.
+    - ``pi: (N, K, S, A)``: the policies :math:`\pi^{(t)}` there.
+    - ``V_rho: (N, K)``: their values :math:`V^{(t)}(\rho)`.
+    """
+
+    method: str
+    eta: float
+    T: int
+    steps: np.ndarray
+    pi: np.ndarray
+    V_rho: np.ndarray
+
+
+def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) -> Trajectories:
+    r"""Run softmax PG or NPG with exact gradients from N starting parameters.
+
+    PG: :math:`\theta \leftarrow \theta + \eta\,\nabla_\theta V^{\pi_\theta}(\rho)`, with
+    :math:`\partial V/\partial\theta_{s,a} = \frac{1}{1-\gamma}d^{\pi_\theta}_\rho(s)\pi_\theta(a|s)A^{\pi_\theta}(s,a)`
+    (AKLM Eq. (10)). NPG: :math:`\theta \leftarrow \theta + \frac{\eta}{1-\gamma}A^{\pi_\theta}`
+    (AKLM Lemma 5.1), which does not depend on :math:`\rho`. Each start is one run of
+    :func:`pgbook.algorithms.softmax_pg` or :func:`pgbook.algorithms.npg` (numba kernels, about a
+    millisecond per thousand iterations on a 3-state MDP), kept at the log-spaced iterations of
+    :func:`record_steps`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    theta0 : array (N, S, A)
+        The starting logits, one set per run (see :func:`start_logits`).
+    eta : float
+        Step size, > 0.
+    T : int
+        Number of iterations, >= 1.
+    method : {"pg", "npg"}
+    rho : None, int or array (S,)
+        The start distribution of :math:`V(\rho)` (and of PG's gradient); default the MDP's.
+    records : int
+        At most this many recorded iterations (>= 2), log-spaced from 0 to T.
+
+    Returns
+    -------
+    Trajectories
+        ``pi: (N, K, S, A)`` and ``V_rho: (N, K)`` at ``steps: (K,)``.
+    """
+    check.mdp(mdp)
+    if method not in METHODS:
+        raise ValueError(f"method: expected 'pg' or 'npg', got {method!r}")
+    theta = check.array(theta0, "theta0", shape=(None, mdp.S, mdp.A))
+    if theta.shape[0] == 0:
+        raise ValueError("theta0: needs at least one start (shape (N, S, A) with N >= 1)")
+    eta = check.positive_real(eta, "eta")
+    T = check.positive_int(T, "T")
+    steps = record_steps(T, records)
+    run = algorithms.softmax_pg if method == "pg" else algorithms.npg
+    pis = np.empty((theta.shape[0], steps.size, mdp.S, mdp.A))
+    V_rho = np.empty((theta.shape[0], steps.size))
+    for n, th in enumerate(theta):
+        r = run(mdp, eta, T, theta0=th, rho=rho, record_every=1)
+        pis[n], V_rho[n] = r.pi[steps], r.V_rho[steps]
+    for a in (steps, pis, V_rho):
+        a.flags.writeable = False
+    return Trajectories(method, eta, T, steps, pis, V_rho)
+
+
+def record_steps(T, records: int = 64) -> np.ndarray:
+    """The iterations a run records: 0, then about log-spaced integers up to T (all of them while they are dense).
+
+    T >= 1; records >= 2 is the most iterations returned. Returns steps: (K,), K <= records,
+    strictly increasing, ``steps[0] = 0`` and ``steps[-1] = T``.
+    """
+    T = check.positive_int(T, "T")
+    records = check.positive_int(records, "records")
+    if records < 2:
+        raise ValueError(f"records: need at least 2 (the start and the end), got {records}")
+    if T + 1 <= records:
+        return np.arange(T + 1)
+    # Grow the log-spaced grid until rounding to integers leaves exactly `records` distinct steps.
+    n = records
+    while True:
+        steps = np.unique(np.round(np.geomspace(1, T, n - 1)).astype(np.int64))
+        if steps.size >= records - 1:
+            return np.concatenate([[0], steps[: records - 2], [T]]).astype(np.int64)
+        n += records - 1 - steps.size
+
+
+def start_logits(mdp: MDP, state: int, pi_s) -> np.ndarray:
+    r"""Starting logits that put ``pi_s`` in one state and the uniform policy in all the others.
+
+    :math:`\theta_{s,\cdot} = \log \pi_s` at ``state`` and :math:`\theta_{s',\cdot} = 0` elsewhere.
+    pi_s: (N, A), each row a distribution with positive entries. Returns theta0: (N, S, A).
+    """
+    check.mdp(mdp)
+    if isinstance(state, bool) or not isinstance(state, (int, np.integer)) or not 0 <= state < mdp.S:
+        raise ValueError(f"state: expected a state index in 0..{mdp.S - 1}, got {state!r}")
+    pi_s = check.array(pi_s, "pi_s", shape=(None, mdp.A))
+    check.distribution_rows(pi_s, "pi_s")
+    if (pi_s <= 0).any():
+        raise ValueError("pi_s: a softmax policy needs every probability > 0 (the simplex's inside)")
+    theta0 = np.zeros((pi_s.shape[0], mdp.S, mdp.A))
+    theta0[:, state] = np.log(pi_s)
+    return theta0
+
+
+def simplex_grid(n, margin: float = 1e-3) -> np.ndarray:
+    r"""Starting points on the 3-action simplex: a triangular grid pulled a little inside.
+
+    The points :math:`(1 - 3m)\,(i, j, k)/n + m` for integers :math:`i + j + k = n`, with the margin
+    :math:`m` = ``margin``: the corners of the grid are the policies that play one action with
+    probability :math:`1 - 2m` (softmax policies cannot start on the boundary itself).
+    n >= 1; 0 < margin < 1/3. Returns pi: ((n+1)(n+2)/2, 3), ordered by i, then j.
+    """
+    n = check.positive_int(n, "n")
+    margin = check.positive_real(margin, "margin")
+    if margin >= 1.0 / 3.0:
+        raise ValueError(f"margin: must be below 1/3, got {margin:g}")
+    ijk = np.array([(i, j, n - i - j) for i in range(n + 1) for j in range(n + 1 - i)], dtype=float)
+    return (1.0 - 3.0 * margin) * ijk / n + margin
+
+
+def to_plane(pi) -> np.ndarray:
+    r"""Planar coordinates of points of the 3-action simplex (an equilateral triangle of side 1).
+
+    Action 0 is the top corner :math:`(\tfrac12, \tfrac{\sqrt3}{2})`, action 1 the bottom left
+    :math:`(0, 0)`, action 2 the bottom right :math:`(1, 0)`:
+    :math:`x = \pi_2 + \pi_0/2`, :math:`y = \tfrac{\sqrt 3}{2}\pi_0`. pi: (..., 3). Returns xy: (..., 2).
+    """
+    pi = check.array(pi, "pi")
+    if pi.ndim == 0 or pi.shape[-1] != 3:
+        raise ValueError(f"pi: expected points of the 3-action simplex, shape (..., 3), got {pi.shape}")
+    return np.stack([pi[..., 2] + 0.5 * pi[..., 0], np.sqrt(3.0) / 2.0 * pi[..., 0]], axis=-1)
+
+
+def kl_mirror_step(pi, g, eta) -> np.ndarray:
+    r"""One step of mirror ascent on the simplex with the KL divergence (multiplicative weights).
+
+    .. math:: \pi' = \arg\max_{p \in \Delta(\mathcal A)} \Big\{\eta\,\langle g, p\rangle
+              - \mathrm{KL}(p\,\|\,\pi)\Big\} = \frac{\pi \odot e^{\eta g}}{\sum_a \pi(a) e^{\eta g(a)}}
+
+    (Xiao 2022, Sec. 3, the KL case of policy mirror descent written for rewards; Even-Dar, Kakade and
+    Mansour 2009). With :math:`g = A^\pi(s,\cdot)` and step :math:`\eta/(1-\gamma)` it is NPG's update
+    in state s (AKLM Lemma 5.1). pi: (..., A) with positive rows; g: (..., A); eta > 0.
+    Returns pi': (..., A).
+    """
+    pi = check.array(pi, "pi")
+    if pi.ndim == 0:
+        raise ValueError("pi: expected a distribution over actions, shape (..., A)")
+    check.distribution_rows(pi, "pi")
+    if (pi <= 0).any():
+        raise ValueError("pi: needs every probability > 0")
+    g = check.array(g, "g")
+    if g.shape != pi.shape:
+        raise ValueError(f"g: expected the shape of pi, {pi.shape}, got {g.shape}")
+    eta = check.positive_real(eta, "eta")
+    return softmax(np.log(pi) + eta * g)
+
+
+def fork(gamma: float = 0.9) -> MDP:
+    r"""A three-state MDP whose first state has a tempting action and a better, delayed one.
+
+    State 0, the *fork* (the start, :math:`\rho = \delta_0`), has the actions ``FORK_ACTIONS``:
+    *safe* pays 0.5 and ends the episode; *explore* pays nothing and leads to state 1, the *room*;
+    *quit* pays nothing and ends. In the room, action 0 pays 1 and the two others nothing; every room
+    action ends the episode. State 2 is the end (terminal: absorbing, reward 0). So
+    :math:`Q(0, \text{explore}) = \gamma V(1)`: under the uniform room policy it is
+    :math:`\gamma/3`, below *safe*'s 0.5, and the optimal policy explores iff :math:`\gamma > 1/2`
+    (:math:`V^\star(0) = \max(0.5, \gamma)`). gamma in [0, 1).
+    """
+    gamma = check.gamma(gamma)
+    P = np.zeros((3, 3, 3))
+    P[0, 0, 2] = P[0, 2, 2] = 1.0
+    P[0, 1, 1] = 1.0
+    P[1, :, 2] = 1.0
+    P[2, :, 2] = 1.0
+    r = np.zeros((3, 3))
+    r[0, 0] = 0.5
+    r[1, 0] = 1.0
+    return MDP(P, r, gamma, np.eye(3)[0], terminal=[2])
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    r"""PG and NPG from every start, for several discounts and step sizes: the data of the simplex figure.
+
+    - ``gammas: (G,)`` the discounts of the MDPs, ``etas: (E,)`` the step sizes, ``T`` the iterations.
+    - ``state``: the state whose simplex is drawn; ``starts: (N, 3)`` its starting policies (every
+      other state starts uniform).
+    - ``steps: (K,)``: the recorded iterations (:func:`record_steps`).
+    - ``pi: (G, E, 2, N, K, 3)``: :math:`\pi^{(t)}(\cdot|\text{state})`; the axis of length 2 is
+      ``METHODS`` (PG, then NPG).
+    - ``gap: (G, E, 2, N, K)``: the suboptimality :math:`V^\star(\rho) - V^{(t)}(\rho)`.
+    - ``best: (G,)``: the optimal action in ``state`` (the first, if several).
+    """
+
+    gammas: np.ndarray
+    etas: np.ndarray
+    T: int
+    state: int
+    starts: np.ndarray
+    steps: np.ndarray
+    pi: np.ndarray
+    gap: np.ndarray
+    best: np.ndarray
+
+
+def sweep(mdps, etas, starts, T, *, state: int = 0, records: int = 64) -> Sweep:
+    r"""Run PG and NPG (:func:`runs`) on each MDP, with each step size, from each start.
+
+    mdps: a sequence of G MDPs with 3 actions and distinct ``gamma < 1`` (e.g. one MDP at several
+    discounts); etas: (E,) positive step sizes; starts: (N, 3) policies of ``state`` (inside the
+    simplex, e.g. :func:`simplex_grid`); T >= 1 iterations. The suboptimality uses
+    :math:`V^\star` from :func:`pgbook.policy_iteration`. Returns a :class:`Sweep`.
+    """
+    from .control import policy_iteration
+
+    mdps = list(mdps)
+    if not mdps:
+        raise ValueError("mdps: give at least one MDP")
+    for m in mdps:
+        check.mdp(m)
+        if m.A != 3:
+            raise ValueError(f"mdps: the simplex figure needs 3 actions, got an MDP with A = {m.A}")
+    gammas = np.array([m.gamma for m in mdps])
+    if np.unique(gammas).size != gammas.size:
+        raise ValueError(f"mdps: their discounts must be distinct, got {gammas.tolist()}")
+    etas = check.array(etas, "etas", ndim=1)
+    if etas.size == 0 or (etas <= 0).any():
+        raise ValueError(f"etas: expected one or more positive step sizes, got {etas.tolist()}")
+    starts = check.array(starts, "starts", shape=(None, 3))
+    steps = record_steps(T, records)
+    G, E, N, K = len(mdps), etas.size, starts.shape[0], steps.size
+    pi = np.empty((G, E, 2, N, K, 3))
+    gap = np.empty((G, E, 2, N, K))
+    best = np.empty(G, dtype=np.int64)
+    for g, m in enumerate(mdps):
+        theta0 = start_logits(m, state, starts)
+        pi_star, V_star = policy_iteration(m)
+        best[g] = int(np.argmax(pi_star[state]))
+        for e, eta in enumerate(etas):
+            for i, method in enumerate(METHODS):
+                tr = runs(m, theta0, eta, T, method=method, records=records)
+                pi[g, e, i] = tr.pi[:, :, state]
+                gap[g, e, i] = V_star @ m.rho - tr.V_rho
+    return Sweep(gammas, etas, int(T), state, starts, steps, pi, gap, best)
