@@ -185,10 +185,10 @@ class SymbolicMDP:
     Attributes
     ----------
     P : sympy.Array (S, A, S)
-        :math:`P(s'|s, a)`: symbols ``P_{s,a,s'}`` for :math:`s' < S - 1`; the last entry of each row
+        :math:`P(s'|s, a)`: symbols ``P_s,a,s'`` for :math:`s' < S - 1`; the last entry of each row
         is one minus the others, so that every row sums to 1 identically.
     r : sympy.ImmutableMatrix (S, A)
-        Symbols ``r_{s,a}``.
+        Symbols ``r_s,a``.
     gamma : sympy.Symbol
         The discount :math:`\gamma`.
     S, A : int
@@ -197,11 +197,11 @@ class SymbolicMDP:
     __slots__ = ("P", "r", "gamma", "S", "A")
 
     def __init__(self, S: int, A: int):
-        P = [[[sp.Symbol(f"P_{{{s},{a},{t}}}", nonnegative=True) for t in range(S - 1)] for a in range(A)]
+        P = [[[sp.Symbol(f"P_{s},{a},{t}", nonnegative=True) for t in range(S - 1)] for a in range(A)]
              for s in range(S)]
         rows = [[[*p, 1 - sum(p)] for p in row] for row in P]
         self.P = sp.ImmutableDenseNDimArray(rows, (S, A, S))
-        self.r = sp.ImmutableMatrix(S, A, lambda s, a: sp.Symbol(f"r_{{{s},{a}}}", real=True))
+        self.r = sp.ImmutableMatrix(S, A, lambda s, a: sp.Symbol(f"r_{s},{a}", real=True))
         self.gamma = sp.Symbol("gamma", positive=True)
         self.S, self.A = S, A
 
@@ -267,7 +267,7 @@ def parameters(S: int, A: int, name: str = "theta") -> sp.ImmutableMatrix:
     A = check.positive_int(A, "A")
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name: expected a symbol name such as 'theta', got {name!r}")
-    return sp.ImmutableMatrix(S, A, lambda s, a: sp.Symbol(f"{name}_{{{s},{a}}}", real=True))
+    return sp.ImmutableMatrix(S, A, lambda s, a: sp.Symbol(f"{name}_{s},{a}", real=True))
 
 
 def softmax(theta) -> sp.ImmutableMatrix:
@@ -519,6 +519,8 @@ class Equation:
 
     def _repr_latex_(self) -> str:
         terms = sp.Add.make_args(self.rhs) if isinstance(self.rhs, sp.Add) else (self.rhs,)
+        # As in the tutorial: the terms with the score first, those with the next state's gradient last.
+        terms = sorted(terms, key=lambda t: t.has(Vf))
         lines, line = [], []
         for k, t in enumerate(terms):
             text = latex(t)
