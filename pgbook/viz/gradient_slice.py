@@ -106,7 +106,7 @@ class GradientSlice:
                              f"(figsize {self.figsize}, dpi {self.dpi}), got {width:.0f} x {height:.0f}")
         fig.set_layout_engine("none")
         fig.figimage(self.background, 0, 0, origin="upper", zorder=0)
-        ax = fig.add_axes(RECT)
+        ax = fig.add_axes(RECT, zorder=1)  # above the pasted image
         ax.set_axis_off()
         self._limits(ax)
         for label, colour in zip(self.labels, COLOURS):
