@@ -23,7 +23,8 @@ def test_frames_differ_only_by_their_arrows():
     assert landscape.background.shape == (240, 400, 3)
 
     def draw(fig, x):
-        landscape.draw(fig, (x, 0.0), {"total": (1.0, 0.5), "future": (0.0, -0.5)}, scale=0.5)
+        p = np.array([x, 0.0])
+        landscape.draw(fig, p, {"total": [p, (0.5, 0.25)], "future": [p + 0.5, (0.0, -0.25)]}, note=f"x = {x}")
 
     figure = viz.interactive(draw, figsize=(5, 3), dpi=80, x=viz.Slider("x", [-1.0, 1.0]))
     a, b = (np.asarray(Image.open(io.BytesIO(figure.render((i,)))).convert("RGB")) for i in range(2))
@@ -46,8 +47,10 @@ def test_bad_input():
     from matplotlib.figure import Figure
 
     with pytest.raises(ValueError, match="arrows: unknown labels"):
-        landscape.draw(Figure(figsize=(5, 3), dpi=80), (0, 0), {"other": (1, 1)})
+        landscape.draw(Figure(figsize=(5, 3), dpi=80), (0, 0), {"other": [(0, 0), (1, 1)]})
     with pytest.raises(ValueError, match="fig: expected 400 x 240 pixels"):
-        landscape.draw(Figure(figsize=(6, 3), dpi=80), (0, 0), {"total": (1, 1)})
-    with pytest.raises(ValueError, match="scale"):
-        landscape.draw(Figure(figsize=(5, 3), dpi=80), (0, 0), {"total": (1, 1)}, scale=0)
+        landscape.draw(Figure(figsize=(6, 3), dpi=80), (0, 0), {"total": [(0, 0), (1, 1)]})
+    with pytest.raises(ValueError, match="arrows\\['total'\\]: expected a 2-d array"):
+        landscape.draw(Figure(figsize=(5, 3), dpi=80), (0, 0), {"total": (1, 1)})
+    with pytest.raises(TypeError, match="note"):
+        landscape.draw(Figure(figsize=(5, 3), dpi=80), (0, 0), {}, note=1)

@@ -15,6 +15,7 @@ import io
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
 from PIL import Image
 
 from .. import _validate as check
@@ -89,14 +90,19 @@ class GradientSlice:
         ax.set(xlim=(self.x[0], self.x[-1]), ylim=(self.y[0], self.y[-1]))
         ax.set_aspect("equal")
 
-    def draw(self, fig, point, arrows: dict, *, scale: float = 1.0) -> None:
-        r"""Draw the slice into ``fig`` (a fresh figure of the same size and dpi), ``point`` marked,
-        and ``arrows`` (``{label: (2,) vector}``, the labels given at construction) from it, each
-        ``scale`` times its length in the slice's coordinates (keep it fixed across frames)."""
+    def draw(self, fig, point, arrows: dict, *, note: str = "") -> None:
+        r"""Draw the slice into ``fig`` (a fresh figure of the same size and dpi) with ``point`` marked.
+
+        arrows: ``{label: (2, 2) array}`` for labels given at construction; row 0 is where the
+        arrow starts and row 1 its displacement, in the slice's coordinates (so that arrows can be
+        chained head to tail, as the parts of a sum); arrows are clipped to the axes. note: printed
+        under the legend, e.g. the arrows' sizes.
+        """
         point = check.array(point, "point", shape=(2,))
-        scale = check.positive_real(scale, "scale")
         if not isinstance(arrows, dict):
-            raise TypeError(f"arrows: expected a dict {{label: (2,) vector}}, got {type(arrows).__name__}")
+            raise TypeError(f"arrows: expected a dict {{label: (2, 2) array}}, got {type(arrows).__name__}")
+        if not isinstance(note, str):
+            raise TypeError(f"note: expected a string, got {type(note).__name__}")
         unknown = set(arrows) - set(self.labels)
         if unknown:
             raise ValueError(f"arrows: unknown labels {sorted(unknown)}; expected some of {list(self.labels)}")
@@ -111,8 +117,9 @@ class GradientSlice:
         self._limits(ax)
         for label, colour in zip(self.labels, COLOURS):
             if label in arrows:
-                v = check.array(arrows[label], f"arrows[{label!r}]", shape=(2,))
-                ax.annotate("", xy=tuple(point + scale * v), xytext=tuple(point),
-                            arrowprops=dict(arrowstyle="-|>", color=colour, lw=2.2, mutation_scale=14,
-                                            shrinkA=0, shrinkB=0))
+                start, step = check.array(arrows[label], f"arrows[{label!r}]", shape=(2, 2))
+                ax.add_patch(FancyArrowPatch(tuple(start), tuple(start + step), arrowstyle="-|>",
+                                             color=colour, lw=2.2, mutation_scale=14, shrinkA=0, shrinkB=0))
         ax.plot(*point, "o", color="black", ms=5, zorder=3)
+        if note:
+            ax.text(1.05, 0.45, note, transform=ax.transAxes, va="top", fontsize=9, clip_on=False)
