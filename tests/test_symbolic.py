@@ -27,7 +27,7 @@ def two_by_two():
     return M, theta_sym, pi_sym, mdp, theta, numbers(M, mdp, theta_sym, theta)
 
 
-@pytest.mark.parametrize("S, A", [(2, 2), (2, 3), (3, 2)])
+@pytest.mark.parametrize("S, A", [(2, 2), (2, 3), pytest.param(3, 2, marks=pytest.mark.slow)])
 def test_value_q_advantage_visitation_match_pgbook(S, A):
     M = symbolic.tabular_mdp(S, A)
     theta_sym = symbolic.parameters(S, A)
