@@ -57,6 +57,32 @@ def source(page: str) -> Path:
     return ROOT / f"{page}.md"
 
 
+def chapter_numbers() -> dict[str, str]:
+    """The number Sphinx gives each top-level chapter when ``_toc.yml`` numbers it (``numbered: true``
+    under ``defaults`` or on a part): 1, 2, ... in order, running on across parts. Unnumbered pages
+    are absent."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    default = bool((toc.get("defaults") or {}).get("numbered"))
+    parts = toc.get("parts") or [{"chapters": toc.get("chapters"), "numbered": toc.get("numbered", default)}]
+    numbers, count = {}, 0
+    for part in parts:
+        if not part.get("numbered", default):
+            continue
+        for entry in part.get("chapters") or []:
+            if "file" in entry:
+                count += 1
+                numbers[str(Path(entry["file"]).with_suffix(""))] = str(count)
+    return numbers
+
+
+def title(page: str) -> str:
+    """The page's title: the first ``# heading`` of its source."""
+    for line in source(page).read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise ValueError(f"{page}.md has no '# title' heading")
+
+
 def front_matter(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
     match = re.match(r"---\n(.*?)\n---\n", text, re.S)

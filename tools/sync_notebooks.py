@@ -2,7 +2,9 @@
 
 The ``.md`` is the source of truth (Sphinx reads it); the ``.ipynb`` next to it exists so that the
 Binder and Colab launch buttons open a real notebook. The generated notebook has the same cells, no
-outputs and no execution counts, and stable cell ids so that re-running this changes nothing.
+outputs and no execution counts, and stable cell ids so that re-running this changes nothing. Its
+markdown is plain Jupyter markdown, with the HTML book's numbers (``plain_markdown.py``), and its
+hidden-input cells are collapsed in JupyterLab and Colab.
 
 Also keeps each chapter's first code cell, the setup cell that installs pgbook on Colab, in line with
 ``repository.url`` in ``_config.yml``: a missing setup cell is added, a stale URL is rewritten.
@@ -17,9 +19,13 @@ import argparse
 import hashlib
 import sys
 
+from pathlib import Path
+
 import nbformat
 
 import bookfiles
+import citations
+import plain_markdown
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -44,9 +50,30 @@ def synced_markdown(page: str, url: str) -> str:
     return text.replace(f'"pgbook @ git+{current}"', f'"pgbook @ git+{url}"', 1)
 
 
+def context(page: str) -> plain_markdown.Context:
+    """What converting ``page`` needs: its chapter number, the bibliography, the other pages' titles."""
+    config = bookfiles.config()
+    refs = {}
+    for bib in config.get("bibtex_bibfiles", []):
+        refs.update(citations.references(bookfiles.ROOT / bib))
+    number = bookfiles.chapter_numbers().get(page)
+
+    def doc_title(target: str) -> str:
+        path = Path(target.lstrip("/")) if target.startswith("/") else Path(page).parent / target
+        return bookfiles.title(Path(*[p for p in path.parts if p != "."]).with_suffix("").as_posix())
+
+    return plain_markdown.Context(
+        prefix=f"{number}." if number else "",
+        cite=lambda role, keys: citations.cite(refs, role, keys),
+        doc_title=doc_title,
+        countertype=((config.get("sphinx") or {}).get("config") or {}).get("prf_realtyp_to_countertyp", {}),
+    )
+
+
 def notebook_text(page: str) -> str:
-    """The ``.ipynb`` for the chapter's current markdown: same cells, no outputs, stable ids."""
-    nb = bookfiles.read_chapter(page)
+    """The ``.ipynb`` for the chapter's current markdown: same cells in plain Jupyter markdown, no
+    outputs, stable ids."""
+    nb = plain_markdown.convert(bookfiles.read_chapter(page), context(page))
     seen: dict[str, int] = {}
     for cell in nb.cells:
         digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]

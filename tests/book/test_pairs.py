@@ -1,7 +1,8 @@
 """Every chapter (.md, the source) has an in-sync .ipynb (for Binder and Colab) with a setup cell.
 
 The .ipynb is compared with an independent reading of the .md by jupytext: same cells in the same
-order, same sources and tags, no outputs, no execution counts. The sync tool itself is exercised on
+order, same code and tags, the markdown converted to plain Jupyter markdown (test_plain_markdown.py
+tests the conversion), no outputs, no execution counts. The sync tool itself is exercised on
 a small throw-away book.
 """
 
@@ -14,6 +15,8 @@ import pytest
 import yaml
 
 from bookconf import bookfiles, page_ids, sync_notebooks
+
+import plain_markdown  # noqa: E402  (tools/, on the path through bookconf)
 
 CHAPTERS = bookfiles.chapters()
 
@@ -30,7 +33,7 @@ def test_notebook_matches_its_markdown(page):
     assert path.exists(), f"{path.name} missing: run `make notebooks`"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    md = jupytext.read(bookfiles.source(page), fmt="md:myst")
+    md = plain_markdown.convert(jupytext.read(bookfiles.source(page), fmt="md:myst"), sync_notebooks.context(page))
     assert [(c.cell_type, c.source) for c in nb.cells] == [(c.cell_type, c.source) for c in md.cells], (
         f"{path.name} is out of date with {page}.md: run `make notebooks`"
     )
