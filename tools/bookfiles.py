@@ -23,8 +23,18 @@ SETUP_TEMPLATE = '''try:
 except ImportError:  # e.g. on Colab: install the book's package from its repository
     %pip install --quiet "pgbook @ git+{url}"
     import pgbook'''
+#: ``repository.url`` until the book's repository is published: nothing can be installed from it.
+PLACEHOLDER_URL = "https://github.com/pgbook/pgbook"
+#: The setup cell while the URL is the placeholder: it says so instead of failing inside pip.
+PLACEHOLDER_TEMPLATE = '''try:
+    import pgbook
+except ImportError:  # e.g. on Colab: the book's repository is not published yet
+    raise ModuleNotFoundError(
+        "pgbook is not installed, and this notebook cannot install it: the book's repository URL, "
+        "{url} (repository.url in _config.yml), is still a placeholder. "
+        "Install pgbook yourself (pip install <path or URL of the repository>), then run this cell again."
+    ) from None'''
 SETUP_TAGS = ["remove-cell"]
-_SETUP_URL = re.compile(r'"pgbook @ git\+([^"]*)"')
 
 
 def config() -> dict:
@@ -95,13 +105,13 @@ def chapters() -> list[str]:
 
 
 def setup_source(url: str) -> str:
-    return SETUP_TEMPLATE.format(url=url)
+    """The setup cell for the repository ``url`` (the placeholder URL gives a cell that explains itself)."""
+    return (PLACEHOLDER_TEMPLATE if url == PLACEHOLDER_URL else SETUP_TEMPLATE).format(url=url)
 
 
-def setup_url(cell_source: str) -> str | None:
-    """The repository URL in a setup cell, or ``None`` if the cell is not a setup cell."""
-    match = _SETUP_URL.search(cell_source)
-    return match.group(1) if match and "import pgbook" in cell_source else None
+def is_setup(cell_source: str) -> bool:
+    """Whether a code cell is a setup cell (of any URL, or of an older template)."""
+    return "import pgbook" in cell_source and "except ImportError" in cell_source
 
 
 def read_chapter(page: str) -> nbformat.NotebookNode:

@@ -7,7 +7,8 @@ markdown is plain Jupyter markdown, with the HTML book's numbers (``plain_markdo
 hidden-input cells are collapsed in JupyterLab and Colab.
 
 Also keeps each chapter's first code cell, the setup cell that installs pgbook on Colab, in line with
-``repository.url`` in ``_config.yml``: a missing setup cell is added, a stale URL is rewritten.
+``repository.url`` in ``_config.yml``: a missing setup cell is added, a stale one is rewritten. While
+the URL is the placeholder, the setup cell fails with a message saying so.
 
     python tools/sync_notebooks.py          # write what changed
     python tools/sync_notebooks.py --check  # only report; exit 1 if anything is out of date
@@ -36,18 +37,17 @@ def _setup_block(url: str) -> str:
 
 
 def synced_markdown(page: str, url: str) -> str:
-    """The chapter's markdown with a setup cell for ``url`` as its first code cell."""
+    """The chapter's markdown with the setup cell for ``url`` as its first code cell."""
     text = bookfiles.source(page).read_text(encoding="utf-8")
     code = [c for c in bookfiles.read_chapter(page).cells if c.cell_type == "code"]
-    current = bookfiles.setup_url(code[0].source) if code else None
-    if current is None:
+    if not code or not bookfiles.is_setup(code[0].source):
         fence = text.find("```{code-cell}")
         if fence < 0:
             raise SystemExit(f"{page}.md: a chapter needs at least one code cell")
         return text[:fence] + _setup_block(url) + text[fence:]
     if code[0].metadata.get("tags", []) != bookfiles.SETUP_TAGS:
         raise SystemExit(f"{page}.md: the setup cell (first code cell) must be tagged {bookfiles.SETUP_TAGS}")
-    return text.replace(f'"pgbook @ git+{current}"', f'"pgbook @ git+{url}"', 1)
+    return text.replace(code[0].source, bookfiles.setup_source(url), 1)
 
 
 def context(page: str) -> plain_markdown.Context:

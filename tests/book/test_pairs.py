@@ -8,6 +8,7 @@ a small throw-away book.
 
 import json
 import subprocess
+import sys
 
 import jupytext
 import nbformat
@@ -50,11 +51,26 @@ def test_first_code_cell_installs_pgbook_from_the_configured_repository(page):
     nb = nbformat.read(bookfiles.notebook(page), as_version=4)
     setup = next(c for c in nb.cells if c.cell_type == "code")
     url = yaml.safe_load((bookfiles.ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
-    assert f'%pip install --quiet "pgbook @ git+{url}"' in setup.source
     lines = [line.strip() for line in setup.source.splitlines() if not line.lstrip().startswith("#")]
     assert lines[:2] == ["try:", "import pgbook"] and lines[2].startswith("except ImportError:")
-    assert lines[3].startswith("%pip install") and lines[4:] == ["import pgbook"]
+    if url == bookfiles.PLACEHOLDER_URL:  # nothing to install from yet: the cell must say so
+        assert lines[3] == "raise ModuleNotFoundError(" and url in setup.source and "placeholder" in setup.source
+    else:
+        assert f'%pip install --quiet "pgbook @ git+{url}"' in setup.source
+        assert lines[3].startswith("%pip install") and lines[4:] == ["import pgbook"]
     assert setup.metadata.get("tags") == ["remove-cell"], "the setup cell must be hidden in the HTML"
+
+
+def test_the_placeholder_setup_cell_fails_with_a_clear_message(tmp_path):
+    """Run in a fresh interpreter that cannot import pgbook, as on Colab before the repository exists."""
+    (tmp_path / "pgbook.py").write_text("raise ImportError('no pgbook here')\n")
+    code = bookfiles.setup_source(bookfiles.PLACEHOLDER_URL)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: pgbook is not installed") and bookfiles.PLACEHOLDER_URL in last
+    assert "placeholder" in last and "Traceback" in proc.stderr and "no pgbook here" not in proc.stderr
 
 
 @pytest.mark.parametrize("page", CHAPTERS, ids=page_ids(CHAPTERS))
