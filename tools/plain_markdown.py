@@ -10,8 +10,8 @@ markdown cells are rewritten, keeping the HTML book's numbers:
   Jupyter extracts the TeX before it parses the markdown and would keep the quote's ``>`` markers.
 - ``solution-start``/``solution-end`` regions become ``<details><summary>Solution to Exercise
   1.2</summary>...</details>``. A code cell cannot live inside ``<details>``: the markdown before
-  it ends the details with a line announcing the solution's code, and :func:`convert` hides that
-  code cell's source and outputs (the reader opens it like the dropdown in the book).
+  it ends the details with a line announcing the solution's code, and :func:`convert` collapses
+  that code cell's source (the reader opens it like the dropdown in the book).
 - ``$$ ... $$ (label)`` gets ``\tag{1.2}``; ``{eq}`` refers to it as "(1.2)".
 - ``{cite}``, ``{cite:p}``, ``{cite:t}``: author-year text linked to the paper (:mod:`citations`).
 - ``{prf:ref}``, ``{numref}``, ``{ref}``: "Theorem 1.3", "Exercise 1.2" or a section's title, as
@@ -361,7 +361,8 @@ def convert(nb: nbformat.NotebookNode, context: Context) -> nbformat.NotebookNod
     """The notebook with plain markdown cells and Jupyter's hiding metadata on its code cells.
 
     Code cells tagged ``hide-input`` or ``remove-input`` show only their output; ``hide-output``
-    collapses the output; the code of a solution is collapsed entirely, like the book's dropdown.
+    collapses the output; the code of a solution is collapsed (JupyterLab still runs a collapsed
+    cell, and shows its new output, so the outputs are not hidden).
     Tags are kept, so the notebook still builds the same way.
     """
     converter = Converter(context)
@@ -375,7 +376,7 @@ def convert(nb: nbformat.NotebookNode, context: Context) -> nbformat.NotebookNod
         if text == "solution" or tags & {"hide-input", "remove-input"}:
             jupyter["source_hidden"] = True
             cell.metadata["cellView"] = "form"
-        if text == "solution" or "hide-output" in tags:
+        if "hide-output" in tags:
             jupyter["outputs_hidden"] = True
         if jupyter:
             cell.metadata["jupyter"] = jupyter

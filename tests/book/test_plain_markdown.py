@@ -334,7 +334,7 @@ def test_convert_hides_check_code_and_solution_code():
     assert meta[0] == {}
     assert meta[1] == {"tags": ["hide-input"], "jupyter": {"source_hidden": True}, "cellView": "form"}
     assert meta[2] == {"tags": ["hide-output"], "jupyter": {"outputs_hidden": True}}
-    assert meta[4] == {"jupyter": {"source_hidden": True, "outputs_hidden": True}, "cellView": "form"}
+    assert meta[4] == {"jupyter": {"source_hidden": True}, "cellView": "form"}
     assert nb.cells[3].source.startswith("> **Exercise 1.**")
 
 
