@@ -148,3 +148,11 @@ def test_sync_rewrites_the_url_adds_missing_setup_cells_and_is_idempotent(tiny_b
     before = {p: p.read_bytes() for p in (tiny_book / "book").iterdir()}
     assert sync_notebooks.sync(check=False) == []
     assert {p: p.read_bytes() for p in (tiny_book / "book").iterdir()} == before
+
+
+def test_the_build_makes_interactive_figures_static():
+    """tools/build_book.py sets the variable pgbook.viz.interactive reads (and nothing else does)."""
+    import build_book
+    from pgbook.viz.interactive import STATIC_ENV
+
+    assert build_book.STATIC_FIGURES == {STATIC_ENV: "1"}
