@@ -16,6 +16,7 @@ Screenshots (a box, a solution, the moved slider) are saved under ``_build/scree
 overrides it); as for test_browser.py, a missing browser skips outside CI and fails in CI.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -58,7 +59,7 @@ CELLS_STATE = """() => {
   };
 }"""
 
-MARKDOWN_TEXT = """() => [...document.querySelectorAll(".jp-MarkdownCell .jp-RenderedMarkdown")].map(node => {
+MARKDOWN_TEXT = """(selector) => [...document.querySelectorAll(selector)].map(node => {
   const copy = node.cloneNode(true);
   copy.querySelectorAll("mjx-container, code, pre").forEach(e => e.remove());
   return copy.textContent;
@@ -71,18 +72,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab on a copy of the chapters' notebooks; yields (base URL, token, root folder)."""
-    base = tmp_path_factory.mktemp("jupyterlab")
+@contextlib.contextmanager
+def jupyterlab(base: Path, myst: bool):
+    """JupyterLab on a copy of the chapters (.ipynb and .md); yields (base URL, token).
+
+    ``myst``: jupyterlab-myst renders the markdown, and .md files open as notebooks (jupytext), as
+    ``make lab`` and Binder set it up; otherwise JupyterLab's plain markdown renderer, as in Colab.
+    """
     root, config = base / "root", base / "config"
     for page in CHAPTERS:
-        target = root / f"{page}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(bookfiles.notebook(page), target)
-    (config / "labconfig").mkdir(parents=True)
-    (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {"jupyterlab-myst": True}}))
-    for name, values in SETTINGS.items():
+        for path in (bookfiles.notebook(page), bookfiles.source(page)):
+            target = root / path.relative_to(bookfiles.ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+    settings = dict(SETTINGS)
+    if myst:
+        settings["@jupyterlab/docmanager-extension/plugin.jupyterlab-settings"] = {
+            "autosave": False, "defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}
+    else:
+        (config / "labconfig").mkdir(parents=True)
+        (config / "labconfig" / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": {"jupyterlab-myst": True}}))
+    for name, values in settings.items():
         path = config / "lab" / "user-settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
@@ -107,7 +118,7 @@ def lab(tmp_path_factory):
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"JupyterLab did not start:\n{(base / 'jupyterlab.log').read_text()[-3000:]}")
                 time.sleep(0.5)
-        yield url, token, root
+        yield url, token
     finally:
         server.terminate()
         try:
@@ -116,6 +127,18 @@ def lab(tmp_path_factory):
             server.kill()
             server.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with jupyterlab(tmp_path_factory.mktemp("jupyterlab"), myst=False) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def lab_myst(tmp_path_factory):
+    with jupyterlab(tmp_path_factory.mktemp("jupyterlab-myst"), myst=True) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -135,23 +158,26 @@ def browser():
         browser.close()
 
 
+def open_notebook(page, url: str) -> None:
+    """Open a notebook and wait until its kernel is idle."""
+    page.goto(url, wait_until="load", timeout=120_000)
+    page.wait_for_function("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+                           " const k = w && w.sessionContext && w.sessionContext.session &&"
+                           " w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
+                           timeout=120_000)
+
+
 def figure_images(page) -> list[str]:
     return page.eval_on_selector_all(".jp-OutputArea .widget-image", "imgs => imgs.map(i => i.src)")
 
 
 @pytest.mark.parametrize("name", CHAPTERS, ids=page_ids(CHAPTERS))
 def test_notebook_runs_and_reads_in_jupyterlab(lab, browser, name):
-    url, token, root = lab
+    url, token = lab
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{url}/lab/tree/{name}.ipynb?token={token}", wait_until="load", timeout=120_000)
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget && "
-                               "window.jupyterapp.shell.currentWidget.sessionContext && "
-                               "window.jupyterapp.shell.currentWidget.sessionContext.session && "
-                               "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel && "
-                               "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-                               timeout=120_000)
+        open_notebook(page, f"{url}/lab/tree/{name}.ipynb?token={token}")
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_function(f"() => ({CELLS_STATE})().done", timeout=300_000, polling=500)
 
@@ -164,7 +190,7 @@ def test_notebook_runs_and_reads_in_jupyterlab(lab, browser, name):
         page.wait_for_function("() => !document.querySelector('.jp-MarkdownCell .jp-RenderedMarkdown .MathJax_Preview')"
                                " && document.querySelectorAll('.jp-MarkdownCell mjx-container').length > 0",
                                timeout=60_000)
-        texts = page.evaluate(MARKDOWN_TEXT)
+        texts = page.evaluate(MARKDOWN_TEXT, ".jp-MarkdownCell .jp-RenderedMarkdown")
         markdown_cells = sum(c.cell_type == "markdown" for c in nb.cells)
         assert len(texts) == markdown_cells, f"{len(texts)} of {markdown_cells} markdown cells rendered"
         text = "\n".join(texts)
@@ -197,5 +223,30 @@ def test_notebook_runs_and_reads_in_jupyterlab(lab, browser, name):
                                    " return now.some((src, k) => src !== old[k]); }", arg=old, timeout=60_000)
         sliders[0].scroll_into_view_if_needed()
         page.screenshot(path=SCREENSHOTS / f"{stem}__slider.png")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", CHAPTERS, ids=page_ids(CHAPTERS))
+def test_markdown_source_opens_as_a_rendered_notebook(lab_myst, browser, name):
+    """``make lab`` and Binder: the chapter's .md opens as a notebook, its MyST rendered by jupyterlab-myst."""
+    url, token = lab_myst
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        open_notebook(page, f"{url}/lab/tree/{name}.md?token={token}")
+        cells = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets.length")
+        assert cells == len(bookfiles.read_chapter(name).cells), "the .md did not open as its notebook"
+        page.wait_for_function("() => document.querySelectorAll('.jp-MarkdownCell .myst').length > 0 &&"
+                               " document.querySelectorAll('.jp-MarkdownCell mjx-container, .jp-MarkdownCell .katex')"
+                               ".length > 0", timeout=60_000)
+        text = "\n".join(page.evaluate(MARKDOWN_TEXT, ".jp-MarkdownCell .myst"))
+        left = [m for m in ("```{", ":::{", ":label:", ":class:", "{prf:ref}`", "{eq}`") if m in text]
+        assert not left, f"raw MyST in the rendered .md: {left}"
+        assert "Markov decision process" in text
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.query_selector(".jp-MarkdownCell .myst aside, .jp-MarkdownCell .myst .proof, "
+                            ".jp-MarkdownCell .myst details, .jp-MarkdownCell .myst h2").scroll_into_view_if_needed()
+        page.screenshot(path=SCREENSHOTS / f"jupyterlab-myst__{name.replace('/', '__')}.png")
     finally:
         context.close()
