@@ -33,8 +33,8 @@ from . import algorithms, envs
 def kernels() -> dict[str, CPUDispatcher]:
     """Every numba-compiled function defined in pgbook, by qualified name (``module.function``)."""
     found = {}
-    for info in pkgutil.iter_modules(pgbook.__path__, "pgbook."):
-        if info.name in (__name__, "pgbook.viz"):
+    for info in pkgutil.walk_packages(pgbook.__path__, "pgbook."):
+        if info.name == __name__ or info.name.startswith("pgbook.viz"):  # viz: matplotlib, no kernels
             continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
