@@ -112,7 +112,9 @@ def _parse_directive(lines: list[str], start: int) -> tuple[_Directive, int] | N
     body = lines[start + 1:end]
     options = {}
     if body and body[0].strip() == "---":  # YAML options block
-        stop = body.index("---", 1) if "---" in body[1:] else 0
+        if "---" not in body[1:]:
+            raise MystError(f"{{{m['name']}}} directive: its options block (---) is never closed")
+        stop = body.index("---", 1)
         for line in body[1:stop]:
             key, _, value = line.partition(":")
             options[key.strip()] = value.strip()
@@ -129,6 +131,11 @@ def _quote(text: str) -> str:
     text = _DISPLAY.sub(lambda m: "$$" + " ".join(line.strip() for line in m["tex"].splitlines()).strip() + "$$",
                         text)
     return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
+
+
+def _join(parts: list[str]) -> str:
+    """Markdown blocks separated by one blank line."""
+    return re.sub(r"\n{3,}", "\n\n", "\n\n".join(p.strip("\n") for p in parts if p.strip())).strip()
 
 
 def _titled(title: str, body: str) -> str:
@@ -182,7 +189,7 @@ class Converter:
             if next_is_code:
                 parts.append(f"*{self._solution_title(bold=False)}, code*: the next cell, collapsed "
                              "(click it to expand).")
-        return re.sub(r"\n{3,}", "\n\n", "\n\n".join(p.strip("\n") for p in parts if p.strip())).strip()
+        return _join(parts)
 
     def _number(self, counter: str, label: str | None, target_kind: str, title: str, numbered: bool = True) -> Target:
         if numbered:
@@ -246,7 +253,7 @@ class Converter:
             plain.append(line)
             i += 1
         flush()
-        return re.sub(r"\n{3,}", "\n\n", "\n\n".join(part.strip("\n") for part in out if part.strip())).strip()
+        return _join(out)
 
     def _directive(self, d: _Directive) -> str:
         name, options = d.name, d.options

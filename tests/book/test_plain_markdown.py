@@ -357,3 +357,10 @@ def test_no_myst_syntax_left_in_the_twin(page):
 def test_the_myst_pattern_finds_what_the_chapters_are_written_in():
     text = bookfiles.source(CHAPTERS[0]).read_text(encoding="utf-8")
     assert len(MYST.findall(text)) >= 5
+
+
+def test_yaml_options_block():
+    page = "```{prf:theorem} Y\n---\nlabel: thm-y\n---\nBody.\n```\n\n{prf:ref}`thm-y`"
+    assert convert(page)[0] == "> **Theorem 1.1 (Y).** Body.\n\nTheorem 1.1"
+    with pytest.raises(pm.MystError, match="never closed"):
+        convert("```{prf:theorem} Y\n---\nlabel: thm-y\nBody.\n```")
