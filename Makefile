@@ -9,6 +9,9 @@ PYTEST := $(PY) -m pytest
 READER := $(VENV)/.stamp-requirements
 DEV := $(VENV)/.stamp-requirements-dev
 BENCH := $(VENV)/.stamp-requirements-bench
+# Colab's package versions, for the Colab check of make test (its own venv; see requirements-colab.txt).
+COLAB_VENV := .venv-colab
+COLAB := $(COLAB_VENV)/.stamp-requirements-colab
 
 # Fails with a clear message on an old interpreter (used for $(PYTHON) and for an existing .venv).
 NEED_311 = -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pgbook needs Python 3.11 or newer, \
@@ -19,15 +22,16 @@ NEED_311 = -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pgboo
 book: $(READER)
 	$(PY) tools/build_book.py
 
-# In order, stopping at the first failing step: unit and property tests; the fast ones again on
-# numba's pure-Python path; every chapter notebook from a clean kernel; the book; the HTML checks
-# and the browser tests on the built book.
-test: $(DEV)
+# In order, stopping at the first failing step: unit and property tests (and the .ipynb twins'
+# conversion); the fast ones again on numba's pure-Python path; the book, which executes each chapter
+# once; then, on what the build produced, the chapters' executed notebooks, the HTML checks and the
+# browser tests, and each chapter's .ipynb as readers run it: in JupyterLab in a browser, and in
+# Colab's package versions.
+test: $(DEV) $(COLAB)
 	$(PYTEST) tests -m "not book and not notebook" -n 2
 	NUMBA_DISABLE_JIT=1 $(PYTEST) tests -m "not slow and not book and not notebook" -n 2
-	$(PYTEST) tests/book -m notebook
 	$(PY) tools/build_book.py
-	$(PYTEST) tests/book -m book
+	$(PYTEST) tests/book -m "book or notebook" -n 2
 
 # JupyterLab on the chapters, with .md chapters opening as notebooks (jupytext). The setting goes
 # into .venv's own Jupyter configuration, so that your other JupyterLab setups are left alone.
@@ -59,6 +63,16 @@ $(READER): requirements.txt pyproject.toml | $(PY)
 
 $(DEV): requirements-dev.txt $(READER)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Colab's versions first, then pgbook as the chapters' setup cell installs it there (pip keeps what is
+# already satisfied), then pgbook's current code.
+$(COLAB): requirements-colab.txt pyproject.toml $(wildcard pgbook/*.py pgbook/*/*.py)
+	@$(PYTHON) $(NEED_311)
+	test -x $(COLAB_VENV)/bin/python || $(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet -r requirements-colab.txt
+	$(COLAB_VENV)/bin/python -m pip install --quiet .
+	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall .
 	touch $@
 
 $(BENCH): requirements-bench.txt $(READER)

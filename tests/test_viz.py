@@ -19,7 +19,7 @@ from matplotlib.patches import Rectangle
 from PIL import Image
 
 from pgbook.viz import STYLE, Slider, interactive
-from pgbook.viz.interactive import MAX_FRAMES
+from pgbook.viz.interactive import MAX_FRAMES, PIXEL_RATIO, STATIC_ENV
 
 DPI = 20  # tiny frames keep these tests fast
 
@@ -159,16 +159,19 @@ def test_frames_cover_the_grid_in_row_major_order():
         assert centre(png)[0] == pytest.approx(255 * (va + vb) / 10, abs=1.5)
 
 
-def test_frames_are_opaque_white_pngs_of_the_requested_size():
+def test_frames_are_opaque_white_pngs_at_twice_the_shown_size():
     def draw(fig, level):
         fig.add_subplot().plot([0, 1], [0, level])
 
     fig = interactive(draw, figsize=(2.0, 1.5), dpi=DPI, level=Slider("level", [0.2, 0.8]))
+    assert PIXEL_RATIO == 2 and fig.size == (40, 30)
     for png in fig.frames:
         image = Image.open(io.BytesIO(png))
-        assert image.format == "PNG" and image.size == (40, 30)
+        assert image.format == "PNG" and image.size == (80, 60)
         assert corner(png) == (255, 255, 255, 255)
     assert fig.frames[0] != fig.frames[1]
+    (img,) = Parts(fig.html()).find("img")
+    assert (img["width"], img["height"]) == ("40", "30")  # shown at 1x: 2 pixels per CSS pixel
 
 
 def test_figure_style_is_opaque_white():
@@ -248,9 +251,29 @@ def test_widget_redraws_when_the_slider_moves():
     assert centre(image.value)[0] == pytest.approx(255 * 0.8, abs=1.5)
 
 
-def test_mimebundle_offers_the_widget_and_the_static_html():
+def test_a_live_kernel_gets_the_widget_alone_and_renders_no_frames(monkeypatch):
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    calls = []
+
+    def draw(fig, level):
+        calls.append(level)
+        grey(fig, level)
+
+    fig = interactive(draw, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.2, 0.4, 0.6]))
+    bundle = fig._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "application/vnd.jupyter.widget-view+json"}
+    assert bundle["application/vnd.jupyter.widget-view+json"] == {
+        "version_major": 2, "version_minor": 0, "model_id": fig.widget.model_id}
+    assert bundle["text/plain"] == "<interactive figure (level: 3 values; 3 frames)>"
+    assert calls == [0.2]  # the widget's first image, no frames
+    (_, image) = fig.widget.children
+    assert image.width == "20" and Image.open(io.BytesIO(image.value)).size == (40, 40)
+
+
+def test_the_book_build_gets_the_static_html_alone(monkeypatch):
+    monkeypatch.setenv(STATIC_ENV, "1")
     fig = interactive(grey, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.2, 0.4]))
     bundle = fig._repr_mimebundle_()
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == fig.widget.model_id
-    assert bundle["text/html"].startswith('<div class="pgbook-interactive"')
-    assert bundle["text/plain"] == "<interactive figure (level: 2 values; 2 frames)>"
+    assert set(bundle) == {"text/plain", "text/html"}
+    assert bundle["text/html"] == fig.html() and bundle["text/html"].startswith('<div class="pgbook-interactive"')
+    assert fig._widget is None  # no widget, no comm: nothing for a kernel-less page to show

@@ -23,8 +23,18 @@ SETUP_TEMPLATE = '''try:
 except ImportError:  # e.g. on Colab: install the book's package from its repository
     %pip install --quiet "pgbook @ git+{url}"
     import pgbook'''
+#: ``repository.url`` until the book's repository is published: nothing can be installed from it.
+PLACEHOLDER_URL = "https://github.com/pgbook/pgbook"
+#: The setup cell while the URL is the placeholder: it says so instead of failing inside pip.
+PLACEHOLDER_TEMPLATE = '''try:
+    import pgbook
+except ImportError:  # e.g. on Colab: the book's repository is not published yet
+    raise ModuleNotFoundError(
+        "pgbook is not installed, and this notebook cannot install it: the book's repository URL, "
+        "{url} (repository.url in _config.yml), is still a placeholder. "
+        "Install pgbook yourself (pip install <path or URL of the repository>), then run this cell again."
+    ) from None'''
 SETUP_TAGS = ["remove-cell"]
-_SETUP_URL = re.compile(r'"pgbook @ git\+([^"]*)"')
 
 
 def config() -> dict:
@@ -57,6 +67,32 @@ def source(page: str) -> Path:
     return ROOT / f"{page}.md"
 
 
+def chapter_numbers() -> dict[str, str]:
+    """The number Sphinx gives each top-level chapter when ``_toc.yml`` numbers it (``numbered: true``
+    under ``defaults`` or on a part): 1, 2, ... in order, running on across parts. Unnumbered pages
+    are absent."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    default = bool((toc.get("defaults") or {}).get("numbered"))
+    parts = toc.get("parts") or [{"chapters": toc.get("chapters"), "numbered": toc.get("numbered", default)}]
+    numbers, count = {}, 0
+    for part in parts:
+        if not part.get("numbered", default):
+            continue
+        for entry in part.get("chapters") or []:
+            if "file" in entry:
+                count += 1
+                numbers[str(Path(entry["file"]).with_suffix(""))] = str(count)
+    return numbers
+
+
+def title(page: str) -> str:
+    """The page's title: the first ``# heading`` of its source."""
+    for line in source(page).read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise ValueError(f"{page}.md has no '# title' heading")
+
+
 def front_matter(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
     match = re.match(r"---\n(.*?)\n---\n", text, re.S)
@@ -69,13 +105,13 @@ def chapters() -> list[str]:
 
 
 def setup_source(url: str) -> str:
-    return SETUP_TEMPLATE.format(url=url)
+    """The setup cell for the repository ``url`` (the placeholder URL gives a cell that explains itself)."""
+    return (PLACEHOLDER_TEMPLATE if url == PLACEHOLDER_URL else SETUP_TEMPLATE).format(url=url)
 
 
-def setup_url(cell_source: str) -> str | None:
-    """The repository URL in a setup cell, or ``None`` if the cell is not a setup cell."""
-    match = _SETUP_URL.search(cell_source)
-    return match.group(1) if match and "import pgbook" in cell_source else None
+def is_setup(cell_source: str) -> bool:
+    """Whether a code cell is a setup cell (of any URL, or of an older template)."""
+    return "import pgbook" in cell_source and "except ImportError" in cell_source
 
 
 def read_chapter(page: str) -> nbformat.NotebookNode:

@@ -7,12 +7,16 @@ by the old code. So the build is also keyed on a hash of ``pgbook/``, ``pyprojec
 (``book/_ext/``, which Sphinx does not track); when it changes, the execution cache, the doctrees
 and the HTML are cleared and every chapter is executed again. The key is recorded only after a
 successful build.
+
+Chapters are executed with ``PGBOOK_STATIC_FIGURES=1`` in their environment: ``pgbook.viz.interactive``
+figures then render their frames for the kernel-free pages (in a reader's kernel they are widgets only).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +27,8 @@ import sync_notebooks
 
 BUILD = bookfiles.ROOT / "_build"
 KEY = BUILD / ".pgbook-execution-key"
+#: Read by pgbook.viz.interactive (its STATIC_ENV): "1" makes interactive figures pre-render their frames.
+STATIC_FIGURES = {"PGBOOK_STATIC_FIGURES": "1"}
 #: Everything under _build/ that can hold executed outputs.
 EXECUTED = (".jupyter_cache", ".doctrees", "html", "jupyter_execute")
 
@@ -51,7 +57,7 @@ def main() -> int:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(bookfiles.ROOT), "--builder", "html",
                "--warningiserror", "--keep-going"]
-    if subprocess.run(command).returncode != 0:
+    if subprocess.run(command, env={**os.environ, **STATIC_FIGURES}).returncode != 0:
         print("the book did not build (see the messages above)", file=sys.stderr)
         return 1
     KEY.write_text(key)

@@ -2,10 +2,13 @@
 
 The ``.md`` is the source of truth (Sphinx reads it); the ``.ipynb`` next to it exists so that the
 Binder and Colab launch buttons open a real notebook. The generated notebook has the same cells, no
-outputs and no execution counts, and stable cell ids so that re-running this changes nothing.
+outputs and no execution counts, and stable cell ids so that re-running this changes nothing. Its
+markdown is plain Jupyter markdown, with the HTML book's numbers (``plain_markdown.py``), and its
+hidden-input cells are collapsed in JupyterLab and Colab.
 
 Also keeps each chapter's first code cell, the setup cell that installs pgbook on Colab, in line with
-``repository.url`` in ``_config.yml``: a missing setup cell is added, a stale URL is rewritten.
+``repository.url`` in ``_config.yml``: a missing setup cell is added, a stale one is rewritten. While
+the URL is the placeholder, the setup cell fails with a message saying so.
 
     python tools/sync_notebooks.py          # write what changed
     python tools/sync_notebooks.py --check  # only report; exit 1 if anything is out of date
@@ -17,9 +20,13 @@ import argparse
 import hashlib
 import sys
 
+from pathlib import Path
+
 import nbformat
 
 import bookfiles
+import citations
+import plain_markdown
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -30,23 +37,43 @@ def _setup_block(url: str) -> str:
 
 
 def synced_markdown(page: str, url: str) -> str:
-    """The chapter's markdown with a setup cell for ``url`` as its first code cell."""
+    """The chapter's markdown with the setup cell for ``url`` as its first code cell."""
     text = bookfiles.source(page).read_text(encoding="utf-8")
     code = [c for c in bookfiles.read_chapter(page).cells if c.cell_type == "code"]
-    current = bookfiles.setup_url(code[0].source) if code else None
-    if current is None:
+    if not code or not bookfiles.is_setup(code[0].source):
         fence = text.find("```{code-cell}")
         if fence < 0:
             raise SystemExit(f"{page}.md: a chapter needs at least one code cell")
         return text[:fence] + _setup_block(url) + text[fence:]
     if code[0].metadata.get("tags", []) != bookfiles.SETUP_TAGS:
         raise SystemExit(f"{page}.md: the setup cell (first code cell) must be tagged {bookfiles.SETUP_TAGS}")
-    return text.replace(f'"pgbook @ git+{current}"', f'"pgbook @ git+{url}"', 1)
+    return text.replace(code[0].source, bookfiles.setup_source(url), 1)
+
+
+def context(page: str) -> plain_markdown.Context:
+    """What converting ``page`` needs: its chapter number, the bibliography, the other pages' titles."""
+    config = bookfiles.config()
+    refs = {}
+    for bib in config.get("bibtex_bibfiles", []):
+        refs.update(citations.references(bookfiles.ROOT / bib))
+    number = bookfiles.chapter_numbers().get(page)
+
+    def doc_title(target: str) -> str:
+        path = Path(target.lstrip("/")) if target.startswith("/") else Path(page).parent / target
+        return bookfiles.title(Path(*[p for p in path.parts if p != "."]).with_suffix("").as_posix())
+
+    return plain_markdown.Context(
+        prefix=f"{number}." if number else "",
+        cite=lambda role, keys: citations.cite(refs, role, keys),
+        doc_title=doc_title,
+        countertype=((config.get("sphinx") or {}).get("config") or {}).get("prf_realtyp_to_countertyp", {}),
+    )
 
 
 def notebook_text(page: str) -> str:
-    """The ``.ipynb`` for the chapter's current markdown: same cells, no outputs, stable ids."""
-    nb = bookfiles.read_chapter(page)
+    """The ``.ipynb`` for the chapter's current markdown: same cells in plain Jupyter markdown, no
+    outputs, stable ids."""
+    nb = plain_markdown.convert(bookfiles.read_chapter(page), context(page))
     seen: dict[str, int] = {}
     for cell in nb.cells:
         digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]

@@ -8,10 +8,16 @@ r"""Interactive figures that work with a kernel and without one.
   of slider values, with an ``<input type="range">`` per parameter, labelled ``γ = 0.90``, and a
   few lines of inline JavaScript that swap the image.
 
-Both come from one ``_repr_mimebundle_``: the widget view (``application/vnd.jupyter.widget-view+json``),
-which Jupyter front ends prefer, and ``text/html``, which the book's build prefers (``_config.yml``
-drops the widget view for the HTML builder). Frames are PNGs on an opaque white background (the
-book's dark mode makes transparent figures unreadable), palette-quantised to keep the page light.
+Which one ``_repr_mimebundle_`` gives is decided by the environment variable
+:data:`STATIC_ENV` (``PGBOOK_STATIC_FIGURES``): ``tools/build_book.py`` sets it to ``1`` while the book's
+chapters are executed, and then the figure is the frames (``text/html``); anywhere else, such as a
+reader's kernel, it is the widget view alone, so a reader never waits for frames nobody will see and
+a saved notebook stays small. The widget view is written out by hand rather than taken from the
+widget's own display method, which differs between ipywidgets 7 (Colab ships 7.7) and 8.
+
+Frames and the live image are PNGs drawn at twice the figure's ``dpi`` and shown at its 1x size, so
+that they stay sharp on high-density screens, on an opaque white background (the book's dark mode
+makes transparent figures unreadable); frames are palette-quantised to keep the page light.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import itertools
 import json
 import math
 import numbers
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -34,6 +41,12 @@ from .. import _validate as check
 
 #: Upper bound on the number of pre-rendered frames of one figure (the product of the slider sizes).
 MAX_FRAMES = 256
+#: Set to "1" while the book is built: figures then display as pre-rendered frames, not as a widget.
+STATIC_ENV = "PGBOOK_STATIC_FIGURES"
+#: Pixels drawn per CSS pixel shown (2: sharp on high-density screens).
+PIXEL_RATIO = 2
+#: The ipywidgets view format both ipywidgets 7 and 8 emit (its protocol version 2.0).
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 _SCRIPT = """(function (root) {
   var data = JSON.parse(root.querySelector("script.pgbook-interactive-data").textContent);
@@ -127,12 +140,18 @@ class Interactive:
     def initial(self) -> tuple[int, ...]:
         return tuple(s.index for s in self.sliders.values())
 
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the figure as shown, in CSS pixels; the PNGs have ``PIXEL_RATIO`` times more."""
+        return round(self.figsize[0] * self.dpi), round(self.figsize[1] * self.dpi)
+
     def render(self, index: tuple[int, ...], *, quantize: bool = False) -> bytes:
-        """The figure at grid point ``index`` as PNG bytes (palette-quantised when ``quantize``)."""
+        """The figure at grid point ``index`` as PNG bytes at ``PIXEL_RATIO`` x ``dpi`` (palette-quantised
+        when ``quantize``)."""
         fig = Figure(figsize=self.figsize, dpi=self.dpi, facecolor="white", layout="constrained")
         self.draw(fig, **self.params(index))
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=self.dpi, facecolor="white", metadata={"Software": None})
+        fig.savefig(buf, format="png", dpi=PIXEL_RATIO * self.dpi, facecolor="white", metadata={"Software": None})
         if not quantize:
             return buf.getvalue()
         image = Image.open(buf).convert("RGB")
@@ -155,7 +174,7 @@ class Interactive:
         frames = [base64.b64encode(f).decode("ascii") for f in self.frames]
         initial = self.initial
         first = frames[int(np.ravel_multi_index(initial, self.shape))]
-        width, height = Image.open(io.BytesIO(self.frames[0])).size
+        width, height = self.size
         controls = []
         for (name, s), i in zip(self.sliders.items(), initial):
             label = html.escape(s.label)
@@ -194,8 +213,7 @@ class Interactive:
                 )
                 for s in self.sliders.values()
             ]
-            image = w.Image(value=self.render(self.initial), format="png",
-                            width=str(round(self.figsize[0] * self.dpi)),
+            image = w.Image(value=self.render(self.initial), format="png", width=str(self.size[0]),
                             layout=w.Layout(max_width="100%", height="auto"))
 
             def redraw(change=None):
@@ -207,10 +225,10 @@ class Interactive:
         return self._widget
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        data = dict(self.widget._repr_mimebundle_())
-        data["text/plain"] = repr(self)
-        data["text/html"] = self.html()
-        return data
+        if os.environ.get(STATIC_ENV) == "1":
+            return {"text/plain": repr(self), "text/html": self.html()}
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+        return {"text/plain": repr(self), _WIDGET_VIEW: view}
 
     def __repr__(self) -> str:
         sliders = ", ".join(f"{s.label}: {len(s)} values" for s in self.sliders.values())
@@ -224,7 +242,7 @@ def interactive(draw: Callable, *, figsize=(6.4, 4.0), dpi: int = 100, **sliders
     in ``draw`` to place axes by hand with ``fig.add_axes``); every frame has the same size.
 
     draw: called as ``draw(fig, name=value, ...)``, one keyword per slider; figsize: (width, height)
-    in inches; dpi: pixels per inch of the frames; sliders: ``name=Slider(...)``, one or more. The
+    in inches; dpi: CSS pixels per inch as shown (the PNGs are drawn at ``PIXEL_RATIO`` times that); sliders: ``name=Slider(...)``, one or more. The
     static book holds one frame per point of the grid of values (at most ``MAX_FRAMES``).
 
     Example: ``interactive(draw, gamma=Slider("γ", np.linspace(0, 0.95, 20), fmt="{:.2f}"))``.

@@ -1,7 +1,8 @@
 """Shared by the book-level tests: chapter/notebook pairs, chapter execution, the built HTML, the browser.
 
-Markers (see pyproject.toml): ``notebook`` executes the chapters, ``book`` needs ``_build/html``
-(``make book``); the pair checks have neither and run with the unit tests. (Not a conftest.py:
+Markers (see pyproject.toml): ``book`` needs ``_build/`` (``make book``), ``notebook`` runs the
+chapters' ``.ipynb`` in a reader's client (JupyterLab, Colab's versions); the pair and conversion
+checks have neither and run with the unit tests. (Not a conftest.py:
 tests/conftest.py is imported by name by the unit tests, and a second one would shadow it.)
 """
 

@@ -134,6 +134,9 @@ def test_interactive_figures_are_kernel_free_labelled_and_light(html_dir):
             sizes.add(image.size)
             assert image.convert("RGBA").getpixel((0, 0)) == (255, 255, 255, 255), "frame not opaque white"
         assert len(sizes) == 1, f"{page}: frames of different sizes"
+        img = figure.select_one("img.pgbook-interactive-frame")
+        shown = (int(img["width"]), int(img["height"]))
+        assert sizes == {(2 * shown[0], 2 * shown[1])}, f"{page}: frames {sizes} are not 2x the shown {shown}"
         assert not figure.select("script[src]")
 
 

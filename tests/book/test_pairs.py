@@ -1,12 +1,14 @@
 """Every chapter (.md, the source) has an in-sync .ipynb (for Binder and Colab) with a setup cell.
 
 The .ipynb is compared with an independent reading of the .md by jupytext: same cells in the same
-order, same sources and tags, no outputs, no execution counts. The sync tool itself is exercised on
+order, same code and tags, the markdown converted to plain Jupyter markdown (test_plain_markdown.py
+tests the conversion), no outputs, no execution counts. The sync tool itself is exercised on
 a small throw-away book.
 """
 
 import json
 import subprocess
+import sys
 
 import jupytext
 import nbformat
@@ -14,6 +16,8 @@ import pytest
 import yaml
 
 from bookconf import bookfiles, page_ids, sync_notebooks
+
+import plain_markdown  # noqa: E402  (tools/, on the path through bookconf)
 
 CHAPTERS = bookfiles.chapters()
 
@@ -30,7 +34,7 @@ def test_notebook_matches_its_markdown(page):
     assert path.exists(), f"{path.name} missing: run `make notebooks`"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    md = jupytext.read(bookfiles.source(page), fmt="md:myst")
+    md = plain_markdown.convert(jupytext.read(bookfiles.source(page), fmt="md:myst"), sync_notebooks.context(page))
     assert [(c.cell_type, c.source) for c in nb.cells] == [(c.cell_type, c.source) for c in md.cells], (
         f"{path.name} is out of date with {page}.md: run `make notebooks`"
     )
@@ -47,11 +51,26 @@ def test_first_code_cell_installs_pgbook_from_the_configured_repository(page):
     nb = nbformat.read(bookfiles.notebook(page), as_version=4)
     setup = next(c for c in nb.cells if c.cell_type == "code")
     url = yaml.safe_load((bookfiles.ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
-    assert f'%pip install --quiet "pgbook @ git+{url}"' in setup.source
     lines = [line.strip() for line in setup.source.splitlines() if not line.lstrip().startswith("#")]
     assert lines[:2] == ["try:", "import pgbook"] and lines[2].startswith("except ImportError:")
-    assert lines[3].startswith("%pip install") and lines[4:] == ["import pgbook"]
+    if url == bookfiles.PLACEHOLDER_URL:  # nothing to install from yet: the cell must say so
+        assert lines[3] == "raise ModuleNotFoundError(" and url in setup.source and "placeholder" in setup.source
+    else:
+        assert f'%pip install --quiet "pgbook @ git+{url}"' in setup.source
+        assert lines[3].startswith("%pip install") and lines[4:] == ["import pgbook"]
     assert setup.metadata.get("tags") == ["remove-cell"], "the setup cell must be hidden in the HTML"
+
+
+def test_the_placeholder_setup_cell_fails_with_a_clear_message(tmp_path):
+    """Run in a fresh interpreter that cannot import pgbook, as on Colab before the repository exists."""
+    (tmp_path / "pgbook.py").write_text("raise ImportError('no pgbook here')\n")
+    code = bookfiles.setup_source(bookfiles.PLACEHOLDER_URL)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: pgbook is not installed") and bookfiles.PLACEHOLDER_URL in last
+    assert "placeholder" in last and "Traceback" in proc.stderr and "no pgbook here" not in proc.stderr
 
 
 @pytest.mark.parametrize("page", CHAPTERS, ids=page_ids(CHAPTERS))
@@ -129,3 +148,11 @@ def test_sync_rewrites_the_url_adds_missing_setup_cells_and_is_idempotent(tiny_b
     before = {p: p.read_bytes() for p in (tiny_book / "book").iterdir()}
     assert sync_notebooks.sync(check=False) == []
     assert {p: p.read_bytes() for p in (tiny_book / "book").iterdir()} == before
+
+
+def test_the_build_makes_interactive_figures_static():
+    """tools/build_book.py sets the variable pgbook.viz.interactive reads (and nothing else does)."""
+    import build_book
+    from pgbook.viz.interactive import STATIC_ENV
+
+    assert build_book.STATIC_FIGURES == {STATIC_ENV: "1"}

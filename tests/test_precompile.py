@@ -1,0 +1,57 @@
+"""pgbook.precompile fills numba's cache with every kernel, so that a later process compiles nothing.
+
+Two fresh interpreters share an empty cache directory: the first (what Binder's postBuild runs) must
+compile every numba kernel pgbook defines; the second (a reader's kernel) must load them, compiling
+none, also when it then calls the sampling and algorithm functions itself.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pgbook
+from pgbook import precompile
+
+CHILD = r"""
+import json, numba
+import pgbook
+from pgbook import precompile
+status = precompile.precompile()
+mdp = pgbook.envs.gridworld()
+pgbook.sample_episodes(mdp, pgbook.uniform(mdp), 16, 30, seed=3)
+pgbook.policy_iteration(mdp)
+misses = {name: sum(k.stats.cache_misses.values()) for name, k in precompile.kernels().items()}
+print(json.dumps(dict(status=status, misses=misses, cache=numba.config.CACHE_DIR)))
+"""
+
+
+def run(cache_dir, code=CHILD):
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    # Compiled kernels are what is tested, also in make test's NUMBA_DISABLE_JIT pass.
+    env.update(NUMBA_CACHE_DIR=str(cache_dir), NUMBA_DISABLE_JIT="0")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_kernels_finds_every_numba_function(tmp_path):
+    code = "import json; from pgbook import precompile; print(json.dumps(sorted(precompile.kernels())))"
+    found = run(tmp_path, code)
+    assert "pgbook._sampling_kernels.sample" in found and "pgbook._loops.tabular_run" in found
+    njit_sources = sum(path.read_text().count("\n@njit") for path in Path(pgbook.__file__).parent.rglob("*.py"))
+    assert len(found) == njit_sources  # every @njit-decorated function of the package, no more
+
+
+@pytest.mark.slow
+def test_precompile_compiles_every_kernel_once(tmp_path):
+    cold = run(tmp_path)
+    assert cold["cache"] == str(tmp_path)
+    assert set(cold["status"]) == set(precompile.kernels())
+    assert set(cold["status"].values()) == {"compiled"}, cold["status"]
+    warm = run(tmp_path)
+    assert "compiled" not in warm["status"].values(), warm["status"]
+    assert sum(warm["misses"].values()) == 0, {k: v for k, v in warm["misses"].items() if v}

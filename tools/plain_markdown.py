@@ -1,0 +1,390 @@
+r"""A chapter's MyST markdown as plain Jupyter markdown, for the ``.ipynb`` twin.
+
+Sphinx understands MyST; Jupyter, Colab, VS Code and GitHub's notebook preview render only
+CommonMark, a little HTML and MathJax (``$...$``, ``$$...$$``, ``\tag``, ``aligned``). So the twin's
+markdown cells are rewritten, keeping the HTML book's numbers:
+
+- ``prf:*`` boxes (definition, theorem, lemma, ...), ``exercise`` and admonitions become a
+  blockquote opening with a bold title, "**Theorem 1.3 (Policy improvement).** ..."; a proof opens
+  with "*Proof.*" and ends with "∎". Display math inside a blockquote is put on one line, because
+  Jupyter extracts the TeX before it parses the markdown and would keep the quote's ``>`` markers.
+- ``solution-start``/``solution-end`` regions become ``<details><summary>Solution to Exercise
+  1.2</summary>...</details>``. A code cell cannot live inside ``<details>``: the markdown before
+  it ends the details with a line announcing the solution's code, and :func:`convert` collapses
+  that code cell's source (the reader opens it like the dropdown in the book).
+- ``$$ ... $$ (label)`` gets ``\tag{1.2}``; ``{eq}`` refers to it as "(1.2)".
+- ``{cite}``, ``{cite:p}``, ``{cite:t}``: author-year text linked to the paper (:mod:`citations`).
+- ``{prf:ref}``, ``{numref}``, ``{ref}``: "Theorem 1.3", "Exercise 1.2" or a section's title, as
+  Sphinx writes them; ``{doc}``: the page's title. ``(label)=`` targets and ``%`` comments vanish.
+
+Numbers follow Sphinx: one counter per kind (sphinx-proof's ``prf_realtyp_to_countertyp`` can merge
+kinds), unnumbered with ``:nonumber:``, prefixed by the chapter's number when ``_toc.yml`` numbers it
+("Theorem 1.3", equation "(1.2)"). Anything else written in MyST syntax is an error naming it, so a
+new construct is taught here before a chapter can use it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import nbformat
+
+#: sphinx-proof's directives (``prf:<kind>``) and the word their titles start with.
+PROOF_KINDS = {
+    kind: kind.title()
+    for kind in ("axiom", "theorem", "lemma", "algorithm", "definition", "remark", "conjecture", "corollary",
+                 "criterion", "example", "property", "observation", "proposition", "assumption", "notation")
+}
+ADMONITIONS = {
+    kind: kind.title() for kind in ("note", "warning", "tip", "important", "hint", "caution", "attention",
+                                    "danger", "error", "seealso", "admonition")
+}
+ADMONITIONS["seealso"] = "See also"
+
+_DIRECTIVE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|:{3,})\{(?P<name>[^}\s]+)\}[ \t]*(?P<arg>.*?)\s*$")
+_PLAIN_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
+_OPTION = re.compile(r"^:(?P<key>[\w-]+):(?:[ \t]+(?P<value>.*?))?\s*$")
+_ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<body>[^`]+)`")
+_EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
+_TEX = r"(?P<tex>(?:(?!\$\$).)+?)"  # display TeX: anything up to the next $$
+_EQUATION = re.compile(rf"\$\${_TEX}\$\$[ \t]*\((?P<label>[^()\s]+)\)", re.S)
+_DISPLAY = re.compile(rf"\$\${_TEX}\$\$", re.S)
+_TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=\s*$")
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
+_COMMENT = re.compile(r"^%")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something a role can refer to: its kind ("Theorem", "Exercise", "equation", "section")."""
+
+    kind: str
+    number: str  # "1.3", or "" when unnumbered
+    title: str = ""
+
+    @property
+    def name(self) -> str:
+        """As ``{prf:ref}`` and ``{numref}`` write it: "Theorem 1.3"."""
+        return f"{self.kind} {self.number}".strip()
+
+    @property
+    def heading(self) -> str:
+        """The box's title: "Theorem 1.3 (Policy improvement)"."""
+        return f"{self.name} ({self.title})" if self.title else self.name
+
+
+@dataclass
+class Context:
+    """What the conversion of one page needs from the rest of the book."""
+
+    prefix: str = ""  # "1." when the chapter is numbered 1, "" when the book is not numbered
+    cite: Callable[[str, str], str] = lambda role, keys: f"({keys})"  # (role, keys) -> text
+    doc_title: Callable[[str], str] = lambda path: path  # {doc} target -> the page's title
+    countertype: dict[str, str] = field(default_factory=dict)  # sphinx-proof's prf_realtyp_to_countertyp
+
+
+class MystError(ValueError):
+    """MyST syntax the converter does not know, or a reference to a label that does not exist."""
+
+
+@dataclass
+class _Directive:
+    name: str
+    arg: str
+    options: dict[str, str]
+    body: str
+
+
+def _parse_directive(lines: list[str], start: int) -> tuple[_Directive, int] | None:
+    """The directive opening at ``lines[start]`` and the index after its closing fence."""
+    m = _DIRECTIVE.match(lines[start])
+    if not m:
+        return None
+    fence = m["fence"]
+    close = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+    end = start + 1
+    while end < len(lines) and not close.match(lines[end]):
+        end += 1
+    if end == len(lines):
+        raise MystError(f"{{{m['name']}}} directive opened with {fence} is never closed")
+    body = lines[start + 1:end]
+    options = {}
+    if body and body[0].strip() == "---":  # YAML options block
+        if "---" not in body[1:]:
+            raise MystError(f"{{{m['name']}}} directive: its options block (---) is never closed")
+        stop = body.index("---", 1)
+        for line in body[1:stop]:
+            key, _, value = line.partition(":")
+            options[key.strip()] = value.strip()
+        body = body[stop + 1:]
+    else:
+        while body and (o := _OPTION.match(body[0])):
+            options[o["key"]] = o["value"] or ""
+            body = body[1:]
+    return _Directive(m["name"], m["arg"], options, "\n".join(body).strip("\n")), end + 1
+
+
+def _quote(text: str) -> str:
+    """``text`` as a markdown blockquote, its display math each on one line (see the module docstring)."""
+    text = _DISPLAY.sub(lambda m: "$$" + " ".join(line.strip() for line in m["tex"].splitlines()).strip() + "$$",
+                        text)
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
+
+
+def _join(parts: list[str]) -> str:
+    """Markdown blocks separated by one blank line."""
+    return re.sub(r"\n{3,}", "\n\n", "\n\n".join(p.strip("\n") for p in parts if p.strip())).strip()
+
+
+def _titled(title: str, body: str) -> str:
+    """``**title.** body``, the title running into a first paragraph of text."""
+    bold = f"**{title}.**"
+    if not body:
+        return bold
+    first = body.lstrip().split("\n", 1)[0]
+    if re.match(r"(\$\$|[-*+] |\d+[.)] |#|>|<|\|)", first):
+        return f"{bold}\n\n{body}"
+    return f"{bold} {body.lstrip()}"
+
+
+class Converter:
+    """Converts the markdown cells of one page, in order (numbers and solutions run across cells)."""
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.targets: dict[str, Target] = {}
+
+    # --- the two passes: collect the targets, then render with every number known ----------------
+
+    def convert(self, cells: list[str]) -> list[str | None]:
+        """The plain markdown of each cell; for a code cell (``None`` in ``cells``): ``None``, or
+        ``"solution"`` when the code belongs to a solution."""
+        self._resolve = False
+        self._walk(cells)
+        self._resolve = True
+        return self._walk(cells)
+
+    def _walk(self, cells: list[str | None]) -> list[str | None]:
+        self.counters: dict[str, int] = {}
+        self.solution: Target | None = None  # the exercise whose solution is being read
+        self.shown = False  # has any of the solution been written yet?
+        self.open = False  # is a <details> element open?
+        out = []
+        for k, cell in enumerate(cells):
+            if cell is None:
+                out.append("solution" if self.solution else None)
+            else:
+                next_is_code = k + 1 < len(cells) and cells[k + 1] is None
+                out.append(self._cell(cell, next_is_code))
+        if self.solution is not None:
+            raise MystError(f"solution-start {self.solution_label} has no solution-end")
+        return out
+
+    def _cell(self, text: str, next_is_code: bool) -> str:
+        parts = [self._blocks(text)]
+        if self.solution is not None:  # the solution goes on past this cell
+            parts.append(self._close())
+            if next_is_code:
+                parts.append(f"*{self._solution_title(bold=False)}, code*: the next cell, collapsed "
+                             "(click it to expand).")
+        return _join(parts)
+
+    def _number(self, counter: str, label: str | None, target_kind: str, title: str, numbered: bool = True) -> Target:
+        if numbered:
+            self.counters[counter] = self.counters.get(counter, 0) + 1
+            number = f"{self.context.prefix}{self.counters[counter]}"
+        else:
+            number = ""
+        target = Target(target_kind, number, title)
+        if label and not self._resolve:
+            if label in self.targets:
+                raise MystError(f"label {label!r} is defined twice")
+            self.targets[label] = target
+        return target
+
+    # --- block level ----------------------------------------------------------------------------
+
+    def _blocks(self, text: str) -> str:
+        """Convert a run of markdown: directives, fenced code, targets, comments and inline text."""
+        lines = text.split("\n")
+        out: list[str] = []
+        plain: list[str] = []
+
+        def flush():
+            if "".join(plain).strip():
+                out.append(self._opening() + self._inline("\n".join(plain)))
+            plain.clear()
+
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            parsed = _parse_directive(lines, i)
+            if parsed:
+                flush()
+                directive, i = parsed
+                opening = "" if directive.name.startswith("solution-") else self._opening()
+                out.append(opening + self._directive(directive))
+                continue
+            fence = _PLAIN_FENCE.match(line)
+            if fence:  # literal code: copied as is
+                flush()
+                close = re.compile(rf"^ {{0,3}}{re.escape(fence['fence'][0])}{{{len(fence['fence'])},}}\s*$")
+                j = i + 1
+                while j < len(lines) and not close.match(lines[j]):
+                    j += 1
+                out.append(self._opening() + "\n".join(lines[i:j + 1]))
+                i = j + 1
+                continue
+            target = _TARGET.match(line)
+            if target:
+                heading = next((h for h in lines[i + 1:] if h.strip()), "")
+                h = _HEADING.match(heading)
+                if not h:
+                    raise MystError(f"target ({target['label']})= must precede a heading")
+                if not self._resolve:
+                    self.targets[target["label"]] = Target("Section", "", h["title"])
+                i += 1
+                continue
+            if _COMMENT.match(line):
+                i += 1
+                continue
+            plain.append(line)
+            i += 1
+        flush()
+        return _join(out)
+
+    def _directive(self, d: _Directive) -> str:
+        name, options = d.name, d.options
+        if name.startswith("prf:") and name[4:] in PROOF_KINDS:
+            kind = name[4:]
+            counter = self.context.countertype.get(kind, kind)
+            target = self._number(counter, options.get("label"), PROOF_KINDS[kind], self._inline(d.arg),
+                                  numbered="nonumber" not in options)
+            return _quote(_titled(target.heading, self._blocks(d.body)))
+        if name == "prf:proof":
+            body = self._blocks(d.body)
+            return _quote(f"*Proof.* {body} ∎" if not body.startswith("$$") else f"*Proof.*\n\n{body} ∎")
+        if name == "exercise":
+            target = self._number("exercise", options.get("label"), "Exercise", self._inline(d.arg),
+                                  numbered="nonumber" not in options)
+            return _quote(_titled(target.heading, self._blocks(d.body)))
+        if name in ADMONITIONS:
+            title = self._inline(d.arg) if name == "admonition" else ADMONITIONS[name]
+            body = d.body if name == "admonition" or not d.arg else f"{d.arg}\n{d.body}"
+            body = self._blocks(body)
+            if "dropdown" in options.get("class", "").split():
+                return f"<details>\n<summary><b>{title}</b></summary>\n\n{body}\n\n</details>"
+            return _quote(_titled(title, body))
+        if name == "math":
+            tex = d.body.strip()
+            if "label" in options:
+                target = self._number("equation", options["label"], "equation", "")
+                tex = f"{tex}\n\\tag{{{target.number}}}"
+            return f"$$\n{tex}\n$$"
+        if name == "solution-start":
+            if self.solution is not None:
+                raise MystError("solution-start inside another solution")
+            self.solution_label = d.arg.strip()
+            self.solution = self._lookup(self.solution_label, "solution-start")
+            self.shown = False
+            return ""
+        if name == "solution-end":
+            if self.solution is None:
+                raise MystError("solution-end without solution-start")
+            closing = self._close()
+            self.solution = None
+            return closing
+        raise MystError(f"unsupported MyST directive {{{name}}}: teach tools/plain_markdown.py, or avoid it")
+
+    def _solution_title(self, bold: bool) -> str:
+        title = f"Solution to {self.solution.heading}"
+        return f"<b>{title}</b>" if bold else title
+
+    def _opening(self) -> str:
+        """Opens the solution's ``<details>`` before its first content in a cell (if in a solution)."""
+        if self.solution is None or self.open:
+            return ""
+        self.open = True
+        more = " (continued)" if self.shown else ""
+        self.shown = True
+        return f"<details>\n<summary>{self._solution_title(bold=True)}{more}</summary>\n\n"
+
+    def _close(self) -> str:
+        if not self.open:
+            return ""
+        self.open = False
+        return "</details>"
+
+    # --- inline level ---------------------------------------------------------------------------
+
+    def _inline(self, text: str) -> str:
+        text = _EQUATION.sub(self._equation, text)
+        return _ROLE.sub(self._role, text)
+
+    def _equation(self, m: re.Match) -> str:
+        target = self._number("equation", m["label"], "equation", "")
+        return f"$${m['tex'].rstrip()}\n\\tag{{{target.number}}}\n$$"
+
+    def _lookup(self, label: str, role: str) -> Target:
+        if not self._resolve:
+            return Target("?", "?")
+        if label not in self.targets:
+            raise MystError(f"{{{role}}}`{label}`: no such label in this page")
+        return self.targets[label]
+
+    def _role(self, m: re.Match) -> str:
+        name, body = m["name"], m["body"]
+        explicit = _EXPLICIT.match(body)
+        text, label = (explicit["text"], explicit["target"]) if explicit else (None, body.strip())
+        if name in ("cite", "cite:p", "cite:t"):
+            return self.context.cite(name, body)
+        if name == "math":
+            return f"${body}$"
+        if name == "doc":
+            return text or self.context.doc_title(label)
+        if name == "eq":
+            return f"({self._lookup(label, name).number})"
+        if name in ("prf:ref", "numref"):
+            target = self._lookup(label, name)
+            if text is None:
+                return target.name
+            return text.replace("%s", target.number).replace("{number}", target.number).replace(
+                "{name}", target.title)
+        if name == "ref":
+            if text is not None:
+                return text
+            target = self._lookup(label, name)
+            return target.title if target.kind == "Section" else target.name
+        raise MystError(f"unsupported MyST role {{{name}}}: teach tools/plain_markdown.py, or avoid it")
+
+
+#: Jupyter's view of a hidden input (JupyterLab: ``jupyter.source_hidden``; Colab: a form cell).
+HIDDEN_INPUT = {"jupyter": {"source_hidden": True}, "cellView": "form"}
+
+
+def convert(nb: nbformat.NotebookNode, context: Context) -> nbformat.NotebookNode:
+    """The notebook with plain markdown cells and Jupyter's hiding metadata on its code cells.
+
+    Code cells tagged ``hide-input`` or ``remove-input`` show only their output; ``hide-output``
+    collapses the output; the code of a solution is collapsed (JupyterLab still runs a collapsed
+    cell, and shows its new output, so the outputs are not hidden).
+    Tags are kept, so the notebook still builds the same way.
+    """
+    converter = Converter(context)
+    texts = converter.convert([c.source if c.cell_type == "markdown" else None for c in nb.cells])
+    for cell, text in zip(nb.cells, texts):
+        if cell.cell_type == "markdown":
+            cell.source = text
+            continue
+        tags = set(cell.metadata.get("tags", []))
+        jupyter = {}
+        if text == "solution" or tags & {"hide-input", "remove-input"}:
+            jupyter["source_hidden"] = True
+            cell.metadata["cellView"] = "form"
+        if "hide-output" in tags:
+            jupyter["outputs_hidden"] = True
+        if jupyter:
+            cell.metadata["jupyter"] = jupyter
+    return nb
