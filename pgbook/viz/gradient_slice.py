@@ -70,7 +70,7 @@ class GradientSlice:
         self.dpi = check.positive_int(dpi, "dpi")
         levels = check.positive_int(levels, "levels")
 
-        fig = Figure(figsize=self.figsize, dpi=self.dpi, facecolor="white")
+        fig = Figure(figsize=self.figsize, dpi=self.dpi, facecolor="white", layout="none")
         ax = fig.add_axes(RECT)
         lines = ax.contour(self.x, self.y, V, levels=levels, colors="0.55", linewidths=0.8)
         ax.clabel(lines, fontsize=8, fmt="%.2f")
