@@ -203,3 +203,44 @@ def test_pga_reaches_the_optimum():
     mdp, mu, _, V_star = random_setting()
     run = algorithms.projected_ga(mdp, landscape.pga_step_size(mdp), 20_000, rho=mu)
     assert abs((V_star - run.V[-1]) @ mdp.rho) < 1e-9
+
+
+def slice_grid(gamma, n=31):
+    """V/V* on the chapter's slice, by plain numpy solves (V* from value iteration)."""
+    chain = envs.chain(3)
+    xs = np.linspace(-6, 6, n)
+    _, V_star = pgbook.value_iteration(pgbook.MDP(chain.P, chain.r, gamma, chain.rho), tol=1e-12)
+    V = np.empty((n, n))
+    for i, x in enumerate(xs):
+        for j, y in enumerate(xs):
+            theta = np.zeros((chain.S, chain.A))
+            theta[1, 0], theta[2:, 0] = x, y
+            V[j, i] = solve_value(chain.P, chain.r, gamma, softmax(theta))[0]
+    return V / V_star[0]
+
+
+GAMMAS = [0.5, 0.6, 0.7, 0.75, 0.85, 0.95]
+
+
+@pytest.mark.slow
+def test_every_slice_dips_below_its_chord():
+    for gamma in GAMMAS:
+        V = slice_grid(gamma)
+        dip = np.max(np.linspace(V[0, 0], V[-1, -1], len(V)) - np.diag(V))
+        assert dip > 1 / 3
+        # and the midpoint test on the diagonal's end points agrees
+        chain = envs.chain(3)
+        mdp = pgbook.MDP(chain.P, chain.r, gamma, chain.rho)
+        ends = np.zeros((2, 1, chain.S, chain.A))
+        ends[0, 0, 1:, 0], ends[1, 0, 1:, 0] = -6, 6
+        gap = landscape.midpoint_gaps(lambda th: pgbook.value(mdp, pgbook.softmax(th))[0], ends[0], ends[1])
+        assert gap[0] > 0
+
+
+@pytest.mark.slow
+def test_high_region_grows_and_plateau_shrinks_with_gamma():
+    grids = [slice_grid(gamma) for gamma in GAMMAS]
+    high = np.array([(V > 0.5).mean() for V in grids])
+    flat = np.array([(V < 0.01).mean() for V in grids])
+    assert (np.diff(high) >= 0).all() and (np.diff(flat) <= 0).all()
+    assert high[-1] > high[0] and flat[-1] < flat[0]
