@@ -90,7 +90,12 @@ def test_gradient_norm_below_one_third_to_the_H_over_4():
             p = mpmath.mpf(UNIFORM)
             fd = (dense_mpmath_values(H, p + h, dps=90)[0] - dense_mpmath_values(H, p - h, dps=90)[0]) / (2 * h)
             assert abs(fd / mpmath.fsum(exact.grad) - 1) < mpmath.mpf(10) ** -20
-    # Inside the proposition's box (theta_{s,a1} < 1/4, not only the uniform policy), in float64.
+    # Strictly inside the proposition's region (the uniform policy is on its edge), in mpmath ...
+    for H in (40, 80, 200):
+        inside = highprec.chain_exact(H, theta_a1=0.2499)
+        assert inside.grad_norm <= (mpmath.mpf(1) / 3) ** (mpmath.mpf(H) / 4)
+        assert inside.V_pi <= mpmath.mpf(H + 1) ** 2 / mpmath.mpf(3) ** H
+    # ... and at random policies of the region (theta_{s,a1} < 1/4), in float64.
     rng = np.random.default_rng(0)
     for H in range(2, envs.CHAIN_MAX_H + 1, 4):
         for _ in range(20):
