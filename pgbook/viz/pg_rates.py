@@ -17,12 +17,13 @@ COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
 
 def plot_gaps(ax: Axes, curves, bounds=None, *, xlabel="iteration t", ylabel="gap  V*(ρ) − V(ρ)",
-              logx=True, logy=True, title=None) -> list:
+              logx=True, logy=True, title=None, legend_loc="upper right") -> list:
     r"""Draw gaps against iterations, one solid line per run, its bound (if any) dashed.
 
     ax: a matplotlib Axes; curves: mapping label -> ``(t: (n,), gap: (n,))``; bounds: mapping
     label -> ``(t: (m,), bound: (m,))``, drawn dashed in the colour of the curve of the same
-    position. Non-positive values are dropped on a log axis. Returns the solid lines.
+    position; legend_loc: a matplotlib legend location (a fixed one: "best" is slow on long
+    curves). Non-positive values are dropped on a log axis. Returns the solid lines.
     """
     if not isinstance(ax, Axes):
         raise TypeError(f"ax: expected a matplotlib Axes, got {type(ax).__name__}")
@@ -45,7 +46,7 @@ def plot_gaps(ax: Axes, curves, bounds=None, *, xlabel="iteration t", ylabel="ga
     if title:
         ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small", frameon=False)
+    ax.legend(fontsize="small", frameon=False, loc=legend_loc)
     return lines
 
 
