@@ -109,6 +109,17 @@ def test_values_never_decrease(pg_run):
 
 
 @pytest.mark.slow
+def test_most_likely_actions_are_optimal(pg_run):
+    """The final policy's argmax against the greedy policy of value iteration's V*."""
+    V_star = V_star_np(MDP)
+    a_star = (MDP.r + MDP.gamma * MDP.P @ V_star).argmax(axis=1)
+    assert np.array_equal(pg_run.pi[-1].argmax(axis=1), a_star)
+    # Every state's gap has shrunk by a factor of more than 50 from the uniform start.
+    gaps = V_star - np.array([value_np(MDP, pi) for pi in pg_run.pi[[0, -1]]])
+    assert (gaps[1] < gaps[0] / 50).all()
+
+
+@pytest.mark.slow
 def test_nl_inequality_along_the_run(pg_run):
     """Mei et al. Lemma 8 at recorded iterates, the gradient by finite differences of a numpy value."""
     V_star = V_star_np(MDP)
@@ -163,7 +174,8 @@ def test_plateau_length_proportional_to_one_over_p0():
         theta0 = np.log([p0, 1 - 2 * p0, p0])
         sol = solve_ivp(flow, (0, 1e6), theta0, events=escaped, rtol=1e-10, atol=1e-12, method="LSODA")
         t_flow = sol.t_events[0][0] / ETA_BANDIT
-        n = algorithms.softmax_pg(BANDIT, ETA_BANDIT, 400_000, theta0=theta0[None], until=0.95).iterations
+        run = algorithms.softmax_pg(BANDIT, ETA_BANDIT, 400_000, theta0=theta0[None], until=0.95)
+        n = run.V_rho.size - 1
         assert n == pytest.approx(t_flow, rel=2e-3)
         scaled.append(t_flow * p0)
     scaled = np.array(scaled)
