@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
-from .exact import _factor, _q_from_v, _solve, _system
-from .mdp import MDP
-from .policies import greedy, uniform
+from . import _evaluation
+from . import _validate as validate
+from .exact import _factor, _q_from_v
+from .mdp import MDP, require_mdp
+from .policies import _greedy
 
 #: Policy iteration switches an action only when another is better by more than this, relative to
 #: max |Q|: round-off in the solve is about cond(I - gamma P_pi) * eps ~ 2 eps / (1 - gamma) relative,
@@ -54,14 +55,14 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
 
 def _policy_iteration(mdp: MDP, pi0) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Every iterate of policy iteration: the policies pi_0..pi_n and their values (pi_n is optimal)."""
-    check.mdp(mdp)
+    require_mdp(mdp)
     if pi0 is None:
-        pi = uniform(mdp) if mdp.gamma == 1.0 else greedy(_q_from_v(mdp, mdp.r.max(axis=1)))
+        pi = np.full((mdp.S, mdp.A), 1.0 / mdp.A) if mdp.gamma == 1.0 else _greedy(_q_from_v(mdp, mdp.r.max(axis=1)))
     else:
-        pi = check.policy(mdp, pi0, "pi0")
+        pi = validate.policy(mdp, pi0, "pi0")
     pis, Vs = [], []
     while True:
-        V, steps = _evaluate(mdp, pi, first=not pis)
+        V, steps = _evaluate_with_steps(mdp, pi, first=not pis)
         pis.append(pi)
         Vs.append(V)
         new = _improve(mdp, _q_from_v(mdp, V), pi, steps)
@@ -70,10 +71,10 @@ def _policy_iteration(mdp: MDP, pi0) -> tuple[list[np.ndarray], list[np.ndarray]
         pi = new
 
 
-def _evaluate(mdp: MDP, pi: np.ndarray, first: bool) -> tuple[np.ndarray, np.ndarray | None]:
+def _evaluate_with_steps(mdp: MDP, pi: np.ndarray, first: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """V^pi, and for gamma = 1 the expected number of steps to termination (the tie-breaker)."""
     try:
-        M, r_pi = _system(mdp, pi, "pi0" if first else "pi")
+        M, piv, V = _factor(mdp, pi, mdp.r, "pi0" if first else "pi")
     except ValueError as err:
         if first:
             raise
@@ -82,11 +83,11 @@ def _evaluate(mdp: MDP, pi: np.ndarray, first: bool) -> tuple[np.ndarray, np.nda
             "terminating one, so a non-terminating loop collects reward and the gamma = 1 values are "
             f"unbounded ({err})"
         ) from None
-    lu = _factor(M)
     if mdp.gamma < 1.0:
-        return _solve(lu, r_pi), None
-    X = _solve(lu, np.column_stack([r_pi, (~mdp.terminal).astype(float)]))
-    return X[:, 0], X[:, 1]
+        return V, None
+    steps = (~mdp.terminal).astype(float)
+    _evaluation.solve_values(M, piv, steps)
+    return V, steps
 
 
 def _improve(mdp: MDP, Q: np.ndarray, pi: np.ndarray, steps: np.ndarray | None) -> np.ndarray:
@@ -147,14 +148,14 @@ def value_iteration(mdp: MDP, tol: float = 1e-8, *, V0=None) -> tuple[np.ndarray
 
 def _value_iteration(mdp: MDP, tol, V0) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`value_iteration`, also returning the number of Bellman backups."""
-    check.mdp(mdp)
-    tol = check.positive_real(tol, "tol")
+    require_mdp(mdp)
+    tol = validate.positive_real(tol, "tol")
     if mdp.gamma == 1.0:
         raise ValueError(
             "mdp: value_iteration needs gamma < 1 (its error bound scales with gamma/(1-gamma)); "
             "use policy_iteration for an episodic gamma = 1 MDP"
         )
-    V = np.zeros(mdp.S) if V0 is None else check.array(V0, "V0", shape=(mdp.S,))
+    V = np.zeros(mdp.S) if V0 is None else validate.array(V0, "V0", shape=(mdp.S,))
     gamma = mdp.gamma
     c = gamma / (1.0 - gamma)
     # Each backup rounds at eps |V|, and errors accumulate over ~1/(1 - gamma) backups.
@@ -173,5 +174,6 @@ def _value_iteration(mdp: MDP, tol, V0) -> tuple[np.ndarray, np.ndarray, int]:
         lo, hi = diff.min(), diff.max()
         k += 1
         if c * (hi - lo) / 2.0 <= tol:
-            return greedy(Q), V_next + c * (hi + lo) / 2.0, k
+            return _greedy(Q), V_next + c * (hi + lo) / 2.0, k
         V = V_next
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 from .mdp import MDP
 
 #: Gridworld actions, in Gymnasium FrozenLake's order.
@@ -40,7 +40,7 @@ class GridMDP(MDP):
 
     def grid(self, x, fill=np.nan) -> np.ndarray:
         """Arrange a per-state array x: (S,) on the grid, ``fill`` on walls. Returns (rows, cols)."""
-        x = check.array(x, "x", shape=(self.S,))
+        x = validate.array(x, "x", shape=(self.S,))
         out = np.full(self.shape, fill, dtype=float)
         for s, (i, j) in enumerate(self.cells):
             out[i, j] = x[s]
@@ -66,7 +66,7 @@ def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1) -> G
     bad = set("".join(rows)) - set(".#SGX")
     if bad:
         raise ValueError(f"layout: unknown cell characters {sorted(bad)}; use . # S G X")
-    gamma = check.gamma(gamma, allow_one=True)
+    gamma = validate.gamma(gamma, allow_one=True)
     slip = float(slip)
     if not 0.0 <= slip <= 1.0:
         raise ValueError(f"slip: must lie in [0, 1], got {slip}")
@@ -101,15 +101,15 @@ def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, rho: str = "uni
     next states if given, else on all S), :math:`r(s, a) \sim U[0, 1]`. rho is ``"uniform"`` or
     ``"random"`` (a normalised :math:`U(0, 1)` vector). The same seed gives the same MDP.
     """
-    S = check.positive_int(S, "S")
-    A = check.positive_int(A, "A")
-    seed = check.seed(seed)
+    S = validate.positive_int(S, "S")
+    A = validate.positive_int(A, "A")
+    seed = validate.seed(seed)
     if rho not in ("uniform", "random"):
         raise ValueError(f"rho: expected 'uniform' or 'random', got {rho!r}")
     rng = np.random.default_rng(seed)
     W = rng.random((S, A, S))
     if branching is not None:
-        branching = check.positive_int(branching, "branching")
+        branching = validate.positive_int(branching, "branching")
         if branching > S:
             raise ValueError(f"branching: must be at most S = {S}, got {branching}")
         keep = rng.random((S, A, S)).argsort(axis=2)[:, :, :branching]
@@ -127,7 +127,7 @@ def bandit(rewards, gamma: float = 0.0) -> MDP:
 
     rewards: (A,). With the default ``gamma = 0``, :math:`V^\pi = \pi^\top r`.
     """
-    rewards = check.array(rewards, "rewards", ndim=1)
+    rewards = validate.array(rewards, "rewards", ndim=1)
     if rewards.size == 0:
         raise ValueError("rewards: needs at least one arm")
     A = rewards.size
@@ -155,7 +155,7 @@ def chain(H: int) -> MDP:
     dominant :math:`(I - \gamma P_\pi)^\top`, which needs no pivoting), but anything else
     computed on the chain might not: for H > 30 use :func:`pgbook.highprec.chain_exact`.
     """
-    H = check.positive_int(H, "H")
+    H = validate.positive_int(H, "H")
     if H > CHAIN_MAX_H:
         raise ValueError(
             f"H: chain({H}) is beyond float64 (values below round-off for H > {CHAIN_MAX_H}); "
@@ -186,12 +186,12 @@ def chain_policy(theta) -> np.ndarray:
     :math:`\partial V/\partial\theta_{s,a_j} = \partial V/\partial\pi(a_j|s) - \partial V/\partial\pi(a_4|s)`,
     i.e. ``g[1:-1, :3] - g[1:-1, 3:]`` for ``g = pgbook.gradients.direct_gradient(...)``.
     """
-    theta = check.array(theta, "theta", shape=(None, 3))
+    theta = validate.array(theta, "theta", shape=(None, 3))
     if theta.shape[0] == 0:
         raise ValueError("theta: needs one row per chain state s_1..s_H (H >= 1)")
-    if (theta < -check.PROB_TOL).any():
+    if (theta < -validate.PROB_TOL).any():
         raise ValueError(f"theta: probabilities must be >= 0, got min {theta.min():.3g}")
-    if (theta.sum(axis=1) > 1.0 + check.PROB_TOL).any():
+    if (theta.sum(axis=1) > 1.0 + validate.PROB_TOL).any():
         raise ValueError(f"theta: each row must sum to at most 1, got max {theta.sum(axis=1).max():.12g}")
     H = theta.shape[0]
     pi = np.zeros((H + 2, 4))

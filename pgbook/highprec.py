@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import mpmath
 
-from . import _validate as check
+from . import _validate as validate
 
 
 class ChainExact(NamedTuple):
@@ -47,11 +47,11 @@ def chain_exact(H: int, theta_a1: float = 0.25, dps: int = 60) -> ChainExact:
     :math:`V^\star(s_0)` is the same solve with :math:`\theta_{a_1} = 1`. H >= 1 (any size; the cost is
     O(H)); theta_a1 in [0, 1]; dps >= 50 digits. Returns :class:`ChainExact`.
     """
-    H = check.positive_int(H, "H")
-    p = check.positive_real(theta_a1, "theta_a1", allow_zero=True)
+    H = validate.positive_int(H, "H")
+    p = validate.positive_real(theta_a1, "theta_a1", allow_zero=True)
     if p > 1.0:
         raise ValueError(f"theta_a1: a probability must be at most 1, got {p!r}")
-    dps = check.positive_int(dps, "dps")
+    dps = validate.positive_int(dps, "dps")
     if dps < 50:
         raise ValueError(f"dps: the exact path works with at least 50 digits, got {dps}")
     with mpmath.workdps(dps):
@@ -108,7 +108,7 @@ def chain_hitting_time(H: int, forward=Fraction(1, 4)) -> Fraction:
     :math:`(9 \cdot 3^H - 4H - 7)/2` (math.md C4). H >= 1; forward: a rational in (0, 1].
     Returns a :class:`fractions.Fraction`.
     """
-    H = check.positive_int(H, "H")
+    H = validate.positive_int(H, "H")
     if isinstance(forward, bool) or not isinstance(forward, numbers.Rational) or not 0 < forward <= 1:
         raise ValueError(f"forward: expected a rational probability in (0, 1] (e.g. Fraction(1, 4)), got {forward!r}")
     p = Fraction(forward)

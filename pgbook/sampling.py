@@ -28,9 +28,10 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _sampling_kernels as kernels
-from . import _validate as check
-from .mdp import MDP
-from .policies import softmax
+from . import _validate as validate
+from ._numba import kernel_array
+from .mdp import MDP, require_mdp
+from .policies import _log_softmax
 
 
 class Episodes(NamedTuple):
@@ -68,14 +69,14 @@ def truncation_horizon(gamma: float, tol: float = 1e-10) -> int:
     :math:`|\partial \log\pi_\theta(a|s)/\partial\theta_{s',a'}| \le 1`, its bias is at most
     :math:`\sum_{t \ge L} (t+1)\gamma^t = \gamma^L\big(\frac{L+1}{1-\gamma} + \frac{\gamma}{(1-\gamma)^2}\big)`
     per coordinate, and :math:`|V - V_L| \le \gamma^L/(1-\gamma)`. The default ``tol = 1e-10``
-    (math.md A7) puts that far below any Monte Carlo error: :math:`\gamma = 0.8` gives
+    puts that far below any Monte Carlo error: :math:`\gamma = 0.8` gives
     :math:`L = \lceil \log 10^{-10} / \log 0.8 \rceil = 104` and a bias below :math:`6 \times 10^{-8}`.
     The cost grows like :math:`\log(1/\text{tol})/(1-\gamma)` steps per episode.
 
     gamma: float in [0, 1); tol: float > 0. Returns L: int.
     """
-    gamma = check.gamma(gamma)
-    tol = check.positive_real(tol, "tol")
+    gamma = validate.gamma(gamma)
+    tol = validate.positive_real(tol, "tol")
     if tol >= 1.0 or gamma == 0.0:
         return 1
     L = max(1, math.ceil(math.log(tol) / math.log(gamma)))
@@ -103,11 +104,12 @@ def sample_episodes(mdp: MDP, pi, n: int, horizon: int, seed: int, rho=None, *, 
     dtypes int32, int32, float64). Reusing them across calls saves the page faults of fresh memory,
     which otherwise cost about as much as the sampling itself.
     """
-    pi = check.policy(mdp, pi)
-    n = check.positive_int(n, "n")
-    horizon = check.positive_int(horizon, "horizon")
-    seed = check.seed(seed)
-    rho = check.start(mdp, rho)
+    require_mdp(mdp)
+    pi = validate.policy(mdp, pi)
+    n = validate.positive_int(n, "n")
+    horizon = validate.positive_int(horizon, "horizon")
+    seed = validate.seed(seed)
+    rho = validate.start(mdp, rho)
     out = _episode_arrays(out, n, horizon)
     with _wrapping():
         kernels.sample(*_tables(mdp, pi, rho), np.uint64(seed), *out)
@@ -140,9 +142,9 @@ def reinforce_gradient(mdp: MDP, theta, n: int, horizon: int, seed: int, baselin
     ``gamma = 1`` the horizon must be long enough for episodes to terminate.
     """
     pi, b, rho = _gradient_args(mdp, theta, baseline, rho)
-    n = check.positive_int(n, "n")
-    horizon = check.positive_int(horizon, "horizon")
-    seed = check.seed(seed)
+    n = validate.positive_int(n, "n")
+    horizon = validate.positive_int(horizon, "horizon")
+    seed = validate.seed(seed)
     gpow = mdp.gamma ** np.arange(horizon, dtype=np.float64)
     return _gradient(mdp, pi, b, rho, gpow, n, seed, False, return_stderr)
 
@@ -162,8 +164,8 @@ def reinforce_gradient_geometric(mdp: MDP, theta, n: int, seed: int, baseline=No
     """
     pi, b, rho = _gradient_args(mdp, theta, baseline, rho)
     _require_discount(mdp)
-    n = check.positive_int(n, "n")
-    seed = check.seed(seed)
+    n = validate.positive_int(n, "n")
+    seed = validate.seed(seed)
     return _gradient(mdp, pi, b, rho, np.ones(1), n, seed, True, return_stderr)
 
 
@@ -183,11 +185,12 @@ def sample_state_action(mdp: MDP, pi, n: int, seed: int, rho=None) -> StateActio
     :func:`sample_episodes`. Returns :class:`StateActions` ``(states, actions, Q_hat, lengths)``, each
     (n,); the mean length is :math:`1 + 2\gamma/(1-\gamma) = (1+\gamma)/(1-\gamma) \le 2/(1-\gamma)`.
     """
-    pi = check.policy(mdp, pi)
+    require_mdp(mdp)
+    pi = validate.policy(mdp, pi)
     _require_discount(mdp)
-    n = check.positive_int(n, "n")
-    seed = check.seed(seed)
-    rho = check.start(mdp, rho)
+    n = validate.positive_int(n, "n")
+    seed = validate.seed(seed)
+    rho = validate.start(mdp, rho)
     out = StateActions(np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32), np.empty(n),
                        np.empty(n, dtype=np.int64))
     with _wrapping():
@@ -196,9 +199,11 @@ def sample_state_action(mdp: MDP, pi, n: int, seed: int, rho=None) -> StateActio
 
 
 def _gradient_args(mdp: MDP, theta, baseline, rho):
-    theta = check.theta(mdp, theta)
-    b = np.zeros(mdp.S) if baseline is None else check.array(baseline, "baseline", shape=(mdp.S,))
-    return softmax(theta), b, check.start(mdp, rho)
+    """The checked common arguments of the REINFORCE estimators: ``(pi, b, rho)``."""
+    require_mdp(mdp)
+    theta = validate.theta(mdp, theta)
+    b = np.zeros(mdp.S) if baseline is None else validate.array(baseline, "baseline", shape=(mdp.S,))
+    return _log_softmax(theta)[1], b, validate.start(mdp, rho)
 
 
 def _require_discount(mdp: MDP) -> None:
@@ -211,7 +216,7 @@ def _gradient(mdp, pi, b, rho, gpow, n, seed, geometric, return_stderr):
     if return_stderr and n < 2:
         raise ValueError(f"n: a standard error needs at least 2 episodes, got {n}")
     with _wrapping():
-        C, W, G2 = kernels.gradient(*_tables(mdp, pi, rho), _frozen(pi), _frozen(b), mdp.gamma, _frozen(gpow),
+        C, W, G2 = kernels.gradient(*_tables(mdp, pi, rho), kernel_array(pi), kernel_array(b), mdp.gamma, kernel_array(gpow),
                                     n, np.uint64(seed), geometric, bool(return_stderr))
     S, A = mdp.S, mdp.A
     grad = (C.reshape(S, A) - W[:, None] * pi) / n
@@ -238,7 +243,7 @@ def _episode_arrays(out, n: int, horizon: int) -> Episodes:
 
 def _tables(mdp: MDP, pi: np.ndarray, rho: np.ndarray):
     """What every sampling kernel needs: alias tables of rho, pi and P, and the rewards r: (S, A)."""
-    return _alias(rho[None, :]), _alias(pi), _transition_tables(mdp), _frozen(mdp.r)
+    return _alias(rho[None, :]), _alias(pi), _transition_tables(mdp), kernel_array(mdp.r)
 
 
 def _wrapping():
@@ -247,21 +252,13 @@ def _wrapping():
     return np.errstate(over="ignore")
 
 
-def _frozen(x) -> np.ndarray:
-    """A read-only C-contiguous float64 view: every kernel argument has one numba type, so each kernel
-    compiles (and caches) exactly one specialisation whatever the caller passed."""
-    v = np.ascontiguousarray(x, dtype=np.float64).view()
-    v.flags.writeable = False
-    return v
-
-
 def _alias(p) -> np.ndarray:
     """Alias tables of the rows of p: (M, K), flattened to (M * K,). Serial: a parallel region costs
     more than these small tables, and much more when another process holds a core."""
-    return kernels.alias_tables(_frozen(p))
+    return kernels.alias_tables(kernel_array(p))
 
 
 @lru_cache(maxsize=4)
 def _transition_tables(mdp: MDP) -> np.ndarray:
     """Alias tables of every P(.|s, a), built once per MDP (an MDP is immutable)."""
-    return kernels.alias_tables_parallel(_frozen(mdp.P.reshape(mdp.S * mdp.A, mdp.S)))
+    return kernels.alias_tables_parallel(kernel_array(mdp.P.reshape(mdp.S * mdp.A, mdp.S)))

@@ -69,7 +69,7 @@ def first_q_npg():
 
 def first_cpi(alpha):
     ev = pgbook.evaluate(M, PI0)
-    gain = ev.d @ ev.A.max(axis=1)
+    gain = ev.d @ ev.adv.max(axis=1)
     alpha = min(1.0, gain * (1 - M.gamma) ** 2 / (4 * M.gamma)) if alpha is None else alpha
     return (1 - alpha) * PI0 + alpha * greedy(ev.Q)
 
@@ -256,7 +256,7 @@ def test_b3_large_step_npg_is_policy_iteration():
     Q = pgbook.q_value(mdp, pgbook.uniform(mdp))
     top2 = np.sort(Q, axis=1)[:, -2:]
     assert (top2[:, 1] - top2[:, 0]).min() > 1e-3  # the argmax is unique: the limit is one-hot
-    pi_pi = al.policy_iteration(mdp, pi0=pgbook.uniform(mdp)).pi[1]
+    pi_pi = al.policy_iteration_run(mdp, pi0=pgbook.uniform(mdp)).pi[1]
     errors = [np.abs(al.npg(mdp, eta, 1).pi[1] - pi_pi).max() for eta in (1.0, 10.0, 100.0, 1e4)]
     assert errors[-1] <= 1e-12 and np.all(np.diff(errors) < 0)
 
@@ -324,7 +324,7 @@ def test_b7_cpi_improvement_lower_bound(alpha):
     run = al.cpi(mdp, 50, alpha=alpha, record_every=1)
     for t in range(50):
         ev = pgbook.evaluate(mdp, run.pi[t])
-        gain = ev.d @ ev.A.max(axis=1)
+        gain = ev.d @ ev.adv.max(axis=1)
         a = run.trace["alpha"][t]
         assert abs(run.trace["greedy_advantage"][t] - gain) <= 1e-12
         assert run.V_rho[t + 1] - run.V_rho[t] >= a / (1 - gamma) * (gain - 2 * a * gamma / (1 - gamma) ** 2) - 1e-12
@@ -437,10 +437,10 @@ EPISODIC = envs.short_corridor()
         (al.loglinear_npg, {"phi": np.ones((2, 2, 3))}, ValueError, r"phi: expected shape \(1, 2, \*\)"),
         (al.loglinear_npg, {"phi": np.ones((1, 2, 3)), "theta0": np.zeros(2)}, ValueError,
          r"theta0: expected shape \(3,?\)"),
-        (al.q_npg, {"phi": np.ones((1, 2, 3)), "nu": [[0.5, 0.6]]}, ValueError, "nu: each row must sum to 1"),
+        (al.q_npg, {"phi": np.ones((1, 2, 3)), "nu": [[0.5, 0.6]]}, ValueError, "nu: must be a distribution over state-action pairs"),
         (al.q_npg, {"phi": np.ones((1, 2, 3)), "nu": [0.5, 0.5]}, ValueError, "nu: expected a 2-d array"),
-        (al.policy_iteration, {"mdp": 3, "eta": None, "T": None}, TypeError, "mdp: expected a pgbook.MDP"),
-        (al.policy_iteration, {"rho": [0.5], "eta": None, "T": None}, ValueError, "rho: each row must sum to 1"),
+        (al.policy_iteration_run, {"mdp": 3, "eta": None, "T": None}, TypeError, "mdp: expected a pgbook.MDP"),
+        (al.policy_iteration_run, {"rho": [0.5], "eta": None, "T": None}, ValueError, "rho: must sum to 1"),
     ],
 )
 def test_bad_inputs(fn, kwargs, exc, match):

@@ -120,7 +120,7 @@ def test_policy_iteration_episodic_gridworld_with_ties():
     """gamma = 1, no slip: every action that eventually reaches the goal ties at value 1, and so does
     bumping into a wall; the tie-break on steps to termination keeps every iterate terminating."""
     grid = envs.gridworld(gamma=1.0, slip=0.0)
-    run = pgbook.algorithms.policy_iteration(grid)
+    run = pgbook.algorithms.policy_iteration_run(grid)
     pi, V = pgbook.policy_iteration(grid)
     goal = [s for s, (i, j) in enumerate(grid.cells) if grid.layout[i][j] == "G"][0]
     assert V[goal] == 0.0
@@ -147,7 +147,7 @@ def test_policy_iteration_keeps_the_current_action_on_round_off_ties():
     start = pi_star.copy()
     moved = start[:, 2] == 1.0
     start[moved, 2], start[moved, 1] = 0.0, 1.0
-    run = pgbook.algorithms.policy_iteration(mdp, pi0=start)
+    run = pgbook.algorithms.policy_iteration_run(mdp, pi0=start)
     pi, V = pgbook.policy_iteration(mdp, pi0=start)
     assert np.abs(V - V_star).max() <= 1e-12
     ties = np.isclose(pi_star[:, 1] + pi_star[:, 2], 1.0)
@@ -156,7 +156,7 @@ def test_policy_iteration_keeps_the_current_action_on_round_off_ties():
 
 def test_policy_iteration_run_counts_iterations_and_values_increase():
     mdp = envs.random_mdp(30, 5, seed=2, gamma=0.95, branching=2)
-    run = pgbook.algorithms.policy_iteration(mdp, rho=0)
+    run = pgbook.algorithms.policy_iteration_run(mdp, rho=0)
     pi, V = pgbook.policy_iteration(mdp)
     assert np.array_equal(run.pi[-1], pi) and np.allclose(run.V[-1], V, atol=1e-12, rtol=0)
     assert run.iterations >= 2 and run.steps.tolist() == list(range(run.iterations + 1))

@@ -34,7 +34,7 @@ def test_evaluate_agrees_with_the_single_functions(case, data):
     ev = exact.evaluate(mdp, pi, s0)
     assert np.allclose(ev.V, exact.value(mdp, pi), rtol=0, atol=1e-12)
     assert np.allclose(ev.Q, exact.q_value(mdp, pi), rtol=0, atol=1e-12)
-    assert np.allclose(ev.A, exact.advantage(mdp, pi), rtol=0, atol=1e-12)
+    assert np.allclose(ev.adv, exact.advantage(mdp, pi), rtol=0, atol=1e-12)
     assert np.allclose(ev.d, exact.visitation(mdp, pi, s0), rtol=0, atol=1e-12)
     assert np.allclose(ev.nu * (1 - mdp.gamma), ev.d, rtol=0, atol=1e-12)
     assert ev.V_rho == pytest.approx(ev.V[s0], abs=1e-12)

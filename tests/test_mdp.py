@@ -78,11 +78,11 @@ CASES = [
     (MDP, dict(P=P_OK, r=np.zeros((2, 2)), gamma=0.9), ValueError, r"r: expected shape \(2, 1\)"),
     (MDP, dict(P=P_OK, r=np.zeros((2, 1)), gamma=1.0), ValueError, r"gamma: must lie in \[0, 1\) \(gamma = 1 needs terminal"),
     (MDP, dict(P=P_OK, r=np.zeros((2, 1)), gamma="0.9"), TypeError, r"gamma: expected a real number, got str"),
-    (MDP, dict(P=P_OK, r=np.zeros((2, 1)), gamma=0.9, rho=[0.7, 0.7]), ValueError, r"rho: each row must sum to 1"),
+    (MDP, dict(P=P_OK, r=np.zeros((2, 1)), gamma=0.9, rho=[0.7, 0.7]), ValueError, r"rho: must sum to 1"),
     (MDP, dict(P=P_OK, r=np.zeros((2, 1)), gamma=0.9, terminal=[0]), ValueError, r"terminal: state 0 must be absorbing"),
     (MDP, dict(P=NOT_TERMINAL, r=np.zeros((2, 1)), gamma=0.9, terminal=[2]), ValueError, r"terminal: state indices must lie in \[0, 2\)"),
     (MDP.from_gym, dict(table="FrozenLake", gamma=0.9), TypeError, r"table: expected a mapping or sequence"),
-    (MDP.from_gym, dict(table={0: {0: [(1.0, 5, 0.0, False)]}}, gamma=0.9), ValueError, r"table\[0\]\[0\]: next_state 5 is not a state"),
+    (MDP.from_gym, dict(table={0: {0: [(1.0, 5, 0.0, False)]}}, gamma=0.9), ValueError, r"table\[0\]\[0\]\[0\]: next_state 5 is not a state"),
     (M.replace, dict(beta=0.5), TypeError, r"replace: unknown field\(s\) \['beta'\]"),
     # exact
     (exact.value, dict(mdp="mdp", pi=PI), TypeError, r"mdp: expected a pgbook\.MDP, got str"),
@@ -126,7 +126,7 @@ CASES = [
     (envs.chain_policy, dict(theta=np.zeros((2, 2))), ValueError, r"theta: expected shape \(\*, 3\), got \(2, 2\)"),
     (envs.chain_policy, dict(theta=np.zeros((0, 3))), ValueError, r"theta: needs one row per chain state"),
     (envs.two_state, dict(gamma=1.0), ValueError, r"gamma: must lie in \[0, 1\)"),
-    (envs.two_state, dict(rho=[1.0, 1.0]), ValueError, r"rho: each row must sum to 1"),
+    (envs.two_state, dict(rho=[1.0, 1.0]), ValueError, r"rho: must sum to 1"),
     # gradients
     (gradients.softmax_gradient, dict(mdp="mdp", theta=TH), TypeError, r"mdp: expected a pgbook\.MDP"),
     (gradients.softmax_gradient, dict(mdp=M, theta=np.zeros((2, 3))), ValueError, r"theta: expected shape \(3, 2\)"),

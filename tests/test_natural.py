@@ -133,7 +133,7 @@ def test_compatible_fit_is_exact_for_the_gradient_but_not_for_the_advantages():
     theta = rng.standard_normal(5)
     pi = loglinear(theta, phi)
     ev = exact.evaluate(mdp, pi)
-    residual = np.sum(ev.d[:, None] * pi * (gradients.centred_features(phi, pi) @ natural.compatible_fit(mdp, theta, phi) - ev.A) ** 2)
+    residual = np.sum(ev.d[:, None] * pi * (gradients.centred_features(phi, pi) @ natural.compatible_fit(mdp, theta, phi) - ev.adv) ** 2)
     assert residual > 1e-3
 
 
