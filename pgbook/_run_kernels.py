@@ -144,7 +144,7 @@ def tabular_run(method, model, x0, step, schedule):
     trace = np.full((T + 1, N_TRACES), np.nan)
     xs = np.empty((T // every + 1, S, A))
     Vs = np.empty((T // every + 1, S))
-    eta_k = step.eta
+    eta_k = min(step.eta, ETA_CAP)
     n = 0
     overflow = False
     for t in range(T + 1):

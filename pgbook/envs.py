@@ -60,16 +60,16 @@ def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1) -> G
     """
     if isinstance(layout, str):
         raise TypeError("layout: expected a sequence of row strings, not one string")
-    rows = [str(row) for row in layout]
+    if not all(isinstance(row, str) for row in layout):
+        raise TypeError("layout: expected a sequence of row strings")
+    rows = list(layout)
     if not rows or len({len(row) for row in rows}) != 1 or not rows[0]:
         raise ValueError("layout: rows must be non-empty strings of equal length")
     bad = set("".join(rows)) - set(".#SGX")
     if bad:
         raise ValueError(f"layout: unknown cell characters {sorted(bad)}; use . # S G X")
     gamma = validate.gamma(gamma, allow_one=True)
-    slip = float(slip)
-    if not 0.0 <= slip <= 1.0:
-        raise ValueError(f"slip: must lie in [0, 1], got {slip}")
+    slip = validate.probability(slip, "slip")
     cells = [(i, j) for i, row in enumerate(rows) for j, c in enumerate(row) if c != "#"]
     if not cells:
         raise ValueError("layout: has no free cells")

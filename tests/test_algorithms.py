@@ -1,5 +1,6 @@
 """Whole optimisation runs: each first step against an independent computation, then the theorems of
-math.md (D1-D7, B3, B7, C2, C3, E1) as checks along the runs."""
+the tutorial's convergence results (AKLM Theorems 4.1, 5.1-5.3, 6.1, Lemma 5.1;
+Mei et al. 2020; Cen et al. 2022; Xiao 2022; AJKS Theorem 14.2) as checks along the runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Closed forms and published numbers (math.md C3, C4, F1-F3, A8) against pgbook's exact computations."""
+"""Closed forms and published numbers (AKLM Proposition 4.1 and Lemma 3.1, the chain's
+hitting time, Sutton and Barto Example 13.1, bandits) against pgbook's exact computations."""
 
 from decimal import Decimal
 from fractions import Fraction
@@ -94,7 +95,7 @@ def test_chain_optimal_value_in_high_precision():
             assert abs(highprec.chain_exact(H).V_star / closed - 1) < mpmath.mpf(10) ** -50
 
 
-# math.md C3's table: H, V*(s0), V^pi(s0), ||grad V||_2 at theta = 1/4 ('' where not printed).
+# A high-precision (mpmath) table for AKLM Proposition 4.1's chain: H, V*(s0), V^pi(s0), ||grad V||_2 at theta = 1/4 ('' where not printed).
 C3_TABLE = [
     (5, "2.0094", "9.628e-3", "9.04e-2"),
     (10, "3.8554", "1.0106e-4", "1.454e-3"),

@@ -1,4 +1,4 @@
-"""Exact evaluation (pgbook.exact) against the Bellman equations and independent computations (math.md A1-A3)."""
+"""Exact evaluation (pgbook.exact) against the Bellman equations and independent computations (AKLM section 3 and Lemma 3.2)."""
 
 import numpy as np
 import pytest
@@ -17,13 +17,30 @@ def test_bellman_equations(case):
     mdp, pi, _ = case
     V, Q, A = exact.value(mdp, pi), exact.q_value(mdp, pi), exact.advantage(mdp, pi)
     P_pi, r_pi = exact.policy_matrices(mdp, pi)
-    assert np.allclose(P_pi, np.einsum("sa,sat->st", pi, mdp.P), rtol=0, atol=1e-14)
     assert np.allclose(V, r_pi + mdp.gamma * P_pi @ V, rtol=0, atol=1e-10)
     Q_bellman = mdp.r + mdp.gamma * np.einsum("sat,t->sa", mdp.P, V)
     assert np.allclose(Q, Q_bellman, rtol=0, atol=1e-10)
     assert np.allclose(V, (pi * Q).sum(axis=1), rtol=0, atol=1e-10)
     assert np.allclose((pi * A).sum(axis=1), 0.0, rtol=0, atol=1e-10)
     assert np.allclose(A, Q - V[:, None], rtol=0, atol=1e-12)
+
+
+@SETTINGS
+@given(case=policy_cases(), data=st.data())
+def test_policy_matrices_of_deterministic_policies_and_mixtures(case, data):
+    """Closed forms: a deterministic policy a(s) has P_pi[s] = P[s, a(s)] and r_pi(s) = r(s, a(s)), and
+    the chain of a mixture of policies is the same mixture of their chains (P_pi is linear in pi)."""
+    mdp, pi, _ = case
+    actions = data.draw(st.lists(st.integers(0, mdp.A - 1), min_size=mdp.S, max_size=mdp.S))
+    P_a, r_a = exact.policy_matrices(mdp, np.eye(mdp.A)[actions])
+    assert np.array_equal(P_a, mdp.P[np.arange(mdp.S), actions])
+    assert np.array_equal(r_a, mdp.r[np.arange(mdp.S), actions])
+    w = data.draw(st.floats(0.0, 1.0))
+    mixed = exact.policy_matrices(mdp, w * pi + (1 - w) * np.eye(mdp.A)[actions])
+    P_pi, r_pi = exact.policy_matrices(mdp, pi)
+    assert np.allclose(mixed[0], w * P_pi + (1 - w) * P_a, rtol=0, atol=1e-14)
+    assert np.allclose(mixed[1], w * r_pi + (1 - w) * r_a, rtol=0, atol=1e-14)
+    assert np.allclose(P_pi.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 
 
 @SETTINGS
@@ -57,7 +74,7 @@ def test_visitation_is_a_distribution_and_gives_the_value(case):
 def test_visitation_against_the_power_series(case):
     r"""d^T = (1 - gamma) sum_t gamma^t rho^T P_pi^t, truncated where gamma^t < 1e-15."""
     mdp, pi, rho = case
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    P_pi, _ = exact.policy_matrices(mdp, pi)
     term, series = rho.copy(), np.zeros(mdp.S)
     while term.sum() > 1e-15:
         series += term

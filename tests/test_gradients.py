@@ -1,4 +1,5 @@
-"""Exact policy gradients (pgbook.gradients) against central finite differences (math.md A4-A6, D3, D5)."""
+"""Exact policy gradients (pgbook.gradients) against central finite differences (AKLM Eqs. (5)-(7), (10), Lemma D.4;
+Mei et al. 2020 Lemma 10)."""
 
 import numpy as np
 import pytest

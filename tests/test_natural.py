@@ -1,4 +1,4 @@
-"""The Fisher matrix and the natural policy gradient (pgbook.natural) against math.md B1-B4."""
+"""The Fisher matrix and the natural policy gradient (pgbook.natural) against AKLM Lemma 5.1 and Eq. (17), AJKS Claim 14.5."""
 
 import numpy as np
 import pytest
