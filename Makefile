@@ -23,7 +23,7 @@ book: $(READER)
 # numba's pure-Python path; every chapter notebook from a clean kernel; the book; the HTML checks
 # and the browser tests on the built book.
 test: $(DEV)
-	$(PYTEST) tests -m "not book and not notebook" -n 2
+	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2
 	NUMBA_DISABLE_JIT=1 $(PYTEST) tests -m "not slow and not book and not notebook" -n 2
 	$(PYTEST) tests/book -m notebook
 	$(PY) tools/build_book.py

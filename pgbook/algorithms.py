@@ -6,7 +6,7 @@ iterates (parameters, policies, values) every ``record_every`` iterations. The l
 kernels (:mod:`pgbook._run_kernels`), so :math:`10^5`--:math:`10^6` iterations on a bandit or a short chain
 take about a second.
 
-Common arguments: ``mdp`` (``gamma < 1``, except :func:`policy_iteration`); ``T`` the number of
+Common arguments: ``mdp`` (``gamma < 1``, except :func:`policy_iteration_run`); ``T`` the number of
 iterations; ``rho`` the start distribution of the objective :math:`V(\rho)` (``None`` = the MDP's, a
 state index, or a distribution ``(S,)``); ``record_every`` (default: about 1000 records per run; the
 last iterate is always recorded); ``until``: stop early once :math:`V^{(t)}(\rho) \ge` ``until``.
@@ -38,20 +38,30 @@ RECORDS = 1000
 
 @dataclass(frozen=True, eq=False)
 class Run:
-    r"""One optimisation run.
+    r"""One optimisation run. All arrays are read-only.
 
-    - ``algorithm``: the function's name; ``params``: the arguments used (read-only mapping).
-    - ``V_rho: (n+1,)``: :math:`V^{(t)}(\rho)` for t = 0..n (``n = iterations``; ``n = T`` unless
-      ``until`` stopped the run early).
-    - ``steps: (K,)``: the iteration indices at which iterates were recorded (0, k, 2k, ..., and n).
-    - ``pi: (K, S, A)`` the policies and ``V: (K, S)`` their values at those iterations.
-    - ``theta``: the parameters there, ``(K, S, A)`` softmax logits (for the mirror methods
-      :math:`\log\pi` up to a constant per state) or ``(K, d)`` (log-linear); ``None`` for the
-      methods that move ``pi`` itself.
-    - ``trace``: further per-iteration arrays ``(n+1,)``, named in each function's docstring; entry
-      t belongs to iterate t (e.g. the step it takes next).
-
-    All arrays are read-only.
+    Attributes
+    ----------
+    algorithm : str
+        The function's name.
+    V_rho : array (n+1,)
+        :math:`V^{(t)}(\rho)` for t = 0..n (``n = iterations``; ``n = T`` unless ``until`` stopped the
+        run early).
+    steps : array (K,)
+        The iteration indices at which iterates were recorded (0, k, 2k, ..., and n).
+    pi : array (K, S, A)
+        The policies at those iterations.
+    V : array (K, S)
+        Their values.
+    theta : array (K, S, A) or (K, dim), or None
+        The parameters there: softmax logits (for the mirror methods :math:`\log\pi` up to a
+        constant per state) or log-linear parameters; ``None`` for the methods that move ``pi`` itself.
+    trace : mapping of str to array (n+1,)
+        Further per-iteration numbers, named in each function's docstring (the names of
+        :class:`pgbook._run_kernels.Trace`, in lower case); entry t belongs to iterate t (e.g. the
+        step it takes next).
+    params : mapping
+        The arguments used.
     """
 
     algorithm: str
@@ -106,7 +116,7 @@ def softmax_pg(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None, un
     >>> from pgbook import algorithms, envs
     >>> run = algorithms.softmax_pg(envs.bandit([1.0, 0.9, 0.1]), eta=0.4, T=1000)
     >>> run
-    Run(softmax_pg, iterations=1000, V_rho: 0.666667 -> 0.997537, 1001 recorded)
+    Run(softmax_pg, iterations=1000, V_rho: 0.666667 -> 0.998169, 1001 recorded)
     >>> run.pi.shape, run.trace["grad_norm"].shape
     ((1001, 1, 3), (1001,))
     """

@@ -31,11 +31,7 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
         V_k = (I - \gamma P_{\pi_k})^{-1} r_{\pi_k}, \qquad
         \pi_{k+1}(s) \in \arg\max_a \Big[r(s, a) + \gamma \sum_{s'} P(s'|s, a) V_k(s')\Big],
 
-    stopping when :math:`\pi_{k+1} = \pi_k`. mdp: MDP; pi0: (S, A) a starting policy, by default
-    the greedy policy after two steps of value iteration from 0, i.e. greedy with respect to
-    :math:`r + \gamma P \max_a r` (as QuantEcon starts), or for an episodic MDP the uniform policy
-    (a myopic policy may never terminate). Returns ``(pi_star, V_star)``: pi_star (S, A) one-hot,
-    V_star (S,).
+    stopping when :math:`\pi_{k+1} = \pi_k` (Howard 1960; Puterman 1994, section 6.4).
 
     Ties: a state keeps its current action unless another is better by more than
     ``TIE * max|Q|`` (so round-off cannot make it cycle); at the stop
@@ -48,6 +44,27 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
     still loops forever means a non-terminating loop collects reward, so the values are unbounded,
     and this raises ``ValueError``. :func:`pgbook.algorithms.policy_iteration` returns every
     iterate (the run behind "policy iteration stops after a few iterations").
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi0 : array (S, A), optional
+        A starting policy; by default the greedy policy after two steps of value iteration from 0,
+        i.e. greedy with respect to :math:`r + \gamma P \max_a r` (as QuantEcon starts), or for an
+        episodic MDP the uniform policy (a myopic policy may never terminate).
+
+    Returns
+    -------
+    pi_star : array (S, A)
+        One-hot.
+    V_star : array (S,)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pi_star, V_star = pgbook.policy_iteration(pgbook.envs.bandit([0.2, 0.7], gamma=0.5))
+    >>> pi_star, V_star  # V* = 0.7 / (1 - 0.5)
+    (array([[0., 1.]]), array([1.4]))
     """
     pis, Vs = _policy_iteration(mdp, pi0)
     return pis[-1], Vs[-1]
@@ -137,10 +154,31 @@ def value_iteration(mdp: MDP, tol: float = 1e-8, *, V0=None) -> tuple[np.ndarray
     :math:`\|V^\star - V^{\pi}\|_\infty \le c \operatorname{span}(\Delta_k) \le 2\,\mathrm{tol}`: the
     policy is 2 tol-optimal (optimal whenever the optimality gaps of the MDP exceed 2 tol).
 
-    mdp: MDP with ``gamma < 1``; tol > 0; V0: (S,) a starting guess. Returns ``(pi_star, V_star)``.
     In floating point the bounds hold up to round-off, about
     :math:`\epsilon_{\text{mach}}\max|r|/(1-\gamma)^2`; a smaller tol is refused (``ValueError``).
     Above it the span, which contracts at least like :math:`\gamma^k`, always reaches tol.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    tol : float
+        > 0: the guaranteed sup-norm error of ``V_star``.
+    V0 : array (S,), optional
+        A starting guess; 0 by default.
+
+    Returns
+    -------
+    pi_star : array (S, A)
+        One-hot, 2 tol-optimal.
+    V_star : array (S,)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pi_star, V_star = pgbook.value_iteration(pgbook.envs.bandit([0.2, 0.7], gamma=0.5))
+    >>> pi_star, V_star
+    (array([[0., 1.]]), array([1.4]))
     """
     pi, V, _ = _value_iteration(mdp, tol, V0)
     return pi, V

@@ -296,7 +296,7 @@ def log_barrier_objective(mdp: MDP, theta, lam: float, rho=None) -> float:
     lam = validate.positive_real(lam, "lam", allow_zero=True)
     rho = validate.start(mdp, rho)
     logpi, pi = _log_softmax(theta)
-    return _evaluate(mdp, pi, rho).V_rho + lam / theta.size * float(logpi.sum()) + lam * np.log(mdp.A)
+    return _evaluate(mdp, pi, rho).V_rho + lam / theta.size * float(logpi.sum()) + lam * float(np.log(mdp.A))
 
 
 def log_barrier_gradient(mdp: MDP, theta, lam: float, rho=None) -> np.ndarray:

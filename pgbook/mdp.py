@@ -1,4 +1,8 @@
-r"""The finite Markov decision process :math:`M = (\mathcal S, \mathcal A, P, r, \gamma, \rho)`."""
+r"""The finite Markov decision process :math:`M = (\mathcal S, \mathcal A, P, r, \gamma, \rho)`.
+
+(Puterman 1994, chapter 2; Agarwal, Kakade, Lee and Mahajan 2021, section 2.) :func:`require_mdp` is
+the check every public function makes of its ``mdp`` argument.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ from . import _validate as validate
 
 class MDP:
     r"""A finite MDP with ``S`` states and ``A`` actions.
+
+    The arrays are stored as read-only float64 copies, so an ``MDP`` is validated once and can be
+    shared freely; the solvers then only check the policy they are given.
 
     Parameters
     ----------
@@ -28,8 +35,22 @@ class MDP:
     terminal : array of bool (S,) or sequence of state indices, optional
         Terminal states. Each must be absorbing with zero reward.
 
-    The arrays are stored as read-only float64 copies, so an ``MDP`` is validated once and can be
-    shared freely; the solvers then only check the policy they are given.
+    Attributes
+    ----------
+    P, r, gamma, rho
+        As given (``rho`` filled in), read-only.
+    terminal : array of bool (S,)
+    S, A : int
+        The numbers of states and actions.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> mdp = pgbook.MDP(P=[[[0.0, 1.0]], [[0.0, 1.0]]], r=[[1.0], [0.0]], gamma=0.9, terminal=[1])
+    >>> mdp, mdp.S, mdp.A
+    (MDP(S=2, A=1, gamma=0.9, terminal=[1]), 2, 1)
+    >>> mdp.replace(gamma=0.5).gamma
+    0.5
     """
 
     __slots__ = ("P", "r", "gamma", "rho", "terminal", "S", "A")
@@ -63,7 +84,18 @@ class MDP:
         return f"MDP(S={self.S}, A={self.A}, gamma={self.gamma:g}{episodic})"
 
     def replace(self, **changes) -> "MDP":
-        """A copy with some of ``P, r, gamma, rho, terminal`` replaced, e.g. ``mdp.replace(gamma=0.5)``."""
+        """A copy with some of ``P, r, gamma, rho, terminal`` replaced, e.g. ``mdp.replace(gamma=0.5)``.
+
+        Parameters
+        ----------
+        **changes
+            New values for some of ``P, r, gamma, rho, terminal``, checked as in :class:`MDP`.
+
+        Returns
+        -------
+        MDP
+            Of the same class (a gridworld stays a gridworld).
+        """
         unknown = set(changes) - {"P", "r", "gamma", "rho", "terminal"}
         if unknown:
             raise TypeError(f"replace: unknown field(s) {sorted(unknown)}")
@@ -166,7 +198,19 @@ class MDP:
 
 
 def require_mdp(m, name: str = "mdp") -> "MDP":
-    """The MDP argument of a public function: a :class:`MDP`, or ``TypeError`` naming ``name``."""
+    """The MDP argument of a public function: a :class:`MDP`, or ``TypeError`` naming ``name``.
+
+    Parameters
+    ----------
+    m : object
+    name : str
+        The argument's name in the message.
+
+    Returns
+    -------
+    MDP
+        ``m`` itself.
+    """
     if not isinstance(m, MDP):
         raise TypeError(f"{name}: expected a pgbook.MDP, got {type(m).__name__}")
     return m
