@@ -57,11 +57,16 @@ def softmax_gradient(mdp: MDP, theta, rho=None) -> np.ndarray:
     >>> pgbook.softmax_gradient(bandit, [[0.0, 0.0]])  # pi (r - V) = 0.5 (0.5, -0.5)
     array([[ 0.25, -0.25]])
     """
+    _, pi, rho = _softmax_args(mdp, theta, rho)
+    return _softmax_gradient(mdp, pi, rho)
+
+
+def _softmax_args(mdp: MDP, theta, rho) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The checked arguments of a softmax function: ``(log pi, pi, rho)``."""
     require_mdp(mdp)
     theta = validate.theta(mdp, theta)
     rho = validate.start(mdp, rho)
-    _, pi = _log_softmax(theta)
-    return _softmax_gradient(mdp, pi, rho)
+    return (*_log_softmax(theta), rho)
 
 
 def _softmax_gradient(mdp: MDP, pi: np.ndarray, rho: np.ndarray) -> np.ndarray:
@@ -254,11 +259,8 @@ def entropy_regularized_gradient(mdp: MDP, theta, tau: float, rho=None) -> np.nd
     >>> pgbook.entropy_regularized_gradient(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], tau=1.0)
     array([[ 0.25, -0.25]])
     """
-    require_mdp(mdp)
-    theta = validate.theta(mdp, theta)
+    logpi, pi, rho = _softmax_args(mdp, theta, rho)
     tau = validate.positive_real(tau, "tau", allow_zero=True)
-    rho = validate.start(mdp, rho)
-    logpi, pi = _log_softmax(theta)
     ev = _soft_evaluation(mdp, logpi, pi, tau, rho)
     return ev.nu[:, None] * pi * ev.adv
 
@@ -291,12 +293,9 @@ def log_barrier_objective(mdp: MDP, theta, lam: float, rho=None) -> float:
     >>> pgbook.log_barrier_objective(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], lam=0.1)
     0.5
     """
-    require_mdp(mdp)
-    theta = validate.theta(mdp, theta)
+    logpi, pi, rho = _softmax_args(mdp, theta, rho)
     lam = validate.positive_real(lam, "lam", allow_zero=True)
-    rho = validate.start(mdp, rho)
-    logpi, pi = _log_softmax(theta)
-    return _evaluate(mdp, pi, rho).V_rho + lam / theta.size * float(logpi.sum()) + lam * float(np.log(mdp.A))
+    return _evaluate(mdp, pi, rho).V_rho + lam / pi.size * float(logpi.sum()) + lam * float(np.log(mdp.A))
 
 
 def log_barrier_gradient(mdp: MDP, theta, lam: float, rho=None) -> np.ndarray:
@@ -326,9 +325,6 @@ def log_barrier_gradient(mdp: MDP, theta, lam: float, rho=None) -> np.ndarray:
     >>> pgbook.log_barrier_gradient(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], lam=0.1)
     array([[ 0.25, -0.25]])
     """
-    require_mdp(mdp)
-    theta = validate.theta(mdp, theta)
+    _, pi, rho = _softmax_args(mdp, theta, rho)
     lam = validate.positive_real(lam, "lam", allow_zero=True)
-    rho = validate.start(mdp, rho)
-    _, pi = _log_softmax(theta)
-    return _softmax_gradient(mdp, pi, rho) + lam / theta.size * (1.0 - mdp.A * pi)
+    return _softmax_gradient(mdp, pi, rho) + lam / pi.size * (1.0 - mdp.A * pi)

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _validate as validate
 from .exact import _evaluate
-from .gradients import _loglinear_evaluation
+from .gradients import _loglinear_evaluation, _softmax_args
 from .mdp import MDP, require_mdp
 from .policies import _log_softmax
 
@@ -50,10 +50,7 @@ def fisher(mdp: MDP, theta, rho=None) -> np.ndarray:
     array([[ 0.25, -0.25],
            [-0.25,  0.25]])
     """
-    require_mdp(mdp)
-    theta = validate.theta(mdp, theta)
-    rho = validate.start(mdp, rho)
-    _, pi = _log_softmax(theta)
+    _, pi, rho = _softmax_args(mdp, theta, rho)
     d = _evaluate(mdp, pi, rho).d
     S, A = pi.shape
     blocks = d[:, None, None] * (pi[:, :, None] * np.eye(A) - pi[:, :, None] * pi[:, None, :])
