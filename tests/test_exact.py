@@ -6,7 +6,7 @@ from conftest import policies, policy_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgbook import envs, exact, softmax
+from pgbook import _evaluation, envs, exact, softmax
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
@@ -171,3 +171,16 @@ def test_values_of_a_two_state_mdp_by_hand():
     assert np.allclose(ev.V, [1.0, 0.0])
     assert np.allclose(ev.d, [0.5, 0.5])
     assert np.allclose(ev.Q, [[1.0], [0.0]])
+
+
+@pytest.mark.parametrize("S", [_evaluation.LAPACK_MIN - 1, _evaluation.LAPACK_MIN, 120])
+def test_both_factorisations_against_numpy(S):
+    """Below LAPACK_MIN states the LU is pgbook's own loop, from there on LAPACK's dgetrf: both give
+    the values and the visitation of numpy's dense solves (a second method) on a random MDP."""
+    mdp = envs.random_mdp(S, 3, seed=S, gamma=0.95, rho="random", branching=min(S, 7))
+    pi = softmax(np.random.default_rng(S).standard_normal((S, 3)))
+    P_pi, r_pi = exact.policy_matrices(mdp, pi)
+    M = np.eye(S) - mdp.gamma * P_pi
+    ev = exact.evaluate(mdp, pi)
+    assert np.allclose(ev.V, np.linalg.solve(M, r_pi), rtol=1e-12, atol=0)
+    assert np.allclose(ev.d, (1 - mdp.gamma) * np.linalg.solve(M.T, mdp.rho), rtol=1e-11, atol=1e-15)
