@@ -44,7 +44,7 @@ class Method(IntEnum):
 
 
 class Trace(IntEnum):
-    """Columns of a run's per-iteration array; each :class:`Method` fills its own."""
+    """Rows of a run's per-iteration array; each :class:`Method` fills its own."""
 
     GRAD_NORM = 0  #: SOFTMAX_PG, PROJECTED: the 2-norm of the step direction.
     OBJECTIVE = 1  #: SOFTMAX_PG, MIRROR: the (regularised) objective.
@@ -91,7 +91,7 @@ class Result(NamedTuple):
     """What a run returns."""
 
     V_rho: np.ndarray  #: (n+1,) V^(t)(rho)
-    trace: np.ndarray  #: (n+1, N_TRACES)
+    trace: np.ndarray  #: (N_TRACES, n+1), row :class:`Trace` k the k-th number (rows a method does not fill are 0)
     xs: np.ndarray  #: recorded iterates (K, ...)
     Vs: np.ndarray  #: their values (K, S)
     x: np.ndarray  #: the last iterate
@@ -110,13 +110,13 @@ RCOND = 1e-10
 
 
 @njit
-def _spread_ok(x):
-    """Whether every row of logits x: (S, A) is finite with a finite spread max - min."""
+def _in_range(x, logits):
+    """Whether the iterate x: (S, A) is finite and, for logits, every row's spread max - min too."""
     for s in range(x.shape[0]):
         lo, hi = x[s, 0], x[s, 0]
         for a in range(x.shape[1]):
             lo, hi = min(lo, x[s, a]), max(hi, x[s, a])
-        if not math.isfinite(hi - lo):
+        if not math.isfinite(hi - lo if logits else hi + lo):
             return False
     return True
 
@@ -141,7 +141,7 @@ def tabular_run(method, model, x0, step, schedule):
     Q_soft, V_soft = (np.empty((S, A)), np.empty(S)) if soft else (Q, V)
     row = np.empty((1, A))
     V_rho = np.empty(T + 1)
-    trace = np.full((T + 1, N_TRACES), np.nan)
+    trace = np.zeros((N_TRACES, T + 1))
     xs = np.empty((T // every + 1, S, A))
     Vs = np.empty((T // every + 1, S))
     eta_k = min(step.eta, ETA_CAP)
@@ -178,11 +178,11 @@ def tabular_run(method, model, x0, step, schedule):
                     norm2 += g * g
                     if go:
                         x[s, a] += step.eta * g
-            trace[t, Trace.GRAD_NORM] = np.sqrt(norm2)
-            trace[t, Trace.OBJECTIVE] = v_soft + barrier * log_sum + step.lam * np.log(A)
+            trace[Trace.GRAD_NORM, t] = np.sqrt(norm2)
+            trace[Trace.OBJECTIVE, t] = v_soft + barrier * log_sum + step.lam * np.log(A)
         elif method == Method.MIRROR:
-            trace[t, Trace.ETA] = eta_k
-            trace[t, Trace.OBJECTIVE] = v_soft
+            trace[Trace.ETA, t] = eta_k
+            trace[Trace.OBJECTIVE, t] = v_soft
             if go:
                 # Cen et al.'s (1 - eta tau) log pi + eta Q_tau is log pi + eta (Q_tau - tau log pi).
                 for s in range(S):
@@ -201,7 +201,7 @@ def tabular_run(method, model, x0, step, schedule):
                     row[0, a] = x[s, a] + step.eta * g
                 if go:
                     _simplex.project(row, x[s:s + 1])
-            trace[t, Trace.GRAD_NORM] = np.sqrt(norm2)
+            trace[Trace.GRAD_NORM, t] = np.sqrt(norm2)
         else:
             gain = 0.0
             for s in range(S):
@@ -212,8 +212,8 @@ def tabular_run(method, model, x0, step, schedule):
                 alpha = 1.0
             else:
                 alpha = min(1.0, gain * (1.0 - gamma) ** 2 / (4.0 * gamma))
-            trace[t, Trace.ALPHA] = alpha
-            trace[t, Trace.GREEDY_ADVANTAGE] = gain
+            trace[Trace.ALPHA, t] = alpha
+            trace[Trace.GREEDY_ADVANTAGE, t] = gain
             if go:
                 for s in range(S):
                     best = np.argmax(Q[s])
@@ -221,10 +221,10 @@ def tabular_run(method, model, x0, step, schedule):
                     x[s, best] += alpha
         if not go:
             break
-        if not (_spread_ok(x) if logits else np.isfinite(x).all()):
+        if not _in_range(x, logits):
             overflow = True
             break
-    return Result(V_rho[: n + 1], trace[: n + 1], xs, Vs, x, V.copy(), n, overflow)
+    return Result(V_rho[: n + 1], trace[:, : n + 1], xs, Vs, x, V.copy(), n, overflow)
 
 
 @njit
@@ -258,7 +258,7 @@ def loglinear_run(model, phi, theta0, eta, nu_sa, schedule):
     y = np.empty(S * A)
     mu1 = np.zeros(S)
     V_rho = np.empty(T + 1)
-    trace = np.full((T + 1, N_TRACES), np.nan)
+    trace = np.zeros((N_TRACES, T + 1))
     thetas = np.empty((T // every + 1, dim))
     Vs = np.empty((T // every + 1, S))
     n = 0
@@ -276,7 +276,7 @@ def loglinear_run(model, phi, theta0, eta, nu_sa, schedule):
                 for j in range(dim):
                     z += phi[s, a, j] * theta[j]
                 logits[s, a] = z
-        if not _spread_ok(logits):
+        if not _in_range(logits, True):
             overflow = True
             n = t - 1
             break
@@ -309,9 +309,9 @@ def loglinear_run(model, phi, theta0, eta, nu_sa, schedule):
                 y[i] *= root
         w = np.linalg.lstsq(X, y, rcond=RCOND)[0]
         resid = y - X @ w
-        trace[t, Trace.W_NORM] = np.sqrt(np.sum(w * w))
-        trace[t, Trace.FIT_LOSS] = np.sum(resid * resid)
+        trace[Trace.W_NORM, t] = np.sqrt(np.sum(w * w))
+        trace[Trace.FIT_LOSS, t] = np.sum(resid * resid)
         if t == T or v >= until:
             break
         theta += eta * w
-    return Result(V_rho[: n + 1], trace[: n + 1], thetas, Vs, theta, V.copy(), n, overflow)
+    return Result(V_rho[: n + 1], trace[:, : n + 1], thetas, Vs, theta, V.copy(), n, overflow)

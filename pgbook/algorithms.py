@@ -584,7 +584,7 @@ def _records(c: _Common, result: Result):
 
 
 def _named(result: Result, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    return {name: result.trace[:, Trace[name.upper()]] for name in names}
+    return {name: result.trace[Trace[name.upper()]] for name in names}
 
 
 def _run(name, V_rho, steps, pi, V, theta, trace, params) -> Run:
