@@ -544,7 +544,8 @@ _common = _Common
 
 def _tabular(c: _Common, name: str, method: Method, x0: np.ndarray, step: Step, traces: tuple[str, ...],
              step_name: str = "eta") -> Run:
-    result = tabular_run(method, c.model, kernel_array(x0), step, c.schedule)
+    with _overflow_detected():
+        result = tabular_run(method, c.model, kernel_array(x0), step, c.schedule)
     _require_finite(result, step_name)
     steps, xs, Vs = _records(c, result)
     direct = method in (Method.PROJECTED, Method.CPI)
@@ -558,11 +559,18 @@ def _loglinear(c: _Common, name: str, phi, theta0, eta: float, nu_sa) -> Run:
     theta0 = np.zeros(phi.shape[2]) if theta0 is None else validate.array(theta0, "theta0", shape=(phi.shape[2],))
     validate.logits(phi @ theta0, "theta0")
     c.params.update(phi=phi, theta0=theta0)
-    result = loglinear_run(c.model, kernel_array(phi), kernel_array(theta0), eta, nu_sa, c.schedule)
+    with _overflow_detected():
+        result = loglinear_run(c.model, kernel_array(phi), kernel_array(theta0), eta, nu_sa, c.schedule)
     _require_finite(result, "eta")
     steps, thetas, Vs = _records(c, result)
     pi = _log_softmax(np.einsum("sad,kd->ksa", phi, thetas))[1]
     return _run(name, result.V_rho, steps, pi, Vs, thetas, _named(result, ("w_norm", "fit_loss")), c.params)
+
+
+def _overflow_detected():
+    """The kernels detect an iterate that overflows and stop (see :func:`_require_finite`). numba does
+    that silently; with NUMBA_DISABLE_JIT they run on numpy scalars, which would also warn."""
+    return np.errstate(over="ignore", invalid="ignore")
 
 
 def _require_finite(result: Result, step_name: str) -> None:
