@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from . import _validate as check
-from .mdp import MDP
+from .mdp import MDP, require_mdp
 
 
 def reward_free_probability(mdp: MDP, pi, horizon: int, rho=None) -> np.ndarray:
@@ -34,7 +34,7 @@ def reward_free_probability(mdp: MDP, pi, horizon: int, rho=None) -> np.ndarray:
     (the MDP's start distribution), a state index or a distribution (S,). Returns q: (horizon + 1,),
     non-increasing, ``q[0] = 1``.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     pi = check.policy(mdp, pi)
     horizon = check.nonnegative_int(horizon, "horizon")
     if (mdp.r < 0).any():

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _validate as check
 from .gradients import direct_gradient
-from .mdp import MDP
+from .mdp import MDP, require_mdp
 
 
 def midpoint_gaps(f: Callable, theta1, theta2) -> np.ndarray:
@@ -104,7 +104,7 @@ def pga_step_size(mdp: MDP) -> float:
     where :math:`\beta = 2\gamma|\mathcal A|/(1-\gamma)^3` is the smoothness constant of
     :math:`\pi \mapsto V^\pi(\mu)` (AKLM Lemma D.3). Needs :math:`0 < \gamma < 1`.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     gamma = _discount(mdp)
     return (1 - gamma) ** 3 / (2 * gamma * mdp.A)
 
@@ -125,7 +125,7 @@ def pga_bound(mdp: MDP, T, D: float) -> np.ndarray:
     array of them; D >= 1 the mismatch coefficient (:func:`mismatch`). Returns epsilon(T), shaped
     like T.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     gamma = _discount(mdp)
     T = check.array(T, "T")
     if (T < 1).any():

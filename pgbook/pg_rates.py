@@ -28,7 +28,7 @@ from . import _validate as check
 from .control import policy_iteration
 from .exact import visitation
 from .gradients import softmax_gradient
-from .mdp import MDP
+from .mdp import MDP, require_mdp
 from .policies import softmax
 
 __all__ = [
@@ -39,7 +39,7 @@ __all__ = [
 
 
 def _discounted(mdp: MDP) -> float:
-    check.mdp(mdp)
+    require_mdp(mdp)
     if mdp.gamma >= 1.0:
         raise ValueError(f"mdp: the convergence bounds need gamma < 1, got {mdp.gamma}")
     return mdp.gamma
@@ -193,7 +193,7 @@ def log_barrier_tolerance(mdp: MDP, lam) -> float:
 
     lam > 0. Returns a float.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     lam = check.positive_real(lam, "lam")
     return lam / (2 * mdp.S * mdp.A)
 
