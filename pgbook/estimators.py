@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate as check
-from .mdp import MDP
+from .mdp import MDP, require_mdp
 from .policies import softmax
 
 
@@ -41,7 +41,7 @@ def truncated_value(mdp: MDP, pi, horizon: int) -> np.ndarray:
 
     mdp: MDP; pi: (S, A) a stochastic policy; horizon: positive int H. Returns V_H: (S,).
     """
-    pi = check.policy(mdp, pi)
+    pi = check.policy(require_mdp(mdp), pi)
     horizon = check.positive_int(horizon, "horizon")
     _, V = _truncated_tables(mdp, pi, horizon)
     return V[horizon]
@@ -64,7 +64,7 @@ def truncated_softmax_gradient(mdp: MDP, theta, horizon: int, rho=None) -> np.nd
     state index or a distribution (S,). Returns dV_H/dtheta: (S, A); each row sums to 0.
     Cost :math:`O(H S^2 A)`.
     """
-    theta = check.theta(mdp, theta)
+    theta = check.theta(require_mdp(mdp), theta)
     horizon = check.positive_int(horizon, "horizon")
     rho = check.start(mdp, rho)
     pi = softmax(theta)

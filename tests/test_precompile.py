@@ -41,7 +41,7 @@ def run(cache_dir, code=CHILD):
 def test_kernels_finds_every_numba_function(tmp_path):
     code = "import json; from pgbook import precompile; print(json.dumps(sorted(precompile.kernels())))"
     found = run(tmp_path, code)
-    assert "pgbook._sampling_kernels.sample" in found and "pgbook._loops.tabular_run" in found
+    assert "pgbook._sampling_kernels.sample" in found and "pgbook._run_kernels.tabular_run" in found
     njit_sources = sum(path.read_text().count("\n@njit") for path in Path(pgbook.__file__).parent.rglob("*.py"))
     assert len(found) == njit_sources  # every @njit-decorated function of the package, no more
 
