@@ -40,7 +40,8 @@ def plot_gap_bands(ax: Axes, T, gaps: dict, bounds: dict, *, ylabel: str = r"$V^
     ax.legend(loc="lower left", fontsize="small", ncol=2)
 
 
-def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title: str | None = None):
+def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title: str | None = None,
+                   xlabel: str = "iteration $t$"):
     r"""Gap curves against their bounds on a logarithmic y axis (linear t).
 
     t: (n,) iterations; gaps: {label: (n,)}; bounds: {label: (n,)} with labels a subset of
@@ -56,7 +57,7 @@ def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title:
             raise ValueError(f"bounds: {label!r} is not a label of gaps")
         bound = check.array(bound, f"bounds[{label!r}]", shape=(t.size,))
         ax.plot(t, bound, color=colours[label], ls="--", lw=1.2)
-    ax.set(yscale="log", xlabel="iteration $t$", ylabel=ylabel, ylim=(FLOOR / 3, None))
+    ax.set(yscale="log", xlabel=xlabel, ylabel=ylabel, ylim=(FLOOR / 3, None))
     if title:
         ax.set_title(title)
     ax.plot([], [], color="0.3", ls="--", lw=1.2, label="bound")
