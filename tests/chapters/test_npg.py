@@ -198,3 +198,24 @@ def test_xiao_geometric_bound():
                                rtol=1e-12)
     run = algorithms.pmd_geometric(mdp, eta0, 60, record_every=1)
     np.testing.assert_allclose(run.V_rho, V_star @ mdp.rho - np.array(gaps), atol=1e-9)
+
+
+def test_prose_numbers():
+    """The numbers the chapter's prose quotes: the uniform policy's gap, the worst gap/bound ratio of
+    the 80 runs, the constant-step gap after 60 steps and Xiao's contraction factor."""
+    mdp = envs.random_mdp(8, 4, seed=0, gamma=GAMMA)
+    V_star = _V_star(mdp)
+    assert round((V_star - _V(mdp, np.full((8, 4), 0.25))) @ mdp.rho, 1) == 2.6
+    ratio = 0.0
+    for seed in range(20):
+        m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, rho="random")
+        V_opt = _V_star(m) @ m.rho
+        for eta in ETAS:
+            gaps = V_opt - algorithms.npg(m, eta, 200).V_rho[1:]
+            T = np.arange(1, 201)
+            ratio = max(ratio, np.max(gaps / (np.log(4) / (eta * T) + 100 / T)))
+    assert round(ratio, 1) == 0.2  # "a fifth"
+    eta0 = (1 - GAMMA) / GAMMA * np.log(4)
+    pis = _npg_by_hand(mdp, (1 - GAMMA) * eta0, 60)
+    assert round((V_star - _V(mdp, pis[-1])) @ mdp.rho, 1) == 0.4
+    assert round(1 - 1 / npg_rates.mismatch(mdp), 2) == 0.91
