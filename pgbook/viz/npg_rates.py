@@ -41,11 +41,12 @@ def plot_gap_bands(ax: Axes, T, gaps: dict, bounds: dict, *, ylabel: str = r"$V^
 
 
 def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title: str | None = None,
-                   xlabel: str = "iteration $t$"):
+                   xlabel: str = "iteration $t$", legend_loc: str = "lower left"):
     r"""Gap curves against their bounds on a logarithmic y axis (linear t).
 
     t: (n,) iterations; gaps: {label: (n,)}; bounds: {label: (n,)} with labels a subset of
     gaps' (a bound is drawn dashed in the colour of its gap). Gaps below ``FLOOR`` are drawn at it.
+    legend_loc: where the legend goes (a matplotlib ``loc``).
     """
     t = check.array(t, "t", ndim=1)
     colours = dict(zip(gaps, PALETTE.values()))
@@ -61,7 +62,7 @@ def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title:
     if title:
         ax.set_title(title)
     ax.plot([], [], color="0.3", ls="--", lw=1.2, label="bound")
-    ax.legend(loc="lower left", fontsize="small")
+    ax.legend(loc=legend_loc, fontsize="small")
 
 
 def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_reg, bias, *, eta: float,
