@@ -1,0 +1,91 @@
+r"""Figures of the NPG convergence chapter: sub-optimality gaps of runs against the published bounds,
+on a logarithmic scale."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
+
+from .. import _validate as check
+from .style import PALETTE
+
+#: Gaps below this are drawn at it: round-off, not convergence, decides the last digits.
+FLOOR = 1e-13
+
+
+def _floor(gap) -> np.ndarray:
+    return np.maximum(np.asarray(gap, dtype=float), FLOOR)
+
+
+def plot_gap_bands(ax: Axes, T, gaps: dict, bounds: dict, *, ylabel: str = r"$V^\star(\rho) - V^{(T)}(\rho)$"):
+    r"""Gaps of many runs as bands against one bound per setting, on log-log axes.
+
+    T: (n,) the iteration numbers; gaps: {label: (m, n)} the gaps of m runs (e.g. m random MDPs)
+    at those iterations; bounds: {label: (n,)} the bound for the same label. Each label gets one
+    colour: the band spans the m runs, the solid line is their median, the dashed line the bound.
+    """
+    T = check.array(T, "T", ndim=1)
+    if gaps.keys() != bounds.keys():
+        raise ValueError("gaps, bounds: expected the same labels")
+    for (label, gap), colour in zip(gaps.items(), PALETTE.values()):
+        gap = check.array(gap, f"gaps[{label!r}]", shape=(None, T.size))
+        bound = check.array(bounds[label], f"bounds[{label!r}]", shape=(T.size,))
+        ax.fill_between(T, _floor(gap.min(axis=0)), _floor(gap.max(axis=0)), color=colour, alpha=0.25, lw=0)
+        ax.plot(T, _floor(np.median(gap, axis=0)), color=colour, label=label)
+        ax.plot(T, bound, color=colour, ls="--", lw=1.2)
+    ax.set(xscale="log", yscale="log", xlabel="iteration $T$", ylabel=ylabel)
+    ax.plot([], [], color="0.3", ls="--", lw=1.2, label="bound")
+    ax.legend(loc="lower left", fontsize="small", ncol=2)
+
+
+def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title: str | None = None,
+                   xlabel: str = "iteration $t$", legend_loc: str = "lower left"):
+    r"""Gap curves against their bounds on a logarithmic y axis (linear t).
+
+    t: (n,) iterations; gaps: {label: (n,)}; bounds: {label: (n,)} with labels a subset of
+    gaps' (a bound is drawn dashed in the colour of its gap). Gaps below ``FLOOR`` are drawn at it.
+    legend_loc: where the legend goes (a matplotlib ``loc``).
+    """
+    t = check.array(t, "t", ndim=1)
+    colours = dict(zip(gaps, PALETTE.values()))
+    for label, gap in gaps.items():
+        gap = check.array(gap, f"gaps[{label!r}]", shape=(t.size,))
+        ax.plot(t, _floor(gap), color=colours[label], label=label)
+    for label, bound in bounds.items():
+        if label not in colours:
+            raise ValueError(f"bounds: {label!r} is not a label of gaps")
+        bound = check.array(bound, f"bounds[{label!r}]", shape=(t.size,))
+        ax.plot(t, bound, color=colours[label], ls="--", lw=1.2)
+    ax.set(yscale="log", xlabel=xlabel, ylabel=ylabel, ylim=(FLOOR / 3, None))
+    if title:
+        ax.set_title(title)
+    ax.plot([], [], color="0.3", ls="--", lw=1.2, label="bound")
+    ax.legend(loc=legend_loc, fontsize="small")
+
+
+def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_reg, bias, *, eta: float,
+                 eta_used: float, tau: float, spi: bool):
+    r"""The interactive figure: NPG at step eta (left) and entropy-regularised NPG at (eta, tau) (right).
+
+    t: (n,); npg_gap, npg_bound: (n,) :math:`V^\star(\rho)-V^{(t)}(\rho)` and AKLM's bound;
+    soft_gap, soft_bound: (n,) :math:`\|Q^\star_\tau - Q^{(t)}_\tau\|_\infty` and Cen et al.'s bound;
+    gap_reg: (n,) the *unregularised* gap of the regularised run; bias: the sandwich level
+    :math:`\tau\log|A|/(1-\gamma)`. eta_used is the step of the regularised run (eta capped at
+    :math:`(1-\gamma)/\tau`); spi: whether eta_used is that cap (soft policy iteration).
+    """
+    # Fixed margins instead of a layout engine: this figure is redrawn for every frame of a slider.
+    fig.set_layout_engine("none")
+    left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"left": 0.1, "right": 0.99, "bottom": 0.14,
+                                                                "top": 0.9, "wspace": 0.06})
+    plot_gap_lines(left, t, {"NPG gap": npg_gap}, {"NPG gap": npg_bound},
+                   ylabel="gap (log scale)", title=f"NPG, η = {eta:g}")
+    capped = " = (1-γ)/τ: soft PI" if spi else ""
+    plot_gap_lines(right, t, {"soft-Q gap": soft_gap, "unregularised gap": gap_reg}, {"soft-Q gap": soft_bound},
+                   ylabel="", title=f"entropy NPG, τ = {tau:g}, η = {eta_used:.3g}{capped}")
+    right.axhline(bias, color="0.3", ls=":", lw=1.2, label="τ log|A|/(1-γ)")
+    right.legend(loc="lower left", fontsize="small")
+    left.set_yticks(10.0 ** np.arange(-12, 2, 3))
+    left.yaxis.set_minor_locator(NullLocator())
+    left.set_ylim(FLOOR / 3, 30)

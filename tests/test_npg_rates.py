@@ -1,0 +1,102 @@
+"""pgbook.npg_rates: the published bounds written out by hand, the soft optimum against soft value
+iteration and its Bellman equation, the mismatch coefficient against its closed cases, and bad input
+refused by name."""
+
+import numpy as np
+import pytest
+
+import pgbook
+from pgbook import envs, npg_rates
+
+MDP = envs.random_mdp(5, 3, seed=4, gamma=0.8, rho="random")
+
+
+def test_npg_bound_formula():
+    T = np.array([1, 10, 100])
+    expected = np.log(3) / (0.5 * T) + 1 / (0.2**2 * T)
+    np.testing.assert_allclose(npg_rates.npg_bound(T, 0.5, 3, 0.8), expected, rtol=1e-15)
+    assert npg_rates.npg_bound(4, 1.0, 1, 0.5) == pytest.approx(1 / (0.25 * 4))
+
+
+def test_soft_optimal_solves_soft_bellman_and_matches_value_iteration():
+    tau = 0.3
+    star = npg_rates.soft_optimal(MDP, tau)
+    V = np.zeros(MDP.S)
+    for _ in range(500):
+        Q = MDP.r + MDP.gamma * MDP.P @ V
+        V = tau * np.log(np.sum(np.exp(Q / tau), axis=1))
+    np.testing.assert_allclose(star.V, V, atol=1e-12)
+    np.testing.assert_allclose(star.Q, MDP.r + MDP.gamma * MDP.P @ star.V, atol=1e-12)
+    np.testing.assert_allclose(star.pi, np.exp((star.Q - star.V[:, None]) / tau), atol=1e-12)
+    # pi*_tau's own soft value is V*_tau.
+    np.testing.assert_allclose(pgbook.soft_value(MDP, star.pi, tau), star.V, atol=1e-11)
+
+
+def test_soft_optimal_small_tau_approaches_optimal_policy():
+    star = npg_rates.soft_optimal(MDP, 1e-3)
+    pi_star, V_star = pgbook.policy_iteration(MDP)
+    np.testing.assert_allclose(star.pi, pi_star, atol=1e-6)
+    assert np.all(star.V >= V_star - 1e-12)
+    assert np.all(star.V <= V_star + 1e-3 * np.log(3) / 0.2 + 1e-12)
+
+
+def test_soft_q_matches_linear_solve():
+    pi = pgbook.softmax(np.random.default_rng(0).standard_normal((MDP.S, MDP.A)))
+    tau = 0.5
+    P_pi = np.einsum("sa,sat->st", pi, MDP.P)
+    r_soft = np.sum(pi * (MDP.r - tau * np.log(pi)), axis=1)
+    V = np.linalg.solve(np.eye(MDP.S) - MDP.gamma * P_pi, r_soft)
+    np.testing.assert_allclose(npg_rates.soft_q(MDP, pi, tau), MDP.r + MDP.gamma * MDP.P @ V, atol=1e-12)
+
+
+def test_cen_bounds_by_hand():
+    tau, eta = 0.5, 0.2
+    pi0 = np.full((MDP.S, MDP.A), 1 / 3)
+    star = npg_rates.soft_optimal(MDP, tau)
+    C1 = (np.abs(star.Q - npg_rates.soft_q(MDP, pi0, tau)).max()
+          + 2 * tau * (1 - eta * tau / 0.2) * np.abs(np.log(star.pi) - np.log(pi0)).max())
+    t = np.arange(5)
+    Q_bound, log_bound = npg_rates.cen_bounds(MDP, eta, tau, t, pi0)
+    np.testing.assert_allclose(Q_bound, C1 * 0.8 * 0.9**t, rtol=1e-12)
+    np.testing.assert_allclose(log_bound, 2 * C1 / tau * 0.9**t, rtol=1e-12)
+
+
+def test_mismatch_closed_cases():
+    vartheta = npg_rates.mismatch(MDP)
+    assert vartheta >= 1 / 0.2 - 1e-12
+    pi_star, _ = pgbook.policy_iteration(MDP)
+    P_star = np.einsum("sa,sat->st", pi_star, MDP.P)
+    w, vecs = np.linalg.eig(P_star.T)
+    stationary = np.real(vecs[:, np.argmax(np.real(w))])
+    stationary /= stationary.sum()
+    assert npg_rates.mismatch(MDP, stationary) == pytest.approx(1 / 0.2, rel=1e-9)
+
+
+def test_geometric_bound_formula():
+    k = np.arange(4)
+    expected = (1 - 1 / 8) ** k * (2.0 + np.log(3) / (0.9 * 0.1))
+    np.testing.assert_allclose(npg_rates.geometric_bound(k, 8.0, 2.0, np.log(3), 0.1, 0.9), expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: npg_rates.npg_bound(0, 1.0, 3, 0.9), "T"),
+    (lambda: npg_rates.npg_bound(5, -1.0, 3, 0.9), "eta"),
+    (lambda: npg_rates.npg_bound(5, 1.0, 0, 0.9), "A"),
+    (lambda: npg_rates.npg_bound(5, 1.0, 3, 1.0), "gamma"),
+    (lambda: npg_rates.soft_optimal(MDP, 0.0), "tau"),
+    (lambda: npg_rates.cen_bounds(MDP, 1.0, 0.5, 1, np.full((5, 3), 1 / 3)), "eta"),
+    (lambda: npg_rates.cen_bounds(MDP, 0.1, 0.5, -1, np.full((5, 3), 1 / 3)), "t"),
+    (lambda: npg_rates.cen_bounds(MDP, 0.1, 0.5, 1, np.eye(3)[[0, 1, 2, 0, 1]]), "pi0"),
+    (lambda: npg_rates.mismatch(MDP, 0), "rho"),
+    (lambda: npg_rates.geometric_bound(1, 0.5, 1.0, 1.0, 0.1, 0.9), "vartheta"),
+    (lambda: npg_rates.geometric_bound(1.5, 2.0, 1.0, 1.0, 0.1, 0.9), "k"),
+    (lambda: npg_rates.geometric_bound(1, 2.0, 1.0, 1.0, 0.1, 0.0), "gamma"),
+])
+def test_bad_input_is_refused_by_name(call, name):
+    with pytest.raises((ValueError, TypeError), match=f"^{name}"):
+        call()
+
+
+def test_episodic_mdp_refused():
+    with pytest.raises(ValueError, match="^gamma"):
+        npg_rates.soft_optimal(envs.short_corridor(), 0.1)

@@ -1,0 +1,54 @@
+"""The NPG convergence chapter's figures draw what they are given, and refuse bad input by name."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from pgbook.viz import npg_rates as ratesviz  # noqa: E402
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def test_gap_bands_draw_median_and_bound(ax):
+    T = np.arange(1, 11)
+    gaps = np.vstack([1 / T, 2 / T, 3 / T])
+    ratesviz.plot_gap_bands(ax, T, {"a": gaps}, {"a": 5 / T})
+    lines = [l for l in ax.get_lines() if l.get_label() == "a"]
+    np.testing.assert_allclose(lines[0].get_ydata(), 2 / T)
+    assert any(np.allclose(l.get_ydata(), 5 / T) for l in ax.get_lines())
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+
+
+def test_gap_lines_floor_zero_gaps(ax):
+    t = np.arange(5.0)
+    ratesviz.plot_gap_lines(ax, t, {"g": np.zeros(5)}, {"g": np.ones(5)}, ylabel="gap")
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), ratesviz.FLOOR)
+
+
+def test_draw_eta_tau_makes_two_panels():
+    fig = Figure(figsize=(7, 3))
+    t = np.arange(1, 6)
+    g = 1.0 / t
+    ratesviz.draw_eta_tau(fig, t, g, 2 * g, g, 2 * g, g, 0.5, eta=1.0, eta_used=0.5, tau=0.2, spi=True)
+    assert len(fig.axes) == 2
+    assert "soft PI" in fig.axes[1].get_title()
+
+
+def test_bad_input_is_refused_by_name(ax):
+    T = np.arange(1, 4)
+    with pytest.raises(ValueError, match="^gaps"):
+        ratesviz.plot_gap_bands(ax, T, {"a": np.ones((2, 5))}, {"a": np.ones(3)})
+    with pytest.raises(ValueError, match="^gaps, bounds"):
+        ratesviz.plot_gap_bands(ax, T, {"a": np.ones((2, 3))}, {"b": np.ones(3)})
+    with pytest.raises(ValueError, match="^bounds"):
+        ratesviz.plot_gap_lines(ax, T, {"a": np.ones(3)}, {"b": np.ones(3)}, ylabel="")
