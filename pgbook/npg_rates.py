@@ -20,7 +20,7 @@ from . import _validate as check
 from .control import policy_iteration
 from .exact import visitation
 from .gradients import soft_value
-from .mdp import MDP
+from .mdp import MDP, require_mdp
 from .policies import log_softmax, softmax
 
 #: Soft policy iteration stops when an iteration changes Q by at most this, relative to max |Q|.
@@ -70,7 +70,7 @@ def soft_optimal(mdp: MDP, tau: float) -> SoftOptimum:
     the result satisfies the soft Bellman equation to round-off. Terminal states earn no entropy,
     as in :func:`pgbook.soft_value`. Needs gamma < 1; tau > 0.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     _discount(mdp.gamma)
     tau = check.positive_real(tau, "tau")
     pi = np.full((mdp.S, mdp.A), 1.0 / mdp.A)
@@ -113,7 +113,7 @@ def cen_bounds(mdp: MDP, eta: float, tau: float, t, pi0) -> tuple[np.ndarray, np
     integers >= 0; pi0: (S, A) the initial policy, every entry > 0. Returns (Q_bound, log_pi_bound),
     each with the shape of t.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     gamma = _discount(mdp.gamma)
     eta = check.positive_real(eta, "eta")
     tau = check.positive_real(tau, "tau")
@@ -141,7 +141,7 @@ def mismatch(mdp: MDP, rho=None) -> float:
     equality when :math:`\rho` is stationary under :math:`\pi^\star` (Xiao 2022, section 4.2).
     rho: None (the MDP's), a state or (S,), with every entry > 0. Needs gamma < 1.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     gamma = _discount(mdp.gamma)
     rho = check.start(mdp, rho)
     if np.any(rho <= 0):

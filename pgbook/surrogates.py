@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from scipy.optimize import minimize
 
 from . import _validate as check
 from .exact import advantage, value, visitation
@@ -123,13 +122,14 @@ def trpo_step(mdp: MDP, theta_old, delta: float, rho=None) -> np.ndarray:
               \quad\text{subject to}\quad \bar D_{KL}(\theta_{\text{old}}, \theta) \le \delta
 
     for the tabular softmax policy (Schulman et al. 2015, Eq. (12); :func:`surrogate`, :func:`mean_kl`),
-    by SLSQP with the exact gradients :math:`\partial L/\partial\theta_{s,a} = \frac{d(s)}{1-\gamma}
-    \pi_\theta(a|s)(A(s,a) - \sum_b \pi_\theta(b|s)A(s,b))` and :math:`\partial\bar D_{KL}/\partial\theta_{s,a}
-    = d(s)(\pi_\theta(a|s) - \pi_{\text{old}}(a|s))`, with :math:`d = d^{\pi_{\text{old}}}_\rho`. To first
+    in closed form up to two bisections: the surrogate is linear in :math:`\pi` and the mean KL convex,
+    so the maximiser is the Lagrangian's stationary point :math:`\pi(a|s) = \lambda\pi_{\text{old}}(a|s)
+    / (\mu_s - A(s,a)/(1-\gamma))`, with :math:`\mu_s` normalising each row and the multiplier
+    :math:`\lambda` making the constraint active (:math:`d = d^{\pi_{\text{old}}}_\rho` weighs both
+    terms alike, so it cancels state by state). To first
     order in :math:`\delta` the step is the natural gradient step with step size
     :math:`\sqrt{2\delta/(g^\top F^\dagger g)}` (AJKS section 14.2). Parameters of states that
     :math:`\rho` never reaches do not move. theta_old: (S, A); delta > 0. Returns theta: (S, A).
-    Raises ``RuntimeError`` if the optimiser does not converge.
     """
     require_mdp(mdp)
     _gamma_below_one(mdp)
@@ -137,29 +137,37 @@ def trpo_step(mdp: MDP, theta_old, delta: float, rho=None) -> np.ndarray:
     delta = check.positive_real(delta, "delta")
     pi_old = softmax(theta_old)
     _, d, adv = _old(mdp, pi_old, rho)
-    shape, scale = theta_old.shape, 1.0 / (1.0 - mdp.gamma)
-    log_pi_old = log_softmax(theta_old)
+    g = adv / (1.0 - mdp.gamma)
+    top = g.max(axis=1, keepdims=True)
 
-    def negative_surrogate(x):
-        pi = softmax(x.reshape(shape))
-        mean_adv = np.einsum("sa,sa->s", pi, adv)
-        grad = scale * d[:, None] * pi * (adv - mean_adv[:, None])
-        return -scale * float(d @ mean_adv), -grad.ravel()
+    def maximiser(lam):
+        # Stationarity of L - lam * KL over each simplex: pi(a|s) = lam pi_old(a|s) / (mu_s - g(s, a)),
+        # with mu_s in (max_a g, max_a g + lam] making the row sum to one (bisection; the sum falls in mu).
+        lo, hi = top, top + lam
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            with np.errstate(divide="ignore"):
+                over = (lam * pi_old / (mid - g)).sum(axis=1, keepdims=True) > 1
+            lo, hi = np.where(over, mid, lo), np.where(over, hi, mid)
+        pi = lam * pi_old / (hi - g)
+        return pi / pi.sum(axis=1, keepdims=True)
 
-    def room(x):
-        return delta - float(d @ np.einsum("sa,sa->s", pi_old, log_pi_old - log_softmax(x.reshape(shape))))
+    def kl(lam):
+        return float(d @ np.einsum("sa,sa->s", pi_old, np.log(pi_old) - np.log(maximiser(lam))))
 
-    def room_gradient(x):
-        return -(d[:, None] * (softmax(x.reshape(shape)) - pi_old)).ravel()
-
-    # At theta_old the constraint's gradient vanishes; start a tiny step along the advantages instead.
-    x0 = (theta_old + 1e-3 * (adv - adv.mean(axis=1, keepdims=True))).ravel()
-    result = minimize(negative_surrogate, x0, jac=True, method="SLSQP",
-                      constraints=[{"type": "ineq", "fun": room, "jac": room_gradient}],
-                      options={"maxiter": 1000, "ftol": 1e-14})
-    if not result.success or room(result.x) < -1e-9 * delta:
-        raise RuntimeError(f"trpo_step: SLSQP did not converge ({result.message})")
-    return result.x.reshape(shape)
+    # The KL falls from its greedy value to 0 as the multiplier lam grows: bisect on log(lam).
+    lo, hi = -1.0, 1.0
+    while kl(np.exp(hi)) > delta and hi < 700:
+        hi += 2.0
+    while kl(np.exp(lo)) < delta and lo > -700:
+        lo -= 2.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if kl(np.exp(mid)) > delta else (lo, mid)
+    log_pi = np.log(maximiser(np.exp(hi)))
+    # Same row means as theta_old (the softmax ignores them), and states rho never reaches stay put.
+    theta = log_pi - log_pi.mean(axis=1, keepdims=True) + theta_old.mean(axis=1, keepdims=True)
+    return np.where(d[:, None] > 0, theta, theta_old)
 
 
 def ppo_clip_objective(mdp: MDP, theta_old, theta, epsilon: float = 0.2, rho=None) -> float:
