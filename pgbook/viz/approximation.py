@@ -22,11 +22,20 @@ def draw_coverage(fig, lams, curves, V_star, kappas, biases, lam, labels):
     kappas, biases : array_like, shape (F, L)
         The relative condition number and the transfer error of each run.
     lam : float
-        The mixture to draw.
+        The mixture to draw, one of ``lams``.
     labels : sequence of str, length F
         The feature maps' names.
     """
-    i = int(np.argmin(np.abs(np.asarray(lams) - lam)))
+    lams = np.asarray(lams, dtype=float)
+    curves = [np.asarray(c, dtype=float) for c in curves]
+    if not len(labels) == len(curves) == len(kappas) == len(biases):
+        raise ValueError("labels: need one label, curve set, kappa row and bias row per feature map")
+    if any(len(c) != lams.size for c in curves):
+        raise ValueError(f"curves: need one curve per mixture in lams ({lams.size})")
+    matches = np.flatnonzero(np.isclose(lams, lam, rtol=0, atol=1e-12))
+    if matches.size == 0:
+        raise ValueError(f"lam: must be one of lams, got {lam!r}")
+    i = int(matches[0])
     ax = fig.add_subplot(1, 1, 1)
     for f, label in enumerate(labels):
         kappa = kappas[f][i]
