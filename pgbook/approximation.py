@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
 from . import _validate as check
+from .algorithms import Run
 from .control import policy_iteration
 from .exact import advantage, q_value, value, visitation
 from .gradients import centred_features
 from .mdp import MDP
+from .policies import loglinear
 
 #: Actions of :func:`walk`.
 WALK_ACTIONS = ("left", "right")
@@ -339,7 +342,7 @@ def q_npg_terms(mdp: MDP, run, W, pi_star=None) -> QNPGTerms:
     mdp : MDP
         The run's MDP (rewards in [0, 1] for the bound to apply).
     run : Run
-        From :func:`pgbook.algorithms.q_npg` with ``record_every=1``.
+        From :func:`pgbook.algorithms.q_npg` with ``record_every=1``, or :func:`q_npg_sampled`.
     W : float
         The weight bound the step size was chosen for, > 0.
     pi_star : array_like, shape (S, A), optional
@@ -349,7 +352,7 @@ def q_npg_terms(mdp: MDP, run, W, pi_star=None) -> QNPGTerms:
     -------
     QNPGTerms
     """
-    phi, nu, rho, eta, thetas = _run_parts(mdp, run, "q_npg")
+    phi, nu, rho, eta, thetas = _run_parts(mdp, run, ("q_npg", "q_npg_sampled"))
     pi_star = policy_iteration(mdp)[0] if pi_star is None else check.policy(mdp, pi_star, "pi_star")
     d_star = visitation(mdp, pi_star, rho)[:, None] / mdp.A * np.ones(mdp.A)
     T = thetas.shape[0] - 1
@@ -376,6 +379,67 @@ def q_npg_terms(mdp: MDP, run, W, pi_star=None) -> QNPGTerms:
     terms = q_npg_bound(B=B, W=W, T=T, A=mdp.A, gamma=mdp.gamma, kappa=kappa, eps_stat=max(eps_stat, 0.0),
                         eps_bias=eps_bias)
     return QNPGTerms(max(eps_stat, 0.0), eps_bias, kappa, B, W, W_run, T, gap, *terms)
+
+
+def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
+    r"""Q-NPG whose regressions are fitted on ``N`` sampled state-action pairs (AKLM section 6.2, Cor 6.2).
+
+    .. math:: w^{(t)} = \arg\min_w \frac1N\sum_{i=1}^N\big(Q^{(t)}(s_i, a_i) - w^\top\phi_{s_i,a_i}\big)^2,
+              \qquad (s_i, a_i) \overset{\text{iid}}{\sim} d^{(t)}_\nu, \qquad
+              \theta^{(t+1)} = \theta^{(t)} + \eta w^{(t)}
+
+    (minimum-norm least squares; the targets are the exact :math:`Q^{(t)}`, so the only error is the
+    finite sample: :math:`\epsilon_{\mathrm{stat}} > 0` whenever the features cannot fit
+    :math:`Q^{(t)}` exactly). From :math:`\theta^{(0)} = 0`, every iterate recorded, as
+    :func:`q_npg_terms` needs; :math:`\rho` is the MDP's.
+
+    Parameters
+    ----------
+    mdp : MDP
+        ``gamma < 1``.
+    phi : array_like, shape (S, A, dim)
+    eta : float
+        > 0.
+    T, N : int
+        Iterations and samples per regression, >= 1.
+    seed : int
+        Seed of numpy's ``default_rng``.
+    nu : array_like, shape (S, A), optional
+        The exploratory distribution (default uniform).
+
+    Returns
+    -------
+    Run
+        ``algorithm = "q_npg_sampled"``; ``V_rho: (T+1,)``, ``steps = 0..T``, ``pi: (T+1, S, A)``,
+        ``V: (T+1, S)``, ``theta: (T+1, dim)``; no trace.
+    """
+    check.mdp(mdp)
+    if mdp.gamma >= 1.0:
+        raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
+    phi = check.features(mdp, phi)
+    eta = check.positive_real(eta, "eta")
+    T, N = check.positive_int(T, "T"), check.positive_int(N, "N")
+    rng = np.random.default_rng(check.seed(seed))
+    nu = np.full((mdp.S, mdp.A), 1.0 / (mdp.S * mdp.A)) if nu is None else nu
+    thetas = np.zeros((T + 1, phi.shape[2]))
+    pis, Vs = np.empty((T + 1, mdp.S, mdp.A)), np.empty((T + 1, mdp.S))
+    for t in range(T + 1):
+        pis[t] = loglinear(thetas[t], phi)
+        Vs[t] = value(mdp, pis[t])
+        if t == T:
+            break
+        d_t = state_action_visitation(mdp, pis[t], nu)
+        p = np.maximum(d_t.ravel(), 0.0)
+        pairs = rng.choice(mdp.S * mdp.A, size=N, p=p / p.sum())
+        X = phi.reshape(mdp.S * mdp.A, -1)[pairs]
+        w = np.linalg.lstsq(X, q_value(mdp, pis[t]).ravel()[pairs], rcond=None)[0]
+        thetas[t + 1] = thetas[t] + eta * w
+    params = {"phi": phi, "nu": np.asarray(nu, dtype=float), "rho": mdp.rho, "eta": eta, "T": T, "N": N,
+              "seed": seed}
+    arrays = (Vs @ mdp.rho, np.arange(T + 1), pis, Vs, thetas)
+    for a in arrays:
+        a.flags.writeable = False
+    return Run("q_npg_sampled", *arrays, MappingProxyType({}), MappingProxyType(params))
 
 
 @dataclass(frozen=True)

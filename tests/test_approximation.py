@@ -147,3 +147,32 @@ def test_corridor_value():
     assert apx.corridor_value(2 - np.sqrt(2)) == pytest.approx(-(6 + 4 * np.sqrt(2)))
     with pytest.raises(ValueError, match="p"):
         apx.corridor_value([0.5, 1.0])
+
+
+def test_q_npg_sampled_replays_least_squares_on_the_drawn_pairs():
+    """Replay the generator: each step is the least-squares fit of exact Q on the pairs drawn from d_nu."""
+    m = apx.walk()
+    phi = apx.walk_features(m, "position")
+    run = apx.q_npg_sampled(m, phi, 0.2, 5, N=12, seed=7)
+    rng = np.random.default_rng(7)
+    theta = np.zeros(4)
+    for t in range(5):
+        pi = pgbook.loglinear(theta, phi)
+        assert np.allclose(run.pi[t], pi) and run.V_rho[t] == pytest.approx(pgbook.value(m, pi) @ m.rho)
+        d = apx.state_action_visitation(m, pi, np.full((7, 2), 1 / 14)).ravel()
+        pairs = rng.choice(14, size=12, p=d / d.sum())
+        X = phi.reshape(14, 4)[pairs]
+        w = np.linalg.pinv(X) @ pgbook.q_value(m, pi).ravel()[pairs]
+        theta = theta + 0.2 * w
+        assert np.allclose(run.theta[t + 1], theta, atol=1e-10)
+
+
+def test_q_npg_sampled_rejects_bad_input():
+    m = apx.walk()
+    phi = apx.walk_features(m, "blind")
+    with pytest.raises(ValueError, match="N"):
+        apx.q_npg_sampled(m, phi, 0.1, 5, N=0, seed=0)
+    with pytest.raises(ValueError, match="eta"):
+        apx.q_npg_sampled(m, phi, -0.1, 5, N=3, seed=0)
+    with pytest.raises(ValueError, match="phi"):
+        apx.q_npg_sampled(m, phi[:3], 0.1, 5, N=3, seed=0)

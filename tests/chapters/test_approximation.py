@@ -110,6 +110,33 @@ def test_qnpg_steps_are_the_exact_fits():
     assert np.allclose(np.diff(run.theta, axis=0) / eta, ws, atol=1e-9)
 
 
+def test_qnpg_bound_holds_with_sampled_fits():
+    """eps_stat recomputed here: the excess risk of the run's steps over the exact fits, under d_nu."""
+    phi = apx.walk_features(WALK, "position")
+    T, W = 300, 3.0
+    eta = np.sqrt(2 * np.log(A) / (2 * W**2 * T))
+    nu = np.full((S, A), 1 / (S * A))
+    run = apx.q_npg_sampled(WALK, phi, eta, T, N=50, seed=0)
+    pi_star, _ = pgbook.policy_iteration(WALK)
+    d_star = _evaluate(pi_star)[2][:, None] * np.full(A, 1 / A)
+    eps_stat = eps_bias = 0.0
+    for t in range(T):
+        pi = _policy(run.theta[t], phi)
+        Q, d_t = _evaluate(pi)[1], _pair_visitation(pi, nu)
+        w_best, w_run = _fit(Q, phi, d_t), (run.theta[t + 1] - run.theta[t]) / eta
+        assert np.linalg.norm(w_run) <= W
+        eps_stat = max(eps_stat, _loss(w_run, Q, phi, d_t) - _loss(w_best, Q, phi, d_t))
+        eps_bias = max(eps_bias, _loss(w_best, Q, phi, d_star))
+    Sd = np.einsum("sa,sai,saj->ij", d_star, phi, phi)
+    Sn = np.einsum("sa,sai,saj->ij", nu, phi, phi)
+    kappa = np.linalg.eigvals(np.linalg.solve(Sn, Sd)).real.max()
+    gap = _evaluate(pi_star)[0] @ RHO - max(_evaluate(_policy(th, phi))[0] @ RHO for th in run.theta[:T])
+    bound = (np.sqrt(2) * W / (1 - GAMMA) * np.sqrt(2 * np.log(A) / T)
+             + np.sqrt(4 * A * kappa * eps_stat / (1 - GAMMA) ** 3) + np.sqrt(4 * A * eps_bias) / (1 - GAMMA))
+    assert eps_stat > 0.01 and gap <= bound
+    assert apx.q_npg_terms(WALK, run, W).bound == pytest.approx(bound, rel=1e-8)
+
+
 def _coverage_nu(lam):
     cells = np.arange(S)[:, None] * np.ones(A)
     return lam * (cells < 3) / 6 + (1 - lam) * (cells >= 3) / 8
