@@ -1,0 +1,566 @@
+r"""Function approximation and distribution shift: the terms of the Q-NPG and NPG bounds, computed exactly.
+
+For a log-linear policy :math:`\pi_\theta(a|s) \propto \exp(\theta^\top\phi_{s,a})` the natural gradient
+methods replace :math:`Q^{(t)}` (or :math:`A^{(t)}`) by a least-squares fit on the features. How good the
+result is depends on three numbers (AKLM section 6, Thm 6.1; AJKS Thm 13.6):
+
+- :math:`\epsilon_{\mathrm{stat}}`, the excess risk of the fit the algorithm used over the best fit;
+- :math:`\epsilon_{\mathrm{bias}}`, the *transfer error*: the loss of the best fit (made under the
+  exploratory visitation :math:`d^{(t)}_\nu`) measured under :math:`d^\star = d^{\pi^\star}_\rho \times
+  \mathrm{Unif}_{\mathcal A}`, the pairs a comparator policy :math:`\pi^\star` visits;
+- :math:`\kappa`, the relative condition number of the feature covariances under :math:`d^\star` and
+  under :math:`\nu`: infinite when :math:`\nu` misses a feature direction that :math:`d^\star` uses.
+
+On a small MDP all of them are exact linear algebra; this module computes them for a run of
+:func:`pgbook.algorithms.q_npg` or :func:`pgbook.algorithms.loglinear_npg` recorded at every iteration,
+together with the published bounds. It also holds the book's small examples for this part: the
+walk to a goal (:func:`walk`) and the closed form of Sutton and Barto's short corridor.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from . import _validate as check
+from .algorithms import Run
+from .control import policy_iteration
+from .exact import advantage, q_value, value, visitation
+from .gradients import centred_features
+from .mdp import MDP
+from .policies import loglinear
+
+#: Actions of :func:`walk`.
+WALK_ACTIONS = ("left", "right")
+#: The kinds of features :func:`walk_features` builds.
+WALK_FEATURES = ("tabular", "position", "blind")
+
+
+def walk(n: int = 7, goal: int = 3, gamma: float = 0.9, slip: float = 0.1) -> MDP:
+    r"""A walk on a line of ``n`` cells to a goal in the middle, with rewards in [0, 1].
+
+    Actions ``WALK_ACTIONS`` = (left, right): the intended move happens with probability ``1 - slip``,
+    the opposite one with probability ``slip``; moving off the line stays. Entering the goal cell pays
+    1, so :math:`r(s, a) = P(\text{goal} \mid s, a)`; the goal is absorbing with reward 0.
+    :math:`\rho = \delta_0` (the left end): the optimal policy walks right and never sees the cells
+    beyond the goal.
+
+    Parameters
+    ----------
+    n : int
+        Number of cells, >= 3.
+    goal : int
+        The goal cell, ``0 < goal < n - 1``.
+    gamma : float
+        Discount in [0, 1).
+    slip : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+        ``S = n``, ``A = 2``.
+    """
+    n = check.positive_int(n, "n")
+    if n < 3:
+        raise ValueError(f"n: needs at least 3 cells, got {n}")
+    goal = check.nonnegative_int(goal, "goal")
+    if not 0 < goal < n - 1:
+        raise ValueError(f"goal: must lie strictly inside the line, 0 < goal < {n - 1}, got {goal}")
+    gamma = check.gamma(gamma)
+    slip = float(slip)
+    if not 0.0 <= slip < 1.0:
+        raise ValueError(f"slip: must lie in [0, 1), got {slip}")
+    P = np.zeros((n, 2, n))
+    for s in range(n):
+        if s == goal:
+            P[s, :, s] = 1.0
+            continue
+        for a, step in enumerate((-1, 1)):
+            for move, p in ((step, 1.0 - slip), (-step, slip)):
+                P[s, a, min(max(s + move, 0), n - 1)] += p
+    r = P[:, :, goal].copy()
+    r[goal] = 0.0
+    return MDP(P, r, gamma, np.eye(n)[0], terminal=np.arange(n) == goal)
+
+
+def walk_features(mdp: MDP, kind: str) -> np.ndarray:
+    r"""Features for :func:`walk`: ``phi: (S, 2, dim)``.
+
+    - ``"tabular"``: :math:`\phi(s, a) = e_{(s, a)}`, ``dim = 2S`` (the softmax class);
+    - ``"position"``: :math:`\phi(s, a) = e_a \otimes (1, x(s))`, with :math:`x(s)` the cell scaled to
+      [-1, 1], ``dim = 4``: :math:`\pi(\text{right}|s) = \sigma(\alpha + \beta x(s))`;
+    - ``"blind"``: :math:`\phi(s, a) = e_a`, ``dim = 2``: one action distribution in every cell.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``A = 2``.
+    kind : {"tabular", "position", "blind"}
+
+    Returns
+    -------
+    phi : ndarray, shape (S, 2, dim)
+    """
+    check.mdp(mdp)
+    if mdp.A != 2:
+        raise ValueError(f"mdp: walk features need A = 2 actions, got {mdp.A}")
+    if kind not in WALK_FEATURES:
+        raise ValueError(f"kind: expected one of {WALK_FEATURES}, got {kind!r}")
+    S = mdp.S
+    if kind == "tabular":
+        return np.eye(2 * S).reshape(S, 2, 2 * S)
+    if kind == "blind":
+        return np.broadcast_to(np.eye(2), (S, 2, 2)).copy()
+    x = np.linspace(-1.0, 1.0, S)
+    state = np.stack([np.ones(S), x], axis=1)
+    return np.einsum("ab,si->sabi", np.eye(2), state).reshape(S, 2, 4)
+
+
+def state_action_visitation(mdp: MDP, pi, nu) -> np.ndarray:
+    r"""The normalised state-action visitation from a start pair :math:`(s_0, a_0) \sim \nu`.
+
+    .. math:: d^\pi_\nu(s, a) = (1-\gamma)\sum_{t\ge0}\gamma^t\Pr^\pi(s_t = s, a_t = a \mid (s_0, a_0) \sim \nu)
+              = (1-\gamma)\,\nu(s, a) + \gamma\, d^\pi_{\mu_1}(s)\,\pi(a|s),
+
+    with :math:`\mu_1(s') = \sum_{s,a}\nu(s,a)P(s'|s,a)` the law of :math:`s_1` (AKLM section 6.2).
+
+    Parameters
+    ----------
+    mdp : MDP
+        ``gamma < 1``.
+    pi : array_like, shape (S, A)
+    nu : array_like, shape (S, A)
+        A distribution over state-action pairs.
+
+    Returns
+    -------
+    d : ndarray, shape (S, A)
+        Sums to 1.
+    """
+    pi, nu = _policy_and_pairs(mdp, pi, nu, "nu")
+    mu1 = np.einsum("sa,sat->t", nu, mdp.P)
+    return (1.0 - mdp.gamma) * nu + mdp.gamma * visitation(mdp, pi, mu1)[:, None] * pi
+
+
+def q_fit(Q, phi, weights) -> np.ndarray:
+    r"""The minimum-norm weighted least-squares fit of :math:`Q` on the features (not centred).
+
+    .. math:: w_\star \in \arg\min_w L(w; \upsilon), \qquad
+              L(w; \upsilon) = \sum_{s,a}\upsilon(s,a)\big(Q(s,a) - w^\top\phi_{s,a}\big)^2
+
+    (the regression of Q-NPG, AKLM Eq. (19)). Minimum :math:`\|w\|_2` among the minimisers, as
+    :func:`pgbook.algorithms.q_npg` uses.
+
+    Parameters
+    ----------
+    Q : array_like, shape (S, A)
+    phi : array_like, shape (S, A, dim)
+    weights : array_like, shape (S, A)
+        Non-negative weights :math:`\upsilon`.
+
+    Returns
+    -------
+    w : ndarray, shape (dim,)
+    """
+    Q, phi, weights = _regression(Q, phi, weights)
+    root = np.sqrt(weights)
+    X = (root[:, :, None] * phi).reshape(-1, phi.shape[2])
+    return np.linalg.lstsq(X, (root * Q).ravel(), rcond=None)[0]
+
+
+def q_loss(w, Q, phi, weights) -> float:
+    r"""The weighted squared error :math:`L(w; \upsilon) = \sum_{s,a}\upsilon(s,a)(Q(s,a) - w^\top\phi_{s,a})^2`.
+
+    Parameters
+    ----------
+    w : array_like, shape (dim,)
+    Q : array_like, shape (S, A)
+    phi : array_like, shape (S, A, dim)
+    weights : array_like, shape (S, A)
+
+    Returns
+    -------
+    float
+    """
+    Q, phi, weights = _regression(Q, phi, weights)
+    w = check.array(w, "w", shape=(phi.shape[2],))
+    return float(np.sum(weights * (Q - phi @ w) ** 2))
+
+
+def relative_condition_number(phi, d_star, nu) -> float:
+    r"""The relative condition number of the feature covariance under ``d_star`` with respect to ``nu``.
+
+    .. math:: \kappa = \sup_{w}\frac{w^\top\Sigma_{d^\star}w}{w^\top\Sigma_\nu w}, \qquad
+              \Sigma_\upsilon = \mathbb E_{(s,a)\sim\upsilon}\big[\phi_{s,a}\phi_{s,a}^\top\big]
+
+    (AKLM Assumption 6.2; AJKS Assumption 13.5): :math:`+\infty` if some direction with
+    :math:`w^\top\Sigma_{d^\star}w > 0` has :math:`w^\top\Sigma_\nu w = 0`, otherwise the largest
+    generalised eigenvalue of the pair on the range of :math:`\Sigma_\nu` (0/0 directions do not count).
+
+    Parameters
+    ----------
+    phi : array_like, shape (S, A, dim)
+    d_star, nu : array_like, shape (S, A)
+        Distributions over state-action pairs.
+
+    Returns
+    -------
+    float
+        :math:`\kappa \ge 0`, possibly ``inf``.
+    """
+    phi = check.array(phi, "phi", ndim=3)
+    shape = phi.shape[:2]
+    d_star = check.array(d_star, "d_star", shape=shape)
+    nu = check.array(nu, "nu", shape=shape)
+    for name, x in (("d_star", d_star), ("nu", nu)):
+        check.distribution_rows(x.ravel(), name)
+    sigma_star = np.einsum("sa,sai,saj->ij", d_star, phi, phi)
+    sigma_nu = np.einsum("sa,sai,saj->ij", nu, phi, phi)
+    lam, U = np.linalg.eigh(sigma_nu)
+    tol = 1e-12 * max(lam.max(), np.abs(sigma_star).max(), 1e-300)
+    keep = lam > tol
+    null = U[:, ~keep]
+    if null.size and np.linalg.norm(null.T @ sigma_star @ null, 2) > tol:
+        return math.inf
+    root_inv = U[:, keep] / np.sqrt(lam[keep])
+    return float(np.linalg.eigvalsh(root_inv.T @ sigma_star @ root_inv).max())
+
+
+@dataclass(frozen=True)
+class QNPGTerms:
+    r"""The terms of AKLM Thm 6.1 for one Q-NPG run (see :func:`q_npg_terms`).
+
+    ``W_run``: the largest :math:`\|w^{(t)}\|` of the run (at most ``W``);
+    ``gap``: :math:`\min_{t<T}\{V^{\pi^\star}(\rho) - V^{(t)}(\rho)\}`; ``bound``: the theorem's
+    right-hand side; ``optimisation``, ``statistical``, ``transfer``: its three summands.
+    """
+
+    eps_stat: float
+    eps_bias: float
+    kappa: float
+    B: float
+    W: float
+    W_run: float
+    T: int
+    gap: float
+    optimisation: float
+    statistical: float
+    transfer: float
+
+    @property
+    def bound(self) -> float:
+        """The right-hand side of AKLM Thm 6.1: the sum of the three terms."""
+        return self.optimisation + self.statistical + self.transfer
+
+
+def q_npg_bound(*, B, W, T, A, gamma, kappa, eps_stat, eps_bias) -> tuple[float, float, float]:
+    r"""The three terms of the Q-NPG bound (AKLM Thm 6.1; AJKS Thm 13.6).
+
+    .. math:: \mathbb E\Big[\min_{t<T}\{V^{\pi^\star}(\rho) - V^{(t)}(\rho)\}\Big]
+              \le \frac{BW}{1-\gamma}\sqrt{\frac{2\log|A|}{T}}
+              + \sqrt{\frac{4|A|\kappa\,\epsilon_{\mathrm{stat}}}{(1-\gamma)^3}}
+              + \frac{\sqrt{4|A|\epsilon_{\mathrm{bias}}}}{1-\gamma},
+
+    for :math:`\theta^{(0)} = 0`, :math:`\|\phi_{s,a}\| \le B`, :math:`\|w^{(t)}\| \le W`,
+    :math:`\eta = \sqrt{2\log|A|/(B^2W^2T)}` and rewards in [0, 1].
+
+    Parameters
+    ----------
+    B, W : float
+        Bounds on the feature and weight norms, >= 0.
+    T, A : int
+        Number of iterations and of actions, >= 1.
+    gamma : float
+        In [0, 1).
+    kappa, eps_stat, eps_bias : float
+        >= 0; ``kappa`` may be ``inf`` (then the statistical term is ``inf`` unless ``eps_stat = 0``).
+
+    Returns
+    -------
+    (optimisation, statistical, transfer) : tuple of float
+    """
+    B = check.positive_real(B, "B", allow_zero=True)
+    W = check.positive_real(W, "W", allow_zero=True)
+    T = check.positive_int(T, "T")
+    A = check.positive_int(A, "A")
+    gamma = check.gamma(gamma)
+    eps_stat = check.positive_real(eps_stat, "eps_stat", allow_zero=True)
+    eps_bias = check.positive_real(eps_bias, "eps_bias", allow_zero=True)
+    kappa = float(kappa)
+    if math.isnan(kappa) or kappa < 0:
+        raise ValueError(f"kappa: must be >= 0 (or inf), got {kappa}")
+    optimisation = B * W / (1.0 - gamma) * math.sqrt(2.0 * math.log(A) / T)
+    statistical = 0.0 if eps_stat == 0.0 else math.sqrt(4.0 * A * kappa * eps_stat / (1.0 - gamma) ** 3)
+    transfer = math.sqrt(4.0 * A * eps_bias) / (1.0 - gamma)
+    return optimisation, statistical, transfer
+
+
+def q_npg_eta(B, W, T, A) -> float:
+    r"""The step size of AKLM Thm 6.1, :math:`\eta = \sqrt{2\log|A|/(B^2W^2T)}`.
+
+    Parameters
+    ----------
+    B, W : float
+        > 0.
+    T, A : int
+        >= 1; ``A >= 2``.
+
+    Returns
+    -------
+    float
+    """
+    B, W = check.positive_real(B, "B"), check.positive_real(W, "W")
+    T, A = check.positive_int(T, "T"), check.positive_int(A, "A")
+    if A < 2:
+        raise ValueError(f"A: needs at least 2 actions, got {A}")
+    return math.sqrt(2.0 * math.log(A) / (B * B * W * W * T))
+
+
+def q_npg_terms(mdp: MDP, run, W, pi_star=None) -> QNPGTerms:
+    r"""Every term of AKLM Thm 6.1, computed exactly for a :func:`pgbook.algorithms.q_npg` run.
+
+    The run must be recorded at every iteration (``record_every=1``) from :math:`\theta^{(0)} = 0`; its
+    steps give :math:`w^{(t)} = (\theta^{(t+1)} - \theta^{(t)})/\eta`. Then, with
+    :math:`d^{(t)} = d^{\pi^{(t)}}_\nu` (:func:`state_action_visitation`),
+    :math:`d^\star = d^{\pi^\star}_\rho \times \mathrm{Unif}_{\mathcal A}` and
+    :math:`w^{(t)}_\star` the best fit under :math:`d^{(t)}` (:func:`q_fit`),
+
+    .. math:: \epsilon_{\mathrm{stat}} = \max_{t<T} L(w^{(t)}; d^{(t)}) - L(w^{(t)}_\star; d^{(t)}), \qquad
+              \epsilon_{\mathrm{bias}} = \max_{t<T} L(w^{(t)}_\star; d^\star), \qquad
+              \kappa = \sup_w \frac{w^\top\Sigma_{d^\star}w}{w^\top\Sigma_\nu w},
+
+    :math:`B = \max\|\phi_{s,a}\|` (AKLM Assumptions 6.1-6.2, with the expectations exact since every
+    fit is deterministic). The run's step must be the theorem's, ``eta = q_npg_eta(B, W, T, A)``, and
+    every :math:`\|w^{(t)}\| \le W`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        The run's MDP (rewards in [0, 1] for the bound to apply).
+    run : Run
+        From :func:`pgbook.algorithms.q_npg` with ``record_every=1``, or :func:`q_npg_sampled`.
+    W : float
+        The weight bound the step size was chosen for, > 0.
+    pi_star : array_like, shape (S, A), optional
+        The comparator; default an optimal policy (:func:`pgbook.policy_iteration`).
+
+    Returns
+    -------
+    QNPGTerms
+    """
+    phi, nu, rho, eta, thetas = _run_parts(mdp, run, ("q_npg", "q_npg_sampled"))
+    pi_star = policy_iteration(mdp)[0] if pi_star is None else check.policy(mdp, pi_star, "pi_star")
+    d_star = visitation(mdp, pi_star, rho)[:, None] / mdp.A * np.ones(mdp.A)
+    T = thetas.shape[0] - 1
+    W = check.positive_real(W, "W")
+    B = float(np.linalg.norm(phi, axis=2).max())
+    if not math.isclose(eta, q_npg_eta(B, W, T, mdp.A), rel_tol=1e-12):
+        raise ValueError(f"run: its eta = {eta:.6g} is not the theorem's step for W = {W:g}, "
+                         f"q_npg_eta(B, W, T, A) = {q_npg_eta(B, W, T, mdp.A):.6g}")
+    eps_stat = eps_bias = W_run = 0.0
+    for t in range(T):
+        pi = run.pi[t]
+        Q = q_value(mdp, pi)
+        d_t = state_action_visitation(mdp, pi, nu)
+        w_best = q_fit(Q, phi, d_t)
+        w_run = (thetas[t + 1] - thetas[t]) / eta
+        W_run = max(W_run, float(np.linalg.norm(w_run)))
+        eps_stat = max(eps_stat, q_loss(w_run, Q, phi, d_t) - q_loss(w_best, Q, phi, d_t))
+        eps_bias = max(eps_bias, q_loss(w_best, Q, phi, d_star))
+    if W_run > W * (1.0 + 1e-12):
+        raise ValueError(f"W: the run's largest step ||w|| = {W_run:.6g} exceeds W = {W:g}")
+    kappa = relative_condition_number(phi, d_star, nu)
+    V_star = float(np.sum(rho * value(mdp, pi_star)))
+    gap = V_star - float(run.V_rho[:T].max())
+    terms = q_npg_bound(B=B, W=W, T=T, A=mdp.A, gamma=mdp.gamma, kappa=kappa, eps_stat=max(eps_stat, 0.0),
+                        eps_bias=eps_bias)
+    return QNPGTerms(max(eps_stat, 0.0), eps_bias, kappa, B, W, W_run, T, gap, *terms)
+
+
+def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
+    r"""Q-NPG whose regressions are fitted on ``N`` sampled state-action pairs (AKLM section 6.2, Cor 6.2).
+
+    .. math:: w^{(t)} = \arg\min_w \frac1N\sum_{i=1}^N\big(Q^{(t)}(s_i, a_i) - w^\top\phi_{s_i,a_i}\big)^2,
+              \qquad (s_i, a_i) \overset{\text{iid}}{\sim} d^{(t)}_\nu, \qquad
+              \theta^{(t+1)} = \theta^{(t)} + \eta w^{(t)}
+
+    (minimum-norm least squares; the targets are the exact :math:`Q^{(t)}`, so the only error is the
+    finite sample: :math:`\epsilon_{\mathrm{stat}} > 0` whenever the features cannot fit
+    :math:`Q^{(t)}` exactly). From :math:`\theta^{(0)} = 0`, every iterate recorded, as
+    :func:`q_npg_terms` needs; :math:`\rho` is the MDP's.
+
+    Parameters
+    ----------
+    mdp : MDP
+        ``gamma < 1``.
+    phi : array_like, shape (S, A, dim)
+    eta : float
+        > 0.
+    T, N : int
+        Iterations and samples per regression, >= 1.
+    seed : int
+        Seed of numpy's ``default_rng``.
+    nu : array_like, shape (S, A), optional
+        The exploratory distribution (default uniform).
+
+    Returns
+    -------
+    Run
+        ``algorithm = "q_npg_sampled"``; ``V_rho: (T+1,)``, ``steps = 0..T``, ``pi: (T+1, S, A)``,
+        ``V: (T+1, S)``, ``theta: (T+1, dim)``; no trace.
+    """
+    check.mdp(mdp)
+    if mdp.gamma >= 1.0:
+        raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
+    phi = check.features(mdp, phi)
+    eta = check.positive_real(eta, "eta")
+    T, N = check.positive_int(T, "T"), check.positive_int(N, "N")
+    rng = np.random.default_rng(check.seed(seed))
+    nu = np.full((mdp.S, mdp.A), 1.0 / (mdp.S * mdp.A)) if nu is None else nu
+    thetas = np.zeros((T + 1, phi.shape[2]))
+    pis, Vs = np.empty((T + 1, mdp.S, mdp.A)), np.empty((T + 1, mdp.S))
+    for t in range(T + 1):
+        pis[t] = loglinear(thetas[t], phi)
+        Vs[t] = value(mdp, pis[t])
+        if t == T:
+            break
+        d_t = state_action_visitation(mdp, pis[t], nu)
+        p = np.maximum(d_t.ravel(), 0.0)
+        pairs = rng.choice(mdp.S * mdp.A, size=N, p=p / p.sum())
+        X = phi.reshape(mdp.S * mdp.A, -1)[pairs]
+        w = np.linalg.lstsq(X, q_value(mdp, pis[t]).ravel()[pairs], rcond=None)[0]
+        thetas[t + 1] = thetas[t] + eta * w
+    params = {"phi": phi, "nu": np.asarray(nu, dtype=float), "rho": mdp.rho, "eta": eta, "T": T, "N": N,
+              "seed": seed}
+    arrays = (Vs @ mdp.rho, np.arange(T + 1), pis, Vs, thetas)
+    for a in arrays:
+        a.flags.writeable = False
+    return Run("q_npg_sampled", *arrays, MappingProxyType({}), MappingProxyType(params))
+
+
+@dataclass(frozen=True)
+class RegretTerms:
+    r"""The terms of the NPG regret lemma (AKLM Lemma 6.2) for one run (see :func:`npg_regret_terms`).
+
+    ``gap``: :math:`\min_{t<T}\{V^{\tilde\pi}(\rho) - V^{(t)}(\rho)\}`; ``err: (T,)`` the
+    per-iteration errors :math:`\mathrm{err}_t`; ``bound`` the lemma's right-hand side.
+    """
+
+    beta: float
+    W: float
+    eta: float
+    T: int
+    err: np.ndarray
+    gap: float
+    bound: float
+
+
+def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
+    r"""The NPG regret lemma for a smooth policy class, computed for a log-linear run (AKLM Lemma 6.2).
+
+    If :math:`\log\pi_\theta(a|s)` is :math:`\beta`-smooth in :math:`\theta`, :math:`\pi^{(0)}` is
+    uniform and :math:`\theta^{(t+1)} = \theta^{(t)} + \eta w^{(t)}` with :math:`\|w^{(t)}\| \le W`, then
+
+    .. math:: \min_{t<T}\{V^{\tilde\pi}(\rho) - V^{(t)}(\rho)\}
+              \le \frac{1}{1-\gamma}\Big(\frac{\log|A|}{\eta T} + \frac{\eta\beta W^2}{2}
+              + \frac1T\sum_{t<T}\mathrm{err}_t\Big), \qquad
+              \mathrm{err}_t = \mathbb E_{s\sim d^{\tilde\pi}_\rho,\,a\sim\tilde\pi}
+              \big[A^{(t)}(s,a) - w^{(t)}\cdot\nabla_\theta\log\pi^{(t)}(a|s)\big].
+
+    For log-linear policies :math:`\beta = B^2` with :math:`B = \max\|\phi_{s,a}\|` (AKLM Remark 6.7).
+    The run must come from :func:`pgbook.algorithms.loglinear_npg` (or :func:`pgbook.algorithms.q_npg`)
+    with ``record_every=1`` and :math:`\theta^{(0)} = 0`.
+
+    Parameters
+    ----------
+    mdp : MDP
+    run : Run
+    pi_tilde : array_like, shape (S, A), optional
+        The comparator; default an optimal policy.
+
+    Returns
+    -------
+    RegretTerms
+    """
+    phi, _, rho, eta, thetas = _run_parts(mdp, run, ("loglinear_npg", "q_npg"))
+    pi_tilde = policy_iteration(mdp)[0] if pi_tilde is None else check.policy(mdp, pi_tilde, "pi_tilde")
+    weight = visitation(mdp, pi_tilde, rho)[:, None] * pi_tilde
+    T = thetas.shape[0] - 1
+    err = np.empty(T)
+    W = 0.0
+    for t in range(T):
+        pi = run.pi[t]
+        w = (thetas[t + 1] - thetas[t]) / eta
+        W = max(W, float(np.linalg.norm(w)))
+        err[t] = np.sum(weight * (advantage(mdp, pi) - centred_features(phi, pi) @ w))
+    beta = float(np.linalg.norm(phi, axis=2).max()) ** 2
+    gap = float(np.sum(rho * value(mdp, pi_tilde))) - float(run.V_rho[:T].max())
+    bound = (math.log(mdp.A) / (eta * T) + eta * beta * W * W / 2.0 + err.mean()) / (1.0 - mdp.gamma)
+    err.flags.writeable = False
+    return RegretTerms(beta, W, eta, T, err, gap, bound)
+
+
+def corridor_value(p) -> np.ndarray:
+    r"""The value of the start state of Sutton and Barto's short corridor when every state plays right w.p. ``p``.
+
+    .. math:: v_p(S_1) = \frac{2p - 4}{p(1 - p)}, \qquad 0 < p < 1,
+
+    maximised at :math:`p^\star = 2 - \sqrt2` with :math:`v_{p^\star}(S_1) = -(6 + 4\sqrt2)`
+    (Sutton and Barto 2018, Example 13.1 and Exercise 13.1). Derived from the three Bellman equations
+    :math:`v_1 = -1 + p v_2 + (1-p)v_1`, :math:`v_2 = -1 + p v_1 + (1-p) v_3`, :math:`v_3 = -1 + (1-p) v_2`.
+
+    Parameters
+    ----------
+    p : float or array_like
+        Probabilities of *right*, strictly between 0 and 1.
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``p``.
+    """
+    p = check.array(p, "p")
+    if ((p <= 0) | (p >= 1)).any():
+        raise ValueError("p: every probability of right must lie strictly between 0 and 1")
+    return (2.0 * p - 4.0) / (p * (1.0 - p))
+
+
+def _policy_and_pairs(mdp, pi, nu, name):
+    check.mdp(mdp)
+    if mdp.gamma >= 1.0:
+        raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
+    pi = check.policy(mdp, pi)
+    nu = check.array(nu, name, shape=(mdp.S, mdp.A))
+    check.distribution_rows(nu.ravel(), name)
+    return pi, nu
+
+
+def _regression(Q, phi, weights):
+    phi = check.array(phi, "phi", ndim=3)
+    Q = check.array(Q, "Q", shape=phi.shape[:2])
+    weights = check.array(weights, "weights", shape=phi.shape[:2])
+    if (weights < 0).any():
+        raise ValueError(f"weights: must be >= 0, got min {weights.min():.3g}")
+    return Q, phi, weights
+
+
+def _run_parts(mdp, run, algorithm):
+    check.mdp(mdp)
+    names = (algorithm,) if isinstance(algorithm, str) else algorithm
+    if getattr(run, "algorithm", None) not in names:
+        raise ValueError(f"run: expected a run of {' or '.join(names)}, got {getattr(run, 'algorithm', run)!r}")
+    steps = np.asarray(run.steps)
+    if steps.size < 2 or not np.array_equal(steps, np.arange(steps.size)):
+        raise ValueError("run: must be recorded at every iteration (record_every=1)")
+    thetas = np.asarray(run.theta)
+    if np.any(thetas[0] != 0):
+        raise ValueError("run: the bounds assume theta0 = 0 (the uniform policy)")
+    phi = np.asarray(run.params["phi"])
+    if phi.shape[:2] != (mdp.S, mdp.A):
+        raise ValueError(f"run: its features have shape {phi.shape}, not (S, A, dim) for this MDP")
+    nu = run.params.get("nu", np.full((mdp.S, mdp.A), 1.0 / (mdp.S * mdp.A)))
+    return phi, np.asarray(nu), np.asarray(run.params["rho"]), float(run.params["eta"]), thetas

@@ -1,0 +1,38 @@
+"""The approximation chapter's figure shows what it is given, and refuses bad input by name."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from pgbook.viz import approximation as apxviz  # noqa: E402
+
+LAMS = np.array([0.0, 0.5, 1.0])
+CURVES = np.array([[np.linspace(0.1, v, 5) for v in (0.2, 0.5, 0.7)], [np.full(5, 0.3)] * 3])
+KAPPAS = [[np.inf, 2.0, 1.0], [1.0, 1.0, 1.0]]
+BIASES = [[0.1, 0.0, 0.0], [0.08, 0.09, 0.1]]
+
+
+def test_draws_one_curve_per_feature_map_at_the_chosen_mixture():
+    fig = Figure()
+    apxviz.draw_coverage(fig, LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.5, ("a", "b"))
+    ax = fig.axes[0]
+    assert np.allclose(ax.lines[0].get_ydata(), CURVES[0][1])
+    assert np.allclose(ax.lines[1].get_ydata(), 0.3)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[0].startswith("a: κ = 2") and "0.5" in ax.get_title()
+    fig0 = Figure()
+    apxviz.draw_coverage(fig0, LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.0, ("a", "b"))
+    assert "κ = ∞" in fig0.axes[0].get_legend().get_texts()[0].get_text()
+
+
+def test_rejects_bad_input():
+    with pytest.raises(ValueError, match="lam"):
+        apxviz.draw_coverage(Figure(), LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.25, ("a", "b"))
+    with pytest.raises(ValueError, match="labels"):
+        apxviz.draw_coverage(Figure(), LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.5, ("a",))
+    with pytest.raises(ValueError, match="curves"):
+        apxviz.draw_coverage(Figure(), LAMS[:2], CURVES, 0.8, KAPPAS, BIASES, 0.5, ("a", "b"))
