@@ -30,7 +30,7 @@ from .algorithms import Run
 from .control import policy_iteration
 from .exact import advantage, q_value, value, visitation
 from .gradients import centred_features
-from .mdp import MDP
+from .mdp import MDP, require_mdp
 from .policies import loglinear
 
 #: Actions of :func:`walk`.
@@ -105,7 +105,7 @@ def walk_features(mdp: MDP, kind: str) -> np.ndarray:
     -------
     phi : ndarray, shape (S, 2, dim)
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     if mdp.A != 2:
         raise ValueError(f"mdp: walk features need A = 2 actions, got {mdp.A}")
     if kind not in WALK_FEATURES:
@@ -413,7 +413,7 @@ def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
         ``algorithm = "q_npg_sampled"``; ``V_rho: (T+1,)``, ``steps = 0..T``, ``pi: (T+1, S, A)``,
         ``V: (T+1, S)``, ``theta: (T+1, dim)``; no trace.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     if mdp.gamma >= 1.0:
         raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
     phi = check.features(mdp, phi)
@@ -530,7 +530,7 @@ def corridor_value(p) -> np.ndarray:
 
 
 def _policy_and_pairs(mdp, pi, nu, name):
-    check.mdp(mdp)
+    require_mdp(mdp)
     if mdp.gamma >= 1.0:
         raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
     pi = check.policy(mdp, pi)
@@ -549,7 +549,7 @@ def _regression(Q, phi, weights):
 
 
 def _run_parts(mdp, run, algorithm):
-    check.mdp(mdp)
+    require_mdp(mdp)
     names = (algorithm,) if isinstance(algorithm, str) else algorithm
     if getattr(run, "algorithm", None) not in names:
         raise ValueError(f"run: expected a run of {' or '.join(names)}, got {getattr(run, 'algorithm', run)!r}")
