@@ -6,7 +6,7 @@ Three results, all in the AKLM conventions (rewards in [0, 1], values maximised,
 - :func:`npg_bound`: AKLM Thm 5.3, the dimension-free :math:`O(1/T)` bound of unregularised NPG.
 - :func:`soft_optimal`, :func:`soft_q`, :func:`cen_bounds`: the entropy-regularised optimum and
   Cen et al.'s linear rate :math:`(1-\eta\tau)^t` (Cen, Cheng, Chen, Wei and Chi 2022, Thm 1).
-- :func:`mismatch`, :func:`geometric_bound`: Xiao's linear rate of policy mirror descent with
+- :func:`xiao_mismatch`, :func:`geometric_bound`: Xiao's linear rate of policy mirror descent with
   geometrically growing steps (Xiao 2022, Thm 10), converted from costs to rewards.
 """
 
@@ -20,6 +20,7 @@ from . import _validate as check
 from .control import policy_iteration
 from .exact import visitation
 from .gradients import soft_value
+from .landscape import mismatch
 from .mdp import MDP, require_mdp
 from .policies import log_softmax, softmax
 
@@ -133,12 +134,14 @@ def cen_bounds(mdp: MDP, eta: float, tau: float, t, pi0) -> tuple[np.ndarray, np
     return C1 * gamma * rate, 2.0 * C1 / tau * rate
 
 
-def mismatch(mdp: MDP, rho=None) -> float:
+def xiao_mismatch(mdp: MDP, rho=None) -> float:
     r"""Xiao's distribution mismatch :math:`\vartheta_\rho = \frac{1}{1-\gamma}\big\|d^{\pi^\star}_\rho/\rho\big\|_\infty`.
 
-    :math:`\pi^\star` is the optimal policy from :func:`pgbook.policy_iteration`. Since
-    :math:`d^{\pi^\star}_\rho \ge (1-\gamma)\rho`, :math:`\vartheta_\rho \ge 1/(1-\gamma)`, with
-    equality when :math:`\rho` is stationary under :math:`\pi^\star` (Xiao 2022, section 4.2).
+    AKLM's coefficient (:func:`pgbook.landscape.mismatch`) of :math:`d^{\pi^\star}_\rho` against
+    :math:`\rho` itself, divided by :math:`1-\gamma`; :math:`\pi^\star` is the optimal policy from
+    :func:`pgbook.policy_iteration`. Since :math:`d^{\pi^\star}_\rho \ge (1-\gamma)\rho`,
+    :math:`\vartheta_\rho \ge 1/(1-\gamma)`, with equality when :math:`\rho` is stationary under
+    :math:`\pi^\star` (Xiao 2022, section 4.2).
     rho: None (the MDP's), a state or (S,), with every entry > 0. Needs gamma < 1.
     """
     require_mdp(mdp)
@@ -147,7 +150,7 @@ def mismatch(mdp: MDP, rho=None) -> float:
     if np.any(rho <= 0):
         raise ValueError("rho: every state must have positive probability (the coefficient divides by rho)")
     pi_star, _ = policy_iteration(mdp)
-    return float(np.max(visitation(mdp, pi_star, rho) / rho) / (1.0 - gamma))
+    return mismatch(visitation(mdp, pi_star, rho), rho) / (1.0 - gamma)
 
 
 def geometric_bound(k, vartheta: float, delta0: float, D0: float, eta0: float, gamma: float) -> np.ndarray:
@@ -158,7 +161,7 @@ def geometric_bound(k, vartheta: float, delta0: float, D0: float, eta0: float, g
 
     with :math:`\delta_0 = V^\star(\rho) - V^{(0)}(\rho)`,
     :math:`D^\star_0 = \mathbb E_{s\sim d^{\pi^\star}_\rho}\mathrm{KL}(\pi^\star(\cdot|s)\,\|\,\pi_0(\cdot|s))`
-    (:math:`\log|A|` from the uniform policy) and :math:`\vartheta_\rho` from :func:`mismatch` (Xiao
+    (:math:`\log|A|` from the uniform policy) and :math:`\vartheta_\rho` from :func:`xiao_mismatch` (Xiao
     2022, Theorem 10, stated there for costs; the step :math:`\eta_k` multiplies :math:`Q` in the
     update :math:`\pi_{k+1} \propto \pi_k e^{\eta_k Q^{\pi_k}}`, i.e. AKLM's :math:`\eta = (1-\gamma)\eta_k`).
     k: integer or array (n,) of integers >= 0; vartheta >= 1; delta0, D0 >= 0; eta0 > 0; gamma in (0, 1).

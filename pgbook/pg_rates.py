@@ -9,9 +9,9 @@ can put a bound next to a run of :mod:`pgbook.algorithms`:
   :func:`nl_coefficient`, :func:`mei_rate_bound`, :func:`bandit_tgap_limit`;
 - log-barrier regularisation (AKLM Thm 5.2, Cor 5.1): :func:`log_barrier_bound`,
   :func:`log_barrier_tolerance`, :func:`log_barrier_iterations`;
-- entropy regularisation (Mei et al. 2020, Sec. 5): :func:`soft_optimal`, the optimal soft policy
-  and value that the regularised run approaches;
-- the ingredients they share: :func:`optimal_actions`, :func:`mismatch`.
+- the ingredients they share: :func:`optimal_actions`, :func:`optimal_mismatch`.
+
+The optimum of the entropy-regularised objective is :func:`pgbook.npg_rates.soft_optimal`.
 
 Conventions (AKLM): ``rho`` the distribution the gap is measured under, ``mu`` the one the gradient
 is taken under (each ``None`` = the MDP's start distribution, a state index, or ``(S,)``);
@@ -20,21 +20,19 @@ is taken under (each ``None`` = the MDP's start distribution, a state index, or 
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from . import _validate as check
 from .control import policy_iteration
 from .exact import visitation
 from .gradients import softmax_gradient
+from .landscape import mismatch
 from .mdp import MDP, require_mdp
 from .policies import softmax
 
 __all__ = [
-    "smoothness", "hessian", "optimal_actions", "mismatch", "nl_coefficient", "mei_rate_bound",
+    "smoothness", "hessian", "optimal_actions", "optimal_mismatch", "nl_coefficient", "mei_rate_bound",
     "bandit_tgap_limit", "log_barrier_bound", "log_barrier_tolerance", "log_barrier_iterations",
-    "soft_optimal",
 ]
 
 
@@ -102,11 +100,13 @@ def optimal_actions(mdp: MDP) -> np.ndarray:
     return pi_star.argmax(axis=1)
 
 
-def mismatch(mdp: MDP, mu=None, rho=None) -> float:
-    r"""The distribution mismatch coefficient of an optimal policy (AKLM Def. 3.1).
+def optimal_mismatch(mdp: MDP, mu=None, rho=None) -> float:
+    r"""The distribution mismatch coefficient of an optimal policy's visitation (AKLM Def. 3.1).
 
     .. math:: \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty = \max_s \frac{d^{\pi^\star}_\rho(s)}{\mu(s)}
 
+    :func:`pgbook.landscape.mismatch` of :math:`d^{\pi^\star}_\rho`, with :math:`\pi^\star` from
+    :func:`pgbook.policy_iteration`: the constant of AKLM Thm 5.2 and Mei et al. 2020 Thm 4.
     mu: positive on every state; rho: the distribution :math:`d^{\pi^\star}_\rho` starts from.
     Returns a float, at least 1 (a ratio of two distributions).
     """
@@ -115,7 +115,7 @@ def mismatch(mdp: MDP, mu=None, rho=None) -> float:
     if (mu <= 0.0).any():
         raise ValueError("mu: must be positive on every state (the mismatch divides by it)")
     pi_star, _ = policy_iteration(mdp)
-    return float((visitation(mdp, pi_star, rho) / mu).max())
+    return mismatch(visitation(mdp, pi_star, rho), mu)
 
 
 def nl_coefficient(mdp: MDP, theta, mu=None, rho=None) -> float:
@@ -165,7 +165,7 @@ def mei_rate_bound(mdp: MDP, t, c, mu=None) -> np.ndarray:
     if c > 1.0:
         raise ValueError(f"c: a probability, must lie in (0, 1], got {c:g}")
     mu_v = check.start(mdp, mu)
-    D = mismatch(mdp, mu_v, mu_v)
+    D = optimal_mismatch(mdp, mu_v, mu_v)
     return 16 * mdp.S * D**2 / (c**2 * (1 - gamma) ** 6 * t * mu_v.min())
 
 
@@ -212,7 +212,7 @@ def log_barrier_bound(mdp: MDP, lam, mu=None, rho=None) -> float:
     gamma = _discounted(mdp)
     _rewards_in_unit_interval(mdp)
     lam = check.positive_real(lam, "lam")
-    return 2 * lam / (1 - gamma) * mismatch(mdp, mu, rho)
+    return 2 * lam / (1 - gamma) * optimal_mismatch(mdp, mu, rho)
 
 
 def log_barrier_iterations(mdp: MDP, eps, mu=None, rho=None) -> float:
@@ -228,39 +228,5 @@ def log_barrier_iterations(mdp: MDP, eps, mu=None, rho=None) -> float:
     """
     gamma = _discounted(mdp)
     eps = check.positive_real(eps, "eps")
-    D = mismatch(mdp, mu, rho)
+    D = optimal_mismatch(mdp, mu, rho)
     return 320 * mdp.S**2 * mdp.A**2 * D**2 / ((1 - gamma) ** 6 * eps**2)
-
-
-def soft_optimal(mdp: MDP, tau, tol: float = 1e-12, max_iter: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
-    r"""The optimal entropy-regularised policy and value, by soft value iteration.
-
-    .. math:: \tilde V^\star(s) = \tau\log\sum_a \exp\big(\tilde Q^\star(s, a)/\tau\big), \qquad
-              \tilde Q^\star = r + \gamma P\tilde V^\star, \qquad
-              \pi^\star_\tau(a|s) = \exp\big((\tilde Q^\star(s,a) - \tilde V^\star(s))/\tau\big)
-
-    (Mei et al. 2020 Sec. 5; Cen et al. 2022 Sec. 2), the fixed point of a :math:`\gamma`-contraction,
-    iterated until successive values differ by at most ``tol`` in sup norm. The value is that of
-    :func:`pgbook.soft_value`: :math:`\tilde V^\star = \max_\pi \tilde V^\pi`.
-    tau > 0; gamma < 1. Returns ``(pi_star_tau: (S, A), V_star_tau: (S,))``.
-    """
-    gamma = _discounted(mdp)
-    tau = check.positive_real(tau, "tau")
-    tol = check.positive_real(tol, "tol")
-    if not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"max_iter: must be a positive integer, got {max_iter!r}")
-    V = np.zeros(mdp.S)
-    for _ in range(max_iter):
-        Q = mdp.r + gamma * mdp.P @ V
-        m = Q.max(axis=1)
-        V_new = m + tau * np.log(np.exp((Q - m[:, None]) / tau).sum(axis=1))
-        V_new[mdp.terminal] = 0.0
-        if np.abs(V_new - V).max() <= tol:
-            V = V_new
-            break
-        V = V_new
-    else:
-        raise ValueError(f"max_iter: soft value iteration did not reach tol = {tol:g} in {max_iter} steps")
-    Q = mdp.r + gamma * mdp.P @ V
-    pi = np.exp((Q - V[:, None]) / tau)
-    return pi / pi.sum(axis=1, keepdims=True), V

@@ -1,4 +1,5 @@
-"""Shared test helpers: hypothesis strategies for random MDPs and policies, and finite differences.
+"""Shared test helpers: hypothesis strategies for random MDPs and policies, finite differences, and the
+``ax`` fixture (a fresh matplotlib Axes) of the figure tests.
 
 pytest puts ``tests/`` on ``sys.path``, so any test module can write::
 
@@ -17,6 +18,7 @@ Every MDP has rewards in [0, 1] and gamma < 1, as the book's bounds assume.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import strategies as st
 
 from pgbook import envs, softmax
@@ -90,3 +92,13 @@ def central_difference(f, x, h: float = 1e-6) -> np.ndarray:
         e[i] = h
         g[i] = (f(x + e) - f(x - e)) / (2.0 * h)
     return g
+
+
+@pytest.fixture
+def ax():
+    """A fresh matplotlib Axes for a figure test, closed afterwards (the module selects Agg itself)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)

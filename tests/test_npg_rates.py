@@ -32,6 +32,17 @@ def test_soft_optimal_solves_soft_bellman_and_matches_value_iteration():
     np.testing.assert_allclose(pgbook.soft_value(MDP, star.pi, tau), star.V, atol=1e-11)
 
 
+def test_soft_optimal_is_the_best_soft_value_and_stationary():
+    tau = 0.3
+    star = npg_rates.soft_optimal(MDP, tau)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        pi = pgbook.softmax(rng.normal(0, 2, (MDP.S, MDP.A)))
+        assert (pgbook.soft_value(MDP, pi, tau) <= star.V + 1e-9).all()
+    # Stationary for the entropy-regularised gradient.
+    assert np.abs(pgbook.entropy_regularized_gradient(MDP, np.log(star.pi), tau)).max() < 1e-8
+
+
 def test_soft_optimal_small_tau_approaches_optimal_policy():
     star = npg_rates.soft_optimal(MDP, 1e-3)
     pi_star, V_star = pgbook.policy_iteration(MDP)
@@ -61,15 +72,15 @@ def test_cen_bounds_by_hand():
     np.testing.assert_allclose(log_bound, 2 * C1 / tau * 0.9**t, rtol=1e-12)
 
 
-def test_mismatch_closed_cases():
-    vartheta = npg_rates.mismatch(MDP)
+def test_xiao_mismatch_closed_cases():
+    vartheta = npg_rates.xiao_mismatch(MDP)
     assert vartheta >= 1 / 0.2 - 1e-12
     pi_star, _ = pgbook.policy_iteration(MDP)
     P_star = np.einsum("sa,sat->st", pi_star, MDP.P)
     w, vecs = np.linalg.eig(P_star.T)
     stationary = np.real(vecs[:, np.argmax(np.real(w))])
     stationary /= stationary.sum()
-    assert npg_rates.mismatch(MDP, stationary) == pytest.approx(1 / 0.2, rel=1e-9)
+    assert npg_rates.xiao_mismatch(MDP, stationary) == pytest.approx(1 / 0.2, rel=1e-9)
 
 
 def test_geometric_bound_formula():
@@ -87,7 +98,7 @@ def test_geometric_bound_formula():
     (lambda: npg_rates.cen_bounds(MDP, 1.0, 0.5, 1, np.full((5, 3), 1 / 3)), "eta"),
     (lambda: npg_rates.cen_bounds(MDP, 0.1, 0.5, -1, np.full((5, 3), 1 / 3)), "t"),
     (lambda: npg_rates.cen_bounds(MDP, 0.1, 0.5, 1, np.eye(3)[[0, 1, 2, 0, 1]]), "pi0"),
-    (lambda: npg_rates.mismatch(MDP, 0), "rho"),
+    (lambda: npg_rates.xiao_mismatch(MDP, 0), "rho"),
     (lambda: npg_rates.geometric_bound(1, 0.5, 1.0, 1.0, 0.1, 0.9), "vartheta"),
     (lambda: npg_rates.geometric_bound(1.5, 2.0, 1.0, 1.0, 0.1, 0.9), "k"),
     (lambda: npg_rates.geometric_bound(1, 2.0, 1.0, 1.0, 0.1, 0.0), "gamma"),

@@ -106,13 +106,13 @@ def test_optimal_actions_and_mismatch_against_value_iteration():
     mu = np.random.default_rng(2).random(6) + 0.1
     mu /= mu.sum()
     expected = (visitation_np(MDP6, pi_star, MDP6.rho) / mu).max()
-    assert pg_rates.mismatch(MDP6, mu) == pytest.approx(expected, rel=1e-10)
-    assert pg_rates.mismatch(MDP6) >= 1.0
+    assert pg_rates.optimal_mismatch(MDP6, mu) == pytest.approx(expected, rel=1e-10)
+    assert pg_rates.optimal_mismatch(MDP6) >= 1.0
 
 
 def test_mismatch_needs_positive_mu():
     with pytest.raises(ValueError, match="mu"):
-        pg_rates.mismatch(MDP6, mu=0)
+        pg_rates.optimal_mismatch(MDP6, mu=0)
 
 
 def test_nl_coefficient_against_numpy():
@@ -222,27 +222,3 @@ def test_log_barrier_theorem_at_a_stationary_point():
     assert np.linalg.norm(pgbook.log_barrier_gradient(m, th, lam)) <= pg_rates.log_barrier_tolerance(m, lam)
     gap = optimal_np(m)[0] @ m.rho - V_rho_np(m, th, m.rho)
     assert 0 <= gap <= pg_rates.log_barrier_bound(m, lam)
-
-
-# --- entropy -----------------------------------------------------------------------------------
-
-
-def test_soft_optimal_is_the_best_soft_value():
-    tau = 0.3
-    pi_tau, V_tau = pg_rates.soft_optimal(MDP6, tau)
-    assert np.allclose(pgbook.soft_value(MDP6, pi_tau, tau), V_tau, atol=1e-9)
-    rng = np.random.default_rng(5)
-    for _ in range(20):
-        pi = pgbook.softmax(rng.normal(0, 2, (6, 3)))
-        assert (pgbook.soft_value(MDP6, pi, tau) <= V_tau + 1e-9).all()
-    # Stationary for the entropy-regularised gradient.
-    assert np.abs(pgbook.entropy_regularized_gradient(MDP6, np.log(pi_tau), tau)).max() < 1e-8
-
-
-def test_soft_optimal_validation():
-    with pytest.raises(ValueError, match="tau"):
-        pg_rates.soft_optimal(MDP6, 0.0)
-    with pytest.raises(ValueError, match="max_iter"):
-        pg_rates.soft_optimal(MDP6, 0.3, max_iter=3)
-    with pytest.raises(TypeError, match="mdp"):
-        pg_rates.soft_optimal("not an mdp", 0.3)

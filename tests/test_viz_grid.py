@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import FancyArrow  # noqa: E402
@@ -12,13 +11,6 @@ from matplotlib.patches import FancyArrow  # noqa: E402
 import pgbook  # noqa: E402
 from pgbook import envs  # noqa: E402
 from pgbook.viz.grid import plot_grid  # noqa: E402
-
-
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
 
 
 def test_values_land_in_their_cells(ax):

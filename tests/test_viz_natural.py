@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -14,13 +13,6 @@ from pgbook import envs  # noqa: E402
 from pgbook.viz import natural as npgviz  # noqa: E402
 
 GRID = envs.gridworld(("...G", ".#.X", "S..."))
-
-
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
 
 
 def _path(n=5):

@@ -70,10 +70,10 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
     # Terminal cells have no decision: leave them dark and unlabelled.
     greedy_prob = np.where(mdp.terminal, 0.0, np.einsum("sa,sa->s", pis[k], pi_greedy))
     plot_grid(ax_grid, mdp, greedy_prob, pis[k], vmin=0.0, vmax=1.0, cmap="cividis", annotate=False,
-              title="next policy; colour = P(greedy action)")
+              title="colour = P(greedy action)")
     for s, (i, j) in enumerate(mdp.cells):
         if not mdp.terminal[s]:
-            ax_grid.text(j, i + 0.32, f"{greedy_prob[s]:.2f}", ha="center", va="center", fontsize=7,
+            ax_grid.text(j, i + 0.32, f"{greedy_prob[s]:.2f}", ha="center", va="center", fontsize=9,
                          color="black" if greedy_prob[s] > 0.6 else "white")
     x = etas.copy()
     x[0] = etas[1] / 3  # eta = 0 cannot sit on a log axis: draw it at the left edge

@@ -33,7 +33,8 @@ import pytest
 
 from bookconf import bookfiles, page_ids
 from reader import output_problems
-from test_browser import ARGS, CHROMIUM, SCREENSHOTS, unavailable
+from test_browser import SCREENSHOTS, unavailable
+from test_browser import browser  # noqa: F401  (the fixture, shared with the HTML tests)
 
 pytestmark = pytest.mark.notebook
 
@@ -139,23 +140,6 @@ def lab(tmp_path_factory):
 def lab_myst(tmp_path_factory):
     with jupyterlab(tmp_path_factory.mktemp("jupyterlab-myst"), myst=True) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as e:
-        unavailable(f"the playwright package is missing: {e}")
-    if not Path(CHROMIUM).exists():
-        unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
-    with sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        except Exception as e:  # noqa: BLE001  (any launch failure means: no browser)
-            unavailable(f"{CHROMIUM} did not start: {e}")
-        yield browser
-        browser.close()
 
 
 def open_notebook(page, url: str) -> None:
