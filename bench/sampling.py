@@ -9,7 +9,7 @@ Peers, all measured in this run:
 - For REINFORCE, the same numpy sampler followed by a vectorised estimate (suffix sums and bincount).
 
 Batch sizes are those of use: 10,000 episodes of 100 steps per call (1e6 steps, 16 MB of output,
-fresh arrays each call unless the case says ``out=``), and 100,000 REINFORCE episodes (math.md A7).
+fresh arrays each call unless the case says ``out=``), and 100,000 REINFORCE episodes (a random 5 x 3 MDP, gamma = 0.8).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""numba setup for pgbook's hot kernels.
+"""numba setup for pgbook's hot kernels: the cache directory, :func:`njit` and :func:`kernel_array`.
 
 numba caches compiled kernels next to the source (``pgbook/__pycache__``). On a read-only install
 (a system site-packages, a container image) that fails, so we point ``NUMBA_CACHE_DIR`` at a
@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 
 def _cache_dir() -> str | None:
@@ -46,3 +48,14 @@ def njit(*args, **kwargs):
     """``numba.njit`` with pgbook's defaults: cached on disk, no fastmath (results must be exact)."""
     kwargs.setdefault("cache", True)
     return numba.njit(*args, **kwargs)
+
+
+def kernel_array(x) -> np.ndarray:
+    """``x`` as a read-only C-contiguous float64 array (a copy only if needed).
+
+    The one array type the kernels are called with, whatever the caller passed (a list, a writable
+    or Fortran-ordered array), so each kernel compiles and caches exactly one specialisation.
+    """
+    v = np.ascontiguousarray(x, dtype=np.float64).view()
+    v.flags.writeable = False
+    return v

@@ -2,7 +2,12 @@
 
 Each check raises ``TypeError`` (wrong kind of object) or ``ValueError`` (right kind, bad value)
 with a message that names the argument and says what is wrong, so that bad input never reaches a
-numba kernel or produces silent garbage.
+numba kernel or produces silent garbage. Public functions check their arguments once, here, and
+then call private helpers that check nothing.
+
+This module knows nothing of :class:`pgbook.MDP` (which uses it): the checks that take an MDP
+``m`` read only ``m.S``, ``m.A`` and ``m.rho``, and the caller has checked ``m`` itself first
+(:func:`pgbook.mdp.require_mdp`).
 """
 
 from __future__ import annotations
@@ -23,9 +28,17 @@ def array(x, name: str, *, ndim: int | None = None, shape: tuple | None = None) 
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}")
     try:
-        a = np.asarray(x, dtype=np.float64)
+        raw = np.asarray(x)
     except (TypeError, ValueError):
         raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}") from None
+    # Complex numbers would lose their imaginary part, and strings such as "0.1" would be parsed.
+    if raw.dtype.kind not in "biufO" or (raw.dtype.kind == "O" and any(
+            isinstance(v, (str, bytes, complex)) for v in raw.ravel())):
+        raise TypeError(f"{name}: expected an array of real numbers, got a {raw.dtype} array")
+    try:
+        a = raw.astype(np.float64, copy=False)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected an array of real numbers, got {type(x).__name__}") from None
     if shape is not None:
         ndim = len(shape)
     if ndim is not None and a.ndim != ndim:
@@ -49,9 +62,8 @@ def distribution_rows(a: np.ndarray, name: str, tol: float = PROB_TOL) -> None:
     if (err > tol).any():
         idx = np.unravel_index(np.argmax(err), err.shape)
         where = f"{name}[{', '.join(str(int(i)) for i in idx)}]" if idx else name
-        raise ValueError(
-            f"{name}: each row must sum to 1 (within {tol:g}); {where}.sum() = {a[idx].sum():.12g}"
-        )
+        what = "must sum to 1" if a.ndim == 1 else "each row must sum to 1"
+        raise ValueError(f"{name}: {what} (within {tol:g}); {where}.sum() = {a[idx].sum():.12g}")
 
 
 def distribution(x, name: str, size: int) -> np.ndarray:
@@ -109,35 +121,50 @@ def positive_real(x, name: str, *, allow_zero: bool = False) -> float:
     return x
 
 
-def mdp(m) -> None:
-    """The first argument of every solver must be a :class:`pgbook.MDP`."""
-    from .mdp import MDP
-
-    if not isinstance(m, MDP):
-        raise TypeError(f"mdp: expected a pgbook.MDP, got {type(m).__name__}")
-
-
 def policy(m, pi, name: str = "pi") -> np.ndarray:
     """A stochastic policy ``pi: (S, A)`` for the MDP ``m``: rows are distributions over actions."""
-    mdp(m)
     a = array(pi, name, shape=(m.S, m.A))
     distribution_rows(a, name)
     return a
 
 
+def logits(th, name: str = "theta", shape: tuple | None = None) -> np.ndarray:
+    """Softmax logits ``(..., A)``: a non-empty last axis whose spread ``max - min`` is a finite float.
+
+    A wider spread would make :math:`\\log\\pi` overflow to :math:`-\\infty` (and gradients NaN).
+    """
+    a = array(th, name, shape=shape)
+    if a.ndim == 0 or a.shape[-1] == 0:
+        raise ValueError(f"{name}: needs a non-empty last (action) axis, got shape {a.shape}")
+    with np.errstate(over="ignore"):
+        spread = a.max(axis=-1) - a.min(axis=-1)
+    if not np.isfinite(spread).all():
+        raise ValueError(f"{name}: the entries of a row differ by more than the float64 range "
+                         f"(max - min overflows), so log pi would be -inf")
+    return a
+
+
 def theta(m, th, name: str = "theta") -> np.ndarray:
-    """Tabular parameters ``theta: (S, A)`` for the MDP ``m``."""
-    mdp(m)
-    return array(th, name, shape=(m.S, m.A))
+    """Tabular softmax parameters ``theta: (S, A)`` for the MDP ``m`` (see :func:`logits`)."""
+    return logits(th, name, shape=(m.S, m.A))
 
 
 def features(m, phi) -> np.ndarray:
-    """Log-linear features ``phi: (S, A, d)`` for the MDP ``m``, with ``d >= 1``."""
-    mdp(m)
+    """Log-linear features ``phi: (S, A, dim)`` for the MDP ``m``, with ``dim >= 1``."""
     a = array(phi, "phi", shape=(m.S, m.A, None))
     if a.shape[2] == 0:
-        raise ValueError("phi: needs at least one feature (shape (S, A, d) with d >= 1)")
+        raise ValueError("phi: needs at least one feature (shape (S, A, dim) with dim >= 1)")
     return a
+
+
+def probability(x, name: str) -> float:
+    """A real number in [0, 1]."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name}: expected a real number in [0, 1], got {type(x).__name__}")
+    x = float(x)
+    if not 0.0 <= x <= 1.0:
+        raise ValueError(f"{name}: must lie in [0, 1], got {x!r}")
+    return x
 
 
 def start(m, rho) -> np.ndarray:

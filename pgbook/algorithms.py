@@ -3,10 +3,10 @@ r"""Whole optimisation runs with exact gradients, for the book's convergence fig
 Every function here runs one method for ``T`` iterations on a small MDP, evaluating each iterate
 exactly, and returns a :class:`Run`: the value :math:`V^{(t)}(\rho)` at *every* iteration, and the
 iterates (parameters, policies, values) every ``record_every`` iterations. The loops are numba
-kernels (:mod:`pgbook._loops`), so :math:`10^5`--:math:`10^6` iterations on a bandit or a short chain
+kernels (:mod:`pgbook._run_kernels`), so :math:`10^5`--:math:`10^6` iterations on a bandit or a short chain
 take about a second.
 
-Common arguments: ``mdp`` (``gamma < 1``, except :func:`policy_iteration`); ``T`` the number of
+Common arguments: ``mdp`` (``gamma < 1``, except :func:`policy_iteration_run`); ``T`` the number of
 iterations; ``rho`` the start distribution of the objective :math:`V(\rho)` (``None`` = the MDP's, a
 state index, or a distribution ``(S,)``); ``record_every`` (default: about 1000 records per run; the
 last iterate is always recorded); ``until``: stop early once :math:`V^{(t)}(\rho) \ge` ``until``.
@@ -25,11 +25,12 @@ from typing import Mapping
 
 import numpy as np
 
-from . import _loops
-from . import _validate as check
+from . import _validate as validate
+from ._numba import kernel_array
+from ._run_kernels import Method, Model, Result, Schedule, Step, Trace, loglinear_run, tabular_run
 from .control import _policy_iteration
-from .mdp import MDP
-from .policies import softmax
+from .mdp import MDP, require_mdp
+from .policies import _log_softmax
 
 #: Default number of recorded iterates per run.
 RECORDS = 1000
@@ -37,20 +38,30 @@ RECORDS = 1000
 
 @dataclass(frozen=True, eq=False)
 class Run:
-    r"""One optimisation run.
+    r"""One optimisation run. All arrays are read-only.
 
-    - ``algorithm``: the function's name; ``params``: the arguments used (read-only mapping).
-    - ``V_rho: (n+1,)``: :math:`V^{(t)}(\rho)` for t = 0..n (``n = iterations``; ``n = T`` unless
-      ``until`` stopped the run early).
-    - ``steps: (K,)``: the iteration indices at which iterates were recorded (0, k, 2k, ..., and n).
-    - ``pi: (K, S, A)`` the policies and ``V: (K, S)`` their values at those iterations.
-    - ``theta``: the parameters there, ``(K, S, A)`` softmax logits (for the mirror methods
-      :math:`\log\pi` up to a constant per state) or ``(K, d)`` (log-linear); ``None`` for the
-      methods that move ``pi`` itself.
-    - ``trace``: further per-iteration arrays ``(n+1,)``, named in each function's docstring; entry
-      t belongs to iterate t (e.g. the step it takes next).
-
-    All arrays are read-only.
+    Attributes
+    ----------
+    algorithm : str
+        The function's name.
+    V_rho : array (n+1,)
+        :math:`V^{(t)}(\rho)` for t = 0..n (``n = iterations``; ``n = T`` unless ``until`` stopped the
+        run early).
+    steps : array (K,)
+        The iteration indices at which iterates were recorded (0, k, 2k, ..., and n).
+    pi : array (K, S, A)
+        The policies at those iterations.
+    V : array (K, S)
+        Their values.
+    theta : array (K, S, A) or (K, dim), or None
+        The parameters there: softmax logits (for the mirror methods :math:`\log\pi` up to a
+        constant per state) or log-linear parameters; ``None`` for the methods that move ``pi`` itself.
+    trace : mapping of str to array (n+1,)
+        Further per-iteration numbers, named in each function's docstring (the names of
+        :class:`pgbook._run_kernels.Trace`, in lower case); entry t belongs to iterate t (e.g. the
+        step it takes next).
+    params : mapping
+        The arguments used.
     """
 
     algorithm: str
@@ -73,285 +84,515 @@ class Run:
 
 
 def softmax_pg(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""Softmax policy gradient ascent with exact gradients (AKLM section 5.1).
+    r"""Softmax policy gradient ascent with exact gradients.
 
     .. math:: \theta^{(t+1)} = \theta^{(t)} + \eta \nabla_\theta V^{(t)}(\rho), \qquad
               \frac{\partial V^{\pi_\theta}(\rho)}{\partial\theta_{s,a}}
-              = \frac{1}{1-\gamma} d^{\pi_\theta}_\rho(s)\, \pi_\theta(a|s)\, A^{\pi_\theta}(s, a).
+              = \frac{1}{1-\gamma} d^{\pi_\theta}_\rho(s)\, \pi_\theta(a|s)\, A^{\pi_\theta}(s, a)
 
-    eta > 0 (AKLM Thm 5.1 uses :math:`\eta \le (1-\gamma)^3/8`); theta0: (S, A), default 0 (uniform).
-    ``theta: (K, S, A)``; trace ``grad_norm`` :math:`\|\nabla_\theta V^{(t)}(\rho)\|_2`.
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 5.1 and Eq. (10); their Theorem 5.1 takes
+    :math:`\eta \le (1-\gamma)^3/8`).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    eta : float
+        The step size, > 0.
+    T : int
+        The number of iterations, >= 1.
+    theta0 : array (S, A), optional
+        The first logits; 0 (the uniform policy) by default.
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        ``theta: (K, S, A)``; trace ``grad_norm`` :math:`\|\nabla_\theta V^{(t)}(\rho)\|_2`.
+
+    Examples
+    --------
+    >>> from pgbook import algorithms, envs
+    >>> run = algorithms.softmax_pg(envs.bandit([1.0, 0.9, 0.1]), eta=0.4, T=1000)
+    >>> run
+    Run(softmax_pg, iterations=1000, V_rho: 0.666667 -> 0.998169, 1001 recorded)
+    >>> run.pi.shape, run.trace["grad_norm"].shape
+    ((1001, 1, 3), (1001,))
     """
-    a = _Args(mdp, T, rho, record_every, until, eta=eta)
-    return a.tabular("softmax_pg", _loops.SOFTMAX_PG, a.logits(theta0), traces=("grad_norm", None))
+    c = _common(mdp, T, rho, record_every, until)
+    step = Step(eta=c.positive("eta", eta))
+    return _tabular(c, "softmax_pg", Method.SOFTMAX_PG, c.logits0(theta0), step, ("grad_norm",))
 
 
 def log_barrier_pg(mdp: MDP, eta, T, *, lam, theta0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""Gradient ascent on the log-barrier (relative-entropy) regularised objective (AKLM section 5.2).
+    r"""Gradient ascent on the log-barrier (relative-entropy) regularised objective.
 
     .. math:: L_\lambda(\theta) = V^{\pi_\theta}(\rho) + \frac{\lambda}{|S||A|}\sum_{s,a}\log\pi_\theta(a|s)
               + \lambda\log|A|, \qquad
               \frac{\partial L_\lambda}{\partial\theta_{s,a}} = \frac{\partial V^{\pi_\theta}(\rho)}{\partial\theta_{s,a}}
-              + \frac{\lambda}{|S||A|}\big(1 - |A|\pi_\theta(a|s)\big).
+              + \frac{\lambda}{|S||A|}\big(1 - |A|\pi_\theta(a|s)\big),
 
-    (:math:`L_\lambda = V - \lambda\,\mathbb E_{s\sim\mathrm{Unif}}\mathrm{KL}(\mathrm{Unif}_A\,\|\,\pi_\theta(\cdot|s))`.)
-    eta > 0, lam > 0 (AKLM Cor 5.1: :math:`\eta = 1/\beta_\lambda`,
-    :math:`\beta_\lambda = 8/(1-\gamma)^3 + 2\lambda/|S|`). ``V_rho`` is the unregularised value;
-    traces ``grad_norm`` :math:`\|\nabla L_\lambda\|_2` (Thm 5.2 needs it
-    :math:`\le \lambda/(2|S||A|)`) and ``objective`` :math:`L_\lambda(\theta^{(t)})`.
+    the objective of :func:`pgbook.log_barrier_objective`,
+    :math:`L_\lambda = V - \lambda\,\mathbb E_{s\sim\mathrm{Unif}}\mathrm{KL}(\mathrm{Unif}_A\,\|\,\pi_\theta(\cdot|s))`
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 5.2; their Corollary 5.1 takes
+    :math:`\eta = 1/\beta_\lambda`, :math:`\beta_\lambda = 8/(1-\gamma)^3 + 2\lambda/|S|` as Lemma D.4
+    proves, and Theorem 5.2 needs :math:`\|\nabla L_\lambda\|_2 \le \lambda/(2|S||A|)`).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    eta : float
+        The step size, > 0.
+    T : int
+    lam : float
+        The regularisation weight, > 0.
+    theta0 : array (S, A), optional
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        ``V_rho`` is the unregularised value; traces ``grad_norm`` :math:`\|\nabla L_\lambda\|_2`
+        and ``objective`` :math:`L_\lambda(\theta^{(t)})`.
     """
-    a = _Args(mdp, T, rho, record_every, until, eta=eta, lam=lam)
-    return a.tabular("log_barrier_pg", _loops.SOFTMAX_PG, a.logits(theta0), traces=("grad_norm", "objective"))
+    c = _common(mdp, T, rho, record_every, until)
+    step = Step(eta=c.positive("eta", eta), lam=c.positive("lam", lam))
+    return _tabular(c, "log_barrier_pg", Method.SOFTMAX_PG, c.logits0(theta0), step, ("grad_norm", "objective"))
 
 
 def entropy_pg(mdp: MDP, eta, T, *, tau, theta0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""Entropy-regularised softmax policy gradient (Mei et al. 2020).
+    r"""Entropy-regularised softmax policy gradient.
 
     .. math:: \theta^{(t+1)} = \theta^{(t)} + \eta\nabla_\theta \tilde V^{(t)}(\rho), \qquad
               \frac{\partial\tilde V^{\pi_\theta}(\rho)}{\partial\theta_{s,a}}
               = \frac{1}{1-\gamma} d^{\pi_\theta}_\rho(s)\pi_\theta(a|s)\tilde A(s,a),
 
-    with :math:`\tilde V = (I-\gamma P_\pi)^{-1}(r_\pi + \tau\mathcal H(\pi))`,
-    :math:`\tilde Q = r + \gamma P\tilde V`, :math:`\tilde A = \tilde Q - \tau\log\pi - \tilde V`
-    (computed from :math:`\log\pi` directly, so it stays finite where :math:`\pi` underflows).
-    eta > 0, tau > 0 (Mei Thm 6: :math:`\eta = (1-\gamma)^3/(8 + \tau(4 + 8\log|A|))`).
-    ``V_rho`` is the unregularised value; traces ``grad_norm`` and ``objective``
-    :math:`\tilde V^{(t)}(\rho)`.
+    the gradient of :func:`pgbook.entropy_regularized_gradient`: :math:`\tilde V` is
+    :func:`pgbook.soft_value` (no entropy on terminal states), :math:`\tilde Q = r + \gamma P\tilde V`,
+    :math:`\tilde A = \tilde Q - \tau\log\pi - \tilde V`, computed from :math:`\log\pi` directly so it
+    stays finite where :math:`\pi` underflows (Mei, Xiao, Szepesvari and Schuurmans 2020, Lemma 10;
+    their Theorem 6 takes :math:`\eta = (1-\gamma)^3/(8 + \tau(4 + 8\log|A|))`).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    eta : float
+        The step size, > 0.
+    T : int
+    tau : float
+        The entropy weight, > 0.
+    theta0 : array (S, A), optional
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        ``V_rho`` is the unregularised value; traces ``grad_norm`` and ``objective``
+        :math:`\tilde V^{(t)}(\rho)`.
     """
-    a = _Args(mdp, T, rho, record_every, until, eta=eta, tau=tau)
-    return a.tabular("entropy_pg", _loops.SOFTMAX_PG, a.logits(theta0), traces=("grad_norm", "objective"))
+    c = _common(mdp, T, rho, record_every, until)
+    step = Step(eta=c.positive("eta", eta), tau=c.positive("tau", tau))
+    return _tabular(c, "entropy_pg", Method.SOFTMAX_PG, c.logits0(theta0), step, ("grad_norm", "objective"))
 
 
 def npg(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""Natural policy gradient for the softmax policy = soft policy iteration (AKLM Lemma 5.1).
+    r"""Natural policy gradient for the softmax policy, which is soft policy iteration.
 
     .. math:: \theta^{(t+1)} = \theta^{(t)} + \eta F_\rho(\theta^{(t)})^\dagger\nabla_\theta V^{(t)}(\rho)
               \;\equiv\; \theta^{(t)} + \frac{\eta}{1-\gamma} A^{(t)}, \qquad
-              \pi^{(t+1)}(a|s) \propto \pi^{(t)}(a|s)\exp\Big(\frac{\eta A^{(t)}(s,a)}{1-\gamma}\Big),
+              \pi^{(t+1)}(a|s) \propto \pi^{(t)}(a|s)\exp\Big(\frac{\eta A^{(t)}(s,a)}{1-\gamma}\Big)
 
-    computed in log space: :math:`\log\pi \leftarrow \log\pi + \frac{\eta}{1-\gamma}(Q - \max_a Q)`,
-    then renormalised. The update does not depend on rho (only ``V_rho`` does). eta > 0, any size
-    (AKLM Thm 5.3: :math:`V^\star(\rho) - V^{(T)}(\rho) \le \frac{\log|A|}{\eta T} + \frac{1}{(1-\gamma)^2T}`
-    from theta0 = 0). ``theta: (K, S, A)``: logits of :math:`\pi^{(t)}` (:math:`\log\pi^{(t)}` up to a
-    constant per state).
+    (Agarwal, Kakade, Lee and Mahajan 2021, Lemma 5.1), computed in log space:
+    :math:`\log\pi \leftarrow \log\pi + \frac{\eta}{1-\gamma}(Q - \max_a Q)`, then renormalised. The
+    update does not depend on rho (only ``V_rho`` does). Any eta > 0 works: from theta0 = 0,
+    :math:`V^\star(\rho) - V^{(T)}(\rho) \le \frac{\log|A|}{\eta T} + \frac{1}{(1-\gamma)^2T}` (ibid.,
+    Theorem 5.3).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    eta : float
+        The step size, > 0.
+    T : int
+    theta0 : array (S, A), optional
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        ``theta: (K, S, A)``: logits of :math:`\pi^{(t)}` (:math:`\log\pi^{(t)}` up to a constant per
+        state); no traces.
+
+    Examples
+    --------
+    >>> from pgbook import algorithms, envs
+    >>> run = algorithms.npg(envs.chain(5), eta=0.1, T=100, until=1.9)
+    >>> run.iterations < 100, bool(run.V_rho[-1] >= 1.9)
+    (True, True)
     """
-    a = _Args(mdp, T, rho, record_every, until, eta=eta)
-    return a.tabular("npg", _loops.MIRROR, a.logits(theta0), eta_k=a.eta / (1.0 - mdp.gamma))
+    c = _common(mdp, T, rho, record_every, until)
+    eta = c.positive("eta", eta)
+    return _tabular(c, "npg", Method.MIRROR, c.logits0(theta0), Step(eta=eta / (1.0 - c.mdp.gamma)), ())
 
 
 def entropy_npg(mdp: MDP, eta, T, *, tau, theta0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""Entropy-regularised NPG (Cen, Cheng, Chen, Wei and Chi 2022).
+    r"""Entropy-regularised NPG.
 
     .. math:: \pi^{(t+1)}(a|s) \propto \pi^{(t)}(a|s)^{1-\frac{\eta\tau}{1-\gamma}}
-              \exp\Big(\frac{\eta Q^{(t)}_\tau(s,a)}{1-\gamma}\Big), \qquad 0 < \eta \le \frac{1-\gamma}{\tau},
+              \exp\Big(\frac{\eta Q^{(t)}_\tau(s,a)}{1-\gamma}\Big), \qquad 0 < \eta \le \frac{1-\gamma}{\tau}
 
-    with the soft values :math:`V^\pi_\tau = (I - \gamma P_\pi)^{-1}(r_\pi + \tau\mathcal H(\pi))`,
-    :math:`Q^\pi_\tau = r + \gamma P V^\pi_\tau`. :math:`\eta = (1-\gamma)/\tau` is soft policy
-    iteration, :math:`\pi^{(t+1)} \propto \exp(Q^{(t)}_\tau/\tau)`. Cen et al. Thm 1:
-    :math:`\|Q^\star_\tau - Q^{(t+1)}_\tau\|_\infty \le C_1\gamma(1-\eta\tau)^t`. ``V_rho`` is the
-    unregularised value; trace ``objective`` :math:`V^{(t)}_\tau(\rho)`; ``theta``: logits of
-    :math:`\pi^{(t)}`, as in :func:`npg`.
+    (Cen, Cheng, Chen, Wei and Chi 2022, Eq. (17)), with the soft values :math:`V^\pi_\tau` of
+    :func:`pgbook.soft_value` and :math:`Q^\pi_\tau = r + \gamma P V^\pi_\tau`. On non-terminal states
+    this is :math:`\log\pi \leftarrow \log\pi + \frac{\eta}{1-\gamma}(Q_\tau - \tau\log\pi)` up to a
+    constant, which is how it is computed; terminal states, which earn no entropy, keep their
+    (irrelevant) policy. :math:`\eta = (1-\gamma)/\tau` is soft policy iteration,
+    :math:`\pi^{(t+1)} \propto \exp(Q^{(t)}_\tau/\tau)`. Cen et al. Theorem 1:
+    :math:`\|Q^\star_\tau - Q^{(t+1)}_\tau\|_\infty \le C_1\gamma(1-\eta\tau)^t`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    eta : float
+        The step size, in :math:`(0, (1-\gamma)/\tau]`.
+    T : int
+    tau : float
+        The entropy weight, > 0.
+    theta0 : array (S, A), optional
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        ``V_rho`` is the unregularised value; trace ``objective`` :math:`V^{(t)}_\tau(\rho)`;
+        ``theta``: logits of :math:`\pi^{(t)}`, as in :func:`npg`.
     """
-    a = _Args(mdp, T, rho, record_every, until, eta=eta, tau=tau)
-    if a.eta * a.tau > (1.0 - mdp.gamma) * (1.0 + 1e-12):
-        bound = (1.0 - mdp.gamma) / a.tau
-        raise ValueError(f"eta: must satisfy 0 < eta <= (1 - gamma)/tau = {bound:.6g}, got {a.eta:g}")
+    c = _common(mdp, T, rho, record_every, until)
+    eta, tau = c.positive("eta", eta), c.positive("tau", tau)
+    if eta * tau > (1.0 - c.mdp.gamma) * (1.0 + 1e-12):
+        raise ValueError(f"eta: must satisfy 0 < eta <= (1 - gamma)/tau = {(1.0 - c.mdp.gamma) / tau:.6g}, got {eta:g}")
     # With eta = (1 - gamma)/tau (soft policy iteration) round-off must not push eta_k * tau above 1.
-    eta_k = min(a.eta / (1.0 - mdp.gamma), 1.0 / a.tau)
-    return a.tabular("entropy_npg", _loops.MIRROR, a.logits(theta0), eta_k=eta_k,
-                     traces=(None, "objective"))
+    step = Step(eta=min(eta / (1.0 - c.mdp.gamma), 1.0 / tau), tau=tau)
+    return _tabular(c, "entropy_npg", Method.MIRROR, c.logits0(theta0), step, ("objective",))
 
 
 def pmd_geometric(mdp: MDP, eta0, T, *, theta0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""Policy mirror descent with the KL mirror map and geometric step sizes (Xiao 2022, Thm 10).
+    r"""Policy mirror descent with the KL mirror map and geometric step sizes.
 
     .. math:: \pi_{k+1}(a|s) \propto \pi_k(a|s)\exp\big(\eta_k Q^{\pi_k}(s,a)\big), \qquad
               \eta_k = \eta_0/\gamma^k,
 
-    the reward form of Xiao's cost-minimising PMD. With a constant step it is :func:`npg` with
-    :math:`\eta_{\text{AKLM}} = (1-\gamma)\eta`. Xiao's Thm 10 gives
+    the reward form of Xiao's (2022) cost-minimising PMD. With a constant step it is :func:`npg`
+    with :math:`\eta_{\text{AKLM}} = (1-\gamma)\eta`. Xiao's Theorem 10 gives
     :math:`V^\star(\rho) - V^{(k)}(\rho) \le (1 - 1/\vartheta_\rho)^k(\delta_0 + D^\star_0/(\gamma\eta_0))`,
-    :math:`\vartheta_\rho = \frac{1}{1-\gamma}\|d^{\pi^\star}_\rho/\rho\|_\infty`; Xiao takes
+    :math:`\vartheta_\rho = \frac{1}{1-\gamma}\|d^{\pi^\star}_\rho/\rho\|_\infty`, and takes
     :math:`\eta_0 = \frac{1-\gamma}{\gamma}D^\star_0` (:math:`D^\star_0 = \log|A|` from uniform).
     :math:`\eta_k` is capped at ``1e200`` (beyond it the step is the greedy step in floating point).
-    eta0 > 0. Trace ``eta`` :math:`\eta_k`; ``theta``: logits of :math:`\pi_k`, as in :func:`npg`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    eta0 : float
+        The first step size, > 0.
+    T : int
+    theta0 : array (S, A), optional
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        Trace ``eta`` :math:`\eta_k`; ``theta``: logits of :math:`\pi_k`, as in :func:`npg`.
     """
-    a = _Args(mdp, T, rho, record_every, until, eta0=eta0)
-    growth = math.inf if mdp.gamma == 0.0 else 1.0 / mdp.gamma
-    return a.tabular("pmd_geometric", _loops.MIRROR, a.logits(theta0), eta_k=a.eta0, growth=growth,
-                     traces=("eta", None))
+    c = _common(mdp, T, rho, record_every, until)
+    growth = math.inf if c.mdp.gamma == 0.0 else 1.0 / c.mdp.gamma
+    step = Step(eta=c.positive("eta0", eta0), growth=growth)
+    return _tabular(c, "pmd_geometric", Method.MIRROR, c.logits0(theta0), step, ("eta",), step_name="eta0")
 
 
 def projected_ga(mdp: MDP, eta, T, *, pi0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""Projected gradient ascent for the direct parameterisation (AKLM section 4).
+    r"""Projected gradient ascent for the direct parameterisation.
 
     .. math:: \pi^{(t+1)} = \mathrm{Proj}_{\Delta(\mathcal A)^{|S|}}\big(\pi^{(t)} + \eta\nabla_\pi V^{(t)}(\rho)\big),
               \qquad \frac{\partial V^\pi(\rho)}{\partial\pi(a|s)} = \frac{1}{1-\gamma}d^\pi_\rho(s)Q^\pi(s,a)
 
-    (AKLM Eq. (7); Euclidean projection of each row onto the simplex). AKLM Thm 4.1 uses
-    :math:`\eta = (1-\gamma)^3/(2\gamma|A|)`. eta > 0; pi0: (S, A) default uniform.
-    ``theta`` is None; trace ``grad_norm`` :math:`\|\nabla_\pi V^{(t)}(\rho)\|_2`.
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 4 and Eq. (7); Euclidean projection of each row
+    onto the simplex, :func:`pgbook.project_simplex`). Their Theorem 4.1 uses
+    :math:`\eta = (1-\gamma)^3/(2\gamma|A|)`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    eta : float
+        The step size, > 0.
+    T : int
+    pi0 : array (S, A), optional
+        The first policy; uniform by default.
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        ``theta`` is None; trace ``grad_norm`` :math:`\|\nabla_\pi V^{(t)}(\rho)\|_2`.
     """
-    a = _Args(mdp, T, rho, record_every, until, eta=eta)
-    return a.tabular("projected_ga", _loops.PROJECTED, a.policy(pi0), traces=("grad_norm", None), direct=True)
+    c = _common(mdp, T, rho, record_every, until)
+    step = Step(eta=c.positive("eta", eta))
+    return _tabular(c, "projected_ga", Method.PROJECTED, c.policy0(pi0), step, ("grad_norm",))
 
 
 def cpi(mdp: MDP, T, *, alpha=None, pi0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""Conservative policy iteration (Kakade and Langford 2002; AJKS section 14.1).
+    r"""Conservative policy iteration.
 
     .. math:: \pi_{t+1} = (1-\alpha_t)\pi_t + \alpha_t\pi'_t, \qquad \pi'_t = \mathrm{greedy}(A^{\pi_t}),
-              \qquad \mathbb A_t = \mathbb E_{s\sim d^{\pi_t}_\rho}\max_a A^{\pi_t}(s, a).
+              \qquad \mathbb A_t = \mathbb E_{s\sim d^{\pi_t}_\rho}\max_a A^{\pi_t}(s, a)
 
-    alpha: a fixed mixing weight in (0, 1], or ``None`` for AJKS's choice
-    :math:`\alpha_t = \min\big(1, \mathbb A_t(1-\gamma)^2/(4\gamma)\big)`, which guarantees
-    :math:`V^{\pi_{t+1}}(\rho) - V^{\pi_t}(\rho) \ge \mathbb A_t^2(1-\gamma)/(8\gamma)` (Thm 14.2:
-    :math:`\ge \frac{\alpha}{1-\gamma}(\mathbb A - \frac{2\alpha\gamma}{(1-\gamma)^2})` for any alpha).
-    Traces ``alpha`` :math:`\alpha_t` and ``greedy_advantage`` :math:`\mathbb A_t`.
+    (Kakade and Langford 2002; Agarwal, Jiang, Kakade and Sun, AJKS section 14.1). AJKS's choice
+    :math:`\alpha_t = \min\big(1, \mathbb A_t(1-\gamma)^2/(4\gamma)\big)` guarantees
+    :math:`V^{\pi_{t+1}}(\rho) - V^{\pi_t}(\rho) \ge \mathbb A_t^2(1-\gamma)/(8\gamma)` (AJKS Theorem
+    14.2: :math:`\ge \frac{\alpha}{1-\gamma}(\mathbb A - \frac{2\alpha\gamma}{(1-\gamma)^2})` for any alpha).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    T : int
+    alpha : float, optional
+        A fixed mixing weight in (0, 1], or ``None`` for AJKS's choice.
+    pi0 : array (S, A), optional
+        The first policy; uniform by default.
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        ``theta`` is None; traces ``alpha`` :math:`\alpha_t` and ``greedy_advantage`` :math:`\mathbb A_t`.
     """
-    a = _Args(mdp, T, rho, record_every, until)
+    c = _common(mdp, T, rho, record_every, until)
+    c.params["alpha"] = alpha
     if alpha is not None:
-        alpha = check.positive_real(alpha, "alpha")
+        alpha = validate.positive_real(alpha, "alpha")
         if alpha > 1.0:
             raise ValueError(f"alpha: must lie in (0, 1], got {alpha:g}")
-    a.params["alpha"] = alpha
-    alpha = 0.0 if alpha is None else alpha
-    return a.tabular("cpi", _loops.CPI, a.policy(pi0), alpha=alpha, traces=("alpha", "greedy_advantage"), direct=True)
+    step = Step(alpha=0.0 if alpha is None else alpha)
+    return _tabular(c, "cpi", Method.CPI, c.policy0(pi0), step, ("alpha", "greedy_advantage"))
 
 
 def loglinear_npg(mdp: MDP, phi, eta, T, *, theta0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""NPG for log-linear policies via the compatible fit (AKLM section 6.3; math.md E2).
+    r"""NPG for log-linear policies via the compatible fit.
 
     .. math:: \theta^{(t+1)} = \theta^{(t)} + \eta w^{(t)}, \qquad
               w^{(t)} = \arg\min_w \mathbb E_{s\sim d^{(t)}_\rho, a\sim\pi^{(t)}}
               \big[(A^{(t)}(s,a) - w^\top\nabla_\theta\log\pi^{(t)}(a|s))^2\big],
 
-    :math:`\nabla_\theta\log\pi_\theta(a|s) = \phi_{s,a} - \mathbb E_{a'\sim\pi_\theta}\phi_{s,a'}`;
-    the minimum-norm exact fit, so :math:`w^{(t)} = (1-\gamma)F_\rho^\dagger\nabla V` (B1). Note the
-    step multiplies w, as in AKLM's Lemma 6.2: with one-hot features this is :func:`npg` with
-    :math:`\eta_{\text{npg}} = (1-\gamma)\eta`. phi: (S, A, d); eta > 0; theta0: (d,) default 0.
-    ``theta: (K, d)``; traces ``w_norm`` :math:`\|w^{(t)}\|_2` and ``fit_loss`` the weighted
-    squared residual of the fit.
+    :math:`\nabla_\theta\log\pi_\theta(a|s) = \phi_{s,a} - \mathbb E_{a'\sim\pi_\theta}\phi_{s,a'}`; the
+    minimum-norm exact fit, so :math:`w^{(t)} = (1-\gamma)F_\rho^\dagger\nabla V` (Agarwal, Kakade, Lee
+    and Mahajan 2021, section 6.3, Eq. (17) and Lemma 6.2). The step multiplies w, as in their Lemma
+    6.2: with one-hot features this is :func:`npg` with :math:`\eta_{\text{npg}} = (1-\gamma)\eta`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    phi : array (S, A, dim)
+        Features.
+    eta : float
+        The step size, > 0.
+    T : int
+    theta0 : array (dim,), optional
+        0 by default.
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        ``theta: (K, dim)``; traces ``w_norm`` :math:`\|w^{(t)}\|_2` and ``fit_loss`` the weighted
+        squared residual of the fit.
     """
-    a = _Args(mdp, T, rho, record_every, until, eta=eta)
-    return a.loglinear("loglinear_npg", _loops.COMPATIBLE_NPG, phi, theta0, np.zeros((mdp.S, mdp.A)))
+    c = _common(mdp, T, rho, record_every, until)
+    return _loglinear(c, "loglinear_npg", phi, theta0, c.positive("eta", eta), None)
 
 
 def q_npg(mdp: MDP, phi, eta, T, *, nu=None, theta0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""Q-NPG for log-linear policies (AKLM section 6.2, Thm 6.1; math.md E1).
+    r"""Q-NPG for log-linear policies.
 
     .. math:: \theta^{(t+1)} = \theta^{(t)} + \eta w^{(t)}, \qquad
               w^{(t)} = \arg\min_w \mathbb E_{(s,a)\sim d^{(t)}_\nu}\big[(Q^{(t)}(s,a) - w^\top\phi_{s,a})^2\big],
 
     features *not* centred, :math:`d^{(t)}_\nu(s,a) = (1-\gamma)\sum_t\gamma^t\Pr^{\pi^{(t)}}(s_t=s,a_t=a\mid(s_0,a_0)\sim\nu)`
-    the state-action visitation from the exploratory distribution nu (minimum-norm exact fit). With
-    one-hot features this is :func:`npg` with :math:`\eta_{\text{npg}} = (1-\gamma)\eta`.
-    phi: (S, A, d); eta > 0; nu: (S, A) a distribution over state-action pairs (default uniform);
-    theta0: (d,) default 0. ``theta: (K, d)``; traces ``w_norm`` and ``fit_loss``
-    :math:`L(w^{(t)}; \theta^{(t)}, d^{(t)}_\nu)`.
+    the state-action visitation from the exploratory distribution nu, minimum-norm exact fit
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 6.2 and Theorem 6.1). With one-hot features
+    this is :func:`npg` with :math:`\eta_{\text{npg}} = (1-\gamma)\eta`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    phi : array (S, A, dim)
+        Features.
+    eta : float
+        The step size, > 0.
+    T : int
+    nu : array (S, A), optional
+        A distribution over state-action pairs (all entries sum to 1); uniform by default.
+    theta0 : array (dim,), optional
+        0 by default.
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        ``theta: (K, dim)``; traces ``w_norm`` and ``fit_loss`` :math:`L(w^{(t)}; \theta^{(t)}, d^{(t)}_\nu)`.
     """
-    a = _Args(mdp, T, rho, record_every, until, eta=eta)
+    c = _common(mdp, T, rho, record_every, until)
+    S, A = c.mdp.S, c.mdp.A
     if nu is None:
-        nu = np.full((mdp.S, mdp.A), 1.0 / (mdp.S * mdp.A))
+        nu = np.full((S, A), 1.0 / (S * A))
     else:
-        nu = check.array(nu, "nu", shape=(mdp.S, mdp.A))
-        check.distribution_rows(nu.ravel(), "nu")
-        a.params["nu"] = nu
-    return a.loglinear("q_npg", _loops.Q_NPG, phi, theta0, nu)
+        nu = validate.array(nu, "nu", shape=(S, A))
+        if (nu < -validate.PROB_TOL).any() or abs(nu.sum() - 1.0) > validate.PROB_TOL:
+            raise ValueError(f"nu: must be a distribution over state-action pairs (entries >= 0 summing "
+                             f"to 1), got min {nu.min():.3g} and sum {nu.sum():.12g}")
+        c.params["nu"] = nu
+    return _loglinear(c, "q_npg", phi, theta0, c.positive("eta", eta), kernel_array(nu))
 
 
-def policy_iteration(mdp: MDP, *, pi0=None, rho=None) -> Run:
+def policy_iteration_run(mdp: MDP, *, pi0=None, rho=None) -> Run:
     r"""Policy iteration as a run: every iterate of :func:`pgbook.policy_iteration`.
 
-    :math:`\pi_{k+1} = \mathrm{greedy}(Q^{\pi_k})` until it stops changing; ``steps`` = 0..n with
-    :math:`\pi_n` optimal (``n`` improvements). Works for episodic ``gamma = 1`` MDPs too.
-    pi0: (S, A), default as :func:`pgbook.policy_iteration`. ``theta`` is None.
+    :math:`\pi_{k+1} = \mathrm{greedy}(Q^{\pi_k})` until it stops changing (Howard 1960; Puterman
+    1994, section 6.4); ``steps`` = 0..n with :math:`\pi_n` optimal (``n`` improvements). Works for
+    episodic ``gamma = 1`` MDPs too.
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi0 : array (S, A), optional
+        As in :func:`pgbook.policy_iteration`.
+    rho : None, int or array (S,), optional
+        The start distribution of ``V_rho``.
+
+    Returns
+    -------
+    Run
+        ``theta`` is None; no traces.
+
+    Examples
+    --------
+    >>> from pgbook import algorithms, envs
+    >>> algorithms.policy_iteration_run(envs.gridworld()).iterations <= 10
+    True
     """
-    check.mdp(mdp)
-    rho_v = check.start(mdp, rho)
+    require_mdp(mdp)
+    rho_v = validate.start(mdp, rho)
     pis, Vs = _policy_iteration(mdp, pi0)
     Vs = np.array(Vs)
-    return _run("policy_iteration", Vs @ rho_v, np.arange(len(pis)), np.array(pis), Vs, None, {},
+    return _run("policy_iteration_run", Vs @ rho_v, np.arange(len(pis)), np.array(pis), Vs, None, {},
                 {"pi0": pi0, "rho": rho_v})
 
 
-class _Args:
-    """The validated common arguments of a run, and the two ways to launch the kernels."""
+class _Common:
+    """The checked arguments every gradient run shares, and its parameter record so far."""
 
-    def __init__(self, mdp, T, rho, record_every, until, **reals):
-        check.mdp(mdp)
+    def __init__(self, mdp, T, rho, record_every, until):
+        require_mdp(mdp)
         if mdp.gamma == 1.0:
             raise ValueError("mdp: the gradient methods need gamma < 1 (their steps scale with 1/(1-gamma))")
         self.mdp = mdp
-        self.T = check.positive_int(T, "T")
-        self.rho = check.start(mdp, rho)
-        if record_every is None:
-            self.every = max(1, -(-self.T // RECORDS))
-        else:
-            self.every = check.positive_int(record_every, "record_every")
+        T = validate.positive_int(T, "T")
+        rho = validate.start(mdp, rho)
+        every = max(1, -(-T // RECORDS)) if record_every is None else validate.positive_int(record_every, "record_every")
         if until is not None and (isinstance(until, bool) or not isinstance(until, numbers.Real) or math.isnan(until)):
             raise TypeError(f"until: expected a real number or None, got {until!r}")
-        self.until = math.inf if until is None else float(until)
-        self.params = {"T": self.T, "rho": self.rho, "record_every": self.every, "until": until}
-        for name, value in reals.items():
-            self.params[name] = check.positive_real(value, name)
-            setattr(self, name, self.params[name])
+        self.model = Model(P=mdp.P, r=mdp.r, gamma=mdp.gamma, terminal=mdp.terminal, rho=kernel_array(rho))
+        self.schedule = Schedule(T=T, every=every, until=math.inf if until is None else float(until))
+        self.params = {"T": T, "rho": rho, "record_every": every, "until": until}
 
-    def logits(self, theta0) -> np.ndarray:
+    def positive(self, name: str, x) -> float:
+        """A checked step parameter (> 0), recorded in ``params``."""
+        self.params[name] = validate.positive_real(x, name)
+        return self.params[name]
+
+    def logits0(self, theta0) -> np.ndarray:
         self.params["theta0"] = theta0
         if theta0 is None:
             return np.zeros((self.mdp.S, self.mdp.A))
-        return check.theta(self.mdp, theta0, "theta0")
+        return kernel_array(validate.theta(self.mdp, theta0, "theta0"))
 
-    def policy(self, pi0) -> np.ndarray:
+    def policy0(self, pi0) -> np.ndarray:
         self.params["pi0"] = pi0
         if pi0 is None:
             return np.full((self.mdp.S, self.mdp.A), 1.0 / self.mdp.A)
-        pi0 = check.array(pi0, "pi0", shape=(self.mdp.S, self.mdp.A))
-        check.distribution_rows(pi0, "pi0")
-        # The kernels need exact rows in the simplex; distribution_rows allows 1e-8 slack.
-        pi0 = np.maximum(pi0, 0.0)
-        return pi0 / pi0.sum(axis=1, keepdims=True)
-
-    def tabular(self, name, kind, x0, *, eta_k=None, growth=1.0, alpha=0.0, traces=(None, None), direct=False) -> Run:
-        m = self.mdp
-        eta = getattr(self, "eta", 0.0) if eta_k is None else eta_k
-        V_rho, aux, xs, Vs, x, V, n = _loops.tabular_run(
-            kind, *_loops.transitions(m.P), _c(m.r), m.gamma, _c(self.rho), _c(x0), eta, growth,
-            getattr(self, "lam", 0.0), getattr(self, "tau", 0.0), alpha, self.T, self.every, self.until)
-        steps, xs, Vs = self._records(xs, Vs, x, V, n)
-        pi = xs if direct else softmax(xs)
-        return _run(name, V_rho, steps, pi, Vs, None if direct else xs, _named(aux, traces), self.params)
-
-    def loglinear(self, name, kind, phi, theta0, nu) -> Run:
-        m = self.mdp
-        phi = check.features(m, phi)
-        theta0 = np.zeros(phi.shape[2]) if theta0 is None else check.array(theta0, "theta0", shape=(phi.shape[2],))
-        self.params.update(phi=phi, theta0=theta0)
-        V_rho, aux, thetas, Vs, theta, V, n = _loops.loglinear_run(
-            kind, *_loops.transitions(m.P), _c(m.r), m.gamma, _c(self.rho), _c(phi), _c(theta0), self.eta, _c(nu),
-            self.T, self.every, self.until)
-        steps, thetas, Vs = self._records(thetas, Vs, theta, V, n)
-        pi = softmax(np.einsum("sad,kd->ksa", phi, thetas))
-        return _run(name, V_rho, steps, pi, Vs, thetas, _named(aux, ("w_norm", "fit_loss")), self.params)
-
-    def _records(self, xs, Vs, x, V, n):
-        """Keep the records up to step n, and add the final iterate if it fell between records."""
-        steps = np.arange(0, n + 1, self.every)
-        xs, Vs = xs[: steps.size], Vs[: steps.size]
-        if steps[-1] != n:
-            steps = np.append(steps, n)
-            xs = np.concatenate([xs, x[None]])
-            Vs = np.concatenate([Vs, V[None]])
-        return steps, xs, Vs
+        return kernel_array(validate.policy(self.mdp, pi0, "pi0"))
 
 
-def _c(a) -> np.ndarray:
-    """A writable C-ordered float64 copy, so that every call hits the same compiled kernel."""
-    return np.array(a, dtype=np.float64, order="C")
+_common = _Common
 
 
-def _named(aux: np.ndarray, names) -> dict[str, np.ndarray]:
-    return {name: aux[:, i] for i, name in enumerate(names) if name is not None}
+def _tabular(c: _Common, name: str, method: Method, x0: np.ndarray, step: Step, traces: tuple[str, ...],
+             step_name: str = "eta") -> Run:
+    with _overflow_detected():
+        result = tabular_run(method, c.model, kernel_array(x0), step, c.schedule)
+    _require_finite(result, step_name)
+    steps, xs, Vs = _records(c, result)
+    direct = method in (Method.PROJECTED, Method.CPI)
+    pi = xs if direct else _log_softmax(xs)[1]
+    return _run(name, result.V_rho, steps, pi, Vs, None if direct else xs, _named(result, traces), c.params)
+
+
+def _loglinear(c: _Common, name: str, phi, theta0, eta: float, nu_sa) -> Run:
+    """A log-linear run: COMPATIBLE_NPG with ``nu_sa = None``, Q_NPG with the distribution ``nu_sa: (S, A)``."""
+    phi = validate.features(c.mdp, phi)
+    theta0 = np.zeros(phi.shape[2]) if theta0 is None else validate.array(theta0, "theta0", shape=(phi.shape[2],))
+    validate.logits(phi @ theta0, "theta0")
+    c.params.update(phi=phi, theta0=theta0)
+    with _overflow_detected():
+        result = loglinear_run(c.model, kernel_array(phi), kernel_array(theta0), eta, nu_sa, c.schedule)
+    _require_finite(result, "eta")
+    steps, thetas, Vs = _records(c, result)
+    pi = _log_softmax(np.einsum("sad,kd->ksa", phi, thetas))[1]
+    return _run(name, result.V_rho, steps, pi, Vs, thetas, _named(result, ("w_norm", "fit_loss")), c.params)
+
+
+def _overflow_detected():
+    """The kernels detect an iterate that overflows and stop (see :func:`_require_finite`). numba does
+    that silently; with NUMBA_DISABLE_JIT they run on numpy scalars, which would also warn."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
+def _require_finite(result: Result, step_name: str) -> None:
+    if result.overflow:
+        raise ValueError(f"{step_name}: the step size is too large: the iterate after step {result.n} leaves the "
+                         "float64 range (logits whose spread overflows); take a smaller step")
+
+
+def _records(c: _Common, result: Result):
+    """The records up to step n, with the final iterate added if it fell between records."""
+    n = result.n
+    steps = np.arange(0, n + 1, c.schedule.every)
+    xs, Vs = result.xs[: steps.size], result.Vs[: steps.size]
+    if steps[-1] != n:
+        steps = np.append(steps, n)
+        xs = np.concatenate([xs, result.x[None]])
+        Vs = np.concatenate([Vs, result.V[None]])
+    return steps, xs, Vs
+
+
+def _named(result: Result, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    return {name: result.trace[Trace[name.upper()]] for name in names}
 
 
 def _run(name, V_rho, steps, pi, V, theta, trace, params) -> Run:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
-from .exact import _factor, _q_from_v, _solve, _system
-from .mdp import MDP
-from .policies import greedy, uniform
+from . import _evaluation
+from . import _validate as validate
+from .exact import _factor, _q_from_v
+from .mdp import MDP, require_mdp
+from .policies import _greedy
 
 #: Policy iteration switches an action only when another is better by more than this, relative to
 #: max |Q|: round-off in the solve is about cond(I - gamma P_pi) * eps ~ 2 eps / (1 - gamma) relative,
@@ -30,11 +31,7 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
         V_k = (I - \gamma P_{\pi_k})^{-1} r_{\pi_k}, \qquad
         \pi_{k+1}(s) \in \arg\max_a \Big[r(s, a) + \gamma \sum_{s'} P(s'|s, a) V_k(s')\Big],
 
-    stopping when :math:`\pi_{k+1} = \pi_k`. mdp: MDP; pi0: (S, A) a starting policy, by default
-    the greedy policy after two steps of value iteration from 0, i.e. greedy with respect to
-    :math:`r + \gamma P \max_a r` (as QuantEcon starts), or for an episodic MDP the uniform policy
-    (a myopic policy may never terminate). Returns ``(pi_star, V_star)``: pi_star (S, A) one-hot,
-    V_star (S,).
+    stopping when :math:`\pi_{k+1} = \pi_k` (Howard 1960; Puterman 1994, section 6.4).
 
     Ties: a state keeps its current action unless another is better by more than
     ``TIE * max|Q|`` (so round-off cannot make it cycle); at the stop
@@ -47,6 +44,27 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
     still loops forever means a non-terminating loop collects reward, so the values are unbounded,
     and this raises ``ValueError``. :func:`pgbook.algorithms.policy_iteration` returns every
     iterate (the run behind "policy iteration stops after a few iterations").
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi0 : array (S, A), optional
+        A starting policy; by default the greedy policy after two steps of value iteration from 0,
+        i.e. greedy with respect to :math:`r + \gamma P \max_a r` (as QuantEcon starts), or for an
+        episodic MDP the uniform policy (a myopic policy may never terminate).
+
+    Returns
+    -------
+    pi_star : array (S, A)
+        One-hot.
+    V_star : array (S,)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pi_star, V_star = pgbook.policy_iteration(pgbook.envs.bandit([0.2, 0.7], gamma=0.5))
+    >>> pi_star, V_star  # V* = 0.7 / (1 - 0.5)
+    (array([[0., 1.]]), array([1.4]))
     """
     pis, Vs = _policy_iteration(mdp, pi0)
     return pis[-1], Vs[-1]
@@ -54,14 +72,14 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
 
 def _policy_iteration(mdp: MDP, pi0) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Every iterate of policy iteration: the policies pi_0..pi_n and their values (pi_n is optimal)."""
-    check.mdp(mdp)
+    require_mdp(mdp)
     if pi0 is None:
-        pi = uniform(mdp) if mdp.gamma == 1.0 else greedy(_q_from_v(mdp, mdp.r.max(axis=1)))
+        pi = np.full((mdp.S, mdp.A), 1.0 / mdp.A) if mdp.gamma == 1.0 else _greedy(_q_from_v(mdp, mdp.r.max(axis=1)))
     else:
-        pi = check.policy(mdp, pi0, "pi0")
+        pi = validate.policy(mdp, pi0, "pi0")
     pis, Vs = [], []
     while True:
-        V, steps = _evaluate(mdp, pi, first=not pis)
+        V, steps = _evaluate_with_steps(mdp, pi, first=not pis)
         pis.append(pi)
         Vs.append(V)
         new = _improve(mdp, _q_from_v(mdp, V), pi, steps)
@@ -70,10 +88,10 @@ def _policy_iteration(mdp: MDP, pi0) -> tuple[list[np.ndarray], list[np.ndarray]
         pi = new
 
 
-def _evaluate(mdp: MDP, pi: np.ndarray, first: bool) -> tuple[np.ndarray, np.ndarray | None]:
+def _evaluate_with_steps(mdp: MDP, pi: np.ndarray, first: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """V^pi, and for gamma = 1 the expected number of steps to termination (the tie-breaker)."""
     try:
-        M, r_pi = _system(mdp, pi, "pi0" if first else "pi")
+        M, piv, V = _factor(mdp, pi, mdp.r, "pi0" if first else "pi")
     except ValueError as err:
         if first:
             raise
@@ -82,11 +100,11 @@ def _evaluate(mdp: MDP, pi: np.ndarray, first: bool) -> tuple[np.ndarray, np.nda
             "terminating one, so a non-terminating loop collects reward and the gamma = 1 values are "
             f"unbounded ({err})"
         ) from None
-    lu = _factor(M)
     if mdp.gamma < 1.0:
-        return _solve(lu, r_pi), None
-    X = _solve(lu, np.column_stack([r_pi, (~mdp.terminal).astype(float)]))
-    return X[:, 0], X[:, 1]
+        return V, None
+    steps = (~mdp.terminal).astype(float)
+    _evaluation.solve_values(M, piv, steps)
+    return V, steps
 
 
 def _improve(mdp: MDP, Q: np.ndarray, pi: np.ndarray, steps: np.ndarray | None) -> np.ndarray:
@@ -136,10 +154,31 @@ def value_iteration(mdp: MDP, tol: float = 1e-8, *, V0=None) -> tuple[np.ndarray
     :math:`\|V^\star - V^{\pi}\|_\infty \le c \operatorname{span}(\Delta_k) \le 2\,\mathrm{tol}`: the
     policy is 2 tol-optimal (optimal whenever the optimality gaps of the MDP exceed 2 tol).
 
-    mdp: MDP with ``gamma < 1``; tol > 0; V0: (S,) a starting guess. Returns ``(pi_star, V_star)``.
     In floating point the bounds hold up to round-off, about
     :math:`\epsilon_{\text{mach}}\max|r|/(1-\gamma)^2`; a smaller tol is refused (``ValueError``).
     Above it the span, which contracts at least like :math:`\gamma^k`, always reaches tol.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    tol : float
+        > 0: the guaranteed sup-norm error of ``V_star``.
+    V0 : array (S,), optional
+        A starting guess; 0 by default.
+
+    Returns
+    -------
+    pi_star : array (S, A)
+        One-hot, 2 tol-optimal.
+    V_star : array (S,)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pi_star, V_star = pgbook.value_iteration(pgbook.envs.bandit([0.2, 0.7], gamma=0.5))
+    >>> pi_star, V_star
+    (array([[0., 1.]]), array([1.4]))
     """
     pi, V, _ = _value_iteration(mdp, tol, V0)
     return pi, V
@@ -147,14 +186,14 @@ def value_iteration(mdp: MDP, tol: float = 1e-8, *, V0=None) -> tuple[np.ndarray
 
 def _value_iteration(mdp: MDP, tol, V0) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`value_iteration`, also returning the number of Bellman backups."""
-    check.mdp(mdp)
-    tol = check.positive_real(tol, "tol")
+    require_mdp(mdp)
+    tol = validate.positive_real(tol, "tol")
     if mdp.gamma == 1.0:
         raise ValueError(
             "mdp: value_iteration needs gamma < 1 (its error bound scales with gamma/(1-gamma)); "
             "use policy_iteration for an episodic gamma = 1 MDP"
         )
-    V = np.zeros(mdp.S) if V0 is None else check.array(V0, "V0", shape=(mdp.S,))
+    V = np.zeros(mdp.S) if V0 is None else validate.array(V0, "V0", shape=(mdp.S,))
     gamma = mdp.gamma
     c = gamma / (1.0 - gamma)
     # Each backup rounds at eps |V|, and errors accumulate over ~1/(1 - gamma) backups.
@@ -173,5 +212,6 @@ def _value_iteration(mdp: MDP, tol, V0) -> tuple[np.ndarray, np.ndarray, int]:
         lo, hi = diff.min(), diff.max()
         k += 1
         if c * (hi - lo) / 2.0 <= tol:
-            return greedy(Q), V_next + c * (hi + lo) / 2.0, k
+            return _greedy(Q), V_next + c * (hi + lo) / 2.0, k
         V = V_next
+

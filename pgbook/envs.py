@@ -1,11 +1,11 @@
 """The MDPs the book uses. Each function returns a :class:`pgbook.MDP` (or a subclass carrying the
-layout needed to draw it)."""
+layout needed to draw it), with its arguments checked (``TypeError``/``ValueError`` naming them)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 from .mdp import MDP
 
 #: Gridworld actions, in Gymnasium FrozenLake's order.
@@ -24,7 +24,15 @@ DEFAULT_LAYOUT = (
 
 
 class GridMDP(MDP):
-    """An MDP on a grid; ``cells[s] = (row, col)`` of state ``s`` and ``layout`` the map it came from."""
+    """An MDP on a grid, as built by :func:`gridworld`.
+
+    Attributes
+    ----------
+    layout : tuple of str
+        The map it came from.
+    cells : tuple of (int, int)
+        ``cells[s] = (row, col)`` of state ``s``.
+    """
 
     __slots__ = ("layout", "cells")
 
@@ -35,12 +43,23 @@ class GridMDP(MDP):
 
     @property
     def shape(self) -> tuple[int, int]:
-        """(rows, cols) of the grid."""
+        """``(rows, cols)`` of the grid."""
         return len(self.layout), len(self.layout[0])
 
     def grid(self, x, fill=np.nan) -> np.ndarray:
-        """Arrange a per-state array x: (S,) on the grid, ``fill`` on walls. Returns (rows, cols)."""
-        x = check.array(x, "x", shape=(self.S,))
+        """Arrange a per-state array on the grid.
+
+        Parameters
+        ----------
+        x : array (S,)
+        fill : float
+            The value on walls.
+
+        Returns
+        -------
+        array (rows, cols)
+        """
+        x = validate.array(x, "x", shape=(self.S,))
         out = np.full(self.shape, fill, dtype=float)
         for s, (i, j) in enumerate(self.cells):
             out[i, j] = x[s]
@@ -48,28 +67,47 @@ class GridMDP(MDP):
 
 
 def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1) -> GridMDP:
-    r"""A gridworld MDP built from a text map.
+    r"""A gridworld MDP built from a text map (Sutton and Barto 2018, Example 3.5; the action order of
+    Gymnasium's FrozenLake).
 
-    layout: sequence of equal-length strings over ``. # S G X`` (free, wall, start, goal, pit).
     Each non-wall cell is a state, numbered row by row. Actions are ``GRID_ACTIONS``
     (left, down, right, up). The intended move happens with probability ``1 - slip``; otherwise the
     agent slips to one of the two perpendicular moves (``slip / 2`` each). Moving into a wall or off
     the grid leaves the agent in place. Entering ``G`` pays reward 1, so
     :math:`r(s, a) = \Pr(s' = G \mid s, a)` for :math:`s \ne G`; ``G`` and ``X`` are terminal
     (absorbing, reward 0). rho is uniform over the ``S`` cells (all free cells if there is none).
+
+    Parameters
+    ----------
+    layout : sequence of str
+        Equal-length rows over ``. # S G X`` (free, wall, start, goal, pit).
+    gamma : float
+        In [0, 1] (the goal and pit are terminal, so 1 is allowed).
+    slip : float
+        In [0, 1].
+
+    Returns
+    -------
+    GridMDP
+
+    Examples
+    --------
+    >>> from pgbook import envs
+    >>> envs.gridworld()
+    MDP(S=21, A=4, gamma=0.9, terminal=[4, 7])
     """
     if isinstance(layout, str):
         raise TypeError("layout: expected a sequence of row strings, not one string")
-    rows = [str(row) for row in layout]
+    if not all(isinstance(row, str) for row in layout):
+        raise TypeError("layout: expected a sequence of row strings")
+    rows = list(layout)
     if not rows or len({len(row) for row in rows}) != 1 or not rows[0]:
         raise ValueError("layout: rows must be non-empty strings of equal length")
     bad = set("".join(rows)) - set(".#SGX")
     if bad:
         raise ValueError(f"layout: unknown cell characters {sorted(bad)}; use . # S G X")
-    gamma = check.gamma(gamma, allow_one=True)
-    slip = float(slip)
-    if not 0.0 <= slip <= 1.0:
-        raise ValueError(f"slip: must lie in [0, 1], got {slip}")
+    gamma = validate.gamma(gamma, allow_one=True)
+    slip = validate.probability(slip, "slip")
     cells = [(i, j) for i, row in enumerate(rows) for j, c in enumerate(row) if c != "#"]
     if not cells:
         raise ValueError("layout: has no free cells")
@@ -98,18 +136,40 @@ def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, rho: str = "uni
     r"""A random dense (or sparse) MDP with rewards in [0, 1].
 
     :math:`P(\cdot|s, a)` is a normalised vector of :math:`U(0, 1)` draws (on ``branching`` random
-    next states if given, else on all S), :math:`r(s, a) \sim U[0, 1]`. rho is ``"uniform"`` or
-    ``"random"`` (a normalised :math:`U(0, 1)` vector). The same seed gives the same MDP.
+    next states if given, else on all S), :math:`r(s, a) \sim U[0, 1]`. The same seed gives the
+    same MDP.
+
+    Parameters
+    ----------
+    S, A : int
+        The numbers of states and actions, >= 1.
+    seed : int
+    gamma : float
+        In [0, 1).
+    rho : {"uniform", "random"}
+        The start distribution: uniform, or a normalised :math:`U(0, 1)` vector.
+    branching : int, optional
+        The number of possible next states of each (s, a), 1..S; all S by default.
+
+    Returns
+    -------
+    MDP
+
+    Examples
+    --------
+    >>> from pgbook import envs
+    >>> envs.random_mdp(5, 3, seed=0)
+    MDP(S=5, A=3, gamma=0.9)
     """
-    S = check.positive_int(S, "S")
-    A = check.positive_int(A, "A")
-    seed = check.seed(seed)
+    S = validate.positive_int(S, "S")
+    A = validate.positive_int(A, "A")
+    seed = validate.seed(seed)
     if rho not in ("uniform", "random"):
         raise ValueError(f"rho: expected 'uniform' or 'random', got {rho!r}")
     rng = np.random.default_rng(seed)
     W = rng.random((S, A, S))
     if branching is not None:
-        branching = check.positive_int(branching, "branching")
+        branching = validate.positive_int(branching, "branching")
         if branching > S:
             raise ValueError(f"branching: must be at most S = {S}, got {branching}")
         keep = rng.random((S, A, S)).argsort(axis=2)[:, :, :branching]
@@ -125,9 +185,27 @@ def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, rho: str = "uni
 def bandit(rewards, gamma: float = 0.0) -> MDP:
     r"""A multi-armed bandit as a one-state MDP: :math:`S = 1`, :math:`r(0, a) = ` ``rewards[a]``.
 
-    rewards: (A,). With the default ``gamma = 0``, :math:`V^\pi = \pi^\top r`.
+    With the default ``gamma = 0``, :math:`V^\pi = \pi^\top r` (the one-state case of Mei, Xiao,
+    Szepesvari and Schuurmans 2020, section 2).
+
+    Parameters
+    ----------
+    rewards : array (A,)
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> bandit = pgbook.envs.bandit([1.0, 0.9, 0.1])
+    >>> bandit, pgbook.value(bandit, pgbook.uniform(bandit))
+    (MDP(S=1, A=3, gamma=0), array([0.66666667]))
     """
-    rewards = check.array(rewards, "rewards", ndim=1)
+    rewards = validate.array(rewards, "rewards", ndim=1)
     if rewards.size == 0:
         raise ValueError("rewards: needs at least one arm")
     A = rewards.size
@@ -148,14 +226,31 @@ def chain(H: int) -> MDP:
     :math:`\gamma = H/(H+1)`, :math:`\rho = \delta_{s_0}`. Then
     :math:`V^\star(s_0) = \gamma^{H+1}/(1-\gamma)` (AKLM App. B.2 prints :math:`\gamma^{H+2}`, a typo).
 
-    H: 1..30. Random policies reach :math:`s_{H+1}` with probability about :math:`3^{-H}`, so their
+    Parameters
+    ----------
+    H : int
+        1..30.
+
+    Returns
+    -------
+    MDP
+
+    Notes
+    -----
+    Random policies reach :math:`s_{H+1}` with probability about :math:`3^{-H}`, so their
     values fall below :math:`10^{-13}` while :math:`V^\star \approx H` and a textbook float64 solve
     (``np.linalg.solve(I - gamma P_pi, r_pi)``) is already 7% off at H = 30 and noise beyond.
     pgbook's own solver keeps full relative accuracy there (it factors the column diagonally
     dominant :math:`(I - \gamma P_\pi)^\top`, which needs no pivoting), but anything else
     computed on the chain might not: for H > 30 use :func:`pgbook.highprec.chain_exact`.
+
+    Examples
+    --------
+    >>> from pgbook import envs
+    >>> envs.chain(5)
+    MDP(S=7, A=4, gamma=0.833333)
     """
-    H = check.positive_int(H, "H")
+    H = validate.positive_int(H, "H")
     if H > CHAIN_MAX_H:
         raise ValueError(
             f"H: chain({H}) is beyond float64 (values below round-off for H > {CHAIN_MAX_H}); "
@@ -181,17 +276,34 @@ def chain_policy(theta) -> np.ndarray:
     .. math:: \pi(a_j|s_i) = \theta_{s_i, a_j}\ (j = 1, 2, 3), \qquad
               \pi(a_4|s_i) = 1 - \textstyle\sum_{j \le 3} \theta_{s_i, a_j}, \qquad 1 \le i \le H,
 
-    and :math:`s_0`, :math:`s_{H+1}` play :math:`a_1`. theta: (H, 3), the 3H free parameters, each row
-    non-negative with sum at most 1. Returns pi: (H+2, 4) for :func:`chain` (H). By the chain rule
+    and :math:`s_0`, :math:`s_{H+1}` play :math:`a_1`. By the chain rule
     :math:`\partial V/\partial\theta_{s,a_j} = \partial V/\partial\pi(a_j|s) - \partial V/\partial\pi(a_4|s)`,
-    i.e. ``g[1:-1, :3] - g[1:-1, 3:]`` for ``g = pgbook.gradients.direct_gradient(...)``.
+    i.e. ``g[1:-1, :3] - g[1:-1, 3:]`` for ``g = pgbook.direct_gradient(...)``.
+
+    Parameters
+    ----------
+    theta : array (H, 3)
+        The 3H free parameters, each row non-negative with sum at most 1.
+
+    Returns
+    -------
+    pi : array (H+2, 4)
+        A policy for :func:`chain` (H).
+
+    Examples
+    --------
+    >>> from pgbook import envs
+    >>> envs.chain_policy([[0.25, 0.25, 0.25]])
+    array([[1.  , 0.  , 0.  , 0.  ],
+           [0.25, 0.25, 0.25, 0.25],
+           [1.  , 0.  , 0.  , 0.  ]])
     """
-    theta = check.array(theta, "theta", shape=(None, 3))
+    theta = validate.array(theta, "theta", shape=(None, 3))
     if theta.shape[0] == 0:
         raise ValueError("theta: needs one row per chain state s_1..s_H (H >= 1)")
-    if (theta < -check.PROB_TOL).any():
+    if (theta < -validate.PROB_TOL).any():
         raise ValueError(f"theta: probabilities must be >= 0, got min {theta.min():.3g}")
-    if (theta.sum(axis=1) > 1.0 + check.PROB_TOL).any():
+    if (theta.sum(axis=1) > 1.0 + validate.PROB_TOL).any():
         raise ValueError(f"theta: each row must sum to at most 1, got max {theta.sum(axis=1).max():.12g}")
     H = theta.shape[0]
     pi = np.zeros((H + 2, 4))
@@ -215,6 +327,17 @@ def short_corridor() -> MDP:
     :math:`-1` per step, :math:`\gamma = 1` (episodic), :math:`\rho = \delta_{S_1}`. With the shared
     features of :func:`short_corridor_features` every policy is a single :math:`p = \Pr(\text{right})`,
     and the best one is :math:`p^\star = 2 - \sqrt 2` with :math:`v^\star(S_1) = -(6 + 4\sqrt 2)`.
+
+    Returns
+    -------
+    MDP
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> corridor = pgbook.envs.short_corridor()
+    >>> float(pgbook.value(corridor, pgbook.uniform(corridor))[0])  # Sutton and Barto: -12 for a fair coin
+    -12.0
     """
     right, left = 0, 1
     moves = {0: (1, 0), 1: (0, 2), 2: (3, 1)}
@@ -231,8 +354,13 @@ def short_corridor() -> MDP:
 def short_corridor_features() -> np.ndarray:
     r"""The corridor's features: :math:`x(s, \text{right}) = (1, 0)`, :math:`x(s, \text{left}) = (0, 1)` in every state.
 
-    Returns phi: (4, 2, 2). The states look alike, so the log-linear policy
-    :math:`\pi_\theta(\text{right}|s) = \sigma(\theta_1 - \theta_2) = p` is the same in every state.
+    The states look alike, so the log-linear policy
+    :math:`\pi_\theta(\text{right}|s) = \sigma(\theta_1 - \theta_2) = p` is the same in every state
+    (Sutton and Barto 2018, Example 13.1).
+
+    Returns
+    -------
+    phi : array (4, 2, 2)
     """
     return np.broadcast_to(np.eye(2), (4, 2, 2)).copy()
 
@@ -249,7 +377,17 @@ def two_state(gamma: float = 0.9, rho=None) -> MDP:
     :math:`r(s_1, \cdot) = (-0.45, -0.1)`, :math:`r(s_2, \cdot) = (0.5, 0.5)`. Every policy is a point
     :math:`(\pi(a_1|s_1), \pi(a_1|s_2)) \in [0, 1]^2` and its value a point of the plane, so the whole
     value set can be drawn. The rewards are not in [0, 1]: use it for pictures, not for bound checks.
-    gamma in [0, 1); rho: (2,), uniform by default.
+
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+    rho : array (2,), optional
+        Uniform by default.
+
+    Returns
+    -------
+    MDP
     """
     P = np.array([[[0.7, 0.3], [0.99, 0.01]], [[0.2, 0.8], [0.99, 0.01]]])
     r = np.array([[-0.45, -0.1], [0.5, 0.5]])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate as check
+from .mdp import require_mdp
 from .envs import GRID_ACTIONS, GridMDP
 
 #: The intended move (rows down, columns right) of each gridworld action, in ``GRID_ACTIONS`` order.
@@ -34,7 +35,7 @@ def one_hot(mdp) -> np.ndarray:
     -------
     phi : ndarray, shape (S, A, S * A)
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     return np.eye(mdp.S * mdp.A).reshape(mdp.S, mdp.A, mdp.S * mdp.A)
 
 

@@ -1,24 +1,31 @@
 r"""Exact policy gradients, and the regularised objectives of the convergence chapters.
 
-Every gradient here is the policy gradient theorem (AKLM Eqs. (5)-(7) and (10)) evaluated exactly,
-from one LU factorisation of :math:`I - \gamma P_\pi` (:func:`pgbook.exact.evaluate`). The weight
-:math:`\frac{1}{1-\gamma} d^\pi_\rho(s)` is the unnormalised discounted occupancy
-:math:`\nu(s) = \sum_t \gamma^t \Pr^\pi(s_t = s \mid s_0 \sim \rho)`, which is also the right weight
-(expected visit counts) for an episodic MDP with :math:`\gamma = 1`, as in Sutton and Barto's corridor.
+Every gradient here is the policy gradient theorem (Agarwal, Kakade, Lee and Mahajan 2021, Eqs.
+(5)-(7) and (10)) evaluated exactly, from one LU factorisation of :math:`I - \gamma P_\pi`
+(:func:`pgbook.evaluate`). The weight :math:`\frac{1}{1-\gamma} d^\pi_\rho(s)` is the unnormalised
+discounted occupancy :math:`\nu(s) = \sum_t \gamma^t \Pr^\pi(s_t = s \mid s_0 \sim \rho)`, which is
+also the right weight (expected visit counts) for an episodic MDP with :math:`\gamma = 1`, as in
+Sutton and Barto's corridor (2018, section 13.2).
 
-Conventions: ``theta: (S, A)`` tabular softmax parameters; ``phi: (S, A, d)`` log-linear features
-with ``theta: (d,)``; ``pi: (S, A)`` a direct policy; ``rho`` is ``None`` (the MDP's start
+Conventions: ``theta: (S, A)`` tabular softmax parameters; ``phi: (S, A, dim)`` log-linear features
+with ``theta: (dim,)``; ``pi: (S, A)`` a direct policy; ``rho`` is ``None`` (the MDP's start
 distribution), a state index or a distribution ``(S,)``.
+
+The entropy-regularised objective is defined once, by the reward :math:`r - \tau\log\pi` of
+:func:`pgbook._evaluation.soft_reward` (zero on terminal states): :func:`soft_value`,
+:func:`entropy_regularized_gradient` and the runs :func:`pgbook.algorithms.entropy_pg` and
+:func:`pgbook.algorithms.entropy_npg` all evaluate it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
-from .exact import _evaluate
-from .mdp import MDP
-from .policies import log_softmax, loglinear, softmax
+from . import _evaluation
+from . import _validate as validate
+from .exact import Evaluation, _evaluate
+from .mdp import MDP, require_mdp
+from .policies import _log_softmax, _loglinear
 
 
 def softmax_gradient(mdp: MDP, theta, rho=None) -> np.ndarray:
@@ -27,17 +34,44 @@ def softmax_gradient(mdp: MDP, theta, rho=None) -> np.ndarray:
     .. math:: \frac{\partial V^{\pi_\theta}(\rho)}{\partial \theta_{s,a}}
               = \frac{1}{1-\gamma}\, d^{\pi_\theta}_\rho(s)\, \pi_\theta(a|s)\, A^{\pi_\theta}(s, a)
 
-    (AKLM Eq. (10), AJKS Lemma 12.2; the slides drop the :math:`1/(1-\gamma)`). Each row sums to 0.
-    theta: (S, A). Returns dV/dtheta: (S, A).
+    (Agarwal, Kakade, Lee and Mahajan 2021, Eq. (10) and Lemma C.1; Agarwal, Jiang, Kakade and Sun,
+    AJKS Lemma 12.2; the slides drop the :math:`1/(1-\gamma)`). Each row sums to 0.
+
+    Parameters
+    ----------
+    mdp : MDP
+    theta : array (S, A)
+        Softmax logits.
+    rho : None, int or array (S,), optional
+        The start distribution of the objective (see :func:`pgbook.visitation`).
+
+    Returns
+    -------
+    grad : array (S, A)
+        :math:`\nabla_\theta V^{\pi_\theta}(\rho)`.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> bandit = pgbook.envs.bandit([1.0, 0.0])  # gamma = 0: V = pi @ r
+    >>> pgbook.softmax_gradient(bandit, [[0.0, 0.0]])  # pi (r - V) = 0.5 (0.5, -0.5)
+    array([[ 0.25, -0.25]])
     """
-    theta = check.theta(mdp, theta)
-    rho = check.start(mdp, rho)
-    return _softmax_gradient(mdp, softmax(theta), rho)
+    _, pi, rho = _softmax_args(mdp, theta, rho)
+    return _softmax_gradient(mdp, pi, rho)
+
+
+def _softmax_args(mdp: MDP, theta, rho) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The checked arguments of a softmax function: ``(log pi, pi, rho)``."""
+    require_mdp(mdp)
+    theta = validate.theta(mdp, theta)
+    rho = validate.start(mdp, rho)
+    return (*_log_softmax(theta), rho)
 
 
 def _softmax_gradient(mdp: MDP, pi: np.ndarray, rho: np.ndarray) -> np.ndarray:
     ev = _evaluate(mdp, pi, rho)
-    return ev.nu[:, None] * pi * ev.A
+    return ev.nu[:, None] * pi * ev.adv
 
 
 def centred_features(phi, pi) -> np.ndarray:
@@ -46,16 +80,42 @@ def centred_features(phi, pi) -> np.ndarray:
     .. math:: \nabla_\theta \log \pi_\theta(a|s) = \bar\phi_{s,a}
               = \phi_{s,a} - \mathbb E_{a' \sim \pi(\cdot|s)}\, \phi_{s,a'}
 
-    phi: (S, A, d); pi: (S, A) (the policy :math:`\pi_\theta` itself). Returns phi_bar: (S, A, d).
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 6.1.1.)
+
+    Parameters
+    ----------
+    phi : array (S, A, dim)
+    pi : array (S, A)
+        The policy :math:`\pi_\theta` itself.
+
+    Returns
+    -------
+    phi_bar : array (S, A, dim)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> pgbook.centred_features(np.array([[[1.0], [0.0]]]), [[0.25, 0.75]])[0, :, 0]
+    array([ 0.75, -0.25])
     """
-    phi = check.array(phi, "phi", ndim=3)
-    pi = check.array(pi, "pi", shape=phi.shape[:2])
-    check.distribution_rows(pi, "pi")
+    phi = validate.array(phi, "phi", ndim=3)
+    pi = validate.array(pi, "pi", shape=phi.shape[:2])
+    validate.distribution_rows(pi, "pi")
     return _centred(phi, pi)
 
 
 def _centred(phi: np.ndarray, pi: np.ndarray) -> np.ndarray:
     return phi - np.einsum("sa,sak->sk", pi, phi)[:, None, :]
+
+
+def _loglinear_evaluation(mdp: MDP, theta, phi, rho) -> tuple[np.ndarray, np.ndarray, Evaluation]:
+    """The checked arguments of a log-linear function, evaluated: ``(pi, phi_bar, evaluation)``."""
+    require_mdp(mdp)
+    phi = validate.features(mdp, phi)
+    theta = validate.array(theta, "theta", shape=(phi.shape[2],))
+    rho = validate.start(mdp, rho)
+    _, pi = _loglinear(theta, phi)
+    return pi, _centred(phi, pi), _evaluate(mdp, pi, rho)
 
 
 def loglinear_gradient(mdp: MDP, theta, phi, rho=None) -> np.ndarray:
@@ -66,14 +126,29 @@ def loglinear_gradient(mdp: MDP, theta, phi, rho=None) -> np.ndarray:
               \big[\bar\phi_{s,a}\, A^{\pi_\theta}(s, a)\big],
               \qquad \bar\phi_{s,a} = \phi_{s,a} - \mathbb E_{a' \sim \pi_\theta} \phi_{s,a'}
 
-    (AKLM Sec. 6.1.1). theta: (d,); phi: (S, A, d). Returns dV/dtheta: (d,).
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 6.1.1 with Eq. (6)).
+
+    Parameters
+    ----------
+    mdp : MDP
+    theta : array (dim,)
+    phi : array (S, A, dim)
+        Features.
+    rho : None, int or array (S,), optional
+
+    Returns
+    -------
+    grad : array (dim,)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> bandit = pgbook.envs.bandit([1.0, 0.0])
+    >>> pgbook.loglinear_gradient(bandit, [0.0], np.array([[[1.0], [0.0]]]))  # sum_a pi adv phi_bar
+    array([0.25])
     """
-    phi = check.features(mdp, phi)
-    theta = check.array(theta, "theta", shape=(phi.shape[2],))
-    rho = check.start(mdp, rho)
-    pi = loglinear(theta, phi)
-    ev = _evaluate(mdp, pi, rho)
-    return np.einsum("sa,sak->k", ev.nu[:, None] * pi * ev.A, _centred(phi, pi))
+    pi, phi_bar, ev = _loglinear_evaluation(mdp, theta, phi, rho)
+    return np.einsum("sa,sak->k", ev.nu[:, None] * pi * ev.adv, phi_bar)
 
 
 def direct_gradient(mdp: MDP, pi, rho=None) -> np.ndarray:
@@ -81,40 +156,78 @@ def direct_gradient(mdp: MDP, pi, rho=None) -> np.ndarray:
 
     .. math:: \frac{\partial V^\pi(\rho)}{\partial \pi(a|s)} = \frac{1}{1-\gamma}\, d^\pi_\rho(s)\, Q^\pi(s, a)
 
-    (AKLM Eq. (7)). The advantage form :math:`d(s) A(s, a)/(1-\gamma)` is **not** valid here: it
-    needs :math:`\sum_a \nabla \pi(a|s) = 0`, which softmax policies have and the coordinates
-    :math:`\pi(a|s)` do not (AKLM footnote 2). The two differ by :math:`d(s) V(s)/(1-\gamma)` in every
-    action, which only vanishes along directions that stay in the simplex.
-    pi: (S, A) a stochastic policy. Returns dV/dpi: (S, A).
+    (Agarwal, Kakade, Lee and Mahajan 2021, Eq. (7)). The advantage form
+    :math:`d(s) A(s, a)/(1-\gamma)` is **not** valid here: it needs :math:`\sum_a \nabla \pi(a|s) = 0`,
+    which softmax policies have and the coordinates :math:`\pi(a|s)` do not (ibid., footnote 2). The
+    two differ by :math:`d(s) V(s)/(1-\gamma)` in every action, which only vanishes along directions
+    that stay in the simplex.
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array (S, A)
+        A stochastic policy.
+    rho : None, int or array (S,), optional
+
+    Returns
+    -------
+    grad : array (S, A)
+        :math:`\nabla_\pi V^\pi(\rho)`.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.direct_gradient(pgbook.envs.bandit([1.0, 0.0]), [[0.5, 0.5]])  # = r when gamma = 0
+    array([[1., 0.]])
     """
-    pi = check.policy(mdp, pi)
-    rho = check.start(mdp, rho)
+    require_mdp(mdp)
+    pi = validate.policy(mdp, pi)
+    rho = validate.start(mdp, rho)
     ev = _evaluate(mdp, pi, rho)
     return ev.nu[:, None] * ev.Q
 
 
-def _soft_reward(mdp: MDP, log_pi: np.ndarray, tau: float) -> np.ndarray:
-    r""":math:`r - \tau \log\pi`; zero on terminal states, where the episode (and its entropy) is over."""
-    r_tau = mdp.r - tau * log_pi
-    r_tau[mdp.terminal] = 0.0
-    return r_tau
+def _soft_evaluation(mdp: MDP, logpi: np.ndarray, pi: np.ndarray, tau: float, rho: np.ndarray) -> Evaluation:
+    r"""The evaluation under the soft reward :math:`r - \tau\log\pi`: V is :math:`\tilde V`, adv is :math:`\tilde A`."""
+    r_tau = np.empty((mdp.S, mdp.A))
+    _evaluation.soft_reward(mdp.r, logpi, tau, mdp.terminal, r_tau)
+    return _evaluate(mdp, pi, rho, r_tau)
 
 
 def soft_value(mdp: MDP, pi, tau: float) -> np.ndarray:
-    r"""The entropy-regularised value (Mei et al. 2020; Cen et al. 2022).
+    r"""The entropy-regularised value.
 
     .. math:: \tilde V^\pi(s) = \mathbb E\Big[\sum_{t \ge 0} \gamma^t \big(r(s_t, a_t)
               - \tau \log \pi(a_t|s_t)\big) \,\Big|\, s_0 = s\Big]
               = \big((I - \gamma P_\pi)^{-1} (r_\pi + \tau \mathcal H_\pi)\big)(s),
 
-    with :math:`\mathcal H_\pi(s) = -\sum_a \pi(a|s) \log \pi(a|s)` (:math:`0 \log 0 = 0`).
-    Terminal states earn no entropy. pi: (S, A); tau >= 0. Returns V_tilde: (S,).
+    with :math:`\mathcal H_\pi(s) = -\sum_a \pi(a|s) \log \pi(a|s)` (:math:`0 \log 0 = 0`)
+    (Mei, Xiao, Szepesvari and Schuurmans 2020, Eq. (12); Cen, Cheng, Chen, Wei and Chi 2022,
+    Eq. (5)). Terminal states earn no entropy: the episode is over there.
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array (S, A)
+        A stochastic policy.
+    tau : float
+        The regularisation weight, >= 0.
+
+    Returns
+    -------
+    V_tilde : array (S,)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> V = pgbook.soft_value(pgbook.envs.bandit([1.0, 0.0]), [[0.5, 0.5]], tau=1.0)
+    >>> bool(np.isclose(V[0], 0.5 + np.log(2)))  # pi @ r + tau H(pi)
+    True
     """
-    pi = check.policy(mdp, pi)
-    tau = check.positive_real(tau, "tau", allow_zero=True)
-    # Actions with pi = 0 carry no weight; a finite stand-in for their log keeps the solve clean.
-    log_pi = np.log(pi, out=np.zeros_like(pi), where=pi > 0)
-    return _evaluate(mdp, pi, mdp.rho, r=_soft_reward(mdp, log_pi, tau)).V
+    require_mdp(mdp)
+    pi = validate.policy(mdp, pi)
+    tau = validate.positive_real(tau, "tau", allow_zero=True)
+    return _soft_evaluation(mdp, _evaluation.finite_log(pi), pi, tau, mdp.rho).V
 
 
 def entropy_regularized_gradient(mdp: MDP, theta, tau: float, rho=None) -> np.ndarray:
@@ -124,32 +237,65 @@ def entropy_regularized_gradient(mdp: MDP, theta, tau: float, rho=None) -> np.nd
               = \frac{1}{1-\gamma}\, d^{\pi_\theta}_\rho(s)\, \pi_\theta(a|s)\, \tilde A(s, a),
               \qquad \tilde A(s, a) = \tilde Q(s, a) - \tau \log \pi_\theta(a|s) - \tilde V(s),
 
-    with :math:`\tilde Q = r + \gamma P \tilde V` (Mei et al. 2020, Eq. (18) and Lemma 10).
-    theta: (S, A); tau >= 0. Returns dV_tilde/dtheta: (S, A).
+    with :math:`\tilde Q = r + \gamma P \tilde V` and :math:`\tilde V` of :func:`soft_value`
+    (Mei, Xiao, Szepesvari and Schuurmans 2020, Lemma 10). On terminal states it is 0.
+
+    Parameters
+    ----------
+    mdp : MDP
+    theta : array (S, A)
+        Softmax logits.
+    tau : float
+        The regularisation weight, >= 0.
+    rho : None, int or array (S,), optional
+
+    Returns
+    -------
+    grad : array (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.entropy_regularized_gradient(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], tau=1.0)
+    array([[ 0.25, -0.25]])
     """
-    theta = check.theta(mdp, theta)
-    tau = check.positive_real(tau, "tau", allow_zero=True)
-    rho = check.start(mdp, rho)
-    pi = softmax(theta)
-    # Evaluating with the reward r - tau log pi gives V = V_tilde and A = Q_tilde - tau log pi - V_tilde.
-    ev = _evaluate(mdp, pi, rho, r=_soft_reward(mdp, log_softmax(theta), tau))
-    return ev.nu[:, None] * pi * ev.A
+    logpi, pi, rho = _softmax_args(mdp, theta, rho)
+    tau = validate.positive_real(tau, "tau", allow_zero=True)
+    ev = _soft_evaluation(mdp, logpi, pi, tau, rho)
+    return ev.nu[:, None] * pi * ev.adv
 
 
 def log_barrier_objective(mdp: MDP, theta, lam: float, rho=None) -> float:
-    r"""The log-barrier regularised objective of AKLM Sec. 5.2 (Theorem 5.2).
+    r"""The log-barrier regularised objective.
 
     .. math:: L_\lambda(\theta) = V^{\pi_\theta}(\rho) + \frac{\lambda}{SA} \sum_{s,a} \log \pi_\theta(a|s) + \lambda \log A
               = V^{\pi_\theta}(\rho) - \lambda\, \mathbb E_{s \sim \mathrm{Unif}_S}
-              \big[\mathrm{KL}(\mathrm{Unif}_A, \pi_\theta(\cdot|s))\big].
+              \big[\mathrm{KL}(\mathrm{Unif}_A, \pi_\theta(\cdot|s))\big]
 
-    theta: (S, A); lam >= 0. Returns a float, :math:`\le V^{\pi_\theta}(\rho)`, equal at the uniform policy.
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 5.2, Eq. (12) and Theorem 5.2; AKLM drop the
+    constant :math:`\lambda\log A`). At most :math:`V^{\pi_\theta}(\rho)`, equal at the uniform policy.
+
+    Parameters
+    ----------
+    mdp : MDP
+    theta : array (S, A)
+    lam : float
+        The regularisation weight, >= 0.
+    rho : None, int or array (S,), optional
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.log_barrier_objective(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], lam=0.1)
+    0.5
     """
-    theta = check.theta(mdp, theta)
-    lam = check.positive_real(lam, "lam", allow_zero=True)
-    rho = check.start(mdp, rho)
-    ev = _evaluate(mdp, softmax(theta), rho)
-    return ev.V_rho + lam / theta.size * float(log_softmax(theta).sum()) + lam * np.log(mdp.A)
+    logpi, pi, rho = _softmax_args(mdp, theta, rho)
+    lam = validate.positive_real(lam, "lam", allow_zero=True)
+    return _evaluate(mdp, pi, rho).V_rho + lam / pi.size * float(logpi.sum()) + lam * float(np.log(mdp.A))
 
 
 def log_barrier_gradient(mdp: MDP, theta, lam: float, rho=None) -> np.ndarray:
@@ -157,12 +303,28 @@ def log_barrier_gradient(mdp: MDP, theta, lam: float, rho=None) -> np.ndarray:
 
     .. math:: \frac{\partial L_\lambda(\theta)}{\partial \theta_{s,a}}
               = \frac{1}{1-\gamma}\, d^{\pi_\theta}_\rho(s)\, \pi_\theta(a|s)\, A^{\pi_\theta}(s, a)
-              + \frac{\lambda}{SA}\big(1 - A\, \pi_\theta(a|s)\big).
+              + \frac{\lambda}{SA}\big(1 - A\, \pi_\theta(a|s)\big)
 
-    theta: (S, A); lam >= 0. Returns dL/dtheta: (S, A).
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 5.2 and Lemma D.4).
+
+    Parameters
+    ----------
+    mdp : MDP
+    theta : array (S, A)
+    lam : float
+        >= 0.
+    rho : None, int or array (S,), optional
+
+    Returns
+    -------
+    grad : array (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.log_barrier_gradient(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], lam=0.1)
+    array([[ 0.25, -0.25]])
     """
-    theta = check.theta(mdp, theta)
-    lam = check.positive_real(lam, "lam", allow_zero=True)
-    rho = check.start(mdp, rho)
-    pi = softmax(theta)
-    return _softmax_gradient(mdp, pi, rho) + lam / theta.size * (1.0 - mdp.A * pi)
+    _, pi, rho = _softmax_args(mdp, theta, rho)
+    lam = validate.positive_real(lam, "lam", allow_zero=True)
+    return _softmax_gradient(mdp, pi, rho) + lam / pi.size * (1.0 - mdp.A * pi)

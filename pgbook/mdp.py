@@ -1,4 +1,8 @@
-r"""The finite Markov decision process :math:`M = (\mathcal S, \mathcal A, P, r, \gamma, \rho)`."""
+r"""The finite Markov decision process :math:`M = (\mathcal S, \mathcal A, P, r, \gamma, \rho)`.
+
+(Puterman 1994, chapter 2; Agarwal, Kakade, Lee and Mahajan 2021, section 2.) :func:`require_mdp` is
+the check every public function makes of its ``mdp`` argument.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 
 
 class MDP:
     r"""A finite MDP with ``S`` states and ``A`` actions.
+
+    The arrays are stored as read-only float64 copies, so an ``MDP`` is validated once and can be
+    shared freely; the solvers then only check the policy they are given.
 
     Parameters
     ----------
@@ -28,24 +35,38 @@ class MDP:
     terminal : array of bool (S,) or sequence of state indices, optional
         Terminal states. Each must be absorbing with zero reward.
 
-    The arrays are stored as read-only float64 copies, so an ``MDP`` is validated once and can be
-    shared freely; the solvers then only check the policy they are given.
+    Attributes
+    ----------
+    P, r, gamma, rho
+        As given (``rho`` filled in), read-only.
+    terminal : array of bool (S,)
+    S, A : int
+        The numbers of states and actions.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> mdp = pgbook.MDP(P=[[[0.0, 1.0]], [[0.0, 1.0]]], r=[[1.0], [0.0]], gamma=0.9, terminal=[1])
+    >>> mdp, mdp.S, mdp.A
+    (MDP(S=2, A=1, gamma=0.9, terminal=[1]), 2, 1)
+    >>> mdp.replace(gamma=0.5).gamma
+    0.5
     """
 
     __slots__ = ("P", "r", "gamma", "rho", "terminal", "S", "A")
 
     def __init__(self, P, r, gamma, rho=None, *, terminal=None):
-        P = check.array(P, "P", ndim=3)
+        P = validate.array(P, "P", ndim=3)
         S, A, S2 = P.shape
         if S == 0 or A == 0 or S2 != S:
             raise ValueError(f"P: expected shape (S, A, S) with S, A >= 1, got {P.shape}")
-        check.distribution_rows(P, "P")
-        r = check.array(r, "r", shape=(S, A))
+        validate.distribution_rows(P, "P")
+        r = validate.array(r, "r", shape=(S, A))
         term = _terminal_mask(terminal, S)
-        g = check.gamma(gamma, allow_one=bool(term.any()))
-        rho = np.full(S, 1.0 / S) if rho is None else check.distribution(rho, "rho", S)
+        g = validate.gamma(gamma, allow_one=bool(term.any()))
+        rho = np.full(S, 1.0 / S) if rho is None else validate.distribution(rho, "rho", S)
         for s in np.flatnonzero(term):
-            if not np.allclose(P[s, :, s], 1.0, rtol=0, atol=check.PROB_TOL) or np.any(r[s] != 0.0):
+            if not np.allclose(P[s, :, s], 1.0, rtol=0, atol=validate.PROB_TOL) or np.any(r[s] != 0.0):
                 raise ValueError(f"terminal: state {s} must be absorbing with zero reward")
         for name, a in (("P", P), ("r", r), ("rho", rho), ("terminal", term)):
             a = np.array(a, copy=True)
@@ -63,7 +84,18 @@ class MDP:
         return f"MDP(S={self.S}, A={self.A}, gamma={self.gamma:g}{episodic})"
 
     def replace(self, **changes) -> "MDP":
-        """A copy with some of ``P, r, gamma, rho, terminal`` replaced, e.g. ``mdp.replace(gamma=0.5)``."""
+        """A copy with some of ``P, r, gamma, rho, terminal`` replaced, e.g. ``mdp.replace(gamma=0.5)``.
+
+        Parameters
+        ----------
+        **changes
+            New values for some of ``P, r, gamma, rho, terminal``, checked as in :class:`MDP`.
+
+        Returns
+        -------
+        MDP
+            Of the same class (a gridworld stays a gridworld).
+        """
         unknown = set(changes) - {"P", "r", "gamma", "rho", "terminal"}
         if unknown:
             raise TypeError(f"replace: unknown field(s) {sorted(unknown)}")
@@ -83,37 +115,73 @@ class MDP:
     def from_gym(cls, table, gamma, rho=None) -> "MDP":
         r"""Build an MDP from a Gymnasium toy-text transition table.
 
-        ``table[s][a]`` is a list of ``(prob, next_state, reward, done)`` tuples, as exposed by
-        ``gymnasium.make("FrozenLake-v1").unwrapped.P``. Then
+        .. math:: P[s, a, s'] = \sum_{k:\ \text{next}_k = s'} \text{prob}_k, \qquad
+                  r(s, a) = \sum_k \text{prob}_k\, \text{reward}_k,
 
-        .. math:: P[s, a, s'] = \sum \text{prob}, \qquad r(s, a) = \sum \text{prob} \cdot \text{reward},
+        summing over the tuples ``table[s][a][k] = (prob_k, next_k, reward_k, done_k)`` (the layout of
+        ``gymnasium.make("FrozenLake-v1").unwrapped.P``; Towers et al. 2024, *Gymnasium*). A state
+        reached with ``done = True`` is terminal: it is made absorbing with zero reward, whatever its
+        own row said, so its entropy and values are 0 everywhere in pgbook.
 
-        summing over the tuples with that ``next_state``. A state reached with ``done = True`` is
-        terminal: it is made absorbing with zero reward, whatever its own row said.
+        Parameters
+        ----------
+        table : mapping or sequence
+            ``table[s][a]``: a list of ``(prob, next_state, reward, done)`` tuples for every state
+            ``s = 0..S-1`` and every action ``a = 0..A-1``.
+        gamma : float
+            The discount factor, in [0, 1] (1 only if some state is terminal).
+        rho : array (S,), optional
+            The start distribution; uniform by default.
+
+        Returns
+        -------
+        MDP
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming the entry ``table[s][a][k]`` that is malformed: a missing action, an entry that
+            is not a 4-tuple, a probability or reward that is not a real number, a next state out of
+            range, or probabilities that do not sum to 1.
+
+        Examples
+        --------
+        >>> table = {0: {0: [(1.0, 1, 1.0, True)]}, 1: {0: [(1.0, 1, 0.0, True)]}}
+        >>> MDP.from_gym(table, gamma=0.9)
+        MDP(S=2, A=1, gamma=0.9, terminal=[1])
         """
-        if not isinstance(table, (Mapping, Sequence)) or isinstance(table, (str, bytes)):
-            raise TypeError(f"table: expected a mapping or sequence P[s][a], got {type(table).__name__}")
-        S = len(table)
+        S = len(_entries(table, "table"))
         if S == 0:
             raise ValueError("table: has no states")
-        keys = sorted(table.keys()) if isinstance(table, Mapping) else list(range(S))
-        if keys != list(range(S)):
-            raise ValueError("table: states must be numbered 0..S-1")
-        A = len(table[0])
+        A = len(_entries(table[0], "table[0]"))
+        if A == 0:
+            raise ValueError("table[0]: has no actions")
         P = np.zeros((S, A, S))
         r = np.zeros((S, A))
         terminal = np.zeros(S, dtype=bool)
         for s in range(S):
-            row = table[s]
+            row = _entries(table[s], f"table[{s}]")
             if len(row) != A:
-                raise ValueError(f"table: state {s} has {len(row)} actions, state 0 has {A}")
+                raise ValueError(f"table[{s}]: has {len(row)} actions, table[0] has {A}")
             for a in range(A):
-                for entry in row[a]:
-                    if len(entry) != 4:
-                        raise ValueError(f"table[{s}][{a}]: entries must be (prob, next_state, reward, done)")
+                outcomes = row[a]
+                if isinstance(outcomes, (str, bytes)) or not isinstance(outcomes, Sequence):
+                    raise TypeError(f"table[{s}][{a}]: expected a list of (prob, next_state, reward, done) "
+                                    f"tuples, got {type(outcomes).__name__}")
+                for k, entry in enumerate(outcomes):
+                    where = f"table[{s}][{a}][{k}]"
+                    if isinstance(entry, (str, bytes)) or not isinstance(entry, Sequence) or len(entry) != 4:
+                        raise TypeError(f"{where}: expected a (prob, next_state, reward, done) tuple, got {entry!r}")
                     prob, nxt, reward, done = entry
-                    if not isinstance(nxt, numbers.Integral) or not 0 <= nxt < S:
-                        raise ValueError(f"table[{s}][{a}]: next_state {nxt!r} is not a state in [0, {S})")
+                    for field, x in (("prob", prob), ("reward", reward)):
+                        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(x):
+                            raise TypeError(f"{where}: {field} must be a finite real number, got {x!r}")
+                    if not 0.0 <= prob <= 1.0:
+                        raise ValueError(f"{where}: prob must lie in [0, 1], got {prob!r}")
+                    if isinstance(nxt, bool) or not isinstance(nxt, numbers.Integral) or not 0 <= nxt < S:
+                        raise ValueError(f"{where}: next_state {nxt!r} is not a state in [0, {S})")
+                    if not isinstance(done, (bool, np.bool_)):
+                        raise TypeError(f"{where}: done must be a bool, got {done!r}")
                     P[s, a, nxt] += prob
                     r[s, a] += prob * reward
                     terminal[nxt] |= bool(done)
@@ -121,7 +189,44 @@ class MDP:
             P[s] = 0.0
             P[s, :, s] = 1.0
             r[s] = 0.0
+        total = P.sum(axis=2)
+        bad = np.argwhere(np.abs(total - 1.0) > validate.PROB_TOL)
+        if bad.size:
+            s, a = bad[0]
+            raise ValueError(f"table[{s}][{a}]: probabilities sum to {total[s, a]:.12g}, not 1")
         return cls(P, r, gamma, rho, terminal=terminal)
+
+
+def require_mdp(m, name: str = "mdp") -> "MDP":
+    """The MDP argument of a public function: a :class:`MDP`, or ``TypeError`` naming ``name``.
+
+    Parameters
+    ----------
+    m : object
+    name : str
+        The argument's name in the message.
+
+    Returns
+    -------
+    MDP
+        ``m`` itself.
+    """
+    if not isinstance(m, MDP):
+        raise TypeError(f"{name}: expected a pgbook.MDP, got {type(m).__name__}")
+    return m
+
+
+def _entries(x, name: str):
+    """``x`` as a sequence indexed 0..n-1: a sequence, or a mapping whose keys are exactly 0..n-1."""
+    if isinstance(x, Mapping):
+        keys = list(x.keys())
+        if any(isinstance(k, bool) or not isinstance(k, numbers.Integral) for k in keys) or sorted(keys) != list(
+                range(len(keys))):
+            raise ValueError(f"{name}: keys must be numbered 0..{len(keys) - 1}, got {keys!r}")
+        return [x[i] for i in range(len(x))]
+    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        raise TypeError(f"{name}: expected a mapping or sequence, got {type(x).__name__}")
+    return x
 
 
 def _terminal_mask(terminal, S: int) -> np.ndarray:

@@ -2,11 +2,12 @@ r"""The Fisher information of a policy and the natural policy gradient (NPG).
 
 .. math:: F_\rho(\theta) = \mathbb E_{s \sim d^{\pi_\theta}_\rho}\, \mathbb E_{a \sim \pi_\theta(\cdot|s)}
           \big[\nabla_\theta \log \pi_\theta(a|s)\, \nabla_\theta \log \pi_\theta(a|s)^\top\big],
-          \qquad \theta \leftarrow \theta + \eta\, F_\rho(\theta)^\dagger\, \nabla_\theta V^{\pi_\theta}(\rho).
+          \qquad \theta \leftarrow \theta + \eta\, F_\rho(\theta)^\dagger\, \nabla_\theta V^{\pi_\theta}(\rho)
 
-For tabular softmax policies the NPG step has a closed form (soft policy iteration, AKLM Lemma 5.1),
-which :func:`npg_step` uses; the explicit Fisher matrix (:func:`fisher`) is for teaching and tests.
-For log-linear policies the NPG direction is a least-squares fit of the advantages on the centred
+(Kakade 2001; Agarwal, Kakade, Lee and Mahajan 2021, section 5.3, Eq. (14)). For tabular softmax
+policies the NPG step has a closed form (soft policy iteration, AKLM Lemma 5.1), which
+:func:`npg_step` uses; the explicit Fisher matrix (:func:`fisher`) is for teaching and tests. For
+log-linear policies the NPG direction is a least-squares fit of the advantages on the centred
 features (compatible function approximation, :func:`compatible_fit`).
 """
 
@@ -14,11 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 from .exact import _evaluate
-from .gradients import _centred
-from .mdp import MDP
-from .policies import loglinear, softmax
+from .gradients import _loglinear_evaluation, _softmax_args
+from .mdp import MDP, require_mdp
+from .policies import _log_softmax
 
 
 def fisher(mdp: MDP, theta, rho=None) -> np.ndarray:
@@ -26,14 +27,30 @@ def fisher(mdp: MDP, theta, rho=None) -> np.ndarray:
 
     .. math:: F_\rho(\theta) = \mathbb E_{s \sim d^{\pi_\theta}_\rho,\, a \sim \pi_\theta}
               \big[\nabla \log \pi_\theta(a|s) \nabla \log \pi_\theta(a|s)^\top\big]
-              = \operatorname{blockdiag}_s\, d^{\pi_\theta}_\rho(s)\big(\operatorname{diag}(\pi_s) - \pi_s \pi_s^\top\big).
+              = \operatorname{blockdiag}_s\, d^{\pi_\theta}_\rho(s)\big(\operatorname{diag}(\pi_s) - \pi_s \pi_s^\top\big)
 
-    Entry ``F[s*A + a, s*A + b]`` is the block of state s. At full support its rank is
-    :math:`S(A-1)` (each block annihilates the constant vector). theta: (S, A). Returns F: (S*A, S*A).
+    (Agarwal, Kakade, Lee and Mahajan 2021, Eq. (14) with the softmax score of Lemma C.1). Entry
+    ``F[s*A + a, s*A + b]`` is the block of state s. At full support its rank is :math:`S(A-1)`
+    (each block annihilates the constant vector).
+
+    Parameters
+    ----------
+    mdp : MDP
+    theta : array (S, A)
+    rho : None, int or array (S,), optional
+
+    Returns
+    -------
+    F : array (S*A, S*A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.fisher(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]])  # diag(pi) - pi pi^T
+    array([[ 0.25, -0.25],
+           [-0.25,  0.25]])
     """
-    theta = check.theta(mdp, theta)
-    rho = check.start(mdp, rho)
-    pi = softmax(theta)
+    _, pi, rho = _softmax_args(mdp, theta, rho)
     d = _evaluate(mdp, pi, rho).d
     S, A = pi.shape
     blocks = d[:, None, None] * (pi[:, :, None] * np.eye(A) - pi[:, :, None] * pi[:, None, :])
@@ -48,27 +65,42 @@ def npg_step(mdp: MDP, theta, eta: float) -> np.ndarray:
     .. math:: \theta' = \theta + \frac{\eta}{1-\gamma} A^{\pi_\theta}, \qquad
               \pi_{\theta'}(a|s) = \frac{\pi_\theta(a|s) \exp\big(\eta A^{\pi_\theta}(s, a)/(1-\gamma)\big)}{Z(s)}
 
-    (AKLM Lemma 5.1, AJKS Lemma 12.6). This equals :math:`\theta + \eta F_\rho(\theta)^\dagger
-    \nabla_\theta V^{\pi_\theta}(\rho)` up to a constant in each state, which leaves the policy
-    unchanged; it does not depend on :math:`\rho` (AKLM states it for the states :math:`\rho`
-    reaches). Needs :math:`\gamma < 1`. theta: (S, A); eta > 0. Returns the next theta: (S, A).
+    (Agarwal, Kakade, Lee and Mahajan 2021, Lemma 5.1; AJKS Lemma 12.6). This equals
+    :math:`\theta + \eta F_\rho(\theta)^\dagger \nabla_\theta V^{\pi_\theta}(\rho)` up to a constant in
+    each state, which leaves the policy unchanged; it does not depend on :math:`\rho` (AKLM state it
+    for the states :math:`\rho` reaches). Needs :math:`\gamma < 1`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    theta : array (S, A)
+    eta : float
+        The step size, > 0. A step so large that the new logits leave the float64 range raises
+        ``ValueError`` naming ``eta``.
+
+    Returns
+    -------
+    theta_next : array (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.npg_step(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], eta=2.0)  # theta + eta adv
+    array([[ 1., -1.]])
     """
-    theta = check.theta(mdp, theta)
-    eta = check.positive_real(eta, "eta")
+    require_mdp(mdp)
+    theta = validate.theta(mdp, theta)
+    eta = validate.positive_real(eta, "eta")
     if mdp.gamma == 1.0:
         raise ValueError("mdp: npg_step needs gamma < 1 (its step is eta / (1 - gamma) times the advantage)")
-    A = _evaluate(mdp, softmax(theta), mdp.rho).A
-    return theta + eta / (1.0 - mdp.gamma) * A
-
-
-def _loglinear_parts(mdp: MDP, theta, phi, rho):
-    """Checked inputs, then the weights d(s) pi(a|s): (S, A), the scores phi_bar: (S, A, d) and the evaluation."""
-    phi = check.features(mdp, phi)
-    theta = check.array(theta, "theta", shape=(phi.shape[2],))
-    rho = check.start(mdp, rho)
-    pi = loglinear(theta, phi)
-    ev = _evaluate(mdp, pi, rho)
-    return ev.d[:, None] * pi, _centred(phi, pi), ev
+    _, pi = _log_softmax(theta)
+    with np.errstate(over="ignore", invalid="ignore"):
+        theta_next = theta + eta / (1.0 - mdp.gamma) * _evaluate(mdp, pi, mdp.rho).adv
+    try:
+        return validate.theta(mdp, theta_next, "theta_next")
+    except ValueError:
+        raise ValueError(f"eta: the step eta = {eta:g} is too large: the next logits leave the float64 range") from None
 
 
 def loglinear_fisher(mdp: MDP, theta, phi, rho=None) -> np.ndarray:
@@ -76,12 +108,29 @@ def loglinear_fisher(mdp: MDP, theta, phi, rho=None) -> np.ndarray:
 
     .. math:: F_\rho(\theta) = \mathbb E_{s \sim d^{\pi_\theta}_\rho,\, a \sim \pi_\theta}
               \big[\bar\phi_{s,a} \bar\phi_{s,a}^\top\big],
-              \qquad \bar\phi_{s,a} = \phi_{s,a} - \mathbb E_{a' \sim \pi_\theta} \phi_{s,a'}.
+              \qquad \bar\phi_{s,a} = \phi_{s,a} - \mathbb E_{a' \sim \pi_\theta} \phi_{s,a'}
 
-    theta: (d,); phi: (S, A, d). Returns F: (d, d).
+    (Agarwal, Kakade, Lee and Mahajan 2021, Eq. (14) and section 6.1.1).
+
+    Parameters
+    ----------
+    mdp : MDP
+    theta : array (dim,)
+    phi : array (S, A, dim)
+    rho : None, int or array (S,), optional
+
+    Returns
+    -------
+    F : array (dim, dim)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> pgbook.loglinear_fisher(pgbook.envs.bandit([1.0, 0.0]), [0.0], np.array([[[1.0], [0.0]]]))
+    array([[0.25]])
     """
-    w, phi_bar, _ = _loglinear_parts(mdp, theta, phi, rho)
-    return np.einsum("sa,sai,saj->ij", w, phi_bar, phi_bar)
+    pi, phi_bar, ev = _loglinear_evaluation(mdp, theta, phi, rho)
+    return np.einsum("sa,sai,saj->ij", ev.d[:, None] * pi, phi_bar, phi_bar)
 
 
 def compatible_fit(mdp: MDP, theta, phi, rho=None, target: str = "A") -> np.ndarray:
@@ -93,15 +142,36 @@ def compatible_fit(mdp: MDP, theta, phi, rho=None, target: str = "A") -> np.ndar
 
     Its normal equations are :math:`F_\rho(\theta) w^\star = \mathbb E[\bar\phi A] =
     (1-\gamma)\nabla_\theta V^{\pi_\theta}(\rho)`, so the NPG direction of a log-linear policy is
-    :math:`F^\dagger \nabla V = w^\star/(1-\gamma)` (AKLM Eq. (17); AJKS Lemmas 13.1-13.2; for an
-    episodic MDP read :math:`1/(1-\gamma)` as :math:`\sum_s \nu(s)`, the expected episode length).
-    ``target="Q"`` regresses on :math:`Q^{\pi_\theta}` instead and gives the same :math:`w^\star`, since
-    :math:`\mathbb E_{a \sim \pi} \bar\phi_{s,a} = 0`. theta: (d,); phi: (S, A, d). Returns w: (d,).
+    :math:`F^\dagger \nabla V = w^\star/(1-\gamma)` (Agarwal, Kakade, Lee and Mahajan 2021, Eq. (17);
+    AJKS Lemmas 13.1-13.2; Sutton, McAllester, Singh and Mansour 2000, Theorem 2; Kakade 2001,
+    Theorem 1). For an episodic MDP read :math:`1/(1-\gamma)` as :math:`\sum_s \nu(s)`, the expected
+    episode length. ``target="Q"`` regresses on :math:`Q^{\pi_\theta}` instead and gives the same
+    :math:`w^\star`, since :math:`\mathbb E_{a \sim \pi} \bar\phi_{s,a} = 0`.
+
+    Parameters
+    ----------
+    mdp : MDP
+    theta : array (dim,)
+    phi : array (S, A, dim)
+    rho : None, int or array (S,), optional
+    target : {"A", "Q"}
+        The regression target.
+
+    Returns
+    -------
+    w : array (dim,)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> w = pgbook.compatible_fit(pgbook.envs.bandit([1.0, 0.0]), [0.0], np.array([[[1.0], [0.0]]]))
+    >>> w  # adv = (0.5, -0.5) = w phi_bar with phi_bar = (0.5, -0.5)
+    array([1.])
     """
     if target not in ("A", "Q"):
         raise ValueError(f"target: expected 'A' or 'Q', got {target!r}")
-    w, phi_bar, ev = _loglinear_parts(mdp, theta, phi, rho)
-    y = ev.A if target == "A" else ev.Q
-    root = np.sqrt(w)
+    pi, phi_bar, ev = _loglinear_evaluation(mdp, theta, phi, rho)
+    y = ev.adv if target == "A" else ev.Q
+    root = np.sqrt(ev.d[:, None] * pi)
     X = (root[:, :, None] * phi_bar).reshape(-1, phi_bar.shape[2])
     return np.linalg.lstsq(X, (root * y).ravel(), rcond=None)[0]

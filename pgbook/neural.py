@@ -33,7 +33,7 @@ import numpy as np
 
 from . import _validate as check
 from .exact import advantage, visitation
-from .mdp import MDP
+from .mdp import MDP, require_mdp
 from .policies import softmax
 
 #: The hidden layer's nonlinearities: ``tanh`` (the default) or ``linear`` (for the special cases).
@@ -274,7 +274,7 @@ def gradient(mdp: MDP, theta, phi, rho=None, activation: str = "tanh") -> np.nda
     grad : ndarray, shape (n,)
         :math:`\nabla_\theta V^{\pi_\theta}(\rho)`, laid out like ``theta``.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     if mdp.gamma >= 1.0:
         raise ValueError(f"mdp: needs gamma < 1 for the 1/(1-gamma) form, got gamma = {mdp.gamma}")
     phi = check.features(mdp, phi)

@@ -1,56 +1,130 @@
 r"""Policy classes: softmax (tabular), log-linear over features, and the direct parameterisation.
 
 - Softmax: :math:`\pi_\theta(a|s) = e^{\theta_{s,a}} / \sum_{a'} e^{\theta_{s,a'}}`, ``theta: (S, A)``.
-- Log-linear: :math:`\pi_\theta(a|s) \propto \exp(\theta^\top \phi_{s,a})`, ``phi: (S, A, d)``, ``theta: (d,)``.
+- Log-linear: :math:`\pi_\theta(a|s) \propto \exp(\theta^\top \phi_{s,a})`, ``phi: (S, A, dim)``,
+  ``theta: (dim,)``.
 - Direct: :math:`\pi_\theta(a|s) = \theta_{s,a}` with each row in the simplex :math:`\Delta(\mathcal A)`.
+
+(Agarwal, Kakade, Lee and Mahajan 2021, section 2.) The maps onto the simplex are the kernels of
+:mod:`pgbook._simplex`, which the optimisation runs of :mod:`pgbook.algorithms` use too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
-from .mdp import MDP
+from . import _simplex
+from . import _validate as validate
+from .mdp import MDP, require_mdp
 
 
 def softmax(theta) -> np.ndarray:
     r"""The softmax policy :math:`\pi_\theta(a|s) = e^{\theta_{s,a}} / \sum_{a'} e^{\theta_{s,a'}}`.
 
-    theta: (..., A), any leading shape (``(S, A)`` for a tabular policy, ``(A,)`` for a bandit).
-    Returns pi with theta's shape. Stable for logits in the thousands: the row maximum is
-    subtracted before exponentiating, so no entry overflows.
+    (Agarwal, Kakade, Lee and Mahajan 2021, Eq. (3).) Stable for logits of any size: the row maximum
+    is subtracted before exponentiating, so no entry overflows.
+
+    Parameters
+    ----------
+    theta : array (..., A)
+        Logits, any leading shape (``(S, A)`` for a tabular policy, ``(A,)`` for a bandit). The
+        entries of a row must differ by less than the float64 range.
+
+    Returns
+    -------
+    pi : array, theta's shape
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> pgbook.softmax([0.0, np.log(3.0)])
+    array([0.25, 0.75])
     """
-    theta = check.array(theta, "theta")
-    if theta.ndim == 0 or theta.shape[-1] == 0:
-        raise ValueError(f"theta: needs a non-empty last (action) axis, got shape {theta.shape}")
-    z = np.exp(theta - theta.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
+    return _log_softmax(validate.logits(theta))[1]
 
 
 def log_softmax(theta) -> np.ndarray:
     r""":math:`\log \pi_\theta(a|s) = \theta_{s,a} - \log \sum_{a'} e^{\theta_{s,a'}}`, computed stably.
 
-    theta: (..., A). Returns log pi with theta's shape (finite even where pi underflows to 0).
+    Finite even where :math:`\pi_\theta` underflows to 0 (the log-sum-exp trick: the row maximum is
+    subtracted first).
+
+    Parameters
+    ----------
+    theta : array (..., A)
+        Logits, as in :func:`softmax`.
+
+    Returns
+    -------
+    log_pi : array, theta's shape
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.log_softmax([0.0, -1000.0])  # pi = (1, e^-1000): log pi stays finite
+    array([    0., -1000.])
     """
-    theta = check.array(theta, "theta")
-    if theta.ndim == 0 or theta.shape[-1] == 0:
-        raise ValueError(f"theta: needs a non-empty last (action) axis, got shape {theta.shape}")
-    m = theta.max(axis=-1, keepdims=True)
-    return theta - m - np.log(np.exp(theta - m).sum(axis=-1, keepdims=True))
+    return _log_softmax(validate.logits(theta))[0]
+
+
+def _log_softmax(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(log pi, pi)`` of checked logits ``(..., A)``, both with theta's shape."""
+    x = np.ascontiguousarray(theta, dtype=np.float64).reshape(-1, theta.shape[-1])
+    logpi, pi = np.empty_like(x), np.empty_like(x)
+    _simplex.log_softmax(x, logpi, pi)
+    return logpi.reshape(theta.shape), pi.reshape(theta.shape)
 
 
 def uniform(mdp: MDP) -> np.ndarray:
-    r"""The uniformly random policy :math:`\pi(a|s) = 1/A`. Returns pi: (S, A)."""
-    check.mdp(mdp)
+    r"""The uniformly random policy :math:`\pi(a|s) = 1/A`.
+
+    Parameters
+    ----------
+    mdp : MDP
+
+    Returns
+    -------
+    pi : array (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.uniform(pgbook.envs.bandit([1.0, 0.0]))
+    array([[0.5, 0.5]])
+    """
+    require_mdp(mdp)
     return np.full((mdp.S, mdp.A), 1.0 / mdp.A)
 
 
 def greedy(Q) -> np.ndarray:
-    r"""The deterministic greedy policy :math:`\pi(s) = \arg\max_a Q(s, a)` as a one-hot (S, A) array.
+    r"""The deterministic greedy policy :math:`\pi(s) = \arg\max_a Q(s, a)` as a one-hot array.
 
-    Q: (S, A). Ties go to the lowest action index.
+    Ties go to the lowest action index (Puterman 1994, section 6.4: policy improvement).
+
+    Parameters
+    ----------
+    Q : array (S, A)
+        Action values, with at least one action.
+
+    Returns
+    -------
+    pi : array (S, A)
+        One-hot rows.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.greedy([[0.0, 1.0], [2.0, 2.0]])
+    array([[0., 1.],
+           [1., 0.]])
     """
-    Q = check.array(Q, "Q", ndim=2)
+    Q = validate.array(Q, "Q", ndim=2)
+    if Q.shape[1] == 0:
+        raise ValueError(f"Q: needs at least one action (shape (S, A) with A >= 1), got {Q.shape}")
+    return _greedy(Q)
+
+
+def _greedy(Q: np.ndarray) -> np.ndarray:
     pi = np.zeros_like(Q)
     pi[np.arange(Q.shape[0]), Q.argmax(axis=1)] = 1.0
     return pi
@@ -59,12 +133,38 @@ def greedy(Q) -> np.ndarray:
 def loglinear(theta, phi) -> np.ndarray:
     r"""The log-linear policy :math:`\pi_\theta(a|s) = \exp(\theta^\top\phi_{s,a}) / \sum_{a'} \exp(\theta^\top\phi_{s,a'})`.
 
-    theta: (d,); phi: (S, A, d). Returns pi: (S, A). With one-hot features ``phi[s, a] = e_{(s,a)}``
-    this is the softmax policy.
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 6.1.1.) With one-hot features
+    ``phi[s, a] = e_{(s,a)}`` this is the softmax policy.
+
+    Parameters
+    ----------
+    theta : array (dim,)
+    phi : array (S, A, dim)
+        Features :math:`\phi_{s,a}`.
+
+    Returns
+    -------
+    pi : array (S, A)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> phi = np.array([[[1.0], [0.0]]])  # one state, two actions, dim = 1
+    >>> pgbook.loglinear([np.log(3.0)], phi)
+    array([[0.75, 0.25]])
     """
-    phi = check.array(phi, "phi", ndim=3)
-    theta = check.array(theta, "theta", shape=(phi.shape[2],))
-    return softmax(phi @ theta)
+    phi = validate.array(phi, "phi", ndim=3)
+    if phi.shape[2] == 0:
+        raise ValueError("phi: needs at least one feature (shape (S, A, dim) with dim >= 1)")
+    theta = validate.array(theta, "theta", shape=(phi.shape[2],))
+    return _loglinear(theta, phi)[1]
+
+
+def _loglinear(theta: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(log pi, pi)`` of checked ``theta: (dim,)`` and ``phi: (S, A, dim)``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        logits = phi @ theta
+    return _log_softmax(validate.logits(logits, "theta", shape=phi.shape[:2]))
 
 
 def project_simplex(x) -> np.ndarray:
@@ -73,16 +173,29 @@ def project_simplex(x) -> np.ndarray:
     .. math:: \Pi_\Delta(x) = \arg\min_{p \in \Delta} \|p - x\|_2, \qquad
               p_i = \max(x_i - \tau, 0) \text{ with } \tau \text{ such that } \textstyle\sum_i p_i = 1,
 
-    found by sorting (Held, Wolfe and Crowder 1974; Duchi et al. 2008). x: (..., A). Returns the
-    projection with x's shape; the direct parameterisation's projected gradient ascent uses it.
+    found by sorting (Held, Wolfe and Crowder 1974; Duchi, Shalev-Shwartz, Singer and Chandra 2008,
+    Fig. 1). The direct parameterisation's projected gradient ascent uses it (Agarwal, Kakade, Lee
+    and Mahajan 2021, section 4).
+
+    Parameters
+    ----------
+    x : array (..., A)
+
+    Returns
+    -------
+    p : array, x's shape
+        Each row on the simplex.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.project_simplex([0.5, 1.5, -1.0])
+    array([0., 1., 0.])
     """
-    x = check.array(x, "x")
+    x = validate.array(x, "x")
     if x.ndim == 0 or x.shape[-1] == 0:
         raise ValueError(f"x: needs a non-empty last axis, got shape {x.shape}")
-    u = -np.sort(-x, axis=-1)
-    css = np.cumsum(u, axis=-1) - 1.0
-    k = np.arange(1, x.shape[-1] + 1)
-    support = u - css / k > 0
-    rho = support.shape[-1] - 1 - np.argmax(support[..., ::-1], axis=-1)
-    tau = np.take_along_axis(css, rho[..., None], axis=-1) / (rho[..., None] + 1.0)
-    return np.maximum(x - tau, 0.0)
+    flat = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    out = np.empty_like(flat)
+    _simplex.project(flat, out)
+    return out.reshape(x.shape)

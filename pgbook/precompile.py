@@ -59,7 +59,7 @@ def _exercise() -> None:
     algorithms.entropy_pg(mdp, 0.1, 3, tau=0.1)
     algorithms.entropy_npg(mdp, 0.1, 3, tau=0.1)
     algorithms.cpi(mdp, 3)
-    algorithms.policy_iteration(mdp)
+    algorithms.policy_iteration_run(mdp)
     algorithms.loglinear_npg(mdp, phi, 0.1, 3)
     algorithms.q_npg(mdp, phi, 0.1, 3)
 

@@ -28,17 +28,22 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _sampling_kernels as kernels
-from . import _validate as check
-from .mdp import MDP
-from .policies import softmax
+from . import _validate as validate
+from ._numba import kernel_array
+from .mdp import MDP, require_mdp
+from .policies import _log_softmax
 
 
 class Episodes(NamedTuple):
     r"""``n`` episodes of length ``horizon``.
 
-    states, actions: (n, horizon) int32 -- :math:`s_t` and :math:`a_t` (int32, not int64, halves the
-    memory traffic of the sampler, whose speed is bounded by writing these arrays);
-    rewards: (n, horizon) float64 -- :math:`r(s_t, a_t)`.
+    Attributes
+    ----------
+    states, actions : array (n, horizon) int32
+        :math:`s_t` and :math:`a_t` (int32, not int64, halves the memory traffic of the sampler,
+        whose speed is bounded by writing these arrays).
+    rewards : array (n, horizon) float64
+        :math:`r(s_t, a_t)`.
     """
 
     states: np.ndarray
@@ -50,8 +55,13 @@ class StateActions(NamedTuple):
     r"""``n`` independent draws :math:`(s, a) \sim d^\pi_\rho \times \pi` with an unbiased
     :math:`\hat Q(s, a)`.
 
-    states, actions: (n,) int32; Q_hat: (n,) float64; lengths: (n,) int64, the number of state-action
-    pairs each draw visited (both phases), with mean :math:`(1 + \gamma)/(1 - \gamma) \le 2/(1-\gamma)`.
+    Attributes
+    ----------
+    states, actions : array (n,) int32
+    Q_hat : array (n,) float64
+    lengths : array (n,) int64
+        The number of state-action pairs each draw visited (both phases), with mean
+        :math:`(1 + \gamma)/(1 - \gamma) \le 2/(1-\gamma)`.
     """
 
     states: np.ndarray
@@ -68,14 +78,30 @@ def truncation_horizon(gamma: float, tol: float = 1e-10) -> int:
     :math:`|\partial \log\pi_\theta(a|s)/\partial\theta_{s',a'}| \le 1`, its bias is at most
     :math:`\sum_{t \ge L} (t+1)\gamma^t = \gamma^L\big(\frac{L+1}{1-\gamma} + \frac{\gamma}{(1-\gamma)^2}\big)`
     per coordinate, and :math:`|V - V_L| \le \gamma^L/(1-\gamma)`. The default ``tol = 1e-10``
-    (math.md A7) puts that far below any Monte Carlo error: :math:`\gamma = 0.8` gives
+    puts that far below any Monte Carlo error: :math:`\gamma = 0.8` gives
     :math:`L = \lceil \log 10^{-10} / \log 0.8 \rceil = 104` and a bias below :math:`6 \times 10^{-8}`.
-    The cost grows like :math:`\log(1/\text{tol})/(1-\gamma)` steps per episode.
+    The cost grows like :math:`\log(1/\text{tol})/(1-\gamma)` steps per episode (the bias bound
+    sums the score bound of AKLM Lemma C.1 over the missing tail).
 
-    gamma: float in [0, 1); tol: float > 0. Returns L: int.
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+    tol : float
+        > 0.
+
+    Returns
+    -------
+    L : int
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.truncation_horizon(0.8)
+    104
     """
-    gamma = check.gamma(gamma)
-    tol = check.positive_real(tol, "tol")
+    gamma = validate.gamma(gamma)
+    tol = validate.positive_real(tol, "tol")
     if tol >= 1.0 or gamma == 0.0:
         return 1
     L = max(1, math.ceil(math.log(tol) / math.log(gamma)))
@@ -90,24 +116,47 @@ def sample_episodes(mdp: MDP, pi, n: int, horizon: int, seed: int, rho=None, *, 
     r"""``n`` independent episodes of the policy ``pi``, each ``horizon`` steps long.
 
     .. math:: s_0 \sim \rho, \quad a_t \sim \pi(\cdot|s_t), \quad s_{t+1} \sim P(\cdot|s_t, a_t),
-              \quad \text{rewards}[i, t] = r(s_t, a_t).
+              \quad \text{rewards}[i, t] = r(s_t, a_t)
 
-    mdp: MDP; pi: (S, A) a stochastic policy; n, horizon: positive ints; seed: int in [0, 2**64);
-    rho: ``None`` (the MDP's start distribution), a state index or a distribution (S,), as in
-    :func:`pgbook.visitation`. Returns :class:`Episodes` ``(states, actions, rewards)``, each
-    (n, horizon); states and actions are int32. Episode ``i`` depends only on ``(seed, i)``: the
-    first ``m`` episodes of a larger batch are the ``m`` episodes of a smaller one. In an episodic MDP
-    an episode that reaches a terminal state stays there with reward 0, as the MDP prescribes.
+    (the trajectory distribution of AKLM section 2). Episode ``i`` depends only on ``(seed, i)``:
+    the first ``m`` episodes of a larger batch are the ``m`` episodes of a smaller one. In an episodic
+    MDP an episode that reaches a terminal state stays there with reward 0, as the MDP prescribes.
 
-    out: optional ``(states, actions, rewards)`` arrays to fill (C-contiguous, shape (n, horizon),
-    dtypes int32, int32, float64). Reusing them across calls saves the page faults of fresh memory,
-    which otherwise cost about as much as the sampling itself.
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array (S, A)
+        A stochastic policy.
+    n, horizon : int
+        The number of episodes and their length, >= 1.
+    seed : int
+        In [0, 2**64).
+    rho : None, int or array (S,), optional
+        As in :func:`pgbook.visitation`.
+    out : tuple of arrays, optional
+        ``(states, actions, rewards)`` to fill (C-contiguous, shape (n, horizon), dtypes int32, int32,
+        float64). Reusing them across calls saves the page faults of fresh memory, which otherwise
+        cost about as much as the sampling itself.
+
+    Returns
+    -------
+    Episodes
+        ``(states, actions, rewards)``, each (n, horizon).
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> chain = pgbook.envs.chain(3)
+    >>> episodes = pgbook.sample_episodes(chain, pgbook.uniform(chain), n=2, horizon=4, seed=0)
+    >>> episodes.states.shape, episodes.states.dtype, episodes.states[:, 0].tolist()
+    ((2, 4), dtype('int32'), [0, 0])
     """
-    pi = check.policy(mdp, pi)
-    n = check.positive_int(n, "n")
-    horizon = check.positive_int(horizon, "horizon")
-    seed = check.seed(seed)
-    rho = check.start(mdp, rho)
+    require_mdp(mdp)
+    pi = validate.policy(mdp, pi)
+    n = validate.positive_int(n, "n")
+    horizon = validate.positive_int(horizon, "horizon")
+    seed = validate.seed(seed)
+    rho = validate.start(mdp, rho)
     out = _episode_arrays(out, n, horizon)
     with _wrapping():
         kernels.sample(*_tables(mdp, pi, rho), np.uint64(seed), *out)
@@ -132,17 +181,43 @@ def reinforce_gradient(mdp: MDP, theta, n: int, horizon: int, seed: int, baselin
     see there), or use :func:`reinforce_gradient_geometric`, which has no bias. A baseline ``b`` that
     depends on the state only (e.g. :math:`V^{\pi_\theta}`) keeps the mean and usually cuts the variance.
 
-    mdp: MDP; theta: (S, A); n, horizon: positive ints; seed: int; baseline: None or (S,);
-    rho: as in :func:`sample_episodes`. Returns grad: (S, A), or ``(grad, stderr)`` with
-    ``return_stderr=True`` (needs n >= 2): stderr: (S, A) the standard error of each coordinate,
-    :math:`\hat\sigma / \sqrt n`, from the same pass. The episodes are those of
+    (Williams 1992; AJKS Theorem 11.4 and Lemmas 11.7, 11.9.) The episodes are those of
     ``sample_episodes(mdp, softmax(theta), n, horizon, seed, rho)``. For an episodic MDP with
     ``gamma = 1`` the horizon must be long enough for episodes to terminate.
+
+    Parameters
+    ----------
+    mdp : MDP
+    theta : array (S, A)
+    n, horizon : int
+        >= 1 (n >= 2 with ``return_stderr``).
+    seed : int
+    baseline : array (S,), optional
+    rho : None, int or array (S,), optional
+        As in :func:`sample_episodes`.
+    return_stderr : bool
+        Also return the standard error of each coordinate, :math:`\hat\sigma / \sqrt n`, from the
+        same pass.
+
+    Returns
+    -------
+    grad : array (S, A)
+    stderr : array (S, A)
+        Only with ``return_stderr=True``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> bandit = pgbook.envs.bandit([1.0, 0.0])
+    >>> g, se = pgbook.reinforce_gradient(bandit, [[0.0, 0.0]], n=10_000, horizon=1, seed=0,
+    ...                                   return_stderr=True)
+    >>> bool((abs(g - pgbook.softmax_gradient(bandit, [[0.0, 0.0]])) < 4 * se).all())
+    True
     """
     pi, b, rho = _gradient_args(mdp, theta, baseline, rho)
-    n = check.positive_int(n, "n")
-    horizon = check.positive_int(horizon, "horizon")
-    seed = check.seed(seed)
+    n = validate.positive_int(n, "n")
+    horizon = validate.positive_int(horizon, "horizon")
+    seed = validate.seed(seed)
     gpow = mdp.gamma ** np.arange(horizon, dtype=np.float64)
     return _gradient(mdp, pi, b, rho, gpow, n, seed, False, return_stderr)
 
@@ -158,12 +233,30 @@ def reinforce_gradient_geometric(mdp: MDP, theta, n: int, seed: int, baseline=No
 
     whose mean is exactly :math:`\nabla_\theta V^{\pi_\theta}(\rho)` (policy gradient theorem, Q form).
     An episode visits :math:`(1+\gamma)/(1-\gamma) \le 2/(1-\gamma)` state-action pairs on average.
-    Needs :math:`\gamma < 1`. Arguments and return value as in :func:`reinforce_gradient`.
+    (AKLM Algorithm 3 with the sampler of Algorithm 1.) Needs :math:`\gamma < 1`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    theta : array (S, A)
+    n : int
+        >= 1 (n >= 2 with ``return_stderr``).
+    seed : int
+    baseline : array (S,), optional
+    rho : None, int or array (S,), optional
+    return_stderr : bool
+
+    Returns
+    -------
+    grad : array (S, A)
+    stderr : array (S, A)
+        Only with ``return_stderr=True``.
     """
     pi, b, rho = _gradient_args(mdp, theta, baseline, rho)
     _require_discount(mdp)
-    n = check.positive_int(n, "n")
-    seed = check.seed(seed)
+    n = validate.positive_int(n, "n")
+    seed = validate.seed(seed)
     return _gradient(mdp, pi, b, rho, np.ones(1), n, seed, True, return_stderr)
 
 
@@ -179,15 +272,29 @@ def sample_state_action(mdp: MDP, pi, n: int, seed: int, rho=None) -> StateActio
     :math:`\hat Q = \sum_{k=0}^{K} r(s_k, a_k)` with :math:`\Pr(K \ge k) = \gamma^k`, so
     :math:`\mathbb E \hat Q = \sum_k \gamma^k \mathbb E\, r(s_k, a_k) = Q^\pi(s, a)`.
 
-    mdp: MDP with gamma < 1; pi: (S, A); n: positive int; seed: int; rho as in
-    :func:`sample_episodes`. Returns :class:`StateActions` ``(states, actions, Q_hat, lengths)``, each
-    (n,); the mean length is :math:`1 + 2\gamma/(1-\gamma) = (1+\gamma)/(1-\gamma) \le 2/(1-\gamma)`.
+    The mean length is :math:`1 + 2\gamma/(1-\gamma) = (1+\gamma)/(1-\gamma) \le 2/(1-\gamma)`
+    (AKLM, the text of Corollary 6.2).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    pi : array (S, A)
+    n : int
+    seed : int
+    rho : None, int or array (S,), optional
+
+    Returns
+    -------
+    StateActions
+        ``(states, actions, Q_hat, lengths)``, each (n,).
     """
-    pi = check.policy(mdp, pi)
+    require_mdp(mdp)
+    pi = validate.policy(mdp, pi)
     _require_discount(mdp)
-    n = check.positive_int(n, "n")
-    seed = check.seed(seed)
-    rho = check.start(mdp, rho)
+    n = validate.positive_int(n, "n")
+    seed = validate.seed(seed)
+    rho = validate.start(mdp, rho)
     out = StateActions(np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32), np.empty(n),
                        np.empty(n, dtype=np.int64))
     with _wrapping():
@@ -196,9 +303,11 @@ def sample_state_action(mdp: MDP, pi, n: int, seed: int, rho=None) -> StateActio
 
 
 def _gradient_args(mdp: MDP, theta, baseline, rho):
-    theta = check.theta(mdp, theta)
-    b = np.zeros(mdp.S) if baseline is None else check.array(baseline, "baseline", shape=(mdp.S,))
-    return softmax(theta), b, check.start(mdp, rho)
+    """The checked common arguments of the REINFORCE estimators: ``(pi, b, rho)``."""
+    require_mdp(mdp)
+    theta = validate.theta(mdp, theta)
+    b = np.zeros(mdp.S) if baseline is None else validate.array(baseline, "baseline", shape=(mdp.S,))
+    return _log_softmax(theta)[1], b, validate.start(mdp, rho)
 
 
 def _require_discount(mdp: MDP) -> None:
@@ -211,7 +320,7 @@ def _gradient(mdp, pi, b, rho, gpow, n, seed, geometric, return_stderr):
     if return_stderr and n < 2:
         raise ValueError(f"n: a standard error needs at least 2 episodes, got {n}")
     with _wrapping():
-        C, W, G2 = kernels.gradient(*_tables(mdp, pi, rho), _frozen(pi), _frozen(b), mdp.gamma, _frozen(gpow),
+        C, W, G2 = kernels.gradient(*_tables(mdp, pi, rho), kernel_array(pi), kernel_array(b), mdp.gamma, kernel_array(gpow),
                                     n, np.uint64(seed), geometric, bool(return_stderr))
     S, A = mdp.S, mdp.A
     grad = (C.reshape(S, A) - W[:, None] * pi) / n
@@ -238,7 +347,7 @@ def _episode_arrays(out, n: int, horizon: int) -> Episodes:
 
 def _tables(mdp: MDP, pi: np.ndarray, rho: np.ndarray):
     """What every sampling kernel needs: alias tables of rho, pi and P, and the rewards r: (S, A)."""
-    return _alias(rho[None, :]), _alias(pi), _transition_tables(mdp), _frozen(mdp.r)
+    return _alias(rho[None, :]), _alias(pi), _transition_tables(mdp), kernel_array(mdp.r)
 
 
 def _wrapping():
@@ -247,21 +356,13 @@ def _wrapping():
     return np.errstate(over="ignore")
 
 
-def _frozen(x) -> np.ndarray:
-    """A read-only C-contiguous float64 view: every kernel argument has one numba type, so each kernel
-    compiles (and caches) exactly one specialisation whatever the caller passed."""
-    v = np.ascontiguousarray(x, dtype=np.float64).view()
-    v.flags.writeable = False
-    return v
-
-
 def _alias(p) -> np.ndarray:
     """Alias tables of the rows of p: (M, K), flattened to (M * K,). Serial: a parallel region costs
     more than these small tables, and much more when another process holds a core."""
-    return kernels.alias_tables(_frozen(p))
+    return kernels.alias_tables(kernel_array(p))
 
 
 @lru_cache(maxsize=4)
 def _transition_tables(mdp: MDP) -> np.ndarray:
     """Alias tables of every P(.|s, a), built once per MDP (an MDP is immutable)."""
-    return kernels.alias_tables_parallel(_frozen(mdp.P.reshape(mdp.S * mdp.A, mdp.S)))
+    return kernels.alias_tables_parallel(kernel_array(mdp.P.reshape(mdp.S * mdp.A, mdp.S)))

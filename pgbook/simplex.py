@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _validate as check
 from . import algorithms
-from .mdp import MDP
+from .mdp import MDP, require_mdp
 from .policies import softmax
 
 #: The two methods :func:`runs` knows.
@@ -89,7 +89,7 @@ def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) 
     Trajectories
         ``pi: (N, K, S, A)`` and ``V_rho: (N, K)`` at ``steps: (K,)``.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     if method not in METHODS:
         raise ValueError(f"method: expected 'pg' or 'npg', got {method!r}")
     theta = check.array(theta0, "theta0", shape=(None, mdp.S, mdp.A))
@@ -136,7 +136,7 @@ def start_logits(mdp: MDP, state: int, pi_s) -> np.ndarray:
     :math:`\theta_{s,\cdot} = \log \pi_s` at ``state`` and :math:`\theta_{s',\cdot} = 0` elsewhere.
     pi_s: (N, A), each row a distribution with positive entries. Returns theta0: (N, S, A).
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     if isinstance(state, bool) or not isinstance(state, (int, np.integer)) or not 0 <= state < mdp.S:
         raise ValueError(f"state: expected a state index in 0..{mdp.S - 1}, got {state!r}")
     pi_s = check.array(pi_s, "pi_s", shape=(None, mdp.A))
@@ -263,7 +263,7 @@ def sweep(mdps, etas, starts, T, *, state: int = 0, records: int = 64) -> Sweep:
     if not mdps:
         raise ValueError("mdps: give at least one MDP")
     for m in mdps:
-        check.mdp(m)
+        require_mdp(m)
         if m.A != 3:
             raise ValueError(f"mdps: the simplex figure needs 3 actions, got an MDP with A = {m.A}")
     gammas = np.array([m.gamma for m in mdps])

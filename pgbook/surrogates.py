@@ -29,7 +29,7 @@ from scipy.optimize import minimize
 
 from . import _validate as check
 from .exact import advantage, value, visitation
-from .mdp import MDP
+from .mdp import MDP, require_mdp
 from .policies import log_softmax, softmax
 
 
@@ -131,7 +131,7 @@ def trpo_step(mdp: MDP, theta_old, delta: float, rho=None) -> np.ndarray:
     :math:`\rho` never reaches do not move. theta_old: (S, A); delta > 0. Returns theta: (S, A).
     Raises ``RuntimeError`` if the optimiser does not converge.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     _gamma_below_one(mdp)
     theta_old = check.theta(mdp, theta_old, "theta_old")
     delta = check.positive_real(delta, "delta")
@@ -214,7 +214,7 @@ def greedy_advantage(mdp: MDP, pi, rho=None) -> float:
     :math:`\mathbb A = 0` exactly when no state that :math:`\rho` reaches can be improved.
     pi: (S, A). Returns a float >= 0.
     """
-    check.mdp(mdp)
+    require_mdp(mdp)
     _gamma_below_one(mdp)
     pi = check.policy(mdp, pi)
     # max_a A >= sum_a pi A = 0 in every state; round-off can leave -1e-17.
@@ -270,13 +270,13 @@ def _pair(p, q, name_p: str, name_q: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _policies(mdp: MDP, pi_old, pi) -> tuple[np.ndarray, np.ndarray]:
-    check.mdp(mdp)
+    require_mdp(mdp)
     _gamma_below_one(mdp)
     return check.policy(mdp, pi_old, "pi_old"), check.policy(mdp, pi, "pi")
 
 
 def _ppo_parts(mdp: MDP, theta_old, theta, epsilon, rho):
-    check.mdp(mdp)
+    require_mdp(mdp)
     _gamma_below_one(mdp)
     theta_old = check.theta(mdp, theta_old, "theta_old")
     theta = check.theta(mdp, theta, "theta")

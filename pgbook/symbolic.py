@@ -30,7 +30,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from . import _validate as check
-from .mdp import MDP
+from .mdp import MDP, require_mdp
 
 #: The parameter of the unknown functions: any one coordinate :math:`\theta_i` of :math:`\theta`.
 THETA = sp.Symbol("theta", real=True)
@@ -221,7 +221,7 @@ class SymbolicMDP:
 
     def numbers(self, mdp: MDP) -> dict:
         """The substitution ``{symbol: number}`` that turns this MDP into ``mdp`` (same S and A)."""
-        check.mdp(mdp)
+        require_mdp(mdp)
         if (mdp.S, mdp.A) != (self.S, self.A):
             raise ValueError(f"mdp: expected S = {self.S}, A = {self.A}, got S = {mdp.S}, A = {mdp.A}")
         subs = {self.P[s, a, t]: float(mdp.P[s, a, t])

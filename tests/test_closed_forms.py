@@ -1,4 +1,5 @@
-"""Closed forms and published numbers (math.md C3, C4, F1-F3, A8) against pgbook's exact computations."""
+"""Closed forms and published numbers (AKLM Proposition 4.1 and Lemma 3.1, the chain's
+hitting time, Sutton and Barto Example 13.1, bandits) against pgbook's exact computations."""
 
 from decimal import Decimal
 from fractions import Fraction
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import central_difference
 
-from pgbook import envs, exact, gradients, highprec, softmax
+from pgbook import algorithms, envs, exact, gradients, highprec, softmax
 
 SQRT2 = np.sqrt(2.0)
 
@@ -94,7 +95,7 @@ def test_chain_optimal_value_in_high_precision():
             assert abs(highprec.chain_exact(H).V_star / closed - 1) < mpmath.mpf(10) ** -50
 
 
-# math.md C3's table: H, V*(s0), V^pi(s0), ||grad V||_2 at theta = 1/4 ('' where not printed).
+# A high-precision (mpmath) table for AKLM Proposition 4.1's chain: H, V*(s0), V^pi(s0), ||grad V||_2 at theta = 1/4 ('' where not printed).
 C3_TABLE = [
     (5, "2.0094", "9.628e-3", "9.04e-2"),
     (10, "3.8554", "1.0106e-4", "1.454e-3"),
@@ -150,18 +151,20 @@ def test_chain_vanishing_gradient_bounds(H):
     assert c.V_star - c.V_pi >= mpmath.mpf(H + 1) / 8 - mpmath.mpf(H + 1) ** 2 / mpmath.mpf(3) ** H
 
 
-@pytest.mark.parametrize("H", [2, 5, 10, 15, 20, 30])
+@pytest.mark.parametrize("H", range(1, 31))
 @pytest.mark.parametrize("theta_a1", [0.25, 0.2499])
 def test_chain_float64_against_high_precision(H, theta_a1):
-    """pgbook's float64 path keeps relative accuracy up to the cap H = 30, where V^pi ~ 1e-13 and a
-    solve that pivots (np.linalg.solve(I - gamma P_pi, r_pi)) is 7% off."""
+    """pgbook's float64 path keeps relative accuracy at every H up to the cap H = 30, where V^pi ~ 1e-13
+    and a solve that pivots (np.linalg.solve(I - gamma P_pi, r_pi)) is 7% off; the optimisation runs,
+    which evaluate with the same kernels, see the same value."""
     theta = np.full((H, 3), (1 - theta_a1) / 3)
     theta[:, 0] = theta_a1
     mdp, pi = envs.chain(H), envs.chain_policy(theta)
     g = gradients.direct_gradient(mdp, pi)
     grad = g[1:-1, :3] - g[1:-1, 3:]
     c = highprec.chain_exact(H, theta_a1=theta_a1)
-    assert exact.value(mdp, pi)[0] == pytest.approx(float(c.V_pi), rel=1e-9)
+    assert exact.value(mdp, pi)[0] == pytest.approx(float(c.V_pi), rel=1e-12)
+    assert algorithms.projected_ga(mdp, 1e-3, 1, pi0=pi).V_rho[0] == pytest.approx(float(c.V_pi), rel=1e-12)
     assert np.linalg.norm(grad) == pytest.approx(float(c.grad_norm), rel=1e-9)
     assert np.allclose(grad[:, 0], [float(x) for x in c.grad], rtol=1e-9, atol=0)
 

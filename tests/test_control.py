@@ -52,38 +52,30 @@ def test_value_iteration_span_stop_is_sup_norm_accurate_at_gamma_099(S):
     assert (V_star - pgbook.value(mdp, pi)).max() <= 2 * tol
     # The sup-norm rule ||V_{k+1} - V_k|| <= tol (1 - gamma)/(2 gamma) needs ~ log(...)/log(gamma) backups.
     assert backups < 100
-    # The trap: stopping on the span but returning V_{k+1} uncorrected is far off V*.
-    gamma, c = mdp.gamma, mdp.gamma / (1 - mdp.gamma)
-    W = np.zeros(S)
-    while True:
-        W_next = (mdp.r + gamma * mdp.P @ W).max(axis=1)
-        diff = W_next - W
-        W = W_next
-        if c * np.ptp(diff) / 2 <= tol:
-            break
-    assert np.abs(W - V_star).max() > 10.0
 
 
-def test_value_iteration_sup_norm_rule_backups_for_reference():
-    """The backups the sup-norm rule needs at gamma = 0.99 (what the span rule saves)."""
-    mdp = envs.random_mdp(50, 4, seed=3, gamma=0.99)
+def test_value_iteration_correction_is_exact_on_a_shifted_start():
+    """From V0 = V* + c the first backup gives V* + gamma c: Delta = (gamma - 1) c is constant, the span
+    is 0, and the MacQueen-Porteus midpoint returns V* itself, where the uncorrected V_1 is gamma c off."""
+    mdp = envs.random_mdp(20, 4, seed=5, gamma=0.99)
     _, V_star = pgbook.policy_iteration(mdp)
-    tol, gamma = 1e-8, mdp.gamma
-    V, k = np.zeros(mdp.S), 0
-    while True:
-        V_next = (mdp.r + gamma * mdp.P @ V).max(axis=1)
-        k += 1
-        done = np.abs(V_next - V).max() <= tol * (1 - gamma) / (2 * gamma)
-        V = V_next
-        if done:
-            break
-    assert np.abs(V - V_star).max() <= tol / 2
-    assert k > 1500
-    assert _value_iteration(mdp, tol, None)[2] * 50 < k
+    _, V, backups = _value_iteration(mdp, 1e-8, V_star + 5.0)
+    assert backups == 1
+    assert np.abs(V - V_star).max() <= 1e-9
+
+
+def test_value_iteration_backups_on_a_bandit_against_the_sup_norm_rule():
+    """One state, reward 1: V_k = (1 - gamma^k)/(1 - gamma) and Delta_k = gamma^k, so the sup-norm rule
+    ||Delta_k|| <= tol (1 - gamma)/(2 gamma) needs k >= log(tol (1 - gamma)/(2 gamma))/log(gamma) backups
+    (2748 at gamma = 0.99, tol = 1e-8), while the span rule stops after the first with V* exact."""
+    bandit = envs.bandit([1.0], gamma=0.99)
+    tol = 1e-8
+    _, V, backups = _value_iteration(bandit, tol, None)
+    assert backups == 1 and V[0] == pytest.approx(1 / (1 - 0.99), rel=1e-14)
 
 
 def test_a1_value_iteration_equals_policy_iteration():
-    """math.md A1: random 5 x 3 MDP, gamma = 0.9, VI (tol 1e-13) vs PI within 1e-10."""
+    """Puterman 1994, sections 6.3-6.4: random 5 x 3 MDP, gamma = 0.9, VI (tol 1e-13) vs PI within 1e-10."""
     mdp = envs.random_mdp(5, 3, seed=0, gamma=0.9)
     _, V_vi = pgbook.value_iteration(mdp, tol=1e-13)
     _, V_pi = pgbook.policy_iteration(mdp)
@@ -120,7 +112,7 @@ def test_policy_iteration_episodic_gridworld_with_ties():
     """gamma = 1, no slip: every action that eventually reaches the goal ties at value 1, and so does
     bumping into a wall; the tie-break on steps to termination keeps every iterate terminating."""
     grid = envs.gridworld(gamma=1.0, slip=0.0)
-    run = pgbook.algorithms.policy_iteration(grid)
+    run = pgbook.algorithms.policy_iteration_run(grid)
     pi, V = pgbook.policy_iteration(grid)
     goal = [s for s, (i, j) in enumerate(grid.cells) if grid.layout[i][j] == "G"][0]
     assert V[goal] == 0.0
@@ -147,7 +139,7 @@ def test_policy_iteration_keeps_the_current_action_on_round_off_ties():
     start = pi_star.copy()
     moved = start[:, 2] == 1.0
     start[moved, 2], start[moved, 1] = 0.0, 1.0
-    run = pgbook.algorithms.policy_iteration(mdp, pi0=start)
+    run = pgbook.algorithms.policy_iteration_run(mdp, pi0=start)
     pi, V = pgbook.policy_iteration(mdp, pi0=start)
     assert np.abs(V - V_star).max() <= 1e-12
     ties = np.isclose(pi_star[:, 1] + pi_star[:, 2], 1.0)
@@ -156,7 +148,7 @@ def test_policy_iteration_keeps_the_current_action_on_round_off_ties():
 
 def test_policy_iteration_run_counts_iterations_and_values_increase():
     mdp = envs.random_mdp(30, 5, seed=2, gamma=0.95, branching=2)
-    run = pgbook.algorithms.policy_iteration(mdp, rho=0)
+    run = pgbook.algorithms.policy_iteration_run(mdp, rho=0)
     pi, V = pgbook.policy_iteration(mdp)
     assert np.array_equal(run.pi[-1], pi) and np.allclose(run.V[-1], V, atol=1e-12, rtol=0)
     assert run.iterations >= 2 and run.steps.tolist() == list(range(run.iterations + 1))

@@ -44,7 +44,7 @@ def test_chain_direct_gradient_by_the_chain_rule():
     by_chain_rule = g[1:-1, :3] - g[1:-1, 3:]
     fd = central_difference(lambda t: exact.value(mdp, envs.chain_policy(t))[0], theta)
     assert np.abs(by_chain_rule - fd).max() < 1e-9
-    # Only a_1 moves forward, so only theta_{s, a_1} matters (math.md C3).
+    # Only a_1 moves forward, so only theta_{s, a_1} matters (AKLM Proposition 4.1).
     assert np.abs(by_chain_rule[:, 1:]).max() < 1e-15
 
 

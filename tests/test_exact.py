@@ -1,4 +1,4 @@
-"""Exact evaluation (pgbook.exact) against the Bellman equations and independent computations (math.md A1-A3)."""
+"""Exact evaluation (pgbook.exact) against the Bellman equations and independent computations (AKLM section 3 and Lemma 3.2)."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from conftest import policies, policy_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgbook import envs, exact, softmax
+from pgbook import _evaluation, envs, exact, softmax
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
@@ -17,7 +17,6 @@ def test_bellman_equations(case):
     mdp, pi, _ = case
     V, Q, A = exact.value(mdp, pi), exact.q_value(mdp, pi), exact.advantage(mdp, pi)
     P_pi, r_pi = exact.policy_matrices(mdp, pi)
-    assert np.allclose(P_pi, np.einsum("sa,sat->st", pi, mdp.P), rtol=0, atol=1e-14)
     assert np.allclose(V, r_pi + mdp.gamma * P_pi @ V, rtol=0, atol=1e-10)
     Q_bellman = mdp.r + mdp.gamma * np.einsum("sat,t->sa", mdp.P, V)
     assert np.allclose(Q, Q_bellman, rtol=0, atol=1e-10)
@@ -28,13 +27,31 @@ def test_bellman_equations(case):
 
 @SETTINGS
 @given(case=policy_cases(), data=st.data())
+def test_policy_matrices_of_deterministic_policies_and_mixtures(case, data):
+    """Closed forms: a deterministic policy a(s) has P_pi[s] = P[s, a(s)] and r_pi(s) = r(s, a(s)), and
+    the chain of a mixture of policies is the same mixture of their chains (P_pi is linear in pi)."""
+    mdp, pi, _ = case
+    actions = data.draw(st.lists(st.integers(0, mdp.A - 1), min_size=mdp.S, max_size=mdp.S))
+    P_a, r_a = exact.policy_matrices(mdp, np.eye(mdp.A)[actions])
+    assert np.array_equal(P_a, mdp.P[np.arange(mdp.S), actions])
+    assert np.array_equal(r_a, mdp.r[np.arange(mdp.S), actions])
+    w = data.draw(st.floats(0.0, 1.0))
+    mixed = exact.policy_matrices(mdp, w * pi + (1 - w) * np.eye(mdp.A)[actions])
+    P_pi, r_pi = exact.policy_matrices(mdp, pi)
+    assert np.allclose(mixed[0], w * P_pi + (1 - w) * P_a, rtol=0, atol=1e-14)
+    assert np.allclose(mixed[1], w * r_pi + (1 - w) * r_a, rtol=0, atol=1e-14)
+    assert np.allclose(P_pi.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+
+@SETTINGS
+@given(case=policy_cases(), data=st.data())
 def test_evaluate_agrees_with_the_single_functions(case, data):
     mdp, pi, _ = case
     s0 = data.draw(st.integers(0, mdp.S - 1))
     ev = exact.evaluate(mdp, pi, s0)
     assert np.allclose(ev.V, exact.value(mdp, pi), rtol=0, atol=1e-12)
     assert np.allclose(ev.Q, exact.q_value(mdp, pi), rtol=0, atol=1e-12)
-    assert np.allclose(ev.A, exact.advantage(mdp, pi), rtol=0, atol=1e-12)
+    assert np.allclose(ev.adv, exact.advantage(mdp, pi), rtol=0, atol=1e-12)
     assert np.allclose(ev.d, exact.visitation(mdp, pi, s0), rtol=0, atol=1e-12)
     assert np.allclose(ev.nu * (1 - mdp.gamma), ev.d, rtol=0, atol=1e-12)
     assert ev.V_rho == pytest.approx(ev.V[s0], abs=1e-12)
@@ -57,7 +74,7 @@ def test_visitation_is_a_distribution_and_gives_the_value(case):
 def test_visitation_against_the_power_series(case):
     r"""d^T = (1 - gamma) sum_t gamma^t rho^T P_pi^t, truncated where gamma^t < 1e-15."""
     mdp, pi, rho = case
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    P_pi, _ = exact.policy_matrices(mdp, pi)
     term, series = rho.copy(), np.zeros(mdp.S)
     while term.sum() > 1e-15:
         series += term
@@ -154,3 +171,16 @@ def test_values_of_a_two_state_mdp_by_hand():
     assert np.allclose(ev.V, [1.0, 0.0])
     assert np.allclose(ev.d, [0.5, 0.5])
     assert np.allclose(ev.Q, [[1.0], [0.0]])
+
+
+@pytest.mark.parametrize("S", [_evaluation.LAPACK_MIN - 1, _evaluation.LAPACK_MIN, 120])
+def test_both_factorisations_against_numpy(S):
+    """Below LAPACK_MIN states the LU is pgbook's own loop, from there on LAPACK's dgetrf: both give
+    the values and the visitation of numpy's dense solves (a second method) on a random MDP."""
+    mdp = envs.random_mdp(S, 3, seed=S, gamma=0.95, rho="random", branching=min(S, 7))
+    pi = softmax(np.random.default_rng(S).standard_normal((S, 3)))
+    P_pi, r_pi = exact.policy_matrices(mdp, pi)
+    M = np.eye(S) - mdp.gamma * P_pi
+    ev = exact.evaluate(mdp, pi)
+    assert np.allclose(ev.V, np.linalg.solve(M, r_pi), rtol=1e-12, atol=0)
+    assert np.allclose(ev.d, (1 - mdp.gamma) * np.linalg.solve(M.T, mdp.rho), rtol=1e-11, atol=1e-15)

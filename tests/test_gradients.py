@@ -1,4 +1,5 @@
-"""Exact policy gradients (pgbook.gradients) against central finite differences (math.md A4-A6, D3, D5)."""
+"""Exact policy gradients (pgbook.gradients) against central finite differences (AKLM Eqs. (5)-(7), (10), Lemma D.4;
+Mei et al. 2020 Lemma 10)."""
 
 import numpy as np
 import pytest
@@ -60,7 +61,7 @@ def test_direct_gradient(case):
     fd = central_difference(lambda p: _value_of_any_matrix(mdp, p, rho), pi)
     assert_matches_fd(g, fd)
     ev = exact.evaluate(mdp, pi, rho)
-    advantage_form = ev.d[:, None] * ev.A / (1 - mdp.gamma)
+    advantage_form = ev.d[:, None] * ev.adv / (1 - mdp.gamma)
     assert np.allclose(g - advantage_form, (ev.d * ev.V)[:, None] / (1 - mdp.gamma), rtol=0, atol=1e-10)
     # Along directions that stay in the simplex (rows summing to 0) the two forms agree.
     u = np.random.default_rng(0).standard_normal(pi.shape)

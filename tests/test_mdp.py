@@ -6,6 +6,7 @@ import gymnasium
 import numpy as np
 import pytest
 
+import pgbook
 from pgbook import MDP, envs, exact, gradients, highprec, natural, policies
 
 # --- MDP.from_gym on FrozenLake -------------------------------------------------------------------
@@ -78,11 +79,11 @@ CASES = [
     (MDP, dict(P=P_OK, r=np.zeros((2, 2)), gamma=0.9), ValueError, r"r: expected shape \(2, 1\)"),
     (MDP, dict(P=P_OK, r=np.zeros((2, 1)), gamma=1.0), ValueError, r"gamma: must lie in \[0, 1\) \(gamma = 1 needs terminal"),
     (MDP, dict(P=P_OK, r=np.zeros((2, 1)), gamma="0.9"), TypeError, r"gamma: expected a real number, got str"),
-    (MDP, dict(P=P_OK, r=np.zeros((2, 1)), gamma=0.9, rho=[0.7, 0.7]), ValueError, r"rho: each row must sum to 1"),
+    (MDP, dict(P=P_OK, r=np.zeros((2, 1)), gamma=0.9, rho=[0.7, 0.7]), ValueError, r"rho: must sum to 1"),
     (MDP, dict(P=P_OK, r=np.zeros((2, 1)), gamma=0.9, terminal=[0]), ValueError, r"terminal: state 0 must be absorbing"),
     (MDP, dict(P=NOT_TERMINAL, r=np.zeros((2, 1)), gamma=0.9, terminal=[2]), ValueError, r"terminal: state indices must lie in \[0, 2\)"),
     (MDP.from_gym, dict(table="FrozenLake", gamma=0.9), TypeError, r"table: expected a mapping or sequence"),
-    (MDP.from_gym, dict(table={0: {0: [(1.0, 5, 0.0, False)]}}, gamma=0.9), ValueError, r"table\[0\]\[0\]: next_state 5 is not a state"),
+    (MDP.from_gym, dict(table={0: {0: [(1.0, 5, 0.0, False)]}}, gamma=0.9), ValueError, r"table\[0\]\[0\]\[0\]: next_state 5 is not a state"),
     (M.replace, dict(beta=0.5), TypeError, r"replace: unknown field\(s\) \['beta'\]"),
     # exact
     (exact.value, dict(mdp="mdp", pi=PI), TypeError, r"mdp: expected a pgbook\.MDP, got str"),
@@ -126,7 +127,7 @@ CASES = [
     (envs.chain_policy, dict(theta=np.zeros((2, 2))), ValueError, r"theta: expected shape \(\*, 3\), got \(2, 2\)"),
     (envs.chain_policy, dict(theta=np.zeros((0, 3))), ValueError, r"theta: needs one row per chain state"),
     (envs.two_state, dict(gamma=1.0), ValueError, r"gamma: must lie in \[0, 1\)"),
-    (envs.two_state, dict(rho=[1.0, 1.0]), ValueError, r"rho: each row must sum to 1"),
+    (envs.two_state, dict(rho=[1.0, 1.0]), ValueError, r"rho: must sum to 1"),
     # gradients
     (gradients.softmax_gradient, dict(mdp="mdp", theta=TH), TypeError, r"mdp: expected a pgbook\.MDP"),
     (gradients.softmax_gradient, dict(mdp=M, theta=np.zeros((2, 3))), ValueError, r"theta: expected shape \(3, 2\)"),
@@ -170,3 +171,53 @@ CASES = [
 def test_bad_input_is_refused_with_a_message(f, kwargs, exception, message):
     with pytest.raises(exception, match=message):
         f(**kwargs)
+
+
+# The bad inputs of issue 7: each is refused with an error that names the argument.
+BAD_INPUTS = [
+    (lambda: pgbook.log_softmax([1e308, -1e308]), ValueError, r"theta: the entries of a row differ by more than"),
+    (lambda: pgbook.softmax_gradient(envs.bandit([1.0, 0.0]), [[1e308, -1e308]]), ValueError, r"theta: the entries"),
+    (lambda: pgbook.value(envs.bandit([1.0, 0.0]), np.array([[0.5 + 1j, 0.5]])), TypeError,
+     r"pi: expected an array of real numbers, got a complex128 array"),
+    (lambda: pgbook.softmax(np.array([1.0 + 2j, 0.0])), TypeError, r"theta: expected an array of real numbers"),
+    (lambda: MDP(np.ones((1, 1, 1)), [["0.5"]], 0.9), TypeError, r"r: expected an array of real numbers"),
+    (lambda: MDP.from_gym({0: {0: [(1.0, 0, 0.0, False)], 2: [(1.0, 0, 0.0, False)]}}, 0.9), ValueError,
+     r"table\[0\]: keys must be numbered 0..1"),
+    (lambda: MDP.from_gym([[[(1.0, 0, 0.0, False)], [(1.0, 0, 0.0, False)]], [[(1.0, 0, 0.0, False)]]], 0.9),
+     ValueError, r"table\[1\]: has 1 actions, table\[0\] has 2"),
+    (lambda: MDP.from_gym({0: {0: [1.0]}}, 0.9), TypeError, r"table\[0\]\[0\]\[0\]: expected a \(prob, next_state"),
+    (lambda: MDP.from_gym({0: {0: 1.0}}, 0.9), TypeError, r"table\[0\]\[0\]: expected a list of"),
+    (lambda: MDP.from_gym({0: {0: [("1.0", 0, 0.0, False)]}}, 0.9), TypeError,
+     r"table\[0\]\[0\]\[0\]: prob must be a finite real number, got '1.0'"),
+    (lambda: MDP.from_gym({0: {0: [(0.5, 0, 0.0, False)]}}, 0.9), ValueError,
+     r"table\[0\]\[0\]: probabilities sum to 0.5, not 1"),
+    (lambda: pgbook.greedy(np.zeros((2, 0))), ValueError, r"Q: needs at least one action"),
+    (lambda: envs.gridworld(slip="0.1"), TypeError, r"slip: expected a real number"),
+    (lambda: envs.gridworld(gamma="0.9"), TypeError, r"gamma: expected a real number"),
+    (lambda: envs.gridworld(layout=[1, 2]), TypeError, r"layout: expected a sequence of row strings"),
+    (lambda: envs.random_mdp(3, 2, seed=0, gamma="0.9"), TypeError, r"gamma: expected a real number"),
+    (lambda: envs.bandit(["1", "0"]), TypeError, r"rewards: expected an array of real numbers"),
+    (lambda: envs.chain("5"), TypeError, r"H: expected a positive integer"),
+    (lambda: pgbook.npg_step(envs.bandit([1.0, 0.0], gamma=0.5), [[0.0, 0.0]], 1e308), ValueError,
+     r"eta: the step eta = 1e\+308 is too large"),
+    (lambda: pgbook.algorithms.softmax_pg(envs.bandit([100.0, 0.0]), 1e308, 10), ValueError,
+     r"eta: the step size is too large: the iterate after step 0 leaves the float64 range"),
+    (lambda: pgbook.algorithms.projected_ga(envs.bandit([1.0, 0.0]), 1e308 * 10, 10), ValueError,
+     r"eta: must be a finite number > 0"),
+    (lambda: pgbook.algorithms.loglinear_npg(envs.bandit([100.0, 0.0]), np.array([[[1.0], [0.0]]]), 1e308, 10),
+     ValueError, r"eta: the step size is too large"),
+]
+
+
+@pytest.mark.parametrize("call, exception, message", BAD_INPUTS, ids=[str(i) for i in range(len(BAD_INPUTS))])
+def test_issue_7_bad_inputs_name_the_argument(call, exception, message):
+    with pytest.raises(exception, match=message):
+        call()
+
+
+def test_mirror_steps_of_any_size_stay_finite():
+    """A huge NPG step is policy iteration in floating point (the step is capped at ETA_CAP), not inf."""
+    run = pgbook.algorithms.npg(envs.chain(3), 1e307, 5, record_every=1)
+    assert np.isfinite(run.theta).all()
+    # s_0's actions all tie (they all lead to s_1); elsewhere the argmax is unique.
+    assert np.array_equal(run.pi[1][1:], pgbook.greedy(pgbook.q_value(envs.chain(3), run.pi[0]))[1:])

@@ -1,4 +1,4 @@
-"""The Fisher matrix and the natural policy gradient (pgbook.natural) against math.md B1-B4."""
+"""The Fisher matrix and the natural policy gradient (pgbook.natural) against AKLM Lemma 5.1 and Eq. (17), AJKS Claim 14.5."""
 
 import numpy as np
 import pytest
@@ -133,7 +133,7 @@ def test_compatible_fit_is_exact_for_the_gradient_but_not_for_the_advantages():
     theta = rng.standard_normal(5)
     pi = loglinear(theta, phi)
     ev = exact.evaluate(mdp, pi)
-    residual = np.sum(ev.d[:, None] * pi * (gradients.centred_features(phi, pi) @ natural.compatible_fit(mdp, theta, phi) - ev.A) ** 2)
+    residual = np.sum(ev.d[:, None] * pi * (gradients.centred_features(phi, pi) @ natural.compatible_fit(mdp, theta, phi) - ev.adv) ** 2)
     assert residual > 1e-3
 
 

@@ -20,7 +20,7 @@ def make(**kw):
 
 def test_frames_differ_only_by_their_arrows():
     landscape = make(xlabel="x", ylabel="y", title="t")
-    assert landscape.background.shape == (240, 400, 3)
+    assert landscape.background.shape == (480, 800, 3)  # drawn at twice dpi, like the frames
 
     def draw(fig, x):
         p = np.array([x, 0.0])
@@ -48,7 +48,7 @@ def test_bad_input():
 
     with pytest.raises(ValueError, match="arrows: unknown labels"):
         landscape.draw(Figure(figsize=(5, 3), dpi=80), (0, 0), {"other": [(0, 0), (1, 1)]})
-    with pytest.raises(ValueError, match="fig: expected 400 x 240 pixels"):
+    with pytest.raises(ValueError, match=r"fig: expected figsize \(5.0, 3.0\)"):
         landscape.draw(Figure(figsize=(6, 3), dpi=80), (0, 0), {"total": [(0, 0), (1, 1)]})
     with pytest.raises(ValueError, match="arrows\\['total'\\]: expected a 2-d array"):
         landscape.draw(Figure(figsize=(5, 3), dpi=80), (0, 0), {"total": (1, 1)})

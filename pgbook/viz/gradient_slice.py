@@ -19,6 +19,7 @@ from matplotlib.patches import FancyArrowPatch
 from PIL import Image
 
 from .. import _validate as check
+from .interactive import PIXEL_RATIO
 
 #: Okabe-Ito colours (colour-blind safe): black, orange, blue, bluish green, vermillion.
 COLOURS = ("#000000", "#E69F00", "#0072B2", "#009E73", "#D55E00")
@@ -70,7 +71,7 @@ class GradientSlice:
         self.dpi = check.positive_int(dpi, "dpi")
         levels = check.positive_int(levels, "levels")
 
-        fig = Figure(figsize=self.figsize, dpi=self.dpi, facecolor="white")
+        fig = Figure(figsize=self.figsize, dpi=self.dpi, facecolor="white", layout="none")
         ax = fig.add_axes(RECT)
         lines = ax.contour(self.x, self.y, V, levels=levels, colors="0.55", linewidths=0.8)
         ax.clabel(lines, fontsize=8, fmt="%.2f")
@@ -83,7 +84,7 @@ class GradientSlice:
         if self.labels:
             ax.legend(loc="upper left", bbox_to_anchor=(1.03, 1.0), fontsize=9, frameon=False)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=self.dpi, facecolor="white")
+        fig.savefig(buf, format="png", dpi=PIXEL_RATIO * self.dpi, facecolor="white")
         self.background = np.asarray(Image.open(buf).convert("RGB"))
 
     def _limits(self, ax) -> None:
@@ -91,7 +92,7 @@ class GradientSlice:
         ax.set_aspect("equal")
 
     def draw(self, fig, point, arrows: dict, *, note: str = "") -> None:
-        r"""Draw the slice into ``fig`` (a fresh figure of the same size and dpi) with ``point`` marked.
+        r"""Draw the slice into ``fig`` (a fresh figure of the same size) with ``point`` marked.
 
         arrows: ``{label: (2, 2) array}`` for labels given at construction; row 0 is where the
         arrow starts and row 1 its displacement, in the slice's coordinates (so that arrows can be
@@ -106,12 +107,15 @@ class GradientSlice:
         unknown = set(arrows) - set(self.labels)
         if unknown:
             raise ValueError(f"arrows: unknown labels {sorted(unknown)}; expected some of {list(self.labels)}")
-        width, height = fig.get_size_inches() * fig.dpi
-        if (round(width), round(height)) != self.background.shape[1::-1]:
-            raise ValueError(f"fig: expected {self.background.shape[1]} x {self.background.shape[0]} pixels "
-                             f"(figsize {self.figsize}, dpi {self.dpi}), got {width:.0f} x {height:.0f}")
+        size = tuple(float(v) for v in fig.get_size_inches())
+        if not np.allclose(size, self.figsize):
+            raise ValueError(f"fig: expected figsize {self.figsize}, got {size}")
         fig.set_layout_engine("none")
-        fig.figimage(self.background, 0, 0, origin="upper", zorder=0)
+        # An axes over the whole figure, not figimage: figimage pastes pixels unscaled, which breaks
+        # when the frame is saved at a higher dpi than the figure's (the 2x frames of viz.interactive).
+        underlay = fig.add_axes((0, 0, 1, 1), zorder=0)
+        underlay.imshow(self.background, aspect="auto", interpolation="none")
+        underlay.set_axis_off()
         ax = fig.add_axes(RECT, zorder=1)  # above the pasted image
         ax.set_axis_off()
         self._limits(ax)

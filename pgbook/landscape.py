@@ -1,0 +1,143 @@
+r"""The optimisation landscape of :math:`V^{\pi_\theta}(\rho)`: non-concavity, gradient domination, and
+the guarantee of projected gradient ascent for the direct parameterisation.
+
+- :func:`midpoint_gaps` -- how far a function is from concave (or convex) between pairs of points;
+- :func:`mismatch` -- the distribution mismatch coefficient :math:`\|d/\mu\|_\infty` (AKLM Def. 3.1);
+- :func:`stationarity` -- the first-order stationarity gap
+  :math:`\max_{\bar\pi}(\bar\pi - \pi)^\top\nabla_\pi V^\pi(\mu)` of gradient domination (AKLM Lemma 4.1);
+- :func:`pga_step_size` and :func:`pga_bound` -- the step size and the guarantee of AKLM Theorem 4.1.
+
+Source: Agarwal, Kakade, Lee and Mahajan (2021), *On the Theory of Policy Gradient Methods:
+Optimality, Approximation, and Distribution Shift*, JMLR 22(98) (AKLM), sections 3 and 4.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from . import _validate as check
+from .gradients import direct_gradient
+from .mdp import MDP, require_mdp
+
+
+def midpoint_gaps(f: Callable, theta1, theta2) -> np.ndarray:
+    r"""Midpoint-concavity gaps of ``f`` over pairs of points.
+
+    .. math:: g_i = \frac{f(\theta_1^{(i)}) + f(\theta_2^{(i)})}{2} - f\Big(\frac{\theta_1^{(i)} + \theta_2^{(i)}}{2}\Big).
+
+    A concave ``f`` has :math:`g_i \le 0` for every pair, so a single :math:`g_i > 0` proves that
+    ``f`` is not concave (a convex ``f`` has :math:`g_i \ge 0`: apply this to ``-f`` to test
+    convexity). AKLM Lemma 3.1 states that :math:`\theta \mapsto V^{\pi_\theta}(s)` is not concave.
+
+    f: a function of one parameter array returning a real number; theta1, theta2: (n, ...) the n
+    pairs, of equal shapes. Returns g: (n,). Compare against a tolerance of a few ulps of the
+    values of ``f`` before counting, since round-off alone gives gaps of that size.
+    """
+    if not callable(f):
+        raise TypeError(f"f: expected a function of one parameter array, got {type(f).__name__}")
+    theta1 = check.array(theta1, "theta1")
+    theta2 = check.array(theta2, "theta2")
+    if theta1.ndim == 0 or theta1.shape[0] == 0:
+        raise ValueError(f"theta1: expected (n, ...) with n >= 1 pairs, got shape {theta1.shape}")
+    if theta1.shape != theta2.shape:
+        raise ValueError(f"theta2: shape {theta2.shape} differs from theta1's {theta1.shape}")
+    gaps = np.empty(theta1.shape[0])
+    for i, (a, b) in enumerate(zip(theta1, theta2)):
+        values = [float(f(x)) for x in (a, b, (a + b) / 2)]
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError(f"f: returned a non-finite value at pair {i}")
+        gaps[i] = (values[0] + values[1]) / 2 - values[2]
+    return gaps
+
+
+def mismatch(d, mu) -> float:
+    r"""The distribution mismatch coefficient of ``d`` with respect to ``mu``.
+
+    .. math:: \Big\|\frac{d}{\mu}\Big\|_\infty = \max_s \frac{d(s)}{\mu(s)}
+
+    (AKLM Definition 3.1, with :math:`d = d^{\pi^\star}_\rho` in Theorem 4.1 and
+    :math:`d = d^{\pi^\star}_\rho`, :math:`\mu = d^\pi_\mu` in Lemma 4.1; Kakade and Langford 2002).
+    At least 1, since both are distributions; infinite if ``mu`` misses a state that ``d`` visits.
+    d, mu: (S,) probability distributions.
+    """
+    d = check.array(d, "d", ndim=1)
+    mu = check.array(mu, "mu", ndim=1)
+    if d.shape != mu.shape:
+        raise ValueError(f"mu: shape {mu.shape} differs from d's {d.shape}")
+    for name, x in (("d", d), ("mu", mu)):
+        if (x < 0).any() or abs(x.sum() - 1.0) > check.PROB_TOL:
+            raise ValueError(f"{name}: expected a probability distribution (non-negative, sum 1), "
+                             f"got min {x.min():.3g} and sum {x.sum():.12g}")
+    support = d > 0
+    if (mu[support] == 0).any():
+        return math.inf
+    return float(np.max(d[support] / mu[support]))
+
+
+def stationarity(mdp: MDP, pi, mu=None) -> float:
+    r"""The first-order stationarity gap of the direct parameterisation.
+
+    .. math:: \max_{\bar\pi}\,(\bar\pi - \pi)^\top \nabla_\pi V^\pi(\mu)
+              = \sum_s \Big[\max_a g(s, a) - \sum_a \pi(a|s)\, g(s, a)\Big]
+              = \frac{1}{1-\gamma}\sum_s d^\pi_\mu(s)\max_a A^\pi(s, a),
+
+    with :math:`g = \nabla_\pi V^\pi(\mu)`, :math:`g(s, a) = d^\pi_\mu(s) Q^\pi(s, a)/(1-\gamma)`
+    (:func:`pgbook.direct_gradient`): the maximum over :math:`\bar\pi` in the product of simplices is
+    attained by putting, in each state, all mass on the largest entry of the gradient. It is zero
+    exactly at first-order stationary points, and AKLM Lemma 4.1 (gradient domination) bounds the
+    optimality gap by it. pi: (S, A) a policy; mu: the start distribution (None = the MDP's, a state
+    index, or (S,)). Returns a number >= 0.
+    """
+    g = direct_gradient(mdp, pi, mu)
+    pi = np.asarray(pi, dtype=float)
+    return float(np.sum(g.max(axis=1) - np.sum(pi * g, axis=1)))
+
+
+def pga_step_size(mdp: MDP) -> float:
+    r"""The step size of AKLM Theorem 4.1 for projected gradient ascent on the direct parameterisation.
+
+    .. math:: \eta = \frac{1}{\beta} = \frac{(1-\gamma)^3}{2\gamma|\mathcal A|},
+
+    where :math:`\beta = 2\gamma|\mathcal A|/(1-\gamma)^3` is the smoothness constant of
+    :math:`\pi \mapsto V^\pi(\mu)` (AKLM Lemma D.3). Needs :math:`0 < \gamma < 1`.
+    """
+    require_mdp(mdp)
+    gamma = _discount(mdp)
+    return (1 - gamma) ** 3 / (2 * gamma * mdp.A)
+
+
+def pga_bound(mdp: MDP, T, D: float) -> np.ndarray:
+    r"""The guarantee of projected gradient ascent (AKLM Theorem 4.1, with :math:`t \le T`).
+
+    With :math:`\eta` of :func:`pga_step_size`, every :math:`\epsilon` with
+    :math:`T > \frac{64\gamma|\mathcal S||\mathcal A|}{(1-\gamma)^6\epsilon^2}D^2` satisfies
+    :math:`\min_{t \le T}\{V^\star(\rho) - V^{(t)}(\rho)\} \le \epsilon`; letting :math:`\epsilon`
+    decrease to its limit,
+
+    .. math:: \min_{t \le T}\{V^\star(\rho) - V^{(t)}(\rho)\} \le \epsilon(T)
+              = \sqrt{\frac{64\gamma|\mathcal S||\mathcal A|\, D^2}{(1-\gamma)^6\, T}},
+              \qquad D = \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty,
+
+    for the ascent on :math:`V^\pi(\mu)` (rewards in [0, 1]). T: an iteration count >= 1 or an
+    array of them; D >= 1 the mismatch coefficient (:func:`mismatch`). Returns epsilon(T), shaped
+    like T.
+    """
+    require_mdp(mdp)
+    gamma = _discount(mdp)
+    T = check.array(T, "T")
+    if (T < 1).any():
+        raise ValueError(f"T: iteration counts must be >= 1, got min {T.min():.3g}")
+    D = check.positive_real(D, "D")
+    if D < 1 or not math.isfinite(D):
+        raise ValueError(f"D: a mismatch coefficient is finite and at least 1, got {D!r}")
+    return np.sqrt(64 * gamma * mdp.S * mdp.A * D**2 / ((1 - gamma) ** 6 * T))
+
+
+def _discount(mdp: MDP) -> float:
+    gamma = float(mdp.gamma)
+    if not 0 < gamma < 1:
+        raise ValueError(f"mdp: AKLM Theorem 4.1 needs 0 < gamma < 1, got gamma = {gamma}")
+    return gamma

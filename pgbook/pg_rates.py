@@ -1,0 +1,266 @@
+r"""The constants and bounds of the convergence theory of softmax policy gradient, as functions.
+
+Each function evaluates one published quantity exactly on a small MDP, so that a chapter or a test
+can put a bound next to a run of :mod:`pgbook.algorithms`:
+
+- smoothness: :func:`smoothness` (AKLM Lemma D.4) and :func:`hessian` (finite differences of the
+  exact gradient, to measure the curvature the constant bounds);
+- the non-uniform Łojasiewicz inequality and the :math:`O(1/t)` rate of Mei et al. (2020):
+  :func:`nl_coefficient`, :func:`mei_rate_bound`, :func:`bandit_tgap_limit`;
+- log-barrier regularisation (AKLM Thm 5.2, Cor 5.1): :func:`log_barrier_bound`,
+  :func:`log_barrier_tolerance`, :func:`log_barrier_iterations`;
+- entropy regularisation (Mei et al. 2020, Sec. 5): :func:`soft_optimal`, the optimal soft policy
+  and value that the regularised run approaches;
+- the ingredients they share: :func:`optimal_actions`, :func:`mismatch`.
+
+Conventions (AKLM): ``rho`` the distribution the gap is measured under, ``mu`` the one the gradient
+is taken under (each ``None`` = the MDP's start distribution, a state index, or ``(S,)``);
+:math:`d^\pi_\rho` the normalised discounted visitation; rewards in [0, 1] for every bound.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _validate as check
+from .control import policy_iteration
+from .exact import visitation
+from .gradients import softmax_gradient
+from .mdp import MDP, require_mdp
+from .policies import softmax
+
+__all__ = [
+    "smoothness", "hessian", "optimal_actions", "mismatch", "nl_coefficient", "mei_rate_bound",
+    "bandit_tgap_limit", "log_barrier_bound", "log_barrier_tolerance", "log_barrier_iterations",
+    "soft_optimal",
+]
+
+
+def _discounted(mdp: MDP) -> float:
+    require_mdp(mdp)
+    if mdp.gamma >= 1.0:
+        raise ValueError(f"mdp: the convergence bounds need gamma < 1, got {mdp.gamma}")
+    return mdp.gamma
+
+
+def _rewards_in_unit_interval(mdp: MDP) -> None:
+    if mdp.r.min() < 0.0 or mdp.r.max() > 1.0:
+        raise ValueError(f"mdp: the bound assumes rewards in [0, 1], got [{mdp.r.min():g}, {mdp.r.max():g}]")
+
+
+def smoothness(gamma, lam=0.0, S=None) -> float:
+    r"""The smoothness constant of the (log-barrier regularised) softmax objective.
+
+    .. math:: \beta_\lambda = \frac{8}{(1-\gamma)^3} + \frac{2\lambda}{|S|}
+
+    (AKLM Lemma D.4; :math:`\lambda = 0` is the unregularised :math:`V^{\pi_\theta}(\mu)`, also
+    Mei et al. 2020 Lemma 7). AKLM Cor 5.1 and AJKS Cor 12.5 print :math:`8\gamma/(1-\gamma)^3`;
+    Lemma D.4 proves :math:`8/(1-\gamma)^3`, used here. Rewards in [0, 1].
+    gamma in [0, 1); lam >= 0; S: the number of states, needed when lam > 0. Returns a float.
+    """
+    gamma = check.gamma(gamma)
+    lam = check.positive_real(lam, "lam", allow_zero=True)
+    beta = 8.0 / (1.0 - gamma) ** 3
+    if lam > 0.0:
+        if S is None:
+            raise ValueError("S: the number of states is needed when lam > 0")
+        beta += 2.0 * lam / check.positive_int(S, "S")
+    return beta
+
+
+def hessian(mdp: MDP, theta, rho=None, h: float = 1e-5) -> np.ndarray:
+    r"""The Hessian of :math:`\theta \mapsto V^{\pi_\theta}(\rho)` (softmax), by central differences of the exact gradient.
+
+    .. math:: H_{:, j} \approx \frac{\nabla_\theta V(\theta + h e_j) - \nabla_\theta V(\theta - h e_j)}{2h},
+              \qquad H \leftarrow \tfrac12 (H + H^\top),
+
+    with :func:`pgbook.softmax_gradient` (AKLM Eq. (10)); error :math:`O(h^2)`. Its largest
+    eigenvalue magnitude is the local curvature that AKLM Lemma D.4 bounds by :func:`smoothness`.
+    theta: (S, A); h > 0. Returns H: (S*A, S*A), indexed like ``theta.ravel()``.
+    """
+    theta = check.theta(mdp, theta)
+    h = check.positive_real(h, "h")
+    n = theta.size
+    H = np.empty((n, n))
+    for j in range(n):
+        e = np.zeros(n)
+        e[j] = h
+        e = e.reshape(theta.shape)
+        H[:, j] = (softmax_gradient(mdp, theta + e, rho) - softmax_gradient(mdp, theta - e, rho)).ravel() / (2 * h)
+    return 0.5 * (H + H.T)
+
+
+def optimal_actions(mdp: MDP) -> np.ndarray:
+    r"""An optimal deterministic policy's actions :math:`a^\star(s)`, from :func:`pgbook.policy_iteration`.
+
+    Returns a_star: (S,) integers. Ties go to the policy iteration's choice (any optimal policy
+    serves the bounds below).
+    """
+    pi_star, _ = policy_iteration(mdp)
+    return pi_star.argmax(axis=1)
+
+
+def mismatch(mdp: MDP, mu=None, rho=None) -> float:
+    r"""The distribution mismatch coefficient of an optimal policy (AKLM Def. 3.1).
+
+    .. math:: \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty = \max_s \frac{d^{\pi^\star}_\rho(s)}{\mu(s)}
+
+    mu: positive on every state; rho: the distribution :math:`d^{\pi^\star}_\rho` starts from.
+    Returns a float, at least 1 (a ratio of two distributions).
+    """
+    _discounted(mdp)
+    mu = check.start(mdp, mu)
+    if (mu <= 0.0).any():
+        raise ValueError("mu: must be positive on every state (the mismatch divides by it)")
+    pi_star, _ = policy_iteration(mdp)
+    return float((visitation(mdp, pi_star, rho) / mu).max())
+
+
+def nl_coefficient(mdp: MDP, theta, mu=None, rho=None) -> float:
+    r"""The coefficient of the non-uniform Łojasiewicz inequality (Mei et al. 2020, Lemma 8).
+
+    .. math:: \Big\|\frac{\partial V^{\pi_\theta}(\mu)}{\partial\theta}\Big\|_2 \ge C(\theta)\,
+              \big[V^\star(\rho) - V^{\pi_\theta}(\rho)\big], \qquad
+              C(\theta) = \frac{1}{\sqrt{|S|}}
+              \Big\|\frac{d^{\pi^\star}_\rho}{d^{\pi_\theta}_\mu}\Big\|_\infty^{-1}
+              \min_s \pi_\theta(a^\star(s)|s).
+
+    "Non-uniform": :math:`C(\theta)` depends on how much weight :math:`\pi_\theta` puts on the optimal
+    actions, and vanishes as it goes to 0. theta: (S, A); mu: positive on every state.
+    Returns :math:`C(\theta)`, a float in [0, 1].
+    """
+    _discounted(mdp)
+    theta = check.theta(mdp, theta)
+    mu = check.start(mdp, mu)
+    if (mu <= 0.0).any():
+        raise ValueError("mu: must be positive on every state")
+    pi_star, _ = policy_iteration(mdp)
+    a_star = pi_star.argmax(axis=1)
+    pi = softmax(theta)
+    ratio = (visitation(mdp, pi_star, rho) / visitation(mdp, pi, mu)).max()
+    return float(pi[np.arange(mdp.S), a_star].min() / (np.sqrt(mdp.S) * ratio))
+
+
+def mei_rate_bound(mdp: MDP, t, c, mu=None) -> np.ndarray:
+    r"""The :math:`O(1/t)` bound of softmax PG with exact gradients (Mei et al. 2020, Theorem 4).
+
+    With :math:`\eta = (1-\gamma)^3/8`, :math:`\mu > 0`, for every :math:`\rho` and :math:`t \ge 1`,
+
+    .. math:: V^\star(\rho) - V^{\pi_{\theta_t}}(\rho) \le \frac{16|S|}{c^2(1-\gamma)^6\,t}
+              \Big\|\frac{d^{\pi^\star}_\mu}{\mu}\Big\|_\infty^2 \Big\|\frac1\mu\Big\|_\infty,
+              \qquad c = \inf_{t \ge 1}\min_s \pi_{\theta_t}(a^\star(s)|s) > 0.
+
+    c is not known in advance (Mei et al. Lemma 9 only shows it is positive): measure it along the
+    run. Rewards in [0, 1]. t: iteration(s) >= 1, array or number; c in (0, 1]. Returns the bound,
+    shaped like t.
+    """
+    gamma = _discounted(mdp)
+    _rewards_in_unit_interval(mdp)
+    t = check.array(t, "t")
+    if (t < 1).any():
+        raise ValueError(f"t: the bound holds for t >= 1, got min {t.min():g}")
+    c = check.positive_real(c, "c")
+    if c > 1.0:
+        raise ValueError(f"c: a probability, must lie in (0, 1], got {c:g}")
+    mu_v = check.start(mdp, mu)
+    D = mismatch(mdp, mu_v, mu_v)
+    return 16 * mdp.S * D**2 / (c**2 * (1 - gamma) ** 6 * t * mu_v.min())
+
+
+def bandit_tgap_limit(A, eta) -> float:
+    r"""The limit of :math:`t\cdot(r^\star - \pi_{\theta_t}^\top r)` for softmax PG on a bandit.
+
+    .. math:: \lim_{t\to\infty} t\,\big(r^\star - \pi_{\theta_t}^\top r\big) = \frac{|A| - 1}{|A|\,\eta}
+
+    for a bandit with a unique best arm, rewards in [0, 1], any start, and a step eta small enough
+    for convergence (derived in the book from the continuous-time limit of the update: each
+    suboptimal arm's probability decays like :math:`k_a/t` with :math:`\eta(k_a\Delta_a + \sum_b k_b\Delta_b) = 1`;
+    for two arms :math:`1/(2\eta)`). It does not depend on the reward gaps: the :math:`\Theta(1/t)`
+    rate of Mei et al. 2020 (Thm 2 and their lower bound) with its constant.
+    A: the number of arms, >= 2; eta > 0. Returns a float.
+    """
+    A = check.positive_int(A, "A")
+    if A < 2:
+        raise ValueError(f"A: needs at least two arms, got {A}")
+    eta = check.positive_real(eta, "eta")
+    return (A - 1) / (A * eta)
+
+
+def log_barrier_tolerance(mdp: MDP, lam) -> float:
+    r"""The gradient-norm threshold of AKLM Theorem 5.2: :math:`\epsilon_{opt} = \lambda/(2|S||A|)`.
+
+    lam > 0. Returns a float.
+    """
+    require_mdp(mdp)
+    lam = check.positive_real(lam, "lam")
+    return lam / (2 * mdp.S * mdp.A)
+
+
+def log_barrier_bound(mdp: MDP, lam, mu=None, rho=None) -> float:
+    r"""The suboptimality bound of a near-stationary point of the log-barrier objective (AKLM Thm 5.2).
+
+    If :math:`\|\nabla_\theta L_\lambda(\theta)\|_2 \le \lambda/(2|S||A|)`, then
+
+    .. math:: V^\star(\rho) - V^{\pi_\theta}(\rho) \le \frac{2\lambda}{1-\gamma}
+              \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty
+
+    (AKLM Theorem 5.2, AJKS Thm 12.4), with :math:`L_\lambda` of :func:`pgbook.log_barrier_objective`
+    taken under ``mu``. Rewards in [0, 1]. lam > 0; mu positive on every state. Returns a float.
+    """
+    gamma = _discounted(mdp)
+    _rewards_in_unit_interval(mdp)
+    lam = check.positive_real(lam, "lam")
+    return 2 * lam / (1 - gamma) * mismatch(mdp, mu, rho)
+
+
+def log_barrier_iterations(mdp: MDP, eps, mu=None, rho=None) -> float:
+    r"""The iteration count of AKLM Corollary 5.1 (corrected constant, uniform start).
+
+    With :math:`\theta^{(0)} = 0` (uniform policy), :math:`\lambda = \frac{\epsilon(1-\gamma)}{2D}`,
+    :math:`D = \|d^{\pi^\star}_\rho/\mu\|_\infty`, :math:`\eta = 1/\beta_\lambda` (:func:`smoothness`),
+    gradient ascent on :math:`L_\lambda` has :math:`\min_{t < T} V^\star(\rho) - V^{(t)}(\rho) \le \epsilon` once
+
+    .. math:: T \ge \frac{320\,|S|^2|A|^2}{(1-\gamma)^6\epsilon^2}\,D^2.
+
+    eps > 0. Returns T (a float).
+    """
+    gamma = _discounted(mdp)
+    eps = check.positive_real(eps, "eps")
+    D = mismatch(mdp, mu, rho)
+    return 320 * mdp.S**2 * mdp.A**2 * D**2 / ((1 - gamma) ** 6 * eps**2)
+
+
+def soft_optimal(mdp: MDP, tau, tol: float = 1e-12, max_iter: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
+    r"""The optimal entropy-regularised policy and value, by soft value iteration.
+
+    .. math:: \tilde V^\star(s) = \tau\log\sum_a \exp\big(\tilde Q^\star(s, a)/\tau\big), \qquad
+              \tilde Q^\star = r + \gamma P\tilde V^\star, \qquad
+              \pi^\star_\tau(a|s) = \exp\big((\tilde Q^\star(s,a) - \tilde V^\star(s))/\tau\big)
+
+    (Mei et al. 2020 Sec. 5; Cen et al. 2022 Sec. 2), the fixed point of a :math:`\gamma`-contraction,
+    iterated until successive values differ by at most ``tol`` in sup norm. The value is that of
+    :func:`pgbook.soft_value`: :math:`\tilde V^\star = \max_\pi \tilde V^\pi`.
+    tau > 0; gamma < 1. Returns ``(pi_star_tau: (S, A), V_star_tau: (S,))``.
+    """
+    gamma = _discounted(mdp)
+    tau = check.positive_real(tau, "tau")
+    tol = check.positive_real(tol, "tol")
+    if not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise ValueError(f"max_iter: must be a positive integer, got {max_iter!r}")
+    V = np.zeros(mdp.S)
+    for _ in range(max_iter):
+        Q = mdp.r + gamma * mdp.P @ V
+        m = Q.max(axis=1)
+        V_new = m + tau * np.log(np.exp((Q - m[:, None]) / tau).sum(axis=1))
+        V_new[mdp.terminal] = 0.0
+        if np.abs(V_new - V).max() <= tol:
+            V = V_new
+            break
+        V = V_new
+    else:
+        raise ValueError(f"max_iter: soft value iteration did not reach tol = {tol:g} in {max_iter} steps")
+    Q = mdp.r + gamma * mdp.P @ V
+    pi = np.exp((Q - V[:, None]) / tau)
+    return pi / pi.sum(axis=1, keepdims=True), V

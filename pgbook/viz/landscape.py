@@ -1,0 +1,49 @@
+r"""Pictures of the optimisation landscape: a two-parameter slice of :math:`V^{\pi_\theta}(\rho)`.
+
+:func:`plot_slice` draws the slice as filled contours, with the slice's diagonal marked, and beside
+it the values along that diagonal against the chord between its ends: wherever the curve runs
+below the chord, the function is not concave (AKLM Lemma 3.1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import _validate as check
+
+#: Okabe--Ito colours (colour-blind safe), used by the landscape figures.
+COLORS = {"blue": "#0072B2", "orange": "#E69F00", "vermillion": "#D55E00", "green": "#009E73", "grey": "0.45"}
+
+
+def plot_slice(fig: Figure, x, y, values, *, xlabel: str, ylabel: str, title: str = "") -> None:
+    r"""Draw a slice ``values[j, i] = f(x[i], y[j])`` and the function along its diagonal.
+
+    fig: an empty matplotlib figure (two panels are added); x, y: (n,) increasing grid coordinates
+    of the same length, so that the diagonal runs from ``(x[0], y[0])`` to ``(x[-1], y[-1])``;
+    values: (n, n) the function on the grid, expected in [0, 1] (e.g. :math:`V/V^\star`).
+    Left: filled contours (viridis, colour-blind safe) and the diagonal. Right: the function along
+    the diagonal, the chord between its end points, and the region where the function lies below
+    the chord (shaded): a concave function never does.
+    """
+    x = check.array(x, "x", ndim=1)
+    y = check.array(y, "y", ndim=1)
+    if x.size < 2 or y.size != x.size:
+        raise ValueError(f"y: expected the same length as x (>= 2), got {y.size} and {x.size}")
+    values = check.array(values, "values", shape=(x.size, x.size))
+    ax_c, ax_d = fig.subplots(1, 2, width_ratios=[1.1, 1])
+    filled = ax_c.contourf(x, y, values, levels=np.linspace(0, 1, 11), cmap="viridis", vmin=0, vmax=1)
+    ax_c.contour(x, y, values, levels=np.linspace(0.1, 0.9, 9), colors="white", linewidths=0.5, alpha=0.6)
+    ax_c.plot([x[0], x[-1]], [y[0], y[-1]], "--", color="white", lw=1.5)
+    ax_c.set(xlabel=xlabel, ylabel=ylabel, title=title, aspect="equal")
+    fig.colorbar(filled, ax=ax_c, shrink=0.85, label="V / V*")
+    s = np.linspace(0, 1, x.size)
+    along = np.diag(values)
+    chord = along[0] + s * (along[-1] - along[0])
+    ax_d.fill_between(s, along, chord, where=along < chord, color=COLORS["orange"], alpha=0.35,
+                      label="below the chord")
+    ax_d.plot(s, chord, color=COLORS["grey"], lw=1.2, label="chord")
+    ax_d.plot(s, along, color=COLORS["blue"], lw=2, label="V / V* on the diagonal")
+    ax_d.set(xlim=(0, 1), ylim=(-0.02, 1.02), xlabel="position along the diagonal",
+             title="along the dashed line")
+    ax_d.legend(loc="upper left", fontsize="small")

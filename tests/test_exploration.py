@@ -1,0 +1,102 @@
+"""pgbook.exploration against independent computations: brute-force enumeration of trajectories,
+the exact rational hitting time, a linear scan and the Lambert W closed form."""
+
+import itertools
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from scipy.special import lambertw
+
+import pgbook
+from pgbook import envs, exploration, highprec
+
+
+def enumerate_reward_free(mdp, pi, L, rho):
+    """P(no reward in the first L steps) by summing over every trajectory (tiny MDPs only)."""
+    total = 0.0
+    for s0 in range(mdp.S):
+        for path in itertools.product(range(mdp.S), range(mdp.A), repeat=L):
+            p, s = rho[s0], s0
+            for k in range(L):
+                s_next, a = path[2 * k], path[2 * k + 1]
+                p *= pi[s, a] * (mdp.r[s, a] == 0) * mdp.P[s, a, s_next]
+                s = s_next
+            total += p
+    return total
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_reward_free_probability_matches_enumeration(seed):
+    rng = np.random.default_rng(seed)
+    base = envs.random_mdp(3, 2, seed=seed)
+    r = (rng.random((3, 2)) < 0.4).astype(float)
+    mdp = pgbook.MDP(base.P, r, 0.9)
+    pi = rng.dirichlet(np.ones(2), size=3)
+    rho = rng.dirichlet(np.ones(3))
+    q = exploration.reward_free_probability(mdp, pi, 3, rho=rho)
+    for L in range(4):
+        assert q[L] == pytest.approx(enumerate_reward_free(mdp, pi, L, rho), abs=1e-13)
+
+
+@pytest.mark.parametrize("H", [1, 3, 5])
+def test_reward_free_tail_sums_to_the_exact_hitting_time(H):
+    # With a1 played at s_{H+1}, a reward is first seen when the walk first reaches s_{H+1}, so
+    # sum_{L >= 1} P(no reward in L steps) = E[T] (the rational solve of highprec).
+    mdp = envs.chain(H)
+    T = float(highprec.chain_hitting_time(H))
+    # The tail P(T > L) decays like exp(-L / E[T]): 40 mean times leave less than 1e-15 of it.
+    q = exploration.reward_free_probability(mdp, envs.chain_policy(np.full((H, 3), 0.25)), 40 * int(T))
+    assert q[1:].sum() == pytest.approx(T, rel=1e-9)
+    assert q[0] == 1.0 and (np.diff(q) <= 1e-15).all()
+
+
+def test_reward_free_probability_validates():
+    mdp = envs.chain(2)
+    pi = pgbook.uniform(mdp)
+    with pytest.raises(ValueError, match="horizon"):
+        exploration.reward_free_probability(mdp, pi, -1)
+    with pytest.raises(TypeError, match="horizon"):
+        exploration.reward_free_probability(mdp, pi, 2.5)
+    with pytest.raises(ValueError, match="pi"):
+        exploration.reward_free_probability(mdp, np.ones((mdp.S, mdp.A)), 3)
+    negative = pgbook.MDP(mdp.P, -mdp.r, mdp.gamma)
+    with pytest.raises(ValueError, match="rewards"):
+        exploration.reward_free_probability(negative, pi, 3)
+    with pytest.raises(TypeError, match="mdp"):
+        exploration.reward_free_probability("chain", pi, 3)
+
+
+def test_first_visits():
+    states = np.array([[0, 1, 2, 3, 3], [0, 1, 0, 1, 0], [3, 0, 0, 0, 0]], dtype=np.int32)
+    assert exploration.first_visits(states, 3).tolist() == [3, -1, 0]
+    with pytest.raises(ValueError, match="states"):
+        exploration.first_visits(states.astype(float), 3)
+    with pytest.raises(ValueError, match="states"):
+        exploration.first_visits(states[0], 3)
+    with pytest.raises(ValueError, match="target"):
+        exploration.first_visits(states, -1)
+
+
+def test_admissible_order_formula_and_validation():
+    for H in (1, 7.5, 100, 1000):
+        assert exploration.admissible_order(H) == pytest.approx(H / (40 * math.log(2 * H)) - 1, rel=1e-15)
+    with pytest.raises(ValueError, match="H"):
+        exploration.admissible_order(0.5)
+    with pytest.raises(TypeError, match="H"):
+        exploration.admissible_order("10")
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 5])
+def test_first_admissible_horizon_against_a_scan_and_lambert_w(k):
+    scan = next(H for H in itertools.count(1) if H / (40 * math.log(2 * H)) - 1 >= k)
+    closed = math.ceil(-40 * (k + 1) * lambertw(-1 / (80 * (k + 1)), -1).real)
+    assert exploration.first_admissible_horizon(k) == scan == closed
+
+
+def test_first_admissible_horizon_validates():
+    with pytest.raises(ValueError, match="k"):
+        exploration.first_admissible_horizon(-1)
+    with pytest.raises(TypeError, match="k"):
+        exploration.first_admissible_horizon(1.0)

@@ -1,0 +1,248 @@
+"""pgbook.pg_rates: each constant and bound against an independent computation (plain numpy solves,
+value iteration, finite differences of the value itself, an ODE integration), and its validation."""
+
+import numpy as np
+import pytest
+from conftest import theta_cases
+from hypothesis import given, settings
+from scipy.integrate import solve_ivp
+
+import pgbook
+from pgbook import envs, pg_rates
+
+MDP6 = envs.random_mdp(6, 3, seed=0, gamma=0.8)
+
+
+# --- independent computations ------------------------------------------------------------------
+
+
+def value_np(mdp, pi):
+    """V^pi by a plain numpy solve of (I - gamma P_pi) V = r_pi."""
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    return np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi, (pi * mdp.r).sum(axis=1))
+
+
+def visitation_np(mdp, pi, rho):
+    """d^pi_rho by summing the discounted state distribution for 3000 steps."""
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    d, x = np.zeros(mdp.S), rho.copy()
+    for t in range(3000):
+        d += mdp.gamma**t * x
+        x = x @ P_pi
+    return (1 - mdp.gamma) * d
+
+
+def optimal_np(mdp, sweeps=3000):
+    """V* and a greedy optimal policy by value iteration."""
+    V = np.zeros(mdp.S)
+    for _ in range(sweeps):
+        V = (mdp.r + mdp.gamma * mdp.P @ V).max(axis=1)
+    Q = mdp.r + mdp.gamma * mdp.P @ V
+    return V, np.eye(mdp.A)[Q.argmax(axis=1)]
+
+
+def V_rho_np(mdp, theta, rho):
+    p = np.exp(theta - theta.max(axis=1, keepdims=True))
+    return value_np(mdp, p / p.sum(axis=1, keepdims=True)) @ rho
+
+
+# --- smoothness --------------------------------------------------------------------------------
+
+
+def test_smoothness_formula():
+    assert pg_rates.smoothness(0.8) == pytest.approx(1000.0)
+    assert pg_rates.smoothness(0.5, lam=0.3, S=6) == pytest.approx(64.0 + 0.1)
+    assert pg_rates.smoothness(0.0) == 8.0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(gamma=1.0), "gamma"), (dict(gamma=0.5, lam=0.1), "S"), (dict(gamma=0.5, lam=-1.0, S=2), "lam"),
+    (dict(gamma=0.5, lam=0.1, S=0), "S"),
+])
+def test_smoothness_validation(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pg_rates.smoothness(**kwargs)
+
+
+@settings(max_examples=15, deadline=None)
+@given(case=theta_cases(max_S=3, max_A=3, max_gamma=0.9))
+def test_hessian_matches_second_differences_of_the_value(case):
+    mdp, theta, rho = case
+    H = pg_rates.hessian(mdp, theta, rho)
+    u = np.random.default_rng(0).standard_normal(theta.shape)
+    u /= np.linalg.norm(u)
+    h = 1e-3
+    second = (V_rho_np(mdp, theta + h * u, rho) - 2 * V_rho_np(mdp, theta, rho) + V_rho_np(mdp, theta - h * u, rho)) / h**2
+    assert u.ravel() @ H @ u.ravel() == pytest.approx(second, abs=1e-5 / (1 - mdp.gamma) ** 2)
+
+
+@settings(max_examples=15, deadline=None)
+@given(case=theta_cases(max_S=3, max_A=3, max_gamma=0.9))
+def test_hessian_is_symmetric_flat_along_state_shifts_and_below_beta(case):
+    mdp, theta, rho = case
+    H = pg_rates.hessian(mdp, theta, rho)
+    assert np.allclose(H, H.T)
+    # Adding a constant to one state's logits leaves the policy unchanged: a null direction.
+    for s in range(mdp.S):
+        shift = np.zeros((mdp.S, mdp.A))
+        shift[s] = 1.0
+        assert np.abs(H @ shift.ravel()).max() < 1e-4 / (1 - mdp.gamma) ** 3
+    assert np.abs(np.linalg.eigvalsh(H)).max() <= pg_rates.smoothness(mdp.gamma)
+
+
+def test_hessian_validation():
+    with pytest.raises(ValueError, match="h"):
+        pg_rates.hessian(MDP6, np.zeros((6, 3)), h=0.0)
+    with pytest.raises(ValueError, match="theta"):
+        pg_rates.hessian(MDP6, np.zeros((6, 2)))
+
+
+# --- optimal actions, mismatch, NŁ -------------------------------------------------------------
+
+
+def test_optimal_actions_and_mismatch_against_value_iteration():
+    _, pi_star = optimal_np(MDP6)
+    assert np.array_equal(pg_rates.optimal_actions(MDP6), pi_star.argmax(axis=1))
+    mu = np.random.default_rng(2).random(6) + 0.1
+    mu /= mu.sum()
+    expected = (visitation_np(MDP6, pi_star, MDP6.rho) / mu).max()
+    assert pg_rates.mismatch(MDP6, mu) == pytest.approx(expected, rel=1e-10)
+    assert pg_rates.mismatch(MDP6) >= 1.0
+
+
+def test_mismatch_needs_positive_mu():
+    with pytest.raises(ValueError, match="mu"):
+        pg_rates.mismatch(MDP6, mu=0)
+
+
+def test_nl_coefficient_against_numpy():
+    theta = np.random.default_rng(3).normal(0, 2, (6, 3))
+    _, pi_star = optimal_np(MDP6)
+    pi = pgbook.softmax(theta)
+    ratio = (visitation_np(MDP6, pi_star, MDP6.rho) / visitation_np(MDP6, pi, MDP6.rho)).max()
+    expected = pi[np.arange(6), pi_star.argmax(axis=1)].min() / (np.sqrt(6) * ratio)
+    assert pg_rates.nl_coefficient(MDP6, theta) == pytest.approx(expected, rel=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=theta_cases(max_S=5, max_A=3, max_gamma=0.9, rho=("uniform",)))
+def test_nl_inequality_holds(case):
+    """Mei et al. Lemma 8 on random MDPs, the gradient taken by finite differences of the value."""
+    mdp, theta, _ = case
+    rho = mdp.rho
+    h = 1e-6
+    grad = np.zeros(theta.shape)
+    for idx in np.ndindex(theta.shape):
+        e = np.zeros(theta.shape)
+        e[idx] = h
+        grad[idx] = (V_rho_np(mdp, theta + e, rho) - V_rho_np(mdp, theta - e, rho)) / (2 * h)
+    gap = optimal_np(mdp)[0] @ rho - V_rho_np(mdp, theta, rho)
+    assert np.linalg.norm(grad) >= pg_rates.nl_coefficient(mdp, theta) * gap - 1e-7
+
+
+# --- rates -------------------------------------------------------------------------------------
+
+
+def test_mei_rate_bound_formula():
+    mu = MDP6.rho
+    _, pi_star = optimal_np(MDP6)
+    D = (visitation_np(MDP6, pi_star, mu) / mu).max()
+    t = np.array([1.0, 10.0, 100.0])
+    expected = 16 * 6 * D**2 * 6 / (0.5**2 * 0.2**6 * t)  # ||1/mu||_inf = 6
+    assert np.allclose(pg_rates.mei_rate_bound(MDP6, t, 0.5), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("t, c, match", [(0.5, 0.5, "t"), (1, 1.5, "c"), (1, 0.0, "c")])
+def test_mei_rate_bound_validation(t, c, match):
+    with pytest.raises(ValueError, match=match):
+        pg_rates.mei_rate_bound(MDP6, t, c)
+
+
+def test_bounds_need_unit_rewards():
+    m = pgbook.MDP(MDP6.P, 2 * MDP6.r, MDP6.gamma)
+    with pytest.raises(ValueError, match="rewards"):
+        pg_rates.mei_rate_bound(m, 1, 0.5)
+    with pytest.raises(ValueError, match="rewards"):
+        pg_rates.log_barrier_bound(m, 0.1)
+
+
+@pytest.mark.parametrize("rewards, eta", [((1.0, 0.5), 0.4), ((1.0, 0.9, 0.1), 0.4), ((0.8, 0.2, 0.5, 0.1), 0.2)])
+def test_bandit_tgap_limit_against_the_gradient_flow(rewards, eta):
+    """The gradient flow dtheta/ds = pi (r - pi.r) at time s = eta t: t * gap -> limit."""
+    r = np.array(rewards)
+
+    def flow(s, theta):
+        p = np.exp(theta - theta.max())
+        p /= p.sum()
+        return p * (r - p @ r)
+
+    s_end = 1e6 * eta
+    sol = solve_ivp(flow, (0, s_end), np.zeros(r.size), method="LSODA", rtol=1e-10, atol=1e-12)
+    p = np.exp(sol.y[:, -1] - sol.y[:, -1].max())
+    p /= p.sum()
+    t_gap = 1e6 * (r.max() - p @ r)
+    assert pg_rates.bandit_tgap_limit(r.size, eta) == pytest.approx(t_gap, rel=5e-3)
+
+
+def test_bandit_tgap_limit_validation():
+    with pytest.raises(ValueError, match="A"):
+        pg_rates.bandit_tgap_limit(1, 0.1)
+    with pytest.raises(ValueError, match="eta"):
+        pg_rates.bandit_tgap_limit(3, 0.0)
+
+
+# --- log barrier -------------------------------------------------------------------------------
+
+
+def test_log_barrier_formulas():
+    _, pi_star = optimal_np(MDP6)
+    D = (visitation_np(MDP6, pi_star, MDP6.rho) / MDP6.rho).max()
+    assert pg_rates.log_barrier_tolerance(MDP6, 0.1) == pytest.approx(0.1 / 36)
+    assert pg_rates.log_barrier_bound(MDP6, 0.1) == pytest.approx(2 * 0.1 / 0.2 * D, rel=1e-9)
+    eps = 0.5
+    assert pg_rates.log_barrier_iterations(MDP6, eps) == pytest.approx(320 * 36 * 9 * D**2 / (0.2**6 * eps**2), rel=1e-9)
+    # The 320 of Cor 5.1 is 8 beta S^2 A^2 / ((1 - gamma) lambda^2) at lambda = eps (1 - gamma)/(2D), beta <= 10/(1-gamma)^3.
+    lam = eps * 0.2 / (2 * D)
+    assert pg_rates.smoothness(0.8, lam, 6) <= 10 / 0.2**3
+
+
+def test_log_barrier_theorem_at_a_stationary_point():
+    """AKLM Thm 5.2 at an exact stationary point of L_lambda, found by scipy's optimiser."""
+    from scipy.optimize import minimize
+
+    m = envs.random_mdp(3, 2, seed=4, gamma=0.6)
+    lam = 0.2
+
+    def neg(x):
+        th = x.reshape(3, 2)
+        return -pgbook.log_barrier_objective(m, th, lam), -pgbook.log_barrier_gradient(m, th, lam).ravel()
+
+    res = minimize(neg, np.zeros(6), jac=True, method="BFGS", options={"gtol": 1e-10})
+    th = res.x.reshape(3, 2)
+    assert np.linalg.norm(pgbook.log_barrier_gradient(m, th, lam)) <= pg_rates.log_barrier_tolerance(m, lam)
+    gap = optimal_np(m)[0] @ m.rho - V_rho_np(m, th, m.rho)
+    assert 0 <= gap <= pg_rates.log_barrier_bound(m, lam)
+
+
+# --- entropy -----------------------------------------------------------------------------------
+
+
+def test_soft_optimal_is_the_best_soft_value():
+    tau = 0.3
+    pi_tau, V_tau = pg_rates.soft_optimal(MDP6, tau)
+    assert np.allclose(pgbook.soft_value(MDP6, pi_tau, tau), V_tau, atol=1e-9)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        pi = pgbook.softmax(rng.normal(0, 2, (6, 3)))
+        assert (pgbook.soft_value(MDP6, pi, tau) <= V_tau + 1e-9).all()
+    # Stationary for the entropy-regularised gradient.
+    assert np.abs(pgbook.entropy_regularized_gradient(MDP6, np.log(pi_tau), tau)).max() < 1e-8
+
+
+def test_soft_optimal_validation():
+    with pytest.raises(ValueError, match="tau"):
+        pg_rates.soft_optimal(MDP6, 0.0)
+    with pytest.raises(ValueError, match="max_iter"):
+        pg_rates.soft_optimal(MDP6, 0.3, max_iter=3)
+    with pytest.raises(TypeError, match="mdp"):
+        pg_rates.soft_optimal("not an mdp", 0.3)
