@@ -228,7 +228,7 @@ def test_loglinear():
 def test_recursion_at_the_figure_points():
     P = np.array([[[0.9, 0.1], [0.2, 0.8]], [[0.1, 0.9], [0.7, 0.3]]])
     two = pgbook.MDP(P, r=[[0.4, 0.0], [1.0, 0.1]], gamma=0.8)
-    for x in np.linspace(-3, 3, 5):
+    for x in np.linspace(-3, 3, 4):
         for y in np.linspace(-3, 3, 4):
             th = np.array([[x, 0.0], [y, 0.0]])
             pi = pgbook.softmax(th)
