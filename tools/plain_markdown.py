@@ -356,7 +356,8 @@ class Converter:
             if text is not None:
                 return text
             target = self._lookup(label, name)
-            return target.title if target.kind == "Section" else target.name
+            # Quoted, as a title in running text reads (the HTML shows it as a link instead).
+            return f"“{target.title}”" if target.kind == "Section" else target.name
         raise MystError(f"unsupported MyST role {{{name}}}: teach tools/plain_markdown.py, or avoid it")
 
 

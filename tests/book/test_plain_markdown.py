@@ -309,7 +309,7 @@ def test_targets_comments_doc_and_ref_to_sections(refs):
     assert out == textwrap.dedent("""\
         ## Values and advantages
 
-        Back to Values and advantages, this section, Notation and
+        Back to “Values and advantages”, this section, Notation and
         the notation; Sutton and Barto (2018).
 
         ```python
