@@ -58,6 +58,10 @@ class Trace(IntEnum):
 #: The number of :class:`Trace` columns.
 N_TRACES = len(Trace)
 
+# numba before 0.61 cannot index an array with an IntEnum member, and Colab ships numba 0.60: the
+# kernels index the trace with these plain integers, one per Trace row.
+_GRAD_NORM, _OBJECTIVE, _ETA, _ALPHA, _GREEDY_ADVANTAGE, _W_NORM, _FIT_LOSS = (int(k) for k in Trace)
+
 
 class Model(NamedTuple):
     """The MDP as the kernels read it."""
@@ -178,11 +182,11 @@ def tabular_run(method, model, x0, step, schedule):
                     norm2 += g * g
                     if go:
                         x[s, a] += step.eta * g
-            trace[Trace.GRAD_NORM, t] = np.sqrt(norm2)
-            trace[Trace.OBJECTIVE, t] = v_soft + barrier * log_sum + step.lam * np.log(A)
+            trace[_GRAD_NORM, t] = np.sqrt(norm2)
+            trace[_OBJECTIVE, t] = v_soft + barrier * log_sum + step.lam * np.log(A)
         elif method == Method.MIRROR:
-            trace[Trace.ETA, t] = eta_k
-            trace[Trace.OBJECTIVE, t] = v_soft
+            trace[_ETA, t] = eta_k
+            trace[_OBJECTIVE, t] = v_soft
             if go:
                 # Cen et al.'s (1 - eta tau) log pi + eta Q_tau is log pi + eta (Q_tau - tau log pi).
                 for s in range(S):
@@ -201,7 +205,7 @@ def tabular_run(method, model, x0, step, schedule):
                     row[0, a] = x[s, a] + step.eta * g
                 if go:
                     _simplex.project(row, x[s:s + 1])
-            trace[Trace.GRAD_NORM, t] = np.sqrt(norm2)
+            trace[_GRAD_NORM, t] = np.sqrt(norm2)
         else:
             gain = 0.0
             for s in range(S):
@@ -212,8 +216,8 @@ def tabular_run(method, model, x0, step, schedule):
                 alpha = 1.0
             else:
                 alpha = min(1.0, gain * (1.0 - gamma) ** 2 / (4.0 * gamma))
-            trace[Trace.ALPHA, t] = alpha
-            trace[Trace.GREEDY_ADVANTAGE, t] = gain
+            trace[_ALPHA, t] = alpha
+            trace[_GREEDY_ADVANTAGE, t] = gain
             if go:
                 for s in range(S):
                     best = np.argmax(Q[s])
@@ -309,8 +313,8 @@ def loglinear_run(model, phi, theta0, eta, nu_sa, schedule):
                 y[i] *= root
         w = np.linalg.lstsq(X, y, rcond=RCOND)[0]
         resid = y - X @ w
-        trace[Trace.W_NORM, t] = np.sqrt(np.sum(w * w))
-        trace[Trace.FIT_LOSS, t] = np.sum(resid * resid)
+        trace[_W_NORM, t] = np.sqrt(np.sum(w * w))
+        trace[_FIT_LOSS, t] = np.sum(resid * resid)
         if t == T or v >= until:
             break
         theta += eta * w

@@ -21,10 +21,7 @@ from reader import WIDGET_VIEW, output_problems
 
 pytestmark = pytest.mark.notebook
 
-# The first chapter, the one the chapter standard is proven on: each real-client run executes a
-# chapter again (about a minute here), so running all of them would double `make test`. Every
-# chapter's twin is checked without a client by test_plain_markdown.py and test_twin_numbers.py.
-CHAPTERS = bookfiles.chapters()[:1]
+CHAPTERS = bookfiles.chapters()
 VENV = bookfiles.ROOT / ".venv-colab"
 PINS = dict(re.findall(r"^([\w.-]+)==(\S+)", (bookfiles.ROOT / "requirements-colab.txt").read_text(), re.M))
 

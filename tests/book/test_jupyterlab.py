@@ -39,9 +39,9 @@ from test_browser import browser  # noqa: F401  (the fixture, shared with the HT
 
 pytestmark = pytest.mark.notebook
 
-# The first chapter, the one the chapter standard is proven on: each real-client run executes a
-# chapter again (about a minute here), so running all of them would double `make test`. Every
-# chapter's twin is checked without a client by test_plain_markdown.py and test_twin_numbers.py.
+# The first chapter, the one the chapter standard is proven on: a browser run of every chapter would
+# add minutes to `make test`. Every chapter runs in Colab's versions (test_colab.py), and every twin
+# is checked without a client by test_plain_markdown.py and test_twin_numbers.py.
 CHAPTERS = bookfiles.chapters()[:1]
 #: What JupyterLab would print literally if the twin still held MyST.
 MYST = ["```{", ":::{", "{cite}`", "{cite:t}`", "{cite:p}`", "{prf:ref}`", "{eq}`", "{ref}`", "{numref}`",
