@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _evaluation, _simplex
+from . import _evaluation, _fit, _simplex
 from ._numba import njit
 
 
@@ -67,6 +67,7 @@ class Model(NamedTuple):
     """The MDP as the kernels read it."""
 
     P: np.ndarray  #: (S, A, S)
+    span: np.ndarray  #: (S, A, 2) int: the next states of each row of P (:attr:`pgbook.MDP.span`)
     r: np.ndarray  #: (S, A)
     gamma: float
     terminal: np.ndarray  #: (S,) bool
@@ -108,10 +109,6 @@ class Result(NamedTuple):
 #: iteration) step in floating point, and capping keeps every log-probability finite.
 ETA_CAP = 1e200
 
-#: Relative singular-value cutoff of the least-squares fits (the minimum-norm solution, as with a
-#: pseudo-inverse; exact rank deficiency of centred features shows up at round-off level).
-RCOND = 1e-10
-
 
 @njit
 def _in_range(x, logits):
@@ -131,7 +128,7 @@ def tabular_run(method, model, x0, step, schedule):
 
     Returns a :class:`Result`; ``xs: (K, S, A)``.
     """
-    P, r, gamma, terminal, rho = model
+    P, span, r, gamma, terminal, rho = model
     T, every, until = schedule
     S, A = x0.shape
     logits = method == Method.SOFTMAX_PG or method == Method.MIRROR
@@ -157,12 +154,12 @@ def tabular_run(method, model, x0, step, schedule):
             _simplex.log_softmax(x, logpi, pi)
         else:
             pi[:] = x
-        v = _evaluation.evaluate(P, pi, r, gamma, terminal, rho, M, piv, V, Q, nu)
+        v = _evaluation.evaluate(P, span, pi, r, gamma, terminal, rho, M, piv, V, Q, nu)
         if soft:
             _evaluation.soft_reward(r, logpi, step.tau, terminal, r_soft)
             _evaluation.policy_reward(pi, r_soft, V_soft)
             _evaluation.solve_values(M, piv, V_soft)
-            _evaluation.q_from_v(P, r_soft, gamma, V_soft, Q_soft)
+            _evaluation.q_from_v(P, span, r_soft, gamma, V_soft, Q_soft)
         v_soft = 0.0
         for s in range(S):
             v_soft += rho[s] * V_soft[s]
@@ -239,7 +236,7 @@ def loglinear_run(model, phi, theta0, eta, nu_sa, schedule):
     (numba compiles one loop for each, with the other's branches removed).
 
     Each step fits :math:`w = \arg\min_w \sum_{s,a} \omega(s,a) (y(s,a) - w^\top f(s,a))^2`
-    (minimum-norm least squares) and sets :math:`\theta \leftarrow \theta + \eta w`:
+    (:func:`pgbook._fit.min_norm_fit`) and sets :math:`\theta \leftarrow \theta + \eta w`:
 
     - COMPATIBLE_NPG: :math:`f = \phi - \mathbb E_{a\sim\pi}\phi` (centred), :math:`y = A^\pi`,
       :math:`\omega(s,a) = d^\pi_\rho(s)\pi(a|s)`;
@@ -250,7 +247,7 @@ def loglinear_run(model, phi, theta0, eta, nu_sa, schedule):
 
     Returns a :class:`Result`; ``xs: (K, dim)``.
     """
-    P, r, gamma, terminal, rho = model
+    P, span, r, gamma, terminal, rho = model
     T, every, until = schedule
     S, A, dim = phi.shape
     theta = theta0.copy()
@@ -285,7 +282,7 @@ def loglinear_run(model, phi, theta0, eta, nu_sa, schedule):
             n = t - 1
             break
         _simplex.log_softmax(logits, logpi, pi)
-        v = _evaluation.evaluate(P, pi, r, gamma, terminal, rho, M, piv, V, Q, nu)
+        v = _evaluation.evaluate(P, span, pi, r, gamma, terminal, rho, M, piv, V, Q, nu)
         V_rho[t] = v
         if t % every == 0:
             thetas[t // every] = theta
@@ -311,10 +308,9 @@ def loglinear_run(model, phi, theta0, eta, nu_sa, schedule):
                 root = np.sqrt(weight)
                 X[i] *= root
                 y[i] *= root
-        w = np.linalg.lstsq(X, y, rcond=RCOND)[0]
-        resid = y - X @ w
+        w, loss = _fit.min_norm_fit(X, y)
         trace[_W_NORM, t] = np.sqrt(np.sum(w * w))
-        trace[_FIT_LOSS, t] = np.sum(resid * resid)
+        trace[_FIT_LOSS, t] = loss
         if t == T or v >= until:
             break
         theta += eta * w

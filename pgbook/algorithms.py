@@ -517,7 +517,7 @@ class _Common:
         every = max(1, -(-T // RECORDS)) if record_every is None else validate.positive_int(record_every, "record_every")
         if until is not None and (isinstance(until, bool) or not isinstance(until, numbers.Real) or math.isnan(until)):
             raise TypeError(f"until: expected a real number or None, got {until!r}")
-        self.model = Model(P=mdp.P, r=mdp.r, gamma=mdp.gamma, terminal=mdp.terminal, rho=kernel_array(rho))
+        self.model = Model(P=mdp.P, span=mdp.span, r=mdp.r, gamma=mdp.gamma, terminal=mdp.terminal, rho=kernel_array(rho))
         self.schedule = Schedule(T=T, every=every, until=math.inf if until is None else float(until))
         self.params = {"T": T, "rho": rho, "record_every": every, "until": until}
 

@@ -25,6 +25,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from . import _fit
 from . import _validate as check
 from .algorithms import Run
 from .control import policy_iteration
@@ -169,7 +170,7 @@ def q_fit(Q, phi, weights) -> np.ndarray:
     Q, phi, weights = _regression(Q, phi, weights)
     root = np.sqrt(weights)
     X = (root[:, :, None] * phi).reshape(-1, phi.shape[2])
-    return np.linalg.lstsq(X, (root * Q).ravel(), rcond=None)[0]
+    return _fit.min_norm_fit(np.ascontiguousarray(X), (root * Q).ravel())[0]
 
 
 def q_loss(w, Q, phi, weights) -> float:
@@ -432,7 +433,7 @@ def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
         p = np.maximum(d_t.ravel(), 0.0)
         pairs = rng.choice(mdp.S * mdp.A, size=N, p=p / p.sum())
         X = phi.reshape(mdp.S * mdp.A, -1)[pairs]
-        w = np.linalg.lstsq(X, q_value(mdp, pis[t]).ravel()[pairs], rcond=None)[0]
+        w = _fit.min_norm_fit(X, q_value(mdp, pis[t]).ravel()[pairs])[0]
         thetas[t + 1] = thetas[t] + eta * w
     params = {"phi": phi, "nu": np.asarray(nu, dtype=float), "rho": mdp.rho, "eta": eta, "T": T, "N": N,
               "seed": seed}

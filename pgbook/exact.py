@@ -251,7 +251,7 @@ def _factor(mdp: MDP, pi: np.ndarray, r: np.ndarray, name: str = "pi") -> tuple[
     terminates (``ValueError`` naming ``name`` otherwise).
     """
     M = np.empty((mdp.S, mdp.S))
-    if not _evaluation.form_system(mdp.P, pi, mdp.gamma, mdp.terminal, validate.PROB_TOL, M):
+    if not _evaluation.form_system(mdp.P, mdp.span, pi, mdp.gamma, mdp.terminal, validate.PROB_TOL, M):
         validate.policy(mdp, pi, name)  # raises, saying which row is wrong and how
     if mdp.gamma == 1.0:
         _require_proper(mdp, np.einsum("sa,sat->st", pi, mdp.P) > 0.0, name)
@@ -271,7 +271,7 @@ def _occupancy(M: np.ndarray, piv: np.ndarray, rho: np.ndarray) -> np.ndarray:
 
 def _q_from_v(mdp: MDP, V: np.ndarray, r: np.ndarray | None = None) -> np.ndarray:
     Q = np.empty((mdp.S, mdp.A))
-    _evaluation.q_from_v(mdp.P, mdp.r if r is None else kernel_array(r), mdp.gamma, V, Q)
+    _evaluation.q_from_v(mdp.P, mdp.span, mdp.r if r is None else kernel_array(r), mdp.gamma, V, Q)
     return Q
 
 

@@ -42,6 +42,10 @@ class MDP:
     terminal : array of bool (S,)
     S, A : int
         The numbers of states and actions.
+    span : int array (S, A, 2)
+        Where each row of ``P`` can be nonzero: :math:`P(s'|s, a) = 0` unless
+        ``span[s, a, 0] <= s' < span[s, a, 1]``. The evaluation loops visit only these next states,
+        so a banded MDP (a chain, a gridworld) evaluates in time proportional to its band.
 
     Examples
     --------
@@ -53,7 +57,7 @@ class MDP:
     0.5
     """
 
-    __slots__ = ("P", "r", "gamma", "rho", "terminal", "S", "A")
+    __slots__ = ("P", "r", "gamma", "rho", "terminal", "S", "A", "span")
 
     def __init__(self, P, r, gamma, rho=None, *, terminal=None):
         P = validate.array(P, "P", ndim=3)
@@ -75,6 +79,11 @@ class MDP:
         object.__setattr__(self, "gamma", g)
         object.__setattr__(self, "S", S)
         object.__setattr__(self, "A", A)
+        # Every row sums to 1, so it has a first and a last nonzero entry.
+        nonzero = P != 0.0
+        span = np.stack([nonzero.argmax(axis=2), S - nonzero[:, :, ::-1].argmax(axis=2)], axis=2)
+        span.flags.writeable = False
+        object.__setattr__(self, "span", span)
 
     def __setattr__(self, name, value):
         raise AttributeError("MDP is immutable; build a new one with pgbook.MDP(...)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _fit
 from . import _validate as validate
 from .exact import _evaluate
 from .gradients import _loglinear_evaluation, _softmax_args
@@ -174,4 +175,4 @@ def compatible_fit(mdp: MDP, theta, phi, rho=None, target: str = "A") -> np.ndar
     y = ev.adv if target == "A" else ev.Q
     root = np.sqrt(ev.d[:, None] * pi)
     X = (root[:, :, None] * phi_bar).reshape(-1, phi_bar.shape[2])
-    return np.linalg.lstsq(X, (root * y).ravel(), rcond=None)[0]
+    return _fit.min_norm_fit(np.ascontiguousarray(X), (root * y).ravel())[0]

@@ -6,7 +6,8 @@ Binder's ``postBuild`` runs this while the image is built, so that a reader's fi
 compiled kernels instead of compiling them (seconds per chapter). It drives each kernel through the
 public function that calls it, on a small MDP, so the cached specialisations (argument types) are
 exactly the ones the chapters use; :func:`kernels` lists every kernel (tests/test_precompile.py checks
-that, from an empty cache, every one of them is compiled, and that a second process compiles none).
+that, from an empty cache, every one of them is compiled, by itself or inlined into its callers,
+and that a second process compiles none).
 
 The cache lives where :mod:`pgbook._numba` puts it (next to the package, or in ``NUMBA_CACHE_DIR``
 or a user cache when the package is read-only). numba keys cached code on the CPU: a cache built on
@@ -49,6 +50,8 @@ def _exercise() -> None:
     theta = np.zeros((mdp.S, mdp.A))
     pi = pgbook.softmax(theta)
     phi = np.random.default_rng(0).standard_normal((mdp.S, mdp.A, 2))
+    pgbook.evaluate(mdp, pi)
+    pgbook.soft_value(mdp, pi, 0.1)
     pgbook.sample_episodes(mdp, pi, 4, 5, seed=0)
     pgbook.sample_state_action(mdp, pi, 4, seed=0)
     pgbook.reinforce_gradient(mdp, theta, 4, 5, seed=0)

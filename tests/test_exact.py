@@ -175,8 +175,9 @@ def test_values_of_a_two_state_mdp_by_hand():
 
 @pytest.mark.parametrize("S", [_evaluation.LAPACK_MIN - 1, _evaluation.LAPACK_MIN, 120])
 def test_both_factorisations_against_numpy(S):
-    """Below LAPACK_MIN states the LU is pgbook's own loop, from there on LAPACK's dgetrf: both give
-    the values and the visitation of numpy's dense solves (a second method) on a random MDP."""
+    """Below LAPACK_MIN states the LU, its solves and PV are pgbook's own loops, from there on LAPACK's
+    dgetrf and dgetrs and BLAS: both give the values, the visitation and Q of numpy's dense solves (a
+    second method) on a random MDP."""
     mdp = envs.random_mdp(S, 3, seed=S, gamma=0.95, rho="random", branching=min(S, 7))
     pi = softmax(np.random.default_rng(S).standard_normal((S, 3)))
     P_pi, r_pi = exact.policy_matrices(mdp, pi)
@@ -184,3 +185,4 @@ def test_both_factorisations_against_numpy(S):
     ev = exact.evaluate(mdp, pi)
     assert np.allclose(ev.V, np.linalg.solve(M, r_pi), rtol=1e-12, atol=0)
     assert np.allclose(ev.d, (1 - mdp.gamma) * np.linalg.solve(M.T, mdp.rho), rtol=1e-11, atol=1e-15)
+    assert np.allclose(ev.Q, mdp.r + mdp.gamma * np.einsum("sat,t->sa", mdp.P, ev.V), rtol=1e-13, atol=0)

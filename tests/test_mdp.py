@@ -5,6 +5,8 @@ from fractions import Fraction
 import gymnasium
 import numpy as np
 import pytest
+from conftest import mdps
+from hypothesis import given
 
 import pgbook
 from pgbook import MDP, envs, exact, gradients, highprec, natural, policies
@@ -44,12 +46,25 @@ def test_from_gym_frozen_lake(map_name, slippery, gamma):
     assert np.allclose(mdp.r[live], mdp.P[live][:, :, goal], rtol=0, atol=1e-15) and mdp.r.max() > 0
 
 
+@given(mdps(max_S=8))
+def test_span_bounds_every_row_of_P(mdp):
+    """MDP.span, the range of next states the evaluation loops visit, against P entry by entry: every
+    nonzero lies inside it, and both of its ends are nonzero (so it is the tightest such range)."""
+    for s in range(mdp.S):
+        for a in range(mdp.A):
+            lo, hi = mdp.span[s, a]
+            nonzero = [t for t in range(mdp.S) if mdp.P[s, a, t] != 0.0]
+            assert (lo, hi) == (nonzero[0], nonzero[-1] + 1)
+
+
 def test_mdp_is_read_only_and_replace_validates():
     mdp = envs.random_mdp(3, 2, seed=0)
     with pytest.raises(AttributeError, match="immutable"):
         mdp.gamma = 0.5
     with pytest.raises(ValueError, match="read-only"):
         mdp.P[0, 0, 0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        mdp.span[0, 0, 0] = 1
     assert mdp.replace(gamma=0.5).gamma == 0.5 and np.array_equal(mdp.replace(gamma=0.5).P, mdp.P)
 
 

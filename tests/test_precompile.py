@@ -24,6 +24,8 @@ status = precompile.precompile()
 mdp = pgbook.envs.gridworld()
 pgbook.sample_episodes(mdp, pgbook.uniform(mdp), 16, 30, seed=3)
 pgbook.policy_iteration(mdp)
+pgbook.visitation(mdp, pgbook.uniform(mdp))
+pgbook.entropy_regularized_gradient(mdp, pgbook.uniform(mdp), 0.5)
 misses = {name: sum(k.stats.cache_misses.values()) for name, k in precompile.kernels().items()}
 print(json.dumps(dict(status=status, misses=misses, cache=numba.config.CACHE_DIR)))
 """
@@ -51,7 +53,11 @@ def test_precompile_compiles_every_kernel_once(tmp_path):
     cold = run(tmp_path)
     assert cold["cache"] == str(tmp_path)
     assert set(cold["status"]) == set(precompile.kernels())
-    assert set(cold["status"].values()) == {"compiled"}, cold["status"]
+    # A kernel inlined into its callers (numba's inline="always") and never called from Python on its
+    # own is compiled only inside them; every other kernel is compiled by itself.
+    inlined = {name for name, kernel in precompile.kernels().items() if kernel.targetoptions.get("inline") == "always"}
+    assert {name for name, status in cold["status"].items() if status != "compiled"} <= inlined, cold["status"]
+    assert set(cold["status"].values()) <= {"compiled", "inside"}, cold["status"]
     warm = run(tmp_path)
     assert "compiled" not in warm["status"].values(), warm["status"]
     assert sum(warm["misses"].values()) == 0, {k: v for k, v in warm["misses"].items() if v}

@@ -125,7 +125,9 @@ def test_direct_runs(mdp, data, eta, alpha):
         if alpha is not None:
             a = alpha
         else:
-            a = 1.0 if mdp.gamma == 0 else min(1.0, gain * (1 - mdp.gamma) ** 2 / (4 * mdp.gamma))
+            # min(1, gain (1 - gamma)^2 / (4 gamma)), written so that a subnormal gamma cannot overflow.
+            step = gain * (1 - mdp.gamma) ** 2
+            a = 1.0 if step >= 4 * mdp.gamma else step / (4 * mdp.gamma)
         assert close(run.trace["greedy_advantage"][t], gain)
         assert close(run.trace["alpha"][t], a)
         # greedy() breaks ties towards the lowest action, as the run does; exact ties need equal Q.
@@ -157,8 +159,10 @@ def test_loglinear_runs(case, dim, seed):
         mu1 = np.einsum("sa,sat->t", nu, mdp.P)
         d_nu = (1 - mdp.gamma) * nu + mdp.gamma * pgbook.visitation(mdp, pi, mu1 / mu1.sum())[:, None] * pi
         root = np.sqrt(d_nu)
-        w = np.linalg.lstsq((root[:, :, None] * phi).reshape(-1, dim), (root * pgbook.q_value(mdp, pi)).ravel(),
-                            rcond=None)[0]
+        # The minimum-norm fit as a pseudo-inverse, with the runs' cutoff: a rank-deficient fit has
+        # many minimisers, and only the minimum-norm one is the documented step.
+        X = (root[:, :, None] * phi).reshape(-1, dim)
+        w = np.linalg.pinv(X, rcond=1e-10) @ (root * pgbook.q_value(mdp, pi)).ravel()
         assert close(run.theta[t + 1], run.theta[t] + eta * w)
 
 
