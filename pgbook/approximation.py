@@ -26,7 +26,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import _fit
-from . import _validate as check
+from . import _validate as validate
 from .algorithms import Run
 from .control import policy_iteration
 from .exact import advantage, q_value, value, visitation
@@ -65,13 +65,13 @@ def walk(n: int = 7, goal: int = 3, gamma: float = 0.9, slip: float = 0.1) -> MD
     MDP
         ``S = n``, ``A = 2``.
     """
-    n = check.positive_int(n, "n")
+    n = validate.positive_int(n, "n")
     if n < 3:
         raise ValueError(f"n: needs at least 3 cells, got {n}")
-    goal = check.nonnegative_int(goal, "goal")
+    goal = validate.nonnegative_int(goal, "goal")
     if not 0 < goal < n - 1:
         raise ValueError(f"goal: must lie strictly inside the line, 0 < goal < {n - 1}, got {goal}")
-    gamma = check.gamma(gamma)
+    gamma = validate.gamma(gamma)
     slip = float(slip)
     if not 0.0 <= slip < 1.0:
         raise ValueError(f"slip: must lie in [0, 1), got {slip}")
@@ -188,7 +188,7 @@ def q_loss(w, Q, phi, weights) -> float:
     float
     """
     Q, phi, weights = _regression(Q, phi, weights)
-    w = check.array(w, "w", shape=(phi.shape[2],))
+    w = validate.array(w, "w", shape=(phi.shape[2],))
     return float(np.sum(weights * (Q - phi @ w) ** 2))
 
 
@@ -213,12 +213,12 @@ def relative_condition_number(phi, d_star, nu) -> float:
     float
         :math:`\kappa \ge 0`, possibly ``inf``.
     """
-    phi = check.array(phi, "phi", ndim=3)
+    phi = validate.array(phi, "phi", ndim=3)
     shape = phi.shape[:2]
-    d_star = check.array(d_star, "d_star", shape=shape)
-    nu = check.array(nu, "nu", shape=shape)
+    d_star = validate.array(d_star, "d_star", shape=shape)
+    nu = validate.array(nu, "nu", shape=shape)
     for name, x in (("d_star", d_star), ("nu", nu)):
-        check.distribution_rows(x.ravel(), name)
+        validate.distribution_rows(x.ravel(), name)
     sigma_star = np.einsum("sa,sai,saj->ij", d_star, phi, phi)
     sigma_nu = np.einsum("sa,sai,saj->ij", nu, phi, phi)
     lam, U = np.linalg.eigh(sigma_nu)
@@ -284,13 +284,13 @@ def q_npg_bound(*, B, W, T, A, gamma, kappa, eps_stat, eps_bias) -> tuple[float,
     -------
     (optimisation, statistical, transfer) : tuple of float
     """
-    B = check.positive_real(B, "B", allow_zero=True)
-    W = check.positive_real(W, "W", allow_zero=True)
-    T = check.positive_int(T, "T")
-    A = check.positive_int(A, "A")
-    gamma = check.gamma(gamma)
-    eps_stat = check.positive_real(eps_stat, "eps_stat", allow_zero=True)
-    eps_bias = check.positive_real(eps_bias, "eps_bias", allow_zero=True)
+    B = validate.positive_real(B, "B", allow_zero=True)
+    W = validate.positive_real(W, "W", allow_zero=True)
+    T = validate.positive_int(T, "T")
+    A = validate.positive_int(A, "A")
+    gamma = validate.gamma(gamma)
+    eps_stat = validate.positive_real(eps_stat, "eps_stat", allow_zero=True)
+    eps_bias = validate.positive_real(eps_bias, "eps_bias", allow_zero=True)
     kappa = float(kappa)
     if math.isnan(kappa) or kappa < 0:
         raise ValueError(f"kappa: must be >= 0 (or inf), got {kappa}")
@@ -314,8 +314,8 @@ def q_npg_eta(B, W, T, A) -> float:
     -------
     float
     """
-    B, W = check.positive_real(B, "B"), check.positive_real(W, "W")
-    T, A = check.positive_int(T, "T"), check.positive_int(A, "A")
+    B, W = validate.positive_real(B, "B"), validate.positive_real(W, "W")
+    T, A = validate.positive_int(T, "T"), validate.positive_int(A, "A")
     if A < 2:
         raise ValueError(f"A: needs at least 2 actions, got {A}")
     return math.sqrt(2.0 * math.log(A) / (B * B * W * W * T))
@@ -354,10 +354,10 @@ def q_npg_terms(mdp: MDP, run, W, pi_star=None) -> QNPGTerms:
     QNPGTerms
     """
     phi, nu, rho, eta, thetas = _run_parts(mdp, run, ("q_npg", "q_npg_sampled"))
-    pi_star = policy_iteration(mdp)[0] if pi_star is None else check.policy(mdp, pi_star, "pi_star")
+    pi_star = policy_iteration(mdp)[0] if pi_star is None else validate.policy(mdp, pi_star, "pi_star")
     d_star = visitation(mdp, pi_star, rho)[:, None] / mdp.A * np.ones(mdp.A)
     T = thetas.shape[0] - 1
-    W = check.positive_real(W, "W")
+    W = validate.positive_real(W, "W")
     B = float(np.linalg.norm(phi, axis=2).max())
     if not math.isclose(eta, q_npg_eta(B, W, T, mdp.A), rel_tol=1e-12):
         raise ValueError(f"run: its eta = {eta:.6g} is not the theorem's step for W = {W:g}, "
@@ -417,10 +417,10 @@ def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
     require_mdp(mdp)
     if mdp.gamma >= 1.0:
         raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
-    phi = check.features(mdp, phi)
-    eta = check.positive_real(eta, "eta")
-    T, N = check.positive_int(T, "T"), check.positive_int(N, "N")
-    rng = np.random.default_rng(check.seed(seed))
+    phi = validate.features(mdp, phi)
+    eta = validate.positive_real(eta, "eta")
+    T, N = validate.positive_int(T, "T"), validate.positive_int(N, "N")
+    rng = np.random.default_rng(validate.seed(seed))
     nu = np.full((mdp.S, mdp.A), 1.0 / (mdp.S * mdp.A)) if nu is None else nu
     thetas = np.zeros((T + 1, phi.shape[2]))
     pis, Vs = np.empty((T + 1, mdp.S, mdp.A)), np.empty((T + 1, mdp.S))
@@ -488,7 +488,7 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
     RegretTerms
     """
     phi, _, rho, eta, thetas = _run_parts(mdp, run, ("loglinear_npg", "q_npg"))
-    pi_tilde = policy_iteration(mdp)[0] if pi_tilde is None else check.policy(mdp, pi_tilde, "pi_tilde")
+    pi_tilde = policy_iteration(mdp)[0] if pi_tilde is None else validate.policy(mdp, pi_tilde, "pi_tilde")
     weight = visitation(mdp, pi_tilde, rho)[:, None] * pi_tilde
     T = thetas.shape[0] - 1
     err = np.empty(T)
@@ -524,7 +524,7 @@ def corridor_value(p) -> np.ndarray:
     ndarray
         Same shape as ``p``.
     """
-    p = check.array(p, "p")
+    p = validate.array(p, "p")
     if ((p <= 0) | (p >= 1)).any():
         raise ValueError("p: every probability of right must lie strictly between 0 and 1")
     return (2.0 * p - 4.0) / (p * (1.0 - p))
@@ -534,16 +534,16 @@ def _policy_and_pairs(mdp, pi, nu, name):
     require_mdp(mdp)
     if mdp.gamma >= 1.0:
         raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
-    pi = check.policy(mdp, pi)
-    nu = check.array(nu, name, shape=(mdp.S, mdp.A))
-    check.distribution_rows(nu.ravel(), name)
+    pi = validate.policy(mdp, pi)
+    nu = validate.array(nu, name, shape=(mdp.S, mdp.A))
+    validate.distribution_rows(nu.ravel(), name)
     return pi, nu
 
 
 def _regression(Q, phi, weights):
-    phi = check.array(phi, "phi", ndim=3)
-    Q = check.array(Q, "Q", shape=phi.shape[:2])
-    weights = check.array(weights, "weights", shape=phi.shape[:2])
+    phi = validate.array(phi, "phi", ndim=3)
+    Q = validate.array(Q, "Q", shape=phi.shape[:2])
+    weights = validate.array(weights, "weights", shape=phi.shape[:2])
     if (weights < 0).any():
         raise ValueError(f"weights: must be >= 0, got min {weights.min():.3g}")
     return Q, phi, weights

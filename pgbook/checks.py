@@ -18,7 +18,7 @@ import html
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 
 
 class Check:
@@ -62,9 +62,9 @@ def close(claim: str, computed, expected, tol: float = 1e-10) -> None:
     computed, expected: arrays of the same shape (or broadcastable), or numbers. The line reads
     "agrees to within 3.1e-11 (tolerance 1e-08)", or "agrees exactly" when the error is zero.
     """
-    tol = check.positive_real(tol, "tol")
-    a = check.array(computed, "computed")
-    b = check.array(expected, "expected")
+    tol = validate.positive_real(tol, "tol")
+    a = validate.array(computed, "computed")
+    b = validate.array(expected, "expected")
     try:
         err = float(np.max(np.abs(a - b))) if a.size or b.size else 0.0
     except ValueError:
@@ -84,8 +84,8 @@ def bound(claim: str, lhs, rhs) -> None:
     The line reads "holds with margin 0.12"; "holds, with equality in places (margin 0)" when the
     smallest margin is zero; "fails by 0.03" otherwise.
     """
-    a = check.array(lhs, "lhs")
-    b = check.array(rhs, "rhs")
+    a = validate.array(lhs, "lhs")
+    b = validate.array(rhs, "rhs")
     try:
         margin = float(np.min(b - a))
     except ValueError:
@@ -106,10 +106,10 @@ def zscore(claim: str, mean, stderr, expected, max_z: float = 4.0) -> None:
     exactly. The line reads "within 0.99 standard errors (limit 4)"; for several entries "all 4
     within 1.3 standard errors (limit 4)".
     """
-    max_z = check.positive_real(max_z, "max_z")
-    m = check.array(mean, "mean")
-    se = check.array(stderr, "stderr")
-    e = check.array(expected, "expected")
+    max_z = validate.positive_real(max_z, "max_z")
+    m = validate.array(mean, "mean")
+    se = validate.array(stderr, "stderr")
+    e = validate.array(expected, "expected")
     if (se < 0).any():
         raise ValueError("stderr: must be >= 0")
     try:

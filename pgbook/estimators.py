@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 from .mdp import MDP, require_mdp
 from .policies import softmax
 
@@ -41,8 +41,8 @@ def truncated_value(mdp: MDP, pi, horizon: int) -> np.ndarray:
 
     mdp: MDP; pi: (S, A) a stochastic policy; horizon: positive int H. Returns V_H: (S,).
     """
-    pi = check.policy(require_mdp(mdp), pi)
-    horizon = check.positive_int(horizon, "horizon")
+    pi = validate.policy(require_mdp(mdp), pi)
+    horizon = validate.positive_int(horizon, "horizon")
     _, V = _truncated_tables(mdp, pi, horizon)
     return V[horizon]
 
@@ -64,9 +64,9 @@ def truncated_softmax_gradient(mdp: MDP, theta, horizon: int, rho=None) -> np.nd
     state index or a distribution (S,). Returns dV_H/dtheta: (S, A); each row sums to 0.
     Cost :math:`O(H S^2 A)`.
     """
-    theta = check.theta(require_mdp(mdp), theta)
-    horizon = check.positive_int(horizon, "horizon")
-    rho = check.start(mdp, rho)
+    theta = validate.theta(require_mdp(mdp), theta)
+    horizon = validate.positive_int(horizon, "horizon")
+    rho = validate.start(mdp, rho)
     pi = softmax(theta)
     Q, V = _truncated_tables(mdp, pi, horizon)
     P_pi = np.einsum("sa,sat->st", pi, mdp.P)
@@ -98,8 +98,8 @@ def truncation_bias_bound(gamma: float, horizon: int) -> float:
 
     gamma: float in [0, 1); horizon: positive int H. Returns the bound: float.
     """
-    gamma = check.gamma(gamma)
-    horizon = check.positive_int(horizon, "horizon")
+    gamma = validate.gamma(gamma)
+    horizon = validate.positive_int(horizon, "horizon")
     return gamma**horizon * (1.0 + horizon * (1.0 - gamma)) / (4.0 * (1.0 - gamma) ** 2)
 
 

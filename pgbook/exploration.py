@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 from .mdp import MDP, require_mdp
 
 
@@ -35,11 +35,11 @@ def reward_free_probability(mdp: MDP, pi, horizon: int, rho=None) -> np.ndarray:
     non-increasing, ``q[0] = 1``.
     """
     require_mdp(mdp)
-    pi = check.policy(mdp, pi)
-    horizon = check.nonnegative_int(horizon, "horizon")
+    pi = validate.policy(mdp, pi)
+    horizon = validate.nonnegative_int(horizon, "horizon")
     if (mdp.r < 0).any():
         raise ValueError(f"mdp: rewards must be >= 0 to count 'a reward is seen', got min {mdp.r.min():.3g}")
-    m = check.start(mdp, rho).copy()
+    m = validate.start(mdp, rho).copy()
     # K[s, s'] = sum over the reward-free actions a of pi(a|s) P(s'|s, a).
     K = np.einsum("sa,sat->st", pi * (mdp.r == 0), mdp.P)
     q = np.empty(horizon + 1)
@@ -62,7 +62,7 @@ def first_visits(states, target: int) -> np.ndarray:
     states = np.asarray(states)
     if states.ndim != 2 or states.dtype.kind not in "iu":
         raise ValueError(f"states: expected a 2-d integer array (n, horizon), got {states.dtype} with shape {states.shape}")
-    target = check.nonnegative_int(target, "target")
+    target = validate.nonnegative_int(target, "target")
     hit = states == target
     return np.where(hit.any(axis=1), hit.argmax(axis=1), -1).astype(np.int64)
 
@@ -76,7 +76,7 @@ def admissible_order(H) -> float:
     integer :math:`0 \le k \le k_{\max}(H)`. H: a real >= 1. Returns k_max (negative: no order is
     covered).
     """
-    H = check.positive_real(H, "H")
+    H = validate.positive_real(H, "H")
     if H < 1:
         raise ValueError(f"H: the chain has horizon H >= 1, got {H!r}")
     return H / (40.0 * math.log(2.0 * H)) - 1.0
@@ -92,7 +92,7 @@ def first_admissible_horizon(k: int) -> int:
     :math:`H_k = \lceil -40(k+1)\, W_{-1}\big(-\tfrac{1}{80(k+1)}\big) \rceil` with :math:`W_{-1}` the lower
     branch of the Lambert W function. k: int >= 0 (k = 0 is the value itself). Returns H_k.
     """
-    k = check.nonnegative_int(k, "k")
+    k = validate.nonnegative_int(k, "k")
     lo, hi = 1, 2
     while admissible_order(hi) < k:
         lo, hi = hi, 2 * hi

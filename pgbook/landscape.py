@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 from .gradients import direct_gradient
 from .mdp import MDP, require_mdp
 
@@ -38,8 +38,8 @@ def midpoint_gaps(f: Callable, theta1, theta2) -> np.ndarray:
     """
     if not callable(f):
         raise TypeError(f"f: expected a function of one parameter array, got {type(f).__name__}")
-    theta1 = check.array(theta1, "theta1")
-    theta2 = check.array(theta2, "theta2")
+    theta1 = validate.array(theta1, "theta1")
+    theta2 = validate.array(theta2, "theta2")
     if theta1.ndim == 0 or theta1.shape[0] == 0:
         raise ValueError(f"theta1: expected (n, ...) with n >= 1 pairs, got shape {theta1.shape}")
     if theta1.shape != theta2.shape:
@@ -63,12 +63,12 @@ def mismatch(d, mu) -> float:
     At least 1, since both are distributions; infinite if ``mu`` misses a state that ``d`` visits.
     d, mu: (S,) probability distributions.
     """
-    d = check.array(d, "d", ndim=1)
-    mu = check.array(mu, "mu", ndim=1)
+    d = validate.array(d, "d", ndim=1)
+    mu = validate.array(mu, "mu", ndim=1)
     if d.shape != mu.shape:
         raise ValueError(f"mu: shape {mu.shape} differs from d's {d.shape}")
     for name, x in (("d", d), ("mu", mu)):
-        if (x < 0).any() or abs(x.sum() - 1.0) > check.PROB_TOL:
+        if (x < 0).any() or abs(x.sum() - 1.0) > validate.PROB_TOL:
             raise ValueError(f"{name}: expected a probability distribution (non-negative, sum 1), "
                              f"got min {x.min():.3g} and sum {x.sum():.12g}")
     support = d > 0
@@ -127,10 +127,10 @@ def pga_bound(mdp: MDP, T, D: float) -> np.ndarray:
     """
     require_mdp(mdp)
     gamma = _discount(mdp)
-    T = check.array(T, "T")
+    T = validate.array(T, "T")
     if (T < 1).any():
         raise ValueError(f"T: iteration counts must be >= 1, got min {T.min():.3g}")
-    D = check.positive_real(D, "D")
+    D = validate.positive_real(D, "D")
     if D < 1 or not math.isfinite(D):
         raise ValueError(f"D: a mismatch coefficient is finite and at least 1, got {D!r}")
     return np.sqrt(64 * gamma * mdp.S * mdp.A * D**2 / ((1 - gamma) ** 6 * T))

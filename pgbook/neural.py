@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 from .exact import advantage, visitation
 from .mdp import MDP, require_mdp
 from .policies import softmax
@@ -53,7 +53,7 @@ def size(dim: int, hidden: int) -> int:
     int
         ``n = hidden * (dim + 2)``: ``W`` has ``hidden * dim`` entries, ``b`` and ``w`` ``hidden`` each.
     """
-    return check.positive_int(hidden, "hidden") * (check.positive_int(dim, "dim") + 2)
+    return validate.positive_int(hidden, "hidden") * (validate.positive_int(dim, "dim") + 2)
 
 
 def init(dim: int, hidden: int, seed: int, scale: float = 1.0) -> np.ndarray:
@@ -80,8 +80,8 @@ def init(dim: int, hidden: int, seed: int, scale: float = 1.0) -> np.ndarray:
         ``n = hidden * (dim + 2)``, laid out as in :func:`unpack`.
     """
     n = size(dim, hidden)
-    rng = np.random.default_rng(check.seed(seed))
-    scale = check.positive_real(scale, "scale", allow_zero=True)
+    rng = np.random.default_rng(validate.seed(seed))
+    scale = validate.positive_real(scale, "scale", allow_zero=True)
     theta = np.zeros(n)
     theta[: hidden * dim] = scale / np.sqrt(dim) * rng.standard_normal(hidden * dim)
     theta[hidden * (dim + 1):] = scale / np.sqrt(hidden) * rng.standard_normal(hidden)
@@ -107,8 +107,8 @@ def unpack(theta, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w : ndarray, shape (hidden,)
         The last ``hidden`` entries.
     """
-    dim = check.positive_int(dim, "dim")
-    theta = check.array(theta, "theta", ndim=1)
+    dim = validate.positive_int(dim, "dim")
+    theta = validate.array(theta, "theta", ndim=1)
     if theta.size == 0 or theta.size % (dim + 2):
         raise ValueError(
             f"theta: expected hidden * (dim + 2) = hidden * {dim + 2} entries for dim = {dim}, "
@@ -120,7 +120,7 @@ def unpack(theta, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _args(theta, phi, activation: str):
-    phi = check.array(phi, "phi", ndim=3)
+    phi = validate.array(phi, "phi", ndim=3)
     if phi.shape[0] == 0 or phi.shape[1] == 0 or phi.shape[2] == 0:
         raise ValueError(f"phi: expected shape (S, A, dim) with S, A, dim >= 1, got {phi.shape}")
     if activation not in ACTIVATIONS:
@@ -205,7 +205,7 @@ def backward(theta, phi, G, activation: str = "tanh") -> np.ndarray:
         :math:`\nabla_\theta L`, laid out like ``theta``.
     """
     (W, b, w), phi = _args(theta, phi, activation)
-    G = check.array(G, "G", shape=phi.shape[:2])
+    G = validate.array(G, "G", shape=phi.shape[:2])
     h, _ = _forward(W, b, w, phi, activation)
     delta = (G[..., None] * w) * _slope(h, activation)  # dL/dz: (S, A, hidden)
     grad_W = np.einsum("saj,sak->jk", delta, phi)
@@ -277,7 +277,7 @@ def gradient(mdp: MDP, theta, phi, rho=None, activation: str = "tanh") -> np.nda
     require_mdp(mdp)
     if mdp.gamma >= 1.0:
         raise ValueError(f"mdp: needs gamma < 1 for the 1/(1-gamma) form, got gamma = {mdp.gamma}")
-    phi = check.features(mdp, phi)
+    phi = validate.features(mdp, phi)
     pi_theta = pi(theta, phi, activation)
     d = visitation(mdp, pi_theta, rho)
     G = d[:, None] * pi_theta * advantage(mdp, pi_theta) / (1.0 - mdp.gamma)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 from .control import policy_iteration
 from .exact import visitation
 from .gradients import soft_value
@@ -39,11 +39,11 @@ def npg_bound(T, eta, A: int, gamma: float) -> np.ndarray:
     (AKLM Theorem 5.3; AJKS Theorem 12.7). T: a positive number or array (T,) of them; eta > 0;
     A: the number of actions; gamma in [0, 1). Returns the bound with the shape of T.
     """
-    T = check.array(T, "T")
+    T = validate.array(T, "T")
     if np.any(T <= 0):
         raise ValueError("T: every number of steps must be positive")
-    eta = check.positive_real(eta, "eta")
-    A = check.positive_int(A, "A")
+    eta = validate.positive_real(eta, "eta")
+    A = validate.positive_int(A, "A")
     gamma = _discount(gamma)
     return np.log(A) / (eta * T) + 1.0 / ((1.0 - gamma) ** 2 * T)
 
@@ -73,7 +73,7 @@ def soft_optimal(mdp: MDP, tau: float) -> SoftOptimum:
     """
     require_mdp(mdp)
     _discount(mdp.gamma)
-    tau = check.positive_real(tau, "tau")
+    tau = validate.positive_real(tau, "tau")
     pi = np.full((mdp.S, mdp.A), 1.0 / mdp.A)
     Q = soft_q(mdp, pi, tau)
     for _ in range(SOFT_PI_MAX):
@@ -116,14 +116,14 @@ def cen_bounds(mdp: MDP, eta: float, tau: float, t, pi0) -> tuple[np.ndarray, np
     """
     require_mdp(mdp)
     gamma = _discount(mdp.gamma)
-    eta = check.positive_real(eta, "eta")
-    tau = check.positive_real(tau, "tau")
+    eta = validate.positive_real(eta, "eta")
+    tau = validate.positive_real(tau, "tau")
     if eta * tau > (1.0 - gamma) * (1.0 + 1e-12):
         raise ValueError(f"eta: must satisfy eta <= (1 - gamma)/tau = {(1.0 - gamma) / tau:.6g}, got {eta:g}")
-    t = check.array(t, "t")
+    t = validate.array(t, "t")
     if np.any(t < 0) or np.any(t != np.round(t)):
         raise ValueError("t: expected integers >= 0")
-    pi0 = check.policy(mdp, pi0, "pi0")
+    pi0 = validate.policy(mdp, pi0, "pi0")
     if np.any(pi0 <= 0):
         raise ValueError("pi0: every entry must be positive (the bound involves log pi0)")
     star = soft_optimal(mdp, tau)
@@ -146,7 +146,7 @@ def xiao_mismatch(mdp: MDP, rho=None) -> float:
     """
     require_mdp(mdp)
     gamma = _discount(mdp.gamma)
-    rho = check.start(mdp, rho)
+    rho = validate.start(mdp, rho)
     if np.any(rho <= 0):
         raise ValueError("rho: every state must have positive probability (the coefficient divides by rho)")
     pi_star, _ = policy_iteration(mdp)
@@ -167,15 +167,15 @@ def geometric_bound(k, vartheta: float, delta0: float, D0: float, eta0: float, g
     k: integer or array (n,) of integers >= 0; vartheta >= 1; delta0, D0 >= 0; eta0 > 0; gamma in (0, 1).
     Returns the bound with the shape of k.
     """
-    k = check.array(k, "k")
+    k = validate.array(k, "k")
     if np.any(k < 0) or np.any(k != np.round(k)):
         raise ValueError("k: expected integers >= 0")
-    vartheta = check.positive_real(vartheta, "vartheta")
+    vartheta = validate.positive_real(vartheta, "vartheta")
     if vartheta < 1.0:
         raise ValueError(f"vartheta: must be at least 1, got {vartheta:g}")
-    delta0 = check.positive_real(delta0, "delta0", allow_zero=True)
-    D0 = check.positive_real(D0, "D0", allow_zero=True)
-    eta0 = check.positive_real(eta0, "eta0")
+    delta0 = validate.positive_real(delta0, "delta0", allow_zero=True)
+    D0 = validate.positive_real(D0, "D0", allow_zero=True)
+    eta0 = validate.positive_real(eta0, "eta0")
     gamma = _discount(gamma)
     if gamma == 0.0:
         raise ValueError("gamma: must be positive (the bound divides by gamma)")
@@ -183,7 +183,7 @@ def geometric_bound(k, vartheta: float, delta0: float, D0: float, eta0: float, g
 
 
 def _discount(gamma) -> float:
-    gamma = check.positive_real(gamma, "gamma", allow_zero=True)
+    gamma = validate.positive_real(gamma, "gamma", allow_zero=True)
     if gamma >= 1.0:
         raise ValueError(f"gamma: the rates need gamma < 1, got {gamma:g}")
     return gamma

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 from .control import policy_iteration
 from .exact import visitation
 from .gradients import softmax_gradient
@@ -58,13 +58,13 @@ def smoothness(gamma, lam=0.0, S=None) -> float:
     Lemma D.4 proves :math:`8/(1-\gamma)^3`, used here. Rewards in [0, 1].
     gamma in [0, 1); lam >= 0; S: the number of states, needed when lam > 0. Returns a float.
     """
-    gamma = check.gamma(gamma)
-    lam = check.positive_real(lam, "lam", allow_zero=True)
+    gamma = validate.gamma(gamma)
+    lam = validate.positive_real(lam, "lam", allow_zero=True)
     beta = 8.0 / (1.0 - gamma) ** 3
     if lam > 0.0:
         if S is None:
             raise ValueError("S: the number of states is needed when lam > 0")
-        beta += 2.0 * lam / check.positive_int(S, "S")
+        beta += 2.0 * lam / validate.positive_int(S, "S")
     return beta
 
 
@@ -78,8 +78,8 @@ def hessian(mdp: MDP, theta, rho=None, h: float = 1e-5) -> np.ndarray:
     eigenvalue magnitude is the local curvature that AKLM Lemma D.4 bounds by :func:`smoothness`.
     theta: (S, A); h > 0. Returns H: (S*A, S*A), indexed like ``theta.ravel()``.
     """
-    theta = check.theta(mdp, theta)
-    h = check.positive_real(h, "h")
+    theta = validate.theta(mdp, theta)
+    h = validate.positive_real(h, "h")
     n = theta.size
     H = np.empty((n, n))
     for j in range(n):
@@ -111,7 +111,7 @@ def optimal_mismatch(mdp: MDP, mu=None, rho=None) -> float:
     Returns a float, at least 1 (a ratio of two distributions).
     """
     _discounted(mdp)
-    mu = check.start(mdp, mu)
+    mu = validate.start(mdp, mu)
     if (mu <= 0.0).any():
         raise ValueError("mu: must be positive on every state (the mismatch divides by it)")
     pi_star, _ = policy_iteration(mdp)
@@ -132,8 +132,8 @@ def nl_coefficient(mdp: MDP, theta, mu=None, rho=None) -> float:
     Returns :math:`C(\theta)`, a float in [0, 1].
     """
     _discounted(mdp)
-    theta = check.theta(mdp, theta)
-    mu = check.start(mdp, mu)
+    theta = validate.theta(mdp, theta)
+    mu = validate.start(mdp, mu)
     if (mu <= 0.0).any():
         raise ValueError("mu: must be positive on every state")
     pi_star, _ = policy_iteration(mdp)
@@ -158,13 +158,13 @@ def mei_rate_bound(mdp: MDP, t, c, mu=None) -> np.ndarray:
     """
     gamma = _discounted(mdp)
     _rewards_in_unit_interval(mdp)
-    t = check.array(t, "t")
+    t = validate.array(t, "t")
     if (t < 1).any():
         raise ValueError(f"t: the bound holds for t >= 1, got min {t.min():g}")
-    c = check.positive_real(c, "c")
+    c = validate.positive_real(c, "c")
     if c > 1.0:
         raise ValueError(f"c: a probability, must lie in (0, 1], got {c:g}")
-    mu_v = check.start(mdp, mu)
+    mu_v = validate.start(mdp, mu)
     D = optimal_mismatch(mdp, mu_v, mu_v)
     return 16 * mdp.S * D**2 / (c**2 * (1 - gamma) ** 6 * t * mu_v.min())
 
@@ -181,10 +181,10 @@ def bandit_tgap_limit(A, eta) -> float:
     rate of Mei et al. 2020 (Thm 2 and their lower bound) with its constant.
     A: the number of arms, >= 2; eta > 0. Returns a float.
     """
-    A = check.positive_int(A, "A")
+    A = validate.positive_int(A, "A")
     if A < 2:
         raise ValueError(f"A: needs at least two arms, got {A}")
-    eta = check.positive_real(eta, "eta")
+    eta = validate.positive_real(eta, "eta")
     return (A - 1) / (A * eta)
 
 
@@ -194,7 +194,7 @@ def log_barrier_tolerance(mdp: MDP, lam) -> float:
     lam > 0. Returns a float.
     """
     require_mdp(mdp)
-    lam = check.positive_real(lam, "lam")
+    lam = validate.positive_real(lam, "lam")
     return lam / (2 * mdp.S * mdp.A)
 
 
@@ -211,7 +211,7 @@ def log_barrier_bound(mdp: MDP, lam, mu=None, rho=None) -> float:
     """
     gamma = _discounted(mdp)
     _rewards_in_unit_interval(mdp)
-    lam = check.positive_real(lam, "lam")
+    lam = validate.positive_real(lam, "lam")
     return 2 * lam / (1 - gamma) * optimal_mismatch(mdp, mu, rho)
 
 
@@ -227,6 +227,6 @@ def log_barrier_iterations(mdp: MDP, eps, mu=None, rho=None) -> float:
     eps > 0. Returns T (a float).
     """
     gamma = _discounted(mdp)
-    eps = check.positive_real(eps, "eps")
+    eps = validate.positive_real(eps, "eps")
     D = optimal_mismatch(mdp, mu, rho)
     return 320 * mdp.S**2 * mdp.A**2 * D**2 / ((1 - gamma) ** 6 * eps**2)

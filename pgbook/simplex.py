@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 from . import algorithms
 from .mdp import MDP, require_mdp
 from .policies import softmax
@@ -92,11 +92,11 @@ def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) 
     require_mdp(mdp)
     if method not in METHODS:
         raise ValueError(f"method: expected 'pg' or 'npg', got {method!r}")
-    theta = check.array(theta0, "theta0", shape=(None, mdp.S, mdp.A))
+    theta = validate.array(theta0, "theta0", shape=(None, mdp.S, mdp.A))
     if theta.shape[0] == 0:
         raise ValueError("theta0: needs at least one start (shape (N, S, A) with N >= 1)")
-    eta = check.positive_real(eta, "eta")
-    T = check.positive_int(T, "T")
+    eta = validate.positive_real(eta, "eta")
+    T = validate.positive_int(T, "T")
     steps = record_steps(T, records)
     run = algorithms.softmax_pg if method == "pg" else algorithms.npg
     pis = np.empty((theta.shape[0], steps.size, mdp.S, mdp.A))
@@ -115,8 +115,8 @@ def record_steps(T, records: int = 64) -> np.ndarray:
     T >= 1; records >= 2 is the most iterations returned. Returns steps: (K,), K <= records,
     strictly increasing, ``steps[0] = 0`` and ``steps[-1] = T``.
     """
-    T = check.positive_int(T, "T")
-    records = check.positive_int(records, "records")
+    T = validate.positive_int(T, "T")
+    records = validate.positive_int(records, "records")
     if records < 2:
         raise ValueError(f"records: need at least 2 (the start and the end), got {records}")
     if T + 1 <= records:
@@ -139,8 +139,8 @@ def start_logits(mdp: MDP, state: int, pi_s) -> np.ndarray:
     require_mdp(mdp)
     if isinstance(state, bool) or not isinstance(state, (int, np.integer)) or not 0 <= state < mdp.S:
         raise ValueError(f"state: expected a state index in 0..{mdp.S - 1}, got {state!r}")
-    pi_s = check.array(pi_s, "pi_s", shape=(None, mdp.A))
-    check.distribution_rows(pi_s, "pi_s")
+    pi_s = validate.array(pi_s, "pi_s", shape=(None, mdp.A))
+    validate.distribution_rows(pi_s, "pi_s")
     if (pi_s <= 0).any():
         raise ValueError("pi_s: a softmax policy needs every probability > 0 (the simplex's inside)")
     theta0 = np.zeros((pi_s.shape[0], mdp.S, mdp.A))
@@ -156,8 +156,8 @@ def simplex_grid(n, margin: float = 1e-3) -> np.ndarray:
     probability :math:`1 - 2m` (softmax policies cannot start on the boundary itself).
     n >= 1; 0 < margin < 1/3. Returns pi: ((n+1)(n+2)/2, 3), ordered by i, then j.
     """
-    n = check.positive_int(n, "n")
-    margin = check.positive_real(margin, "margin")
+    n = validate.positive_int(n, "n")
+    margin = validate.positive_real(margin, "margin")
     if margin >= 1.0 / 3.0:
         raise ValueError(f"margin: must be below 1/3, got {margin:g}")
     ijk = np.array([(i, j, n - i - j) for i in range(n + 1) for j in range(n + 1 - i)], dtype=float)
@@ -171,7 +171,7 @@ def to_plane(pi) -> np.ndarray:
     :math:`(0, 0)`, action 2 the bottom right :math:`(1, 0)`:
     :math:`x = \pi_2 + \pi_0/2`, :math:`y = \tfrac{\sqrt 3}{2}\pi_0`. pi: (..., 3). Returns xy: (..., 2).
     """
-    pi = check.array(pi, "pi")
+    pi = validate.array(pi, "pi")
     if pi.ndim == 0 or pi.shape[-1] != 3:
         raise ValueError(f"pi: expected points of the 3-action simplex, shape (..., 3), got {pi.shape}")
     return np.stack([pi[..., 2] + 0.5 * pi[..., 0], np.sqrt(3.0) / 2.0 * pi[..., 0]], axis=-1)
@@ -188,16 +188,16 @@ def kl_mirror_step(pi, g, eta) -> np.ndarray:
     in state s (AKLM Lemma 5.1). pi: (..., A) with positive rows; g: (..., A); eta > 0.
     Returns pi': (..., A).
     """
-    pi = check.array(pi, "pi")
+    pi = validate.array(pi, "pi")
     if pi.ndim == 0:
         raise ValueError("pi: expected a distribution over actions, shape (..., A)")
-    check.distribution_rows(pi, "pi")
+    validate.distribution_rows(pi, "pi")
     if (pi <= 0).any():
         raise ValueError("pi: needs every probability > 0")
-    g = check.array(g, "g")
+    g = validate.array(g, "g")
     if g.shape != pi.shape:
         raise ValueError(f"g: expected the shape of pi, {pi.shape}, got {g.shape}")
-    eta = check.positive_real(eta, "eta")
+    eta = validate.positive_real(eta, "eta")
     return softmax(np.log(pi) + eta * g)
 
 
@@ -212,7 +212,7 @@ def fork(gamma: float = 0.9) -> MDP:
     :math:`\gamma/3`, below *safe*'s 0.5, and the optimal policy explores iff :math:`\gamma > 1/2`
     (:math:`V^\star(0) = \max(0.5, \gamma)`). gamma in [0, 1).
     """
-    gamma = check.gamma(gamma)
+    gamma = validate.gamma(gamma)
     P = np.zeros((3, 3, 3))
     P[0, 0, 2] = P[0, 2, 2] = 1.0
     P[0, 1, 1] = 1.0
@@ -269,10 +269,10 @@ def sweep(mdps, etas, starts, T, *, state: int = 0, records: int = 64) -> Sweep:
     gammas = np.array([m.gamma for m in mdps])
     if np.unique(gammas).size != gammas.size:
         raise ValueError(f"mdps: their discounts must be distinct, got {gammas.tolist()}")
-    etas = check.array(etas, "etas", ndim=1)
+    etas = validate.array(etas, "etas", ndim=1)
     if etas.size == 0 or (etas <= 0).any():
         raise ValueError(f"etas: expected one or more positive step sizes, got {etas.tolist()}")
-    starts = check.array(starts, "starts", shape=(None, 3))
+    starts = validate.array(starts, "starts", shape=(None, 3))
     steps = record_steps(T, records)
     G, E, N, K = len(mdps), etas.size, starts.shape[0], steps.size
     pi = np.empty((G, E, 2, N, K, 3))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 
-from . import _validate as check
+from . import _validate as validate
 from .exact import advantage, value, visitation
 from .mdp import MDP, require_mdp
 from .policies import log_softmax, softmax
@@ -133,8 +133,8 @@ def trpo_step(mdp: MDP, theta_old, delta: float, rho=None) -> np.ndarray:
     """
     require_mdp(mdp)
     _gamma_below_one(mdp)
-    theta_old = check.theta(mdp, theta_old, "theta_old")
-    delta = check.positive_real(delta, "delta")
+    theta_old = validate.theta(mdp, theta_old, "theta_old")
+    delta = validate.positive_real(delta, "delta")
     pi_old = softmax(theta_old)
     _, d, adv = _old(mdp, pi_old, rho)
     g = adv / (1.0 - mdp.gamma)
@@ -224,7 +224,7 @@ def greedy_advantage(mdp: MDP, pi, rho=None) -> float:
     """
     require_mdp(mdp)
     _gamma_below_one(mdp)
-    pi = check.policy(mdp, pi)
+    pi = validate.policy(mdp, pi)
     # max_a A >= sum_a pi A = 0 in every state; round-off can leave -1e-17.
     return max(0.0, float(visitation(mdp, pi, rho) @ advantage(mdp, pi).max(axis=1)))
 
@@ -240,7 +240,7 @@ def cpi_improvement_bound(mdp: MDP, pi, alpha: float, rho=None) -> float:
     :math:`\alpha = \mathbb A(1-\gamma)^2/(4\gamma)` maximises it, at :math:`\mathbb A^2(1-\gamma)/(8\gamma)`.
     pi: (S, A); alpha in (0, 1]. Returns a float (negative when alpha is too large to guarantee anything).
     """
-    alpha = check.positive_real(alpha, "alpha")
+    alpha = validate.positive_real(alpha, "alpha")
     if alpha > 1.0:
         raise ValueError(f"alpha: must lie in (0, 1], got {alpha:g}")
     gain = greedy_advantage(mdp, pi, rho)
@@ -270,25 +270,25 @@ def _gamma_below_one(mdp: MDP) -> None:
 
 
 def _pair(p, q, name_p: str, name_q: str) -> tuple[np.ndarray, np.ndarray]:
-    p = check.array(p, name_p, ndim=2)
-    q = check.array(q, name_q, shape=p.shape)
-    check.distribution_rows(p, name_p)
-    check.distribution_rows(q, name_q)
+    p = validate.array(p, name_p, ndim=2)
+    q = validate.array(q, name_q, shape=p.shape)
+    validate.distribution_rows(p, name_p)
+    validate.distribution_rows(q, name_q)
     return p, q
 
 
 def _policies(mdp: MDP, pi_old, pi) -> tuple[np.ndarray, np.ndarray]:
     require_mdp(mdp)
     _gamma_below_one(mdp)
-    return check.policy(mdp, pi_old, "pi_old"), check.policy(mdp, pi, "pi")
+    return validate.policy(mdp, pi_old, "pi_old"), validate.policy(mdp, pi, "pi")
 
 
 def _ppo_parts(mdp: MDP, theta_old, theta, epsilon, rho):
     require_mdp(mdp)
     _gamma_below_one(mdp)
-    theta_old = check.theta(mdp, theta_old, "theta_old")
-    theta = check.theta(mdp, theta, "theta")
-    epsilon = check.positive_real(epsilon, "epsilon")
+    theta_old = validate.theta(mdp, theta_old, "theta_old")
+    theta = validate.theta(mdp, theta, "theta")
+    epsilon = validate.positive_real(epsilon, "epsilon")
     if epsilon >= 1.0:
         raise ValueError(f"epsilon: the clip range must lie in (0, 1), got {epsilon:g}")
     pi_old = softmax(theta_old)
@@ -297,5 +297,5 @@ def _ppo_parts(mdp: MDP, theta_old, theta, epsilon, rho):
 
 def _old(mdp: MDP, pi_old: np.ndarray, rho) -> tuple[float, np.ndarray, np.ndarray]:
     """What every surrogate needs of the old policy: V(rho), its visitation d: (S,) and advantage adv: (S, A)."""
-    rho = check.start(mdp, rho)
+    rho = validate.start(mdp, rho)
     return float(value(mdp, pi_old) @ rho), visitation(mdp, pi_old, rho), advantage(mdp, pi_old)

@@ -29,7 +29,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from . import _validate as check
+from . import _validate as validate
 from .mdp import MDP, require_mdp
 
 #: The parameter of the unknown functions: any one coordinate :math:`\theta_i` of :math:`\theta`.
@@ -252,8 +252,8 @@ def tabular_mdp(S: int = 2, A: int = 2) -> SymbolicMDP:
     -------
     SymbolicMDP
     """
-    S = check.positive_int(S, "S")
-    A = check.positive_int(A, "A")
+    S = validate.positive_int(S, "S")
+    A = validate.positive_int(A, "A")
     if S > MAX_STATES:
         raise ValueError(f"S: at most {MAX_STATES} states for a symbolic solve, got {S}")
     if A > MAX_ACTIONS:
@@ -263,8 +263,8 @@ def tabular_mdp(S: int = 2, A: int = 2) -> SymbolicMDP:
 
 def parameters(S: int, A: int, name: str = "theta") -> sp.ImmutableMatrix:
     r"""Tabular parameters :math:`\theta_{s,a}` as real symbols, shape (S, A)."""
-    S = check.positive_int(S, "S")
-    A = check.positive_int(A, "A")
+    S = validate.positive_int(S, "S")
+    A = validate.positive_int(A, "A")
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name: expected a symbol name such as 'theta', got {name!r}")
     return sp.ImmutableMatrix(S, A, lambda s, a: sp.Symbol(f"{name}_{s},{a}", real=True))
@@ -515,7 +515,7 @@ class Equation:
 
     def __init__(self, lhs, rhs, per_line: int = 3):
         self.lhs, self.rhs = lhs, rhs
-        self.per_line = check.positive_int(per_line, "per_line")
+        self.per_line = validate.positive_int(per_line, "per_line")
 
     def _repr_latex_(self) -> str:
         terms = sp.Add.make_args(self.rhs) if isinstance(self.rhs, sp.Add) else (self.rhs,)

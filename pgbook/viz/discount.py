@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from .. import _validate as check
+from .. import _validate as validate
 from .style import PALETTE
 
 
@@ -16,8 +16,8 @@ def plot_discount_weights(ax: Axes, gamma: float, steps: int = 100) -> None:
     line marks :math:`H`, the sum of all the weights (Kakade 2020, the tutorial's "effective
     horizon"). gamma: in [0, 1); steps: the last step shown.
     """
-    gamma = check.gamma(gamma)
-    steps = check.positive_int(steps, "steps")
+    gamma = validate.gamma(gamma)
+    steps = validate.positive_int(steps, "steps")
     H = 1 / (1 - gamma)
     t = np.arange(steps + 1)
     first = int(np.sum(t < H * (1 - 1e-12)))  # 1/(1 - 0.9) is 10.000000000000002 in floats

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from .. import _validate as check
+from .. import _validate as validate
 
 #: Okabe--Ito colours, in the order the figures use them.
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7"
@@ -35,9 +35,9 @@ def plot_estimates(ax: Axes, exact, mean, stderr, *, labels=None, title: str | N
     exact, mean, stderr: arrays of one shape (e.g. (S, A)), flattened in C order; labels: optional
     sequence of one tick label per coordinate (default ``"s,a"`` for an (S, A) array, else indices).
     """
-    exact_a = check.array(exact, "exact")
-    mean_a = check.array(mean, "mean", shape=exact_a.shape)
-    se = check.array(stderr, "stderr", shape=exact_a.shape)
+    exact_a = validate.array(exact, "exact")
+    mean_a = validate.array(mean, "mean", shape=exact_a.shape)
+    se = validate.array(stderr, "stderr", shape=exact_a.shape)
     if (se < 0).any():
         raise ValueError("stderr: standard errors must be >= 0")
     k = np.arange(exact_a.size)
@@ -64,10 +64,10 @@ def plot_error_rate(ax: Axes, n, rms, sigma: float, *, title: str | None = None)
     n: (k,) positive sample sizes; rms: (k,) measured errors; sigma: the predicted scale
     (:math:`\sqrt{\operatorname{tr}\Sigma}` for a vector estimate with covariance :math:`\Sigma`).
     """
-    n_a = check.array(n, "n", ndim=1)
-    rms_a = check.array(rms, "rms", ndim=1)
+    n_a = validate.array(n, "n", ndim=1)
+    rms_a = validate.array(rms, "rms", ndim=1)
     _same_length("rms", rms_a, n_a.size)
-    sigma = check.positive_real(sigma, "sigma")
+    sigma = validate.positive_real(sigma, "sigma")
     if (n_a <= 0).any() or (rms_a <= 0).any():
         raise ValueError("n, rms: must be positive for a log-log plot")
     grid = np.geomspace(n_a.min(), n_a.max(), 50)
@@ -88,8 +88,8 @@ def plot_sample_histograms(ax: Axes, samples: dict, exact: float, *, bins: int =
     """
     if not isinstance(samples, dict) or not samples or len(samples) > 6:
         raise ValueError("samples: expected a dict of one to six {label: array}")
-    arrays = {label: check.array(x, f"samples[{label!r}]", ndim=1) for label, x in samples.items()}
-    bins = check.positive_int(bins, "bins")
+    arrays = {label: validate.array(x, f"samples[{label!r}]", ndim=1) for label, x in samples.items()}
+    bins = validate.positive_int(bins, "bins")
     pooled = np.concatenate(list(arrays.values()))
     edges = np.linspace(*np.quantile(pooled, [0.005, 0.995]), bins + 1)
     for (label, x), colour in zip(arrays.items(), (SKY, VERMILLION, GREEN, PURPLE, ORANGE, BLUE)):
@@ -108,12 +108,12 @@ def plot_truncation_bias(ax: Axes, H, bias, bound, gamma: float, *, title: str |
 
     H: (k,) horizons; bias, bound: (k,); gamma: the discount.
     """
-    H_a = check.array(H, "H", ndim=1)
-    bias_a = check.array(bias, "bias", ndim=1)
-    bound_a = check.array(bound, "bound", ndim=1)
+    H_a = validate.array(H, "H", ndim=1)
+    bias_a = validate.array(bias, "bias", ndim=1)
+    bound_a = validate.array(bound, "bound", ndim=1)
     _same_length("bias", bias_a, H_a.size)
     _same_length("bound", bound_a, H_a.size)
-    gamma = check.gamma(gamma)
+    gamma = validate.gamma(gamma)
     ax.semilogy(H_a, bound_a, color=BLUE, lw=2, label="bound")
     ax.semilogy(H_a, bias_a, "o", color=VERMILLION, ms=3.5, label="exact bias")
     ax.semilogy(H_a, bias_a[0] * gamma ** (H_a - H_a[0]), "--", color="0.4", lw=1,
@@ -135,10 +135,10 @@ def plot_small_pi(fig: Figure, logits, pi, adv, grad, rel_stderr, current: float
     ``logits``. The axes are placed with fixed margins and no layout engine: every frame of an
     interactive figure then has the same geometry, and renders three times faster.
     """
-    x = check.array(logits, "logits", ndim=1)
+    x = validate.array(logits, "logits", ndim=1)
     arrays = {}
     for name, a in (("pi", pi), ("adv", adv), ("grad", grad), ("rel_stderr", rel_stderr)):
-        arrays[name] = check.array(a, name, ndim=1)
+        arrays[name] = validate.array(a, name, ndim=1)
         _same_length(name, arrays[name], x.size)
         if (arrays[name] <= 0).any():
             raise ValueError(f"{name}: must be positive (it is drawn on a log scale)")

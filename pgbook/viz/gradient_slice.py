@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from PIL import Image
 
-from .. import _validate as check
+from .. import _validate as validate
 from .interactive import PIXEL_RATIO
 
 #: Okabe-Ito colours (colour-blind safe): black, orange, blue, bluish green, vermillion.
@@ -53,9 +53,9 @@ class GradientSlice:
 
     def __init__(self, x, y, V, labels, *, figsize=(7.0, 4.2), dpi: int = 100, levels: int = 8,
                  xlabel: str = "", ylabel: str = "", title: str = ""):
-        self.x = check.array(x, "x", ndim=1)
-        self.y = check.array(y, "y", ndim=1)
-        V = check.array(V, "V", shape=(self.y.size, self.x.size))
+        self.x = validate.array(x, "x", ndim=1)
+        self.y = validate.array(y, "y", ndim=1)
+        V = validate.array(V, "V", shape=(self.y.size, self.x.size))
         for name, axis in (("x", self.x), ("y", self.y)):
             if axis.size < 2 or not (np.diff(axis) > 0).all():
                 raise ValueError(f"{name}: expected at least 2 increasing values")
@@ -64,12 +64,12 @@ class GradientSlice:
         self.labels = tuple(labels)
         if len(self.labels) > len(COLOURS):
             raise ValueError(f"labels: at most {len(COLOURS)} arrows, got {len(self.labels)}")
-        size = check.array(figsize, "figsize", shape=(2,))
+        size = validate.array(figsize, "figsize", shape=(2,))
         if (size <= 0).any():
             raise ValueError(f"figsize: width and height must be positive, got {tuple(size)}")
         self.figsize = (float(size[0]), float(size[1]))
-        self.dpi = check.positive_int(dpi, "dpi")
-        levels = check.positive_int(levels, "levels")
+        self.dpi = validate.positive_int(dpi, "dpi")
+        levels = validate.positive_int(levels, "levels")
 
         fig = Figure(figsize=self.figsize, dpi=self.dpi, facecolor="white", layout="none")
         ax = fig.add_axes(RECT)
@@ -99,7 +99,7 @@ class GradientSlice:
         chained head to tail, as the parts of a sum); arrows are clipped to the axes. note: printed
         under the legend, e.g. the arrows' sizes.
         """
-        point = check.array(point, "point", shape=(2,))
+        point = validate.array(point, "point", shape=(2,))
         if not isinstance(arrows, dict):
             raise TypeError(f"arrows: expected a dict {{label: (2, 2) array}}, got {type(arrows).__name__}")
         if not isinstance(note, str):
@@ -121,7 +121,7 @@ class GradientSlice:
         self._limits(ax)
         for label, colour in zip(self.labels, COLOURS):
             if label in arrows:
-                start, step = check.array(arrows[label], f"arrows[{label!r}]", shape=(2, 2))
+                start, step = validate.array(arrows[label], f"arrows[{label!r}]", shape=(2, 2))
                 ax.add_patch(FancyArrowPatch(tuple(start), tuple(start + step), arrowstyle="-|>",
                                              color=colour, lw=2.2, mutation_scale=14, shrinkA=0, shrinkB=0))
         ax.plot(*point, "o", color="black", ms=5, zorder=3)

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize, to_rgb
 from matplotlib.patches import FancyArrow, FancyArrowPatch, Rectangle
 
-from .. import _validate as check
+from .. import _validate as validate
 from ..envs import GRID_ACTIONS, GridMDP
 from .style import MIN_FONT_SIZE, PALETTE, VALUE_CMAP
 
@@ -83,7 +83,7 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
     if values is None:  # free cells in a light grey, so that the white grid lines show
         ax.add_patch(Rectangle((-0.5, -0.5), cols, rows, facecolor=FREE_COLOUR, lw=0, zorder=0))
     else:
-        grid = mdp.grid(check.array(values, "values", shape=(mdp.S,)))
+        grid = mdp.grid(validate.array(values, "values", shape=(mdp.S,)))
         image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax, zorder=0)
         if annotate:
             norm, colours = Normalize(*image.get_clim()), colormaps[cmap] if isinstance(cmap, str) else cmap
@@ -100,13 +100,13 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
                     fontsize=mark_size, fontweight="bold", color="white", zorder=4,
                     bbox=dict(boxstyle="round,pad=0.18", fc=MARK_COLOURS[kind], ec="white", lw=0.8))
     if highlight is not None:
-        marked = check.array(highlight, "highlight", shape=(mdp.S,)).astype(bool)
+        marked = validate.array(highlight, "highlight", shape=(mdp.S,)).astype(bool)
         for s in np.flatnonzero(marked):
             i, j = mdp.cells[s]
             ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, ec=PALETTE["orange"],
                                    lw=3, zorder=2.5))
     if pi is not None:
-        pi = check.policy(mdp, pi)
+        pi = validate.policy(mdp, pi)
         for s, (i, j) in enumerate(mdp.cells):
             if mdp.terminal[s]:
                 continue
@@ -136,7 +136,7 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
 
 
 def _draw_episode(ax: Axes, mdp: GridMDP, episode) -> None:
-    states = check.array(episode, "episode", ndim=1)
+    states = validate.array(episode, "episode", ndim=1)
     if states.size == 0 or (states != np.round(states)).any() or states.min() < 0 or states.max() >= mdp.S:
         raise ValueError(f"episode: expected a non-empty sequence of states in 0..{mdp.S - 1}")
     cells = np.array([mdp.cells[int(s)] for s in states], dtype=float)

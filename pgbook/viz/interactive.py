@@ -37,7 +37,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .. import _validate as check
+from .. import _validate as validate
 
 #: Upper bound on the number of pre-rendered frames of one figure (the product of the slider sizes).
 MAX_FRAMES = 256
@@ -80,7 +80,7 @@ class Slider:
             raise ValueError(f"label: expected a non-empty string, got {label!r}")
         if not isinstance(fmt, str):
             raise TypeError(f"fmt: expected a format string such as '{{:.2f}}', got {type(fmt).__name__}")
-        a = check.array(values, "values", ndim=1)
+        a = validate.array(values, "values", ndim=1)
         if a.size < 2:
             raise ValueError(f"values: need at least 2 values, got {a.size}")
         if np.unique(a).size != a.size:
@@ -254,10 +254,10 @@ def interactive(draw: Callable, *, figsize=(6.4, 4.0), dpi: int = 100, **sliders
     for name, s in sliders.items():
         if not isinstance(s, Slider):
             raise TypeError(f"{name}: expected a Slider, got {type(s).__name__}")
-    size = check.array(figsize, "figsize", shape=(2,))
+    size = validate.array(figsize, "figsize", shape=(2,))
     if (size <= 0).any():
         raise ValueError(f"figsize: width and height must be positive, got {tuple(size)}")
-    dpi = check.positive_int(dpi, "dpi")
+    dpi = validate.positive_int(dpi, "dpi")
     n_frames = math.prod(len(s) for s in sliders.values())
     if n_frames > MAX_FRAMES:
         raise ValueError(f"sliders: {n_frames} frames (the product of the slider sizes) exceed {MAX_FRAMES}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import _validate as check
+from .. import _validate as validate
 
 #: Okabe--Ito colours (colour-blind safe), used by the landscape figures.
 COLORS = {"blue": "#0072B2", "orange": "#E69F00", "vermillion": "#D55E00", "green": "#009E73", "grey": "0.45"}
@@ -26,11 +26,11 @@ def plot_slice(fig: Figure, x, y, values, *, xlabel: str, ylabel: str, title: st
     the diagonal, the chord between its end points, and the region where the function lies below
     the chord (shaded): a concave function never does.
     """
-    x = check.array(x, "x", ndim=1)
-    y = check.array(y, "y", ndim=1)
+    x = validate.array(x, "x", ndim=1)
+    y = validate.array(y, "y", ndim=1)
     if x.size < 2 or y.size != x.size:
         raise ValueError(f"y: expected the same length as x (>= 2), got {y.size} and {x.size}")
-    values = check.array(values, "values", shape=(x.size, x.size))
+    values = validate.array(values, "values", shape=(x.size, x.size))
     ax_c, ax_d = fig.subplots(1, 2, width_ratios=[1.1, 1])
     filled = ax_c.contourf(x, y, values, levels=np.linspace(0, 1, 11), cmap="viridis", vmin=0, vmax=1)
     ax_c.contour(x, y, values, levels=np.linspace(0.1, 0.9, 9), colors="white", linewidths=0.5, alpha=0.6)

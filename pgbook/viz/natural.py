@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
-from .. import _validate as check
+from .. import _validate as validate
 from ..envs import GridMDP
 from .grid import plot_grid
 
@@ -23,8 +23,8 @@ def plot_fisher(ax: Axes, F, A: int, title: str | None = None):
     F: (S*A, S*A) from :func:`pgbook.fisher`; A: the number of actions. Colours are symmetric
     around 0 (blue negative, red positive). Returns the image (for a colour bar).
     """
-    F = check.array(F, "F", ndim=2)
-    A = check.positive_int(A, "A")
+    F = validate.array(F, "F", ndim=2)
+    A = validate.positive_int(A, "A")
     if F.shape[0] != F.shape[1] or F.shape[0] % A:
         raise ValueError(f"F: expected a square (S*A, S*A) matrix for A = {A}, got shape {F.shape}")
     top = np.abs(F).max() or 1.0
@@ -53,12 +53,12 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
     :math:`\pi_\eta`; V_rho: (n,); pi_greedy: (S, A) one-hot; eta: one of ``etas`` (a slider may use
     a subset of them: the curve is drawn through all). Sized for a figure about 7.5 x 3.4 inches.
     """
-    etas = check.array(etas, "etas", ndim=1)
+    etas = validate.array(etas, "etas", ndim=1)
     if etas.size < 2 or etas[0] != 0.0 or (np.diff(etas) <= 0).any():
         raise ValueError("etas: expected increasing step sizes starting at 0 (the current policy)")
-    pis = check.array(pis, "pis", shape=(etas.size, mdp.S, mdp.A))
-    V_rho = check.array(V_rho, "V_rho", shape=(etas.size,))
-    pi_greedy = check.policy(mdp, pi_greedy, "pi_greedy")
+    pis = validate.array(pis, "pis", shape=(etas.size, mdp.S, mdp.A))
+    V_rho = validate.array(V_rho, "V_rho", shape=(etas.size,))
+    pi_greedy = validate.policy(mdp, pi_greedy, "pi_greedy")
     hits = np.flatnonzero(np.isclose(etas, eta, rtol=1e-12, atol=0.0))
     if hits.size == 0:
         raise ValueError(f"eta: {eta!r} is not one of the etas")
@@ -101,14 +101,14 @@ def plot_line_search(ax: Axes, t, curves: dict, *, xlabel: str = "step t along t
     t: (n,); curves: label -> (n,) values, drawn in order with the chapter's colour-blind-safe palette
     (the first solid and thick: the true value). A dotted vertical line marks t = 0.
     """
-    t = check.array(t, "t", ndim=1)
+    t = validate.array(t, "t", ndim=1)
     if not curves:
         raise ValueError("curves: needs at least one curve")
     styles = [(BLUE, "-", 2.4), (ORANGE, "--", 1.8), (GREEN, "-.", 1.8), (VERMILION, ":", 2.2), (PURPLE, "-", 1.2)]
     if len(curves) > len(styles):
         raise ValueError(f"curves: at most {len(styles)} curves, got {len(curves)}")
     for (label, y), (colour, ls, lw) in zip(curves.items(), styles):
-        ax.plot(t, check.array(y, f"curves[{label!r}]", shape=t.shape), color=colour, ls=ls, lw=lw, label=label)
+        ax.plot(t, validate.array(y, f"curves[{label!r}]", shape=t.shape), color=colour, ls=ls, lw=lw, label=label)
     ax.axvline(0.0, color=GREY, lw=0.8, ls=":")
     ax.set(xlabel=xlabel, ylabel=r"$V(\rho)$ and its models")
     ax.grid(alpha=0.3)

@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from .. import _validate as check
+from .. import _validate as validate
 from .style import PALETTE
 
 #: Gaps below this are drawn at it: round-off, not convergence, decides the last digits.
@@ -26,12 +26,12 @@ def plot_gap_bands(ax: Axes, T, gaps: dict, bounds: dict, *, ylabel: str = r"$V^
     at those iterations; bounds: {label: (n,)} the bound for the same label. Each label gets one
     colour: the band spans the m runs, the solid line is their median, the dashed line the bound.
     """
-    T = check.array(T, "T", ndim=1)
+    T = validate.array(T, "T", ndim=1)
     if gaps.keys() != bounds.keys():
         raise ValueError("gaps, bounds: expected the same labels")
     for (label, gap), colour in zip(gaps.items(), PALETTE.values()):
-        gap = check.array(gap, f"gaps[{label!r}]", shape=(None, T.size))
-        bound = check.array(bounds[label], f"bounds[{label!r}]", shape=(T.size,))
+        gap = validate.array(gap, f"gaps[{label!r}]", shape=(None, T.size))
+        bound = validate.array(bounds[label], f"bounds[{label!r}]", shape=(T.size,))
         ax.fill_between(T, _floor(gap.min(axis=0)), _floor(gap.max(axis=0)), color=colour, alpha=0.25, lw=0)
         ax.plot(T, _floor(np.median(gap, axis=0)), color=colour, label=label)
         ax.plot(T, bound, color=colour, ls="--", lw=1.2)
@@ -48,15 +48,15 @@ def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title:
     gaps' (a bound is drawn dashed in the colour of its gap). Gaps below ``FLOOR`` are drawn at it.
     legend_loc: where the legend goes (a matplotlib ``loc``).
     """
-    t = check.array(t, "t", ndim=1)
+    t = validate.array(t, "t", ndim=1)
     colours = dict(zip(gaps, PALETTE.values()))
     for label, gap in gaps.items():
-        gap = check.array(gap, f"gaps[{label!r}]", shape=(t.size,))
+        gap = validate.array(gap, f"gaps[{label!r}]", shape=(t.size,))
         ax.plot(t, _floor(gap), color=colours[label], label=label)
     for label, bound in bounds.items():
         if label not in colours:
             raise ValueError(f"bounds: {label!r} is not a label of gaps")
-        bound = check.array(bound, f"bounds[{label!r}]", shape=(t.size,))
+        bound = validate.array(bound, f"bounds[{label!r}]", shape=(t.size,))
         ax.plot(t, bound, color=colours[label], ls="--", lw=1.2)
     ax.set(yscale="log", xlabel=xlabel, ylabel=ylabel, ylim=(FLOOR / 3, None))
     if title:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from .. import _validate as check
+from .. import _validate as validate
 
 #: Okabe-Ito colours (colour-blind safe), in the order the curves are drawn.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -51,8 +51,8 @@ def plot_gaps(ax: Axes, curves, bounds=None, *, xlabel="iteration t", ylabel="ga
 
 
 def _line(ax, t, y, label, logx, logy, **style):
-    t = check.array(t, f"curves[{label!r}] t", ndim=1)
-    y = check.array(y, f"curves[{label!r}] values", shape=t.shape)
+    t = validate.array(t, f"curves[{label!r}] t", ndim=1)
+    y = validate.array(y, f"curves[{label!r}] values", shape=t.shape)
     keep = np.ones(t.size, dtype=bool)
     if logx:
         keep &= t > 0

@@ -32,7 +32,7 @@ import zlib
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _validate as validate
 from ..simplex import Sweep
 
 #: The suboptimality axis, as powers of ten: values below ``10**LOG_GAP_MIN`` are drawn at its floor.
@@ -332,7 +332,7 @@ def figure(sweep: Sweep, actions, *, presets=(), start=None, eta=None, gamma=Non
         raise ValueError(f"actions: expected 3 non-empty labels, got {actions!r}")
 
     def nearest(pi, name):
-        pi = check.array(pi, name, shape=(3,))
+        pi = validate.array(pi, name, shape=(3,))
         return int(np.argmin(((sweep.starts - pi) ** 2).sum(axis=1)))
 
     def index(values, value, name):

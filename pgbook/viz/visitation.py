@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 
-from .. import _validate as check
+from .. import _validate as validate
 from ..envs import GRID_ACTIONS, GridMDP
 from ..features import MOVES
 
@@ -40,11 +40,11 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
         raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
     if not isinstance(grid, GridMDP):
         raise TypeError(f"grid: expected a gridworld (pgbook.envs.gridworld), got {type(grid).__name__}")
-    vmax = check.positive_real(vmax, "vmax")
-    d_left = check.distribution(d_left, "d_left", grid.S)
-    d_right = check.distribution(d_right, "d_right", grid.S)
+    vmax = validate.positive_real(vmax, "vmax")
+    d_left = validate.distribution(d_left, "d_left", grid.S)
+    d_right = validate.distribution(d_right, "d_right", grid.S)
     if pi is not None:
-        pi = check.policy(grid, pi)
+        pi = validate.policy(grid, pi)
     fig.set_layout_engine("none")
     top = 0.86 if suptitle else 0.92
     width = 0.36
@@ -91,7 +91,7 @@ def plot_learning_curves(ax: Axes, curves: Mapping[str, np.ndarray], V_star: flo
     if not curves:
         raise ValueError("curves: give at least one run")
     for (label, values), colour in zip(curves.items(), COLOURS):
-        values = check.array(values, f"curves[{label!r}]", ndim=1)
+        values = validate.array(values, f"curves[{label!r}]", ndim=1)
         ax.plot(np.arange(values.size), values, color=colour, lw=2, label=label)
     ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label=r"optimum $V^\star(\rho)$")
     ax.set(xlabel="iteration of exact gradient ascent", ylabel=ylabel)
@@ -104,12 +104,12 @@ def plot_gap(ax: Axes, c, gap, bound, crude=None):
 
     c: (k,) ray lengths; gap, bound: (k,); crude: (k,) optional, a looser bound.
     """
-    c = check.array(c, "c", ndim=1)
+    c = validate.array(c, "c", ndim=1)
     for name, y in (("gap", gap), ("bound", bound)):
-        check.array(y, name, shape=c.shape)
+        validate.array(y, name, shape=c.shape)
     ax.semilogy(c, bound, color=COLOURS[1], lw=2, label=r"bound $\epsilon_c\, \|A^\star\|_\infty/(1-\gamma)$")
     if crude is not None:
-        ax.semilogy(c, check.array(crude, "crude", shape=c.shape), color=COLOURS[1], lw=1.2, ls=":",
+        ax.semilogy(c, validate.array(crude, "crude", shape=c.shape), color=COLOURS[1], lw=1.2, ls=":",
                     label=r"bound $(A-1)e^{-c}/(1-\gamma)^2$")
     ax.semilogy(c, gap, "o", color=COLOURS[0], ms=5, label=r"gap $V^\star(s_0) - V^{\pi_c}(s_0)$")
     ax.set(xlabel=r"$c$ (the policy is $\pi_c = \mathrm{softmax}(c\, \mathbb{1}_{\pi^\star})$)", ylabel="gap")
