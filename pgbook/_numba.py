@@ -3,10 +3,16 @@
 numba caches compiled kernels next to the source (``pgbook/__pycache__``). On a read-only install
 (a system site-packages, a container image) that fails, so we point ``NUMBA_CACHE_DIR`` at a
 writable user cache first. A cache directory the user chose is always respected.
+
+numba invalidates a cached kernel only when the file that defines it changes, but the kernels call
+(and inline) kernels of other files: the run loops carry a copy of :mod:`pgbook._evaluation`. So
+when any file with a kernel has changed since the cache next to the source was written, which
+happens while pgbook is being edited, that whole cache is dropped before anything is compiled.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -33,6 +39,33 @@ def _cache_dir() -> str | None:
     return None
 
 
+def _drop_stale_cache() -> None:
+    """Empty ``pgbook/__pycache__`` of numba's files if a kernel source changed since they were written."""
+    package = Path(__file__).resolve().parent
+    cache = package / "__pycache__"
+    if os.environ.get("NUMBA_CACHE_DIR") or not os.access(package, os.W_OK):
+        return
+    digest = hashlib.sha256()
+    for source in sorted(package.glob("*.py")):
+        text = source.read_bytes()
+        if b"@njit" in text:
+            digest.update(source.name.encode() + b"\0" + text)
+    stamp = cache / "pgbook-kernel-sources.sha256"
+    try:
+        if stamp.read_text() == digest.hexdigest():
+            return
+    except OSError:
+        pass
+    try:
+        cache.mkdir(exist_ok=True)
+        for f in cache.glob("*.nb[ic]"):
+            f.unlink(missing_ok=True)
+        stamp.write_text(digest.hexdigest())
+    except OSError:
+        pass  # numba then cannot cache there either, and compiles in memory
+
+
+_drop_stale_cache()
 _dir = _cache_dir()
 if _dir is not None:
     os.environ["NUMBA_CACHE_DIR"] = _dir

@@ -124,3 +124,42 @@ def test_read_only_install_caches_in_a_writable_place(dirs, where):
     here = pgbook.sample_episodes(mdp, pgbook.uniform(mdp), 8, 5, 3).states
     assert np.array_equal(np.array(cold["states"]), here)
     assert np.array_equal(np.array(warm["states"]), here)
+
+
+EDITED_CHILD = r"""
+import json
+import pgbook
+from pgbook import _run_kernels, algorithms
+mdp = pgbook.envs.random_mdp(4, 2, 0, gamma=0.9)
+run = algorithms.softmax_pg(mdp, 0.1, 1)
+print(json.dumps(dict(run=run.V_rho[0], value=float(mdp.rho @ pgbook.value(mdp, pgbook.uniform(mdp))),
+                      misses=sum(_run_kernels.tabular_run.stats.cache_misses.values()))))
+"""
+
+
+@pytest.mark.slow
+def test_an_edited_kernel_source_drops_the_cache_of_kernels_that_inline_it(tmp_path):
+    """numba re-checks only the file that defines a kernel, but the run loops inline pgbook._evaluation:
+    after an edit there, a run must use the edited code (pgbook/_numba.py drops the in-tree cache)."""
+    package = tmp_path / "pgbook"
+    shutil.copytree(Path(pgbook.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(PYTHONPATH=str(tmp_path), NUMBA_DISABLE_JIT="0")
+
+    def child():
+        proc = subprocess.run([sys.executable, "-c", EDITED_CHILD], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    first = child()
+    assert first["run"] == pytest.approx(first["value"], rel=1e-12) and first["misses"] >= 1
+    assert child()["misses"] == 0  # unchanged sources: loaded from the cache
+
+    source = package / "_evaluation.py"
+    text = source.read_text()
+    assert text.count("out[s] = total") == 1
+    source.write_text(text.replace("out[s] = total", "out[s] = 2.0 * total"))  # doubles every value
+    edited = child()
+    assert edited["value"] == pytest.approx(2 * first["value"], rel=1e-12)
+    assert edited["run"] == pytest.approx(edited["value"], rel=1e-12) and edited["misses"] >= 1
