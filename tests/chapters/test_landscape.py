@@ -1,4 +1,4 @@
-"""The checks of book/convergence/landscape.md ("The optimization landscape"), one test per visible
+"""The checks of book/convergence/landscape.md ("The optimisation landscape"), one test per visible
 check, each recomputed against an independent computation (closed forms, finite differences,
 Hessians, plain numpy linear solves and loops)."""
 
