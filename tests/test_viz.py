@@ -249,6 +249,8 @@ def test_widget_redraws_when_the_slider_moves():
     assert calls == [0.8]
     assert image.value != before
     assert centre(image.value)[0] == pytest.approx(255 * 0.8, abs=1.5)
+    slider.value = 1  # back to a value already drawn: its image is kept, draw is not called again
+    assert calls == [0.8] and image.value == before
 
 
 def test_a_live_kernel_gets_the_widget_alone_and_renders_no_frames(monkeypatch):

@@ -213,11 +213,20 @@ class Interactive:
                 )
                 for s in self.sliders.values()
             ]
-            image = w.Image(value=self.render(self.initial), format="png", width=str(self.size[0]),
+            # A redraw costs about 0.1 s (matplotlib's rasterising at 2x); moving back to a value
+            # already seen shows the kept image at once.
+            seen = {}
+
+            def frame(index: tuple[int, ...]) -> bytes:
+                if index not in seen:
+                    seen[index] = self.render(index)
+                return seen[index]
+
+            image = w.Image(value=frame(self.initial), format="png", width=str(self.size[0]),
                             layout=w.Layout(max_width="100%", height="auto"))
 
             def redraw(change=None):
-                image.value = self.render(tuple(c.value for c in controls))
+                image.value = frame(tuple(c.value for c in controls))
 
             for c in controls:
                 c.observe(redraw, names="value")
