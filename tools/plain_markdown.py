@@ -6,8 +6,9 @@ markdown cells are rewritten, keeping the HTML book's numbers:
 
 - ``prf:*`` boxes (definition, theorem, lemma, ...), ``exercise`` and admonitions become a
   blockquote opening with a bold title, "**Theorem 1.3 (Policy improvement).** ..."; a proof opens
-  with "*Proof.*" and ends with "∎". Display math inside a blockquote is put on one line, because
-  Jupyter extracts the TeX before it parses the markdown and would keep the quote's ``>`` markers.
+  with "*Proof.*" and ends with "∎". Math inside a blockquote, display or inline, is put on one line,
+  because Jupyter extracts the TeX before it parses the markdown and would keep the quote's ``>``
+  markers (a formula broken over two lines would show a stray ">").
 - ``solution-start``/``solution-end`` regions become ``<details><summary>Solution to Exercise
   1.2</summary>...</details>``. A code cell cannot live inside ``<details>``: the markdown before
   it ends the details with a line announcing the solution's code, and :func:`convert` collapses
@@ -51,6 +52,8 @@ _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 _TEX = r"(?P<tex>(?:(?!\$\$).)+?)"  # display TeX: anything up to the next $$
 _EQUATION = re.compile(rf"\$\${_TEX}\$\$[ \t]*\((?P<label>[^()\s]+)\)", re.S)
 _DISPLAY = re.compile(rf"\$\${_TEX}\$\$", re.S)
+#: Inline math, $...$ not touching another $ (so never a piece of $$...$$).
+_INLINE = re.compile(r"(?<![$\\])\$(?!\$)(?P<tex>[^$]+?)(?<!\\)\$(?!\$)")
 _TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=\s*$")
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
 _COMMENT = re.compile(r"^%")
@@ -126,10 +129,15 @@ def _parse_directive(lines: list[str], start: int) -> tuple[_Directive, int] | N
     return _Directive(m["name"], m["arg"], options, "\n".join(body).strip("\n")), end + 1
 
 
+def _one_line(tex: str) -> str:
+    return " ".join(line.strip() for line in tex.splitlines()).strip()
+
+
 def _quote(text: str) -> str:
-    """``text`` as a markdown blockquote, its display math each on one line (see the module docstring)."""
-    text = _DISPLAY.sub(lambda m: "$$" + " ".join(line.strip() for line in m["tex"].splitlines()).strip() + "$$",
-                        text)
+    """``text`` as a markdown blockquote, its math, display or inline, each on one line (see the module
+    docstring)."""
+    text = _DISPLAY.sub(lambda m: "$$" + _one_line(m["tex"]) + "$$", text)
+    text = _INLINE.sub(lambda m: "$" + _one_line(m["tex"]) + "$", text)
     return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
 
 
@@ -371,14 +379,19 @@ def convert(nb: nbformat.NotebookNode, context: Context) -> nbformat.NotebookNod
     Code cells tagged ``hide-input`` or ``remove-input`` show only their output; ``hide-output``
     collapses the output; the code of a solution is collapsed (JupyterLab still runs a collapsed
     cell, and shows its new output, so the outputs are not hidden).
-    Tags are kept, so the notebook still builds the same way.
+    Tags are kept, so the notebook still builds the same way. A markdown cell left empty (one that
+    held only a ``solution-end`` or a label) is dropped: JupyterLab would show it as a blank prompt.
     """
     converter = Converter(context)
     texts = converter.convert([c.source if c.cell_type == "markdown" else None for c in nb.cells])
+    cells = []
     for cell, text in zip(nb.cells, texts):
         if cell.cell_type == "markdown":
-            cell.source = text
+            if text.strip():
+                cell.source = text
+                cells.append(cell)
             continue
+        cells.append(cell)
         tags = set(cell.metadata.get("tags", []))
         jupyter = {}
         if text == "solution" or tags & {"hide-input", "remove-input"}:
@@ -388,4 +401,5 @@ def convert(nb: nbformat.NotebookNode, context: Context) -> nbformat.NotebookNod
             jupyter["outputs_hidden"] = True
         if jupyter:
             cell.metadata["jupyter"] = jupyter
+    nb.cells = cells
     return nb

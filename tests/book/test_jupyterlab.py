@@ -1,16 +1,18 @@
 """Each chapter's .ipynb twin, opened and run in a real JupyterLab in a browser, as on Binder.
 
 The test starts JupyterLab (the reader requirements' version) on a free port with a token, on a copy
-of the notebook (so that the run does not touch the committed one), with its own Jupyter
+of the notebooks (so that the run does not touch the committed ones), with its own Jupyter
 configuration: jupyterlab-myst is switched off, so that the markdown is rendered by JupyterLab's
 plain renderer as in Colab, VS Code or GitHub and any MyST left in the twin would show, and the
-notebook renders every cell (no windowing). Chromium (Playwright) opens the notebook and runs all
-cells; then:
+notebook renders every cell (no windowing). Chromium (Playwright) opens each chapter's notebook:
 
-- the rendered markdown holds no MyST (no directive fence, role, ``:label:`` option) and no raw TeX
-  (MathJax typeset it), and the boxes carry their numbered titles;
-- no output is an error, stderr or a warning, and the chapter produced output;
-- moving each interactive figure's slider with the keyboard changes the figure's image.
+- every chapter: the rendered markdown holds no MyST (no directive fence, role, ``:label:`` option),
+  no raw TeX and no MathJax error (MathJax typeset it all), and the boxes carry their numbered titles;
+- the first chapter, the one the chapter standard is proven on, is also run (Run All): no output is
+  an error, stderr or a warning, and moving each interactive figure's slider with the keyboard
+  changes the figure's image. Every chapter is run, and every slider moved through the kernel, in
+  Colab's versions (test_colab.py); running all of them here too would execute each a third time;
+- every chapter's .md opens as a notebook with jupyterlab-myst rendering its MyST (``make lab``).
 
 Screenshots (a box, a solution, the moved slider) are saved under ``_build/screenshots/``. Browser: ``/usr/bin/chromium`` (``PGBOOK_CHROMIUM``
 overrides it); as for test_browser.py, a missing browser skips outside CI and fails in CI.
@@ -39,10 +41,9 @@ from test_browser import browser  # noqa: F401  (the fixture, shared with the HT
 
 pytestmark = pytest.mark.notebook
 
-# The first chapter, the one the chapter standard is proven on: a browser run of every chapter would
-# add minutes to `make test`. Every chapter runs in Colab's versions (test_colab.py), and every twin
-# is checked without a client by test_plain_markdown.py and test_twin_numbers.py.
-CHAPTERS = bookfiles.chapters()[:1]
+CHAPTERS = bookfiles.chapters()
+#: The chapters also run in the browser (see the module docstring).
+RUN = CHAPTERS[:1]
 #: What JupyterLab would print literally if the twin still held MyST.
 MYST = ["```{", ":::{", "{cite}`", "{cite:t}`", "{cite:p}`", "{prf:ref}`", "{eq}`", "{ref}`", "{numref}`",
         "{doc}`", ":label:", ":class:", "solution-start", "solution-end"]
@@ -146,13 +147,43 @@ def lab_myst(tmp_path_factory):
         yield server
 
 
-def open_notebook(page, url: str) -> None:
-    """Open a notebook and wait until its kernel is idle."""
-    page.goto(url, wait_until="load", timeout=120_000)
-    page.wait_for_function("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-                           " const k = w && w.sessionContext && w.sessionContext.session &&"
-                           " w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
-                           timeout=120_000)
+@contextlib.contextmanager
+def notebook_page(browser, server, path: str):
+    """A browser page with the notebook ``path`` open and its kernel idle; the kernel is shut down after.
+
+    ``reset`` starts from an empty workspace: JupyterLab would otherwise first restore the notebook the
+    previous test had open, and its cells would be the ones counted.
+    """
+    url, token = server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/lab/tree/{path}?reset&token={token}", wait_until="load", timeout=120_000)
+        page.wait_for_function("path => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+                               " const k = w && w.context && w.context.path === path && w.sessionContext &&"
+                               " w.sessionContext.session && w.sessionContext.session.kernel;"
+                               " return k && k.status === 'idle'; }", arg=path, timeout=120_000)
+        yield page
+    finally:
+        with contextlib.suppress(Exception):
+            page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+        context.close()
+
+
+def assert_typeset(page) -> None:
+    """No formula in the markdown cells is a MathJax error (quoted if one is)."""
+    errors = page.eval_on_selector_all(".jp-MarkdownCell mjx-merror",
+                                       "nodes => nodes.map(n => n.getAttribute('data-mjx-error') || n.textContent)")
+    assert not errors, f"MathJax could not typeset: {errors[:5]}"
+
+
+def typeset_markdown(page, selector: str) -> list[str]:
+    """The text of the rendered markdown cells once MathJax has typeset them, without math and code."""
+    page.wait_for_function("() => !document.querySelector('.jp-MarkdownCell .MathJax_Preview')"
+                           " && document.querySelectorAll('.jp-MarkdownCell mjx-container').length > 0",
+                           timeout=60_000)
+    assert_typeset(page)
+    return page.evaluate(MARKDOWN_TEXT, selector)
 
 
 def figure_images(page) -> list[str]:
@@ -160,26 +191,11 @@ def figure_images(page) -> list[str]:
 
 
 @pytest.mark.parametrize("name", CHAPTERS, ids=page_ids(CHAPTERS))
-def test_notebook_runs_and_reads_in_jupyterlab(lab, browser, name):
-    url, token = lab
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
-        open_notebook(page, f"{url}/lab/tree/{name}.ipynb?token={token}")
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.wait_for_function(f"() => ({CELLS_STATE})().done", timeout=300_000, polling=500)
-
-        notebook = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.toJSON()")
-        nb = nbformat.from_dict(notebook)
-        problems = output_problems(nb)
-        assert not problems, f"{name}.ipynb in JupyterLab:\n" + "\n".join(problems)
-        assert any(c.get("outputs") for c in nb.cells), "the notebook produced no output"
-
-        page.wait_for_function("() => !document.querySelector('.jp-MarkdownCell .jp-RenderedMarkdown .MathJax_Preview')"
-                               " && document.querySelectorAll('.jp-MarkdownCell mjx-container').length > 0",
-                               timeout=60_000)
-        texts = page.evaluate(MARKDOWN_TEXT, ".jp-MarkdownCell .jp-RenderedMarkdown")
-        markdown_cells = sum(c.cell_type == "markdown" for c in nb.cells)
+def test_notebook_reads_in_jupyterlab(lab, browser, name):
+    """The twin's markdown, as JupyterLab's plain renderer shows it: no MyST or TeX left, numbered boxes."""
+    with notebook_page(browser, lab, f"{name}.ipynb") as page:
+        texts = typeset_markdown(page, ".jp-MarkdownCell .jp-RenderedMarkdown")
+        markdown_cells = sum(c.cell_type == "markdown" for c in nbformat.read(bookfiles.notebook(name), as_version=4).cells)
         assert len(texts) == markdown_cells, f"{len(texts)} of {markdown_cells} markdown cells rendered"
         text = "\n".join(texts)
         left = [m for m in MYST if m in text]
@@ -198,6 +214,20 @@ def test_notebook_runs_and_reads_in_jupyterlab(lab, browser, name):
         page.query_selector(".jp-MarkdownCell details").scroll_into_view_if_needed()
         page.screenshot(path=SCREENSHOTS / f"{stem}__solution.png")
 
+
+@pytest.mark.parametrize("name", RUN, ids=page_ids(RUN))
+def test_notebook_runs_in_jupyterlab(lab, browser, name):
+    """Run All as a reader does: clean outputs, and every slider redraws its figure."""
+    with notebook_page(browser, lab, f"{name}.ipynb") as page:
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(f"() => ({CELLS_STATE})().done", timeout=300_000, polling=500)
+
+        notebook = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.toJSON()")
+        nb = nbformat.from_dict(notebook)
+        problems = output_problems(nb)
+        assert not problems, f"{name}.ipynb in JupyterLab:\n" + "\n".join(problems)
+        assert any(c.get("outputs") for c in nb.cells), "the notebook produced no output"
+
         if "viz.interactive(" not in bookfiles.source(name).read_text(encoding="utf-8"):
             return  # the chapter's figures are self-contained HTML (the simplex) or static
         before = figure_images(page)
@@ -214,20 +244,15 @@ def test_notebook_runs_and_reads_in_jupyterlab(lab, browser, name):
             page.wait_for_function("old => { const now = [...document.querySelectorAll("
                                    "'.jp-OutputArea .widget-image')].map(i => i.src);"
                                    " return now.some((src, k) => src !== old[k]); }", arg=old, timeout=60_000)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         sliders[0].scroll_into_view_if_needed()
-        page.screenshot(path=SCREENSHOTS / f"{stem}__slider.png")
-    finally:
-        context.close()
+        page.screenshot(path=SCREENSHOTS / f"jupyterlab__{name.replace('/', '__')}__slider.png")
 
 
 @pytest.mark.parametrize("name", CHAPTERS, ids=page_ids(CHAPTERS))
 def test_markdown_source_opens_as_a_rendered_notebook(lab_myst, browser, name):
     """``make lab`` and Binder: the chapter's .md opens as a notebook, its MyST rendered by jupyterlab-myst."""
-    url, token = lab_myst
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
-        open_notebook(page, f"{url}/lab/tree/{name}.md?token={token}")
+    with notebook_page(browser, lab_myst, f"{name}.md") as page:
         # Code cells only: jupytext may split the markdown between them differently from the book.
         cells = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets"
                               ".filter(w => w.model.type === 'code').length")
@@ -236,6 +261,7 @@ def test_markdown_source_opens_as_a_rendered_notebook(lab_myst, browser, name):
         page.wait_for_function("() => document.querySelectorAll('.jp-MarkdownCell .myst').length > 0 &&"
                                " document.querySelectorAll('.jp-MarkdownCell mjx-container, .jp-MarkdownCell .katex')"
                                ".length > 0", timeout=60_000)
+        assert_typeset(page)
         text = "\n".join(page.evaluate(MARKDOWN_TEXT, ".jp-MarkdownCell .myst"))
         left = [m for m in ("```{", ":::{", ":label:", ":class:", "{prf:ref}`", "{eq}`") if m in text]
         assert not left, f"raw MyST in the rendered .md: {left}"
@@ -245,5 +271,3 @@ def test_markdown_source_opens_as_a_rendered_notebook(lab_myst, browser, name):
         page.query_selector(".jp-MarkdownCell .myst aside, .jp-MarkdownCell .myst .proof, "
                             ".jp-MarkdownCell .myst details, .jp-MarkdownCell .myst h2").scroll_into_view_if_needed()
         page.screenshot(path=SCREENSHOTS / f"jupyterlab-myst__{name.replace('/', '__')}.png")
-    finally:
-        context.close()

@@ -2,7 +2,7 @@
 
 The .ipynb is compared with an independent reading of the .md by jupytext: same cells in the same
 order, same code and tags, the markdown converted to plain Jupyter markdown (test_plain_markdown.py
-tests the conversion), no outputs, no execution counts. The sync tool itself is exercised on
+tests the conversion, which drops a markdown cell it leaves empty), no outputs, no execution counts. The sync tool itself is exercised on
 a small throw-away book.
 """
 

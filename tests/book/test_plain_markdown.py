@@ -336,6 +336,9 @@ def test_convert_hides_check_code_and_solution_code():
     assert meta[2] == {"tags": ["hide-output"], "jupyter": {"outputs_hidden": True}}
     assert meta[4] == {"jupyter": {"source_hidden": True}, "cellView": "form"}
     assert nb.cells[3].source.startswith("> **Exercise 1.**")
+    # The last cell held only the solution's end, which the code cell before it already closed: it
+    # would be a blank markdown cell, so it is dropped.
+    assert [c.cell_type for c in nb.cells] == ["code", "code", "code", "markdown", "code"]
 
 
 #: What Jupyter would show literally: directive fences, roles, options, equation labels, targets.
@@ -352,6 +355,27 @@ def test_no_myst_syntax_left_in_the_twin(page):
             text = "".join(cell["source"])
             found = MYST.search(text)
             assert not found, f"{page}.ipynb cell {index}: MyST left: {text[max(0, found.start() - 40):found.end() + 40]!r}"
+
+
+#: A formula, display or inline, that runs over more than one line.
+MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=page_ids(CHAPTERS))
+def test_no_formula_in_the_twin_carries_a_quote_marker(page):
+    """Jupyter reads the TeX before the markdown: a formula broken over lines of a blockquote would
+    keep the quote's ">" and show it (a stray ">=" in a proof)."""
+    nb = json.loads(bookfiles.notebook(page).read_text(encoding="utf-8"))
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "markdown":
+            for tex in MATH.findall("".join(cell["source"])):
+                assert not re.search(r"\n\s*>", tex), f"{page}.ipynb cell {index}: {tex!r}"
+
+
+def test_inline_math_in_a_box_goes_on_one_line():
+    page = "```{prf:proof}\nSo $a\n= b$ and $c$.\n```"
+    (out,) = convert(page)
+    assert out == "> *Proof.* So $a = b$ and $c$. ∎"
 
 
 def test_the_myst_pattern_finds_what_the_chapters_are_written_in():
