@@ -37,11 +37,18 @@ class MDP:
 
     Attributes
     ----------
-    P, r, gamma, rho
-        As given (``rho`` filled in), read-only.
+    P : array (S, A, S)
+        As given, read-only.
+    r : array (S, A)
+        As given, read-only.
+    gamma : float
+    rho : array (S,)
+        As given, or uniform; read-only.
     terminal : array of bool (S,)
-    S, A : int
-        The numbers of states and actions.
+    S : int
+        The number of states.
+    A : int
+        The number of actions.
     span : int array (S, A, 2)
         Where each row of ``P`` can be nonzero: :math:`P(s'|s, a) = 0` unless
         ``span[s, a, 0] <= s' < span[s, a, 1]``. The evaluation loops visit only these next states,

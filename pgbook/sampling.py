@@ -39,9 +39,11 @@ class Episodes(NamedTuple):
 
     Attributes
     ----------
-    states, actions : array (n, horizon) int32
-        :math:`s_t` and :math:`a_t` (int32, not int64, halves the memory traffic of the sampler,
-        whose speed is bounded by writing these arrays).
+    states : array (n, horizon) int32
+        :math:`s_t` (int32, not int64, halves the memory traffic of the sampler, whose speed is
+        bounded by writing these arrays).
+    actions : array (n, horizon) int32
+        :math:`a_t`.
     rewards : array (n, horizon) float64
         :math:`r(s_t, a_t)`.
     """
@@ -57,7 +59,8 @@ class StateActions(NamedTuple):
 
     Attributes
     ----------
-    states, actions : array (n,) int32
+    states : array (n,) int32
+    actions : array (n,) int32
     Q_hat : array (n,) float64
     lengths : array (n,) int64
         The number of state-action pairs each draw visited (both phases), with mean

@@ -191,7 +191,10 @@ class SymbolicMDP:
         Symbols ``r_s,a``.
     gamma : sympy.Symbol
         The discount :math:`\gamma`.
-    S, A : int
+    S : int
+        The number of states.
+    A : int
+        The number of actions.
     """
 
     __slots__ = ("P", "r", "gamma", "S", "A")
