@@ -209,7 +209,7 @@ def solve_occupancy(LU, piv, b):
 
 @njit(inline="always")
 def _getrs(LU, piv, b, trans):
-    """LAPACK's dgetrs on :func:`factor`'s output, one right-hand side ``b`` in place."""
+    """LAPACK's dgetrs on :func:`factor`'s output, one contiguous right-hand side ``b`` in place."""
     n = LU.shape[0]
     # dgetrs(trans, n, nrhs, a, lda, ipiv, b, ldb, info), every argument by address.
     ints = np.array([n, 1, 0], dtype=np.int32)

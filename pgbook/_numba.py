@@ -60,7 +60,11 @@ def _drop_stale_cache() -> None:
         cache.mkdir(exist_ok=True)
         for f in cache.glob("*.nb[ic]"):
             f.unlink(missing_ok=True)
-        stamp.write_text(digest.hexdigest())
+        # Written whole and renamed, so that a process importing pgbook at the same moment (a test
+        # worker) never reads half a stamp.
+        partial = stamp.with_name(f"{stamp.name}.{os.getpid()}")
+        partial.write_text(digest.hexdigest())
+        os.replace(partial, stamp)
     except OSError:
         pass  # numba then cannot cache there either, and compiles in memory
 

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pgbook
+from pgbook import _fit
 from pgbook import algorithms as al
 from pgbook import softmax
 
@@ -162,7 +163,7 @@ def test_loglinear_runs(case, dim, seed):
         # The minimum-norm fit as a pseudo-inverse, with the runs' cutoff: a rank-deficient fit has
         # many minimisers, and only the minimum-norm one is the documented step.
         X = (root[:, :, None] * phi).reshape(-1, dim)
-        w = np.linalg.pinv(X, rcond=1e-10) @ (root * pgbook.q_value(mdp, pi)).ravel()
+        w = np.linalg.pinv(X, rcond=_fit.RCOND) @ (root * pgbook.q_value(mdp, pi)).ravel()
         assert close(run.theta[t + 1], run.theta[t] + eta * w)
 
 

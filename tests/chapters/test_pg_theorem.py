@@ -54,12 +54,16 @@ def score_by_differences(theta):
 
 # --- 1. the closed form (1/(1-gamma)) sum d pi grad log pi Q equals sympy's derivative of V(theta)
 
-def test_closed_form_at_numbers_matches_finite_differences(softmax_2x2):
-    M, theta, pi, _ = softmax_2x2
-    closed = symbolic.gradient(M, pi, theta, s0=0)
+def assert_softmax_gradient_at_numbers(form, M, theta):
+    """At random numbers for the symbols, ``form`` is the finite-difference gradient of V(s_0)."""
     for mdp, th, subs in instances(M, theta):
         fd = central_difference(lambda x: pgbook.value(mdp, pgbook.softmax(x))[0], th)
-        np.testing.assert_allclose(symbolic.evaluate(closed, subs), fd, atol=TOL)
+        np.testing.assert_allclose(symbolic.evaluate(form, subs), fd, atol=TOL)
+
+
+def test_closed_form_at_numbers_matches_finite_differences(softmax_2x2):
+    M, theta, pi, _ = softmax_2x2
+    assert_softmax_gradient_at_numbers(symbolic.gradient(M, pi, theta, s0=0), M, theta)
 
 
 @pytest.mark.slow
@@ -93,10 +97,7 @@ def softmax_form(M, pi):
 
 def test_softmax_form_at_numbers_matches_finite_differences(softmax_2x2):
     M, theta, pi, _ = softmax_2x2
-    form = softmax_form(M, pi)
-    for mdp, th, subs in instances(M, theta):
-        fd = central_difference(lambda x: pgbook.value(mdp, pgbook.softmax(x))[0], th)
-        np.testing.assert_allclose(symbolic.evaluate(form, subs), fd, atol=TOL)
+    assert_softmax_gradient_at_numbers(softmax_form(M, pi), M, theta)
 
 
 @pytest.mark.slow
