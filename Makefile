@@ -24,14 +24,14 @@ book: $(READER)
 
 # In order, stopping at the first failing step: unit and property tests, pgbook's doctests (and the .ipynb twins'
 # conversion); the fast ones again on numba's pure-Python path; the book, which executes each chapter
-# once; then, on what the build produced, the chapters' executed notebooks, the HTML checks and the
-# browser tests, and each chapter's .ipynb as readers run it: in JupyterLab in a browser, and in
-# Colab's package versions.
+# once; then, on what the build produced: the chapters' executed notebooks, the HTML checks, every
+# check's wrong twin (tests/chapters/test_twins.py), the browser tests, and each chapter's .ipynb as
+# readers run it, in JupyterLab in a browser and in Colab's package versions.
 test: $(DEV) $(COLAB)
 	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2
 	NUMBA_DISABLE_JIT=1 $(PYTEST) tests -m "not slow and not book and not notebook" -n 2
 	$(PY) tools/build_book.py
-	$(PYTEST) tests/book -m "book or notebook" -n 2
+	$(PYTEST) tests -m "book or notebook" -n 2 --dist loadgroup
 
 # JupyterLab on the chapters, with .md chapters opening as notebooks (jupytext). The setting goes
 # into .venv's own Jupyter configuration, so that your other JupyterLab setups are left alone.

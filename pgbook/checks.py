@@ -1,43 +1,86 @@
-r"""Visible numerical checks for the book's pages.
+r"""Visible numerical checks for the book's pages: every claim computed, and every check able to fail.
 
 Every claim a chapter makes is followed by a line such as
 
-    ✔ the theorem's gradient matches finite differences: agrees to within 3.1e-11 (tolerance 1e-08)
+    ✔ the theorem's gradient matches finite differences: largest difference 3.1e-11 (allowed 1e-08)
 
-produced by one of the functions below. A failed check raises ``AssertionError``, so a chapter whose
-claim is false does not execute, and the book does not build. In HTML each line is a
-``<div class="pgbook-check">`` carrying ``data-error`` and ``data-tol``, so the book's tests can
-re-read every check from the built pages.
+produced by one of the functions below:
+
+- :func:`close` -- two computations of the same quantity agree to a tolerance;
+- :func:`equal` -- discrete results (actions, counts, orderings) are the same;
+- :func:`bound` -- an inequality holds, with the largest (or smallest) value its measured side can
+  take on the problem, so that a bound that cannot fail is refused;
+- :func:`zscore` -- a Monte Carlo mean lies within a few standard errors of the exact value;
+- :func:`exponent` -- a rate's scaling: the fitted log-log slope is the theorem's exponent.
+
+Each check carries a stable ``id``, ``"<chapter>/<slug>"``, unique in the book. The book's tests
+feed the *same* check (same kind, tolerance and cap, read back from the built page) a claim a
+careless reader would make -- a dropped :math:`1/(1-\gamma)`, a wrong exponent, :math:`\rho` for
+:math:`\mu` -- and require it to be rejected (``tests/chapters/twins.py``). A failed check raises
+:class:`CheckFailed`, so a chapter whose claim is false does not execute and the book does not build.
+
+In HTML each line is a ``<div class="pgbook-check">`` carrying ``data-id``, ``data-kind``,
+``data-passed``, ``data-error`` and ``data-tol`` (and ``data-cap``, ``data-floor`` or
+``data-expected``), from which the tests re-read every check of the built pages.
 
 Claims are plain language; they may contain inline math as ``\(...\)`` where words will not do.
+
+>>> bound("a value lies below 1/(1 - γ)", [0.2, 0.5], 2.0, cap=10.0, id="doc/example")
+✔ a value lies below 1/(1 - γ): reaches at most 25% of the bound
+>>> bound("a vacuous claim", [0.2, 0.5], 10.0, cap=10.0, id="doc/vacuous")
+Traceback (most recent call last):
+...
+pgbook.checks.Vacuous: 'a vacuous claim' cannot fail: its bound is at or above 10, the largest value the left side can take, everywhere
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 
 from . import _validate as validate
 
+#: A check id: the chapter's file name, a slash, and a slug of lower-case words joined by hyphens.
+ID = re.compile(r"[a-z][a-z0-9_]*/[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+class CheckFailed(AssertionError):
+    """A shown check whose claim did not hold; ``check`` is the :class:`Check`."""
+
+    def __init__(self, check: Check):
+        super().__init__(repr(check))
+        self.check = check
+
+
+class Vacuous(ValueError):
+    """A bound that cannot fail on its problem, refused before it is shown."""
+
 
 class Check:
-    """One checked claim: ``error <= tol`` must hold; ``detail`` says what was measured."""
+    """One checked claim: ``error <= tol`` must hold; ``detail`` says in words what was measured.
 
-    def __init__(self, claim: str, error: float, tol: float, detail: str):
-        self.claim, self.error, self.tol, self.detail = claim, float(error), float(tol), detail
+    ``params`` are the check's own settings (``cap``, ``floor``, ``expected``), written to the HTML
+    as ``data-`` attributes next to ``id``, ``kind``, ``error`` and ``tol``.
+    """
+
+    def __init__(self, id: str, kind: str, claim: str, error: float, tol: float, detail: str,
+                 params: dict | None = None):
+        self.id, self.kind, self.claim, self.detail = id, kind, claim, detail
+        self.error, self.tol = float(error), float(tol)
+        self.params = dict(params or {})
         self.passed = bool(np.isfinite(self.error) and self.error <= self.tol)
 
     def __repr__(self) -> str:
         return f"{'✔' if self.passed else '✘'} {self.claim}: {self.detail}"
 
     def _repr_html_(self) -> str:
-        mark = "✔" if self.passed else "✘"
-        return (
-            f'<div class="pgbook-check" data-passed="{str(self.passed).lower()}" '
-            f'data-error="{self.error:.6g}" data-tol="{self.tol:.6g}">'
-            f"{mark} {html.escape(self.claim)}: {html.escape(self.detail)}</div>"
-        )
+        data = {"id": self.id, "kind": self.kind, "passed": str(self.passed).lower(),
+                "error": f"{self.error:.6g}", "tol": f"{self.tol:.6g}",
+                **{k: f"{v:.6g}" for k, v in self.params.items()}}
+        attrs = " ".join(f'data-{k}="{html.escape(v)}"' for k, v in data.items())
+        return f'<div class="pgbook-check" {attrs}>{html.escape(repr(self))}</div>'
 
 
 def _show(c: Check) -> None:
@@ -48,7 +91,37 @@ def _show(c: Check) -> None:
     else:
         display(c)
     if not c.passed:
-        raise AssertionError(repr(c))
+        raise CheckFailed(c)
+
+
+def _id(id) -> str:
+    if not isinstance(id, str):
+        raise TypeError(f"id: expected a string such as 'mdps/value-iteration-rate', got {type(id).__name__}")
+    if not ID.fullmatch(id):
+        raise ValueError(f"id: {id!r} is not '<chapter>/<slug>' (lower-case words joined by hyphens)")
+    return id
+
+
+def _claim(claim) -> str:
+    if not isinstance(claim, str) or not claim.strip():
+        raise TypeError(f"claim: expected a non-empty sentence, got {claim!r}")
+    return claim
+
+
+def _pair(a, b, names: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        return tuple(np.broadcast_arrays(a, b))
+    except ValueError:
+        raise ValueError(f"{names}: shapes {np.shape(a)} and {np.shape(b)} do not broadcast") from None
+
+
+def _limit(x, name: str) -> float:
+    """A cap or floor: a real number, infinite when the measured side has no limit on the problem."""
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a real number, got {type(x).__name__}")
+    if np.isnan(x):
+        raise ValueError(f"{name}: is NaN")
+    return float(x)
 
 
 def _number(x: float) -> str:
@@ -56,56 +129,194 @@ def _number(x: float) -> str:
     return f"{x:.2g}"
 
 
-def close(claim: str, computed, expected, tol: float = 1e-10) -> None:
-    r"""Check ``max |computed - expected| <= tol`` and show it.
+def _share(x: float) -> str:
+    """A fraction as a reader reads it: 38%, 0.4%, 1/20,000."""
+    if x >= 0.095:
+        return f"{x:.0%}"
+    if x >= 0.001:
+        return f"{100 * x:.1g}%"
+    return f"1/{float(f'{1 / x:.2g}'):,.0f}"
 
-    computed, expected: arrays of the same shape (or broadcastable), or numbers. The line reads
-    "agrees to within 3.1e-11 (tolerance 1e-08)", or "agrees exactly" when the error is zero.
+
+def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
+    r"""Check that two computations agree: :math:`\max |\text{computed} - \text{expected}| \le` ``tol``.
+
+    ``expected`` must come from another method than ``computed`` (finite differences, a series,
+    sampling, sympy, a closed form, a published number): a quantity compared with itself is no check.
+
+    Parameters
+    ----------
+    claim : str
+        The claim in plain language.
+    computed, expected : array_like
+        The two computations; arrays of broadcastable shapes, or numbers.
+    tol : float
+        The largest absolute difference allowed, > 0.
+    id : str
+        The check's id, ``"<chapter>/<slug>"``, unique in the book.
+
+    Raises
+    ------
+    CheckFailed
+        When the largest difference exceeds ``tol`` (the line is shown first, with a ✘).
+
+    Examples
+    --------
+    >>> close("two ways agree", [1.0, 2.0], [1.0, 2.0 + 3.1e-11], tol=1e-8, id="doc/close")
+    ✔ two ways agree: largest difference 3.1e-11 (allowed 1e-08)
     """
+    claim, id = _claim(claim), _id(id)
     tol = validate.positive_real(tol, "tol")
-    a = validate.array(computed, "computed")
-    b = validate.array(expected, "expected")
-    try:
-        err = float(np.max(np.abs(a - b))) if a.size or b.size else 0.0
-    except ValueError:
-        raise ValueError(f"computed and expected: shapes {a.shape} and {b.shape} do not broadcast") from None
+    if computed is expected:
+        raise ValueError("computed and expected: the same object; a check compares two computations")
+    a, b = _pair(validate.array(computed, "computed"), validate.array(expected, "expected"), "computed and expected")
+    err = float(np.max(np.abs(a - b))) if a.size else 0.0
     if err == 0.0:
-        detail = f"agrees exactly (tolerance {tol:.0e})"
+        detail = f"no difference at all (allowed {tol:.0e})"
     elif err <= tol:
-        detail = f"agrees to within {_number(err)} (tolerance {tol:.0e})"
+        detail = f"largest difference {_number(err)} (allowed {tol:.0e})"
     else:
-        detail = f"off by {_number(err)}, more than the tolerance {tol:.0e}"
-    _show(Check(claim, err, tol, detail))
+        detail = f"off by {_number(err)}, more than the allowed {tol:.0e}"
+    _show(Check(id, "close", claim, err, tol, detail))
 
 
-def bound(claim: str, lhs, rhs) -> None:
-    r"""Check the inequality ``lhs <= rhs`` (elementwise) and show the smallest margin ``rhs - lhs``.
+def equal(claim: str, computed, expected, *, id: str) -> None:
+    """Check that discrete results are the same, entry by entry (actions, counts, orderings).
 
-    The line reads "holds with margin 0.12"; "holds, with equality in places (margin 0)" when the
-    smallest margin is zero; "fails by 0.03" otherwise.
+    Parameters
+    ----------
+    claim : str
+        The claim in plain language.
+    computed, expected : array_like
+        Integers or booleans of broadcastable shapes.
+    id : str
+        The check's id, ``"<chapter>/<slug>"``.
+
+    Examples
+    --------
+    >>> equal("the greedy action is right in every state", [1, 1, 1], 1, id="doc/equal")
+    ✔ the greedy action is right in every state: the same in all 3 entries
     """
-    a = validate.array(lhs, "lhs")
-    b = validate.array(rhs, "rhs")
-    try:
-        margin = float(np.min(b - a))
-    except ValueError:
-        raise ValueError(f"lhs and rhs: shapes {a.shape} and {b.shape} do not broadcast") from None
-    if margin > 0:
-        detail = f"holds with margin {_number(margin)}"
-    elif margin == 0:
-        detail = "holds, with equality in places (margin 0)"
+    claim, id = _claim(claim), _id(id)
+    a, b = (np.asarray(x) for x in (computed, expected))
+    for name, x in (("computed", a), ("expected", b)):
+        if x.dtype.kind not in "biu":
+            raise TypeError(f"{name}: expected integers or booleans, got a {x.dtype} array (use close for numbers)")
+    a, b = _pair(a, b, "computed and expected")
+    differ = int(np.count_nonzero(a != b))
+    n = a.size
+    if differ:
+        detail = f"differs in {differ} of {n} entries"
     else:
-        detail = f"fails by {_number(-margin)}"
-    _show(Check(claim, max(-margin, 0.0), 0.0, detail))
+        detail = "the same" if n == 1 else f"the same in all {n} entries"
+    _show(Check(id, "equal", claim, differ, 0, detail))
 
 
-def zscore(claim: str, mean, stderr, expected, max_z: float = 4.0) -> None:
+def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: float | None = None,
+          tol: float = 0.0) -> None:
+    r"""Check the inequality ``lhs <= rhs`` (elementwise), refusing a bound that cannot fail.
+
+    Give exactly one of:
+
+    - ``cap`` when the measured quantity is on the left (an upper bound, e.g. a gap): the largest
+      value ``lhs`` can take on the problem, such as :math:`1/(1-\gamma)` or :math:`V^\star(\rho)`
+      for a value gap with rewards in [0, 1]. If ``rhs >= cap`` everywhere the check cannot fail,
+      and :class:`Vacuous` is raised.
+    - ``floor`` when the measured quantity is on the right (a lower bound): the smallest value
+      ``rhs`` can take. If ``lhs <= floor`` everywhere the check cannot fail.
+
+    The line says how much of the bound is used: "reaches at most 38% of the bound" (an upper bound
+    on non-negative quantities), "the bound reaches at most 76% of the measured value" (a lower
+    bound), or otherwise "holds everywhere, with at least 0.12 to spare".
+
+    Parameters
+    ----------
+    claim : str
+        The claim in plain language.
+    lhs, rhs : array_like
+        The two sides, broadcastable.
+    id : str
+        The check's id, ``"<chapter>/<slug>"``.
+    cap, floor : float
+        See above; exactly one. ``math.inf`` (``-math.inf``) declares that the measured side has no
+        upper (lower) limit on the problem, such as an error in :math:`\log\pi`.
+    tol : float
+        Round-off forgiven where the two sides are equal in exact arithmetic (default 0); the line
+        then says "up to round-off".
+
+    Raises
+    ------
+    Vacuous
+        When the bound cannot fail on its problem.
+    CheckFailed
+        When ``lhs > rhs + tol`` somewhere.
+
+    Examples
+    --------
+    >>> bound("the gap never exceeds the bound", [0.1, 0.38], [1.0, 1.0], cap=2.0, id="doc/upper")
+    ✔ the gap never exceeds the bound: reaches at most 38% of the bound
+    >>> bound("the gap is at least its lower bound", [0.3, 0.7], [1.0, 0.92], floor=0.0, id="doc/lower")
+    ✔ the gap is at least its lower bound: the bound reaches at most 76% of the measured value
+    >>> bound("values never decrease", -0.0, [0.0, 0.2], floor=-1.0, id="doc/monotone")
+    ✔ values never decrease: holds, with equality at some points
+    """
+    claim, id = _claim(claim), _id(id)
+    tol = validate.positive_real(tol, "tol", allow_zero=True)
+    if (cap is None) == (floor is None):
+        raise TypeError("cap, floor: give exactly one (cap: the largest value lhs can take; floor: the smallest rhs can)")
+    a, b = _pair(validate.array(lhs, "lhs"), validate.array(rhs, "rhs"), "lhs and rhs")
+    if not a.size:
+        raise ValueError("lhs and rhs: empty; a bound checked nowhere is no check")
+    if cap is not None:
+        limit = _limit(cap, "cap")
+        if np.all(b >= limit):
+            raise Vacuous(f"{claim!r} cannot fail: its bound is at or above {limit:g}, the largest value "
+                          "the left side can take, everywhere")
+        params, measured_on_left = {"cap": limit}, True
+    else:
+        limit = _limit(floor, "floor")
+        if np.all(a <= limit):
+            raise Vacuous(f"{claim!r} cannot fail: its bound is at or below {limit:g}, the smallest value "
+                          "the right side can take, everywhere")
+        params, measured_on_left = {"floor": limit}, False
+    room = b - a
+    violation = max(-float(room.min()), 0.0)
+    if violation > tol:
+        detail = f"fails by {_number(violation)}" + (f", more than the round-off allowed, {tol:.0e}" if tol else "")
+    elif violation > 0:
+        detail = f"holds up to round-off (off by {_number(violation)}, allowed {tol:.0e})"
+    elif np.all(a >= 0) and np.all(b > 0) and np.any(a > 0):
+        used = float(np.max(a / b))
+        detail = (f"reaches at most {_share(used)} of the bound" if measured_on_left
+                  else f"the bound reaches at most {_share(used)} of the measured value")
+    elif room.min() == 0:
+        detail = "holds, with equality at some points"
+    else:
+        detail = f"holds everywhere, with at least {_number(float(room.min()))} to spare"
+    _show(Check(id, "bound", claim, violation, tol, detail, params))
+
+
+def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -> None:
     r"""Check a Monte Carlo estimate: :math:`\max_i |\bar x_i - x_i| / \mathrm{se}_i \le` ``max_z``.
 
-    mean, stderr, expected: arrays of the same shape; entries with zero standard error must match
-    exactly. The line reads "within 0.99 standard errors (limit 4)"; for several entries "all 4
-    within 1.3 standard errors (limit 4)".
+    Parameters
+    ----------
+    claim : str
+        The claim in plain language.
+    mean, stderr, expected : array_like
+        Sample means, their standard errors (>= 0) and the exact values, broadcastable; entries
+        with zero standard error must match exactly.
+    id : str
+        The check's id, ``"<chapter>/<slug>"``.
+    max_z : float
+        The largest number of standard errors allowed.
+
+    Examples
+    --------
+    >>> zscore("the sampled mean is the value", 1.099, 0.1, 1.0, id="doc/z")
+    ✔ the sampled mean is the value: within 0.99 standard errors of the exact value (allowed 4)
     """
+    claim, id = _claim(claim), _id(id)
     max_z = validate.positive_real(max_z, "max_z")
     m = validate.array(mean, "mean")
     se = validate.array(stderr, "stderr")
@@ -113,16 +324,86 @@ def zscore(claim: str, mean, stderr, expected, max_z: float = 4.0) -> None:
     if (se < 0).any():
         raise ValueError("stderr: must be >= 0")
     try:
-        diff = np.abs(m - e)
-        se = np.broadcast_to(se, diff.shape)
+        m, se, e = np.broadcast_arrays(m, se, e)
     except ValueError:
         raise ValueError(f"mean, stderr and expected: shapes {m.shape}, {se.shape} and {e.shape} do not broadcast") from None
+    diff = np.abs(m - e)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff > 0, np.inf, 0.0))
     zmax = float(np.max(z)) if z.size else 0.0
     where = "within" if z.size == 1 else f"all {z.size} within"
+    values = "the exact value" if z.size == 1 else "the exact values"
     if zmax <= max_z:
-        detail = f"{where} {zmax:.2g} standard errors (limit {max_z:g})"
+        detail = f"{where} {zmax:.2g} standard errors of {values} (allowed {max_z:g})"
     else:
-        detail = f"{zmax:.2g} standard errors away, more than the limit {max_z:g}"
-    _show(Check(claim, zmax, max_z, detail))
+        detail = f"{zmax:.2g} standard errors away, more than the allowed {max_z:g}"
+    _show(Check(id, "zscore", claim, zmax, max_z, detail))
+
+
+def loglog_slope(x, y) -> float:
+    r"""The least-squares slope of :math:`\log y` against :math:`\log x`: the fitted exponent ``b`` of
+    :math:`y \approx a x^b`.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Positive numbers, the same shape (at least two distinct ``x``).
+
+    Returns
+    -------
+    float
+        The fitted exponent.
+
+    Examples
+    --------
+    >>> round(loglog_slope([1, 10, 100], [3.0, 0.3, 0.03]), 12)
+    -1.0
+    """
+    lx = validate.array(x, "x", ndim=1)
+    ly = validate.array(y, "y", shape=(lx.size,))
+    if (lx <= 0).any() or (ly <= 0).any():
+        raise ValueError("x, y: a log-log fit needs positive numbers")
+    lx, ly = np.log(lx), np.log(ly)
+    if np.ptp(lx) == 0:
+        raise ValueError("x: needs at least two distinct values")
+    return float(np.polyfit(lx, ly, 1)[0])
+
+
+def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
+    r"""Check a rate's scaling: the fitted exponent of :math:`y \approx a x^b` is ``expected`` to within ``tol``.
+
+    Use it where a published constant is loose but its rate can fail: iterations against
+    :math:`1/(1-\gamma)`, :math:`|S|`, :math:`H`, the mismatch coefficient; an error against the
+    number of samples. ``tol`` must be small enough that a wrong exponent fails.
+
+    Parameters
+    ----------
+    claim : str
+        The claim in plain language.
+    x, y : array_like
+        Positive numbers, shape (n,).
+    expected : float
+        The theorem's exponent.
+    tol : float
+        The largest allowed difference between the fitted and the theorem's exponent, > 0.
+    id : str
+        The check's id, ``"<chapter>/<slug>"``.
+
+    Examples
+    --------
+    >>> exponent("the error falls like n^(-1/2)", [1e2, 1e3, 1e4], [0.1, 0.0316, 0.01], -0.5, tol=0.05, id="doc/rate")
+    ✔ the error falls like n^(-1/2): fitted exponent -0.5, the theorem's -0.5 (allowed ±0.05)
+    """
+    claim, id = _claim(claim), _id(id)
+    tol = validate.positive_real(tol, "tol")
+    expected = validate.array(expected, "expected", ndim=0).item()
+    b = loglog_slope(x, y)
+    err = abs(b - expected)
+    if err <= tol:
+        detail = f"fitted exponent {b:.3g}, the theorem's {expected:g} (allowed ±{tol:g})"
+    else:
+        detail = f"fitted exponent {b:.3g}, off the theorem's {expected:g} by more than the allowed {tol:g}"
+    _show(Check(id, "exponent", claim, err, tol, detail, {"expected": expected}))
+
+
+__all__ = ["Check", "CheckFailed", "Vacuous", "close", "equal", "bound", "zscore", "exponent", "loglog_slope"]

@@ -1,6 +1,7 @@
-"""pgbook.checks: the plain-language check lines, the HTML the book's tests read, failures, bad input."""
+"""pgbook.checks: the plain-language check lines, the HTML the book's tests read, vacuous bounds,
+failures, bad input."""
 
-import re
+import math
 
 import numpy as np
 import pytest
@@ -8,6 +9,8 @@ from bs4 import BeautifulSoup
 
 from pgbook import checks
 from pgbook.checks import Check
+
+ID = "test/a-claim"
 
 
 @pytest.fixture
@@ -24,81 +27,161 @@ def shown(monkeypatch):
     return seen
 
 
-def test_close_reports_the_largest_error_in_words(shown):
-    checks.close("two ways agree", [1.0, 2.0], [1.0, 2.0 + 3.1e-11], tol=1e-8)
+def test_close_reports_the_largest_difference_in_words(shown):
+    checks.close("two ways agree", [1.0, 2.0], [1.0, 2.0 + 3.1e-11], tol=1e-8, id=ID)
     (c,) = shown
-    assert c.passed and c.error == pytest.approx(3.1e-11, rel=1e-3)
-    assert repr(c) == "✔ two ways agree: agrees to within 3.1e-11 (tolerance 1e-08)"
+    assert c.passed and c.error == pytest.approx(3.1e-11, rel=1e-3) and c.id == ID and c.kind == "close"
+    assert repr(c) == "✔ two ways agree: largest difference 3.1e-11 (allowed 1e-08)"
 
 
-def test_close_says_exactly_for_a_zero_error(shown):
-    checks.close("same", np.arange(3.0), np.arange(3.0), tol=1e-12)
-    assert repr(shown[0]) == "✔ same: agrees exactly (tolerance 1e-12)"
+def test_close_says_so_when_there_is_no_difference(shown):
+    checks.close("same", np.arange(3.0), np.arange(3.0), tol=1e-12, id=ID)
+    assert repr(shown[0]) == "✔ same: no difference at all (allowed 1e-12)"
 
 
 def test_close_fails_beyond_the_tolerance(shown):
-    with pytest.raises(AssertionError, match="off by 0.5, more than the tolerance 1e-03"):
-        checks.close("wrong", 1.0, 1.5, tol=1e-3)
+    with pytest.raises(checks.CheckFailed, match="off by 0.5, more than the allowed 1e-03") as failed:
+        checks.close("wrong", 1.0, 1.5, tol=1e-3, id=ID)
+    assert failed.value.check is shown[0] and not shown[0].passed
 
 
-def test_bound_reports_the_margin(shown):
-    checks.bound("values stay below one", [0.2, 0.88], 1.0)
-    assert repr(shown[0]) == "✔ values stay below one: holds with margin 0.12"
+def test_close_refuses_a_quantity_compared_with_itself():
+    x = np.ones(3)
+    with pytest.raises(ValueError, match="the same object"):
+        checks.close("circular", x, x, tol=1e-12, id=ID)
 
 
-def test_bound_with_equality_says_so_honestly(shown):
-    checks.bound("never decreases", [0.0, 0.5], [0.0, 0.7])
-    (c,) = shown
-    assert c.passed and repr(c) == "✔ never decreases: holds, with equality in places (margin 0)"
-    assert "slack" not in repr(c)
+def test_equal_counts_the_entries_that_differ(shown):
+    checks.equal("actions", [0, 2, 1], [0, 2, 1], id=ID)
+    assert repr(shown[0]) == "✔ actions: the same in all 3 entries"
+    with pytest.raises(checks.CheckFailed, match="differs in 2 of 3 entries"):
+        checks.equal("actions", [0, 2, 1], [0, 1, 2], id=ID)
+
+
+def test_bound_says_how_much_of_an_upper_bound_is_used(shown):
+    checks.bound("values stay below one", [0.2, 0.38], 1.0, cap=5.0, id=ID)
+    assert repr(shown[0]) == "✔ values stay below one: reaches at most 38% of the bound"
+    assert shown[0].params == {"cap": 5.0}
+
+
+@pytest.mark.parametrize(("used", "words"), [(0.38, "38%"), (0.04, "4%"), (0.002, "0.2%"), (2e-5, "1/50,000")])
+def test_small_shares_read_as_fractions(shown, used, words):
+    checks.bound("loose", used, 1.0, cap=2.0, id=ID)
+    assert repr(shown[0]).endswith(f"reaches at most {words} of the bound")
+
+
+def test_bound_says_how_much_of_a_measured_value_a_lower_bound_reaches(shown):
+    checks.bound("gap at least", [0.3, 0.7], [1.0, 0.92], floor=0.0, id=ID)
+    assert repr(shown[0]) == "✔ gap at least: the bound reaches at most 76% of the measured value"
+
+
+def test_bound_with_equality_or_signs_says_so_in_words(shown):
+    checks.bound("never decreases", 0.0, [0.0, 0.5], floor=-1.0, id=ID)
+    assert repr(shown[0]) == "✔ never decreases: holds, with equality at some points"
+    checks.bound("round-off", -1e-12, [0.1, 0.5], floor=-1.0, id=ID)
+    assert repr(shown[1]) == "✔ round-off: holds everywhere, with at least 0.1 to spare"
+
+
+def test_bound_forgives_round_off_only_when_asked(shown):
+    checks.bound("equal in exact arithmetic", [1.0 + 4e-16, 0.5], [1.0, 0.7], floor=0.0, tol=1e-12, id=ID)
+    assert repr(shown[0]) == ("✔ equal in exact arithmetic: holds up to round-off (off by 4.4e-16, allowed 1e-12)")
+    assert shown[0].tol == 1e-12
+    with pytest.raises(checks.CheckFailed, match="fails by 4.4e-16"):
+        checks.bound("equal in exact arithmetic", [1.0 + 4e-16, 0.5], [1.0, 0.7], floor=0.0, id=ID)
+    with pytest.raises(checks.CheckFailed, match="fails by 0.1, more than the round-off allowed, 1e-12"):
+        checks.bound("no", 1.1, 1.0, floor=0.0, tol=1e-12, id=ID)
 
 
 def test_bound_fails_when_violated(shown):
-    with pytest.raises(AssertionError, match="fails by 0.25"):
-        checks.bound("too big", [0.5, 1.25], 1.0)
+    with pytest.raises(checks.CheckFailed, match="fails by 0.25"):
+        checks.bound("too big", [0.5, 1.25], 1.0, cap=3.0, id=ID)
+
+
+def test_bound_refuses_a_bound_that_cannot_fail():
+    """The issue's example: a best-gap bound of 31.7 where no gap can exceed 5."""
+    with pytest.raises(checks.Vacuous, match="'best gap' cannot fail: its bound is at or above 5"):
+        checks.bound("best gap", [0.1, 2.0], [31.7, 40.0], cap=5.0, id=ID)
+    with pytest.raises(checks.Vacuous, match="at or below 0"):
+        checks.bound("a lower bound below every possible value", [-1.0, 0.0], [0.5, 0.3], floor=0.0, id=ID)
+
+
+def test_bound_that_can_fail_somewhere_is_accepted(shown):
+    checks.bound("bound above the cap early, below it late", [0.5, 0.1], [31.7, 0.2], cap=5.0, id=ID)
+    assert shown[0].passed
+
+
+def test_an_infinite_cap_declares_an_unbounded_side(shown):
+    checks.bound("log-policy error", [3.0], [10.0], cap=math.inf, id=ID)
+    assert shown[0].passed and shown[0].params == {"cap": math.inf}
 
 
 def test_zscore_one_entry(shown):
-    checks.zscore("sampled mean", 1.099, 0.1, 1.0)
-    assert repr(shown[0]) == "✔ sampled mean: within 0.99 standard errors (limit 4)"
+    checks.zscore("sampled mean", 1.099, 0.1, 1.0, id=ID)
+    assert repr(shown[0]) == "✔ sampled mean: within 0.99 standard errors of the exact value (allowed 4)"
 
 
 def test_zscore_several_entries(shown):
-    checks.zscore("every entry", [1.0, 2.13, 3.0, 3.9], [0.1] * 4, [1.0, 2.0, 3.0, 4.0])
+    checks.zscore("every entry", [1.0, 2.13, 3.0, 3.9], [0.1] * 4, [1.0, 2.0, 3.0, 4.0], id=ID)
     (c,) = shown
-    assert repr(c) == "✔ every entry: all 4 within 1.3 standard errors (limit 4)"
+    assert repr(c) == "✔ every entry: all 4 within 1.3 standard errors of the exact values (allowed 4)"
     assert c.error == pytest.approx(1.3)
 
 
 def test_zscore_fails_far_away_and_on_a_mismatch_without_error(shown):
-    with pytest.raises(AssertionError, match="5 standard errors away, more than the limit 4"):
-        checks.zscore("far", 1.5, 0.1, 1.0)
-    with pytest.raises(AssertionError, match="inf standard errors"):
-        checks.zscore("exact but different", 1.0, 0.0, 2.0)
-    checks.zscore("exact and equal", 1.0, 0.0, 1.0)
+    with pytest.raises(checks.CheckFailed, match="5 standard errors away, more than the allowed 4"):
+        checks.zscore("far", 1.5, 0.1, 1.0, id=ID)
+    with pytest.raises(checks.CheckFailed, match="inf standard errors"):
+        checks.zscore("exact but different", 1.0, 0.0, 2.0, id=ID)
+    checks.zscore("exact and equal", 1.0, 0.0, 1.0, id=ID)
     assert shown[-1].passed
 
 
-def test_html_carries_the_result_for_the_book_tests():
-    c = Check("a < b & c", error=0.0, tol=1e-12, detail="agrees exactly (tolerance 1e-12)")
+def test_exponent_fits_the_log_log_slope_and_rejects_a_wrong_exponent(shown):
+    n = np.array([1e2, 1e3, 1e4, 1e5])
+    err = 3.0 * n**-0.5 * np.array([1.02, 0.97, 1.01, 0.99])
+    checks.exponent("error falls like n^(-1/2)", n, err, -0.5, tol=0.05, id=ID)
+    assert shown[0].passed and shown[0].params == {"expected": -0.5}
+    with pytest.raises(checks.CheckFailed, match="off the theorem's -1"):
+        checks.exponent("error falls like n^(-1)", n, err, -1.0, tol=0.05, id=ID)
+
+
+def test_loglog_slope_recovers_an_exact_power():
+    x = np.array([2.0, 5.0, 11.0, 40.0])
+    assert checks.loglog_slope(x, 7.0 * x**2.5) == pytest.approx(2.5, abs=1e-12)
+
+
+def test_html_carries_the_result_and_the_settings_for_the_book_tests():
+    c = Check("test/html", "bound", "a < b & c", error=0.0, tol=0.0, detail="holds", params={"cap": 2.5})
     div = BeautifulSoup(c._repr_html_(), "html.parser").div
     assert div["class"] == ["pgbook-check"]
-    assert div["data-passed"] == "true" and float(div["data-error"]) == 0.0 and float(div["data-tol"]) == 1e-12
-    assert div.get_text() == "✔ a < b & c: agrees exactly (tolerance 1e-12)"
-    failed = BeautifulSoup(Check("x", 2.0, 1.0, "off")._repr_html_(), "html.parser").div
+    assert (div["data-id"], div["data-kind"], div["data-passed"]) == ("test/html", "bound", "true")
+    assert float(div["data-error"]) == 0.0 and float(div["data-tol"]) == 0.0 and float(div["data-cap"]) == 2.5
+    assert div.get_text() == "✔ a < b & c: holds"
+    failed = BeautifulSoup(Check("test/x", "close", "x", 2.0, 1.0, "off")._repr_html_(), "html.parser").div
     assert failed["data-passed"] == "false" and failed.get_text().startswith("✘")
 
 
 @pytest.mark.parametrize(
     ("call", "error", "words"),
     [
-        (lambda: checks.close("c", [1.0, 2.0], [1.0, 2.0, 3.0]), ValueError, "do not broadcast"),
-        (lambda: checks.close("c", 1.0, 1.0, tol=-1.0), ValueError, "tol"),
-        (lambda: checks.close("c", np.nan, 1.0), ValueError, "computed"),
-        (lambda: checks.bound("c", [1.0, 2.0], [1.0, 2.0, 3.0]), ValueError, "do not broadcast"),
-        (lambda: checks.zscore("c", 1.0, -0.1, 1.0), ValueError, "stderr"),
-        (lambda: checks.zscore("c", 1.0, 0.1, 1.0, max_z=0), ValueError, "max_z"),
-        (lambda: checks.zscore("c", [1.0, 2.0], [0.1, 0.1, 0.1], [1.0, 2.0]), ValueError, "do not broadcast"),
+        (lambda: checks.close("c", [1.0, 2.0], [1.0, 2.0, 3.0], tol=1e-9, id=ID), ValueError, "do not broadcast"),
+        (lambda: checks.close("c", 1.0, 1.0, tol=-1.0, id=ID), ValueError, "tol"),
+        (lambda: checks.close("c", np.nan, 1.0, tol=1e-9, id=ID), ValueError, "computed"),
+        (lambda: checks.close("c", 1.0, 1.0, tol=1e-9, id="No Slug"), ValueError, "id"),
+        (lambda: checks.close("c", 1.0, 1.0, tol=1e-9, id=3), TypeError, "id"),
+        (lambda: checks.close("", 1.0, 1.0, tol=1e-9, id=ID), TypeError, "claim"),
+        (lambda: checks.equal("c", [0.5], [0.5], id=ID), TypeError, "integers"),
+        (lambda: checks.bound("c", [1.0, 2.0], [1.0, 2.0, 3.0], cap=9.0, id=ID), ValueError, "do not broadcast"),
+        (lambda: checks.bound("c", 1.0, 2.0, id=ID), TypeError, "exactly one"),
+        (lambda: checks.bound("c", 1.0, 2.0, cap=3.0, floor=0.0, id=ID), TypeError, "exactly one"),
+        (lambda: checks.bound("c", 1.0, 2.0, cap=math.nan, id=ID), ValueError, "cap"),
+        (lambda: checks.bound("c", 1.0, 2.0, cap="5", id=ID), TypeError, "cap"),
+        (lambda: checks.bound("c", [], [], cap=1.0, id=ID), ValueError, "empty"),
+        (lambda: checks.zscore("c", 1.0, -0.1, 1.0, id=ID), ValueError, "stderr"),
+        (lambda: checks.zscore("c", 1.0, 0.1, 1.0, max_z=0, id=ID), ValueError, "max_z"),
+        (lambda: checks.zscore("c", [1.0, 2.0], [0.1, 0.1, 0.1], [1.0, 2.0], id=ID), ValueError, "do not broadcast"),
+        (lambda: checks.exponent("c", [1.0, 2.0], [1.0, -2.0], 1.0, tol=0.1, id=ID), ValueError, "positive"),
+        (lambda: checks.exponent("c", [1.0, 1.0], [1.0, 2.0], 1.0, tol=0.1, id=ID), ValueError, "distinct"),
     ],
 )
 def test_bad_input_names_the_argument(call, error, words):

@@ -107,6 +107,7 @@ def test_every_check_on_the_page_passed(html_dir, page):
         error, tol = float(c["data-error"]), float(c["data-tol"])
         assert c["data-passed"] == "true" and math.isfinite(error) and error <= tol, c.get_text()
         assert c.get_text().startswith("✔")
+        assert c.get("data-id", "").startswith(page.rsplit("/", 1)[1] + "/"), f"{page}: {c.get_text()[:80]!r} has no id"
 
 
 def frames_of(figure):

@@ -1,11 +1,14 @@
 """Chapter 1 (book/foundations/mdps.md): every check on the page, and every number its prose states.
 
-Each visible check of the chapter has one test here, named after it, that recomputes the claim with
-pgbook and compares it with an independent computation: a plain numpy sampler instead of pgbook's,
-iterated Bellman backups instead of the linear solve, an absorbing-chain computation, a closed form.
-The last tests cover the numbers the prose states and the sanity checks that used to be on the page.
+Each check of the page has a twin here (``tests/chapters/twins.py``) that recomputes the claim
+without pgbook's code path -- a plain numpy sampler instead of pgbook's, iterated Bellman backups
+instead of the linear solve, policy and value iteration by hand, an absorbing-chain computation, a
+weight-by-weight sum -- feeds it to the page's own check, and feeds the same check the claim a
+careless reader would make, which it must reject. The last tests cover the numbers the prose states
+and the sanity checks that used to be on the page.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -13,6 +16,7 @@ import pytest
 import sympy as sp
 
 import pgbook
+from chapters.twins import twin
 from pgbook import envs
 
 GRID = envs.gridworld()
@@ -62,128 +66,127 @@ def z(samples, expected):
 
 
 def policy_iteration_from_left(mdp):
-    """The chapter's loop: greedy steps from 'always left' until the policy repeats."""
+    """Policy iteration by hand from 'always left' (values by Bellman backups), until no action has a
+    positive advantage; ties keep the lowest action, as the chapter's greedy step does."""
     pi = np.zeros((mdp.S, mdp.A))
     pi[:, envs.GRID_ACTIONS.index("left")] = 1.0
     policies = [pi]
     while True:
-        pi = pgbook.greedy(pgbook.q_value(mdp, pi))
-        if np.array_equal(pi, policies[-1]):
+        V = iterative_value(mdp, pi)
+        adv = mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
+        if adv.max() <= 1e-12:
             return policies
+        pi = np.eye(mdp.A)[adv.argmax(axis=1)]
         policies.append(pi)
 
 
-# --- the visible checks, in the order of the page ----------------------------------------------
+# --- the page's checks and their wrong twins (tests/chapters/twins.py), in the order of the page ---
 
 
-@pytest.mark.slow
-def test_the_average_of_sampled_returns_from_s_is_the_value():
+@functools.cache
+def sampled_from_s(seed, n=N):
     L = pgbook.truncation_horizon(GRID.gamma, 1e-10)
-    V_s = iterative_value(GRID, UNIFORM)[LEFT_OF_GOAL]
-    discount = GRID.gamma ** np.arange(L)
-    _, _, rewards = pgbook.sample_episodes(GRID, UNIFORM, n=N, horizon=L, seed=2,
-                                           rho=np.eye(GRID.S)[LEFT_OF_GOAL])
-    assert z(rewards @ discount, V_s) <= MAX_Z
-    numpy_rewards, _ = simulate(GRID, UNIFORM, LEFT_OF_GOAL, N, L, seed=12)
-    assert z(numpy_rewards @ discount, pgbook.value(GRID, UNIFORM)[LEFT_OF_GOAL]) <= MAX_Z
+    rewards, _ = simulate(GRID, UNIFORM, LEFT_OF_GOAL, n, L, seed)
+    return rewards, GRID.gamma ** np.arange(L)
 
 
-@pytest.mark.slow
-def test_sampled_action_values_match_the_exact_solve_for_every_action():
+@twin("mdps/sampled-returns", wrong={"undiscounted-returns": dict(discounted=False)})
+def sampled_returns(page, discounted=True):
+    """Returns of a plain numpy sampler against V by Bellman backups; the careless reader sums the
+    rewards without the discount."""
+    rewards, discount = sampled_from_s(seed=12)
+    G = rewards @ discount if discounted else rewards.sum(axis=1)
+    page.zscore(G.mean(), G.std(ddof=1) / np.sqrt(N), iterative_value(GRID, UNIFORM)[LEFT_OF_GOAL])
+
+
+@functools.cache
+def sampled_action_values_by_hand():
+    """Take a, then follow pi, sampled by hand from the cell left of the goal: means and standard errors."""
     L = pgbook.truncation_horizon(GRID.gamma, 1e-10)
-    V = iterative_value(GRID, UNIFORM)
-    Q_backup = GRID.r + GRID.gamma * GRID.P @ V  # one backup of the independent V
-    assert np.allclose(pgbook.q_value(GRID, UNIFORM), Q_backup, rtol=0, atol=1e-12)
-    s = LEFT_OF_GOAL
+    s, mean, se = LEFT_OF_GOAL, [], []
+    rng = np.random.default_rng(20)
     for a in range(GRID.A):
-        _, _, rest = pgbook.sample_episodes(GRID, UNIFORM, n=N, horizon=L, seed=10 + a, rho=GRID.P[s, a])
-        returns = GRID.r[s, a] + GRID.gamma * rest @ GRID.gamma ** np.arange(L)
-        assert z(returns, Q_backup[s, a]) <= MAX_Z
+        first = (rng.random(N)[:, None] < np.cumsum(GRID.P[s, a])).argmax(axis=1)
+        rest = np.zeros(N)
+        for s1 in np.unique(first):
+            rows = first == s1
+            rewards, _ = simulate(GRID, UNIFORM, s1, int(rows.sum()), L, seed=30 + 4 * a + int(s1))
+            rest[rows] = rewards @ GRID.gamma ** np.arange(L)
+        G = GRID.r[s, a] + GRID.gamma * rest
+        mean.append(G.mean()), se.append(G.std(ddof=1) / np.sqrt(N))
+    return np.array(mean), np.array(se)
 
 
-@pytest.mark.slow
-def test_the_undiscounted_reward_before_a_random_stop_averages_to_the_value():
-    V_s = iterative_value(GRID, UNIFORM)[LEFT_OF_GOAL]
-    L = pgbook.truncation_horizon(GRID.gamma, 1e-10)
-    _, _, rewards = pgbook.sample_episodes(GRID, UNIFORM, n=N, horizon=L, seed=2,
-                                           rho=np.eye(GRID.S)[LEFT_OF_GOAL])
-    T = np.random.default_rng(3).geometric(1 - GRID.gamma, size=N)
-    assert z(T, 1 / (1 - GRID.gamma)) <= MAX_Z  # the mean length is the effective horizon
-    assert z((rewards * (np.arange(L) < T[:, None])).sum(axis=1), V_s) <= MAX_Z
-    # The same with stopping drawn step by step inside a plain numpy simulation.
-    numpy_rewards, _ = simulate(GRID, UNIFORM, LEFT_OF_GOAL, N, L, seed=13)
-    alive = np.cumprod(np.random.default_rng(14).random((N, L)) < GRID.gamma, axis=1)
-    kept = np.hstack([np.ones((N, 1)), alive[:, :-1]])  # step t is kept if no stop before it
-    assert z((numpy_rewards * kept).sum(axis=1), V_s) <= MAX_Z
+@twin("mdps/sampled-action-values", wrong={"undiscounted-next-value": dict(gamma_next=1.0)})
+def sampled_action_values(page, gamma_next=GRID.gamma):
+    """Sampled Q(s, a) against one backup r + gamma P V of the independent V (the careless backup drops
+    the discount of the next state's value)."""
+    V = iterative_value(GRID, UNIFORM)
+    page.zscore(*sampled_action_values_by_hand(), GRID.r[LEFT_OF_GOAL] + gamma_next * GRID.P[LEFT_OF_GOAL] @ V)
 
 
-def test_the_first_effective_horizon_carries_one_minus_one_over_e():
+@twin("mdps/effective-horizon-share", wrong={"half": dict(limit=0.5), "one-over-e": dict(limit=math.exp(-1))})
+def effective_horizon_share(page, limit=1 - math.exp(-1)):
+    """The share of the first 1/(1 - gamma) weights, summed weight by weight at gamma = 0.9999."""
     gamma = 0.9999
-    share = 1 - gamma ** (1 / (1 - gamma))
-    assert share == pytest.approx(1 - math.exp(-1), abs=1e-4)
-    g = sp.symbols("gamma", positive=True)
-    assert sp.simplify(sp.limit(1 - g ** (1 / (1 - g)), g, 1, dir="-") - (1 - sp.exp(-1))) == 0
-    # the share of the first T steps is 1 - gamma^T: summing the weights gives the same
-    T = round(1 / (1 - gamma))
     weights = gamma ** np.arange(2_000_000)
-    assert weights[:T].sum() / weights.sum() == pytest.approx(share, abs=1e-9)
+    page.close(weights[: round(1 / (1 - gamma))].sum() / weights.sum(), limit)
 
 
-def test_policy_iteration_never_lowers_the_value_of_any_state():
+@twin("mdps/random-stop", wrong={"stop-with-probability-gamma": dict(stop=GRID.gamma)})
+def random_stop(page, stop=1 - GRID.gamma):
+    """Stops drawn step by step inside a plain numpy simulation; the careless reader stops with
+    probability gamma."""
+    rewards, _ = sampled_from_s(seed=13)
+    alive = np.cumprod(np.random.default_rng(14).random(rewards.shape) >= stop, axis=1)
+    kept = np.hstack([np.ones((N, 1)), alive[:, :-1]])  # step t is kept if no stop before it
+    R = (rewards * kept).sum(axis=1)
+    page.zscore(R.mean(), R.std(ddof=1) / np.sqrt(N), iterative_value(GRID, UNIFORM)[LEFT_OF_GOAL])
+
+
+@twin("mdps/policy-improvement", wrong={"advantage-over-horizon": dict(scale=1 / (1 - GRID.gamma))})
+def policy_improvement(page, scale=1.0):
+    """V' >= V + max_a A(s, a) along policy iteration by hand (values by Bellman backups); the
+    careless reader multiplies the advantage by the effective horizon."""
     policies = policy_iteration_from_left(GRID)
     values = np.array([iterative_value(GRID, pi) for pi in policies])
-    for pi, V, V_next in zip(policies, values, values[1:]):
-        adv = GRID.r + GRID.gamma * GRID.P @ V - V[:, None]
-        # the theorem's stronger form: V' >= V + max_a adv(s, a)
-        assert (V_next >= V + adv.max(axis=1) - 1e-10).all()
-    assert (np.diff(values, axis=0) > 1e-12).any(axis=1).all(), "every step improves some state"
-    assert (np.abs(np.diff(values, axis=0)) < 1e-12).any(), "and some values stay equal"
+    largest = np.array([(GRID.r + GRID.gamma * GRID.P @ V - V[:, None]).max(axis=1) for V in values])
+    page.bound(values[:-1] + scale * largest[:-1], values[1:])
 
 
-def test_the_last_policy_has_no_positive_advantage_and_is_optimal():
-    pi_star = policy_iteration_from_left(GRID)[-1]
-    V_star = optimal_value(GRID)
-    assert np.allclose(iterative_value(GRID, pi_star), V_star, rtol=0, atol=1e-10)
-    assert np.allclose(pgbook.advantage(GRID, pi_star).max(axis=1), 0.0, rtol=0, atol=1e-12)
-    # and the theorem's converse on the other side: the uniform policy has a positive advantage
-    assert pgbook.advantage(GRID, UNIFORM).max() > 0.4
-
-
-def test_value_iteration_error_never_exceeds_its_bound():
-    V_star = pgbook.value(GRID, policy_iteration_from_left(GRID)[-1])
+@twin("mdps/value-iteration-rate", wrong={"gamma-squared": dict(power=2)})
+def value_iteration_rate(page, power=1):
+    """Value iteration state by state against V* of the independent policy iteration."""
+    V_star = iterative_value(GRID, policy_iteration_from_left(GRID)[-1])
     V, errors = np.zeros(GRID.S), []
     for _ in range(60):
         errors.append(np.abs(V - V_star).max())
         V = np.array([max(GRID.r[s, a] + GRID.gamma * GRID.P[s, a] @ V for a in range(GRID.A))
                       for s in range(GRID.S)])
-    errors = np.array(errors)
-    bound = GRID.gamma ** np.arange(60) * errors[0]
-    assert (errors[1:] < bound[1:]).all()
-    assert (errors[1:12] > 0.7 * bound[1:12]).all(), "close to the bound for a dozen steps, as the page says"
-    assert errors[-1] < 1e-14, "and value iteration reaches rounding error within 60 steps"
+    k = np.arange(60)
+    page.bound(np.array(errors)[1:], (GRID.gamma ** (power * k) * errors[0])[1:])
 
 
-def test_value_iteration_and_policy_iteration_find_the_same_values():
-    _, V_vi = pgbook.value_iteration(GRID, tol=1e-10)
-    V_pi = pgbook.value(GRID, policy_iteration_from_left(GRID)[-1])
-    assert np.allclose(V_vi, V_pi, rtol=0, atol=1e-10)
-    assert np.allclose(V_vi, optimal_value(GRID), rtol=0, atol=1e-10)
+@twin("mdps/policy-iteration-optimal", wrong={"effective-horizon-sweeps": dict(sweeps=10)})
+def policy_iteration_optimal(page, sweeps=2000):
+    """Policy iteration's last policy against value iteration by hand; the careless reader stops value
+    iteration after the effective horizon, 1/(1 - gamma) = 10 sweeps."""
+    page.close(iterative_value(GRID, policy_iteration_from_left(GRID)[-1]), optimal_value(GRID, sweeps))
 
 
-@pytest.mark.slow
-def test_the_share_of_episodes_of_pi_star_that_end_in_the_goal_is_its_gamma_one_value():
+@twin("mdps/episodic-goal-share", wrong={"discounted-value": dict(gamma=GRID.gamma)})
+def episodic_goal_share(page, gamma=1.0):
+    """Episodes of pi* simulated in numpy against the absorption probability of the goal (a linear
+    solve over the transient states); the careless reader compares with the discounted value."""
     episodic = envs.gridworld(gamma=1.0)
     pi_star = policy_iteration_from_left(GRID)[-1]
-    # Absorption probabilities of the chain: B = (I - P_TT)^{-1} P_T,goal over transient states T.
     P_pi = np.einsum("sa,sat->st", pi_star, episodic.P)
     T = ~episodic.terminal
     absorbed = np.linalg.solve(np.eye(T.sum()) - P_pi[np.ix_(T, T)], P_pi[T][:, GOAL])
-    reach = pgbook.value(episodic, pi_star)
-    assert reach[T] == pytest.approx(absorbed, abs=1e-12)
-    s_end, _, _ = pgbook.sample_episodes(episodic, pi_star, n=N, horizon=200, seed=6)
-    assert z((s_end[:, -1] == GOAL).astype(float), absorbed[T[:START].sum()]) <= MAX_Z
-    _, numpy_end = simulate(episodic, pi_star, START, N, 200, seed=16)
-    assert z((numpy_end == GOAL).astype(float), reach[START]) <= MAX_Z
+    claim = absorbed[T[:START].sum()] if gamma == 1.0 else iterative_value(GRID, pi_star)[START]
+    _, end = simulate(episodic, pi_star, START, N, 200, seed=16)
+    in_goal = (end == GOAL).astype(float)
+    page.zscore(in_goal.mean(), in_goal.std(ddof=1) / np.sqrt(N), claim)
 
 
 def open_grid(size):
@@ -191,27 +194,22 @@ def open_grid(size):
     return envs.gridworld([free + "G"] + [free + "."] * (size - 2) + ["S" + free])
 
 
-@pytest.mark.slow  # minutes on numba's pure-Python path (40 x 40 grids)
-@pytest.mark.parametrize("seed", [4, 5])
-def test_the_same_experience_visits_a_shrinking_share_of_the_table(seed):
-    shares, numpy_shares = [], []
+@twin("mdps/coverage-shrinks", wrong={"coverage-grows": dict(shrinks=False)})
+def coverage_shrinks(page, shrinks=True):
+    """The share of the table a plain numpy uniform walk visits (200 episodes of 50 steps); the careless
+    reader expects a bigger grid to be covered at least as well."""
+    shares = []
     for size in [5, 10, 20, 40]:
         world = open_grid(size)
-        s, a, _ = pgbook.sample_episodes(world, pgbook.uniform(world), n=200, horizon=50, seed=seed)
-        shares.append(np.unique(s * world.A + a).size / (world.S * world.A))
-        # the same count from a plain numpy walk (actions re-drawn with the same law)
-        rng = np.random.default_rng(seed)
-        state = np.full(200, int(np.flatnonzero(world.rho)[0]))
-        seen = set()
+        rng = np.random.default_rng(4)
+        state, seen = np.full(200, int(np.flatnonzero(world.rho)[0])), set()
         for _ in range(50):
             action = rng.integers(world.A, size=200)
             seen.update((state * world.A + action).tolist())
             state = (rng.random(200)[:, None] < np.cumsum(world.P[state, action], axis=1)).argmax(axis=1)
-        numpy_shares.append(len(seen) / (world.S * world.A))
-    assert (np.diff(shares) < 0).all() and (np.diff(numpy_shares) < 0).all()
-    assert shares[-1] < 0.15 and numpy_shares[-1] < 0.15
-    if seed == 4:  # the page's run: "every entry of the 5 x 5 table but only one in thirteen"
-        assert shares[0] == 1.0 and 1 / 14 < shares[-1] < 1 / 12.5
+        shares.append(len(seen) / (world.S * world.A))
+    shares = np.array(shares)
+    page.bound(*((shares[1:], shares[:-1]) if shrinks else (shares[:-1], shares[1:])))
 
 
 # --- the numbers in the prose, and the page's former sanity checks ------------------------------

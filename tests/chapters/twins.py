@@ -1,0 +1,101 @@
+"""Wrong twins: every ✔ line of the book must be able to fail.
+
+A chapter's check line (``pgbook.checks``) carries an id, ``"<chapter>/<slug>"``. For each id,
+``tests/chapters/test_<chapter>.py`` registers a *twin*: a function that recomputes the claim's two
+sides by another method than the chapter (finite differences, plain numpy loops, a series,
+sampling, sympy, a closed form) and hands them to the *page's own check*::
+
+    @twin("mdps/value-iteration-rate", wrong={"rate-gamma-squared": dict(power=2)})
+    def value_iteration_rate(page, power=1):
+        errors = ...                                    # value iteration by hand
+        page.bound(errors[1:], GAMMA ** (power * k[1:]) * errors[0])
+
+``page`` is the check as the built book shows it (its kind, tolerance, cap or floor are read back
+from the HTML), so the twin tests the check the reader sees, not a stricter copy. The function's
+keyword defaults are the chapter's claim; each entry of ``wrong`` names a claim a careless reader or
+the slides would make (a dropped 1/(1 - gamma), a wrong exponent, rho for mu, a term deleted) and the
+keywords that make it. ``tests/chapters/test_twins.py`` runs the claim, which must pass, and every
+wrong claim, which the same check must reject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from pgbook import checks
+
+
+@dataclass(frozen=True)
+class Twin:
+    id: str
+    recompute: Callable
+    wrong: dict
+
+
+#: Every registered twin, by check id.
+TWINS: dict[str, Twin] = {}
+
+
+def twin(check_id: str, *, wrong: dict[str, dict]):
+    """Register the decorated function as the twin of ``check_id``; ``wrong`` maps a slug naming each
+    careless claim to the keywords that make it."""
+    if not checks.ID.fullmatch(check_id):
+        raise ValueError(f"{check_id!r}: not a check id '<chapter>/<slug>'")
+    if not wrong:
+        raise ValueError(f"{check_id}: a twin needs at least one wrong claim")
+    for name in wrong:
+        if not checks.ID.fullmatch(f"x/{name}"):
+            raise ValueError(f"{check_id}: wrong claim {name!r} is not a slug")
+
+    def register(f):
+        if check_id in TWINS:
+            raise ValueError(f"{check_id}: two twins")
+        TWINS[check_id] = Twin(check_id, f, dict(wrong))
+        return f
+
+    return register
+
+
+@dataclass(frozen=True)
+class Page:
+    """A check as the built page shows it; its methods run the same check on a twin's numbers."""
+
+    id: str
+    kind: str
+    claim: str
+    tol: float
+    cap: float | None = None
+    floor: float | None = None
+
+    def _kind(self, kind: str) -> None:
+        if kind != self.kind:
+            raise TypeError(f"{self.id}: the page's check is {self.kind!r}, the twin called {kind!r}")
+
+    def close(self, computed, expected) -> None:
+        self._kind("close")
+        checks.close(self.claim, computed, expected, tol=self.tol, id=self.id)
+
+    def equal(self, computed, expected) -> None:
+        self._kind("equal")
+        checks.equal(self.claim, computed, expected, id=self.id)
+
+    def bound(self, lhs, rhs) -> None:
+        self._kind("bound")
+        checks.bound(self.claim, lhs, rhs, cap=self.cap, floor=self.floor, tol=self.tol, id=self.id)
+
+    def zscore(self, mean, stderr, expected) -> None:
+        self._kind("zscore")
+        checks.zscore(self.claim, mean, stderr, expected, max_z=self.tol, id=self.id)
+
+    def exponent(self, x, y, expected) -> None:
+        self._kind("exponent")
+        checks.exponent(self.claim, x, y, expected, tol=self.tol, id=self.id)
+
+
+def page_check(div) -> Page:
+    """The :class:`Page` of a built ``div.pgbook-check``."""
+    claim = div.get_text().strip()[1:].strip().rsplit(": ", 1)[0]
+    number = lambda key: float(div[f"data-{key}"]) if div.has_attr(f"data-{key}") else None  # noqa: E731
+    return Page(div["data-id"], div["data-kind"], claim, number("tol"), number("cap"), number("floor"))
+
