@@ -1,241 +1,413 @@
-"""Every visible check of book/gradients/pg_theorem.md, recomputed against an independent computation.
+"""Chapter 3 (book/gradients/pg_theorem.md): every check on the page, and every number its prose states.
 
-The symbolic identities are checked twice: exactly (sympy, marked slow) and at numbers, against
-central finite differences of pgbook's values, which know nothing of the theorem.
+Each check of the page has a twin here (``tests/chapters/twins.py``) that recomputes the claim
+without the chapter's code path and feeds it to the page's own check, then feeds the same check the
+claim a careless reader (or the tutorial) would make, which it must reject:
+
+- the page's symbolic identities (sympy, for the general 2-state, 2-action MDP) are recomputed at
+  random numbers in 40-digit arithmetic (mpmath): values by an mpmath linear solve, derivatives by
+  high-precision central differences, which know nothing of the theorem;
+- the page's numerical forms are recomputed with plain numpy (Bellman backups, the visitation as a
+  series, the score by finite differences of log pi) against central differences of V.
 """
 
+import functools
+
+import mpmath
 import numpy as np
 import pytest
-import sympy as sp
-from conftest import central_difference
 
 import pgbook
-from pgbook import envs, symbolic
+from chapters.twins import twin
+from pgbook import envs
 
 # The chapter's random MDP and parameters.
 MDP = envs.random_mdp(5, 3, seed=0, gamma=0.9)
+GAMMA = MDP.gamma
 THETA = np.random.default_rng(1).normal(size=(5, 3))
-TOL = 1e-7
+PHI = np.random.default_rng(2).normal(size=(5, 3, 4))
+W0 = np.random.default_rng(3).normal(size=4)
+# The figure's two-state MDP.
+TWO = pgbook.MDP(np.array([[[0.9, 0.1], [0.2, 0.8]], [[0.1, 0.9], [0.7, 0.3]]]), r=[[0.4, 0.0], [1.0, 0.1]],
+                 gamma=0.8)
+DPS = 40
 
 
-def V_rho(theta, mdp=MDP):
-    return mdp.rho @ pgbook.value(mdp, pgbook.softmax(theta))
+# --- independent computations: plain numpy --------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def fd():
-    return central_difference(V_rho, THETA)
+def softmax_rows(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
-@pytest.fixture(scope="module")
-def softmax_2x2():
-    M = symbolic.tabular_mdp(2, 2)
-    theta = symbolic.parameters(2, 2)
-    pi = symbolic.softmax(theta)
-    return M, theta, pi, symbolic.value(M, pi)
+def P_of(mdp, pi):
+    return np.einsum("sa,sat->st", pi, mdp.P)
 
 
-def instances(M, theta, n=3):
-    """n random numeric 2x2 MDPs and parameters, as substitutions, with the MDPs themselves."""
-    for seed in range(n):
-        mdp = envs.random_mdp(2, 2, seed=100 + seed, gamma=0.5 + 0.2 * seed)
-        th = np.random.default_rng(200 + seed).normal(size=(2, 2))
-        subs = M.numbers(mdp)
-        subs.update({t: float(x) for t, x in zip(theta, th.ravel())})
-        yield mdp, th, subs
+def iterated_value(mdp, pi, sweeps=3000):
+    """V^pi by Bellman backups, with the rows of pi left free (no linear solve)."""
+    P_pi, r_pi = P_of(mdp, pi), (pi * mdp.r).sum(axis=1)
+    V = np.zeros(mdp.S)
+    for _ in range(sweeps):
+        V = r_pi + mdp.gamma * P_pi @ V
+    return V
 
 
-def score_by_differences(theta):
-    """The softmax score d log pi(a|s) / d theta, by central differences of pgbook.log_softmax."""
-    S, A = theta.shape
-    return np.stack([central_difference(lambda th: pgbook.log_softmax(th)[s, a], theta)
-                     for s in range(S) for a in range(A)]).reshape(S, A, S, A)
+def q_of(mdp, V):
+    return mdp.r + mdp.gamma * mdp.P @ V
 
 
-# --- 1. the closed form (1/(1-gamma)) sum d pi grad log pi Q equals sympy's derivative of V(theta)
-
-def assert_softmax_gradient_at_numbers(form, M, theta):
-    """At random numbers for the symbols, ``form`` is the finite-difference gradient of V(s_0)."""
-    for mdp, th, subs in instances(M, theta):
-        fd = central_difference(lambda x: pgbook.value(mdp, pgbook.softmax(x))[0], th)
-        np.testing.assert_allclose(symbolic.evaluate(form, subs), fd, atol=TOL)
-
-
-def test_closed_form_at_numbers_matches_finite_differences(softmax_2x2):
-    M, theta, pi, _ = softmax_2x2
-    assert_softmax_gradient_at_numbers(symbolic.gradient(M, pi, theta, s0=0), M, theta)
+def series_visitation(mdp, pi, rho, steps=3000):
+    P_pi = P_of(mdp, pi)
+    p, d = np.asarray(rho, dtype=float), np.zeros(mdp.S)
+    for t in range(steps):
+        d += (1 - mdp.gamma) * mdp.gamma**t * p
+        p = p @ P_pi
+    return d
 
 
-@pytest.mark.slow
-def test_closed_form_equals_sympys_derivative_exactly(softmax_2x2):
-    M, theta, pi, V = softmax_2x2
-    difference = symbolic.gradient(M, pi, theta, s0=0) - symbolic.derivative(V[0], theta)
-    assert sp.simplify(difference[1, 0]) == 0  # sympy's general simplifier agrees on one entry
-    np.testing.assert_array_equal(symbolic.residual(difference), 0.0)
+def central(f, x, h=1e-6):
+    """Central differences of the scalar f at the array x, the shape of x."""
+    x = np.asarray(x, dtype=float)
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        out[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return out
 
 
-# --- 2. the hint
-
-def test_hint_sum_p_grad_log_p_is_zero():
-    w = sp.Matrix(sp.symbols("w_0:3", real=True))
-    p = symbolic.softmax(w.T)
-    hint = sp.Matrix([[sum(p[x] * sp.diff(sp.log(p[x]), wj) for x in range(3)) for wj in w]])
-    assert all(sp.simplify(h) == 0 for h in hint)
-    logits = np.array([[0.3, -1.2, 2.0]])
-    probs = pgbook.softmax(logits)[0]
-    score = np.stack([central_difference(lambda z: pgbook.log_softmax(z)[0, x], logits)[0] for x in range(3)])
-    np.testing.assert_allclose(probs @ score, 0.0, atol=1e-9)
-
-
-# --- 3. the softmax form (1/(1-gamma)) d pi A equals sympy's derivative
-
-def softmax_form(M, pi):
-    d = symbolic.visitation(M, pi, s0=0)
-    adv = symbolic.advantage(M, pi)
-    return sp.Matrix(2, 2, lambda s, a: d[s] * pi[s, a] * adv[s, a]) / (1 - M.gamma)
+@functools.cache
+def softmax_case():
+    """pi, Q, A, d_rho, the score d log pi(a|s) / d theta_(s', a') (S, A, S, A) and the gradient of
+    V(rho) by central differences, for the chapter's random MDP and theta."""
+    pi = softmax_rows(THETA)
+    V = iterated_value(MDP, pi)
+    Q = q_of(MDP, V)
+    with mpmath.workdps(DPS):  # the score by 40-digit differences of log pi: exact in float64
+        theta = [[mpmath.mpf(x) for x in row] for row in THETA]
+        log_pi = mp_gradient(lambda th: [mpmath.log(p) for row in mp_softmax(th) for p in row], theta)
+    score = np.array([[[float(x) for x in col] for col in row] for row in log_pi])  # [s', a', (s, a)]
+    score = score.transpose(2, 0, 1).reshape(MDP.S, MDP.A, MDP.S, MDP.A)
+    grad = central(lambda th: MDP.rho @ iterated_value(MDP, softmax_rows(th), sweeps=400), THETA)
+    return pi, Q, Q - V[:, None], series_visitation(MDP, pi, MDP.rho), score, grad
 
 
-def test_softmax_form_at_numbers_matches_finite_differences(softmax_2x2):
-    M, theta, pi, _ = softmax_2x2
-    assert_softmax_gradient_at_numbers(softmax_form(M, pi), M, theta)
+def form(d, pi, W, score, horizon=1 / (1 - GAMMA)):
+    return horizon * np.einsum("s,sa,sa,sa...->...", d, pi, W, score)
 
 
-@pytest.mark.slow
-def test_softmax_form_equals_sympys_derivative_exactly(softmax_2x2):
-    M, theta, pi, V = softmax_2x2
-    np.testing.assert_array_equal(symbolic.residual(softmax_form(M, pi) - symbolic.derivative(V[0], theta)), 0.0)
+# --- independent computations: 40-digit arithmetic -------------------------------------------------
 
 
-# --- 4. direct parameterisation: the Q-form, and the A-form's gap d V / (1 - gamma)
+def mp_value(P, r, gamma, pi):
+    """V = (I - gamma P_pi)^(-1) r_pi in mpmath; P: (S, A, S), r and pi: (S, A) of mpf."""
+    S, A = len(r), len(r[0])
+    M = mpmath.matrix(S, S)
+    b = mpmath.matrix(S, 1)
+    for s in range(S):
+        b[s] = sum(pi[s][a] * r[s][a] for a in range(A))
+        for t in range(S):
+            M[s, t] = (1 if s == t else 0) - gamma * sum(pi[s][a] * P[s][a][t] for a in range(A))
+    return mpmath.lu_solve(M, b), mpmath.inverse(M)
 
-def V_direct(mdp, pi, s0=None):
-    """The Bellman solve with the rows of pi free (off the simplex)."""
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    V = np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi, (pi * mdp.r).sum(axis=1))
-    return mdp.rho @ V if s0 is None else V[s0]
+
+def entries(column):
+    """The entries of an mpmath column matrix, as a list."""
+    return [column[i] for i in range(column.rows)]
 
 
-def test_direct_forms_at_numbers_match_finite_differences():
-    M = symbolic.tabular_mdp(2, 2)
-    theta = symbolic.parameters(2, 2)
-    V = symbolic.value(M, theta)
-    d = symbolic.visitation(M, theta, s0=0)
-    Q = symbolic.q_value(M, theta, V)
-    q_form = sp.Matrix(2, 2, lambda s, a: d[s] * Q[s, a]) / (1 - M.gamma)
-    gap = sp.Matrix(2, 2, lambda s, a: d[s] * V[s]) / (1 - M.gamma)
+def mp_softmax(theta):
+    out = []
+    for row in theta:
+        z = [mpmath.exp(x) for x in row]
+        out.append([x / sum(z) for x in z])
+    return out
+
+
+def mp_gradient(f, theta, h=mpmath.mpf("1e-15")):
+    """Central differences of the vector-valued f (a list of mpf) at theta (nested lists of mpf), at
+    40 digits: [i][j] -> list over f's entries. The error, O(h^2) = 1e-30, is far below any tolerance."""
+    out = []
+    for i in range(len(theta)):
+        row = []
+        for j in range(len(theta[0])):
+            plus = [list(x) for x in theta]
+            minus = [list(x) for x in theta]
+            plus[i][j] += h
+            minus[i][j] -= h
+            fp, fm = f(plus), f(minus)
+            row.append([(a - b) / (2 * h) for a, b in zip(fp, fm)])
+        out.append(row)
+    return out
+
+
+@functools.cache
+def mp_instance(seed):
+    """A random 2-state, 2-action MDP with gamma in (0.5, 0.95) and random theta, as mpf lists."""
+    rng = np.random.default_rng(500 + seed)
+    with mpmath.workdps(DPS):
+        P = [[[mpmath.mpf(x) for x in row] for row in rng.dirichlet(np.ones(2), size=2)] for _ in range(2)]
+        r = [[mpmath.mpf(x) for x in row] for row in rng.random((2, 2))]
+        gamma = mpmath.mpf(rng.uniform(0.5, 0.95))
+        theta = [[mpmath.mpf(x) for x in row] for row in rng.normal(size=(2, 2))]
+    return P, r, gamma, theta
+
+
+def mp_quantities(seed, direct=False):
+    """At one random instance: pi, V, Q, d_{s0 = 0}, and dV(0)/dtheta (by differences), as mpf.
+
+    ``direct``: pi = theta itself (rows not forced to sum to one), as in the direct parameterisation."""
+    P, r, gamma, theta = mp_instance(seed)
+    with mpmath.workdps(DPS):
+        if direct:
+            theta = mp_softmax(theta)  # a policy, then each entry moved on its own
+        policy = (lambda th: th) if direct else mp_softmax
+        pi = policy(theta)
+        V, inverse = mp_value(P, r, gamma, pi)
+        Q = [[r[s][a] + gamma * sum(P[s][a][t] * V[t] for t in range(2)) for a in range(2)] for s in range(2)]
+        d = [(1 - gamma) * inverse[0, s] for s in range(2)]
+        grad = mp_gradient(lambda th: [mp_value(P, r, gamma, policy(th))[0][0]], theta)
+        grad = [[g[0] for g in row] for row in grad]
+    return pi, V, Q, d, gamma, theta, grad
+
+
+def mp_softmax_score(pi, s, a, s2, a2):
+    return (1 if s == s2 else 0) * ((1 if a == a2 else 0) - pi[s][a2])
+
+
+# --- the page's checks and their wrong twins, in the order of the page ---------------------------
+
+
+@twin("pg_theorem/closed-form-identity",
+      wrong={"no-horizon-factor": dict(horizon_power=0), "unnormalised-visitation": dict(horizon_power=2)})
+def closed_form_identity(page, horizon_power=1):
+    """(1/(1-gamma)) sum d pi grad log pi Q against the 40-digit derivative of V, on three random 2 x 2
+    MDPs; the careless reader drops the 1/(1 - gamma), or keeps it with Sutton's unnormalised d."""
+    errors = []
     for seed in range(3):
-        mdp = envs.random_mdp(2, 2, seed=300 + seed, gamma=0.8)
-        pi = pgbook.softmax(np.random.default_rng(seed).normal(size=(2, 2)))
-        subs = M.numbers(mdp)
-        subs.update({t: float(x) for t, x in zip(theta, pi.ravel())})
-        fd = central_difference(lambda x: V_direct(mdp, x, s0=0), pi)
-        np.testing.assert_allclose(symbolic.evaluate(q_form, subs), fd, atol=TOL)
-        adv = pgbook.advantage(mdp, pi)
-        d_num = pgbook.visitation(mdp, pi, rho=0)
-        np.testing.assert_allclose(d_num[:, None] * adv / (1 - mdp.gamma) + symbolic.evaluate(gap, subs), fd, atol=TOL)
-        assert np.abs(symbolic.evaluate(gap, subs)).min() > 0.01  # the gap is real
+        pi, V, Q, d, gamma, _, grad = mp_quantities(seed)
+        with mpmath.workdps(DPS):
+            for i in range(2):
+                for j in range(2):
+                    closed = sum(d[s] * pi[s][a] * mp_softmax_score(pi, s, a, i, j) * Q[s][a]
+                                 for s in range(2) for a in range(2)) / (1 - gamma) ** horizon_power
+                    errors.append(float(abs(closed - grad[i][j])))
+    page.close(np.array(errors), 0.0)
 
 
-@pytest.mark.slow
-def test_direct_forms_exactly():
-    M = symbolic.tabular_mdp(2, 2)
-    theta = symbolic.parameters(2, 2)
-    V = symbolic.value(M, theta)
-    d = symbolic.visitation(M, theta, s0=0)
-    Q = symbolic.q_value(M, theta, V)
-    by_sympy = symbolic.derivative(V[0], theta)
-    q_form = sp.Matrix(2, 2, lambda s, a: d[s] * Q[s, a]) / (1 - M.gamma)
-    a_form = sp.Matrix(2, 2, lambda s, a: d[s] * (Q[s, a] - V[s])) / (1 - M.gamma)
-    gap = sp.Matrix(2, 2, lambda s, a: d[s] * V[s]) / (1 - M.gamma)
-    np.testing.assert_array_equal(symbolic.residual(by_sympy - q_form), 0.0)
-    np.testing.assert_array_equal(symbolic.residual(by_sympy - a_form - gap), 0.0)
-    assert symbolic.residual(by_sympy - a_form).min() == 1.0  # without the gap, no entry matches
+@twin("pg_theorem/hint-identity", wrong={"unweighted-scores": dict(weighted=False)})
+def hint_identity(page, weighted=True):
+    """sum_x p(x) grad log p(x) at random logits, the score by 40-digit differences; the careless
+    reader sums the scores without the weights p(x)."""
+    errors = []
+    rng = np.random.default_rng(7)
+    with mpmath.workdps(DPS):
+        for _ in range(3):
+            w = [[mpmath.mpf(x) for x in rng.normal(size=3)]]
+            p = mp_softmax(w)[0]
+            scores = mp_gradient(lambda v: [mpmath.log(q) for q in mp_softmax(v)[0]], w)[0]  # [j][x]
+            for j in range(3):
+                errors.append(float(abs(sum((p[x] if weighted else 1) * scores[j][x] for x in range(3)))))
+    page.close(np.array(errors), 0.0)
 
 
-# --- 5. after k unrolled steps the trajectory form misses exactly gamma^k E[grad V(s_k)]
+@twin("pg_theorem/softmax-form-identity",
+      wrong={"tutorial-form-without-horizon-factor": dict(horizon=False), "q-for-a": dict(weights="Q")})
+def softmax_form_identity(page, horizon=True, weights="A"):
+    """(1/(1-gamma)) d(s) pi(a|s) A(s, a) against the 40-digit derivative of V, on three random 2 x 2
+    MDPs with gamma > 0.5; the tutorial's form drops the 1/(1 - gamma); a careless reader puts Q for A."""
+    errors = []
+    for seed in range(3):
+        pi, V, Q, d, gamma, _, grad = mp_quantities(seed)
+        with mpmath.workdps(DPS):
+            for s in range(2):
+                for a in range(2):
+                    W = Q[s][a] - (V[s] if weights == "A" else 0)
+                    claimed = d[s] * pi[s][a] * W / ((1 - gamma) if horizon else 1)
+                    errors.append(float(abs(claimed - grad[s][a])))
+    page.close(np.array(errors), 0.0)
 
-def test_unrolling_remainder(fd):
-    pi = pgbook.softmax(THETA)
-    P_pi, _ = pgbook.policy_matrices(MDP, pi)
-    Q = pgbook.q_value(MDP, pi)
-    score = score_by_differences(THETA)
-    b = np.einsum("sa,sa,satb->stb", pi, Q, score)  # immediate term b(s), per state
-    grad_s = np.stack([central_difference(lambda th: pgbook.value(MDP, pgbook.softmax(th))[s], THETA)
-                       for s in range(MDP.S)])  # grad V(s) for every s, by differences
-    for k in (0, 1, 5, 20):
-        weights = [MDP.gamma**t * MDP.rho @ np.linalg.matrix_power(P_pi, t) for t in range(k)]
-        partial = sum((w @ b.reshape(MDP.S, -1) for w in weights), np.zeros(b[0].size)).reshape(THETA.shape)
-        mu_k = MDP.rho @ np.linalg.matrix_power(P_pi, k)
-        remainder = MDP.gamma**k * np.einsum("s,stb->tb", mu_k, grad_s)
-        np.testing.assert_allclose(partial + remainder, fd, atol=TOL)
+
+@twin("pg_theorem/direct-forms-identity", wrong={"advantage-form-holds": dict(gap=False)})
+def direct_forms_identity(page, gap=True):
+    """The direct parameterisation in 40 digits: the Q-form and the A-form plus d V / (1 - gamma)
+    against the derivative of V off the simplex; the careless reader uses the A-form as it is."""
+    errors = []
+    for seed in range(3):
+        pi, V, Q, d, gamma, _, grad = mp_quantities(seed, direct=True)
+        with mpmath.workdps(DPS):
+            for s in range(2):
+                for a in range(2):
+                    q_form = d[s] * Q[s][a] / (1 - gamma)
+                    a_form = d[s] * (Q[s][a] - V[s]) / (1 - gamma) + (d[s] * V[s] / (1 - gamma) if gap else 0)
+                    errors += [float(abs(q_form - grad[s][a])), float(abs(a_form - grad[s][a]))]
+    page.close(np.array(errors), 0.0)
 
 
-# --- 6-9. trajectory form, Q-form, A-form and the softmax form against finite differences
+@functools.cache
+def mp_state_gradients():
+    """grad V(s) for every state s of the chapter's random MDP, (S, S, A), by 40-digit differences."""
+    with mpmath.workdps(DPS):
+        P = [[[mpmath.mpf(x) for x in row] for row in block] for block in MDP.P]
+        r = [[mpmath.mpf(x) for x in row] for row in MDP.r]
+        theta = [[mpmath.mpf(x) for x in row] for row in THETA]
+        grad = mp_gradient(lambda th: entries(mp_value(P, r, mpmath.mpf(GAMMA), mp_softmax(th))[0]), theta)
+    return np.array([[[float(g) for g in col] for col in row] for row in grad]).transpose(2, 0, 1)
 
-def test_trajectory_form(fd):
-    pi = pgbook.softmax(THETA)
-    P_pi, _ = pgbook.policy_matrices(MDP, pi)
-    Q = pgbook.q_value(MDP, pi)
-    score = score_by_differences(THETA)
+
+@twin("pg_theorem/unrolling-remainder", wrong={"remainder-off-by-one-step": dict(shift=1)})
+def unrolling_remainder(page, shift=0):
+    """The partial sums of the trajectory form pushed forward by hand, against gamma^k E[grad V(s_k)]
+    with grad V(s) from 40-digit differences; the careless reader discounts the remainder once more."""
+    pi, Q, _, _, score, _ = softmax_case()
+    G = mp_state_gradients()
+    total = np.einsum("s,sab->ab", MDP.rho, G)
+    mu, partial, misses, remainders = MDP.rho.copy(), np.zeros_like(THETA), [], []
+    for t in range(300):
+        misses.append(total - partial)
+        remainders.append(GAMMA ** (t + shift) * np.einsum("s,sab->ab", mu, G))
+        partial = partial + GAMMA**t * np.einsum("s,sa,sa,satb->tb", mu, pi, Q, score)
+        mu = mu @ P_of(MDP, pi)
+    page.close(np.array(misses), np.array(remainders))
+
+
+@twin("pg_theorem/trajectory-form-vs-fd",
+      wrong={"undiscounted-sum": dict(discounted=False), "extra-horizon-factor": dict(horizon=1 / (1 - GAMMA))})
+def trajectory_form_vs_fd(page, discounted=True, horizon=1.0):
+    """sum_t gamma^t E[Q(s_t, a_t) grad log pi(a_t|s_t)] pushed forward by hand; the careless reader
+    forgets the gamma^t, or carries the 1/(1 - gamma) of the visitation form over."""
+    pi, Q, _, _, score, grad = softmax_case()
     mu, total = MDP.rho.copy(), np.zeros_like(THETA)
     for t in range(300):
-        total += MDP.gamma**t * np.einsum("s,sa,sa,satb->tb", mu, pi, Q, score)
-        mu = mu @ P_pi
-    np.testing.assert_allclose(total, fd, atol=TOL)
+        total += (GAMMA**t if discounted else 1.0) * np.einsum("s,sa,sa,satb->tb", mu, pi, Q, score)
+        mu = mu @ P_of(MDP, pi)
+    page.close(horizon * total, grad)
 
 
-@pytest.mark.parametrize("weights", ["Q", "A"])
-def test_q_and_a_forms(fd, weights):
-    pi = pgbook.softmax(THETA)
-    W = pgbook.q_value(MDP, pi) if weights == "Q" else pgbook.advantage(MDP, pi)
-    d = pgbook.visitation(MDP, pi)
-    form = np.einsum("s,sa,sa,satb->tb", d, pi, W, score_by_differences(THETA)) / (1 - MDP.gamma)
-    np.testing.assert_allclose(form, fd, atol=TOL)
+@twin("pg_theorem/q-form-vs-fd", wrong={"no-horizon-factor": dict(horizon=1.0), "rho-for-d": dict(use_rho=True)})
+def q_form_vs_fd(page, horizon=1 / (1 - GAMMA), use_rho=False):
+    """The Q-form with d as a series and Q by Bellman backups; the careless reader drops the
+    1/(1 - gamma) or puts the start distribution for d."""
+    pi, Q, _, d, score, grad = softmax_case()
+    page.close(form(MDP.rho if use_rho else d, pi, Q, score, horizon), grad)
 
 
-def test_softmax_gradient(fd):
-    np.testing.assert_allclose(pgbook.softmax_gradient(MDP, THETA), fd, atol=TOL)
+@twin("pg_theorem/a-form-vs-fd", wrong={"no-horizon-factor": dict(horizon=1.0), "rho-for-d": dict(use_rho=True)})
+def a_form_vs_fd(page, horizon=1 / (1 - GAMMA), use_rho=False):
+    """The A-form, as the Q-form's twin."""
+    pi, _, adv, d, score, grad = softmax_case()
+    page.close(form(MDP.rho if use_rho else d, pi, adv, score, horizon), grad)
 
 
-# --- 10. direct parameterisation on the random MDP
-
-def test_direct_on_the_random_mdp():
-    pi = pgbook.softmax(THETA)
-    fd = central_difference(lambda x: V_direct(MDP, x), pi)
-    np.testing.assert_allclose(pgbook.direct_gradient(MDP, pi), fd, atol=TOL)
-    gap = (pgbook.visitation(MDP, pi) * pgbook.value(MDP, pi))[:, None] / (1 - MDP.gamma)
-    a_form = pgbook.visitation(MDP, pi)[:, None] * pgbook.advantage(MDP, pi) / (1 - MDP.gamma)
-    np.testing.assert_allclose(a_form + gap, fd, atol=TOL)
-    assert np.abs(a_form - fd).max() > 0.1
+@twin("pg_theorem/softmax-form-vs-fd",
+      wrong={"tutorial-form-without-horizon-factor": dict(horizon=1.0), "without-pi": dict(with_pi=False)})
+def softmax_form_vs_fd(page, horizon=1 / (1 - GAMMA), with_pi=True):
+    """d(s) pi(a|s) A(s, a) / (1 - gamma) entry by entry, at gamma = 0.9; the tutorial drops the
+    1/(1 - gamma); a careless reader drops the factor pi(a|s)."""
+    pi, _, adv, d, _, grad = softmax_case()
+    page.close(horizon * d[:, None] * (pi if with_pi else 1.0) * adv, grad)
 
 
-# --- 11. log-linear
-
-def test_loglinear():
-    phi = np.random.default_rng(2).normal(size=(5, 3, 4))
-    w = np.random.default_rng(3).normal(size=4)
-    fd = central_difference(lambda x: MDP.rho @ pgbook.value(MDP, pgbook.loglinear(x, phi)), w)
-    np.testing.assert_allclose(pgbook.loglinear_gradient(MDP, w, phi), fd, atol=TOL)
-    pi = pgbook.loglinear(w, phi)
-    score = np.stack([central_difference(lambda x: np.log(pgbook.loglinear(x, phi))[s, a], w)
-                      for s in range(5) for a in range(3)]).reshape(5, 3, 4)
-    np.testing.assert_allclose(score, pgbook.centred_features(phi, pi), atol=1e-8)
-    a_form = np.einsum("s,sa,sa,sak->k", pgbook.visitation(MDP, pi), pi, pgbook.advantage(MDP, pi), score)
-    np.testing.assert_allclose(a_form / (1 - MDP.gamma), fd, atol=TOL)
+@twin("pg_theorem/direct-forms-vs-fd", wrong={"advantage-form-holds": dict(gap=False)})
+def direct_forms_vs_fd(page, gap=True):
+    """The direct parameterisation off the simplex: V by Bellman backups with free rows; the careless
+    reader takes the A-form as it is."""
+    pi = softmax_rows(THETA)
+    V = iterated_value(MDP, pi)
+    Q, d = q_of(MDP, V), series_visitation(MDP, pi, MDP.rho)
+    fd = central(lambda x: MDP.rho @ iterated_value(MDP, x, sweeps=400), pi)
+    q_form = d[:, None] * Q / (1 - GAMMA)
+    a_form = d[:, None] * (Q - V[:, None]) / (1 - GAMMA) + (d * V / (1 - GAMMA))[:, None] * gap
+    page.close(np.stack([q_form, a_form]), np.stack([fd, fd]))
 
 
-# --- 12. the recursion grad V(s0) = immediate + future at the figure's points
+@twin("pg_theorem/loglinear-vs-fd", wrong={"raw-features": dict(centred=False)})
+def loglinear_vs_fd(page, centred=True):
+    """The Q-form with the score by hand; the careless reader uses the raw features as the score."""
+    pi = softmax_rows(PHI @ W0)
+    V = iterated_value(MDP, pi)
+    score = PHI - np.einsum("sa,sak->sk", pi, PHI)[:, None, :] * centred
+    claimed = form(series_visitation(MDP, pi, MDP.rho), pi, q_of(MDP, V), score)
+    fd = central(lambda w: MDP.rho @ iterated_value(MDP, softmax_rows(PHI @ w), sweeps=400), W0)
+    page.close(np.stack([claimed, claimed]), np.stack([fd, fd]))
 
-def test_recursion_at_the_figure_points():
-    P = np.array([[[0.9, 0.1], [0.2, 0.8]], [[0.1, 0.9], [0.7, 0.3]]])
-    two = pgbook.MDP(P, r=[[0.4, 0.0], [1.0, 0.1]], gamma=0.8)
-    for x in np.linspace(-3, 3, 4):
-        for y in np.linspace(-3, 3, 4):
-            th = np.array([[x, 0.0], [y, 0.0]])
-            pi = pgbook.softmax(th)
-            grad = [central_difference(lambda z: pgbook.value(two, pgbook.softmax(z))[s], th) for s in range(2)]
-            Q = pgbook.q_value(two, pi)
-            immediate = np.einsum("a,a,atb->tb", pi[0], Q[0], score_by_differences(th)[0])
-            future = two.gamma * sum(pi[0, a] * two.P[0, a, s1] * grad[s1] for a in range(2) for s1 in range(2))
-            np.testing.assert_allclose(immediate + future, grad[0], atol=TOL)
-            assert np.abs(immediate[1]).max() < 1e-9  # the immediate part leaves state 1's parameters alone
+
+@twin("pg_theorem/recursion-parts",
+      wrong={"future-undiscounted": dict(discount=1.0), "next-state-is-the-start": dict(next_state="start")})
+def recursion_parts(page, discount=TWO.gamma, next_state="s1"):
+    """grad V(0) and grad V(1) on the slice by 40-digit differences; the two parts from them by hand.
+    The careless reader drops the gamma of the future part, or reads E[grad V(s_1)] as grad V(s_0)."""
+    with mpmath.workdps(DPS):
+        P = [[[mpmath.mpf(x) for x in row] for row in block] for block in TWO.P]
+        r = [[mpmath.mpf(x) for x in row] for row in TWO.r]
+        gamma = mpmath.mpf(TWO.gamma)
+
+        def values(x):  # x = [[theta_00, theta_10]]
+            return entries(mp_value(P, r, gamma, mp_softmax([[x[0][0], 0], [x[0][1], 0]]))[0])
+
+        totals, sums = [], []
+        for x0 in np.linspace(-3, 3, 4):
+            for y0 in np.linspace(-3, 3, 4):
+                point = [[mpmath.mpf(x0), mpmath.mpf(y0)]]
+                G = mp_gradient(values, point)[0]  # G[j][s]: d V(s) / d (theta_00, theta_10)[j]
+                pi = mp_softmax([[point[0][0], 0], [point[0][1], 0]])
+                V = values(point)
+                Q0 = [r[0][a] + gamma * sum(P[0][a][t] * V[t] for t in range(2)) for a in range(2)]
+                immediate = [sum(pi[0][a] * Q0[a] * ((1 if a == 0 else 0) - pi[0][0]) for a in range(2)), 0]
+                nxt = [pi[0][0] * P[0][0][t] + pi[0][1] * P[0][1][t] for t in range(2)]
+                weights = nxt if next_state == "s1" else [1, 0]
+                future = [discount * sum(weights[t] * G[j][t] for t in range(2)) for j in range(2)]
+                totals.append([float(G[j][0]) for j in range(2)])
+                sums.append([float(immediate[j] + future[j]) for j in range(2)])
+    page.close(np.array(totals), np.array(sums))
+
+
+# --- the numbers the prose states ---------------------------------------------------------------
+
+
+def test_the_direct_advantage_form_misses_by_up_to_16():
+    """'the advantage form of the direct parameterisation ... is off by d(s) V(s) / (1 - gamma) (up to 16 here)'."""
+    pi = softmax_rows(THETA)
+    V = iterated_value(MDP, pi)
+    gap = series_visitation(MDP, pi, MDP.rho) * V / (1 - GAMMA)
+    assert round(gap.max()) == 16
+
+
+def test_every_other_form_agrees_to_a_few_times_1e_9():
+    pi, Q, adv, d, score, grad = softmax_case()
+    fd = central(lambda th: MDP.rho @ pgbook.value(MDP, pgbook.softmax(th)), THETA)  # the page's differences
+    for claimed in (pgbook.softmax_gradient(MDP, THETA), form(d, pi, Q, score), form(d, pi, adv, score)):
+        assert 1e-10 < np.abs(claimed - fd).max() < 1e-8
+
+
+def test_the_tutorial_form_is_one_tenth():
+    """'one tenth of the length at gamma = 0.9' (the exercise)."""
+    pi, _, adv, d, _, grad = softmax_case()
+    np.testing.assert_allclose(d[:, None] * pi * adv / grad, 1 - GAMMA, rtol=1e-6)
+
+
+def test_the_slice_and_the_arrows():
+    """The immediate part is horizontal (it leaves state 1's parameters alone), and the figure's
+    example: at theta_10 = -3 the immediate part points right; raising theta_10 turns it round."""
+    def immediate(x, y):
+        pi = softmax_rows(np.array([[x, 0.0], [y, 0.0]]))
+        V = iterated_value(TWO, pi)
+        return pi[0, 0] * (q_of(TWO, V)[0, 0] - V[0])  # the theta_00 coordinate
+    assert immediate(1.0, -3.0) > 0 and immediate(1.0, 3.0) < 0
+
+
+def test_the_exercise_from_the_performance_difference_lemma():
+    """'At every h the lemma reproduces the change of value exactly; ... with an error proportional to h'."""
+    pi, _, adv, _, score, grad = softmax_case()
+    delta = np.random.default_rng(5).normal(size=THETA.shape)
+    directional = (grad * delta).sum()
+    errors = []
+    for h in (1e-2, 1e-3):
+        pi_h = softmax_rows(THETA + h * delta)
+        change = MDP.rho @ (iterated_value(MDP, pi_h) - iterated_value(MDP, pi))
+        lemma = series_visitation(MDP, pi_h, MDP.rho) @ (pi_h * adv).sum(axis=1) / (1 - GAMMA)
+        assert lemma == pytest.approx(change, abs=1e-13)
+        errors.append(abs(change / h - directional))
+    assert 8 < errors[0] / errors[1] < 12
