@@ -313,6 +313,118 @@ def chain_policy(theta) -> np.ndarray:
     return pi
 
 
+def trpo_tight_instance(alpha: float, gamma: float = 0.9, epsilon: float = 0.5):
+    r"""Two policies on which the TRPO bound is tight: :math:`L_{\pi_{\text{old}}}(\pi) - V^\pi` equals
+    the last step of its proof and tends to :math:`\frac{4\epsilon\gamma}{(1-\gamma)^2}\alpha^2` as
+    :math:`\alpha \to 0`.
+
+    States: a start :math:`s_0` and two absorbing states, *good* and *bad*; actions 0, 1, 2. In
+    :math:`s_0` action 0 stays, 1 moves to *good*, 2 to *bad*, all with reward 1/2. In *good* and
+    *bad* every action stays, with rewards :math:`(\tfrac12 + \epsilon, \tfrac12 - \epsilon, \tfrac12)`.
+    :math:`\rho = \delta_{s_0}`. The old policy plays :math:`(1-\alpha, \alpha, 0)` in :math:`s_0` and
+    :math:`(\tfrac12, \tfrac12, 0)` elsewhere; the new one :math:`(1-\alpha, 0, \alpha)` in :math:`s_0`,
+    :math:`(\tfrac12+\alpha, \tfrac12-\alpha, 0)` in *good* and :math:`(\tfrac12-\alpha, \tfrac12+\alpha, 0)`
+    in *bad*. Every state is at total variation :math:`\alpha`, the old advantages are
+    :math:`0` in :math:`s_0` and :math:`(\epsilon, -\epsilon, 0)` elsewhere, so
+    :math:`\max_{s,a}|A^{\pi_{\text{old}}}| = \epsilon`. Where the two policies disagree, the old one
+    goes where the new one would gain :math:`2\alpha\epsilon` a step and the new one where it loses
+    as much, so that
+
+    .. math:: L_{\pi_{\text{old}}}(\pi) - V^\pi(s_0)
+              = \frac{4\epsilon\gamma\alpha^2}{(1-\gamma)(1-\gamma(1-\alpha))},
+
+    the bound Schulman et al. (2015) prove before relaxing :math:`1-\gamma(1-\alpha)` to
+    :math:`1-\gamma` (their Theorem 1, here in the AKLM normalisation).
+
+    Parameters
+    ----------
+    alpha : float
+        In (0, 1/2]: the total variation between the two policies in every state.
+    gamma : float
+        In (0, 1).
+    epsilon : float
+        In (0, 1/2], so that the rewards lie in [0, 1].
+
+    Returns
+    -------
+    mdp : MDP
+    pi_old, pi_new : array (3, 3)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook import envs, surrogates
+    >>> mdp, old, new = envs.trpo_tight_instance(0.1, gamma=0.5)
+    >>> gap = surrogates.surrogate(mdp, old, new) - float(pgbook.value(mdp, new) @ mdp.rho)
+    >>> round(gap, 12), round(4 * 0.5 * 0.5 * 0.1**2 / (0.5 * (1 - 0.5 * 0.9)), 12)
+    (0.036363636364, 0.036363636364)
+    """
+    alpha = validate.positive_real(alpha, "alpha")
+    if alpha > 0.5:
+        raise ValueError(f"alpha: must lie in (0, 1/2] (the policies' probabilities), got {alpha:g}")
+    gamma = validate.gamma(gamma)
+    if gamma == 0.0:
+        raise ValueError("gamma: must lie in (0, 1); with gamma = 0 the two policies' futures never differ")
+    epsilon = validate.positive_real(epsilon, "epsilon")
+    if epsilon > 0.5:
+        raise ValueError(f"epsilon: must lie in (0, 1/2] so that the rewards 1/2 +- epsilon lie in [0, 1], got {epsilon:g}")
+    P = np.zeros((3, 3, 3))
+    P[0, [0, 1, 2], [0, 1, 2]] = 1.0
+    P[1, :, 1] = P[2, :, 2] = 1.0
+    r = np.array([[0.5, 0.5, 0.5], [0.5 + epsilon, 0.5 - epsilon, 0.5], [0.5 + epsilon, 0.5 - epsilon, 0.5]])
+    old = np.array([[1 - alpha, alpha, 0.0], [0.5, 0.5, 0.0], [0.5, 0.5, 0.0]])
+    new = np.array([[1 - alpha, 0.0, alpha], [0.5 + alpha, 0.5 - alpha, 0.0], [0.5 - alpha, 0.5 + alpha, 0.0]])
+    return MDP(P, r, gamma, np.array([1.0, 0.0, 0.0])), old, new
+
+
+def cpi_tight_instance(gamma: float = 0.9):
+    r"""A start state where conservative policy iteration loses half of its theorem's penalty.
+
+    Two states: :math:`s_0`, where action 0 stays with reward 0 and action 1 moves to an absorbing
+    state :math:`g` with reward 1; in :math:`g` both actions pay 1. :math:`\rho = \delta_{s_0}`; the
+    initial policy stays in :math:`s_0` (and plays uniformly in :math:`g`). Its value is 0 and the
+    advantage of moving is :math:`1/(1-\gamma)`, the largest any advantage can be with rewards in
+    [0, 1], so :math:`\mathbb A = 1/(1-\gamma)`. The CPI step
+    :math:`(1-\alpha)\pi + \alpha\,\mathrm{greedy}` leaves :math:`s_0` with probability :math:`\alpha`
+    a step, and
+
+    .. math:: \|d^{\pi_{\text{new}}}_\rho - d^{\pi}_\rho\|_1 = \frac{2\alpha\gamma}{1-\gamma(1-\alpha)},
+              \qquad
+              \frac{\alpha\mathbb A}{1-\gamma} - \big(V^{\pi_{\text{new}}}(\rho) - V^\pi(\rho)\big)
+              = \frac{\gamma\alpha^2}{(1-\gamma)^2(1-\gamma(1-\alpha))}:
+
+    the first tends to AJKS Lemma 14.1's :math:`2\alpha\gamma/(1-\gamma)`, the second to half of
+    AJKS Theorem 14.2's penalty :math:`2\alpha^2\gamma/(1-\gamma)^3`, as :math:`\alpha \to 0`.
+
+    Parameters
+    ----------
+    gamma : float
+        In (0, 1).
+
+    Returns
+    -------
+    mdp : MDP
+    pi0 : array (2, 2)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook import envs
+    >>> mdp, pi0 = envs.cpi_tight_instance(0.5)
+    >>> pgbook.value(mdp, pi0), pgbook.advantage(mdp, pi0)[0]
+    (array([0., 2.]), array([0., 2.]))
+    """
+    gamma = validate.gamma(gamma)
+    if gamma == 0.0:
+        raise ValueError("gamma: must lie in (0, 1); with gamma = 0 the step changes no visitation")
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = P[0, 1, 1] = 1.0
+    P[1, :, 1] = 1.0
+    r = np.array([[0.0, 1.0], [1.0, 1.0]])
+    pi0 = np.array([[1.0, 0.0], [0.5, 0.5]])
+    return MDP(P, r, gamma, np.array([1.0, 0.0])), pi0
+
+
 #: Actions of :func:`short_corridor`.
 CORRIDOR_ACTIONS = ("right", "left")
 

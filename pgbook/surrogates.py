@@ -6,8 +6,8 @@ matches :math:`V^\pi(\rho)` to first order at :math:`\pi = \pi_{\text{old}}`, an
 policy close to the old one, so that the surrogate stays a good model:
 
 - TRPO (Schulman et al. 2015): a KL trust region, and a lower bound on the true value
-  (:func:`surrogate`, :func:`mean_kl`, :func:`trpo_lower_bound`, and the exact constrained step
-  :func:`trpo_step`);
+  (:func:`surrogate`, :func:`mean_kl`, :func:`trpo_lower_bound`, the exact constrained step
+  :func:`trpo_step`, and :func:`kl_step_size` to compare directions at equal KL);
 - PPO (Schulman et al. 2017): a clipped importance ratio (:func:`ppo_clip_objective`,
   :func:`ppo_clip_gradient`);
 - CPI (Kakade and Langford 2002): a mixture with the greedy policy and its guaranteed improvement
@@ -75,6 +75,52 @@ def mean_kl(mdp: MDP, pi_old, pi, rho=None, *, reverse: bool = False) -> float:
     d = visitation(mdp, pi_old, rho)
     per_state = kl(pi, pi_old) if reverse else kl(pi_old, pi)
     return float(np.sum(d * per_state, where=d > 0))
+
+
+def kl_step_size(mdp: MDP, theta, direction, delta: float, rho=None) -> float:
+    r"""The step size along ``direction`` that moves the softmax policy by a mean KL divergence ``delta``.
+
+    .. math:: \eta > 0 \quad\text{with}\quad \bar D_{KL}(\theta, \theta + \eta\Delta)
+              = \mathbb E_{s \sim d^{\pi_\theta}_\rho}
+              \mathrm{KL}\big(\pi_\theta(\cdot|s)\,\|\,\pi_{\theta+\eta\Delta}(\cdot|s)\big) = \delta,
+
+    TRPO's measure of a step (Schulman et al. 2015, Eq. (12); :func:`mean_kl`). Along a line each
+    state's divergence is a log-partition function minus a linear function of :math:`\eta`: convex,
+    with its minimum 0 at :math:`\eta = 0`. So the mean KL increases for :math:`\eta > 0` and a
+    bisection finds :math:`\eta`; steps of different directions can then be compared at equal KL.
+    theta, direction: (S, A); delta > 0. Returns eta > 0. A direction that is constant in every
+    state :math:`\rho` reaches does not move the policy, and raises ``ValueError``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> bandit = pgbook.envs.bandit([1.0, 0.0])
+    >>> eta = pgbook.surrogates.kl_step_size(bandit, [[0.0, 0.0]], [[1.0, -1.0]], delta=0.01)
+    >>> round(eta, 4)  # about sqrt(2 delta / (D^T F D)) = sqrt(0.02)
+    0.1417
+    """
+    require_mdp(mdp)
+    _gamma_below_one(mdp)
+    theta = validate.theta(mdp, theta)
+    direction = validate.array(direction, "direction", shape=theta.shape)
+    delta = validate.positive_real(delta, "delta")
+    pi = softmax(theta)
+    d = visitation(mdp, pi, rho)
+
+    def divergence(eta):
+        return float(np.sum(d * kl(pi, softmax(theta + eta * direction)), where=d > 0))
+
+    hi = 1.0
+    while divergence(hi) < delta:
+        hi *= 2.0
+        if hi > 1e12:
+            raise ValueError(f"direction: no step along it moves the policy by a mean KL of {delta:g} "
+                             "(it is constant, or nearly, in every state rho reaches)")
+    lo = 0.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if divergence(mid) < delta else (lo, mid)
+    return (lo + hi) / 2
 
 
 def surrogate(mdp: MDP, pi_old, pi, rho=None) -> float:

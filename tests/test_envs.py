@@ -119,3 +119,33 @@ def test_gridworld_layout():
     # Next to the goal (left of it), moving right without slip earns reward 1 - slip.
     left_of_goal = mdp.cells.index((0, 3))
     assert mdp.r[left_of_goal, envs.GRID_ACTIONS.index("right")] == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.2, 0.5])
+def test_trpo_tight_instance_structure(alpha):
+    mdp, old, new = envs.trpo_tight_instance(alpha, gamma=0.8, epsilon=0.3)
+    assert (mdp.S, mdp.A, mdp.gamma) == (3, 3, 0.8) and mdp.rho.tolist() == [1.0, 0.0, 0.0]
+    assert (mdp.r >= 0).all() and (mdp.r <= 1).all()
+    assert np.allclose(old.sum(axis=1), 1) and np.allclose(new.sum(axis=1), 1) and (new >= 0).all()
+    assert np.allclose(0.5 * np.abs(new - old).sum(axis=1), alpha)
+    adv = exact.advantage(mdp, old)
+    assert np.abs(adv).max() == pytest.approx(0.3) and np.allclose(adv[0], 0)
+
+
+def test_cpi_tight_instance_values_by_hand():
+    mdp, pi0 = envs.cpi_tight_instance(0.75)
+    assert np.allclose(exact.value(mdp, pi0), [0.0, 4.0])
+    assert np.allclose(exact.advantage(mdp, pi0)[0], [0.0, 4.0])  # 1 + gamma * 4 - 0
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: envs.trpo_tight_instance(0.6), "alpha"),
+    (lambda: envs.trpo_tight_instance(0.0), "alpha"),
+    (lambda: envs.trpo_tight_instance(0.1, gamma=0.0), "gamma"),
+    (lambda: envs.trpo_tight_instance(0.1, epsilon=0.6), "epsilon"),
+    (lambda: envs.cpi_tight_instance(0.0), "gamma"),
+    (lambda: envs.cpi_tight_instance(1.0), "gamma"),
+])
+def test_tight_instances_refuse_bad_input(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()

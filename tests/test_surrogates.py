@@ -186,6 +186,9 @@ def test_cpi_bound_holds_along_a_run():
         (lambda m, p: surrogates.cpi_improvement_bound(m, p, alpha=2.0), "alpha"),
         (lambda m, p: surrogates.greedy_advantage("mdp", p), "mdp"),
         (lambda m, p: surrogates.surrogate(envs.short_corridor(), np.full((4, 2), 0.5), np.full((4, 2), 0.5)), "gamma < 1"),
+        (lambda m, p: surrogates.kl_step_size(m, np.zeros((3, 2)), np.ones((3, 2)), 0.01), "direction: no step"),
+        (lambda m, p: surrogates.kl_step_size(m, np.zeros((3, 2)), np.ones((2, 2)), 0.01), "direction: expected shape"),
+        (lambda m, p: surrogates.kl_step_size(m, np.zeros((3, 2)), np.eye(3, 2), 0.0), "delta"),
     ],
 )
 def test_bad_input_names_the_argument(call, message):
@@ -238,3 +241,18 @@ def test_trpo_step_refuses_bad_input():
         surrogates.trpo_step(mdp, np.zeros((3, 2)), 0.0)
     with pytest.raises(ValueError, match="theta_old: expected shape"):
         surrogates.trpo_step(mdp, np.zeros((2, 2)), 0.01)
+
+
+@SETTINGS
+@given(case=theta_cases(max_S=4, min_A=2), delta=st.sampled_from([1e-4, 1e-2, 0.5]), seed=st.integers(0, 2**32 - 1))
+def test_kl_step_size_reaches_the_mean_kl(case, delta, seed):
+    """The mean KL at the returned step, summed by hand with the visitation of a dense solve, is delta."""
+    mdp, theta, rho = case
+    direction = np.random.default_rng(seed).standard_normal(theta.shape)
+    pi = softmax(theta)
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    d = (1 - mdp.gamma) * np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_pi).T, rho)
+    if np.all(np.ptp(direction, axis=1)[d > 0] == 0):
+        return
+    eta = surrogates.kl_step_size(mdp, theta, direction, delta, rho)
+    assert d @ _kl_loop(pi, softmax(theta + eta * direction)) == pytest.approx(delta, rel=1e-9)

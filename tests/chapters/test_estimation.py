@@ -1,202 +1,417 @@
-"""Every check on the page book/gradients/estimation.md, recomputed against independent computations.
+"""Chapter 4 (book/gradients/estimation.md): every check on the page, and every number its prose states.
 
-The chapter's quantities come from pgbook's exact solves and numba sampler; here values come from a
-direct linear solve, gradients from central finite differences, truncated values from explicit matrix
-powers, and single-episode estimates from a plain Python loop over the steps of each episode.
-Statistical checks use fixed seeds and |z| <= 4, as on the page.
+Each check of the page has a twin here (``tests/chapters/twins.py``) that recomputes the claim
+without the page's code path and feeds it to the page's own check: episodes from a plain numpy
+sampler, with the estimator accumulated *forward* in time (each reward times the scores of the
+actions before it; the page sums rewards to go backwards, pgbook in numba); values by a dense numpy
+solve; gradients by central differences of that value; truncated values by iterated backups; and
+AKLM's geometric sampler written out with numpy's geometric draws. The same check must reject the
+claim a careless reader would make: the tutorial's gradient without 1/(1 - gamma), an estimator
+without its gamma^t, a baseline that depends on the action, a wrong exponent. The last tests cover
+the numbers the prose states and the library checks that used to be on the page.
 """
 
 from __future__ import annotations
+
+import functools
+import math
 
 import numpy as np
 import pytest
 from conftest import central_difference
 
 import pgbook
+from chapters.twins import twin
 from pgbook import envs, estimators
 
-Z_MAX = 4.0
+MDP = envs.random_mdp(4, 3, seed=1, gamma=0.8)
+S, A, GAMMA = MDP.S, MDP.A, MDP.gamma
+THETA = np.random.default_rng(101).normal(size=(S, A))
+H = math.ceil(math.log(1e-10) / math.log(GAMMA))  # gamma^H <= 1e-10: 104 steps
+N = 100_000  # episodes of the twins' samplers (the page uses 200,000 or 20,000)
+LOGITS = np.arange(-6.0, -0.99, 1.0)  # the small-pi sweep where pi(a*|s) is small
+
+
+# --- independent computations ------------------------------------------------------------------
+
+
+def softmax(theta):
+    z = np.exp(theta - theta.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def solve(pi):
+    """V, Q and the normalised visitation d_rho of pi by numpy's dense solves (not pgbook's LU path)."""
+    P_pi = np.einsum("sa,sat->st", pi, MDP.P)
+    M = np.eye(S) - GAMMA * P_pi
+    V = np.linalg.solve(M, (pi * MDP.r).sum(axis=1))
+    d = (1 - GAMMA) * np.linalg.solve(M.T, MDP.rho)
+    return V, MDP.r + GAMMA * MDP.P @ V, d
+
+
+def truncated_value(pi, horizon):
+    """V_H = sum_{t<H} gamma^t P_pi^t r_pi by H backups V_k = r_pi + gamma P_pi V_{k-1}."""
+    P_pi = np.einsum("sa,sat->st", pi, MDP.P)
+    r_pi = (pi * MDP.r).sum(axis=1)
+    V = np.zeros(S)
+    for _ in range(horizon):
+        V = r_pi + GAMMA * P_pi @ V
+    return V
+
+
+SMALL_PI_STATE, SMALL_PI_ACTION = np.unravel_index(
+    np.argmax(solve(softmax(THETA))[1] - solve(softmax(THETA))[0][:, None]), (S, A))
+
+
+def theta_at(logit):
+    """The page's theta, or with the logit of the small-pi pair (s, a*) set to ``logit``."""
+    theta = THETA.copy()
+    if logit is not None:
+        theta[SMALL_PI_STATE, SMALL_PI_ACTION] = logit
+    return theta
+
+
+@functools.cache
+def fd_gradient(horizon=None, logit=None):
+    """Central differences of V(rho), or of V_H(rho) for a horizon, at theta_at(logit)."""
+    def value(th):
+        pi = softmax(th)
+        return MDP.rho @ (solve(pi)[0] if horizon is None else truncated_value(pi, horizon))
+    return central_difference(value, theta_at(logit))
+
+
+@functools.cache
+def fd_truncation_bias(horizon):
+    """max_{s,a} |d(V - V_H)(rho)/d theta_{s,a}| by central differences of the tail V - V_H itself."""
+    def tail(th):
+        pi = softmax(th)
+        return MDP.rho @ (solve(pi)[0] - truncated_value(pi, horizon))
+    return np.abs(central_difference(tail, THETA)).max()
+
+
+def draw(rng, probs):
+    """One index per row of ``probs`` (n, k) by inverting the cumulative sums."""
+    cdf = np.cumsum(probs, axis=1)
+    cdf[:, -1] = 1.0
+    return (rng.random(len(cdf))[:, None] < cdf).argmax(axis=1)
+
+
+@functools.cache
+def forward_estimates(n, horizon, seed, logit=None):
+    """Per-episode REINFORCE estimates (n, S, A) from a plain numpy sampler, by kind of estimator.
+
+    Summing over t' >= t is done forward: the reward at step t multiplies the scores of the actions
+    at steps <= t, so ``to_go`` = sum_t gamma^t r_t z_t with z_t the running sum of scores. Also
+    ``baseline_V`` (minus gamma^t V(s_t) score_t), the careless ``baseline_Q`` (an action-dependent
+    baseline Q(s_t, a_t)) and ``no_gamma_t`` (sum_t Q_hat_t score_t, without gamma^t), the
+    ``whole`` return times every score, and the discounted and undiscounted ``returns``.
+    """
+    theta = theta_at(logit)
+    pi = softmax(theta)
+    V, Q, _ = solve(pi)
+    rng = np.random.default_rng(seed)
+    rows = np.arange(n)
+    s = draw(rng, np.broadcast_to(MDP.rho, (n, S)))
+    z, z_discounted = np.zeros((n, S, A)), np.zeros((n, S, A))
+    to_go, base_V, base_Q, no_gamma = (np.zeros((n, S, A)) for _ in range(4))
+    R, R_undiscounted = np.zeros(n), np.zeros(n)
+    for t in range(horizon):
+        a = draw(rng, pi[s])
+        r = MDP.r[s, a]
+        score = np.zeros((n, S, A))
+        score[rows, s] = -pi[s]
+        score[rows, s, a] += 1.0
+        z += score
+        z_discounted = GAMMA * z_discounted + score  # sum_{t' <= t} gamma^(t - t') score_t'
+        to_go += GAMMA**t * r[:, None, None] * z
+        base_V -= GAMMA**t * V[s][:, None, None] * score
+        base_Q -= GAMMA**t * Q[s, a][:, None, None] * score
+        no_gamma += r[:, None, None] * z_discounted
+        R += GAMMA**t * r
+        R_undiscounted += r
+        s = draw(rng, MDP.P[s, a])
+    return {"to_go": to_go, "baseline_V": to_go + base_V, "baseline_Q": to_go + base_Q,
+            "no_gamma_t": no_gamma, "whole": R[:, None, None] * z,
+            "whole_undiscounted": R_undiscounted[:, None, None] * z, "returns": R,
+            "undiscounted_returns": R_undiscounted}
+
+
+def mean_se(x):
+    return x.mean(axis=0), x.std(axis=0, ddof=1) / np.sqrt(len(x))
+
+
+@functools.cache
+def geometric_episodes(n, seed):
+    """AKLM's sampler by hand: s_T with Pr(T = t) = (1 - gamma) gamma^t, a ~ pi(s_T), then K + 1 more
+    pairs with Pr(K >= k) = gamma^k; the undiscounted and (careless) discounted sums of their rewards."""
+    pi = softmax(THETA)
+    rng = np.random.default_rng(seed)
+    s = draw(rng, np.broadcast_to(MDP.rho, (n, S)))
+    T = rng.geometric(1 - GAMMA, size=n) - 1
+    for t in range(T.max()):
+        go = np.flatnonzero(T > t)
+        s[go] = draw(rng, MDP.P[s[go], draw(rng, pi[s[go]])])
+    a = draw(rng, pi[s])
+    K = rng.geometric(1 - GAMMA, size=n) - 1
+    Q_hat, Q_discounted = MDP.r[s, a].copy(), MDP.r[s, a].copy()
+    s_k, a_k = s.copy(), a.copy()
+    for k in range(1, K.max() + 1):
+        go = np.flatnonzero(K >= k)
+        s_k[go] = draw(rng, MDP.P[s_k[go], a_k[go]])
+        a_k[go] = draw(rng, pi[s_k[go]])
+        Q_hat[go] += MDP.r[s_k[go], a_k[go]]
+        Q_discounted[go] += GAMMA**k * MDP.r[s_k[go], a_k[go]]
+    return s, a, Q_hat, Q_discounted, T + K + 1
+
+
+# --- the page's checks and their wrong twins (tests/chapters/twins.py), in the order of the page ---
+
+
+@twin("estimation/sampled-return-is-value",
+      wrong={"undiscounted-returns": dict(discounted=False), "normalised-value": dict(scale=1 - GAMMA)})
+def sampled_return_is_value(page, discounted=True, scale=1.0):
+    """Returns of the numpy sampler against V(rho) by a dense solve; careless: rewards summed without
+    the discount, or the value normalised by (1 - gamma) as Kakade and Langford do."""
+    ep = forward_estimates(20_000, H, seed=11)
+    G = ep["returns"] if discounted else ep["undiscounted_returns"]
+    page.zscore(*mean_se(G), scale * MDP.rho @ solve(softmax(THETA))[0])
+
+
+@twin("estimation/reinforce-mean-is-gradient",
+      wrong={"tutorial-gradient-without-horizon": dict(scale=1 - GAMMA),
+             "estimator-without-gamma-t": dict(kind="no_gamma_t")})
+def reinforce_mean_is_gradient(page, scale=1.0, kind="to_go"):
+    """The forward estimator's mean against finite differences of V; careless: the tutorial's gradient
+    d pi A without 1/(1 - gamma), or weighting step t by Q_hat without gamma^t."""
+    page.zscore(*mean_se(forward_estimates(N, H, seed=12)[kind]), scale * fd_gradient())
+
+
+@twin("estimation/error-rate-root-n", wrong={"rate-one-over-n": dict(exponent=-1.0)})
+def error_rate_root_n(page, exponent=-0.5):
+    """Batch means of the numpy sampler's estimates against finite differences; careless: the error of
+    an average falls like 1/n, as for deterministic terms."""
+    per_episode = forward_estimates(20_000, H, seed=13)["to_go"]
+    ns = np.array([10, 20, 50, 100, 200, 500, 1000, 2000])
+    rms = [np.sqrt(((per_episode.reshape(-1, m, S, A).mean(axis=1) - fd_gradient()) ** 2).sum(axis=(1, 2)).mean())
+           for m in ns]
+    page.exponent(ns, rms, exponent)
+
+
+@twin("estimation/baseline-keeps-mean",
+      wrong={"action-dependent-baseline": dict(kind="baseline_Q"),
+             "tutorial-gradient-without-horizon": dict(scale=1 - GAMMA)})
+def baseline_keeps_mean(page, kind="baseline_V", scale=1.0):
+    """With b = V by a dense solve, against finite differences; careless: a baseline that depends on
+    the action, b(s, a) = Q(s, a), which removes the signal itself."""
+    page.zscore(*mean_se(forward_estimates(N, H, seed=12)[kind]), scale * fd_gradient())
+
+
+@twin("estimation/baseline-cuts-variance", wrong={"hundredfold": dict(factor=100)})
+def baseline_cuts_variance(page, factor=10):
+    """Total variances of the numpy sampler's estimates with and without b = V; careless: a
+    hundredfold cut (it is about 38-fold)."""
+    ep = forward_estimates(20_000, H, seed=14)
+    page.bound(factor * ep["baseline_V"].var(axis=0, ddof=1).sum(), ep["to_go"].var(axis=0, ddof=1).sum())
+
+
+@twin("estimation/truncation-bias-rate",
+      wrong={"gamma-to-the-2h": dict(exponent=2.0), "gamma-to-the-h-over-2": dict(exponent=0.5)})
+def truncation_bias_rate(page, exponent=1.0):
+    """The bias by central differences of the tail V - V_H (iterated backups), against gamma^H."""
+    horizons = np.arange(1, 61)
+    page.exponent(GAMMA**horizons, [fd_truncation_bias(h) for h in horizons], exponent)
+
+
+@twin("estimation/short-episodes-truncated-gradient", wrong={"untruncated-gradient": dict(horizon=None)})
+def short_episodes_truncated_gradient(page, horizon=5):
+    """Five-step episodes of the numpy sampler (baseline V) against finite differences of V_5 by
+    backups; careless: they estimate the gradient of V."""
+    page.zscore(*mean_se(forward_estimates(N, 5, seed=15)["baseline_V"]), fd_gradient(horizon))
+
+
+@twin("estimation/small-pi-gradient-scales-with-pi",
+      wrong={"no-factor-pi": dict(exponent=0.0), "square-root-of-pi": dict(exponent=0.5)})
+def small_pi_gradient_scales_with_pi(page, exponent=1.0):
+    """Finite-difference gradients on theta(s, a*) as its logit falls, against pi(a*|s); careless: the
+    gradient does not carry the factor pi (as the NPG step does not), or only its square root."""
+    pis = [softmax(theta_at(x))[SMALL_PI_STATE, SMALL_PI_ACTION] for x in LOGITS]
+    grads = [fd_gradient(logit=x)[SMALL_PI_STATE, SMALL_PI_ACTION] for x in LOGITS]
+    page.exponent(pis, grads, exponent)
+
+
+@twin("estimation/small-pi-relative-error",
+      wrong={"one-over-pi": dict(exponent=-1.0), "independent-of-pi": dict(exponent=0.0)})
+def small_pi_relative_error(page, exponent=-0.5):
+    """Standard errors of the numpy sampler (baseline V, 20,000 episodes per logit) over |finite
+    differences|; careless: the relative error grows like 1/pi, or not at all."""
+    pis, rel = [], []
+    for x in LOGITS:
+        _, se = mean_se(forward_estimates(20_000, H, seed=16, logit=x)["baseline_V"])
+        pis.append(softmax(theta_at(x))[SMALL_PI_STATE, SMALL_PI_ACTION])
+        rel.append(se[SMALL_PI_STATE, SMALL_PI_ACTION] / abs(fd_gradient(logit=x)[SMALL_PI_STATE, SMALL_PI_ACTION]))
+    page.exponent(pis, rel, exponent)
+
+
+@twin("estimation/geometric-q-hat-unbiased", wrong={"discounted-q-hat": dict(discounted=True)})
+def geometric_q_hat_unbiased(page, discounted=False):
+    """Q_hat of the sampler by hand, grouped by (s, a), against Q by a dense solve; careless: discount
+    the rewards as well as stopping at random (which counts gamma twice)."""
+    s, a, Q_hat, Q_discounted, _ = geometric_episodes(N, seed=17)
+    x = Q_discounted if discounted else Q_hat
+    pair = s * A + a
+    means = np.array([x[pair == k].mean() for k in range(S * A)])
+    ses = np.array([x[pair == k].std(ddof=1) / np.sqrt((pair == k).sum()) for k in range(S * A)])
+    page.zscore(means, ses, solve(softmax(THETA))[1].ravel())
+
+
+@twin("estimation/geometric-episode-length",
+      wrong={"two-horizons": dict(pairs=2 / (1 - GAMMA)), "one-horizon": dict(pairs=1 / (1 - GAMMA))})
+def geometric_episode_length(page, pairs=(1 + GAMMA) / (1 - GAMMA)):
+    """Lengths of the sampler by hand; careless: the bound 2/(1 - gamma) as the mean, or one effective
+    horizon 1/(1 - gamma)."""
+    page.zscore(*mean_se(geometric_episodes(N, seed=17)[4].astype(float)), pairs)
+
+
+@twin("estimation/geometric-gradient-unbiased", wrong={"without-one-over-one-minus-gamma": dict(scale=1 - GAMMA)})
+def geometric_gradient_unbiased(page, scale=1.0):
+    """(Q_hat - V(s)) score / (1 - gamma) from the sampler by hand, against finite differences;
+    careless: drop the 1/(1 - gamma). (A discounted Q_hat is caught by the Q_hat check: here its bias
+    hides in the noise of 100,000 single-pair estimates.)"""
+    s, a, Q_hat, _, _ = geometric_episodes(N, seed=17)
+    pi = softmax(THETA)
+    V = solve(pi)[0]
+    score = np.zeros((len(s), S, A))
+    score[np.arange(len(s)), s] = -pi[s]
+    score[np.arange(len(s)), s, a] += 1.0
+    weight = scale * (Q_hat - V[s]) / (1 - GAMMA)
+    page.zscore(*mean_se(weight[:, None, None] * score), fd_gradient())
+
+
+@twin("estimation/rewards-to-go-cut-variance", wrong={"hundredfold": dict(factor=100)})
+def rewards_to_go_cut_variance(page, factor=10):
+    """Total variances of the whole-return and reward-to-go estimators of the numpy sampler (one
+    forward pass); careless: a hundredfold cut (it is about 38-fold)."""
+    ep = forward_estimates(20_000, H, seed=18)
+    page.bound(factor * ep["to_go"].var(axis=0, ddof=1).sum(), ep["whole"].var(axis=0, ddof=1).sum())
+
+
+# --- the numbers in the prose, and the page's former library checks -----------------------------
 
 
 @pytest.fixture(scope="module")
-def chapter():
-    """The chapter's running example: a random 4 x 3 MDP, gamma = 0.8, random softmax parameters."""
-    mdp = envs.random_mdp(4, 3, seed=1, gamma=0.8)
-    theta = np.random.default_rng(101).normal(size=(mdp.S, mdp.A))
-    return mdp, theta, pgbook.truncation_horizon(mdp.gamma)
+def page():
+    """The page's own computations (pgbook), for the numbers its prose states."""
+    pi = pgbook.softmax(THETA)
+    V = pgbook.value(MDP, pi)
+    grad = pgbook.softmax_gradient(MDP, THETA)
+    episodes = pgbook.sample_episodes(MDP, pi, n=20_000, horizon=H, seed=1)
+    _, se = pgbook.reinforce_gradient(MDP, THETA, 200_000, H, seed=2, return_stderr=True)
+    _, se_b = pgbook.reinforce_gradient(MDP, THETA, 200_000, H, seed=2, baseline=V, return_stderr=True)
+    return dict(pi=pi, V=V, grad=grad, episodes=episodes, se=se, se_b=se_b)
 
 
-def solved_value(mdp, pi):
-    """V^pi by numpy's dense solve of (I - gamma P_pi) V = r_pi (not pgbook's LU path)."""
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    r_pi = (pi * mdp.r).sum(axis=1)
-    return np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi, r_pi)
-
-
-def powered_value(mdp, pi, H):
-    """The truncated value sum_{t<H} gamma^t P_pi^t r_pi by explicit matrix powers."""
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    r_pi = (pi * mdp.r).sum(axis=1)
-    return sum(mdp.gamma**t * np.linalg.matrix_power(P_pi, t) @ r_pi for t in range(H))
-
-
-def fd_gradient(mdp, theta, H=None):
-    """Central differences of V(rho) (or of V_H(rho)) in theta."""
-    def V(th):
-        pi = pgbook.softmax(th)
-        return mdp.rho @ (solved_value(mdp, pi) if H is None else powered_value(mdp, pi, H))
-    return central_difference(V, theta, h=1e-6)
-
-
-def loop_estimates(mdp, theta, episodes, baseline=None, reward_to_go=True):
-    """Single-episode REINFORCE estimates by a plain loop over steps: (n, S, A)."""
+def per_episode(episodes, baseline=None):
+    """The page's reinforce_per_episode, written as a loop over steps (one episode's estimate each)."""
     states, actions, rewards = episodes
-    pi = pgbook.softmax(theta)
-    b = np.zeros(mdp.S) if baseline is None else baseline
-    n, H = rewards.shape
-    out = np.zeros((n, mdp.S, mdp.A))
-    for i in range(n):
-        later = [0.0] * (H + 1)  # later[t] = sum_{k >= t} gamma^k r_k, accumulated backwards
-        for t in reversed(range(H)):
-            later[t] = later[t + 1] + mdp.gamma**t * rewards[i, t]
-        for t in range(H):
-            s, a = states[i, t], actions[i, t]
-            to_go = later[t] if reward_to_go else later[0]
-            score = -pi[s].copy()
-            score[a] += 1.0
-            out[i, s] += (to_go - mdp.gamma**t * b[s]) * score
+    n = len(rewards)
+    pi = pgbook.softmax(THETA)
+    b = np.zeros(S) if baseline is None else baseline
+    later = np.cumsum((rewards * GAMMA ** np.arange(H))[:, ::-1], axis=1)[:, ::-1]
+    out = np.zeros((n, S, A))
+    rows = np.arange(n)
+    for t in range(H):
+        s, a = states[:, t], actions[:, t]
+        c = later[:, t] - GAMMA**t * b[s]
+        out[rows, s] -= c[:, None] * pi[s]
+        out[rows, s, a] += c
     return out
 
 
-def assert_z(mean, stderr, expected, z_max=Z_MAX):
-    z = np.abs(np.asarray(mean) - expected) / stderr
-    assert z.max() <= z_max, f"max |z| = {z.max():.2f}"
-    return z
+def test_the_numbers_the_prose_states(page):
+    assert H == pgbook.truncation_horizon(GAMMA) == 104
+    returns = page["episodes"].rewards @ GAMMA ** np.arange(H)
+    z = abs(returns.mean() - MDP.rho @ page["V"]) / (returns.std(ddof=1) / np.sqrt(len(returns)))
+    assert z < 1.5  # "within about one standard error"
+    plain = per_episode(page["episodes"])
+    based = per_episode(page["episodes"], baseline=page["V"])
+    ratio = based.var(axis=0, ddof=1).sum() / plain.var(axis=0, ddof=1).sum()
+    assert f"{1 - ratio:.0%}" == "97%"  # "the baseline removes about 97% of the variance"
+    assert abs(np.sqrt(plain.var(axis=0, ddof=1).sum()) - 3.5) < 0.1  # "sqrt(tr Sigma) is about 3.5"
+    assert 0.004 < 2 * page["se"].mean() < 0.006  # "the bars are about +-0.005"
+    s_top, a_top = np.unravel_index(np.abs(page["grad"]).argmax(), (S, A))
+    spread = plain[:, s_top, a_top].std() / based[:, s_top, a_top].std()
+    assert round(spread) == 5 and f"{page['grad'][s_top, a_top]:.2f}" == "0.14"  # "five times wider", "0.14"
+    assert round(np.median(page["se"] / page["se_b"])) == 6  # "error bars six times narrower"
 
 
-@pytest.mark.slow
-def test_average_return_estimates_V(chapter):
-    mdp, theta, H = chapter
-    pi = pgbook.softmax(theta)
-    _, _, rewards = pgbook.sample_episodes(mdp, pi, n=20_000, horizon=H, seed=1)
-    returns = rewards @ mdp.gamma ** np.arange(H)
-    assert_z(returns.mean(), returns.std(ddof=1) / np.sqrt(returns.size), mdp.rho @ solved_value(mdp, pi))
+def test_the_truncation_numbers():
+    grad = pgbook.softmax_gradient(MDP, THETA)
+    bias = np.array([np.abs(grad - estimators.truncated_softmax_gradient(MDP, THETA, h)).max()
+                     for h in range(1, 61)])
+    loose = np.array([estimators.truncation_bias_bound(GAMMA, h) for h in range(1, 61)]) / bias
+    assert 45 < loose.min() < 55 and 520 < loose.max() < 620  # "about 50 to 570 times the bias"
+    assert f"{estimators.truncation_bias_bound(GAMMA, H):.1e}" == "1.1e-08"  # "a bias of at most 1.1e-8"
+    _, se = pgbook.reinforce_gradient(MDP, THETA, 200_000, H, seed=2, return_stderr=True)
+    assert estimators.truncation_bias_bound(GAMMA, H) < 1e-4 * se.min()  # "a ten-thousandth"
+    V = pgbook.value(MDP, pgbook.softmax(THETA))
+    g5, se5 = pgbook.reinforce_gradient(MDP, THETA, 200_000, horizon=5, seed=4, baseline=V, return_stderr=True)
+    assert 10 <= (np.abs(g5 - grad) / se5).max() < 100  # "a z-score in the tens"
 
 
-def test_numpy_estimator_is_the_numba_sampler(chapter):
-    mdp, theta, H = chapter
-    n = 300
-    episodes = pgbook.sample_episodes(mdp, pgbook.softmax(theta), n=n, horizon=H, seed=1)
-    np.testing.assert_allclose(loop_estimates(mdp, theta, episodes).mean(axis=0),
-                               pgbook.reinforce_gradient(mdp, theta, n=n, horizon=H, seed=1), atol=1e-12)
-
-
-@pytest.mark.slow
-def test_reinforce_mean_is_the_gradient(chapter):
-    mdp, theta, H = chapter
-    mean, se = pgbook.reinforce_gradient(mdp, theta, 200_000, H, seed=2, return_stderr=True)
-    assert_z(mean, se, fd_gradient(mdp, theta))
-
-
-@pytest.mark.slow
-def test_error_falls_like_one_over_root_n(chapter):
-    """The page cuts one run into batches; here each mean is a separate run of the numba sampler."""
-    mdp, theta, H = chapter
-    grad = fd_gradient(mdp, theta)
-    ns = np.array([10, 30, 100, 300, 1000])
-    rms = np.array([np.sqrt(np.mean([np.sum((pgbook.reinforce_gradient(mdp, theta, m, H, seed=1000 + k) - grad) ** 2)
-                                     for k in range(100)])) for m in ns])
-    slope = np.polyfit(np.log(ns), np.log(rms), 1)[0]
-    assert abs(slope + 0.5) <= 0.1
-    # and the level is the central limit theorem's sqrt(tr Sigma / n), Sigma from independent episodes
-    episodes = pgbook.sample_episodes(mdp, pgbook.softmax(theta), n=2_000, horizon=H, seed=9)
-    sigma = np.sqrt(loop_estimates(mdp, theta, episodes).var(axis=0, ddof=1).sum())
-    assert np.all(np.abs(np.log(rms * np.sqrt(ns) / sigma)) <= np.log(1.3))
-
-
-@pytest.mark.slow
-def test_baseline_keeps_the_mean(chapter):
-    mdp, theta, H = chapter
-    V = solved_value(mdp, pgbook.softmax(theta))
-    mean, se = pgbook.reinforce_gradient(mdp, theta, 200_000, H, seed=2, baseline=V, return_stderr=True)
-    assert_z(mean, se, fd_gradient(mdp, theta))
-
-
-def test_baseline_cuts_the_variance_tenfold(chapter):
-    mdp, theta, H = chapter
-    pi = pgbook.softmax(theta)
-    episodes = pgbook.sample_episodes(mdp, pi, n=1_000, horizon=H, seed=3)
-    plain = loop_estimates(mdp, theta, episodes).var(axis=0, ddof=1).sum()
-    based = loop_estimates(mdp, theta, episodes, baseline=solved_value(mdp, pi)).var(axis=0, ddof=1).sum()
-    assert 10 * based <= plain
-
-
-def test_truncation_bias_within_the_bound(chapter):
-    mdp, theta, _ = chapter
-    grad = fd_gradient(mdp, theta)
-    for H in (1, 2, 5, 10, 20, 40, 60):
-        bias = np.abs(grad - fd_gradient(mdp, theta, H)).max()
-        assert bias <= estimators.truncation_bias_bound(mdp.gamma, H) + 1e-8
-    # the bound is of order gamma^H: the bias at H = 20 is real, and at H = 60 negligible
-    assert np.abs(grad - fd_gradient(mdp, theta, 20)).max() > 1e-4
-
-
-@pytest.mark.slow
-def test_short_episodes_estimate_the_truncated_gradient(chapter):
-    mdp, theta, _ = chapter
-    V = solved_value(mdp, pgbook.softmax(theta))
-    mean, se = pgbook.reinforce_gradient(mdp, theta, 200_000, horizon=5, seed=4, baseline=V, return_stderr=True)
-    assert_z(mean, se, fd_gradient(mdp, theta, 5))
-    assert (np.abs(mean - fd_gradient(mdp, theta)) / se).max() > 10 * Z_MAX
-
-
-def small_pi_theta(mdp, theta, logit):
-    pi = pgbook.softmax(theta)
-    V = solved_value(mdp, pi)
-    adv = mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
-    s, a = np.unravel_index(adv.argmax(), adv.shape)
-    th = theta.copy()
-    th[s, a] = logit
-    return th, s, a
-
-
-def test_small_pi_large_advantage_tiny_gradient(chapter):
-    mdp, theta, _ = chapter
-    th, s, a = small_pi_theta(mdp, theta, -6.0)
-    pi = pgbook.softmax(th)
-    V = solved_value(mdp, pi)
-    adv = mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
-    assert adv[s, a] > 0.5
-    assert 0 < fd_gradient(mdp, th)[s, a] < 1e-3
-
-
-@pytest.mark.slow
-def test_relative_error_grows_like_inverse_sqrt_pi(chapter):
-    mdp, theta, H = chapter
-    pis, rel = [], []
-    for logit in np.arange(-6.0, -0.99, 1.0):
-        th, s, a = small_pi_theta(mdp, theta, logit)
-        pi = pgbook.softmax(th)
-        _, se = pgbook.reinforce_gradient(mdp, th, 20_000, H, seed=5, baseline=solved_value(mdp, pi),
+def test_the_small_pi_numbers():
+    """'the advantage rises to about 0.7', 'probability 3e-4', '800 times smaller than at its peak',
+    'a relative error of about a third', 'a factor e per unit of logit'."""
+    adv, grad, pis, rel = [], [], [], []
+    for x in np.arange(-6.0, 4.01, 1.0):
+        th = theta_at(x)
+        p = pgbook.softmax(th)
+        adv.append(pgbook.advantage(MDP, p)[SMALL_PI_STATE, SMALL_PI_ACTION])
+        g = pgbook.softmax_gradient(MDP, th)
+        grad.append(g[SMALL_PI_STATE, SMALL_PI_ACTION])
+        pis.append(p[SMALL_PI_STATE, SMALL_PI_ACTION])
+        _, se = pgbook.reinforce_gradient(MDP, th, 20_000, H, seed=5, baseline=pgbook.value(MDP, p),
                                           return_stderr=True)
-        pis.append(pi[s, a])
-        rel.append(se[s, a] / abs(fd_gradient(mdp, th)[s, a]))
-    assert abs(np.polyfit(np.log(pis), np.log(rel), 1)[0] + 0.5) <= 0.1
+        rel.append(se[SMALL_PI_STATE, SMALL_PI_ACTION] / abs(grad[-1]))
+    assert f"{adv[0]:.1f}" == "0.7" and f"{pis[0]:.0e}" == "3e-04"
+    assert 800 < max(grad) / grad[0] < 900
+    assert 0.28 < rel[0] < 0.38
+    assert np.allclose(np.diff(np.log(pis[:5])), 1.0, atol=0.05)
 
 
-@pytest.mark.slow
-def test_geometric_sampler_is_unbiased(chapter):
-    mdp, theta, _ = chapter
-    V = solved_value(mdp, pgbook.softmax(theta))
-    mean, se = pgbook.reinforce_gradient_geometric(mdp, theta, 200_000, seed=6, baseline=V, return_stderr=True)
-    assert_z(mean, se, fd_gradient(mdp, theta))
+def test_the_geometric_sampler_numbers():
+    V = pgbook.value(MDP, pgbook.softmax(THETA))
+    _, se_g = pgbook.reinforce_gradient_geometric(MDP, THETA, 200_000, seed=6, baseline=V, return_stderr=True)
+    _, se_b = pgbook.reinforce_gradient(MDP, THETA, 200_000, H, seed=2, baseline=V, return_stderr=True)
+    pairs = (1 + GAMMA) / (1 - GAMMA)
+    assert round(pairs) == 9 and 11 < H / pairs < 12  # "9 pairs", "more than eleven times shorter"
+    # "about 25 times more sampled steps for the same accuracy": variance per episode times pairs per episode
+    steps_ratio = (se_g**2).sum() * pairs / ((se_b**2).sum() * H)
+    assert 20 < steps_ratio < 30
 
 
-@pytest.mark.slow
-def test_whole_return_weighting_is_unbiased_and_noisier(chapter):
-    mdp, theta, H = chapter
-    episodes = pgbook.sample_episodes(mdp, pgbook.softmax(theta), n=5_000, horizon=H, seed=1)
-    whole = loop_estimates(mdp, theta, episodes, reward_to_go=False)
-    to_go = loop_estimates(mdp, theta, episodes)
-    assert_z(whole.mean(axis=0), whole.std(axis=0, ddof=1) / np.sqrt(len(whole)), fd_gradient(mdp, theta))
-    assert whole.var(axis=0, ddof=1).sum() > 5 * to_go.var(axis=0, ddof=1).sum()
+def test_numpy_estimator_is_the_numba_sampler():
+    """The page's numpy estimator and pgbook.reinforce_gradient agree on the same episodes."""
+    episodes = pgbook.sample_episodes(MDP, pgbook.softmax(THETA), n=300, horizon=H, seed=1)
+    np.testing.assert_allclose(per_episode(episodes).mean(axis=0),
+                               pgbook.reinforce_gradient(MDP, THETA, n=300, horizon=H, seed=1), atol=1e-12)
+
+
+def test_the_truncation_bias_is_within_its_bound():
+    """The (loose) bound of the proposition holds at every horizon, by finite differences."""
+    for h in (1, 2, 5, 10, 20, 40, 60):
+        assert fd_truncation_bias(h) <= estimators.truncation_bias_bound(GAMMA, h)
+
+
+def test_whole_return_weighting_is_unbiased():
+    """The exercise's estimator weights every step by the whole return: its mean is the gradient too."""
+    page_zscore_max = 4.0
+    mean, se = mean_se(forward_estimates(N, H, seed=19)["whole"])
+    assert (np.abs(mean - fd_gradient()) / se).max() <= page_zscore_max
+
+
+def test_the_exercise_numbers():
+    """'the whole return is almost forty times noisier'; 'about 1/2 per step' of reward."""
+    ep = forward_estimates(20_000, H, seed=18)
+    assert 35 < ep["whole"].var(axis=0, ddof=1).sum() / ep["to_go"].var(axis=0, ddof=1).sum() < 40
+    episodes = pgbook.sample_episodes(MDP, pgbook.softmax(THETA), n=20_000, horizon=H, seed=1)
+    assert 0.4 < episodes.rewards.mean() < 0.6
