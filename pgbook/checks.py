@@ -370,7 +370,7 @@ def loglog_slope(x, y) -> float:
 
 
 def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
-    r"""Check a rate's scaling: the fitted exponent of :math:`y \approx a x^b` is ``expected`` to within ``tol``.
+    r"""Check a rate's scaling: the fitted exponent of :math:`y \approx a x^b` is the predicted one to within ``tol``.
 
     Use it where a published constant is loose but its rate can fail: iterations against
     :math:`1/(1-\gamma)`, :math:`|S|`, :math:`H`, the mismatch coefficient; an error against the
@@ -383,16 +383,16 @@ def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
     x, y : array_like
         Positive numbers, shape (n,).
     expected : float
-        The theorem's exponent.
+        The predicted exponent (a theorem's, or an exact analysis of the instance).
     tol : float
-        The largest allowed difference between the fitted and the theorem's exponent, > 0.
+        The largest allowed difference between the fitted and the predicted exponent, > 0.
     id : str
         The check's id, ``"<chapter>/<slug>"``.
 
     Examples
     --------
     >>> exponent("the error falls like n^(-1/2)", [1e2, 1e3, 1e4], [0.1, 0.0316, 0.01], -0.5, tol=0.05, id="doc/rate")
-    ✔ the error falls like n^(-1/2): fitted exponent -0.5, the theorem's -0.5 (allowed ±0.05)
+    ✔ the error falls like n^(-1/2): fitted exponent -0.5, predicted -0.5 (allowed ±0.05)
     """
     claim, id = _claim(claim), _id(id)
     tol = validate.positive_real(tol, "tol")
@@ -400,9 +400,9 @@ def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
     b = loglog_slope(x, y)
     err = abs(b - expected)
     if err <= tol:
-        detail = f"fitted exponent {b:.3g}, the theorem's {expected:g} (allowed ±{tol:g})"
+        detail = f"fitted exponent {b:.3g}, predicted {expected:g} (allowed ±{tol:g})"
     else:
-        detail = f"fitted exponent {b:.3g}, off the theorem's {expected:g} by more than the allowed {tol:g}"
+        detail = f"fitted exponent {b:.3g}, off the predicted {expected:g} by more than the allowed {tol:g}"
     _show(Check(id, "exponent", claim, err, tol, detail, {"expected": expected}))
 
 

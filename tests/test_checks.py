@@ -141,7 +141,7 @@ def test_exponent_fits_the_log_log_slope_and_rejects_a_wrong_exponent(shown):
     err = 3.0 * n**-0.5 * np.array([1.02, 0.97, 1.01, 0.99])
     checks.exponent("error falls like n^(-1/2)", n, err, -0.5, tol=0.05, id=ID)
     assert shown[0].passed and shown[0].params == {"expected": -0.5}
-    with pytest.raises(checks.CheckFailed, match="off the theorem's -1"):
+    with pytest.raises(checks.CheckFailed, match="off the predicted -1"):
         checks.exponent("error falls like n^(-1)", n, err, -1.0, tol=0.05, id=ID)
 
 

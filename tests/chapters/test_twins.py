@@ -139,6 +139,9 @@ def test_twin(monkeypatch, check_id, case):
     if case == "right":
         t.recompute(page)
         assert shown and all(c.id == check_id and c.passed for c in shown), shown
+        if page.kind == "exponent":
+            assert [c.params["expected"] for c in shown] == [page.expected] * len(shown), (
+                f"{check_id}: the twin's claim predicts another exponent than the page's, {page.expected:g}")
         return
     with pytest.raises((checks.CheckFailed, checks.Vacuous)) as rejected:
         t.recompute(page, **t.wrong[case])

@@ -11,7 +11,8 @@ sampling, sympy, a closed form) and hands them to the *page's own check*::
         page.bound(errors[1:], GAMMA ** (power * k[1:]) * errors[0])
 
 ``page`` is the check as the built book shows it (its kind, tolerance, cap or floor are read back
-from the HTML), so the twin tests the check the reader sees, not a stricter copy. The function's
+from the executed chapter), so the twin tests the check the reader sees, not a stricter copy; for an
+``exponent`` check, the claim's exponent must be the page's. The function's
 keyword defaults are the chapter's claim; each entry of ``wrong`` names a claim a careless reader or
 the slides would make (a dropped 1/(1 - gamma), a wrong exponent, rho for mu, a term deleted) and the
 keywords that make it. ``tests/chapters/test_twins.py`` runs the claim, which must pass, and every
@@ -67,6 +68,7 @@ class Page:
     tol: float
     cap: float | None = None
     floor: float | None = None
+    expected: float | None = None
 
     def _kind(self, kind: str) -> None:
         if kind != self.kind:
@@ -97,5 +99,6 @@ def page_check(div) -> Page:
     """The :class:`Page` of a built ``div.pgbook-check``."""
     claim = div.get_text().strip()[1:].strip().rsplit(": ", 1)[0]
     number = lambda key: float(div[f"data-{key}"]) if div.has_attr(f"data-{key}") else None  # noqa: E731
-    return Page(div["data-id"], div["data-kind"], claim, number("tol"), number("cap"), number("floor"))
+    return Page(div["data-id"], div["data-kind"], claim, number("tol"), number("cap"), number("floor"),
+                number("expected"))
 
