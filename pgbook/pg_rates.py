@@ -8,7 +8,10 @@ can put a bound next to a run of :mod:`pgbook.algorithms`:
 - the non-uniform Łojasiewicz inequality and the :math:`O(1/t)` rate of Mei et al. (2020):
   :func:`nl_coefficient`, :func:`mei_rate_bound`, :func:`bandit_tgap_limit`;
 - log-barrier regularisation (AKLM Thm 5.2, Cor 5.1): :func:`log_barrier_bound`,
-  :func:`log_barrier_tolerance`, :func:`log_barrier_iterations`;
+  :func:`log_barrier_tolerance`, :func:`log_barrier_iterations`, and at an exact stationary point
+  :func:`log_barrier_maximiser`, :func:`log_barrier_stationary_gap`;
+- entropy regularisation (Mei et al. 2020, Thm 6): :func:`mei_entropy_bound` and the rate the run
+  actually settles on, :func:`entropy_pg_rate`;
 - the ingredients they share: :func:`optimal_actions`, :func:`optimal_mismatch`.
 
 The optimum of the entropy-regularised objective is :func:`pgbook.npg_rates.soft_optimal`.
@@ -22,17 +25,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from scipy.optimize import minimize
+
 from . import _validate as validate
 from .control import policy_iteration
 from .exact import visitation
-from .gradients import softmax_gradient
+from .gradients import entropy_regularized_gradient, log_barrier_gradient, log_barrier_objective, softmax_gradient
 from .landscape import mismatch
 from .mdp import MDP, require_mdp
+from .npg_rates import soft_optimal
 from .policies import softmax
 
 __all__ = [
     "smoothness", "hessian", "optimal_actions", "optimal_mismatch", "nl_coefficient", "mei_rate_bound",
     "bandit_tgap_limit", "log_barrier_bound", "log_barrier_tolerance", "log_barrier_iterations",
+    "log_barrier_maximiser", "log_barrier_stationary_gap", "mei_entropy_bound", "entropy_pg_rate",
 ]
 
 
@@ -68,7 +75,7 @@ def smoothness(gamma, lam=0.0, S=None) -> float:
     return beta
 
 
-def hessian(mdp: MDP, theta, rho=None, h: float = 1e-5) -> np.ndarray:
+def hessian(mdp: MDP, theta, rho=None, h: float = 1e-5, tau: float = 0.0) -> np.ndarray:
     r"""The Hessian of :math:`\theta \mapsto V^{\pi_\theta}(\rho)` (softmax), by central differences of the exact gradient.
 
     .. math:: H_{:, j} \approx \frac{\nabla_\theta V(\theta + h e_j) - \nabla_\theta V(\theta - h e_j)}{2h},
@@ -76,17 +83,29 @@ def hessian(mdp: MDP, theta, rho=None, h: float = 1e-5) -> np.ndarray:
 
     with :func:`pgbook.softmax_gradient` (AKLM Eq. (10)); error :math:`O(h^2)`. Its largest
     eigenvalue magnitude is the local curvature that AKLM Lemma D.4 bounds by :func:`smoothness`.
-    theta: (S, A); h > 0. Returns H: (S*A, S*A), indexed like ``theta.ravel()``.
+    With ``tau > 0`` it is the Hessian of the entropy-regularised value :math:`\tilde V^{\pi_\theta}(\rho)`
+    instead (its gradient :func:`pgbook.entropy_regularized_gradient`, Mei et al. 2020 Lemma 10).
+    theta: (S, A); h > 0; tau >= 0. Returns H: (S*A, S*A), indexed like ``theta.ravel()``.
+
+    >>> import pgbook
+    >>> H = hessian(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]])  # V = sigmoid(x1 - x2)
+    >>> bool(abs(H).max() < 1e-9)  # flat at x1 = x2: the sigmoid's inflection point
+    True
     """
     theta = validate.theta(mdp, theta)
     h = validate.positive_real(h, "h")
+    tau = validate.positive_real(tau, "tau", allow_zero=True)
+
+    def gradient(th):
+        return entropy_regularized_gradient(mdp, th, tau, rho) if tau > 0 else softmax_gradient(mdp, th, rho)
+
     n = theta.size
     H = np.empty((n, n))
     for j in range(n):
         e = np.zeros(n)
         e[j] = h
         e = e.reshape(theta.shape)
-        H[:, j] = (softmax_gradient(mdp, theta + e, rho) - softmax_gradient(mdp, theta - e, rho)).ravel() / (2 * h)
+        H[:, j] = (gradient(theta + e) - gradient(theta - e)).ravel() / (2 * h)
     return 0.5 * (H + H.T)
 
 
@@ -230,3 +249,132 @@ def log_barrier_iterations(mdp: MDP, eps, mu=None, rho=None) -> float:
     eps = validate.positive_real(eps, "eps")
     D = optimal_mismatch(mdp, mu, rho)
     return 320 * mdp.S**2 * mdp.A**2 * D**2 / ((1 - gamma) ** 6 * eps**2)
+
+
+def log_barrier_maximiser(mdp: MDP, lam, mu=None) -> np.ndarray:
+    r"""A maximiser of the log-barrier objective :math:`L_\lambda(\theta)`, to a gradient norm of about 1e-9.
+
+    .. math:: \theta_\lambda \in \arg\max_\theta\; V^{\pi_\theta}(\mu)
+              + \frac{\lambda}{|S||A|}\sum_{s,a}\log\pi_\theta(a|s) + \lambda\log|A|
+
+    (AKLM section 5.2; :func:`pgbook.log_barrier_objective`), by BFGS (scipy) from the uniform
+    policy with the exact gradient :func:`pgbook.log_barrier_gradient`. The barrier keeps every
+    probability positive, so the maximum is attained; a stationary point is all that AKLM Thm 5.2
+    needs. lam > 0; mu: the distribution the objective is taken under (``None``: the MDP's).
+    Returns theta: (S, A).
+
+    >>> import pgbook
+    >>> th = log_barrier_maximiser(pgbook.envs.bandit([1.0, 0.0]), 0.1)
+    >>> bool(np.linalg.norm(pgbook.log_barrier_gradient(pgbook.envs.bandit([1.0, 0.0]), th, 0.1)) < 1e-8)
+    True
+    """
+    require_mdp(mdp)
+    lam = validate.positive_real(lam, "lam")
+    shape = (mdp.S, mdp.A)
+
+    def negative(x):
+        th = x.reshape(shape)
+        return -log_barrier_objective(mdp, th, lam, mu), -log_barrier_gradient(mdp, th, lam, mu).ravel()
+
+    # gtol below the round-off of the gradient: BFGS stops on its own at ~1e-9, which is what we want.
+    result = minimize(negative, np.zeros(mdp.S * mdp.A), jac=True, method="BFGS",
+                      options={"gtol": 1e-12, "maxiter": 10_000})
+    return result.x.reshape(shape)
+
+
+def log_barrier_stationary_gap(mdp: MDP, theta, lam, mu=None, rho=None) -> float:
+    r"""The exact sub-optimality of a stationary point of the log-barrier objective (derived here).
+
+    At a point where :math:`\nabla_\theta L_\lambda(\theta) = 0` (gradient under :math:`\mu`),
+
+    .. math:: V^\star(\rho) - V^{\pi_\theta}(\rho) = \frac{\lambda}{|S|}\sum_s
+              \frac{d^{\pi^\star}_\rho(s)}{d^{\pi_\theta}_\mu(s)}
+              \Big(1 - \frac{1}{|A|\,\pi_\theta(a^\star(s)|s)}\Big).
+
+    Setting each coordinate of the gradient to zero gives
+    :math:`A^{\pi_\theta}(s, a) = \frac{(1-\gamma)\lambda\,(|A|\pi_\theta(a|s) - 1)}{|S||A|\,d^{\pi_\theta}_\mu(s)\,\pi_\theta(a|s)}`,
+    and the performance difference lemma (AKLM Lemma 3.2) with :math:`\pi^\star` sums these at
+    :math:`a = a^\star(s)`. This is the step of AKLM's proof of Theorem 5.2 made exact: the proof
+    bounds the same advantage by :math:`2\lambda/(|S|\mu(s))` (:func:`log_barrier_bound`). As
+    :math:`\lambda \to 0` with :math:`\rho = \mu` it tends to :math:`\lambda(1 - 1/|A|)`.
+    Only meaningful at a stationary point (e.g. :func:`log_barrier_maximiser`). theta: (S, A);
+    lam > 0; mu: positive on every state. Returns a float.
+    """
+    _discounted(mdp)
+    theta = validate.theta(mdp, theta)
+    lam = validate.positive_real(lam, "lam")
+    mu = validate.start(mdp, mu)
+    if (mu <= 0.0).any():
+        raise ValueError("mu: must be positive on every state")
+    pi_star, _ = policy_iteration(mdp)
+    pi = softmax(theta)
+    ratio = visitation(mdp, pi_star, rho) / visitation(mdp, pi, mu)
+    p_star = pi[np.arange(mdp.S), pi_star.argmax(axis=1)]
+    return float(lam / mdp.S * (ratio * (1 - 1 / (mdp.A * p_star))).sum())
+
+
+def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
+    r"""Mei et al.'s linear rate of entropy-regularised softmax PG (2020, Theorem 6), **as reconstructed here**.
+
+    With :math:`\eta = \frac{(1-\gamma)^3}{8 + \tau(4 + 8\log|A|)}`, :math:`\mu > 0`, for :math:`t \ge 1`,
+
+    .. math:: \tilde V^{\pi^\star_\tau}(\rho) - \tilde V^{\pi_{\theta_t}}(\rho) \le
+              \Big\|\frac1\mu\Big\|_\infty \frac{1 + \tau\log|A|}{(1-\gamma)^2}
+              \exp\Big(-(t-1)\,\frac{(1-\gamma)^4\,\tau\,\min_s\mu(s)\,c^2}
+              {(8 + \tau(4 + 8\log|A|))\,|S|\,\|d^{\pi^\star_\tau}_\mu/\mu\|_\infty}\Big),
+              \qquad c = \inf_{t \ge 1}\min_{s,a}\pi_{\theta_t}(a|s).
+
+    Not checked against the paper's display: the step size and the smoothness constant
+    :math:`\beta = (8 + \tau(4 + 8\log|A|))/(1-\gamma)^3` are the paper's (proof of Theorem 6); the
+    exponent is what its Lemma 15 (the Łojasiewicz inequality with entropy, exponent 1/2) gives with
+    :math:`d^{\pi_\theta}_\mu \ge (1-\gamma)\mu` and a step of :math:`1/\beta`, and the prefactor bounds
+    the first soft gap. c must be measured along the run. t: iteration(s) >= 1; c in (0, 1];
+    tau > 0. Returns the bound, shaped like t.
+    """
+    gamma = _discounted(mdp)
+    _rewards_in_unit_interval(mdp)
+    t = validate.array(t, "t")
+    if (t < 1).any():
+        raise ValueError(f"t: the bound holds for t >= 1, got min {t.min():g}")
+    c = validate.positive_real(c, "c")
+    if c > 1.0:
+        raise ValueError(f"c: a probability, must lie in (0, 1], got {c:g}")
+    tau = validate.positive_real(tau, "tau")
+    mu = validate.start(mdp, mu)
+    if (mu <= 0.0).any():
+        raise ValueError("mu: must be positive on every state")
+    D = mismatch(visitation(mdp, soft_optimal(mdp, tau).pi, mu), mu)
+    log_A = np.log(mdp.A)
+    rate = (1 - gamma) ** 4 * tau * mu.min() * c**2 / ((8 + tau * (4 + 8 * log_A)) * mdp.S * D)
+    return (1 / mu.min()) * (1 + tau * log_A) / (1 - gamma) ** 2 * np.exp(-(t - 1) * rate)
+
+
+def entropy_pg_rate(mdp: MDP, tau, eta, mu=None) -> float:
+    r"""The factor by which entropy-regularised softmax PG shrinks the soft gap per step, near the optimum.
+
+    Near :math:`\theta^\star_\tau = \log\pi^\star_\tau` the update :math:`\theta \leftarrow \theta + \eta\nabla\tilde V(\mu)`
+    is linear: the error moves by :math:`I + \eta H`, with :math:`H` the Hessian of
+    :math:`\tilde V^{\pi_\theta}(\mu)` at :math:`\theta^\star_\tau` (:func:`hessian` with ``tau``). Shifting
+    a state's logits by a constant changes nothing, and these :math:`|S|` directions are H's zero
+    eigenvalues; on the others :math:`H \prec 0`. The slowest direction has the smallest
+    :math:`|\lambda|`, and the soft gap, quadratic in the error, shrinks like
+
+    .. math:: q = (1 - \eta\,|\lambda|_{\min})^2 \quad\text{per step.}
+
+    (Derived here; the linear convergence itself is Mei et al. 2020, Theorem 6.) tau > 0; eta > 0
+    small enough that :math:`\eta|\lambda| < 1` for every eigenvalue. Returns q, a float in (0, 1).
+
+    >>> import pgbook
+    >>> q = entropy_pg_rate(pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.5), tau=1.0, eta=0.1)
+    >>> bool(0 < q < 1)
+    True
+    """
+    require_mdp(mdp)
+    tau = validate.positive_real(tau, "tau")
+    eta = validate.positive_real(eta, "eta")
+    theta_star = np.log(soft_optimal(mdp, tau).pi)
+    magnitudes = np.sort(np.abs(np.linalg.eigvalsh(hessian(mdp, theta_star, mu, tau=tau))))
+    slowest, fastest = magnitudes[mdp.S], magnitudes[-1]  # the first S are the per-state shifts
+    if eta * fastest >= 1:
+        raise ValueError(f"eta: the step must stay below 1/|lambda|_max = {1 / fastest:.3g} for the linear picture")
+    return float((1 - eta * slowest) ** 2)

@@ -222,3 +222,107 @@ def test_log_barrier_theorem_at_a_stationary_point():
     assert np.linalg.norm(pgbook.log_barrier_gradient(m, th, lam)) <= pg_rates.log_barrier_tolerance(m, lam)
     gap = optimal_np(m)[0] @ m.rho - V_rho_np(m, th, m.rho)
     assert 0 <= gap <= pg_rates.log_barrier_bound(m, lam)
+
+
+def test_log_barrier_maximiser_is_stationary_and_its_gap_is_the_exact_formula():
+    """The maximiser's gradient (by finite differences of a numpy L_lambda) vanishes, and the gap there is
+    (lam/|S|) sum_s (d*_rho/d^pi_mu)(1 - 1/(|A| pi(a*|s))), here recomputed with numpy visitations."""
+    m = envs.random_mdp(4, 3, seed=2, gamma=0.7)
+    lam = 0.05
+    th = pg_rates.log_barrier_maximiser(m, lam)
+
+    def L(t):
+        p = np.exp(t - t.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        return value_np(m, p) @ m.rho + lam / p.size * np.log(p).sum() + lam * np.log(m.A)
+
+    h = 1e-6
+    g = np.array([(L(th + h * e.reshape(th.shape)) - L(th - h * e.reshape(th.shape))) / (2 * h)
+                  for e in np.eye(th.size)])
+    assert np.abs(g).max() < 1e-7
+    V_star, pi_star = optimal_np(m)
+    pi = pgbook.softmax(th)
+    a_star = pi_star.argmax(axis=1)
+    ratio = visitation_np(m, pi_star, m.rho) / visitation_np(m, pi, m.rho)
+    expected = lam / m.S * (ratio * (1 - 1 / (m.A * pi[np.arange(m.S), a_star]))).sum()
+    gap = V_star @ m.rho - value_np(m, pi) @ m.rho
+    assert pg_rates.log_barrier_stationary_gap(m, th, lam) == pytest.approx(expected, rel=1e-8)
+    assert gap == pytest.approx(expected, abs=1e-8)
+    assert 0 < gap <= pg_rates.log_barrier_bound(m, lam)
+
+
+def test_log_barrier_gap_tends_to_lambda_times_one_minus_one_over_A():
+    m = envs.random_mdp(3, 4, seed=5, gamma=0.6)
+    lam = 1e-4
+    gap = pg_rates.log_barrier_stationary_gap(m, pg_rates.log_barrier_maximiser(m, lam), lam)
+    assert gap / lam == pytest.approx(1 - 1 / m.A, rel=1e-2)
+
+
+def test_log_barrier_stationary_validation():
+    m = envs.random_mdp(2, 2, seed=0, gamma=0.5)
+    with pytest.raises(ValueError, match="lam"):
+        pg_rates.log_barrier_maximiser(m, 0.0)
+    with pytest.raises(ValueError, match="mu"):
+        pg_rates.log_barrier_stationary_gap(m, np.zeros((2, 2)), 0.1, mu=[1.0, 0.0])
+
+
+def test_mei_entropy_bound_formula():
+    """The reconstructed Theorem 6 bound written out by hand (soft optimum by soft value iteration)."""
+    m, tau, c = MDP6, 0.3, 0.05
+    V = np.zeros(m.S)
+    for _ in range(3000):
+        V = tau * np.log(np.exp((m.r + m.gamma * m.P @ V) / tau).sum(axis=1))
+    q = np.exp((m.r + m.gamma * m.P @ V) / tau)
+    pi_tau = q / q.sum(axis=1, keepdims=True)
+    D = (visitation_np(m, pi_tau, m.rho) / m.rho).max()
+    kappa = 0.2**4 * tau * m.rho.min() * c**2 / ((8 + tau * (4 + 8 * np.log(3))) * 6 * D)
+    t = np.array([1.0, 10.0, 1e6])
+    expected = 6 * (1 + tau * np.log(3)) / 0.2**2 * np.exp(-(t - 1) * kappa)
+    np.testing.assert_allclose(pg_rates.mei_entropy_bound(m, t, c, tau), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("t, c, tau, match", [(0, 0.1, 0.3, "t"), (1, 0.0, 0.3, "c"), (1, 2.0, 0.3, "c"),
+                                              (1, 0.1, 0.0, "tau")])
+def test_mei_entropy_bound_validation(t, c, tau, match):
+    with pytest.raises(ValueError, match=match):
+        pg_rates.mei_entropy_bound(MDP6, t, c, tau)
+
+
+def test_entropy_pg_rate_matches_a_run():
+    """The predicted per-step factor of the soft gap against the slope of a long run's log soft gap."""
+    from pgbook import algorithms, npg_rates
+
+    m = envs.random_mdp(3, 2, seed=1, gamma=0.6)
+    tau, eta = 0.5, 0.05
+    q = pg_rates.entropy_pg_rate(m, tau, eta)
+    run = algorithms.entropy_pg(m, eta, 4000, tau=tau)
+    V_tau = npg_rates.soft_optimal(m, tau).V
+    gap = np.array([V_tau @ m.rho - pgbook.soft_value(m, p, tau) @ m.rho for p in run.pi])
+    late = (run.steps >= 1000) & (gap > 1e-11)
+    slope = np.polyfit(run.steps[late], np.log(gap[late]), 1)[0]
+    assert slope == pytest.approx(np.log(q), rel=2e-2)
+
+
+def test_entropy_pg_rate_validation():
+    m = envs.random_mdp(2, 2, seed=0, gamma=0.5)
+    with pytest.raises(ValueError, match="eta"):
+        pg_rates.entropy_pg_rate(m, 1.0, 1e6)
+    with pytest.raises(ValueError, match="tau"):
+        pg_rates.entropy_pg_rate(m, 0.0, 0.1)
+
+
+def test_hessian_with_entropy_matches_second_differences_of_the_soft_value():
+    m = envs.random_mdp(3, 2, seed=6, gamma=0.7)
+    tau, th = 0.4, np.random.default_rng(0).normal(size=(3, 2))
+
+    def f(t):
+        p = np.exp(t - t.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        soft_reward = (p * (m.r - tau * np.log(p))).sum(axis=1)
+        return np.linalg.solve(np.eye(3) - 0.7 * np.einsum("sa,sat->st", p, m.P), soft_reward) @ m.rho
+
+    h, n = 1e-3, th.size
+    E = np.eye(n).reshape(n, 3, 2) * h
+    H = np.array([[(f(th + E[i] + E[j]) - f(th + E[i] - E[j]) - f(th - E[i] + E[j]) + f(th - E[i] - E[j]))
+                   / (4 * h * h) for j in range(n)] for i in range(n)])
+    np.testing.assert_allclose(pg_rates.hessian(m, th, tau=tau), H, atol=1e-5)

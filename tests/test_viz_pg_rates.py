@@ -45,3 +45,31 @@ def test_validation(args, error, match):
     args = (axes(),) + args[1:] if args[0] is None else args
     with pytest.raises(error, match=match):
         plot_gaps(*args)
+
+
+def test_plot_scaling_draws_points_and_the_fitted_power_law():
+    from pgbook.viz.pg_rates import plot_scaling
+
+    ax = axes()
+    x = np.array([1.0, 10.0, 100.0])
+    b = plot_scaling(ax, x, 3 / x, label="data", xlabel="x", ylabel="y")
+    assert b == pytest.approx(-1.0)
+    points, fit = ax.get_lines()
+    assert np.array_equal(points.get_xdata(), x) and fit.get_linestyle() == ":"
+    assert np.allclose(fit.get_ydata(), 3 / np.array([1.0, 100.0]))
+    assert fit.get_label() == "fitted slope -1.00" and points.get_color() == fit.get_color() == COLORS[0]
+    plot_scaling(ax, x, x**0.5, label="second")
+    assert ax.get_lines()[2].get_color() == COLORS[1] and ax.get_xlabel() == "x"
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+
+
+@pytest.mark.parametrize("args, error, match", [
+    (("not axes", [1, 2], [1, 2]), TypeError, "ax"), ((None, [1, 2], [1]), ValueError, "y"),
+    ((None, [1, 2], [1, -1]), ValueError, "positive"),
+])
+def test_plot_scaling_validation(args, error, match):
+    from pgbook.viz.pg_rates import plot_scaling
+
+    args = (axes(),) + args[1:] if args[0] is None else args
+    with pytest.raises(error, match=match):
+        plot_scaling(*args, label="a")

@@ -1,8 +1,9 @@
 r"""Figures of the convergence of softmax policy gradient: suboptimality gaps against iterations.
 
-One helper, :func:`plot_gaps`, draws every gap figure of the chapter "Convergence of softmax policy
-gradient": several runs' gaps :math:`V^\star(\rho) - V^{(t)}(\rho)` against t on log axes, with
-optional bounds drawn dashed in the same colours.
+:func:`plot_gaps` draws the gap figures of the chapter "Convergence of softmax policy gradient":
+several runs' gaps :math:`V^\star(\rho) - V^{(t)}(\rho)` against t on log axes, with optional bounds
+drawn dashed in the same colours. :func:`plot_scaling` draws its scaling experiments: a measured
+quantity against the parameter it should scale with, on log-log axes, with the fitted power law.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from .. import _validate as validate
+from ..checks import loglog_slope
 
 #: Okabe-Ito colours (colour-blind safe), in the order the curves are drawn.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -60,3 +62,35 @@ def _line(ax, t, y, label, logx, logy, **style):
         keep &= y > 0
     (line,) = ax.plot(t[keep], y[keep], label=label, **style)
     return line
+
+
+def plot_scaling(ax: Axes, x, y, *, label: str, xlabel: str | None = None, ylabel: str | None = None, color=None,
+                 marker: str = "o") -> float:
+    r"""Draw y against x on log-log axes with the least-squares power law :math:`y \approx a x^b` through them.
+
+    ax: a matplotlib Axes; x, y: positive, shape (n,); label: the data's legend entry (the fitted
+    line's entry is "fitted slope b"); xlabel, ylabel: axis labels (``None``: left as they are);
+    color: a matplotlib colour (``None``: the next Okabe-Ito colour of :data:`COLORS`); marker: a
+    matplotlib marker. Several calls on one Axes draw several series. Returns the fitted exponent
+    b (:func:`pgbook.checks.loglog_slope`).
+    """
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax: expected a matplotlib Axes, got {type(ax).__name__}")
+    x = validate.array(x, "x", ndim=1)
+    y = validate.array(y, "y", shape=x.shape)
+    b = loglog_slope(x, y)
+    if color is None:
+        color = COLORS[len(ax.get_lines()) // 2 % len(COLORS)]
+    a = np.exp(np.mean(np.log(y) - b * np.log(x)))
+    ax.plot(x, y, marker, color=color, ms=6, label=label)
+    ends = np.array([x.min(), x.max()])
+    ax.plot(ends, a * ends**b, ":", color=color, lw=1.5, label=f"fitted slope {b:.2f}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize="small", frameon=False)
+    return b

@@ -1,24 +1,43 @@
-"""Chapter "Convergence of softmax policy gradient" (book/convergence/softmax_pg.md): every check on the page.
+"""Chapter "Convergence of softmax policy gradient" (book/convergence/softmax_pg.md): every check on the
+page, and every number its prose states.
 
-One test per visible check, in page order, each recomputing the claim with pgbook and comparing it
-with an independent computation: second differences of a plain numpy value instead of
-``pg_rates.hessian``, a numpy policy-gradient loop instead of the numba run, finite-difference
-gradients, value iteration for V*, the gradient-flow ODE (scipy) for the plateau, the soft
-performance-difference identity (Mei et al. Lemma 26) for the soft gap.
+Each check of the page has a twin here (``tests/chapters/twins.py``) that recomputes the claim without
+the chapter's code path and feeds it to the page's own check: the stay-or-quit value in closed form
+instead of ``pg_rates.hessian``; a numpy policy-gradient loop with finite-difference gradients of a
+plain numpy value instead of the compiled run and ``softmax_gradient``; a pure-Python bandit loop; the
+gradient-flow ODE (scipy) for the plateau; the log barrier's maximiser found with a numpy objective;
+value iteration for V* and soft value iteration for the soft optimum; second differences of a numpy
+soft value for the Hessian. Each twin also feeds the same check the claim a careless reader would make
+(a wrong exponent, Mei's 1/c^2, the tutorial's gradient without 1/(1 - gamma), a dropped 1/sqrt|S|, the
+two-arm constant on three arms, Theorem 5.2's bound taken as the gap, a reversed KL), which it must
+reject. Where a twin needs the page's million-step runs it reads their recorded policies, computing
+everything it checks from them by its own means.
 
-The long runs (10^5-10^6 iterations) are marked slow: they need numba's compiled loops.
+The last tests cover the numbers the prose states and the sanity checks that are not on the page.
 """
+
+import functools
+import math
 
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
+from scipy.optimize import minimize
 
 import pgbook
-from pgbook import algorithms, envs, pg_rates
+from chapters.twins import twin
+from pgbook import algorithms, checks, envs, npg_rates, pg_rates
 
 MDP = envs.random_mdp(6, 3, seed=0, gamma=0.8)
-BANDIT = envs.bandit([1.0, 0.9, 0.1])
+GAMMA = MDP.gamma
+ETA = (1 - GAMMA) ** 3 / 8
+BANDIT_R = (1.0, 0.9, 0.1)
 ETA_BANDIT = 0.4
+TAU = 0.3
+ETA_TAU = (1 - GAMMA) ** 3 / (8 + TAU * (4 + 8 * np.log(MDP.A)))
+LAMS = np.array([0.3, 0.1, 0.03, 0.01, 0.003, 0.001])
+ESCAPE_P0 = np.array([1e-2, 3e-3, 1e-3, 3e-4, 1e-4])
+FAMILY_GAMMAS = np.array([0.9, 0.95, 0.98, 0.99, 0.995, 0.998])
 
 
 # --- independent computations ------------------------------------------------------------------
@@ -29,21 +48,41 @@ def softmax_np(theta):
     return p / p.sum(axis=-1, keepdims=True)
 
 
-def value_np(mdp, pi):
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    return np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi, (pi * mdp.r).sum(axis=1))
+def P_pi(mdp, pi):
+    return np.einsum("sa,sat->st", pi, mdp.P)
+
+
+def value_np(mdp, pi, reward=None):
+    r = (pi * mdp.r).sum(axis=1) if reward is None else reward
+    return np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi(mdp, pi), r)
+
+
+def soft_value_np(mdp, pi, tau):
+    """V~^pi: the value of the reward r(s, a) - tau log pi(a|s), by a linear solve."""
+    return value_np(mdp, pi, (pi * (mdp.r - tau * np.log(pi))).sum(axis=1))
 
 
 def visitation_np(mdp, pi, rho):
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    return (1 - mdp.gamma) * np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_pi).T, rho)
+    return (1 - mdp.gamma) * np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_pi(mdp, pi)).T, rho)
 
 
-def V_star_np(mdp, sweeps=3000):
-    V = np.zeros(mdp.S)
-    for _ in range(sweeps):
-        V = (mdp.r + mdp.gamma * mdp.P @ V).max(axis=1)
-    return V
+@functools.cache
+def optimum_np():
+    """V* and the optimal actions by value iteration."""
+    V = np.zeros(MDP.S)
+    for _ in range(3000):
+        V = (MDP.r + GAMMA * MDP.P @ V).max(axis=1)
+    return V, (MDP.r + GAMMA * MDP.P @ V).argmax(axis=1)
+
+
+@functools.cache
+def soft_optimum_np(tau=TAU):
+    """Soft value iteration: V~*_tau and pi*_tau."""
+    V = np.zeros(MDP.S)
+    for _ in range(3000):
+        Q = MDP.r + GAMMA * MDP.P @ V
+        V = tau * np.log(np.exp(Q / tau).sum(axis=1))
+    return V, softmax_np((MDP.r + GAMMA * MDP.P @ V) / tau)
 
 
 def fd_gradient(f, theta, h=1e-6):
@@ -55,111 +94,150 @@ def fd_gradient(f, theta, h=1e-6):
     return g
 
 
-def pg_numpy(mdp, eta, T, theta0=None):
-    """Softmax PG written out in numpy: the gradient by the advantage formula, evaluated afresh."""
-    theta = np.zeros((mdp.S, mdp.A)) if theta0 is None else theta0.copy()
-    V_rho = []
-    for _ in range(T):
-        pi = softmax_np(theta)
-        V = value_np(mdp, pi)
-        adv = mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
-        V_rho.append(V @ mdp.rho)
-        theta = theta + eta * visitation_np(mdp, pi, mdp.rho)[:, None] / (1 - mdp.gamma) * pi * adv
-    return np.array(V_rho), theta
+def V_rho_np(theta):
+    return value_np(MDP, softmax_np(theta)) @ MDP.rho
 
 
-@pytest.fixture(scope="module")
-def pg_run():
-    return algorithms.softmax_pg(MDP, (1 - MDP.gamma) ** 3 / 8, 200_000)
+@functools.cache
+def page_run():
+    """The page's million-step run (its recorded policies and parameters are read, nothing else)."""
+    return algorithms.softmax_pg(MDP, ETA, 1_000_000)
 
 
-# --- the checks --------------------------------------------------------------------------------
+@functools.cache
+def page_entropy_run():
+    return algorithms.entropy_pg(MDP, ETA_TAU, 1_000_000, tau=TAU)
 
 
-def test_hessian_below_smoothness_constant():
-    """Largest |eigenvalue| of the Hessian, here from second differences of a numpy value, <= 8/(1-γ)³."""
-    rng = np.random.default_rng(0)
+def gap_np(pi):
+    return optimum_np()[0] @ MDP.rho - value_np(MDP, pi) @ MDP.rho
+
+
+# --- smoothness --------------------------------------------------------------------------------
+
+
+def stay_or_quit_curvature(gamma):
+    """2 max_x |V''(x)| for V(x) = e^x / (1 + (1 - gamma) e^x), by second differences on a fine grid."""
     h = 1e-4
-    for gamma in (0.5, 0.7, 0.8, 0.9):
-        small = envs.random_mdp(3, 3, seed=1, gamma=gamma)
-
-        def f(th):
-            return value_np(small, softmax_np(th)) @ small.rho
-
-        for _ in range(8):
-            theta = rng.normal(0, 2, (3, 3))
-            n = theta.size
-            E = np.eye(n).reshape(n, 3, 3) * h
-            H = np.array([[(f(theta + E[i] + E[j]) - f(theta + E[i] - E[j]) - f(theta - E[i] + E[j])
-                            + f(theta - E[i] - E[j])) / (4 * h * h) for j in range(n)] for i in range(n)])
-            assert np.allclose(H, pg_rates.hessian(small, theta), atol=1e-5)
-            assert np.abs(np.linalg.eigvalsh((H + H.T) / 2)).max() <= 8 / (1 - gamma) ** 3
+    x = np.log(1 / (1 - gamma)) + np.linspace(-4, 4, 8001)
+    V = lambda x: np.exp(x) / (1 + (1 - gamma) * np.exp(x))  # noqa: E731
+    second = (V(x + h) - 2 * V(x) + V(x - h)) / h**2
+    return 2 * np.abs(second).max()  # the Hessian in (theta_stay, theta_quit) is V'' [[1, -1], [-1, 1]]
 
 
-@pytest.mark.slow
-def test_values_never_decrease(pg_run):
-    """Every state's value is non-decreasing along the run (recorded and re-evaluated in numpy)."""
-    V = np.array([value_np(MDP, pi) for pi in pg_run.pi])
-    assert np.allclose(V, pg_run.V, atol=1e-10)
-    assert (np.diff(V, axis=0) >= 0).all()
-    # The first 300 iterations, every one, against the numpy loop.
-    V_np, _ = pg_numpy(MDP, (1 - MDP.gamma) ** 3 / 8, 300)
-    assert np.allclose(V_np, pg_run.V_rho[:300], atol=1e-10)
-    assert (np.diff(V_np) >= 0).all()
+@twin("softmax_pg/curvature-grows-like-horizon", wrong={
+    "lemma-exponent-three": dict(power=3.0), "exponent-two": dict(power=2.0)})
+def curvature_grows_like_horizon(page, power=1.0):
+    """The closed-form value of the stay-or-quit family; the careless reader takes Lemma D.4's 1/(1-gamma)^3
+    (or the 8/(1-gamma)^2 that passed the old check) for the growth of the curvature."""
+    curvature = np.array([stay_or_quit_curvature(g) for g in FAMILY_GAMMAS])
+    page.exponent(1 / (1 - FAMILY_GAMMAS), curvature, power)
 
 
-@pytest.mark.slow
-def test_most_likely_actions_are_optimal(pg_run):
-    """The final policy's argmax against the greedy policy of value iteration's V*."""
-    V_star = V_star_np(MDP)
-    a_star = (MDP.r + MDP.gamma * MDP.P @ V_star).argmax(axis=1)
-    assert np.array_equal(pg_run.pi[-1].argmax(axis=1), a_star)
-    # Every state's gap has shrunk by a factor of more than 50 from the uniform start.
-    gaps = V_star - np.array([value_np(MDP, pi) for pi in pg_run.pi[[0, -1]]])
-    assert (gaps[1] < gaps[0] / 50).all()
-
-
-@pytest.mark.slow
-def test_nl_inequality_along_the_run(pg_run):
-    """Mei et al. Lemma 8 at recorded iterates, the gradient by finite differences of a numpy value."""
-    V_star = V_star_np(MDP)
-    a_star = (MDP.r + MDP.gamma * MDP.P @ V_star).argmax(axis=1)
-    d_star = visitation_np(MDP, np.eye(MDP.A)[a_star], MDP.rho)
-    for theta in pg_run.theta[::50]:
+@functools.cache
+def numpy_steps(n=3000, every=10):
+    """A numpy PG loop from the uniform policy (advantage formula); at every `every`-th step the gain of
+    that step and the finite-difference gradient of a numpy value."""
+    theta, gains, grads = np.zeros((MDP.S, MDP.A)), [], []
+    for k in range(n):
         pi = softmax_np(theta)
-        grad = fd_gradient(lambda th: value_np(MDP, softmax_np(th)) @ MDP.rho, theta)
-        C = pi[np.arange(MDP.S), a_star].min() / (np.sqrt(MDP.S) * (d_star / visitation_np(MDP, pi, MDP.rho)).max())
-        assert C == pytest.approx(pg_rates.nl_coefficient(MDP, theta), rel=1e-8)
-        assert np.linalg.norm(grad) >= C * (V_star @ MDP.rho - value_np(MDP, pi) @ MDP.rho)
+        V = value_np(MDP, pi)
+        adv = MDP.r + GAMMA * MDP.P @ V - V[:, None]
+        step = ETA * visitation_np(MDP, pi, MDP.rho)[:, None] / (1 - GAMMA) * pi * adv
+        if k % every == 0:
+            gains.append(V_rho_np(theta + step) - V @ MDP.rho)
+            grads.append(fd_gradient(V_rho_np, theta))
+        theta = theta + step
+    return np.array(gains), np.array(grads)
 
 
-@pytest.mark.slow
-def test_gap_below_mei_bound(pg_run):
-    """Mei et al. Theorem 4, the bound's constants recomputed in numpy, the gap against value iteration."""
-    V_star = V_star_np(MDP)
-    a_star = (MDP.r + MDP.gamma * MDP.P @ V_star).argmax(axis=1)
-    mu = MDP.rho
-    D = (visitation_np(MDP, np.eye(MDP.A)[a_star], mu) / mu).max()
-    c = pg_run.pi[1:, np.arange(MDP.S), a_star].min()
-    t = np.arange(1, pg_run.V_rho.size)
-    bound = 16 * MDP.S * D**2 / (c**2 * (1 - MDP.gamma) ** 6 * t) * (1 / mu).max()
-    assert np.allclose(bound, pg_rates.mei_rate_bound(MDP, t, c), rtol=1e-9)
-    assert (V_star @ mu - pg_run.V_rho[1:] <= bound).all()
+@twin("softmax_pg/step-gains-eta-gradient-squared", wrong={
+    "tutorial-gradient-without-one-over-one-minus-gamma": dict(scale=1 - GAMMA),
+    "unnormalised-visitation-and-one-over-one-minus-gamma": dict(scale=1 / (1 - GAMMA))})
+def step_gains(page, scale=1.0):
+    """Gains of a numpy PG loop against eta ||grad V||^2 with the gradient by finite differences; the
+    careless reader's gradient is the tutorial's d pi A (no 1/(1 - gamma)), or has 1/(1 - gamma) twice."""
+    gains, grads = numpy_steps()
+    page.close(gains / (ETA * np.sum((scale * grads) ** 2, axis=(1, 2))), 1.0)
 
 
-@pytest.mark.slow
-def test_t_gap_converges_to_its_constant():
-    """t·gap -> (|A| - 1)/(|A| η), the closed form, on three arms and on two (1/(2η))."""
-    run = algorithms.softmax_pg(BANDIT, ETA_BANDIT, 1_000_000)
-    assert 1e6 * (1.0 - run.V_rho[-1]) == pytest.approx(2 / (3 * ETA_BANDIT), abs=2e-3)
-    two = algorithms.softmax_pg(envs.bandit([1.0, 0.5]), ETA_BANDIT, 1_000_000)
-    assert 1e6 * (1.0 - two.V_rho[-1]) == pytest.approx(1 / (2 * ETA_BANDIT), abs=2e-3)
+# --- the non-uniform Łojasiewicz inequality and the 1/t rate -------------------------------------
 
 
-@pytest.mark.slow
-def test_plateau_length_proportional_to_one_over_p0():
-    """The run's escape time against the gradient-flow ODE's, and flow time x p0 constant."""
-    r = np.array([1.0, 0.9, 0.1])
+@functools.cache
+def nl_sides():
+    """At every 10th recorded iterate: the finite-difference gradient norm, min_s pi(a*|s), the mismatch
+    ||d*_rho / d^pi_mu||_inf and the gap, all in numpy."""
+    V_star, a_star = optimum_np()
+    d_star = visitation_np(MDP, np.eye(MDP.A)[a_star], MDP.rho)
+    norms, p_star, mismatch, gaps = [], [], [], []
+    for theta in page_run().theta[::10]:
+        pi = softmax_np(theta)
+        norms.append(np.linalg.norm(fd_gradient(V_rho_np, theta)))
+        p_star.append(pi[np.arange(MDP.S), a_star].min())
+        mismatch.append((d_star / visitation_np(MDP, pi, MDP.rho)).max())
+        gaps.append(gap_np(pi))
+    return tuple(map(np.array, (norms, p_star, mismatch, gaps)))
+
+
+@twin("softmax_pg/nl-inequality-along-run", wrong={
+    "without-one-over-sqrt-s": dict(sqrt_S=False), "uniform-lojasiewicz-without-min-pi-star": dict(with_pi=False)})
+def nl_inequality(page, sqrt_S=True, with_pi=True):
+    """Mei Lemma 8 with every quantity recomputed in numpy; the careless reader drops 1/sqrt|S|, or the
+    policy-dependent min_s pi(a*|s) (a uniform Łojasiewicz inequality)."""
+    norms, p_star, mismatch, gaps = nl_sides()
+    C = (p_star if with_pi else 1.0) / ((np.sqrt(MDP.S) if sqrt_S else 1.0) * mismatch)
+    page.bound(C * gaps, norms)
+
+
+@twin("softmax_pg/mdp-gap-falls-like-one-over-t", wrong={
+    "one-over-sqrt-t": dict(expected=-0.5), "one-over-t-squared": dict(expected=-2.0)})
+def mdp_gap_rate(page, expected=-1.0):
+    """The gaps of the run's recorded policies from 3e5 to 1e6, evaluated in numpy against value
+    iteration's V*; the careless reader expects gradient ascent's generic 1/sqrt(t), or 1/t^2."""
+    run = page_run()
+    late = run.steps >= 300_000
+    page.exponent(run.steps[late], np.array([gap_np(pi) for pi in run.pi[late]]), expected)
+
+
+@functools.cache
+def bandit_loop(T=1_000_000):
+    """Softmax PG on the bandit (1, 0.9, 0.1) in pure Python: the gap after every step."""
+    r = BANDIT_R
+    theta = [0.0, 0.0, 0.0]
+    gaps = np.empty(T + 1)
+    for t in range(T + 1):
+        m = max(theta)
+        e = [math.exp(x - m) for x in theta]
+        z = e[0] + e[1] + e[2]
+        p = [x / z for x in e]
+        v = p[0] * r[0] + p[1] * r[1] + p[2] * r[2]
+        gaps[t] = r[0] - v
+        theta = [theta[a] + ETA_BANDIT * p[a] * (r[a] - v) for a in range(3)]
+    return gaps
+
+
+@twin("softmax_pg/bandit-gap-falls-like-one-over-t", wrong={
+    "one-over-sqrt-t": dict(expected=-0.5), "one-over-t-squared": dict(expected=-2.0)})
+def bandit_gap_rate(page, expected=-1.0):
+    """The pure-Python bandit loop; the careless reader expects 1/sqrt(t), or 1/t^2."""
+    t_fit = np.unique(np.geomspace(10_000, 1_000_000, 41).astype(int))
+    page.exponent(t_fit, bandit_loop()[t_fit], expected)
+
+
+@twin("softmax_pg/bandit-t-gap-limit", wrong={
+    "two-arm-constant-on-three-arms": dict(arms=2), "one-over-eta": dict(arms=math.inf)})
+def bandit_t_gap(page, arms=3):
+    """t * gap at 1e6 from the pure-Python loop against (|A| - 1)/(|A| eta); the careless reader uses the
+    two-arm limit 1/(2 eta) of the exercise, or 1/eta."""
+    limit = 1 / ETA_BANDIT if arms == math.inf else (arms - 1) / (arms * ETA_BANDIT)
+    page.close(1_000_000 * bandit_loop()[-1], limit)
+
+
+@functools.cache
+def escape_times():
+    """Escape times to V = 0.95 of the gradient flow d theta/ds = pi (r - pi.r), divided by eta."""
+    r = np.array(BANDIT_R)
 
     def flow(s, theta):
         p = softmax_np(theta)
@@ -169,84 +247,297 @@ def test_plateau_length_proportional_to_one_over_p0():
         return softmax_np(theta) @ r - 0.95
 
     escaped.terminal = True
-    scaled = []
-    for p0 in (3e-3, 1e-3, 3e-4):
-        theta0 = np.log([p0, 1 - 2 * p0, p0])
-        sol = solve_ivp(flow, (0, 1e6), theta0, events=escaped, rtol=1e-10, atol=1e-12, method="LSODA")
-        t_flow = sol.t_events[0][0] / ETA_BANDIT
-        run = algorithms.softmax_pg(BANDIT, ETA_BANDIT, 400_000, theta0=theta0[None], until=0.95)
-        n = run.V_rho.size - 1
-        assert n == pytest.approx(t_flow, rel=2e-3)
-        scaled.append(t_flow * p0)
-    scaled = np.array(scaled)
-    assert np.abs(scaled / scaled.mean() - 1).max() < 0.01
+    times = []
+    for p0 in ESCAPE_P0:
+        sol = solve_ivp(flow, (0, 1e6), np.log([p0, 1 - 2 * p0, p0]), events=escaped, rtol=1e-10,
+                        atol=1e-12, method="LSODA")
+        times.append(sol.t_events[0][0] / ETA_BANDIT)
+    return np.array(times)
 
 
-@pytest.fixture(scope="module")
-def barrier_run():
+@twin("softmax_pg/plateau-grows-like-one-over-p0", wrong={
+    "mei-bound-one-over-c-squared": dict(expected=-2.0), "one-over-sqrt-p0": dict(expected=-0.5)})
+def plateau_rate(page, expected=-1.0):
+    """The gradient flow's escape times; the careless reader reads the plateau off Mei's 1/c^2."""
+    page.exponent(ESCAPE_P0, escape_times(), expected)
+
+
+# --- log barrier -------------------------------------------------------------------------------
+
+
+@functools.cache
+def barrier_maximiser_np(lam):
+    """The maximiser of L_lambda with a numpy objective and gradient (d pi A/(1-gamma) + lam/(SA)(1 - A pi))."""
+    S, A = MDP.S, MDP.A
+
+    def negative(x):
+        theta = x.reshape(S, A)
+        pi = softmax_np(theta)
+        V = value_np(MDP, pi)
+        adv = MDP.r + GAMMA * MDP.P @ V - V[:, None]
+        L = V @ MDP.rho + lam / (S * A) * np.log(pi).sum() + lam * np.log(A)
+        grad = visitation_np(MDP, pi, MDP.rho)[:, None] / (1 - GAMMA) * pi * adv + lam / (S * A) * (1 - A * pi)
+        return -L, -grad.ravel()
+
+    res = minimize(negative, np.zeros(S * A), jac=True, method="BFGS", options={"gtol": 1e-12, "maxiter": 10_000})
+    return softmax_np(res.x.reshape(S, A))
+
+
+def barrier_sides(lam, per_state=True):
+    """The gap at the maximiser, and (lam/|S|) sum_s (d*_rho/d^pi_mu)(1 - 1/(|A| pi(a*|s))) in numpy."""
+    pi = barrier_maximiser_np(lam)
+    _, a_star = optimum_np()
+    ratio = visitation_np(MDP, np.eye(MDP.A)[a_star], MDP.rho) / visitation_np(MDP, pi, MDP.rho)
+    formula = lam / (MDP.S if per_state else 1) * (ratio * (1 - 1 / (MDP.A * pi[np.arange(MDP.S), a_star]))).sum()
+    return gap_np(pi), formula
+
+
+@twin("softmax_pg/barrier-gap-exact-at-stationarity", wrong={
+    "gap-equals-theorem-5-2-bound": dict(claim="theorem"), "without-one-over-s": dict(claim="no-per-state")})
+def barrier_gap_exact(page, claim="formula"):
+    """The maximiser by a numpy BFGS and the formula in numpy; the careless reader takes Theorem 5.2's
+    2 lam D/(1 - gamma) for the gap, or drops the 1/|S| of the barrier's weight."""
+    gaps, rhs = [], []
+    _, a_star = optimum_np()
+    D = (visitation_np(MDP, np.eye(MDP.A)[a_star], MDP.rho) / MDP.rho).max()
+    for lam in LAMS:
+        gap, formula = barrier_sides(lam, per_state=claim != "no-per-state")
+        gaps.append(gap)
+        rhs.append(2 * lam / (1 - GAMMA) * D if claim == "theorem" else formula)
+    page.close(np.array(gaps), np.array(rhs))
+
+
+@twin("softmax_pg/barrier-bias-linear-in-lambda", wrong={
+    "quadratic-in-lambda": dict(expected=2.0), "square-root-of-lambda": dict(expected=0.5)})
+def barrier_bias(page, expected=1.0):
+    """Gaps at the numpy maximisers; the careless reader expects a bias quadratic in lam, or like sqrt(lam)."""
+    page.exponent(LAMS, np.array([barrier_sides(lam)[0] for lam in LAMS]), expected)
+
+
+# --- entropy regularisation -------------------------------------------------------------------
+
+
+@functools.cache
+def soft_gaps_np():
+    """The soft gap of the entropy run's recorded policies, V~*_tau(rho) - V~^pi(rho), by numpy solves."""
+    V_tau, _ = soft_optimum_np()
+    return np.array([V_tau @ MDP.rho - soft_value_np(MDP, pi, TAU) @ MDP.rho for pi in page_entropy_run().pi])
+
+
+@twin("softmax_pg/soft-gap-is-weighted-kl", wrong={
+    "without-one-over-one-minus-gamma": dict(scale=1.0), "reversed-kl": dict(reverse=True),
+    "visitation-of-pi-star-tau": dict(weights="soft-optimal")})
+def soft_gap_kl(page, scale=1 / (1 - GAMMA), reverse=False, weights="pi"):
+    """Mei Lemma 26 with soft value iteration's pi*_tau and numpy solves; the careless reader drops the
+    1/(1 - gamma), reverses the KL, or weights by the visitation of pi*_tau."""
+    _, pi_tau = soft_optimum_np()
+    rhs = []
+    for pi in page_entropy_run().pi:
+        p, q = (pi_tau, pi) if reverse else (pi, pi_tau)
+        kl = (p * (np.log(p) - np.log(q))).sum(axis=1)
+        d = visitation_np(MDP, pi_tau if weights == "soft-optimal" else pi, MDP.rho)
+        rhs.append(scale * d @ (TAU * kl))
+    page.close(soft_gaps_np(), np.array(rhs))
+
+
+@functools.cache
+def soft_hessian_np(h=2e-3):
+    """The Hessian of theta -> V~^{pi_theta}(rho) at log pi*_tau, by second differences of the numpy soft value."""
+    _, pi_tau = soft_optimum_np()
+    theta0 = np.log(pi_tau).ravel()
+    f = lambda x: soft_value_np(MDP, softmax_np(x.reshape(MDP.S, MDP.A)), TAU) @ MDP.rho  # noqa: E731
+    n = theta0.size
+    E = np.eye(n) * h
+    H = np.empty((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            H[i, j] = H[j, i] = (f(theta0 + E[i] + E[j]) - f(theta0 + E[i] - E[j]) - f(theta0 - E[i] + E[j])
+                                 + f(theta0 - E[i] - E[j])) / (4 * h * h)
+    return H
+
+
+@twin("softmax_pg/soft-gap-slope-from-hessian", wrong={
+    "parameter-error-rate-not-squared": dict(power=1), "theorem-4-step-size": dict(eta=ETA),
+    "theorem-6-rate": dict(rate="theorem")})
+def soft_gap_slope(page, power=2, eta=ETA_TAU, rate="hessian"):
+    """The slope of log(soft gap) over the second half, against log q with q = (1 - eta |lambda|_min)^2 from a
+    second-difference Hessian; the careless reader predicts the rate of the parameter error (no square),
+    uses Theorem 4's step, or takes the rate kappa of Theorem 6 for the run's."""
+    steps = page_entropy_run().steps
+    tail = steps >= 500_000
+    slope = np.polyfit(steps[tail], np.log(soft_gaps_np()[tail]), 1)[0]
+    if rate == "theorem":
+        c = page_entropy_run().pi[1:].min()
+        _, pi_tau = soft_optimum_np()
+        D = (visitation_np(MDP, pi_tau, MDP.rho) / MDP.rho).max()
+        log_q = -(1 - GAMMA) ** 4 * TAU * MDP.rho.min() * c**2 / ((8 + TAU * (4 + 8 * np.log(MDP.A))) * MDP.S * D)
+    else:
+        slowest = np.sort(np.abs(np.linalg.eigvalsh(soft_hessian_np())))[MDP.S]
+        log_q = power * np.log(1 - eta * slowest)
+    page.close(slope / log_q, 1.0)
+
+
+@twin("softmax_pg/plain-lojasiewicz-exponent", wrong={"entropy-exponent-one-half": dict(expected=0.5)})
+def plain_lojasiewicz(page, expected=1.0):
+    """Finite-difference gradient norms and numpy gaps at every 10th recorded iterate from 1e5; the careless
+    reader gives plain PG the exponent 1/2 that entropy has."""
+    run = page_run()
+    idx = np.flatnonzero(run.steps >= 100_000)[::10]
+    norms = [np.linalg.norm(fd_gradient(V_rho_np, run.theta[k])) for k in idx]
+    page.exponent(np.array([gap_np(run.pi[k]) for k in idx]), np.array(norms), expected)
+
+
+@twin("softmax_pg/entropy-lojasiewicz-exponent", wrong={"plain-exponent-one": dict(expected=1.0)})
+def entropy_lojasiewicz(page, expected=0.5):
+    """Finite-difference gradients of the numpy soft value and numpy soft gaps from 5e5; the careless reader
+    expects the exponent 1 of plain PG."""
+    run = page_entropy_run()
+    idx = np.flatnonzero(run.steps >= 500_000)[::10]
+    f = lambda th: soft_value_np(MDP, softmax_np(th), TAU) @ MDP.rho  # noqa: E731
+    norms = [np.linalg.norm(fd_gradient(f, run.theta[k], h=1e-5)) for k in idx]
+    page.exponent(soft_gaps_np()[idx], np.array(norms), expected)
+
+
+# --- the numbers in the prose, and sanity checks that are not on the page -------------------------
+
+
+def test_values_never_decrease_and_the_most_likely_actions_are_optimal():
+    """'no state's value ever decreased along the run', 'the run's most likely actions are the optimal ones'."""
+    run = page_run()
+    V = np.array([value_np(MDP, pi) for pi in run.pi])
+    assert np.allclose(V, run.V, rtol=0, atol=1e-10)
+    assert (np.diff(run.V, axis=0) >= 0).all() and (np.diff(run.V_rho) >= 0).all()
+    V_star, a_star = optimum_np()
+    assert np.array_equal(run.pi[-1].argmax(axis=1), a_star)
+    assert (V_star - run.V[-1] < 0.005).all()  # 'the gap falls from 1.75 to 0.004', in every state
+
+
+def test_the_compiled_run_is_the_numpy_loop():
+    """The first 300 iterations of the compiled run against the numpy loop, value by value."""
+    theta, V_rho = np.zeros((MDP.S, MDP.A)), []
+    for _ in range(300):
+        pi = softmax_np(theta)
+        V = value_np(MDP, pi)
+        V_rho.append(V @ MDP.rho)
+        adv = MDP.r + GAMMA * MDP.P @ V - V[:, None]
+        theta = theta + ETA * visitation_np(MDP, pi, MDP.rho)[:, None] / (1 - GAMMA) * pi * adv
+    assert np.allclose(V_rho, page_run().V_rho[:300], rtol=0, atol=1e-12)
+
+
+def test_the_numbers_of_the_smoothness_section():
+    V_star, _ = optimum_np()
+    assert f"{V_star @ MDP.rho:.3f}" == "3.972"  # "about 4, out of a possible 5"
+    rng = np.random.default_rng(0)
+    curvature = []
+    for gamma in (0.5, 0.7, 0.8, 0.9):
+        small = envs.random_mdp(3, 3, seed=1, gamma=gamma)
+        thetas = rng.normal(0, 2, (30, 3, 3))
+        curvature.append(max(np.abs(np.linalg.eigvalsh(pg_rates.hessian(small, th))).max() for th in thetas))
+    assert f"{curvature[-1]:.2f}" == "0.61" and 12_500 < 8000 / curvature[-1] < 13_500  # "one thirteen-thousandth"
+    family = np.array([stay_or_quit_curvature(g) for g in FAMILY_GAMMAS])
+    assert np.allclose(family * (1 - FAMILY_GAMMAS), 1 / (3 * np.sqrt(3)), rtol=1e-6)  # "0.192", "1/(3 sqrt 3)"
+    assert round(family[-1]) == 96 and 8 / (1 - 0.998) ** 3 == pytest.approx(1e9)  # "the bound is 10^9 and the curvature 96"
+
+
+def test_the_numbers_of_the_rate_sections():
+    run = page_run()
+    V_star, a_star = optimum_np()
+    gap = V_star @ MDP.rho - run.V_rho
+    assert f"{gap[0]:.2f}" == "1.75" and f"{gap[-1]:.3f}" == "0.004"
+    assert round(gap[200_000] * 200_000, -2) == 4500 and round(gap[-1] * 1e6, -2) == 4100
+    c = run.pi[1:, np.arange(MDP.S), a_star].min()
+    assert f"{c:.2f}" == "0.35"  # "c = 0.35 is hardly below the uniform start's 1/3"
+    t = np.arange(1, run.V_rho.size)
+    ratio = pg_rates.mei_rate_bound(MDP, t, c) / gap[1:]
+    assert 1.5e4 <= ratio.min() < 1.55e4 and 12_000 < t[ratio.argmin()] < 14_000  # "never less than 1.5 x 10^4 ... t = 13 000"
+    norms, p_star, mismatch, gaps = nl_sides()
+    assert f"{(norms / (p_star / (np.sqrt(MDP.S) * mismatch) * gaps)).min():.1f}" == "1.2"
+    assert f"{1 / np.sqrt(MDP.S):.2f}" == "0.41"
+    gaps_b = bandit_loop()
+    assert 1e6 * gaps_b[-1] == pytest.approx(5 / 3, abs=5e-4)
+
+
+def test_the_plateau_numbers():
+    """'the product stays between 1.82 and 1.84', 'about 1.83'; 'escapes within a few hundred iterations' at 0.1; still stuck at
+    1e-4 after 4 x 10^5; the flow's escape times match the discrete runs to 0.2%."""
+    bandit = envs.bandit(list(BANDIT_R))
+    runs = [algorithms.softmax_pg(bandit, ETA_BANDIT, 1_000_000, theta0=np.log([[p, 1 - 2 * p, p]]), until=0.95)
+            for p in ESCAPE_P0]
+    n = np.array([r.V_rho.size - 1 for r in runs])
+    assert np.allclose(n, escape_times(), rtol=2e-3)
+    product = n * ETA_BANDIT * 0.1 * ESCAPE_P0
+    assert ((1.82 < product) & (product < 1.84)).all() and f"{product.mean():.2f}" == "1.83"
+    fast = algorithms.softmax_pg(bandit, ETA_BANDIT, 1000, theta0=np.log([[0.1, 0.8, 0.1]]), until=0.95)
+    assert fast.V_rho.size - 1 < 1000
+    stuck = algorithms.softmax_pg(bandit, ETA_BANDIT, 400_000, theta0=np.log([[1e-4, 1 - 2e-4, 1e-4]]))
+    assert 1.0 - stuck.V_rho[-1] > 0.09
+
+
+def test_the_log_barrier_numbers():
+    gap_over_lam = np.array([barrier_sides(lam)[0] for lam in LAMS]) / LAMS
+    assert abs(gap_over_lam[-1] - 2 / 3) < 1e-3  # "settles on 2/3"
+    bound = pg_rates.log_barrier_bound(MDP, 1.0)
+    assert f"{bound:.1f}" == "12.3" and round(bound / (2 / 3)) == 18  # "12.3", "18 times too large"
     lam = 0.1
-    beta = 8 / (1 - MDP.gamma) ** 3 + 2 * lam / MDP.S
-    return lam, algorithms.log_barrier_pg(MDP, 1 / beta, 300_000, lam=lam)
+    beta = pg_rates.smoothness(GAMMA, lam, MDP.S)
+    run = algorithms.log_barrier_pg(MDP, 1 / beta, 300_000, lam=lam)
+    norms = np.array([np.linalg.norm(pgbook.log_barrier_gradient(MDP, th, lam)) for th in run.theta])
+    first = run.steps[norms <= lam / (2 * MDP.S * MDP.A)][0]
+    assert 1.75e5 <= first < 1.85e5  # "after 1.8 x 10^5 iterations"
+    gap = optimum_np()[0] @ MDP.rho - run.V_rho[first]
+    assert f"{gap:.2f}" == "0.07" and 16.5 < pg_rates.log_barrier_bound(MDP, lam) / gap < 18  # "a seventeenth"
+    crossing = 8 * beta * (MDP.S * MDP.A) ** 2 / ((1 - GAMMA) * lam**2)  # sqrt(2 beta/((1-gamma) t)) = lam/(2SA)
+    assert f"{crossing:.1e}" == "1.3e+09"
+    T_cor = pg_rates.log_barrier_iterations(MDP, pg_rates.log_barrier_bound(MDP, lam))
+    assert f"{T_cor:.1e}" == "1.6e+09" and 8000 < T_cor / first < 9000  # "nearly nine thousand times"
+    assert f"{barrier_sides(lam)[0]:.3f}" == "0.065"
 
 
-def stationary_iterates(lam, run):
-    """Recorded iterates with ||grad L_lambda|| <= lambda/(2SA), the gradient by finite differences."""
-    def L(th):
-        return value_np(MDP, softmax_np(th)) @ MDP.rho + lam / th.size * np.log(softmax_np(th)).sum() + lam * np.log(MDP.A)
-
-    tol = lam / (2 * MDP.S * MDP.A)
-    # Only iterates near the threshold need the (slow) finite differences; the rest are far from it.
-    exact = np.array([np.linalg.norm(pgbook.log_barrier_gradient(MDP, th, lam)) for th in run.theta])
-    near = np.abs(exact - tol) < 0.2 * tol
-    assert near.any()
-    for k in np.flatnonzero(near)[::10]:
-        assert np.linalg.norm(fd_gradient(L, run.theta[k])) == pytest.approx(exact[k], rel=1e-6)
-    return exact <= tol
-
-
-@pytest.mark.slow
-def test_log_barrier_gap_below_theorem_bound(barrier_run):
-    lam, run = barrier_run
-    ok = stationary_iterates(lam, run)
-    assert ok.any()
-    V_star = V_star_np(MDP)
-    a_star = (MDP.r + MDP.gamma * MDP.P @ V_star).argmax(axis=1)
-    D = (visitation_np(MDP, np.eye(MDP.A)[a_star], MDP.rho) / MDP.rho).max()
-    gaps = V_star @ MDP.rho - np.array([value_np(MDP, pi) @ MDP.rho for pi in run.pi[ok]])
-    assert (gaps <= 2 * lam / (1 - MDP.gamma) * D).all()
+def test_the_entropy_numbers():
+    q = pg_rates.entropy_pg_rate(MDP, TAU, ETA_TAU)
+    assert f"{1 - q:.1e}" == "2.1e-05"
+    steps = page_entropy_run().steps
+    tail = steps >= 500_000
+    slope = np.polyfit(steps[tail], np.log(soft_gaps_np()[tail]), 1)[0]
+    assert abs(slope / np.log(q) - 1) < 1e-3  # "to 0.1%"
+    c = page_entropy_run().pi[1:].min()
+    assert f"{c:.3f}" == "0.047"
+    bound = pg_rates.mei_entropy_bound(MDP, [1, 1_000_000], c, TAU)
+    assert 195 < bound[1] < bound[0] < 205 and 0.0015 < 1 - bound[1] / bound[0] < 0.0025  # "near 200", "0.2%"
+    _, pi_tau = soft_optimum_np()
+    bias = optimum_np()[0] @ MDP.rho - value_np(MDP, pi_tau) @ MDP.rho
+    assert f"{bias:.2f}" == "0.56" and f"{TAU * np.log(MDP.A) / (1 - GAMMA):.2f}" == "1.65"
+    plain = optimum_np()[0] @ MDP.rho - page_entropy_run().V_rho[-1]
+    assert plain == pytest.approx(bias, abs=1e-6)  # "stops at its bias"
 
 
-@pytest.mark.slow
-def test_log_barrier_needs_fewer_iterations_than_corollary(barrier_run):
-    lam, run = barrier_run
-    ok = stationary_iterates(lam, run)
-    V_star = V_star_np(MDP)
-    a_star = (MDP.r + MDP.gamma * MDP.P @ V_star).argmax(axis=1)
-    D = (visitation_np(MDP, np.eye(MDP.A)[a_star], MDP.rho) / MDP.rho).max()
-    eps = 2 * lam / (1 - MDP.gamma) * D
-    T_cor = 320 * MDP.S**2 * MDP.A**2 * D**2 / ((1 - MDP.gamma) ** 6 * eps**2)
-    assert run.steps[ok][0] <= T_cor
-    # Cor 5.1's claim itself: the best gap before T_cor is at most eps.
-    assert (V_star @ MDP.rho - run.V_rho).min() <= eps
+def test_the_hessian_matches_second_differences_of_a_numpy_value():
+    """pg_rates.hessian (used for the curvature and, with tau, for the entropy rate) against second differences."""
+    rng = np.random.default_rng(3)
+    theta = rng.normal(0, 1, (MDP.S, MDP.A))
+    H = pg_rates.hessian(MDP, theta)
+    g = lambda th: fd_gradient(V_rho_np, th, h=1e-5)  # noqa: E731
+    e = np.zeros(theta.size)
+    e[4] = 1e-4
+    column = (g(theta + e.reshape(theta.shape)) - g(theta - e.reshape(theta.shape))).ravel() / 2e-4
+    assert np.allclose(H[:, 4], column, atol=1e-5)
+    Hs = pg_rates.hessian(MDP, np.log(soft_optimum_np()[1]), tau=TAU)
+    assert np.allclose(Hs, soft_hessian_np(), atol=1e-5)
 
 
-@pytest.mark.slow
-def test_entropy_pg_soft_gap_decays_geometrically():
-    """The soft gap by Mei et al. Lemma 26 (KL to a numpy soft-VI optimum) shrinks by >= 1.5 per 20 000 steps."""
-    tau = 0.3
-    eta = (1 - MDP.gamma) ** 3 / (8 + tau * (4 + 8 * np.log(MDP.A)))
-    run = algorithms.entropy_pg(MDP, eta, 200_000, tau=tau)
-    V = np.zeros(MDP.S)
-    for _ in range(3000):
-        Q = MDP.r + MDP.gamma * MDP.P @ V
-        V = tau * np.log(np.exp(Q / tau).sum(axis=1))
-    pi_tau = softmax_np((MDP.r + MDP.gamma * MDP.P @ V) / tau)
-    soft_gap = []
-    for pi in run.pi:
-        kl = (pi * (np.log(pi) - np.log(pi_tau))).sum(axis=1)
-        soft_gap.append(visitation_np(MDP, pi, MDP.rho) @ (tau * kl) / (1 - MDP.gamma))
-    soft_gap = np.array(soft_gap)
-    direct = V @ MDP.rho - np.array([pgbook.soft_value(MDP, pi, tau) @ MDP.rho for pi in run.pi])
-    assert np.allclose(soft_gap, direct, atol=1e-9)
-    ratio = soft_gap[100:] / soft_gap[:-100]
-    assert (ratio[500:] <= 1 / 1.5).all()
+def test_the_exercise_of_the_log_barrier_gradient():
+    theta = np.random.default_rng(1).normal(size=(MDP.S, MDP.A))
+    barrier_part = pgbook.log_barrier_gradient(MDP, theta, 1.0) - pgbook.softmax_gradient(MDP, theta)
+    assert np.allclose(barrier_part, (1 - MDP.A * softmax_np(theta)) / (MDP.S * MDP.A), atol=1e-12)
+
+
+def test_the_two_arm_exercise():
+    two = algorithms.softmax_pg(envs.bandit([1.0, 0.5]), 0.4, 200_000)
+    assert 200_000 * (1.0 - two.V_rho[-1]) == pytest.approx(1.25, abs=1e-3)
+
+
+def test_the_fitted_slope_of_the_barrier_figure_and_the_soft_optimum():
+    """The barrier figure's fitted slope (plot_scaling uses checks.loglog_slope), and npg_rates.soft_optimal
+    against soft value iteration."""
+    assert checks.loglog_slope(LAMS, np.array([barrier_sides(lam)[0] for lam in LAMS])) == pytest.approx(0.991, abs=1e-3)
+    assert npg_rates.soft_optimal(MDP, TAU).pi == pytest.approx(soft_optimum_np()[1], abs=1e-10)
