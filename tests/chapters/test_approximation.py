@@ -499,6 +499,8 @@ def test_qnpg_position_numbers():
     assert f"{(potential[0] - potential[-1]) / eta:.2f}" == "3.35" and round(np.log(A) / eta) == 18
     assert f"{curvature.sum() / eta:.3f}" == "0.005" and round(300 * eta * 2 * 1.25**2 / 2) == 18
     assert f"{err.sum():.2f}" == "3.24" and round(300 * np.sqrt(4 * A * terms.eps_bias)) == 77
+    common = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]]) / np.sqrt(2)
+    assert (((ws @ common.T) ** 2).sum(axis=1) / (ws**2).sum(axis=1)).min() >= 0.96  # "at least 96%"
 
 
 def test_scaling_numbers():
