@@ -32,7 +32,7 @@ from .control import policy_iteration
 from .exact import advantage, q_value, value, visitation
 from .gradients import centred_features
 from .mdp import MDP, require_mdp
-from .policies import loglinear
+from .policies import _loglinear, loglinear
 
 #: Actions of :func:`walk`.
 WALK_ACTIONS = ("left", "right")
@@ -89,12 +89,20 @@ def walk(n: int = 7, goal: int = 3, gamma: float = 0.9, slip: float = 0.1) -> MD
 
 
 def walk_features(mdp: MDP, kind: str) -> np.ndarray:
-    r"""Features for :func:`walk`: ``phi: (S, 2, dim)``.
+    r"""Features for :func:`walk`: ``phi: (S, 2, dim)``, zero at the terminal goal.
 
-    - ``"tabular"``: :math:`\phi(s, a) = e_{(s, a)}`, ``dim = 2S`` (the softmax class);
+    - ``"tabular"``: :math:`\phi(s, a) = e_{(s, a)}` over the non-terminal pairs,
+      ``dim = 2 (S - 1)`` (the softmax class);
     - ``"position"``: :math:`\phi(s, a) = e_a \otimes (1, x(s))`, with :math:`x(s)` the cell scaled to
       [-1, 1], ``dim = 4``: :math:`\pi(\text{right}|s) = \sigma(\alpha + \beta x(s))`;
     - ``"blind"``: :math:`\phi(s, a) = e_a`, ``dim = 2``: one action distribution in every cell.
+
+    At a terminal state no decision is made (every action's advantage is 0 there, for every policy),
+    so its features are 0: the policy there stays uniform, the fits of Q-NPG see its zero action
+    values exactly, and the feature covariances of AKLM section 6 (:func:`relative_condition_number`)
+    measure only the cells where the agent decides. Features at the goal would let its share of
+    the comparator's visitation, about 0.69 on the book's walk, dominate :math:`\kappa` and
+    :math:`\epsilon_{\mathrm{bias}}`.
 
     Parameters
     ----------
@@ -105,20 +113,29 @@ def walk_features(mdp: MDP, kind: str) -> np.ndarray:
     Returns
     -------
     phi : ndarray, shape (S, 2, dim)
+
+    Examples
+    --------
+    >>> phi = walk_features(walk(), "position")
+    >>> phi.shape, phi[0, 1].tolist(), phi[3].tolist()
+    ((7, 2, 4), [0.0, 0.0, 1.0, -1.0], [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
     """
     require_mdp(mdp)
     if mdp.A != 2:
         raise ValueError(f"mdp: walk features need A = 2 actions, got {mdp.A}")
     if kind not in WALK_FEATURES:
         raise ValueError(f"kind: expected one of {WALK_FEATURES}, got {kind!r}")
-    S = mdp.S
+    S, live = mdp.S, ~mdp.terminal
     if kind == "tabular":
-        return np.eye(2 * S).reshape(S, 2, 2 * S)
-    if kind == "blind":
-        return np.broadcast_to(np.eye(2), (S, 2, 2)).copy()
-    x = np.linspace(-1.0, 1.0, S)
-    state = np.stack([np.ones(S), x], axis=1)
-    return np.einsum("ab,si->sabi", np.eye(2), state).reshape(S, 2, 4)
+        phi = np.eye(2 * S).reshape(S, 2, 2 * S)[:, :, np.repeat(live, 2)]
+    elif kind == "blind":
+        phi = np.broadcast_to(np.eye(2), (S, 2, 2)).copy()
+    else:
+        x = np.linspace(-1.0, 1.0, S)
+        state = np.stack([np.ones(S), x], axis=1)
+        phi = np.einsum("ab,si->sabi", np.eye(2), state).reshape(S, 2, 4)
+    phi[~live] = 0.0
+    return phi
 
 
 def state_action_visitation(mdp: MDP, pi, nu) -> np.ndarray:
@@ -192,6 +209,96 @@ def q_loss(w, Q, phi, weights) -> float:
     return float(np.sum(weights * (Q - phi @ w) ** 2))
 
 
+def sampled_fit_excess_risk(Q, phi, weights, N, *, n_fits, seed) -> np.ndarray:
+    r"""Excess risks of least-squares fits of :math:`Q` on ``N`` pairs drawn from ``weights``.
+
+    Each fit draws :math:`(s_i, a_i) \overset{\text{iid}}{\sim} \upsilon` (``weights``, normalised),
+    :math:`i = 1..N`, fits :math:`\hat w = \arg\min_w \sum_i (Q(s_i, a_i) - w^\top\phi_{s_i,a_i})^2`
+    (minimum norm, as :func:`q_npg_sampled` does) and returns
+
+    .. math:: L(\hat w; \upsilon) - L(w_\star; \upsilon) = (\hat w - w_\star)^\top\Sigma_\upsilon(\hat w - w_\star),
+
+    the statistical error :math:`\epsilon_{\mathrm{stat}}` of AKLM Assumption 6.1 for one regression
+    (:math:`w_\star` = :func:`q_fit`). Its mean falls like :math:`1/N`, with the constant of
+    :func:`excess_risk_constant`.
+
+    Parameters
+    ----------
+    Q : array_like, shape (S, A)
+    phi : array_like, shape (S, A, dim)
+    weights : array_like, shape (S, A)
+        Non-negative, not all 0.
+    N, n_fits : int
+        Pairs per fit and number of fits, >= 1.
+    seed : int
+        Seed of numpy's ``default_rng``.
+
+    Returns
+    -------
+    excess : ndarray, shape (n_fits,)
+
+    Examples
+    --------
+    >>> phi = np.array([[[1.0], [0.0]], [[0.0], [1.0]]])  # two states, one feature per action
+    >>> Q, weights = np.array([[1.0, 0.0], [0.0, 2.0]]), np.full((2, 2), 0.25)
+    >>> float(sampled_fit_excess_risk(Q, phi, weights, 1000, n_fits=3, seed=0).max()) < 0.01
+    True
+    """
+    Q, phi, weights = _regression(Q, phi, weights)
+    N, n_fits = validate.positive_int(N, "N"), validate.positive_int(n_fits, "n_fits")
+    p = weights.ravel() / _positive_total(weights)
+    X, y = phi.reshape(p.size, -1), Q.ravel()
+    best = q_loss(q_fit(Q, phi, weights), Q, phi, p.reshape(Q.shape))
+    rng = np.random.default_rng(validate.seed(seed))
+    excess = np.empty(n_fits)
+    for k, counts in enumerate(rng.multinomial(N, p, size=n_fits)):
+        # N rows with c copies of a pair fit like one row weighted by sqrt(c).
+        root = np.sqrt(counts)
+        w = _fit.min_norm_fit(np.ascontiguousarray(root[:, None] * X), root * y)[0]
+        excess[k] = float(np.sum(p * (y - X @ w) ** 2)) - best
+    return excess
+
+
+def excess_risk_constant(Q, phi, weights) -> float:
+    r"""The limit of :math:`N` times the mean excess risk of a least-squares fit on :math:`N` sampled pairs.
+
+    .. math:: N\,\mathbb E\big[L(\hat w_N; \upsilon) - L(w_\star; \upsilon)\big]
+              \;\to\; \operatorname{tr}\big(\Sigma_\upsilon^\dagger\Omega\big), \qquad
+              \Omega = \mathbb E_\upsilon\big[e(s,a)^2\phi_{s,a}\phi_{s,a}^\top\big], \quad
+              e = Q - w_\star^\top\phi,
+
+    from :math:`\sqrt N(\hat w_N - w_\star) \to \mathcal N(0, \Sigma^{-1}\Omega\Sigma^{-1})`, the
+    "sandwich" covariance of least squares (the central limit theorem applied to the normal equations,
+    :math:`\mathbb E_\upsilon[e\,\phi] = 0`), which needs no correctly specified model.
+    When the features cannot fit :math:`Q`, the residual :math:`e` plays the role of noise although the
+    targets are exact; a constant residual variance :math:`\sigma^2` would give the textbook
+    :math:`\sigma^2\dim`.
+
+    Parameters
+    ----------
+    Q : array_like, shape (S, A)
+    phi : array_like, shape (S, A, dim)
+    weights : array_like, shape (S, A)
+        Non-negative, not all 0 (normalised here).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> phi = np.ones((2, 1, 1))  # fitting a constant to the values 0 and 2, equally likely
+    >>> excess_risk_constant(np.array([[0.0], [2.0]]), phi, np.full((2, 1), 0.5))
+    1.0
+    """
+    Q, phi, weights = _regression(Q, phi, weights)
+    p = weights / _positive_total(weights)
+    e = Q - phi @ q_fit(Q, phi, p)
+    sigma = np.einsum("sa,sai,saj->ij", p, phi, phi)
+    omega = np.einsum("sa,sai,saj->ij", p * e * e, phi, phi)
+    return float(np.trace(np.linalg.pinv(sigma, rcond=_fit.RCOND, hermitian=True) @ omega))
+
+
 def relative_condition_number(phi, d_star, nu) -> float:
     r"""The relative condition number of the feature covariance under ``d_star`` with respect to ``nu``.
 
@@ -238,6 +345,9 @@ class QNPGTerms:
     ``W_run``: the largest :math:`\|w^{(t)}\|` of the run (at most ``W``);
     ``gap``: :math:`\min_{t<T}\{V^{\pi^\star}(\rho) - V^{(t)}(\rho)\}`; ``bound``: the theorem's
     right-hand side; ``optimisation``, ``statistical``, ``transfer``: its three summands.
+    ``eps_approx`` :math:`= \max_{t<T} L(w^{(t)}_\star; d^{(t)})` and ``mismatch``
+    :math:`= \|d^\star/\nu\|_\infty` are the two factors of AKLM Corollary 6.1,
+    :math:`\epsilon_{\mathrm{bias}} \le \|d^\star/\nu\|_\infty\,\epsilon_{\mathrm{approx}}/(1-\gamma)`.
     """
 
     eps_stat: float
@@ -251,6 +361,8 @@ class QNPGTerms:
     optimisation: float
     statistical: float
     transfer: float
+    eps_approx: float
+    mismatch: float
 
     @property
     def bound(self) -> float:
@@ -335,7 +447,8 @@ def q_npg_terms(mdp: MDP, run, W, pi_star=None) -> QNPGTerms:
               \kappa = \sup_w \frac{w^\top\Sigma_{d^\star}w}{w^\top\Sigma_\nu w},
 
     :math:`B = \max\|\phi_{s,a}\|` (AKLM Assumptions 6.1-6.2, with the expectations exact since every
-    fit is deterministic). The run's step must be the theorem's, ``eta = q_npg_eta(B, W, T, A)``, and
+    fit is deterministic), and the factors of AKLM Corollary 6.1, :math:`\epsilon_{\mathrm{approx}} =
+    \max_{t<T} L(w^{(t)}_\star; d^{(t)})` and :math:`\|d^\star/\nu\|_\infty`. The run's step must be the theorem's, ``eta = q_npg_eta(B, W, T, A)``, and
     every :math:`\|w^{(t)}\| \le W`.
 
     Parameters
@@ -362,7 +475,7 @@ def q_npg_terms(mdp: MDP, run, W, pi_star=None) -> QNPGTerms:
     if not math.isclose(eta, q_npg_eta(B, W, T, mdp.A), rel_tol=1e-12):
         raise ValueError(f"run: its eta = {eta:.6g} is not the theorem's step for W = {W:g}, "
                          f"q_npg_eta(B, W, T, A) = {q_npg_eta(B, W, T, mdp.A):.6g}")
-    eps_stat = eps_bias = W_run = 0.0
+    eps_stat = eps_bias = eps_approx = W_run = 0.0
     for t in range(T):
         pi = run.pi[t]
         Q = q_value(mdp, pi)
@@ -370,16 +483,20 @@ def q_npg_terms(mdp: MDP, run, W, pi_star=None) -> QNPGTerms:
         w_best = q_fit(Q, phi, d_t)
         w_run = (thetas[t + 1] - thetas[t]) / eta
         W_run = max(W_run, float(np.linalg.norm(w_run)))
-        eps_stat = max(eps_stat, q_loss(w_run, Q, phi, d_t) - q_loss(w_best, Q, phi, d_t))
+        best = q_loss(w_best, Q, phi, d_t)
+        eps_stat = max(eps_stat, q_loss(w_run, Q, phi, d_t) - best)
+        eps_approx = max(eps_approx, best)
         eps_bias = max(eps_bias, q_loss(w_best, Q, phi, d_star))
     if W_run > W * (1.0 + 1e-12):
         raise ValueError(f"W: the run's largest step ||w|| = {W_run:.6g} exceeds W = {W:g}")
     kappa = relative_condition_number(phi, d_star, nu)
+    covered = nu > 0
+    mismatch = float((d_star[covered] / nu[covered]).max()) if (d_star[~covered] == 0).all() else math.inf
     V_star = float(np.sum(rho * value(mdp, pi_star)))
     gap = V_star - float(run.V_rho[:T].max())
     terms = q_npg_bound(B=B, W=W, T=T, A=mdp.A, gamma=mdp.gamma, kappa=kappa, eps_stat=max(eps_stat, 0.0),
                         eps_bias=eps_bias)
-    return QNPGTerms(max(eps_stat, 0.0), eps_bias, kappa, B, W, W_run, T, gap, *terms)
+    return QNPGTerms(max(eps_stat, 0.0), eps_bias, kappa, B, W, W_run, T, gap, *terms, eps_approx, mismatch)
 
 
 def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
@@ -447,8 +564,11 @@ def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
 class RegretTerms:
     r"""The terms of the NPG regret lemma (AKLM Lemma 6.2) for one run (see :func:`npg_regret_terms`).
 
-    ``gap``: :math:`\min_{t<T}\{V^{\tilde\pi}(\rho) - V^{(t)}(\rho)\}`; ``err: (T,)`` the
-    per-iteration errors :math:`\mathrm{err}_t`; ``bound`` the lemma's right-hand side.
+    ``gap``: :math:`\min_{t<T}\{V^{\tilde\pi}(\rho) - V^{(t)}(\rho)\}`; ``bound`` the lemma's
+    right-hand side with :math:`W` the run's largest :math:`\|w^{(t)}\|`. Per iteration:
+    ``gaps: (T,)`` :math:`V^{\tilde\pi}(\rho) - V^{(t)}(\rho)`; ``err: (T,)`` :math:`\mathrm{err}_t`;
+    ``potential: (T+1,)`` :math:`\Phi_t`; ``curvature: (T, S)`` :math:`c_t(s)`; ``w_norm: (T,)``
+    :math:`\|w^{(t)}\|`; ``weights: (S,)`` the comparator's visitation :math:`d^{\tilde\pi}_\rho`.
     """
 
     beta: float
@@ -458,6 +578,11 @@ class RegretTerms:
     err: np.ndarray
     gap: float
     bound: float
+    gaps: np.ndarray
+    potential: np.ndarray
+    curvature: np.ndarray
+    w_norm: np.ndarray
+    weights: np.ndarray
 
 
 def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
@@ -473,8 +598,21 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
               \big[A^{(t)}(s,a) - w^{(t)}\cdot\nabla_\theta\log\pi^{(t)}(a|s)\big].
 
     For log-linear policies :math:`\beta = B^2` with :math:`B = \max\|\phi_{s,a}\|` (AKLM Remark 6.7).
-    The run must come from :func:`pgbook.algorithms.loglinear_npg` (or :func:`pgbook.algorithms.q_npg`)
-    with ``record_every=1`` and :math:`\theta^{(0)} = 0`.
+    The proof rests on an identity, exact for any sequence :math:`w^{(t)}`: with the potential
+    :math:`\Phi_t = \mathbb E_{s\sim d^{\tilde\pi}_\rho}\mathrm{KL}(\tilde\pi_s\,\|\,\pi^{(t)}_s)` and the
+    curvature term :math:`c_t(s) = \log\mathbb E_{a\sim\pi^{(t)}}e^{\eta w^{(t)}\cdot\phi_{s,a}}
+    - \eta\,\mathbb E_{a\sim\pi^{(t)}}w^{(t)}\cdot\phi_{s,a}`,
+
+    .. math:: (1-\gamma)\big(V^{\tilde\pi}(\rho) - V^{(t)}(\rho)\big)
+              = \frac{\Phi_t - \Phi_{t+1}}{\eta}
+              + \frac1\eta\,\mathbb E_{s\sim d^{\tilde\pi}_\rho}c_t(s) + \mathrm{err}_t
+
+    (the performance difference lemma, and :math:`\log\pi^{(t+1)} - \log\pi^{(t)} = \eta w^{(t)}\cdot
+    \phi - \log\mathbb E_{\pi^{(t)}}e^{\eta w^{(t)}\cdot\phi}`); the lemma follows from
+    :math:`\Phi_0 \le \log|A|`, :math:`\Phi_T \ge 0` and
+    :math:`0 \le c_t(s) \le \eta^2\beta\|w^{(t)}\|^2/2`. The run must come from
+    :func:`pgbook.algorithms.loglinear_npg`, :func:`pgbook.algorithms.q_npg` or :func:`q_npg_sampled`,
+    recorded at every iteration (``record_every=1``) from :math:`\theta^{(0)} = 0`.
 
     Parameters
     ----------
@@ -487,22 +625,36 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
     -------
     RegretTerms
     """
-    phi, _, rho, eta, thetas = _run_parts(mdp, run, ("loglinear_npg", "q_npg"))
+    phi, _, rho, eta, thetas = _run_parts(mdp, run, ("loglinear_npg", "q_npg", "q_npg_sampled"))
     pi_tilde = policy_iteration(mdp)[0] if pi_tilde is None else validate.policy(mdp, pi_tilde, "pi_tilde")
-    weight = visitation(mdp, pi_tilde, rho)[:, None] * pi_tilde
+    d_tilde = visitation(mdp, pi_tilde, rho)
+    weight = d_tilde[:, None] * pi_tilde
     T = thetas.shape[0] - 1
-    err = np.empty(T)
-    W = 0.0
-    for t in range(T):
-        pi = run.pi[t]
+    err, w_norm = np.empty(T), np.empty(T)
+    potential, curvature = np.empty(T + 1), np.empty((T, mdp.S))
+    support = pi_tilde > 0
+    for t in range(T + 1):
+        # log pi from the logits, not log(pi): a probability that underflows to 0 keeps its log.
+        log_pi, pi = _loglinear(thetas[t], phi)
+        potential[t] = np.sum(weight[support] * (np.log(pi_tilde[support]) - log_pi[support]))
+        if t == T:
+            break
         w = (thetas[t + 1] - thetas[t]) / eta
-        W = max(W, float(np.linalg.norm(w)))
+        w_norm[t] = np.linalg.norm(w)
         err[t] = np.sum(weight * (advantage(mdp, pi) - centred_features(phi, pi) @ w))
+        score = eta * (phi @ w)
+        y = score - np.sum(pi * score, axis=1, keepdims=True)
+        # c = log E exp(y) with E y = 0, summed as E[expm1(y) - y] >= 0 term by term: no cancellation,
+        # and no negative round-off where Jensen says c >= 0.
+        curvature[t] = np.log1p(np.sum(pi * (np.expm1(y) - y), axis=1))
     beta = float(np.linalg.norm(phi, axis=2).max()) ** 2
-    gap = float(np.sum(rho * value(mdp, pi_tilde))) - float(run.V_rho[:T].max())
+    W = float(w_norm.max())
+    gaps = float(np.sum(rho * value(mdp, pi_tilde))) - np.asarray(run.V_rho[:T], dtype=float)
     bound = (math.log(mdp.A) / (eta * T) + eta * beta * W * W / 2.0 + err.mean()) / (1.0 - mdp.gamma)
-    err.flags.writeable = False
-    return RegretTerms(beta, W, eta, T, err, gap, bound)
+    for a in (err, gaps, potential, curvature, w_norm, d_tilde):
+        a.flags.writeable = False
+    return RegretTerms(beta, W, eta, T, err, float(gaps.min()), bound, gaps, potential, curvature, w_norm,
+                       d_tilde)
 
 
 def corridor_value(p) -> np.ndarray:
@@ -547,6 +699,13 @@ def _regression(Q, phi, weights):
     if (weights < 0).any():
         raise ValueError(f"weights: must be >= 0, got min {weights.min():.3g}")
     return Q, phi, weights
+
+
+def _positive_total(weights) -> float:
+    total = float(weights.sum())
+    if total <= 0:
+        raise ValueError("weights: must not all be 0")
+    return total
 
 
 def _run_parts(mdp, run, algorithm):

@@ -33,8 +33,13 @@ def test_walk_features():
     pos = apx.walk_features(m, "position")
     assert pos.shape == (7, 2, 4)
     assert np.allclose(pos[0, 1], [0, 0, 1, -1]) and np.allclose(pos[6, 0], [1, 1, 0, 0])
-    assert np.allclose(apx.walk_features(m, "blind")[3], np.eye(2))
-    assert np.allclose(apx.walk_features(m, "tabular"), features.one_hot(m))
+    blind = apx.walk_features(m, "blind")
+    assert np.allclose(blind[2], np.eye(2)) and np.allclose(blind[4], np.eye(2))
+    for kind in apx.WALK_FEATURES:  # no features at the terminal goal
+        assert not apx.walk_features(m, kind)[3].any()
+    tabular = apx.walk_features(m, "tabular")
+    assert tabular.shape == (7, 2, 12)
+    assert np.allclose(tabular, np.delete(features.one_hot(m), [6, 7], axis=2) * (np.arange(7) != 3)[:, None, None])
     with pytest.raises(ValueError, match="kind"):
         apx.walk_features(m, "deep")
     with pytest.raises(ValueError, match="mdp"):
@@ -111,7 +116,9 @@ def test_q_npg_terms_tabular_has_no_transfer_error():
     terms = apx.q_npg_terms(m, algorithms.q_npg(m, phi, eta, 40, record_every=1), 3.0)
     assert terms.eps_bias < 1e-25 and terms.eps_stat < 1e-20
     d = pgbook.visitation(m, pgbook.policy_iteration(m)[0]) / 2
-    assert terms.kappa == pytest.approx((d / (1 / 14)).max())  # diagonal covariances
+    assert terms.kappa == pytest.approx((np.delete(d, 3) / (1 / 14)).max())  # diagonal, the goal has no features
+    assert terms.mismatch == pytest.approx((d / (1 / 14)).max())  # ||d*/nu|| counts the goal
+    assert terms.eps_approx < 1e-25
     assert terms.gap <= terms.bound
 
 
@@ -137,6 +144,82 @@ def test_npg_regret_terms_tabular_errors_vanish():
     assert np.abs(reg.err).max() < 1e-12
     assert reg.beta == 1.0
     assert reg.gap <= reg.bound
+
+
+def test_q_npg_terms_corollary_6_1():
+    """Cor 6.1's factors: eps_bias <= ||d*/nu|| eps_approx / (1 - gamma), with both recomputed here."""
+    m = apx.walk()
+    phi = apx.walk_features(m, "position")
+    nu = np.random.default_rng(4).random((7, 2))
+    nu /= nu.sum()
+    eta = apx.q_npg_eta(np.sqrt(2), 2.0, 30, 2)
+    run = algorithms.q_npg(m, phi, eta, 30, nu=nu, record_every=1)
+    terms = apx.q_npg_terms(m, run, 2.0)
+    d_star = pgbook.visitation(m, pgbook.policy_iteration(m)[0])[:, None] / 2 * np.ones(2)
+    assert terms.mismatch == pytest.approx((d_star / nu).max())
+    approx = max(apx.q_loss(apx.q_fit(pgbook.q_value(m, pi), phi, d), pgbook.q_value(m, pi), phi, d)
+                 for pi in run.pi[:30] for d in [apx.state_action_visitation(m, pi, nu)])
+    assert terms.eps_approx == pytest.approx(approx, rel=1e-10)
+    assert terms.eps_bias <= terms.mismatch * terms.eps_approx / (1 - m.gamma)
+    blind_nu = np.zeros((7, 2))
+    blind_nu[4:] = 1 / 6
+    run0 = algorithms.q_npg(m, phi, eta, 30, nu=blind_nu, record_every=1)
+    assert math.isinf(apx.q_npg_terms(m, run0, 2.0).mismatch)
+
+
+def test_npg_regret_terms_identity_for_any_steps():
+    """The mirror-descent identity holds for any sequence w(t): here Q-NPG's steps fitted on sampled pairs;
+    every term recomputed with plain numpy (log pi from logits, log-sum-exp)."""
+    m = apx.walk()
+    phi = apx.walk_features(m, "position")
+    run = apx.q_npg_sampled(m, phi, 0.3, 25, N=8, seed=3)
+    reg = apx.npg_regret_terms(m, run)
+    pi_star = pgbook.policy_iteration(m)[0]
+    d = pgbook.visitation(m, pi_star)
+    log_pis = [phi @ th - np.log(np.exp(phi @ th).sum(axis=1, keepdims=True)) for th in run.theta]
+    potential = [np.sum(d[:, None] * pi_star * (np.log(np.where(pi_star > 0, pi_star, 1)) - lp)) for lp in log_pis]
+    assert np.allclose(reg.potential, potential, atol=1e-12)
+    for t in range(25):
+        w = (run.theta[t + 1] - run.theta[t]) / 0.3
+        x = 0.3 * phi @ w
+        c = np.log(np.sum(np.exp(log_pis[t] + x), axis=1)) - np.sum(np.exp(log_pis[t]) * x, axis=1)
+        assert np.allclose(reg.curvature[t], c, atol=1e-14)
+        assert reg.w_norm[t] == pytest.approx(np.linalg.norm(w))
+    lhs = (1 - m.gamma) * reg.gaps
+    rhs = -np.diff(reg.potential) / 0.3 + reg.curvature @ reg.weights / 0.3 + reg.err
+    assert np.allclose(lhs, rhs, atol=1e-12)
+    assert (reg.curvature >= 0).all()
+    assert reg.gaps == pytest.approx(pgbook.value(m, pi_star)[0] - run.V_rho[:25])
+
+
+def test_sampled_fit_excess_risk_replays_the_draws():
+    """Replay the generator: counts from a multinomial, the least-squares fit on the N rows, its excess risk."""
+    rng = np.random.default_rng(5)
+    phi, Q, weights = rng.standard_normal((4, 2, 3)), rng.random((4, 2)), rng.random((4, 2))
+    excess = apx.sampled_fit_excess_risk(Q, phi, weights, 30, n_fits=5, seed=11)
+    p = (weights / weights.sum()).ravel()
+    X, y = phi.reshape(8, 3), Q.ravel()
+    best = np.linalg.lstsq(np.sqrt(p)[:, None] * X, np.sqrt(p) * y, rcond=None)[0]
+    replay = np.random.default_rng(11)
+    for k, counts in enumerate(replay.multinomial(30, p, size=5)):
+        rows = np.repeat(np.arange(8), counts)
+        w = np.linalg.lstsq(X[rows], y[rows], rcond=None)[0]
+        assert excess[k] == pytest.approx(p @ (y - X @ w) ** 2 - p @ (y - X @ best) ** 2, rel=1e-8, abs=1e-14)
+        assert excess[k] >= -1e-15
+    with pytest.raises(ValueError, match="N"):
+        apx.sampled_fit_excess_risk(Q, phi, weights, 0, n_fits=5, seed=0)
+    with pytest.raises(ValueError, match="weights"):
+        apx.sampled_fit_excess_risk(Q, phi, np.zeros((4, 2)), 10, n_fits=5, seed=0)
+
+
+def test_excess_risk_constant_against_monte_carlo():
+    """N times the mean excess risk at large N, from many fits, against tr(Sigma^-1 Omega)."""
+    rng = np.random.default_rng(6)
+    phi, Q, weights = rng.standard_normal((5, 2, 2)), rng.random((5, 2)), rng.random((5, 2))
+    constant = apx.excess_risk_constant(Q, phi, weights)
+    x = 2000 * apx.sampled_fit_excess_risk(Q, phi, weights, 2000, n_fits=4000, seed=7)
+    assert abs(x.mean() - constant) < 4 * x.std(ddof=1) / np.sqrt(x.size)
+    assert apx.excess_risk_constant(phi @ np.array([1.0, -2.0]), phi, weights) == pytest.approx(0, abs=1e-20)
 
 
 def test_corridor_value():

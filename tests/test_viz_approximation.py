@@ -36,3 +36,18 @@ def test_rejects_bad_input():
         apxviz.draw_coverage(Figure(), LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.5, ("a",))
     with pytest.raises(ValueError, match="curves"):
         apxviz.draw_coverage(Figure(), LAMS[:2], CURVES, 0.8, KAPPAS, BIASES, 0.5, ("a", "b"))
+
+
+def test_plot_rate_draws_the_reference_and_the_measured_points():
+    fig = Figure()
+    ax = fig.add_subplot(1, 1, 1)
+    x = np.array([10.0, 100.0, 1000.0])
+    apxviz.plot_rate(ax, x, 1 / x, 2 / np.sqrt(x), slope=-1.0, label="gap", reference_label="bound",
+                     xlabel="T", ylabel="gap", title="t")
+    assert np.allclose(ax.lines[0].get_ydata(), 2 / np.sqrt(x)) and np.allclose(ax.lines[1].get_ydata(), 1 / x)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["bound", "gap, fitted slope -1.00"] and ax.get_xscale() == "log"
+    with pytest.raises(ValueError, match="positive"):
+        apxviz.plot_rate(ax, x, -x, x, slope=1.0, label="a", reference_label="b", xlabel="x", ylabel="y")
+    with pytest.raises(ValueError, match="shapes"):
+        apxviz.plot_rate(ax, x, x[:2], x, slope=1.0, label="a", reference_label="b", xlabel="x", ylabel="y")

@@ -3,6 +3,7 @@ r"""Figures for the approximation chapter: Q-NPG runs as the exploratory distrib
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from .style import PALETTE
 
@@ -46,3 +47,35 @@ def draw_coverage(fig, lams, curves, V_star, kappas, biases, lam, labels):
     ax.set(xlabel="iteration t", ylabel="V(ρ) of Q-NPG iterate", ylim=(0, 1.05 * V_star),
            title=f"ν puts mass λ = {lams[i]:.3g} on the cells π* visits")
     ax.legend(loc="lower right", fontsize=10)
+
+
+def plot_rate(ax, x, measured, reference, *, slope, label, reference_label, xlabel, ylabel, title=None):
+    r"""A rate on log-log axes: measured points, the fitted slope in their label, and a reference line.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    x, measured, reference : array_like, shape (n,)
+        Positive; ``reference`` is the theorem's term or the predicted curve at the same ``x``.
+    slope : float
+        The fitted log-log slope of ``measured`` (:func:`pgbook.checks.loglog_slope`), shown in the legend.
+    label, reference_label : str
+        Legend entries; ``label`` gets ", fitted slope <slope>" appended.
+    xlabel, ylabel : str
+    title : str, optional
+    """
+    x, measured, reference = (np.asarray(v, dtype=float) for v in (x, measured, reference))
+    if not x.shape == measured.shape == reference.shape or x.ndim != 1:
+        raise ValueError(f"x, measured, reference: need one value per x, got shapes {x.shape}, "
+                         f"{measured.shape} and {reference.shape}")
+    if (x <= 0).any() or (measured <= 0).any() or (reference <= 0).any():
+        raise ValueError("x, measured, reference: a log-log plot needs positive numbers")
+    ax.loglog(x, reference, color=PALETTE["blue"], lw=2, label=reference_label)
+    ax.loglog(x, measured, "o", color=PALETTE["vermillion"], ms=7, label=f"{label}, fitted slope {slope:.2f}")
+    # the measured x values as the ticks, written out: log axes would label only the powers of ten
+    ax.set_xticks(x, [f"{v:,.0f}" for v in x])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=10)

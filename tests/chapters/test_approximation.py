@@ -1,20 +1,54 @@
-"""Every visible check of book/approximation/approximation.md, recomputed independently: Q-NPG and
-log-linear NPG written out here with dense linear solves on the state-action chain, finite-difference
-gradients and scores, the corridor's Bellman equations solved by sympy, and a scalar optimiser."""
+"""Chapter 11 (book/approximation/approximation.md): every check on the page, and every number its prose states.
 
+Each check of the page has a twin here (``tests/chapters/twins.py``) that recomputes the claim without
+pgbook's code path -- the walk's features built by hand, values and visitations by dense solves on the
+state and state-action chains, Q-NPG, NPG and log-linear NPG written out with finite-difference scores,
+least squares on pairs drawn by ``rng.choice``, a generalised eigensolver for kappa, sympy and a scalar
+optimiser for the corridor -- feeds it to the page's own check, and feeds the same check the claim a
+careless reader would make, which it must reject. The last tests cover the numbers the prose states.
+"""
+
+import functools
+
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
 from conftest import central_difference
+from scipy.linalg import eigh
 from scipy.optimize import minimize_scalar
 
 import pgbook
+from chapters.twins import twin
 from pgbook import algorithms, envs
 from pgbook import approximation as apx
 
 WALK = apx.walk()
 S, A, GAMMA = WALK.S, WALK.A, WALK.gamma
 RHO = WALK.rho
+GOAL = 3
+CELLS = np.arange(S)[:, None] * np.ones(A)
+SEEN, UNSEEN = (CELLS < GOAL) / 6, (CELLS >= GOAL) / 8
+LAMS = np.array([0.0, 0.001, 0.01, 0.03, 0.1, 0.2, 0.35, 0.5, 0.75, 0.9])
+
+
+def features(kind, goal_features=False):
+    """The walk's features built by hand: one-hot, e_a (x) (1, x) or e_a; zero at the goal unless asked."""
+    if kind == "tabular":
+        phi = np.eye(S * A).reshape(S, A, S * A)
+        if not goal_features:
+            phi = np.delete(phi, [GOAL * A, GOAL * A + 1], axis=2)
+    elif kind == "position":
+        x = np.linspace(-1, 1, S)
+        phi = np.zeros((S, A, 4))
+        for s in range(S):
+            for a in range(A):
+                phi[s, a, 2 * a:2 * a + 2] = 1.0, x[s]
+    else:
+        phi = np.tile(np.eye(A), (S, 1, 1))
+    if not goal_features:
+        phi[GOAL] = 0.0
+    return phi
 
 
 def _policy(theta, phi):
@@ -23,13 +57,20 @@ def _policy(theta, phi):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _evaluate(pi, rho=RHO):
+def _log_policy(theta, phi):
+    logits = phi @ theta
+    top = logits.max(axis=1, keepdims=True)
+    return logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+
+
+def _evaluate(pi, mdp=WALK, rho=None):
     """V, Q and the normalised state visitation by dense solves (not pgbook.exact)."""
-    P_pi = np.einsum("sa,sat->st", pi, WALK.P)
-    M = np.eye(S) - GAMMA * P_pi
-    V = np.linalg.solve(M, np.einsum("sa,sa->s", pi, WALK.r))
-    d = (1 - GAMMA) * np.linalg.solve(M.T, rho)
-    return V, WALK.r + GAMMA * WALK.P @ V, d
+    rho = mdp.rho if rho is None else rho
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    M = np.eye(mdp.S) - mdp.gamma * P_pi
+    V = np.linalg.solve(M, np.einsum("sa,sa->s", pi, mdp.r))
+    d = (1 - mdp.gamma) * np.linalg.solve(M.T, rho)
+    return V, mdp.r + mdp.gamma * mdp.P @ V, d
 
 
 def _pair_visitation(pi, nu):
@@ -39,189 +80,500 @@ def _pair_visitation(pi, nu):
 
 
 def _fit(Q, phi, weights):
-    X = phi.reshape(S * A, -1)
-    G = X.T @ (weights.ravel()[:, None] * X)
-    return np.linalg.pinv(G, rcond=1e-12) @ (X.T @ (weights * Q).ravel())
+    """Weighted least squares, minimum norm, by an SVD of the weighted design."""
+    root = np.sqrt(weights).ravel()
+    X = root[:, None] * phi.reshape(S * A, -1)
+    U, sv, Vt = np.linalg.svd(X, full_matrices=False)
+    keep = sv > 1e-10 * sv.max()
+    return Vt[keep].T @ ((U[:, keep].T @ (root * Q.ravel())) / sv[keep])
 
 
 def _loss(w, Q, phi, weights):
     return float(np.sum(weights * (Q - phi @ w) ** 2))
 
 
+def _eta(B, W, T):
+    return np.sqrt(2 * np.log(A) / (B**2 * W**2 * T))
+
+
 def _own_qnpg(phi, eta, T, nu):
-    """Q-NPG written out: V(rho) of every iterate and the fitted steps w(t)."""
+    """Q-NPG written out: V(rho) of every iterate, the fitted steps w(t) and the policies (T + 1 of them)."""
     theta = np.zeros(phi.shape[2])
     V_rho, ws, pis = [], [], []
-    for _ in range(T):
+    for t in range(T + 1):
         pi = _policy(theta, phi)
         V, Q, _ = _evaluate(pi)
+        V_rho.append(V @ RHO), pis.append(pi)
+        if t == T:
+            break
         w = _fit(Q, phi, _pair_visitation(pi, nu))
-        V_rho.append(V @ RHO), ws.append(w), pis.append(pi)
+        ws.append(w)
         theta = theta + eta * w
-    return np.array(V_rho), np.array(ws), pis
+    return np.array(V_rho), np.array(ws), np.array(pis)
 
 
-def _own_bound(phi, eta, T, nu, W):
-    """Every term of AKLM Thm 6.1, from the own Q-NPG loop; kappa by brute force over directions."""
-    pi_star, _ = pgbook.policy_iteration(WALK)
-    V_star = _evaluate(pi_star)[0] @ RHO
-    d_star = _evaluate(pi_star)[2][:, None] * np.full(A, 1 / A)
-    V_rho, ws, pis = _own_qnpg(phi, eta, T, nu)
-    assert np.linalg.norm(ws, axis=1).max() <= W
-    eps_bias = max(_loss(_fit(_evaluate(p)[1], phi, _pair_visitation(p, nu)), _evaluate(p)[1], phi, d_star)
-                   for p in pis)
-    B = np.linalg.norm(phi, axis=2).max()
-    transfer = np.sqrt(4 * A * eps_bias) / (1 - GAMMA)
-    optimisation = B * W / (1 - GAMMA) * np.sqrt(2 * np.log(A) / T)
-    return V_star - V_rho.max(), optimisation + transfer, V_rho
+@functools.cache
+def pi_star():
+    pi, _ = pgbook.policy_iteration(WALK)
+    return pi
 
 
-def test_compatible_fit_is_the_natural_gradient():
-    phi = apx.walk_features(WALK, "position")
+@functools.cache
+def d_star():
+    return _evaluate(pi_star())[2]
+
+
+@functools.cache
+def v_star():
+    return _evaluate(pi_star())[0] @ RHO
+
+
+# --- the page's checks and their wrong twins (tests/chapters/twins.py), in the order of the page ---
+
+
+@twin("approximation/compatible-fit-min-norm",
+      wrong={"any-minimiser": dict(shift=(1.0, 0.0, 1.0, 0.0)), "unnormalised-fisher-step": dict(scale=1.0)})
+def compatible_fit_min_norm(page, shift=(0.0, 0.0, 0.0, 0.0), scale=1 - GAMMA):
+    """The minimum-norm fit on finite-difference scores against pinv(F) times the finite-difference gradient.
+    Careless: any minimiser of the fit (one shifted along the null space), or F^+ grad V without (1 - gamma)."""
+    phi = features("position")
     theta = np.array([0.3, -0.2, -0.1, 0.4])
     pi = _policy(theta, phi)
-    _, _, d = _evaluate(pi)
-    score = phi - np.einsum("sa,sak->sk", pi, phi)[:, None, :]
-    F = np.einsum("s,sa,sai,saj->ij", d, pi, score, score)
+    V, Q, d = _evaluate(pi)
+    score = np.stack([central_difference(lambda th: _log_policy(th, phi)[s, a], theta)
+                      for s in range(S) for a in range(A)]).reshape(S, A, 4)
+    weights = (d[:, None] * pi).ravel()
+    X = np.sqrt(weights)[:, None] * score.reshape(S * A, 4)
+    w = np.linalg.pinv(X, rcond=1e-8) @ (np.sqrt(weights) * (Q - V[:, None]).ravel())
+    F = X.T @ X
     grad = central_difference(lambda th: _evaluate(_policy(th, phi))[0] @ RHO, theta)
-    w = pgbook.compatible_fit(WALK, theta, phi)
-    assert np.allclose(w, (1 - GAMMA) * np.linalg.pinv(F) @ grad, rtol=0, atol=1e-8)
+    page.close(w + np.array(shift), scale * np.linalg.pinv(F, rcond=1e-8) @ grad)
 
 
-def test_qnpg_bound_holds_with_position_features():
-    phi = apx.walk_features(WALK, "position")
-    T, W = 300, 1.0
-    eta = np.sqrt(2 * np.log(A) / (2 * W**2 * T))  # B^2 = 2
-    gap, bound, V_rho = _own_bound(phi, eta, T, np.full((S, A), 1 / (S * A)), W)
-    run = algorithms.q_npg(WALK, phi, eta, T, record_every=1)
-    assert np.allclose(run.V_rho[:T], V_rho, atol=1e-10)
-    assert 0 <= gap <= bound
-    terms = apx.q_npg_terms(WALK, run, W)
-    assert terms.gap == pytest.approx(gap, abs=1e-10)
-    assert terms.bound == pytest.approx(bound, rel=1e-6)
+def _kl_potential(pi_tilde, weights, log_pi):
+    support = pi_tilde > 0
+    return float(np.sum((weights[:, None] * pi_tilde)[support] * (np.log(pi_tilde[support]) - log_pi[support])))
 
 
-def test_qnpg_steps_are_the_exact_fits():
-    phi = apx.walk_features(WALK, "position")
-    T, eta = 50, 0.3
-    nu = np.full((S, A), 1 / (S * A))
-    _, ws, _ = _own_qnpg(phi, eta, T, nu)
-    run = algorithms.q_npg(WALK, phi, eta, T, record_every=1)
-    assert np.allclose(np.diff(run.theta, axis=0) / eta, ws, atol=1e-9)
-
-
-def test_qnpg_bound_holds_with_sampled_fits():
-    """eps_stat recomputed here: the excess risk of the run's steps over the exact fits, under d_nu."""
-    phi = apx.walk_features(WALK, "position")
-    T, W = 300, 3.0
-    eta = np.sqrt(2 * np.log(A) / (2 * W**2 * T))
-    nu = np.full((S, A), 1 / (S * A))
-    run = apx.q_npg_sampled(WALK, phi, eta, T, N=50, seed=0)
-    pi_star, _ = pgbook.policy_iteration(WALK)
-    d_star = _evaluate(pi_star)[2][:, None] * np.full(A, 1 / A)
-    eps_stat = eps_bias = 0.0
+@functools.cache
+def identity_terms():
+    """Every term of the mirror-descent identity for Q-NPG with position features, by hand."""
+    phi = features("position")
+    B, W, T = np.sqrt(2.0), 1.25, 300
+    eta = _eta(B, W, T)
+    V_rho, ws, pis = _own_qnpg(phi, eta, T, np.full((S, A), 1 / (S * A)))
+    thetas = np.vstack([np.zeros(4), eta * np.cumsum(ws, axis=0)])
+    d, ps = d_star(), pi_star()
+    potential = np.array([_kl_potential(ps, d, _log_policy(th, phi)) for th in thetas])
+    curvature, err = np.empty(T), np.empty(T)
     for t in range(T):
-        pi = _policy(run.theta[t], phi)
-        Q, d_t = _evaluate(pi)[1], _pair_visitation(pi, nu)
-        w_best, w_run = _fit(Q, phi, d_t), (run.theta[t + 1] - run.theta[t]) / eta
-        assert np.linalg.norm(w_run) <= W
-        eps_stat = max(eps_stat, _loss(w_run, Q, phi, d_t) - _loss(w_best, Q, phi, d_t))
-        eps_bias = max(eps_bias, _loss(w_best, Q, phi, d_star))
-    Sd = np.einsum("sa,sai,saj->ij", d_star, phi, phi)
+        pi, w = pis[t], ws[t]
+        V, Q, _ = _evaluate(pi)
+        scores = eta * phi @ w
+        curvature[t] = d @ (np.log(np.sum(pi * np.exp(scores), axis=1)) - np.sum(pi * scores, axis=1))
+        centred = phi - np.einsum("sa,sak->sk", pi, phi)[:, None, :]
+        err[t] = np.sum(d[:, None] * ps * (Q - V[:, None] - centred @ w))
+    return v_star() - V_rho[:T], potential, curvature, err, eta
+
+
+@twin("approximation/mirror-descent-identity",
+      wrong={"unnormalised-pdl": dict(normalised=False), "first-order-step": dict(with_curvature=False)})
+def mirror_descent_identity(page, normalised=True, with_curvature=True):
+    """(1-gamma) gap_t = (Phi_t - Phi_{t+1})/eta + E c_t / eta + err_t, every term by hand. Careless: the
+    performance difference lemma without its 1 - gamma, or the log-policy change taken to first order."""
+    gaps, potential, curvature, err, eta = identity_terms()
+    lhs = (1 - GAMMA) * gaps if normalised else gaps
+    page.close(lhs, -np.diff(potential) / eta + with_curvature * curvature / eta + err)
+
+
+def _own_softmax_npg(eta_npg, T, rho=RHO):
+    """Tabular NPG written out: pi <- pi exp(eta A / (1 - gamma)), normalised; the policies and V(rho)."""
+    log_pi = np.full((S, A), -np.log(A))
+    pis, V_rho = [], []
+    for _ in range(T + 1):
+        pi = np.exp(log_pi)
+        V, Q, _ = _evaluate(pi, rho=rho)
+        pis.append(pi), V_rho.append(V @ rho)
+        log_pi = log_pi + eta_npg / (1 - GAMMA) * (Q - V[:, None])
+        log_pi -= np.log(np.exp(log_pi - log_pi.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)) \
+            + log_pi.max(axis=1, keepdims=True)
+    return np.array(pis), np.array(V_rho)
+
+
+@twin("approximation/tabular-q-npg-is-npg", wrong={"same-step": dict(npg_step=1.0)})
+def tabular_q_npg_is_npg(page, npg_step=1 - GAMMA):
+    """Own tabular Q-NPG against own softmax NPG with step (1 - gamma) eta; careless: the same step eta."""
+    eta = _eta(1.0, 3.0, 150)
+    _, _, pis_q = _own_qnpg(features("tabular"), eta, 150, np.full((S, A), 1 / (S * A)))
+    page.close(pis_q, _own_softmax_npg(npg_step * eta, 150)[0])
+
+
+TS = 1600 * 2 ** np.arange(6)
+
+
+def _own_softmax_npg_values(etas_npg, T):
+    """V(rho) of tabular NPG runs written out, one per step size, side by side: values by batched dense
+    solves, pi <- pi exp(eta A / (1 - gamma)) normalised; shape (len(etas_npg), T)."""
+    steps = np.asarray(etas_npg, dtype=float)[:, None, None] / (1 - GAMMA)
+    K = steps.shape[0]
+    log_pi = np.full((K, S, A), -np.log(A))
+    P_flat, eye, V_rho = WALK.P.reshape(S * A, S), np.eye(S), np.empty((K, T))
+    for t in range(T):
+        pi = np.exp(log_pi)
+        M = eye - GAMMA * (pi[..., None] * WALK.P).sum(axis=2)
+        V = np.linalg.solve(M, (pi * WALK.r).sum(axis=2)[..., None])[..., 0]
+        V_rho[:, t] = V @ RHO
+        Q = WALK.r + GAMMA * (V @ P_flat.T).reshape(K, S, A)
+        log_pi = log_pi + steps * Q
+        top = log_pi.max(axis=2, keepdims=True)
+        log_pi -= top + np.log(np.exp(log_pi - top).sum(axis=2, keepdims=True))
+    return V_rho
+
+
+@functools.cache
+def _scaling_runs():
+    """V(rho) of the six theorem-step runs and, in the last row, of one run that keeps the shortest's step."""
+    etas = [(1 - GAMMA) * _eta(1.0, 3.0, T) for T in TS]
+    return _own_softmax_npg_values(etas + etas[:1], TS[-1])
+
+
+def average_gaps(fixed_step=False):
+    """The average gap of tabular Q-NPG, run as the equivalent softmax NPG (the previous twin), by hand; with
+    ``fixed_step`` every horizon keeps the step of the shortest (one run, averaged over its prefixes)."""
+    V_rho = _scaling_runs()
+    return np.array([v_star() - V_rho[-1 if fixed_step else k, :T].mean() for k, T in enumerate(TS)])
+
+
+@twin("approximation/average-gap-exponent",
+      wrong={"npg-fixed-step-rate": dict(expected=-1.0), "fixed-step": dict(fixed_step=True)})
+def average_gap_exponent(page, expected=-0.5, fixed_step=False):
+    """The average gap falls like T^(-1/2) with eta ~ T^(-1/2). Careless: fixed-step NPG's 1/T, or a run
+    that keeps the step of the shortest horizon (its average gap falls like 1/T)."""
+    page.exponent(TS, average_gaps(fixed_step), expected)
+
+
+NS = 200 * 2 ** np.arange(5)
+
+
+@functools.cache
+def first_regression():
+    """Q, the pair visitation and the best fit of Q-NPG's first regression (theta = 0, nu uniform)."""
+    pi = np.full((S, A), 0.5)
+    _, Q, _ = _evaluate(pi)
+    d0 = _pair_visitation(pi, np.full((S, A), 1 / (S * A)))
+    phi = features("position")
+    return Q, d0, phi, _fit(Q, phi, d0)
+
+
+@functools.cache
+def sampled_excess(N, n_fits=1000, seed=1):
+    """Excess risks of least squares on N pairs drawn one by one (rng.choice), solved by numpy's lstsq."""
+    Q, d0, phi, w_best = first_regression()
+    X, y, p = phi.reshape(S * A, -1), Q.ravel(), d0.ravel()
+    rng = np.random.default_rng(seed + N)
+    best = _loss(w_best, Q, phi, d0)
+    out = np.empty(n_fits)
+    for k, rows in enumerate(rng.choice(S * A, size=(n_fits, N), p=p / p.sum())):
+        w = np.linalg.lstsq(X[rows], y[rows], rcond=None)[0]
+        out[k] = _loss(w, Q, phi, d0) - best
+    return out
+
+
+@twin("approximation/excess-risk-exponent", wrong={"sgd-rate-of-corollary-6-2": dict(expected=-0.5)})
+def excess_risk_exponent(page, expected=-1.0):
+    """Mean excess risk against N from an own sampler; careless: Cor 6.2's 1/sqrt(N) for SGD."""
+    page.exponent(NS, [sampled_excess(N).mean() for N in NS], expected)
+
+
+@twin("approximation/excess-risk-constant", wrong={"homoscedastic": dict(sandwich=False)})
+def excess_risk_constant(page, sandwich=True):
+    """N times the mean excess risk at N = 3200 against tr(Sigma^-1 Omega) by numpy; careless: the textbook
+    sigma^2 dim of a correctly specified model with constant noise."""
+    Q, d0, phi, w_best = first_regression()
+    e = Q - phi @ w_best
+    Sigma = np.einsum("sa,sai,saj->ij", d0, phi, phi)
+    Omega = np.einsum("sa,sai,saj->ij", d0 * e**2, phi, phi)
+    constant = np.trace(np.linalg.solve(Sigma, Omega)) if sandwich else np.sum(d0 * e**2) * phi.shape[2]
+    x = NS[-1] * sampled_excess(NS[-1])
+    page.zscore(x.mean(), x.std(ddof=1) / np.sqrt(x.size), constant)
+
+
+def _kappa_by_eigh(phi, nu):
+    """The largest generalised eigenvalue of (Sigma_d*, Sigma_nu) by scipy (Sigma_nu invertible here)."""
+    d_sa = d_star()[:, None] / A * np.ones(A)
+    Sd = np.einsum("sa,sai,saj->ij", d_sa, phi, phi)
     Sn = np.einsum("sa,sai,saj->ij", nu, phi, phi)
-    kappa = np.linalg.eigvals(np.linalg.solve(Sn, Sd)).real.max()
-    gap = _evaluate(pi_star)[0] @ RHO - max(_evaluate(_policy(th, phi))[0] @ RHO for th in run.theta[:T])
-    bound = (np.sqrt(2) * W / (1 - GAMMA) * np.sqrt(2 * np.log(A) / T)
-             + np.sqrt(4 * A * kappa * eps_stat / (1 - GAMMA) ** 3) + np.sqrt(4 * A * eps_bias) / (1 - GAMMA))
-    assert eps_stat > 0.01 and gap <= bound
-    assert apx.q_npg_terms(WALK, run, W).bound == pytest.approx(bound, rel=1e-8)
+    return eigh(Sd, Sn, eigvals_only=True).max()
 
 
-def _coverage_nu(lam):
-    cells = np.arange(S)[:, None] * np.ones(A)
-    return lam * (cells < 3) / 6 + (1 - lam) * (cells >= 3) / 8
+@twin("approximation/kappa-formula", wrong={"goal-features": dict(goal_features=True),
+                                            "coverage-only": dict(with_visitation=False)})
+def kappa_formula(page, goal_features=False, with_visitation=True):
+    """kappa of every run by a generalised eigensolver against (eq-kappa-walk) with d* by a dense solve.
+    Careless: the goal keeps its features (the old design: kappa counts the goal's 0.69), or kappa = 1/lambda
+    (coverage without where pi* goes)."""
+    kappas = [_kappa_by_eigh(features("tabular", goal_features), lam * SEEN + (1 - lam) * UNSEEN)
+              for lam in LAMS[1:]]
+    kappas += [_kappa_by_eigh(features("blind", goal_features), lam * SEEN + (1 - lam) * UNSEEN) for lam in LAMS]
+    d = d_star()
+    left = 3 * d[:GOAL].max() if with_visitation else 1.0
+    page.close(kappas, np.r_[left / LAMS[1:], (1 - d[GOAL]) / (1 - (1 - LAMS) / 4)])
 
 
-def test_blind_exploration_never_weighs_the_cells_pi_star_visits():
-    """Power iteration of the state-action chain started from nu: no mass ever reaches cells 0..2."""
-    nu = _coverage_nu(0.0)
-    for pi in (np.full((S, A), 0.5), pgbook.policy_iteration(WALK)[0]):
-        x = nu.copy()
-        for _ in range(200):
-            x = np.einsum("sa,sat,tb->tb", x, WALK.P, pi)
-            assert x[:3].sum() == 0.0
-        assert _pair_visitation(pi, nu)[:3].sum() == 0.0
+@functools.cache
+def coverage_runs(kind):
+    """Own Q-NPG for every lambda of the figure: V(rho) along the run and the policies."""
+    W = {"tabular": 3.0, "blind": 1.25}[kind]
+    phi = features(kind)
+    eta = _eta(np.linalg.norm(phi, axis=2).max(), W, 150)
+    runs = {}
+    for lam in LAMS:
+        V_rho, _, pis = _own_qnpg(phi, eta, 150, lam * SEEN + (1 - lam) * UNSEEN)
+        runs[lam] = V_rho, pis
+    return runs
 
 
-def test_tabular_qnpg_stalls_without_coverage():
-    phi = apx.walk_features(WALK, "tabular")
-    T, W = 150, 3.0
-    eta = np.sqrt(2 * np.log(A) / (W**2 * T))
-    V_rho, _, _ = _own_qnpg(phi, eta, T, _coverage_nu(0.0))
-    uniform_value = _evaluate(np.full((S, A), 0.5))[0] @ RHO
-    assert np.allclose(V_rho, uniform_value, atol=1e-12)
-    run = algorithms.q_npg(WALK, phi, eta, T, nu=_coverage_nu(0.0), record_every=1)
-    assert run.V_rho.max() == pytest.approx(uniform_value, abs=1e-12)
+def uniform_value():
+    return _evaluate(np.full((S, A), 0.5))[0] @ RHO
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kind,W", [("tabular", 3.0), ("blind", 1.0)])
-@pytest.mark.parametrize("lam", [0.0, 0.001, 0.01, 0.03, 0.1, 0.2, 0.35, 0.5, 0.75, 0.9])
-def test_qnpg_bound_holds_in_every_coverage_run(kind, W, lam):
-    phi = apx.walk_features(WALK, kind)
-    T = 150
-    B = np.linalg.norm(phi, axis=2).max()
-    eta = np.sqrt(2 * np.log(A) / (B**2 * W**2 * T))
-    gap, bound, _ = _own_bound(phi, eta, T, _coverage_nu(lam), W)
-    assert gap <= bound
+@twin("approximation/tabular-coverage-curves",
+      wrong={"learns-without-coverage": dict(stalls_at=()), "stalls-with-little-coverage": dict(stalls_at=(0.0, 0.001))})
+def tabular_coverage_curves(page, stalls_at=(0.0,)):
+    """Own tabular Q-NPG for every lambda against the claim: the lambda = 0.9 curve, or the uniform value where
+    it stalls. Careless: any nu learns, or a tiny share of coverage stalls too."""
+    runs = coverage_runs("tabular")
+    curves = np.array([runs[lam][0] for lam in LAMS])
+    claim = np.array([np.full(151, uniform_value()) if lam in stalls_at else runs[0.9][0] for lam in LAMS])
+    page.close(curves, claim)
 
 
-def test_regret_lemma_holds_for_loglinear_npg():
-    """err_t with finite-difference scores and the compatible fit solved here."""
-    phi = apx.walk_features(WALK, "position")
-    T, eta = 300, 0.5
-    pi_star, _ = pgbook.policy_iteration(WALK)
-    _, _, d_star = _evaluate(pi_star)
-    theta, V_rho, errs, W = np.zeros(4), [], [], 0.0
-    for _ in range(T):
-        pi = _policy(theta, phi)
-        V, Q, d = _evaluate(pi)
-        score = np.stack([central_difference(lambda th: np.log(_policy(th, phi))[s, a], theta)
-                          for s in range(S) for a in range(A)]).reshape(S, A, 4)
-        weights = d[:, None] * pi
-        X = (np.sqrt(weights)[..., None] * score).reshape(S * A, 4)
-        w = np.linalg.lstsq(X, (np.sqrt(weights) * (Q - V[:, None])).ravel(), rcond=1e-6)[0]
-        errs.append(np.sum(d_star[:, None] * pi_star * (Q - V[:, None] - score @ w)))
-        V_rho.append(V @ RHO)
-        W = max(W, np.linalg.norm(w))
-        theta = theta + eta * w
+@twin("approximation/blind-worse-than-uniform",
+      wrong={"crossover-at-one-fifth": dict(threshold=0.2), "coverage-always-helps": dict(threshold=0.0)})
+def blind_worse_than_uniform(page, threshold=0.5):
+    """Own blind Q-NPG: which runs end below the uniform policy's value; careless crossovers."""
+    runs = coverage_runs("blind")
+    page.equal(np.array([runs[lam][0][-1] < uniform_value() for lam in LAMS]), LAMS < threshold)
+
+
+@twin("approximation/visitation-covers-nu",
+      wrong={"without-one-minus-gamma": dict(factor=1.0), "gamma-for-one-minus-gamma": dict(factor=GAMMA)})
+def visitation_covers_nu(page, factor=1 - GAMMA):
+    """d^(t)_nu by a dense solve on the pair chain, for the own runs' policies; careless: Cor 6.1 without its
+    1/(1 - gamma), i.e. d >= nu, or gamma nu."""
+    lhs, rhs = [], []
+    for kind in ("tabular", "blind"):
+        for lam, (_, pis) in coverage_runs(kind).items():
+            nu = lam * SEEN + (1 - lam) * UNSEEN
+            for pi in pis:
+                lhs.append(factor * nu[nu > 0]), rhs.append(_pair_visitation(pi, nu)[nu > 0])
+    page.bound(np.concatenate(lhs), np.concatenate(rhs))
+
+
+@functools.cache
+def npg_curvature():
+    """Log-linear NPG with position features written out (scores phi - E_pi phi by hand, the compatible fit by
+    numpy's lstsq): the curvature c_t(s) of every step in 40-digit arithmetic, and eta^2 B^2 |w|^2 / 2."""
+    phi, eta, T = features("position"), 0.5, 300
+    theta, curvature, allowed = np.zeros(4), [], []
     beta = np.linalg.norm(phi, axis=2).max() ** 2
-    gap = _evaluate(pi_star)[0] @ RHO - max(V_rho)
-    bound = (np.log(A) / (eta * T) + eta * beta * W**2 / 2 + np.mean(errs)) / (1 - GAMMA)
-    assert gap <= bound
-    reg = apx.npg_regret_terms(WALK, algorithms.loglinear_npg(WALK, phi, eta, T, record_every=1))
-    assert reg.bound == pytest.approx(bound, rel=1e-5)
+    with mpmath.workdps(40):
+        for _ in range(T):
+            pi = _policy(theta, phi)
+            V, Q, d = _evaluate(pi)
+            score = phi - np.einsum("sa,sak->sk", pi, phi)[:, None, :]
+            root = np.sqrt(d[:, None] * pi).ravel()
+            w = np.linalg.lstsq(root[:, None] * score.reshape(S * A, 4), root * (Q - V[:, None]).ravel(),
+                                rcond=1e-10)[0]
+            row = []
+            for s in range(S):
+                logits = [mpmath.mpf(float(v)) for v in phi[s] @ theta]
+                z = mpmath.fsum(mpmath.exp(v) for v in logits)
+                p = [mpmath.exp(v) / z for v in logits]
+                x = [eta * mpmath.mpf(float(v)) for v in phi[s] @ w]
+                row.append(float(mpmath.log(mpmath.fsum(q * mpmath.exp(v) for q, v in zip(p, x)))
+                                 - mpmath.fsum(q * v for q, v in zip(p, x))))
+            curvature.append(row)
+            allowed.append(eta**2 * beta * (w @ w) / 2)
+            theta = theta + eta * w
+    return np.array(curvature), np.array(allowed)
 
 
-def test_corridor_closed_form_matches_bellman_equations():
+@twin("approximation/curvature-step", wrong={"first-order-step": dict(smoothness=0.0)})
+def curvature_step(page, smoothness=1.0):
+    """c_t(s) <= eta^2 beta |w|^2 / 2 from the change of log pi itself; careless: the first-order change
+    eta w . grad log pi as a lower bound (no curvature term; log pi is concave, so it fails)."""
+    curvature, allowed = npg_curvature()
+    page.bound(curvature, smoothness * allowed[:, None] * np.ones(S))
+
+
+@functools.cache
+def corridor_solution():
     p, v1, v2, v3 = sp.symbols("p v1 v2 v3")
     sol = sp.solve([sp.Eq(v1, -1 + p * v2 + (1 - p) * v1), sp.Eq(v2, -1 + p * v1 + (1 - p) * v3),
                     sp.Eq(v3, -1 + (1 - p) * v2)], [v1, v2, v3])
+    return p, sol[v1]
+
+
+@twin("approximation/corridor-closed-form",
+      wrong={"middle-state": dict(form=lambda p: (p - 3) / (p * (1 - p))),
+             "sign-slip": dict(form=lambda p: (2 * p - 4) / (p * (p - 1)))})
+def corridor_closed_form(page, form=lambda p: (2 * p - 4) / (p * (1 - p))):
+    """(eq-corridor) against sympy's solution of the three Bellman equations; careless: the middle state's
+    value, or p(p - 1) for p(1 - p)."""
+    p, v1 = corridor_solution()
     ps = np.linspace(0.05, 0.95, 19)
-    sympy_values = [float(sol[v1].subs(p, q)) for q in ps]
-    assert np.allclose(apx.corridor_value(ps), sympy_values, atol=1e-12)
-    corridor = envs.short_corridor()
-    exact = [pgbook.value(corridor, np.tile([q, 1 - q], (4, 1)))[0] for q in ps]
-    assert np.allclose(exact, sympy_values, atol=1e-10)
+    page.close(form(ps), [float(v1.subs(p, q)) for q in ps])
 
 
-def test_corridor_gradient_ascent_reaches_p_star():
-    """The maximiser of v_p(S1) by a scalar optimiser, and gradient ascent with finite differences."""
-    best = minimize_scalar(lambda q: -(2 * q - 4) / (q * (1 - q)), bounds=(0.01, 0.99), method="bounded",
-                           options={"xatol": 1e-10})
-    assert best.x == pytest.approx(2 - np.sqrt(2), abs=1e-7)
+def _corridor_value(q):
+    """v_q(S1) by a dense solve of the corridor's Bellman equations (terminal state dropped)."""
+    M = np.array([[q, -q, 0.0], [-q, 1.0, -(1 - q)], [0.0, -(1 - q), 1.0]])
+    return np.linalg.solve(M, -np.ones(3))[0]
+
+
+@functools.cache
+def corridor_optimum():
+    best = minimize_scalar(lambda q: -_corridor_value(q), bounds=(0.01, 0.99), method="bounded",
+                           options={"xatol": 1e-12})
+    return best.x, _corridor_value(best.x)
+
+
+@twin("approximation/corridor-p-star", wrong={"rounded-to-0-59": dict(claim=0.59), "fair-coin": dict(claim=0.5)})
+def corridor_p_star(page, claim=2 - np.sqrt(2)):
+    """The maximiser of v_p(S1) by a scalar optimiser on dense solves; careless: the book's rounded 0.59, or
+    the fair coin."""
+    page.close(corridor_optimum()[0], claim)
+
+
+@twin("approximation/corridor-best-value", wrong={"fair-coin": dict(claim=-12.0), "tabular-optimum": dict(claim=-3.0)})
+def corridor_best_value(page, claim=-(6 + 4 * np.sqrt(2))):
+    """The largest v_p(S1) by a scalar optimiser; careless: the fair coin's -12, or the tabular -3."""
+    page.close(corridor_optimum()[1], claim)
+
+
+# --- the numbers in the prose ------------------------------------------------------------------
+
+
+def test_features_are_the_hand_built_ones():
+    for kind in ("tabular", "position", "blind"):
+        assert np.array_equal(apx.walk_features(WALK, kind), features(kind))
+
+
+def test_running_example_numbers():
+    assert f"{v_star():.3f}" == "0.766"
+    d = d_star()
+    assert f"{d[:GOAL].sum():.2f}" == "0.31" and f"{d[GOAL]:.2f}" == "0.69" and f"{d[0]:.3f}" == "0.120"
+    assert d[GOAL + 1:].sum() == 0  # "never sees the cells beyond the goal"
+    assert {k: features(k).shape[2] for k in ("tabular", "position", "blind")} == {"tabular": 12, "position": 4,
+                                                                                      "blind": 2}
+
+
+def test_position_fisher_has_rank_two_and_the_shift_is_a_null_direction():
+    phi = features("position")
+    theta = np.array([0.3, -0.2, -0.1, 0.4])
+    F = pgbook.loglinear_fisher(WALK, theta, phi)
+    assert np.linalg.matrix_rank(F, tol=1e-10) == 2
+    assert np.allclose(F @ [1.0, 0.0, 1.0, 0.0], 0, atol=1e-14) and np.allclose(F @ [0.0, 1.0, 0.0, 1.0], 0, atol=1e-14)
+
+
+@functools.cache
+def position_run():
+    phi = features("position")
+    eta = _eta(np.sqrt(2.0), 1.25, 300)
+    run = algorithms.q_npg(WALK, phi, eta, 300, record_every=1)
+    return run, apx.q_npg_terms(WALK, run, 1.25), eta
+
+
+def test_qnpg_position_numbers():
+    run, terms, eta = position_run()
+    V_rho, ws, _ = _own_qnpg(features("position"), eta, 300, np.full((S, A), 1 / (S * A)))
+    assert np.allclose(run.V_rho, V_rho, atol=1e-10)
+    assert f"{terms.kappa:.2f}" == "0.73" and f"{terms.W_run:.2f}" == "1.01" and terms.W_run <= 1.25
+    assert np.linalg.norm(ws, axis=1).max() == pytest.approx(terms.W_run, rel=1e-8)
+    assert terms.eps_stat < 1e-15 and f"{terms.eps_bias:.4f}" == "0.0082"
+    assert f"{v_star() - V_rho[:300].max():.2f}" == "0.14"
+    assert f"{terms.bound:.1f}" == "3.8" and round(terms.bound / v_star()) == 5  # "five times V*(rho)"
+    gaps, potential, curvature, err, _ = identity_terms()
+    assert f"{(1 - GAMMA) * gaps.sum():.2f}" == "6.60"
+    assert f"{(potential[0] - potential[-1]) / eta:.2f}" == "3.35" and round(np.log(A) / eta) == 18
+    assert f"{curvature.sum() / eta:.3f}" == "0.005" and round(300 * eta * 2 * 1.25**2 / 2) == 18
+    assert f"{err.sum():.2f}" == "3.24" and round(300 * np.sqrt(4 * A * terms.eps_bias)) == 77
+    common = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]]) / np.sqrt(2)
+    assert (((ws @ common.T) ** 2).sum(axis=1) / (ws**2).sum(axis=1)).min() >= 0.96  # "at least 96%"
+
+
+def test_scaling_numbers():
+    gaps = average_gaps()
+    slope = np.polyfit(np.log(TS), np.log(gaps), 1)[0]
+    assert f"{slope:.2f}" == "-0.45"
+    first = 3.0 / (1 - GAMMA) * np.sqrt(2 * np.log(A) / TS)
+    assert f"{first[-1] / gaps[-1]:.1f}" == "6.4"
+    assert f"{(1 - d_star()[GOAL]) / 2:.3f}" == "0.155"
+    assert f"{gaps[-1]:.3f}" == "0.024"
+    V_rho = _own_softmax_npg_values([(1 - GAMMA) * _eta(1.0, 3.0, TS[-1])], TS[-1])[0]
+    assert f"{v_star() - V_rho.max():.1e}" == "1.3e-04"  # the best iterate
+    # "every ||w^(t)|| = ||Q^(t)|| <= ||Q*|| = 2.8": 0 <= Q^pi <= Q* entrywise
+    Q_star = _evaluate(pi_star())[1]
+    assert f"{np.linalg.norm(np.delete(Q_star, GOAL, axis=0)):.1f}" == "2.8"
+
+
+def test_kappa_and_coverage_numbers():
+    d = d_star()
+    assert f"{3 * d[:GOAL].max():.3f}" == "0.361"
+    assert f"{3 * d[:GOAL].max() / 0.9:.2f}" == "0.40" and round(3 * d[:GOAL].max() / 0.001) == 361
+    blind = (1 - d[GOAL]) / (1 - (1 - LAMS) / 4)
+    assert f"{blind.min():.2f}" == "0.32" and f"{blind.max():.2f}" == "0.41"
+    # "had the goal kept its features ... 28 at lambda = 0.9"
+    assert round(_kappa_by_eigh(features("tabular", goal_features=True), 0.9 * SEEN + 0.1 * UNSEEN)) == 28
+    assert f"{uniform_value():.2f}" == "0.43" and f"{coverage_runs('tabular')[0.9][0][-1]:.2f}" == "0.63"
+    nu0 = UNSEEN
+    assert all(_pair_visitation(pi, nu0)[:GOAL].sum() == 0 for pi in coverage_runs("tabular")[0.0][1])
+
+
+@functools.cache
+def figure_terms(kind):
+    phi = features(kind)
+    W = {"tabular": 3.0, "blind": 1.25}[kind]
+    eta = _eta(np.linalg.norm(phi, axis=2).max(), W, 150)
+    return {lam: apx.q_npg_terms(WALK, algorithms.q_npg(WALK, phi, eta, 150, nu=lam * SEEN + (1 - lam) * UNSEEN,
+                                                        record_every=1), W) for lam in LAMS}
+
+
+def test_transfer_numbers():
+    blind = figure_terms("blind")
+    assert f"{blind[0.9].eps_bias:.3f}" == "0.007" and f"{blind[0.0].eps_bias:.2f}" == "0.13"
+    t = blind[0.01]
+    assert f"{t.eps_approx:.4f}" == "0.0071" and round(t.mismatch) == 36 and f"{t.eps_bias:.2f}" == "0.12"
+    assert f"{t.mismatch * t.eps_approx / (1 - GAMMA):.1f}" == "2.6"
+    bounds = [terms.bound for kind in ("tabular", "blind") for terms in figure_terms(kind).values()]
+    finite = min(b for b in bounds if np.isfinite(b))
+    assert f"{finite:.1f}" == "2.9" and 3.5 < finite / v_star() < 4  # "almost four times"
+    assert np.isinf(figure_terms("tabular")[0.0].bound)
+    ratios = [(_pair_visitation(pi, nu)[nu > 0] / nu[nu > 0]).min() / (1 - GAMMA)
+              for kind in ("tabular", "blind") for lam, (_, pis) in coverage_runs(kind).items()
+              for nu in [lam * SEEN + (1 - lam) * UNSEEN] for pi in pis]
+    assert f"{min(ratios):.2f}" == "1.27"
+
+
+def test_smooth_npg_numbers():
+    run = algorithms.loglinear_npg(WALK, features("position"), 0.5, 300, record_every=1)
+    reg = apx.npg_regret_terms(WALK, run)
+    assert reg.beta == pytest.approx(2.0) and f"{reg.W:.2f}" == "0.55"
+    assert np.abs(reg.err).max() < 1e-3 and reg.gap < 2e-6
+    assert f"{reg.bound:.2f}" == "1.54" and round(reg.bound / v_star()) == 2
+    curvature, allowed = npg_curvature()
+    assert f"{(curvature / allowed[:, None]).max():.2f}" == "0.49"
+    assert np.allclose(reg.curvature, curvature, atol=1e-12)
+
+
+def test_corridor_numbers():
+    p, v1 = corridor_solution()
+    assert f"{float(v1.subs(p, 0.95)):.1f}" == "-44.2" and f"{float(v1.subs(p, 0.05)):.1f}" == "-82.1"
+    assert float(v1.subs(p, sp.Rational(1, 2))) == -12
+    assert f"{-3 - corridor_optimum()[1]:.1f}" == "8.7"
     corridor, x = envs.short_corridor(), envs.short_corridor_features()
     theta = np.zeros(2)
     for _ in range(300):
         theta += 0.02 * central_difference(lambda th: pgbook.value(corridor, pgbook.loglinear(th, x))[0], theta)
-    assert pgbook.loglinear(theta, x)[0, 0] == pytest.approx(best.x, abs=1e-6)
+    assert pgbook.loglinear(theta, x)[0, 0] == pytest.approx(corridor_optimum()[0], abs=1e-6)
