@@ -274,7 +274,7 @@ def pmd_recursion(mdp: MDP, pis, etas, rho=None) -> tuple[np.ndarray, np.ndarray
     if not np.all(np.isfinite(D)):
         raise ValueError("pis: an iterate puts no mass on an action of pi* where d* > 0 (the KL is infinite)")
     delta = np.array([(V_star - value(mdp, pi)) @ rho for pi in pis])
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         vartheta = np.array([np.max(np.where(d_star > 0, d_star / visitation(mdp, pi, rho), 0.0)) for pi in pis[1:]])
     guaranteed = (1.0 - gamma) * etas * (delta[:-1] - vartheta * (delta[:-1] - delta[1:]))
     return D[:-1] - D[1:], guaranteed
