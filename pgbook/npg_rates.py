@@ -1,13 +1,17 @@
-r"""The published convergence rates of the natural policy gradient, as functions to plot against runs.
+r"""The published convergence rates of the natural policy gradient, and the steps of their proofs.
 
-Three results, all in the AKLM conventions (rewards in [0, 1], values maximised, NPG step size
-:math:`\eta` multiplying :math:`A/(1-\gamma)` in the logits):
+All in the AKLM conventions (rewards in [0, 1], values maximised, NPG step size :math:`\eta`
+multiplying :math:`A/(1-\gamma)` in the logits):
 
-- :func:`npg_bound`: AKLM Thm 5.3, the dimension-free :math:`O(1/T)` bound of unregularised NPG.
+- :func:`npg_bound`, :func:`log_partition`: AKLM Thm 5.3, the dimension-free :math:`O(1/T)` bound
+  of unregularised NPG, and the normaliser :math:`\log Z_t` its proof (Lemma 5.2) rests on.
 - :func:`soft_optimal`, :func:`soft_q`, :func:`cen_bounds`: the entropy-regularised optimum and
   Cen et al.'s linear rate :math:`(1-\eta\tau)^t` (Cen, Cheng, Chen, Wei and Chi 2022, Thm 1).
-- :func:`xiao_mismatch`, :func:`geometric_bound`: Xiao's linear rate of policy mirror descent with
-  geometrically growing steps (Xiao 2022, Thm 10), converted from costs to rewards.
+- :func:`xiao_mismatch`, :func:`geometric_bound`, :func:`pmd_recursion`: Xiao's linear rate of
+  policy mirror descent with geometrically growing steps (Xiao 2022, Thm 10) and the one-step
+  inequality it iterates (his Proposition 9), converted from costs to rewards.
+- :func:`stationary`: the stationary distribution of a policy, the weighting of Lan's (2023)
+  analysis of policy mirror descent.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ import numpy as np
 
 from . import _validate as validate
 from .control import policy_iteration
-from .exact import visitation
+from .exact import advantage, value, visitation
 from .gradients import soft_value
 from .landscape import mismatch
 from .mdp import MDP, require_mdp
 from .policies import log_softmax, softmax
+from .surrogates import kl
 
 #: Soft policy iteration stops when an iteration changes Q by at most this, relative to max |Q|.
 SOFT_PI_RTOL = 1e-13
@@ -46,6 +51,35 @@ def npg_bound(T, eta, A: int, gamma: float) -> np.ndarray:
     A = validate.positive_int(A, "A")
     gamma = _discount(gamma)
     return np.log(A) / (eta * T) + 1.0 / ((1.0 - gamma) ** 2 * T)
+
+
+def log_partition(mdp: MDP, pi, eta: float) -> np.ndarray:
+    r"""The log-normaliser of one NPG step in every state.
+
+    .. math:: \log Z_t(s) = \log \sum_a \pi^{(t)}(a|s)\,
+              \exp\Big(\frac{\eta\,A^{(t)}(s,a)}{1-\gamma}\Big) \ \ge\ 0
+
+    (AKLM Lemma 5.1 writes the step :math:`\pi^{(t+1)} = \pi^{(t)}e^{\eta A^{(t)}/(1-\gamma)}/Z_t`;
+    their Lemma 5.2 bounds the improvement below by :math:`\frac{1-\gamma}{\eta}\mathbb E_{s\sim\mu}\log Z_t(s)`,
+    AJKS Lemma 12.8). It is non-negative by Jensen's inequality, since advantages average to 0
+    under their own policy. pi: (S, A); eta > 0; needs gamma < 1. Returns (S,).
+
+    Examples
+    --------
+    >>> from pgbook import envs, npg_rates
+    >>> mdp = envs.bandit([1.0, 0.0], gamma=0.5)  # advantages +-1/2 under the uniform policy
+    >>> z = npg_rates.log_partition(mdp, [[0.5, 0.5]], eta=0.5)
+    >>> bool(np.isclose(z[0], np.log(np.cosh(0.5))))
+    True
+    """
+    require_mdp(mdp)
+    gamma = _discount(mdp.gamma)
+    eta = validate.positive_real(eta, "eta")
+    pi = validate.policy(mdp, pi)
+    x = eta * advantage(mdp, pi) / (1.0 - gamma)
+    # log sum_a pi e^x, shifted by the largest exponent among the actions pi plays (no overflow).
+    top = np.max(np.where(pi > 0, x, -np.inf), axis=1, keepdims=True)
+    return top[:, 0] + np.log(np.sum(pi * np.exp(np.where(pi > 0, x - top, 0.0)), axis=1))
 
 
 @dataclass(frozen=True)
@@ -180,6 +214,105 @@ def geometric_bound(k, vartheta: float, delta0: float, D0: float, eta0: float, g
     if gamma == 0.0:
         raise ValueError("gamma: must be positive (the bound divides by gamma)")
     return (1.0 - 1.0 / vartheta) ** k * (delta0 + D0 / (gamma * eta0))
+
+
+def pmd_recursion(mdp: MDP, pis, etas, rho=None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Both sides of the one-step inequality of policy mirror descent with the KL divergence.
+
+    For :math:`\pi_{k+1}(a|s) \propto \pi_k(a|s)\,e^{\eta_k Q^{\pi_k}(s,a)}` (Xiao's step, in rewards),
+
+    .. math:: \underbrace{D^\star_k - D^\star_{k+1}}_{\text{progress}} \ \ge\
+              \underbrace{(1-\gamma)\,\eta_k\big(\delta_k - \vartheta_{k+1}(\delta_k - \delta_{k+1})\big)}_{\text{guaranteed}}
+
+    with :math:`\delta_k = V^\star(\rho) - V^{\pi_k}(\rho)`,
+    :math:`D^\star_k = \mathbb E_{s\sim d^{\pi^\star}_\rho}\mathrm{KL}(\pi^\star(\cdot|s)\,\|\,\pi_k(\cdot|s))` and the
+    per-iteration mismatch :math:`\vartheta_{k+1} = \|d^{\pi^\star}_\rho / d^{\pi_{k+1}}_\rho\|_\infty`
+    (Xiao 2022, Proposition 9, converted from costs to rewards; his Theorem 10 iterates it with
+    :math:`\vartheta_{k+1} \le \vartheta_\rho`). It follows from the three-point identity of the KL step,
+    the performance difference lemma and :math:`\langle Q^{\pi_k}(s,\cdot), \pi_{k+1} - \pi_k\rangle \ge 0`;
+    the only slack is :math:`\mathbb E_{d^{\pi^\star}_\rho}\mathrm{KL}(\pi_{k+1}\|\pi_k)` and the change of
+    distribution. :math:`\pi^\star` is :func:`pgbook.policy_iteration`'s.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    pis : array (K+1, S, A)
+        The iterates :math:`\pi_0, \dots, \pi_K`, positive wherever :math:`\pi^\star` is.
+    etas : array (K,)
+        The steps :math:`\eta_0, \dots, \eta_{K-1}` that produced them, each > 0.
+    rho : None, int or array (S,), optional
+        The start distribution of :math:`V(\rho)` (the MDP's by default).
+
+    Returns
+    -------
+    progress, guaranteed : array (K,)
+
+    Examples
+    --------
+    >>> from pgbook import algorithms, envs, npg_rates
+    >>> mdp = envs.random_mdp(4, 2, seed=0)
+    >>> run = algorithms.pmd_geometric(mdp, eta0=0.1, T=5, record_every=1)
+    >>> progress, guaranteed = npg_rates.pmd_recursion(mdp, run.pi, run.trace["eta"][:5])
+    >>> bool(np.all(guaranteed <= progress))
+    True
+    """
+    require_mdp(mdp)
+    gamma = _discount(mdp.gamma)
+    pis = validate.array(pis, "pis", shape=(None, mdp.S, mdp.A))
+    if pis.shape[0] < 2:
+        raise ValueError("pis: needs at least two iterates")
+    for k, pi in enumerate(pis):
+        validate.policy(mdp, pi, f"pis[{k}]")
+    etas = validate.array(etas, "etas", shape=(pis.shape[0] - 1,))
+    if np.any(etas <= 0):
+        raise ValueError("etas: every step must be positive")
+    rho = validate.start(mdp, rho)
+    pi_star, V_star = policy_iteration(mdp)
+    d_star = visitation(mdp, pi_star, rho)
+    D = np.array([d_star @ kl(pi_star, pi) for pi in pis])
+    if not np.all(np.isfinite(D)):
+        raise ValueError("pis: an iterate puts no mass on an action of pi* where d* > 0 (the KL is infinite)")
+    delta = np.array([(V_star - value(mdp, pi)) @ rho for pi in pis])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vartheta = np.array([np.max(np.where(d_star > 0, d_star / visitation(mdp, pi, rho), 0.0)) for pi in pis[1:]])
+    guaranteed = (1.0 - gamma) * etas * (delta[:-1] - vartheta * (delta[:-1] - delta[1:]))
+    return D[:-1] - D[1:], guaranteed
+
+
+def stationary(mdp: MDP, pi) -> np.ndarray:
+    r"""The stationary distribution :math:`\nu` of the chain a policy induces: :math:`\nu^\top P_\pi = \nu^\top`.
+
+    Started from :math:`\nu`, the chain stays at :math:`\nu`, so :math:`d^\pi_\nu = \nu` and the performance
+    difference lemma needs no change of distribution; this is why Lan (2023, section 1) weights the
+    objective by the stationary distribution of :math:`\pi^\star`, and why Xiao's mismatch
+    :math:`\vartheta_\nu` (:func:`xiao_mismatch`) is the smallest possible, :math:`1/(1-\gamma)`, for
+    :math:`\nu` stationary under :math:`\pi^\star`. pi: (S, A). Returns nu: (S,), a distribution.
+    Raises ValueError when the chain has no unique stationary distribution (several closed classes).
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook import npg_rates
+    >>> mdp = pgbook.MDP([[[0.5, 0.5]], [[0.2, 0.8]]], [[0.0], [1.0]], gamma=0.9)
+    >>> npg_rates.stationary(mdp, [[1.0], [1.0]])  # 0.5 nu_1 = 0.2 nu_2
+    array([0.28571429, 0.71428571])
+    """
+    require_mdp(mdp)
+    pi = validate.policy(mdp, pi)
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    # nu^T (I - P_pi) = 0 has rank S - 1 when nu is unique: replace one equation by sum(nu) = 1.
+    M = (np.eye(mdp.S) - P_pi).T
+    M[-1] = 1.0
+    b = np.zeros(mdp.S)
+    b[-1] = 1.0
+    try:
+        nu = np.linalg.solve(M, b)
+    except np.linalg.LinAlgError:
+        raise ValueError("pi: its chain has no unique stationary distribution") from None
+    if np.any(nu < -1e-12) or not np.allclose(nu @ P_pi, nu, atol=1e-12):
+        raise ValueError("pi: its chain has no unique stationary distribution")
+    return np.maximum(nu, 0.0)
 
 
 def _discount(gamma) -> float:

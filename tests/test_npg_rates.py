@@ -89,7 +89,60 @@ def test_geometric_bound_formula():
     np.testing.assert_allclose(npg_rates.geometric_bound(k, 8.0, 2.0, np.log(3), 0.1, 0.9), expected, rtol=1e-15)
 
 
+def test_log_partition_by_hand_and_jensen():
+    rng = np.random.default_rng(3)
+    pi = pgbook.softmax(rng.standard_normal((MDP.S, MDP.A)))
+    A = pgbook.advantage(MDP, pi)
+    for eta in (1e-3, 0.5, 50.0):
+        by_hand = np.log(np.sum(pi * np.exp(eta * A / 0.2), axis=1))
+        np.testing.assert_allclose(npg_rates.log_partition(MDP, pi, eta), by_hand, rtol=1e-8, atol=1e-15)
+        assert (npg_rates.log_partition(MDP, pi, eta) >= 0).all()
+    # A zero probability takes no part; a huge step does not overflow.
+    pi[:, 0] = 0.0
+    pi /= pi.sum(axis=1, keepdims=True)
+    assert np.isfinite(npg_rates.log_partition(MDP, pi, 1e6)).all()
+
+
+def test_pmd_recursion_by_hand():
+    """Both sides written out for two steps of the KL step with hand-picked step sizes."""
+    pi_star, V_star = pgbook.policy_iteration(MDP)
+    d_star = pgbook.visitation(MDP, pi_star)
+    pis, etas = [np.full((MDP.S, MDP.A), 1 / 3)], [0.3, 2.0]
+    for eta in etas:
+        pis.append(pgbook.softmax(np.log(pis[-1]) + eta * pgbook.q_value(MDP, pis[-1])))
+    progress, guaranteed = npg_rates.pmd_recursion(MDP, pis, etas)
+    D = [d_star @ -np.log(np.sum(pi_star * p, axis=1)) for p in pis]
+    delta = [(V_star - pgbook.value(MDP, p)) @ MDP.rho for p in pis]
+    for k in range(2):
+        theta = np.max(d_star / pgbook.visitation(MDP, pis[k + 1]))
+        assert progress[k] == pytest.approx(D[k] - D[k + 1], rel=1e-12)
+        assert guaranteed[k] == pytest.approx(0.2 * etas[k] * (delta[k] - theta * (delta[k] - delta[k + 1])),
+                                              rel=1e-12)
+    assert (guaranteed <= progress).all()
+
+
+def test_stationary_distribution():
+    pi = pgbook.softmax(np.random.default_rng(4).standard_normal((MDP.S, MDP.A)))
+    P_pi = np.einsum("sa,sat->st", pi, MDP.P)
+    nu = npg_rates.stationary(MDP, pi)
+    np.testing.assert_allclose(nu @ P_pi, nu, atol=1e-14)
+    assert nu.sum() == pytest.approx(1.0) and (nu >= 0).all()
+    # Started from nu, the visitation is nu itself.
+    np.testing.assert_allclose(pgbook.visitation(MDP, pi, nu), nu, atol=1e-12)
+    # Two absorbing states: no unique stationary distribution.
+    two = pgbook.MDP(np.eye(2)[:, None, :], np.zeros((2, 1)), gamma=0.9)
+    with pytest.raises(ValueError, match="^pi"):
+        npg_rates.stationary(two, np.ones((2, 1)))
+
+
 @pytest.mark.parametrize("call, name", [
+    (lambda: npg_rates.log_partition(MDP, np.full((5, 3), 1 / 3), 0.0), "eta"),
+    (lambda: npg_rates.log_partition(MDP, np.full((5, 2), 1 / 2), 1.0), "pi"),
+    (lambda: npg_rates.pmd_recursion(MDP, np.full((1, 5, 3), 1 / 3), []), "pis"),
+    (lambda: npg_rates.pmd_recursion(MDP, np.full((3, 5, 3), 1 / 3), [1.0]), "etas"),
+    (lambda: npg_rates.pmd_recursion(MDP, np.full((2, 5, 3), 1 / 3), [-1.0]), "etas"),
+    (lambda: npg_rates.pmd_recursion(MDP, np.full((2, 5, 3), 2.0), [1.0]), "pis"),
+    (lambda: npg_rates.stationary(MDP, np.ones((5, 2))), "pi"),
     (lambda: npg_rates.npg_bound(0, 1.0, 3, 0.9), "T"),
     (lambda: npg_rates.npg_bound(5, -1.0, 3, 0.9), "eta"),
     (lambda: npg_rates.npg_bound(5, 1.0, 0, 0.9), "A"),

@@ -27,6 +27,16 @@ def test_gap_lines_floor_zero_gaps(ax):
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), ratesviz.FLOOR)
 
 
+def test_scaling_plot_shows_the_fitted_slope(ax):
+    x = np.array([10.0, 20.0, 40.0])
+    ratesviz.plot_scaling(ax, x, 3 * x**2, xlabel="H", ylabel="T", bound=20 * x**2, bound_label="theorem")
+    labels = [l.get_label() for l in ax.get_lines()]
+    assert "fitted slope 2.00" in labels and "theorem" in labels
+    fitted = ax.get_lines()[1]
+    np.testing.assert_allclose(fitted.get_ydata(), 3 * x**2, rtol=1e-12)
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+
+
 def test_draw_eta_tau_makes_two_panels():
     fig = Figure(figsize=(7, 3))
     t = np.arange(1, 6)
@@ -44,3 +54,7 @@ def test_bad_input_is_refused_by_name(ax):
         ratesviz.plot_gap_bands(ax, T, {"a": np.ones((2, 3))}, {"b": np.ones(3)})
     with pytest.raises(ValueError, match="^bounds"):
         ratesviz.plot_gap_lines(ax, T, {"a": np.ones(3)}, {"b": np.ones(3)}, ylabel="")
+    with pytest.raises(ValueError, match="^y"):
+        ratesviz.plot_scaling(ax, T, np.ones(2), xlabel="", ylabel="")
+    with pytest.raises(ValueError, match="^bound"):
+        ratesviz.plot_scaling(ax, T, np.ones(3), xlabel="", ylabel="", bound=np.ones(2))

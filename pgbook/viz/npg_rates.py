@@ -1,5 +1,5 @@
 r"""Figures of the NPG convergence chapter: sub-optimality gaps of runs against the published bounds,
-on a logarithmic scale."""
+on a logarithmic scale, and a rate's scaling on log-log axes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from .. import _validate as validate
+from ..checks import loglog_slope
 from .style import PALETTE
 
 #: Gaps below this are drawn at it: round-off, not convergence, decides the last digits.
@@ -41,12 +42,13 @@ def plot_gap_bands(ax: Axes, T, gaps: dict, bounds: dict, *, ylabel: str = r"$V^
 
 
 def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title: str | None = None,
-                   xlabel: str = "iteration $t$", legend_loc: str = "lower left"):
+                   xlabel: str = "iteration $t$", legend_loc: str | tuple[float, float] = "lower left"):
     r"""Gap curves against their bounds on a logarithmic y axis (linear t).
 
     t: (n,) iterations; gaps: {label: (n,)}; bounds: {label: (n,)} with labels a subset of
     gaps' (a bound is drawn dashed in the colour of its gap). Gaps below ``FLOOR`` are drawn at it.
-    legend_loc: where the legend goes (a matplotlib ``loc``).
+    legend_loc: where the legend goes (a matplotlib ``loc``: a name, or the axes coordinates of its
+    lower-left corner).
     """
     t = validate.array(t, "t", ndim=1)
     colours = dict(zip(gaps, PALETTE.values()))
@@ -63,6 +65,28 @@ def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title:
         ax.set_title(title)
     ax.plot([], [], color="0.3", ls="--", lw=1.2, label="bound")
     ax.legend(loc=legend_loc, fontsize="small")
+
+
+def plot_scaling(ax: Axes, x, y, *, xlabel: str, ylabel: str, bound=None, bound_label: str = "bound",
+                 label: str = "measured"):
+    r"""A rate's scaling: measured ``y`` against ``x`` on log-log axes, with the least-squares line.
+
+    x, y: (n,) positive numbers (e.g. :math:`1/(1-\gamma)` and the iterations to reach a gap). The
+    fitted line :math:`y \approx a x^b` is drawn through the points and its slope ``b``
+    (:func:`pgbook.checks.loglog_slope`) is written in the legend. bound: optional (n,), drawn dashed
+    with ``bound_label`` (e.g. a theorem's iteration count at the same x).
+    """
+    x = validate.array(x, "x", ndim=1)
+    y = validate.array(y, "y", shape=(x.size,))
+    slope = loglog_slope(x, y)
+    intercept = np.mean(np.log(y) - slope * np.log(x))
+    ax.plot(x, y, "o", color=PALETTE["blue"], ms=7, label=label, zorder=3)
+    ax.plot(x, np.exp(intercept) * x**slope, color=PALETTE["blue"], lw=1.2, label=f"fitted slope {slope:.2f}")
+    if bound is not None:
+        bound = validate.array(bound, "bound", shape=(x.size,))
+        ax.plot(x, bound, color=PALETTE["vermillion"], ls="--", lw=1.4, label=bound_label)
+    ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel=ylabel)
+    ax.legend(loc="upper left", fontsize="small")
 
 
 def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_reg, bias, *, eta: float,
