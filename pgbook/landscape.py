@@ -5,7 +5,13 @@ the guarantee of projected gradient ascent for the direct parameterisation.
 - :func:`mismatch` -- the distribution mismatch coefficient :math:`\|d/\mu\|_\infty` (AKLM Def. 3.1);
 - :func:`stationarity` -- the first-order stationarity gap
   :math:`\max_{\bar\pi}(\bar\pi - \pi)^\top\nabla_\pi V^\pi(\mu)` of gradient domination (AKLM Lemma 4.1);
-- :func:`pga_step_size` and :func:`pga_bound` -- the step size and the guarantee of AKLM Theorem 4.1.
+- :func:`direct_smoothness` -- the smoothness constant of :math:`\pi \mapsto V^\pi(\mu)` (AKLM Lemma D.3);
+- :func:`pga_step_size`, :func:`pga_bound` and :func:`pga_iterations_bound` -- the step size and the
+  guarantee of AKLM Theorem 4.1;
+- three small MDPs of the book's landscape chapter: :func:`detour` (a suboptimal local maximum of
+  :math:`V^\pi(s_0)` when the start distribution misses a state), :func:`stay_or_leave` (where the
+  smoothness constant is nearly attained) and :func:`rare_state` (a family on which the iteration count
+  of projected gradient ascent is known exactly, :func:`rare_state_iterations`).
 
 Source: Agarwal, Kakade, Lee and Mahajan (2021), *On the Theory of Policy Gradient Methods:
 Optimality, Approximation, and Distribution Shift*, JMLR 22(98) (AKLM), sections 3 and 4.
@@ -21,6 +27,9 @@ import numpy as np
 from . import _validate as validate
 from .gradients import direct_gradient
 from .mdp import MDP, require_mdp
+
+#: Actions of :func:`detour`'s two states: (start state, far state).
+DETOUR_ACTIONS = (("safe", "risky"), ("good", "bad"))
 
 
 def midpoint_gaps(f: Callable, theta1, theta2) -> np.ndarray:
@@ -96,17 +105,43 @@ def stationarity(mdp: MDP, pi, mu=None) -> float:
     return float(np.sum(g.max(axis=1) - np.sum(pi * g, axis=1)))
 
 
+def direct_smoothness(mdp: MDP) -> float:
+    r"""The smoothness constant of the value in the direct parameterisation (AKLM Lemma D.3).
+
+    .. math:: \beta = \frac{2\gamma|\mathcal A|}{(1-\gamma)^3}:
+              \quad \|\nabla_\pi V^{\pi}(\mu) - \nabla_\pi V^{\pi'}(\mu)\|_2 \le \beta\, \|\pi - \pi'\|_2
+
+    for all policies :math:`\pi, \pi'` and every start distribution :math:`\mu` (rewards in [0, 1]).
+    Needs :math:`0 < \gamma < 1`.
+
+    Parameters
+    ----------
+    mdp : MDP
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from pgbook import envs, landscape
+    >>> round(landscape.direct_smoothness(envs.random_mdp(6, 3, seed=0, gamma=0.8)), 6)
+    600.0
+    """
+    require_mdp(mdp)
+    gamma = _discount(mdp)
+    return 2 * gamma * mdp.A / (1 - gamma) ** 3
+
+
 def pga_step_size(mdp: MDP) -> float:
     r"""The step size of AKLM Theorem 4.1 for projected gradient ascent on the direct parameterisation.
 
     .. math:: \eta = \frac{1}{\beta} = \frac{(1-\gamma)^3}{2\gamma|\mathcal A|},
 
-    where :math:`\beta = 2\gamma|\mathcal A|/(1-\gamma)^3` is the smoothness constant of
-    :math:`\pi \mapsto V^\pi(\mu)` (AKLM Lemma D.3). Needs :math:`0 < \gamma < 1`.
+    where :math:`\beta` is the smoothness constant of :math:`\pi \mapsto V^\pi(\mu)`
+    (:func:`direct_smoothness`, AKLM Lemma D.3). Needs :math:`0 < \gamma < 1`.
     """
-    require_mdp(mdp)
-    gamma = _discount(mdp)
-    return (1 - gamma) ** 3 / (2 * gamma * mdp.A)
+    return 1.0 / direct_smoothness(mdp)
 
 
 def pga_bound(mdp: MDP, T, D: float) -> np.ndarray:
@@ -134,6 +169,181 @@ def pga_bound(mdp: MDP, T, D: float) -> np.ndarray:
     if D < 1 or not math.isfinite(D):
         raise ValueError(f"D: a mismatch coefficient is finite and at least 1, got {D!r}")
     return np.sqrt(64 * gamma * mdp.S * mdp.A * D**2 / ((1 - gamma) ** 6 * T))
+
+
+def pga_iterations_bound(mdp: MDP, eps, D: float) -> np.ndarray:
+    r"""The iteration count of AKLM Theorem 4.1: projected gradient ascent is :math:`\epsilon`-optimal within
+
+    .. math:: T(\epsilon) = \frac{64\gamma|\mathcal S||\mathcal A|}{(1-\gamma)^6\epsilon^2}\, D^2,
+              \qquad D = \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty,
+
+    iterations (the theorem asks for :math:`T > T(\epsilon)`; it is :func:`pga_bound` solved for T).
+    eps: a gap > 0 or an array of them; D >= 1 the mismatch coefficient, or an array of them
+    (broadcast with eps). Returns T(eps), shaped like the broadcast of eps and D.
+
+    Examples
+    --------
+    >>> from pgbook import envs, landscape
+    >>> mdp = envs.random_mdp(6, 3, seed=0, gamma=0.8)
+    >>> float(landscape.pga_bound(mdp, landscape.pga_iterations_bound(mdp, 0.5, 2.0), 2.0))
+    0.5
+    """
+    require_mdp(mdp)
+    gamma = _discount(mdp)
+    eps = validate.array(eps, "eps")
+    if (eps <= 0).any():
+        raise ValueError(f"eps: gaps must be > 0, got min {eps.min():.3g}")
+    D = validate.array(D, "D")
+    if (D < 1).any() or not np.isfinite(D).all():
+        raise ValueError("D: mismatch coefficients are finite and at least 1")
+    return 64 * gamma * mdp.S * mdp.A * D**2 / ((1 - gamma) ** 6 * eps**2)
+
+
+def detour(gamma: float = 0.9, safe: float = 0.5) -> MDP:
+    r"""Two states where a start distribution that misses a state makes a suboptimal local maximum.
+
+    State 0 is the start (:math:`\rho = \delta_0`). Its actions (:data:`DETOUR_ACTIONS`): *safe* pays
+    ``safe`` and stays; *risky* pays 0 and moves to state 1. In state 1, *good* pays 1 and *bad* pays
+    0, and both stay. With :math:`x = \pi(\text{risky}|0)` and :math:`y = \pi(\text{good}|1)`,
+
+    .. math:: V^\pi(0) = \frac{\text{safe}\,(1-x) + x\gamma y/(1-\gamma)}{1 - \gamma + \gamma x},
+
+    so for ``safe`` below :math:`\gamma` the optimal policy is (risky, good), with
+    :math:`V^\star(0) = \gamma/(1-\gamma)`. The policy (safe, bad) is worth only
+    :math:`\text{safe}/(1-\gamma)`, yet no policy with :math:`y \le \text{safe}/\gamma` is worth more
+    from state 0: moving mass to *risky* loses value until state 1's policy has improved, and state 1's
+    policy does not change :math:`V^\pi(0)` while :math:`x = 0`. So (safe, bad) is a local maximum of
+    :math:`V^\pi(0)` that is not global, and a stationary point of gradient ascent on it: AKLM's
+    gradient domination (Lemma 4.1) needs a start distribution :math:`\mu` that covers the states
+    :math:`\pi^\star` visits.
+
+    Parameters
+    ----------
+    gamma : float
+        In (0, 1).
+    safe : float
+        The safe reward, in [0, gamma).
+
+    Returns
+    -------
+    MDP
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import landscape
+    >>> mdp = landscape.detour()
+    >>> trap = np.array([[1.0, 0.0], [0.0, 1.0]])  # (safe, bad)
+    >>> pgbook.value(mdp, trap).round(12), pgbook.policy_iteration(mdp)[1].round(12)
+    (array([5., 0.]), array([ 9., 10.]))
+    """
+    gamma = validate.gamma(gamma)
+    if gamma == 0.0:
+        raise ValueError("gamma: the detour needs gamma > 0 (the far state pays only later)")
+    safe = validate.positive_real(safe, "safe", allow_zero=True)
+    if safe >= gamma:
+        raise ValueError(f"safe: must lie below gamma = {gamma:g} for the detour to be optimal, got {safe:g}")
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = P[0, 1, 1] = 1.0
+    P[1, :, 1] = 1.0
+    r = np.array([[safe, 0.0], [1.0, 0.0]])
+    return MDP(P, r, gamma, np.array([1.0, 0.0]))
+
+
+def stay_or_leave(gamma: float = 0.9) -> MDP:
+    r"""One decision, repeated: stay and collect 1, or leave for good; the value's gradient is steepest here.
+
+    State 0 is the start (:math:`\rho = \delta_0`): action 0 pays 1 and stays, action 1 pays 0 and
+    moves to state 1, which is terminal (absorbing, reward 0). With :math:`p = \pi(0|0)`,
+    :math:`V^\pi(0) = p/(1-\gamma p)` and :math:`\partial V^\pi(0)/\partial\pi(0|0) = 1/(1-\gamma p)^2`,
+    so along the simplex the gradient changes at the rate :math:`\sqrt2\,\gamma/(1-\gamma p)^3`, up to
+    :math:`\sqrt2\,\gamma/(1-\gamma)^3` at :math:`p = 1`: the :math:`(1-\gamma)^{-3}` of
+    :func:`direct_smoothness` is attained, within the factor :math:`\sqrt2|\mathcal A| = 2\sqrt2`.
+    gamma in [0, 1). Returns an MDP with S = A = 2.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook import landscape
+    >>> pgbook.value(landscape.stay_or_leave(0.9), [[1.0, 0.0], [1.0, 0.0]])
+    array([10.,  0.])
+    """
+    gamma = validate.gamma(gamma)
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = P[0, 1, 1] = 1.0
+    P[1, :, 1] = 1.0
+    return MDP(P, np.array([[1.0, 0.0], [0.0, 0.0]]), gamma, np.array([1.0, 0.0]), terminal=[1])
+
+
+def rare_state(gamma: float = 0.9) -> MDP:
+    r"""A state that matters, and one that does not: the family of :func:`rare_state_iterations`.
+
+    State 0 (:math:`\rho = \delta_0`): action 0 pays 1, action 1 pays 0, and both stay. State 1 is
+    terminal (absorbing, reward 0): nothing there depends on the policy. Ascending :math:`V^\pi(\mu)`
+    with :math:`\mu = (1/D, 1 - 1/D)`, the mismatch coefficient of AKLM Theorem 4.1 is
+    :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty = D`, and state 0's visitation is
+    :math:`d^\pi_\mu(0) = 1/D` under every policy. gamma in [0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import landscape
+    >>> mdp = landscape.rare_state(0.9)
+    >>> pgbook.visitation(mdp, pgbook.uniform(mdp), np.array([0.1, 0.9])).round(12)
+    array([0.1, 0.9])
+    """
+    gamma = validate.gamma(gamma)
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0] = P[1, :, 1] = 1.0
+    return MDP(P, np.array([[1.0, 0.0], [0.0, 0.0]]), gamma, np.array([1.0, 0.0]), terminal=[1])
+
+
+def rare_state_iterations(D, gamma: float, eps: float) -> np.ndarray:
+    r"""The exact iteration count of projected gradient ascent on :func:`rare_state`.
+
+    Ascend :math:`V^\pi(\mu)`, :math:`\mu = (1/D, 1 - 1/D)`, from the uniform policy with the step
+    :math:`\eta = (1-\gamma)^3/(2\gamma|\mathcal A|)` of AKLM Theorem 4.1 (:func:`pga_step_size`,
+    :math:`|\mathcal A| = 2`). In state 0 the gradient row is :math:`\frac{1}{1-\gamma}d^\pi_\mu(0)Q^\pi(0, \cdot)`
+    with :math:`d^\pi_\mu(0) = 1/D` and :math:`Q^\pi(0, 0) - Q^\pi(0, 1) = 1`, so each projected step raises
+    :math:`\pi(0|0)` by exactly :math:`\eta/(2(1-\gamma)D)`, until it reaches 1. The gap at
+    :math:`\rho = \delta_0` is :math:`(1 - \pi(0|0))/(1-\gamma)`, so it first falls to ``eps`` after
+
+    .. math:: T(\epsilon) = \Big\lceil \big(\tfrac12 - (1-\gamma)\epsilon\big)\frac{2(1-\gamma)D}{\eta} \Big\rceil
+              = \Big\lceil \big(\tfrac12 - (1-\gamma)\epsilon\big)\frac{8\gamma D}{(1-\gamma)^2} \Big\rceil
+
+    iterations: linear in the mismatch coefficient D, where Theorem 4.1 allows :math:`D^2`, and
+    :math:`(1-\gamma)^{-2}` where it allows :math:`(1-\gamma)^{-6}`.
+
+    Parameters
+    ----------
+    D : float or array
+        Mismatch coefficients, >= 1 (:math:`\mu(0) = 1/D`).
+    gamma : float
+        In (0, 1).
+    eps : float
+        The target gap, with :math:`0 < (1-\gamma)\epsilon < 1/2` (the uniform policy's gap is
+        :math:`1/(2(1-\gamma))`).
+
+    Returns
+    -------
+    T : int array, shaped like D
+
+    Examples
+    --------
+    >>> from pgbook import landscape
+    >>> landscape.rare_state_iterations([2.0, 7.0], gamma=0.9, eps=0.1)
+    array([ 706, 2470])
+    """
+    D = validate.array(D, "D")
+    if (D < 1).any() or not np.isfinite(D).all():
+        raise ValueError("D: mismatch coefficients are finite and at least 1")
+    gamma = validate.gamma(gamma)
+    if gamma == 0.0:
+        raise ValueError("gamma: must lie in (0, 1)")
+    eps = validate.positive_real(eps, "eps")
+    if (1 - gamma) * eps >= 0.5:
+        raise ValueError(f"eps: the uniform policy's gap is already 1/(2(1 - gamma)) = {0.5 / (1 - gamma):g}; got {eps:g}")
+    return np.ceil((0.5 - (1 - gamma) * eps) * 8 * gamma * D / (1 - gamma) ** 2).astype(np.int64)
 
 
 def _discount(mdp: MDP) -> float:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 
 from conftest import policy_cases
-from pgbook import MDP, advantage, direct_gradient, envs, landscape, policy_iteration, visitation
+from pgbook import MDP, advantage, algorithms, direct_gradient, envs, landscape, policy_iteration, value, visitation
 
 
 def test_midpoint_gaps_sign_on_concave_and_convex_functions():
@@ -89,3 +89,61 @@ def test_pga_validation():
         landscape.pga_step_size(MDP(mdp.P, mdp.r, 0.0))
     with pytest.raises(TypeError, match="mdp:"):
         landscape.pga_step_size("mdp")
+
+
+def test_direct_smoothness_and_iterations_bound():
+    mdp = envs.random_mdp(6, 3, seed=0, gamma=0.8)
+    assert landscape.direct_smoothness(mdp) == pytest.approx(2 * 0.8 * 3 / 0.2**3)
+    assert landscape.pga_step_size(mdp) == pytest.approx(1 / landscape.direct_smoothness(mdp))
+    T = landscape.pga_iterations_bound(mdp, [0.5, 1.0], 2.0)
+    np.testing.assert_allclose(landscape.pga_bound(mdp, T, 2.0), [0.5, 1.0], rtol=1e-12)
+    with pytest.raises(ValueError, match="eps:"):
+        landscape.pga_iterations_bound(mdp, 0.0, 2.0)
+    with pytest.raises(ValueError, match="D:"):
+        landscape.pga_iterations_bound(mdp, 0.1, 0.5)
+    with pytest.raises(ValueError, match="mdp: AKLM Theorem 4.1 needs"):
+        landscape.direct_smoothness(MDP(mdp.P, mdp.r, 0.0))
+
+
+def test_detour_value_formula_and_local_maximum():
+    """V(s0) = (b(1 - x) + x gamma y / (1 - gamma)) / (1 - gamma + gamma x), at most b / (1 - gamma) iff
+    x = 0 or y <= b / gamma."""
+    gamma, b = 0.8, 0.3
+    mdp = landscape.detour(gamma, b)
+    rng = np.random.default_rng(0)
+    for x, y in rng.random((50, 2)):
+        V = value(mdp, np.array([[1 - x, x], [y, 1 - y]]))[0]
+        assert V == pytest.approx((b * (1 - x) + x * gamma * y / (1 - gamma)) / (1 - gamma + gamma * x), abs=1e-12)
+        assert (V <= b / (1 - gamma) + 1e-12) == (y <= b / gamma)
+    _, V_star = policy_iteration(mdp)
+    assert V_star[0] == pytest.approx(gamma / (1 - gamma))
+    with pytest.raises(ValueError, match="safe:"):
+        landscape.detour(0.5, 0.6)
+    with pytest.raises(ValueError, match="gamma:"):
+        landscape.detour(0.0)
+
+
+def test_stay_or_leave_gradient_rate():
+    gamma = 0.7
+    mdp = landscape.stay_or_leave(gamma)
+    for p in (0.2, 0.9, 1.0):
+        pi = np.array([[p, 1 - p], [1.0, 0.0]])
+        assert value(mdp, pi)[0] == pytest.approx(p / (1 - gamma * p))
+        assert direct_gradient(mdp, pi, 0)[0, 0] == pytest.approx(1 / (1 - gamma * p) ** 2)
+
+
+def test_rare_state_iterations_match_projected_gradient_ascent():
+    gamma, eps = 0.8, 0.2
+    mdp = landscape.rare_state(gamma)
+    for D in (1.5, 3.0, 7.0):
+        mu = np.array([1 / D, 1 - 1 / D])
+        assert np.allclose(visitation(mdp, np.full((2, 2), 0.5), mu), mu)
+        run = algorithms.projected_ga(mdp, landscape.pga_step_size(mdp), 5000, rho=mu, record_every=1)
+        first = int(np.argmax(1 / (1 - gamma) - run.V[:, 0] <= eps))
+        assert first == landscape.rare_state_iterations(D, gamma, eps)
+    with pytest.raises(ValueError, match="eps:"):
+        landscape.rare_state_iterations(2.0, 0.9, 6.0)
+    with pytest.raises(ValueError, match="D:"):
+        landscape.rare_state_iterations(0.5, 0.9, 0.1)
+    with pytest.raises(ValueError, match="gamma:"):
+        landscape.rare_state_iterations(2.0, 0.0, 0.1)

@@ -1,13 +1,29 @@
-"""The checks of book/convergence/landscape.md ("The optimisation landscape"), one test per visible
-check, each recomputed against an independent computation (closed forms, finite differences,
-Hessians, plain numpy linear solves and loops)."""
+"""Chapter 7 (book/convergence/landscape.md): every check on the page, and every number its prose states.
+
+Each check of the page has a twin here (``tests/chapters/twins.py``) that recomputes the claim
+without pgbook's code path -- values by a plain numpy solve or by Bellman backups, gradients by
+finite differences or in closed form, softmax PG, NPG and projected gradient ascent written out in
+numpy, the MDPs of the chapter built by hand -- feeds it to the page's own check, and feeds the same
+check the claim a careless reader would make, which it must reject. The last tests cover the numbers
+the prose states.
+"""
+
+import functools
+import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
+import sympy as sp
 
 import pgbook
-from conftest import central_difference
+from chapters.twins import twin
 from pgbook import algorithms, envs, landscape
+
+CHAIN3 = envs.chain(3)
+
+
+# --- independent computations ------------------------------------------------------------------
 
 
 def solve_value(P, r, gamma, pi):
@@ -16,9 +32,34 @@ def solve_value(P, r, gamma, pi):
     return np.linalg.solve(np.eye(len(P)) - gamma * P_pi, np.sum(pi * r, axis=1))
 
 
+def backup_value(P, r, gamma, pi, sweeps=3000):
+    """V^pi by repeated Bellman backups (no linear solve at all)."""
+    P_pi = np.einsum("sa,sat->st", pi, P)
+    r_pi = np.sum(pi * r, axis=1)
+    V = np.zeros(len(P))
+    for _ in range(sweeps):
+        V = r_pi + gamma * P_pi @ V
+    return V
+
+
+def visitation(P, gamma, pi, start):
+    """d^pi_start = (1 - gamma) start^T (I - gamma P_pi)^{-1}, by a plain solve."""
+    P_pi = np.einsum("sa,sat->st", pi, P)
+    return (1 - gamma) * np.linalg.solve((np.eye(len(P)) - gamma * P_pi).T, start)
+
+
 def softmax(theta):
     z = np.exp(theta - theta.max(axis=-1, keepdims=True))
     return z / z.sum(axis=-1, keepdims=True)
+
+
+def optimal(mdp, sweeps=3000):
+    """V* and a greedy optimal policy by value iteration written out in numpy."""
+    V = np.zeros(mdp.S)
+    for _ in range(sweeps):
+        V = (mdp.r + mdp.gamma * mdp.P @ V).max(axis=1)
+    Q = mdp.r + mdp.gamma * mdp.P @ V
+    return V, np.eye(mdp.A)[Q.argmax(axis=1)]
 
 
 def logistic_problem():
@@ -28,116 +69,148 @@ def logistic_problem():
     return X, y
 
 
-def test_logistic_loss_passes_the_convexity_test():
+def chain3_value(theta):
+    return solve_value(CHAIN3.P, CHAIN3.r, CHAIN3.gamma, softmax(theta))[0]
+
+
+def midpoint_gaps_by_hand(f, a, b):
+    return np.array([(f(x) + f(z)) / 2 - f((x + z) / 2) for x, z in zip(a, b)])
+
+
+# --- the page's checks and their wrong twins, in the order of the page --------------------------
+
+
+@twin("landscape/logistic-loss-convex",
+      wrong={"rl-value-as-benign": dict(objective="rl"), "loss-concave": dict(objective="loss")})
+def logistic_loss_convex(page, objective="neg-loss"):
+    """Midpoint gaps of -L on 500 fresh pairs, by hand; the careless reader expects the RL value to pass
+    the same test (its concavity), or tests the loss itself for concavity."""
     X, y = logistic_problem()
-    rng = np.random.default_rng(1)
-    w1, w2 = rng.normal(0, 3, size=(2, 2000, 5))
-    gaps = landscape.midpoint_gaps(lambda w: -np.mean(np.logaddexp(0, -y * (X @ w))), w1, w2)
-    assert (gaps <= 1e-12).all()
-    # independent: the Hessian (1/n) sum sigma(1 - sigma) x x^T is positive definite at the midpoints
-    for w in (w1[:20] + w2[:20]) / 2:
-        s = 1 / (1 + np.exp(-y * (X @ w)))
-        assert np.linalg.eigvalsh((X.T * (s * (1 - s))) @ X / len(y)).min() > 0
+    rng = np.random.default_rng(11)
+    if objective == "rl":
+        a, b = rng.normal(0, 3, size=(2, 500, CHAIN3.S, CHAIN3.A))
+        f = chain3_value
+    else:
+        a, b = rng.normal(0, 3, size=(2, 500, 5))
+        sign = -1.0 if objective == "neg-loss" else 1.0
+        f = lambda w: sign * np.mean(np.log1p(np.exp(-y * (X @ w))))  # noqa: E731
+    page.bound(midpoint_gaps_by_hand(f, a, b), 1e-12)
 
 
-def chain2_value(p1, p2):
-    """V(s0) on the H = 2 chain, closed form 8 p1 p2 / (4 p1 p2 + 5) (eq-chain-value)."""
-    return 8 * p1 * p2 / (4 * p1 * p2 + 5)
+CHAIN2 = envs.chain(2)
 
 
-def test_midpoint_policy_matches_the_closed_form():
-    chain = envs.chain(2)
-    rng = np.random.default_rng(2)
-    for p1, p2 in [(0.5, 0.5), *rng.random((5, 2))]:
-        theta = np.array([[p1, 0.1 * (1 - p1), 0], [p2, 0, 0.3 * (1 - p2)]])
-        V = pgbook.value(chain, envs.chain_policy(theta))[0]
-        assert V == pytest.approx(chain2_value(p1, p2), abs=1e-12)
-    assert chain2_value(0.5, 0.5) == pytest.approx(1 / 3)
+def chain2_policy(p1, p2):
+    """Right with probability p in s1 and s2, left otherwise; s0 and the goal play a_1 (by hand)."""
+    pi = np.zeros((4, 4))
+    pi[0, 0] = pi[3, 0] = 1.0
+    pi[1, [0, 3]] = p1, 1 - p1
+    pi[2, [0, 3]] = p2, 1 - p2
+    return pi
 
 
-def test_midpoint_lies_below_the_chord_in_the_direct_parameters():
-    chain = envs.chain(2)
-    pi_right = envs.chain_policy(np.array([[1.0, 0, 0]] * 2))
-    pi_left = envs.chain_policy(np.zeros((2, 3)))
-    V = [solve_value(chain.P, chain.r, chain.gamma, pi)[0] for pi in (pi_right, pi_left, (pi_right + pi_left) / 2)]
-    assert V[0] == pytest.approx(8 / 9) and V[1] == pytest.approx(0)
-    assert V[2] < (V[0] + V[1]) / 2 - 0.1
+@twin("landscape/midpoint-value-closed-form", wrong={"chord": dict(expected=Fraction(4, 9))})
+def midpoint_value(page, expected=None):
+    """V(s0) of the midpoint policy by Bellman backups against 8 p1 p2 / (4 p1 p2 + 5) in exact
+    fractions; the careless reader expects the chord's value, as for a concave function."""
+    half = Fraction(1, 2)
+    closed_form = 8 * half * half / (4 * half * half + 5)
+    assert closed_form == Fraction(1, 3)
+    V = backup_value(CHAIN2.P, CHAIN2.r, CHAIN2.gamma, chain2_policy(0.5, 0.5))[0]
+    page.close(V, float(closed_form if expected is None else expected))
 
 
-def test_a_quarter_of_random_softmax_pairs_violate_concavity():
-    chain = envs.chain(3)
-    rng = np.random.default_rng(3)
-    theta1, theta2 = rng.normal(0, 3, size=(2, 500, chain.S, chain.A))
-    gaps = landscape.midpoint_gaps(lambda th: pgbook.value(chain, pgbook.softmax(th))[0], theta1, theta2)
-    V = lambda th: solve_value(chain.P, chain.r, chain.gamma, softmax(th))[0]
-    independent = np.array([(V(a) + V(b)) / 2 - V((a + b) / 2) for a, b in zip(theta1, theta2)])
-    np.testing.assert_allclose(gaps, independent, atol=1e-12)
-    assert (independent > 1e-12).mean() > 0.25
+@twin("landscape/softmax-pairs-violate-concavity", wrong={"as-benign-as-logistic": dict(objective="logistic")})
+def softmax_pairs(page, objective="rl"):
+    """The share of 600 fresh pairs of logits whose midpoint lies below the chord, values by a plain
+    solve; the careless reader expects the RL value to be as benign as the logistic loss."""
+    rng = np.random.default_rng(12)
+    if objective == "rl":
+        a, b = rng.normal(0, 3, size=(2, 600, CHAIN3.S, CHAIN3.A))
+        gaps = midpoint_gaps_by_hand(chain3_value, a, b)
+    else:
+        X, y = logistic_problem()
+        a, b = rng.normal(0, 3, size=(2, 600, 5))
+        gaps = midpoint_gaps_by_hand(lambda w: -np.mean(np.log1p(np.exp(-y * (X @ w)))), a, b)
+    page.bound(0.25, (gaps > 1e-12).mean())
 
 
-def chain_start(logit):
-    chain = envs.chain(3)
-    theta0 = np.zeros((chain.S, chain.A))
-    theta0[:, 0] = logit
-    return chain, theta0
+def chain3_start(logit):
+    theta = np.zeros((CHAIN3.S, CHAIN3.A))
+    theta[:, 0] = logit
+    return theta
 
 
-def test_bad_start_has_a_tiny_gradient():
-    norms = {}
-    for name, logit in (("uniform", 0.0), ("bad", -2.0)):
-        chain, theta0 = chain_start(logit)
-        fd = central_difference(lambda th: solve_value(chain.P, chain.r, chain.gamma, softmax(th))[0], theta0, h=1e-5)
-        np.testing.assert_allclose(pgbook.softmax_gradient(chain, theta0), fd, atol=1e-9)
-        norms[name] = np.linalg.norm(fd)
-    assert norms["bad"] < norms["uniform"] / 500
+def fd_gradient(f, theta, h=1e-6):
+    g = np.zeros_like(theta)
+    for idx in np.ndindex(theta.shape):
+        e = np.zeros_like(theta)
+        e[idx] = h
+        g[idx] = (f(theta + e) - f(theta - e)) / (2 * h)
+    return g
 
 
-def numpy_softmax_pg_iterations(chain, theta, eta, target, T):
-    """Plain numpy softmax PG (AKLM Eq. (10)) counting iterations until V(s0) >= target."""
-    gamma, S = chain.gamma, chain.S
+@twin("landscape/bad-start-gradient-flat", wrong={"natural-gradient-as-flat": dict(geometry="natural")})
+def bad_start_gradient(page, geometry="euclidean"):
+    """The gradient by finite differences of a plain solve at both starts; the careless reader expects
+    the natural gradient (the advantage over 1 - gamma, by hand) to be as flat."""
+    norms = []
+    for logit in (-2.0, 0.0):
+        theta = chain3_start(logit)
+        if geometry == "euclidean":
+            norms.append(np.linalg.norm(fd_gradient(chain3_value, theta)))
+        else:
+            pi = softmax(theta)
+            V = solve_value(CHAIN3.P, CHAIN3.r, CHAIN3.gamma, pi)
+            adv = CHAIN3.r + CHAIN3.gamma * CHAIN3.P @ V - V[:, None]
+            norms.append(np.linalg.norm(adv / (1 - CHAIN3.gamma)))
+    page.bound(norms[0], norms[1] / 500)
+
+
+def iterations_to(theta, target, method, eta=2.0, T=30_000):
+    """Plain numpy softmax PG (AKLM Eq. (10)) or NPG (AKLM Lemma 5.1): iterations until V(s0) >= target."""
+    m = CHAIN3
     for t in range(T + 1):
         pi = softmax(theta)
-        V = solve_value(chain.P, chain.r, gamma, pi)
+        V = solve_value(m.P, m.r, m.gamma, pi)
         if V[0] >= target:
             return t
-        Q = chain.r + gamma * chain.P @ V
-        P_pi = np.einsum("sa,sat->st", pi, chain.P)
-        d = (1 - gamma) * np.linalg.solve((np.eye(S) - gamma * P_pi).T, chain.rho)
-        theta = theta + eta * d[:, None] * pi * (Q - V[:, None]) / (1 - gamma)
+        adv = m.r + m.gamma * m.P @ V - V[:, None]
+        if method == "pg":
+            d = visitation(m.P, m.gamma, pi, m.rho)
+            theta = theta + eta * d[:, None] * pi * adv / (1 - m.gamma)
+        else:
+            theta = theta + eta * adv / (1 - m.gamma)
     return T
 
 
-@pytest.mark.slow
-def test_bad_start_needs_over_100_times_as_many_iterations():
-    counts = {}
-    for name, logit in (("uniform", 0.0), ("bad", -2.0)):
-        chain, theta0 = chain_start(logit)
-        _, V_star = pgbook.policy_iteration(chain)
-        target = 0.9 * V_star[0]
-        run = algorithms.softmax_pg(chain, 2.0, 30_000, theta0=theta0, until=target)
-        counts[name] = numpy_softmax_pg_iterations(chain, theta0, 2.0, target, 30_000)
-        assert abs(run.iterations - counts[name]) <= 1
-    assert counts["bad"] > 100 * counts["uniform"]
+@functools.cache
+def plateau_counts(method):
+    target = 0.9 * optimal(CHAIN3)[0][0]
+    return tuple(iterations_to(chain3_start(logit), target, method) for logit in (0.0, -2.0))
+
+
+@twin("landscape/bad-start-plateau", wrong={"npg-as-slow": dict(method="npg")})
+def bad_start_plateau(page, method="pg"):
+    """Iterations to 0.9 V* of softmax PG written out in numpy; the careless reader expects NPG to sit
+    on the same plateau."""
+    uniform, bad = plateau_counts(method)
+    page.bound(100 * uniform, bad)
 
 
 def random_setting():
     mdp = envs.random_mdp(6, 3, seed=0, gamma=0.8, rho="random")
-    # independent optimum: value iteration to 1e-12
-    _, V_star = pgbook.value_iteration(mdp, tol=1e-12)
-    Q = mdp.r + mdp.gamma * mdp.P @ V_star
-    pi_star = np.eye(mdp.A)[Q.argmax(axis=1)]
+    V_star, pi_star = optimal(mdp)
     return mdp, np.full(mdp.S, 1 / mdp.S), pi_star, V_star
 
 
-def visitation(mdp, pi, start):
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    return (1 - mdp.gamma) * np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_pi).T, start)
-
-
-def domination_terms(n=300, seed=4):
+@functools.cache
+def domination_terms(n=600, seed=4):
+    """Gap at rho, stationarity gap of V(mu) (advantage form), and the mismatch coefficients, at n
+    random policies shrunk towards pi*, all by plain numpy solves."""
     mdp, mu, pi_star, V_star = random_setting()
     rho, gamma = mdp.rho, mdp.gamma
-    d_star = visitation(mdp, pi_star, rho)
+    d_star = visitation(mdp.P, gamma, pi_star, rho)
     rng = np.random.default_rng(seed)
     rows = []
     for _ in range(n):
@@ -145,102 +218,307 @@ def domination_terms(n=300, seed=4):
         pi = w * rng.dirichlet(np.ones(mdp.A), size=mdp.S) + (1 - w) * pi_star
         V = solve_value(mdp.P, mdp.r, gamma, pi)
         adv = mdp.r + gamma * mdp.P @ V - V[:, None]
-        d = visitation(mdp, pi, mu)
-        step = d @ adv.max(axis=1) / (1 - gamma)  # the stationarity gap in its advantage form
-        assert landscape.stationarity(mdp, pi, mu) == pytest.approx(step, rel=1e-9, abs=1e-12)
-        middle = np.max(d_star / d) * step
-        right = np.max(d_star / mu) / (1 - gamma) * step
-        rows.append(((V_star - V) @ rho, middle, right))
+        d = visitation(mdp.P, gamma, pi, mu)
+        step = d @ adv.max(axis=1) / (1 - gamma)
+        rows.append(((V_star - V) @ rho, step, np.max(d_star / d), np.max(d_star / mu)))
     return np.array(rows).T
 
 
-def test_gradient_domination_middle_bound():
-    gap, middle, _ = domination_terms()
-    assert (gap <= middle + 1e-12).all()
+@twin("landscape/gradient-domination", wrong={"without-mismatch": dict(mismatch=False)})
+def gradient_domination(page, mismatch=True):
+    """The gap against the middle of AKLM Lemma 4.1, by plain solves; the careless reader bounds the gap
+    by the stationarity gap alone."""
+    gap, step, to_visitation, _ = domination_terms()
+    page.bound(gap, to_visitation * step if mismatch else step)
 
 
-def test_gradient_domination_right_bound_is_larger():
-    _, middle, right = domination_terms()
-    assert (middle <= right + 1e-12).all()
+@twin("landscape/mismatch-to-visitation", wrong={"without-horizon-factor": dict(horizon=False)})
+def mismatch_to_visitation(page, horizon=True):
+    """||d*/d^pi_mu|| against ||d*/mu|| / (1 - gamma), by plain solves; the careless reader forgets that
+    d^pi_mu >= (1 - gamma) mu only, and drops the factor 1/(1 - gamma)."""
+    _, _, to_visitation, to_mu = domination_terms()
+    page.bound(to_visitation, to_mu / (1 - 0.8) if horizon else to_mu)
 
 
-def numpy_pga(mdp, eta, T, mu):
-    """Plain numpy projected gradient ascent; the simplex projection by bisection on the shift."""
-    pi = np.full((mdp.S, mdp.A), 1 / mdp.A)
-    values = []
-    for _ in range(T + 1):
-        V = solve_value(mdp.P, mdp.r, mdp.gamma, pi)
-        values.append(V)
-        grad = visitation(mdp, pi, mu)[:, None] * (mdp.r + mdp.gamma * mdp.P @ V) / (1 - mdp.gamma)
-        x = pi + eta * grad
-        lo, hi = x.min(axis=1) - 1, x.max(axis=1)
-        for _ in range(100):
-            tau = (lo + hi) / 2
-            big = np.maximum(x - tau[:, None], 0).sum(axis=1) > 1
-            lo, hi = np.where(big, tau, lo), np.where(big, hi, tau)
-        pi = np.maximum(x - hi[:, None], 0)
-        pi /= pi.sum(axis=1, keepdims=True)
-    return np.array(values)
+def detour_by_hand(gamma=0.9, safe=0.5):
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = 1.0  # safe: stay
+    P[0, 1, 1] = 1.0  # risky: go to s1
+    P[1, :, 1] = 1.0  # s1: both stay
+    r = np.array([[safe, 0.0], [1.0, 0.0]])
+    return P, r, gamma
 
 
-@pytest.mark.slow
-def test_pga_best_gap_below_the_bound():
-    mdp, mu, pi_star, V_star = random_setting()
-    gamma, S, A, rho = mdp.gamma, mdp.S, mdp.A, mdp.rho
+@twin("landscape/detour-local-maximum",
+      wrong={"trap-is-optimal": dict(good_max=1.0), "uniform-start-distribution": dict(start=(0.5, 0.5))})
+def detour_local_maximum(page, good_max=0.5 / 0.9, start=(1.0, 0.0)):
+    """Values of 2000 random policies with pi(good|s1) <= 5/9, by a plain solve of the detour built by
+    hand, against the trap's; the careless reader takes the trap for the optimum (every y), or
+    believes it is also a local maximum of V(mu) for a mu that covers s1."""
+    P, r, gamma = detour_by_hand()
+    rng = np.random.default_rng(13)
+    x, y = rng.random(2000), good_max * rng.random(2000)
+    start = np.array(start)
+    values = [start @ solve_value(P, r, gamma, np.array([[1 - a, a], [b, 1 - b]])) for a, b in zip(x, y)]
+    trap = start @ solve_value(P, r, gamma, np.array([[1.0, 0.0], [0.0, 1.0]]))
+    page.bound(np.array(values), trap)
+
+
+@twin("landscape/smoothness-constant", wrong={"horizon-squared": dict(power=2)})
+def smoothness_constant(page, power=3):
+    """The rate of change of the gradient in closed form (sympy: dV/dpi(stay) = 1/(1 - gamma p)^2 on the
+    stay-or-leave MDP), at the page's distances from the corner; the careless reader's beta has
+    (1 - gamma)^2."""
+    p, g = sp.symbols("p gamma", positive=True)
+    V = p / (1 - g * p)  # value of staying with probability p (Bellman equation solved by hand)
+    dV = sp.lambdify((p, g), sp.diff(V, p))
+    gamma, rates = 0.9, []
+    for delta in np.geomspace(1e-6, 0.5, 25):
+        rates.append(abs(dV(1 - delta, gamma) - dV(1.0, gamma)) / (math.sqrt(2) * delta))
+    page.bound(max(rates), 2 * gamma * 2 / (1 - gamma) ** power)
+
+
+DS = 2.0 ** np.arange(1, 10)
+EPS, GAMMA_RS = 0.1, 0.9
+
+
+@functools.cache
+def rare_state_counts_by_hand():
+    """Projected gradient ascent on the rare-state family written out in numpy, all D at once: values by
+    batched solves, the direct gradient d(s) Q(s, a) / (1 - gamma), the simplex projection by sorting.
+    Returns the first t with gap at s0 <= EPS, per D."""
+    gamma, A = GAMMA_RS, 2
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0] = P[1, :, 1] = 1.0
+    r = np.array([[1.0, 0.0], [0.0, 0.0]])
     eta = (1 - gamma) ** 3 / (2 * gamma * A)
-    T = 3000
-    run = algorithms.projected_ga(mdp, eta, T, rho=mu, record_every=1)
-    V_np = numpy_pga(mdp, eta, T, mu)
-    np.testing.assert_allclose(run.V, V_np, atol=1e-9)
-    best = np.minimum.accumulate((V_star - V_np) @ rho)[1:]
-    D = np.max(visitation(mdp, pi_star, rho) / mu)
-    epsilon = np.sqrt(64 * gamma * S * A * D**2 / ((1 - gamma) ** 6 * np.arange(1, T + 1)))
-    assert (best <= epsilon).all()
+    mu = np.stack([1 / DS, 1 - 1 / DS], axis=1)  # (n, S)
+    pi = np.full((DS.size, 2, 2), 0.5)
+    found = np.full(DS.size, -1)
+    for t in range(200_000):
+        P_pi = np.einsum("nsa,sat->nst", pi, P)
+        M = np.eye(2) - gamma * P_pi
+        V = np.linalg.solve(M, np.sum(pi * r, axis=2)[..., None])[..., 0]
+        newly = (found < 0) & (1 / (1 - gamma) - V[:, 0] <= EPS)
+        found[newly] = t
+        if (found >= 0).all():
+            return found
+        d = (1 - gamma) * np.linalg.solve(np.transpose(M, (0, 2, 1)), mu[..., None])[..., 0]
+        Q = r + gamma * np.einsum("sat,nt->nsa", P, V)
+        x = pi + eta * d[..., None] * Q / (1 - gamma)
+        u = -np.sort(-x, axis=2)
+        css = np.cumsum(u, axis=2) - 1
+        k = np.arange(1, A + 1)
+        rho_idx = (u - css / k > 0).sum(axis=2)
+        tau = np.take_along_axis(css, rho_idx[..., None] - 1, axis=2)[..., 0] / rho_idx
+        pi = np.maximum(x - tau[..., None], 0)
+    raise AssertionError("projected gradient ascent did not reach the gap")
 
 
-@pytest.mark.slow
-def test_pga_reaches_the_optimum():
-    mdp, mu, _, V_star = random_setting()
-    run = algorithms.projected_ga(mdp, landscape.pga_step_size(mdp), 20_000, rho=mu)
-    assert abs((V_star - run.V[-1]) @ mdp.rho) < 1e-9
+@twin("landscape/rare-state-iterations-exact",
+      wrong={"theorem-count": dict(count="theorem"), "softmax-step-size": dict(count="softmax-eta")})
+def rare_state_exact(page, count="exact"):
+    """Counts of numpy projected gradient ascent against the formula evaluated by hand; the careless
+    reader takes Theorem 4.1's count for the count, or the step (1 - gamma)^3 / 8 of softmax PG."""
+    gamma = GAMMA_RS
+    if count == "exact":
+        formula = np.ceil((0.5 - (1 - gamma) * EPS) * 8 * gamma * DS / (1 - gamma) ** 2)
+    elif count == "theorem":
+        formula = np.ceil(64 * gamma * 2 * 2 * DS**2 / ((1 - gamma) ** 6 * EPS**2))
+    else:  # each step raises pi(good) by eta / (2 (1 - gamma) D) with eta = (1 - gamma)^3 / 8
+        formula = np.ceil((0.5 - (1 - gamma) * EPS) * 2 * (1 - gamma) * DS / ((1 - gamma) ** 3 / 8))
+    page.equal(rare_state_counts_by_hand(), formula.astype(np.int64))
+
+
+@twin("landscape/iterations-scale-with-mismatch",
+      wrong={"theorem-exponent": dict(expected=2.0), "square-root": dict(expected=0.5)})
+def iterations_scale(page, expected=1.0):
+    """The log-log slope of the numpy counts against D; the careless reader expects Theorem 4.1's D^2
+    (or a square root)."""
+    page.exponent(DS, rare_state_counts_by_hand(), expected)
+
+
+# --- the numbers in the prose --------------------------------------------------------------------
+
+
+@functools.cache
+def chapter_random_draws():
+    """The chapter's own random draws, in its order (one generator, seed 0): the share of softmax pairs
+    that violate concavity, the largest gap, and the gradient-domination terms at its 1000 policies."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    rng.normal(size=5), rng.normal(size=200)
+    rng.normal(0, 3, size=(2, 2000, 5))
+    theta1, theta2 = rng.normal(0, 3, size=(2, 2000, CHAIN3.S, CHAIN3.A))
+    gaps = midpoint_gaps_by_hand(chain3_value, theta1, theta2)
+    mdp, mu, pi_star, V_star = random_setting()
+    d_star = visitation(mdp.P, mdp.gamma, pi_star, mdp.rho)
+    terms = []
+    for _ in range(1000):
+        w = rng.random()
+        pi = w * rng.dirichlet(np.ones(mdp.A), size=mdp.S) + (1 - w) * pi_star
+        V = solve_value(mdp.P, mdp.r, mdp.gamma, pi)
+        adv = mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
+        d = visitation(mdp.P, mdp.gamma, pi, mu)
+        step = d @ adv.max(axis=1) / (1 - mdp.gamma)
+        terms.append(((V_star - V) @ mdp.rho, np.max(d_star / d) * step,
+                      np.max(d_star / mu) / (1 - mdp.gamma) * step, np.max(d_star / d)))
+    assert X.shape == (200, 5)
+    return gaps, np.array(terms).T
+
+
+def test_the_numbers_of_the_non_concavity_sections():
+    gaps, _ = chapter_random_draws()
+    share = (gaps > 1e-12).mean()
+    assert 0.35 < share < 0.45  # "about two pairs in five"
+    V_star = optimal(CHAIN3)[0][0]
+    assert gaps.max() > V_star / 3  # "some by a third of the optimal value"
+    # the H = 2 chain: V(right) = 8/9, V(left) = 0, the Hessian at p = 0 is a saddle
+    p1, p2 = sp.symbols("p1 p2")
+    V = 8 * p1 * p2 / (4 * p1 * p2 + 5)
+    for a, b in [(0.3, 0.7), (0.9, 0.2)]:
+        assert backup_value(CHAIN2.P, CHAIN2.r, CHAIN2.gamma, chain2_policy(a, b))[0] == pytest.approx(
+            float(V.subs({p1: a, p2: b})), abs=1e-12)
+    assert sp.hessian(V, (p1, p2)).subs({p1: 0, p2: 0}).det() < 0
 
 
 def slice_grid(gamma, n=31):
     """V/V* on the chapter's slice, by plain numpy solves (V* from value iteration)."""
-    chain = envs.chain(3)
     xs = np.linspace(-6, 6, n)
-    _, V_star = pgbook.value_iteration(pgbook.MDP(chain.P, chain.r, gamma, chain.rho), tol=1e-12)
+    mdp = pgbook.MDP(CHAIN3.P, CHAIN3.r, gamma, CHAIN3.rho)
+    V_star = optimal(mdp)[0][0]
     V = np.empty((n, n))
     for i, x in enumerate(xs):
         for j, y in enumerate(xs):
-            theta = np.zeros((chain.S, chain.A))
+            theta = np.zeros((mdp.S, mdp.A))
             theta[1, 0], theta[2:, 0] = x, y
-            V[j, i] = solve_value(chain.P, chain.r, gamma, softmax(theta))[0]
-    return V / V_star[0]
-
-
-GAMMAS = [0.5, 0.6, 0.7, 0.75, 0.85, 0.95]
+            V[j, i] = solve_value(mdp.P, mdp.r, gamma, softmax(theta))[0]
+    return V / V_star
 
 
 @pytest.mark.slow
-def test_every_slice_dips_below_its_chord():
-    for gamma in GAMMAS:
-        V = slice_grid(gamma)
-        dip = np.max(np.linspace(V[0, 0], V[-1, -1], len(V)) - np.diag(V))
-        assert dip > 1 / 3
-        # and the midpoint test on the diagonal's end points agrees
-        chain = envs.chain(3)
-        mdp = pgbook.MDP(chain.P, chain.r, gamma, chain.rho)
-        ends = np.zeros((2, 1, chain.S, chain.A))
-        ends[0, 0, 1:, 0], ends[1, 0, 1:, 0] = -6, 6
-        gap = landscape.midpoint_gaps(lambda th: pgbook.value(mdp, pgbook.softmax(th))[0], ends[0], ends[1])
-        assert gap[0] > 0
-
-
-@pytest.mark.slow
-def test_high_region_grows_and_plateau_shrinks_with_gamma():
-    grids = [slice_grid(gamma) for gamma in GAMMAS]
+def test_the_slice_dips_below_its_chord_and_its_plateau_shrinks_with_gamma():
+    """'below its chord ... by more than a third of V* at its lowest, at every gamma of the slider';
+    'the high region grows and the plateau shrinks (about 60% of the square at 0.5, half at 0.95)'."""
+    grids = [slice_grid(g) for g in (0.5, 0.6, 0.7, 0.75, 0.85, 0.95)]
+    for V in grids:
+        assert np.max(np.linspace(V[0, 0], V[-1, -1], len(V)) - np.diag(V)) > 1 / 3
     high = np.array([(V > 0.5).mean() for V in grids])
     flat = np.array([(V < 0.01).mean() for V in grids])
     assert (np.diff(high) >= 0).all() and (np.diff(flat) <= 0).all()
-    assert high[-1] > high[0] and flat[-1] < flat[0]
+    assert flat[0] == pytest.approx(0.6, abs=0.05) and flat[-1] == pytest.approx(0.5, abs=0.05)
+
+
+@pytest.mark.slow
+def test_the_numbers_of_the_flat_region():
+    uniform, bad = plateau_counts("pg")
+    assert (uniform, bad) == (34, 10185)  # "a few dozen", "thousands", "hundreds of times as many"
+    assert 100 < bad / uniform < 1000
+    assert plateau_counts("npg") == (2, 4)  # "in 4 iterations from the bad start and 2 from the uniform one"
+    V_bad = solve_value(CHAIN3.P, CHAIN3.r, CHAIN3.gamma, softmax(chain3_start(-2.0)))[0]
+    assert 0.5e-5 < V_bad / optimal(CHAIN3)[0][0] < 2e-5  # "the value is 1e-5 of the optimum"
+    g = [np.linalg.norm(fd_gradient(chain3_value, chain3_start(x))) for x in (-2.0, 0.0)]
+    assert 1e-5 < g[0] < 1e-4 and 500 < g[1] / g[0] < 1000  # "1e-5 too, almost a thousand times smaller"
+    # "the natural gradient ... is about as long at the bad start as at the uniform one"
+    nat = []
+    for x in (-2.0, 0.0):
+        pi = softmax(chain3_start(x))
+        V = solve_value(CHAIN3.P, CHAIN3.r, CHAIN3.gamma, pi)
+        nat.append(np.linalg.norm(CHAIN3.r + CHAIN3.gamma * CHAIN3.P @ V - V[:, None]))
+    assert 0.8 < nat[0] / nat[1] < 1.0
+
+
+def test_the_numbers_of_gradient_domination():
+    _, (gap, middle, right, to_visitation) = chapter_random_draws()
+    assert 1.35 < 1 / (gap / middle).min() < 1.45  # "within a factor of about 1.4"
+    assert 4.5 < np.median(right / middle) < 5.5  # "about five times larger"
+    assert (gap / (middle / to_visitation)).max() > 1  # "without its mismatch coefficient it would fail"
+    used = (middle / right).max()
+    assert f"{used:.0%}" == "25%" and used > 0.2  # "reaches 25% ... more than the 20%"
+
+
+def test_the_numbers_of_the_detour():
+    P, r, gamma = detour_by_hand()
+    trap = np.array([[1.0, 0.0], [0.0, 1.0]])
+    V_trap = solve_value(P, r, gamma, trap)
+    assert V_trap[0] == pytest.approx(5.0) and backup_value(P, r, gamma, np.array([[0.0, 1.0], [1.0, 0.0]]))[0] == pytest.approx(9.0)
+    detour = landscape.detour(0.9, 0.5)
+    assert np.array_equal(detour.P, P) and np.array_equal(detour.r, r)
+    # stationarity gaps 0 (rho = s0) and 5 (mu uniform), by finite differences of the value
+    for start, expected in ((np.array([1.0, 0.0]), 0.0), (np.full(2, 0.5), 5.0)):
+        g = np.zeros((2, 2))
+        for s in range(2):
+            for a in range(2):
+                e = np.zeros((2, 2))
+                e[s, a] = 1e-6
+                g[s, a] = (start @ solve_value(P, r, gamma, trap + e) - start @ solve_value(P, r, gamma, trap - e)) / 2e-6
+        assert np.sum(g.max(axis=1) - np.sum(trap * g, axis=1)) == pytest.approx(expected, abs=1e-6)
+    # "||d*/mu|| = 1.8" with mu uniform: d* = (1 - gamma, gamma) from s0
+    d_star = visitation(P, gamma, np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([1.0, 0.0]))
+    assert np.max(d_star / 0.5) == pytest.approx(1.8)
+
+
+def test_projected_gradient_ascent_from_the_trap():
+    """'never moves' from s0; 'reaches the optimum' with mu uniform (within 0.01 after 13514 steps)."""
+    detour = landscape.detour()
+    trap = np.array([[1.0, 0.0], [0.0, 1.0]])
+    eta = landscape.pga_step_size(detour)
+    stuck = algorithms.projected_ga(detour, eta, 20_000, pi0=trap, rho=0, record_every=1)
+    assert np.abs(stuck.pi - trap).max() == 0.0
+    escape = algorithms.projected_ga(detour, eta, 20_000, pi0=trap, rho=np.full(2, 0.5), record_every=1)
+    assert int(np.argmax(escape.V[:, 0] >= 9.0 - 0.01)) == 13514
+    assert escape.V[-1, 0] == pytest.approx(9.0, abs=1e-9)
+
+
+def test_the_chain_plateau_is_a_stationary_point_of_v_s0():
+    """'the policy that always moves left has stationarity gap 0 ... of value 0 against 8/9'."""
+    left = chain2_policy(0.0, 0.0)
+    V = solve_value(CHAIN2.P, CHAIN2.r, CHAIN2.gamma, left)
+    adv = CHAIN2.r + CHAIN2.gamma * CHAIN2.P @ V - V[:, None]
+    d = visitation(CHAIN2.P, CHAIN2.gamma, left, CHAIN2.rho)
+    assert d @ adv.max(axis=1) == pytest.approx(0.0, abs=1e-15) and V[0] == 0.0
+    assert landscape.stationarity(CHAIN2, left, 0) == pytest.approx(0.0, abs=1e-15)
+    assert optimal(CHAIN2)[0][0] == pytest.approx(8 / 9)
+
+
+def test_the_numbers_of_the_smoothness_section():
+    """'up to sqrt(2) 0.9 / 0.1^3, about 1270, 35% of beta = 3600'."""
+    leave = landscape.stay_or_leave(0.9)
+    assert landscape.direct_smoothness(leave) == pytest.approx(3600.0)
+    assert math.sqrt(2) * 0.9 / 0.1**3 == pytest.approx(1272.8, abs=0.1)
+    stay = np.array([[1.0, 0.0], [1.0, 0.0]])
+    pi = stay + 1e-6 * np.array([[-1.0, 1.0], [0.0, 0.0]])
+    rate = np.linalg.norm(pgbook.direct_gradient(leave, pi) - pgbook.direct_gradient(leave, stay)) / np.linalg.norm(pi - stay)
+    assert rate == pytest.approx(math.sqrt(2) * 0.9 / 0.1**3, rel=1e-4)
+    assert f"{rate / 3600:.0%}" == "35%"
+
+
+@pytest.mark.slow
+def test_the_numbers_of_the_projected_gradient_ascent_run():
+    mdp, mu, pi_star, V_star = random_setting()
+    eta = landscape.pga_step_size(mdp)
+    assert f"{eta:.4f}" == "0.0017"
+    run = algorithms.projected_ga(mdp, eta, 20_000, rho=mu, record_every=1)
+    gap = (V_star - run.V) @ mdp.rho
+    assert 5500 < np.argmax(gap < 1e-3) < 6500  # "falls below 1e-3 after about six thousand"
+    assert abs(gap[-1]) < 1e-9  # "then drops to machine precision"
+    D = np.max(visitation(mdp.P, mdp.gamma, pi_star, mdp.rho) / mu)
+    bound = lambda T: math.sqrt(64 * 0.8 * 6 * 3 * D**2 / (0.2**6 * T))  # noqa: E731
+    assert round(bound(20_000)) == 32 and 6 < bound(20_000) / 5 < 7  # "still 32, six times 5"
+    T5 = 64 * 0.8 * 6 * 3 * D**2 / (0.2**6 * 25)
+    assert f"{T5:.0e}" == "8e+05"  # "reaches 5 only after 8 x 10^5 iterations"
+    for scale, expected in ((10, 612), (100, 62)):  # the exercise: larger steps converge faster
+        fast = algorithms.projected_ga(mdp, scale * eta, 2000, rho=mu, record_every=1)
+        assert np.argmax((V_star - fast.V) @ mdp.rho < 1e-3) == expected
+
+
+def test_the_numbers_of_the_scaling_experiment():
+    counts = rare_state_counts_by_hand()
+    assert np.array_equal(counts, landscape.rare_state_iterations(DS, GAMMA_RS, EPS))
+    ratio = 64 * 0.9 * 4 * DS**2 / (0.1**6 * EPS**2) / counts
+    assert f"{ratio[0]:.0e}" == "1e+08" and f"{ratio[-1]:.0e}" == "3e+10"  # "1e8 ... 3 x 1e10 times"
+    assert f"{pgbook.checks.loglog_slope(DS, counts):.2f}" == "1.00"
+    # "grows like (1 - gamma)^-2 here": the formula's exponent in 1/(1 - gamma) tends to 2
+    H = np.array([1e3, 1e4])
+    T = landscape.rare_state_iterations(10.0, 1 - 1 / H[0], 0.1), landscape.rare_state_iterations(10.0, 1 - 1 / H[1], 0.1)
+    assert math.log(T[1] / T[0]) / math.log(10) == pytest.approx(2.0, abs=0.01)

@@ -1,195 +1,472 @@
-"""Every check shown in book/npg/simplex.md ("PG against NPG on the simplex"), recomputed independently.
+"""Chapter 6 (book/npg/simplex.md): every check on the page, and every number its prose states.
 
-The chapter computes with pgbook.simplex.sweep and pgbook.algorithms (numba kernels); these tests
-use closed forms, finite differences, a generic optimiser, or explicit per-step updates
-(pgbook.softmax_gradient, pgbook.npg_step) instead.
+The chapter computes with pgbook.simplex.sweep and pgbook.algorithms (numba kernels). Each check
+has a twin here (``tests/chapters/twins.py``) that recomputes the claim another way -- PG and NPG
+written out step by step in numpy on MDPs built by hand, values by plain solves or value iteration,
+the exponential-weights closed form, the gradient flow of PG integrated by scipy, finite
+differences, a generic optimiser -- feeds it to the page's own check, and feeds the same check the
+claim a careless reader would make, which it must reject. The last tests cover the numbers the prose
+states.
 """
+
+import functools
+import math
 
 import numpy as np
 import pytest
+from scipy.integrate import solve_ivp
 from scipy.optimize import minimize
 
 import pgbook
+from chapters.twins import twin
 from pgbook import algorithms, envs, simplex
 
 REWARDS = np.array([1.0, 0.9, 0.1])
 ETAS = [0.1, 0.3, 1.0, 3.0]
 GAMMAS = [0.45, 0.7, 0.9]
-NEAR_SAFE = [0.998, 0.001, 0.001]
+NEAR_A2 = np.array([0.001, 0.998, 0.001])
+NEAR_SAFE = np.array([0.998, 0.001, 0.001])
+P0S = np.array([1e-2, 3e-3, 1e-3, 3e-4, 1e-4])
 
 
-def bandit_value(theta):
-    return pgbook.softmax(theta) @ REWARDS
+# --- independent computations ------------------------------------------------------------------
 
 
-def first_passage(values, target):
-    """The first index t with values[t] >= target."""
-    hits = np.flatnonzero(values >= target)
-    return int(hits[0])
+def softmax(theta):
+    z = np.exp(theta - theta.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
 
 
-def test_pg_logit_step_is_npg_step_times_visitation_and_probability():
-    theta = np.log([0.001, 0.998, 0.001])
-    h = 1e-6
-    fd = np.array([(bandit_value(theta + h * e) - bandit_value(theta - h * e)) / (2 * h) for e in np.eye(3)])
-    pi = pgbook.softmax(theta)
-    npg_direction = REWARDS - pi @ REWARDS  # gamma = 0: the advantage, by hand
-    np.testing.assert_allclose(fd, 1.0 * pi * npg_direction, atol=1e-9)
-    bandit = envs.bandit(REWARDS)
-    np.testing.assert_allclose(pgbook.npg_step(bandit, theta[None], 0.3) - theta, 0.3 * npg_direction[None], atol=1e-15)
+def bandit_pg(pi0, eta, T, rewards=REWARDS):
+    """Softmax PG on a bandit, step by step: theta += eta pi (r - pi.r). Returns pi_t for t = 0..T."""
+    theta = np.log(np.asarray(pi0, dtype=float))
+    out = np.empty((T + 1, len(rewards)))
+    for t in range(T + 1):
+        pi = softmax(theta)
+        out[t] = pi
+        theta = theta + eta * pi * (rewards - pi @ rewards)
+    return out
 
 
-@pytest.mark.parametrize("eta", ETAS)
-def test_from_near_a2_pg_is_stuck_and_npg_converged_after_3000_iterations(eta):
-    theta = np.log([0.001, 0.998, 0.001])
-    start = pgbook.softmax(theta)
-    for _ in range(3000):
-        pi = pgbook.softmax(theta)
-        theta = theta + eta * pi * (REWARDS - pi @ REWARDS)
-    assert 1.0 - bandit_value(theta) >= 0.099
-    w = start * np.exp(eta * 3000 * (REWARDS - 1.0))
-    assert 1.0 - (w / w.sum()) @ REWARDS <= 1e-9
+def bandit_npg(pi0, eta, T, rewards=REWARDS):
+    """NPG on a bandit, step by step as multiplicative weights: pi <- pi exp(eta A) / Z, A = r - pi.r."""
+    pi = np.asarray(pi0, dtype=float)
+    out = np.empty((T + 1, len(rewards)))
+    for t in range(T + 1):
+        out[t] = pi
+        w = pi * np.exp(eta * (rewards - pi @ rewards))
+        pi = w / w.sum()
+    return out
 
 
-def test_npg_paths_are_exponential_weights():
-    bandit = envs.bandit(REWARDS)
-    starts = simplex.simplex_grid(5)
-    sw = simplex.sweep([bandit], ETAS, starts, 2000, records=40)
-    for e, eta in enumerate(ETAS):
-        for k, t in enumerate(sw.steps):
-            w = starts * np.exp(eta * t * (REWARDS - REWARDS.max()))
-            np.testing.assert_allclose(sw.pi[0, e, 1, :, k], w / w.sum(axis=1, keepdims=True), atol=1e-9)
+def exp_weights(pi0, eta, t, rewards=REWARDS):
+    """The closed form pi_t = pi_0 exp(eta t r) / Z, by hand (t: array of iterations)."""
+    w = np.asarray(pi0) * np.exp(eta * np.multiply.outer(np.asarray(t, dtype=float), rewards - rewards.max()))
+    return w / w.sum(axis=-1, keepdims=True)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_a_generic_optimiser_finds_the_multiplicative_update(seed):
-    rng = np.random.default_rng(seed)
-    pi_s, g, eta = rng.dirichlet(np.ones(3)) * 0.9 + 0.1 / 3, rng.normal(size=3), 0.8
-    res = minimize(lambda p: -(eta * g @ p - np.sum(p * np.log(p / pi_s))), np.full(3, 1 / 3), method="SLSQP",
-                   bounds=[(1e-9, 1)] * 3, constraints={"type": "eq", "fun": lambda p: p.sum() - 1},
-                   options={"ftol": 1e-15, "maxiter": 500})
-    np.testing.assert_allclose(simplex.kl_mirror_step(pi_s, g, eta), res.x, atol=1e-6)
+def fork_by_hand(gamma):
+    """The fork: state 0 (safe 0.5 -> end, explore -> room, quit -> end), room (action 0 pays 1, all end),
+    end (absorbing, 0)."""
+    P = np.zeros((3, 3, 3))
+    P[0, 0, 2] = P[0, 2, 2] = P[0, 1, 1] = 1.0
+    P[1, :, 2] = P[2, :, 2] = 1.0
+    r = np.zeros((3, 3))
+    r[0, 0], r[1, 0] = 0.5, 1.0
+    return P, r, gamma
 
 
-def waiting_times(p0s, eta, target=0.95):
-    """Iterations until V >= target, from (p, 1 - p - 1e-3, 1e-3): explicit PG steps and the NPG closed form."""
-    pg, npg = [], []
-    for p in p0s:
-        theta = np.log([p, 1 - p - 1e-3, 1e-3])
-        t = 0
-        while bandit_value(theta) < target:
-            pi = pgbook.softmax(theta)
-            theta = theta + eta * pi * (REWARDS - pi @ REWARDS)
-            t += 1
-        pg.append(t)
-        ts = np.arange(5000)[:, None]
-        w = np.array([p, 1 - p - 1e-3, 1e-3]) * np.exp(eta * ts * (REWARDS - 1.0))
-        npg.append(first_passage((w / w.sum(axis=1, keepdims=True)) @ REWARDS, target))
-    return pg, npg
+def evaluate(P, r, gamma, pi, start=np.array([1.0, 0.0, 0.0])):
+    """V, A and the visitation d_start by plain dense solves."""
+    P_pi = np.einsum("sa,sat->st", pi, P)
+    M = np.eye(len(P)) - gamma * P_pi
+    V = np.linalg.solve(M, np.sum(pi * r, axis=1))
+    A = r + gamma * P @ V - V[:, None]
+    d = (1 - gamma) * np.linalg.solve(M.T, start)
+    return V, A, d
 
 
-@pytest.mark.slow
-def test_pg_plateau_grows_at_least_ninefold_per_decade():
-    pg, _ = waiting_times([1e-1, 1e-2, 1e-3], 0.3)
-    assert (np.array(pg[1:]) / pg[:-1] >= 9).all(), pg
-
-
-def test_npg_waiting_times_match_exponential_weights():
-    for p in [1e-1, 1e-2, 1e-3]:
-        run = algorithms.npg(envs.bandit(REWARDS), 0.3, 10_000, theta0=np.log([[p, 1 - p - 1e-3, 1e-3]]), until=0.95)
-        ts = np.arange(5000)[:, None]
-        w = np.array([p, 1 - p - 1e-3, 1e-3]) * np.exp(0.3 * ts * (REWARDS - 1.0))
-        assert run.iterations == first_passage((w / w.sum(axis=1, keepdims=True)) @ REWARDS, 0.95)
-    # and each decade costs about ln(10)/(eta * Delta) iterations
-    _, npg = waiting_times([1e-2, 1e-3], 0.3)
-    assert abs(np.diff(npg)[0] - np.log(10) / 0.03) < 1.0
-
-
-def test_pg_constant_c_is_over_1e5_times_worse_squared_near_a2():
-    def c(pi0, T=3000, eta=0.3):
-        theta, lowest = np.log(pi0), 1.0
-        for _ in range(T):
-            pi = pgbook.softmax(theta)
-            theta = theta + eta * pi * (REWARDS - pi @ REWARDS)
-            lowest = min(lowest, pgbook.softmax(theta)[0])
-        return lowest
-
-    near, centre = c([0.001, 0.998, 0.001]), c([1 / 3, 1 / 3, 1 / 3])
-    assert near < 1e-3 and 1 / 3 <= centre < 0.35
-    assert (centre / near) ** 2 >= 1e5
-
-
-def test_pg_tail_is_one_over_two_eta_t():
-    # Explicit steps of PG on two arms, compared with the limit 1/(2 eta) of the gradient flow.
-    r, eta, theta = np.array([1.0, 0.9]), 0.4, np.zeros(2)
-    for _ in range(100_000):
-        pi = pgbook.softmax(theta)
-        theta = theta + eta * pi * (r - pi @ r)
-    assert abs(100_000 * (1.0 - pgbook.softmax(theta) @ r) - 1 / (2 * eta)) < 5e-3
-
-
-@pytest.mark.parametrize("gamma", GAMMAS)
-def test_fork_optimal_value_is_max_of_half_and_gamma(gamma):
-    _, V = pgbook.value_iteration(simplex.fork(gamma), tol=1e-13)
-    assert abs(V[0] - max(0.5, gamma)) < 1e-10
-
-
-def explicit_run(mdp, theta, eta, T, method):
-    for _ in range(T):
+def fork_run(gamma, theta, eta, T, method):
+    """PG (theta += eta d pi A / (1 - gamma)) or NPG (theta += eta A / (1 - gamma)) on the fork, by hand.
+    Returns V(fork) for t = 0..T, and log Z_t(fork) = log sum_a pi exp(eta A / (1 - gamma)) for NPG."""
+    P, r, _ = fork_by_hand(gamma)
+    values, log_Z = [], []
+    for _ in range(T + 1):
+        pi = softmax(theta)
+        V, A, d = evaluate(P, r, gamma, pi)
+        values.append(V[0])
         if method == "pg":
-            theta = theta + eta * pgbook.softmax_gradient(mdp, theta)
+            theta = theta + eta * d[:, None] * pi * A / (1 - gamma)
         else:
-            theta = pgbook.npg_step(mdp, theta, eta)
+            log_Z.append(np.log(np.sum(pi[0] * np.exp(eta * A[0] / (1 - gamma)))))
+            theta = theta + eta * A / (1 - gamma)
+    return np.array(values), np.array(log_Z)
+
+
+def fork_start(pi_fork):
+    theta = np.zeros((3, 3))
+    theta[0] = np.log(pi_fork)
     return theta
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("eta", ETAS)
-def test_pg_stalls_near_safe_and_npg_does_not(eta):
-    fork = simplex.fork(0.9)
-    theta0 = simplex.start_logits(fork, 0, [NEAR_SAFE])[0]
-    pg = explicit_run(fork, theta0, eta, 1000, "pg")
-    assert 0.9 - pgbook.value(fork, pgbook.softmax(pg))[0] >= 0.39
-    npg = explicit_run(fork, theta0, eta, 1000, "npg")
-    assert 0.9 - pgbook.value(fork, pgbook.softmax(npg))[0] <= 1e-9
+# --- the page's checks and their wrong twins, in the order of the page --------------------------
 
 
-@pytest.mark.parametrize("gamma", GAMMAS)
-def test_npg_from_uniform_stays_below_the_aklm_bound(gamma):
-    fork = simplex.fork(gamma)
+@twin("simplex/near-a2-pg-stuck", wrong={"npg-as-stuck": dict(method="npg")})
+def near_a2_pg_stuck(page, method="pg"):
+    """PG's gap after 3000 explicit steps from near a2, at every eta; the careless reader expects NPG to
+    be stuck as well."""
+    run = bandit_pg if method == "pg" else bandit_npg
+    gaps = [1.0 - run(NEAR_A2, eta, 3000)[-1] @ REWARDS for eta in ETAS]
+    page.bound(0.099, np.array(gaps))
+
+
+@twin("simplex/near-a2-npg-converged", wrong={"pg-converges-too": dict(method="pg")})
+def near_a2_npg_converged(page, method="npg"):
+    """NPG's gap after 3000 steps from near a2 by the closed form; the careless reader expects PG to have
+    converged too."""
+    if method == "npg":
+        gaps = [1.0 - exp_weights(NEAR_A2, eta, [3000])[0] @ REWARDS for eta in ETAS]
+    else:
+        gaps = [1.0 - bandit_pg(NEAR_A2, eta, 3000)[-1] @ REWARDS for eta in ETAS]
+    page.bound(np.array(gaps), 1e-9)
+
+
+@twin("simplex/npg-paths-exponential-weights",
+      wrong={"pg-paths-too": dict(method="pg"), "without-step-size": dict(scale=False)})
+def npg_paths(page, method="npg", scale=True):
+    """Explicit multiplicative-weights steps from 21 starts, every eta, against the closed form by hand;
+    the careless reader expects PG's paths to be exponential weights too, or forgets the step size."""
+    steps = np.array([0, 1, 10, 100, 1000])
+    computed, expected = [], []
     for eta in ETAS:
-        theta = np.zeros((3, 3))
-        for T in range(1, 301):
-            theta = pgbook.npg_step(fork, theta, eta)
-            gap = max(0.5, gamma) - pgbook.value(fork, pgbook.softmax(theta))[0]
-            assert gap <= np.log(3) / (eta * T) + 1 / ((1 - gamma) ** 2 * T)
+        for pi0 in simplex.simplex_grid(5):
+            path = (bandit_npg if method == "npg" else bandit_pg)(pi0, eta, 1000)[steps]
+            computed.append(path)
+            expected.append(exp_weights(pi0, eta if scale else 1.0, steps))
+    page.close(np.array(computed), np.array(expected))
 
 
-@pytest.mark.slow
-def test_npg_improves_every_state_at_every_step_from_every_start():
-    # AKLM Lemma 5.2 is pointwise in s: check V(s) for all three states, every iteration.
-    starts = simplex.simplex_grid(9)
+@twin("simplex/kl-proximal-step",
+      wrong={"euclidean-projection": dict(form="euclidean"), "without-step-size": dict(form="no-eta")})
+def kl_proximal_step(page, form="multiplicative"):
+    """BFGS over logits (p = softmax(z), no constraints) on eta <g, p> - KL(p || pi), against the closed form
+    by hand; the careless reader takes the Euclidean projection of pi + eta g, or drops eta."""
+    pi, g, eta = np.array([0.2, 0.7, 0.1]), np.array([0.5, -0.1, 0.3]), 0.8
+
+    def negative(z):
+        p = softmax(z)
+        return -(eta * g @ p - np.sum(p * np.log(p / pi)))
+
+    found = softmax(minimize(negative, np.zeros(3), method="BFGS", options={"gtol": 1e-12}).x)
+    if form == "multiplicative":
+        claim = pi * np.exp(eta * g) / np.sum(pi * np.exp(eta * g))
+    elif form == "no-eta":
+        claim = pi * np.exp(g) / np.sum(pi * np.exp(g))
+    else:
+        claim = pgbook.project_simplex(pi + eta * g)
+    page.close(found, claim)
+
+
+@functools.cache
+def pg_flow_waits(eta=0.3, target=0.05):
+    """PG's gradient flow on the bandit, theta' = pi (r - pi.r), integrated by scipy from (p, 1 - 2p, p)
+    until the gap is `target`; the flow time over eta approximates the iterations."""
+    waits = []
+    for p in P0S:
+        def rhs(_, theta):
+            pi = softmax(theta)
+            return pi * (REWARDS - pi @ REWARDS)
+
+        def reached(_, theta):
+            return 1.0 - softmax(theta) @ REWARDS - target
+        reached.terminal = True
+        sol = solve_ivp(rhs, (0, 1e7), np.log([p, 1 - 2 * p, p]), events=reached, rtol=1e-10, atol=1e-12,
+                        method="LSODA")
+        waits.append(sol.t_events[0][0] / eta)
+    return np.array(waits)
+
+
+@twin("simplex/pg-wait-exponent",
+      wrong={"logarithmic-like-npg": dict(expected=0.0), "quadratic": dict(expected=2.0)})
+def pg_wait_exponent(page, expected=1.0):
+    """The log-log slope of PG's waits from the gradient flow (scipy) against 1/pi_0(a1); the careless
+    reader expects NPG's logarithmic growth, or a square."""
+    page.exponent(1 / P0S, pg_flow_waits(), expected)
+
+
+@twin("simplex/npg-waits-exponential-weights", wrong={"pg-waits-too": dict(method="pg")})
+def npg_waits(page, method="npg"):
+    """Waits of explicit multiplicative-weights steps against the closed form by hand; the careless reader
+    expects PG's waits (its gradient flow) to follow exponential weights too."""
+    closed, computed = [], []
+    t = np.arange(3000)
+    for p in P0S:
+        pi0 = np.array([p, 1 - 2 * p, p])
+        closed.append(int(np.argmax(exp_weights(pi0, 0.3, t) @ REWARDS >= 0.95)))
+        if method == "npg":
+            computed.append(int(np.argmax(bandit_npg(pi0, 0.3, 3000) @ REWARDS >= 0.95)))
+    if method == "pg":
+        computed = np.round(pg_flow_waits()).astype(int)
+    page.equal(np.array(computed), np.array(closed))
+
+
+@functools.cache
+def tail_constants(T=100_000, eta=0.4):
+    out = []
+    for rewards in (np.array([1.0, 0.9]), REWARDS):
+        theta = np.zeros(len(rewards))
+        for _ in range(T):
+            pi = softmax(theta)
+            theta = theta + eta * pi * (rewards - pi @ rewards)
+        out.append(T * (1.0 - softmax(theta) @ rewards))
+    return np.array(out)
+
+
+@twin("simplex/pg-tail-constant",
+      wrong={"two-arm-constant-everywhere": dict(limit="half"), "gap-does-not-cancel": dict(limit="gap")})
+def pg_tail_constant(page, limit="exact"):
+    """t (V* - V_t) at t = 1e5 of explicit PG steps on two and three arms, against (|A| - 1)/(|A| eta);
+    the careless reader takes 1/(2 eta) for every bandit, or 1/(2 eta Delta) (the worse arm's
+    probability times t, not the gap)."""
+    eta = 0.4
+    expected = {"exact": [1 / (2 * eta), 2 / (3 * eta)], "half": [1 / (2 * eta)] * 2,
+                "gap": [1 / (2 * eta * 0.1)] * 2}[limit]
+    page.close(tail_constants(), np.array(expected))
+
+
+@functools.cache
+def smallest_best_arm(pi0, eta=1 / 8, T=40_000):
+    """min over 1 <= t <= T of pi_t(a1) under explicit PG steps (the minimum from near a2 is at t = 34044)."""
+    return bandit_pg(np.array(pi0), eta, T)[1:, 0].min()
+
+
+@twin("simplex/mei-constant-c", wrong={"c-is-the-start": dict(measured=False)})
+def mei_constant(page, measured=True):
+    """c from explicit PG steps at eta = 1/8; the careless reader takes c = pi_0(a*), as if PG never
+    lowered the best arm's probability."""
+    near = smallest_best_arm((0.001, 0.998, 0.001)) if measured else 0.001
+    centre = smallest_best_arm((1 / 3, 1 / 3, 1 / 3), T=10)
+    page.bound(3e5, (centre / near) ** 2)
+
+
+def fork_optimal_value(gamma, sweeps=2000):
+    P, r, _ = fork_by_hand(gamma)
+    V = np.zeros(3)
+    for _ in range(sweeps):
+        V = (r + gamma * P @ V).max(axis=1)
+    return V[0]
+
+
+@twin("simplex/fork-optimal-value",
+      wrong={"uniform-room": dict(claim="uniform-room"), "undiscounted": dict(claim="undiscounted")})
+def fork_value(page, claim="max"):
+    """V*(fork) by value iteration on the fork built by hand; the careless reader values exploring at the
+    uniform room's gamma/3, or forgets to discount the room's reward."""
+    gammas = np.array(GAMMAS)
+    expected = {"max": np.maximum(0.5, gammas), "uniform-room": np.maximum(0.5, gammas / 3),
+                "undiscounted": np.maximum(0.5, 1.0)}[claim]
+    page.close(np.array([fork_optimal_value(g) for g in GAMMAS]), expected)
+
+
+@twin("simplex/pg-step-is-npg-step-times-visitation",
+      wrong={"slides-gradient": dict(factor="slides"), "unnormalised-visitation": dict(factor="unnormalised"),
+             "without-visitation": dict(factor="no-d")})
+def pg_step_times_visitation(page, factor="d-pi"):
+    """PG's step by finite differences of a plain solve, against d(s) pi(a|s) times NPG's step eta A/(1 - gamma),
+    all by hand at gamma = 0.9. Careless claims: the tutorial's gradient d pi A (without 1/(1 - gamma)) gives a
+    factor (1 - gamma) d pi; the unnormalised visitation d/(1 - gamma); or pi alone."""
+    gamma, eta, h = 0.9, 0.3, 1e-5
+    P, r, _ = fork_by_hand(gamma)
+    lhs, rhs = [], []
+    for start in ([1 / 3] * 3, NEAR_SAFE):
+        theta = fork_start(np.array(start))
+        pi = softmax(theta)
+        _, A, d = evaluate(P, r, gamma, pi)
+        fd = np.zeros((3, 3))
+        for idx in np.ndindex(3, 3):
+            e = np.zeros((3, 3))
+            e[idx] = h
+            fd[idx] = (evaluate(P, r, gamma, softmax(theta + e))[0][0] - evaluate(P, r, gamma, softmax(theta - e))[0][0]) / (2 * h)
+        weight = {"d-pi": d[:, None] * pi, "slides": (1 - gamma) * d[:, None] * pi,
+                  "unnormalised": d[:, None] * pi / (1 - gamma), "no-d": pi}[factor]
+        lhs.append(eta * fd)
+        rhs.append(weight * eta * A / (1 - gamma))
+    page.close(np.array(lhs), np.array(rhs))
+
+
+@twin("simplex/near-safe-pg-stuck", wrong={"npg-as-stuck": dict(method="npg")})
+def near_safe_pg_stuck(page, method="pg"):
+    """PG's gap at the fork after 1000 explicit steps from near safe (gamma = 0.9), every eta; the careless
+    reader expects NPG to be stuck there too."""
+    gaps = [0.9 - fork_run(0.9, fork_start(NEAR_SAFE), eta, 1000, method)[0][-1] for eta in ETAS]
+    page.bound(0.39, np.array(gaps))
+
+
+@twin("simplex/near-safe-npg-converged", wrong={"pg-converges-too": dict(method="pg")})
+def near_safe_npg_converged(page, method="npg"):
+    gaps = [0.9 - fork_run(0.9, fork_start(NEAR_SAFE), eta, 1000, method)[0][-1] for eta in ETAS]
+    page.bound(np.array(gaps), 1e-9)
+
+
+@functools.cache
+def improvement_terms():
+    """(1 - gamma)/eta log Z_t(fork) with Z by its definition, and V(fork)'s improvement, along explicit NPG
+    runs of 200 steps from 10 starts, every gamma and eta."""
+    rows = []
     for gamma in GAMMAS:
-        fork = simplex.fork(gamma)
         for eta in ETAS:
-            for theta0 in simplex.start_logits(fork, 0, starts):
-                run = algorithms.npg(fork, eta, 200, theta0=theta0, record_every=1)
-                assert np.diff(run.V, axis=0).min() >= -1e-12
+            for pi0 in simplex.simplex_grid(3):
+                values, log_Z = fork_run(gamma, fork_start(pi0), eta, 200, "npg")
+                rows.append(((1 - gamma) / eta * log_Z[:-1], np.diff(values), log_Z[:-1] / eta))
+    return tuple(np.concatenate(x) for x in zip(*rows))
 
 
-@pytest.mark.parametrize("start", [[1 / 3, 1 / 3, 1 / 3], [0.001, 0.998, 0.001]])
-def test_mei_theorem_4_holds_on_the_bandit(start):
-    # The chapter states Mei et al.'s Theorem 4 without a visible check; on the bandit (S = 1,
-    # gamma = 0, mu = rho) it reads gap_t <= 16 / (c^2 t) with eta = 1/8.
-    run = algorithms.softmax_pg(envs.bandit(REWARDS), 1 / 8, 20_000, theta0=np.log([start]), record_every=1)
-    c = run.pi[1:, 0, 0].min()
-    t = np.arange(1, run.iterations + 1)
-    assert (1.0 - run.V_rho[1:] <= 16 / (c**2 * t)).all()
+@twin("simplex/npg-improvement-lemma", wrong={"without-1-minus-gamma": dict(horizon=False)})
+def npg_improvement_lemma(page, horizon=True):
+    """AKLM Lemma 5.2 along explicit NPG runs; the careless reader drops the factor 1 - gamma (the
+    visitation of the start state is only 1 - gamma of the discounted mass)."""
+    lhs, improvement, without = improvement_terms()
+    page.bound(lhs if horizon else without, improvement)
 
 
-def test_npg_with_eta_3_reaches_the_optimum_of_the_fork_in_a_few_iterations_from_every_start():
-    # The text's "try eta = 3" claim (not a visible check): 10 explicit npg_step iterations suffice.
+@twin("simplex/npg-bound-any-start", wrong={"uniform-start-bound": dict(kl=False)})
+def npg_bound_any_start(page, kl=True):
+    """The closed-form NPG gap from 21 starts, every eta, t = 1..3000, against KL(pi*||pi_0)/(eta t) + 1/t
+    (gamma = 0); the careless reader uses the uniform start's log|A| from every start."""
+    t = np.arange(1, 3001)
+    gaps, bounds = [], []
+    for eta in ETAS:
+        for pi0 in simplex.simplex_grid(5):
+            gaps.append(1.0 - exp_weights(pi0, eta, t) @ REWARDS)
+            bounds.append((-np.log(pi0[0]) if kl else np.log(3)) / (eta * t) + 1 / t)
+    page.bound(np.array(gaps), np.array(bounds))
+
+
+# --- the numbers in the prose --------------------------------------------------------------------
+
+
+def waits(pi0, eta, run, target=0.95, T=1_000_000):
+    return run(envs.bandit(REWARDS), eta, T, theta0=np.log([pi0]), until=target).iterations
+
+
+def test_the_overview_numbers():
+    """'PG needs 61,167 iterations ... and NPG 231' from (0.001, 0.998, 0.001) at eta = 0.3."""
+    assert waits(NEAR_A2, 0.3, algorithms.softmax_pg) == 61_167
+    assert waits(NEAR_A2, 0.3, algorithms.npg) == 231
+    assert int(np.argmax(exp_weights(NEAR_A2, 0.3, np.arange(400)) @ REWARDS >= 0.95)) == 231
+
+
+def test_pg_waits_are_18_3_over_eta_p():
+    """'eta pi_0(a1) times the wait is 18.3 at every start, to within half a percent'; 'each decade costs
+    NPG ln(10)/(eta Delta), about 77'."""
+    pg = np.array([waits([p, 1 - 2 * p, p], 0.3, algorithms.softmax_pg) for p in P0S])
+    scaled = 0.3 * P0S * pg
+    assert np.abs(scaled / 18.3 - 1).max() < 0.005
+    np.testing.assert_allclose(pg, pg_flow_waits(), rtol=2e-3)  # the flow agrees with the iterations
+    npg = np.array([waits([p, 1 - 2 * p, p], 0.3, algorithms.npg) for p in P0S])
+    per_decade = (npg[-1] - npg[0]) / 2
+    assert abs(per_decade - math.log(10) / 0.03) < 1.0 and round(math.log(10) / 0.03) == 77
+
+
+def test_pg_first_lowers_the_best_arm_until_a3_has_a_quarter_of_it():
+    """'from 1e-3 to c = 5.9e-4 after 34,044 iterations'; 'at the lowest point pi(a3)/pi(a1) = 0.25';
+    'from the centre c = 0.338'; 'over 3 x 10^5 times larger'."""
+    path = bandit_pg(NEAR_A2, 1 / 8, 40_000)
+    t = int(path[1:, 0].argmin()) + 1
+    assert t == 34_044 and f"{path[t, 0]:.2g}" == "0.00059"
+    assert path[t, 2] / path[t, 0] == pytest.approx(0.25, abs=0.002)
+    centre = bandit_pg([1 / 3] * 3, 1 / 8, 10)[1:, 0].min()
+    assert f"{centre:.3f}" == "0.338" and (centre / path[t, 0]) ** 2 > 3e5
+
+
+def test_the_mei_bound_against_the_runs():
+    """'From the centre the bound is 26 times the gap at t = 1e5'; 'it stays above 0.9 until
+    t = 16/(0.9 c^2), about 5 x 10^7: over 300 times the 146,793 iterations PG needs there'."""
+    bandit = envs.bandit(REWARDS)
+    centre = algorithms.softmax_pg(bandit, 1 / 8, 100_000, theta0=np.log([[1 / 3] * 3]), record_every=1)
+    c_centre = centre.pi[1:, 0, 0].min()
+    assert round(16 / (c_centre**2 * 1e5) / (1.0 - centre.V_rho[-1])) == 26
+    c_near = bandit_pg(NEAR_A2, 1 / 8, 40_000)[1:, 0].min()
+    t_vacuous = 16 / (0.9 * c_near**2)
+    assert f"{t_vacuous:.0e}" == "5e+07"
+    wait = waits(NEAR_A2, 1 / 8, algorithms.softmax_pg)
+    assert wait == 146_793 and t_vacuous / wait > 300
+
+
+def test_the_pg_tail_prose():
+    """The exercise's '1.2526 at t = 1e5'; eq-pg-tail: 1.25 and 1.67."""
+    assert f"{tail_constants()[0]:.4f}" == "1.2526"
+    assert tail_constants() == pytest.approx([1.25, 5 / 3], abs=5e-3)
+
+
+def test_the_fork_step_ratios():
+    """'1/30 in the fork and 1/100 in the room from the centre, and from near safe only 3e-5 in the room'."""
+    P, r, gamma = fork_by_hand(0.9)
+    for start, fork_ratio, room_ratio in (([1 / 3] * 3, 1 / 30, 1 / 100), (NEAR_SAFE, None, 3e-5)):
+        pi = softmax(fork_start(np.array(start)))
+        d = evaluate(P, r, gamma, pi)[2]
+        if fork_ratio is not None:
+            assert d[0] * pi[0] == pytest.approx(fork_ratio)
+        assert d[1] * pi[1] == pytest.approx(room_ratio, rel=1e-3)
+
+
+def test_the_fork_runs_as_the_text_describes():
+    """'PG stays at safe for all 1000 iterations, 0.4 from optimal'; 'NPG leaves the corner within a few
+    iterations'; 'the room's probability creeps from 0.33 to 0.35 in 1000 iterations, and the fork's even
+    falls'; 'eta = 3 ... NPG reaches the optimum in a few iterations from every start'."""
     fork = simplex.fork(0.9)
-    for theta in simplex.start_logits(fork, 0, simplex.simplex_grid(9)):
-        theta = explicit_run(fork, theta, 3.0, 10, "npg")
-        assert 0.9 - pgbook.value(fork, pgbook.softmax(theta))[0] <= 1e-9
+    theta = simplex.start_logits(fork, 0, [NEAR_SAFE])[0]
+    pg = algorithms.softmax_pg(fork, 0.3, 1000, theta0=theta, record_every=1)
+    assert 0.39 < 0.9 - pg.V_rho[-1] < 0.41
+    assert f"{pg.pi[1, 1, 0]:.2f}" == "0.33" and f"{pg.pi[-1, 1, 0]:.2f}" == "0.35"
+    assert pg.pi[-1, 0, 1] < pg.pi[0, 0, 1]
+    npg = algorithms.npg(fork, 0.3, 1000, theta0=theta, record_every=1)
+    assert np.argmax(npg.pi[:, 0, 1] > 0.5) <= 10
+    for theta0 in simplex.start_logits(fork, 0, simplex.simplex_grid(9)):
+        fast = algorithms.npg(fork, 3.0, 10, theta0=theta0)
+        assert 0.9 - fast.V_rho[-1] <= 1e-9
+
+
+def test_the_edge_start_of_the_bandit_figure():
+    """'PG crawls along the boundary to the wrong corner a2 and stalls there; NPG bends towards a2 too, then
+    turns up to a1.'"""
+    pg = bandit_pg([0.001, 0.5, 0.499], 0.3, 3000)
+    assert pg[-1, 1] > 0.99 and pg[:, 0].max() < 0.01
+    npg = exp_weights(np.array([0.001, 0.5, 0.499]), 0.3, np.arange(3001))
+    assert npg[:, 1].max() > 0.9 and npg[-1, 0] > 0.999  # towards a2 first, then to a1
+
+
+def test_the_npg_improvement_lemma_is_tight_to_93_percent():
+    """'its left side reaches 93% of the improvement of V(fork), and without its factor 1 - gamma it would fail'."""
+    lhs, improvement, without = improvement_terms()
+    moving = improvement > 1e-9
+    assert 0.9 < (lhs[moving] / improvement[moving]).max() < 0.95
+    assert (without > improvement + 1e-9).any()
+
+
+def test_the_uniform_start_bound_on_the_fork():
+    """'NPG is optimal to machine precision at T = 100, where the bound is still 1.04'."""
+    fork = simplex.fork(0.9)
+    run = algorithms.npg(fork, 0.3, 100)
+    assert abs(0.9 - run.V_rho[-1]) < 1e-12
+    assert f"{math.log(3) / (0.3 * 100) + 1 / (0.1**2 * 100):.2f}" == "1.04"
+
+
+def test_the_general_start_bound_reaches_63_percent():
+    starts = simplex.simplex_grid(12)
+    t = np.arange(1, 3001)
+    used = 0.0
+    for eta in ETAS:
+        for pi0 in starts:
+            gap = 1.0 - exp_weights(pi0, eta, t) @ REWARDS
+            used = max(used, (gap / (-np.log(pi0[0]) / (eta * t) + 1 / t)).max())
+    assert f"{used:.0%}" == "63%"
+
+
+def test_exercise_numbers():
+    """ex-exp-weights: 'about 230' iterations to pi(a*) = 1/2 from 1e-3 on two arms."""
+    assert round(math.log(999) / 0.03) == 230
+    r = np.array([1.0, 0.9])
+    t = np.arange(400)
+    assert int(np.argmax(exp_weights(np.array([1e-3, 1 - 1e-3]), 0.3, t, r)[:, 0] >= 0.5)) == 231
