@@ -515,6 +515,10 @@ def test_the_numbers_of_the_sampled_runs():
         assert np.flatnonzero(run.trace["step"])[0] == 18
         assert (run.pi[:19] == 0.25).all()
     assert npg_hat.V_rho[-1] > 0.9 * V_star and pg_hat.V_rho[-1] < 1e-3 * V_star
+    moves = np.flatnonzero(npg_hat.trace["step"])
+    assert round(npg_hat.V_rho[19] / npg_hat.V_rho[18]) == 14 and moves[1] == 25  # "fourteen-fold", "iteration 25"
+    assert np.argmax(npg_hat.V_rho >= 0.9 * V_star) - moves[1] == 3  # "within three iterations"
+    assert round(pg_hat.V_rho[-1] / pg_hat.V_rho[0] - 1, 4) == 0.0002  # "two parts in ten thousand"
     exact = algorithms.npg(m, 1.0, 40, record_every=1)
     assert np.argmax(exact.V_rho >= 0.9 * V_star) == 3
 
@@ -537,6 +541,22 @@ def test_exercise_fair_walk_and_episode_counts():
         q = exploration.reward_free_probability(m, pgbook.uniform(m), 10 * (h + 1))[-1]
         counts.append(int(np.ceil(np.log(2) / -np.log(q))))
     assert counts == [2045, 122214] and 2.5 < (counts[1] / counts[0]) ** (1 / 4) < 3.2  # "roughly three per state"
+
+
+def test_the_reference_numbers_of_the_chain():
+    """shared/reference/math.md, C3's table (V*, V^pi, |grad V|, both bounds) and C4's hitting times."""
+    table = {5: (2.0094, 9.628e-3, 9.04e-2, 2.53e-1, 1.48e-1), 10: (3.8554, 1.0106e-4, 1.454e-3, 6.42e-2, 2.05e-3),
+             20: (7.5378, 5.0789e-9, 1.101e-7, 4.12e-3, 1.26e-7), 30: (None, 1.7222e-13, 4.701e-12, 2.64e-4, 4.67e-12),
+             40: (14.8972, 4.8709e-18, 1.559e-16, 1.69e-5, 1.38e-16), 80: (29.6133, 1.4506e-36, 6.729e-35, 2.87e-10, 4.44e-35)}
+    for H, (v_star, v_pi, grad, grad_bound, value_bound) in table.items():
+        e = highprec.chain_exact(H)
+        if v_star is not None:
+            assert float(e.V_star) == pytest.approx(v_star, abs=1e-4)
+        assert float(e.V_pi) == pytest.approx(v_pi, rel=1e-4)
+        assert float(e.grad_norm) == pytest.approx(grad, rel=1e-3)
+        assert (1 / 3) ** (H / 4) == pytest.approx(grad_bound, rel=1e-2)
+        assert (H + 1) ** 2 / 3**H == pytest.approx(value_bound, rel=1e-2)
+    assert [int(highprec.chain_hitting_time(H)) for H in (2, 4, 6, 8, 10)] == [33, 353, 3265, 29505, 265697]
 
 
 # --- plain tests that used to be checks, or back the page's statements ---------------------------
