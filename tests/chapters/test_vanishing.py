@@ -501,6 +501,9 @@ def test_the_numbers_of_the_pg_and_npg_runs():
     # "with the step eta A NPG still needs only six or seven iterations"
     plain = [algorithms.npg(envs.chain(int(H)), 1 - H / (H + 1), 10**4, until=target(int(H))).iterations for H in H_RUNS]
     assert set(plain) == {6, 7}
+    # "putting the visitation back brings the plateau back": the count grows geometrically again
+    with_d = np.array([iterations_by_hand(H, NPG_WITH_VISITATION, cap=3000) for H in range(4, 11)])
+    assert (with_d[1:] / with_d[:-1] > 1.4).all() and with_d[-1] > 1000
 
 
 @pytest.mark.slow  # sampled runs; slow on numba's pure-Python path
