@@ -100,3 +100,63 @@ def test_first_admissible_horizon_validates():
         exploration.first_admissible_horizon(-1)
     with pytest.raises(TypeError, match="k"):
         exploration.first_admissible_horizon(1.0)
+
+
+# --- sampled runs ---------------------------------------------------------------------------------
+
+
+def _exact_npg_step(mdp, pi, eta):
+    """One NPG step (soft policy iteration) from pi, with A from a dense numpy solve."""
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    V = np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi, np.sum(pi * mdp.r, axis=1))
+    A = mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
+    new = pi * np.exp(eta * A / (1 - mdp.gamma))
+    return new / new.sum(axis=1, keepdims=True)
+
+
+def test_sampled_npg_with_many_episodes_takes_the_exact_step():
+    mdp = envs.random_mdp(4, 3, seed=3, gamma=0.7)
+    eta, L = 0.5, pgbook.truncation_horizon(0.7)
+    run = exploration.sampled_npg(mdp, eta, 1, n=40_000, horizon=L, seed=1, rho=np.full(4, 0.25))
+    assert run.pi[1] == pytest.approx(_exact_npg_step(mdp, run.pi[0], eta), abs=0.01)
+    assert run.pi[0] == pytest.approx(np.full((4, 3), 1 / 3))
+
+
+def test_sampled_pg_with_many_episodes_takes_the_exact_step():
+    mdp = envs.random_mdp(4, 3, seed=4, gamma=0.7)
+    rho = np.full(4, 0.25)
+    run = exploration.sampled_pg(mdp, 2.0, 1, n=40_000, horizon=pgbook.truncation_horizon(0.7), seed=2, rho=rho)
+    exact = 2.0 * pgbook.softmax_gradient(mdp, np.zeros((4, 3)), rho=rho)
+    assert run.theta[1] == pytest.approx(exact, abs=0.02)
+    assert run.V_rho[0] == pytest.approx(pgbook.value(mdp, pgbook.uniform(mdp)) @ rho)
+
+
+@pytest.mark.parametrize("sampled", [exploration.sampled_npg, exploration.sampled_pg])
+def test_sampled_runs_stay_exactly_put_on_reward_free_batches(sampled):
+    # H = 10, batches of 5 episodes of 20 steps: s_11 is out of reach, no batch can see a reward.
+    run = sampled(envs.chain(10), 1.0, 4, n=5, horizon=20, seed=0)
+    assert (run.trace["step"] == 0).all() and (run.pi == 0.25).all()
+    assert (run.V_rho == run.V_rho[0]).all() and run.steps.tolist() == [0, 1, 2, 3, 4]
+    assert run.algorithm == sampled.__name__ and run.params["n"] == 5
+
+
+@pytest.mark.parametrize("sampled", [exploration.sampled_npg, exploration.sampled_pg])
+def test_sampled_runs_are_reproducible_and_validate(sampled):
+    mdp = envs.chain(2)
+    a = sampled(mdp, 1.0, 3, n=10, horizon=20, seed=5)
+    b = sampled(mdp, 1.0, 3, n=10, horizon=20, seed=5)
+    assert np.array_equal(a.pi, b.pi) and np.array_equal(a.V_rho, b.V_rho)
+    with pytest.raises(ValueError, match="eta"):
+        sampled(mdp, 0.0, 3, n=10, horizon=20, seed=5)
+    with pytest.raises(ValueError, match="n"):
+        sampled(mdp, 1.0, 3, n=0, horizon=20, seed=5)
+    with pytest.raises(ValueError, match="horizon"):
+        sampled(mdp, 1.0, 3, n=10, horizon=0, seed=5)
+    with pytest.raises(TypeError, match="seed"):
+        sampled(mdp, 1.0, 3, n=10, horizon=20, seed=1.5)
+    with pytest.raises(TypeError, match="mdp"):
+        sampled("chain", 1.0, 3, n=10, horizon=20, seed=5)
+    with pytest.raises(ValueError, match="gamma"):
+        sampled(pgbook.MDP(mdp.P, mdp.r, 1.0), 1.0, 3, n=10, horizon=20, seed=5)
+    with pytest.raises(ValueError, match="rewards"):
+        sampled(pgbook.MDP(mdp.P, -mdp.r, mdp.gamma), 1.0, 3, n=10, horizon=20, seed=5)
