@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as validate
 from .mdp import require_mdp
 from .envs import GRID_ACTIONS, GridMDP
 

@@ -29,7 +29,7 @@ import numpy as np
 from . import _validate as validate
 from .exact import advantage, value, visitation
 from .mdp import MDP, require_mdp
-from .policies import log_softmax, softmax
+from .policies import softmax
 
 
 def kl(p, q) -> np.ndarray:

@@ -3,7 +3,6 @@ the exact rational hitting time, a linear scan and the Lambert W closed form."""
 
 import itertools
 import math
-from fractions import Fraction
 
 import numpy as np
 import pytest

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient

@@ -14,18 +14,16 @@ of the book's chapters. Rows linking to a chapter that has not been merged yet c
 _toc.yml, so that merging it without switching the link on to ``{doc}`` fails here.
 """
 
-import ast
 import functools
 import re
 from pathlib import Path
 
-import jupytext
 import numpy as np
 import pytest
 import yaml
 
 import pgbook
-from chapters.twins import twin
+from chapters.twins import source_checks, twin
 from pgbook import envs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -274,20 +272,8 @@ def holds():
 
 @functools.cache
 def book_check_ids():
-    """The ids of every check call in the chapters of _toc.yml, read from their code cells."""
-    ids = set()
-    for chapter in toc_files():
-        notebook = jupytext.read(ROOT / f"{chapter}.md")
-        for cell in notebook.cells:
-            if cell.cell_type != "code":
-                continue
-            python = "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!")))
-            for node in ast.walk(ast.parse(python)):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "checks"):
-                    ids.update(k.value.value for k in node.keywords
-                               if k.arg == "id" and isinstance(k.value, ast.Constant))
-    return ids
+    """The ids of every check call in the chapters of _toc.yml."""
+    return {i for calls in source_checks(sorted(toc_files())).values() for i, _ in calls if i}
 
 
 def test_every_row_links_a_chapter_and_says_what_holds_it():
@@ -315,18 +301,16 @@ def test_the_ids_of_a_row_belong_to_the_chapters_it_links():
 
 
 def test_the_counts_the_prose_states():
+    """The paragraph after the row lines counts what they say, row for row."""
     said = holds()
-    count = {kind: sorted((label for label, kinds in said.items() if kind in kinds), key=lambda r: int(r[1:]))
-             for kind in ("constant", "scaling", "proof step")}
-    illustrated = [label for label, kinds in said.items() if not kinds]
-    assert count["constant"] == ["R0", "R7", "R11"]  # "three rows are held to their published constant"
-    assert count["scaling"] == ["R3", "R5", "R6"]
-    assert count["proof step"] == ["R1", "R2", "R3", "R6", "R8", "R9"]
-    assert illustrated == ["R4", "R10", "R12"]
-    text = PAGE.read_text()
-    assert ("three rows are held to their published constant (R0, R7, R11), three by their rate's\n"
-            "scaling (R3, R5, R6), six by a step of their proof (R1, R2, R3, R6, R8, R9), and three (R4, R10,\n"
-            "R12) are only illustrated") in text
+    rows = {kind: [label for label, kinds in said.items() if kind in kinds] for kind in ("constant", "scaling", "proof step")}
+    words = {3: "three", 7: "seven", 10: "ten"}
+    expected = (f"{words[len(rows['constant'])]} rows are held to their published constant ({', '.join(rows['constant'])}), "
+                f"{words[len(rows['scaling'])]} by their rate's scaling ({', '.join(rows['scaling'])}), and "
+                f"{words[len(rows['proof step'])]} by a step of their proof ({', '.join(rows['proof step'])}); "
+                "every row has at least one check that can fail")
+    assert all(said.values()), f"rows held by no check: {[label for label, kinds in said.items() if not kinds]}"
+    assert expected in " ".join(PAGE.read_text().split())
 
 
 def test_pending_links_are_not_yet_in_the_toc():

@@ -13,10 +13,8 @@ with a literal id); the twins are registered in ``test_<chapter>.py`` (see ``twi
 
 from __future__ import annotations
 
-import ast
 import functools
 import importlib
-import re
 import sys
 from pathlib import Path
 
@@ -25,36 +23,15 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pgbook import checks
-from chapters.twins import TWINS, page_check
+from chapters.twins import TWINS, page_check, source_checks
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book"))
 from bookconf import bookfiles, built_html  # noqa: E402
 
-KINDS = {"close", "equal", "bound", "zscore", "exponent"}
 EXECUTED = bookfiles.ROOT / "_build" / "jupyter_execute"
-MAGIC = re.compile(r"^\s*[%!].*$", re.M)
 
 
-def source_checks() -> dict[str, list[tuple[str | None, int]]]:
-    """For each chapter, its check calls in order: (literal id or None, line in the cell)."""
-    found = {}
-    for page in bookfiles.chapters():
-        calls = []
-        for cell in bookfiles.read_chapter(page).cells:
-            if cell.cell_type != "code":
-                continue
-            for node in ast.walk(ast.parse(MAGIC.sub("", cell.source))):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "checks"
-                        and node.func.attr in KINDS):
-                    given = [k.value for k in node.keywords if k.arg == "id"]
-                    literal = given[0].value if given and isinstance(given[0], ast.Constant) else None
-                    calls.append((literal, node.lineno))
-        found[page] = calls
-    return found
-
-
-SOURCES = source_checks()
+SOURCES = source_checks(bookfiles.chapters())
 SOURCE_IDS = [i for calls in SOURCES.values() for i, _ in calls if i]
 for _page in SOURCES:
     importlib.import_module(f"chapters.test_{Path(_page).name}")

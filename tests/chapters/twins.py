@@ -21,10 +21,19 @@ wrong claim, which the same check must reject.
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
+import jupytext
+
 from pgbook import checks
+
+#: The check functions whose calls carry an id.
+KINDS = {"close", "equal", "bound", "zscore", "exponent"}
+MAGIC = re.compile(r"^\s*[%!].*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -102,3 +111,23 @@ def page_check(div) -> Page:
     return Page(div["data-id"], div["data-kind"], claim, number("tol"), number("cap"), number("floor"),
                 number("expected"))
 
+
+
+def source_checks(pages: list[str], root: Path = Path(__file__).resolve().parents[2]) -> dict:
+    """For each chapter page (a path without suffix, e.g. ``book/foundations/mdps``), its check calls
+    in order, read from the code cells of its ``.md``: ``(literal id or None, line in the cell)``."""
+    found = {}
+    for page in pages:
+        calls = []
+        for cell in jupytext.read(root / f"{page}.md", fmt="md:myst").cells:
+            if cell.cell_type != "code":
+                continue
+            for node in ast.walk(ast.parse(MAGIC.sub("", cell.source))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "checks"
+                        and node.func.attr in KINDS):
+                    given = [k.value for k in node.keywords if k.arg == "id"]
+                    literal = given[0].value if given and isinstance(given[0], ast.Constant) else None
+                    calls.append((literal, node.lineno))
+        found[page] = calls
+    return found
