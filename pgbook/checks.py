@@ -27,10 +27,9 @@ Claims are plain language; they may contain inline math as ``\(...\)`` where wor
 
 >>> bound("a value lies below 1/(1 - γ)", [0.2, 0.5], 2.0, cap=10.0, id="doc/example")
 ✔ a value lies below 1/(1 - γ): reaches at most 25% of the bound
->>> bound("a vacuous claim", [0.2, 0.5], 10.0, cap=10.0, id="doc/vacuous")
-Traceback (most recent call last):
-...
-pgbook.checks.Vacuous: 'a vacuous claim' cannot fail: its bound is at or above 10, the largest value the left side can take, everywhere
+
+With ``cap=10.0`` the bound ``10.0`` itself would be refused: no value can exceed it, so the check
+could not fail (:class:`Vacuous`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from bookconf import MIN_CHECKS, bookfiles, built_html, page_ids
+from bookconf import MIN_CHECKS, MIN_CHECKS_SUMMARY, bookfiles, built_html, page_ids
 
 pytestmark = pytest.mark.book
 
@@ -102,7 +102,8 @@ def test_launch_links_open_a_notebook_of_the_repository(html_dir, page):
 @pytest.mark.parametrize("page", CHAPTERS, ids=page_ids(CHAPTERS))
 def test_every_check_on_the_page_passed(html_dir, page):
     checks = article(soup(html_dir, page)).select("div.pgbook-check")
-    assert len(checks) >= MIN_CHECKS, f"{page}: only {len(checks)} checked claims (need {MIN_CHECKS})"
+    least = MIN_CHECKS_SUMMARY if page == "book/approximation/summary" else MIN_CHECKS
+    assert len(checks) >= least, f"{page}: only {len(checks)} checked claims (need {least})"
     for c in checks:
         error, tol = float(c["data-error"]), float(c["data-tol"])
         assert c["data-passed"] == "true" and math.isfinite(error) and error <= tol, c.get_text()
