@@ -60,6 +60,10 @@ FIGURE_STATE = """(figure) => ({
 })"""
 
 
+#: How long a page may take to load and typeset (ms).
+WAIT_MS = 120_000
+
+
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -104,6 +108,9 @@ def browser():
 def visit(browser, server):
     """Open a page of the book with every non-local request blocked; report what went wrong."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # A wait, not a speed test: MathJax typesetting the longest pages on a busy 2-core machine can
+    # take longer than Playwright's default 30 s.
+    context.set_default_timeout(WAIT_MS)
     problems = []
 
     def route(r):
