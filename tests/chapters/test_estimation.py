@@ -338,6 +338,8 @@ def test_the_numbers_the_prose_states(page):
     assert f"{1 - ratio:.0%}" == "97%"  # "the baseline removes about 97% of the variance"
     assert abs(np.sqrt(plain.var(axis=0, ddof=1).sum()) - 3.5) < 0.1  # "sqrt(tr Sigma) is about 3.5"
     assert 0.004 < 2 * page["se"].mean() < 0.006  # "the bars are about +-0.005"
+    assert f"{np.median(np.abs(page['grad'])):.2f}" == "0.07"  # "against a typical coordinate of 0.07"
+    assert f"{np.abs(page['grad']).max():.2f}" == "0.14"  # "gradient entries of at most 0.14"
     s_top, a_top = np.unravel_index(np.abs(page["grad"]).argmax(), (S, A))
     spread = plain[:, s_top, a_top].std() / based[:, s_top, a_top].std()
     assert round(spread) == 5 and f"{page['grad'][s_top, a_top]:.2f}" == "0.14"  # "five times wider", "0.14"

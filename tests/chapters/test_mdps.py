@@ -133,30 +133,34 @@ def effective_horizon_share(page, limit=1 - math.exp(-1)):
     page.close(weights[: round(1 / (1 - gamma))].sum() / weights.sum(), limit)
 
 
-@twin("mdps/random-stop", wrong={"stop-with-probability-gamma": dict(stop=GRID.gamma)})
-def random_stop(page, stop=1 - GRID.gamma):
+@twin("mdps/random-stop", wrong={"stop-with-probability-gamma": dict(stop=GRID.gamma),
+                                  "the-stopping-step-counts-too": dict(lag=2)})
+def random_stop(page, stop=1 - GRID.gamma, lag=1):
     """Stops drawn step by step inside a plain numpy simulation; the careless reader stops with
-    probability gamma."""
+    probability gamma, or also counts the reward of the step after which it stops (Pr(kept) = gamma^(t-1))."""
     rewards, _ = sampled_from_s(seed=13)
     alive = np.cumprod(np.random.default_rng(14).random(rewards.shape) >= stop, axis=1)
-    kept = np.hstack([np.ones((N, 1)), alive[:, :-1]])  # step t is kept if no stop before it
+    kept = np.hstack([np.ones((N, lag)), alive[:, :-lag]])  # step t is kept if no stop before it
     R = (rewards * kept).sum(axis=1)
     page.zscore(R.mean(), R.std(ddof=1) / np.sqrt(N), iterative_value(GRID, UNIFORM)[LEFT_OF_GOAL])
 
 
-@twin("mdps/policy-improvement", wrong={"advantage-over-horizon": dict(scale=1 / (1 - GRID.gamma))})
-def policy_improvement(page, scale=1.0):
+@twin("mdps/policy-improvement", wrong={"advantage-over-horizon": dict(scale=1 / (1 - GRID.gamma)),
+                                       "every-value-rises": dict(margin=1e-9)})
+def policy_improvement(page, scale=1.0, margin=0.0):
     """V' >= V + max_a A(s, a) along policy iteration by hand (values by Bellman backups); the
-    careless reader multiplies the advantage by the effective horizon."""
+    careless reader multiplies the advantage by the effective horizon, or expects every state's
+    value to rise at every step."""
     policies = policy_iteration_from_left(GRID)
     values = np.array([iterative_value(GRID, pi) for pi in policies])
     largest = np.array([(GRID.r + GRID.gamma * GRID.P @ V - V[:, None]).max(axis=1) for V in values])
-    page.bound(values[:-1] + scale * largest[:-1], values[1:])
+    page.bound(values[:-1] + scale * largest[:-1] + margin, values[1:])
 
 
-@twin("mdps/value-iteration-rate", wrong={"gamma-squared": dict(power=2)})
-def value_iteration_rate(page, power=1):
-    """Value iteration state by state against V* of the independent policy iteration."""
+@twin("mdps/value-iteration-rate", wrong={"gamma-squared": dict(power=2), "one-step-ahead": dict(shift=1)})
+def value_iteration_rate(page, power=1, shift=0):
+    """Value iteration state by state against V* of the independent policy iteration; the careless
+    reader claims the rate gamma^(2k), or gamma^(k+1)."""
     V_star = iterative_value(GRID, policy_iteration_from_left(GRID)[-1])
     V, errors = np.zeros(GRID.S), []
     for _ in range(60):
@@ -164,14 +168,16 @@ def value_iteration_rate(page, power=1):
         V = np.array([max(GRID.r[s, a] + GRID.gamma * GRID.P[s, a] @ V for a in range(GRID.A))
                       for s in range(GRID.S)])
     k = np.arange(60)
-    page.bound(np.array(errors)[1:], (GRID.gamma ** (power * k) * errors[0])[1:])
+    page.bound(np.array(errors)[1:], (GRID.gamma ** (power * k + shift) * errors[0])[1:])
 
 
-@twin("mdps/policy-iteration-optimal", wrong={"effective-horizon-sweeps": dict(sweeps=10)})
-def policy_iteration_optimal(page, sweeps=2000):
+@twin("mdps/policy-iteration-optimal", wrong={"effective-horizon-sweeps": dict(sweeps=10),
+                                             "one-improvement-earlier": dict(last=-2)})
+def policy_iteration_optimal(page, sweeps=2000, last=-1):
     """Policy iteration's last policy against value iteration by hand; the careless reader stops value
-    iteration after the effective horizon, 1/(1 - gamma) = 10 sweeps."""
-    page.close(iterative_value(GRID, policy_iteration_from_left(GRID)[-1]), optimal_value(GRID, sweeps))
+    iteration after the effective horizon, 1/(1 - gamma) = 10 sweeps, or takes the policy of the
+    iteration before the last (already optimal at the start, not everywhere)."""
+    page.close(iterative_value(GRID, policy_iteration_from_left(GRID)[last]), optimal_value(GRID, sweeps))
 
 
 @twin("mdps/episodic-goal-share", wrong={"discounted-value": dict(gamma=GRID.gamma)})
@@ -281,3 +287,26 @@ def test_exercise_discount_weights():
         weights = gamma ** np.arange(100_000)
         T = int(np.argmax(np.cumsum(weights) / weights.sum() >= 0.999)) + 1
         assert T == T_page
+
+
+def test_the_numbers_of_value_iteration_coverage_and_the_first_walk():
+    """'stays just under the bound for the first dozen iterations, then falls much faster, down to
+    rounding errors after about 45 iterations'; 'every entry of the 5 x 5 table but only one in
+    thirteen of the 40 x 40 one'; 'a table with 10^75 entries'; the first walk ends in the goal."""
+    V_star = optimal_value(GRID)
+    V, errors = np.zeros(GRID.S), []
+    for _ in range(60):
+        errors.append(np.abs(V - V_star).max())
+        V = (GRID.r + GRID.gamma * GRID.P @ V).max(axis=1)
+    ratio = np.array(errors) / (GRID.gamma ** np.arange(60) * errors[0])
+    assert (ratio[:12] > 0.85).all() and ratio[12] < 0.7  # just under the bound for a dozen iterations
+    assert errors[40] > 1e-14 and max(errors[45:]) < 1e-15  # rounding errors after about 45
+    covered = []
+    for size in [5, 10, 20, 40]:
+        world = open_grid(size)
+        visits, moves, _ = pgbook.sample_episodes(world, pgbook.uniform(world), n=200, horizon=50, seed=4)
+        covered.append(np.unique(visits * world.A + moves).size / (world.S * world.A))
+    assert covered[0] == 1.0 and round(1 / covered[-1]) == 13
+    assert 10 ** (2 * 24 + 7) * 10**20 == 10**75
+    states, _, _ = pgbook.sample_episodes(GRID, UNIFORM, n=1, horizon=40, seed=3)
+    assert states[0, -1] == GOAL  # "by luck, along the top row into the goal"

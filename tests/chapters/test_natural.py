@@ -242,7 +242,8 @@ def huge_step_is_policy_iteration(page, eta=1e4):
 
 
 @twin("natural/kl-hessian-is-fisher",
-      wrong={"trajectory-horizon-factor": dict(scale=1 / (1 - GAMMA)), "diagonal-only": dict(drop="outer")})
+      wrong={"trajectory-horizon-factor": dict(scale=1 / (1 - GAMMA)), "diagonal-only": dict(drop="outer"),
+             "half-the-fisher": dict(scale=0.5)})
 def kl_hessian_is_fisher(page, scale=1.0, drop=None):
     """Finite-difference Hessians (three- and four-point rules) of both KL directions weighted by d,
     against the Fisher matrix summed by hand; careless: the horizon factor of the trajectory KL, or
@@ -308,12 +309,14 @@ def ppo_clip_below_surrogate(page, use_min=True):
     page.bound([clipped(pi_old, p, use_min=use_min) for p in pis], [surrogate_L(pi_old, p) for p in pis])
 
 
-@twin("natural/cpi-visitation-shift-tight", wrong={"without-horizon": dict(power=0)})
-def cpi_visitation_shift_tight(page, power=1):
+@twin("natural/cpi-visitation-shift-tight", wrong={"without-horizon": dict(power=0),
+                                                   "total-variation-for-l1": dict(constant=1.0)})
+def cpi_visitation_shift_tight(page, power=1, constant=2.0):
     """||d_new - d_old||_1 = 2 gamma alpha/(1 - gamma(1 - alpha)) on the waiting state, in closed form,
-    against AJKS Lemma 14.1; careless: 2 alpha gamma, without 1/(1 - gamma)."""
+    against AJKS Lemma 14.1; careless: 2 alpha gamma, without 1/(1 - gamma), or alpha gamma/(1 - gamma),
+    the bound on the total variation read as one on the l1 distance."""
     a = ALPHAS_CPI
-    page.bound(2 * GAMMA * a / (1 - GAMMA * (1 - a)), 2 * a * GAMMA / (1 - GAMMA) ** power)
+    page.bound(2 * GAMMA * a / (1 - GAMMA * (1 - a)), constant * a * GAMMA / (1 - GAMMA) ** power)
 
 
 @twin("natural/cpi-improvement-tight-instance",
@@ -406,13 +409,16 @@ def test_the_compatible_fit_numbers():
 
 
 def test_the_huge_step_numbers():
-    """The slider: at eta = 10 most cells put more than 0.9 on the greedy action; from eta = 100 on the
+    """The slider: up to eta = 0.01 the policy barely moves, at eta = 0.1 by up to 0.14; at eta = 10 most cells put more than 0.9 on the greedy action; from eta = 100 on the
     step is policy iteration to two decimals, and its value is the greedy step's 0.61."""
     _, Q, adv, _ = solve(np.full((S, A), 1 / A))
     live = ~GRID.terminal
     greedy = np.eye(A)[Q.argmax(axis=1)]
     gaps = np.sort(Q, axis=1)
     assert (gaps[live, -1] - gaps[live, -2]).min() > 1e-3  # the argmax is unique where it matters
+    uniform = np.full((S, A), 1 / A)
+    moved = [np.abs(softmax(eta * adv / (1 - GAMMA)) - uniform).max() for eta in (0.01, 0.1)]
+    assert f"{moved[0]:.3f}" == "0.013" and f"{moved[1]:.2f}" == "0.14"  # "no probability by more than 0.013", "by up to 0.14"
     on_greedy = np.sum(softmax(10 * adv / (1 - GAMMA)) * greedy, axis=1)[live]
     assert (on_greedy > 0.9).mean() > 0.5
     assert np.abs(softmax(100 * adv / (1 - GAMMA)) - greedy)[live].max() < 5e-3
@@ -488,3 +494,18 @@ def test_cpi_alpha_is_capped_at_one_when_gamma_is_small():
     big_A = 1 / (1 - 0.1)
     assert run.V_rho[1] - run.V_rho[0] >= big_A / (2 * (1 - 0.1))
     assert surrogates.cpi_alpha(*envs.cpi_tight_instance(0.25)) == pytest.approx(0.75)
+
+
+def test_npg_leaves_the_states_rho_never_reaches_alone():
+    """Lemma 5.1 holds in the states d_rho reaches; in the others the pseudo-inverse step is zero."""
+    P = np.zeros((3, 2, 3))
+    P[0, :, 1] = 1.0  # 0 -> 1 whatever the action
+    P[1, 0, 1] = P[1, 1, 0] = 1.0
+    P[2, 0, 2] = P[2, 1, 0] = 1.0  # state 2 is never entered from 0 or 1
+    mdp = pgbook.MDP(P, np.random.default_rng(8).random((3, 2)), 0.9, rho=[1.0, 0.0, 0.0])
+    theta = np.random.default_rng(9).standard_normal((3, 2))
+    step = (np.linalg.pinv(pgbook.fisher(mdp, theta), rcond=1e-10)
+            @ pgbook.softmax_gradient(mdp, theta).ravel()).reshape(3, 2)
+    adv = pgbook.advantage(mdp, pgbook.softmax(theta))
+    assert np.abs(step[2]).max() < 1e-12 and np.abs(adv[2]).max() > 0.1
+    assert np.ptp(step[:2] - adv[:2] / (1 - 0.9), axis=1).max() < 1e-10

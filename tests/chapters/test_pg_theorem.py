@@ -257,17 +257,19 @@ def mp_state_gradients():
     return np.array([[[float(g) for g in col] for col in row] for row in grad]).transpose(2, 0, 1)
 
 
-@twin("pg_theorem/unrolling-remainder", wrong={"remainder-off-by-one-step": dict(shift=1)})
-def unrolling_remainder(page, shift=0):
+@twin("pg_theorem/unrolling-remainder", wrong={"remainder-off-by-one-step": dict(shift=1),
+                                                "remainder-from-the-start": dict(from_start=True)})
+def unrolling_remainder(page, shift=0, from_start=False):
     """The partial sums of the trajectory form pushed forward by hand, against gamma^k E[grad V(s_k)]
-    with grad V(s) from 40-digit differences; the careless reader discounts the remainder once more."""
+    with grad V(s) from 40-digit differences; the careless reader discounts the remainder once more,
+    or takes it as gamma^k grad V(rho), the gradient from the start rather than from s_k."""
     pi, Q, _, _, score, _ = softmax_case()
     G = mp_state_gradients()
     total = np.einsum("s,sab->ab", MDP.rho, G)
     mu, partial, misses, remainders = MDP.rho.copy(), np.zeros_like(THETA), [], []
     for t in range(300):
         misses.append(total - partial)
-        remainders.append(GAMMA ** (t + shift) * np.einsum("s,sab->ab", mu, G))
+        remainders.append(GAMMA ** (t + shift) * np.einsum("s,sab->ab", MDP.rho if from_start else mu, G))
         partial = partial + GAMMA**t * np.einsum("s,sa,sa,satb->tb", mu, pi, Q, score)
         mu = mu @ P_of(MDP, pi)
     page.close(np.array(misses), np.array(remainders))
@@ -302,34 +304,38 @@ def a_form_vs_fd(page, horizon=1 / (1 - GAMMA), use_rho=False):
 
 
 @twin("pg_theorem/softmax-form-vs-fd",
-      wrong={"tutorial-form-without-horizon-factor": dict(horizon=1.0), "without-pi": dict(with_pi=False)})
-def softmax_form_vs_fd(page, horizon=1 / (1 - GAMMA), with_pi=True):
+      wrong={"tutorial-form-without-horizon-factor": dict(horizon=1.0), "without-pi": dict(with_pi=False),
+             "q-for-a": dict(weights="Q")})
+def softmax_form_vs_fd(page, horizon=1 / (1 - GAMMA), with_pi=True, weights="A"):
     """d(s) pi(a|s) A(s, a) / (1 - gamma) entry by entry, at gamma = 0.9; the tutorial drops the
-    1/(1 - gamma); a careless reader drops the factor pi(a|s)."""
-    pi, _, adv, d, _, grad = softmax_case()
-    page.close(horizon * d[:, None] * (pi if with_pi else 1.0) * adv, grad)
+    1/(1 - gamma); a careless reader drops the factor pi(a|s), or puts Q for A."""
+    pi, Q, adv, d, _, grad = softmax_case()
+    page.close(horizon * d[:, None] * (pi if with_pi else 1.0) * (adv if weights == "A" else Q), grad)
 
 
-@twin("pg_theorem/direct-forms-vs-fd", wrong={"advantage-form-holds": dict(gap=False)})
-def direct_forms_vs_fd(page, gap=True):
+@twin("pg_theorem/direct-forms-vs-fd", wrong={"advantage-form-holds": dict(gap=False),
+                                               "no-horizon-factor": dict(horizon=1.0)})
+def direct_forms_vs_fd(page, gap=True, horizon=1 / (1 - GAMMA)):
     """The direct parameterisation off the simplex: V by Bellman backups with free rows; the careless
-    reader takes the A-form as it is."""
+    reader takes the A-form as it is, or drops the 1/(1 - gamma) of eq-direct."""
     pi = softmax_rows(THETA)
     V = iterated_value(MDP, pi)
     Q, d = q_of(MDP, V), series_visitation(MDP, pi, MDP.rho)
     fd = central(lambda x: MDP.rho @ iterated_value(MDP, x, sweeps=400), pi)
-    q_form = d[:, None] * Q / (1 - GAMMA)
-    a_form = d[:, None] * (Q - V[:, None]) / (1 - GAMMA) + (d * V / (1 - GAMMA))[:, None] * gap
+    q_form = horizon * d[:, None] * Q
+    a_form = horizon * (d[:, None] * (Q - V[:, None]) + (d * V)[:, None] * gap)
     page.close(np.stack([q_form, a_form]), np.stack([fd, fd]))
 
 
-@twin("pg_theorem/loglinear-vs-fd", wrong={"raw-features": dict(centred=False)})
-def loglinear_vs_fd(page, centred=True):
-    """The Q-form with the score by hand; the careless reader uses the raw features as the score."""
+@twin("pg_theorem/loglinear-vs-fd", wrong={"raw-features": dict(centred=False),
+                                             "no-horizon-factor": dict(horizon=1.0)})
+def loglinear_vs_fd(page, centred=True, horizon=1 / (1 - GAMMA)):
+    """The Q-form with the score by hand; the careless reader uses the raw features as the score, or
+    drops the 1/(1 - gamma)."""
     pi = softmax_rows(PHI @ W0)
     V = iterated_value(MDP, pi)
     score = PHI - np.einsum("sa,sak->sk", pi, PHI)[:, None, :] * centred
-    claimed = form(series_visitation(MDP, pi, MDP.rho), pi, q_of(MDP, V), score)
+    claimed = form(series_visitation(MDP, pi, MDP.rho), pi, q_of(MDP, V), score, horizon)
     fd = central(lambda w: MDP.rho @ iterated_value(MDP, softmax_rows(PHI @ w), sweeps=400), W0)
     page.close(np.stack([claimed, claimed]), np.stack([fd, fd]))
 
