@@ -267,8 +267,8 @@ def sample_state_action(mdp: MDP, pi, n: int, seed: int, rho=None) -> StateActio
     r"""AKLM's sampler (Algorithm 1): ``n`` independent :math:`(s, a, \hat Q)` with
     :math:`(s, a) \sim d^\pi_\rho \times \pi` and :math:`\mathbb E[\hat Q \mid s, a] = Q^\pi(s, a)`.
 
-    Run the chain from :math:`s_0 \sim \rho` and stop after each step with probability
-    :math:`1 - \gamma`: the state where it stops is :math:`T` steps in with
+    Run the chain from :math:`s_0 \sim \rho`; at each time :math:`t = 0, 1, \dots`, before moving on,
+    stop with probability :math:`1 - \gamma`: the state where it stops is :math:`T` steps in with
     :math:`\Pr(T = t) = (1-\gamma)\gamma^t`, hence distributed as
     :math:`d^\pi_\rho(s) = (1-\gamma)\sum_t \gamma^t \Pr(s_t = s)`. From there a second rollout, stopped
     the same way, sums the rewards *undiscounted*:
