@@ -500,6 +500,7 @@ def test_the_numbers_of_the_projected_gradient_ascent_run():
     assert f"{eta:.4f}" == "0.0017"
     run = algorithms.projected_ga(mdp, eta, 20_000, rho=mu, record_every=1)
     gap = (V_star - run.V) @ mdp.rho
+    assert (gap[:101] > 0.85 * gap[0]).all()  # "stays near its start for a hundred iterations"
     assert 5500 < np.argmax(gap < 1e-3) < 6500  # "falls below 1e-3 after about six thousand"
     assert abs(gap[-1]) < 1e-9  # "then drops to machine precision"
     D = np.max(visitation(mdp.P, mdp.gamma, pi_star, mdp.rho) / mu)

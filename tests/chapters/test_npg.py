@@ -404,6 +404,13 @@ def test_cen_prose_numbers():
     assert np.max(Q_gap / (C1 * GAMMA * (1 - eta * tau) ** np.arange(200))) > 0.5
 
 
+def test_the_cen_check_cannot_pin_the_factor_of_the_second_term():
+    """'with tau in its place the bound would still hold on these runs' (the factor 2 tau is not verified)."""
+    for tau, eta, (Q0, L0), Q_gap, _ in _cen_runs():
+        C1_half = Q0 + tau * (1 - eta * tau / (1 - GAMMA)) * L0
+        assert np.all(Q_gap <= C1_half * GAMMA * (1 - eta * tau) ** np.arange(200))
+
+
 @pytest.mark.slow
 def test_sandwich_prose_numbers():
     """'using up to about a third of it', and tau log|A| = 0.28 at tau = 0.2 lies below the losses."""

@@ -446,12 +446,20 @@ def test_the_numbers_of_the_rate_sections():
     assert f"{gap[0]:.2f}" == "1.75" and f"{gap[-1]:.3f}" == "0.004"
     assert round(gap[200_000] * 200_000, -2) == 4500 and round(gap[-1] * 1e6, -2) == 4100
     c = run.pi[1:, np.arange(MDP.S), a_star].min()
-    assert f"{c:.2f}" == "0.35"  # "c = 0.35 is hardly below the uniform start's 1/3"
+    assert f"{c:.2f}" == "0.35"  # "Its c = 0.35"
+    # "the smallest weight over every iterate, 0.3334 just after the first step": every iterate up to 2000
+    # (the recorded ones from 1000 on are all above 0.35), "both just above 1/3", "1/c^2 is at most 9"
+    early = algorithms.softmax_pg(MDP, ETA, 2000, record_every=1).pi[1:, np.arange(MDP.S), a_star].min(axis=1)
+    assert f"{early.min():.4f}" == "0.3334" and early.argmin() == 0 and early.min() > 1 / 3
+    assert run.pi[run.steps >= 1000][:, np.arange(MDP.S), a_star].min() > 0.35 and 1 / early.min() ** 2 < 9
     t = np.arange(1, run.V_rho.size)
     ratio = pg_rates.mei_rate_bound(MDP, t, c) / gap[1:]
     assert 1.5e4 <= ratio.min() < 1.55e4 and 12_000 < t[ratio.argmin()] < 14_000  # "never less than 1.5 x 10^4 ... t = 13 000"
     norms, p_star, mismatch, gaps = nl_sides()
     assert f"{(norms / (p_star / (np.sqrt(MDP.S) * mismatch) * gaps)).min():.1f}" == "1.2"
+    # "the mismatch coefficient stays between 1.00 and 1.20 ... without it the inequality would still hold here"
+    assert f"{mismatch.min():.2f}" == "1.00" and f"{mismatch.max():.2f}" == "1.20"
+    assert (norms >= p_star / np.sqrt(MDP.S) * gaps).all()
     assert f"{1 / np.sqrt(MDP.S):.2f}" == "0.41"
     gaps_b = bandit_loop()
     assert 1e6 * gaps_b[-1] == pytest.approx(5 / 3, abs=5e-4)
