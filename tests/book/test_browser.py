@@ -10,23 +10,18 @@ The browser is ``/usr/bin/chromium`` (``PGBOOK_CHROMIUM`` overrides it). Outside
 browser skips these tests with the reason; with ``CI=true`` it fails them.
 """
 
-import functools
-import http.server
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
-from bookconf import bookfiles, built_html, page_ids
+from bookconf import bookfiles, built_html, chromium, page_ids
 
 pytestmark = pytest.mark.book
 
 PAGES = bookfiles.pages()
-CHROMIUM = os.environ.get("PGBOOK_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM = chromium.CHROMIUM
 SCREENSHOTS = bookfiles.ROOT / "_build" / "screenshots"
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\$[^$\n]*[\\^_{][^$\n]*\$")
 
@@ -60,21 +55,10 @@ FIGURE_STATE = """(figure) => ({
 })"""
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
-    handler = functools.partial(QuietHandler, directory=str(built_html()))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    thread.join()
-    httpd.server_close()
+    with chromium.serve(built_html()) as base:
+        yield base
 
 
 def unavailable(reason: str):
@@ -93,7 +77,7 @@ def browser():
         unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
     with sync_playwright() as p:
         try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            browser = chromium.launch(p)
         except Exception as e:  # noqa: BLE001  (any launch failure means: no browser)
             unavailable(f"{CHROMIUM} did not start: {e}")
         yield browser
@@ -105,22 +89,11 @@ def visit(browser, server):
     """Open a page of the book with every non-local request blocked; report what went wrong."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     problems = []
-
-    def route(r):
-        if r.request.url.startswith(server + "/") or r.request.url.startswith("data:"):
-            r.continue_()
-        else:
-            problems.append(f"blocked request to {r.request.url}")
-            r.abort()
-
-    context.route("**/*", route)
+    chromium.block_outside(context, server, problems)
 
     def open_page(page_name):
         page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: problems.append(f"failed request {r.url}: {r.failure}"))
-        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} for {r.url}"))
+        chromium.record_errors(page, problems)
         page.goto(f"{server}/{page_name}.html", wait_until="load")
         page.wait_for_load_state("networkidle")
         page.evaluate("() => document.fonts.ready.then(() => true)")
