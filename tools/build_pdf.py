@@ -42,9 +42,10 @@ PRINT_CSS = HERE / "pdf" / "print.css"
 PRINT_JS = HERE / "pdf" / "print.js"
 #: The id prefix print.js gives the contents' targets; the kind of entry follows it.
 TOC_TARGET = "pgbook-toc-"
-#: The text column of an A4 sheet with print.css's margins, in CSS pixels: the page is laid out at
-#: this width before print.js runs, as it will be printed.
-COLUMN_PX = round((210 - 2 * 18) / 25.4 * 96)
+#: The side margins of print.css's A4 sheet (its ``@page``), and so the text column, in CSS pixels:
+#: the page is laid out at this width before print.js runs, as it will be printed.
+SIDE_MARGIN_MM = 18
+COLUMN_PX = round((210 - 2 * SIDE_MARGIN_MM) / 25.4 * 96)
 #: Generous limit for one browser step; the machine may be shared and the page is the whole book.
 STEP_MS = 600_000
 

@@ -13,6 +13,7 @@
 //   labelled with its slider values, and a caption saying what the sliders do; no slider is left.
 // - The simplex figure (pgbook.viz.simplex) is drawn at its first view and at each preset start,
 //   with each view's read-out; its controls go.
+// - A display formula wider than the column is set smaller.
 async (book) => {
   const article = document.querySelector("article.bd-article");
   const el = (tag, attrs = {}, ...children) => {
@@ -132,6 +133,13 @@ async (book) => {
     const caption = `Interactive figure, printed at ${settings.join(", ")} from ${views.length} starts. In the HTML ` +
       "book and in the notebooks, click on the triangle (or use the arrow keys) to start anywhere, and move the sliders.";
     figure.replaceChildren(figure.querySelector("style"), ...views, el("p", {class: "pgbook-print-caption"}, caption));
+  }
+
+  // Display formulas wider than the column (on screen they scroll) are set smaller until they fit;
+  // the page is laid out at the column's width, so what fits here fits on paper.
+  for (const math of article.querySelectorAll('mjx-container[display="true"]')) {
+    const room = math.clientWidth, needed = math.scrollWidth;
+    if (needed > room) math.style.fontSize = `${parseFloat(getComputedStyle(math).fontSize) * 0.98 * room / needed}px`;
   }
 
   // The table of contents: every page, part and section, linked; build_pdf.py writes the page numbers.
