@@ -39,7 +39,7 @@ test: $(DEV) $(COLAB)
 	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2
 	NUMBA_DISABLE_JIT=1 $(PYTEST) tests -m "not slow and not book and not notebook" -n 2
 	$(PY) tools/build_book.py
-	$(PY) tools/build_pdf.py
+	$(PY) tools/build_pdf.py --unless-no-browser
 	$(PYTEST) tests/book -m "book or notebook" -n 2
 
 # JupyterLab on the chapters, with .md chapters opening as notebooks (jupytext). The setting goes

@@ -1,5 +1,8 @@
 """The whole-book PDF (``make pdf``; ``make test`` builds it after the HTML), read with PyMuPDF.
 
+Like the browser tests, these skip outside CI when there is no chromium (``make test`` then builds no
+PDF), and fail in CI.
+
 - It is the PDF the HTML book offers (the copy in the HTML folder, linked from every page's download
   menu), and it is not older than the HTML pages.
 - A title page; contents whose every line carries the page its link leads to; an outline with every
@@ -16,12 +19,14 @@
 import json
 import re
 from functools import cached_property
+from pathlib import Path
 
 import pymupdf
 import pytest
 from bs4 import BeautifulSoup
 
-from bookconf import bookfiles, built_html, page_ids
+from bookconf import bookfiles, built_html, chromium, page_ids
+from test_browser import unavailable
 import build_pdf
 
 pytestmark = pytest.mark.book
@@ -99,6 +104,8 @@ class Printed:
 
 @pytest.fixture(scope="module")
 def pdf() -> Printed:
+    if not Path(chromium.CHROMIUM).exists():
+        unavailable(f"{chromium.CHROMIUM} not found (apt-get install chromium), so no PDF was built")
     if not build_pdf.PDF.exists():
         pytest.fail(f"no PDF at {build_pdf.PDF}: run `make pdf` first")
     doc = pymupdf.open(build_pdf.PDF)
@@ -111,7 +118,7 @@ def article(page: str):
     return doc.select_one("article.bd-article")
 
 
-def test_the_html_offers_this_pdf():
+def test_the_html_offers_this_pdf(pdf):
     html = built_html()
     assert build_pdf.HTML_PDF.read_bytes() == build_pdf.PDF.read_bytes(), "the HTML's copy is not the PDF: run `make pdf`"
     newest = max(p.stat().st_mtime for p in html.rglob("*.html"))

@@ -1,7 +1,7 @@
 // Turns the book's single page (Sphinx's singlehtml build) into the pages of the PDF. tools/build_pdf.py
 // evaluates this function in chromium, once the page has loaded and MathJax and the simplex figures
 // have drawn, with print.css applied; then chromium prints. `book` comes from _config.yml and
-// _toc.yml: {title, author, year, root, parts: [{caption, pages: [docname, ...]}]}.
+// _toc.yml: {title, author, year, root, toc_target, parts: [{caption, pages: [docname, ...]}]}.
 //
 // - Each chapter comes out of the front page (singlehtml nests the whole book under the front page's
 //   table of contents) to the top level, headed by its part where the part begins; headings are set
@@ -27,7 +27,6 @@ async (book) => {
     for (const a of e.attributes) n.setAttribute(a.name, a.value);
     n.append(...e.childNodes);
     e.replaceWith(n);
-    return n;
   };
   const HEADING = "h1, h2, h3, h4, h5, h6";
 
@@ -51,7 +50,7 @@ async (book) => {
     section.classList.add("pgbook-print-page");
   }
 
-  // Title page; the front page's title line becomes the title page's subtitle.
+  // Title page, with the front page's opening paragraph; the rest of the front page is "About this book".
   const lede = root.querySelector(":scope > h2 + p");
   root.querySelector(":scope > h2").replaceChildren("About this book");
   const titlePage = el("section", {class: "pgbook-print-title"},
@@ -147,7 +146,7 @@ async (book) => {
   let anchors = 0;
   const entry = (heading, kind) => {
     const copy = heading.cloneNode(true);
-    const id = `pgbook-toc-${++anchors}`;  // build_pdf.py finds the contents' links by this prefix
+    const id = `${book.toc_target}${++anchors}`;  // build_pdf.py finds the contents' links by it
     heading.prepend(el("span", {id}));
     copy.querySelectorAll(".headerlink").forEach(e => e.remove());
     const number = copy.querySelector(".section-number");
@@ -155,7 +154,7 @@ async (book) => {
     return el("a", {class: `pgbook-print-toc-entry pgbook-print-toc-${kind}`, href: `#${id}`},
               el("span", {class: "pgbook-print-toc-number"}, (number?.textContent || "").trim().replace(/\.$/, "")),
               el("span", {class: "pgbook-print-toc-title"}, ...copy.childNodes),
-              el("span", {class: "pgbook-print-toc-page"}));
+              el("span", {class: "pgbook-print-toc-leader"}));
   };
   for (const node of article.querySelectorAll(":scope > h1.pgbook-print-part, :scope > section.pgbook-print-page")) {
     if (node.tagName === "H1") {
