@@ -155,7 +155,8 @@ def test_page_starts_on_a_new_sheet(pdf, page):
     title = words((f"{number}. " if number else "") + bookfiles.title(page))
     sheet = pdf.starts[page]
     spans = pdf.spans[sheet]
-    at = next(i for i, s in enumerate(spans) if len(words(s["text"])) >= 4 and title.startswith(words(s["text"])))
+    at = next((i for i, s in enumerate(spans) if len(words(s["text"])) >= 4 and title.startswith(words(s["text"]))), None)
+    assert at is not None, f"{page}: its title is not on sheet {sheet + 1}, where the outline says it starts"
     above = words("".join(s["text"] for s in spans[:at]))
     captions = [words(p.caption) for p in bookfiles.parts() if p.caption and p.pages[0] == page]
     assert above in ["", *captions], f"{page}: sheet {sheet + 1} starts with {above!r}, not with the page's title"
