@@ -84,7 +84,7 @@ def parts() -> list[Part]:
     default = bool((toc.get("defaults") or {}).get("numbered"))
     listed = toc.get("parts") or [{"chapters": toc.get("chapters"), "numbered": toc.get("numbered", default)}]
     return [Part(part.get("caption"), bool(part.get("numbered", default)),
-                 [str(Path(entry["file"]).with_suffix("")) for entry in part.get("chapters") or [] if "file" in entry])
+                 [str(Path(e["file"]).with_suffix("")) for e in part.get("chapters") or [] if "file" in e])
             for part in listed]
 
 

@@ -7,7 +7,7 @@ PDF), and fail in CI.
   menu), and it is not older than the HTML pages.
 - A title page; contents whose every line carries the page its link leads to; an outline with every
   page of ``_toc.yml``; every page of the book (chapter, reference page) starts on a new sheet.
-- No raw TeX, no unresolved reference ("??"), none of the theme's navigation.
+- No raw TeX, no unresolved reference ("??", or a link to nowhere), none of the theme's navigation.
 - Per chapter: its equation numbers and numbered boxes (definitions, theorems, exercises ...) are
   the HTML page's, in the same order (the solutions, with what they number, come at the chapter's end).
 - Per chapter: every figure is printed, as an image: the HTML page's images, plus the frames each
@@ -120,7 +120,7 @@ def article(page: str):
 
 def test_the_html_offers_this_pdf(pdf):
     html = built_html()
-    assert build_pdf.HTML_PDF.read_bytes() == build_pdf.PDF.read_bytes(), "the HTML's copy is not the PDF: run `make pdf`"
+    assert build_pdf.HTML_PDF.read_bytes() == build_pdf.PDF.read_bytes(), "the HTML's copy differs: run `make pdf`"
     newest = max(p.stat().st_mtime for p in html.rglob("*.html"))
     assert build_pdf.PDF.stat().st_mtime >= newest, "the PDF is older than the HTML book: run `make pdf`"
     for page in PAGES:
@@ -142,8 +142,9 @@ def test_title_page_contents_and_outline(pdf):
         for link in links:
             if link.get("nameddest", "").startswith(build_pdf.TOC_TARGET):
                 box = pymupdf.Rect(link["from"])
-                tail = pdf.doc[sheet].get_text("words", clip=pymupdf.Rect(box.x1 - 30, box.y0, box.x1 + SLACK, box.y1))
-                assert tail and tail[-1][4] == str(link["page"] + 1), f"sheet {sheet + 1}: contents line at {box}: {tail}"
+                right = pymupdf.Rect(box.x1 - 30, box.y0, box.x1 + SLACK, box.y1)
+                tail = pdf.doc[sheet].get_text("words", clip=right)
+                assert tail and tail[-1][4] == str(link["page"] + 1), f"sheet {sheet + 1}: line at {box} ends {tail}"
                 numbered += 1
     assert numbered >= len(PAGES), f"only {numbered} contents lines"
 
@@ -155,7 +156,8 @@ def test_page_starts_on_a_new_sheet(pdf, page):
     title = words((f"{number}. " if number else "") + bookfiles.title(page))
     sheet = pdf.starts[page]
     spans = pdf.spans[sheet]
-    at = next((i for i, s in enumerate(spans) if len(words(s["text"])) >= 4 and title.startswith(words(s["text"]))), None)
+    at = next((i for i, s in enumerate(spans) if len(words(s["text"])) >= 4 and title.startswith(words(s["text"]))),
+              None)
     assert at is not None, f"{page}: its title is not on sheet {sheet + 1}, where the outline says it starts"
     above = words("".join(s["text"] for s in spans[:at]))
     captions = [words(p.caption) for p in bookfiles.parts() if p.caption and p.pages[0] == page]
@@ -163,7 +165,11 @@ def test_page_starts_on_a_new_sheet(pdf, page):
 
 
 def test_no_raw_tex_unresolved_reference_or_navigation(pdf):
+    """Also: every link inside the book (cross-reference, citation, contents) lands on a page."""
     for sheet, spans in enumerate(pdf.spans):
+        lost = [link.get("nameddest") for link in pdf.links[sheet]
+                if link["kind"] == pymupdf.LINK_NAMED and "page" not in link]
+        assert not lost, f"sheet {sheet + 1}: links to nowhere: {lost}"
         for s in spans:
             found = RAW_TEX.search(s["text"])
             assert "mono" in s["font"].lower() or not found, f"sheet {sheet + 1}: {s['text']!r}"
@@ -205,7 +211,7 @@ def test_every_figure_is_printed(pdf, page):
     text = " ".join(" ".join(pdf.text[s].split()) for s in sheets)
     images = sum(len(pdf.doc[s].get_image_info()) for s in sheets)
     panels = [(int(k), int(n)) for k, n in re.findall(r"printed at (\d+) of its (\d+) settings", text)]
-    assert [n for _, n in panels] == interactive, f"{page}: interactive figures of {interactive} frames, printed {panels}"
+    assert [n for _, n in panels] == interactive, f"{page}: figures of {interactive} frames, printed {panels}"
     assert all(k >= 2 for k, _ in panels), f"{page}: a panel of one frame: {panels}"
     assert images == static + sum(k for k, _ in panels), (
         f"{page}: {images} images printed for {static} figures and {sum(k for k, _ in panels)} frames")
