@@ -8,6 +8,7 @@ PYTEST := $(PY) -m pytest
 # pip stamps: re-install only when a requirements file (or pyproject.toml) changed.
 READER := $(VENV)/.stamp-requirements
 DEV := $(VENV)/.stamp-requirements-dev
+PDF := $(VENV)/.stamp-requirements-pdf
 BENCH := $(VENV)/.stamp-requirements-bench
 # Colab's package versions, for the Colab check of make test (its own venv; see requirements-colab.txt).
 COLAB_VENV := .venv-colab
@@ -17,20 +18,28 @@ COLAB := $(COLAB_VENV)/.stamp-requirements-colab
 NEED_311 = -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pgbook needs Python 3.11 or newer, \
 	but %s is %d.%d: run make PYTHON=python3.11 (or newer)" % ((sys.executable,) + tuple(sys.version_info[:2])))'
 
-.PHONY: book test lab bench notebooks clean
+.PHONY: book pdf test lab bench notebooks clean
 
 book: $(READER)
 	$(PY) tools/build_book.py
 
+# The whole book as one PDF, _build/pdf/pgbook.pdf (and a copy in _build/html/ for the download
+# button), printed by Debian's chromium from the HTML build: the book is built first, which executes
+# nothing when it is current.
+pdf: $(PDF)
+	$(PY) tools/build_book.py
+	$(PY) tools/build_pdf.py
+
 # In order, stopping at the first failing step: unit and property tests, pgbook's doctests (and the .ipynb twins'
 # conversion); the fast ones again on numba's pure-Python path; the book, which executes each chapter
-# once; then, on what the build produced: the chapters' executed notebooks, the HTML checks, every
-# check's wrong twin (tests/chapters/test_twins.py), the browser tests, and each chapter's .ipynb as
-# readers run it, in JupyterLab in a browser and in Colab's package versions.
+# once, and its PDF; then, on what the build produced: the chapters' executed notebooks, the HTML
+# checks, every check's wrong twin (tests/chapters/test_twins.py), the browser and PDF checks, and
+# each chapter's .ipynb as readers run it, in JupyterLab in a browser and in Colab's package versions.
 test: $(DEV) $(COLAB)
 	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2
 	NUMBA_DISABLE_JIT=1 $(PYTEST) tests -m "not slow and not book and not notebook" -n 2
 	$(PY) tools/build_book.py
+	$(PY) tools/build_pdf.py --unless-no-browser
 	$(PYTEST) tests -m "book or notebook" -n 2 --dist loadgroup
 
 # JupyterLab on the chapters, with .md chapters opening as notebooks (jupytext). The setting goes
@@ -61,7 +70,11 @@ $(READER): requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(DEV): requirements-dev.txt $(READER)
+$(PDF): requirements-pdf.txt $(READER)
+	$(PY) -m pip install --quiet -r requirements-pdf.txt
+	touch $@
+
+$(DEV): requirements-dev.txt $(PDF)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import jupytext
 import nbformat
@@ -67,21 +68,33 @@ def source(page: str) -> Path:
     return ROOT / f"{page}.md"
 
 
-def chapter_numbers() -> dict[str, str]:
-    """The number Sphinx gives each top-level chapter when ``_toc.yml`` numbers it (``numbered: true``
-    under ``defaults`` or on a part): 1, 2, ... in order, running on across parts. Unnumbered pages
-    are absent."""
+class Part(NamedTuple):
+    """A part of ``_toc.yml``: its caption (None when the table has no parts), whether Sphinx numbers
+    its chapters, and its top-level pages in order."""
+
+    caption: str | None
+    numbered: bool
+    pages: list[str]
+
+
+def parts() -> list[Part]:
+    """The parts of ``_toc.yml`` in order (``numbered`` on a part, or under ``defaults``); a table of
+    contents without parts is one part without a caption. The root page is in none."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     default = bool((toc.get("defaults") or {}).get("numbered"))
-    parts = toc.get("parts") or [{"chapters": toc.get("chapters"), "numbered": toc.get("numbered", default)}]
-    numbers, count = {}, 0
-    for part in parts:
-        if not part.get("numbered", default):
-            continue
-        for entry in part.get("chapters") or []:
-            if "file" in entry:
-                count += 1
-                numbers[str(Path(entry["file"]).with_suffix(""))] = str(count)
+    listed = toc.get("parts") or [{"chapters": toc.get("chapters"), "numbered": toc.get("numbered", default)}]
+    return [Part(part.get("caption"), bool(part.get("numbered", default)),
+                 [str(Path(e["file"]).with_suffix("")) for e in part.get("chapters") or [] if "file" in e])
+            for part in listed]
+
+
+def chapter_numbers() -> dict[str, str]:
+    """The number Sphinx gives each top-level chapter of a numbered part: 1, 2, ... in order, running
+    on across parts. Unnumbered pages are absent."""
+    numbers = {}
+    for part in parts():
+        for page in part.pages if part.numbered else []:
+            numbers[page] = str(len(numbers) + 1)
     return numbers
 
 

@@ -3,10 +3,13 @@
 Chapters are executed through Jupyter Book's cache, which is keyed on the notebooks' code cells
 only: a change in ``pgbook/`` (or in the installed packages) would otherwise publish outputs computed
 by the old code. So the build is also keyed on a hash of ``pgbook/``, ``pyproject.toml``,
-``requirements.txt``, the installed distributions and the book's own Sphinx extension
+``requirements.txt``, the installed versions of the distributions the book is built with
+(``requirements.txt`` and what it requires, recursively) and the book's own Sphinx extension
 (``book/_ext/``, which Sphinx does not track); when it changes, the execution cache, the doctrees
 and the HTML are cleared and every chapter is executed again. The key is recorded only after a
-successful build.
+successful build. What only the tests or the PDF install (``requirements-dev.txt``,
+``requirements-pdf.txt``) is not in the key: ``make book`` then ``make pdf`` or ``make test`` executes
+each chapter once.
 
 Chapters are executed with ``PGBOOK_STATIC_FIGURES=1`` in their environment: ``pgbook.viz.interactive``
 figures then render their frames for the kernel-free pages (in a reader's kernel they are widgets only).
@@ -20,7 +23,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 import bookfiles
 import sync_notebooks
@@ -33,6 +40,38 @@ STATIC_FIGURES = {"PGBOOK_STATIC_FIGURES": "1"}
 EXECUTED = (".jupyter_cache", ".doctrees", "html", "jupyter_execute")
 
 
+def book_distributions() -> list[str]:
+    """``name==version`` of each installed distribution the book is built with: the lines of
+    ``requirements.txt`` (``-e .`` is pgbook) and, recursively, what they require, extras included."""
+    todo = []
+    for line in (bookfiles.ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line in ("-e .", "."):
+            pyproject = tomllib.loads((bookfiles.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+            todo.append((pyproject["project"]["name"], ""))
+        elif line.startswith("-"):
+            raise ValueError(f"requirements.txt: {line!r} is not a requirement the execution key can follow")
+        elif line:
+            req = Requirement(line)
+            todo += [(req.name, extra) for extra in ["", *req.extras]]
+    found, seen = {}, set()
+    while todo:
+        name, extra = todo.pop()
+        if (canonicalize_name(name), extra) in seen:
+            continue
+        seen.add((canonicalize_name(name), extra))
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:  # required only on another platform or Python
+            continue
+        found[canonicalize_name(name)] = f"{dist.metadata['Name']}=={dist.version}"
+        for spec in dist.requires or []:
+            req = Requirement(spec)
+            if req.marker is None or req.marker.evaluate({"extra": extra}):
+                todo += [(req.name, e) for e in ["", *req.extras]]
+    return sorted(found.values())
+
+
 def execution_key() -> str:
     """A hash of everything the built pages depend on besides the sources Sphinx tracks itself."""
     h = hashlib.sha256()
@@ -40,8 +79,7 @@ def execution_key() -> str:
                    if p.is_file() and "__pycache__" not in p.parts)
     for path in [*files, bookfiles.ROOT / "pyproject.toml", bookfiles.ROOT / "requirements.txt"]:
         h.update(path.relative_to(bookfiles.ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
-    h.update("\n".join(dists).encode())
+    h.update("\n".join(book_distributions()).encode())
     return h.hexdigest()
 
 

@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
 import bookfiles  # noqa: E402,F401  (the tools' view of the book, re-exported for the tests)
+import chromium  # noqa: E402,F401  (the browser and the local server, shared with build_pdf.py)
 import sync_notebooks  # noqa: E402,F401
 
 #: Each chapter must show at least this many checked claims (``div.pgbook-check``) ...

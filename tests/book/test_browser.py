@@ -10,23 +10,18 @@ The browser is ``/usr/bin/chromium`` (``PGBOOK_CHROMIUM`` overrides it). Outside
 browser skips these tests with the reason; with ``CI=true`` it fails them.
 """
 
-import functools
-import http.server
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
-from bookconf import bookfiles, built_html, page_ids
+from bookconf import bookfiles, built_html, chromium, page_ids
 
 pytestmark = pytest.mark.book
 
 PAGES = bookfiles.pages()
-CHROMIUM = os.environ.get("PGBOOK_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM = chromium.CHROMIUM
 SCREENSHOTS = bookfiles.ROOT / "_build" / "screenshots"
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\$[^$\n]*[\\^_{][^$\n]*\$")
 
@@ -64,21 +59,10 @@ FIGURE_STATE = """(figure) => ({
 WAIT_MS = 120_000
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
-    handler = functools.partial(QuietHandler, directory=str(built_html()))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    thread.join()
-    httpd.server_close()
+    with chromium.serve(built_html()) as base:
+        yield base
 
 
 def unavailable(reason: str):
@@ -97,7 +81,7 @@ def browser():
         unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
     with sync_playwright() as p:
         try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            browser = chromium.launch(p)
         except Exception as e:  # noqa: BLE001  (any launch failure means: no browser)
             unavailable(f"{CHROMIUM} did not start: {e}")
         yield browser
@@ -112,29 +96,19 @@ def visit(browser, server):
     # take longer than Playwright's default 30 s.
     context.set_default_timeout(WAIT_MS)
     problems = []
-
-    def route(r):
-        if r.request.url.startswith(server + "/") or r.request.url.startswith("data:"):
-            r.continue_()
-        else:
-            problems.append(f"blocked request to {r.request.url}")
-            r.abort()
-
-    context.route("**/*", route)
+    chromium.block_outside(context, server, problems)
 
     def open_page(page_name):
         page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: problems.append(f"failed request {r.url}: {r.failure}"))
-        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} for {r.url}"))
+        chromium.record_errors(page, problems)
+        # Not "networkidle": on a busy machine a page can fail to be idle for 500 ms within any wait.
+        # MathJax's startup promise settles once the first typesetting is done, on-demand extensions
+        # included.
         page.goto(f"{server}/{page_name}.html", wait_until="load")
-        page.wait_for_load_state("networkidle")
         page.evaluate("() => document.fonts.ready.then(() => true)")
         if page.evaluate("() => document.querySelectorAll('article .math').length"):
             page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
             page.evaluate("() => MathJax.startup.promise.then(() => true)")
-            page.wait_for_load_state("networkidle")  # extensions MathJax loaded on demand
         return page
 
     yield open_page, problems
@@ -183,6 +157,7 @@ def test_interactive_figures_respond_without_a_kernel(visit):
                 assert after["src"] == "data:image/png;base64," + after["data"]["frames"][index]
                 moved += 1
         shot(page, page_name)
+        page.close()
     assert moved, "no interactive figure found in the chapters"
     assert not problems, "\n".join(problems)
 
