@@ -17,6 +17,8 @@ the URL is the placeholder, the setup cell fails with a message saying so.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import hashlib
 import sys
 
@@ -51,7 +53,28 @@ def synced_markdown(page: str, url: str) -> str:
 
 
 def context(page: str) -> plain_markdown.Context:
-    """What converting ``page`` needs: its chapter number, the bibliography, the other pages' titles."""
+    """What converting ``page`` needs: its chapter number, the bibliography, the other pages' titles
+    and the labels the other chapters define (a reference may point into another chapter)."""
+    external: dict[str, plain_markdown.Target] = {}
+    defined_in: dict[str, str] = {}
+    for chapter in bookfiles.chapters():
+        for label, target in _targets(chapter, bookfiles.source(chapter).stat().st_mtime_ns).items():
+            if label in defined_in:
+                raise plain_markdown.MystError(
+                    f"label {label!r} is defined in two chapters, {defined_in[label]}.md and {chapter}.md")
+            defined_in[label] = chapter
+            if chapter != page:
+                external[label] = target
+    return dataclasses.replace(_own_context(page), external=external)
+
+
+@functools.cache
+def _targets(page: str, mtime_ns: int) -> dict[str, plain_markdown.Target]:
+    """The labels of ``page`` (cached while its source is unchanged: every page's conversion reads them)."""
+    return plain_markdown.targets(bookfiles.read_chapter(page), _own_context(page))
+
+
+def _own_context(page: str) -> plain_markdown.Context:
     config = bookfiles.config()
     refs = {}
     for bib in config.get("bibtex_bibfiles", []):
@@ -81,8 +104,13 @@ def notebook_text(page: str) -> str:
         cell.id = digest if seen[digest] == 0 else f"{digest}-{seen[digest]}"
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    # Colab knows a cell by its metadata's id, and collapses the headings its notebook metadata lists.
+    collapsed = [c for c in nb.cells if c.metadata.get(plain_markdown.COLLAPSED_HEADING)]
+    for cell in collapsed:
+        cell.metadata["id"] = cell.id
     nb.metadata = nbformat.NotebookNode(
-        kernelspec=nb.metadata.get("kernelspec", KERNELSPEC), language_info={"name": "python"}
+        kernelspec=nb.metadata.get("kernelspec", KERNELSPEC), language_info={"name": "python"},
+        colab={"collapsed_sections": [c.id for c in collapsed]},
     )
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"
