@@ -10,6 +10,9 @@ successful build.
 
 Chapters are executed with ``PGBOOK_STATIC_FIGURES=1`` in their environment: ``pgbook.viz.interactive``
 figures then render their frames for the kernel-free pages (in a reader's kernel they are widgets only).
+
+Jupyter Book reads ``_build/_config.yml``, which is ``_config.yml`` with the book's repository filled
+in (``bookfiles.book_config()``: from ``origin``, or no launch buttons at all).
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 import bookfiles
 import sync_notebooks
 
 BUILD = bookfiles.ROOT / "_build"
 KEY = BUILD / ".pgbook-execution-key"
+#: The configuration the build reads (see the module docstring).
+CONFIG = BUILD / "_config.yml"
 #: Read by pgbook.viz.interactive (its STATIC_ENV): "1" makes interactive figures pre-render their frames.
 STATIC_FIGURES = {"PGBOOK_STATIC_FIGURES": "1"}
 #: Everything under _build/ that can hold executed outputs.
@@ -54,10 +61,12 @@ def main() -> int:
         for name in EXECUTED:
             shutil.rmtree(BUILD / name, ignore_errors=True)
         KEY.unlink(missing_ok=True)
+    BUILD.mkdir(exist_ok=True)
+    CONFIG.write_text(yaml.safe_dump(bookfiles.book_config(), sort_keys=False), encoding="utf-8")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(bookfiles.ROOT), "--builder", "html",
+    command = [str(jupyter_book), "build", str(bookfiles.ROOT), "--builder", "html", "--config", str(CONFIG),
                "--warningiserror", "--keep-going"]
-    if subprocess.run(command, env={**os.environ, **STATIC_FIGURES}).returncode != 0:
+    if subprocess.run(command, env={**os.environ, **STATIC_FIGURES}, cwd=bookfiles.ROOT).returncode != 0:
         print("the book did not build (see the messages above)", file=sys.stderr)
         return 1
     KEY.write_text(key)
