@@ -10,6 +10,7 @@ import io
 import itertools
 import json
 import re
+import sys
 from html.parser import HTMLParser
 
 import matplotlib
@@ -262,14 +263,41 @@ def test_a_live_kernel_gets_the_widget_alone_and_renders_no_frames(monkeypatch):
         grey(fig, level)
 
     fig = interactive(draw, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.2, 0.4, 0.6]))
+    fig.widget
+    assert calls == [0.2]  # the widget's first image, no frames
     bundle = fig._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "application/vnd.jupyter.widget-view+json"}
     assert bundle["application/vnd.jupyter.widget-view+json"] == {
         "version_major": 2, "version_minor": 0, "model_id": fig.widget.model_id}
     assert bundle["text/plain"] == "<interactive figure (level: 3 values; 3 frames)>"
-    assert calls == [0.2]  # the widget's first image, no frames
     (_, image) = fig.widget.children
     assert image.width == "20" and Image.open(io.BytesIO(image.value)).size == (40, 40)
+    # Once shown, the other slider values are drawn in the background, nearest first, each once;
+    # a move then finds its image drawn.
+    fig._live.thread.join(timeout=60)
+    assert calls == [0.2, 0.4, 0.6]
+    (slider, _) = fig.widget.children
+    slider.value = 2
+    assert calls == [0.2, 0.4, 0.6] and centre(image.value)[0] == pytest.approx(255 * 0.6, abs=1.5)
+
+
+def test_the_background_drawing_waits_while_the_kernel_runs_a_cell(monkeypatch):
+    """In a kernel it draws only between cells, so that it never slows a Run All."""
+    module = sys.modules["pgbook.viz.interactive"]  # (pgbook.viz.interactive is also the function's name)
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    calls = []
+    fig = interactive(lambda f, level: (calls.append(level), grey(f, level)), figsize=(1, 1), dpi=DPI,
+                      level=Slider("level", [0.2, 0.4, 0.6]))
+    monkeypatch.setattr(module, "_watching", True)  # no IPython here: the test plays the kernel
+    module._kernel_idle.clear()  # a cell is running
+    try:
+        fig._repr_mimebundle_()
+        fig._live.thread.join(timeout=0.5)
+        assert fig._live.thread.is_alive() and calls == [0.2]
+    finally:
+        module._kernel_idle.set()  # the cell ended
+    fig._live.thread.join(timeout=60)
+    assert calls == [0.2, 0.4, 0.6]
 
 
 def test_the_book_build_gets_the_static_html_alone(monkeypatch):
