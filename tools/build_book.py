@@ -11,6 +11,9 @@ successful build.
 Chapters are executed with ``PGBOOK_STATIC_FIGURES=1`` in their environment: ``pgbook.viz.interactive``
 figures then render their frames for the kernel-free pages (in a reader's kernel they are widgets only).
 
+Before the chapters run, ``python -m pgbook.precompile`` fills numba's cache, so that no chapter
+compiles a kernel (and none prints pgbook's "compiling" line into the book).
+
 Jupyter Book reads ``_build/_config.yml``, which is ``_config.yml`` with the book's repository filled
 in (``bookfiles.book_config()``: from ``origin``, or no launch buttons at all).
 """
@@ -61,6 +64,7 @@ def main() -> int:
         for name in EXECUTED:
             shutil.rmtree(BUILD / name, ignore_errors=True)
         KEY.unlink(missing_ok=True)
+    subprocess.run([sys.executable, "-m", "pgbook.precompile"], check=True, cwd=bookfiles.ROOT)
     BUILD.mkdir(exist_ok=True)
     CONFIG.write_text(yaml.safe_dump(bookfiles.book_config(), sort_keys=False), encoding="utf-8")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
