@@ -40,7 +40,8 @@ lab: $(READER)
 	$(PY) tools/lab_setup.py $(LAB_CONFIG)
 	JUPYTER_CONFIG_DIR=$(LAB_CONFIG) $(VENV)/bin/jupyter lab
 
-bench: $(BENCH)
+# Also runs every chapter as a reader does: live slider moves (sliders) and Colab's first run (colab, in .venv-colab).
+bench: $(BENCH) $(COLAB)
 	$(PY) -m bench
 
 # Regenerate each chapter's .ipynb (and its setup cell) from the .md; commit the result.

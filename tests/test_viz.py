@@ -295,7 +295,10 @@ def test_the_background_drawing_waits_while_the_kernel_runs_a_cell(monkeypatch):
         fig._live.thread.join(timeout=0.5)
         assert fig._live.thread.is_alive() and calls == [0.2]
     finally:
-        module._kernel_idle.set()  # the cell ended
+        module._cell_ended()
+    # ... and only once no cell has run for QUIET seconds (a Run All's next cell follows at once).
+    fig._live.thread.join(timeout=module.QUIET / 3)
+    assert calls == [0.2]
     fig._live.thread.join(timeout=60)
     assert calls == [0.2, 0.4, 0.6]
 

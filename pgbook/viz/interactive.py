@@ -22,8 +22,9 @@ makes transparent figures unreadable); frames are palette-quantised to keep the 
 Live, drawing one image costs 0.1-0.3 s (matplotlib's layout and rasterising at 2x), more than the
 100 ms a slider move may take. So once the figure is shown, a background thread draws every other
 point of the grid, nearest to the slider's position first, and keeps each image: a move then only
-sends a kept image. The thread draws only while the kernel runs no cell (IPython's ``pre_run_cell``
-and ``post_run_cell`` events), so it never slows a "Run All"; it is a daemon (it ends with the
+sends a kept image. The thread draws only once the kernel has run no cell for ``QUIET`` seconds
+(IPython's ``pre_run_cell`` and ``post_run_cell`` events), so it never slows a "Run All", whose
+cells follow each other within milliseconds; it is a daemon (it ends with the
 kernel), ends when every image is drawn, and never prints (every frame of a chapter was drawn
 without a warning when the book was built). One image is drawn at a time, of all the figures
 (matplotlib's caches are shared between threads), so a move to a point not drawn yet waits for at
@@ -42,6 +43,7 @@ import math
 import numbers
 import os
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -255,7 +257,15 @@ _drawing = threading.Lock()
 #: Set while the kernel runs no cell: the background drawing waits for it (see the module docstring).
 _kernel_idle = threading.Event()
 _kernel_idle.set()
+_idle_since = [0.0]  # time.monotonic() when the last cell ended
+#: Seconds with no cell running before the background drawing starts an image.
+QUIET = 0.25
 _watching = False
+
+
+def _cell_ended(*info) -> None:
+    _idle_since[0] = time.monotonic()
+    _kernel_idle.set()
 
 
 def _watch_the_kernel() -> None:
@@ -271,7 +281,7 @@ def _watch_the_kernel() -> None:
     shell = get_ipython()
     if shell is not None:
         shell.events.register("pre_run_cell", lambda *info: _kernel_idle.clear())
-        shell.events.register("post_run_cell", lambda *info: _kernel_idle.set())
+        shell.events.register("post_run_cell", _cell_ended)
         # Displayed by a cell, which is running now: the first image waits for its end.
         _kernel_idle.clear()
 
@@ -303,6 +313,10 @@ class _LiveFrames:
         grid = list(itertools.product(*map(range, self.figure.shape)))
         while True:
             _kernel_idle.wait()
+            quiet = time.monotonic() - _idle_since[0]
+            if quiet < QUIET:
+                time.sleep(QUIET - quiet)
+                continue
             with _drawing:
                 here = self.position
                 missing = [i for i in grid if i not in self.png]
