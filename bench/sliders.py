@@ -14,11 +14,10 @@ import json
 import statistics
 import time
 
-import nbformat
-from nbclient import NotebookClient
-
 from ._harness import Row
 from ._notebooks import CHAPTERS, bookfiles, has_sliders, run
+
+from live_kernel import after_run_all  # noqa: E402  (tools/, on the path through _notebooks)
 
 #: Seconds between two moves: a reader stepping through the values.
 PACE = 0.3
@@ -62,27 +61,16 @@ def _move(kc, slider: str, image: str, index: int, timeout: float = 60) -> float
 
 def measure(page: str) -> tuple[list[float], list[float]]:
     """(before, after): seconds per fresh move of every slider of the chapter."""
-    path = bookfiles.notebook(page)
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     before, after = [], []
-    with client.setup_kernel():
-        for index, cell in enumerate(nb.cells):
-            client.execute_cell(cell, index)
-        kc = client.km.blocking_client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
-            figures = json.loads(run(kc, INSPECT).strip().splitlines()[-1])
-            for figure in figures:
-                for (slider, start, n), drawn in zip(figure["sliders"], figure["before"]):
-                    before.extend(drawn)
-                    for k in [*range(start + 1, n), *range(start - 1, -1, -1)]:
-                        time.sleep(PACE)
-                        after.append(_move(kc, slider, figure["image"], k))
-                    _move(kc, slider, figure["image"], start)  # back, for the next slider
-        finally:
-            kc.stop_channels()
+    with after_run_all(bookfiles.notebook(page), "python3") as (_, kc):
+        figures = json.loads(run(kc, INSPECT).strip().splitlines()[-1])
+        for figure in figures:
+            for (slider, start, n), drawn in zip(figure["sliders"], figure["before"]):
+                before.extend(drawn)
+                for k in [*range(start + 1, n), *range(start - 1, -1, -1)]:
+                    time.sleep(PACE)
+                    after.append(_move(kc, slider, figure["image"], k))
+                _move(kc, slider, figure["image"], start)  # back, for the next slider
     return before, after
 
 

@@ -17,6 +17,8 @@ import pytest
 
 from bookconf import bookfiles, page_ids, sync_notebooks
 
+import test_pairs
+
 import citations  # noqa: E402  (tools/, on the path through bookconf)
 import plain_markdown as pm  # noqa: E402
 
@@ -400,23 +402,6 @@ def test_the_book_resolves_labels_across_chapters_and_rejects_a_label_defined_tw
         sync_notebooks.notebook_text(first)
 
 
-CHAPTER = """---
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# {title}
-
-{body}
-
-```{{code-cell}} ipython3
-x = 1
-```
-"""
-
-
 @pytest.fixture
 def tiny_book_pages(tmp_path, monkeypatch):
     (tmp_path / "_config.yml").write_text("repository:\n  path_to_book: ''\n")
@@ -424,9 +409,9 @@ def tiny_book_pages(tmp_path, monkeypatch):
                                        "    chapters:\n      - file: book/one\n      - file: book/two\n")
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "index.md").write_text("# Index\n")
-    (tmp_path / "book" / "one.md").write_text(CHAPTER.format(
-        title="One", body="```{prf:theorem} Far\n:label: thm-far\n\nx\n```\n\n$$ b $$ (eq-far)"))
-    (tmp_path / "book" / "two.md").write_text(CHAPTER.format(title="Two", body="see {prf:ref}`thm-far` {eq}`eq-far`"))
+    chapter = test_pairs.CHAPTER.format(setup="")
+    (tmp_path / "book" / "one.md").write_text(chapter + "\n```{prf:theorem} Far\n:label: thm-far\n\nx\n```\n\n$$ b $$ (eq-far)\n")
+    (tmp_path / "book" / "two.md").write_text(chapter + "\nsee {prf:ref}`thm-far` {eq}`eq-far`\n")
     monkeypatch.setattr(bookfiles, "ROOT", tmp_path)
     return ["book/one", "book/two"]
 
