@@ -265,7 +265,7 @@ def test_notebook_reads_in_binders_jupyterlab(lab, browser, name):
 
         stem = SCREENSHOTS / f"jupyterlab__{name.replace('/', '__')}"
         screenshot(page, ".jp-MarkdownCell .myst blockquote", stem.with_name(stem.name + "__box.png"))
-        screenshot(page, ".jp-MarkdownCell .myst .katex-display .tag", stem.with_name(stem.name + "__equation.png"))
+        screenshot(page, ".jp-MarkdownCell .myst .katex-display", stem.with_name(stem.name + "__equation.png"))
         page.evaluate("() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets;"
                       " const k = cells.findIndex(c => /^#+ Solution to /.test(c.model.sharedModel.source));"
                       " cells[k + 1].node.scrollIntoView(); }")
