@@ -310,3 +310,27 @@ def test_the_book_build_gets_the_static_html_alone(monkeypatch):
     assert set(bundle) == {"text/plain", "text/html"}
     assert bundle["text/html"] == fig.html() and bundle["text/html"].startswith('<div class="pgbook-interactive"')
     assert fig._widget is None  # no widget, no comm: nothing for a kernel-less page to show
+
+
+def test_the_background_draws_where_the_next_move_goes(monkeypatch):
+    """Nearest to the slider first, ahead in the direction of the last move on a tie; and the figure
+    moved last before any other."""
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    fig = interactive(grey, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.1, 0.2, 0.3, 0.4, 0.5], initial=0.3))
+    live = fig.widget and fig._live
+    assert set(live.png) == {(2,)}
+    live.step = (1,)
+    assert live._next() == (3,)
+    live.step = (-1,)
+    assert live._next() == (1,)
+    (slider, _) = fig.widget.children
+    slider.value = 4  # a move up: the next one is ahead, two up would come before one down
+    assert live.position == (4,) and live.step == (1,) and live._next() == (3,)
+    other = interactive(grey, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.1, 0.2, 0.3]))
+    other.widget.children[0].value = 1  # the reader moves the other figure: it is filled first
+    fig._repr_mimebundle_()
+    fig._live.thread.join(timeout=0.5)
+    assert fig._live.thread.is_alive() and len(fig._live.png) == 2
+    other._repr_mimebundle_()
+    fig._live.thread.join(timeout=60)
+    assert other._live.complete and fig._live.complete

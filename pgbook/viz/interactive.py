@@ -258,6 +258,7 @@ _drawing = threading.Lock()
 _kernel_idle = threading.Event()
 _kernel_idle.set()
 _idle_since = [0.0]  # time.monotonic() when the last cell ended
+_focus: list[_LiveFrames | None] = [None]  # the figure the reader moved last
 #: Seconds with no cell running before the background drawing starts an image.
 QUIET = 0.25
 _watching = False
@@ -287,20 +288,34 @@ def _watch_the_kernel() -> None:
 
 
 class _LiveFrames:
-    """The live widget's images by grid point, drawn on demand or in the background, and kept."""
+    """The live widget's images by grid point, drawn on demand or in the background, and kept.
+
+    The background draws, of the figure the reader moved last (the others wait), the missing point
+    nearest to the slider's position, ahead in the direction of the last move on a tie: where the
+    next move goes.
+    """
 
     def __init__(self, figure: Interactive):
         self.figure = figure
+        self.grid = list(itertools.product(*map(range, figure.shape)))
         self.png: dict[tuple[int, ...], bytes] = {}
-        self.position = figure.initial  # the slider's position: the background draws nearest to it first
+        self.position = figure.initial
+        self.step = (0,) * len(figure.shape)  # the last move's direction, per slider
         self.thread: threading.Thread | None = None
 
     def get(self, index: tuple[int, ...]) -> bytes:
-        self.position = index
+        if index != self.position:
+            self.step = tuple((b > a) - (b < a) for a, b in zip(self.position, index))
+            self.position = index
+        _focus[0] = self
         with _drawing:
             if index not in self.png:
                 self.png[index] = self.figure.render(index)
             return self.png[index]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.png) == len(self.grid)
 
     def fill(self) -> None:
         """Start drawing every other grid point in the background (once)."""
@@ -309,22 +324,27 @@ class _LiveFrames:
             self.thread = threading.Thread(target=self._fill, name="pgbook-interactive-frames", daemon=True)
             self.thread.start()
 
+    def _next(self) -> tuple[int, ...]:
+        here, step = self.position, self.step
+
+        def order(point):
+            behind = any(s and (a - h) * s < 0 for a, h, s in zip(point, here, step))
+            return sum(abs(a - h) for a, h in zip(point, here)), behind
+
+        return min((i for i in self.grid if i not in self.png), key=order)
+
     def _fill(self) -> None:
-        grid = list(itertools.product(*map(range, self.figure.shape)))
-        while True:
+        while not self.complete:
             _kernel_idle.wait()
             quiet = time.monotonic() - _idle_since[0]
-            if quiet < QUIET:
-                time.sleep(QUIET - quiet)
+            focus = _focus[0]
+            if quiet < QUIET or (focus is not None and focus is not self and not focus.complete):
+                time.sleep(max(QUIET - quiet, 0.05))
                 continue
             with _drawing:
-                here = self.position
-                missing = [i for i in grid if i not in self.png]
-                if not missing:
-                    return
-                nearest = min(missing, key=lambda i: sum(abs(a - b) for a, b in zip(i, here)))
+                point = self._next()
                 try:
-                    self.png[nearest] = self.figure.render(nearest)
+                    self.png[point] = self.figure.render(point)
                 except Exception:  # noqa: BLE001  (a move there draws it again and shows the error)
                     return
 
