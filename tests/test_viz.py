@@ -326,6 +326,10 @@ def test_the_background_draws_where_the_next_move_goes(monkeypatch):
     (slider, _) = fig.widget.children
     slider.value = 4  # a move up: the next one is ahead, two up would come before one down
     assert live.position == (4,) and live.step == (1,) and live._next() == (3,)
+    two = interactive(lambda f, a, b: grey(f, a), figsize=(1, 1), dpi=DPI,
+                      a=Slider("a", [0.1, 0.2, 0.3]), b=Slider("b", [0.1, 0.2, 0.3]))
+    two.widget.children[1].value = 1  # b moved up: b's next value before a's neighbours
+    assert two._live.step == (0, 1) and two._live._next() == (0, 2)
     other = interactive(grey, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.1, 0.2, 0.3]))
     other.widget.children[0].value = 1  # the reader moves the other figure: it is filled first
     fig._repr_mimebundle_()

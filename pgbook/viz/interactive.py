@@ -291,8 +291,8 @@ class _LiveFrames:
     """The live widget's images by grid point, drawn on demand or in the background, and kept.
 
     The background draws, of the figure the reader moved last (the others wait), the missing point
-    nearest to the slider's position, ahead in the direction of the last move on a tie: where the
-    next move goes.
+    nearest to the sliders' position, on a tie ahead in the direction of the last move and along the
+    slider it moved: where the next move goes.
     """
 
     def __init__(self, figure: Interactive):
@@ -329,7 +329,8 @@ class _LiveFrames:
 
         def order(point):
             behind = any(s and (a - h) * s < 0 for a, h, s in zip(point, here, step))
-            return sum(abs(a - h) for a, h in zip(point, here)), behind
+            across = any(a != h for a, h, s in zip(point, here, step) if not s) and any(step)
+            return sum(abs(a - h) for a, h in zip(point, here)), behind, across
 
         return min((i for i in self.grid if i not in self.png), key=order)
 
