@@ -55,6 +55,16 @@ def execution_key() -> str:
     return h.hexdigest()
 
 
+def build_config() -> dict:
+    """``bookfiles.book_config()`` with the local Sphinx extensions' folders absolute: Jupyter Book
+    resolves them from the configuration file's folder, which is ``_build/`` here."""
+    config = bookfiles.book_config()
+    extensions = (config.get("sphinx") or {}).get("local_extensions") or {}
+    for name, folder in extensions.items():
+        extensions[name] = str((bookfiles.ROOT / folder).resolve())
+    return config
+
+
 def main() -> int:
     for name in sync_notebooks.sync(check=False):
         print(f"updated {name} (commit it)")
@@ -66,7 +76,7 @@ def main() -> int:
         KEY.unlink(missing_ok=True)
     subprocess.run([sys.executable, "-m", "pgbook.precompile"], check=True, cwd=bookfiles.ROOT)
     BUILD.mkdir(exist_ok=True)
-    CONFIG.write_text(yaml.safe_dump(bookfiles.book_config(), sort_keys=False), encoding="utf-8")
+    CONFIG.write_text(yaml.safe_dump(build_config(), sort_keys=False), encoding="utf-8")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(bookfiles.ROOT), "--builder", "html", "--config", str(CONFIG),
                "--warningiserror", "--keep-going"]

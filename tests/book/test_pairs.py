@@ -9,6 +9,7 @@ a small throw-away book.
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import jupytext
 import nbformat
@@ -193,6 +194,14 @@ def test_sync_rewrites_the_url_adds_missing_setup_cells_and_is_idempotent(tiny_b
     before = {p: p.read_bytes() for p in (tiny_book / "book").iterdir()}
     assert sync_notebooks.sync(check=False) == []
     assert {p: p.read_bytes() for p in (tiny_book / "book").iterdir()} == before
+
+
+def test_the_builds_configuration_finds_the_local_extensions():
+    """Jupyter Book reads _build/_config.yml and looks for local extensions from its folder."""
+    import build_book
+
+    extensions = build_book.build_config()["sphinx"]["local_extensions"]
+    assert extensions and all((Path(folder) / f"{name}.py").exists() for name, folder in extensions.items())
 
 
 def test_the_build_makes_interactive_figures_static():
