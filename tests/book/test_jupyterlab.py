@@ -213,10 +213,13 @@ def expand_solutions(page) -> list[dict]:
     return solutions
 
 
-def typeset_markdown(page, selector: str, math: str) -> list[str]:
-    """The text of the rendered markdown cells once their math is typeset, without math and code."""
-    page.wait_for_function(f"() => !document.querySelector('.jp-MarkdownCell .MathJax_Preview')"
-                           f" && document.querySelectorAll('.jp-MarkdownCell {math}').length > 0", timeout=60_000)
+def typeset_markdown(page, selector: str, math: str, cells: int) -> list[str]:
+    """The text of the rendered markdown cells once all ``cells`` are rendered (the expanded solutions'
+    render after the others) and their math typeset, without math and code."""
+    page.wait_for_function("([selector, math, cells]) => !document.querySelector('.jp-MarkdownCell .MathJax_Preview')"
+                           " && document.querySelectorAll(`.jp-MarkdownCell ${math}`).length > 0"
+                           " && document.querySelectorAll(selector).length >= cells",
+                           arg=[selector, math, cells], timeout=60_000)
     assert_typeset(page)
     return page.evaluate(MARKDOWN_TEXT, selector)
 
@@ -224,8 +227,8 @@ def typeset_markdown(page, selector: str, math: str) -> list[str]:
 def assert_reads(page, name: str, selector: str, math: str) -> str:
     """Every markdown cell rendered, solutions collapsed, no MyST or TeX left: the rendered text."""
     expand_solutions(page)
-    texts = typeset_markdown(page, selector, math)
     markdown_cells = sum(c.cell_type == "markdown" for c in nbformat.read(bookfiles.notebook(name), as_version=4).cells)
+    texts = typeset_markdown(page, selector, math, markdown_cells)
     assert len(texts) == markdown_cells, f"{len(texts)} of {markdown_cells} markdown cells rendered"
     text = "\n".join(texts)
     left = [m for m in MYST if m in text]
@@ -259,8 +262,10 @@ def test_notebook_reads_in_binders_jupyterlab(lab, browser, name):
         tags = [f"({tag})" for tag in re.findall(r"\\tag\{([^}]*)\}", markdown)]
         numbers = page.evaluate(EQUATION_NUMBERS)
         assert numbers == tags, f"the displays show the numbers {numbers}, the twin's tags are {tags}"
-        styles = page.eval_on_selector_all(".jp-MarkdownCell .myst blockquote",
-                                           "nodes => nodes.map(n => getComputedStyle(n).fontStyle)")
+        # (Boxes on screen: a cell being re-rendered holds a detached copy, which has no style.)
+        styles = page.eval_on_selector_all(".jp-MarkdownCell .myst blockquote", "nodes => nodes"
+                                           ".filter(n => n.isConnected && n.offsetParent !== null)"
+                                           ".map(n => getComputedStyle(n).fontStyle)")
         assert styles and set(styles) == {"normal"}, f"boxes set in {set(styles)} (the HTML's are upright)"
 
         stem = SCREENSHOTS / f"jupyterlab__{name.replace('/', '__')}"
@@ -281,9 +286,10 @@ def test_notebook_reads_in_plain_jupyterlab(lab_plain, browser, name):
         screenshot(page, ".jp-MarkdownCell blockquote", stem.with_name(stem.name + "__box.png"))
 
 
-def test_binder_opens_on_the_first_chapter(lab, browser):
-    """Binder's front page (no path in the launch URL) is the first chapter's twin, not a file browser."""
-    with notebook_page(browser, lab, None) as page:
+def test_binder_opens_on_the_first_chapter(browser, tmp_path):
+    """Binder's front page (no path in the launch URL) is the first chapter's twin, not a file browser.
+    (A server of its own: on the shared one, the workspace left by other tests would be restored.)"""
+    with jupyterlab(tmp_path, myst=True) as server, notebook_page(browser, server, None) as page:
         title = bookfiles.title(CHAPTERS[0])
         page.wait_for_function("title => [...document.querySelectorAll('.jp-MarkdownCell h1')]"
                                ".some(h => h.textContent.includes(title))", arg=title, timeout=60_000)
