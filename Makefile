@@ -42,14 +42,15 @@ test: $(DEV) $(COLAB)
 	$(PY) tools/build_pdf.py --unless-no-browser
 	$(PYTEST) tests -m "book or notebook" -n 2 --dist loadgroup
 
-# JupyterLab on the chapters, with .md chapters opening as notebooks (jupytext). The setting goes
-# into .venv's own Jupyter configuration, so that your other JupyterLab setups are left alone.
+# JupyterLab on the book as Binder sets it up (tools/lab_setup.py): it opens on the first chapter's
+# .ipynb. Its configuration lives in .venv/jupyter-config, so that your other JupyterLab setups are left alone.
+LAB_CONFIG := $(VENV)/jupyter-config
 lab: $(READER)
-	$(VENV)/bin/jupytext-config --settings-file $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json \
-		set-default-viewer markdown myst
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=book
+	$(PY) tools/lab_setup.py $(LAB_CONFIG)
+	JUPYTER_CONFIG_DIR=$(LAB_CONFIG) $(VENV)/bin/jupyter lab
 
-bench: $(BENCH)
+# Also runs every chapter as a reader does: live slider moves (sliders) and Colab's first run (colab, in .venv-colab).
+bench: $(BENCH) $(COLAB)
 	$(PY) -m bench
 
 # Regenerate each chapter's .ipynb (and its setup cell) from the .md; commit the result.

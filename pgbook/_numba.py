@@ -8,12 +8,18 @@ numba invalidates a cached kernel only when the file that defines it changes, bu
 (and inline) kernels of other files: the run loops carry a copy of :mod:`pgbook._evaluation`. So
 when any file with a kernel has changed since the cache next to the source was written, which
 happens while pgbook is being edited, that whole cache is dropped before anything is compiled.
+
+Compiling takes seconds (a fresh Colab runtime has no cache): in a notebook kernel the first kernel
+that compiles, not one loaded from the cache, prints :data:`COMPILING` once, on stdout (the book's
+build fails on stderr, and compiles nothing: ``tools/build_book.py`` runs :mod:`pgbook.precompile`
+first).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -75,10 +81,41 @@ if _dir is not None:
     os.environ["NUMBA_CACHE_DIR"] = _dir
 
 import numba  # noqa: E402  (must come after NUMBA_CACHE_DIR is set)
+import numba.core.event  # noqa: E402
 
 if _dir is not None:
     # numba may have been imported before pgbook and read its config already.
     numba.config.CACHE_DIR = _dir
+
+
+#: Printed once per process, in a notebook kernel, when pgbook's first kernel compiles.
+COMPILING = "compiling pgbook's fast kernels, about 10 s, once per runtime"
+
+
+class _FirstCompile(numba.core.event.Listener):
+    """Says :data:`COMPILING` when numba starts compiling one of pgbook's kernels (its "numba:compile"
+    event comes only after the on-disk cache had nothing to load)."""
+
+    said = False
+
+    def on_start(self, event):
+        if self.said or not event.data["dispatcher"].py_func.__module__.startswith("pgbook."):
+            return
+        self.said = True
+        if _in_a_kernel():
+            print(COMPILING, file=sys.stdout, flush=True)
+
+    def on_end(self, event):
+        pass
+
+
+def _in_a_kernel() -> bool:
+    """Whether this is a notebook's kernel (where a reader waits on a silent cell), not a script or test."""
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    return getattr(shell, "kernel", None) is not None
+
+
+numba.core.event.register("numba:compile", _FirstCompile())
 
 
 def njit(*args, **kwargs):

@@ -61,3 +61,48 @@ def test_precompile_compiles_every_kernel_once(tmp_path):
     warm = run(tmp_path)
     assert "compiled" not in warm["status"].values(), warm["status"]
     assert sum(warm["misses"].values()) == 0, {k: v for k, v in warm["misses"].items() if v}
+
+
+KERNEL_RUN = """
+import pgbook
+mdp = pgbook.envs.gridworld()
+pgbook.sample_episodes(mdp, pgbook.uniform(mdp), 4, 5, seed=0)
+pgbook.sample_episodes(mdp, pgbook.uniform(mdp), 4, 5, seed=1)
+pgbook.policy_iteration(mdp)
+"""
+
+
+def kernel_output(cache_dir) -> tuple[str, str]:
+    """What a notebook cell running pgbook prints in a fresh kernel (stdout, stderr)."""
+    from jupyter_client.manager import start_new_kernel
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(NUMBA_CACHE_DIR=str(cache_dir), NUMBA_DISABLE_JIT="0")
+    km, kc = start_new_kernel(kernel_name="python3", env=env)
+    streams = {"stdout": "", "stderr": ""}
+
+    def collect(msg):
+        if msg["msg_type"] == "stream":
+            streams[msg["content"]["name"]] += msg["content"]["text"]
+        assert msg["msg_type"] != "error", msg["content"]
+
+    try:
+        kc.execute_interactive(KERNEL_RUN, timeout=600, output_hook=collect)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return streams["stdout"], streams["stderr"]
+
+
+@pytest.mark.slow
+def test_a_notebook_kernel_says_once_that_it_compiles_and_nothing_when_the_cache_has_it(tmp_path):
+    """A fresh Colab runtime compiles for seconds: one line on stdout says so; a script or a test
+    (no kernel) and a kernel with the compiled code cached hear nothing."""
+    from pgbook._numba import COMPILING
+
+    stdout, stderr = kernel_output(tmp_path)
+    assert stdout.count(COMPILING) == 1 and not stderr
+    assert kernel_output(tmp_path) == ("", "")
+    script = subprocess.run([sys.executable, "-c", KERNEL_RUN], capture_output=True, text=True, timeout=900,
+                            env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "script"), "NUMBA_DISABLE_JIT": "0"})
+    assert script.returncode == 0 and COMPILING not in script.stdout + script.stderr

@@ -10,6 +10,7 @@ import io
 import itertools
 import json
 import re
+import sys
 from html.parser import HTMLParser
 
 import matplotlib
@@ -262,14 +263,44 @@ def test_a_live_kernel_gets_the_widget_alone_and_renders_no_frames(monkeypatch):
         grey(fig, level)
 
     fig = interactive(draw, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.2, 0.4, 0.6]))
+    fig.widget
+    assert calls == [0.2]  # the widget's first image, no frames
     bundle = fig._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "application/vnd.jupyter.widget-view+json"}
     assert bundle["application/vnd.jupyter.widget-view+json"] == {
         "version_major": 2, "version_minor": 0, "model_id": fig.widget.model_id}
     assert bundle["text/plain"] == "<interactive figure (level: 3 values; 3 frames)>"
-    assert calls == [0.2]  # the widget's first image, no frames
     (_, image) = fig.widget.children
     assert image.width == "20" and Image.open(io.BytesIO(image.value)).size == (40, 40)
+    # Once shown, the other slider values are drawn in the background, nearest first, each once;
+    # a move then finds its image drawn.
+    fig._live.thread.join(timeout=60)
+    assert calls == [0.2, 0.4, 0.6]
+    (slider, _) = fig.widget.children
+    slider.value = 2
+    assert calls == [0.2, 0.4, 0.6] and centre(image.value)[0] == pytest.approx(255 * 0.6, abs=1.5)
+
+
+def test_the_background_drawing_waits_while_the_kernel_runs_a_cell(monkeypatch):
+    """In a kernel it draws only between cells, so that it never slows a Run All."""
+    module = sys.modules["pgbook.viz.interactive"]  # (pgbook.viz.interactive is also the function's name)
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    calls = []
+    fig = interactive(lambda f, level: (calls.append(level), grey(f, level)), figsize=(1, 1), dpi=DPI,
+                      level=Slider("level", [0.2, 0.4, 0.6]))
+    monkeypatch.setattr(module, "_watching", True)  # no IPython here: the test plays the kernel
+    module._kernel_idle.clear()  # a cell is running
+    try:
+        fig._repr_mimebundle_()
+        fig._live.thread.join(timeout=0.5)
+        assert fig._live.thread.is_alive() and calls == [0.2]
+    finally:
+        module._cell_ended()
+    # ... and only once no cell has run for QUIET seconds (a Run All's next cell follows at once).
+    fig._live.thread.join(timeout=module.QUIET / 3)
+    assert calls == [0.2]
+    fig._live.thread.join(timeout=60)
+    assert calls == [0.2, 0.4, 0.6]
 
 
 def test_the_book_build_gets_the_static_html_alone(monkeypatch):
@@ -279,3 +310,31 @@ def test_the_book_build_gets_the_static_html_alone(monkeypatch):
     assert set(bundle) == {"text/plain", "text/html"}
     assert bundle["text/html"] == fig.html() and bundle["text/html"].startswith('<div class="pgbook-interactive"')
     assert fig._widget is None  # no widget, no comm: nothing for a kernel-less page to show
+
+
+def test_the_background_draws_where_the_next_move_goes(monkeypatch):
+    """Nearest to the slider first, ahead in the direction of the last move on a tie; and the figure
+    moved last before any other."""
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    fig = interactive(grey, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.1, 0.2, 0.3, 0.4, 0.5], initial=0.3))
+    live = fig.widget and fig._live
+    assert set(live.png) == {(2,)}
+    live.step = (1,)
+    assert live._next() == (3,)
+    live.step = (-1,)
+    assert live._next() == (1,)
+    (slider, _) = fig.widget.children
+    slider.value = 4  # a move up: the next one is ahead, two up would come before one down
+    assert live.position == (4,) and live.step == (1,) and live._next() == (3,)
+    two = interactive(lambda f, a, b: grey(f, a), figsize=(1, 1), dpi=DPI,
+                      a=Slider("a", [0.1, 0.2, 0.3]), b=Slider("b", [0.1, 0.2, 0.3]))
+    two.widget.children[1].value = 1  # b moved up: b's next value before a's neighbours
+    assert two._live.step == (0, 1) and two._live._next() == (0, 2)
+    other = interactive(grey, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.1, 0.2, 0.3]))
+    other.widget.children[0].value = 1  # the reader moves the other figure: it is filled first
+    fig._repr_mimebundle_()
+    fig._live.thread.join(timeout=0.5)
+    assert fig._live.thread.is_alive() and len(fig._live.png) == 2
+    other._repr_mimebundle_()
+    fig._live.thread.join(timeout=60)
+    assert other._live.complete and fig._live.complete

@@ -8,6 +8,8 @@ notebook (its front matter has a ``kernelspec``), which has a paired ``.ipynb`` 
 from __future__ import annotations
 
 import re
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,28 +24,66 @@ HTML = ROOT / "_build" / "html"
 SETUP_TEMPLATE = '''try:
     import pgbook
 except ImportError:  # e.g. on Colab: install the book's package from its repository
-    %pip install --quiet "pgbook @ git+{url}"
+    %pip install --quiet "pgbook @ git+{url}@{branch}"
     import pgbook'''
-#: ``repository.url`` until the book's repository is published: nothing can be installed from it.
+#: An old ``repository.url`` that names no real repository: it never counts as set.
 PLACEHOLDER_URL = "https://github.com/pgbook/pgbook"
-#: The setup cell while the URL is the placeholder: it says so instead of failing inside pip.
-PLACEHOLDER_TEMPLATE = '''try:
+#: The setup cell of a book built with no repository: it says so instead of failing inside pip.
+NO_REPOSITORY_SETUP = '''try:
     import pgbook
-except ImportError:  # e.g. on Colab: the book's repository is not published yet
+except ImportError:  # e.g. on Colab: this copy of the book names no repository to install from
     raise ModuleNotFoundError(
-        "pgbook is not installed, and this notebook cannot install it: the book's repository URL, "
-        "{url} (repository.url in _config.yml), is still a placeholder. "
+        "pgbook is not installed, and this notebook cannot install it: its book was built from a "
+        "checkout with no GitHub remote 'origin' and no repository.url in _config.yml. "
         "Install pgbook yourself (pip install <path or URL of the repository>), then run this cell again."
     ) from None'''
 SETUP_TAGS = ["remove-cell"]
+#: A GitHub remote as git writes it: https://github.com/o/r(.git), git@github.com:o/r(.git), ssh://git@github.com/o/r.
+_GITHUB_REMOTE = re.compile(r"^(?:https://(?:[^@/]+@)?github\.com/|git@github\.com:|ssh://git@github\.com/)"
+                            r"(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?/?$")
 
 
 def config() -> dict:
     return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 
 
-def repository_url() -> str:
-    return config()["repository"]["url"].rstrip("/")
+@dataclass(frozen=True)
+class Repository:
+    """Where the book's launch buttons and its chapters' Colab setup cells point."""
+
+    url: str  # https://github.com/owner/name
+    branch: str
+
+
+def _git(*args: str) -> str | None:
+    """A git command's output in the book's checkout, or None (no git, not a checkout, no such thing)."""
+    try:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+
+def github_url(remote: str) -> str | None:
+    """``https://github.com/owner/name`` for a git remote on GitHub (any form git accepts), else None."""
+    found = _GITHUB_REMOTE.match(remote.strip())
+    return f"https://github.com/{found['owner']}/{found['name']}" if found else None
+
+
+def repository() -> Repository | None:
+    """The one place that decides the book's repository: ``repository.url`` in ``_config.yml`` when
+    set (but never the placeholder), with its ``repository.branch``; else the checkout's remote
+    ``origin`` when it is on GitHub, with the branch checked out (or ``repository.branch`` on a
+    detached HEAD); else None, and the book has no launch buttons."""
+    settings = config().get("repository") or {}
+    configured = (settings.get("url") or "").rstrip("/")
+    if configured and configured != PLACEHOLDER_URL:
+        return Repository(configured, settings.get("branch") or "main")
+    url = github_url(_git("remote", "get-url", "origin") or "")
+    if url is None:
+        return None
+    branch = _git("symbolic-ref", "--short", "-q", "HEAD") or settings.get("branch") or "main"
+    return Repository(url, branch)
 
 
 def pages() -> list[str]:
@@ -117,9 +157,24 @@ def chapters() -> list[str]:
     return [p for p in pages() if source(p).exists() and "kernelspec" in front_matter(source(p))]
 
 
-def setup_source(url: str) -> str:
-    """The setup cell for the repository ``url`` (the placeholder URL gives a cell that explains itself)."""
-    return (PLACEHOLDER_TEMPLATE if url == PLACEHOLDER_URL else SETUP_TEMPLATE).format(url=url)
+def setup_source(repo: Repository | None) -> str:
+    """The setup cell that installs pgbook from ``repo`` (with no repository, a cell that explains itself)."""
+    return NO_REPOSITORY_SETUP if repo is None else SETUP_TEMPLATE.format(url=repo.url, branch=repo.branch)
+
+
+def book_config() -> dict:
+    """``_config.yml`` as the build uses it: the repository decided by :func:`repository`, and with
+    no repository no launch or repository buttons (they would point nowhere)."""
+    settings = config()
+    repo = repository()
+    if repo is None:
+        # An empty URL, not none: Jupyter Book would fill in its own repository's.
+        settings["repository"] = {**(settings.get("repository") or {}), "url": ""}
+        settings.pop("launch_buttons", None)
+        settings.setdefault("html", {})["use_repository_button"] = False
+    else:
+        settings["repository"] = {**(settings.get("repository") or {}), "url": repo.url, "branch": repo.branch}
+    return settings
 
 
 def is_setup(cell_source: str) -> bool:

@@ -13,6 +13,12 @@ each chapter once.
 
 Chapters are executed with ``PGBOOK_STATIC_FIGURES=1`` in their environment: ``pgbook.viz.interactive``
 figures then render their frames for the kernel-free pages (in a reader's kernel they are widgets only).
+
+Before the chapters run, ``python -m pgbook.precompile`` fills numba's cache, so that no chapter
+compiles a kernel (and none prints pgbook's "compiling" line into the book).
+
+Jupyter Book reads ``_build/_config.yml``, which is ``_config.yml`` with the book's repository filled
+in (``bookfiles.book_config()``: from ``origin``, or no launch buttons at all).
 """
 
 from __future__ import annotations
@@ -28,12 +34,15 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+import yaml
 
 import bookfiles
 import sync_notebooks
 
 BUILD = bookfiles.ROOT / "_build"
 KEY = BUILD / ".pgbook-execution-key"
+#: The configuration the build reads (see the module docstring).
+CONFIG = BUILD / "_config.yml"
 #: Read by pgbook.viz.interactive (its STATIC_ENV): "1" makes interactive figures pre-render their frames.
 STATIC_FIGURES = {"PGBOOK_STATIC_FIGURES": "1"}
 #: Everything under _build/ that can hold executed outputs.
@@ -83,6 +92,16 @@ def execution_key() -> str:
     return h.hexdigest()
 
 
+def build_config() -> dict:
+    """``bookfiles.book_config()`` with the local Sphinx extensions' folders absolute: Jupyter Book
+    resolves them from the configuration file's folder, which is ``_build/`` here."""
+    config = bookfiles.book_config()
+    extensions = (config.get("sphinx") or {}).get("local_extensions") or {}
+    for name, folder in extensions.items():
+        extensions[name] = str((bookfiles.ROOT / folder).resolve())
+    return config
+
+
 def main() -> int:
     for name in sync_notebooks.sync(check=False):
         print(f"updated {name} (commit it)")
@@ -92,10 +111,13 @@ def main() -> int:
         for name in EXECUTED:
             shutil.rmtree(BUILD / name, ignore_errors=True)
         KEY.unlink(missing_ok=True)
+    subprocess.run([sys.executable, "-m", "pgbook.precompile"], check=True, cwd=bookfiles.ROOT)
+    BUILD.mkdir(exist_ok=True)
+    CONFIG.write_text(yaml.safe_dump(build_config(), sort_keys=False), encoding="utf-8")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(bookfiles.ROOT), "--builder", "html",
+    command = [str(jupyter_book), "build", str(bookfiles.ROOT), "--builder", "html", "--config", str(CONFIG),
                "--warningiserror", "--keep-going"]
-    if subprocess.run(command, env={**os.environ, **STATIC_FIGURES}).returncode != 0:
+    if subprocess.run(command, env={**os.environ, **STATIC_FIGURES}, cwd=bookfiles.ROOT).returncode != 0:
         print("the book did not build (see the messages above)", file=sys.stderr)
         return 1
     KEY.write_text(key)

@@ -74,7 +74,7 @@ def single_page() -> None:
     """Build ``_build/singlehtml`` from the HTML build's doctrees."""
     before = ENVIRONMENT.stat().st_mtime_ns
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(bookfiles.ROOT),
-               "--builder", "singlehtml", "--warningiserror", "--keep-going"]
+               "--builder", "singlehtml", "--config", str(build_book.CONFIG), "--warningiserror", "--keep-going"]
     if subprocess.run(command).returncode != 0:
         raise PdfError("the single page did not build (see the messages above)")
     if ENVIRONMENT.stat().st_mtime_ns != before:

@@ -1,33 +1,43 @@
 r"""A chapter's MyST markdown as plain Jupyter markdown, for the ``.ipynb`` twin.
 
 Sphinx understands MyST; Jupyter, Colab, VS Code and GitHub's notebook preview render only
-CommonMark, a little HTML and MathJax (``$...$``, ``$$...$$``, ``\tag``, ``aligned``). So the twin's
-markdown cells are rewritten, keeping the HTML book's numbers:
+CommonMark, a little HTML and MathJax or KaTeX (``$...$``, ``$$...$$``, ``\tag``, ``aligned``). So the
+twin's markdown cells are rewritten, keeping the HTML book's numbers. The twin must also read right
+where jupyterlab-myst renders it (Binder, ``make lab``), which parses it as MyST again:
 
-- ``prf:*`` boxes (definition, theorem, lemma, ...), ``exercise`` and admonitions become a
-  blockquote opening with a bold title, "**Theorem 1.3 (Policy improvement).** ..."; a proof opens
-  with "*Proof.*" and ends with "∎". Math inside a blockquote, display or inline, is put on one line,
-  because Jupyter extracts the TeX before it parses the markdown and would keep the quote's ``>``
-  markers (a formula broken over two lines would show a stray ">").
-- ``solution-start``/``solution-end`` regions become ``<details><summary>Solution to Exercise
-  1.2</summary>...</details>``. A code cell cannot live inside ``<details>``: the markdown before
-  it ends the details with a line announcing the solution's code, and :func:`convert` collapses
-  that code cell's source (the reader opens it like the dropdown in the book).
-- ``$$ ... $$ (label)`` gets ``\tag{1.2}``; ``{eq}`` refers to it as "(1.2)".
+- ``prf:*`` boxes (definition, theorem, lemma, ...) and admonitions become a blockquote opening
+  with a bold title, "**Theorem 1.3 (Policy improvement).** ..."; a proof opens with "*Proof.*" and
+  ends with "∎". Math inside a blockquote, display or inline, is put on one line, because Jupyter
+  extracts the TeX before it parses the markdown and would keep the quote's ``>`` markers (a formula
+  broken over two lines would show a stray ">"). (jupyterlab-myst sets blockquotes in italics; the
+  book's JupyterLab setup, ``tools/lab_setup.py``, undoes that with CSS.)
+- An ``exercise`` becomes a heading one level below the section it is in, "### Exercise 1.2
+  (Bounds)", followed by its text; its solution (``solution-start`` ... ``solution-end``) becomes
+  the cells of a subsection "#### Solution to Exercise 1.2 (Bounds)" whose heading is collapsed
+  (JupyterLab's ``jp-MarkdownHeadingCollapsed``, Colab's ``collapsed_sections``), code cells and
+  all. Not ``<details>``: jupyterlab-myst turns what an HTML element holds into raw HTML and would
+  show its math as TeX. A collapsed section runs up to the next heading of its level, so a solution
+  must be followed by an exercise, a heading or the end of the page.
+- Every display ``$$ ... $$`` is written ``$$\begin{equation*} ... \end{equation*}$$``: the same
+  formula for MathJax and KaTeX, and jupyterlab-myst, which numbers every plain ``$$`` display
+  itself, numbers no ``equation*``. ``$$ ... $$ (label)`` also gets ``\tag{1.2}``, its only number;
+  ``{eq}`` refers to it as "(1.2)".
 - ``{cite}``, ``{cite:p}``, ``{cite:t}``: author-year text linked to the paper (:mod:`citations`).
 - ``{prf:ref}``, ``{numref}``, ``{ref}``: "Theorem 1.3", "Exercise 1.2" or a section's title, as
-  Sphinx writes them; ``{doc}``: the page's title. ``(label)=`` targets and ``%`` comments vanish.
+  Sphinx writes them, for a label of this page or of another chapter of the book
+  (:attr:`Context.external`); ``{doc}``: the page's title. ``(label)=`` targets and ``%`` comments
+  vanish.
 
 Numbers follow Sphinx: one counter per kind (sphinx-proof's ``prf_realtyp_to_countertyp`` can merge
 kinds), unnumbered with ``:nonumber:``, prefixed by the chapter's number when ``_toc.yml`` numbers it
 ("Theorem 1.3", equation "(1.2)"). Anything else written in MyST syntax is an error naming it, so a
-new construct is taught here before a chapter can use it.
+new construct is taught here before a chapter can use it; so is a label that no chapter defines.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import nbformat
@@ -50,8 +60,9 @@ _OPTION = re.compile(r"^:(?P<key>[\w-]+):(?:[ \t]+(?P<value>.*?))?\s*$")
 _ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<body>[^`]+)`")
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 _TEX = r"(?P<tex>(?:(?!\$\$).)+?)"  # display TeX: anything up to the next $$
-_EQUATION = re.compile(rf"\$\${_TEX}\$\$[ \t]*\((?P<label>[^()\s]+)\)", re.S)
 _DISPLAY = re.compile(rf"\$\${_TEX}\$\$", re.S)
+#: A display as MyST writes it, with its optional label: ``$$ ... $$ (label)``.
+_EQUATION = re.compile(rf"\$\${_TEX}\$\$(?:[ \t]*\((?P<label>[^()\s]+)\))?", re.S)
 #: Inline math, $...$ not touching another $ (so never a piece of $$...$$).
 _INLINE = re.compile(r"(?<![$\\])\$(?!\$)(?P<tex>[^$]+?)(?<!\\)\$(?!\$)")
 _TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=\s*$")
@@ -86,6 +97,15 @@ class Context:
     cite: Callable[[str, str], str] = lambda role, keys: f"({keys})"  # (role, keys) -> text
     doc_title: Callable[[str], str] = lambda path: path  # {doc} target -> the page's title
     countertype: dict[str, str] = field(default_factory=dict)  # sphinx-proof's prf_realtyp_to_countertyp
+    external: Mapping[str, Target] = field(default_factory=dict)  # the other chapters' labels (see targets())
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A markdown cell of the twin; ``collapsed``: a heading cell whose section starts collapsed."""
+
+    text: str
+    collapsed: bool = False
 
 
 class MystError(ValueError):
@@ -141,6 +161,12 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
 
 
+#: Where the converted markdown of one source cell is cut into several cells of the twin; a piece
+#: starting with _COLLAPSED is a collapsed heading cell.
+_BREAK = "\x00break\x00"
+_COLLAPSED = "\x00collapsed\x00"
+
+
 def _join(parts: list[str]) -> str:
     """Markdown blocks separated by one blank line."""
     return re.sub(r"\n{3,}", "\n\n", "\n\n".join(p.strip("\n") for p in parts if p.strip())).strip()
@@ -166,38 +192,46 @@ class Converter:
 
     # --- the two passes: collect the targets, then render with every number known ----------------
 
-    def convert(self, cells: list[str]) -> list[str | None]:
-        """The plain markdown of each cell; for a code cell (``None`` in ``cells``): ``None``, or
-        ``"solution"`` when the code belongs to a solution."""
+    def collect(self, cells: list[str | None]) -> dict[str, Target]:
+        """Only the first pass: the page's labels and what they refer to."""
         self._resolve = False
         self._walk(cells)
+        return self.targets
+
+    def convert(self, cells: list[str | None]) -> list[list[Cell] | None]:
+        """The twin's markdown cells made from each source cell (a source cell may become several,
+        or none); ``None`` for a code cell (``None`` in ``cells``)."""
+        self.collect(cells)
         self._resolve = True
         return self._walk(cells)
 
-    def _walk(self, cells: list[str | None]) -> list[str | None]:
+    def _walk(self, cells: list[str | None]) -> list[list[Cell] | None]:
         self.counters: dict[str, int] = {}
+        self.level = 1  # the level of the section being read (its heading's number of #)
         self.solution: Target | None = None  # the exercise whose solution is being read
-        self.shown = False  # has any of the solution been written yet?
-        self.open = False  # is a <details> element open?
+        self.after_solution = 0  # when a solution just ended: its heading's level (its section ends here)
         out = []
-        for k, cell in enumerate(cells):
+        for cell in cells:
             if cell is None:
-                out.append("solution" if self.solution else None)
+                self._check_after_solution("a code cell")
+                out.append(None)
             else:
-                next_is_code = k + 1 < len(cells) and cells[k + 1] is None
-                out.append(self._cell(cell, next_is_code))
+                out.append(self._cells(self._blocks(cell)))
         if self.solution is not None:
             raise MystError(f"solution-start {self.solution_label} has no solution-end")
         return out
 
-    def _cell(self, text: str, next_is_code: bool) -> str:
-        parts = [self._blocks(text)]
-        if self.solution is not None:  # the solution goes on past this cell
-            parts.append(self._close())
-            if next_is_code:
-                parts.append(f"*{self._solution_title(bold=False)}, code*: the next cell, collapsed "
-                             "(click it to expand).")
-        return _join(parts)
+    @staticmethod
+    def _cells(text: str) -> list[Cell]:
+        pieces = (piece.strip("\n") for piece in text.split(_BREAK))
+        return [Cell(p.removeprefix(_COLLAPSED).strip("\n"), p.startswith(_COLLAPSED)) for p in pieces if p.strip()]
+
+    def _check_after_solution(self, what: str) -> None:
+        """A solution is a collapsed section of the twin, which would swallow anything up to the next
+        heading of its level: only an exercise or such a heading may follow it."""
+        if self.after_solution:
+            raise MystError(f"{what} follows the solution to {self.solution_label}: in the notebook the "
+                            "solution is a collapsed section, which would hide it. Start it with a heading.")
 
     def _number(self, counter: str, label: str | None, target_kind: str, title: str, numbered: bool = True) -> Target:
         if numbered:
@@ -222,7 +256,7 @@ class Converter:
 
         def flush():
             if "".join(plain).strip():
-                out.append(self._opening() + self._inline("\n".join(plain)))
+                out.append(self._inline("\n".join(plain)))
             plain.clear()
 
         i = 0
@@ -232,8 +266,10 @@ class Converter:
             if parsed:
                 flush()
                 directive, i = parsed
-                opening = "" if directive.name.startswith("solution-") else self._opening()
-                out.append(opening + self._directive(directive))
+                if directive.name == "exercise":
+                    self.after_solution = 0
+                self._check_after_solution(f"{{{directive.name}}}")
+                out.append(self._directive(directive))
                 continue
             fence = _PLAIN_FENCE.match(line)
             if fence:  # literal code: copied as is
@@ -242,7 +278,8 @@ class Converter:
                 j = i + 1
                 while j < len(lines) and not close.match(lines[j]):
                     j += 1
-                out.append(self._opening() + "\n".join(lines[i:j + 1]))
+                self._check_after_solution("a code block")
+                out.append("\n".join(lines[i:j + 1]))
                 i = j + 1
                 continue
             target = _TARGET.match(line)
@@ -258,6 +295,13 @@ class Converter:
             if _COMMENT.match(line):
                 i += 1
                 continue
+            heading = _HEADING.match(line)
+            if heading:
+                self.level = len(heading["hashes"])
+                if self.level <= self.after_solution:
+                    self.after_solution = 0
+            if line.strip():
+                self._check_after_solution(f"the text {line.strip()[:40]!r}")
             plain.append(line)
             i += 1
         flush()
@@ -277,53 +321,41 @@ class Converter:
         if name == "exercise":
             target = self._number("exercise", options.get("label"), "Exercise", self._inline(d.arg),
                                   numbered="nonumber" not in options)
-            return _quote(_titled(target.heading, self._blocks(d.body)))
+            if self.level_of_solutions > 6:
+                raise MystError(f"{target.name} is in a level-{self.level} section: its solution would need "
+                                "a heading deeper than ######")
+            return _join([_BREAK, f"{'#' * (self.level + 1)} {target.heading}", self._blocks(d.body)])
         if name in ADMONITIONS:
             title = self._inline(d.arg) if name == "admonition" else ADMONITIONS[name]
             body = d.body if name == "admonition" or not d.arg else f"{d.arg}\n{d.body}"
             body = self._blocks(body)
             if "dropdown" in options.get("class", "").split():
+                if _DISPLAY.search(body) or _INLINE.search(body):
+                    raise MystError(f"math in a dropdown {{{name}}}: jupyterlab-myst would show it as TeX "
+                                    "(what HTML holds is not typeset)")
                 return f"<details>\n<summary><b>{title}</b></summary>\n\n{body}\n\n</details>"
             return _quote(_titled(title, body))
         if name == "math":
-            tex = d.body.strip()
-            if "label" in options:
-                target = self._number("equation", options["label"], "equation", "")
-                tex = f"{tex}\n\\tag{{{target.number}}}"
-            return f"$$\n{tex}\n$$"
+            return self._display(d.body, options.get("label"))
         if name == "solution-start":
             if self.solution is not None:
                 raise MystError("solution-start inside another solution")
             self.solution_label = d.arg.strip()
             self.solution = self._lookup(self.solution_label, "solution-start")
-            self.shown = False
-            return ""
+            heading = f"{'#' * self.level_of_solutions} Solution to {self.solution.heading}"
+            return _join([_BREAK, _COLLAPSED + heading, _BREAK])
         if name == "solution-end":
             if self.solution is None:
                 raise MystError("solution-end without solution-start")
-            closing = self._close()
             self.solution = None
-            return closing
+            self.after_solution = self.level_of_solutions
+            return _BREAK
         raise MystError(f"unsupported MyST directive {{{name}}}: teach tools/plain_markdown.py, or avoid it")
 
-    def _solution_title(self, bold: bool) -> str:
-        title = f"Solution to {self.solution.heading}"
-        return f"<b>{title}</b>" if bold else title
-
-    def _opening(self) -> str:
-        """Opens the solution's ``<details>`` before its first content in a cell (if in a solution)."""
-        if self.solution is None or self.open:
-            return ""
-        self.open = True
-        more = " (continued)" if self.shown else ""
-        self.shown = True
-        return f"<details>\n<summary>{self._solution_title(bold=True)}{more}</summary>\n\n"
-
-    def _close(self) -> str:
-        if not self.open:
-            return ""
-        self.open = False
-        return "</details>"
+    @property
+    def level_of_solutions(self) -> int:
+        """Solutions are subsections of their exercise, which is a subsection of the current section."""
+        return self.level + 2
 
     # --- inline level ---------------------------------------------------------------------------
 
@@ -332,15 +364,23 @@ class Converter:
         return _ROLE.sub(self._role, text)
 
     def _equation(self, m: re.Match) -> str:
-        target = self._number("equation", m["label"], "equation", "")
-        return f"$${m['tex'].rstrip()}\n\\tag{{{target.number}}}\n$$"
+        return self._display(m["tex"], m["label"])
+
+    def _display(self, tex: str, label: str | None) -> str:
+        """A display in ``equation*`` (see the module docstring), tagged with its number if labelled."""
+        tex = tex.strip()
+        if label:
+            tex += f"\n\\tag{{{self._number('equation', label, 'equation', '').number}}}"
+        return f"$$\n\\begin{{equation*}}\n{tex}\n\\end{{equation*}}\n$$"
 
     def _lookup(self, label: str, role: str) -> Target:
         if not self._resolve:
             return Target("?", "?")
-        if label not in self.targets:
-            raise MystError(f"{{{role}}}`{label}`: no such label in this page")
-        return self.targets[label]
+        if label in self.targets:
+            return self.targets[label]
+        if label in self.context.external:
+            return self.context.external[label]
+        raise MystError(f"{{{role}}}`{label}`: no such label in this page or another chapter of the book")
 
     def _role(self, m: re.Match) -> str:
         name, body = m["name"], m["body"]
@@ -369,32 +409,38 @@ class Converter:
         raise MystError(f"unsupported MyST role {{{name}}}: teach tools/plain_markdown.py, or avoid it")
 
 
-#: Jupyter's view of a hidden input (JupyterLab: ``jupyter.source_hidden``; Colab: a form cell).
-HIDDEN_INPUT = {"jupyter": {"source_hidden": True}, "cellView": "form"}
+#: JupyterLab's mark of a collapsed heading (Colab's is the notebook's ``colab.collapsed_sections``,
+#: which lists cell ids: ``sync_notebooks.py`` writes it once the ids are known).
+COLLAPSED_HEADING = "jp-MarkdownHeadingCollapsed"
+
+
+def targets(nb: nbformat.NotebookNode, context: Context) -> dict[str, Target]:
+    """The labels a chapter defines (what another chapter's references to it resolve to)."""
+    return Converter(context).collect([c.source if c.cell_type == "markdown" else None for c in nb.cells])
 
 
 def convert(nb: nbformat.NotebookNode, context: Context) -> nbformat.NotebookNode:
     """The notebook with plain markdown cells and Jupyter's hiding metadata on its code cells.
 
-    Code cells tagged ``hide-input`` or ``remove-input`` show only their output; ``hide-output``
-    collapses the output; the code of a solution is collapsed (JupyterLab still runs a collapsed
-    cell, and shows its new output, so the outputs are not hidden).
-    Tags are kept, so the notebook still builds the same way. A markdown cell left empty (one that
-    held only a ``solution-end`` or a label) is dropped: JupyterLab would show it as a blank prompt.
+    Code cells tagged ``hide-input`` or ``remove-input`` show only their output (JupyterLab:
+    ``jupyter.source_hidden``; Colab: a form cell); ``hide-output`` collapses the output. Tags are
+    kept, so the notebook still builds the same way. A markdown cell may become several (a
+    solution's heading is a cell of its own, see the module docstring), or none when it held only a
+    ``solution-end`` or a label (JupyterLab would show an empty cell as a blank prompt).
     """
     converter = Converter(context)
-    texts = converter.convert([c.source if c.cell_type == "markdown" else None for c in nb.cells])
+    converted = converter.convert([c.source if c.cell_type == "markdown" else None for c in nb.cells])
     cells = []
-    for cell, text in zip(nb.cells, texts):
+    for cell, pieces in zip(nb.cells, converted):
         if cell.cell_type == "markdown":
-            if text.strip():
-                cell.source = text
-                cells.append(cell)
+            for piece in pieces:
+                metadata = {**cell.metadata, **({COLLAPSED_HEADING: True} if piece.collapsed else {})}
+                cells.append(nbformat.v4.new_markdown_cell(piece.text, metadata=metadata))
             continue
         cells.append(cell)
         tags = set(cell.metadata.get("tags", []))
         jupyter = {}
-        if text == "solution" or tags & {"hide-input", "remove-input"}:
+        if tags & {"hide-input", "remove-input"}:
             jupyter["source_hidden"] = True
             cell.metadata["cellView"] = "form"
         if "hide-output" in tags:

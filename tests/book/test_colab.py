@@ -12,12 +12,12 @@ import hashlib
 import json
 import re
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from bookconf import bookfiles, page_ids
 from reader import WIDGET_VIEW, output_problems
+
+from live_kernel import after_run_all  # noqa: E402  (tools/, on the path through bookconf)
 
 pytestmark = pytest.mark.notebook
 
@@ -76,43 +76,31 @@ def run(kc, code: str, timeout: float = 120) -> tuple[str, list[dict]]:
 @pytest.mark.parametrize("page", CHAPTERS, ids=page_ids(CHAPTERS))
 def test_chapter_runs_in_colabs_versions_and_its_sliders_redraw(page, colab_kernel):
     path = bookfiles.notebook(page)
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name=colab_kernel,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.reset_execution_trackers()
-    with client.setup_kernel():  # one kernel: the notebook's cells, then the slider moves
-        for index, cell in enumerate(nb.cells):
-            client.execute_cell(cell, index)
-        kc = client.km.blocking_client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
-            problems = output_problems(nb)
-            assert not problems, f"{path.name} in Colab's versions:\n" + "\n".join(problems)
+    with after_run_all(path, colab_kernel) as (nb, kc):  # one kernel: the notebook's cells, then the slider moves
+        problems = output_problems(nb)
+        assert not problems, f"{path.name} in Colab's versions:\n" + "\n".join(problems)
 
-            printed, _ = run(kc, INSPECT % sorted(PINS))
-            state = json.loads(printed.strip().splitlines()[-1])
-            assert state["versions"] == PINS, "the Colab environment is not Colab's (or installing pgbook upgraded it)"
+        printed, _ = run(kc, INSPECT % sorted(PINS))
+        state = json.loads(printed.strip().splitlines()[-1])
+        assert state["versions"] == PINS, "the Colab environment is not Colab's (or installing pgbook upgraded it)"
 
-            views = [out.data[WIDGET_VIEW]["model_id"] for cell in nb.cells for out in cell.get("outputs", [])
-                     if out.output_type in ("display_data", "execute_result") and WIDGET_VIEW in out.get("data", {})]
-            assert views == [f["box"] for f in state["figures"]], "each interactive figure shows as a widget"
-            if "viz.interactive(" in bookfiles.source(page).read_text(encoding="utf-8"):
-                assert views, "the chapter's interactive figures did not show as widgets"
-            for cell in nb.cells:
-                for out in cell.get("outputs", []):
-                    if WIDGET_VIEW in out.get("data", {}):
-                        assert "text/html" not in out.data, "a reader's kernel must not render the static frames"
+        views = [out.data[WIDGET_VIEW]["model_id"] for cell in nb.cells for out in cell.get("outputs", [])
+                 if out.output_type in ("display_data", "execute_result") and WIDGET_VIEW in out.get("data", {})]
+        assert views == [f["box"] for f in state["figures"]], "each interactive figure shows as a widget"
+        if "viz.interactive(" in bookfiles.source(page).read_text(encoding="utf-8"):
+            assert views, "the chapter's interactive figures did not show as widgets"
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                if WIDGET_VIEW in out.get("data", {}):
+                    assert "text/html" not in out.data, "a reader's kernel must not render the static frames"
 
-            for i, figure in enumerate(state["figures"]):
-                for j, (model_id, index, n) in enumerate(figure["sliders"]):
-                    _, messages = run(kc, f"_figures[{i}].widget.children[{j}].index = {(index + 1) % n}")
-                    images = [m for m in messages if m["msg_type"] == "comm_msg"
-                              and m["content"]["comm_id"] == figure["image"]
-                              and m["content"]["data"].get("method") == "update" and m["buffers"]]
-                    assert images, f"moving slider {model_id} sent no new image to the front end"
-                    sha = hashlib.sha1(images[-1]["buffers"][-1]).hexdigest()
-                    assert sha != figure["image_sha"], "the image sent after moving the slider is the old one"
-                    figure["image_sha"] = sha
-        finally:
-            kc.stop_channels()
+        for i, figure in enumerate(state["figures"]):
+            for j, (model_id, index, n) in enumerate(figure["sliders"]):
+                _, messages = run(kc, f"_figures[{i}].widget.children[{j}].index = {(index + 1) % n}")
+                images = [m for m in messages if m["msg_type"] == "comm_msg"
+                          and m["content"]["comm_id"] == figure["image"]
+                          and m["content"]["data"].get("method") == "update" and m["buffers"]]
+                assert images, f"moving slider {model_id} sent no new image to the front end"
+                sha = hashlib.sha1(images[-1]["buffers"][-1]).hexdigest()
+                assert sha != figure["image_sha"], "the image sent after moving the slider is the old one"
+                figure["image_sha"] = sha

@@ -81,14 +81,19 @@ def test_pages_with_math_have_math_elements(html_dir):
 
 @pytest.mark.parametrize("page", CHAPTERS, ids=page_ids(CHAPTERS))
 def test_launch_links_open_a_notebook_of_the_repository(html_dir, page):
-    config = bookfiles.config()
-    url = urlparse(config["repository"]["url"])
-    owner_repo = url.path.strip("/")
-    branch = config["repository"]["branch"]
-    links = [a["href"] for a in soup(html_dir, page).select("a[href]")]
+    """The launch buttons follow the book's repository (the checkout's GitHub origin, or _config.yml);
+    with none, there are no launch or repository buttons that would point nowhere."""
+    config, repo = bookfiles.config(), bookfiles.repository()
+    links = [a["href"] for a in soup(html_dir, page).select(".bd-header-article a[href]")]  # the page's buttons
     binder = [h for h in links if h.startswith(config["launch_buttons"]["binderhub_url"])]
     colab = [h for h in links if h.startswith(config["launch_buttons"]["colab_url"])]
+    if repo is None:
+        dead = [h for h in links if h.startswith("http")]
+        assert not dead, f"{page}: launch or repository buttons with no repository: {dead}"
+        return
+    owner_repo, branch = urlparse(repo.url).path.strip("/"), repo.branch
     assert binder and colab, f"{page}: missing launch buttons"
+    assert repo.url in links, f"{page}: no repository button"
     for href in binder:
         parsed = urlparse(href)
         assert parsed.path == f"/v2/gh/{owner_repo}/{branch}"

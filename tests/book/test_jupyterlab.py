@@ -2,20 +2,26 @@
 
 The test starts JupyterLab (the reader requirements' version) on a free port with a token, on a copy
 of the notebooks (so that the run does not touch the committed ones), with its own Jupyter
-configuration: jupyterlab-myst is switched off, so that the markdown is rendered by JupyterLab's
-plain renderer as in Colab, VS Code or GitHub and any MyST left in the twin would show, and the
-notebook renders every cell (no windowing). Chromium (Playwright) opens each chapter's notebook:
+configuration, in two set-ups:
 
-- every chapter: the rendered markdown holds no MyST (no directive fence, role, ``:label:`` option),
-  no raw TeX and no MathJax error (MathJax typeset it all), and the boxes carry their numbered titles;
-- the first chapter, the one the chapter standard is proven on, is also run (Run All): no output is
-  an error, stderr or a warning, and moving each interactive figure's slider with the keyboard
-  changes the figure's image. Every chapter is run, and every slider moved through the kernel, in
-  Colab's versions (test_colab.py); running all of them here too would execute each a third time;
-- every chapter's .md opens as a notebook with jupyterlab-myst rendering its MyST (``make lab``).
+- **Binder's**: jupyterlab-myst renders the markdown (Binder installs it from requirements.txt) and
+  the book's JupyterLab setup is applied (``tools/lab_setup.py``, run by ``postBuild`` and ``make
+  lab``). Every chapter: no MyST left raw, no raw TeX anywhere (solutions included, once their
+  collapsed sections are expanded), no math error, each display shows exactly the twin's number
+  (its ``\\tag``, the HTML's number: test_twin_numbers.py), none of MyST's own, solutions start
+  collapsed, boxes are not in italics. The first chapter, the one the chapter standard is proven
+  on, is also run (Run All): no output is an error, stderr or a warning, and moving each
+  interactive figure's slider with the keyboard changes the figure's image. (Every chapter is run,
+  and every slider moved through the kernel, in Colab's versions, test_colab.py; running all of them
+  here too would execute each a third time.) And the server's front page opens the first chapter.
+- **plain**: jupyterlab-myst is off, so that the markdown is rendered by JupyterLab's own renderer,
+  as in Colab, VS Code or GitHub: every chapter reads with no MyST or TeX left, its solutions
+  collapsed.
 
-Screenshots (a box, a solution, the moved slider) are saved under ``_build/screenshots/``. Browser: ``/usr/bin/chromium`` (``PGBOOK_CHROMIUM``
-overrides it); as for test_browser.py, a missing browser skips outside CI and fails in CI.
+The notebook renders every cell (no windowing). Screenshots (a box, a solution, a numbered equation,
+the moved slider) are saved under ``_build/screenshots/``. Browser: ``/usr/bin/chromium``
+(``PGBOOK_CHROMIUM`` overrides it); as for test_browser.py, a missing browser skips outside CI and
+fails in CI.
 """
 
 import contextlib
@@ -35,6 +41,8 @@ import nbformat
 import pytest
 
 from bookconf import bookfiles, page_ids
+
+import lab_setup  # noqa: E402  (tools/, on the path through bookconf)
 from reader import output_problems
 from test_browser import SCREENSHOTS, unavailable
 from test_browser import browser  # noqa: F401  (the fixture, shared with the HTML tests)
@@ -67,9 +75,25 @@ CELLS_STATE = """() => {
 
 MARKDOWN_TEXT = """(selector) => [...document.querySelectorAll(selector)].map(node => {
   const copy = node.cloneNode(true);
-  copy.querySelectorAll("mjx-container, code, pre").forEach(e => e.remove());
+  copy.querySelectorAll("mjx-container, .katex, code, pre").forEach(e => e.remove());
   return copy.textContent;
 })"""
+#: Every number jupyterlab-myst shows beside a display: KaTeX's \\tag, and MyST's own, which it puts
+#: beside the formula (in the display's container, outside KaTeX).
+EQUATION_NUMBERS = """() => [...document.querySelectorAll(".jp-MarkdownCell .myst .katex-display")].flatMap(d => {
+  const tags = [...d.querySelectorAll(".tag")].map(t => t.textContent.trim());
+  const box = d.closest(".group") || d.parentElement;
+  const copy = box.cloneNode(true);
+  copy.querySelectorAll(".katex-display").forEach(e => e.remove());
+  const own = copy.textContent.trim();
+  return own ? [...tags, own] : tags;
+})"""
+#: The solutions' headings, and whether the cells under each are hidden (collapsed).
+SOLUTIONS = """() => {
+  const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+  return cells.flatMap((c, k) => c.model.type === "markdown" && /^#+ Solution to /.test(c.model.sharedModel.source)
+    ? [{heading: c.model.sharedModel.source, next_hidden: k + 1 < cells.length && cells[k + 1].isHidden}] : []);
+}"""
 
 
 def free_port() -> int:
@@ -80,26 +104,23 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def jupyterlab(base: Path, myst: bool):
-    """JupyterLab on a copy of the chapters (.ipynb and .md); yields (base URL, token).
+    """JupyterLab on a copy of the chapters' twins, the repository's layout; yields (base URL, token).
 
-    ``myst``: jupyterlab-myst renders the markdown, and .md files open as notebooks (jupytext), as
-    ``make lab`` and Binder set it up; otherwise JupyterLab's plain markdown renderer, as in Colab.
+    ``myst``: as on Binder, jupyterlab-myst on and the book's JupyterLab setup applied
+    (``tools/lab_setup.py``); otherwise JupyterLab's plain markdown renderer, as in Colab.
     """
     root, config = base / "root", base / "config"
     for page in CHAPTERS:
-        for path in (bookfiles.notebook(page), bookfiles.source(page)):
-            target = root / path.relative_to(bookfiles.ROOT)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)
-    settings = dict(SETTINGS)
+        target = root / bookfiles.notebook(page).relative_to(bookfiles.ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(bookfiles.notebook(page), target)
     if myst:
-        settings["@jupyterlab/docmanager-extension/plugin.jupyterlab-settings"] = {
-            "autosave": False, "defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}
+        lab_setup.setup(config)
     else:
         (config / "labconfig").mkdir(parents=True)
         (config / "labconfig" / "page_config.json").write_text(
             json.dumps({"disabledExtensions": {"jupyterlab-myst": True}}))
-    for name, values in settings.items():
+    for name, values in SETTINGS.items():
         path = config / "lab" / "user-settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
@@ -137,28 +158,32 @@ def jupyterlab(base: Path, myst: bool):
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    with jupyterlab(tmp_path_factory.mktemp("jupyterlab"), myst=False) as server:
+    """Binder's JupyterLab."""
+    with jupyterlab(tmp_path_factory.mktemp("jupyterlab"), myst=True) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def lab_myst(tmp_path_factory):
-    with jupyterlab(tmp_path_factory.mktemp("jupyterlab-myst"), myst=True) as server:
+def lab_plain(tmp_path_factory):
+    with jupyterlab(tmp_path_factory.mktemp("jupyterlab-plain"), myst=False) as server:
         yield server
 
 
 @contextlib.contextmanager
-def notebook_page(browser, server, path: str):
+def notebook_page(browser, server, path: str | None):
     """A browser page with the notebook ``path`` open and its kernel idle; the kernel is shut down after.
 
     ``reset`` starts from an empty workspace: JupyterLab would otherwise first restore the notebook the
-    previous test had open, and its cells would be the ones counted.
+    previous test had open, and its cells would be the ones counted. ``path`` None: the server's
+    front page, which must open the first chapter.
     """
     url, token = server
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    where = f"lab/tree/{path}?reset&" if path else "?"
+    path = path or bookfiles.notebook(CHAPTERS[0]).relative_to(bookfiles.ROOT).as_posix()
     try:
-        page.goto(f"{url}/lab/tree/{path}?reset&token={token}", wait_until="load", timeout=120_000)
+        page.goto(f"{url}/{where}token={token}", wait_until="load", timeout=120_000)
         page.wait_for_function("path => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
                                " const k = w && w.context && w.context.path === path && w.sessionContext &&"
                                " w.sessionContext.session && w.sessionContext.session.kernel;"
@@ -171,19 +196,55 @@ def notebook_page(browser, server, path: str):
 
 
 def assert_typeset(page) -> None:
-    """No formula in the markdown cells is a MathJax error (quoted if one is)."""
-    errors = page.eval_on_selector_all(".jp-MarkdownCell mjx-merror",
+    """No formula in the markdown cells is a math error (quoted if one is)."""
+    errors = page.eval_on_selector_all(".jp-MarkdownCell mjx-merror, .jp-MarkdownCell .katex-error",
                                        "nodes => nodes.map(n => n.getAttribute('data-mjx-error') || n.textContent)")
-    assert not errors, f"MathJax could not typeset: {errors[:5]}"
+    assert not errors, f"the math could not be typeset: {errors[:5]}"
 
 
-def typeset_markdown(page, selector: str) -> list[str]:
-    """The text of the rendered markdown cells once MathJax has typeset them, without math and code."""
-    page.wait_for_function("() => !document.querySelector('.jp-MarkdownCell .MathJax_Preview')"
-                           " && document.querySelectorAll('.jp-MarkdownCell mjx-container').length > 0",
-                           timeout=60_000)
+def expand_solutions(page) -> list[dict]:
+    """Check that every solution starts collapsed, then expand them all; return the solutions."""
+    solutions = page.evaluate(SOLUTIONS)
+    assert solutions, "no solution heading in the notebook"
+    shown = [s["heading"] for s in solutions if not s["next_hidden"]]
+    assert not shown, f"solutions not collapsed: {shown}"
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:expand-all-headings')")
+    page.wait_for_function(f"() => ({SOLUTIONS})().every(s => !s.next_hidden)", timeout=30_000)
+    return solutions
+
+
+def typeset_markdown(page, selector: str, math: str, cells: int) -> list[str]:
+    """The text of the rendered markdown cells once all ``cells`` are rendered (the expanded solutions'
+    render after the others) and their math typeset, without math and code."""
+    page.wait_for_function("([selector, math, cells]) => !document.querySelector('.jp-MarkdownCell .MathJax_Preview')"
+                           " && document.querySelectorAll(`.jp-MarkdownCell ${math}`).length > 0"
+                           " && document.querySelectorAll(selector).length >= cells",
+                           arg=[selector, math, cells], timeout=60_000)
     assert_typeset(page)
     return page.evaluate(MARKDOWN_TEXT, selector)
+
+
+def assert_reads(page, name: str, selector: str, math: str) -> str:
+    """Every markdown cell rendered, solutions collapsed, no MyST or TeX left: the rendered text."""
+    expand_solutions(page)
+    markdown_cells = sum(c.cell_type == "markdown" for c in nbformat.read(bookfiles.notebook(name), as_version=4).cells)
+    texts = typeset_markdown(page, selector, math, markdown_cells)
+    assert len(texts) == markdown_cells, f"{len(texts)} of {markdown_cells} markdown cells rendered"
+    text = "\n".join(texts)
+    left = [m for m in MYST if m in text]
+    assert not left, f"raw MyST in the rendered notebook: {left}"
+    for tex in ("$$", "\\begin{", "\\tag{", "\\frac", "_{", "^{"):
+        assert tex not in text, f"raw TeX {tex!r} in the rendered notebook"
+    # Every chapter ends with exercises and their solutions: their numbered titles (with the
+    # chapter's number, as in the HTML) must come through the conversion.
+    assert re.search(r"Exercise \d+\.\d+", text) and "Solution to Exercise" in text, "numbered titles missing"
+    return text
+
+
+def screenshot(page, selector: str, path: Path) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.query_selector(selector).scroll_into_view_if_needed()
+    page.screenshot(path=path)
 
 
 def figure_images(page) -> list[str]:
@@ -191,28 +252,47 @@ def figure_images(page) -> list[str]:
 
 
 @pytest.mark.parametrize("name", CHAPTERS, ids=page_ids(CHAPTERS))
-def test_notebook_reads_in_jupyterlab(lab, browser, name):
-    """The twin's markdown, as JupyterLab's plain renderer shows it: no MyST or TeX left, numbered boxes."""
+def test_notebook_reads_in_binders_jupyterlab(lab, browser, name):
+    """jupyterlab-myst renders the twin: math typeset everywhere, one number per display (the
+    HTML's), no MyST left, boxes upright."""
     with notebook_page(browser, lab, f"{name}.ipynb") as page:
-        texts = typeset_markdown(page, ".jp-MarkdownCell .jp-RenderedMarkdown")
-        markdown_cells = sum(c.cell_type == "markdown" for c in nbformat.read(bookfiles.notebook(name), as_version=4).cells)
-        assert len(texts) == markdown_cells, f"{len(texts)} of {markdown_cells} markdown cells rendered"
-        text = "\n".join(texts)
-        left = [m for m in MYST if m in text]
-        assert not left, f"raw MyST in the rendered notebook: {left}"
-        for tex in ("$$", "\\begin{", "\\tag{"):
-            assert tex not in text, f"raw TeX {tex!r} in the rendered notebook"
-        # Every chapter ends with exercises whose solutions are dropdowns: their numbered titles
-        # (with the chapter's number, as in the HTML) must come through the conversion.
-        assert re.search(r"Exercise \d+\.\d+", text) and "Solution to Exercise" in text, \
-            "numbered box titles missing"
+        assert_reads(page, name, ".jp-MarkdownCell .myst", ".katex")
+        markdown = "\n".join(c.source for c in nbformat.read(bookfiles.notebook(name), as_version=4).cells
+                             if c.cell_type == "markdown")
+        tags = [f"({tag})" for tag in re.findall(r"\\tag\{([^}]*)\}", markdown)]
+        numbers = page.evaluate(EQUATION_NUMBERS)
+        assert numbers == tags, f"the displays show the numbers {numbers}, the twin's tags are {tags}"
+        # (Boxes on screen: a cell being re-rendered holds a detached copy, which has no style.)
+        styles = page.eval_on_selector_all(".jp-MarkdownCell .myst blockquote", "nodes => nodes"
+                                           ".filter(n => n.isConnected && n.offsetParent !== null)"
+                                           ".map(n => getComputedStyle(n).fontStyle)")
+        assert styles and set(styles) == {"normal"}, f"boxes set in {set(styles)} (the HTML's are upright)"
 
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        stem = f"jupyterlab__{name.replace('/', '__')}"
-        page.query_selector(".jp-MarkdownCell blockquote").scroll_into_view_if_needed()
-        page.screenshot(path=SCREENSHOTS / f"{stem}__box.png")
-        page.query_selector(".jp-MarkdownCell details").scroll_into_view_if_needed()
-        page.screenshot(path=SCREENSHOTS / f"{stem}__solution.png")
+        stem = SCREENSHOTS / f"jupyterlab__{name.replace('/', '__')}"
+        screenshot(page, ".jp-MarkdownCell .myst blockquote", stem.with_name(stem.name + "__box.png"))
+        screenshot(page, ".jp-MarkdownCell .myst .katex-display", stem.with_name(stem.name + "__equation.png"))
+        page.evaluate("() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets;"
+                      " const k = cells.findIndex(c => /^#+ Solution to /.test(c.model.sharedModel.source));"
+                      " cells[k + 1].node.scrollIntoView(); }")
+        page.screenshot(path=stem.with_name(stem.name + "__solution.png"))
+
+
+@pytest.mark.parametrize("name", CHAPTERS, ids=page_ids(CHAPTERS))
+def test_notebook_reads_in_plain_jupyterlab(lab_plain, browser, name):
+    """JupyterLab's own markdown renderer (as Colab, VS Code, GitHub): no MyST or TeX left."""
+    with notebook_page(browser, lab_plain, f"{name}.ipynb") as page:
+        assert_reads(page, name, ".jp-MarkdownCell .jp-RenderedMarkdown", "mjx-container")
+        stem = SCREENSHOTS / f"jupyterlab-plain__{name.replace('/', '__')}"
+        screenshot(page, ".jp-MarkdownCell blockquote", stem.with_name(stem.name + "__box.png"))
+
+
+def test_binder_opens_on_the_first_chapter(browser, tmp_path):
+    """Binder's front page (no path in the launch URL) is the first chapter's twin, not a file browser.
+    (A server of its own: on the shared one, the workspace left by other tests would be restored.)"""
+    with jupyterlab(tmp_path, myst=True) as server, notebook_page(browser, server, None) as page:
+        title = bookfiles.title(CHAPTERS[0])
+        page.wait_for_function("title => [...document.querySelectorAll('.jp-MarkdownCell h1')]"
+                               ".some(h => h.textContent.includes(title))", arg=title, timeout=60_000)
 
 
 @pytest.mark.parametrize("name", RUN, ids=page_ids(RUN))
@@ -247,27 +327,3 @@ def test_notebook_runs_in_jupyterlab(lab, browser, name):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         sliders[0].scroll_into_view_if_needed()
         page.screenshot(path=SCREENSHOTS / f"jupyterlab__{name.replace('/', '__')}__slider.png")
-
-
-@pytest.mark.parametrize("name", CHAPTERS, ids=page_ids(CHAPTERS))
-def test_markdown_source_opens_as_a_rendered_notebook(lab_myst, browser, name):
-    """``make lab`` and Binder: the chapter's .md opens as a notebook, its MyST rendered by jupyterlab-myst."""
-    with notebook_page(browser, lab_myst, f"{name}.md") as page:
-        # Code cells only: jupytext may split the markdown between them differently from the book.
-        cells = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets"
-                              ".filter(w => w.model.type === 'code').length")
-        code = [c for c in bookfiles.read_chapter(name).cells if c.cell_type == "code"]
-        assert cells == len(code), "the .md did not open as its notebook"
-        page.wait_for_function("() => document.querySelectorAll('.jp-MarkdownCell .myst').length > 0 &&"
-                               " document.querySelectorAll('.jp-MarkdownCell mjx-container, .jp-MarkdownCell .katex')"
-                               ".length > 0", timeout=60_000)
-        assert_typeset(page)
-        text = "\n".join(page.evaluate(MARKDOWN_TEXT, ".jp-MarkdownCell .myst"))
-        left = [m for m in ("```{", ":::{", ":label:", ":class:", "{prf:ref}`", "{eq}`") if m in text]
-        assert not left, f"raw MyST in the rendered .md: {left}"
-        title = bookfiles.source(name).read_text(encoding="utf-8").split("\n# ", 1)[1].split("\n", 1)[0]
-        assert title.split(":")[0].strip() in text, f"the chapter's title {title!r} was not rendered"
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.query_selector(".jp-MarkdownCell .myst aside, .jp-MarkdownCell .myst .proof, "
-                            ".jp-MarkdownCell .myst details, .jp-MarkdownCell .myst h2").scroll_into_view_if_needed()
-        page.screenshot(path=SCREENSHOTS / f"jupyterlab-myst__{name.replace('/', '__')}.png")

@@ -16,6 +16,8 @@ import pytest
 from bookconf import bookfiles, built_html, page_ids
 from reader import output_problems
 
+from pgbook._numba import COMPILING
+
 pytestmark = pytest.mark.book
 
 CHAPTERS = bookfiles.chapters()
@@ -34,3 +36,7 @@ def test_chapter_ran_cleanly_from_a_fresh_kernel(page):
     problems = output_problems(nb)
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
     assert any(cell.get("outputs") for cell in nb.cells), f"{path.name} produced no output at all"
+    # The build precompiles every kernel first: the reader of the HTML never sees the line a
+    # compiling kernel prints in a notebook.
+    printed = [out.text for cell in nb.cells for out in cell.get("outputs", []) if out.output_type == "stream"]
+    assert not any(COMPILING in text for text in printed), f"{path.name}: a kernel compiled while the book was built"

@@ -6,6 +6,7 @@ committed twins are then searched for any MyST syntax left over.
 """
 
 import collections
+import dataclasses
 import json
 import re
 import textwrap
@@ -14,7 +15,9 @@ import jupytext
 import nbformat
 import pytest
 
-from bookconf import bookfiles, page_ids
+from bookconf import bookfiles, page_ids, sync_notebooks
+
+import test_pairs
 
 import citations  # noqa: E402  (tools/, on the path through bookconf)
 import plain_markdown as pm  # noqa: E402
@@ -46,8 +49,14 @@ def context(refs=None, prefix="1."):
                       pm.Context().cite, doc_title={"../notation": "Notation"}.get)
 
 
-def convert(*cells, prefix="1.", refs=None):
-    return pm.Converter(context(refs, prefix)).convert(list(cells))
+def convert(*cells, prefix="1.", refs=None, external=None):
+    """The twin's cells made from ``cells`` (markdown, or None for a code cell): the text of each
+    markdown cell, None for each code cell."""
+    ctx = dataclasses.replace(context(refs, prefix), external=external or {})
+    out = []
+    for pieces in pm.Converter(ctx).convert(list(cells)):
+        out.extend([None] if pieces is None else [p.text for p in pieces])
+    return out
 
 
 # --- citations -----------------------------------------------------------------------------------
@@ -135,7 +144,8 @@ def test_unnumbered_book_and_merged_counters():
     page = "```{prf:lemma} A\n:label: a\n\nx\n```\n\n```{prf:theorem} B\n:label: b\n\ny\n```\n\n{prf:ref}`b`"
     plain = convert(page, prefix="")[0]
     assert "**Lemma 1 (A).**" in plain and "**Theorem 1 (B).**" in plain and plain.endswith("Theorem 1")
-    merged = pm.Converter(pm.Context(countertype={"lemma": "theorem"})).convert([page])[0]
+    (merged,) = pm.Converter(pm.Context(countertype={"lemma": "theorem"})).convert([page])[0]
+    merged = merged.text
     assert "**Theorem 2 (B).**" in merged and merged.endswith("Theorem 2")
 
 
@@ -167,8 +177,8 @@ def test_admonitions_and_exercises():
         ```
 
         {ref}`ex-b` and {numref}`ex-b`.""")
-    (out,) = convert(page)
-    assert out == textwrap.dedent("""\
+    boxes, exercise = convert(page)
+    assert boxes == textwrap.dedent("""\
         > **Note.** The slides write $\\gamma^t$.
 
         > **Warning.** Careful here.
@@ -183,46 +193,63 @@ def test_admonitions_and_exercises():
 
         > **Important.**
         >
-        > $$x = 1$$
+        > $$\\begin{equation*} x = 1 \\end{equation*}$$""")
+    # An exercise is a heading one level below its section (here the page's title level).
+    assert exercise == "## Exercise 1.1 (Bounds)\n\nShow it.\n\nExercise 1.1 and Exercise 1.1."
 
-        > **Exercise 1.1 (Bounds).** Show it.
 
-        Exercise 1.1 and Exercise 1.1.""")
+def test_math_in_a_dropdown_admonition_is_an_error():
+    """jupyterlab-myst shows what an HTML element holds as raw HTML: its TeX would not be typeset."""
+    assert convert("```{tip}\n:class: dropdown\nNo math.\n```")[0].startswith("<details>")
+    with pytest.raises(pm.MystError, match="math in a dropdown"):
+        convert("```{tip}\n:class: dropdown\nWith $x$.\n```")
 
 
 # --- solutions -----------------------------------------------------------------------------------
 
 
-def test_solutions_become_details_and_their_code_is_announced_and_collapsed():
+def test_solutions_become_collapsed_sections_below_their_exercise():
     cells = [
-        "```{exercise} Sum\n:label: ex-sum\n\nAdd.\n```\n\n````{solution-start} ex-sum\n:class: dropdown\n````\n\n"
-        "It is $2$.",
+        "## Exercises\n\n```{exercise} Sum\n:label: ex-sum\n\nAdd.\n```\n\n````{solution-start} ex-sum\n"
+        ":class: dropdown\n````\n\nIt is $2$.",
         None,
         "More words.",
         None,
-        "````{solution-end}\n````\n\nAfter.",
-        "````{solution-start} ex-sum\n:class: dropdown\n````",
+        "````{solution-end}\n````\n\n```{exercise}\n:label: ex-two\n\nAgain.\n```",
+        "````{solution-start} ex-two\n:class: dropdown\n````",
         None,
         "````{solution-end}\n````",
+        "### A later section\n\nText.",
     ]
-    out = convert(*cells)
-    assert out[0] == textwrap.dedent("""\
-        > **Exercise 1.1 (Sum).** Add.
+    out = pm.Converter(context()).convert(cells)
+    texts = [None if pieces is None else [(p.text, p.collapsed) for p in pieces] for pieces in out]
+    assert texts == [
+        [("## Exercises", False), ("### Exercise 1.1 (Sum)\n\nAdd.", False),
+         ("#### Solution to Exercise 1.1 (Sum)", True), ("It is $2$.", False)],
+        None,
+        [("More words.", False)],
+        None,
+        [("### Exercise 1.2\n\nAgain.", False)],
+        [("#### Solution to Exercise 1.2", True)],
+        None,
+        [],
+        [("### A later section\n\nText.", False)],
+    ]
 
-        <details>
-        <summary><b>Solution to Exercise 1.1 (Sum)</b></summary>
 
-        It is $2$.
+@pytest.mark.parametrize("after", ["Text after it.", None, "```{note}\nA box.\n```", "##### A subsection"])
+def test_only_a_heading_or_an_exercise_may_follow_a_solution(after):
+    """The solution is a collapsed section: anything else after it would be hidden with it."""
+    cells = ["## Exercises\n\n```{exercise}\n:label: e\nQ\n```\n````{solution-start} e\n````\nA.\n"
+             "````{solution-end}\n````", after]
+    with pytest.raises(pm.MystError, match="follows the solution to e:"):
+        convert(*cells)
+    assert convert(cells[0], "#### The solution's level ends it")[-1] == "#### The solution's level ends it"
 
-        </details>
 
-        *Solution to Exercise 1.1 (Sum), code*: the next cell, collapsed (click it to expand).""")
-    assert out[1] == out[3] == out[6] == "solution"
-    assert out[2].startswith("<details>\n<summary><b>Solution to Exercise 1.1 (Sum)</b> (continued)</summary>\n\n"
-                             "More words.\n\n</details>\n\n*Solution to Exercise 1.1 (Sum), code*")
-    assert out[4] == "After."
-    assert out[5] == "*Solution to Exercise 1.1 (Sum), code*: the next cell, collapsed (click it to expand)."
-    assert out[7] == ""
+def test_an_exercise_deep_in_the_sections_is_an_error():
+    with pytest.raises(pm.MystError, match="deeper than"):
+        convert("##### Deep\n\n```{exercise}\nQ\n```")
 
 
 @pytest.mark.parametrize(("cells", "words"), [
@@ -231,7 +258,8 @@ def test_solutions_become_details_and_their_code_is_announced_and_collapsed():
     (["````{solution-end}\n````"], "without solution-start"),
     (["```{figure} a.png\n```"], r"\{figure\}"),
     (["{term}`MDP`"], r"\{term\}"),
-    (["{eq}`nowhere`"], "nowhere"),
+    (["{eq}`nowhere`"], "no such label in this page or another chapter"),
+    (["{prf:ref}`nowhere`"], "nowhere"),
     (["```{note}\nnever closed"], "never closed"),
     (["```{prf:lemma}\n:label: a\nx\n```\n```{prf:lemma}\n:label: a\ny\n```"], "twice"),
 ])
@@ -269,27 +297,37 @@ def test_labelled_equations_get_tags_and_eq_refs_their_numbers():
         {eq}`eq-a`, {eq}`eq-c`, {eq}`eq-d`; {math}`q^2`.""")
     (out,) = convert(page)
     assert out == textwrap.dedent("""\
-        As (1.2) shows, and $$a$$ inline stays.
+        As (1.2) shows, and $$
+        \\begin{equation*}
+        a
+        \\end{equation*}
+        $$ inline stays.
 
         $$
+        \\begin{equation*}
         V = r + \\gamma P V
         \\tag{1.1}
+        \\end{equation*}
         $$
 
         $$
+        \\begin{equation*}
         \\begin{aligned}
         x &= 1
         \\end{aligned}
         \\tag{1.2}
+        \\end{equation*}
         $$
 
         > **Theorem 1.1 (T).**
         >
-        > $$y = 2 \\tag{1.3}$$
+        > $$\\begin{equation*} y = 2 \\tag{1.3} \\end{equation*}$$
 
         $$
+        \\begin{equation*}
         z
         \\tag{1.4}
+        \\end{equation*}
         $$
 
         (1.1), (1.3), (1.4); $q^2$.""")
@@ -322,7 +360,7 @@ def test_targets_comments_doc_and_ref_to_sections(refs):
 # --- notebook level ------------------------------------------------------------------------------
 
 
-def test_convert_hides_check_code_and_solution_code():
+def test_convert_hides_check_code_and_collapses_solutions():
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("x = 1"),
         nbformat.v4.new_code_cell("checks.close(...)", metadata={"tags": ["hide-input"]}),
@@ -333,14 +371,49 @@ def test_convert_hides_check_code_and_solution_code():
     ])
     pm.convert(nb, pm.Context())
     meta = [c.metadata for c in nb.cells]
-    assert meta[0] == {}
-    assert meta[1] == {"tags": ["hide-input"], "jupyter": {"source_hidden": True}, "cellView": "form"}
-    assert meta[2] == {"tags": ["hide-output"], "jupyter": {"outputs_hidden": True}}
-    assert meta[4] == {"jupyter": {"source_hidden": True}, "cellView": "form"}
-    assert nb.cells[3].source.startswith("> **Exercise 1.**")
-    # The last cell held only the solution's end, which the code cell before it already closed: it
-    # would be a blank markdown cell, so it is dropped.
-    assert [c.cell_type for c in nb.cells] == ["code", "code", "code", "markdown", "code"]
+    assert meta[:3] == [{}, {"tags": ["hide-input"], "jupyter": {"source_hidden": True}, "cellView": "form"},
+                        {"tags": ["hide-output"], "jupyter": {"outputs_hidden": True}}]
+    # The exercise and its solution's heading are two cells; the heading starts collapsed, hiding the
+    # solution's code below it. The last cell held only the solution's end: it would be a blank
+    # markdown cell, so it is dropped.
+    assert [c.source for c in nb.cells[3:5]] == ["## Exercise 1\n\nQ", "### Solution to Exercise 1"]
+    assert meta[3:] == [{}, {pm.COLLAPSED_HEADING: True}, {}]
+    assert [c.cell_type for c in nb.cells] == ["code", "code", "code", "markdown", "markdown", "code"]
+
+
+def test_references_to_another_chapter_resolve_with_its_numbers():
+    other = pm.targets(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "```{prf:lemma} Performance difference\n:label: lem-pd\n\nx\n```\n\n$$ a $$ (eq-pd)\n\n"
+        "(sec-far)=\n## A far section")]), pm.Context(prefix="3."))
+    (out,) = convert("{prf:ref}`lem-pd`, {prf:ref}`the lemma <lem-pd>`, {eq}`eq-pd`, {ref}`sec-far`.",
+                     external=other)
+    assert out == "Lemma 3.1, the lemma, (3.1), “A far section”."
+    with pytest.raises(pm.MystError, match="lem-nowhere"):
+        convert("{prf:ref}`lem-nowhere`", external=other)
+
+
+def test_the_book_resolves_labels_across_chapters_and_rejects_a_label_defined_twice(tiny_book_pages):
+    first, second = tiny_book_pages
+    text = sync_notebooks.notebook_text(second)
+    assert "see Theorem 1.1 (1.1)" in text
+    bookfiles.source(second).write_text(bookfiles.source(second).read_text() +
+                                        "\n```{prf:lemma}\n:label: thm-far\nDup.\n```\n")
+    with pytest.raises(pm.MystError, match="defined in two chapters"):
+        sync_notebooks.notebook_text(first)
+
+
+@pytest.fixture
+def tiny_book_pages(tmp_path, monkeypatch):
+    (tmp_path / "_config.yml").write_text("repository:\n  path_to_book: ''\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/index\nparts:\n  - caption: A\n    numbered: true\n"
+                                       "    chapters:\n      - file: book/one\n      - file: book/two\n")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "index.md").write_text("# Index\n")
+    chapter = test_pairs.CHAPTER.format(setup="")
+    (tmp_path / "book" / "one.md").write_text(chapter + "\n```{prf:theorem} Far\n:label: thm-far\n\nx\n```\n\n$$ b $$ (eq-far)\n")
+    (tmp_path / "book" / "two.md").write_text(chapter + "\nsee {prf:ref}`thm-far` {eq}`eq-far`\n")
+    monkeypatch.setattr(bookfiles, "ROOT", tmp_path)
+    return ["book/one", "book/two"]
 
 
 #: What Jupyter would show literally: directive fences, roles, options, equation labels, targets.
@@ -364,12 +437,14 @@ MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$]+)\$", re.S)
 
 
 def formulas(cells) -> collections.Counter:
-    """The TeX of every formula in the markdown cells, without spaces, line breaks and \\tag{...}."""
+    """The TeX of every formula in the markdown cells, without spaces, line breaks, \\tag{...} and the
+    twin's ``equation*`` around every display."""
     found = collections.Counter()
     for cell in cells:
         if cell["cell_type"] == "markdown":
             for display, inline in MATH.findall("".join(cell["source"])):
-                found[re.sub(r"\s+", "", re.sub(r"\\tag\{[^}]*\}", "", display or inline))] += 1
+                tex = re.sub(r"\\tag\{[^}]*\}|\\(begin|end)\{equation\*\}", "", display or inline)
+                found[re.sub(r"\s+", "", tex)] += 1
     return found
 
 
