@@ -215,7 +215,7 @@ def _toolbox(P, R) -> tuple[np.ndarray, np.ndarray]:
         hint = " (is it pgbook's or QuantEcon's (S, A, S)? then layout='quantecon')" if P.shape[0] == P.shape[2] else ""
         raise ValueError(f"P: layout 'mdptoolbox' holds P[a, s, s'], shape (A, S, S) with A, S >= 1, got "
                          f"{P.shape}{hint}")
-    _probabilities(P, "P", "P[a, s, :]")
+    _probabilities(P, "mdptoolbox", "P[a, s, s'] = Pr(s' | s, a)")
     if hasattr(R, "toarray") or (isinstance(R, Sequence) and len(R) and all(hasattr(m, "toarray") for m in R)):
         R = R.toarray() if hasattr(R, "toarray") else [m.toarray() for m in R]
     R = validate.array(R, "R")
@@ -243,7 +243,7 @@ def _quantecon(Q, R) -> tuple[np.ndarray, np.ndarray]:
     S, A, S2 = Q.shape
     if S != S2 or A == 0 or S == 0:
         raise ValueError(f"P: layout 'quantecon' holds Q[s, a, s'], shape (S, A, S) with A, S >= 1, got {Q.shape}")
-    _probabilities(Q, "P", "Q[s, a, :]")
+    _probabilities(Q, "quantecon", "Q[s, a, s'] = Pr(s' | s, a)")
     R_raw = _raw(R)
     if R_raw.dtype.kind == "f" and R_raw.shape == (S, A) and np.isneginf(R_raw).any():
         s, a = np.argwhere(np.isneginf(R_raw))[0]
@@ -264,17 +264,12 @@ def _raw(x) -> np.ndarray:
         return np.empty(0)
 
 
-def _probabilities(P: np.ndarray, name: str, row: str) -> None:
+def _probabilities(P: np.ndarray, layout: str, entry: str) -> None:
     """Every row of ``P`` is a distribution; the message names the entry in the caller's own indices."""
-    if (P < -validate.PROB_TOL).any():
-        idx = tuple(int(i) for i in np.unravel_index(np.argmin(P), P.shape))
-        raise ValueError(f"{name}: negative probability {P[idx]:.3g} at {name}{list(idx)}")
-    total = P.sum(axis=-1)
-    err = np.abs(total - 1.0)
-    if (err > validate.PROB_TOL).any():
-        idx = tuple(int(i) for i in np.unravel_index(np.argmax(err), err.shape))
-        raise ValueError(f"{name}: each row {row} must sum to 1 (within {validate.PROB_TOL:g}); "
-                         f"{name}[{', '.join(map(str, idx))}, :] sums to {total[idx]:.12g}")
+    try:
+        validate.distribution_rows(P, "P")
+    except ValueError as e:
+        raise ValueError(f"{e} (layout {layout!r}: {entry})") from None
 
 
 def from_grid(layout, gamma, slip: float = 0.1, *, goal_reward: float = 1.0, pit_reward: float = 0.0,
