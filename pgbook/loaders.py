@@ -237,7 +237,7 @@ def _quantecon(Q, R) -> tuple[np.ndarray, np.ndarray]:
         Q = Q.toarray()
     if np.ndim(_raw(Q)) == 2:
         raise ValueError(f"P: layout 'quantecon' takes the product form Q: (S, A, S), got a 2-d array "
-                         f"{raw.shape}: a DiscreteDP built from state-action pairs; pass "
+                         f"{_raw(Q).shape}: a DiscreteDP built from state-action pairs; pass "
                          "ddp.to_product_form().Q and .R")
     Q = validate.array(Q, "P", ndim=3)
     S, A, S2 = Q.shape

@@ -113,7 +113,8 @@ class Report:
         ``"optimal"`` (the uniform policy is already optimal at rho), ``"not run"`` (``gamma = 1``).
     speedup : float or None
         :math:`8\,t_{10}/(t_{90} - t_{10})`: how many times faster, per unit of gap, PG closes the
-        next eight tenths of its gap than the first tenth (at most 1 for a run that only slows down).
+        next eight tenths of its gap than the first tenth (at most 1 for a run that only slows down);
+        None when PG did not close 90% within the run.
     stalled : bool
         PG ended its run more than 1% of its first gap below the optimum, having closed less than a
         tenth of what was left over the second half of the run.
@@ -215,8 +216,9 @@ class Report:
             first = (f"PG is on a plateau it has not left: in {n_pg} iterations it closed {closed:.1%} of the gap. "
                      f"{npg_done}.")
         elif self.verdict == "no plateau":
-            first = (f"PG has no plateau at the start: it closes 10% of the gap in {t10['PG']} iteration(s) and "
-                     f"90% in {t90['PG']}. {npg_done}.")
+            later = (f"and 90% in {t90['PG']}" if t90["PG"] is not None
+                     else f"and is still closing the rest after {n_pg}")
+            first = f"PG has no plateau at the start: it closes 10% of the gap in {t10['PG']} iteration(s) {later}. {npg_done}."
         else:
             first = (f"PG closed 10% of the gap in {t10['PG']} iterations but not 90% in {n_pg}: too early to "
                      f"tell whether it waits on a plateau (run longer, explain(mdp, T=...)). {npg_done}.")
@@ -483,14 +485,13 @@ def _verdict(mdp: MDP, gap: float, gap_pg: np.ndarray, t10, t90) -> tuple[str, f
         return "optimal", None
     if t10 is None:
         return "stuck", None
-    n = gap_pg.size - 1
-    if t90 is None:
-        lower = 8.0 * t10 / max(n - t10, 1)  # t90 > n: the speedup is at least this
-        if t10 >= PLATEAU_MIN and lower >= PLATEAU_SPEEDUP:
-            return "plateau", lower
-        return "undetermined", None
+    if t10 < PLATEAU_MIN:
+        return "no plateau", None if t90 is None else 8.0 * t10 / max(t90 - t10, 1)
+    if t90 is None:  # t90 > n, so the speed-up is below 8 t10 / (n - t10)
+        n = gap_pg.size - 1
+        return ("no plateau" if 8.0 * t10 / max(n - t10, 1) < PLATEAU_SPEEDUP else "undetermined"), None
     speedup = 8.0 * t10 / max(t90 - t10, 1)
-    return ("plateau" if t10 >= PLATEAU_MIN and speedup >= PLATEAU_SPEEDUP else "no plateau"), speedup
+    return ("plateau" if speedup >= PLATEAU_SPEEDUP else "no plateau"), speedup
 
 
 def _stalled(gap_pg: np.ndarray) -> bool:
