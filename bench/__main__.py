@@ -12,7 +12,7 @@ import sys
 
 from ._harness import report
 
-GROUPS = ("exact", "control", "sampling", "startup")
+GROUPS = ("exact", "control", "sampling", "startup", "report")
 
 
 def main(argv: list[str]) -> int:

@@ -213,8 +213,8 @@ class Report:
                      f"later). {npg_done}.")
         elif self.verdict == "stuck":
             closed = 1.0 - self.gap_pg[-1] / self.gap_pg[0]
-            first = (f"PG is on a plateau it has not left: in {n_pg} iterations it closed {closed:.1%} of the gap. "
-                     f"{npg_done}.")
+            first = (f"PG has not left the start: in {n_pg} iterations it closed {closed:.1%} of the gap, a plateau "
+                     f"it has not left or a step too small to tell (run longer, explain(mdp, T=...)). {npg_done}.")
         elif self.verdict == "no plateau":
             later = (f"and 90% in {t90['PG']}" if t90["PG"] is not None
                      else f"and is still closing the rest after {n_pg}")
@@ -229,6 +229,8 @@ class Report:
 
     def _where(self) -> str:
         keys = self.key_states
+        if keys.size == 0:
+            return "Where the gap lies: no state holds a positive part of it (the performance difference lemma)."
         share = float(self.gap_share[keys].sum())
         held = share * self.gap
         names = _join([self.state_name(int(s)) for s in keys])
