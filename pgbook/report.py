@@ -335,8 +335,8 @@ class Report:
         """The report as self-contained HTML: the key numbers, the diagnosis, two figures, the notes."""
         from .viz.report import report_figures
 
-        rows = "".join(f"<tr><td>{html.escape(what)}</td><td class='pgbook-report-num'>{html.escape(value)}</td>"
-                       f"<td class='pgbook-report-where'>{html.escape(where)}</td></tr>" for what, value, where in self.summary())
+        rows = "".join(f"<tr><td>{html.escape(what)}<br><span class='pgbook-report-where'>{html.escape(where)}</span></td>"
+                       f"<td class='pgbook-report-num'>{html.escape(value)}</td></tr>" for what, value, where in self.summary())
         figures = "".join(f"<figure><img src='data:image/png;base64,{base64.b64encode(png).decode('ascii')}' "
                           f"width='{w}' height='{h}' alt='{html.escape(alt)}' style='max-width:100%;height:auto;"
                           f"background:#fff'><figcaption>{html.escape(caption)}</figcaption></figure>"
@@ -356,7 +356,7 @@ _STYLE = """<style>
 .pgbook-report table{border-collapse:collapse;margin:.4em 0;font-size:.95em}
 .pgbook-report td{padding:.15em .8em .15em 0;border-bottom:1px solid rgba(127,127,127,.25);vertical-align:top}
 .pgbook-report td.pgbook-report-num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.pgbook-report td.pgbook-report-where{opacity:.75;font-size:.9em}
+.pgbook-report .pgbook-report-where{opacity:.75;font-size:.85em}
 .pgbook-report figure{margin:.6em 0}
 .pgbook-report figcaption{font-size:.9em;opacity:.85}
 .pgbook-report-notes{font-size:.92em}
