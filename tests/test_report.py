@@ -17,6 +17,8 @@ import pgbook
 from conftest import mdps
 from pgbook import algorithms, envs, landscape, loaders, pg_rates, report
 
+# The runs take 2000 iterations: the tests that need them are slow without numba's compiled kernels
+# (the NUMBA_DISABLE_JIT pass of make test skips them; test_a_short_run_is_the_chapters_functions_too runs there).
 CASES = {
     "frozen lake": lambda: loaders.from_gymnasium("FrozenLake-v1", gamma=0.99),
     "chain": lambda: envs.chain(6),
@@ -38,6 +40,7 @@ def first_index(gap, fraction):
     return None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_numbers_are_the_chapters_functions(name):
     mdp, r = explained(name)
@@ -58,6 +61,18 @@ def test_the_numbers_are_the_chapters_functions(name):
         assert r.first_tenth[key] == first_index(gap, 0.9) and r.nine_tenths[key] == first_index(gap, 0.1)
 
 
+def test_a_short_run_is_the_chapters_functions_too():
+    mdp = envs.chain(3)
+    r = pgbook.explain(mdp, T=40)
+    pi_star, V_star = pgbook.policy_iteration(mdp)
+    assert np.array_equal(r.V_star, V_star) and np.allclose(r.d_star, pgbook.visitation(mdp, pi_star))
+    until = float(mdp.rho @ V_star) - 0.01 * r.gap
+    assert np.array_equal(r.pg.V_rho, algorithms.softmax_pg(mdp, 1.0, 40, until=until).V_rho)
+    assert r.gap_share.sum() == pytest.approx(1.0, abs=1e-10) and r.first_tenth["PG"] == first_index(r.gap_pg, 0.9)
+    assert "<script" not in r.html() and str(r) == r.text()
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_gap_splits_over_the_states_by_the_performance_difference_lemma(name):
     """The shares, recomputed by a plain solve of the occupancy, sum to one: V*(rho) - V^pi0(rho)."""
@@ -73,6 +88,7 @@ def test_the_gap_splits_over_the_states_by_the_performance_difference_lemma(name
     assert len(keys) <= 3 and list(keys) == list(np.argsort(-r.gap_share, kind="stable")[:len(keys)])
 
 
+@pytest.mark.slow
 def test_a_mu_other_than_rho_is_ascended_and_the_gap_measured_at_rho():
     mdp = loaders.from_gymnasium("FrozenLake-v1", gamma=0.99)
     mu = np.full(mdp.S, 1 / mdp.S)
@@ -85,6 +101,7 @@ def test_a_mu_other_than_rho_is_ascended_and_the_gap_measured_at_rho():
     assert np.allclose(pg.V_rho, pg.V @ mu)  # the run ascends V(mu)
 
 
+@pytest.mark.slow
 def test_the_verdicts_on_mdps_whose_behaviour_is_known():
     assert explained("chain")[1].verdict == "plateau"  # the vanishing-gradient chapter's chain
     grid = explained("gridworld")[1]
@@ -104,6 +121,7 @@ def test_the_verdicts_on_mdps_whose_behaviour_is_known():
     assert slow.verdict == "plateau"
 
 
+@pytest.mark.slow
 def test_a_stalled_pg_is_located_by_the_lemma_at_its_last_policy():
     cliff = loaders.from_gymnasium("CliffWalking-v1", gamma=0.99)
     r = pgbook.explain(cliff)
@@ -113,6 +131,7 @@ def test_a_stalled_pg_is_located_by_the_lemma_at_its_last_policy():
     assert not explained("frozen lake")[1].stalled
 
 
+@pytest.mark.slow
 def test_rescale_analyses_the_rescaled_mdp_and_says_so():
     cliff = loaders.from_gymnasium("CliffWalking-v1", gamma=0.99)
     r = pgbook.explain(cliff, rescale=True, T=50)
@@ -146,6 +165,7 @@ def test_any_small_mdp_is_explained_consistently(mdp):
 # --- text and HTML ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_text_is_the_repr_and_carries_the_numbers():
     mdp, r = explained("frozen lake")
     text = r.text()
@@ -159,6 +179,7 @@ def png_images(html):
     return [Image.open(io.BytesIO(base64.b64decode(b))) for b in re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html)]
 
 
+@pytest.mark.slow
 def test_the_html_is_self_contained_with_two_sharp_opaque_figures():
     _, r = explained("frozen lake")
     html = r._repr_html_()
@@ -173,11 +194,13 @@ def test_the_html_is_self_contained_with_two_sharp_opaque_figures():
         assert paragraph.split(":")[0] in html
 
 
+@pytest.mark.slow
 def test_a_plain_mdp_draws_its_visitation_sorted_by_state():
     _, r = explained("random")
     assert len(png_images(r.html())) == 2 and "state " in r.text()
 
 
+@pytest.mark.slow
 def test_the_gallery_switches_between_reports_without_a_kernel():
     reports = {"the lake": explained("frozen lake")[1], "the chain": explained("chain")[1]}
     gallery = report.gallery(reports)

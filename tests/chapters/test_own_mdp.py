@@ -220,6 +220,7 @@ def reports():
                 everywhere=pgbook.explain(frozen_lake, mu=np.full(16, 1 / 16)))
 
 
+@pytest.mark.slow
 def test_the_numbers_of_frozen_lake():
     f, report = frozen_parts(), reports()["frozen"]
     assert round(f["rho"] @ f["V_star"], 3) == 0.542 and round(f["rho"] @ f["V_0"], 3) == 0.012
@@ -250,6 +251,7 @@ def test_the_numbers_of_the_forest_against_pymdptoolbox_and_quantecon():
     assert solver.policy[1] == 0  # wait at age 1
 
 
+@pytest.mark.slow
 def test_the_numbers_of_the_corridor_and_its_exercise():
     report = reports()["corridor"]
     P, r, _, rho = hb.grid(CORRIDOR, slip=0.1)
@@ -268,6 +270,7 @@ def test_the_numbers_of_the_corridor_and_its_exercise():
     assert pgbook.explain(pgbook.from_grid(CORRIDOR, gamma=0.99)).verdict == "no plateau"
 
 
+@pytest.mark.slow
 def test_the_numbers_of_cliff_walking():
     report, rescaled = reports()["cliff"], reports()["rescaled"]
     assert report.rewards == (-100.0, 0.0) and report.stalled
@@ -292,6 +295,7 @@ def test_the_numbers_of_the_episodic_section():
     assert round(steps) == 49
 
 
+@pytest.mark.slow
 def test_the_numbers_of_the_start_everywhere_exercise():
     everywhere = reports()["everywhere"]
     assert round(everywhere.mismatch, 1) == 8.6 and everywhere.verdict == "plateau"
