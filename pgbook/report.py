@@ -92,8 +92,8 @@ class Report:
         :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty` (AKLM Definition 3.1; ``inf`` when mu misses a state
         :math:`\pi^\star` visits); None for ``gamma = 1``.
     start_mismatch : float or None
-        :math:`\|d^{\pi^\star}_\rho/d^{\pi_0}_\mu\|_\infty`, the coefficient of Mei et al.'s (2020)
-        Lemma 8 at the uniform policy; None for ``gamma = 1``.
+        :math:`\|d^{\pi^\star}_\rho/d^{\pi_0}_\mu\|_\infty`, the ratio in Mei et al.'s (2020)
+        non-uniform Łojasiewicz inequality (their Lemma 8) at the uniform policy; None for ``gamma = 1``.
     pg : Run or None
         The PG run (:func:`pgbook.algorithms.softmax_pg`); None for ``gamma = 1``.
     npg : Run or None
