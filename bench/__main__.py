@@ -12,7 +12,7 @@ import sys
 
 from ._harness import report
 
-GROUPS = ("exact", "control", "sampling", "startup", "sliders", "colab")
+GROUPS = ("exact", "control", "sampling", "startup", "report", "sliders", "colab")
 
 
 def main(argv: list[str]) -> int:

@@ -111,6 +111,16 @@ def seed(s) -> int:
     return int(s)
 
 
+def real(x, name: str) -> float:
+    """A finite real number (bools refused)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(x).__name__}")
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"{name}: must be a finite number, got {x!r}")
+    return x
+
+
 def positive_real(x, name: str, *, allow_zero: bool = False) -> float:
     """A finite real number > 0 (or >= 0)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):

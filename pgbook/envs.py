@@ -24,12 +24,13 @@ DEFAULT_LAYOUT = (
 
 
 class GridMDP(MDP):
-    """An MDP on a grid, as built by :func:`gridworld`.
+    """An MDP on a grid, as built by :func:`gridworld` (or loaded from a Gymnasium grid by
+    :func:`pgbook.loaders.from_gymnasium`).
 
     Attributes
     ----------
     layout : tuple of str
-        The map it came from.
+        The map it came from, over ``. # S G X`` (a Gymnasium grid's holes and cliff drawn as ``X``).
     cells : tuple of (int, int)
         ``cells[s] = (row, col)`` of state ``s``.
     """
@@ -66,16 +67,21 @@ class GridMDP(MDP):
         return out
 
 
-def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1) -> GridMDP:
+def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1, *, goal_reward: float = 1.0,
+              pit_reward: float = 0.0, step_reward: float = 0.0) -> GridMDP:
     r"""A gridworld MDP built from a text map (Sutton and Barto 2018, Example 3.5; the action order of
     Gymnasium's FrozenLake).
 
     Each non-wall cell is a state, numbered row by row. Actions are ``GRID_ACTIONS``
     (left, down, right, up). The intended move happens with probability ``1 - slip``; otherwise the
     agent slips to one of the two perpendicular moves (``slip / 2`` each). Moving into a wall or off
-    the grid leaves the agent in place. Entering ``G`` pays reward 1, so
-    :math:`r(s, a) = \Pr(s' = G \mid s, a)` for :math:`s \ne G`; ``G`` and ``X`` are terminal
-    (absorbing, reward 0). rho is uniform over the ``S`` cells (all free cells if there is none).
+    the grid leaves the agent in place. Entering ``G`` pays ``goal_reward``, entering ``X``
+    ``pit_reward``, and every step from a non-terminal cell ``step_reward``:
+
+    .. math:: r(s, a) = r_G \Pr(s' = G \mid s, a) + r_X \Pr(s' = X \mid s, a) + r_{\text{step}},
+
+    which with the defaults is :math:`\Pr(s' = G \mid s, a)`; ``G`` and ``X`` are terminal (absorbing,
+    reward 0). rho is uniform over the ``S`` cells (all free cells if there is none).
 
     Parameters
     ----------
@@ -85,6 +91,9 @@ def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1) -> G
         In [0, 1] (the goal and pit are terminal, so 1 is allowed).
     slip : float
         In [0, 1].
+    goal_reward, pit_reward, step_reward : float
+        The rewards for entering ``G``, for entering ``X``, and for every step (1, 0 and 0 by default:
+        rewards in [0, 1], as the book's bounds assume).
 
     Returns
     -------
@@ -102,12 +111,18 @@ def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1) -> G
         raise TypeError("layout: expected a sequence of row strings")
     rows = list(layout)
     if not rows or len({len(row) for row in rows}) != 1 or not rows[0]:
-        raise ValueError("layout: rows must be non-empty strings of equal length")
+        widths = [len(row) for row in rows]
+        detail = f": row lengths {widths}" if rows else ": no rows"
+        raise ValueError(f"layout: rows must be non-empty strings of equal length{detail}")
     bad = set("".join(rows)) - set(".#SGX")
     if bad:
-        raise ValueError(f"layout: unknown cell characters {sorted(bad)}; use . # S G X")
+        i, j = next((i, j) for i, row in enumerate(rows) for j, c in enumerate(row) if c in bad)
+        raise ValueError(f"layout: unknown cell characters {sorted(bad)} (the first {rows[i][j]!r} in row {i}, "
+                         f"column {j}); use . # S G X")
     gamma = validate.gamma(gamma, allow_one=True)
     slip = validate.probability(slip, "slip")
+    rewards = {name: validate.real(x, name) for name, x in
+               (("goal_reward", goal_reward), ("pit_reward", pit_reward), ("step_reward", step_reward))}
     cells = [(i, j) for i, row in enumerate(rows) for j, c in enumerate(row) if c != "#"]
     if not cells:
         raise ValueError("layout: has no free cells")
@@ -124,7 +139,8 @@ def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1) -> G
             for move, p in ((a, 1.0 - slip), ((a + 1) % 4, slip / 2), ((a + 3) % 4, slip / 2)):
                 di, dj = _MOVES[move]
                 P[s, a, index.get((i + di, j + dj), s)] += p
-    r = P[:, :, kind == "G"].sum(axis=2)
+    r = (rewards["goal_reward"] * P[:, :, kind == "G"].sum(axis=2)
+         + rewards["pit_reward"] * P[:, :, kind == "X"].sum(axis=2) + rewards["step_reward"])
     r[terminal] = 0.0
     starts = kind == "S"
     rho = (starts if starts.any() else np.ones(S)) / max(starts.sum(), 1 if starts.any() else S)

@@ -80,7 +80,8 @@ class MDP:
             if not np.allclose(P[s, :, s], 1.0, rtol=0, atol=validate.PROB_TOL) or np.any(r[s] != 0.0):
                 raise ValueError(f"terminal: state {s} must be absorbing with zero reward")
         for name, a in (("P", P), ("r", r), ("rho", rho), ("terminal", term)):
-            a = np.array(a, copy=True)
+            # C order whatever the caller's (a transposed P, say): the kernels reshape P in place.
+            a = np.array(a, copy=True, order="C")
             a.flags.writeable = False
             object.__setattr__(self, name, a)
         object.__setattr__(self, "gamma", g)

@@ -24,16 +24,20 @@ COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
 
 
 def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, titles=("", ""),
-                    vmax: float = 1.0, annotate: bool = True, suptitle: str | None = None):
-    r"""Two visitation measures side by side on the gridworld, one colour scale.
+                    vmax: float = 1.0, annotate: bool = True, suptitle: str | None = None, arrows: str = "both",
+                    stacked: bool = False):
+    r"""Two visitation measures side by side (or, ``stacked``, one above the other) on the gridworld, one
+    colour scale.
 
     fig: an empty Figure (its layout engine is switched off: the axes are placed by hand, which
     keeps a redraw of an interactive figure near 0.1 s); d_left, d_right: (S,) probability vectors
     (e.g. :math:`d^\pi_{s_0}` and :math:`d^\pi_\rho`), each cell annotated with its value unless
     ``annotate`` is false (text is most of a frame's drawing time); pi: (S, A)
-    optional, drawn as one arrow per cell, the policy's mean move :math:`\sum_a \pi(a|s)\, m(a)`;
+    optional, drawn as one arrow per cell, the policy's mean move :math:`\sum_a \pi(a|s)\, m(a)`, on
+    both panels or, with ``arrows="left"``, on the left one only;
     titles: the two panel titles; vmax: top of the colour scale, which is a square-root scale so
-    that small probabilities stay visible next to the absorbing states' large ones.
+    that small probabilities stay visible next to the absorbing states' large ones; stacked: the
+    left panel on top, the right one below it (for grids much wider than tall).
     Returns the two axes.
     """
     if not isinstance(fig, Figure):
@@ -45,12 +49,17 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     d_right = validate.distribution(d_right, "d_right", grid.S)
     if pi is not None:
         pi = validate.policy(grid, pi)
+    if arrows not in ("both", "left"):
+        raise ValueError(f"arrows: expected 'both' or 'left', got {arrows!r}")
     fig.set_layout_engine("none")
     top = 0.86 if suptitle else 0.92
-    width = 0.36
-    axes = [fig.add_axes((0.03, 0.03, width, top - 0.1)), fig.add_axes((0.45, 0.03, width, top - 0.1))]
+    if stacked:
+        height = (top - 0.11) / 2
+        axes = [fig.add_axes((0.03, 0.11 + height, 0.78, height)), fig.add_axes((0.03, 0.03, 0.78, height))]
+    else:
+        axes = [fig.add_axes((0.03, 0.03, 0.36, top - 0.1)), fig.add_axes((0.45, 0.03, 0.36, top - 0.1))]
     cmap = colormaps["viridis"].with_extremes(bad="#c8c8c8")  # walls: light grey
-    for ax, d, title in zip(axes, (d_left, d_right), titles):
+    for k, (ax, d, title) in enumerate(zip(axes, (d_left, d_right), titles)):
         image = ax.imshow(grid.grid(d), cmap=cmap, norm=PowerNorm(0.5, vmin=0.0, vmax=vmax))
         for s, (i, j) in enumerate(grid.cells):
             light = d[s] > 0.35 * vmax
@@ -61,7 +70,7 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
             if kind in "SGX":
                 ax.text(j - 0.3, i - 0.3, kind, ha="center", va="center", fontsize=8, fontweight="bold",
                         color="black" if light else "white")
-        if pi is not None:
+        if pi is not None and (k == 0 or arrows == "both"):
             move = np.array([MOVES[name] for name in GRID_ACTIONS], dtype=float)
             mean = pi @ move  # (S, 2): rows down, columns right
             # No arrow where the policy has no net direction (e.g. uniform) or the episode is over.

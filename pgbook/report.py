@@ -1,0 +1,610 @@
+r"""The book's analysis of any small MDP in one call: :func:`explain`.
+
+``pgbook.explain(mdp)`` computes, with the chapters' own functions, what the book computes for its
+examples: the optimal values and policy (policy iteration), the discounted visitation of the optimal
+and of the uniform policy, the distribution-mismatch coefficient, exact softmax policy gradient (PG)
+and natural policy gradient (NPG) runs from the uniform policy with the same step size, and a
+diagnosis in numbers: does PG wait on a plateau, and where does the gap it has to close lie. The
+:class:`Report` it returns prints as text in a terminal and displays as HTML with two figures in a
+notebook (self-contained: no script, no network); :func:`gallery` shows several reports behind a
+control that needs no kernel.
+
+Conventions (AKLM): ``rho`` is the distribution values are measured at, ``mu`` the one the runs
+ascend, :math:`V^{(t)}(\mu)`; :math:`d^\pi_\rho` the normalised discounted visitation,
+:math:`\nu^\pi_\rho = d^\pi_\rho/(1-\gamma)` the unnormalised one (for ``gamma = 1``: the expected
+number of visits).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import math
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as validate
+from .algorithms import Run, npg, softmax_pg
+from .control import policy_iteration
+from .envs import GRID_ACTIONS, GridMDP
+from .exact import evaluate
+from .landscape import mismatch
+from .loaders import rescale_rewards
+from .mdp import MDP, require_mdp
+from .npg_rates import npg_bound
+from .policies import uniform
+
+#: PG's runs stop once they have closed this share of the gap at mu (or after T iterations).
+CLOSE = 0.99
+#: A plateau: PG's first tenth of the gap takes at least this many times longer, per unit of gap,
+#: than the next eight tenths (a run whose progress only slows down has a ratio of at most 1) ...
+PLATEAU_SPEEDUP = 2.0
+#: ... and at least this many iterations.
+PLATEAU_MIN = 10
+#: Where each number is explained: the chapters' titles.
+CHAPTERS = {
+    "values": "Reinforcement learning and Markov decision processes",
+    "visitation": "Visitation measures and policy classes",
+    "simplex": "PG against NPG on the simplex",
+    "landscape": "The optimisation landscape",
+    "vanishing": "Vanishing gradients and exploration",
+    "softmax_pg": "Convergence of softmax policy gradient",
+    "npg": "Convergence of the natural policy gradient",
+}
+_ARROWS = {"left": "←", "down": "↓", "right": "→", "up": "↑"}
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    r"""What :func:`explain` found. Arrays are read-only; ``S`` states, ``A`` actions.
+
+    Attributes
+    ----------
+    mdp : MDP
+        The MDP analysed (rescaled if ``explain(..., rescale=True)``).
+    rho : array (S,)
+        Where values are measured.
+    mu : array (S,)
+        The start distribution the runs ascend, :math:`V^{(t)}(\mu)`.
+    eta : float
+        The step size of both runs.
+    V_star : array (S,)
+        :math:`V^\star`, by :func:`pgbook.policy_iteration`.
+    pi_star : array (S, A)
+        An optimal deterministic policy, one-hot.
+    V_uniform : array (S,)
+        :math:`V^{\pi_0}` of the uniform policy :math:`\pi_0`.
+    d_star : array (S,)
+        :math:`d^{\pi^\star}_\rho` (for ``gamma = 1``: the share of expected visits).
+    d_uniform : array (S,)
+        :math:`d^{\pi_0}_\mu`, likewise.
+    nu_star : array (S,)
+        :math:`\nu^{\pi^\star}_\rho`, the expected discounted number of visits.
+    gap_share : array (S,)
+        Each state's share of the gap :math:`V^\star(\rho) - V^{\pi_0}(\rho)`, by the performance
+        difference lemma (AKLM Lemma 3.2): :math:`\nu^{\pi^\star}_\rho(s)\sum_a\pi^\star(a|s)A^{\pi_0}(s,a)`
+        divided by the gap; the shares sum to 1 (all zero when the gap is 0).
+    mismatch : float or None
+        :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty` (AKLM Definition 3.1; ``inf`` when mu misses a state
+        :math:`\pi^\star` visits); None for ``gamma = 1``.
+    start_mismatch : float or None
+        :math:`\|d^{\pi^\star}_\rho/d^{\pi_0}_\mu\|_\infty`, the ratio in Mei et al.'s (2020)
+        non-uniform Łojasiewicz inequality (their Lemma 8) at the uniform policy; None for ``gamma = 1``.
+    pg : Run or None
+        The PG run (:func:`pgbook.algorithms.softmax_pg`); None for ``gamma = 1``.
+    npg : Run or None
+        The NPG run (:func:`pgbook.algorithms.npg`); None for ``gamma = 1``.
+    gap_pg : array
+        :math:`V^\star(\rho) - V^{(t)}(\rho)` at every iteration of the PG run (empty for ``gamma = 1``).
+    gap_npg : array
+        The same for the NPG run.
+    first_tenth : dict
+        ``{"PG": t, "NPG": t}``: the first iteration at which each run has closed 10% of its initial
+        gap at rho, or None if it did not within the run.
+    nine_tenths : dict
+        The same for 90% of the gap.
+    verdict : str
+        ``"plateau"`` (PG waits, then escapes), ``"stuck"`` (PG closed less than 10% of its gap in
+        the whole run), ``"no plateau"``, ``"undetermined"`` (the run ended too early to tell),
+        ``"optimal"`` (the uniform policy is already optimal at rho), ``"not run"`` (``gamma = 1``).
+    speedup : float or None
+        :math:`8\,t_{10}/(t_{90} - t_{10})`: how many times faster, per unit of gap, PG closes the
+        next eight tenths of its gap than the first tenth (at most 1 for a run that only slows down);
+        None when PG did not close 90% within the run.
+    stalled : bool
+        PG ended its run more than 1% of its first gap below the optimum, having closed less than a
+        tenth of what was left over the second half of the run.
+    final_gap_share : array (S,) or None
+        For a stalled PG, the shares of its last gap :math:`V^\star(\rho) - V^{\pi_T}(\rho)`, as
+        ``gap_share`` at its last policy :math:`\pi_T`; None otherwise.
+    rewards : tuple of float
+        :math:`(\min r, \max r)` of the MDP analysed.
+    rescaled_from : tuple of float or None
+        The original :math:`(\min r, \max r)` when rescaled.
+    """
+
+    mdp: MDP
+    rho: np.ndarray
+    mu: np.ndarray
+    eta: float
+    V_star: np.ndarray
+    pi_star: np.ndarray
+    V_uniform: np.ndarray
+    d_star: np.ndarray
+    d_uniform: np.ndarray
+    nu_star: np.ndarray
+    gap_share: np.ndarray
+    mismatch: float | None
+    start_mismatch: float | None
+    pg: Run | None
+    npg: Run | None
+    gap_pg: np.ndarray
+    gap_npg: np.ndarray
+    first_tenth: Mapping[str, int | None]
+    nine_tenths: Mapping[str, int | None]
+    verdict: str
+    speedup: float | None
+    stalled: bool
+    final_gap_share: np.ndarray | None
+    rewards: tuple[float, float]
+    rescaled_from: tuple[float, float] | None
+
+    @property
+    def gap(self) -> float:
+        r""":math:`V^\star(\rho) - V^{\pi_0}(\rho)`, the gap the runs start from."""
+        return float(self.rho @ (self.V_star - self.V_uniform))
+
+    @property
+    def key_states(self) -> np.ndarray:
+        """The states that hold the gap: the largest shares, in decreasing order, up to three, until half."""
+        return _key_states(self.gap_share)
+
+    def state_name(self, s: int) -> str:
+        """``"state 14"``, with its row and column on a grid."""
+        if isinstance(self.mdp, GridMDP):
+            i, j = self.mdp.cells[s]
+            return f"state {s} (row {i}, column {j})"
+        return f"state {s}"
+
+    # --- the words ------------------------------------------------------------------------------
+
+    def summary(self) -> list[tuple[str, str, str]]:
+        """The key numbers: (what, value, the chapter that explains it)."""
+        m = self.mdp
+        rows = [
+            ("optimal value V*(ρ), by policy iteration", _num(float(self.rho @ self.V_star)), CHAPTERS["values"]),
+            ("uniform policy's value V^π₀(ρ)", _num(float(self.rho @ self.V_uniform)), CHAPTERS["values"]),
+        ]
+        if m.gamma < 1.0:
+            rows += [
+                ("mismatch coefficient ‖d*_ρ / μ‖∞", _num(self.mismatch), CHAPTERS["landscape"]),
+                ("visitation mismatch at the start ‖d*_ρ / d^π₀_μ‖∞", _num(self.start_mismatch),
+                 CHAPTERS["softmax_pg"]),
+            ]
+            for name in ("PG", "NPG"):
+                rows.append((f"{name}: iterations to close 10% / 90% of the gap (η = {self.eta:g})",
+                             f"{_count(self.first_tenth[name])} / {_count(self.nine_tenths[name])}",
+                             CHAPTERS["vanishing" if name == "PG" else "npg"]))
+        return rows
+
+    def diagnosis(self) -> list[str]:
+        """The diagnosis, in plain language and numbers: one paragraph per finding."""
+        m = self.mdp
+        if m.gamma == 1.0:
+            return [f"γ = 1: the values are expected total rewards, and the visitation is the expected number "
+                    f"of visits (π* takes {self.nu_star @ np.ones(m.S):.3g} steps from ρ on average). "
+                    "Policy gradient, its step sizes and its bounds need γ < 1 (every step scales with "
+                    "1/(1 - γ)), so no run is made: choose a discount, e.g. "
+                    "explain(mdp.replace(gamma=0.99))."]
+        if self.verdict == "optimal":
+            return ["The uniform policy is already optimal from ρ: there is no gap to close."]
+        t10, t90 = self.first_tenth, self.nine_tenths
+        n_pg = self.pg.iterations
+        npg_done = (f"NPG, with the same step, closes 90% of the gap in {_count(t90['NPG'])} iterations"
+                    if t90["NPG"] is not None else f"NPG did not close 90% of the gap in {self.npg.iterations} iterations either")
+        if self.verdict == "plateau":
+            first = (f"PG waits on a plateau: it needs {t10['PG']} iterations to close the first 10% of the gap "
+                     f"and only {t90['PG'] - t10['PG']} more for the next 80%, {self.speedup:.0f} times faster per "
+                     "unit of gap once it has escaped (a run whose progress only slows down is never faster "
+                     f"later). {npg_done}.")
+        elif self.verdict == "stuck":
+            closed = 1.0 - self.gap_pg[-1] / self.gap_pg[0]
+            first = (f"PG has not left the start: in {n_pg} iterations it closed {closed:.1%} of the gap, a plateau "
+                     f"it has not left or a step too small to tell (run longer, explain(mdp, T=...)). {npg_done}.")
+        elif self.verdict == "no plateau":
+            later = (f"and 90% in {t90['PG']}" if t90["PG"] is not None
+                     else f"and is still closing the rest after {n_pg}")
+            first = f"PG has no plateau at the start: it closes 10% of the gap in {t10['PG']} iteration(s) {later}. {npg_done}."
+        else:
+            first = (f"PG closed 10% of the gap in {t10['PG']} iterations but not 90% in {n_pg}: too early to "
+                     f"tell whether it waits on a plateau (run longer, explain(mdp, T=...)). {npg_done}.")
+        out = [first, self._where()]
+        if self.stalled:
+            out.append(self._where_pg_ends())
+        return out
+
+    def _where(self) -> str:
+        keys = self.key_states
+        if keys.size == 0:
+            return "Where the gap lies: no state holds a positive part of it (the performance difference lemma)."
+        share = float(self.gap_share[keys].sum())
+        held = share * self.gap
+        names = _join([self.state_name(int(s)) for s in keys])
+        d_star, d0 = float(self.d_star[keys].sum()), float(self.d_uniform[keys].sum())
+        A = self.mdp.A
+        ratio = "infinitely many" if d0 == 0 else f"{d_star / d0:.3g}"
+        return (f"Where the gap lies: {_num(held)} of the gap V*(ρ) - V^π₀(ρ) = {_num(self.gap)} ({share:.0%}) is "
+                f"in {names} (the "
+                f"performance difference lemma, '{CHAPTERS['visitation']}'). π* spends {_share(d_star)} of its "
+                f"discounted time there, the uniform policy from μ {_share(d0)}: {ratio} times less. At the uniform "
+                f"policy PG's step in a state is NPG's times d^π₀_μ(s)/|A| (here |A| = {A}; '{CHAPTERS['simplex']}'), "
+                "so PG moves slowest exactly where the gap is, until its policy finds the way there "
+                f"('{CHAPTERS['vanishing']}').")
+
+    def _where_pg_ends(self) -> str:
+        s = int(np.argmax(self.final_gap_share))
+        pi_T = self.pg.pi[-1]
+        a = int(np.argmax(self.pi_star[s]))
+        last, half = float(self.gap_pg[-1]), float(self.gap_pg[(self.gap_pg.size - 1) // 2])
+        return (f"Where PG stalls: after {self.pg.iterations} iterations PG is {_num(last)} below V*(ρ) "
+                f"({_num(half)} halfway), and {_num(self.final_gap_share[s] * last)} of that is in "
+                f"{self.state_name(s)}, where its policy plays π*'s action with probability {pi_T[s, a]:.2g}. "
+                "PG's gradient there is proportional to that probability (Mei et al.'s c, "
+                f"'{CHAPTERS['softmax_pg']}'); NPG's step is not.")
+
+    def notes(self) -> list[str]:
+        """What the numbers assume, where the MDP departs from the book's setting."""
+        m, (lo, hi) = self.mdp, self.rewards
+        out = []
+        if self.rescaled_from is not None:
+            a, b = self.rescaled_from
+            shift = f"V - {a:g}/(1 - γ)" if a >= 0 else f"V + {-a:g}/(1 - γ)"
+            out.append(f"Rewards rescaled from [{a:g}, {b:g}] to [0, 1] (pgbook.rescale_rewards): every value is "
+                       f"({shift})/{b - a:g} with V the original one, the optimal policy is the same, and terminal "
+                       "states became absorbing states with a constant reward.")
+        elif lo < 0.0 or hi > 1.0:
+            out.append(f"Rewards lie in [{lo:g}, {hi:g}], not in [0, 1]. Values, visitation and the runs are exact, but "
+                       "the book's bounds and step sizes assume rewards in [0, 1] (PG's step scales with the rewards' "
+                       "range, and NPG's guarantee is stated for [0, 1]); explain(mdp, rescale=True) moves them to "
+                       "[0, 1] without changing the optimal policy.")
+        if m.gamma < 1.0:
+            if self.mismatch == math.inf:
+                missed = int(np.count_nonzero((self.d_star > 0) & (self.mu == 0)))
+                out.append(f"μ puts no weight on {missed} of the states π* visits, so the mismatch coefficient is "
+                           "infinite and PG's rates (AKLM Thm 4.1, Mei et al. Thm 4) promise nothing; NPG's "
+                           "guarantee (AKLM Thm 5.3) has no mismatch coefficient. Try explain(mdp, mu=...) with a "
+                           "μ that is positive everywhere.")
+            if self.npg is not None and self.rewards[0] >= 0.0 and self.rewards[1] <= 1.0 and self.verdict != "optimal":
+                n = self.npg.iterations
+                bound = float(npg_bound(n, self.eta, m.A, m.gamma))
+                out.append(f"NPG's guarantee (AKLM Thm 5.3), log|A|/(ηT) + 1/((1 - γ)²T), is {bound:.3g} after its "
+                           f"T = {n} iterations, where its gap is {_num(float(self.gap_npg[-1]))}: a worst case, "
+                           "loose here.")
+            step = (1.0 - m.gamma) ** 3 / 8
+            if self.eta > step:
+                out.append(f"Both runs take η = {self.eta:g}, as '{CHAPTERS['vanishing']}' does. The step under which "
+                           f"softmax PG is proven to converge, (1 - γ)³/8 = {step:.2g} (AKLM Thm 5.1), is "
+                           f"{self.eta / step:.2g} times smaller: PG would wait that many times longer.")
+        if m.terminal.any():
+            out.append(f"{int(m.terminal.sum())} terminal state(s) (absorbing, reward 0). A time limit on "
+                       "episodes, such as Gymnasium's TimeLimit, is not part of the MDP.")
+        return out
+
+    def text(self) -> str:
+        """The report as plain text (what ``print(report)`` shows)."""
+        m = self.mdp
+        lines = [f"pgbook.explain: {m!r}, rewards in [{self.rewards[0]:g}, {self.rewards[1]:g}]",
+                 f"ρ: {_distribution(self.rho)}; μ (where the runs start): "
+                 f"{'ρ' if np.array_equal(self.mu, self.rho) else _distribution(self.mu)}", ""]
+        rows = self.summary()
+        width = max(len(r[0]) for r in rows)
+        lines += [f"  {what:<{width}}  {value:>12}   [{where}]" for what, value, where in rows]
+        lines += ["", "Optimal policy π*:"] + ["  " + row for row in self._policy_text()]
+        lines += [""] + [_wrap(p) for p in self.diagnosis()]
+        notes = self.notes()
+        if notes:
+            lines += ["", "Notes:"] + [_wrap(n, "  - ", "    ") for n in notes]
+        return "\n".join(lines)
+
+    def _policy_text(self) -> list[str]:
+        actions = self.pi_star.argmax(axis=1)
+        m = self.mdp
+        if isinstance(m, GridMDP):
+            rows, cols = m.shape
+            grid = [["#"] * cols for _ in range(rows)]
+            for s, (i, j) in enumerate(m.cells):
+                kind = m.layout[i][j]
+                grid[i][j] = kind if m.terminal[s] else _ARROWS[GRID_ACTIONS[actions[s]]]
+            return [" ".join(row) for row in grid]
+        shown = ", ".join(f"{s}: {a}" for s, a in enumerate(actions[:40]))
+        return [f"action per state (state: action) {shown}" + (", ..." if m.S > 40 else "")]
+
+    def __str__(self) -> str:
+        return self.text()
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def html(self) -> str:
+        """The report as self-contained HTML: the key numbers, the diagnosis, two figures, the notes."""
+        from .viz.report import report_figures
+
+        rows = "".join(f"<tr><td>{html.escape(what)}<br><span class='pgbook-report-where'>{html.escape(where)}</span></td>"
+                       f"<td class='pgbook-report-num'>{html.escape(value)}</td></tr>" for what, value, where in self.summary())
+        figures = "".join(f"<figure><img src='data:image/png;base64,{base64.b64encode(png).decode('ascii')}' "
+                          f"width='{w}' height='{h}' alt='{html.escape(alt)}' style='max-width:100%;height:auto;"
+                          f"background:#fff'><figcaption>{html.escape(caption)}</figcaption></figure>"
+                          for png, (w, h), alt, caption in report_figures(self))
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in self.diagnosis())
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes())
+        m = self.mdp
+        head = (f"{m.S} states, {m.A} actions, γ = {m.gamma:g}, rewards in [{self.rewards[0]:g}, {self.rewards[1]:g}]"
+                + (f", terminal states {_join([str(s) for s in np.flatnonzero(m.terminal)])}" if m.terminal.any() else ""))
+        return (f"<div class='pgbook-report'>{_STYLE}<p class='pgbook-report-head'><strong>pgbook.explain</strong>: "
+                f"{html.escape(head)}</p><table>{rows}</table>{paragraphs}{figures}"
+                + (f"<ul class='pgbook-report-notes'>{notes}</ul>" if notes else "") + "</div>")
+
+
+_STYLE = """<style>
+.pgbook-report{border:1px solid rgba(127,127,127,.35);border-radius:6px;padding:.6em 1em;margin:.5em 0}
+.pgbook-report table{border-collapse:collapse;margin:.4em 0;font-size:.95em}
+.pgbook-report td{padding:.15em .8em .15em 0;border-bottom:1px solid rgba(127,127,127,.25);vertical-align:top}
+.pgbook-report td.pgbook-report-num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.pgbook-report .pgbook-report-where{opacity:.75;font-size:.85em}
+.pgbook-report figure{margin:.6em 0}
+.pgbook-report figcaption{font-size:.9em;opacity:.85}
+.pgbook-report-notes{font-size:.92em}
+</style>"""
+
+
+def explain(mdp: MDP, *, rho=None, mu=None, eta: float = 1.0, T: int = 2000, rescale: bool = False) -> Report:
+    r"""The book's analysis of ``mdp``: values, visitation, mismatch, PG against NPG, and a diagnosis.
+
+    With :math:`\pi_0` the uniform policy and :math:`\pi^\star` an optimal one (policy iteration):
+
+    - :math:`V^\star`, :math:`\pi^\star`, :math:`V^{\pi_0}` (exact);
+    - the visitation :math:`d^{\pi^\star}_\rho` and :math:`d^{\pi_0}_\mu`, the mismatch coefficient
+      :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty` (AKLM Definition 3.1) and, at the start of the runs,
+      :math:`\|d^{\pi^\star}_\rho/d^{\pi_0}_\mu\|_\infty` (Mei et al. 2020, Lemma 8);
+    - exact softmax PG and NPG from :math:`\pi_0` ascending :math:`V(\mu)` with the same step
+      :math:`\eta` (:func:`pgbook.algorithms.softmax_pg`, :func:`pgbook.algorithms.npg`), each until it
+      has closed 99% of its gap at mu or for ``T`` iterations, and their gaps at rho;
+    - where the gap lies: by the performance difference lemma (AKLM Lemma 3.2)
+
+      .. math:: V^\star(\rho) - V^{\pi_0}(\rho) = \sum_s \nu^{\pi^\star}_\rho(s) \sum_a \pi^\star(a|s) A^{\pi_0}(s, a),
+
+      one term per state, while at :math:`\pi_0` PG's step in state s is NPG's times
+      :math:`d^{\pi_0}_\mu(s)/|A|` (AKLM Eq. (10) and Lemma 5.1);
+    - the verdict: PG waits on a plateau when it needs at least ``PLATEAU_SPEEDUP`` times longer,
+      per unit of gap, for the first tenth of its gap than for the next eight tenths (and at least
+      ``PLATEAU_MIN`` iterations): a run whose progress only slows down is never faster later.
+
+    With ``gamma = 1`` (an episodic MDP) the values and the expected visits are shown, and no run is
+    made: the gradient methods, their step sizes and bounds need ``gamma < 1``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    rho : None, int or array (S,), optional
+        Where values are measured: the MDP's start distribution by default, a state, or a distribution.
+    mu : None, int or array (S,), optional
+        The start distribution the runs ascend; rho by default.
+    eta : float
+        The step size of both runs, > 0; 1 by default, as in the chapter on vanishing gradients.
+    T : int
+        The most iterations of each run, >= 1.
+    rescale : bool
+        Analyse :func:`pgbook.rescale_rewards` (mdp), with rewards in [0, 1] (needs ``gamma < 1``).
+
+    Returns
+    -------
+    Report
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> report = pgbook.explain(pgbook.envs.chain(6))
+    >>> report.verdict, report.first_tenth["PG"] > 50 * report.first_tenth["NPG"]
+    ('plateau', True)
+    >>> round(float(report.gap_share.sum()), 12)  # the performance difference lemma
+    1.0
+    """
+    require_mdp(mdp)
+    if not isinstance(rescale, (bool, np.bool_)):
+        raise TypeError(f"rescale: expected True or False, got {type(rescale).__name__}")
+    eta = validate.positive_real(eta, "eta")
+    T = validate.positive_int(T, "T")
+    rho = validate.start(mdp, rho)
+    mu = rho if mu is None else validate.start(mdp, mu)
+    rescaled_from = None
+    if rescale:
+        rescaled_from = (float(mdp.r.min()), float(mdp.r.max()))
+        mdp = rescale_rewards(mdp)
+    pi_star, V_star = policy_iteration(mdp)
+    pi0 = uniform(mdp)
+    at_start = evaluate(mdp, pi0, mu)
+    star = evaluate(mdp, pi_star, rho)
+    gap = float(rho @ (V_star - at_start.V))
+    gap_share = _shares(star.nu * np.sum(pi_star * at_start.adv, axis=1), gap)
+    discounted = mdp.gamma < 1.0
+    runs, gaps = {"PG": None, "NPG": None}, {"PG": np.empty(0), "NPG": np.empty(0)}
+    if discounted:
+        target = float(mu @ V_star) - (1.0 - CLOSE) * float(mu @ (V_star - at_start.V))
+        until = target if target < float(mu @ V_star) else None
+        same = np.array_equal(mu, rho)
+        for name, method in (("PG", softmax_pg), ("NPG", npg)):
+            run = method(mdp, eta, T, rho=mu, until=until, record_every=None if same else 1)
+            runs[name] = run
+            gaps[name] = float(rho @ V_star) - (run.V_rho if same else run.V @ rho)
+    tenth = {k: _first(g, 0.9) for k, g in gaps.items()}
+    ninety = {k: _first(g, 0.1) for k, g in gaps.items()}
+    verdict, speedup = _verdict(mdp, gap, gaps["PG"], tenth["PG"], ninety["PG"])
+    stalled = verdict not in ("optimal", "not run") and _stalled(gaps["PG"])
+    final = None
+    if stalled:
+        last = evaluate(mdp, runs["PG"].pi[-1], rho)
+        final = _shares(star.nu * np.sum(pi_star * last.adv, axis=1), float(gaps["PG"][-1]))
+    arrays = dict(rho=rho, mu=mu, V_star=V_star, pi_star=pi_star, V_uniform=at_start.V, d_star=star.d,
+                  d_uniform=at_start.d, nu_star=star.nu, gap_share=gap_share, gap_pg=gaps["PG"], gap_npg=gaps["NPG"],
+                  final_gap_share=final)
+    for a in arrays.values():
+        if a is not None:
+            a.flags.writeable = False
+    return Report(
+        mdp=mdp, eta=eta,
+        mismatch=mismatch(star.d, mu) if discounted else None,
+        start_mismatch=mismatch(star.d, at_start.d) if discounted else None,
+        pg=runs["PG"], npg=runs["NPG"], first_tenth=tenth, nine_tenths=ninety, verdict=verdict,
+        speedup=speedup, stalled=stalled, rewards=(float(mdp.r.min()), float(mdp.r.max())), rescaled_from=rescaled_from, **arrays,
+    )
+
+
+def _shares(terms: np.ndarray, gap: float) -> np.ndarray:
+    """Each state's term divided by the gap they sum to (zeros when there is no gap)."""
+    if gap <= 1e-12 * max(1.0, float(np.abs(terms).max(initial=0.0))):
+        return np.zeros_like(terms)
+    return terms / gap
+
+
+def _first(gap: np.ndarray, fraction: float) -> int | None:
+    """The first iteration whose gap is at most ``fraction`` of the first one (None if none is)."""
+    if gap.size == 0:
+        return None
+    hit = np.flatnonzero(gap <= fraction * gap[0])
+    return int(hit[0]) if hit.size else None
+
+
+def _verdict(mdp: MDP, gap: float, gap_pg: np.ndarray, t10, t90) -> tuple[str, float | None]:
+    if mdp.gamma == 1.0:
+        return "not run", None
+    if gap <= 1e-12 * max(1.0, float(np.abs(gap_pg).max(initial=0.0))) or gap_pg[0] <= 0.0:
+        return "optimal", None
+    if t10 is None:
+        return "stuck", None
+    if t10 < PLATEAU_MIN:
+        return "no plateau", None if t90 is None else 8.0 * t10 / max(t90 - t10, 1)
+    if t90 is None:  # t90 > n, so the speed-up is below 8 t10 / (n - t10)
+        n = gap_pg.size - 1
+        return ("no plateau" if 8.0 * t10 / max(n - t10, 1) < PLATEAU_SPEEDUP else "undetermined"), None
+    speedup = 8.0 * t10 / max(t90 - t10, 1)
+    return ("plateau" if speedup >= PLATEAU_SPEEDUP else "no plateau"), speedup
+
+
+def _stalled(gap_pg: np.ndarray) -> bool:
+    """PG ends more than 1% of its first gap short, and closed less than a tenth of the rest in its second half."""
+    last, half = gap_pg[-1], gap_pg[(gap_pg.size - 1) // 2]
+    return bool(gap_pg.size > 2 and last > 0.01 * gap_pg[0] and last > 0.9 * half)
+
+
+def _key_states(shares: np.ndarray) -> np.ndarray:
+    order = np.argsort(-shares, kind="stable")
+    keys = []
+    for s in order[:3]:
+        if shares[s] <= 0:
+            break
+        keys.append(int(s))
+        if shares[keys].sum() >= 0.5:
+            break
+    return np.array(keys, dtype=int)
+
+
+def gallery(reports: Mapping[str, Report]) -> "Gallery":
+    """Several reports behind one control: a row of buttons, one per report, that needs no kernel.
+
+    Parameters
+    ----------
+    reports : mapping of str to Report
+        A label for each report (e.g. ``"FrozenLake 4×4"``), in the order the buttons show them; the
+        first is shown first.
+
+    Returns
+    -------
+    Gallery
+        Displays as HTML (radio buttons and CSS only: it works in the static book, in JupyterLab and in
+        Colab alike) and prints as the reports' texts.
+    """
+    if not isinstance(reports, Mapping) or not reports:
+        raise TypeError("reports: expected a non-empty mapping of labels to reports from pgbook.explain")
+    for label, r in reports.items():
+        if not isinstance(label, str) or not label.strip():
+            raise ValueError(f"reports: every label must be a non-empty string, got {label!r}")
+        if not isinstance(r, Report):
+            raise TypeError(f"reports[{label!r}]: expected a Report from pgbook.explain, got {type(r).__name__}")
+    return Gallery(dict(reports))
+
+
+class Gallery:
+    """Reports behind a kernel-free control; build it with :func:`gallery`."""
+
+    def __init__(self, reports: dict[str, Report]):
+        self.reports = reports
+
+    def __repr__(self) -> str:
+        return "\n\n".join(f"=== {label} ===\n{r.text()}" for label, r in self.reports.items())
+
+    def _repr_html_(self) -> str:
+        panels = [r.html() for r in self.reports.values()]
+        key = "pgbook-gallery-" + hashlib.sha1("".join(self.reports).encode() + "".join(panels).encode()).hexdigest()[:10]
+        radios, labels, rules = [], [], []
+        for k, label in enumerate(self.reports):
+            checked = " checked" if k == 0 else ""
+            radios.append(f"<input type='radio' class='pgbook-gallery-input' name='{key}' id='{key}-{k}' "
+                          f"aria-label='{html.escape(label)}'{checked}>")
+            labels.append(f"<label for='{key}-{k}' class='pgbook-gallery-button'>{html.escape(label)}</label>")
+            rules.append(f"#{key}-{k}:checked ~ .pgbook-gallery-panels > .pgbook-gallery-panel:nth-child({k + 1})"
+                         "{display:block}"
+                         f"#{key}-{k}:checked ~ .pgbook-gallery-buttons > label:nth-child({k + 1})"
+                         "{background:rgba(0,114,178,.9);color:#fff;border-color:rgba(0,114,178,1)}")
+            rules.append(f"#{key}-{k}:focus-visible ~ .pgbook-gallery-buttons > label:nth-child({k + 1})"
+                         "{outline:2px solid #E69F00}")
+        style = (f"<style>#{key} .pgbook-gallery-panel{{display:none}}"
+                 f"#{key} .pgbook-gallery-input{{position:absolute;opacity:0;width:1px;height:1px}}"
+                 f"#{key} .pgbook-gallery-buttons{{display:flex;flex-wrap:wrap;gap:.4em;margin:.3em 0}}"
+                 f"#{key} .pgbook-gallery-button{{cursor:pointer;padding:.25em .8em;border-radius:4px;"
+                 "border:1px solid rgba(127,127,127,.6)}"
+                 + "".join(f"#{key} {r}" for r in rules) + "</style>")
+        panels_html = "".join(f"<div class='pgbook-gallery-panel'>{p}</div>" for p in panels)
+        return (f"<div class='pgbook-gallery' id='{key}'>{style}{''.join(radios)}"
+                f"<div class='pgbook-gallery-buttons' role='radiogroup'>{''.join(labels)}</div>"
+                f"<div class='pgbook-gallery-panels'>{panels_html}</div></div>")
+
+
+def _num(x) -> str:
+    if x is None:
+        return "-"
+    if x == math.inf:
+        return "∞"
+    return f"{x:.3g}"
+
+
+def _count(t) -> str:
+    return "not reached" if t is None else str(t)
+
+
+def _share(x: float) -> str:
+    return f"{x:.1%}" if x >= 0.001 else f"{x:.2g}"
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _distribution(p: np.ndarray) -> str:
+    support = np.flatnonzero(p)
+    if support.size == 1:
+        return f"state {int(support[0])}"
+    if np.allclose(p, 1.0 / p.size):
+        return "uniform over all states"
+    return f"spread over {support.size} states"
+
+
+def _wrap(text: str, first: str = "", rest: str = "", width: int = 100) -> str:
+    return textwrap.fill(text, width=width, initial_indent=first, subsequent_indent=rest)

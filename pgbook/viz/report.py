@@ -1,0 +1,132 @@
+r"""The figures of :func:`pgbook.explain`'s report: PG against NPG, and where the two policies spend their time.
+
+Each figure is drawn on its own matplotlib ``Figure`` (no pyplot, so nothing is shown twice in a
+notebook) with the book's style, white background and Okabe–Ito colours, and returned as a PNG at
+twice its displayed size.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import NullLocator
+from PIL import Image
+
+from ..envs import GridMDP
+from ..npg_rates import npg_bound
+from .style import FIGURE_WIDTH, PALETTE
+from .visitation import plot_visitation
+
+#: PNG pixels per displayed pixel.
+PIXEL_RATIO = 2
+PG_COLOUR, NPG_COLOUR = PALETTE["orange"], PALETTE["blue"]
+
+
+def report_figures(report) -> list[tuple[bytes, tuple[int, int], str, str]]:
+    """The report's figures: ``(png, (width, height) shown, alt text, caption)`` for each."""
+    out = []
+    if report.pg is not None:
+        # Axes placed by hand: constrained layout would measure every log tick label twice.
+        fig = Figure(figsize=(FIGURE_WIDTH, 4.2), dpi=100, facecolor="white", layout="none")
+        plot_runs(fig.add_axes((0.11, 0.32, 0.86, 0.64)), report)
+        out.append((*_png(fig), "PG and NPG: the gap V*(ρ) - V(ρ) against the iteration",
+                    "The gap V*(ρ) − V^(t)(ρ) of exact softmax PG and NPG from the uniform policy, same step η, "
+                    "both axes logarithmic."))
+    fig = visitation_figure(report)
+    discounted = report.mdp.gamma < 1.0
+    what = "discounted visitation" if discounted else "share of the expected visits"
+    out.append((*_png(fig), f"The {what} of the optimal policy and of the uniform policy",
+                f"Where each policy spends its time ({what}): the optimal policy from ρ, the uniform policy "
+                "from μ. Outlined: the states that hold most of the gap."))
+    return out
+
+
+def plot_runs(ax, report) -> None:
+    """The gaps of PG and NPG against the iteration (log-log), PG's plateau shaded, NPG's guarantee dashed
+    where it falls inside the picture."""
+    first = float(report.gap_pg[0])
+    floor, top = 1e-4 * first, 3.0 * first
+    for name, gap, colour in (("PG", report.gap_pg, PG_COLOUR), ("NPG", report.gap_npg, NPG_COLOUR)):
+        t = np.arange(1, gap.size + 1)
+        ax.loglog(t, np.maximum(gap, floor / 10), color=colour, lw=2, label=f"{name}, η = {report.eta:g}")
+    for when, marker, label in ((report.first_tenth["PG"], "o", "PG has closed 10% of the gap"),
+                                (report.nine_tenths["PG"], "s", "... and 90%")):
+        if when is not None:
+            ax.plot(when + 1, max(report.gap_pg[when], floor), marker, color=PG_COLOUR, ms=8, mec="black",
+                    mew=0.8, label=label)
+    lo, hi = report.rewards
+    if lo >= 0.0 and hi <= 1.0:
+        t = np.arange(1, max(report.gap_pg.size, report.gap_npg.size) + 1)
+        bound = npg_bound(t, report.eta, report.mdp.A, report.mdp.gamma)
+        if bound.min() < top:
+            ax.loglog(t, bound, "--", color=NPG_COLOUR, lw=1.2, label="NPG's guarantee (AKLM Thm 5.3)")
+    if report.verdict == "plateau":
+        end = report.first_tenth["PG"] + 1
+        ax.axvspan(1, end, color=PG_COLOUR, alpha=0.15, lw=0)
+        ax.text(end / 1.15, floor * 2, f"PG's plateau:\n{end - 1} iterations", fontsize=10, ha="right",
+                va="bottom")
+    ax.set_ylim(floor, top)
+    ax.set_xlim(0.8, None)
+    ax.xaxis.set_minor_locator(NullLocator())  # minor log ticks: clutter, and most of the drawing time
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set(xlabel="iteration t + 1", ylabel="gap V*(ρ) − V⁽ᵗ⁾(ρ)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=10, frameon=False)
+
+
+def visitation_figure(report) -> Figure:
+    """The visitation of the optimal policy from rho beside the uniform policy's from mu."""
+    m = report.mdp
+    keys = report.key_states
+    if isinstance(m, GridMDP):
+        rows, cols = m.shape
+        stacked = cols > 2 * rows
+        if stacked:  # two wide panels, one above the other
+            height = 0.78 * FIGURE_WIDTH * rows / cols / 0.40 + 0.2
+        else:
+            height = max(1.9, 0.36 * FIGURE_WIDTH * rows / cols / 0.8 + 0.35)
+        fig = Figure(figsize=(FIGURE_WIDTH, height), dpi=100, facecolor="white")
+        vmax = float(max(report.d_star.max(), report.d_uniform.max()))
+        # Arrows only where the optimal policy goes: a uniform row has no net move, so no arrow.
+        where = np.where((report.d_star > 0)[:, None], report.pi_star, 1.0 / m.A)
+        axes = plot_visitation(fig, m, report.d_star, report.d_uniform, pi=where, arrows="left",
+                               titles=("optimal policy π*, from ρ", "uniform policy, from μ"), vmax=vmax,
+                               annotate=cols <= 8, stacked=stacked)
+        for ax in axes:
+            for s in keys:
+                i, j = m.cells[int(s)]
+                ax.add_patch(Rectangle((j - 0.47, i - 0.47), 0.94, 0.94, fill=False, ec=PALETTE["orange"], lw=2.5))
+        return fig
+    fig = Figure(figsize=(FIGURE_WIDTH, 3.2), dpi=100, facecolor="white", layout="constrained")
+    ax = fig.add_subplot()
+    order = np.argsort(-report.d_star, kind="stable")
+    rank = np.arange(1, m.S + 1)
+    tiny = 1e-12
+    ax.semilogy(rank, np.maximum(report.d_star[order], tiny), "o-", ms=3, color=PALETTE["green"],
+                label="optimal policy, from ρ")
+    ax.semilogy(rank, np.maximum(report.d_uniform[order], tiny), "o-", ms=3, color=PG_COLOUR,
+                label="uniform policy, from μ")
+    position = {int(s): k for k, s in enumerate(order)}
+    for s in keys:
+        k = position[int(s)]
+        ax.annotate(f"state {int(s)}", (rank[k], max(report.d_star[s], tiny)), xytext=(6, 6),
+                    textcoords="offset points", fontsize=10)
+        ax.plot(rank[k], max(report.d_star[s], tiny), "o", ms=9, mfc="none", mec=PALETTE["vermillion"], mew=2)
+    ax.set_ylim(max(tiny, 0.3 * float(np.min(np.r_[report.d_star, report.d_uniform][np.r_[report.d_star,
+                report.d_uniform] > 0], initial=1.0))), 1.5)
+    ax.set(xlabel="states, sorted by the optimal policy's visitation", ylabel="visitation")
+    ax.legend(loc="upper right", fontsize=10, frameon=False)
+    return fig
+
+
+def _png(fig: Figure) -> tuple[bytes, tuple[int, int]]:
+    """The figure as a palette PNG at ``PIXEL_RATIO`` times its size (a third of the bytes of a full-colour
+    one, which keeps a page of several reports light), and its size as shown."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=PIXEL_RATIO * fig.dpi, facecolor="white", metadata={"Software": None})
+    out = io.BytesIO()
+    Image.open(buf).convert("RGB").quantize(colors=256, dither=Image.Dither.NONE).save(out, format="PNG")
+    w, h = fig.get_size_inches() * fig.dpi
+    return out.getvalue(), (round(float(w)), round(float(h)))

@@ -1,0 +1,301 @@
+"""Chapter 13 (book/yours/own_mdp.md): every check on the page, and every number its prose states.
+
+Each check of the page has a twin here (``tests/chapters/twins.py``) that recomputes the claim
+without pgbook's code path -- FrozenLake, CliffWalking and the corridor written out by hand from
+their descriptions (``tests/handbuilt.py``) instead of loaded, values by plain numpy solves and
+value iteration, the gradient by complex-step differentiation, softmax PG written out in numpy,
+episodes sampled by numpy instead of Gymnasium -- feeds it to the page's own check, and feeds the
+same check the claim a careless reader would make, which it must reject. The last tests cover the
+numbers the prose states.
+"""
+
+import functools
+
+import gymnasium
+import numpy as np
+import pytest
+
+import handbuilt as hb
+import pgbook
+from chapters.twins import twin
+from pgbook import estimators, loaders
+
+GAMMA = 0.99
+CORRIDOR = ["S.........", "########..", "G........."]
+
+
+def softmax(theta):
+    z = np.exp(theta - theta.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def frozen(gamma=GAMMA):
+    P, r, terminal, rho = hb.frozen_lake()
+    return P, r, gamma, terminal, rho
+
+
+# --- the loaded table is the environment --------------------------------------------------------
+
+
+def gym_frequencies(env_id, live, actions, n, seed):
+    """How often Gymnasium's env.step moves each (s, a) to each s' in n tries, s in ``live``."""
+    env = gymnasium.make(env_id).unwrapped
+    env.reset(seed=seed)
+    counts = np.zeros((len(live), 4, env.observation_space.n))
+    for k, s in enumerate(live):
+        for a, gym_action in enumerate(actions):
+            for _ in range(n):
+                env.s = s
+                counts[k, a, env.step(gym_action)[0]] += 1
+    return counts / n
+
+
+@twin("own_mdp/gym-table-is-the-environment",
+      wrong={"ice-is-not-slippery": dict(slippery=False), "cliff-in-gymnasiums-order": dict(order="gymnasium")})
+def gym_table_is_the_environment(page, slippery=True, order="pgbook"):
+    """env.step's frequencies (another seed) against FrozenLake and CliffWalking written out by hand;
+    the careless reader expects the ice to obey, or CliffWalking's actions in Gymnasium's numbering."""
+    freq, expected, tries = [], [], []
+    for (P, _, terminal, _), env_id, actions, n in (
+            (hb.frozen_lake(slippery), "FrozenLake-v1", range(4), 2000),
+            (hb.cliff_walking(order), "CliffWalking-v1", loaders.CLIFF_WALKING_ACTIONS, 20)):
+        live = np.flatnonzero(~terminal)
+        f = gym_frequencies(env_id, live, actions, n, seed=7)
+        possible = (f > 0) | (P[live] > 0)
+        freq.append(f[possible])
+        expected.append(P[live][possible])
+        tries.append(np.full(possible.sum(), n))
+    freq, expected, tries = (np.concatenate(x) for x in (freq, expected, tries))
+    page.zscore(freq, np.sqrt(expected * (1 - expected) / tries), expected)
+
+
+# --- where the gap lies, and why PG is slow there -----------------------------------------------
+
+
+@functools.cache
+def frozen_parts():
+    """FrozenLake at gamma = 0.99 by hand: pi* (value iteration), the uniform policy's values and
+    advantages, both visitations from the start (plain solves)."""
+    P, r, gamma, terminal, rho = frozen()
+    _, a_star = hb.value_iteration(P, r, gamma)
+    pi_star = np.eye(4)[a_star]
+    pi_0 = np.full((16, 4), 0.25)
+    V_star, V_0 = hb.solve_value(P, r, gamma, pi_star), hb.solve_value(P, r, gamma, pi_0)
+    adv_0 = r + gamma * P @ V_0 - V_0[:, None]
+    nu_star, nu_0 = hb.occupancy(P, gamma, pi_star, rho), hb.occupancy(P, gamma, pi_0, rho)
+    return dict(P=P, r=r, gamma=gamma, rho=rho, pi_star=pi_star, V_star=V_star, V_0=V_0, adv_0=adv_0,
+                d_star=(1 - gamma) * nu_star, d_0=(1 - gamma) * nu_0)
+
+
+@twin("own_mdp/gap-splits-over-states",
+      wrong={"normalised-visitation": dict(weights="normalised"), "uniform-policys-visitation": dict(weights="uniform")})
+def gap_splits_over_states(page, weights="occupancy"):
+    """The performance difference lemma's terms by plain solves against the gap from the values; the
+    careless reader weighs by d* itself (dropping 1/(1 - gamma)), or by the uniform policy's visitation."""
+    f = frozen_parts()
+    d = {"occupancy": f["d_star"] / (1 - f["gamma"]), "normalised": f["d_star"],
+         "uniform": f["d_0"] / (1 - f["gamma"])}[weights]
+    terms = d * np.sum(f["pi_star"] * f["adv_0"], axis=1)
+    page.close(terms.sum(), f["rho"] @ (f["V_star"] - f["V_0"]))
+
+
+def complex_step_gradient(P, r, gamma, rho, theta, h=1e-30):
+    """dV(rho)/dtheta by complex-step differentiation: Im V(theta + i h e_k) / h, exact to round-off."""
+    grad = np.zeros_like(theta)
+    for index in np.ndindex(theta.shape):
+        t = theta.astype(complex)
+        t[index] += 1j * h
+        z = np.exp(t - t.real.max(axis=1, keepdims=True))
+        pi = z / z.sum(axis=1, keepdims=True)
+        P_pi = np.einsum("sa,sat->st", pi, P)
+        V = np.linalg.solve(np.eye(len(P)) - gamma * P_pi, np.sum(pi * r, axis=1))
+        grad[index] = (rho @ V).imag / h
+    return grad
+
+
+@twin("own_mdp/pg-step-is-npg-step-times-visitation",
+      wrong={"without-one-over-the-actions": dict(per_action=False), "optimal-visitation": dict(visitation="optimal")})
+def pg_step_is_npg_step_times_visitation(page, per_action=True, visitation="uniform"):
+    """PG's first step by complex-step differentiation, NPG's as eta A/(1 - gamma) by a plain solve; the
+    careless reader forgets pi_0(a|s) = 1/|A|, or weighs by where pi* goes."""
+    f = frozen_parts()
+    pg = complex_step_gradient(f["P"], f["r"], f["gamma"], f["rho"], np.zeros((16, 4)))
+    npg = f["adv_0"] / (1 - f["gamma"])
+    d = f["d_0"] if visitation == "uniform" else f["d_star"]
+    page.close(pg, npg * d[:, None] / (4 if per_action else 1))
+
+
+# --- the corridor's plateau ---------------------------------------------------------------------
+
+
+@functools.cache
+def corridor_speedup(gamma, eta=1.0, T=5000):
+    """8 t10/(t90 - t10) of softmax PG written out in numpy on the corridor built by hand, from the uniform
+    policy, with the gap at the start: t10 and t90 the first iterations with 10% and 90% of it closed."""
+    P, r, _, rho = hb.grid(CORRIDOR, slip=0.1)
+    V_star = hb.solve_value(P, r, gamma, np.eye(4)[hb.value_iteration(P, r, gamma)[1]])
+    theta = np.zeros((len(P), 4))
+    gaps = []
+    for _ in range(T):
+        pi = softmax(theta)
+        V = hb.solve_value(P, r, gamma, pi)
+        gaps.append(rho @ (V_star - V))
+        if gaps[-1] <= 0.1 * gaps[0]:
+            break
+        d = (1 - gamma) * hb.occupancy(P, gamma, pi, rho)
+        adv = r + gamma * P @ V - V[:, None]
+        theta = theta + eta * d[:, None] * pi * adv / (1 - gamma)
+    gaps = np.array(gaps)
+    t10, t90 = np.argmax(gaps <= 0.9 * gaps[0]), len(gaps) - 1
+    return 8 * t10 / (t90 - t10)
+
+
+@twin("own_mdp/corridor-plateau", wrong={"also-at-gamma-0-99": dict(gamma=0.99)})
+def corridor_plateau(page, gamma=0.95):
+    """PG's speed-up after its first tenth, from a numpy PG run; the careless reader expects the plateau
+    at any discount, but with gamma = 0.99 the random walk finds the goal within the horizon."""
+    page.bound(2.0, corridor_speedup(gamma))
+
+
+# --- gamma = 1: the value is the probability of success -----------------------------------------
+
+
+def sample_successes(P, terminal, goal, actions, n, seed, limit=None):
+    """Episodes from state 0 under the deterministic ``actions``, sampled by numpy from P (not by
+    Gymnasium): the share that reaches ``goal`` (within ``limit`` steps, if given)."""
+    rng = np.random.default_rng(seed)
+    cumulative = np.cumsum(P, axis=2)
+    reached = 0
+    for _ in range(n):
+        s, steps = 0, 0
+        while not terminal[s] and (limit is None or steps < limit):
+            s = int(np.searchsorted(cumulative[s, actions[s]], rng.random(), side="right"))
+            s = min(s, len(P) - 1)
+            steps += 1
+        reached += s == goal
+    return reached / n
+
+
+@twin("own_mdp/episodic-value-is-success-probability",
+      wrong={"the-discounted-value": dict(claim_gamma=GAMMA), "within-the-time-limit": dict(limit=100)})
+def episodic_value_is_success_probability(page, claim_gamma=1.0, limit=None):
+    """Successes of pi* (value iteration at gamma = 1) sampled by numpy, against V*(s0) by value iteration;
+    the careless reader takes the discounted V* for the probability, or forgets Gymnasium's time limit."""
+    P, r, terminal, _ = hb.frozen_lake()
+    V_1, actions = hb.value_iteration(P, r, 1.0, terminal)
+    success = sample_successes(P, terminal, 15, actions, 2000, seed=11, limit=limit)
+    claimed = V_1[0] if claim_gamma == 1.0 else hb.value_iteration(P, r, claim_gamma)[0][0]
+    page.zscore(success, np.sqrt(success * (1 - success) / 2000), claimed)
+
+
+# --- rescaling rewards --------------------------------------------------------------------------
+
+
+@twin("own_mdp/rescaling-keeps-the-optimal-policy", wrong={"terminal-kept-at-zero": dict(careless=True)})
+def rescaling_keeps_the_optimal_policy(page, careless=False):
+    """pi* of CliffWalking and of its rescaled rewards by value iteration, on the states pi* visits; the
+    careless rescaling leaves the goal terminal with reward 0, and then never arriving pays more."""
+    P, r, terminal, rho = hb.cliff_walking()
+    _, a_star = hb.value_iteration(P, r, GAMMA, terminal)
+    lo, hi = r.min(), r.max()
+    if careless:
+        r_new = np.where(terminal[:, None], 0.0, (r - lo) / (hi - lo))
+        _, a_new = hb.value_iteration(P, r_new, GAMMA, terminal)
+    else:
+        _, a_new = hb.value_iteration(P, (r - lo) / (hi - lo), GAMMA)
+    visited = hb.occupancy(P, GAMMA, np.eye(4)[a_star], rho) > 0
+    page.equal(a_new[visited], a_star[visited])
+
+
+# --- the numbers the prose states ----------------------------------------------------------------
+
+
+@functools.cache
+def reports():
+    frozen_lake = pgbook.from_gymnasium("FrozenLake-v1", gamma=GAMMA)
+    cliff = pgbook.from_gymnasium("CliffWalking-v1", gamma=GAMMA)
+    corridor = pgbook.from_grid(CORRIDOR, gamma=0.95)
+    return dict(frozen=pgbook.explain(frozen_lake), corridor=pgbook.explain(corridor), cliff=pgbook.explain(cliff),
+                rescaled=pgbook.explain(cliff, rescale=True),
+                everywhere=pgbook.explain(frozen_lake, mu=np.full(16, 1 / 16)))
+
+
+@pytest.mark.slow
+def test_the_numbers_of_frozen_lake():
+    f, report = frozen_parts(), reports()["frozen"]
+    assert round(f["rho"] @ f["V_star"], 3) == 0.542 and round(f["rho"] @ f["V_0"], 3) == 0.012
+    assert (report.first_tenth["PG"], report.nine_tenths["PG"] - report.first_tenth["PG"]) == (402, 323)
+    assert report.nine_tenths["NPG"] == 3 and report.verdict == "plateau"
+    terms = f["d_star"] / (1 - GAMMA) * np.sum(f["pi_star"] * f["adv_0"], axis=1)
+    gap = f["rho"] @ (f["V_star"] - f["V_0"])
+    assert list(np.argsort(-terms)[:2]) == [14, 13] and round(gap, 2) == 0.53
+    assert (round(terms[14], 2), round(terms[13], 2)) == (0.16, 0.13) and terms[[13, 14]].sum() > gap / 2
+    ratio = f["d_star"][[13, 14]].sum() / f["d_0"][[13, 14]].sum()
+    assert round(ratio) == 34  # "about 34 times less often"
+    smaller = 4 / f["d_0"][[13, 14]]
+    assert 6000 < smaller.min() and smaller.max() < 8500  # "six to eight thousand times smaller"
+    assert report.mismatch == np.inf
+
+
+def test_the_numbers_of_the_forest_against_pymdptoolbox_and_quantecon():
+    import mdptoolbox.example
+    import mdptoolbox.mdp
+    import quantecon
+
+    P, R = mdptoolbox.example.forest()
+    solver = mdptoolbox.mdp.PolicyIteration(P, R, 0.9)
+    solver.run()
+    assert np.allclose(solver.V, [26.244, 29.484, 33.484], atol=5e-4)
+    ddp = quantecon.markov.DiscreteDP(R, P.transpose(1, 0, 2), 0.9)
+    assert np.allclose(ddp.solve(method="policy_iteration").v, solver.V, atol=1e-9)
+    assert solver.policy[1] == 0  # wait at age 1
+
+
+@pytest.mark.slow
+def test_the_numbers_of_the_corridor_and_its_exercise():
+    report = reports()["corridor"]
+    P, r, _, rho = hb.grid(CORRIDOR, slip=0.1)
+    assert round(rho @ hb.solve_value(P, r, 0.95, np.full((len(P), 4), 0.25)), 4) == 0.0003
+    assert (report.first_tenth["PG"], report.nine_tenths["PG"] - report.first_tenth["PG"]) == (692, 471)
+    assert report.nine_tenths["NPG"] == 6
+    keys = report.key_states
+    assert list(keys) == [13, 14] and keys.tolist() == [13, 14]
+    assert 150 < report.d_star[keys].sum() / report.d_uniform[keys].sum() < 250  # "about 200 times less"
+    counts = []
+    for width in (6, 8, 10, 12, 14):
+        rows = ["S" + "." * (width - 1), "#" * (width - 2) + "..", "G" + "." * (width - 1)]
+        counts.append(pgbook.explain(pgbook.from_grid(rows, gamma=0.95), T=20000).first_tenth["PG"])
+    growth = np.array(counts[1:]) / counts[:-1]
+    assert np.all((4 <= growth) & (growth <= 5))  # "about four or five"
+    assert pgbook.explain(pgbook.from_grid(CORRIDOR, gamma=0.99)).verdict == "no plateau"
+
+
+@pytest.mark.slow
+def test_the_numbers_of_cliff_walking():
+    report, rescaled = reports()["cliff"], reports()["rescaled"]
+    assert report.rewards == (-100.0, 0.0) and report.stalled
+    assert round(float(report.gap_pg[-1]), 1) == 87.8
+    last = pgbook.value(report.mdp, report.pg.pi[-1])[36]
+    assert last == pytest.approx(-1 / (1 - GAMMA), abs=0.05)  # "worth -100, the value of never arriving"
+    s = int(np.argmax(report.final_gap_share))
+    p = report.pg.pi[-1][s, report.pi_star[s].argmax()]
+    assert 1e-22 < p < 3e-22  # "probability 2e-22"
+    assert report.nine_tenths["NPG"] == 1
+    assert rescaled.stalled and round(float(rescaled.gap_pg[-1]), 3) == 0.878
+
+
+def test_the_numbers_of_the_episodic_section():
+    P, r, terminal, _ = hb.frozen_lake()
+    V_1, actions = hb.value_iteration(P, r, 1.0, terminal)
+    assert round(V_1[0], 2) == 0.82
+    episodic = pgbook.from_gymnasium("FrozenLake-v1", gamma=1.0)
+    pi_star, _ = pgbook.policy_iteration(episodic)
+    assert round(float(estimators.truncated_value(episodic, pi_star, 100)[0]), 2) == 0.74
+    steps = pgbook.evaluate(episodic, pi_star).nu.sum()
+    assert round(steps) == 49
+
+
+@pytest.mark.slow
+def test_the_numbers_of_the_start_everywhere_exercise():
+    everywhere = reports()["everywhere"]
+    assert round(everywhere.mismatch, 1) == 8.6 and everywhere.verdict == "plateau"

@@ -1,0 +1,239 @@
+"""pgbook.explain: every number of the report against the chapters' own functions (or a plain
+recomputation), the verdicts on MDPs whose behaviour is known, the text and the self-contained HTML,
+the gallery, and bad input."""
+
+import base64
+import functools
+import io
+import math
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from PIL import Image
+
+import pgbook
+from conftest import mdps
+from pgbook import algorithms, envs, landscape, loaders, pg_rates, report
+
+# The runs take 2000 iterations: the tests that need them are slow without numba's compiled kernels
+# (the NUMBA_DISABLE_JIT pass of make test skips them; test_a_short_run_is_the_chapters_functions_too runs there).
+CASES = {
+    "frozen lake": lambda: loaders.from_gymnasium("FrozenLake-v1", gamma=0.99),
+    "chain": lambda: envs.chain(6),
+    "gridworld": lambda: envs.gridworld(gamma=0.99),
+    "random": lambda: envs.random_mdp(7, 3, seed=2, gamma=0.9, rho="random"),
+}
+
+
+@functools.cache
+def explained(name, **kwargs):
+    mdp = CASES[name]()
+    return mdp, pgbook.explain(mdp, **dict(kwargs))
+
+
+def first_index(gap, fraction):
+    for t, g in enumerate(gap):
+        if g <= fraction * gap[0]:
+            return t
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_numbers_are_the_chapters_functions(name):
+    mdp, r = explained(name)
+    pi_star, V_star = pgbook.policy_iteration(mdp)
+    pi_0 = pgbook.uniform(mdp)
+    assert np.array_equal(r.pi_star, pi_star) and np.array_equal(r.V_star, V_star)
+    assert np.allclose(r.V_uniform, pgbook.value(mdp, pi_0), rtol=0, atol=1e-13)
+    assert np.allclose(r.d_star, pgbook.visitation(mdp, pi_star), rtol=0, atol=1e-14)
+    assert np.allclose(r.d_uniform, pgbook.visitation(mdp, pi_0), rtol=0, atol=1e-14)
+    assert r.mismatch == landscape.mismatch(r.d_star, mdp.rho)
+    assert r.start_mismatch == landscape.mismatch(r.d_star, r.d_uniform)
+    until = float(mdp.rho @ V_star) - 0.01 * r.gap
+    pg = algorithms.softmax_pg(mdp, 1.0, 2000, until=until)
+    npg = algorithms.npg(mdp, 1.0, 2000, until=until)
+    assert np.array_equal(r.pg.V_rho, pg.V_rho) and np.array_equal(r.npg.V_rho, npg.V_rho)
+    assert np.allclose(r.gap_pg, mdp.rho @ V_star - pg.V_rho, rtol=0, atol=1e-15)
+    for key, gap in (("PG", r.gap_pg), ("NPG", r.gap_npg)):
+        assert r.first_tenth[key] == first_index(gap, 0.9) and r.nine_tenths[key] == first_index(gap, 0.1)
+
+
+def test_a_short_run_is_the_chapters_functions_too():
+    mdp = envs.chain(3)
+    r = pgbook.explain(mdp, T=40)
+    pi_star, V_star = pgbook.policy_iteration(mdp)
+    assert np.array_equal(r.V_star, V_star) and np.allclose(r.d_star, pgbook.visitation(mdp, pi_star))
+    until = float(mdp.rho @ V_star) - 0.01 * r.gap
+    assert np.array_equal(r.pg.V_rho, algorithms.softmax_pg(mdp, 1.0, 40, until=until).V_rho)
+    assert r.gap_share.sum() == pytest.approx(1.0, abs=1e-10) and r.first_tenth["PG"] == first_index(r.gap_pg, 0.9)
+    assert "<script" not in r.html() and str(r) == r.text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_gap_splits_over_the_states_by_the_performance_difference_lemma(name):
+    """The shares, recomputed by a plain solve of the occupancy, sum to one: V*(rho) - V^pi0(rho)."""
+    mdp, r = explained(name)
+    P_star = np.einsum("sa,sat->st", r.pi_star, mdp.P)
+    nu_star = np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_star).T, mdp.rho)
+    V_0 = r.V_uniform
+    adv_0 = mdp.r + mdp.gamma * mdp.P @ V_0 - V_0[:, None]
+    terms = nu_star * np.sum(r.pi_star * adv_0, axis=1)
+    assert np.allclose(r.gap_share * r.gap, terms, rtol=0, atol=1e-10)
+    assert terms.sum() == pytest.approx(r.gap, abs=1e-10) and r.gap_share.sum() == pytest.approx(1.0, abs=1e-10)
+    keys = r.key_states
+    assert len(keys) <= 3 and list(keys) == list(np.argsort(-r.gap_share, kind="stable")[:len(keys)])
+
+
+@pytest.mark.slow
+def test_a_mu_other_than_rho_is_ascended_and_the_gap_measured_at_rho():
+    mdp = loaders.from_gymnasium("FrozenLake-v1", gamma=0.99)
+    mu = np.full(mdp.S, 1 / mdp.S)
+    r = pgbook.explain(mdp, mu=mu, T=300)
+    assert r.mismatch == pytest.approx(pg_rates.optimal_mismatch(mdp, mu=mu), rel=1e-12)
+    assert np.allclose(r.d_uniform, pgbook.visitation(mdp, pgbook.uniform(mdp), rho=mu))
+    V_star_mu = mu @ r.V_star
+    pg = algorithms.softmax_pg(mdp, 1.0, 300, rho=mu, record_every=1, until=V_star_mu - 0.01 * (V_star_mu - mu @ r.V_uniform))
+    assert np.allclose(r.gap_pg, mdp.rho @ r.V_star - pg.V @ mdp.rho, rtol=0, atol=1e-14)
+    assert np.allclose(pg.V_rho, pg.V @ mu)  # the run ascends V(mu)
+
+
+@pytest.mark.slow
+def test_the_verdicts_on_mdps_whose_behaviour_is_known():
+    assert explained("chain")[1].verdict == "plateau"  # the vanishing-gradient chapter's chain
+    grid = explained("gridworld")[1]
+    assert grid.verdict == "no plateau" and grid.speedup < report.PLATEAU_SPEEDUP
+    chain = explained("chain")[1]
+    t10, t90 = chain.first_tenth["PG"], chain.nine_tenths["PG"]
+    assert chain.speedup == pytest.approx(8 * t10 / (t90 - t10)) and t10 >= report.PLATEAU_MIN
+    same_arms = pgbook.explain(envs.bandit([0.5, 0.5], gamma=0.5))
+    assert same_arms.verdict == "optimal" and not same_arms.stalled and np.all(same_arms.gap_share == 0)
+    stuck = pgbook.explain(envs.chain(10), T=100)
+    assert stuck.verdict == "stuck" and stuck.first_tenth["PG"] is None
+    short = pgbook.explain(envs.chain(6), T=200)  # 10% at 196, 90% not within 200: the speed-up is unknown
+    assert short.verdict == "undetermined" and short.nine_tenths["PG"] is None and short.speedup is None
+    early = pgbook.explain(envs.gridworld(gamma=0.99), T=20)  # 10% after 3 iterations: no plateau, whatever follows
+    assert early.verdict == "no plateau" and early.nine_tenths["PG"] is None and "still closing" in early.diagnosis()[0]
+    slow = pgbook.explain(envs.chain(6), T=2000, eta=1.0)
+    assert slow.verdict == "plateau"
+
+
+@pytest.mark.slow
+def test_a_stalled_pg_is_located_by_the_lemma_at_its_last_policy():
+    cliff = loaders.from_gymnasium("CliffWalking-v1", gamma=0.99)
+    r = pgbook.explain(cliff)
+    assert r.stalled and r.gap_pg[-1] > 0.9 * r.gap_pg[(r.gap_pg.size - 1) // 2]
+    assert r.final_gap_share.sum() == pytest.approx(1.0, abs=1e-8)  # the lemma at pi_T
+    assert any(n.startswith("Rewards lie in [-100, 0], not in [0, 1]") for n in r.notes())
+    assert not explained("frozen lake")[1].stalled
+
+
+@pytest.mark.slow
+def test_rescale_analyses_the_rescaled_mdp_and_says_so():
+    cliff = loaders.from_gymnasium("CliffWalking-v1", gamma=0.99)
+    r = pgbook.explain(cliff, rescale=True, T=50)
+    rescaled = loaders.rescale_rewards(cliff)
+    assert np.array_equal(r.mdp.r, rescaled.r) and r.rescaled_from == (-100.0, 0.0) and r.rewards == (0.0, 1.0)
+    assert np.allclose(r.V_star, (pgbook.policy_iteration(cliff)[1] + 100 / (1 - 0.99)) / 100, atol=1e-9)
+    assert any("rescaled from [-100, 0]" in n for n in r.notes())
+
+
+def test_gamma_one_shows_values_and_visits_and_runs_nothing():
+    episodic = loaders.from_gymnasium("FrozenLake-v1", gamma=1.0)
+    r = pgbook.explain(episodic)
+    assert r.verdict == "not run" and r.pg is None and r.npg is None and r.mismatch is None
+    evaluation = pgbook.evaluate(episodic, r.pi_star)
+    assert np.allclose(r.nu_star, evaluation.nu) and r.d_star.sum() == pytest.approx(1.0)
+    assert "γ = 1" in r.diagnosis()[0] and f"{evaluation.nu.sum():.3g} steps" in r.diagnosis()[0]
+    assert r.html().count("data:image/png;base64,") == 1
+
+
+@settings(max_examples=15, deadline=None)
+@given(mdps(max_S=5, max_A=3))
+def test_any_small_mdp_is_explained_consistently(mdp):
+    r = pgbook.explain(mdp, T=50)
+    assert np.allclose(r.V_star, pgbook.policy_iteration(mdp)[1])
+    assert r.verdict in ("plateau", "stuck", "no plateau", "undetermined", "optimal")
+    if r.verdict != "optimal":
+        assert r.gap_share.sum() == pytest.approx(1.0, abs=1e-8)
+    assert r.text() and "pgbook.explain" in r.text()
+
+
+# --- text and HTML ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_text_is_the_repr_and_carries_the_numbers():
+    mdp, r = explained("frozen lake")
+    text = r.text()
+    assert str(r) == repr(r) == text
+    assert "0.542" in text and "402 / 725" in text and "PG waits on a plateau" in text
+    assert "← ↑ ↑ ↑" in text  # pi* drawn on the grid
+    assert all(line.startswith("  ") or len(line) <= 110 for line in text.splitlines())
+
+
+def png_images(html):
+    return [Image.open(io.BytesIO(base64.b64decode(b))) for b in re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html)]
+
+
+@pytest.mark.slow
+def test_the_html_is_self_contained_with_two_sharp_opaque_figures():
+    _, r = explained("frozen lake")
+    html = r._repr_html_()
+    assert "<script" not in html and not re.search(r"(src|href)=['\"]?(https?:)?//", html)
+    images = png_images(html)
+    shown = [tuple(map(int, m)) for m in re.findall(r"width='(\d+)' height='(\d+)'", html)]
+    assert len(images) == len(shown) == 2
+    for image, (w, h) in zip(images, shown):
+        assert image.size == (2 * w, 2 * h)
+        assert image.convert("RGB").getpixel((0, 0)) == (255, 255, 255)
+    for paragraph in r.diagnosis():
+        assert paragraph.split(":")[0] in html
+
+
+@pytest.mark.slow
+def test_a_plain_mdp_draws_its_visitation_sorted_by_state():
+    _, r = explained("random")
+    assert len(png_images(r.html())) == 2 and "state " in r.text()
+
+
+@pytest.mark.slow
+def test_the_gallery_switches_between_reports_without_a_kernel():
+    reports = {"the lake": explained("frozen lake")[1], "the chain": explained("chain")[1]}
+    gallery = report.gallery(reports)
+    html = gallery._repr_html_()
+    assert "<script" not in html
+    radios = re.findall(r"<input type='radio'[^>]*>", html)
+    assert len(radios) == 2 and "checked" in radios[0] and "checked" not in radios[1]
+    assert html.count("class='pgbook-gallery-panel'") == 2 and html.count("class='pgbook-report'") == 2
+    assert "the lake" in repr(gallery) and "the chain" in repr(gallery)
+
+
+# --- bad input --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: pgbook.explain("FrozenLake-v1"), TypeError, r"mdp: expected a pgbook.MDP"),
+    (lambda: pgbook.explain(envs.chain(3), eta=0.0), ValueError, r"eta: must be a finite number > 0"),
+    (lambda: pgbook.explain(envs.chain(3), T=0), ValueError, r"T: must be a positive integer"),
+    (lambda: pgbook.explain(envs.chain(3), T=1.5), TypeError, r"T: expected a positive integer"),
+    (lambda: pgbook.explain(envs.chain(3), rescale="yes"), TypeError, r"rescale: expected True or False"),
+    (lambda: pgbook.explain(envs.chain(3), mu=[0.5, 0.5]), ValueError, r"rho: expected shape \(5,\)"),
+    (lambda: pgbook.explain(envs.chain(3), rho=9), ValueError, r"rho: state index must lie in \[0, 5\)"),
+    (lambda: pgbook.explain(envs.gridworld(gamma=1.0), rescale=True), ValueError, r"mdp: rescaling rewards needs gamma < 1"),
+    (lambda: report.gallery({}), TypeError, r"reports: expected a non-empty mapping"),
+    (lambda: report.gallery({"a": 1}), TypeError, r"reports\['a'\]: expected a Report"),
+    (lambda: report.gallery({"": explained("chain")[1]}), ValueError, r"reports: every label must be a non-empty string"),
+])
+def test_bad_input_names_the_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_gamma_one_mdp_whose_uniform_policy_never_ends_is_refused_clearly():
+    loop = pgbook.MDP([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]], [[0.0, 1.0], [0.0, 0.0]], 1.0, [1.0, 0.0],
+                      terminal=[1])
+    assert math.isclose(pgbook.explain(loop).V_star[0], 1.0)
