@@ -129,7 +129,11 @@ def _number(x: float) -> str:
 
 
 def _share(x: float) -> str:
-    """A fraction as a reader reads it: 38%, 0.4%, 1/20,000."""
+    """A fraction as a reader reads it: 38%, 99.7%, 0.4%, 1/20,000 (never a rounded 100% below the bound)."""
+    if 0.9995 <= x < 1:
+        return "over 99.9%"
+    if 0.995 <= x < 1:
+        return f"{100 * x:.1f}%"
     if x >= 0.095:
         return f"{x:.0%}"
     if x >= 0.001:
@@ -284,6 +288,9 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
         detail = f"fails by {_number(violation)}" + (f", more than the round-off allowed, {tol:.0e}" if tol else "")
     elif violation > 0:
         detail = f"holds up to round-off (off by {_number(violation)}, allowed {tol:.0e})"
+    elif room.min() == 0 and np.any(a != 0):
+        detail = ("reaches the bound exactly, at some points" if measured_on_left
+                  else "the bound equals the measured value at some points")
     elif np.all(a >= 0) and np.all(b > 0) and np.any(a > 0):
         used = float(np.max(a / b))
         detail = (f"reaches at most {_share(used)} of the bound" if measured_on_left
