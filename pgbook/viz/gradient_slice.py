@@ -6,7 +6,7 @@ recursion, :math:`\nabla V(s_0) = \mathbb E[\nabla\log\pi(a_0|s_0)\,Q(s_0, a_0)]
 
 The figure has two stacked panels, so that it stays readable on a phone: the contour lines of the
 slice with the point and the direction of the gradient (top), and, for each of the two coordinates,
-a bar for the total and one for each part, labelled with their values and, in the first row, their
+a bar for the total and one for each part, labelled with their values, under a legend of their
 names (bottom). Bars show a part
 however small it is next to the other, where arrows drawn head to tail hide it.
 
@@ -21,7 +21,7 @@ import io
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.patches import FancyArrowPatch, Patch
 from PIL import Image
 
 from .. import _validate as validate
@@ -32,7 +32,7 @@ COLOURS = ("#000000", "#E69F00", "#0072B2", "#009E73", "#D55E00")
 
 #: Where the slice and the bars sit in the figure, (left, bottom, width, height) in figure fractions.
 SLICE_RECT = (0.17, 0.45, 0.62, 0.5)
-BARS_RECT = (0.26, 0.06, 0.68, 0.28)
+BARS_RECT = (0.26, 0.04, 0.68, 0.26)
 
 
 class GradientSlice:
@@ -49,7 +49,7 @@ class GradientSlice:
         ``V[i, j]`` is the value at ``(x[j], y[i])``.
     labels : sequence of str
         Short names of the total, then of its parts (at most four), in the order of :data:`COLOURS`;
-        they label the bars of the first coordinate.
+        named in a legend above the bars.
     coordinates : sequence of two str
         The two coordinates' names, e.g. ``("∂V/∂θ₀,₀", "∂V/∂θ₁,₀")``, one row of bars each.
     figsize : (float, float)
@@ -92,7 +92,12 @@ class GradientSlice:
         ax.set(xlabel=xlabel, ylabel=ylabel)
         if title:
             ax.set_title(title)
-        self._bar_axes(fig.add_axes(BARS_RECT))
+        bars = fig.add_axes(BARS_RECT)
+        self._bar_axes(bars)
+        # The bars' names, once, above them: beside a bar they would run off a phone-sized figure.
+        bars.legend(handles=[Patch(color=c, label=label) for label, c in zip(self.labels, COLOURS)],
+                    loc="lower center", bbox_to_anchor=(0.4, 1.0), ncols=len(self.labels), frameon=False,
+                    handlelength=1.0, columnspacing=1.0, handletextpad=0.4)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=PIXEL_RATIO * self.dpi, facecolor="white")
         self.background = np.asarray(Image.open(buf).convert("RGB"))
@@ -114,8 +119,8 @@ class GradientSlice:
         construction, which should add up to ``total``. The arrow on the slice has length
         ``arrow_length`` in the slice's coordinates (its direction is what the contour lines show);
         in each coordinate's row of bars, the total comes first and then each part, scaled by the
-        largest absolute number among them all, each labelled with its value (and, in the first
-        coordinate's row, its name).
+        largest absolute number among them all, each labelled with its value (the legend above the
+        bars, drawn once, names them).
         """
         point = validate.array(point, "point", shape=(2,))
         total = validate.array(total, "total", shape=(2,))
@@ -156,6 +161,6 @@ class GradientSlice:
                 y = 1 - coordinate + 0.45 - step * (k + 0.5)
                 width = v[coordinate] / scale
                 bars.barh(y, width, height=0.85 * step, color=colour)
-                text = f"{v[coordinate]:+.3f}" + (f"  {label}" if coordinate == 0 else "")
+                text = f"{v[coordinate]:+.3f}"
                 bars.text(width + (0.05 if width >= 0 else -0.05), y, text,
                           ha="left" if width >= 0 else "right", va="center", color=colour)
