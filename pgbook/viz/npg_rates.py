@@ -134,13 +134,13 @@ def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_r
     # Fixed margins instead of a layout engine: this figure is redrawn for every frame of a slider.
     fig.set_layout_engine("none")
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"left": 0.15, "right": 0.56, "bottom": 0.1,
-                                                                "top": 0.93, "hspace": 0.32})
+                                                                "top": 0.93, "hspace": 0.45})
     plot_gap_lines(top, t, {"NPG gap": npg_gap}, {"NPG gap": npg_bound}, ylabel="gap", xlabel="",
                    title=f"NPG, η = {eta:g}", outside="right")
-    step = f"step {eta_used:.3g}" + (" (soft PI)" if spi else "")
-    bottom.axhline(bias, color="0.3", ls=":", lw=1.2, label="τ log|A|/(1 − γ)")
+    step = f"step η = {eta_used:.3g}" + (" (soft PI)" if spi else "")
+    bottom.axhline(bias, color="0.3", ls=":", lw=1.2, label=r"$\tau\log|\mathcal{A}|/(1-\gamma)$")
     plot_gap_lines(bottom, t, {"soft-Q gap": soft_gap, "unregularised gap": gap_reg}, {"soft-Q gap": soft_bound},
-                   ylabel="gap", title=f"with entropy, τ = {tau:g}: {step}", outside="right")
+                   ylabel="gap", title=f"with entropy\nτ = {tau:g}, {step}", outside="right")
     for ax in (top, bottom):
         ax.set_yticks(10.0 ** np.arange(-12, 2, 4))
         ax.yaxis.set_minor_locator(NullLocator())
