@@ -46,7 +46,7 @@ def draw_coverage(fig, omegas, curves, V_star, kappas, biases, omega, labels):
     ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label="V*(ρ)")
     ax.set(xlabel="iteration t", ylabel="V(ρ) of Q-NPG iterate", ylim=(0, 1.05 * V_star),
            title=f"ν puts mass ω = {omegas[i]:.3g} on the cells π* visits")
-    ax.legend(loc="lower right", fontsize=10)
+    ax.legend(loc="lower right")
 
 
 def plot_rate(ax, x, measured, reference, *, slope, label, reference_label, xlabel, ylabel, title=None):
@@ -78,4 +78,4 @@ def plot_rate(ax, x, measured, reference, *, slope, label, reference_label, xlab
     ax.set(xlabel=xlabel, ylabel=ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=10)
+    ax.legend(loc="upper right")
