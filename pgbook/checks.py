@@ -211,7 +211,7 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
     if differ:
         detail = f"differs in {differ} of {n} entries"
     else:
-        detail = "the same" if n == 1 else f"the same in all {n} entries"
+        detail = "the same" if n == 1 else "the same in both entries" if n == 2 else f"the same in all {n} entries"
     _show(Check(id, "equal", claim, differ, 0, detail))
 
 
@@ -337,7 +337,7 @@ def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff > 0, np.inf, 0.0))
     zmax = float(np.max(z)) if z.size else 0.0
-    where = "within" if z.size == 1 else f"all {z.size} within"
+    where = "within" if z.size == 1 else "both within" if z.size == 2 else f"all {z.size} within"
     values = "the exact value" if z.size == 1 else "the exact values"
     if zmax <= max_z:
         detail = f"{where} {zmax:.2g} standard errors of {values} (allowed {max_z:g})"
