@@ -17,7 +17,7 @@ PAGE = (ROOT / "book" / "notation.md").read_text()
 SYMBOLS = [r"\mathcal S", r"\mathcal A", r"\gamma", r"\rho", r"\mu", r"\nu", "$L$", "$H$", r"d^\pi_\rho",
            r"F_\rho", r"\ell(w)", r"\mathcal L_{\pi_{\text{old}}}", r"\mathcal L_\lambda", r"\beta", r"\kappa",
            r"\epsilon_{\mathrm{stat}}", r"\epsilon_{\mathrm{bias}}", r"\tau", r"V^\pi_\tau", r"Q^\pi_\tau",
-           r"\vartheta_\rho", r"D_\mu", "$c$", r"Z_t", r"\Phi_k", r"\omega", r"\zeta"]
+           r"\vartheta_\rho", r"D_\mu", "$c$", r"Z_t", r"\Phi_k", r"\omega", r"\zeta", r"\mathcal H(p)"]
 
 
 @pytest.mark.parametrize("symbol", SYMBOLS)
