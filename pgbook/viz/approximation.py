@@ -46,7 +46,7 @@ def draw_coverage(fig, omegas, curves, V_star, kappas, biases, omega, labels):
     ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label="V*(ρ)")
     ax.set(xlabel="iteration t", ylabel="V(ρ) of Q-NPG iterate", ylim=(0, 1.05 * V_star),
            title=f"ν puts mass ω = {omegas[i]:.3g} on the cells π* visits")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
 
 
 def plot_rate(ax, x, measured, reference, *, slope, label, reference_label, xlabel, ylabel, title=None):
@@ -78,4 +78,7 @@ def plot_rate(ax, x, measured, reference, *, slope, label, reference_label, xlab
     ax.set(xlabel=xlabel, ylabel=ylabel)
     if title:
         ax.set_title(title)
+    # Headroom above the data (two fifths of the axis, in decades) keeps the legend off the points.
+    low, high = min(measured.min(), reference.min()), max(measured.max(), reference.max())
+    ax.set_ylim(low / 1.5, high * (high / low) ** 0.7)
     ax.legend(loc="upper right")
