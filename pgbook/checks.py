@@ -339,10 +339,11 @@ def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -
     zmax = float(np.max(z)) if z.size else 0.0
     where = "within" if z.size == 1 else "both within" if z.size == 2 else f"all {z.size} within"
     values = "the exact value" if z.size == 1 else "the exact values"
+    errors = "standard error" if f"{zmax:.2g}" == "1" else "standard errors"
     if zmax <= max_z:
-        detail = f"{where} {zmax:.2g} standard errors of {values} (allowed {max_z:g})"
+        detail = f"{where} {zmax:.2g} {errors} of {values} (allowed {max_z:g})"
     else:
-        detail = f"{zmax:.2g} standard errors away, more than the allowed {max_z:g}"
+        detail = f"{zmax:.2g} {errors} away, more than the allowed {max_z:g}"
     _show(Check(id, "zscore", claim, zmax, max_z, detail))
 
 

@@ -198,5 +198,5 @@ def test_two_entries_read_as_both(shown):
     checks.equal("two horizons", [3, 7], [3, 7], id=ID)
     assert repr(shown[0]) == "✔ two horizons: the same in both entries"
     checks.zscore("two means", [1.0, 2.1], [0.1, 0.1], [1.0, 2.0], id=ID)
-    assert repr(shown[1]) == "✔ two means: both within 1 standard errors of the exact values (allowed 4)"
+    assert repr(shown[1]) == "✔ two means: both within 1 standard error of the exact values (allowed 4)"
 
