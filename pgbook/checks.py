@@ -129,7 +129,11 @@ def _number(x: float) -> str:
 
 
 def _share(x: float) -> str:
-    """A fraction as a reader reads it: 38%, 0.4%, 1/20,000."""
+    """A fraction as a reader reads it: 38%, 99.7%, 0.4%, 1/20,000 (never a rounded 100% below the bound)."""
+    if 0.9995 <= x < 1:
+        return "over 99.9%"
+    if 0.995 <= x < 1:
+        return f"{100 * x:.1f}%"
     if x >= 0.095:
         return f"{x:.0%}"
     if x >= 0.001:
@@ -207,7 +211,7 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
     if differ:
         detail = f"differs in {differ} of {n} entries"
     else:
-        detail = "the same" if n == 1 else f"the same in all {n} entries"
+        detail = "the same" if n == 1 else "the same in both entries" if n == 2 else f"the same in all {n} entries"
     _show(Check(id, "equal", claim, differ, 0, detail))
 
 
@@ -284,6 +288,9 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
         detail = f"fails by {_number(violation)}" + (f", more than the round-off allowed, {tol:.0e}" if tol else "")
     elif violation > 0:
         detail = f"holds up to round-off (off by {_number(violation)}, allowed {tol:.0e})"
+    elif room.min() == 0 and np.any(a != 0):
+        detail = ("reaches the bound exactly, at some points" if measured_on_left
+                  else "the bound equals the measured value at some points")
     elif np.all(a >= 0) and np.all(b > 0) and np.any(a > 0):
         used = float(np.max(a / b))
         detail = (f"reaches at most {_share(used)} of the bound" if measured_on_left
@@ -330,12 +337,13 @@ def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff > 0, np.inf, 0.0))
     zmax = float(np.max(z)) if z.size else 0.0
-    where = "within" if z.size == 1 else f"all {z.size} within"
+    where = "within" if z.size == 1 else "both within" if z.size == 2 else f"all {z.size} within"
     values = "the exact value" if z.size == 1 else "the exact values"
+    errors = "standard error" if f"{zmax:.2g}" == "1" else "standard errors"
     if zmax <= max_z:
-        detail = f"{where} {zmax:.2g} standard errors of {values} (allowed {max_z:g})"
+        detail = f"{where} {zmax:.2g} {errors} of {values} (allowed {max_z:g})"
     else:
-        detail = f"{zmax:.2g} standard errors away, more than the allowed {max_z:g}"
+        detail = f"{zmax:.2g} {errors} away, more than the allowed {max_z:g}"
     _show(Check(id, "zscore", claim, zmax, max_z, detail))
 
 

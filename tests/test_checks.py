@@ -64,7 +64,8 @@ def test_bound_says_how_much_of_an_upper_bound_is_used(shown):
     assert shown[0].params == {"cap": 5.0}
 
 
-@pytest.mark.parametrize(("used", "words"), [(0.38, "38%"), (0.04, "4%"), (0.002, "0.2%"), (2e-5, "1/50,000")])
+@pytest.mark.parametrize(("used", "words"), [(0.38, "38%"), (0.04, "4%"), (0.002, "0.2%"), (2e-5, "1/50,000"),
+                                             (0.997, "99.7%"), (0.9999, "over 99.9%")])
 def test_small_shares_read_as_fractions(shown, used, words):
     checks.bound("loose", used, 1.0, cap=2.0, id=ID)
     assert repr(shown[0]).endswith(f"reaches at most {words} of the bound")
@@ -80,6 +81,10 @@ def test_bound_with_equality_or_signs_says_so_in_words(shown):
     assert repr(shown[0]) == "✔ never decreases: holds, with equality at some points"
     checks.bound("round-off", -1e-12, [0.1, 0.5], floor=-1.0, id=ID)
     assert repr(shown[1]) == "✔ round-off: holds everywhere, with at least 0.1 to spare"
+    checks.bound("a tight bound", [0.5, 0.2], [0.5, 0.4], cap=1.0, id=ID)
+    assert repr(shown[2]) == "✔ a tight bound: reaches the bound exactly, at some points"
+    checks.bound("a tight lower bound", [0.5, 0.2], [0.5, 0.4], floor=0.0, id=ID)
+    assert repr(shown[3]) == "✔ a tight lower bound: the bound equals the measured value at some points"
 
 
 def test_bound_forgives_round_off_only_when_asked(shown):
@@ -187,3 +192,11 @@ def test_html_carries_the_result_and_the_settings_for_the_book_tests():
 def test_bad_input_names_the_argument(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_two_entries_read_as_both(shown):
+    checks.equal("two horizons", [3, 7], [3, 7], id=ID)
+    assert repr(shown[0]) == "✔ two horizons: the same in both entries"
+    checks.zscore("two means", [1.0, 2.1], [0.1, 0.1], [1.0, 2.0], id=ID)
+    assert repr(shown[1]) == "✔ two means: both within 1 standard error of the exact values (allowed 4)"
+

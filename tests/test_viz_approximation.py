@@ -30,7 +30,7 @@ def test_draws_one_curve_per_feature_map_at_the_chosen_mixture():
 
 
 def test_rejects_bad_input():
-    with pytest.raises(ValueError, match="lam"):
+    with pytest.raises(ValueError, match="omega"):
         apxviz.draw_coverage(Figure(), LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.25, ("a", "b"))
     with pytest.raises(ValueError, match="labels"):
         apxviz.draw_coverage(Figure(), LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.5, ("a",))

@@ -1,4 +1,4 @@
-"""pgbook.viz.gradient_slice: the landscape drawn once, frames that only add arrows, bad input."""
+"""pgbook.viz.gradient_slice: the landscape drawn once, frames that only add the arrow and the bars, bad input."""
 
 import io
 
@@ -15,23 +15,36 @@ LABELS = ["total", "immediate", "future"]
 
 
 def make(**kw):
-    return GradientSlice(GRID, GRID, V, LABELS, figsize=(5, 3), dpi=80, **kw)
+    return GradientSlice(GRID, GRID, V, LABELS, coordinates=("dx", "dy"), figsize=(5, 6), dpi=80, **kw)
 
 
-def test_frames_differ_only_by_their_arrows():
+def test_frames_differ_only_by_their_arrow_and_bars():
     landscape = make(xlabel="x", ylabel="y", title="t")
-    assert landscape.background.shape == (480, 800, 3)  # drawn at twice dpi, like the frames
+    assert landscape.background.shape == (960, 800, 3)  # drawn at twice dpi, like the frames
 
     def draw(fig, x):
         p = np.array([x, 0.0])
-        landscape.draw(fig, p, {"total": [p, (0.5, 0.25)], "future": [p + 0.5, (0.0, -0.25)]}, note=f"x = {x}")
+        landscape.draw(fig, p, (0.5, 0.25 * x), {"immediate": (0.5, 0.0), "future": (0.0, 0.25 * x)})
 
-    figure = viz.interactive(draw, figsize=(5, 3), dpi=80, x=viz.Slider("x", [-1.0, 1.0]))
+    figure = viz.interactive(draw, figsize=(5, 6), dpi=80, x=viz.Slider("x", [-1.0, 1.0]))
     a, b = (np.asarray(Image.open(io.BytesIO(figure.render((i,)))).convert("RGB")) for i in range(2))
     assert a.shape == b.shape == landscape.background.shape
     changed = np.any(a != b, axis=2)
-    assert 0 < changed.mean() < 0.05  # the arrows and the point moved; contour lines, text and legend did not
+    assert 0 < changed.mean() < 0.05  # the arrow, the point and the bars moved; contour lines and text did not
     assert np.any(a != landscape.background)
+
+
+def test_a_small_part_keeps_its_own_bar():
+    """The tutorial's recursion: a part a hundred times smaller than the other still shows, with its value."""
+    from matplotlib.figure import Figure
+
+    landscape = make()
+    fig = Figure(figsize=(5, 6), dpi=80)
+    landscape.draw(fig, (0.0, 0.0), (0.505, 1.0), {"immediate": (0.005, 0.0), "future": (0.5, 1.0)})
+    bars = fig.axes[-1]
+    widths = sorted(abs(p.get_width()) for p in bars.patches if p.get_width() != 0)
+    assert widths[0] == pytest.approx(0.005)
+    assert "+0.005" in [t.get_text() for t in bars.texts]
 
 
 def test_bad_input():
@@ -41,16 +54,18 @@ def test_bad_input():
         GradientSlice(GRID[::-1], GRID, V, LABELS)
     with pytest.raises(TypeError, match="labels"):
         GradientSlice(GRID, GRID, V, "total")
-    with pytest.raises(ValueError, match="labels: at most"):
+    with pytest.raises(ValueError, match="labels: expected the total and 1 to"):
         GradientSlice(GRID, GRID, V, list("abcdef"))
+    with pytest.raises(TypeError, match="coordinates"):
+        GradientSlice(GRID, GRID, V, LABELS, coordinates="xy")
     landscape = make()
     from matplotlib.figure import Figure
 
-    with pytest.raises(ValueError, match="arrows: unknown labels"):
-        landscape.draw(Figure(figsize=(5, 3), dpi=80), (0, 0), {"other": [(0, 0), (1, 1)]})
-    with pytest.raises(ValueError, match=r"fig: expected figsize \(5.0, 3.0\)"):
-        landscape.draw(Figure(figsize=(6, 3), dpi=80), (0, 0), {"total": [(0, 0), (1, 1)]})
-    with pytest.raises(ValueError, match="arrows\\['total'\\]: expected a 2-d array"):
-        landscape.draw(Figure(figsize=(5, 3), dpi=80), (0, 0), {"total": (1, 1)})
-    with pytest.raises(TypeError, match="note"):
-        landscape.draw(Figure(figsize=(5, 3), dpi=80), (0, 0), {}, note=1)
+    with pytest.raises(ValueError, match="parts: unknown labels"):
+        landscape.draw(Figure(figsize=(5, 6), dpi=80), (0, 0), (1, 1), {"other": (1, 1)})
+    with pytest.raises(ValueError, match=r"fig: expected figsize \(5.0, 6.0\)"):
+        landscape.draw(Figure(figsize=(6, 3), dpi=80), (0, 0), (1, 1), {})
+    with pytest.raises(ValueError, match="parts\\['future'\\]: expected shape"):
+        landscape.draw(Figure(figsize=(5, 6), dpi=80), (0, 0), (1, 1), {"future": (1, 1, 1)})
+    with pytest.raises(TypeError, match="parts"):
+        landscape.draw(Figure(figsize=(5, 6), dpi=80), (0, 0), (1, 1), [(1, 1)])

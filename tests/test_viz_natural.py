@@ -38,21 +38,25 @@ def test_greedy_limit_marks_the_chosen_step_and_its_distance():
     etas, pis, V, pi_greedy, V_greedy = _path()
     fig = Figure()
     npgviz.draw_greedy_limit(fig, GRID, etas, pis, V, pi_greedy, V_greedy, etas[2])
-    ax_grid, ax_v = fig.axes
+    ax_grid, ax_bar, ax_v = fig.axes
     marker = [line for line in ax_v.lines if line.get_marker() == "o"][0]
     assert marker.get_ydata()[0] == V[2]
     tv = 0.5 * np.abs(pis[2] - pi_greedy).sum(axis=1)[~GRID.terminal].max()
-    assert f"{tv:.2f}" in ax_v.get_title()
+    assert f"{tv:.2f}" in ax_grid.get_title() and f"{etas[2]:g}" in ax_grid.get_title()
+    assert "policy iteration" in ax_bar.get_ylabel()  # the colour bar says what the colours are
     shown = {t.get_text() for t in ax_grid.texts}
     probs = np.einsum("sa,sa->s", pis[2], pi_greedy)
     assert {f"{probs[s]:.2f}" for s in range(GRID.S) if not GRID.terminal[s]} <= shown
 
 
-def test_line_search_draws_every_curve(ax):
-    t = np.linspace(-1, 1, 5)
-    npgviz.plot_line_search(ax, t, {"V": t**2, "L": t})
-    assert [line.get_label() for line in ax.lines[:2]] == ["V", "L"]
-    assert np.array_equal(ax.lines[0].get_ydata(), t**2)
+def test_line_search_draws_the_whole_line_and_a_close_up():
+    t, t_near = np.linspace(-1, 1, 5), np.linspace(-0.1, 0.1, 3)
+    fig = Figure()
+    npgviz.plot_line_search(fig, t, {"V": t**2, "L": t}, t_near, {"V": t_near**2, "L": t_near, "bound": -t_near**2})
+    whole, close = fig.axes
+    assert [line.get_label() for line in whole.lines[:2]] == ["V", "L"]
+    assert np.array_equal(whole.lines[0].get_ydata(), t**2)
+    assert [line.get_label() for line in close.lines[:3]] == ["V", "L", "bound"]
 
 
 @pytest.mark.parametrize(
@@ -64,8 +68,12 @@ def test_line_search_draws_every_curve(ax):
         (lambda ax, p: npgviz.draw_greedy_limit(Figure(), GRID, p[0][::-1], *p[1:], p[0][1]), "etas: expected increasing"),
         (lambda ax, p: npgviz.draw_greedy_limit(Figure(), GRID, *p, 0.123), "eta: 0.123 is not one of"),
         (lambda ax, p: npgviz.draw_greedy_limit(Figure(), GRID, p[0], p[1][:2], *p[2:], 0.0), "pis: expected shape"),
-        (lambda ax, p: npgviz.plot_line_search(ax, np.arange(3.0), {}), "curves: needs at least one"),
-        (lambda ax, p: npgviz.plot_line_search(ax, np.arange(3.0), {"V": np.arange(4.0)}), "curves\\['V'\\]"),
+        (lambda ax, p: npgviz.plot_line_search(Figure(), np.arange(3.0), {}, np.arange(2.0), {}),
+         "curves: needs at least one"),
+        (lambda ax, p: npgviz.plot_line_search(Figure(), np.arange(3.0), {"V": np.arange(4.0)}, np.arange(2.0),
+                                               {"V": np.arange(2.0)}), "curves\\['V'\\]"),
+        (lambda ax, p: npgviz.plot_line_search(Figure(), np.arange(3.0), {"V": np.arange(3.0)}, np.arange(2.0), {}),
+         "near: lacks"),
     ],
 )
 def test_bad_input_names_the_argument(ax, call, message):

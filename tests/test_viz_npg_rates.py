@@ -11,20 +11,24 @@ from matplotlib.figure import Figure  # noqa: E402
 from pgbook.viz import npg_rates as ratesviz  # noqa: E402
 
 
-def test_gap_bands_draw_median_and_bound(ax):
+def test_gap_bands_draw_one_panel_per_setting_with_median_and_bound():
     T = np.arange(1, 11)
     gaps = np.vstack([1 / T, 2 / T, 3 / T])
-    ratesviz.plot_gap_bands(ax, T, {"a": gaps}, {"a": 5 / T})
-    lines = [l for l in ax.get_lines() if l.get_label() == "a"]
-    np.testing.assert_allclose(lines[0].get_ydata(), 2 / T)
-    assert any(np.allclose(l.get_ydata(), 5 / T) for l in ax.get_lines())
-    assert ax.get_xscale() == ax.get_yscale() == "log"
+    fig = Figure()
+    axes = ratesviz.plot_gap_bands(fig, T, {"a": gaps, "b": 2 * gaps, "c": gaps}, {"a": 5 / T, "b": 6 / T, "c": 7 / T})
+    assert len(axes) == 3 and [ax.get_title() for ax in axes] == ["a", "b", "c"]
+    assert not fig.axes[3].axison  # the empty fourth panel of the 2 x 2 grid is hidden
+    median = [line for line in axes[1].get_lines() if line.get_label() == "median"][0]
+    np.testing.assert_allclose(median.get_ydata(), 4 / T)
+    assert any(np.allclose(line.get_ydata(), 6 / T) for line in axes[1].get_lines())
+    assert axes[0].get_xscale() == axes[0].get_yscale() == "log"
 
 
-def test_gap_lines_floor_zero_gaps(ax):
+def test_gap_lines_floor_zero_gaps_and_say_which_line_is_the_bound(ax):
     t = np.arange(5.0)
     ratesviz.plot_gap_lines(ax, t, {"g": np.zeros(5)}, {"g": np.ones(5)}, ylabel="gap")
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), ratesviz.FLOOR)
+    assert "its bound (dashed)" in [text.get_text() for text in ax.get_legend().get_texts()]
 
 
 def test_scaling_plot_shows_the_fitted_slope(ax):
@@ -44,14 +48,18 @@ def test_draw_eta_tau_makes_two_panels():
     ratesviz.draw_eta_tau(fig, t, g, 2 * g, g, 2 * g, g, 0.5, eta=1.0, eta_used=0.5, tau=0.2, spi=True)
     assert len(fig.axes) == 2
     assert "soft PI" in fig.axes[1].get_title()
+    top, bottom = fig.axes
+    assert top.get_position().y0 > bottom.get_position().y1  # stacked, for a phone
 
 
 def test_bad_input_is_refused_by_name(ax):
     T = np.arange(1, 4)
     with pytest.raises(ValueError, match="^gaps"):
-        ratesviz.plot_gap_bands(ax, T, {"a": np.ones((2, 5))}, {"a": np.ones(3)})
+        ratesviz.plot_gap_bands(Figure(), T, {"a": np.ones((2, 5))}, {"a": np.ones(3)})
     with pytest.raises(ValueError, match="^gaps, bounds"):
-        ratesviz.plot_gap_bands(ax, T, {"a": np.ones((2, 3))}, {"b": np.ones(3)})
+        ratesviz.plot_gap_bands(Figure(), T, {"a": np.ones((2, 3))}, {"b": np.ones(3)})
+    with pytest.raises(ValueError, match="^outside"):
+        ratesviz.plot_gap_lines(ax, T, {"a": np.ones(3)}, {}, ylabel="", outside="left")
     with pytest.raises(ValueError, match="^bounds"):
         ratesviz.plot_gap_lines(ax, T, {"a": np.ones(3)}, {"b": np.ones(3)}, ylabel="")
     with pytest.raises(ValueError, match="^y"):

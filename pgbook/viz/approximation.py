@@ -8,34 +8,34 @@ from matplotlib.ticker import NullFormatter
 from .style import PALETTE
 
 
-def draw_coverage(fig, lams, curves, V_star, kappas, biases, lam, labels):
-    r"""Q-NPG learning curves for several feature maps, at one exploratory mixture ``lam``.
+def draw_coverage(fig, omegas, curves, V_star, kappas, biases, omega, labels):
+    r"""Q-NPG learning curves for several feature maps, at one exploratory mixture ``omega``.
 
     Parameters
     ----------
     fig : matplotlib Figure
-    lams : array_like, shape (L,)
-        The mixtures :math:`\lambda` precomputed (``lam`` must be one of them).
+    omegas : array_like, shape (L,)
+        The mixtures :math:`\omega` precomputed (``omega`` must be one of them).
     curves : array_like, shape (F, L, T+1)
         :math:`V^{(t)}(\rho)` for each feature map and mixture.
     V_star : float
         The optimal value :math:`V^\star(\rho)`.
     kappas, biases : array_like, shape (F, L)
         The relative condition number and the transfer error of each run.
-    lam : float
-        The mixture to draw, one of ``lams``.
+    omega : float
+        The mixture to draw, one of ``omegas``.
     labels : sequence of str, length F
         The feature maps' names.
     """
-    lams = np.asarray(lams, dtype=float)
+    omegas = np.asarray(omegas, dtype=float)
     curves = [np.asarray(c, dtype=float) for c in curves]
     if not len(labels) == len(curves) == len(kappas) == len(biases):
         raise ValueError("labels: need one label, curve set, kappa row and bias row per feature map")
-    if any(len(c) != lams.size for c in curves):
-        raise ValueError(f"curves: need one curve per mixture in lams ({lams.size})")
-    matches = np.flatnonzero(np.isclose(lams, lam, rtol=0, atol=1e-12))
+    if any(len(c) != omegas.size for c in curves):
+        raise ValueError(f"curves: need one curve per mixture in omegas ({omegas.size})")
+    matches = np.flatnonzero(np.isclose(omegas, omega, rtol=0, atol=1e-12))
     if matches.size == 0:
-        raise ValueError(f"lam: must be one of lams, got {lam!r}")
+        raise ValueError(f"omega: must be one of omegas, got {omega!r}")
     i = int(matches[0])
     ax = fig.add_subplot(1, 1, 1)
     for f, label in enumerate(labels):
@@ -45,8 +45,8 @@ def draw_coverage(fig, lams, curves, V_star, kappas, biases, lam, labels):
                 label=f"{label}: κ = {k}, ε_bias = {biases[f][i]:.2f}")
     ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label="V*(ρ)")
     ax.set(xlabel="iteration t", ylabel="V(ρ) of Q-NPG iterate", ylim=(0, 1.05 * V_star),
-           title=f"ν puts mass λ = {lams[i]:.3g} on the cells π* visits")
-    ax.legend(loc="lower right", fontsize=10)
+           title=f"ν puts mass ω = {omegas[i]:.3g} on the cells π* visits")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
 
 
 def plot_rate(ax, x, measured, reference, *, slope, label, reference_label, xlabel, ylabel, title=None):
@@ -78,4 +78,7 @@ def plot_rate(ax, x, measured, reference, *, slope, label, reference_label, xlab
     ax.set(xlabel=xlabel, ylabel=ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=10)
+    # Headroom above the data (two fifths of the axis, in decades) keeps the legend off the points.
+    low, high = min(measured.min(), reference.min()), max(measured.max(), reference.max())
+    ax.set_ylim(low / 1.5, high * (high / low) ** 0.7)
+    ax.legend(loc="upper right")

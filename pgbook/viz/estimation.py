@@ -50,11 +50,11 @@ def plot_estimates(ax: Axes, exact, mean, stderr, *, labels=None, title: str | N
     ax.scatter(k, exact_a.ravel(), marker="_", s=260, lw=2.5, color="black", label="exact", zorder=3)
     ax.errorbar(k, mean_a.ravel(), yerr=2 * se.ravel(), fmt="o", ms=4, color=VERMILLION, capsize=3,
                 label="sampled mean ± 2 s.e.", zorder=4)
-    ax.set_xticks(k, labels, fontsize=8)
+    ax.set_xticks(k, labels)
     ax.set(xlabel="coordinate (s, a)", ylabel=r"$\partial V / \partial \theta_{s,a}$")
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(loc="best")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
 
 
 def plot_error_rate(ax: Axes, n, rms, sigma: float, *, title: str | None = None) -> None:
@@ -74,9 +74,9 @@ def plot_error_rate(ax: Axes, n, rms, sigma: float, *, title: str | None = None)
     ax.loglog(grid, sigma / np.sqrt(grid), color=BLUE, lw=1.5, label=r"$\sigma/\sqrt{n}$ (predicted)")
     ax.loglog(n_a, rms_a, "o", color=VERMILLION, ms=5, label="measured")
     ax.set(xlabel="episodes n", ylabel=r"RMS of $\|\widehat{\nabla V} - \nabla V\|$")
-    ax.legend(fontsize=8)
+    ax.legend()
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
 
 
 def plot_sample_histograms(ax: Axes, samples: dict, exact: float, *, bins: int = 80,
@@ -97,38 +97,38 @@ def plot_sample_histograms(ax: Axes, samples: dict, exact: float, *, bins: int =
                 ec=colour, label=f"{label}: s.d. {x.std(ddof=1):.2f}")
     ax.axvline(float(exact), color="black", lw=1.5, label=f"exact mean {float(exact):.3f}")
     ax.set(xlabel=xlabel, ylabel="density")
-    ax.legend(fontsize=8)
+    ax.legend()
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
 
 
-def plot_truncation_bias(ax: Axes, H, bias, bound, gamma: float, *, title: str | None = None) -> None:
-    r"""The truncation bias :math:`\max_{s,a}|\partial V - \partial V_H|` and its bound against the
-    horizon H, on a log scale, with a line of slope :math:`\gamma^H` through the first bias.
+def plot_truncation_bias(ax: Axes, L, bias, bound, gamma: float, *, title: str | None = None) -> None:
+    r"""The truncation bias :math:`\max_{s,a}|\partial V - \partial V_L|` and its bound against the
+    episode length L, on a log scale, with a line of slope :math:`\gamma^L` through the first bias.
 
-    H: (k,) horizons; bias, bound: (k,); gamma: the discount.
+    L: (k,) episode lengths; bias, bound: (k,); gamma: the discount.
     """
-    H_a = validate.array(H, "H", ndim=1)
+    L_a = validate.array(L, "L", ndim=1)
     bias_a = validate.array(bias, "bias", ndim=1)
     bound_a = validate.array(bound, "bound", ndim=1)
-    _same_length("bias", bias_a, H_a.size)
-    _same_length("bound", bound_a, H_a.size)
+    _same_length("bias", bias_a, L_a.size)
+    _same_length("bound", bound_a, L_a.size)
     gamma = validate.gamma(gamma)
-    ax.semilogy(H_a, bound_a, color=BLUE, lw=2, label="bound")
-    ax.semilogy(H_a, bias_a, "o", color=VERMILLION, ms=3.5, label="exact bias")
-    ax.semilogy(H_a, bias_a[0] * gamma ** (H_a - H_a[0]), "--", color="0.4", lw=1,
-                label=r"$\propto \gamma^H$")
-    ax.set(xlabel="horizon H", ylabel=r"$\max_{s,a} |\partial V - \partial V_H|$")
-    ax.legend(fontsize=8)
+    ax.semilogy(L_a, bound_a, color=BLUE, lw=2, label="bound")
+    ax.semilogy(L_a, bias_a, "o", color=VERMILLION, ms=3.5, label="exact bias")
+    ax.semilogy(L_a, bias_a[0] * gamma ** (L_a - L_a[0]), "--", color="0.4", lw=1,
+                label=r"$\propto \gamma^L$")
+    ax.set(xlabel="episode length L", ylabel=r"$\max_{s,a} |\partial V - \partial V_L|$")
+    ax.legend()
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
 
 
 def plot_small_pi(fig: Figure, logits, pi, adv, grad, rel_stderr, current: float) -> None:
-    r"""The small-:math:`\pi` problem in two panels, for a sweep over the logit of one good action.
+    r"""The small-:math:`\pi` problem in two stacked panels, for a sweep over the logit of one good action.
 
-    Left: :math:`\pi(a|s)`, :math:`A(s, a)` and :math:`\partial V/\partial\theta_{s,a}` against the logit
-    (log scale), the current logit marked. Right: the relative standard error of the sampled
+    Top: :math:`\pi(a|s)`, :math:`A(s, a)` and :math:`\partial V/\partial\theta_{s,a}` against the logit
+    (log scale), the current logit marked. Bottom: the relative standard error of the sampled
     coordinate against :math:`\pi(a|s)`, with a :math:`\pi^{-1/2}` reference line.
 
     logits, pi, adv, grad, rel_stderr: (k,) over the sweep (adv and grad positive); current: one of
@@ -148,28 +148,28 @@ def plot_small_pi(fig: Figure, logits, pi, adv, grad, rel_stderr, current: float
     i = int(hits[0])
     p, A_, g, rel = arrays["pi"], arrays["adv"], arrays["grad"], arrays["rel_stderr"]
     fig.set_layout_engine("none")
-    gs = fig.add_gridspec(1, 2, width_ratios=[1.25, 1], left=0.08, right=0.98, bottom=0.15, top=0.9,
-                          wspace=0.28)
-    left, right = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
-    for y, colour, label in ((A_, ORANGE, "advantage A(s, a*)"), (p, BLUE, "π(a*|s)"),
+    gs = fig.add_gridspec(2, 1, height_ratios=[1.25, 1], left=0.17, right=0.96, bottom=0.08, top=0.93,
+                          hspace=0.42)
+    top, bottom = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+    for y, colour, label in ((A_, ORANGE, "advantage A(s, a*)"), (p, BLUE, "probability π(a*|s)"),
                              (g, GREEN, "gradient ∂V/∂θ(s, a*)")):
-        left.semilogy(x, y, color=colour, lw=2, label=label)
-        left.semilogy(x[i], y[i], "o", color=colour, ms=7, mec="black")
-    left.axvline(x[i], color="0.5", lw=1, ls=":")
-    left.set(xlabel="logit θ(s, a*)", ylim=(min(p.min(), g.min()) / 2, 2.0))
-    left.legend(fontsize=8.5, loc="lower right")
-    left.set_title(f"π = {p[i]:.4f}, A = {A_[i]:.2f}, ∂V/∂θ = {g[i]:.4f}", fontsize=10)
-    right.loglog(p, rel, "o", color=PURPLE, ms=4, label="sampled, fixed n")
-    right.loglog(p, rel[0] * np.sqrt(p[0] / p), "--", color="0.4", lw=1,
-                 label="∝ 1/√π (small π)")
-    right.loglog(p[i], rel[i], "o", color=PURPLE, ms=9, mec="black")
-    right.set(xlabel="π(a*|s)", ylabel="relative standard error")
-    right.legend(fontsize=8.5, loc="upper right")
-    right.set_title(f"noise / signal = {rel[i]:.3f}", fontsize=10)
+        top.semilogy(x, y, color=colour, lw=2, label=label)
+        top.semilogy(x[i], y[i], "o", color=colour, ms=7, mec="black")
+    top.axvline(x[i], color="0.5", lw=1, ls=":")
+    top.set(xlabel="logit θ(s, a*)", ylim=(min(p.min(), g.min()) / 2, 2.0))
+    top.legend(loc="lower right")
+    top.set_title(f"π = {p[i]:.4f}, A = {A_[i]:.2f}, ∂V/∂θ = {g[i]:.4f}")
+    bottom.loglog(p, rel, "o", color=PURPLE, ms=4, label="sampled, fixed n")
+    bottom.loglog(p, rel[0] * np.sqrt(p[0] / p), "--", color="0.4", lw=1,
+                  label="∝ 1/√π (small π)")
+    bottom.loglog(p[i], rel[i], "o", color=PURPLE, ms=9, mec="black")
+    bottom.set(xlabel="π(a*|s)", ylabel="relative standard error")
+    bottom.legend(loc="upper right")
+    bottom.set_title(f"noise / signal = {rel[i]:.3f}")
     # Plain-text labels and no minor ticks: mathtext and minor ticks cost most of a frame, and a
     # live slider redraws the whole figure on every move.
-    for ax in (left, right):
-        for axis in ((ax.xaxis, ax.yaxis) if ax is right else (ax.yaxis,)):
-            axis.set_major_locator(LogLocator(base=10.0, numticks=8))
+    for ax in (top, bottom):
+        for axis in ((ax.xaxis, ax.yaxis) if ax is bottom else (ax.yaxis,)):
+            axis.set_major_locator(LogLocator(base=10.0, numticks=6))
             axis.set_major_formatter(FuncFormatter(_power_of_ten))
             axis.set_minor_locator(NullLocator())

@@ -1,12 +1,18 @@
-r"""A two-parameter slice of :math:`V(\theta)`: contour lines, a point, and gradient arrows from it.
+r"""A two-parameter slice of :math:`V(\theta)` with its gradient at a point, and the gradient split in parts.
 
 The policy gradient chapter draws :math:`V^{\pi_\theta}(s_0)` over two coordinates of
 :math:`\theta` and, at the reader's :math:`\theta`, the gradient split as in the tutorial's
 recursion, :math:`\nabla V(s_0) = \mathbb E[\nabla\log\pi(a_0|s_0)\,Q(s_0, a_0)] + \gamma\,\mathbb E[\nabla V(s_1)]`.
 
+The figure has two stacked panels, so that it stays readable on a phone: the contour lines of the
+slice with the point and the direction of the gradient (top), and, for each of the two coordinates,
+a bar for the total and one for each part, labelled with their values, under a legend of their
+names (bottom). Bars show a part
+however small it is next to the other, where arrows drawn head to tail hide it.
+
 The contour lines, axes, labels and legend are the same in every frame of a slider, and laying
 out their text is most of matplotlib's work; :class:`GradientSlice` renders them once and each
-frame only pastes that image and draws the arrows, so a frame costs milliseconds.
+frame only pastes that image and draws the arrow and the bars, so a frame costs milliseconds.
 """
 
 from __future__ import annotations
@@ -15,22 +21,23 @@ import io
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.patches import FancyArrowPatch, Patch
 from PIL import Image
 
 from .. import _validate as validate
 from .interactive import PIXEL_RATIO
 
-#: Okabe-Ito colours (colour-blind safe): black, orange, blue, bluish green, vermillion.
+#: Okabe-Ito colours (colour-blind safe): the total (black), then the parts (orange, blue, green, vermillion).
 COLOURS = ("#000000", "#E69F00", "#0072B2", "#009E73", "#D55E00")
 
-#: Where the axes sit in the figure, (left, bottom, width, height) in figure fractions; the legend
-#: goes to the right of them.
-RECT = (0.1, 0.12, 0.5, 0.8)
+#: Where the slice and the bars sit in the figure, (left, bottom, width, height) in figure fractions.
+SLICE_RECT = (0.17, 0.45, 0.62, 0.5)
+BARS_RECT = (0.26, 0.04, 0.68, 0.26)
 
 
 class GradientSlice:
-    r"""Contour lines of ``V`` over a grid, drawn once, onto which each frame draws gradient arrows.
+    r"""Contour lines of ``V`` over a grid and the frame of a bar panel, drawn once; each frame adds the
+    gradient's direction at a point and its parts.
 
     Parameters
     ----------
@@ -41,7 +48,10 @@ class GradientSlice:
     V : array (m, n)
         ``V[i, j]`` is the value at ``(x[j], y[i])``.
     labels : sequence of str
-        The arrows' names, in the order of :data:`COLOURS` (at most five), listed in the legend.
+        Short names of the total, then of its parts (at most four), in the order of :data:`COLOURS`;
+        named in a legend above the bars.
+    coordinates : sequence of two str
+        The two coordinates' names, e.g. ``("∂V/∂θ₀,₀", "∂V/∂θ₁,₀")``, one row of bars each.
     figsize : (float, float)
         Figure size in inches; use the same as the interactive figure's.
     dpi : int
@@ -51,8 +61,8 @@ class GradientSlice:
     xlabel, ylabel, title : str
     """
 
-    def __init__(self, x, y, V, labels, *, figsize=(7.0, 4.2), dpi: int = 100, levels: int = 8,
-                 xlabel: str = "", ylabel: str = "", title: str = ""):
+    def __init__(self, x, y, V, labels, *, coordinates=("x", "y"), figsize=(5.0, 6.4), dpi: int = 100,
+                 levels: int = 8, xlabel: str = "", ylabel: str = "", title: str = ""):
         self.x = validate.array(x, "x", ndim=1)
         self.y = validate.array(y, "y", ndim=1)
         V = validate.array(V, "V", shape=(self.y.size, self.x.size))
@@ -60,10 +70,13 @@ class GradientSlice:
             if axis.size < 2 or not (np.diff(axis) > 0).all():
                 raise ValueError(f"{name}: expected at least 2 increasing values")
         if isinstance(labels, str) or not all(isinstance(label, str) for label in labels):
-            raise TypeError("labels: expected a sequence of strings, one per arrow")
+            raise TypeError("labels: expected a sequence of strings: the total, then its parts")
         self.labels = tuple(labels)
-        if len(self.labels) > len(COLOURS):
-            raise ValueError(f"labels: at most {len(COLOURS)} arrows, got {len(self.labels)}")
+        if not 2 <= len(self.labels) <= len(COLOURS):
+            raise ValueError(f"labels: expected the total and 1 to {len(COLOURS) - 1} parts, got {len(self.labels)}")
+        if isinstance(coordinates, str) or len(coordinates) != 2:
+            raise TypeError("coordinates: expected two names, one per coordinate")
+        self.coordinates = tuple(str(c) for c in coordinates)
         size = validate.array(figsize, "figsize", shape=(2,))
         if (size <= 0).any():
             raise ValueError(f"figsize: width and height must be positive, got {tuple(size)}")
@@ -72,17 +85,19 @@ class GradientSlice:
         levels = validate.positive_int(levels, "levels")
 
         fig = Figure(figsize=self.figsize, dpi=self.dpi, facecolor="white", layout="none")
-        ax = fig.add_axes(RECT)
+        ax = fig.add_axes(SLICE_RECT)
         lines = ax.contour(self.x, self.y, V, levels=levels, colors="0.55", linewidths=0.8)
-        ax.clabel(lines, fontsize=8, fmt="%.2f")
-        for label, colour in zip(self.labels, COLOURS):
-            ax.plot([], [], color=colour, lw=2.2, label=label)
+        ax.clabel(lines, fmt="%.1f")
         self._limits(ax)
         ax.set(xlabel=xlabel, ylabel=ylabel)
         if title:
-            ax.set_title(title, fontsize=10)
-        if self.labels:
-            ax.legend(loc="upper left", bbox_to_anchor=(1.03, 1.0), fontsize=9, frameon=False)
+            ax.set_title(title)
+        bars = fig.add_axes(BARS_RECT)
+        self._bar_axes(bars)
+        # The bars' names, once, above them: beside a bar they would run off a phone-sized figure.
+        bars.legend(handles=[Patch(color=c, label=label) for label, c in zip(self.labels, COLOURS)],
+                    loc="lower center", bbox_to_anchor=(0.4, 1.0), ncols=len(self.labels), frameon=False,
+                    handlelength=1.0, columnspacing=1.0, handletextpad=0.4)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=PIXEL_RATIO * self.dpi, facecolor="white")
         self.background = np.asarray(Image.open(buf).convert("RGB"))
@@ -91,22 +106,30 @@ class GradientSlice:
         ax.set(xlim=(self.x[0], self.x[-1]), ylim=(self.y[0], self.y[-1]))
         ax.set_aspect("equal")
 
-    def draw(self, fig, point, arrows: dict, *, note: str = "") -> None:
-        r"""Draw the slice into ``fig`` (a fresh figure of the same size) with ``point`` marked.
+    def _bar_axes(self, ax) -> None:
+        ax.set(ylim=(-0.55, 1.55), yticks=[1, 0], yticklabels=self.coordinates, xlim=(-1.9, 1.9), xticks=[])
+        ax.spines[["left", "bottom"]].set_visible(False)
+        ax.tick_params(left=False)
 
-        arrows: ``{label: (2, 2) array}`` for labels given at construction; row 0 is where the
-        arrow starts and row 1 its displacement, in the slice's coordinates (so that arrows can be
-        chained head to tail, as the parts of a sum); arrows are clipped to the axes. note: printed
-        under the legend, e.g. the arrows' sizes.
+    def draw(self, fig, point, total, parts: dict, *, arrow_length: float = 1.4) -> None:
+        r"""Draw the slice into ``fig`` (a fresh figure of the same size) with ``point`` marked, the
+        gradient's direction from it, and the bars of the total and its parts.
+
+        total: (2,) the gradient at ``point``; parts: ``{label: (2,)}`` for the part labels given at
+        construction, which should add up to ``total``. The arrow on the slice has length
+        ``arrow_length`` in the slice's coordinates (its direction is what the contour lines show);
+        in each coordinate's row of bars, the total comes first and then each part, scaled by the
+        largest absolute number among them all, each labelled with its value (the legend above the
+        bars, drawn once, names them).
         """
         point = validate.array(point, "point", shape=(2,))
-        if not isinstance(arrows, dict):
-            raise TypeError(f"arrows: expected a dict {{label: (2, 2) array}}, got {type(arrows).__name__}")
-        if not isinstance(note, str):
-            raise TypeError(f"note: expected a string, got {type(note).__name__}")
-        unknown = set(arrows) - set(self.labels)
+        total = validate.array(total, "total", shape=(2,))
+        if not isinstance(parts, dict):
+            raise TypeError(f"parts: expected a dict {{label: (2,) array}}, got {type(parts).__name__}")
+        unknown = set(parts) - set(self.labels[1:])
         if unknown:
-            raise ValueError(f"arrows: unknown labels {sorted(unknown)}; expected some of {list(self.labels)}")
+            raise ValueError(f"parts: unknown labels {sorted(unknown)}; expected some of {list(self.labels[1:])}")
+        parts = {label: validate.array(v, f"parts[{label!r}]", shape=(2,)) for label, v in parts.items()}
         size = tuple(float(v) for v in fig.get_size_inches())
         if not np.allclose(size, self.figsize):
             raise ValueError(f"fig: expected figsize {self.figsize}, got {size}")
@@ -116,14 +139,28 @@ class GradientSlice:
         underlay = fig.add_axes((0, 0, 1, 1), zorder=0)
         underlay.imshow(self.background, aspect="auto", interpolation="none")
         underlay.set_axis_off()
-        ax = fig.add_axes(RECT, zorder=1)  # above the pasted image
+        ax = fig.add_axes(SLICE_RECT, zorder=1)  # above the pasted image
         ax.set_axis_off()
         self._limits(ax)
-        for label, colour in zip(self.labels, COLOURS):
-            if label in arrows:
-                start, step = validate.array(arrows[label], f"arrows[{label!r}]", shape=(2, 2))
-                ax.add_patch(FancyArrowPatch(tuple(start), tuple(start + step), arrowstyle="-|>",
-                                             color=colour, lw=2.2, mutation_scale=14, shrinkA=0, shrinkB=0))
-        ax.plot(*point, "o", color="black", ms=5, zorder=3)
-        if note:
-            ax.text(1.05, 0.45, note, transform=ax.transAxes, va="top", fontsize=9, clip_on=False)
+        norm = np.linalg.norm(total)
+        if norm > 0:
+            ax.add_patch(FancyArrowPatch(tuple(point), tuple(point + arrow_length * total / norm), arrowstyle="-|>",
+                                         color=COLOURS[0], lw=2.4, mutation_scale=16, shrinkA=0, shrinkB=0))
+        ax.plot(*point, "o", color="black", ms=6, zorder=3)
+        bars = fig.add_axes(BARS_RECT, zorder=1, facecolor="none")
+        bars.set_axis_off()
+        self._bar_axes(bars)
+        bars.axvline(0.0, color="0.6", lw=0.8)
+        rows = [total, *(parts.get(label) for label in self.labels[1:])]
+        scale = max(np.abs(v).max() for v in rows if v is not None) or 1.0
+        step = 0.9 / len(rows)
+        for k, (v, label, colour) in enumerate(zip(rows, self.labels, COLOURS)):
+            if v is None:
+                continue
+            for coordinate in (0, 1):
+                y = 1 - coordinate + 0.45 - step * (k + 0.5)
+                width = v[coordinate] / scale
+                bars.barh(y, width, height=0.85 * step, color=colour)
+                text = f"{v[coordinate]:+.3f}"
+                bars.text(width + (0.05 if width >= 0 else -0.05), y, text,
+                          ha="left" if width >= 0 else "right", va="center", color=colour)

@@ -60,7 +60,7 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
     r"""Draw a gridworld on ``ax``.
 
     values: (S,) optional, shown as cell colours (e.g. :math:`V^\pi`) and, if ``annotate``, printed
-    with ``fmt``; pi: (S, A) optional, drawn as arrows whose lengths are :math:`\pi(a|s)`;
+    with ``fmt``; pi: (S, A) optional, drawn as arrows whose lengths grow with :math:`\pi(a|s)`;
     episode: optional sequence of visited states, drawn as a path with arrows for its direction, a
     circle at its start and a square at its end; highlight: (S,) optional booleans, cells outlined
     (e.g. the states whose action just changed). Walls are hatched; S, G and X cells are labelled.
@@ -110,17 +110,22 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
         for s, (i, j) in enumerate(mdp.cells):
             if mdp.terminal[s]:
                 continue
-            # Above the printed value; a sure move is centred there, a likely one starts near it.
+            # Above the printed value. An arrow's length grows with its action's probability: a sure
+            # move is centred on the cell, less likely ones start just off the centre, so that the
+            # uniform policy reads as a small four-pointed star rather than a blot.
             x0, y0 = j, i - (0.1 if values is not None and annotate else 0.0)
             for a, name in enumerate(GRID_ACTIONS):
+                p = pi[s, a]
+                if p < 0.02:
+                    continue
                 dx, dy = _ARROWS[name]
-                length = 0.4 * pi[s, a]
-                back = 0.5 * length * pi[s, a]
-                if length > 0.02:
-                    ax.add_patch(FancyArrow(x0 - dx * back, y0 + dy * back, dx * length, -dy * length,
-                                            width=0.05, head_width=0.17, head_length=0.12,
-                                            length_includes_head=True, color="white", ec="black", lw=0.6,
-                                            zorder=5))
+                length = 0.08 + 0.32 * p
+                start = 0.07 * (1 - p) - 0.5 * length * p  # along the move, from the centre
+                head = min(0.12, 0.45 * length)
+                ax.add_patch(FancyArrow(x0 + dx * start, y0 - dy * start, dx * length, -dy * length,
+                                        width=0.05, head_width=min(0.17, 2.2 * head), head_length=head,
+                                        length_includes_head=True, color="white", ec="black", lw=0.6,
+                                        zorder=5))
     if episode is not None:
         _draw_episode(ax, mdp, episode)
     # Cell borders as two line collections (cheaper to draw than an axis grid); no axis.

@@ -1,5 +1,8 @@
 r"""Figures of the natural policy gradient chapter: the Fisher matrix, the soft-PI step as the step size
-grows, and the surrogates of TRPO and PPO along a line of parameters."""
+grows, and the surrogates of TRPO and PPO along a line of parameters.
+
+Multi-panel figures stack their panels, so that they stay readable on a phone
+(:mod:`pgbook.viz.style`)."""
 
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ def plot_fisher(ax: Axes, F, A: int, title: str | None = None):
         ax.add_patch(_block(k - 0.5, A))
     ax.set(xlabel="parameter (s, a)", ylabel="parameter (s, a)")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     return image
 
 
@@ -42,16 +45,17 @@ def _block(corner: float, size: int) -> Rectangle:
 
 
 def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_greedy: float, eta: float) -> None:
-    r"""The soft policy iteration step at step size ``eta``, beside its value as a function of the step size.
+    r"""The soft policy iteration step at step size ``eta`` (top), and its value as a function of the step size
+    (bottom).
 
-    The title gives :math:`\max_s D_{TV}(\pi_\eta(\cdot|s), \pi_{PI}(\cdot|s))` over the non-terminal states.
-    Left: the gridworld with the next policy :math:`\pi_\eta` as arrows, each cell coloured by the
-    probability :math:`\pi_\eta(a_{PI}(s)|s)` of the greedy (policy iteration) action. Right:
-    :math:`V^{\pi_\eta}(\rho)` against :math:`\eta` (log scale) with the value of the policy iteration
-    step as a dashed line, and the current :math:`\eta` marked.
+    Top: the gridworld with the next policy :math:`\pi_\eta` as arrows, each cell coloured (and
+    labelled) by the probability :math:`\pi_\eta(a_{PI}(s)|s)` of the policy iteration action, with a
+    colour bar; its title gives :math:`\max_s D_{TV}(\pi_\eta(\cdot|s), \pi_{PI}(\cdot|s))` over the
+    non-terminal states. Bottom: :math:`V^{\pi_\eta}(\rho)` against :math:`\eta` (log scale) with the
+    value of the policy iteration step as a dashed line, and the current :math:`\eta` marked.
     etas: (n,) increasing step sizes starting at 0 (the current policy); pis: (n, S, A) the policies
     :math:`\pi_\eta`; V_rho: (n,); pi_greedy: (S, A) one-hot; eta: one of ``etas`` (a slider may use
-    a subset of them: the curve is drawn through all). Sized for a figure about 7.5 x 3.4 inches.
+    a subset of them: the curve is drawn through all). Sized for a figure about 5 x 6 inches.
     """
     etas = validate.array(etas, "etas", ndim=1)
     if etas.size < 2 or etas[0] != 0.0 or (np.diff(etas) <= 0).any():
@@ -65,53 +69,67 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
     k = int(hits[0])
     # Fixed margins instead of a layout engine: this figure is redrawn for every frame of a slider.
     fig.set_layout_engine("none")
-    ax_grid, ax_v = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.2], "left": 0.01, "right": 0.98,
-                                                    "bottom": 0.15, "top": 0.9, "wspace": 0.2})
+    ax_grid = fig.add_axes((0.02, 0.47, 0.72, 0.45))
+    ax_bar = fig.add_axes((0.8, 0.5, 0.03, 0.39))
+    ax_v = fig.add_axes((0.15, 0.08, 0.8, 0.3))
     # Terminal cells have no decision: leave them dark and unlabelled.
     greedy_prob = np.where(mdp.terminal, 0.0, np.einsum("sa,sa->s", pis[k], pi_greedy))
-    plot_grid(ax_grid, mdp, greedy_prob, pis[k], vmin=0.0, vmax=1.0, cmap="cividis", annotate=False,
-              title="colour = P(greedy action)")
+    image = plot_grid(ax_grid, mdp, greedy_prob, pis[k], vmin=0.0, vmax=1.0, cmap="cividis", annotate=False)
     for s, (i, j) in enumerate(mdp.cells):
         if not mdp.terminal[s]:
-            ax_grid.text(j, i + 0.32, f"{greedy_prob[s]:.2f}", ha="center", va="center", fontsize=9,
+            ax_grid.text(j, i + 0.3, f"{greedy_prob[s]:.2f}", ha="center", va="center",
                          color="black" if greedy_prob[s] > 0.6 else "white")
+    fig.colorbar(image, cax=ax_bar, label="P(policy iteration's action)")
+    tv = 0.5 * np.abs(pis[k] - pi_greedy).sum(axis=1)[~mdp.terminal].max()
+    ax_grid.set_title(f"η = {eta:g}: at most {tv:.2f} from the PI step")
     x = etas.copy()
     x[0] = etas[1] / 3  # eta = 0 cannot sit on a log axis: draw it at the left edge
     # Plain-text labels and no minor ticks: mathtext and log-axis minor ticks dominated the frame time.
     ax_v.plot(x, V_rho, color=BLUE, lw=2, label="after the soft PI step")
-    ax_v.axhline(V_greedy, color=VERMILION, ls="--", lw=1.5, label="after the policy iteration step")
-    ax_v.axhline(V_rho[0], color=GREY, ls=":", lw=1.5, label="current policy")
+    ax_v.axhline(V_greedy, color=VERMILION, ls="--", lw=1.5, label="after the PI step")
+    ax_v.axhline(V_rho[0], color=GREY, ls=":", lw=1.5, label="now")
     ax_v.plot([x[k]], [V_rho[k]], "o", color=ORANGE, ms=9, mec="black", zorder=3)
     ax_v.set_xscale("log")
-    decades = 10.0 ** np.arange(np.ceil(np.log10(x[0])), np.floor(np.log10(x[-1])) + 1)
+    decades = 10.0 ** np.arange(np.ceil(np.log10(x[0])), np.floor(np.log10(x[-1])) + 1, 2)
     ax_v.xaxis.set_major_locator(FixedLocator(decades))
     ax_v.xaxis.set_major_formatter(FixedFormatter([f"{v:g}" for v in decades]))
     ax_v.xaxis.set_minor_locator(NullLocator())
-    ax_v.set(xlabel="step size η (log scale; η = 0 at the left edge)", ylabel="V(ρ)")
-    tv = 0.5 * np.abs(pis[k] - pi_greedy).sum(axis=1)[~mdp.terminal].max()
-    ax_v.set_title(f"η = {eta:.3g}: largest distance to the PI step {tv:.2f}", fontsize=10)
-    ax_v.legend(loc="lower right", fontsize=8)
+    ax_v.set(xlabel="step size η (η = 0 at the left edge)", ylabel="V(ρ)")
+    ax_v.legend(loc="upper left", frameon=False)
     ax_v.grid(alpha=0.3)
 
 
-def plot_line_search(ax: Axes, t, curves: dict, *, xlabel: str = "step t along the direction",
-                     title: str | None = None) -> None:
-    r"""Plot several objectives along one line of parameters :math:`\theta_{\text{old}} + t\,\Delta`.
+def plot_line_search(fig: Figure, t, curves: dict, t_near, near: dict, *,
+                     xlabel: str = "step t along the direction") -> None:
+    r"""Several objectives along one line of parameters :math:`\theta_{\text{old}} + t\,\Delta`, in two
+    stacked panels: the whole line (top), and a close-up around :math:`t = 0` (bottom).
 
-    t: (n,); curves: label -> (n,) values, drawn in order with the chapter's colour-blind-safe palette
-    (the first solid and thick: the true value). A dotted vertical line marks t = 0.
+    t: (n,); curves: label -> (n,) values along the whole line; t_near: (m,) the close-up's points;
+    near: label -> (m,) values there, with at least the labels of ``curves`` (a curve too steep for
+    the whole line, such as TRPO's lower bound, is given only here). Curves are drawn in the order
+    of ``near`` with the chapter's colour-blind-safe palette (the first solid and thick: the true
+    value); a dotted vertical line marks t = 0.
     """
     t = validate.array(t, "t", ndim=1)
+    t_near = validate.array(t_near, "t_near", ndim=1)
     if not curves:
         raise ValueError("curves: needs at least one curve")
+    missing = set(curves) - set(near)
+    if missing:
+        raise ValueError(f"near: lacks the curves {sorted(missing)} of curves")
     styles = [(BLUE, "-", 2.4), (ORANGE, "--", 1.8), (GREEN, "-.", 1.8), (VERMILION, ":", 2.2), (PURPLE, "-", 1.2)]
-    if len(curves) > len(styles):
-        raise ValueError(f"curves: at most {len(styles)} curves, got {len(curves)}")
-    for (label, y), (colour, ls, lw) in zip(curves.items(), styles):
-        ax.plot(t, validate.array(y, f"curves[{label!r}]", shape=t.shape), color=colour, ls=ls, lw=lw, label=label)
-    ax.axvline(0.0, color=GREY, lw=0.8, ls=":")
-    ax.set(xlabel=xlabel, ylabel=r"$V(\rho)$ and its models")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title, fontsize=10)
+    if len(near) > len(styles):
+        raise ValueError(f"near: at most {len(styles)} curves, got {len(near)}")
+    style = dict(zip(near, styles))
+    whole, close = fig.subplots(2, 1)
+    for ax, x, ys in ((whole, t, curves), (close, t_near, near)):
+        for label, y in ys.items():
+            colour, ls, lw = style[label]
+            ax.plot(x, validate.array(y, f"{'curves' if ax is whole else 'near'}[{label!r}]", shape=x.shape),
+                    color=colour, ls=ls, lw=lw, label=label)
+        ax.axvline(0.0, color=GREY, lw=0.8, ls=":")
+        ax.grid(alpha=0.3)
+        ax.set(xlabel=xlabel, ylabel="V(ρ) and its models")
+    whole.set_title("along the whole line")
+    close.set_title("close to t = 0")
+    close.legend(loc="lower center")

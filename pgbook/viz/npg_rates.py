@@ -20,35 +20,57 @@ def _floor(gap) -> np.ndarray:
     return np.maximum(np.asarray(gap, dtype=float), FLOOR)
 
 
-def plot_gap_bands(ax: Axes, T, gaps: dict, bounds: dict, *, ylabel: str = r"$V^\star(\rho) - V^{(T)}(\rho)$"):
-    r"""Gaps of many runs as bands against one bound per setting, on log-log axes.
+def _bound_handle(ax: Axes) -> None:
+    """A legend entry for the dashed bounds, each drawn in the colour of its curve."""
+    ax.plot([], [], color="0.35", ls="--", lw=1.2, label="its bound (dashed)")
 
-    T: (n,) the iteration numbers; gaps: {label: (m, n)} the gaps of m runs (e.g. m random MDPs)
-    at those iterations; bounds: {label: (n,)} the bound for the same label. Each label gets one
-    colour: the band spans the m runs, the solid line is their median, the dashed line the bound.
+
+def plot_gap_bands(fig: Figure, T, gaps: dict, bounds: dict, *,
+                   ylabel: str = r"$V^\star(\rho) - V^{(T)}(\rho)$", ncols: int = 2):
+    r"""Gaps of many runs against one bound per setting: one panel per setting, on shared log-log axes.
+
+    fig: an empty figure (the panels are added, ``ncols`` to a row); T: (n,) the iteration numbers;
+    gaps: {label: (m, n)} the gaps of m runs (e.g. m random MDPs) at those iterations; bounds:
+    {label: (n,)} the bound for the same label. In each panel the band spans the m runs, the solid
+    line is their median and the dashed line the bound, in the panel's colour; the label is the
+    panel's title. Separate panels keep bands and bounds that coincide across settings apart.
+    Returns the axes.
     """
     T = validate.array(T, "T", ndim=1)
     if gaps.keys() != bounds.keys():
         raise ValueError("gaps, bounds: expected the same labels")
-    for (label, gap), colour in zip(gaps.items(), PALETTE.values()):
+    if not gaps:
+        raise ValueError("gaps: expected at least one setting")
+    ncols = validate.positive_int(ncols, "ncols")
+    rows = -(-len(gaps) // ncols)
+    axes = fig.subplots(rows, min(ncols, len(gaps)), sharex=True, sharey=True, squeeze=False).ravel()
+    for ax, (label, gap), colour in zip(axes, gaps.items(), PALETTE.values()):
         gap = validate.array(gap, f"gaps[{label!r}]", shape=(None, T.size))
         bound = validate.array(bounds[label], f"bounds[{label!r}]", shape=(T.size,))
-        ax.fill_between(T, _floor(gap.min(axis=0)), _floor(gap.max(axis=0)), color=colour, alpha=0.25, lw=0)
-        ax.plot(T, _floor(np.median(gap, axis=0)), color=colour, label=label)
-        ax.plot(T, bound, color=colour, ls="--", lw=1.2)
-    ax.set(xscale="log", yscale="log", xlabel="iteration $T$", ylabel=ylabel)
-    ax.plot([], [], color="0.3", ls="--", lw=1.2, label="bound")
-    ax.legend(loc="lower left", fontsize="small", ncol=2)
+        ax.fill_between(T, _floor(gap.min(axis=0)), _floor(gap.max(axis=0)), color=colour, alpha=0.3, lw=0,
+                        label="all runs")
+        ax.plot(T, _floor(np.median(gap, axis=0)), color=colour, label="median")
+        ax.plot(T, bound, color=colour, ls="--", lw=1.4, label="bound")
+        ax.set(xscale="log", yscale="log", title=label)
+    for ax in axes[len(gaps):]:
+        ax.set_axis_off()
+    for ax in axes[-min(ncols, len(gaps)):]:
+        ax.set_xlabel("iteration $T$")
+    for ax in axes[::ncols]:
+        ax.set_ylabel(ylabel)
+    axes[0].legend(loc="lower left")
+    return axes[:len(gaps)]
 
 
 def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title: str | None = None,
-                   xlabel: str = "iteration $t$", legend_loc: str | tuple[float, float] = "lower left"):
+                   xlabel: str = "iteration $t$", legend_loc: str | tuple[float, float] = "lower left",
+                   outside: str | None = None):
     r"""Gap curves against their bounds on a logarithmic y axis (linear t).
 
     t: (n,) iterations; gaps: {label: (n,)}; bounds: {label: (n,)} with labels a subset of
-    gaps' (a bound is drawn dashed in the colour of its gap). Gaps below ``FLOOR`` are drawn at it.
-    legend_loc: where the legend goes (a matplotlib ``loc``: a name, or the axes coordinates of its
-    lower-left corner).
+    gaps' (a bound is drawn dashed in the colour of its gap, and the legend says so). Gaps below
+    ``FLOOR`` are drawn at it. legend_loc: where the legend goes (a matplotlib ``loc``: a name, or
+    the axes coordinates of its lower-left corner).
     """
     t = validate.array(t, "t", ndim=1)
     colours = dict(zip(gaps, PALETTE.values()))
@@ -63,8 +85,16 @@ def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title:
     ax.set(yscale="log", xlabel=xlabel, ylabel=ylabel, ylim=(FLOOR / 3, None))
     if title:
         ax.set_title(title)
-    ax.plot([], [], color="0.3", ls="--", lw=1.2, label="bound")
-    ax.legend(loc=legend_loc, fontsize="small")
+    if bounds:
+        _bound_handle(ax)
+    if outside == "right":
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    elif outside == "below":
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False, ncols=2)
+    elif outside is None:
+        ax.legend(loc=legend_loc)
+    else:
+        raise ValueError(f"outside: expected 'right', 'below' or None, got {outside!r}")
 
 
 def plot_scaling(ax: Axes, x, y, *, xlabel: str, ylabel: str, bound=None, bound_label: str = "bound",
@@ -86,30 +116,32 @@ def plot_scaling(ax: Axes, x, y, *, xlabel: str, ylabel: str, bound=None, bound_
         bound = validate.array(bound, "bound", shape=(x.size,))
         ax.plot(x, bound, color=PALETTE["vermillion"], ls="--", lw=1.4, label=bound_label)
     ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel=ylabel)
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="upper left")
 
 
 def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_reg, bias, *, eta: float,
                  eta_used: float, tau: float, spi: bool):
-    r"""The interactive figure: NPG at step eta (left) and entropy-regularised NPG at (eta, tau) (right).
+    r"""The interactive figure: NPG at step eta (top) and entropy-regularised NPG at (eta, tau) (bottom).
 
     t: (n,); npg_gap, npg_bound: (n,) :math:`V^\star(\rho)-V^{(t)}(\rho)` and AKLM's bound;
     soft_gap, soft_bound: (n,) :math:`\|Q^\star_\tau - Q^{(t)}_\tau\|_\infty` and Cen et al.'s bound;
     gap_reg: (n,) the *unregularised* gap of the regularised run; bias: the sandwich level
-    :math:`\tau\log|A|/(1-\gamma)`. eta_used is the step of the regularised run (eta capped at
-    :math:`(1-\gamma)/\tau`); spi: whether eta_used is that cap (soft policy iteration).
+    :math:`\tau\log|\mathcal A|/(1-\gamma)`. eta_used is the step of the regularised run (eta
+    capped at :math:`(1-\gamma)/\tau`); spi: whether eta_used is that cap (soft policy iteration).
+    The panels are stacked, with their legends to the right of the curves, so that they stay
+    readable on a phone.
     """
     # Fixed margins instead of a layout engine: this figure is redrawn for every frame of a slider.
     fig.set_layout_engine("none")
-    left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"left": 0.1, "right": 0.99, "bottom": 0.14,
-                                                                "top": 0.9, "wspace": 0.06})
-    plot_gap_lines(left, t, {"NPG gap": npg_gap}, {"NPG gap": npg_bound},
-                   ylabel="gap (log scale)", title=f"NPG, η = {eta:g}")
-    capped = " = (1-γ)/τ: soft PI" if spi else ""
-    plot_gap_lines(right, t, {"soft-Q gap": soft_gap, "unregularised gap": gap_reg}, {"soft-Q gap": soft_bound},
-                   ylabel="", title=f"entropy NPG, τ = {tau:g}, η = {eta_used:.3g}{capped}")
-    right.axhline(bias, color="0.3", ls=":", lw=1.2, label="τ log|A|/(1-γ)")
-    right.legend(loc="lower left", fontsize="small")
-    left.set_yticks(10.0 ** np.arange(-12, 2, 3))
-    left.yaxis.set_minor_locator(NullLocator())
-    left.set_ylim(FLOOR / 3, 30)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"left": 0.15, "right": 0.56, "bottom": 0.1,
+                                                                "top": 0.93, "hspace": 0.45})
+    plot_gap_lines(top, t, {"NPG gap": npg_gap}, {"NPG gap": npg_bound}, ylabel="gap", xlabel="",
+                   title=f"NPG, η = {eta:g}", outside="right")
+    step = f"step η = {eta_used:.3g}" + (" (soft PI)" if spi else "")
+    bottom.axhline(bias, color="0.3", ls=":", lw=1.2, label=r"$\tau\log|\mathcal{A}|/(1-\gamma)$")
+    plot_gap_lines(bottom, t, {"soft-Q gap": soft_gap, "unregularised gap": gap_reg}, {"soft-Q gap": soft_bound},
+                   ylabel="gap", title=f"with entropy\nτ = {tau:g}, {step}", outside="right")
+    for ax in (top, bottom):
+        ax.set_yticks(10.0 ** np.arange(-12, 2, 4))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_ylim(FLOOR / 3, 30)

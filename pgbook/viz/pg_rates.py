@@ -48,7 +48,7 @@ def plot_gaps(ax: Axes, curves, bounds=None, *, xlabel="iteration t", ylabel="ga
     if title:
         ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small", frameon=False, loc=legend_loc)
+    ax.legend(frameon=False, loc=legend_loc)
     return lines
 
 
@@ -92,5 +92,5 @@ def plot_scaling(ax: Axes, x, y, *, label: str, xlabel: str | None = None, ylabe
     if ylabel is not None:
         ax.set_ylabel(ylabel)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small", frameon=False)
+    ax.legend(frameon=False)
     return b

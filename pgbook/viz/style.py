@@ -1,9 +1,12 @@
 r"""The book's house style for figures: one look for every chapter, applied on import of :mod:`pgbook.viz`.
 
-A chapter figure is drawn ``FIGURE_WIDTH`` inches wide and shown at about 100 px per inch (the
-book's text column is about 700 px wide at a 1280 px window), so a font of ``s`` points is about
-``1.39 s`` px tall on the page. :data:`STYLE` keeps every text at least :data:`MIN_FONT_SIZE`
-points, the size of the book's footnotes; tick labels are the smallest text.
+A figure is shown at 100 px per inch up to the width of the text column (about 690 px at a 1280 px
+window, 358 px on a 390 px phone, where a wider figure is scaled down to the column). So a figure
+is drawn at most :data:`MAX_FIGURE_WIDTH` inches wide, :data:`FIGURE_WIDTH` by default, and a
+figure with more than one panel stacks them when side by side they would not fit: at 5.5 inches a
+phone shows the figure at 65% of its size, and its smallest text, :data:`MIN_FONT_SIZE` points
+(about 15 px on a desktop), is still 10 px tall there. :data:`STYLE` keeps every text at least that
+size; tick labels are the smallest text.
 
 Inline figures in IPython (the book's build, JupyterLab, Binder, Colab) are PNGs at twice the
 displayed resolution ("retina": the image carries half its pixel size as its display size), so
@@ -34,10 +37,12 @@ PALETTE = {
     "black": "#000000",
 }
 
-#: Width in inches of a column-wide figure.
-FIGURE_WIDTH = 7.0
+#: Width in inches of a figure of one panel.
+FIGURE_WIDTH = 5.0
+#: The widest a figure may be drawn, in inches: wider, its text shrinks below 10 px on a phone.
+MAX_FIGURE_WIDTH = 5.5
 #: The smallest font size, in points, that any text of a figure may have.
-MIN_FONT_SIZE = 10.0
+MIN_FONT_SIZE = 11.0
 #: The colour map for values (e.g. :math:`V^\pi` on a gridworld).
 VALUE_CMAP = "viridis"
 #: Pixels per displayed pixel of inline figures.
@@ -49,17 +54,17 @@ STYLE = {
     "axes.facecolor": "white",
     "savefig.facecolor": "white",
     "savefig.transparent": False,
-    "figure.figsize": [FIGURE_WIDTH, 3.5],
+    "figure.figsize": [FIGURE_WIDTH, 3.4],
     "figure.dpi": 100,
     "figure.constrained_layout.use": True,
     "font.size": 12.0,
-    "axes.titlesize": 13.0,
+    "axes.titlesize": 12.0,
     "axes.labelsize": 12.0,
     "xtick.labelsize": 11.0,
     "ytick.labelsize": 11.0,
     "legend.fontsize": 11.0,
     "legend.title_fontsize": 11.0,
-    "figure.titlesize": 13.0,
+    "figure.titlesize": 12.0,
     "axes.prop_cycle": cycler(color=list(PALETTE.values())),
     "image.cmap": VALUE_CMAP,
     "lines.linewidth": 2.0,

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from .. import _validate as validate
 from ..envs import GRID_ACTIONS, GridMDP
 from ..features import MOVES
+from .style import MIN_FONT_SIZE
 
 #: Okabe-Ito colours, in the order the curves of a figure use them.
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
@@ -52,24 +53,27 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     if arrows not in ("both", "left"):
         raise ValueError(f"arrows: expected 'both' or 'left', got {arrows!r}")
     fig.set_layout_engine("none")
-    top = 0.86 if suptitle else 0.92
+    width, height = fig.get_size_inches()
+    top = 1 - (0.95 if suptitle else 0.35) / height  # room for the titles, in figure fractions
     if stacked:
-        height = (top - 0.11) / 2
-        axes = [fig.add_axes((0.03, 0.11 + height, 0.78, height)), fig.add_axes((0.03, 0.03, 0.78, height))]
+        panel = (top - 0.11) / 2
+        axes = [fig.add_axes((0.01, 0.11 + panel, 0.79, panel)), fig.add_axes((0.01, 0.03, 0.79, panel))]
     else:
-        axes = [fig.add_axes((0.03, 0.03, 0.36, top - 0.1)), fig.add_axes((0.45, 0.03, 0.36, top - 0.1))]
+        axes = [fig.add_axes((0.01, 0.03, 0.38, top - 0.03)), fig.add_axes((0.42, 0.03, 0.38, top - 0.03))]
+    for ax in axes:
+        ax.set_anchor("N")  # the grids right under their titles
     cmap = colormaps["viridis"].with_extremes(bad="#c8c8c8")  # walls: light grey
     for k, (ax, d, title) in enumerate(zip(axes, (d_left, d_right), titles)):
         image = ax.imshow(grid.grid(d), cmap=cmap, norm=PowerNorm(0.5, vmin=0.0, vmax=vmax))
         for s, (i, j) in enumerate(grid.cells):
             light = d[s] > 0.35 * vmax
             if annotate:
-                ax.text(j, i + 0.28, f"{d[s]:.2f}", ha="center", va="center", fontsize=7.5,
+                ax.text(j, i + 0.25, f"{d[s]:.2f}", ha="center", va="center", fontsize=MIN_FONT_SIZE,
                         color="black" if light else "white")
             kind = grid.layout[i][j]
             if kind in "SGX":
-                ax.text(j - 0.3, i - 0.3, kind, ha="center", va="center", fontsize=8, fontweight="bold",
-                        color="black" if light else "white")
+                ax.text(j - 0.28, i - 0.28, kind, ha="center", va="center", fontsize=MIN_FONT_SIZE,
+                        fontweight="bold", color="black" if light else "white")
         if pi is not None and (k == 0 or arrows == "both"):
             move = np.array([MOVES[name] for name in GRID_ACTIONS], dtype=float)
             mean = pi @ move  # (S, 2): rows down, columns right
@@ -81,13 +85,14 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
             # imshow draws them, so the move (drow, dcol) is the vector (dcol, drow).
             ax.quiver(cells[:, 1], cells[:, 0] - 0.08, mean[:, 1], mean[:, 0], color="white",
                       edgecolor="black", linewidth=0.4, angles="xy", scale_units="xy", scale=2.4,
-                      width=0.012, headwidth=3.5)
+                      width=0.015, headwidth=3.5)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(title, fontsize=10)
-    fig.colorbar(image, cax=fig.add_axes((0.85, 0.08, 0.018, top - 0.2)), label="visitation probability")
+        ax.set_title(title)
+    side = min(0.38 * width, (top - 0.03) * height) / height  # the grids' height, in figure fractions
+    fig.colorbar(image, cax=fig.add_axes((0.83, top - side, 0.025, side)), label="visitation probability")
     if suptitle:
-        fig.suptitle(suptitle, fontsize=10, y=0.98)
+        fig.suptitle(suptitle, y=0.99)
     return axes
 
 
@@ -104,7 +109,7 @@ def plot_learning_curves(ax: Axes, curves: Mapping[str, np.ndarray], V_star: flo
         ax.plot(np.arange(values.size), values, color=colour, lw=2, label=label)
     ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label=r"optimum $V^\star(\rho)$")
     ax.set(xlabel="iteration of exact gradient ascent", ylabel=ylabel)
-    ax.legend(frameon=False, fontsize=9)
+    ax.legend(frameon=False)
 
 
 def plot_gap(ax: Axes, c, gap, bound, crude=None):
@@ -119,7 +124,7 @@ def plot_gap(ax: Axes, c, gap, bound, crude=None):
     ax.semilogy(c, bound, color=COLOURS[1], lw=2, label=r"bound $\epsilon_c\, \|A^\star\|_\infty/(1-\gamma)$")
     if crude is not None:
         ax.semilogy(c, validate.array(crude, "crude", shape=c.shape), color=COLOURS[1], lw=1.2, ls=":",
-                    label=r"bound $(A-1)e^{-c}/(1-\gamma)^2$")
+                    label=r"bound $(|\mathcal{A}|-1)e^{-c}/(1-\gamma)^2$")
     ax.semilogy(c, gap, "o", color=COLOURS[0], ms=5, label=r"gap $V^\star(s_0) - V^{\pi_c}(s_0)$")
-    ax.set(xlabel=r"$c$ (the policy is $\pi_c = \mathrm{softmax}(c\, \mathbb{1}_{\pi^\star})$)", ylabel="gap")
-    ax.legend(frameon=False, fontsize=9)
+    ax.set(xlabel=r"$c$, in $\pi_c = \mathrm{softmax}(c\, \mathbb{1}_{\pi^\star})$", ylabel="gap")
+    ax.legend(frameon=False)

@@ -382,31 +382,32 @@ def test_the_numbers_of_the_non_concavity_sections():
     assert sp.hessian(V, (p1, p2)).subs({p1: 0, p2: 0}).det() < 0
 
 
-def slice_grid(gamma, n=31):
-    """V/V* on the chapter's slice, by plain numpy solves (V* from value iteration)."""
+def slice_grid(H, n=31):
+    """V/V* on the chapter's slice of the chain of length H, by plain numpy solves (V* from value iteration)."""
     xs = np.linspace(-6, 6, n)
-    mdp = pgbook.MDP(CHAIN3.P, CHAIN3.r, gamma, CHAIN3.rho)
+    mdp = envs.chain(H)
     V_star = optimal(mdp)[0][0]
     V = np.empty((n, n))
     for i, x in enumerate(xs):
         for j, y in enumerate(xs):
             theta = np.zeros((mdp.S, mdp.A))
             theta[1, 0], theta[2:, 0] = x, y
-            V[j, i] = solve_value(mdp.P, mdp.r, gamma, softmax(theta))[0]
+            V[j, i] = solve_value(mdp.P, mdp.r, mdp.gamma, softmax(theta))[0]
     return V / V_star
 
 
 @pytest.mark.slow
-def test_the_slice_dips_below_its_chord_and_its_plateau_shrinks_with_gamma():
-    """'below its chord ... by more than a third of V* at its lowest, at every gamma of the slider';
-    'the high region grows and the plateau shrinks (about 60% of the square at 0.5, half at 0.95)'."""
-    grids = [slice_grid(g) for g in (0.5, 0.6, 0.7, 0.75, 0.85, 0.95)]
-    for V in grids:
+def test_the_slice_dips_below_its_chord_and_its_plateau_deepens_with_the_length():
+    """'below its chord ... by more than a third of V* at its lowest, for every H of the slider';
+    'at the centre ... V/V* falls from 0.08 at H = 1 to 5e-5 at H = 8, and the part of the square
+    where it is below 1e-6 grows from a single corner point at H = 1 to almost half'."""
+    grids = {H: slice_grid(H) for H in (1, 2, 3, 4, 6, 8)}
+    for V in grids.values():
         assert np.max(np.linspace(V[0, 0], V[-1, -1], len(V)) - np.diag(V)) > 1 / 3
-    high = np.array([(V > 0.5).mean() for V in grids])
-    flat = np.array([(V < 0.01).mean() for V in grids])
-    assert (np.diff(high) >= 0).all() and (np.diff(flat) <= 0).all()
-    assert flat[0] == pytest.approx(0.6, abs=0.05) and flat[-1] == pytest.approx(0.5, abs=0.05)
+    centre = {H: V[15, 15] for H, V in grids.items()}
+    assert f"{centre[1]:.2f}" == "0.08" and f"{centre[8]:.0e}" == "5e-05"
+    deep = np.array([(V < 1e-6).mean() for V in grids.values()])
+    assert np.argwhere(grids[1] < 1e-6).tolist() == [[0, 0]] and (np.diff(deep) > 0).all() and 0.4 < deep[-1] < 0.5
 
 
 @pytest.mark.slow
