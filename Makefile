@@ -30,14 +30,16 @@ pdf: $(PDF)
 	$(PY) tools/build_book.py
 	$(PY) tools/build_pdf.py
 
-# In order, stopping at the first failing step: unit and property tests, pgbook's doctests (and the .ipynb twins'
-# conversion); the fast ones again on numba's pure-Python path; the book, which executes each chapter
-# once, and its PDF; then, on what the build produced: the chapters' executed notebooks, the HTML
-# checks, every check's wrong twin (tests/chapters/test_twins.py), the browser and PDF checks, and
-# each chapter's .ipynb as readers run it, in JupyterLab in a browser and in Colab's package versions.
+# In order, stopping at the first failing step: unit and property tests, pgbook's doctests (and the
+# .ipynb twins' conversion); pgbook's fast unit tests again on numba's pure-Python path, where an
+# index out of bounds raises instead of reading garbage (the chapters' tests would only repeat them,
+# slowly); the book, which executes each chapter once, and its PDF; then, on what the build produced:
+# the chapters' executed notebooks, the HTML checks, every check's wrong twin
+# (tests/chapters/test_twins.py), the browser and PDF checks, and each chapter's .ipynb as readers
+# run it, in JupyterLab in a browser and in Colab's package versions.
 test: $(DEV) $(COLAB)
 	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2
-	NUMBA_DISABLE_JIT=1 $(PYTEST) tests -m "not slow and not book and not notebook" -n 2
+	NUMBA_DISABLE_JIT=1 $(PYTEST) tests --ignore=tests/chapters --ignore=tests/book -m "not slow and not book and not notebook" -n 2
 	$(PY) tools/build_book.py
 	$(PY) tools/build_pdf.py --unless-no-browser
 	$(PYTEST) tests -m "book or notebook" -n 2 --dist loadgroup

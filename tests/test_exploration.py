@@ -113,6 +113,7 @@ def _exact_npg_step(mdp, pi, eta):
     return new / new.sum(axis=1, keepdims=True)
 
 
+@pytest.mark.slow
 def test_sampled_npg_with_many_episodes_takes_the_exact_step():
     mdp = envs.random_mdp(4, 3, seed=3, gamma=0.7)
     eta, L = 0.5, pgbook.truncation_horizon(0.7)
@@ -121,6 +122,7 @@ def test_sampled_npg_with_many_episodes_takes_the_exact_step():
     assert run.pi[0] == pytest.approx(np.full((4, 3), 1 / 3))
 
 
+@pytest.mark.slow
 def test_sampled_pg_with_many_episodes_takes_the_exact_step():
     mdp = envs.random_mdp(4, 3, seed=4, gamma=0.7)
     rho = np.full(4, 0.25)

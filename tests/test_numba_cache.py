@@ -27,6 +27,10 @@ import pytest
 import pgbook
 from pgbook.envs import random_mdp
 
+# Each test starts interpreters that compile kernels with the JIT on: the NUMBA_DISABLE_JIT pass
+# would only repeat them.
+pytestmark = pytest.mark.slow
+
 CHILD = r"""
 import json, os, pathlib
 import pgbook
@@ -137,7 +141,6 @@ print(json.dumps(dict(run=run.V_rho[0], value=float(mdp.rho @ pgbook.value(mdp, 
 """
 
 
-@pytest.mark.slow
 def test_an_edited_kernel_source_drops_the_cache_of_kernels_that_inline_it(tmp_path):
     """numba re-checks only the file that defines a kernel, but the run loops inline pgbook._evaluation:
     after an edit there, a run must use the edited code (pgbook/_numba.py drops the in-tree cache)."""
