@@ -122,7 +122,8 @@ def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) 
 
 
 def record_steps(T, records: int = 64) -> np.ndarray:
-    """The iterations a run records: 0, then about log-spaced integers up to T (all of them while they are dense).
+    """The iterations a run records: 0, then about log-spaced integers up to T (all of them while they are
+    dense), with each power of ten in place of the step nearest to it (the simplex figure marks them).
 
     T >= 1; records >= 2 is the most iterations returned. Returns steps: (K,), K <= records,
     strictly increasing, ``steps[0] = 0`` and ``steps[-1] = T``.
@@ -136,10 +137,16 @@ def record_steps(T, records: int = 64) -> np.ndarray:
     # Grow the log-spaced grid until rounding to integers leaves exactly `records` distinct steps.
     n = records
     while True:
-        steps = np.unique(np.round(np.geomspace(1, T, n - 1)).astype(np.int64))
-        if steps.size >= records - 1:
-            return np.concatenate([[0], steps[: records - 2], [T]]).astype(np.int64)
-        n += records - 1 - steps.size
+        grid = np.unique(np.round(np.geomspace(1, T, n - 1)).astype(np.int64))
+        if grid.size >= records - 1:
+            steps = np.concatenate([[0], grid[: records - 2], [T]]).astype(np.int64)
+            break
+        n += records - 1 - grid.size
+    for power in 10 ** np.arange(1, int(np.log10(T)) + 1):
+        i = 1 + int(np.argmin(np.abs(np.log(steps[1:-1] / power)))) if steps.size > 2 else 0
+        if 0 < i < steps.size - 1 and steps[i - 1] < power < steps[i + 1]:
+            steps[i] = power
+    return steps
 
 
 def start_logits(mdp: MDP, state: int, pi_s) -> np.ndarray:

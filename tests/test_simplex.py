@@ -79,6 +79,8 @@ def test_record_steps_are_increasing_from_0_to_T(T, records):
     s = simplex.record_steps(T, records)
     assert s[0] == 0 and s[-1] == T and (np.diff(s) > 0).all()
     assert s.size == min(T + 1, records)
+    if records >= 3 * np.log10(T) + 3:  # a grid that fine holds every power of ten up to T
+        assert set(10 ** np.arange(int(np.log10(T)) + 1)) <= set(s.tolist())
 
 
 def test_record_steps_keep_every_early_iteration():
