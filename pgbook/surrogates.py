@@ -88,8 +88,8 @@ def kl_step_size(mdp: MDP, theta, direction, delta: float, rho=None) -> float:
 
     TRPO's measure of a step (Schulman et al. 2015, Eq. (12); :func:`mean_kl`). Along a line each
     state's divergence is a log-partition function minus a linear function of :math:`\eta`: convex,
-    with its minimum 0 at :math:`\eta = 0`. So the mean KL increases for :math:`\eta > 0` and a
-    bisection finds :math:`\eta` (:func:`pgbook._simplex.kl_scale`, which
+    with its minimum 0 at :math:`\eta = 0`. So the mean KL increases for :math:`\eta > 0`, and
+    Newton's method from the right finds :math:`\eta` (:func:`pgbook._simplex.kl_scale`, which
     :func:`pgbook.algorithms.softmax_pg_kl` takes at every iteration); steps of different directions
     can then be compared at equal KL.
     theta, direction: (S, A); delta > 0. Returns eta > 0. A direction that is constant in every

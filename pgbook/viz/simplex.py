@@ -135,7 +135,7 @@ _CSS = """
   border:1px solid var(--pgs-faint);border-radius:4px;background:transparent;color:inherit;cursor:pointer}
 .pgbook-simplex button.pgs-play{min-width:5.6em;font-weight:bold}
 .pgbook-simplex fieldset.pgs-seg{display:flex;flex-wrap:wrap;align-items:center;gap:.3em;border:0;margin:0;padding:0}
-.pgbook-simplex fieldset.pgs-seg legend{float:left;margin-right:.3em;padding:0}
+.pgbook-simplex fieldset.pgs-seg legend{float:left;width:auto;margin:0 .3em 0 0;padding:0;font:inherit;line-height:inherit}
 .pgbook-simplex .pgs-seg input{position:absolute;opacity:0;width:1px;height:1px;margin:0}
 .pgbook-simplex .pgs-seg label:has(input:checked){border-color:currentColor;font-weight:bold}
 .pgbook-simplex .pgs-seg label:has(input:focus-visible){outline:2px solid var(--pgs-npg);outline-offset:1px}
