@@ -612,6 +612,7 @@ def test_the_figure_reading_guide():
     assert 0.7 < gaps[0] / gaps[1] < 1.3
 
 
+@pytest.mark.slow  # compiled loops; minutes on numba's pure-Python path
 def test_the_step_size_section():
     """'202 iterations against 231'; 'its step starts at 498 times eta and falls to 4 times eta by t = 150';
     'a constant step of 1000 gets out too, in 24 iterations'; '11 of the 91 at eta = 10 and 29 at
@@ -631,6 +632,7 @@ def test_the_step_size_section():
     assert bandit_pg(corner, 100, 1)[1, 0] > 1e-3
 
 
+@pytest.mark.slow  # compiled loops; minutes on numba's pure-Python path
 def test_the_fork_with_npg_kl_per_step():
     """'From near safe PG now leaves too, at every eta'; 'at eta = 3 (gamma = 0.9) it ends at safe from 7 of
     the 55 starts'; after one step 'explore is the best action (advantage 0.4)', safe has 'probability 1,

@@ -563,6 +563,7 @@ def test_the_numbers_of_the_pg_and_npg_runs():
     assert (with_d[1:] / with_d[:-1] > 1.4).all() and with_d[-1] > 1000
 
 
+@pytest.mark.slow  # compiled loops; minutes on numba's pure-Python path
 def test_the_numbers_of_the_plateau_figure():
     """'NPG in two or three iterations, the covering start in under thirty'; PG's plateau 'about 800 iterations at
     H = 8, 4,000 at H = 10 and 22,000 at H = 12', 'then climbs from half the optimum to 90% of it in about
