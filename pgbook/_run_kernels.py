@@ -41,14 +41,16 @@ class Method(IntEnum):
     COMPATIBLE_NPG = 4
     #: :math:`\theta \mathrel{+}= \eta w`, w the fit of Q on features under the visitation from nu.
     Q_NPG = 5
+    #: :math:`x \mathrel{+}= c_t\,\nu(s)\pi(a|s)A(s,a)` on logits, :math:`c_t` giving the mean KL of MIRROR's step.
+    SOFTMAX_PG_KL = 6
 
 
 class Trace(IntEnum):
     """Rows of a run's per-iteration array; each :class:`Method` fills its own."""
 
-    GRAD_NORM = 0  #: SOFTMAX_PG, PROJECTED: the 2-norm of the step direction.
+    GRAD_NORM = 0  #: SOFTMAX_PG, PROJECTED, SOFTMAX_PG_KL: the 2-norm of the step direction.
     OBJECTIVE = 1  #: SOFTMAX_PG, MIRROR: the (regularised) objective.
-    ETA = 2  #: MIRROR: the step size eta_k.
+    ETA = 2  #: MIRROR: the step size eta_k; SOFTMAX_PG_KL: the step c_t.
     ALPHA = 3  #: CPI: the mixing weight.
     GREEDY_ADVANTAGE = 4  #: CPI: E_{s ~ d} max_a A(s, a).
     W_NORM = 5  #: COMPATIBLE_NPG, Q_NPG: the 2-norm of the fitted w.
@@ -131,7 +133,7 @@ def tabular_run(method, model, x0, step, schedule):
     P, span, r, gamma, terminal, rho = model
     T, every, until = schedule
     S, A = x0.shape
-    logits = method == Method.SOFTMAX_PG or method == Method.MIRROR
+    logits = method == Method.SOFTMAX_PG or method == Method.MIRROR or method == Method.SOFTMAX_PG_KL
     soft = step.tau > 0.0
     x = x0.copy()
     logpi, pi = np.zeros((S, A)), np.empty((S, A))
@@ -141,6 +143,7 @@ def tabular_run(method, model, x0, step, schedule):
     r_soft = np.empty((S, A))
     Q_soft, V_soft = (np.empty((S, A)), np.empty(S)) if soft else (Q, V)
     row = np.empty((1, A))
+    grad, d = np.empty((S, A)), np.empty(S)
     V_rho = np.empty(T + 1)
     trace = np.zeros((N_TRACES, T + 1))
     xs = np.empty((T // every + 1, S, A))
@@ -193,6 +196,24 @@ def tabular_run(method, model, x0, step, schedule):
                     for a in range(A):
                         x[s, a] = logpi[s, a] + eta_k * (Q_soft[s, a] - m)
                 eta_k = min(eta_k * step.growth, ETA_CAP)
+        elif method == Method.SOFTMAX_PG_KL:
+            # PG's direction, scaled so that the step moves the policy as far, in mean KL under the
+            # normalised visitation, as NPG's step eta (Q - V) from the same policy would.
+            norm2 = 0.0
+            for s in range(S):
+                d[s] = (1.0 - gamma) * nu[s]
+                for a in range(A):
+                    grad[s, a] = nu[s] * pi[s, a] * (Q[s, a] - V[s])
+                    norm2 += grad[s, a] * grad[s, a]
+            target = _simplex.mean_kl_along(logpi, pi, d, Q, step.eta)[0]
+            c = _simplex.kl_scale(logpi, pi, d, grad, target, math.inf) if target > 0.0 else 0.0
+            c = max(c, 0.0)
+            trace[_GRAD_NORM, t] = np.sqrt(norm2)
+            trace[_ETA, t] = c
+            if go:
+                for s in range(S):
+                    for a in range(A):
+                        x[s, a] += c * grad[s, a]
         elif method == Method.PROJECTED:
             norm2 = 0.0
             for s in range(S):

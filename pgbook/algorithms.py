@@ -242,6 +242,59 @@ def npg(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None, until=Non
     return _tabular(c, "npg", Method.MIRROR, c.logits0(theta0), Step(eta=eta / (1.0 - c.mdp.gamma)), ())
 
 
+def softmax_pg_kl(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None, until=None) -> Run:
+    r"""Softmax policy gradient with NPG's step length: PG's direction, NPG's mean KL divergence per step.
+
+    .. math:: \theta^{(t+1)} = \theta^{(t)} + c_t \nabla_\theta V^{(t)}(\rho), \qquad
+              \bar D\big(\theta^{(t)}, \theta^{(t)} + c_t \nabla_\theta V^{(t)}(\rho)\big)
+              = \bar D\Big(\theta^{(t)}, \theta^{(t)} + \frac{\eta}{1-\gamma} A^{(t)}\Big),
+
+    with :math:`\bar D(\theta, \theta') = \mathbb E_{s \sim d^{\pi_\theta}_\rho}
+    \mathrm{KL}(\pi_\theta(\cdot|s) \,\|\, \pi_{\theta'}(\cdot|s))`, TRPO's measure of a step (Schulman
+    et al. 2015, Eq. (12); :func:`pgbook.surrogates.mean_kl`). The right side is the divergence of
+    NPG's step from the same policy (:func:`npg`; AKLM Lemma 5.1), so at every iteration the two
+    methods move the policy equally far and differ only in direction. :math:`c_t` is found by
+    Newton's method on the convex mean KL along the gradient (:func:`pgbook.surrogates.kl_step_size`
+    does the same for one step); it is 0 where NPG's step would not move the policy.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    eta : float
+        NPG's step size, > 0, whose step length PG takes.
+    T : int
+        The number of iterations, >= 1.
+    theta0 : array (S, A), optional
+        The first logits; 0 (the uniform policy) by default.
+    rho, record_every, until
+        As in the module docstring.
+
+    Returns
+    -------
+    Run
+        ``theta: (K, S, A)``; traces ``eta``, the step :math:`c_t` taken along the gradient, and
+        ``grad_norm``, :math:`\|\nabla_\theta V^{(t)}(\rho)\|_2`.
+
+    Examples
+    --------
+    >>> from pgbook import algorithms, envs
+    >>> import numpy as np
+    >>> bandit = envs.bandit([1.0, 0.9, 0.1])
+    >>> start = np.log([[0.001, 0.998, 0.001]])  # the best arm almost never played
+    >>> pg = algorithms.softmax_pg(bandit, 0.3, 500, theta0=start)
+    >>> fair = algorithms.softmax_pg_kl(bandit, 0.3, 500, theta0=start)
+    >>> print(f"{1 - pg.V_rho[-1]:.2f} {1 - fair.V_rho[-1]:.0e}")  # the gaps to V* = 1
+    0.10 9e-08
+    >>> round(fair.trace["eta"][0] / 0.3)  # its first step, in multiples of PG's own: that is the missing length
+    498
+    """
+    c = _common(mdp, T, rho, record_every, until)
+    eta = c.positive("eta", eta)
+    step = Step(eta=eta / (1.0 - c.mdp.gamma))
+    return _tabular(c, "softmax_pg_kl", Method.SOFTMAX_PG_KL, c.logits0(theta0), step, ("eta", "grad_norm"))
+
+
 def entropy_npg(mdp: MDP, eta, T, *, tau, theta0=None, rho=None, record_every=None, until=None) -> Run:
     r"""Entropy-regularised NPG.
 

@@ -28,7 +28,7 @@ from numba.core.registry import CPUDispatcher
 
 import pgbook
 
-from . import algorithms, envs
+from . import algorithms, envs, surrogates
 
 
 def kernels() -> dict[str, CPUDispatcher]:
@@ -56,8 +56,10 @@ def _exercise() -> None:
     pgbook.sample_state_action(mdp, pi, 4, seed=0)
     pgbook.reinforce_gradient(mdp, theta, 4, 5, seed=0)
     pgbook.reinforce_gradient_geometric(mdp, theta, 4, seed=0)
-    for run in (algorithms.softmax_pg, algorithms.npg, algorithms.pmd_geometric, algorithms.projected_ga):
+    for run in (algorithms.softmax_pg, algorithms.npg, algorithms.pmd_geometric, algorithms.projected_ga,
+                algorithms.softmax_pg_kl):
         run(mdp, 0.1, 3)
+    surrogates.kl_step_size(mdp, theta, pgbook.softmax_gradient(mdp, theta), 0.01)
     algorithms.log_barrier_pg(mdp, 0.1, 3, lam=0.1)
     algorithms.entropy_pg(mdp, 0.1, 3, tau=0.1)
     algorithms.entropy_npg(mdp, 0.1, 3, tau=0.1)

@@ -12,9 +12,12 @@ multiplicative-weights update
 .. math:: \theta^{(t+1)}_{s,a} = \theta^{(t)}_{s,a} + \frac{\eta}{1-\gamma} A^{(t)}(s, a), \qquad
           \pi^{(t+1)}(a|s) = \frac{\pi^{(t)}(a|s)\exp\big(\eta A^{(t)}(s,a)/(1-\gamma)\big)}{Z_t(s)}
 
-(AKLM Lemma 5.1; AJKS Lemma 12.6), from every point of a grid of starting policies. Each start is one exact
-run of :mod:`pgbook.algorithms` (:func:`pgbook.algorithms.softmax_pg`, :func:`pgbook.algorithms.npg`),
-kept at log-spaced iterations so that both the first steps and the long plateaus are on record.
+(AKLM Lemma 5.1; AJKS Lemma 12.6), and for PG with NPG's step length (``"pg_kl"``: PG's direction,
+scaled at every iteration to move the policy by the mean KL divergence NPG's step would,
+:func:`pgbook.algorithms.softmax_pg_kl`), from every point of a grid of starting policies. Each start
+is one exact run of :mod:`pgbook.algorithms` (:func:`pgbook.algorithms.softmax_pg`,
+:func:`pgbook.algorithms.npg`, :func:`pgbook.algorithms.softmax_pg_kl`), kept at log-spaced
+iterations so that both the first steps and the long plateaus are on record.
 
 Also here: :func:`kl_mirror_step`, the KL-proximal step that NPG takes in each state (Xiao 2022,
 Sec. 3), and :func:`fork`, the small MDP of the chapter. Coordinates: :func:`to_plane` maps a point
@@ -32,8 +35,9 @@ from . import algorithms
 from .mdp import MDP, require_mdp
 from .policies import softmax
 
-#: The two methods :func:`runs` knows.
-METHODS = ("pg", "npg")
+#: The methods :func:`runs` knows: softmax PG, NPG, and PG with NPG's KL divergence per step.
+METHODS = ("pg", "npg", "pg_kl")
+_RUNS = {"pg": algorithms.softmax_pg, "npg": algorithms.npg, "pg_kl": algorithms.softmax_pg_kl}
 
 #: Actions of :func:`fork`'s first state.
 FORK_ACTIONS = ("safe", "explore", "quit")
@@ -43,9 +47,12 @@ FORK_ACTIONS = ("safe", "explore", "quit")
 class Trajectories:
     r"""The iterates of one method from N starts, recorded at the same K iterations.
 
-    - ``method``: ``"pg"`` or ``"npg"``; ``eta``: the step size; ``T``: the number of iterations.
+    - ``method``: one of ``METHODS``; ``eta``: the step size; ``T``: the number of iterations.
     - ``steps: (K,)``: the recorded iterations, ``0 = steps[0] < ... < steps[-1] = T``.
     - ``pi: (N, K, S, A)``: the policies :math:`\pi^{(t)}` there.
+    - ``theta: (N, K, S, A)``: their logits, centred in each state
+      (:math:`\theta_{s,a} - \frac1{|\mathcal A|}\sum_b \theta_{s,b}`: the shift common to all actions,
+      which leaves the policy unchanged, removed).
     - ``V_rho: (N, K)``: their values :math:`V^{(t)}(\rho)`.
     """
 
@@ -54,19 +61,23 @@ class Trajectories:
     T: int
     steps: np.ndarray
     pi: np.ndarray
+    theta: np.ndarray
     V_rho: np.ndarray
 
 
 def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) -> Trajectories:
-    r"""Run softmax PG or NPG with exact gradients from N starting parameters.
+    r"""Run softmax PG, NPG or PG with NPG's step length, with exact gradients, from N starting parameters.
 
     PG: :math:`\theta \leftarrow \theta + \eta\,\nabla_\theta V^{\pi_\theta}(\rho)`, with
     :math:`\partial V/\partial\theta_{s,a} = \frac{1}{1-\gamma}d^{\pi_\theta}_\rho(s)\pi_\theta(a|s)A^{\pi_\theta}(s,a)`
     (AKLM Eq. (10)). NPG: :math:`\theta \leftarrow \theta + \frac{\eta}{1-\gamma}A^{\pi_\theta}`
-    (AKLM Lemma 5.1), which does not depend on :math:`\rho`. Each start is one run of
-    :func:`pgbook.algorithms.softmax_pg` or :func:`pgbook.algorithms.npg` (numba kernels, about a
-    millisecond per thousand iterations on a 3-state MDP), kept at the log-spaced iterations of
-    :func:`record_steps`.
+    (AKLM Lemma 5.1), which does not depend on :math:`\rho`. PG with NPG's step length
+    (``"pg_kl"``): :math:`\theta \leftarrow \theta + c_t\nabla_\theta V^{\pi_\theta}(\rho)`, with
+    :math:`c_t` such that the step moves the policy by the mean KL divergence NPG's would
+    (:func:`pgbook.algorithms.softmax_pg_kl`). Each start is one run of
+    :func:`pgbook.algorithms.softmax_pg`, :func:`pgbook.algorithms.npg` or
+    :func:`pgbook.algorithms.softmax_pg_kl` (numba kernels, about a millisecond per thousand
+    iterations on a 3-state MDP), kept at the log-spaced iterations of :func:`record_steps`.
 
     Parameters
     ----------
@@ -78,7 +89,7 @@ def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) 
         Step size, > 0.
     T : int
         Number of iterations, >= 1.
-    method : {"pg", "npg"}
+    method : {"pg", "npg", "pg_kl"}
     rho : None, int or array (S,)
         The start distribution of :math:`V(\rho)` (and of PG's gradient); default the MDP's.
     records : int
@@ -87,30 +98,32 @@ def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) 
     Returns
     -------
     Trajectories
-        ``pi: (N, K, S, A)`` and ``V_rho: (N, K)`` at ``steps: (K,)``.
+        ``pi: (N, K, S, A)``, ``theta: (N, K, S, A)`` and ``V_rho: (N, K)`` at ``steps: (K,)``.
     """
     require_mdp(mdp)
     if method not in METHODS:
-        raise ValueError(f"method: expected 'pg' or 'npg', got {method!r}")
+        raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
     theta = validate.array(theta0, "theta0", shape=(None, mdp.S, mdp.A))
     if theta.shape[0] == 0:
         raise ValueError("theta0: needs at least one start (shape (N, S, A) with N >= 1)")
     eta = validate.positive_real(eta, "eta")
     T = validate.positive_int(T, "T")
     steps = record_steps(T, records)
-    run = algorithms.softmax_pg if method == "pg" else algorithms.npg
     pis = np.empty((theta.shape[0], steps.size, mdp.S, mdp.A))
+    thetas = np.empty_like(pis)
     V_rho = np.empty((theta.shape[0], steps.size))
     for n, th in enumerate(theta):
-        r = run(mdp, eta, T, theta0=th, rho=rho, record_every=1)
-        pis[n], V_rho[n] = r.pi[steps], r.V_rho[steps]
-    for a in (steps, pis, V_rho):
+        r = _RUNS[method](mdp, eta, T, theta0=th, rho=rho, record_every=1)
+        pis[n], thetas[n], V_rho[n] = r.pi[steps], r.theta[steps], r.V_rho[steps]
+    thetas -= thetas.mean(axis=-1, keepdims=True)
+    for a in (steps, pis, thetas, V_rho):
         a.flags.writeable = False
-    return Trajectories(method, eta, T, steps, pis, V_rho)
+    return Trajectories(method, eta, T, steps, pis, thetas, V_rho)
 
 
 def record_steps(T, records: int = 64) -> np.ndarray:
-    """The iterations a run records: 0, then about log-spaced integers up to T (all of them while they are dense).
+    """The iterations a run records: 0, then about log-spaced integers up to T (all of them while they are
+    dense), with each power of ten in place of the step nearest to it (the simplex figure marks them).
 
     T >= 1; records >= 2 is the most iterations returned. Returns steps: (K,), K <= records,
     strictly increasing, ``steps[0] = 0`` and ``steps[-1] = T``.
@@ -124,10 +137,16 @@ def record_steps(T, records: int = 64) -> np.ndarray:
     # Grow the log-spaced grid until rounding to integers leaves exactly `records` distinct steps.
     n = records
     while True:
-        steps = np.unique(np.round(np.geomspace(1, T, n - 1)).astype(np.int64))
-        if steps.size >= records - 1:
-            return np.concatenate([[0], steps[: records - 2], [T]]).astype(np.int64)
-        n += records - 1 - steps.size
+        grid = np.unique(np.round(np.geomspace(1, T, n - 1)).astype(np.int64))
+        if grid.size >= records - 1:
+            steps = np.concatenate([[0], grid[: records - 2], [T]]).astype(np.int64)
+            break
+        n += records - 1 - grid.size
+    for power in 10 ** np.arange(1, int(np.log10(T)) + 1):
+        i = 1 + int(np.argmin(np.abs(np.log(steps[1:-1] / power)))) if steps.size > 2 else 0
+        if 0 < i < steps.size - 1 and steps[i - 1] < power < steps[i + 1]:
+            steps[i] = power
+    return steps
 
 
 def start_logits(mdp: MDP, state: int, pi_s) -> np.ndarray:
@@ -226,36 +245,39 @@ def fork(gamma: float = 0.9) -> MDP:
 
 @dataclass(frozen=True, eq=False)
 class Sweep:
-    r"""PG and NPG from every start, for several discounts and step sizes: the data of the simplex figure.
+    r"""Several methods from every start, for several discounts and step sizes: the data of the simplex figure.
 
     - ``gammas: (G,)`` the discounts of the MDPs, ``etas: (E,)`` the step sizes, ``T`` the iterations.
+    - ``methods``: M names from ``METHODS``, in the order of the method axis below.
     - ``state``: the state whose simplex is drawn; ``starts: (N, 3)`` its starting policies (every
       other state starts uniform).
     - ``steps: (K,)``: the recorded iterations (:func:`record_steps`).
-    - ``pi: (G, E, 2, N, K, 3)``: :math:`\pi^{(t)}(\cdot|\text{state})`; the axis of length 2 is
-      ``METHODS`` (PG, then NPG).
-    - ``gap: (G, E, 2, N, K)``: the suboptimality :math:`V^\star(\rho) - V^{(t)}(\rho)`.
+    - ``pi: (G, E, M, N, K, 3)``: :math:`\pi^{(t)}(\cdot|\text{state})`.
+    - ``theta: (G, E, M, N, K, 3)``: the logits of ``state``, centred (see :class:`Trajectories`).
+    - ``gap: (G, E, M, N, K)``: the suboptimality :math:`V^\star(\rho) - V^{(t)}(\rho)`.
     - ``best: (G,)``: the optimal action in ``state`` (the first, if several).
     """
 
     gammas: np.ndarray
     etas: np.ndarray
     T: int
+    methods: tuple
     state: int
     starts: np.ndarray
     steps: np.ndarray
     pi: np.ndarray
+    theta: np.ndarray
     gap: np.ndarray
     best: np.ndarray
 
 
-def sweep(mdps, etas, starts, T, *, state: int = 0, records: int = 64) -> Sweep:
-    r"""Run PG and NPG (:func:`runs`) on each MDP, with each step size, from each start.
+def sweep(mdps, etas, starts, T, *, state: int = 0, records: int = 64, methods=("pg", "npg")) -> Sweep:
+    r"""Run each method (:func:`runs`) on each MDP, with each step size, from each start.
 
     mdps: a sequence of G MDPs with 3 actions and distinct ``gamma < 1`` (e.g. one MDP at several
     discounts); etas: (E,) positive step sizes; starts: (N, 3) policies of ``state`` (inside the
-    simplex, e.g. :func:`simplex_grid`); T >= 1 iterations. The suboptimality uses
-    :math:`V^\star` from :func:`pgbook.policy_iteration`. Returns a :class:`Sweep`.
+    simplex, e.g. :func:`simplex_grid`); T >= 1 iterations; methods: distinct names from ``METHODS``.
+    The suboptimality uses :math:`V^\star` from :func:`pgbook.policy_iteration`. Returns a :class:`Sweep`.
     """
     from .control import policy_iteration
 
@@ -273,18 +295,23 @@ def sweep(mdps, etas, starts, T, *, state: int = 0, records: int = 64) -> Sweep:
     if etas.size == 0 or (etas <= 0).any():
         raise ValueError(f"etas: expected one or more positive step sizes, got {etas.tolist()}")
     starts = validate.array(starts, "starts", shape=(None, 3))
+    if isinstance(methods, str) or not methods or len(set(methods)) != len(methods) or not set(methods) <= set(METHODS):
+        raise ValueError(f"methods: expected distinct names from {METHODS}, got {methods!r}")
+    methods = tuple(methods)
     steps = record_steps(T, records)
-    G, E, N, K = len(mdps), etas.size, starts.shape[0], steps.size
-    pi = np.empty((G, E, 2, N, K, 3))
-    gap = np.empty((G, E, 2, N, K))
+    G, E, M, N, K = len(mdps), etas.size, len(methods), starts.shape[0], steps.size
+    pi = np.empty((G, E, M, N, K, 3))
+    theta = np.empty((G, E, M, N, K, 3))
+    gap = np.empty((G, E, M, N, K))
     best = np.empty(G, dtype=np.int64)
     for g, m in enumerate(mdps):
         theta0 = start_logits(m, state, starts)
         pi_star, V_star = policy_iteration(m)
         best[g] = int(np.argmax(pi_star[state]))
         for e, eta in enumerate(etas):
-            for i, method in enumerate(METHODS):
+            for i, method in enumerate(methods):
                 tr = runs(m, theta0, eta, T, method=method, records=records)
                 pi[g, e, i] = tr.pi[:, :, state]
+                theta[g, e, i] = tr.theta[:, :, state]
                 gap[g, e, i] = V_star @ m.rho - tr.V_rho
-    return Sweep(gammas, etas, int(T), state, starts, steps, pi, gap, best)
+    return Sweep(gammas, etas, int(T), methods, state, starts, steps, pi, theta, gap, best)

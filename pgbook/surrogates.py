@@ -26,10 +26,12 @@ from __future__ import annotations
 import numpy as np
 
 
+from . import _simplex
 from . import _validate as validate
+from ._numba import kernel_array
 from .exact import advantage, value, visitation
 from .mdp import MDP, require_mdp
-from .policies import softmax
+from .policies import log_softmax, softmax
 
 
 def kl(p, q) -> np.ndarray:
@@ -86,8 +88,10 @@ def kl_step_size(mdp: MDP, theta, direction, delta: float, rho=None) -> float:
 
     TRPO's measure of a step (Schulman et al. 2015, Eq. (12); :func:`mean_kl`). Along a line each
     state's divergence is a log-partition function minus a linear function of :math:`\eta`: convex,
-    with its minimum 0 at :math:`\eta = 0`. So the mean KL increases for :math:`\eta > 0` and a
-    bisection finds :math:`\eta`; steps of different directions can then be compared at equal KL.
+    with its minimum 0 at :math:`\eta = 0`. So the mean KL increases for :math:`\eta > 0`, and
+    Newton's method from the right finds :math:`\eta` (:func:`pgbook._simplex.kl_scale`, which
+    :func:`pgbook.algorithms.softmax_pg_kl` takes at every iteration); steps of different directions
+    can then be compared at equal KL.
     theta, direction: (S, A); delta > 0. Returns eta > 0. A direction that is constant in every
     state :math:`\rho` reaches does not move the policy, and raises ``ValueError``.
 
@@ -104,23 +108,14 @@ def kl_step_size(mdp: MDP, theta, direction, delta: float, rho=None) -> float:
     theta = validate.theta(mdp, theta)
     direction = validate.array(direction, "direction", shape=theta.shape)
     delta = validate.positive_real(delta, "delta")
-    pi = softmax(theta)
+    log_pi, pi = log_softmax(theta), softmax(theta)
     d = visitation(mdp, pi, rho)
-
-    def divergence(eta):
-        return float(np.sum(d * kl(pi, softmax(theta + eta * direction)), where=d > 0))
-
-    hi = 1.0
-    while divergence(hi) < delta:
-        hi *= 2.0
-        if hi > 1e12:
-            raise ValueError(f"direction: no step along it moves the policy by a mean KL of {delta:g} "
-                             "(it is constant, or nearly, in every state rho reaches)")
-    lo = 0.0
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if divergence(mid) < delta else (lo, mid)
-    return (lo + hi) / 2
+    eta = _simplex.kl_scale(kernel_array(log_pi), kernel_array(pi), kernel_array(d), kernel_array(direction),
+                            delta, 1e12)
+    if eta < 0:
+        raise ValueError(f"direction: no step along it moves the policy by a mean KL of {delta:g} "
+                         "(it is constant, or nearly, in every state rho reaches)")
+    return float(eta)
 
 
 def surrogate(mdp: MDP, pi_old, pi, rho=None) -> float:

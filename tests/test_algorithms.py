@@ -75,6 +75,18 @@ def first_cpi(alpha):
     return (1 - alpha) * PI0 + alpha * greedy(ev.Q)
 
 
+def first_equal_kl(eta):
+    """PG's direction, scaled by brentq on the mean KL of surrogates to that of NPG's step."""
+    from scipy.optimize import brentq
+
+    from pgbook import surrogates
+
+    pi, grad = softmax(THETA0), gradients.softmax_gradient(M, THETA0)
+    target = surrogates.mean_kl(M, pi, softmax(natural.npg_step(M, THETA0, eta)))
+    c = brentq(lambda c: surrogates.mean_kl(M, pi, softmax(THETA0 + c * grad)) - target, 0.0, 1e6, xtol=1e-14)
+    return softmax(THETA0 + c * grad)
+
+
 FIRST_STEPS = {
     "softmax_pg": (lambda: al.softmax_pg(M, 0.3, 1, theta0=THETA0),
                    lambda: softmax(THETA0 + 0.3 * gradients.softmax_gradient(M, THETA0))),
@@ -83,6 +95,7 @@ FIRST_STEPS = {
     "entropy_pg": (lambda: al.entropy_pg(M, 0.3, 1, tau=0.4, theta0=THETA0),
                    lambda: softmax(THETA0 + 0.3 * gradients.entropy_regularized_gradient(M, THETA0, 0.4))),
     "npg": (lambda: al.npg(M, 0.7, 1, theta0=THETA0), lambda: softmax(natural.npg_step(M, THETA0, 0.7))),
+    "softmax_pg_kl": (lambda: al.softmax_pg_kl(M, 0.7, 1, theta0=THETA0), lambda: first_equal_kl(0.7)),
     "entropy_npg": (lambda: al.entropy_npg(M, 0.1, 1, tau=0.5, theta0=THETA0),
                     lambda: normalise((1 - 0.1 * 0.5 / 0.2) * log_softmax(THETA0)
                                       + 0.1 / 0.2 * soft_q(M, softmax(THETA0), 0.5))),
@@ -451,6 +464,51 @@ def test_bad_inputs(fn, kwargs, exc, match):
         kwargs.setdefault("eta0", 0.1)
     with pytest.raises(exc, match=match):
         fn(**kwargs)
+
+
+def kl_mp(theta, theta_next, d):
+    """E_{s ~ d} KL(pi_theta || pi_theta_next) in 50-digit arithmetic, from the float logits."""
+    import mpmath
+
+    with mpmath.workdps(50):
+        total = mpmath.mpf(0)
+        for s, weight in enumerate(d):
+            a = [mpmath.mpf(float(x)) for x in theta[s]]
+            b = [mpmath.mpf(float(x)) for x in theta_next[s]]
+            za, zb = mpmath.log(sum(mpmath.exp(x) for x in a)), mpmath.log(sum(mpmath.exp(x) for x in b))
+            total += weight * sum(mpmath.exp(x - za) * ((x - za) - (y - zb)) for x, y in zip(a, b))
+        return float(total)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_softmax_pg_kl_moves_as_far_as_npg_along_the_gradient(seed):
+    """Every step is along the gradient and has NPG's mean KL, down to divergences of 1e-25 (50 digits)."""
+    mdp = envs.random_mdp(4, 3, seed=seed, gamma=0.8)
+    theta0 = 3 * np.random.default_rng(seed).normal(size=(4, 3))
+    run = al.softmax_pg_kl(mdp, 0.6, 400, theta0=theta0, record_every=1)
+    checked = 0
+    for t in range(run.iterations):
+        theta = run.theta[t]
+        pi = softmax(theta)
+        d = pgbook.visitation(mdp, pi)
+        grad = gradients.softmax_gradient(mdp, theta)
+        c = run.trace["eta"][t]
+        assert np.abs(run.theta[t + 1] - theta - c * grad).max() <= 1e-9 * max(1.0, np.abs(theta).max())
+        target = kl_mp(theta, natural.npg_step(mdp, theta, 0.6), d)
+        if target > 1e-25:
+            assert abs(kl_mp(theta, theta + c * grad, d) / target - 1) < 1e-8
+            checked += 1
+    assert checked > 100 and run.V_rho[-1] > v_star(mdp) @ mdp.rho - 1e-6
+
+
+def test_softmax_pg_kl_escapes_the_corner_where_pg_waits():
+    """Near the second-best corner of the bandit PG's own step is hundreds of times too short."""
+    bandit, theta0 = envs.bandit([1.0, 0.9, 0.1]), np.log([[0.001, 0.998, 0.001]])
+    fair = al.softmax_pg_kl(bandit, 0.3, 1000, theta0=theta0, until=0.95)
+    npg_run = al.npg(bandit, 0.3, 1000, theta0=theta0, until=0.95)
+    assert 0.8 < fair.iterations / npg_run.iterations < 1.0
+    assert al.softmax_pg(bandit, 0.3, 1000, theta0=theta0).V_rho[-1] < 0.91
+    assert fair.trace["eta"][0] > 400 * 0.3
 
 
 @pytest.mark.parametrize("H", [20, 25, 30])

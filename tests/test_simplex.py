@@ -7,18 +7,23 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 import pgbook
-from pgbook import envs, simplex
+from pgbook import envs, simplex, surrogates
 
 
 def stepped(mdp, theta0, eta, T, method):
-    """Reference iterates: T explicit steps with pgbook.softmax_gradient or pgbook.npg_step."""
+    """Reference iterates: T explicit steps with pgbook.softmax_gradient, pgbook.npg_step, or the gradient
+    scaled by surrogates.kl_step_size to the mean KL of the NPG step."""
     theta, pis = np.array(theta0, dtype=float), []
     for _ in range(T + 1):
         pis.append(pgbook.softmax(theta))
         if method == "pg":
             theta = theta + eta * pgbook.softmax_gradient(mdp, theta)
-        else:
+        elif method == "npg":
             theta = pgbook.npg_step(mdp, theta, eta)
+        else:
+            grad = pgbook.softmax_gradient(mdp, theta)
+            target = surrogates.mean_kl(mdp, pgbook.softmax(theta), pgbook.softmax(pgbook.npg_step(mdp, theta, eta)))
+            theta = theta + surrogates.kl_step_size(mdp, theta, grad, target) * grad
     return np.array(pis)
 
 
@@ -27,11 +32,15 @@ def test_runs_equal_explicit_steps_of_the_library(method):
     mdp = envs.random_mdp(4, 3, seed=3, gamma=0.8)
     rng = np.random.default_rng(0)
     theta0 = rng.normal(0, 2, size=(3, 4, 3))
-    tr = simplex.runs(mdp, theta0, 0.7, 60, method=method, records=12)
+    T = 15 if method == "pg_kl" else 60  # after that, its steps exceed the largest kl_step_size finds
+    tr = simplex.runs(mdp, theta0, 0.7, T, method=method, records=12)
     assert tr.pi.shape == (3, tr.steps.size, 4, 3) and tr.V_rho.shape == (3, tr.steps.size)
+    # the centred logits are log pi up to the shift that makes each state's sum 0
+    log_pi = np.log(tr.pi)
+    np.testing.assert_allclose(tr.theta, log_pi - log_pi.mean(axis=-1, keepdims=True), atol=1e-9)
     for n in range(3):
-        ref = stepped(mdp, theta0[n], 0.7, 60, method)
-        np.testing.assert_allclose(tr.pi[n], ref[tr.steps], atol=1e-12)
+        ref = stepped(mdp, theta0[n], 0.7, T, method)
+        np.testing.assert_allclose(tr.pi[n], ref[tr.steps], atol=1e-10 if method == "pg_kl" else 1e-12)
         V = [pgbook.value(mdp, p) @ mdp.rho for p in ref[tr.steps]]
         np.testing.assert_allclose(tr.V_rho[n], V, atol=1e-12)
 
@@ -70,6 +79,8 @@ def test_record_steps_are_increasing_from_0_to_T(T, records):
     s = simplex.record_steps(T, records)
     assert s[0] == 0 and s[-1] == T and (np.diff(s) > 0).all()
     assert s.size == min(T + 1, records)
+    if records >= 3 * np.log10(T) + 3:  # a grid that fine holds every power of ten up to T
+        assert set(10 ** np.arange(int(np.log10(T)) + 1)) <= set(s.tolist())
 
 
 def test_record_steps_keep_every_early_iteration():
@@ -173,6 +184,10 @@ def test_sweep_gap_and_best_action():
     ref = stepped(forks[g], theta, 0.5, 30, "pg")[sw.steps[k]]
     np.testing.assert_allclose(sw.pi[g, e, m, n, k], ref[0], atol=1e-12)
     assert abs(sw.gap[g, e, m, n, k] - (0.8 - pgbook.value(forks[g], ref)[0])) < 1e-12
+    fair = simplex.sweep(forks, [0.5], starts, 12, records=8, methods=("pg_kl",))
+    assert fair.methods == ("pg_kl",) and fair.pi.shape == fair.theta.shape == (2, 1, 1, 10, 8, 3)
+    ref = stepped(forks[g], theta, 0.5, 12, "pg_kl")[fair.steps[k]]
+    np.testing.assert_allclose(fair.pi[g, 0, 0, n, k], ref[0], atol=1e-10)
 
 
 def test_sweep_rejects_bad_input():
@@ -187,3 +202,6 @@ def test_sweep_rejects_bad_input():
         simplex.sweep([simplex.fork(0.9)], [1.0, -1.0], starts, 5)
     with pytest.raises(ValueError, match="starts"):
         simplex.sweep([simplex.fork(0.9)], [1.0], np.ones((2, 2)) / 2, 5)
+    for methods in (("pg", "pg"), ("sgd",), (), "pg"):
+        with pytest.raises(ValueError, match="methods"):
+            simplex.sweep([simplex.fork(0.9)], [1.0], starts, 5, methods=methods)

@@ -15,7 +15,8 @@ import math
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
-from scipy.optimize import minimize
+from scipy.optimize import brentq, minimize
+from scipy.special import logsumexp
 
 import pgbook
 from chapters.twins import twin
@@ -109,6 +110,75 @@ def fork_start(pi_fork):
     return theta
 
 
+def bandit_logits(pi0, eta, T, method):
+    """Centred logits on the bandit, step by step: PG theta += eta pi (r - pi.r), NPG theta += eta (r - pi.r).
+    Returns theta_t - mean(theta_t) for t = 0..T."""
+    theta = np.log(np.asarray(pi0, dtype=float))
+    out = np.empty((T + 1, len(REWARDS)))
+    for t in range(T + 1):
+        out[t] = theta - theta.mean()
+        pi = softmax(theta)
+        A = REWARDS - pi @ REWARDS
+        theta = theta + eta * (pi * A if method == "pg" else A)
+    return out
+
+
+def log_softmax_rows(x):
+    return x - logsumexp(x, axis=-1, keepdims=True)
+
+
+def bandit_pg_kl_many(starts, eta, T):
+    """PG with NPG's KL per step on the bandit, all starts at once: at every step the gradient pi (r - pi.r)
+    is scaled by c with KL(pi || pi_c) = KL(pi || pi_NPG), the divergences by their definition (scipy's
+    logsumexp) and c by Newton's method from the Fisher estimate; once NPG's divergence is below 1e-13,
+    where its round-off is no longer small, the Fisher estimate itself. Returns the gaps after T steps."""
+    theta = np.log(np.asarray(starts, dtype=float))
+    for _ in range(T):
+        log_pi = log_softmax_rows(theta)
+        pi = np.exp(log_pi)
+        A = REWARDS - (pi @ REWARDS)[:, None]
+        g = pi * A
+        target = np.sum(pi * (log_pi - log_softmax_rows(log_pi + eta * A)), axis=1)
+        var_g = np.sum(pi * (g - np.sum(pi * g, axis=1, keepdims=True)) ** 2, axis=1)
+        var_A = np.sum(pi * (A - np.sum(pi * A, axis=1, keepdims=True)) ** 2, axis=1)
+        c = np.where(var_g > 0, eta * np.sqrt(var_A / np.where(var_g > 0, var_g, 1.0)), 0.0)
+        solve = (target > 1e-13) & (var_g > 0)
+        for _ in range(40):
+            log_q = log_softmax_rows(log_pi + c[:, None] * g)
+            kl = np.sum(pi * (log_pi - log_q), axis=1)
+            slope = np.sum((np.exp(log_q) - pi) * g, axis=1)
+            step = np.where(solve & (slope > 0), (kl - target) / np.where(slope > 0, slope, 1.0), 0.0)
+            c = np.maximum(c - step, c / 4)
+        theta = theta + c[:, None] * g
+    return 1.0 - softmax(theta) @ REWARDS
+
+
+def fork_pg_kl(gamma, theta, eta, T):
+    """PG with NPG's KL per step on the fork, by hand: the gradient d pi A / (1 - gamma) scaled by brentq to
+    the visitation-weighted KL of NPG's step eta A / (1 - gamma), the divergences by their definition.
+    Returns V(fork) for t = 0..T."""
+    P, r, _ = fork_by_hand(gamma)
+    values = []
+    for _ in range(T + 1):
+        pi = softmax(theta)
+        V, A, d = evaluate(P, r, gamma, pi)
+        values.append(V[0])
+        log_pi = log_softmax_rows(theta)
+
+        def mean_kl(step):
+            return d @ np.sum(pi * (log_pi - log_softmax_rows(theta + step)), axis=1)
+
+        grad = d[:, None] * pi * A / (1 - gamma)
+        target = mean_kl(eta * A / (1 - gamma))
+        if target < 1e-14 or not np.any(grad):
+            continue  # NPG would not move the policy either (to round-off)
+        hi = 1.0
+        while mean_kl(hi * grad) < target:
+            hi *= 4.0
+        theta = theta + brentq(lambda c: mean_kl(c * grad) - target, 0.0, hi, xtol=1e-12 * hi) * grad
+    return np.array(values)
+
+
 # --- the page's checks and their wrong twins, in the order of the page --------------------------
 
 
@@ -187,6 +257,20 @@ def pg_flow_waits(eta=0.3, target=0.05):
     return np.array(waits)
 
 
+@twin("simplex/npg-logits-straight-line", wrong={"pg-logits-too": dict(method="pg")})
+def npg_logits_straight_line(page, method="npg"):
+    """The centred logits of explicit NPG steps from 21 starts, every eta, against the line
+    log pi_0 + eta t r (centred) by hand; the careless reader expects PG's logits on a straight line too."""
+    steps = np.array([0, 1, 10, 100, 1000])
+    computed, expected = [], []
+    for eta in ETAS:
+        for pi0 in simplex.simplex_grid(5):
+            computed.append(bandit_logits(pi0, eta, 1000, method)[steps])
+            line = np.log(pi0) + eta * np.multiply.outer(steps, REWARDS)
+            expected.append(line - line.mean(axis=1, keepdims=True))
+    page.close(np.array(computed), np.array(expected))
+
+
 @twin("simplex/pg-wait-exponent",
       wrong={"logarithmic-like-npg": dict(expected=0.0), "quadratic": dict(expected=2.0)})
 def pg_wait_exponent(page, expected=1.0):
@@ -221,6 +305,33 @@ def tail_constants(T=100_000, eta=0.4):
             theta = theta + eta * pi * (rewards - pi @ rewards)
         out.append(T * (1.0 - softmax(theta) @ rewards))
     return np.array(out)
+
+
+EDGE = np.array([0.001, 0.4995, 0.4995])  # the grid point of the figure nearest to (0.001, 0.5, 0.499)
+ALL_STEPS = ETAS + [10, 30, 100, 300, 1000]
+
+
+@twin("simplex/constant-steps-stall-on-the-edge", wrong={"fair-step-stalls-too": dict(method="pg_kl")})
+def constant_steps_stall_on_the_edge(page, method="pg"):
+    """PG from the edge a2-a3, 3000 explicit steps at every constant step size; the careless reader expects
+    the fair step (NPG's KL per step) to stall there too."""
+    if method == "pg":
+        gaps = [1.0 - bandit_pg(EDGE, eta, 3000)[-1] @ REWARDS for eta in ALL_STEPS]
+    else:
+        gaps = np.concatenate([bandit_pg_kl_many([EDGE], eta, 3000) for eta in ETAS])
+    page.bound(0.0999, np.array(gaps))
+
+
+@twin("simplex/equal-kl-pg-converges", wrong={"constant-step": dict(method="pg")})
+def equal_kl_pg_converges(page, method="pg_kl"):
+    """PG with NPG's KL per step from all 91 starts by hand (Newton on KL by its definition); the careless
+    reader expects PG with its own constant step to converge as well."""
+    starts = simplex.simplex_grid(12)
+    if method == "pg_kl":
+        gaps = np.array([bandit_pg_kl_many(starts, eta, 3000) for eta in ETAS])
+    else:
+        gaps = np.array([[1.0 - bandit_pg(p, eta, 3000)[-1] @ REWARDS for p in starts] for eta in ETAS])
+    page.bound(gaps, 1e-9)
 
 
 @twin("simplex/pg-tail-constant",
@@ -307,6 +418,22 @@ def near_safe_pg_stuck(page, method="pg"):
 def near_safe_npg_converged(page, method="npg"):
     gaps = [0.9 - fork_run(0.9, fork_start(NEAR_SAFE), eta, 1000, method)[0][-1] for eta in ETAS]
     page.bound(np.array(gaps), 1e-9)
+
+
+TWO_THIRDS = np.array([0.666, 0.333, 0.001])
+
+
+@twin("simplex/equal-kl-pg-commits-to-safe",
+      wrong={"npg-commits-too": dict(method="npg"), "any-step-length-commits": dict(eta=1.0)})
+def equal_kl_pg_commits_to_safe(page, method="pg_kl", eta=3.0):
+    """PG with NPG's KL per step from (2/3, 1/3, 0.001) on the fork by hand, gamma = 0.9, eta = 3; the careless
+    claims: NPG commits to safe as well, and PG with NPG's KL per step commits at a smaller eta too."""
+    theta = fork_start(TWO_THIRDS / TWO_THIRDS.sum())
+    if method == "pg_kl":
+        values = fork_pg_kl(0.9, theta, eta, 1000)
+    else:
+        values = fork_run(0.9, theta, eta, 1000, "npg")[0]
+    page.bound(0.39, 0.9 - values[-1])
 
 
 @functools.cache
@@ -481,3 +608,55 @@ def test_the_bandit_cannot_test_the_horizon_term():
     for eta in ETAS:
         for pi0 in simplex.simplex_grid(12):
             assert (1.0 - exp_weights(pi0, eta, t) @ REWARDS <= -np.log(pi0[0]) / (eta * t)).all()
+
+
+def test_the_figure_reading_guide():
+    """'NPG's disc climbs the edge between t = 100 and t = 300'; in the logit view NPG crosses into a1's
+    sector 'only near t = 230'; from the centre PG's markers 't = 10, 100, 1000 are about evenly spaced'."""
+    npg = exp_weights(NEAR_A2, 0.3, np.array([100, 300]))
+    assert npg[0, 0] < 0.05 and npg[1, 0] > 0.85
+    crossing = exp_weights(NEAR_A2, 0.3, np.arange(400))
+    assert int(np.argmax(crossing[:, 0] > crossing[:, 1])) == 231
+    logits = bandit_logits([1 / 3] * 3, 0.3, 1000, "pg")[[10, 100, 1000]]
+    plane = np.stack([logits[:, 2] + logits[:, 0] / 2, np.sqrt(3) / 2 * logits[:, 0]], axis=1)
+    gaps = np.linalg.norm(np.diff(plane, axis=0), axis=1)
+    assert 0.7 < gaps[0] / gaps[1] < 1.3
+
+
+@pytest.mark.slow  # compiled loops; minutes on numba's pure-Python path
+def test_the_step_size_section():
+    """'202 iterations against 231'; 'its step starts at 498 times eta and falls to 4 times eta by t = 150';
+    'a constant step of 1000 gets out too, in 24 iterations'; '11 of the 91 at eta = 10 and 29 at
+    eta = 1000'; 'from (0.08, 0.83, 0.08) a step of 300 or more throws it into a2's corner in a single step'."""
+    bandit = envs.bandit(REWARDS)
+    fair = algorithms.softmax_pg_kl(bandit, 0.3, 3000, theta0=np.log([NEAR_A2]), until=0.95)
+    assert fair.iterations == 202 and waits(NEAR_A2, 0.3, algorithms.npg) == 231
+    assert (fair.trace["eta"][[0, 150]] / 0.3).round(0).tolist() == [498.0, 4.0]
+    assert waits(NEAR_A2, 1000, algorithms.softmax_pg) == 24
+    starts = simplex.simplex_grid(12)
+    stuck = {eta: sum(1.0 - bandit_pg(p, eta, 3000)[-1] @ REWARDS >= 0.05 for p in starts) for eta in (10, 1000)}
+    assert stuck == {10: 11, 1000: 29}
+    corner = starts[np.argmin(((starts - [0.08, 0.83, 0.08]) ** 2).sum(axis=1))]
+    for eta in (300, 1000):
+        path = bandit_pg(corner, eta, 3000)
+        assert path[1, 0] < 1e-5 and 1.0 - path[-1] @ REWARDS > 0.0999
+    assert bandit_pg(corner, 100, 1)[1, 0] > 1e-3
+
+
+@pytest.mark.slow  # compiled loops; minutes on numba's pure-Python path
+def test_the_fork_with_npg_kl_per_step():
+    """'From near safe PG now leaves too, at every eta'; 'at eta = 3 (gamma = 0.9) it ends at safe from 7 of
+    the 55 starts'; after one step 'explore is the best action (advantage 0.4)', safe has 'probability 1,
+    advantage 4e-7', explore 'probability 3e-7'."""
+    forks = [simplex.fork(0.9)]
+    sw = simplex.sweep(forks, ETAS, simplex.simplex_grid(9), 1000, methods=("pg_kl",), records=4)
+    near = np.argmin(((sw.starts - NEAR_SAFE) ** 2).sum(axis=1))
+    assert (sw.gap[0, :, 0, near, -1] < 1e-9).all()
+    stuck = sw.gap[0, :, 0, :, -1] >= 0.05
+    assert stuck[:3].sum() == 0 and stuck[3].sum() == 7 and stuck[3, np.argmin(((sw.starts - TWO_THIRDS) ** 2).sum(axis=1))]
+    P, r, gamma = fork_by_hand(0.9)
+    run = algorithms.softmax_pg_kl(forks[0], 3.0, 1, theta0=fork_start(TWO_THIRDS / TWO_THIRDS.sum()), record_every=1)
+    pi = softmax(run.theta[1])
+    A = evaluate(P, r, gamma, pi)[1]
+    assert f"{A[0, 1]:.1f}" == "0.4" and f"{A[0, 0]:.0e}" == "4e-07"
+    assert pi[0, 0] > 1 - 1e-5 and f"{pi[0, 1]:.0e}" == "3e-07"

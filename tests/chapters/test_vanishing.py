@@ -416,6 +416,63 @@ def npg_count_flat(page, method="npg"):
     page.exponent(H_RUNS, counts, 0.0)
 
 
+H_PLATEAU = np.arange(4, 13)  # the horizons of the page's plateau figure
+
+
+def uniform_value_by_ratios(H):
+    """V^{pi_0}(s_0) of the uniform softmax policy: a quarter of the value by ratios, which plays a1
+    at s_{H+1} every time."""
+    with mpmath.workdps(30):
+        return float(value_by_ratios(H, [UNIFORM] * H)) / 4
+
+
+def pg_from_start_by_hand(H, mu, goal, cap):
+    """Softmax PG on V(mu) with eta = 1 by hand in numpy, dense solves as in _iterations_to; the
+    first t with V(s_0) >= goal (at most cap)."""
+    S, gamma = H + 2, H / (H + 1)
+    nxt = np.array([[1] * 4] + [[i + 1, i - 1, i - 1, i - 1] for i in range(1, H + 1)] + [[H + 1] * 4])
+    r = np.zeros((S, 4))
+    r[H + 1, 0] = 1.0
+    theta = np.zeros((S, 4))
+    for t in range(cap):
+        pi = np.exp(theta - theta.max(axis=1, keepdims=True))
+        pi /= pi.sum(axis=1, keepdims=True)
+        P_pi = np.zeros((S, S))
+        np.add.at(P_pi, (np.repeat(np.arange(S), 4), nxt.ravel()), pi.ravel())
+        M = np.eye(S) - gamma * P_pi
+        V = np.linalg.solve(M, (pi * r).sum(axis=1))
+        if V[0] >= goal:
+            return t
+        nu = np.linalg.solve(M.T, mu)  # d_mu / (1 - gamma)
+        theta += nu[:, None] * pi * (r + gamma * V[nxt] - V[:, None])
+    return cap
+
+
+@twin("vanishing/figure-plateau-law", wrong={"without-the-factor-h": dict(law="no-H"),
+                                             "npg-waits-too": dict(method=NPG)})
+def figure_plateau_law(page, law="exact", method=PG):
+    """PG's first t with V(s_0) >= V*/2 by hand, against 1/(eta H V_0) with V_0 by ratios; the careless
+    claims: the plateau lasts 1/(eta V_0) (the H forward logits' shared push forgotten), and NPG waits
+    as long."""
+    H = H_PLATEAU[H_PLATEAU >= 9]
+    ends = np.array([_iterations_to(int(h), method, 1.0, v_star_series(int(h)) / 2, 10**5) for h in H])
+    V_0 = np.array([uniform_value_by_ratios(int(h)) for h in H])
+    page.close(ends / (1 / (V_0 if law == "no-H" else H * V_0)), 1.0)
+
+
+@twin("vanishing/figure-no-plateau", wrong={"covering-start-at-s0": dict(start="s0")})
+def figure_no_plateau(page, start="uniform"):
+    """NPG by hand, and PG on V(mu) by hand with mu uniform over the chain's states; the careless claim:
+    PG's start distribution does not matter (mu at s_0 alone)."""
+    counts = []
+    for h in H_PLATEAU:
+        S = int(h) + 2
+        mu = np.full(S, 1 / S) if start == "uniform" else np.eye(S)[0]
+        goal = v_star_series(int(h)) / 2
+        counts.append([_iterations_to(int(h), NPG, 1.0, goal, 100), pg_from_start_by_hand(int(h), mu, goal, 100)])
+    page.bound(np.array(counts), 30)
+
+
 @functools.cache
 def sampled_npg_stuck_by_hand(H=8, n=20, L=90, T=10, runs=400, seed=7):
     """Sampled NPG by hand, all runs at once: per run, batches of n uniform episodes; Q-hat, V-hat and
@@ -552,6 +609,21 @@ def test_the_numbers_of_the_pg_and_npg_runs():
     # "putting the visitation back brings the plateau back": the count grows geometrically again
     with_d = np.array([iterations_by_hand(H, NPG_WITH_VISITATION, cap=3000) for H in range(4, 11)])
     assert (with_d[1:] / with_d[:-1] > 1.4).all() and with_d[-1] > 1000
+
+
+@pytest.mark.slow  # compiled loops; minutes on numba's pure-Python path
+def test_the_numbers_of_the_plateau_figure():
+    """'NPG in two or three iterations, the covering start in under thirty'; PG's plateau 'about 800 iterations at
+    H = 8, 4,000 at H = 10 and 22,000 at H = 12', 'then climbs from half the optimum to 90% of it in about
+    twenty'; 'each step of H multiplies the wait by about 3 (H/(H+1))^3'."""
+    half = {int(h): _iterations_to(int(h), PG, 1.0, v_star_series(int(h)) / 2, 10**5) for h in H_PLATEAU}
+    assert [round(half[h], -2) for h in (8, 10)] == [800, 4000] and round(half[12], -3) == 22_000
+    for h in (8, 10, 12):
+        climb = _iterations_to(h, PG, 1.0, target(h), 10**5) - half[h]
+        assert 15 <= climb <= 25, (h, climb)
+    assert {_iterations_to(int(h), NPG, 1.0, v_star_series(int(h)) / 2, 100) for h in H_PLATEAU} == {2, 3}
+    ratios = np.array([half[h + 1] / half[h] for h in range(9, 12)])
+    assert np.allclose(ratios, 3 * (np.arange(9, 12) / np.arange(10, 13)) ** 3, rtol=0.05)
 
 
 @pytest.mark.slow  # sampled runs; slow on numba's pure-Python path

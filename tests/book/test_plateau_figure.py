@@ -1,0 +1,92 @@
+"""The plateau figure of book/convergence/vanishing in a real browser, from the built HTML (``make book`` first).
+
+The H slider shows V(t)(s₀)/V*(s₀) against t on linear axes for H = 4..12 with no kernel, and what each
+frame draws is the computation: the column where PG's curve (orange) reaches the optimum is where
+pgbook's run from s₀ does, read back from the PNG the page shows. On a phone the frame fits the screen.
+"""
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bookconf import built_html
+from test_browser import FIGURE_STATE, browser, server, visit  # noqa: F401  (fixtures)
+
+from pgbook import algorithms, envs
+
+pytestmark = pytest.mark.book
+
+PAGE = "book/convergence/vanishing"
+ORANGE = np.array([0xE6, 0x9F, 0x00])
+T_AXIS = (-300, 25_000)  # the figure's x limits
+V_AXIS = (-0.02, 1.05)  # and y limits
+
+
+def plateau_figure(page):
+    for f in page.query_selector_all(".pgbook-interactive"):
+        state = f.evaluate(FIGURE_STATE)
+        if state["data"]["labels"] == [[str(h) for h in range(4, 13)]]:
+            return f
+    pytest.fail("no interactive figure with an H slider over 4..12 on the page")
+
+
+def axes_box(rgb):
+    """The axes in pixels, from its two spines: the left one spans the y limits, the bottom one the x limits."""
+    dark = rgb.sum(axis=2) < 150
+    left, bottom = int(np.argmax(dark.sum(axis=0))), int(np.argmax(dark.sum(axis=1)))
+    # (The bottom row also crosses the y axis's lowest label, left of the spine: the spine's column is x0.)
+    return left, np.flatnonzero(dark[bottom])[-1], np.flatnonzero(dark[:, left])[0], bottom
+
+
+def first_column_near_the_optimum(png):
+    """The first t at which the frame has orange pixels at V/V* within [0.97, 1.01]."""
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    x0, x1, y0, y1 = axes_box(rgb)
+    to_row = lambda v: round(y1 - (v - V_AXIS[0]) / (V_AXIS[1] - V_AXIS[0]) * (y1 - y0))
+    band = rgb[to_row(1.01):to_row(0.97) + 1, x0 + 2:x1 - 1]
+    orange = (np.abs(band - ORANGE).sum(axis=2) < 60).any(axis=0)
+    column = x0 + 2 + int(np.argmax(orange))
+    assert orange.any(), "no orange near V* in the frame"
+    return T_AXIS[0] + (column - x0) / (x1 - x0) * (T_AXIS[1] - T_AXIS[0]), (x1 - x0)
+
+
+def test_the_plateau_grows_with_h_and_is_pgbooks_run(visit):
+    built_html()
+    open_page, problems = visit
+    page = open_page(PAGE)
+    fig = plateau_figure(page)
+    fig.scroll_into_view_if_needed()
+    slider = fig.query_selector("input.pgbook-interactive-input")
+    assert fig.evaluate(FIGURE_STATE)["labels"] == ["H = 8"]
+    slider.focus()
+    slider.press("Home")
+    reached = {}
+    for H in range(4, 13):
+        state = fig.evaluate(FIGURE_STATE)
+        assert state["labels"] == [f"H = {H}"]
+        png = base64.b64decode(state["src"].split(",", 1)[1])
+        drawn, width = first_column_near_the_optimum(png)
+        m = envs.chain(H)
+        V_star = (H + 1) * (H / (H + 1)) ** (H + 1)
+        run = algorithms.softmax_pg(m, 1.0, T_AXIS[1])
+        expected = int(np.argmax(run.V_rho >= 0.97 * V_star))
+        per_pixel = (T_AXIS[1] - T_AXIS[0]) / width
+        assert abs(drawn - expected) <= 5 * per_pixel, (H, drawn, expected)
+        reached[H] = drawn
+        slider.press("ArrowRight")
+    assert all(reached[h + 1] > reached[h] for h in range(7, 12)), reached
+    assert not problems, "\n".join(problems)
+
+
+def test_on_a_phone_the_plateau_frame_fits(visit):
+    open_page, problems = visit
+    page = open_page(PAGE)
+    page.set_viewport_size({"width": 390, "height": 844})
+    fig = plateau_figure(page)
+    fig.scroll_into_view_if_needed()
+    box = fig.evaluate("(f) => { const b = f.querySelector('img').getBoundingClientRect(); return [b.left, b.right, b.width]; }")
+    assert box[0] >= 0 and box[1] <= 390 and box[2] > 300, box
+    assert not problems, "\n".join(problems)
