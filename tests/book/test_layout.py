@@ -49,7 +49,11 @@ WAIT_MS = 120_000
 READY = """async () => {
   await document.fonts.ready;
   if (document.querySelector("article .math") && window.MathJax) {
-    while (!(MathJax.startup && MathJax.startup.promise)) await new Promise(r => setTimeout(r, 50));
+    const deadline = Date.now() + 60000;
+    while (!(MathJax.startup && MathJax.startup.promise)) {
+      if (Date.now() > deadline) throw new Error("MathJax did not start within 60 s");
+      await new Promise(r => setTimeout(r, 50));
+    }
     await MathJax.startup.promise;
   }
   await document.fonts.ready;  // fonts MathJax asked for
