@@ -11,6 +11,8 @@ what does not fit:
 - ``code``: a code cell or printed output whose lines run past its box (cut, or hidden behind a
   scroll bar): code wraps instead;
 - ``table``: a table wider than the column. On a phone it may scroll inside its own box;
+- ``figure`` (phone): a figure shown smaller than drawn, its text below the size it was drawn for
+  (a wide figure scrolls inside its own box instead);
 - ``element``: anything else in the article past the column's edge (an unbreakable word, a figure).
 
 Run as a script to print every overflowing element of every page, e.g. before and after a change:
@@ -147,6 +149,12 @@ OVERFLOWS = """(phone) => {
     } else {
       add("table", table, r.right - right);
     }
+  }
+
+  // Figures (phone): never shown smaller than drawn, so that their text stays legible.
+  if (phone) for (const img of article.querySelectorAll("div.cell_output img")) {
+    const drawn = parseFloat(img.style.width) || +img.getAttribute("width") || 0;
+    add("figure", img, drawn - img.getBoundingClientRect().width, {note: "shown smaller than drawn"});
   }
 
   // Anything else whose box runs past the column (and is not inside a box that scrolls or clips).
