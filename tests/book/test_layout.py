@@ -162,7 +162,7 @@ OVERFLOWS = """(phone) => {
     if (el.closest("div.math, pre, table, mjx-container, .pgbook-interactive-controls")) continue;
     const r = el.getBoundingClientRect();
     if (!r.width || r.right <= right + slack) continue;
-    const c = clipper(el);
+    const c = clipper(el.parentElement);  // (an element's own overflow clips its content, not itself)
     if (c && c.getBoundingClientRect().right <= right + slack) continue;
     // Report the outermost such element only.
     if (el.parentElement && el.parentElement.getBoundingClientRect().right > right + slack
