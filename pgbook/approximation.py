@@ -592,9 +592,9 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
     uniform and :math:`\theta^{(t+1)} = \theta^{(t)} + \eta w^{(t)}` with :math:`\|w^{(t)}\| \le W`, then
 
     .. math:: \min_{t<T}\{V^{\tilde\pi}(\rho) - V^{(t)}(\rho)\}
-              \le \frac{1}{1-\gamma}\Big(\frac{\log|A|}{\eta T} + \frac{\eta\beta W^2}{2}
-              + \frac1T\sum_{t<T}\mathrm{err}_t\Big), \qquad
-              \mathrm{err}_t = \mathbb E_{s\sim d^{\tilde\pi}_\rho,\,a\sim\tilde\pi}
+              &\le \frac{1}{1-\gamma}\Big(\frac{\log|A|}{\eta T} + \frac{\eta\beta W^2}{2}
+              + \frac1T\sum_{t<T}\mathrm{err}_t\Big), \\
+              \mathrm{err}_t &= \mathbb E_{s\sim d^{\tilde\pi}_\rho,\,a\sim\tilde\pi}
               \big[A^{(t)}(s,a) - w^{(t)}\cdot\nabla_\theta\log\pi^{(t)}(a|s)\big].
 
     For log-linear policies :math:`\beta = B^2` with :math:`B = \max\|\phi_{s,a}\|` (AKLM Remark 6.7).

@@ -2,8 +2,8 @@ r"""Exact policy evaluation: values, action values, advantages and visitation me
 
 For a stochastic policy :math:`\pi` write :math:`P_\pi(s, s') = \sum_a \pi(a|s) P(s'|s, a)` and
 :math:`r_\pi(s) = \sum_a \pi(a|s) r(s, a)`. Everything here comes from one LU factorisation of
-:math:`I - \gamma P_\pi` (the kernels of :mod:`pgbook._evaluation`, which the optimisation runs of
-:mod:`pgbook.algorithms` use too):
+:math:`I - \gamma P_\pi` (numba kernels, which the optimisation runs of :mod:`pgbook.algorithms`
+use too):
 
 .. math::
 

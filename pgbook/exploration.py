@@ -28,8 +28,8 @@ from .sampling import reinforce_gradient, sample_episodes
 def reward_free_probability(mdp: MDP, pi, horizon: int, rho=None) -> np.ndarray:
     r"""The probability that an episode collects no reward in its first L steps, for L = 0..horizon.
 
-    .. math:: q_L = \Pr^\pi_\rho\big(r(s_t, a_t) = 0 \text{ for all } t < L\big) = \sum_s m_L(s), \qquad
-              m_0 = \rho, \quad m_{t+1}(s') = \sum_{s, a} m_t(s)\, \pi(a|s)\, \mathbb 1[r(s, a) = 0]\, P(s'|s, a),
+    .. math:: q_L &= \Pr^\pi_\rho\big(r(s_t, a_t) = 0 \text{ for all } t < L\big) = \sum_s m_L(s), \\
+              m_0 &= \rho, \quad m_{t+1}(s') = \sum_{s, a} m_t(s)\, \pi(a|s)\, \mathbb 1[r(s, a) = 0]\, P(s'|s, a),
 
     the forward recursion of the walk killed at its first rewarding step. A batch of n independent
     episodes of length L then sees no reward at all with probability :math:`q_L^n`, and every

@@ -11,10 +11,10 @@ Conventions: ``theta: (S, A)`` tabular softmax parameters; ``phi: (S, A, dim)`` 
 with ``theta: (dim,)``; ``pi: (S, A)`` a direct policy; ``rho`` is ``None`` (the MDP's start
 distribution), a state index or a distribution ``(S,)``.
 
-The entropy-regularised objective is defined once, by the reward :math:`r - \tau\log\pi` of
-:func:`pgbook._evaluation.soft_reward` (zero on terminal states): :func:`soft_value`,
+The entropy-regularised objective is defined once, by the reward :math:`r - \tau\log\pi` (zero on
+terminal states), computed by one numba kernel that :func:`soft_value`,
 :func:`entropy_regularized_gradient` and the runs :func:`pgbook.algorithms.entropy_pg` and
-:func:`pgbook.algorithms.entropy_npg` all evaluate it.
+:func:`pgbook.algorithms.entropy_npg` all evaluate.
 """
 
 from __future__ import annotations

@@ -183,9 +183,9 @@ def pi(theta, phi, activation: str = "tanh") -> np.ndarray:
 def backward(theta, phi, G, activation: str = "tanh") -> np.ndarray:
     r"""Backpropagation: the gradient of a weighted sum of the network's outputs.
 
-    .. math:: L(\theta) = \sum_{s,a} G(s, a)\, f_\theta(s, a), \qquad
-              \nabla_w L = \sum_{s,a} G(s,a)\, h(s,a), \qquad
-              \nabla_b L = \sum_{s,a} G(s,a)\, \delta(s,a), \qquad
+    .. math:: L(\theta) &= \sum_{s,a} G(s, a)\, f_\theta(s, a), \qquad
+              \nabla_w L = \sum_{s,a} G(s,a)\, h(s,a), \\
+              \nabla_b L &= \sum_{s,a} G(s,a)\, \delta(s,a), \qquad
               \nabla_W L = \sum_{s,a} G(s,a)\, \delta(s,a)\, \phi(s,a)^\top,
 
     with :math:`\delta = w \odot (1 - h^2)`: one forward and one backward pass, whatever the number
@@ -250,9 +250,9 @@ def gradient(mdp: MDP, theta, phi, rho=None, activation: str = "tanh") -> np.nda
     r"""The exact policy gradient :math:`\nabla_\theta V^{\pi_\theta}(\rho)` of the neural policy.
 
     .. math:: \nabla_\theta V^{\pi_\theta}(\rho)
-              = \frac{1}{1-\gamma} \mathbb E_{s \sim d^{\pi_\theta}_\rho} \mathbb E_{a \sim \pi_\theta(\cdot|s)}
-                \big[A^{\pi_\theta}(s, a)\, \nabla_\theta \log \pi_\theta(a|s)\big]
-              = \nabla_\theta \sum_{s,a} G(s, a)\, f_\theta(s, a)\Big|_{G\ \text{fixed}},
+              &= \frac{1}{1-\gamma} \mathbb E_{s \sim d^{\pi_\theta}_\rho} \mathbb E_{a \sim \pi_\theta(\cdot|s)}
+                \big[A^{\pi_\theta}(s, a)\, \nabla_\theta \log \pi_\theta(a|s)\big] \\
+              &= \nabla_\theta \sum_{s,a} G(s, a)\, f_\theta(s, a)\Big|_{G\ \text{fixed}},
               \quad G(s, a) = \frac{d^{\pi_\theta}_\rho(s)\, \pi_\theta(a|s)\, A^{\pi_\theta}(s, a)}{1-\gamma}
 
     (policy gradient theorem: Sutton et al. 1999, Thm 1; AKLM Eq. (6); AJKS Thm 11.4). The

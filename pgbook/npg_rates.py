@@ -29,7 +29,7 @@ from .mdp import MDP, require_mdp
 from .policies import log_softmax, softmax
 from .surrogates import kl
 
-#: Soft policy iteration stops when an iteration changes Q by at most this, relative to max |Q|.
+#: Soft policy iteration stops when an iteration changes Q by at most this, relative to :math:`\max|Q|`.
 SOFT_PI_RTOL = 1e-13
 #: ... or after this many iterations (it converges at least as fast as gamma^k, locally quadratically).
 SOFT_PI_MAX = 10_000

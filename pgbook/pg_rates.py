@@ -318,11 +318,11 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
 
     With :math:`\eta = \frac{(1-\gamma)^3}{8 + \tau(4 + 8\log|A|)}`, :math:`\mu > 0`, for :math:`t \ge 1`,
 
-    .. math:: \tilde V^{\pi^\star_\tau}(\rho) - \tilde V^{\pi_{\theta_t}}(\rho) \le
+    .. math:: \tilde V^{\pi^\star_\tau}(\rho) - \tilde V^{\pi_{\theta_t}}(\rho) &\le
               \Big\|\frac1\mu\Big\|_\infty \frac{1 + \tau\log|A|}{(1-\gamma)^2}
               \exp\Big(-(t-1)\,\frac{(1-\gamma)^4\,\tau\,\min_s\mu(s)\,c^2}
-              {(8 + \tau(4 + 8\log|A|))\,|S|\,\|d^{\pi^\star_\tau}_\mu/\mu\|_\infty}\Big),
-              \qquad c = \inf_{t \ge 1}\min_{s,a}\pi_{\theta_t}(a|s).
+              {(8 + \tau(4 + 8\log|A|))\,|S|\,\|d^{\pi^\star_\tau}_\mu/\mu\|_\infty}\Big), \\
+              c &= \inf_{t \ge 1}\min_{s,a}\pi_{\theta_t}(a|s).
 
     Not checked against the paper's display: the step size and the smoothness constant
     :math:`\beta = (8 + \tau(4 + 8\log|A|))/(1-\gamma)^3` are the paper's (proof of Theorem 6); the

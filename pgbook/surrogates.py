@@ -237,9 +237,9 @@ def ppo_clip_objective(mdp: MDP, theta_old, theta, epsilon: float = 0.2, rho=Non
 def ppo_clip_gradient(mdp: MDP, theta_old, theta, epsilon: float = 0.2, rho=None) -> np.ndarray:
     r"""The gradient of :func:`ppo_clip_objective` with respect to the softmax parameters ``theta``.
 
-    .. math:: \frac{\partial L^{\mathrm{CLIP}}}{\partial \theta_{s,b}} = \frac{d^{\pi_{\text{old}}}_\rho(s)}{1-\gamma}
-              \Big(\pi_\theta(b|s)\, g(s,b) - \pi_\theta(b|s) \sum_a \pi_\theta(a|s)\, g(s,a)\Big),
-              \qquad g = A \cdot \mathbf 1\big[r_\theta A \le \mathrm{clip}(r_\theta, 1-\epsilon, 1+\epsilon) A\big],
+    .. math:: \frac{\partial L^{\mathrm{CLIP}}}{\partial \theta_{s,b}} &= \frac{d^{\pi_{\text{old}}}_\rho(s)}{1-\gamma}
+              \Big(\pi_\theta(b|s)\, g(s,b) - \pi_\theta(b|s) \sum_a \pi_\theta(a|s)\, g(s,a)\Big), \\
+              g &= A \cdot \mathbf 1\big[r_\theta A \le \mathrm{clip}(r_\theta, 1-\epsilon, 1+\epsilon) A\big],
 
     since :math:`\pi_{\text{old}}\nabla r_\theta = \nabla\pi_\theta` and a clipped term is constant in
     :math:`\theta` (on a tie the unclipped branch is taken). At :math:`\theta = \theta_{\text{old}}`

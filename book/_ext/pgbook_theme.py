@@ -2,8 +2,9 @@ r"""Sphinx extension: the book's look on top of sphinx-book-theme, in light and 
 
 Adds ``static/pgbook.css`` (served from the book itself, so the book stays offline) to every page.
 It styles the check lines of :mod:`pgbook.checks`, keeps figures undimmed in dark mode, removes
-the theme's second header bar (which holds only a second search box), wraps wide tables and long
-output lines. The folder is added to ``html_static_path`` here rather than as a root ``_static/``,
+the theme's second header bar (which holds only a second search box), and makes every page fit a
+1280 px window and a 390 px phone (``tests/book/test_layout.py``): code and tables wrap, a formula
+too wide for a phone scrolls inside its own box, figures keep their drawn size on a phone. The folder is added to ``html_static_path`` here rather than as a root ``_static/``,
 because Jupyter Book adds every ``.js`` file of a root ``_static/`` to every page.
 
 It also corrects how myst-nb merges a cell's printed output (``nb_merge_streams``): myst-nb 1.4

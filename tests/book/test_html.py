@@ -58,9 +58,10 @@ def test_no_error_output_or_traceback(html_dir, page):
 @pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
 def test_no_unrendered_math_source(html_dir, page):
     """Math reaches the reader only inside the elements MathJax typesets (``.math``; in cell
-    outputs MathJax also typesets ``\\( ... \\)``); code is not prose and is left out."""
+    outputs MathJax also typesets ``\\( ... \\)``); code is not prose and is left out, and so is an API
+    signature (``dt.sig``: a default value may be a TeX string, e.g. a figure's axis label)."""
     body = article(soup(html_dir, page))
-    for tag in body.select("script, style, pre, code, .highlight, .math"):
+    for tag in body.select("script, style, pre, code, .highlight, .math, dt.sig"):
         tag.decompose()
     for output in body.select(".cell_output"):
         text = output.get_text(" ")

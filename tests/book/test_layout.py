@@ -1,0 +1,298 @@
+"""Every page of the built book fits the screen at 1280 px and on a 390 px phone: nothing is cut off.
+
+For each page and viewport, ``OVERFLOWS`` (run in chromium, after MathJax has typeset the page) lists
+what does not fit:
+
+- ``page``: the page itself scrolls sideways;
+- ``display``: a display formula wider than the column. On the desktop it must fit (long ones are
+  split with ``aligned``); on a phone it may scroll inside its own box, but its number must stay
+  beside it, never over it;
+- ``inline``: inline math running past the right edge of the text column;
+- ``code``: a code cell or printed output whose lines run past its box (cut, or hidden behind a
+  scroll bar): code wraps instead;
+- ``table``: a table wider than the column. On a phone it may scroll inside its own box;
+- ``figure`` (phone): a figure shown smaller than drawn, its text below the size it was drawn for
+  (a wide figure scrolls inside its own box instead);
+- ``element``: anything else in the article past the column's edge (an unbreakable word, a figure).
+
+Run as a script to print every overflowing element of every page, e.g. before and after a change:
+``.venv/bin/python tests/book/test_layout.py [page ...]``.
+
+The browser is ``/usr/bin/chromium`` (``PGBOOK_CHROMIUM`` overrides it), as in test_browser.py. One
+browser context per viewport, and each page is closed after use. Pages are ready when the ``load``
+event, the web fonts and MathJax's typesetting are done (no ``networkidle``: it can hang on CI).
+"""
+
+import contextlib
+import functools
+import http.server
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bookconf import bookfiles, built_html, page_ids  # noqa: E402
+
+pytestmark = pytest.mark.book
+
+PAGES = bookfiles.pages()
+CHROMIUM = os.environ.get("PGBOOK_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+#: name -> (width, height): a desktop window and a phone (iPhone 12-15 size).
+VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+#: How long a page may take to load and typeset (ms): a wait, not a speed test.
+WAIT_MS = 120_000
+
+READY = """async () => {
+  await document.fonts.ready;
+  if (document.querySelector("article .math") && window.MathJax) {
+    const deadline = Date.now() + 60000;
+    while (!(MathJax.startup && MathJax.startup.promise)) {
+      if (Date.now() > deadline) throw new Error("MathJax did not start within 60 s");
+      await new Promise(r => setTimeout(r, 50));
+    }
+    await MathJax.startup.promise;
+  }
+  await document.fonts.ready;  // fonts MathJax asked for
+  return true;
+}"""
+
+# One entry per overflowing element: {kind, where (a short description), by (px past the edge)}.
+# "allowed" (phone only): a display or table that scrolls inside its own box within the column.
+OVERFLOWS = """(phone) => {
+  const article = document.querySelector("article.bd-article") || document.querySelector("main");
+  const column = article.getBoundingClientRect();
+  const right = Math.min(column.right, document.documentElement.clientWidth);
+  const slack = 1;
+  const out = [];
+  const text = (el) => (el.textContent || el.getAttribute("alt") || "")
+    .replace(/\\s+/g, " ").trim().slice(0, 70);
+  const where = (el) => {
+    const section = el.closest("section[id]");
+    return `${section ? "#" + section.id : ""} ${el.tagName.toLowerCase()}: ${text(el)}`;
+  };
+  const scrolls = (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  const clips = (el) => getComputedStyle(el).overflowX !== "visible";
+  // The nearest ancestor (or the element) that clips or scrolls horizontally, inside the article.
+  const clipper = (el) => {
+    for (let e = el; e && e !== article; e = e.parentElement) if (clips(e)) return e;
+    return null;
+  };
+  const seen = new Set();
+  const add = (kind, el, by, extra = {}) => {
+    if (by <= slack || seen.has(el)) return;
+    seen.add(el);
+    out.push({kind, where: where(el), by: Math.round(by), ...extra});
+  };
+
+  const page = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  if (page > slack) out.push({kind: "page", where: "the page scrolls sideways", by: page});
+
+  // Display formulas: the formula (mjx-math) against its own box and the column.
+  for (const box of article.querySelectorAll("div.math")) {
+    const container = box.querySelector("mjx-container");
+    if (!container) continue;
+    const math = container.querySelector("mjx-math") || container;
+    const inner = math.getBoundingClientRect();
+    const boxRect = box.getBoundingClientRect();
+    const scroller = [container, box].find(scrolls);
+    const wide = Math.max(inner.right - right, column.left - inner.left, 0);
+    if (!scroller) { add("display", box, wide); continue; }
+    const view = scroller.getBoundingClientRect();
+    const hidden = scroller.scrollWidth - scroller.clientWidth;
+    const outside = Math.max(view.right - right, column.left - view.left, 0);
+    if (outside > slack) { add("display", box, outside); continue; }
+    if (hidden <= slack) continue;
+    const number = box.querySelector(".eqno");
+    let overlap = 0;
+    if (number) {
+      const n = number.getBoundingClientRect();
+      const visible = {left: Math.max(inner.left, view.left), right: Math.min(inner.right, view.right)};
+      const vertical = n.bottom > view.top && n.top < view.bottom;
+      if (vertical) overlap = Math.min(n.right, visible.right) - Math.max(n.left, visible.left);
+    }
+    if (overlap > slack) add("display", box, overlap, {note: "its number covers the formula"});
+    else add("display", box, hidden, {allowed: phone, note: "scrolls inside its box"});
+  }
+
+  // Inline formulas past the column's edge (unless inside a box that scrolls).
+  for (const el of article.querySelectorAll("mjx-container:not([display='true'])")) {
+    if (el.closest("div.math, table")) continue;  // (a table is measured as a whole)
+    const c = clipper(el.parentElement);
+    const r = el.getBoundingClientRect();
+    if (c && scrolls(c) && c.getBoundingClientRect().right <= right + slack) {
+      add("inline", el, c.scrollWidth - c.clientWidth, {allowed: phone, note: "scrolls inside its box"});
+      continue;
+    }
+    add("inline", el, r.right - right);
+  }
+
+  // Code cells and printed output: nothing hidden behind a scroll bar or past the edge.
+  for (const pre of article.querySelectorAll("pre")) {
+    if (!pre.offsetParent) continue;
+    const hidden = pre.scrollWidth - pre.clientWidth;
+    add("code", pre, Math.max(hidden, pre.getBoundingClientRect().right - right));
+  }
+
+  // Tables: fit the column, or (phone only) scroll inside their own box within it.
+  for (const table of article.querySelectorAll("table")) {
+    const r = table.getBoundingClientRect();
+    const c = clipper(table);
+    if (c && scrolls(c)) {
+      const outside = c.getBoundingClientRect().right - right;
+      if (outside > slack) add("table", table, outside);
+      else add("table", table, c.scrollWidth - c.clientWidth,
+               {allowed: phone, note: "scrolls inside its box"});
+    } else {
+      add("table", table, r.right - right);
+    }
+  }
+
+  // Figures (phone): never shown smaller than drawn, so that their text stays legible.
+  if (phone) for (const img of article.querySelectorAll("div.cell_output img")) {
+    const drawn = parseFloat(img.style.width) || +img.getAttribute("width") || 0;
+    add("figure", img, drawn - img.getBoundingClientRect().width, {note: "shown smaller than drawn"});
+  }
+
+  // Anything else whose box runs past the column (and is not inside a box that scrolls or clips).
+  for (const el of article.querySelectorAll("*")) {
+    if (el.closest("div.math, pre, table, mjx-container, .pgbook-interactive-controls")) continue;
+    const r = el.getBoundingClientRect();
+    if (!r.width || r.right <= right + slack) continue;
+    const c = clipper(el.parentElement);  // (an element's own overflow clips its content, not itself)
+    if (c && c.getBoundingClientRect().right <= right + slack) continue;
+    // Report the outermost such element only.
+    if (el.parentElement && el.parentElement.getBoundingClientRect().right > right + slack
+        && el.parentElement !== article) continue;
+    add("element", el, r.right - right);
+  }
+  return out;
+}"""
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path):
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        thread.join()
+        httpd.server_close()
+
+
+@contextlib.contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def measure(context, url: str, page_name: str, phone: bool, color_scheme: str | None = None,
+            screenshot: Path | None = None) -> list[dict]:
+    """Every overflowing element of one page (see OVERFLOWS); optionally save a full-page screenshot."""
+    page = context.new_page()
+    try:
+        if color_scheme:
+            page.emulate_media(color_scheme=color_scheme)
+        page.goto(f"{url}/{page_name}.html", wait_until="load")
+        page.evaluate(READY)
+        found = page.evaluate(OVERFLOWS, phone)
+        if screenshot:
+            page.screenshot(path=screenshot, full_page=True)
+        return found
+    finally:
+        page.close()
+
+
+def problems(found: list[dict]) -> list[dict]:
+    return [f for f in found if not f.get("allowed")]
+
+
+def describe(f: dict) -> str:
+    note = f" ({f['note']})" if f.get("note") else ""
+    return f"{f['kind']} {f['by']} px{note}: {f['where']}"
+
+
+@pytest.fixture(scope="module")
+def contexts():
+    """One browser context per viewport, on the built book served from 127.0.0.1."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as e:
+        reason = f"the playwright package is missing: {e}"
+    else:
+        reason = None if Path(CHROMIUM).exists() else f"{CHROMIUM} not found (apt-get install chromium)"
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the layout test cannot run in CI: {reason}")
+        pytest.skip(f"no usable browser ({reason}); CI installs Debian's chromium (.ci/run)")
+    with serve(built_html()) as url, chromium() as browser:
+        made = {}
+        for name, (width, height) in VIEWPORTS.items():
+            made[name] = browser.new_context(viewport={"width": width, "height": height},
+                                             is_mobile=name == "phone", has_touch=name == "phone")
+            made[name].set_default_timeout(WAIT_MS)
+        yield url, made
+        for context in made.values():
+            context.close()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("page_name", PAGES, ids=page_ids(PAGES))
+def test_nothing_is_cut_off(contexts, page_name, viewport):
+    url, made = contexts
+    found = problems(measure(made[viewport], url, page_name, viewport == "phone"))
+    assert not found, (f"{page_name} at {VIEWPORTS[viewport][0]} px: {len(found)} elements do not fit:\n"
+                       + "\n".join(describe(f) for f in found))
+
+
+def report(pages: list[str], shots: Path | None = None) -> int:
+    """Print every overflowing element of every page and viewport; return the number of problems."""
+    total = 0
+    with serve(built_html()) as url, chromium() as browser:
+        for name, (width, height) in VIEWPORTS.items():
+            context = browser.new_context(viewport={"width": width, "height": height},
+                                          is_mobile=name == "phone", has_touch=name == "phone")
+            context.set_default_timeout(WAIT_MS)
+            for page_name in pages:
+                for scheme in (["light", "dark"] if shots else [None]):
+                    shot = shots / f"{page_name.replace('/', '__')}-{name}-{scheme}.png" if shots else None
+                    found = measure(context, url, page_name, name == "phone", scheme, shot)
+                bad = problems(found)
+                total += len(bad)
+                print(f"== {page_name} at {width} px: {len(bad)} cut, "
+                      f"{len(found) - len(bad)} scroll in their box")
+                for f in found:
+                    print("   ", "ok " if f.get("allowed") else "CUT", describe(f))
+            context.close()
+    print(f"total: {total} elements cut off")
+    return total
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    shots = None
+    if args[:1] == ["--shots"]:
+        shots = Path(args[1])
+        shots.mkdir(parents=True, exist_ok=True)
+        args = args[2:]
+    report(args or PAGES, shots)
