@@ -45,8 +45,10 @@ def setup(config_dir: Path) -> None:
     (config_dir / "custom" / "custom.css").write_text(CSS, encoding="utf-8")
     path = config_dir / "jupyter_server_config.json"
     config = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    # ServerApp's for a server JupyterHub starts (Binder); LabApp's for `jupyter lab` (make lab), whose
+    # own default_url ("/lab") would otherwise replace the server's.
     config.setdefault("ServerApp", {})["default_url"] = default_url()
-    config.setdefault("LabApp", {})["custom_css"] = True
+    config.setdefault("LabApp", {}).update(default_url=default_url(), custom_css=True)
     path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 

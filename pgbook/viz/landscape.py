@@ -25,7 +25,7 @@ def plot_slice(fig: Figure, x, y, values, *, xlabel: str, ylabel: str, title: st
     from ``(x[0], y[0])`` to ``(x[-1], y[-1])``; values: (n, n) the function on the grid, expected in
     [0, 1] (e.g. :math:`V/V^\star`). Top: filled contours (viridis, colour-blind safe) and the
     diagonal; with ``log_floor`` (a negative power of ten, such as -12) the colours are
-    :math:`\log_{10}` of the values, one band per decade, values below :math:`10^{\text{log\_floor}}`
+    :math:`\log_{10}` of the values, one band per decade, values below ``10**log_floor``
     in the lowest band, so that the depth of a flat region shows. Bottom: the function along the
     diagonal (linear scale), the chord between its end points, and the region where the function
     lies below the chord (shaded): a concave function never does.

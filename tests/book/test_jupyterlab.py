@@ -243,7 +243,9 @@ def assert_reads(page, name: str, selector: str, math: str) -> str:
 
 def screenshot(page, selector: str, path: Path) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.query_selector(selector).scroll_into_view_if_needed()
+    # A locator, not an element handle: a cell re-rendering meanwhile replaces its nodes, and a
+    # locator finds the new ones.
+    page.locator(selector).first.scroll_into_view_if_needed()
     page.screenshot(path=path)
 
 

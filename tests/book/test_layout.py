@@ -155,6 +155,7 @@ OVERFLOWS = """(phone) => {
 
   // Figures (phone): never shown smaller than drawn, so that their text stays legible.
   if (phone) for (const img of article.querySelectorAll("div.cell_output img")) {
+    if (!img.getClientRects().length) continue;  // not shown (e.g. a gallery's other examples)
     const drawn = parseFloat(img.style.width) || +img.getAttribute("width") || 0;
     add("figure", img, drawn - img.getBoundingClientRect().width, {note: "shown smaller than drawn"});
   }
