@@ -25,10 +25,10 @@ CHROMIUM = chromium.CHROMIUM
 SCREENSHOTS = bookfiles.ROOT / "_build" / "screenshots"
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\$[^$\n]*[\\^_{][^$\n]*\$")
 
-# Visible text outside code and outside typeset math; text left inside typeset math with a
+# Visible text outside code (API signatures included) and outside typeset math; text left inside typeset math with a
 # backslash is an undefined macro that MathJax printed as source.
 PAGE_STATE = """() => {
-  const skip = "script, style, pre, code, .highlight, textarea, mjx-container";
+  const skip = "script, style, pre, code, .highlight, textarea, mjx-container, dt.sig";
   const walker = document.createTreeWalker(document.querySelector("article") || document.body,
                                            NodeFilter.SHOW_TEXT);
   let text = "";
