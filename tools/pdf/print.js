@@ -12,7 +12,9 @@
 // - An interactive figure (pgbook.viz.interactive) becomes a panel of a few of its frames, each
 //   labelled with its slider values, and a caption saying what the sliders do; no slider is left.
 // - The simplex figure (pgbook.viz.simplex) is drawn at its first view and at each preset start,
-//   with each view's read-out; its controls go.
+//   both panels under the legend, with each view's read-out; its hint and controls go.
+// - A gallery of reports (pgbook.report.gallery) prints every example, each under its label; its
+//   buttons go.
 // - A display formula wider than the column is set smaller.
 async (book) => {
   const article = document.querySelector("article.bd-article");
@@ -115,12 +117,36 @@ async (book) => {
                            el("p", {class: "pgbook-print-caption"}, caption));
   }
 
-  // The simplex figure: its first view and each preset start that differs from it.
+  // A gallery of reports (pgbook.report.gallery): every example, each under its button's label, one
+  // after the other; the buttons go.
+  for (const gallery of article.querySelectorAll(".pgbook-gallery")) {
+    const labels = [...gallery.querySelectorAll(".pgbook-gallery-button")].map(l => l.textContent.trim());
+    const panels = [...gallery.querySelectorAll(".pgbook-gallery-panels > .pgbook-gallery-panel")];
+    const examples = panels.map((panel, k) => el("div", {class: "pgbook-print-example"},
+      el("p", {class: "pgbook-print-example-label"}, `Example ${k + 1} of ${panels.length}: ${labels[k] ?? ""}`),
+      ...panel.childNodes));
+    const caption = `A gallery of ${panels.length} examples, all printed. In the HTML book and in the notebooks, ` +
+      "a row of buttons shows one at a time.";
+    const out = el("div", {class: "pgbook-print-gallery"}, el("p", {class: "pgbook-print-caption"}, caption), ...examples);
+    gallery.replaceWith(out);
+  }
+
+  // The simplex figure (pgbook.viz.simplex): its first view (default settings, the whole run) and each
+  // preset start that differs from it, both panels under the legend, each with its read-out; the hint, the
+  // play/scrub bar and the controls go, and the caption names the settings they were left at.
   for (const figure of article.querySelectorAll(".pgbook-simplex")) {
-    const svg = figure.querySelector("svg");
+    const panels = figure.querySelector(".pgs-panels");
     const readout = figure.querySelector(".pgs-readout");
-    const settings = [...figure.querySelectorAll(".pgs-controls label")].map(l => l.textContent.trim());
-    const view = label => el("figure", {class: "pgbook-print-view"}, svg.cloneNode(true),
+    const t = figure.querySelector("output.pgs-t")?.textContent.trim();
+    const shown = e => !e.closest("[hidden]") && getComputedStyle(e).display !== "none";
+    const sliders = [...figure.querySelectorAll(".pgs-controls label:has(> input.pgs-input)")].filter(shown)
+      .map(l => l.querySelector("span").textContent.trim());
+    const choices = [...figure.querySelectorAll(".pgs-controls fieldset.pgs-seg")].filter(shown).map(f => {
+      const chosen = f.querySelector("input.pgs-radio:checked")?.closest("label");
+      return `${f.querySelector("legend").textContent.trim()} ${chosen ? chosen.textContent.trim() : ""}`.trim();
+    });
+    const legend = figure.querySelector(".pgs-legend");
+    const view = label => el("figure", {class: "pgbook-print-view"}, legend.cloneNode(true), panels.cloneNode(true),
                                el("figcaption", {}, `${label}: ${readout.textContent}`));
     const first = figure.getAttribute("data-start");
     const views = [view("As first shown")];
@@ -129,9 +155,15 @@ async (book) => {
       button.click();
       views.push(view(`Start “${button.textContent}”`));
     }
-    const caption = `Interactive figure, printed at ${settings.join(", ")} from ${views.length} starts. In the HTML ` +
-      "book and in the notebooks, click on the triangle (or use the arrow keys) to start anywhere, and move the sliders.";
-    figure.replaceChildren(figure.querySelector("style"), ...views, el("p", {class: "pgbook-print-caption"}, caption));
+    const names = [...sliders.map(s => s.split("=")[0].trim()),
+                   ...(figure.querySelector("fieldset.pgs-mode") ? ["PG's step"] : []),
+                   ...(figure.querySelector("fieldset.pgs-view") ? ["the view (policy or logits)"] : [])];
+    const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names.join("");
+    const caption = `Interactive figure, printed at t = ${t} from ${views.length} starts ` +
+      `(${[...sliders, ...choices].join("; ")}). In the HTML book and in the notebooks, click on the triangle ` +
+      `(or use the arrow keys) to start anywhere, play or scrub through t, and change ${list}.`;
+    figure.replaceChildren(figure.querySelector("style"), ...views,
+                           el("p", {class: "pgbook-print-caption"}, caption));
   }
 
   // Display formulas wider than the column (on screen they scroll) are set smaller until they fit;
