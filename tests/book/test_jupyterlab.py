@@ -243,9 +243,10 @@ def assert_reads(page, name: str, selector: str, math: str) -> str:
 
 def screenshot(page, selector: str, path: Path) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    # A locator, not an element handle: a cell re-rendering meanwhile replaces its nodes, and a
-    # locator finds the new ones.
-    page.locator(selector).first.scroll_into_view_if_needed()
+    # In the page's own script, in one step: JupyterLab re-renders and detaches cells as the notebook
+    # scrolls, so an element found by one call may be gone by the next.
+    page.evaluate("sel => { const n = [...document.querySelectorAll(sel)].find(n => n.isConnected && n.offsetParent);"
+                  " if (n) n.scrollIntoView({block: 'center'}); }", selector)
     page.screenshot(path=path)
 
 
