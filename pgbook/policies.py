@@ -71,6 +71,10 @@ def _log_softmax(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(log pi, pi)`` of checked logits ``(..., A)``, both with theta's shape."""
     x = np.ascontiguousarray(theta, dtype=np.float64).reshape(-1, theta.shape[-1])
     logpi, pi = np.empty_like(x), np.empty_like(x)
+    # Always a read-only view: numba compiles one specialisation per writeable flag, and a run's
+    # frozen iterates would otherwise compile a second one in the middle of a reader's chapter.
+    x = x.view()
+    x.flags.writeable = False
     _simplex.log_softmax(x, logpi, pi)
     return logpi.reshape(theta.shape), pi.reshape(theta.shape)
 
