@@ -24,25 +24,20 @@ event, the web fonts and MathJax's typesetting are done (no ``networkidle``: it 
 """
 
 import contextlib
-import functools
-import http.server
 import os
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bookconf import bookfiles, built_html, page_ids  # noqa: E402
+from bookconf import bookfiles, built_html, chromium, page_ids  # noqa: E402
 
 pytestmark = pytest.mark.book
 
 PAGES = bookfiles.pages()
-CHROMIUM = os.environ.get("PGBOOK_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM = chromium.CHROMIUM
 #: name -> (width, height): a desktop window and a phone (iPhone 12-15 size).
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 #: How long a page may take to load and typeset (ms): a wait, not a speed test.
@@ -176,35 +171,16 @@ OVERFLOWS = """(phone) => {
 }"""
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @contextlib.contextmanager
-def serve(folder: Path):
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        thread.join()
-        httpd.server_close()
-
-
-@contextlib.contextmanager
-def chromium():
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        launched = chromium.launch(p)
         try:
-            yield browser
+            yield launched
         finally:
-            browser.close()
+            launched.close()
 
 
 def measure(context, url: str, page_name: str, phone: bool, color_scheme: str | None = None,
@@ -246,10 +222,10 @@ def contexts():
         if os.environ.get("CI") == "true":
             pytest.fail(f"the layout test cannot run in CI: {reason}")
         pytest.skip(f"no usable browser ({reason}); CI installs Debian's chromium (.ci/run)")
-    with serve(built_html()) as url, chromium() as browser:
+    with chromium.serve(built_html()) as url, browser() as launched:
         made = {}
         for name, (width, height) in VIEWPORTS.items():
-            made[name] = browser.new_context(viewport={"width": width, "height": height},
+            made[name] = launched.new_context(viewport={"width": width, "height": height},
                                              is_mobile=name == "phone", has_touch=name == "phone")
             made[name].set_default_timeout(WAIT_MS)
         yield url, made
@@ -269,9 +245,9 @@ def test_nothing_is_cut_off(contexts, page_name, viewport):
 def report(pages: list[str], shots: Path | None = None) -> int:
     """Print every overflowing element of every page and viewport; return the number of problems."""
     total = 0
-    with serve(built_html()) as url, chromium() as browser:
+    with chromium.serve(built_html()) as url, browser() as launched:
         for name, (width, height) in VIEWPORTS.items():
-            context = browser.new_context(viewport={"width": width, "height": height},
+            context = launched.new_context(viewport={"width": width, "height": height},
                                           is_mobile=name == "phone", has_touch=name == "phone")
             context.set_default_timeout(WAIT_MS)
             for page_name in pages:
