@@ -356,23 +356,28 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     ratios = np.all(a >= 0) and np.all(b > 0) and np.any(a > 0)
     i = int(np.argmax(a / b)) if ratios and violation == 0 else int(np.argmin(room))
     x, y = _value(a[i]), _value(b[i])
+    # "the gap, 0.0031," but "1e-9", not "1e-9, 1e-9,": a side named by its number is not repeated
+    lx = left if left == x or left.endswith(f" {x}") else f"{left}, {x},"
+    ry = right if right == y or right.endswith(f" {y}") else f"{right}, {y}"
     at = "" if n == 1 else f"at the closest of {n:,} points, "
     if violation > tol:
         worst = "" if n == 1 else f"at the worst of {n:,} points, "
-        detail = (f"{worst}{left}, {x}, exceeds {right}, {y}, by {_number(violation)}"
+        detail = (f"{worst}{lx} exceeds {ry}, by {_number(violation)}"
                   + (f", more than the round-off allowed, {_number(tol, 1)}" if tol else ""))
     elif violation > 0:
-        detail = (f"{at}{left}, {x}, exceeds {right}, {y}, only by round-off "
+        detail = (f"{at}{lx} exceeds {ry}, only by round-off "
                   f"({_number(violation)}, allowed {_number(tol, 1)})")
     elif room.min() == 0:
         met = int(np.count_nonzero(room == 0))
-        detail = (f"{left} equals {right}, {y}" if n == 1
+        detail = (f"{left} equals {ry}" if n == 1
                   else f"{left} equals {right} at all {n:,} points" if met == n
                   else f"{left} equals {right} at {met:,} of {n:,} points (both {y} there) and is below it elsewhere")
     elif ratios:
-        detail = f"{at}{left}, {x}, is {_share(float(a[i] / b[i]))} of {right}, {y}"
+        detail = f"{at}{lx} is {_share(float(a[i] / b[i]))} of {ry}"
+    elif np.all(a == 0) and np.all(b > 0):
+        detail = f"{left} is 0 at {'all ' if n > 2 else 'both ' if n == 2 else ''}{n:,} point{'s' if n > 1 else ''}, below {ry}"
     else:
-        detail = f"{at}{left}, {x}, is {_number(float(room[i]))} below {right}, {y}"
+        detail = f"{at}{lx} is {_number(float(room[i]))} below {ry}"
     _show(Check(id, "bound", claim, violation, tol, detail, params))
 
 

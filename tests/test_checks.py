@@ -244,3 +244,10 @@ def test_two_entries_read_as_both(shown):
     assert repr(shown[2]) == ("✔ two means: both sample means within 1 standard error of the exact values "
                               "(allowed 4); the farthest, 2.10 ± 0.10, against 2.00")
 
+
+
+def test_bound_does_not_repeat_a_side_named_by_its_number(shown):
+    checks.bound("PG stays far", 0.099, [0.1, 0.2], floor=0.0, names=("0.099", "PG's gap"), id=ID)
+    assert repr(shown[0]) == "✔ PG stays far: at the closest of 2 points, 0.099 is 99% of PG's gap, 0.1"
+    checks.bound("NPG converged", [0.0, 0.0, 0.0], 1e-9, cap=0.9, names=("NPG's gap", "1e-9"), id=ID)
+    assert repr(shown[1]) == "✔ NPG converged: NPG's gap is 0 at all 3 points, below 1e-9"
