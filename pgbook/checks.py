@@ -209,25 +209,19 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
     if not a.size:
         raise ValueError("computed and expected: empty; a comparison of nothing is no check")
     err = float(np.max(np.abs(a - b)))
-    allowed = _number(tol, 1)
+    allowed, e = _number(tol, 1), _number(err)
     if a.size == 1:
         x, y = _value(a.item()), _value(b.item())
-        if err == 0.0:
-            detail = f"both are {y}, exactly (allowed {allowed})"
-        elif err <= tol:
-            detail = f"{x} against {y}, a difference of {_number(err)} (allowed {allowed})"
-        else:
-            detail = f"{x} against {y}, off by {_number(err)}, more than the allowed {allowed}"
+        same, within, beyond = (f"both are {y}, exactly", f"{x} against {y}, a difference of {e}",
+                                f"{x} against {y}, off by {e}")
     else:
         scale = float(np.max(np.abs(b)))
         what = (f"the {a.size:,} entries, up to {_value(scale)} in size," if scale
                 else f"the {a.size:,} entries, against 0,")
-        if err == 0.0:
-            detail = f"{what} are the same exactly (allowed {allowed})"
-        elif err <= tol:
-            detail = f"{what} differ by at most {_number(err)} (allowed {allowed})"
-        else:
-            detail = f"{what} differ by up to {_number(err)}, more than the allowed {allowed}"
+        same, within, beyond = (f"{what} are the same exactly", f"{what} differ by at most {e}",
+                                f"{what} differ by up to {e}")
+    detail = (f"{same} (allowed {allowed})" if err == 0.0 else f"{within} (allowed {allowed})" if err <= tol
+              else f"{beyond}, more than the allowed {allowed}")
     _show(Check(id, "close", claim, err, tol, detail))
 
 
@@ -375,7 +369,8 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     elif ratios:
         detail = f"{at}{lx} is {_share(float(a[i] / b[i]))} of {ry}"
     elif np.all(a == 0) and np.all(b > 0):
-        detail = f"{left} is 0 at {'all ' if n > 2 else 'both ' if n == 2 else ''}{n:,} point{'s' if n > 1 else ''}, below {ry}"
+        points = f"all {n:,} points" if n > 2 else "both points" if n == 2 else "the one point"
+        detail = f"{left} is 0 at {points}, below {ry}"
     else:
         detail = f"{at}{lx} is {_number(float(room[i]))} below {ry}"
     _show(Check(id, "bound", claim, violation, tol, detail, params))
@@ -440,7 +435,8 @@ def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -
         detail = (f"{where} within {z_words} of the exact values (allowed {max_z:g}); "
                   f"the farthest, {sample}, against {exact}")
     else:
-        detail = f"the farthest of {m.size:,} sample means, {sample}, is {z_words} from its exact value, {exact}, more than the allowed {max_z:g}"
+        detail = (f"the farthest of {m.size:,} sample means, {sample}, is {z_words} from its exact value, "
+                  f"{exact}, more than the allowed {max_z:g}")
     _show(Check(id, "zscore", claim, zmax, max_z, detail))
 
 
