@@ -2,7 +2,7 @@ r"""Visible numerical checks for the book's pages: every claim computed, and eve
 
 Every claim a chapter makes is followed by a line such as
 
-    ✔ the theorem's gradient matches finite differences: largest difference 3.1e-11 (allowed 1e-08)
+    ✔ the theorem's gradient matches finite differences: the 12 entries, up to 0.34 in size, differ by at most 3.1e-11 (allowed 1e-8)
 
 produced by one of the functions below:
 
@@ -24,9 +24,14 @@ In HTML each line is a ``<div class="pgbook-check">`` carrying ``data-id``, ``da
 ``data-expected``), from which the tests re-read every check of the built pages.
 
 Claims are plain language; they may contain inline math as ``\(...\)`` where words will not do.
+After the claim the line says what was compared with what, with the numbers, and how close they
+came: the two values, or the size of the entries and their largest difference, against the
+tolerance; the two sides of a bound where they come closest; a sample mean ± its standard error
+against the exact value; a fitted exponent against the predicted one.
 
->>> bound("a value lies below 1/(1 - γ)", [0.2, 0.5], 2.0, cap=10.0, id="doc/example")
-✔ a value lies below 1/(1 - γ): reaches at most 25% of the bound
+>>> bound("a value lies below 1/(1 - γ)", [0.2, 0.5], 2.0, cap=10.0, id="doc/example",
+...       names=("the value", "1/(1 - γ)"))
+✔ a value lies below 1/(1 - γ): at the closest of 2 points, the value, 0.5, is 25% of 1/(1 - γ), 2
 
 With ``cap=10.0`` the bound ``10.0`` itself would be refused: no value can exceed it, so the check
 could not fail (:class:`Vacuous`).
@@ -123,9 +128,24 @@ def _limit(x, name: str) -> float:
     return float(x)
 
 
-def _number(x: float) -> str:
-    """A number as a reader reads it: 0.12, 3.1e-11, 1e+03."""
-    return f"{x:.2g}"
+def _number(x: float, digits: int = 2) -> str:
+    """A number as a reader reads it: 0.12, 3.1e-11, 1,000, 2.5e6 (never "1e+03")."""
+    x = float(x)
+    if x == 0 or not np.isfinite(x):
+        return f"{x:g}"
+    rounded = float(f"{x:.{digits}g}")
+    if 1e-3 <= abs(rounded) < 1e6:
+        if rounded == int(rounded):
+            return f"{int(rounded):,}"
+        return f"{rounded:.{max(digits - 1 - int(np.floor(np.log10(abs(rounded)))), 0)}f}".rstrip("0").rstrip(".")
+    mantissa, power = f"{rounded:.{digits - 1}e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    return f"{mantissa}e{int(power)}"
+
+
+def _value(x: float) -> str:
+    """A compared value, to three significant digits: 0.0314, 0.766, 12.3."""
+    return _number(x, 3)
 
 
 def _share(x: float) -> str:
@@ -141,11 +161,22 @@ def _share(x: float) -> str:
     return f"1/{float(f'{1 / x:.2g}'):,.0f}"
 
 
+def _names(names, defaults: tuple[str, str]) -> tuple[str, str]:
+    if names is None:
+        return defaults
+    if (not isinstance(names, (tuple, list)) or len(names) != 2
+            or not all(isinstance(s, str) and s.strip() for s in names)):
+        raise TypeError(f"names: expected two non-empty strings (the left side, the right side), got {names!r}")
+    return names[0], names[1]
+
+
 def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
     r"""Check that two computations agree: :math:`\max |\text{computed} - \text{expected}| \le` ``tol``.
 
     ``expected`` must come from another method than ``computed`` (finite differences, a series,
     sampling, sympy, a closed form, a published number): a quantity compared with itself is no check.
+    The line gives the two numbers (one value) or the size of the entries compared (an array), and
+    their largest difference against the tolerance.
 
     Parameters
     ----------
@@ -166,25 +197,38 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
     Examples
     --------
     >>> close("two ways agree", [1.0, 2.0], [1.0, 2.0 + 3.1e-11], tol=1e-8, id="doc/close")
-    ✔ two ways agree: largest difference 3.1e-11 (allowed 1e-08)
+    ✔ two ways agree: the 2 entries, up to 2 in size, differ by at most 3.1e-11 (allowed 1e-8)
+    >>> close("the value is 0.766", 0.76600002, 0.766, tol=1e-6, id="doc/close-one")
+    ✔ the value is 0.766: 0.766 against 0.766, a difference of 2e-8 (allowed 1e-6)
     """
     claim, id = _claim(claim), _id(id)
     tol = validate.positive_real(tol, "tol")
     if computed is expected:
         raise ValueError("computed and expected: the same object; a check compares two computations")
     a, b = _pair(validate.array(computed, "computed"), validate.array(expected, "expected"), "computed and expected")
-    err = float(np.max(np.abs(a - b))) if a.size else 0.0
-    if err == 0.0:
-        detail = f"no difference at all (allowed {tol:.0e})"
-    elif err <= tol:
-        detail = f"largest difference {_number(err)} (allowed {tol:.0e})"
+    if not a.size:
+        raise ValueError("computed and expected: empty; a comparison of nothing is no check")
+    err = float(np.max(np.abs(a - b)))
+    allowed, e = _number(tol, 1), _number(err)
+    if a.size == 1:
+        x, y = _value(a.item()), _value(b.item())
+        same, within, beyond = (f"both are {y}, exactly", f"{x} against {y}, a difference of {e}",
+                                f"{x} against {y}, off by {e}")
     else:
-        detail = f"off by {_number(err)}, more than the allowed {tol:.0e}"
+        scale = float(np.max(np.abs(b)))
+        what = (f"the {a.size:,} entries, up to {_value(scale)} in size," if scale
+                else f"the {a.size:,} entries, against 0,")
+        same, within, beyond = (f"{what} are the same exactly", f"{what} differ by at most {e}",
+                                f"{what} differ by up to {e}")
+    detail = (f"{same} (allowed {allowed})" if err == 0.0 else f"{within} (allowed {allowed})" if err <= tol
+              else f"{beyond}, more than the allowed {allowed}")
     _show(Check(id, "close", claim, err, tol, detail))
 
 
 def equal(claim: str, computed, expected, *, id: str) -> None:
     """Check that discrete results are the same, entry by entry (actions, counts, orderings).
+
+    Up to six integers are printed; more are counted.
 
     Parameters
     ----------
@@ -197,8 +241,12 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
 
     Examples
     --------
-    >>> equal("the greedy action is right in every state", [1, 1, 1], 1, id="doc/equal")
-    ✔ the greedy action is right in every state: the same in all 3 entries
+    >>> equal("the rank is |S|(|A| - 1)", 33, 33, id="doc/equal-one")
+    ✔ the rank is |S|(|A| - 1): both are 33
+    >>> equal("the waits follow the formula", [3, 5, 8], [3, 5, 8], id="doc/equal-few")
+    ✔ the waits follow the formula: both give 3, 5, 8
+    >>> equal("the greedy action is right in every state", [1] * 9, 1, id="doc/equal")
+    ✔ the greedy action is right in every state: the same in all 9 entries
     """
     claim, id = _claim(claim), _id(id)
     a, b = (np.asarray(x) for x in (computed, expected))
@@ -206,17 +254,24 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
         if x.dtype.kind not in "biu":
             raise TypeError(f"{name}: expected integers or booleans, got a {x.dtype} array (use close for numbers)")
     a, b = _pair(a, b, "computed and expected")
+    if not a.size:
+        raise ValueError("computed and expected: empty; a comparison of nothing is no check")
     differ = int(np.count_nonzero(a != b))
     n = a.size
     if differ:
-        detail = f"differs in {differ} of {n} entries"
+        i = np.unravel_index(np.argmax(a != b), a.shape)
+        where = f" (entry {tuple(int(k) for k in i)}: " if a.ndim > 1 else f" (entry {int(i[0])}: " if a.ndim else " ("
+        detail = f"differs in {differ} of {n:,} entries{where}{a[i]} against {b[i]})"
+    elif a.dtype.kind in "iu" and n <= 6:
+        shown = ", ".join(str(int(v)) for v in a.ravel())
+        detail = f"both are {shown}" if n == 1 else f"both give {shown}"
     else:
-        detail = "the same" if n == 1 else "the same in both entries" if n == 2 else f"the same in all {n} entries"
+        detail = "the same" if n == 1 else "the same in both entries" if n == 2 else f"the same in all {n:,} entries"
     _show(Check(id, "equal", claim, differ, 0, detail))
 
 
 def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: float | None = None,
-          tol: float = 0.0) -> None:
+          tol: float = 0.0, names: tuple[str, str] | None = None) -> None:
     r"""Check the inequality ``lhs <= rhs`` (elementwise), refusing a bound that cannot fail.
 
     Give exactly one of:
@@ -228,9 +283,9 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     - ``floor`` when the measured quantity is on the right (a lower bound): the smallest value
       ``rhs`` can take. If ``lhs <= floor`` everywhere the check cannot fail.
 
-    The line says how much of the bound is used: "reaches at most 38% of the bound" (an upper bound
-    on non-negative quantities), "the bound reaches at most 76% of the measured value" (a lower
-    bound), or otherwise "holds everywhere, with at least 0.12 to spare".
+    The line prints the two sides where they come closest, by name, and how much of the larger
+    side the smaller one reaches: "the gap, 0.0031, is 5% of the bound, 0.064"; where the signs
+    are mixed, how far apart they are; where they meet, that they are equal.
 
     Parameters
     ----------
@@ -246,6 +301,9 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     tol : float
         Round-off forgiven where the two sides are equal in exact arithmetic (default 0); the line
         then says "up to round-off".
+    names : (str, str), optional
+        What ``lhs`` and ``rhs`` are, in the reader's words ("the gap", "the bound γᵏ e₀"); by
+        default "the measured value" and "the bound" (with ``cap``) or the reverse (with ``floor``).
 
     Raises
     ------
@@ -256,12 +314,14 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
 
     Examples
     --------
-    >>> bound("the gap never exceeds the bound", [0.1, 0.38], [1.0, 1.0], cap=2.0, id="doc/upper")
-    ✔ the gap never exceeds the bound: reaches at most 38% of the bound
+    >>> bound("the gap after 200 steps is below the bound", 0.0031, 0.064, cap=1.0, id="doc/upper",
+    ...       names=("the gap", "the bound"))
+    ✔ the gap after 200 steps is below the bound: the gap, 0.0031, is 5% of the bound, 0.064
     >>> bound("the gap is at least its lower bound", [0.3, 0.7], [1.0, 0.92], floor=0.0, id="doc/lower")
-    ✔ the gap is at least its lower bound: the bound reaches at most 76% of the measured value
-    >>> bound("values never decrease", -0.0, [0.0, 0.2], floor=-1.0, id="doc/monotone")
-    ✔ values never decrease: holds, with equality at some points
+    ✔ the gap is at least its lower bound: at the closest of 2 points, the bound, 0.7, is 76% of the measured value, 0.92
+    >>> bound("values never decrease", -0.0, [0.0, 0.2], floor=-1.0, id="doc/monotone",
+    ...       names=("the old value", "the new value"))
+    ✔ values never decrease: the old value equals the new value at 1 of 2 points (both 0 there) and is below it elsewhere
     """
     claim, id = _claim(claim), _id(id)
     tol = validate.positive_real(tol, "tol", allow_zero=True)
@@ -270,40 +330,62 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     a, b = _pair(validate.array(lhs, "lhs"), validate.array(rhs, "rhs"), "lhs and rhs")
     if not a.size:
         raise ValueError("lhs and rhs: empty; a bound checked nowhere is no check")
+    left, right = _names(names, ("the measured value", "the bound") if cap is not None
+                         else ("the bound", "the measured value"))
     if cap is not None:
         limit = _limit(cap, "cap")
         if np.all(b >= limit):
             raise Vacuous(f"{claim!r} cannot fail: its bound is at or above {limit:g}, the largest value "
                           "the left side can take, everywhere")
-        params, measured_on_left = {"cap": limit}, True
+        params = {"cap": limit}
     else:
         limit = _limit(floor, "floor")
         if np.all(a <= limit):
             raise Vacuous(f"{claim!r} cannot fail: its bound is at or below {limit:g}, the smallest value "
                           "the right side can take, everywhere")
-        params, measured_on_left = {"floor": limit}, False
-    room = b - a
+        params = {"floor": limit}
+    a, b = a.ravel(), b.ravel()
+    n, room = a.size, b - a
     violation = max(-float(room.min()), 0.0)
+    ratios = np.all(a >= 0) and np.all(b > 0) and np.any(a > 0)
+    i = int(np.argmax(a / b)) if ratios and violation == 0 else int(np.argmin(room))
+    x, y = _value(a[i]), _value(b[i])
+    # "the gap, 0.0031," but "1e-9", not "1e-9, 1e-9,": a side named by its number is not repeated
+    lx = left if left == x or left.endswith(f" {x}") else f"{left}, {x},"
+    ry = right if right == y or right.endswith(f" {y}") else f"{right}, {y}"
+    at = "" if n == 1 else f"at the closest of {n:,} points, "
     if violation > tol:
-        detail = f"fails by {_number(violation)}" + (f", more than the round-off allowed, {tol:.0e}" if tol else "")
+        worst = "" if n == 1 else f"at the worst of {n:,} points, "
+        detail = (f"{worst}{lx} exceeds {ry}, by {_number(violation)}"
+                  + (f", more than the round-off allowed, {_number(tol, 1)}" if tol else ""))
     elif violation > 0:
-        detail = f"holds up to round-off (off by {_number(violation)}, allowed {tol:.0e})"
-    elif room.min() == 0 and np.any(a != 0):
-        detail = ("reaches the bound exactly, at some points" if measured_on_left
-                  else "the bound equals the measured value at some points")
-    elif np.all(a >= 0) and np.all(b > 0) and np.any(a > 0):
-        used = float(np.max(a / b))
-        detail = (f"reaches at most {_share(used)} of the bound" if measured_on_left
-                  else f"the bound reaches at most {_share(used)} of the measured value")
+        detail = (f"{at}{lx} exceeds {ry}, only by round-off "
+                  f"({_number(violation)}, allowed {_number(tol, 1)})")
     elif room.min() == 0:
-        detail = "holds, with equality at some points"
+        met = int(np.count_nonzero(room == 0))
+        detail = (f"{left} equals {ry}" if n == 1
+                  else f"{left} equals {right} at all {n:,} points" if met == n
+                  else f"{left} equals {right} at {met:,} of {n:,} points (both {y} there) and is below it elsewhere")
+    elif ratios:
+        detail = f"{at}{lx} is {_share(float(a[i] / b[i]))} of {ry}"
+    elif np.all(a == 0) and np.all(b > 0):
+        points = f"all {n:,} points" if n > 2 else "both points" if n == 2 else "the one point"
+        detail = f"{left} is 0 at {points}, below {ry}"
     else:
-        detail = f"holds everywhere, with at least {_number(float(room.min()))} to spare"
+        detail = f"{at}{lx} is {_number(float(room[i]))} below {ry}"
     _show(Check(id, "bound", claim, violation, tol, detail, params))
+
+
+def _decimals(se: float) -> int:
+    """Decimals that show a standard error to two significant digits (at most 8)."""
+    return int(min(max(1 - np.floor(np.log10(se)), 0), 8)) if se > 0 else 3
 
 
 def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -> None:
     r"""Check a Monte Carlo estimate: :math:`\max_i |\bar x_i - x_i| / \mathrm{se}_i \le` ``max_z``.
+
+    The line gives the sample mean with its standard error (``±``) and the exact value, for the
+    entry farthest from its exact value.
 
     Parameters
     ----------
@@ -320,7 +402,9 @@ def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -
     Examples
     --------
     >>> zscore("the sampled mean is the value", 1.099, 0.1, 1.0, id="doc/z")
-    ✔ the sampled mean is the value: within 0.99 standard errors of the exact value (allowed 4)
+    ✔ the sampled mean is the value: the sample mean, 1.10 ± 0.10, is 0.99 standard errors from the exact value, 1.00 (allowed 4)
+    >>> zscore("every sampled mean is its value", [0.52, 0.31], [0.01, 0.01], [0.5, 0.3], id="doc/zs")
+    ✔ every sampled mean is its value: both sample means within 2 standard errors of the exact values (allowed 4); the farthest, 0.520 ± 0.010, against 0.500
     """
     claim, id = _claim(claim), _id(id)
     max_z = validate.positive_real(max_z, "max_z")
@@ -330,20 +414,29 @@ def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -
     if (se < 0).any():
         raise ValueError("stderr: must be >= 0")
     try:
-        m, se, e = np.broadcast_arrays(m, se, e)
+        m, se, e = (x.ravel() for x in np.broadcast_arrays(m, se, e))
     except ValueError:
         raise ValueError(f"mean, stderr and expected: shapes {m.shape}, {se.shape} and {e.shape} do not broadcast") from None
+    if not m.size:
+        raise ValueError("mean, stderr and expected: empty; a comparison of nothing is no check")
     diff = np.abs(m - e)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff > 0, np.inf, 0.0))
-    zmax = float(np.max(z)) if z.size else 0.0
-    where = "within" if z.size == 1 else "both within" if z.size == 2 else f"all {z.size} within"
-    values = "the exact value" if z.size == 1 else "the exact values"
-    errors = "standard error" if f"{zmax:.2g}" == "1" else "standard errors"
-    if zmax <= max_z:
-        detail = f"{where} {zmax:.2g} {errors} of {values} (allowed {max_z:g})"
+    i = int(np.argmax(z))
+    zmax = float(z[i])
+    k = _decimals(float(se[i]))
+    sample, exact = f"{m[i]:.{k}f} ± {se[i]:.{k}f}", f"{e[i]:.{k}f}"
+    z_words = f"{zmax:.2g} standard error{'' if f'{zmax:.2g}' == '1' else 's'}"
+    if m.size == 1:
+        detail = f"the sample mean, {sample}, is {z_words} from the exact value, {exact}"
+        detail += f" (allowed {max_z:g})" if zmax <= max_z else f", more than the allowed {max_z:g}"
+    elif zmax <= max_z:
+        where = "both sample means" if m.size == 2 else f"all {m.size:,} sample means"
+        detail = (f"{where} within {z_words} of the exact values (allowed {max_z:g}); "
+                  f"the farthest, {sample}, against {exact}")
     else:
-        detail = f"{zmax:.2g} {errors} away, more than the allowed {max_z:g}"
+        detail = (f"the farthest of {m.size:,} sample means, {sample}, is {z_words} from its exact value, "
+                  f"{exact}, more than the allowed {max_z:g}")
     _show(Check(id, "zscore", claim, zmax, max_z, detail))
 
 
@@ -381,7 +474,8 @@ def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
 
     Use it where a published constant is loose but its rate can fail: iterations against
     :math:`1/(1-\gamma)`, :math:`|S|`, :math:`H`, the mismatch coefficient; an error against the
-    number of samples. ``tol`` must be small enough that a wrong exponent fails.
+    number of samples. ``tol`` must be small enough that a wrong exponent fails. The line gives
+    the fitted slope, the predicted one, and the range of ``x`` it was fitted over.
 
     Parameters
     ----------
@@ -399,17 +493,20 @@ def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
     Examples
     --------
     >>> exponent("the error falls like n^(-1/2)", [1e2, 1e3, 1e4], [0.1, 0.0316, 0.01], -0.5, tol=0.05, id="doc/rate")
-    ✔ the error falls like n^(-1/2): fitted exponent -0.5, predicted -0.5 (allowed ±0.05)
+    ✔ the error falls like n^(-1/2): the log-log slope fitted over 3 points, spanning a factor of 100, is -0.500 against the predicted -0.5 (allowed ±0.05)
     """
     claim, id = _claim(claim), _id(id)
     tol = validate.positive_real(tol, "tol")
     expected = validate.array(expected, "expected", ndim=0).item()
     b = loglog_slope(x, y)
+    xs = np.asarray(x, dtype=float)
     err = abs(b - expected)
+    fitted = (f"the log-log slope fitted over {xs.size} points, spanning a factor of "
+              f"{_number(xs.max() / xs.min())}, is {b:.3f}")
     if err <= tol:
-        detail = f"fitted exponent {b:.3g}, predicted {expected:g} (allowed ±{tol:g})"
+        detail = f"{fitted} against the predicted {expected:g} (allowed ±{tol:g})"
     else:
-        detail = f"fitted exponent {b:.3g}, off the predicted {expected:g} by more than the allowed {tol:g}"
+        detail = f"{fitted}, off the predicted {expected:g} by more than the allowed {tol:g}"
     _show(Check(id, "exponent", claim, err, tol, detail, {"expected": expected}))
 
 

@@ -100,7 +100,7 @@ def loglinear_case():
     return phi, 0.5 * rng.standard_normal(8)
 
 
-def clipped(pi_old, pi, eps=0.2, use_min=True):
+def clipped(pi_old, pi, eps=0.2):
     """PPO's objective by explicit loops: V_old + sum_{s,a} d(s) pi_old(a|s) min(r A, clip(r) A) / (1 - gamma)."""
     V_old, _, adv, d = solve(pi_old)
     total = 0.0
@@ -108,7 +108,7 @@ def clipped(pi_old, pi, eps=0.2, use_min=True):
         for a in range(A):
             r = pi[s, a] / pi_old[s, a]
             term = min(max(r, 1 - eps), 1 + eps) * adv[s, a]
-            total += d[s] * pi_old[s, a] * (min(r * adv[s, a], term) if use_min else term)
+            total += d[s] * pi_old[s, a] * min(r * adv[s, a], term)
     return V_old @ GRID.rho + total / (1 - GAMMA)
 
 
@@ -298,15 +298,20 @@ def ppo_gradient_is_policy_gradient(page, normalised=True):
     page.close(fd, central_difference(lambda th: V_rho(softmax(th)), theta_old))
 
 
-@twin("natural/ppo-clip-below-surrogate", wrong={"clip-without-min": dict(use_min=False)})
-def ppo_clip_below_surrogate(page, use_min=True):
-    """The clipped objective by explicit loops against L, on 150 random theta around the page's theta_old;
-    careless: the clipped term alone, without the minimum."""
+@twin("natural/ppo-clip-caps-the-gain",
+      wrong={"without-one-over-one-minus-gamma": dict(scale=1 - GAMMA),
+             "positive-advantages-only": dict(scale=0.5)})
+def ppo_clip_caps_the_gain(page, scale=1.0):
+    """The clipped gain by explicit loops along theta_old + t A/(1 - gamma) (the NPG direction, up to a
+    constant per state) out to t = 20, against eps E|A|/(1 - gamma) by dense solves; careless: the cap
+    without 1/(1 - gamma), or eps E[A+] (only the positive advantages gain eps), half of it."""
     theta_old = np.random.default_rng(2).standard_normal((S, A))
     pi_old = softmax(theta_old)
-    rng = np.random.default_rng(30)
-    pis = [softmax(theta_old + c * rng.standard_normal((S, A))) for c in np.repeat([0.05, 0.3, 1.0], 50)]
-    page.bound([clipped(pi_old, p, use_min=use_min) for p in pis], [surrogate_L(pi_old, p) for p in pis])
+    V_old, _, adv, d = solve(pi_old)
+    cap = 0.2 * d @ np.sum(pi_old * np.abs(adv), axis=1) / (1 - GAMMA)
+    gains = [clipped(pi_old, softmax(theta_old + t * adv / (1 - GAMMA))) - V_old @ GRID.rho
+             for t in (0.5, 1.0, 2.0, 5.0, 20.0)]
+    page.bound(gains, scale * cap)
 
 
 @twin("natural/cpi-visitation-shift-tight", wrong={"without-horizon": dict(power=0),
@@ -446,6 +451,19 @@ def test_the_trpo_numbers():
         share.append((surrogate_L(pi_old, pi_new) - V_rho(pi_new)) / penalty)
     assert 0.002 < max(share) < 0.004
     assert f"{(1 - GAMMA) / (1 - GAMMA + GAMMA * 0.001):.0%}" == "99%"
+
+
+def test_the_ppo_cap_numbers():
+    """'88% at t = 2, 95% at t = 20', 'over fourteen times the cap at t = 20'."""
+    theta_old = np.random.default_rng(2).standard_normal((S, A))
+    pi_old = softmax(theta_old)
+    V_old, _, adv, d = solve(pi_old)
+    cap = 0.2 * d @ np.sum(pi_old * np.abs(adv), axis=1) / (1 - GAMMA)
+    shares = {t: (clipped(pi_old, softmax(theta_old + t * adv / (1 - GAMMA))) - V_old @ GRID.rho) / cap
+              for t in (2.0, 20.0)}
+    assert f"{shares[2.0]:.0%}" == "88%" and f"{shares[20.0]:.0%}" == "95%"
+    promised = (surrogate_L(pi_old, softmax(theta_old + 20 * adv / (1 - GAMMA))) - V_old @ GRID.rho) / cap
+    assert 14 < promised < 15
 
 
 def test_exact_trpo_step_aligns_with_npg_as_delta_shrinks():

@@ -523,7 +523,7 @@ def test_the_mei_bound_against_the_runs():
 
 
 def test_the_pg_tail_prose():
-    """The exercise's '1.2526 at t = 1e5'; eq-pg-tail: 1.25 and 1.67."""
+    """The exercise's '1.2526 at t = 1e5'; the tail limit: 1.25 and 1.67."""
     assert f"{tail_constants()[0]:.4f}" == "1.2526"
     assert tail_constants() == pytest.approx([1.25, 5 / 3], abs=5e-3)
 
