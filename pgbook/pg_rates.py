@@ -314,7 +314,7 @@ def log_barrier_stationary_gap(mdp: MDP, theta, lam, mu=None, rho=None) -> float
 
 
 def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
-    r"""Mei et al.'s linear rate of entropy-regularised softmax PG (2020, Theorem 6), **as reconstructed here**.
+    r"""The linear rate of entropy-regularised softmax PG with its constant (the book's derivation of Mei et al. 2020, Theorem 6).
 
     With :math:`\eta = \frac{(1-\gamma)^3}{8 + \tau(4 + 8\log|A|)}`, :math:`\mu > 0`, for :math:`t \ge 1`,
 
@@ -324,11 +324,11 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
               {(8 + \tau(4 + 8\log|A|))\,|S|\,\|d^{\pi^\star_\tau}_\mu/\mu\|_\infty}\Big), \\
               c &= \inf_{t \ge 1}\min_{s,a}\pi_{\theta_t}(a|s).
 
-    Not checked against the paper's display: the step size and the smoothness constant
-    :math:`\beta = (8 + \tau(4 + 8\log|A|))/(1-\gamma)^3` are the paper's (proof of Theorem 6); the
-    exponent is what its Lemma 15 (the Łojasiewicz inequality with entropy, exponent 1/2) gives with
+    Derived in the book (softmax_pg chapter, the proposition after Theorem 6): the step size and the
+    smoothness constant :math:`\beta = (8 + \tau(4 + 8\log|A|))/(1-\gamma)^3` are the paper's (Theorem 6);
+    the exponent is what its Lemma 15 (the Łojasiewicz inequality with entropy, exponent 1/2) gives with
     :math:`d^{\pi_\theta}_\mu \ge (1-\gamma)\mu` and a step of :math:`1/\beta`, and the prefactor bounds
-    the first soft gap. c must be measured along the run. t: iteration(s) >= 1; c in (0, 1];
+    the first soft gap and passes from :math:`\mu` to :math:`\rho` by Lemma 26. c must be measured along the run. t: iteration(s) >= 1; c in (0, 1];
     tau > 0. Returns the bound, shaped like t.
     """
     gamma = _discounted(mdp)

@@ -267,7 +267,8 @@ def test_log_barrier_stationary_validation():
 
 
 def test_mei_entropy_bound_formula():
-    """The reconstructed Theorem 6 bound written out by hand (soft optimum by soft value iteration)."""
+    """The linear bound with its constant (the book's derivation of Theorem 6) written out by hand (soft
+    optimum by soft value iteration)."""
     m, tau, c = MDP6, 0.3, 0.05
     V = np.zeros(m.S)
     for _ in range(3000):

@@ -6,11 +6,12 @@ gradient ascent), with V* from value iteration instead of policy iteration and t
 its series instead of the linear solve, and feed them to the page's own checks together with the
 claims a careless reader would make.
 
-The table tests parse the page: every row R0, R1, ... must link to a chapter of _toc.yml, and say
-what holds it -- a check of its constant, of its rate's scaling, of a step of its proof, of a
-convention, or only an illustration -- naming each check by its id; every id named must be a check
-of the book's chapters. Rows linking to a chapter that has not been merged yet carry the form
-``Chapter: title (book/x/y)<!-- link: ../x/y -->``; such a chapter must then be absent from
+The table tests parse the page: every row R0, R1, ... must link to a chapter of _toc.yml and say, in
+words, what holds it -- a check of its constant, of its rate's scaling, of a step of its proof, of a
+convention, or only an illustration. The ids of those checks live here (ROW_CHECKS), not on the
+page: every id must be a check of a chapter its row links, and the kinds the page names for a row
+must be the kinds of its checks. Rows linking to a chapter that has not been merged yet carry the
+form ``Chapter: title (book/x/y)<!-- link: ../x/y -->``; such a chapter must then be absent from
 _toc.yml, so that merging it without switching the link on to ``{doc}`` fails here.
 """
 
@@ -207,12 +208,91 @@ def test_the_numbers_the_prose_states():
     assert 1 <= decades.min() < 2 and 8.5 <= decades.max() < 9.5  # "one to nine decades"
 
 
-# --- the table: every row points at a chapter, a check on its page, and a test -----------------
+def softmax_pg_gaps(eta, T):
+    """Softmax PG by hand: theta += eta/(1-gamma) d(s) pi(a|s) A(s,a) from the uniform policy."""
+    theta, gaps = np.zeros((S, A)), []
+    for _ in range(T + 1):
+        pi = np.exp(theta - theta.max(axis=1, keepdims=True))
+        pi /= pi.sum(axis=1, keepdims=True)
+        V = value(pi)
+        gaps.append(V_STAR_RHO - RHO @ V)
+        P_pi = np.einsum("sa,sat->st", pi, GRID.P)
+        d = (1 - GAMMA) * np.linalg.solve((np.eye(S) - GAMMA * P_pi).T, RHO)
+        theta = theta + eta / (1 - GAMMA) * d[:, None] * pi * (GRID.r + GAMMA * GRID.P @ V - V[:, None])
+    return np.array(gaps)
+
+
+def soft_optimal_gap(tau):
+    """V*(rho) - V^{pi*_tau}(rho), with pi*_tau from soft value iteration (terminal cells earn no entropy:
+    the episode has ended there)."""
+    V = np.zeros(S)
+    for _ in range(3000):
+        Q = GRID.r + GAMMA * GRID.P @ V
+        V = Q.max(axis=1) + tau * np.log(np.exp((Q - Q.max(axis=1, keepdims=True)) / tau).sum(axis=1))
+        V[GRID.terminal] = 0.0
+    Q = GRID.r + GAMMA * GRID.P @ V
+    pi = np.exp((Q - Q.max(axis=1, keepdims=True)) / tau)
+    return V_STAR_RHO - RHO @ value(pi / pi.sum(axis=1, keepdims=True))
+
+
+def slope(gaps, a=1000, b=10_000):
+    return np.log(gaps[b] / gaps[a]) / np.log(b / a)
+
+
+@pytest.mark.slow
+def test_the_numbers_of_the_methods_side_by_side():
+    """The closing figure's sentences: PG at R3's step does not move, at step 1 it falls like 1/t, NPG
+    faster than 1/T, entropy NPG stops at 3e-3 inside 0.14, growing steps reach 3e-13 after 80."""
+    stuck = softmax_pg_gaps((1 - GAMMA) ** 3 / 8, 10_000)
+    assert stuck[-1] > 0.99 * stuck[0] and round(stuck[-1], 2) == 0.41
+    assert abs(slope(softmax_pg_gaps(1.0, 10_000)) + 1) < 0.15
+    npg = np.array([V_STAR_RHO - value(np.exp(lp)) @ RHO for lp in mirror_logs(lambda k: ETA_NPG / (1 - GAMMA), 10_000)])
+    assert slope(npg) < -1.2
+    assert float(f"{soft_optimal_gap(0.01):.0e}") == 3e-3
+    assert round(0.01 * np.log(A) / (1 - GAMMA), 2) == 0.14
+    pmd = V_STAR_RHO - value(np.exp(mirror_logs(lambda k: ETA0_PMD / GAMMA**k, 80)[-1])) @ RHO
+    assert 1e-13 < pmd < 1e-12
+
+
+# --- the table: every row points at a chapter, and the checks that hold it --------------------
+
+#: The checks that hold each row of the page's tables, by what they hold. The page says this in words
+#: (its reader sees no check ids); this table names the ids, and the tests below keep the two in step:
+#: the kinds each row's line names, the chapters it links, and the counts the prose states.
+ROW_CHECKS = {
+    "R0": {"constant": ["mdps/value-iteration-rate"]},
+    "R1": {"proof step": ["landscape/gradient-domination", "landscape/smoothness-constant"],
+           "scaling": ["landscape/iterations-scale-with-mismatch"]},
+    "R2": {"proof step": ["softmax_pg/step-gains-eta-gradient-squared", "softmax_pg/curvature-grows-like-horizon"]},
+    "R3": {"proof step": ["softmax_pg/nl-inequality-along-run"],
+           "scaling": ["softmax_pg/mdp-gap-falls-like-one-over-t", "softmax_pg/bandit-gap-falls-like-one-over-t",
+                       "softmax_pg/bandit-t-gap-limit", "softmax_pg/plateau-grows-like-one-over-p0"]},
+    "R4": {"proof step": ["softmax_pg/barrier-gap-exact-at-stationarity"],
+           "scaling": ["softmax_pg/barrier-bias-linear-in-lambda"]},
+    "R5": {"proof step": ["softmax_pg/soft-gap-is-weighted-kl", "softmax_pg/entropy-lojasiewicz-exponent",
+                          "softmax_pg/plain-lojasiewicz-exponent"],
+           "scaling": ["softmax_pg/soft-gap-slope-from-hessian"]},
+    "R6": {"scaling": ["npg/horizon-squared"],
+           "proof step": ["npg/regret-identity", "npg/improvement-every-state", "simplex/npg-improvement-lemma",
+                          "summary/npg-improvement-every-state"]},
+    "R7": {"constant": ["npg/cen-soft-q-bound", "npg/cen-log-policy-bound", "npg/sandwich-bias"]},
+    "R8": {"proof step": ["npg/xiao-proposition-9", "summary/pmd-proposition-9"],
+           "convention": ["npg/xiao-step-in-costs"]},
+    "R9": {"proof step": ["npg/lan-stationary-identity"], "convention": ["npg/lan-step"]},
+    "R10": {"proof step": ["vanishing/uniform-value-bound", "vanishing/value-gap-bound"],
+            "scaling": ["vanishing/gradient-decay-law", "vanishing/gradient-polynomial-factor",
+                        "vanishing/pg-plateau-law"]},
+    "R11": {"constant": ["estimation/reinforce-mean-is-gradient", "estimation/baseline-keeps-mean"]},
+    "R12": {"scaling": ["estimation/truncation-bias-rate"]},
+    "R13": {"proof step": ["approximation/mirror-descent-identity", "approximation/visitation-covers-nu"],
+            "scaling": ["approximation/average-gap-exponent", "approximation/excess-risk-exponent"]},
+    "R14": {"constant": ["natural/cpi-visitation-shift-tight", "natural/cpi-improvement-tight-instance"]},
+    "R15": {"constant": ["natural/trpo-bound-tight-instance"]},
+}
 
 ROW = re.compile(r"^\| \*\*(R\d+)\*\* \|.*\| ([^|]+) \|$")
 HOLDS = re.compile(r"^- \*\*(R\d+)\*\* (.+)$")
 KIND = re.compile(r"\b(constant|scaling|proof step|convention): ")
-CHECK_ID = re.compile(r"`([a-z][a-z0-9_]*/[a-z0-9]+(?:-[a-z0-9]+)*)`")
 DOC = re.compile(r"\{doc\}`(?:[^`<]*<([^>`]+)>|([^`<>]+))`")
 PENDING = re.compile(r"Chapter: [^(|]+ \((book/[\w/]+)\)<!-- link: ([\w./]+) -->")
 HERE = re.compile(r"\{ref\}`[^`]*<sec-sum-[\w-]+>`")
@@ -249,24 +329,17 @@ def table_rows():
 
 
 def holds():
-    """For each row of the list under 'What the checks behind each row hold': {kind: [check ids]}; an
-    empty dict for a row that is only illustrated."""
+    """For each row of the list under 'What the checks behind each row hold': the kinds of check its line
+    names (an empty set for a row that is only illustrated)."""
     found = {}
     for line in page_lines():
         m = HOLDS.match(line)
-        if not m:
-            continue
-        label, text = m.groups()
-        marks = list(KIND.finditer(text))
-        kinds = {}
-        for i, mark in enumerate(marks):
-            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-            ids = CHECK_ID.findall(text[mark.end():end].split(". ")[0])
-            assert ids, f"{label}: '{mark.group(1)}:' names no check id"
-            kinds.setdefault(mark.group(1), []).extend(ids)
-        if not kinds:
-            assert text.startswith("illustration"), f"{label}: names no check and does not say 'illustration'"
-        found[label] = kinds
+        if m:
+            label, text = m.groups()
+            kinds = {mark.group(1) for mark in KIND.finditer(text)}
+            if not kinds:
+                assert text.startswith("illustration"), f"{label}: names no check and does not say 'illustration'"
+            found[label] = kinds
     return found
 
 
@@ -278,22 +351,32 @@ def book_check_ids():
 
 def test_every_row_links_a_chapter_and_says_what_holds_it():
     rows = table_rows()
-    assert list(rows) == [f"R{i}" for i in range(len(rows))] and len(rows) >= 13
+    assert list(rows) == [f"R{i}" for i in range(len(rows))] and len(rows) >= 16
     said = holds()
     assert list(said) == list(rows), f"rows without a line saying what holds them: {sorted(set(rows) - set(said))}"
+    assert list(ROW_CHECKS) == list(rows), "ROW_CHECKS must name the page's rows, in order"
     for label, (live, pending) in rows.items():
         assert live or pending, f"{label} links no chapter"
+        assert said[label] == set(ROW_CHECKS[label]), (
+            f"{label}: the page says {sorted(said[label])}, the checks hold {sorted(ROW_CHECKS[label])}")
+
+
+def test_page_shows_no_check_ids():
+    """Check ids are for the HTML's data-id and the tests, not for the reader."""
+    shown = sorted({i for i in book_check_ids() if i in PAGE.read_text()} - {
+        i for i in book_check_ids() if i.startswith("summary/")})
+    assert not shown, f"check ids written in the page's text: {shown}"
 
 
 def test_every_check_id_named_is_a_check_of_the_book():
-    named = {i for kinds in holds().values() for ids in kinds.values() for i in ids}
+    named = {i for kinds in ROW_CHECKS.values() for ids in kinds.values() for i in ids}
     missing = sorted(named - book_check_ids())
-    assert not missing, f"check ids named in the table that no chapter has: {missing}"
+    assert not missing, f"check ids in ROW_CHECKS that no chapter has: {missing}"
 
 
 def test_the_ids_of_a_row_belong_to_the_chapters_it_links():
     rows = table_rows()
-    for label, kinds in holds().items():
+    for label, kinds in ROW_CHECKS.items():
         live, pending = rows[label]
         stems = {Path(c).name for c in live | pending}
         for i in (i for ids in kinds.values() for i in ids):
@@ -302,14 +385,14 @@ def test_the_ids_of_a_row_belong_to_the_chapters_it_links():
 
 def test_the_counts_the_prose_states():
     """The paragraph after the row lines counts what they say, row for row."""
-    said = holds()
-    rows = {kind: [label for label, kinds in said.items() if kind in kinds] for kind in ("constant", "scaling", "proof step")}
-    words = {3: "three", 7: "seven", 10: "ten"}
+    rows = {kind: [label for label, kinds in ROW_CHECKS.items() if kind in kinds]
+            for kind in ("constant", "scaling", "proof step")}
+    words = dict(enumerate("zero one two three four five six seven eight nine ten eleven twelve".split()))
     expected = (f"{words[len(rows['constant'])]} rows are held to their published constant ({', '.join(rows['constant'])}), "
                 f"{words[len(rows['scaling'])]} by their rate's scaling ({', '.join(rows['scaling'])}), and "
                 f"{words[len(rows['proof step'])]} by a step of their proof ({', '.join(rows['proof step'])}); "
                 "every row has at least one check that can fail")
-    assert all(said.values()), f"rows held by no check: {[label for label, kinds in said.items() if not kinds]}"
+    assert all(ROW_CHECKS.values()), f"rows held by no check: {[k for k, v in ROW_CHECKS.items() if not v]}"
     assert expected in " ".join(PAGE.read_text().split())
 
 

@@ -4,11 +4,11 @@ twin, the numbers the prose states, and the plain tests that used to be on the p
 Each check of the page has a twin here (``tests/chapters/twins.py``) that recomputes the claim
 without the chapter's code path -- value iteration by hand, the chain's value by eliminating
 V(s_{i-1}) = c_i V(s_i) upwards and its gradient by mpmath finite differences of that, or by
-reverse-mode differentiation of it for long chains (the chapter uses the adjoint formula of ``highprec``), a dense mpmath solve, sympy's exact solve, a linear scan
-and mpmath's Lambert W, plain numpy random walks, softmax PG, NPG and sampled NPG iterated by hand
+reverse-mode differentiation of it for long chains (the chapter uses the adjoint formula of ``highprec``), a dense mpmath solve, sympy's exact solve,
+plain numpy random walks, softmax PG, NPG and sampled NPG iterated by hand
 -- feeds it to the page's own check, and feeds the same check the claim a careless reader or the
-tutorial would make (the printed gamma^(H+2), the proposition's (1/3)^(H/4) taken as the rate, a
-log read as log2, the straight run's 4^-H for the chance of a reward, "NPG escapes" for sampled
+tutorial would make (the printed gamma^(H+2), the proposition's (1/3)^(H/4) taken as the rate, the
+tutorial's 2^(-H/2) as a bound, the straight run's 4^-H for the chance of a reward, "NPG escapes" for sampled
 NPG), which the check must reject.
 """
 
@@ -320,13 +320,16 @@ def test_pgbook_float64_solve_is_exact_at_h30_where_a_textbook_solve_is_not():
     assert float64_solve_at_h30("textbook").max() > 1e-2
 
 
-@twin("vanishing/admissible-horizons", wrong={"log-base-2": dict(log=math.log2), "log-base-10": dict(log=math.log10)})
-def admissible_horizons(page, log=math.log):
-    """A linear scan of H/(40 log 2H) - 1 >= k against mpmath's lower Lambert W branch."""
-    scan = [next(H for H in itertools.count(1) if H / (40 * log(2 * H)) - 1 >= k) for k in (0, 1)]
-    closed = [int(mpmath.ceil(-40 * (k + 1) * mpmath.lambertw(mpmath.mpf(-1) / (80 * (k + 1)), -1).real))
-              for k in (0, 1)]
-    page.equal(scan, closed)
+@twin("vanishing/gradient-bound-before-its-range", wrong={"tutorial-headline": dict(bound="2^(-H/2)"),
+                                                          "base-three-per-step": dict(bound="3^-H")})
+def gradient_bound_before_its_range(page, bound="(1/3)^(H/4)"):
+    """Finite-difference gradient norms of the ratio elimination against the proposition's (1/3)^(H/4) on
+    H = 2..80; the careless bounds: the tutorial's headline 2^(-H/2) (exceeded at H = 2) and a factor 3
+    per step of H with the polynomial factor dropped."""
+    _, g = chain_by_ratios()
+    H = H_GRID.astype(float)
+    rhs = {"(1/3)^(H/4)": (1 / 3) ** (H / 4), "2^(-H/2)": 2.0 ** (-H / 2), "3^-H": 3.0**-H}[bound]
+    page.bound(g, rhs)
 
 
 @twin("vanishing/hitting-time-formula", wrong={"inverse-straight-run-probability": dict(formula="4^H"),
