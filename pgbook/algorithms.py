@@ -251,10 +251,10 @@ def softmax_pg_kl(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None,
 
     with :math:`\bar D(\theta, \theta') = \mathbb E_{s \sim d^{\pi_\theta}_\rho}
     \mathrm{KL}(\pi_\theta(\cdot|s) \,\|\, \pi_{\theta'}(\cdot|s))`, TRPO's measure of a step (Schulman
-    et al. 2015, Eq. (12); :func:`pgbook.surrogates.mean_kl`). The right side is the divergence of
+    et al. 2015, Eq. (12); :func:`pgbook.theory.surrogates.mean_kl`). The right side is the divergence of
     NPG's step from the same policy (:func:`npg`; AKLM Lemma 5.1), so at every iteration the two
     methods move the policy equally far and differ only in direction. :math:`c_t` is found by
-    Newton's method on the convex mean KL along the gradient (:func:`pgbook.surrogates.kl_step_size`
+    Newton's method on the convex mean KL along the gradient (:func:`pgbook.theory.surrogates.kl_step_size`
     does the same for one step); it is 0 where NPG's step would not move the policy.
 
     Parameters

@@ -369,7 +369,8 @@ def trpo_tight_instance(alpha: float, gamma: float = 0.9, epsilon: float = 0.5):
     Examples
     --------
     >>> import pgbook
-    >>> from pgbook import envs, surrogates
+    >>> from pgbook import envs
+    >>> from pgbook.theory import surrogates
     >>> mdp, old, new = envs.trpo_tight_instance(0.1, gamma=0.5)
     >>> gap = surrogates.surrogate(mdp, old, new) - float(pgbook.value(mdp, new) @ mdp.rho)
     >>> round(gap, 12), round(4 * 0.5 * 0.5 * 0.1**2 / (0.5 * (1 - 0.5 * 0.9)), 12)

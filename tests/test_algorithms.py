@@ -79,7 +79,7 @@ def first_equal_kl(eta):
     """PG's direction, scaled by brentq on the mean KL of surrogates to that of NPG's step."""
     from scipy.optimize import brentq
 
-    from pgbook import surrogates
+    from pgbook.theory import surrogates
 
     pi, grad = softmax(THETA0), gradients.softmax_gradient(M, THETA0)
     target = surrogates.mean_kl(M, pi, softmax(natural.npg_step(M, THETA0, eta)))

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from pgbook import envs, simplex
+from pgbook import envs
+from pgbook.theory import simplex
 from pgbook.viz import simplex as simplex_viz
 
 

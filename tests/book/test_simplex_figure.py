@@ -21,7 +21,8 @@ import pytest
 from bookconf import built_html
 from test_browser import browser, server, visit  # noqa: F401  (fixtures)
 
-from pgbook import algorithms, envs, simplex
+from pgbook import algorithms, envs
+from pgbook.theory import simplex
 
 pytestmark = pytest.mark.book
 

@@ -21,7 +21,7 @@ from scipy.optimize import minimize_scalar
 import pgbook
 from chapters.twins import twin
 from pgbook import algorithms, envs
-from pgbook import approximation as apx
+from pgbook.theory import approximation as apx
 
 WALK = apx.walk()
 S, A, GAMMA = WALK.S, WALK.A, WALK.gamma

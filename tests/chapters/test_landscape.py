@@ -18,7 +18,8 @@ import sympy as sp
 
 import pgbook
 from chapters.twins import twin
-from pgbook import algorithms, envs, landscape
+from pgbook import algorithms, envs
+from pgbook.theory import landscape
 
 CHAIN3 = envs.chain(3)
 

@@ -22,7 +22,8 @@ from conftest import central_difference
 
 import pgbook
 from chapters.twins import twin
-from pgbook import algorithms, envs, surrogates
+from pgbook import algorithms, envs
+from pgbook.theory import surrogates
 
 GRID = envs.gridworld(("...G", ".#.X", "S..."))
 S, A, GAMMA = GRID.S, GRID.A, GRID.gamma

@@ -18,7 +18,8 @@ import pytest
 
 import pgbook
 from chapters.twins import twin
-from pgbook import algorithms, envs, npg_rates
+from pgbook import algorithms, envs
+from pgbook.theory import npg
 
 GAMMA = 0.9
 ETAS = (0.01, 0.1, 1.0, 10.0)
@@ -430,7 +431,7 @@ def test_xiao_prose_numbers():
     eta0, logs = _geometric_logs()
     V_opt = _V_star(MDP0) @ MDP0.rho
     gaps = np.array([V_opt - _V(MDP0, np.exp(lp)) @ MDP0.rho for lp in logs])
-    vartheta = npg_rates.xiao_mismatch(MDP0)
+    vartheta = npg.xiao_mismatch(MDP0)
     assert round(1 - 1 / vartheta, 2) == 0.91
     bound = (1 - 1 / vartheta) ** np.arange(61) * (gaps[0] + np.log(4) / (GAMMA * eta0))
     ratio = bound / np.maximum(gaps, 1e-300)
@@ -446,7 +447,7 @@ def test_lan_prose_numbers():
     Q_star, V_star = _soft_star(MDP0, TAU_LAN)
     pi_star = np.exp(_normalise(Q_star / TAU_LAN))
     nu = _stationary_by_power(np.einsum("sa,sat->st", pi_star, MDP0.P))
-    np.testing.assert_allclose(npg_rates.stationary(MDP0, pi_star), nu, atol=1e-12)
+    np.testing.assert_allclose(npg.stationary(MDP0, pi_star), nu, atol=1e-12)
     cen_eta = (1 - GAMMA) * ETA_LAN / (1 + ETA_LAN * TAU_LAN)
     logs = _entropy_npg_by_hand(MDP0, cen_eta, TAU_LAN, 60, THETA0)
     Phi = np.array([(V_star - _soft_V(MDP0, np.exp(lp), TAU_LAN)) @ nu
@@ -465,9 +466,9 @@ def test_exercise_mismatch_numbers():
     """The exercise: vartheta = 1/(1 - gamma) at the stationary start, over ten times larger when peaked."""
     pi_star = _pi_star(MDP0)
     nu = _stationary_by_power(np.einsum("sa,sat->st", pi_star, MDP0.P))
-    assert npg_rates.xiao_mismatch(MDP0, nu) == pytest.approx(1 / (1 - GAMMA), rel=1e-8)
+    assert npg.xiao_mismatch(MDP0, nu) == pytest.approx(1 / (1 - GAMMA), rel=1e-8)
     peaked = np.r_[0.93, np.full(7, 0.01)]
-    assert npg_rates.xiao_mismatch(MDP0, peaked) > 10 * npg_rates.xiao_mismatch(MDP0)
+    assert npg.xiao_mismatch(MDP0, peaked) > 10 * npg.xiao_mismatch(MDP0)
 
 
 # --- the library facts the chapter relies on (formerly on the page) ----------------------------
@@ -505,4 +506,4 @@ def test_aklm_bound_holds_on_the_runs():
             T = np.arange(1, 201)
             bound = np.log(4) / (eta * T) + 1 / ((1 - GAMMA) ** 2 * T)
             assert np.all(gaps <= bound)
-            np.testing.assert_allclose(npg_rates.npg_bound(T, eta, 4, GAMMA), bound, rtol=1e-14)
+            np.testing.assert_allclose(npg.npg_bound(T, eta, 4, GAMMA), bound, rtol=1e-14)

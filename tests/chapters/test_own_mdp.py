@@ -18,7 +18,8 @@ import pytest
 import handbuilt as hb
 import pgbook
 from chapters.twins import twin
-from pgbook import estimators, loaders
+from pgbook import loaders
+from pgbook.theory import estimation
 
 GAMMA = 0.99
 CORRIDOR = ["S.........", "########..", "G........."]
@@ -290,7 +291,7 @@ def test_the_numbers_of_the_episodic_section():
     assert round(V_1[0], 2) == 0.82
     episodic = pgbook.from_gymnasium("FrozenLake-v1", gamma=1.0)
     pi_star, _ = pgbook.policy_iteration(episodic)
-    assert round(float(estimators.truncated_value(episodic, pi_star, 100)[0]), 2) == 0.74
+    assert round(float(estimation.truncated_value(episodic, pi_star, 100)[0]), 2) == 0.74
     steps = pgbook.evaluate(episodic, pi_star).nu.sum()
     assert round(steps) == 49
 

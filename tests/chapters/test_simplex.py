@@ -1,6 +1,6 @@
 """Chapter 6 (book/npg/simplex.md): every check on the page, and every number its prose states.
 
-The chapter computes with pgbook.simplex.sweep and pgbook.algorithms (numba kernels). Each check
+The chapter computes with pgbook.theory.simplex.sweep and pgbook.algorithms (numba kernels). Each check
 has a twin here (``tests/chapters/twins.py``) that recomputes the claim another way -- PG and NPG
 written out step by step in numpy on MDPs built by hand, values by plain solves or value iteration,
 the exponential-weights closed form, the gradient flow of PG integrated by scipy, finite
@@ -20,7 +20,8 @@ from scipy.special import logsumexp
 
 import pgbook
 from chapters.twins import twin
-from pgbook import algorithms, envs, simplex
+from pgbook import algorithms, envs
+from pgbook.theory import simplex
 
 REWARDS = np.array([1.0, 0.9, 0.1])
 ETAS = [0.1, 0.3, 1.0, 3.0]

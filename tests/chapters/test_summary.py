@@ -1,6 +1,6 @@
 """The last chapter (book/approximation/summary.md): its own checks, and the integrity of its table.
 
-The chapter's checks run pgbook.algorithms' compiled loops and pgbook.npg_rates; their twins below
+The chapter's checks run pgbook.algorithms' compiled loops and pgbook.theory.npg; their twins below
 iterate the same updates by hand in numpy (NPG, mirror descent with growing steps, projected
 gradient ascent), with V* from value iteration instead of policy iteration and the visitation from
 its series instead of the linear solve, and feed them to the page's own checks together with the

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 
 import pgbook
 from chapters.twins import twin
-from pgbook import envs, features, neural
+from pgbook import envs, features
+from pgbook.theory import neural
 
 GRID = envs.gridworld()
 GAMMA = GRID.gamma

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as validate
-from .control import policy_iteration
-from .exact import advantage, value, visitation
-from .gradients import soft_value
+from .. import _validate as validate
+from ..control import policy_iteration
+from ..exact import advantage, value, visitation
+from ..gradients import soft_value
 from .landscape import mismatch
-from .mdp import MDP, require_mdp
-from .policies import log_softmax, softmax
+from ..mdp import MDP, require_mdp
+from ..policies import log_softmax, softmax
 from .surrogates import kl
 
 #: Soft policy iteration stops when an iteration changes Q by at most this, relative to :math:`\max|Q|`.
@@ -66,9 +66,10 @@ def log_partition(mdp: MDP, pi, eta: float) -> np.ndarray:
 
     Examples
     --------
-    >>> from pgbook import envs, npg_rates
+    >>> from pgbook import envs
+    >>> from pgbook.theory import npg
     >>> mdp = envs.bandit([1.0, 0.0], gamma=0.5)  # advantages +-1/2 under the uniform policy
-    >>> z = npg_rates.log_partition(mdp, [[0.5, 0.5]], eta=0.5)
+    >>> z = npg.log_partition(mdp, [[0.5, 0.5]], eta=0.5)
     >>> bool(np.isclose(z[0], np.log(np.cosh(0.5))))
     True
     """
@@ -171,7 +172,7 @@ def cen_bounds(mdp: MDP, eta: float, tau: float, t, pi0) -> tuple[np.ndarray, np
 def xiao_mismatch(mdp: MDP, rho=None) -> float:
     r"""Xiao's distribution mismatch :math:`\vartheta_\rho = \frac{1}{1-\gamma}\big\|d^{\pi^\star}_\rho/\rho\big\|_\infty`.
 
-    AKLM's coefficient (:func:`pgbook.landscape.mismatch`) of :math:`d^{\pi^\star}_\rho` against
+    AKLM's coefficient (:func:`pgbook.theory.landscape.mismatch`) of :math:`d^{\pi^\star}_\rho` against
     :math:`\rho` itself, divided by :math:`1-\gamma`; :math:`\pi^\star` is the optimal policy from
     :func:`pgbook.policy_iteration`. Since :math:`d^{\pi^\star}_\rho \ge (1-\gamma)\rho`,
     :math:`\vartheta_\rho \ge 1/(1-\gamma)`, with equality when :math:`\rho` is stationary under
@@ -250,10 +251,11 @@ def pmd_recursion(mdp: MDP, pis, etas, rho=None) -> tuple[np.ndarray, np.ndarray
 
     Examples
     --------
-    >>> from pgbook import algorithms, envs, npg_rates
+    >>> from pgbook import algorithms, envs
+    >>> from pgbook.theory import npg
     >>> mdp = envs.random_mdp(4, 2, seed=0)
     >>> run = algorithms.pmd_geometric(mdp, eta0=0.1, T=5, record_every=1)
-    >>> progress, guaranteed = npg_rates.pmd_recursion(mdp, run.pi, run.trace["eta"][:5])
+    >>> progress, guaranteed = npg.pmd_recursion(mdp, run.pi, run.trace["eta"][:5])
     >>> bool(np.all(guaranteed <= progress))
     True
     """
@@ -293,9 +295,9 @@ def stationary(mdp: MDP, pi) -> np.ndarray:
     Examples
     --------
     >>> import pgbook
-    >>> from pgbook import npg_rates
+    >>> from pgbook.theory import npg
     >>> mdp = pgbook.MDP([[[0.5, 0.5]], [[0.2, 0.8]]], [[0.0], [1.0]], gamma=0.9)
-    >>> npg_rates.stationary(mdp, [[1.0], [1.0]])  # 0.5 nu_1 = 0.2 nu_2
+    >>> npg.stationary(mdp, [[1.0], [1.0]])  # 0.5 nu_1 = 0.2 nu_2
     array([0.28571429, 0.71428571])
     """
     require_mdp(mdp)

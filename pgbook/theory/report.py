@@ -27,16 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as validate
-from .algorithms import Run, npg, softmax_pg
-from .control import policy_iteration
-from .envs import GRID_ACTIONS, GridMDP
-from .exact import evaluate
+from .. import _validate as validate
+from ..algorithms import Run, npg, softmax_pg
+from ..control import policy_iteration
+from ..envs import GRID_ACTIONS, GridMDP
+from ..exact import evaluate
 from .landscape import mismatch
-from .loaders import rescale_rewards
-from .mdp import MDP, require_mdp
-from .npg_rates import npg_bound
-from .policies import uniform
+from ..loaders import rescale_rewards
+from ..mdp import MDP, require_mdp
+from .npg import npg_bound
+from ..policies import uniform
 
 #: PG's runs stop once they have closed this share of the gap at mu (or after T iterations).
 CLOSE = 0.99
@@ -333,7 +333,7 @@ class Report:
 
     def html(self) -> str:
         """The report as self-contained HTML: the key numbers, the diagnosis, two figures, the notes."""
-        from .viz.report import report_figures
+        from ..viz.report import report_figures
 
         rows = "".join(f"<tr><td>{html.escape(what)}<br><span class='pgbook-report-where'>{html.escape(where)}</span></td>"
                        f"<td class='pgbook-report-num'>{html.escape(value)}</td></tr>" for what, value, where in self.summary())

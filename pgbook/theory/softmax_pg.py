@@ -14,7 +14,7 @@ can put a bound next to a run of :mod:`pgbook.algorithms`:
   actually settles on, :func:`entropy_pg_rate`;
 - the ingredients they share: :func:`optimal_actions`, :func:`optimal_mismatch`.
 
-The optimum of the entropy-regularised objective is :func:`pgbook.npg_rates.soft_optimal`.
+The optimum of the entropy-regularised objective is :func:`pgbook.theory.npg.soft_optimal`.
 
 Conventions (AKLM): ``rho`` the distribution the gap is measured under, ``mu`` the one the gradient
 is taken under (each ``None`` = the MDP's start distribution, a state index, or ``(S,)``);
@@ -27,14 +27,14 @@ import numpy as np
 
 from scipy.optimize import minimize
 
-from . import _validate as validate
-from .control import policy_iteration
-from .exact import visitation
-from .gradients import entropy_regularized_gradient, log_barrier_gradient, log_barrier_objective, softmax_gradient
+from .. import _validate as validate
+from ..control import policy_iteration
+from ..exact import visitation
+from ..gradients import entropy_regularized_gradient, log_barrier_gradient, log_barrier_objective, softmax_gradient
 from .landscape import mismatch
-from .mdp import MDP, require_mdp
-from .npg_rates import soft_optimal
-from .policies import softmax
+from ..mdp import MDP, require_mdp
+from .npg import soft_optimal
+from ..policies import softmax
 
 __all__ = [
     "smoothness", "hessian", "optimal_actions", "optimal_mismatch", "nl_coefficient", "mei_rate_bound",
@@ -124,7 +124,7 @@ def optimal_mismatch(mdp: MDP, mu=None, rho=None) -> float:
 
     .. math:: \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty = \max_s \frac{d^{\pi^\star}_\rho(s)}{\mu(s)}
 
-    :func:`pgbook.landscape.mismatch` of :math:`d^{\pi^\star}_\rho`, with :math:`\pi^\star` from
+    :func:`pgbook.theory.landscape.mismatch` of :math:`d^{\pi^\star}_\rho`, with :math:`\pi^\star` from
     :func:`pgbook.policy_iteration`: the constant of AKLM Thm 5.2 and Mei et al. 2020 Thm 4.
     mu: positive on every state; rho: the distribution :math:`d^{\pi^\star}_\rho` starts from.
     Returns a float, at least 1 (a ratio of two distributions).

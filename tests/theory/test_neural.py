@@ -1,4 +1,4 @@
-"""The neural policy (pgbook.neural): backpropagated scores and policy gradients against finite
+"""The neural policy (pgbook.theory.neural): backpropagated scores and policy gradients against finite
 differences, and the network's special cases, the log-linear and softmax policies."""
 
 import numpy as np
@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pgbook
-from pgbook import envs, features, neural
+from pgbook import envs, features
+from pgbook.theory import neural
 
 SETTINGS = settings(max_examples=30, deadline=None)
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as validate
-from .mdp import MDP, require_mdp
-from .policies import softmax
+from .. import _validate as validate
+from ..mdp import MDP, require_mdp
+from ..policies import softmax
 
 
 def truncated_value(mdp: MDP, pi, horizon: int) -> np.ndarray:

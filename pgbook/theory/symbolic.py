@@ -29,8 +29,8 @@ import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from . import _validate as validate
-from .mdp import MDP, require_mdp
+from .. import _validate as validate
+from ..mdp import MDP, require_mdp
 
 #: The parameter of the unknown functions: any one coordinate :math:`\theta_i` of :math:`\theta`.
 THETA = sp.Symbol("theta", real=True)
@@ -548,7 +548,7 @@ class Equation:
 
 def _check_mdp(mdp) -> None:
     if not isinstance(mdp, SymbolicMDP):
-        raise TypeError(f"mdp: expected a SymbolicMDP (pgbook.symbolic.tabular_mdp), got {type(mdp).__name__}")
+        raise TypeError(f"mdp: expected a SymbolicMDP (pgbook.theory.symbolic.tabular_mdp), got {type(mdp).__name__}")
 
 
 def _expr(e, name: str) -> sp.Expr:

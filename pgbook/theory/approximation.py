@@ -25,14 +25,14 @@ from types import MappingProxyType
 
 import numpy as np
 
-from . import _fit
-from . import _validate as validate
-from .algorithms import Run
-from .control import policy_iteration
-from .exact import advantage, q_value, value, visitation
-from .gradients import centred_features
-from .mdp import MDP, require_mdp
-from .policies import _loglinear, loglinear
+from .. import _fit
+from .. import _validate as validate
+from ..algorithms import Run
+from ..control import policy_iteration
+from ..exact import advantage, q_value, value, visitation
+from ..gradients import centred_features
+from ..mdp import MDP, require_mdp
+from ..policies import _loglinear, loglinear
 
 #: Actions of :func:`walk`.
 WALK_ACTIONS = ("left", "right")

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as validate
-from . import algorithms
-from .mdp import MDP, require_mdp
-from .policies import softmax
+from .. import _validate as validate
+from .. import algorithms
+from ..mdp import MDP, require_mdp
+from ..policies import softmax
 
 #: The methods :func:`runs` knows: softmax PG, NPG, and PG with NPG's KL divergence per step.
 METHODS = ("pg", "npg", "pg_kl")
@@ -279,7 +279,7 @@ def sweep(mdps, etas, starts, T, *, state: int = 0, records: int = 64, methods=(
     simplex, e.g. :func:`simplex_grid`); T >= 1 iterations; methods: distinct names from ``METHODS``.
     The suboptimality uses :math:`V^\star` from :func:`pgbook.policy_iteration`. Returns a :class:`Sweep`.
     """
-    from .control import policy_iteration
+    from ..control import policy_iteration
 
     mdps = list(mdps)
     if not mdps:

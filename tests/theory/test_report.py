@@ -15,7 +15,8 @@ from PIL import Image
 
 import pgbook
 from conftest import mdps
-from pgbook import algorithms, envs, landscape, loaders, pg_rates, report
+from pgbook import algorithms, envs, loaders
+from pgbook.theory import landscape, softmax_pg, report
 
 # The runs take 2000 iterations: the tests that need them are slow without numba's compiled kernels
 # (the NUMBA_DISABLE_JIT pass of make test skips them; test_a_short_run_is_the_chapters_functions_too runs there).
@@ -93,7 +94,7 @@ def test_a_mu_other_than_rho_is_ascended_and_the_gap_measured_at_rho():
     mdp = loaders.from_gymnasium("FrozenLake-v1", gamma=0.99)
     mu = np.full(mdp.S, 1 / mdp.S)
     r = pgbook.explain(mdp, mu=mu, T=300)
-    assert r.mismatch == pytest.approx(pg_rates.optimal_mismatch(mdp, mu=mu), rel=1e-12)
+    assert r.mismatch == pytest.approx(softmax_pg.optimal_mismatch(mdp, mu=mu), rel=1e-12)
     assert np.allclose(r.d_uniform, pgbook.visitation(mdp, pgbook.uniform(mdp), rho=mu))
     V_star_mu = mu @ r.V_star
     pg = algorithms.softmax_pg(mdp, 1.0, 300, rho=mu, record_every=1, until=V_star_mu - 0.01 * (V_star_mu - mu @ r.V_uniform))

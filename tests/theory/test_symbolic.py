@@ -1,4 +1,4 @@
-"""pgbook.symbolic: the symbolic results, evaluated at numbers, against pgbook's numerical functions
+"""pgbook.theory.symbolic: the symbolic results, evaluated at numbers, against pgbook's numerical functions
 and finite differences; the exact zero test; bad input."""
 
 import numpy as np
@@ -7,7 +7,8 @@ import sympy as sp
 from conftest import central_difference
 
 import pgbook
-from pgbook import envs, symbolic
+from pgbook import envs
+from pgbook.theory import symbolic
 
 
 def numbers(M, mdp, theta_sym, theta):

@@ -26,12 +26,12 @@ from __future__ import annotations
 import numpy as np
 
 
-from . import _simplex
-from . import _validate as validate
-from ._numba import kernel_array
-from .exact import advantage, value, visitation
-from .mdp import MDP, require_mdp
-from .policies import log_softmax, softmax
+from .. import _simplex
+from .. import _validate as validate
+from .._numba import kernel_array
+from ..exact import advantage, value, visitation
+from ..mdp import MDP, require_mdp
+from ..policies import log_softmax, softmax
 
 
 def kl(p, q) -> np.ndarray:
@@ -99,7 +99,7 @@ def kl_step_size(mdp: MDP, theta, direction, delta: float, rho=None) -> float:
     --------
     >>> import pgbook
     >>> bandit = pgbook.envs.bandit([1.0, 0.0])
-    >>> eta = pgbook.surrogates.kl_step_size(bandit, [[0.0, 0.0]], [[1.0, -1.0]], delta=0.01)
+    >>> eta = pgbook.theory.surrogates.kl_step_size(bandit, [[0.0, 0.0]], [[1.0, -1.0]], delta=0.01)
     >>> round(eta, 4)  # about sqrt(2 delta / (D^T F D)) = sqrt(0.02)
     0.1417
     """

@@ -1,4 +1,4 @@
-"""pgbook.approximation against independent computations: simulated visitations, brute-force
+"""pgbook.theory.approximation against independent computations: simulated visitations, brute-force
 condition numbers, normal equations, the published bound written out, and input validation."""
 
 import math
@@ -9,7 +9,7 @@ from scipy.linalg import eigh
 
 import pgbook
 from pgbook import algorithms, envs, features
-from pgbook import approximation as apx
+from pgbook.theory import approximation as apx
 
 
 def test_walk_moves_and_rewards():

@@ -17,12 +17,12 @@ import numpy as np
 
 from types import MappingProxyType
 
-from . import _validate as validate
-from .algorithms import Run
-from .exact import value
-from .mdp import MDP, require_mdp
-from .policies import _log_softmax
-from .sampling import reinforce_gradient, sample_episodes
+from .. import _validate as validate
+from ..algorithms import Run
+from ..exact import value
+from ..mdp import MDP, require_mdp
+from ..policies import _log_softmax
+from ..sampling import reinforce_gradient, sample_episodes
 
 
 def reward_free_probability(mdp: MDP, pi, horizon: int, rho=None) -> np.ndarray:
@@ -105,8 +105,9 @@ def sampled_pg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) -
 
     Examples
     --------
-    >>> from pgbook import envs, exploration
-    >>> run = exploration.sampled_pg(envs.chain(8), 1.0, 3, n=5, horizon=90, seed=0)
+    >>> from pgbook import envs
+    >>> from pgbook.theory import vanishing
+    >>> run = vanishing.sampled_pg(envs.chain(8), 1.0, 3, n=5, horizon=90, seed=0)
     >>> run.trace["step"].tolist()  # no batch saw a reward: the policy never moved
     [0.0, 0.0, 0.0, 0.0]
     """
@@ -163,8 +164,9 @@ def sampled_npg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) 
 
     Examples
     --------
-    >>> from pgbook import envs, exploration
-    >>> run = exploration.sampled_npg(envs.chain(2), 1.0, 2, n=50, horizon=30, seed=0)
+    >>> from pgbook import envs
+    >>> from pgbook.theory import vanishing
+    >>> run = vanishing.sampled_npg(envs.chain(2), 1.0, 2, n=50, horizon=30, seed=0)
     >>> bool(run.trace["step"][0] > 0), bool(run.V_rho[-1] > run.V_rho[0])  # the batches saw rewards
     (True, True)
     """

@@ -1,4 +1,4 @@
-"""The surrogates of TRPO, PPO and CPI (pgbook.surrogates) against independent computations:
+"""The surrogates of TRPO, PPO and CPI (pgbook.theory.surrogates) against independent computations:
 finite differences, direct sums, the performance difference lemma and the published bounds."""
 
 import numpy as np
@@ -7,7 +7,8 @@ from conftest import central_difference, policies, theta_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgbook import algorithms, envs, exact, greedy, natural, softmax, softmax_gradient, surrogates, value
+from pgbook import algorithms, envs, exact, greedy, natural, softmax, softmax_gradient, value
+from pgbook.theory import surrogates
 
 SETTINGS = settings(max_examples=40, deadline=None)
 

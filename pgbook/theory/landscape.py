@@ -24,9 +24,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import _validate as validate
-from .gradients import direct_gradient
-from .mdp import MDP, require_mdp
+from .. import _validate as validate
+from ..gradients import direct_gradient
+from ..mdp import MDP, require_mdp
 
 #: Actions of :func:`detour`'s two states: (start state, far state).
 DETOUR_ACTIONS = (("safe", "risky"), ("good", "bad"))
@@ -124,7 +124,8 @@ def direct_smoothness(mdp: MDP) -> float:
 
     Examples
     --------
-    >>> from pgbook import envs, landscape
+    >>> from pgbook import envs
+    >>> from pgbook.theory import landscape
     >>> round(landscape.direct_smoothness(envs.random_mdp(6, 3, seed=0, gamma=0.8)), 6)
     600.0
     """
@@ -183,7 +184,8 @@ def pga_iterations_bound(mdp: MDP, eps, D: float) -> np.ndarray:
 
     Examples
     --------
-    >>> from pgbook import envs, landscape
+    >>> from pgbook import envs
+    >>> from pgbook.theory import landscape
     >>> mdp = envs.random_mdp(6, 3, seed=0, gamma=0.8)
     >>> float(landscape.pga_bound(mdp, landscape.pga_iterations_bound(mdp, 0.5, 2.0), 2.0))
     0.5
@@ -231,7 +233,7 @@ def detour(gamma: float = 0.9, safe: float = 0.5) -> MDP:
     Examples
     --------
     >>> import numpy as np, pgbook
-    >>> from pgbook import landscape
+    >>> from pgbook.theory import landscape
     >>> mdp = landscape.detour()
     >>> trap = np.array([[1.0, 0.0], [0.0, 1.0]])  # (safe, bad)
     >>> pgbook.value(mdp, trap).round(12), pgbook.policy_iteration(mdp)[1].round(12)
@@ -264,7 +266,7 @@ def stay_or_leave(gamma: float = 0.9) -> MDP:
     Examples
     --------
     >>> import pgbook
-    >>> from pgbook import landscape
+    >>> from pgbook.theory import landscape
     >>> pgbook.value(landscape.stay_or_leave(0.9), [[1.0, 0.0], [1.0, 0.0]])
     array([10.,  0.])
     """
@@ -287,7 +289,7 @@ def rare_state(gamma: float = 0.9) -> MDP:
     Examples
     --------
     >>> import numpy as np, pgbook
-    >>> from pgbook import landscape
+    >>> from pgbook.theory import landscape
     >>> mdp = landscape.rare_state(0.9)
     >>> pgbook.visitation(mdp, pgbook.uniform(mdp), np.array([0.1, 0.9])).round(12)
     array([0.1, 0.9])
@@ -330,7 +332,7 @@ def rare_state_iterations(D, gamma: float, eps: float) -> np.ndarray:
 
     Examples
     --------
-    >>> from pgbook import landscape
+    >>> from pgbook.theory import landscape
     >>> landscape.rare_state_iterations([2.0, 7.0], gamma=0.9, eps=0.1)
     array([ 706, 2470])
     """

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as validate
-from .exact import advantage, visitation
-from .mdp import MDP, require_mdp
-from .policies import softmax
+from .. import _validate as validate
+from ..exact import advantage, visitation
+from ..mdp import MDP, require_mdp
+from ..policies import softmax
 
 #: The hidden layer's nonlinearities: ``tanh`` (the default) or ``linear`` (for the special cases).
 ACTIVATIONS = ("tanh", "linear")

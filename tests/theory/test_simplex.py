@@ -1,4 +1,4 @@
-"""pgbook.simplex: PG and NPG from many starts, against per-step library updates and closed forms."""
+"""pgbook.theory.simplex: PG and NPG from many starts, against per-step library updates and closed forms."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 import pgbook
-from pgbook import envs, simplex, surrogates
+from pgbook import envs
+from pgbook.theory import simplex, surrogates
 
 
 def stepped(mdp, theta0, eta, T, method):

@@ -1,4 +1,4 @@
-"""pgbook.landscape: midpoint gaps, the mismatch coefficient, the stationarity gap, and the
+"""pgbook.theory.landscape: midpoint gaps, the mismatch coefficient, the stationarity gap, and the
 constants of AKLM Theorem 4.1, each against an independent computation."""
 
 import math
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 
 from conftest import policy_cases
-from pgbook import MDP, advantage, algorithms, direct_gradient, envs, landscape, policy_iteration, value, visitation
+from pgbook import MDP, advantage, algorithms, direct_gradient, envs, policy_iteration, value, visitation
+from pgbook.theory import landscape
 
 
 def test_midpoint_gaps_sign_on_concave_and_convex_functions():
