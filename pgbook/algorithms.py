@@ -562,8 +562,7 @@ class _Common:
 
     def __init__(self, mdp, T, rho, record_every, until):
         require_mdp(mdp)
-        if mdp.gamma == 1.0:
-            raise ValueError("mdp: the gradient methods need gamma < 1 (their steps scale with 1/(1-gamma))")
+        validate.discounted(mdp, "the gradient methods")
         self.mdp = mdp
         T = validate.positive_int(T, "T")
         rho = validate.start(mdp, rho)

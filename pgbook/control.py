@@ -188,11 +188,7 @@ def _value_iteration(mdp: MDP, tol, V0) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`value_iteration`, also returning the number of Bellman backups."""
     require_mdp(mdp)
     tol = validate.positive_real(tol, "tol")
-    if mdp.gamma == 1.0:
-        raise ValueError(
-            "mdp: value_iteration needs gamma < 1 (its error bound scales with gamma/(1-gamma)); "
-            "use policy_iteration for an episodic gamma = 1 MDP"
-        )
+    validate.discounted(mdp, "value_iteration (policy_iteration solves a gamma = 1 MDP)")
     V = np.zeros(mdp.S) if V0 is None else validate.array(V0, "V0", shape=(mdp.S,))
     gamma = mdp.gamma
     c = gamma / (1.0 - gamma)

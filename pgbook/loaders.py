@@ -365,9 +365,7 @@ def rescale_rewards(mdp: MDP) -> MDP:
            [1.]]), array([1., 2.]))
     """
     require_mdp(mdp)
-    if mdp.gamma >= 1.0:
-        raise ValueError("mdp: rescaling rewards needs gamma < 1: with gamma = 1 the shift r_min per step "
-                         "would make every value infinite; choose a discount, mdp.replace(gamma=0.99)")
+    validate.discounted(mdp, "rescale_rewards")  # with gamma = 1 the shift per step makes every value infinite
     lo, hi = float(mdp.r.min()), float(mdp.r.max())
     if hi == lo:
         raise ValueError(f"mdp: every reward is {lo:g}, so every policy is as good as any other; nothing to rescale")

@@ -93,8 +93,7 @@ def npg_step(mdp: MDP, theta, eta: float) -> np.ndarray:
     require_mdp(mdp)
     theta = validate.theta(mdp, theta)
     eta = validate.positive_real(eta, "eta")
-    if mdp.gamma == 1.0:
-        raise ValueError("mdp: npg_step needs gamma < 1 (its step is eta / (1 - gamma) times the advantage)")
+    validate.discounted(mdp, "npg_step")
     _, pi = _log_softmax(theta)
     with np.errstate(over="ignore", invalid="ignore"):
         theta_next = theta + eta / (1.0 - mdp.gamma) * _evaluate(mdp, pi, mdp.rho).adv

@@ -178,7 +178,7 @@ def test_both_factorisations_against_numpy(S):
     """Below LAPACK_MIN states the LU, its solves and PV are pgbook's own loops, from there on LAPACK's
     dgetrf and dgetrs and BLAS: both give the values, the visitation and Q of numpy's dense solves (a
     second method) on a random MDP."""
-    mdp = envs.random_mdp(S, 3, seed=S, gamma=0.95, rho="random", branching=min(S, 7))
+    mdp = envs.random_mdp(S, 3, seed=S, gamma=0.95, random_rho=True, branching=min(S, 7))
     pi = softmax(np.random.default_rng(S).standard_normal((S, 3)))
     P_pi, r_pi = exact.policy_matrices(mdp, pi)
     M = np.eye(S) - mdp.gamma * P_pi

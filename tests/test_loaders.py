@@ -285,7 +285,7 @@ BAD = [
     (lambda: loaders.from_grid("S.G", 0.9, step_reward=np.inf), ValueError, r"step_reward: must be a finite number"),
     (lambda: loaders.from_grid("S.G", 1.5), ValueError, r"gamma: must lie in \[0, 1\]"),
     # rescaling
-    (lambda: loaders.rescale_rewards(loaders.from_grid("S.G", 1.0)), ValueError, r"mdp: rescaling rewards needs gamma < 1"),
+    (lambda: loaders.rescale_rewards(loaders.from_grid("S.G", 1.0)), ValueError, r"mdp: gamma must be < 1 for rescale_rewards"),
     (lambda: loaders.rescale_rewards(envs.bandit([0.5, 0.5], gamma=0.5)), ValueError, r"mdp: every reward is 0\.5"),
     (lambda: loaders.rescale_rewards("mdp"), TypeError, r"mdp: expected a pgbook.MDP"),
 ]

@@ -13,8 +13,9 @@ result is depends on three numbers (AKLM section 6, Thm 6.1; AJKS Thm 13.6):
 
 On a small MDP all of them are exact linear algebra; this module computes them for a run of
 :func:`pgbook.algorithms.q_npg` or :func:`pgbook.algorithms.loglinear_npg` recorded at every iteration,
-together with the published bounds. It also holds the book's small examples for this part: the
-walk to a goal (:func:`walk`) and the closed form of Sutton and Barto's short corridor.
+together with the published bounds, and the closed form of Sutton and Barto's short corridor. The
+chapter's walk to a goal and its features are :func:`pgbook.envs.walk` and
+:func:`pgbook.features.walk_features`.
 """
 
 from __future__ import annotations
@@ -33,110 +34,6 @@ from ..exact import advantage, q_value, value, visitation
 from ..gradients import centred_features
 from ..mdp import MDP, require_mdp
 from ..policies import _loglinear, loglinear
-
-#: Actions of :func:`walk`.
-WALK_ACTIONS = ("left", "right")
-#: The kinds of features :func:`walk_features` builds.
-WALK_FEATURES = ("tabular", "position", "blind")
-
-
-def walk(n: int = 7, goal: int = 3, gamma: float = 0.9, slip: float = 0.1) -> MDP:
-    r"""A walk on a line of ``n`` cells to a goal in the middle, with rewards in [0, 1].
-
-    Actions ``WALK_ACTIONS`` = (left, right): the intended move happens with probability ``1 - slip``,
-    the opposite one with probability ``slip``; moving off the line stays. Entering the goal cell pays
-    1, so :math:`r(s, a) = P(\text{goal} \mid s, a)`; the goal is absorbing with reward 0.
-    :math:`\rho = \delta_0` (the left end): the optimal policy walks right and never sees the cells
-    beyond the goal.
-
-    Parameters
-    ----------
-    n : int
-        Number of cells, >= 3.
-    goal : int
-        The goal cell, ``0 < goal < n - 1``.
-    gamma : float
-        Discount in [0, 1).
-    slip : float
-        In [0, 1).
-
-    Returns
-    -------
-    MDP
-        ``S = n``, ``A = 2``.
-    """
-    n = validate.positive_int(n, "n")
-    if n < 3:
-        raise ValueError(f"n: needs at least 3 cells, got {n}")
-    goal = validate.nonnegative_int(goal, "goal")
-    if not 0 < goal < n - 1:
-        raise ValueError(f"goal: must lie strictly inside the line, 0 < goal < {n - 1}, got {goal}")
-    gamma = validate.gamma(gamma)
-    slip = float(slip)
-    if not 0.0 <= slip < 1.0:
-        raise ValueError(f"slip: must lie in [0, 1), got {slip}")
-    P = np.zeros((n, 2, n))
-    for s in range(n):
-        if s == goal:
-            P[s, :, s] = 1.0
-            continue
-        for a, step in enumerate((-1, 1)):
-            for move, p in ((step, 1.0 - slip), (-step, slip)):
-                P[s, a, min(max(s + move, 0), n - 1)] += p
-    r = P[:, :, goal].copy()
-    r[goal] = 0.0
-    return MDP(P, r, gamma, np.eye(n)[0], terminal=np.arange(n) == goal)
-
-
-def walk_features(mdp: MDP, kind: str) -> np.ndarray:
-    r"""Features for :func:`walk`: ``phi: (S, 2, dim)``, zero at the terminal goal.
-
-    - ``"tabular"``: :math:`\phi(s, a) = e_{(s, a)}` over the non-terminal pairs,
-      ``dim = 2 (S - 1)`` (the softmax class);
-    - ``"position"``: :math:`\phi(s, a) = e_a \otimes (1, x(s))`, with :math:`x(s)` the cell scaled to
-      [-1, 1], ``dim = 4``: :math:`\pi(\text{right}|s) = \sigma(\alpha + \beta x(s))`;
-    - ``"blind"``: :math:`\phi(s, a) = e_a`, ``dim = 2``: one action distribution in every cell.
-
-    At a terminal state no decision is made (every action's advantage is 0 there, for every policy),
-    so its features are 0: the policy there stays uniform, the fits of Q-NPG see its zero action
-    values exactly, and the feature covariances of AKLM section 6 (:func:`relative_condition_number`)
-    measure only the cells where the agent decides. Features at the goal would let its share of
-    the comparator's visitation, about 0.69 on the book's walk, dominate :math:`\kappa` and
-    :math:`\epsilon_{\mathrm{bias}}`.
-
-    Parameters
-    ----------
-    mdp : MDP
-        With ``A = 2``.
-    kind : {"tabular", "position", "blind"}
-
-    Returns
-    -------
-    phi : ndarray, shape (S, 2, dim)
-
-    Examples
-    --------
-    >>> phi = walk_features(walk(), "position")
-    >>> phi.shape, phi[0, 1].tolist(), phi[3].tolist()
-    ((7, 2, 4), [0.0, 0.0, 1.0, -1.0], [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
-    """
-    require_mdp(mdp)
-    if mdp.A != 2:
-        raise ValueError(f"mdp: walk features need A = 2 actions, got {mdp.A}")
-    if kind not in WALK_FEATURES:
-        raise ValueError(f"kind: expected one of {WALK_FEATURES}, got {kind!r}")
-    S, live = mdp.S, ~mdp.terminal
-    if kind == "tabular":
-        phi = np.eye(2 * S).reshape(S, 2, 2 * S)[:, :, np.repeat(live, 2)]
-    elif kind == "blind":
-        phi = np.broadcast_to(np.eye(2), (S, 2, 2)).copy()
-    else:
-        x = np.linspace(-1.0, 1.0, S)
-        state = np.stack([np.ones(S), x], axis=1)
-        phi = np.einsum("ab,si->sabi", np.eye(2), state).reshape(S, 2, 4)
-    phi[~live] = 0.0
-    return phi
-
 
 def state_action_visitation(mdp: MDP, pi, nu) -> np.ndarray:
     r"""The normalised state-action visitation from a start pair :math:`(s_0, a_0) \sim \nu`.
@@ -532,8 +429,7 @@ def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
         ``V: (T+1, S)``, ``theta: (T+1, dim)``; no trace.
     """
     require_mdp(mdp)
-    if mdp.gamma >= 1.0:
-        raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
+    validate.discounted(mdp, "q_npg_terms")
     phi = validate.features(mdp, phi)
     eta = validate.positive_real(eta, "eta")
     T, N = validate.positive_int(T, "T"), validate.positive_int(N, "N")
@@ -684,8 +580,7 @@ def corridor_value(p) -> np.ndarray:
 
 def _policy_and_pairs(mdp, pi, nu, name):
     require_mdp(mdp)
-    if mdp.gamma >= 1.0:
-        raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
+    validate.discounted(mdp, "npg_regret_terms")
     pi = validate.policy(mdp, pi)
     nu = validate.array(nu, name, shape=(mdp.S, mdp.A))
     validate.distribution_rows(nu.ravel(), name)

@@ -8,10 +8,11 @@ the guarantee of projected gradient ascent for the direct parameterisation.
 - :func:`direct_smoothness` -- the smoothness constant of :math:`\pi \mapsto V^\pi(\mu)` (AKLM Lemma D.3);
 - :func:`pga_step_size`, :func:`pga_bound` and :func:`pga_iterations_bound` -- the step size and the
   guarantee of AKLM Theorem 4.1;
-- three small MDPs of the book's landscape chapter: :func:`detour` (a suboptimal local maximum of
-  :math:`V^\pi(s_0)` when the start distribution misses a state), :func:`stay_or_leave` (where the
-  smoothness constant is nearly attained) and :func:`rare_state` (a family on which the iteration count
-  of projected gradient ascent is known exactly, :func:`rare_state_iterations`).
+- :func:`rare_state_iterations` -- the exact iteration count of projected gradient ascent on the
+  family :func:`pgbook.envs.rare_state`.
+
+The chapter's small MDPs are built in :mod:`pgbook.envs` (:func:`~pgbook.envs.detour`,
+:func:`~pgbook.envs.stay_or_leave`, :func:`~pgbook.envs.rare_state`).
 
 Source: Agarwal, Kakade, Lee and Mahajan (2021), *On the Theory of Policy Gradient Methods:
 Optimality, Approximation, and Distribution Shift*, JMLR 22(98) (AKLM), sections 3 and 4.
@@ -27,10 +28,6 @@ import numpy as np
 from .. import _validate as validate
 from ..gradients import direct_gradient
 from ..mdp import MDP, require_mdp
-
-#: Actions of :func:`detour`'s two states: (start state, far state).
-DETOUR_ACTIONS = (("safe", "risky"), ("good", "bad"))
-
 
 def midpoint_gaps(f: Callable, theta1, theta2) -> np.ndarray:
     r"""Midpoint-concavity gaps of ``f`` over pairs of points.
@@ -201,107 +198,8 @@ def pga_iterations_bound(mdp: MDP, eps, D: float) -> np.ndarray:
     return 64 * gamma * mdp.S * mdp.A * D**2 / ((1 - gamma) ** 6 * eps**2)
 
 
-def detour(gamma: float = 0.9, safe: float = 0.5) -> MDP:
-    r"""Two states where a start distribution that misses a state makes a suboptimal local maximum.
-
-    State 0 is the start (:math:`\rho = \delta_0`). Its actions (:data:`DETOUR_ACTIONS`): *safe* pays
-    ``safe`` and stays; *risky* pays 0 and moves to state 1. In state 1, *good* pays 1 and *bad* pays
-    0, and both stay. With :math:`x = \pi(\text{risky}|0)` and :math:`y = \pi(\text{good}|1)`,
-
-    .. math:: V^\pi(0) = \frac{\text{safe}\,(1-x) + x\gamma y/(1-\gamma)}{1 - \gamma + \gamma x},
-
-    so for ``safe`` below :math:`\gamma` the optimal policy is (risky, good), with
-    :math:`V^\star(0) = \gamma/(1-\gamma)`. The policy (safe, bad) is worth only
-    :math:`\text{safe}/(1-\gamma)`, yet no policy with :math:`y \le \text{safe}/\gamma` is worth more
-    from state 0: moving mass to *risky* loses value until state 1's policy has improved, and state 1's
-    policy does not change :math:`V^\pi(0)` while :math:`x = 0`. So (safe, bad) is a local maximum of
-    :math:`V^\pi(0)` that is not global, and a stationary point of gradient ascent on it: AKLM's
-    gradient domination (Lemma 4.1) needs a start distribution :math:`\mu` that covers the states
-    :math:`\pi^\star` visits.
-
-    Parameters
-    ----------
-    gamma : float
-        In (0, 1).
-    safe : float
-        The safe reward, in [0, gamma).
-
-    Returns
-    -------
-    MDP
-
-    Examples
-    --------
-    >>> import numpy as np, pgbook
-    >>> from pgbook.theory import landscape
-    >>> mdp = landscape.detour()
-    >>> trap = np.array([[1.0, 0.0], [0.0, 1.0]])  # (safe, bad)
-    >>> pgbook.value(mdp, trap).round(12), pgbook.policy_iteration(mdp)[1].round(12)
-    (array([5., 0.]), array([ 9., 10.]))
-    """
-    gamma = validate.gamma(gamma)
-    if gamma == 0.0:
-        raise ValueError("gamma: the detour needs gamma > 0 (the far state pays only later)")
-    safe = validate.positive_real(safe, "safe", allow_zero=True)
-    if safe >= gamma:
-        raise ValueError(f"safe: must lie below gamma = {gamma:g} for the detour to be optimal, got {safe:g}")
-    P = np.zeros((2, 2, 2))
-    P[0, 0, 0] = P[0, 1, 1] = 1.0
-    P[1, :, 1] = 1.0
-    r = np.array([[safe, 0.0], [1.0, 0.0]])
-    return MDP(P, r, gamma, np.array([1.0, 0.0]))
-
-
-def stay_or_leave(gamma: float = 0.9) -> MDP:
-    r"""One decision, repeated: stay and collect 1, or leave for good; the value's gradient is steepest here.
-
-    State 0 is the start (:math:`\rho = \delta_0`): action 0 pays 1 and stays, action 1 pays 0 and
-    moves to state 1, which is terminal (absorbing, reward 0). With :math:`p = \pi(0|0)`,
-    :math:`V^\pi(0) = p/(1-\gamma p)` and :math:`\partial V^\pi(0)/\partial\pi(0|0) = 1/(1-\gamma p)^2`,
-    so along the simplex the gradient changes at the rate :math:`\sqrt2\,\gamma/(1-\gamma p)^3`, up to
-    :math:`\sqrt2\,\gamma/(1-\gamma)^3` at :math:`p = 1`: the :math:`(1-\gamma)^{-3}` of
-    :func:`direct_smoothness` is attained, within the factor :math:`\sqrt2|\mathcal A| = 2\sqrt2`.
-    gamma in [0, 1). Returns an MDP with S = A = 2.
-
-    Examples
-    --------
-    >>> import pgbook
-    >>> from pgbook.theory import landscape
-    >>> pgbook.value(landscape.stay_or_leave(0.9), [[1.0, 0.0], [1.0, 0.0]])
-    array([10.,  0.])
-    """
-    gamma = validate.gamma(gamma)
-    P = np.zeros((2, 2, 2))
-    P[0, 0, 0] = P[0, 1, 1] = 1.0
-    P[1, :, 1] = 1.0
-    return MDP(P, np.array([[1.0, 0.0], [0.0, 0.0]]), gamma, np.array([1.0, 0.0]), terminal=[1])
-
-
-def rare_state(gamma: float = 0.9) -> MDP:
-    r"""A state that matters, and one that does not: the family of :func:`rare_state_iterations`.
-
-    State 0 (:math:`\rho = \delta_0`): action 0 pays 1, action 1 pays 0, and both stay. State 1 is
-    terminal (absorbing, reward 0): nothing there depends on the policy. Ascending :math:`V^\pi(\mu)`
-    with :math:`\mu = (1/D, 1 - 1/D)`, the mismatch coefficient of AKLM Theorem 4.1 is
-    :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty = D`, and state 0's visitation is
-    :math:`d^\pi_\mu(0) = 1/D` under every policy. gamma in [0, 1).
-
-    Examples
-    --------
-    >>> import numpy as np, pgbook
-    >>> from pgbook.theory import landscape
-    >>> mdp = landscape.rare_state(0.9)
-    >>> pgbook.visitation(mdp, pgbook.uniform(mdp), np.array([0.1, 0.9])).round(12)
-    array([0.1, 0.9])
-    """
-    gamma = validate.gamma(gamma)
-    P = np.zeros((2, 2, 2))
-    P[0, :, 0] = P[1, :, 1] = 1.0
-    return MDP(P, np.array([[1.0, 0.0], [0.0, 0.0]]), gamma, np.array([1.0, 0.0]), terminal=[1])
-
-
 def rare_state_iterations(D, gamma: float, eps: float) -> np.ndarray:
-    r"""The exact iteration count of projected gradient ascent on :func:`rare_state`.
+    r"""The exact iteration count of projected gradient ascent on :func:`pgbook.envs.rare_state`.
 
     Ascend :math:`V^\pi(\mu)`, :math:`\mu = (1/D, 1 - 1/D)`, from the uniform policy with the step
     :math:`\eta = (1-\gamma)^3/(2\gamma|\mathcal A|)` of AKLM Theorem 4.1 (:func:`pga_step_size`,
@@ -349,7 +247,7 @@ def rare_state_iterations(D, gamma: float, eps: float) -> np.ndarray:
 
 
 def _discount(mdp: MDP) -> float:
-    gamma = float(mdp.gamma)
-    if not 0 < gamma < 1:
-        raise ValueError(f"mdp: AKLM Theorem 4.1 needs 0 < gamma < 1, got gamma = {gamma}")
+    gamma = validate.discounted(mdp, "AKLM Theorem 4.1")
+    if gamma == 0.0:
+        raise ValueError("mdp: AKLM Theorem 4.1 needs gamma > 0 (its step size divides by gamma), got gamma = 0")
     return gamma

@@ -161,7 +161,7 @@ def logits(theta, phi, activation: str = "tanh") -> np.ndarray:
     return _forward(W, b, w, phi, activation)[1]
 
 
-def pi(theta, phi, activation: str = "tanh") -> np.ndarray:
+def policy(theta, phi, activation: str = "tanh") -> np.ndarray:
     r"""The neural softmax policy (AJKS Example 11.3).
 
     .. math:: \pi_\theta(a|s) = \frac{e^{f_\theta(s, a)}}{\sum_{a'} e^{f_\theta(s, a')}}
@@ -275,10 +275,9 @@ def gradient(mdp: MDP, theta, phi, rho=None, activation: str = "tanh") -> np.nda
         :math:`\nabla_\theta V^{\pi_\theta}(\rho)`, laid out like ``theta``.
     """
     require_mdp(mdp)
-    if mdp.gamma >= 1.0:
-        raise ValueError(f"mdp: needs gamma < 1 for the 1/(1-gamma) form, got gamma = {mdp.gamma}")
+    validate.discounted(mdp, "neural.gradient")
     phi = validate.features(mdp, phi)
-    pi_theta = pi(theta, phi, activation)
+    pi_theta = policy(theta, phi, activation)
     d = visitation(mdp, pi_theta, rho)
     G = d[:, None] * pi_theta * advantage(mdp, pi_theta) / (1.0 - mdp.gamma)
     return backward(theta, phi, G, activation)

@@ -49,7 +49,7 @@ def npg_bound(T, eta, A: int, gamma: float) -> np.ndarray:
         raise ValueError("T: every number of steps must be positive")
     eta = validate.positive_real(eta, "eta")
     A = validate.positive_int(A, "A")
-    gamma = _discount(gamma)
+    gamma = validate.gamma(gamma)
     return np.log(A) / (eta * T) + 1.0 / ((1.0 - gamma) ** 2 * T)
 
 
@@ -74,7 +74,7 @@ def log_partition(mdp: MDP, pi, eta: float) -> np.ndarray:
     True
     """
     require_mdp(mdp)
-    gamma = _discount(mdp.gamma)
+    gamma = validate.discounted(mdp, "the NPG bounds")
     eta = validate.positive_real(eta, "eta")
     pi = validate.policy(mdp, pi)
     x = eta * advantage(mdp, pi) / (1.0 - gamma)
@@ -107,7 +107,7 @@ def soft_optimal(mdp: MDP, tau: float) -> SoftOptimum:
     as in :func:`pgbook.soft_value`. Needs gamma < 1; tau > 0.
     """
     require_mdp(mdp)
-    _discount(mdp.gamma)
+    validate.discounted(mdp, "the NPG bounds")
     tau = validate.positive_real(tau, "tau")
     pi = np.full((mdp.S, mdp.A), 1.0 / mdp.A)
     Q = soft_q(mdp, pi, tau)
@@ -150,7 +150,7 @@ def cen_bounds(mdp: MDP, eta: float, tau: float, t, pi0) -> tuple[np.ndarray, np
     each with the shape of t.
     """
     require_mdp(mdp)
-    gamma = _discount(mdp.gamma)
+    gamma = validate.discounted(mdp, "the NPG bounds")
     eta = validate.positive_real(eta, "eta")
     tau = validate.positive_real(tau, "tau")
     if eta * tau > (1.0 - gamma) * (1.0 + 1e-12):
@@ -180,7 +180,7 @@ def xiao_mismatch(mdp: MDP, rho=None) -> float:
     rho: None (the MDP's), a state or (S,), with every entry > 0. Needs gamma < 1.
     """
     require_mdp(mdp)
-    gamma = _discount(mdp.gamma)
+    gamma = validate.discounted(mdp, "the NPG bounds")
     rho = validate.start(mdp, rho)
     if np.any(rho <= 0):
         raise ValueError("rho: every state must have positive probability (the coefficient divides by rho)")
@@ -211,7 +211,7 @@ def geometric_bound(k, vartheta: float, delta0: float, D0: float, eta0: float, g
     delta0 = validate.positive_real(delta0, "delta0", allow_zero=True)
     D0 = validate.positive_real(D0, "D0", allow_zero=True)
     eta0 = validate.positive_real(eta0, "eta0")
-    gamma = _discount(gamma)
+    gamma = validate.gamma(gamma)
     if gamma == 0.0:
         raise ValueError("gamma: must be positive (the bound divides by gamma)")
     return (1.0 - 1.0 / vartheta) ** k * (delta0 + D0 / (gamma * eta0))
@@ -260,7 +260,7 @@ def pmd_recursion(mdp: MDP, pis, etas, rho=None) -> tuple[np.ndarray, np.ndarray
     True
     """
     require_mdp(mdp)
-    gamma = _discount(mdp.gamma)
+    gamma = validate.discounted(mdp, "the NPG bounds")
     pis = validate.array(pis, "pis", shape=(None, mdp.S, mdp.A))
     if pis.shape[0] < 2:
         raise ValueError("pis: needs at least two iterates")
@@ -316,9 +316,3 @@ def stationary(mdp: MDP, pi) -> np.ndarray:
         raise ValueError("pi: its chain has no unique stationary distribution")
     return np.maximum(nu, 0.0)
 
-
-def _discount(gamma) -> float:
-    gamma = validate.positive_real(gamma, "gamma", allow_zero=True)
-    if gamma >= 1.0:
-        raise ValueError(f"gamma: the rates need gamma < 1, got {gamma:g}")
-    return gamma

@@ -20,7 +20,7 @@ is one exact run of :mod:`pgbook.algorithms` (:func:`pgbook.algorithms.softmax_p
 iterations so that both the first steps and the long plateaus are on record.
 
 Also here: :func:`kl_mirror_step`, the KL-proximal step that NPG takes in each state (Xiao 2022,
-Sec. 3), and :func:`fork`, the small MDP of the chapter. Coordinates: :func:`to_plane` maps a point
+Sec. 3); the chapter's small MDP is :func:`pgbook.envs.fork`. Coordinates: :func:`to_plane` maps a point
 of the 3-action simplex to the plane (action 0 at the top, 1 bottom left, 2 bottom right).
 """
 
@@ -38,10 +38,6 @@ from ..policies import softmax
 #: The methods :func:`runs` knows: softmax PG, NPG, and PG with NPG's KL divergence per step.
 METHODS = ("pg", "npg", "pg_kl")
 _RUNS = {"pg": algorithms.softmax_pg, "npg": algorithms.npg, "pg_kl": algorithms.softmax_pg_kl}
-
-#: Actions of :func:`fork`'s first state.
-FORK_ACTIONS = ("safe", "explore", "quit")
-
 
 @dataclass(frozen=True, eq=False)
 class Trajectories:
@@ -65,7 +61,7 @@ class Trajectories:
     V_rho: np.ndarray
 
 
-def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) -> Trajectories:
+def runs(mdp: MDP, eta, T, *, theta0, method: str, rho=None, records: int = 64) -> Trajectories:
     r"""Run softmax PG, NPG or PG with NPG's step length, with exact gradients, from N starting parameters.
 
     PG: :math:`\theta \leftarrow \theta + \eta\,\nabla_\theta V^{\pi_\theta}(\rho)`, with
@@ -83,12 +79,12 @@ def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) 
     ----------
     mdp : MDP
         With ``gamma < 1``.
-    theta0 : array (N, S, A)
-        The starting logits, one set per run (see :func:`start_logits`).
     eta : float
         Step size, > 0.
     T : int
         Number of iterations, >= 1.
+    theta0 : array (N, S, A)
+        The starting logits, one set per run (see :func:`start_logits`).
     method : {"pg", "npg", "pg_kl"}
     rho : None, int or array (S,)
         The start distribution of :math:`V(\rho)` (and of PG's gradient); default the MDP's.
@@ -220,29 +216,6 @@ def kl_mirror_step(pi, g, eta) -> np.ndarray:
     return softmax(np.log(pi) + eta * g)
 
 
-def fork(gamma: float = 0.9) -> MDP:
-    r"""A three-state MDP whose first state has a tempting action and a better, delayed one.
-
-    State 0, the *fork* (the start, :math:`\rho = \delta_0`), has the actions ``FORK_ACTIONS``:
-    *safe* pays 0.5 and ends the episode; *explore* pays nothing and leads to state 1, the *room*;
-    *quit* pays nothing and ends. In the room, action 0 pays 1 and the two others nothing; every room
-    action ends the episode. State 2 is the end (terminal: absorbing, reward 0). So
-    :math:`Q(0, \text{explore}) = \gamma V(1)`: under the uniform room policy it is
-    :math:`\gamma/3`, below *safe*'s 0.5, and the optimal policy explores iff :math:`\gamma > 1/2`
-    (:math:`V^\star(0) = \max(0.5, \gamma)`). gamma in [0, 1).
-    """
-    gamma = validate.gamma(gamma)
-    P = np.zeros((3, 3, 3))
-    P[0, 0, 2] = P[0, 2, 2] = 1.0
-    P[0, 1, 1] = 1.0
-    P[1, :, 2] = 1.0
-    P[2, :, 2] = 1.0
-    r = np.zeros((3, 3))
-    r[0, 0] = 0.5
-    r[1, 0] = 1.0
-    return MDP(P, r, gamma, np.eye(3)[0], terminal=[2])
-
-
 @dataclass(frozen=True, eq=False)
 class Sweep:
     r"""Several methods from every start, for several discounts and step sizes: the data of the simplex figure.
@@ -310,7 +283,7 @@ def sweep(mdps, etas, starts, T, *, state: int = 0, records: int = 64, methods=(
         best[g] = int(np.argmax(pi_star[state]))
         for e, eta in enumerate(etas):
             for i, method in enumerate(methods):
-                tr = runs(m, theta0, eta, T, method=method, records=records)
+                tr = runs(m, eta, T, theta0=theta0, method=method, records=records)
                 pi[g, e, i] = tr.pi[:, :, state]
                 theta[g, e, i] = tr.theta[:, :, state]
                 gap[g, e, i] = V_star @ m.rho - tr.V_rho

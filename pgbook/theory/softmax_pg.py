@@ -43,13 +43,6 @@ __all__ = [
 ]
 
 
-def _discounted(mdp: MDP) -> float:
-    require_mdp(mdp)
-    if mdp.gamma >= 1.0:
-        raise ValueError(f"mdp: the convergence bounds need gamma < 1, got {mdp.gamma}")
-    return mdp.gamma
-
-
 def _rewards_in_unit_interval(mdp: MDP) -> None:
     if mdp.r.min() < 0.0 or mdp.r.max() > 1.0:
         raise ValueError(f"mdp: the bound assumes rewards in [0, 1], got [{mdp.r.min():g}, {mdp.r.max():g}]")
@@ -129,7 +122,8 @@ def optimal_mismatch(mdp: MDP, mu=None, rho=None) -> float:
     mu: positive on every state; rho: the distribution :math:`d^{\pi^\star}_\rho` starts from.
     Returns a float, at least 1 (a ratio of two distributions).
     """
-    _discounted(mdp)
+    require_mdp(mdp)
+    validate.discounted(mdp, "the convergence bounds")
     mu = validate.start(mdp, mu)
     if (mu <= 0.0).any():
         raise ValueError("mu: must be positive on every state (the mismatch divides by it)")
@@ -150,7 +144,8 @@ def nl_coefficient(mdp: MDP, theta, mu=None, rho=None) -> float:
     actions, and vanishes as it goes to 0. theta: (S, A); mu: positive on every state.
     Returns :math:`C(\theta)`, a float in [0, 1].
     """
-    _discounted(mdp)
+    require_mdp(mdp)
+    validate.discounted(mdp, "the convergence bounds")
     theta = validate.theta(mdp, theta)
     mu = validate.start(mdp, mu)
     if (mu <= 0.0).any():
@@ -175,7 +170,8 @@ def mei_rate_bound(mdp: MDP, t, c, mu=None) -> np.ndarray:
     run. Rewards in [0, 1]. t: iteration(s) >= 1, array or number; c in (0, 1]. Returns the bound,
     shaped like t.
     """
-    gamma = _discounted(mdp)
+    require_mdp(mdp)
+    gamma = validate.discounted(mdp, "the convergence bounds")
     _rewards_in_unit_interval(mdp)
     t = validate.array(t, "t")
     if (t < 1).any():
@@ -228,7 +224,8 @@ def log_barrier_bound(mdp: MDP, lam, mu=None, rho=None) -> float:
     (AKLM Theorem 5.2, AJKS Thm 12.4), with :math:`L_\lambda` of :func:`pgbook.log_barrier_objective`
     taken under ``mu``. Rewards in [0, 1]. lam > 0; mu positive on every state. Returns a float.
     """
-    gamma = _discounted(mdp)
+    require_mdp(mdp)
+    gamma = validate.discounted(mdp, "the convergence bounds")
     _rewards_in_unit_interval(mdp)
     lam = validate.positive_real(lam, "lam")
     return 2 * lam / (1 - gamma) * optimal_mismatch(mdp, mu, rho)
@@ -245,7 +242,8 @@ def log_barrier_iterations(mdp: MDP, eps, mu=None, rho=None) -> float:
 
     eps > 0. Returns T (a float).
     """
-    gamma = _discounted(mdp)
+    require_mdp(mdp)
+    gamma = validate.discounted(mdp, "the convergence bounds")
     eps = validate.positive_real(eps, "eps")
     D = optimal_mismatch(mdp, mu, rho)
     return 320 * mdp.S**2 * mdp.A**2 * D**2 / ((1 - gamma) ** 6 * eps**2)
@@ -300,7 +298,8 @@ def log_barrier_stationary_gap(mdp: MDP, theta, lam, mu=None, rho=None) -> float
     Only meaningful at a stationary point (e.g. :func:`log_barrier_maximiser`). theta: (S, A);
     lam > 0; mu: positive on every state. Returns a float.
     """
-    _discounted(mdp)
+    require_mdp(mdp)
+    validate.discounted(mdp, "the convergence bounds")
     theta = validate.theta(mdp, theta)
     lam = validate.positive_real(lam, "lam")
     mu = validate.start(mdp, mu)
@@ -331,7 +330,8 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     the first soft gap. c must be measured along the run. t: iteration(s) >= 1; c in (0, 1];
     tau > 0. Returns the bound, shaped like t.
     """
-    gamma = _discounted(mdp)
+    require_mdp(mdp)
+    gamma = validate.discounted(mdp, "the convergence bounds")
     _rewards_in_unit_interval(mdp)
     t = validate.array(t, "t")
     if (t < 1).any():

@@ -104,7 +104,7 @@ def kl_step_size(mdp: MDP, theta, direction, delta: float, rho=None) -> float:
     0.1417
     """
     require_mdp(mdp)
-    _gamma_below_one(mdp)
+    validate.discounted(mdp, "the surrogates")
     theta = validate.theta(mdp, theta)
     direction = validate.array(direction, "direction", shape=theta.shape)
     delta = validate.positive_real(delta, "delta")
@@ -173,7 +173,7 @@ def trpo_step(mdp: MDP, theta_old, delta: float, rho=None) -> np.ndarray:
     :math:`\rho` never reaches do not move. theta_old: (S, A); delta > 0. Returns theta: (S, A).
     """
     require_mdp(mdp)
-    _gamma_below_one(mdp)
+    validate.discounted(mdp, "the surrogates")
     theta_old = validate.theta(mdp, theta_old, "theta_old")
     delta = validate.positive_real(delta, "delta")
     pi_old = softmax(theta_old)
@@ -264,7 +264,7 @@ def greedy_advantage(mdp: MDP, pi, rho=None) -> float:
     pi: (S, A). Returns a float >= 0.
     """
     require_mdp(mdp)
-    _gamma_below_one(mdp)
+    validate.discounted(mdp, "the surrogates")
     pi = validate.policy(mdp, pi)
     # max_a A >= sum_a pi A = 0 in every state; round-off can leave -1e-17.
     return max(0.0, float(visitation(mdp, pi, rho) @ advantage(mdp, pi).max(axis=1)))
@@ -305,9 +305,6 @@ def cpi_alpha(mdp: MDP, pi, rho=None) -> float:
     return min(1.0, gain * (1.0 - mdp.gamma) ** 2 / (4.0 * mdp.gamma))
 
 
-def _gamma_below_one(mdp: MDP) -> None:
-    if mdp.gamma == 1.0:
-        raise ValueError("mdp: the surrogates need gamma < 1 (they carry 1/(1 - gamma))")
 
 
 def _pair(p, q, name_p: str, name_q: str) -> tuple[np.ndarray, np.ndarray]:
@@ -320,13 +317,13 @@ def _pair(p, q, name_p: str, name_q: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _policies(mdp: MDP, pi_old, pi) -> tuple[np.ndarray, np.ndarray]:
     require_mdp(mdp)
-    _gamma_below_one(mdp)
+    validate.discounted(mdp, "the surrogates")
     return validate.policy(mdp, pi_old, "pi_old"), validate.policy(mdp, pi, "pi")
 
 
 def _ppo_parts(mdp: MDP, theta_old, theta, epsilon, rho):
     require_mdp(mdp)
-    _gamma_below_one(mdp)
+    validate.discounted(mdp, "the surrogates")
     theta_old = validate.theta(mdp, theta_old, "theta_old")
     theta = validate.theta(mdp, theta, "theta")
     epsilon = validate.positive_real(epsilon, "epsilon")

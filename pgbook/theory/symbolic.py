@@ -10,10 +10,10 @@ Two layers, both small enough to print:
   :func:`expand_q` differentiates :math:`Q(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V(s')`.
   :func:`instantiate` then puts a concrete policy in, so that each step can be checked.
 - **A concrete symbolic MDP** (:func:`tabular_mdp`: symbolic :math:`P`, :math:`r`, :math:`\gamma`)
-  and policy (:func:`softmax` of symbolic :math:`\theta`, or any matrix of expressions): values by
-  the Bellman solve (:func:`value`), :func:`q_value`, :func:`advantage`, :func:`visitation`, the
+  and policy (:func:`softmax_formula` of symbolic :math:`\theta`, or any matrix of expressions): values by
+  the Bellman solve (:func:`value_formula`), :func:`q_value_formula`, :func:`advantage_formula`, :func:`visitation_formula`, the
   score :math:`\nabla_\theta \log \pi_\theta` (:func:`score`) and the theorem's gradient
-  (:func:`gradient`), all exact rational functions that can be compared with sympy's own derivative
+  (:func:`gradient_formula`), all exact rational functions that can be compared with sympy's own derivative
   of :math:`V(\theta)` (:func:`residual`).
 
 Indices start at 0 like pgbook's arrays: ``P[s, a, s2]``, ``r[s, a]``, ``theta[s, a]``;
@@ -149,7 +149,7 @@ def instantiate(expr: sp.Expr, mdp: "SymbolicMDP", pi, coordinate: sp.Symbol) ->
     r"""Put a concrete policy into an expression in the unknown functions, and evaluate it.
 
     :math:`\pi_\theta(a|s)` becomes ``pi[s, a]``; :math:`V` and :math:`Q` become the policy's
-    exact values (:func:`value`, :func:`q_value`); :data:`THETA` becomes ``coordinate`` (one
+    exact values (:func:`value_formula`, :func:`q_value_formula`); :data:`THETA` becomes ``coordinate`` (one
     parameter, e.g. ``theta[0, 1]``) and every derivative is carried out.
 
     Parameters
@@ -158,7 +158,7 @@ def instantiate(expr: sp.Expr, mdp: "SymbolicMDP", pi, coordinate: sp.Symbol) ->
         An expression from :func:`bellman_v`, :func:`log_trick` or :func:`expand_q`.
     mdp : SymbolicMDP
     pi : sympy.Matrix (S, A)
-        The policy as expressions in the parameters (e.g. :func:`softmax` of :func:`parameters`).
+        The policy as expressions in the parameters (e.g. :func:`softmax_formula` of :func:`parameters`).
     coordinate : sympy.Symbol
         The parameter that :data:`THETA` stands for.
     """
@@ -166,8 +166,8 @@ def instantiate(expr: sp.Expr, mdp: "SymbolicMDP", pi, coordinate: sp.Symbol) ->
     pi = _policy(mdp, pi)
     if not isinstance(coordinate, sp.Symbol):
         raise TypeError(f"coordinate: expected a sympy Symbol (one parameter), got {type(coordinate).__name__}")
-    V = value(mdp, pi)
-    Q = q_value(mdp, pi, V)
+    V = value_formula(mdp, pi)
+    Q = q_value_formula(mdp, pi, V)
     concrete = expr.subs(THETA, coordinate)
     concrete = concrete.replace(Pi, lambda a, s, _: pi[int(s), int(a)])
     concrete = concrete.replace(Qf, lambda s, a, _: Q[int(s), int(a)])
@@ -273,7 +273,7 @@ def parameters(S: int, A: int, name: str = "theta") -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(S, A, lambda s, a: sp.Symbol(f"{name}_{s},{a}", real=True))
 
 
-def softmax(theta) -> sp.ImmutableMatrix:
+def softmax_formula(theta) -> sp.ImmutableMatrix:
     r"""The softmax policy :math:`\pi_\theta(a|s) = e^{\theta_{s,a}} / \sum_{a'} e^{\theta_{s,a'}}`.
 
     theta: sympy Matrix (S, A). Returns pi: (S, A) (AKLM Sec. 2, Eq. (3)).
@@ -283,7 +283,7 @@ def softmax(theta) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(theta.rows, theta.cols, lambda s, a: sp.exp(theta[s, a]) / Z[s])
 
 
-def policy_matrices(mdp: SymbolicMDP, pi) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix]:
+def policy_matrices_formula(mdp: SymbolicMDP, pi) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix]:
     r""":math:`P_\pi(s, s') = \sum_a \pi(a|s) P(s'|s, a)`, shape (S, S), and :math:`r_\pi(s) = \sum_a \pi(a|s) r(s, a)`, shape (S, 1)."""
     pi = _policy(mdp, pi)
     P_pi = sp.ImmutableMatrix(mdp.S, mdp.S, lambda s, t: sum(pi[s, a] * mdp.P[s, a, t] for a in range(mdp.A)))
@@ -296,21 +296,21 @@ def _bellman(mdp: SymbolicMDP, pi):
     denominator :math:`c_s` of :math:`\pi(\cdot|s)` (the softmax's normaliser) so that the system is
     polynomial: returns (adjugate, determinant, c) of the scaled matrix and the scaled :math:`r_\pi`.
     Polynomial entries keep the later cancellations fast (seconds, not minutes)."""
-    P_pi, r_pi = policy_matrices(mdp, pi)
+    P_pi, r_pi = policy_matrices_formula(mdp, pi)
     c = [sp.lcm([sp.fraction(sp.together(pi[s, a]))[1] for a in range(mdp.A)]) for s in range(mdp.S)]
     M = sp.Matrix(mdp.S, mdp.S, lambda s, t: sp.expand(sp.cancel(c[s] * (sp.KroneckerDelta(s, t) - mdp.gamma * P_pi[s, t]))))
     b = sp.Matrix(mdp.S, 1, lambda s, _: sp.expand(sp.cancel(c[s] * r_pi[s])))
     return M.adjugate().applyfunc(sp.expand), sp.expand(M.det()), c, b
 
 
-def value(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
+def value_formula(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
     r"""State values :math:`V^\pi = (I - \gamma P_\pi)^{-1} r_\pi`, exactly (AKLM Sec. 2; Bellman consistency).
 
     Parameters
     ----------
     mdp : SymbolicMDP
     pi : sympy Matrix (S, A)
-        A policy as expressions (numbers, symbols, :func:`softmax` of :func:`parameters`). Rows need
+        A policy as expressions (numbers, symbols, :func:`softmax_formula` of :func:`parameters`). Rows need
         not sum to 1 identically: the direct parameterisation is evaluated off the simplex by the
         same formula.
 
@@ -324,27 +324,27 @@ def value(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(mdp.S, 1, lambda s, _: N[s] / det)
 
 
-def q_value(mdp: SymbolicMDP, pi, V=None) -> sp.ImmutableMatrix:
+def q_value_formula(mdp: SymbolicMDP, pi, V=None) -> sp.ImmutableMatrix:
     r"""Action values :math:`Q^\pi(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V^\pi(s')`, shape (S, A).
 
-    V: the values (S, 1) of ``pi`` if already computed (:func:`value`), else computed here.
+    V: the values (S, 1) of ``pi`` if already computed (:func:`value_formula`), else computed here.
     """
     pi = _policy(mdp, pi)
-    V = value(mdp, pi) if V is None else _matrix(V, "V", shape=(mdp.S, 1))
+    V = value_formula(mdp, pi) if V is None else _matrix(V, "V", shape=(mdp.S, 1))
     return sp.ImmutableMatrix(
         mdp.S, mdp.A, lambda s, a: mdp.r[s, a] + mdp.gamma * sum(mdp.P[s, a, t] * V[t] for t in range(mdp.S))
     )
 
 
-def advantage(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
+def advantage_formula(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
     r"""Advantages :math:`A^\pi(s, a) = Q^\pi(s, a) - V^\pi(s)`, shape (S, A)."""
     pi = _policy(mdp, pi)
-    V = value(mdp, pi)
-    Q = q_value(mdp, pi, V)
+    V = value_formula(mdp, pi)
+    Q = q_value_formula(mdp, pi, V)
     return sp.ImmutableMatrix(mdp.S, mdp.A, lambda s, a: Q[s, a] - V[s])
 
 
-def visitation(mdp: SymbolicMDP, pi, s0: int = 0) -> sp.ImmutableMatrix:
+def visitation_formula(mdp: SymbolicMDP, pi, s0: int = 0) -> sp.ImmutableMatrix:
     r"""The discounted state visitation :math:`d^\pi_{s_0}(s) = (1 - \gamma) \sum_t \gamma^t \Pr^\pi(s_t = s \mid s_0)`.
 
     In matrix form :math:`d^{\pi\top}_{s_0} = (1 - \gamma)\, e_{s_0}^\top (I - \gamma P_\pi)^{-1}`
@@ -380,7 +380,7 @@ def score(pi, theta) -> sp.ImmutableDenseNDimArray:
     return sp.ImmutableDenseNDimArray(rows, (pi.rows, pi.cols, theta.rows, theta.cols))
 
 
-def gradient(mdp: SymbolicMDP, pi, theta, s0: int = 0, weights=None) -> sp.ImmutableMatrix:
+def gradient_formula(mdp: SymbolicMDP, pi, theta, s0: int = 0, weights=None) -> sp.ImmutableMatrix:
     r"""The policy gradient theorem, evaluated symbolically.
 
     .. math:: \nabla_\theta V^{\pi_\theta}(s_0) = \frac{1}{1-\gamma}
@@ -399,7 +399,7 @@ def gradient(mdp: SymbolicMDP, pi, theta, s0: int = 0, weights=None) -> sp.Immut
         The start state.
     weights : sympy Matrix (S, A), optional
         What multiplies the score: :math:`Q^{\pi_\theta}` by default (the Q-form); pass
-        :func:`advantage` for the A-form.
+        :func:`advantage_formula` for the A-form.
 
     Returns
     -------
@@ -407,8 +407,8 @@ def gradient(mdp: SymbolicMDP, pi, theta, s0: int = 0, weights=None) -> sp.Immut
     """
     pi = _policy(mdp, pi)
     theta = _parameters(theta)
-    d = visitation(mdp, pi, s0)
-    W = q_value(mdp, pi) if weights is None else _matrix(weights, "weights", shape=(mdp.S, mdp.A))
+    d = visitation_formula(mdp, pi, s0)
+    W = q_value_formula(mdp, pi) if weights is None else _matrix(weights, "weights", shape=(mdp.S, mdp.A))
     g = score(pi, theta)
     return sp.ImmutableMatrix(theta.rows, theta.cols, lambda i, j: sum(
         d[s] * pi[s, a] * g[s, a, i, j] * W[s, a] for s in range(mdp.S) for a in range(mdp.A)
@@ -459,7 +459,7 @@ def _without_exp(M: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
     return M.xreplace(replace)
 
 
-def evaluate(expr, subs: dict) -> np.ndarray:
+def substitute(expr, subs: dict) -> np.ndarray:
     r"""A symbolic expression or matrix at numbers: ``subs`` maps every free symbol to a number.
 
     Returns a float array of the expression's shape; a ValueError names any symbol left over.

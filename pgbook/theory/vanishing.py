@@ -205,8 +205,7 @@ def sampled_npg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) 
 def _sampled_run(name: str, step, mdp: MDP, x0: np.ndarray, eta, T, n, horizon, seed, rho) -> Run:
     """Run ``x <- step(x, pi, seed_t)`` from the logits ``x0`` (the uniform policy) for T iterations,
     evaluating every iterate exactly; ``mdp`` is already checked to be an MDP."""
-    if mdp.gamma >= 1.0:
-        raise ValueError(f"mdp: the sampled methods need gamma < 1, got gamma = {mdp.gamma}")
+    validate.discounted(mdp, name)
     if (mdp.r < 0).any():
         raise ValueError(f"mdp: rewards must be >= 0, got min {mdp.r.min():.3g}")
     eta = validate.positive_real(eta, "eta")

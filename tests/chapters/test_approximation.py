@@ -23,7 +23,7 @@ from chapters.twins import twin
 from pgbook import algorithms, envs
 from pgbook.theory import approximation as apx
 
-WALK = apx.walk()
+WALK = envs.walk()
 S, A, GAMMA = WALK.S, WALK.A, WALK.gamma
 RHO = WALK.rho
 GOAL = 3
@@ -457,7 +457,7 @@ def corridor_best_value(page, claim=-(6 + 4 * np.sqrt(2))):
 
 def test_features_are_the_hand_built_ones():
     for kind in ("tabular", "position", "blind"):
-        assert np.array_equal(apx.walk_features(WALK, kind), features(kind))
+        assert np.array_equal(pgbook.features.walk_features(WALK, kind), features(kind))
 
 
 def test_running_example_numbers():
@@ -572,7 +572,7 @@ def test_corridor_numbers():
     assert f"{float(v1.subs(p, 0.95)):.1f}" == "-44.2" and f"{float(v1.subs(p, 0.05)):.1f}" == "-82.1"
     assert float(v1.subs(p, sp.Rational(1, 2))) == -12
     assert f"{-3 - corridor_optimum()[1]:.1f}" == "8.7"
-    corridor, x = envs.short_corridor(), envs.short_corridor_features()
+    corridor, x = envs.short_corridor(), pgbook.features.short_corridor_features()
     theta = np.zeros(2)
     for _ in range(300):
         theta += 0.02 * central_difference(lambda th: pgbook.value(corridor, pgbook.loglinear(th, x))[0], theta)

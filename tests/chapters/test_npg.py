@@ -48,7 +48,7 @@ def _V_star(mdp):
 @functools.cache
 def _V_opt(seed):
     """V*(rho) of the chapter's random MDP number seed (start distribution drawn at random)."""
-    m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, rho="random")
+    m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, random_rho=True)
     return _V_star(m) @ m.rho
 
 
@@ -78,9 +78,9 @@ def _kl(p, log_q):
 
 
 @functools.cache
-def _npg_log_policies(seed, eta, T, rho="random"):
+def _npg_log_policies(seed, eta, T, random_rho=True):
     """NPG by hand: log pi <- log pi + eta A / (1 - gamma), renormalised, from the uniform policy."""
-    m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, rho=rho)
+    m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, random_rho=random_rho)
     log_pi = np.full((m.S, m.A), -np.log(m.A))
     logs = [log_pi]
     for _ in range(T):
@@ -256,7 +256,7 @@ def sandwich_bias(page, horizon=True):
     taus = np.array([0.01, 0.05, 0.2, 1.0])
     loss = []
     for seed in range(20):
-        m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, rho="random")
+        m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, random_rho=True)
         V_opt = _V_star(m)
         row = []
         for tau in taus:
@@ -372,7 +372,7 @@ def test_regret_identity_parts():
     mdp, pi_star = MDP0, _pi_star(MDP0)
     d_star = _visitation(mdp, pi_star, mdp.rho)
     for eta in ETAS:
-        logs = _npg_log_policies(0, eta, 200, rho="uniform")[1]
+        logs = _npg_log_policies(0, eta, 200, random_rho=False)[1]
         kl_part = d_star @ (_kl(pi_star, logs[0]) - _kl(pi_star, logs[-1])) / eta
         assert 0.85 * np.log(4) / eta < kl_part <= np.log(4) / eta + 1e-12
         z = 0.0
@@ -418,7 +418,7 @@ def test_sandwich_prose_numbers():
     taus = np.array([0.01, 0.05, 0.2, 1.0])
     loss = np.zeros((20, 4))
     for seed in range(20):
-        m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, rho="random")
+        m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, random_rho=True)
         for j, tau in enumerate(taus):
             loss[seed, j] = (_V_star(m) - _V(m, np.exp(_normalise(_soft_star(m, tau)[0] / tau)))).max()
     used = (loss / (taus * np.log(4) / (1 - GAMMA))).max()
@@ -437,7 +437,7 @@ def test_xiao_prose_numbers():
     ratio = bound / np.maximum(gaps, 1e-300)
     assert 3.5 < ratio.min() < 5 and ratio[:3].max() < 5
     assert ratio[-1] > 1e10
-    _, constant = _npg_log_policies(0, (1 - GAMMA) * eta0, 60, rho="uniform")
+    _, constant = _npg_log_policies(0, (1 - GAMMA) * eta0, 60, random_rho=False)
     assert round(V_opt - _V(MDP0, np.exp(constant[-1])) @ MDP0.rho, 1) == 0.4
 
 

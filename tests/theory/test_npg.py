@@ -9,7 +9,7 @@ import pgbook
 from pgbook import envs
 from pgbook.theory import npg
 
-MDP = envs.random_mdp(5, 3, seed=4, gamma=0.8, rho="random")
+MDP = envs.random_mdp(5, 3, seed=4, gamma=0.8, random_rho=True)
 
 
 def test_npg_bound_formula():
@@ -163,5 +163,5 @@ def test_bad_input_is_refused_by_name(call, name):
 
 
 def test_episodic_mdp_refused():
-    with pytest.raises(ValueError, match="^gamma"):
+    with pytest.raises(ValueError, match="^mdp: gamma must be < 1 for the NPG bounds"):
         npg.soft_optimal(envs.short_corridor(), 0.1)

@@ -24,7 +24,7 @@ CASES = {
     "frozen lake": lambda: loaders.from_gymnasium("FrozenLake-v1", gamma=0.99),
     "chain": lambda: envs.chain(6),
     "gridworld": lambda: envs.gridworld(gamma=0.99),
-    "random": lambda: envs.random_mdp(7, 3, seed=2, gamma=0.9, rho="random"),
+    "random": lambda: envs.random_mdp(7, 3, seed=2, gamma=0.9, random_rho=True),
 }
 
 
@@ -224,7 +224,7 @@ def test_the_gallery_switches_between_reports_without_a_kernel():
     (lambda: pgbook.explain(envs.chain(3), rescale="yes"), TypeError, r"rescale: expected True or False"),
     (lambda: pgbook.explain(envs.chain(3), mu=[0.5, 0.5]), ValueError, r"rho: expected shape \(5,\)"),
     (lambda: pgbook.explain(envs.chain(3), rho=9), ValueError, r"rho: state index must lie in \[0, 5\)"),
-    (lambda: pgbook.explain(envs.gridworld(gamma=1.0), rescale=True), ValueError, r"mdp: rescaling rewards needs gamma < 1"),
+    (lambda: pgbook.explain(envs.gridworld(gamma=1.0), rescale=True), ValueError, r"mdp: gamma must be < 1 for rescale_rewards"),
     (lambda: report.gallery({}), TypeError, r"reports: expected a non-empty mapping"),
     (lambda: report.gallery({"a": 1}), TypeError, r"reports\['a'\]: expected a Report"),
     (lambda: report.gallery({"": explained("chain")[1]}), ValueError, r"reports: every label must be a non-empty string"),
