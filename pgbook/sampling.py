@@ -31,7 +31,7 @@ from . import _sampling_kernels as kernels
 from . import _validate as validate
 from ._numba import kernel_array
 from .mdp import MDP, require_mdp
-from .policies import _log_softmax
+from . import _inner
 
 
 class Episodes(NamedTuple):
@@ -310,7 +310,7 @@ def _gradient_args(mdp: MDP, theta, baseline, rho):
     require_mdp(mdp)
     theta = validate.theta(mdp, theta)
     b = np.zeros(mdp.S) if baseline is None else validate.array(baseline, "baseline", shape=(mdp.S,))
-    return _log_softmax(theta)[1], b, validate.start(mdp, rho)
+    return _inner.log_softmax(theta)[1], b, validate.start(mdp, rho)
 
 
 

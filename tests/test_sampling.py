@@ -223,7 +223,7 @@ def a7():
         ev = pgbook.evaluate(mdp, pi)
         grad = finite_difference_gradient(mdp, theta)
         # the theorem (A5) and the finite differences agree, so either is the reference
-        assert np.abs(grad - ev.nu[:, None] * pi * ev.adv).max() < 1e-7
+        assert np.abs(grad - ev.occupancy[:, None] * pi * ev.adv).max() < 1e-7
         cases[gamma] = mdp, theta, ev, grad
     return cases
 

@@ -33,7 +33,8 @@ from ..control import policy_iteration
 from ..exact import advantage, q_value, value, visitation
 from ..gradients import centred_features
 from ..mdp import MDP, require_mdp
-from ..policies import _loglinear, loglinear
+from ..policies import loglinear
+from .. import _inner
 
 def state_action_visitation(mdp: MDP, pi, nu) -> np.ndarray:
     r"""The normalised state-action visitation from a start pair :math:`(s_0, a_0) \sim \nu`.
@@ -531,7 +532,7 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
     support = pi_tilde > 0
     for t in range(T + 1):
         # log pi from the logits, not log(pi): a probability that underflows to 0 keeps its log.
-        log_pi, pi = _loglinear(thetas[t], phi)
+        log_pi, pi = _inner.loglinear(thetas[t], phi)
         potential[t] = np.sum(weight[support] * (np.log(pi_tilde[support]) - log_pi[support]))
         if t == T:
             break

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 
-from .. import _simplex
+from .. import _policy_kernels
 from .. import _validate as validate
 from .._numba import kernel_array
 from ..exact import advantage, value, visitation
@@ -89,7 +89,7 @@ def kl_step_size(mdp: MDP, theta, direction, delta: float, rho=None) -> float:
     TRPO's measure of a step (Schulman et al. 2015, Eq. (12); :func:`mean_kl`). Along a line each
     state's divergence is a log-partition function minus a linear function of :math:`\eta`: convex,
     with its minimum 0 at :math:`\eta = 0`. So the mean KL increases for :math:`\eta > 0`, and
-    Newton's method from the right finds :math:`\eta` (:func:`pgbook._simplex.kl_scale`, which
+    Newton's method from the right finds :math:`\eta` (:func:`pgbook._policy_kernels.kl_scale`, which
     :func:`pgbook.algorithms.softmax_pg_kl` takes at every iteration); steps of different directions
     can then be compared at equal KL.
     theta, direction: (S, A); delta > 0. Returns eta > 0. A direction that is constant in every
@@ -110,7 +110,7 @@ def kl_step_size(mdp: MDP, theta, direction, delta: float, rho=None) -> float:
     delta = validate.positive_real(delta, "delta")
     log_pi, pi = log_softmax(theta), softmax(theta)
     d = visitation(mdp, pi, rho)
-    eta = _simplex.kl_scale(kernel_array(log_pi), kernel_array(pi), kernel_array(d), kernel_array(direction),
+    eta = _policy_kernels.kl_scale(kernel_array(log_pi), kernel_array(pi), kernel_array(d), kernel_array(direction),
                             delta, 1e12)
     if eta < 0:
         raise ValueError(f"direction: no step along it moves the policy by a mean KL of {delta:g} "

@@ -21,7 +21,7 @@ from .. import _validate as validate
 from ..algorithms import Run
 from ..exact import value
 from ..mdp import MDP, require_mdp
-from ..policies import _log_softmax
+from .. import _inner
 from ..sampling import reinforce_gradient, sample_episodes
 
 
@@ -196,7 +196,7 @@ def sampled_npg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) 
         A_hat = np.where(seen, Q_hat - V_hat[:, None], 0.0)
         if not A_hat.any():  # renormalising would add round-off to a step that is exactly zero
             return logpi
-        return _log_softmax(logpi + eta / (1.0 - mdp.gamma) * A_hat)[0]
+        return _inner.log_softmax(logpi + eta / (1.0 - mdp.gamma) * A_hat)[0]
 
     return _sampled_run("sampled_npg", step, mdp, np.log(np.full((mdp.S, mdp.A), 1.0 / mdp.A)), eta, T, n, horizon,
                         seed, rho)
@@ -219,7 +219,7 @@ def _sampled_run(name: str, step, mdp: MDP, x0: np.ndarray, eta, T, n, horizon, 
     pis, Vs = np.empty_like(thetas), np.empty((T + 1, mdp.S))
     steps = np.zeros(T + 1)
     for t in range(T + 1):
-        pis[t] = _log_softmax(thetas[t])[1]
+        pis[t] = _inner.log_softmax(thetas[t])[1]
         Vs[t] = value(mdp, pis[t])
         if t < T:
             thetas[t + 1] = step(thetas[t], pis[t], int(seeds[t]))

@@ -83,9 +83,9 @@ def frozen_parts():
     pi_0 = np.full((16, 4), 0.25)
     V_star, V_0 = hb.solve_value(P, r, gamma, pi_star), hb.solve_value(P, r, gamma, pi_0)
     adv_0 = r + gamma * P @ V_0 - V_0[:, None]
-    nu_star, nu_0 = hb.occupancy(P, gamma, pi_star, rho), hb.occupancy(P, gamma, pi_0, rho)
+    occupancy_star, nu_0 = hb.occupancy(P, gamma, pi_star, rho), hb.occupancy(P, gamma, pi_0, rho)
     return dict(P=P, r=r, gamma=gamma, rho=rho, pi_star=pi_star, V_star=V_star, V_0=V_0, adv_0=adv_0,
-                d_star=(1 - gamma) * nu_star, d_0=(1 - gamma) * nu_0)
+                d_star=(1 - gamma) * occupancy_star, d_0=(1 - gamma) * nu_0)
 
 
 @twin("own_mdp/gap-splits-over-states",
@@ -292,7 +292,7 @@ def test_the_numbers_of_the_episodic_section():
     episodic = pgbook.from_gymnasium("FrozenLake-v1", gamma=1.0)
     pi_star, _ = pgbook.policy_iteration(episodic)
     assert round(float(estimation.truncated_value(episodic, pi_star, 100)[0]), 2) == 0.74
-    steps = pgbook.evaluate(episodic, pi_star).nu.sum()
+    steps = pgbook.evaluate(episodic, pi_star).occupancy.sum()
     assert round(steps) == 49
 
 

@@ -79,10 +79,10 @@ def test_the_gap_splits_over_the_states_by_the_performance_difference_lemma(name
     """The shares, recomputed by a plain solve of the occupancy, sum to one: V*(rho) - V^pi0(rho)."""
     mdp, r = explained(name)
     P_star = np.einsum("sa,sat->st", r.pi_star, mdp.P)
-    nu_star = np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_star).T, mdp.rho)
+    occupancy_star = np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_star).T, mdp.rho)
     V_0 = r.V_uniform
     adv_0 = mdp.r + mdp.gamma * mdp.P @ V_0 - V_0[:, None]
-    terms = nu_star * np.sum(r.pi_star * adv_0, axis=1)
+    terms = occupancy_star * np.sum(r.pi_star * adv_0, axis=1)
     assert np.allclose(r.gap_share * r.gap, terms, rtol=0, atol=1e-10)
     assert terms.sum() == pytest.approx(r.gap, abs=1e-10) and r.gap_share.sum() == pytest.approx(1.0, abs=1e-10)
     keys = r.key_states
@@ -147,8 +147,8 @@ def test_gamma_one_shows_values_and_visits_and_runs_nothing():
     r = pgbook.explain(episodic)
     assert r.verdict == "not run" and r.pg is None and r.npg is None and r.mismatch is None
     evaluation = pgbook.evaluate(episodic, r.pi_star)
-    assert np.allclose(r.nu_star, evaluation.nu) and r.d_star.sum() == pytest.approx(1.0)
-    assert "γ = 1" in r.diagnosis()[0] and f"{evaluation.nu.sum():.3g} steps" in r.diagnosis()[0]
+    assert np.allclose(r.occupancy_star, evaluation.occupancy) and r.d_star.sum() == pytest.approx(1.0)
+    assert "γ = 1" in r.diagnosis()[0] and f"{evaluation.occupancy.sum():.3g} steps" in r.diagnosis()[0]
     assert r.html().count("data:image/png;base64,") == 1
 
 
