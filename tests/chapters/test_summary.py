@@ -25,6 +25,7 @@ import yaml
 import pgbook
 from chapters.twins import source_checks, twin
 from pgbook import envs
+import oracle
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "book" / "approximation" / "summary.md"
@@ -49,8 +50,7 @@ def optimal():
 
 
 def value(pi):
-    P_pi = np.einsum("sa,sat->st", pi, GRID.P)
-    return np.linalg.solve(np.eye(S) - GAMMA * P_pi, (pi * GRID.r).sum(axis=1))
+    return oracle.value(GRID.P, GRID.r, GAMMA, pi)
 
 
 def q_value(pi):
@@ -147,12 +147,11 @@ def pga_gaps():
     pi = np.full((S, A), 1 / A)
     gaps = []
     for _ in range(400_000):
-        P_pi = np.einsum("sa,sat->st", pi, GRID.P)
-        V = np.linalg.solve(np.eye(S) - GAMMA * P_pi, (pi * GRID.r).sum(axis=1))
+        V = oracle.value(GRID.P, GRID.r, GAMMA, pi)
         gaps.append(V_STAR_RHO - RHO @ V)
         if gaps[-1] <= EPS:
             return np.array(gaps)
-        d = (1 - GAMMA) * np.linalg.solve((np.eye(S) - GAMMA * P_pi).T, RHO)
+        d = oracle.visitation(GRID.P, GAMMA, pi, RHO)
         grad = d[:, None] * (GRID.r + GAMMA * GRID.P @ V) / (1 - GAMMA)
         pi = pgbook.project_simplex(pi + eta * grad)
     raise AssertionError("projected gradient ascent did not reach the target in 400 000 iterations")

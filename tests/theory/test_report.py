@@ -17,6 +17,7 @@ import pgbook
 from conftest import mdps
 from pgbook import algorithms, envs, loaders
 from pgbook.theory import landscape, softmax_pg, report
+import oracle
 
 # The runs take 2000 iterations: the tests that need them are slow without numba's compiled kernels
 # (the NUMBA_DISABLE_JIT pass of make test skips them; test_a_short_run_is_the_chapters_functions_too runs there).
@@ -78,8 +79,7 @@ def test_a_short_run_is_the_chapters_functions_too():
 def test_the_gap_splits_over_the_states_by_the_performance_difference_lemma(name):
     """The shares, recomputed by a plain solve of the occupancy, sum to one: V*(rho) - V^pi0(rho)."""
     mdp, r = explained(name)
-    P_star = np.einsum("sa,sat->st", r.pi_star, mdp.P)
-    occupancy_star = np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_star).T, mdp.rho)
+    occupancy_star = oracle.occupancy(mdp.P, mdp.gamma, r.pi_star, mdp.rho)
     V_0 = r.V_uniform
     adv_0 = mdp.r + mdp.gamma * mdp.P @ V_0 - V_0[:, None]
     terms = occupancy_star * np.sum(r.pi_star * adv_0, axis=1)

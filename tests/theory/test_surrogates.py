@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pgbook import algorithms, envs, exact, greedy, natural, softmax, softmax_gradient, value
 from pgbook.theory import surrogates
+import oracle
 
 SETTINGS = settings(max_examples=40, deadline=None)
 
@@ -251,8 +252,7 @@ def test_kl_step_size_reaches_the_mean_kl(case, delta, seed):
     mdp, theta, rho = case
     direction = np.random.default_rng(seed).standard_normal(theta.shape)
     pi = softmax(theta)
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    d = (1 - mdp.gamma) * np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_pi).T, rho)
+    d = oracle.visitation(mdp.P, mdp.gamma, pi, rho)
     if np.all(np.ptp(direction, axis=1)[d > 0] == 0):
         return
     eta = surrogates.kl_step_size(mdp, theta, direction, delta, rho)

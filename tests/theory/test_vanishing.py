@@ -11,6 +11,7 @@ from scipy.special import lambertw
 import pgbook
 from pgbook import envs, highprec
 from pgbook.theory import vanishing
+import oracle
 
 
 def enumerate_reward_free(mdp, pi, L, rho):
@@ -107,9 +108,7 @@ def test_first_admissible_horizon_validates():
 
 def _exact_npg_step(mdp, pi, eta):
     """One NPG step (soft policy iteration) from pi, with A from a dense numpy solve."""
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    V = np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi, np.sum(pi * mdp.r, axis=1))
-    A = mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
+    A = oracle.evaluate(mdp.P, mdp.r, mdp.gamma, pi, mdp.rho)[2]
     new = pi * np.exp(eta * A / (1 - mdp.gamma))
     return new / new.sum(axis=1, keepdims=True)
 
