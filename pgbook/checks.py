@@ -144,6 +144,8 @@ def _share(x: float) -> str:
 def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
     r"""Check that two computations agree: :math:`\max |\text{computed} - \text{expected}| \le` ``tol``.
 
+    Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
+
     ``expected`` must come from another method than ``computed`` (finite differences, a series,
     sampling, sympy, a closed form, a published number): a quantity compared with itself is no check.
 
@@ -157,6 +159,11 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
         The largest absolute difference allowed, > 0.
     id : str
         The check's id, ``"<chapter>/<slug>"``, unique in the book.
+
+    Returns
+    -------
+    None
+        The ✔ line is shown (HTML in a notebook, text elsewhere); a claim that fails raises instead.
 
     Raises
     ------
@@ -186,6 +193,8 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
 def equal(claim: str, computed, expected, *, id: str) -> None:
     """Check that discrete results are the same, entry by entry (actions, counts, orderings).
 
+    Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
+
     Parameters
     ----------
     claim : str
@@ -194,6 +203,11 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
         Integers or booleans of broadcastable shapes.
     id : str
         The check's id, ``"<chapter>/<slug>"``.
+
+    Returns
+    -------
+    None
+        The ✔ line is shown (HTML in a notebook, text elsewhere); a claim that fails raises instead.
 
     Examples
     --------
@@ -218,6 +232,8 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
 def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: float | None = None,
           tol: float = 0.0) -> None:
     r"""Check the inequality ``lhs <= rhs`` (elementwise), refusing a bound that cannot fail.
+
+    Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
 
     Give exactly one of:
 
@@ -246,6 +262,11 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     tol : float
         Round-off forgiven where the two sides are equal in exact arithmetic (default 0); the line
         then says "up to round-off".
+
+    Returns
+    -------
+    None
+        The ✔ line is shown (HTML in a notebook, text elsewhere); a claim that fails raises instead.
 
     Raises
     ------
@@ -305,6 +326,8 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
 def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -> None:
     r"""Check a Monte Carlo estimate: :math:`\max_i |\bar x_i - x_i| / \mathrm{se}_i \le` ``max_z``.
 
+    Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
+
     Parameters
     ----------
     claim : str
@@ -316,6 +339,11 @@ def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -
         The check's id, ``"<chapter>/<slug>"``.
     max_z : float
         The largest number of standard errors allowed.
+
+    Returns
+    -------
+    None
+        The ✔ line is shown (HTML in a notebook, text elsewhere); a claim that fails raises instead.
 
     Examples
     --------
@@ -351,6 +379,8 @@ def loglog_slope(x, y) -> float:
     r"""The least-squares slope of :math:`\log y` against :math:`\log x`: the fitted exponent ``b`` of
     :math:`y \approx a x^b`.
 
+    Source: ordinary least squares on the logarithms (Legendre 1805), as for any power law.
+
     Parameters
     ----------
     x, y : array_like
@@ -379,6 +409,8 @@ def loglog_slope(x, y) -> float:
 def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
     r"""Check a rate's scaling: the fitted exponent of :math:`y \approx a x^b` is the predicted one to within ``tol``.
 
+    Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
+
     Use it where a published constant is loose but its rate can fail: iterations against
     :math:`1/(1-\gamma)`, :math:`|S|`, :math:`H`, the mismatch coefficient; an error against the
     number of samples. ``tol`` must be small enough that a wrong exponent fails.
@@ -395,6 +427,11 @@ def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
         The largest allowed difference between the fitted and the predicted exponent, > 0.
     id : str
         The check's id, ``"<chapter>/<slug>"``.
+
+    Returns
+    -------
+    None
+        The ✔ line is shown (HTML in a notebook, text elsewhere); a claim that fails raises instead.
 
     Examples
     --------

@@ -154,6 +154,9 @@ def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, random_rho: boo
                branching: int | None = None) -> MDP:
     r"""A random dense (or sparse) MDP with rewards in [0, 1].
 
+    Source: no paper; the generic random MDP of the tests and the chapters' examples (uniform
+    weights, normalised).
+
     :math:`P(\cdot|s, a)` is a normalised vector of :math:`U(0, 1)` draws (on ``branching`` random
     next states if given, else on all S), :math:`r(s, a) \sim U[0, 1]`. The same seed gives the
     same MDP.
@@ -576,8 +579,18 @@ def stay_or_leave(gamma: float = 0.9) -> MDP:
     :math:`V^\pi(0) = p/(1-\gamma p)` and :math:`\partial V^\pi(0)/\partial\pi(0|0) = 1/(1-\gamma p)^2`,
     so along the simplex the gradient changes at the rate :math:`\sqrt2\,\gamma/(1-\gamma p)^3`, up to
     :math:`\sqrt2\,\gamma/(1-\gamma)^3` at :math:`p = 1`: the :math:`(1-\gamma)^{-3}` of
-    :func:`pgbook.theory.landscape.direct_smoothness` is attained, within the factor :math:`\sqrt2|\mathcal A| = 2\sqrt2`.
-    gamma in [0, 1). Returns an MDP with S = A = 2.
+    :func:`pgbook.theory.landscape.direct_smoothness` is attained, within the factor :math:`\sqrt2|\mathcal A| = 2\sqrt2`
+    (AKLM Lemma D.3).
+
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+        ``S = A = 2``.
 
     Examples
     --------
@@ -599,7 +612,17 @@ def rare_state(gamma: float = 0.9) -> MDP:
     terminal (absorbing, reward 0): nothing there depends on the policy. Ascending :math:`V^\pi(\mu)`
     with :math:`\mu = (1/D, 1 - 1/D)`, the mismatch coefficient of AKLM Theorem 4.1 is
     :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty = D`, and state 0's visitation is
-    :math:`d^\pi_\mu(0) = 1/D` under every policy. gamma in [0, 1).
+    :math:`d^\pi_\mu(0) = 1/D` under every policy.
+
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+        ``S = A = 2``.
 
     Examples
     --------
@@ -627,7 +650,26 @@ def fork(gamma: float = 0.9) -> MDP:
     action ends the episode. State 2 is the end (terminal: absorbing, reward 0). So
     :math:`Q(0, \text{explore}) = \gamma V(1)`: under the uniform room policy it is
     :math:`\gamma/3`, below *safe*'s 0.5, and the optimal policy explores iff :math:`\gamma > 1/2`
-    (:math:`V^\star(0) = \max(0.5, \gamma)`). gamma in [0, 1).
+    (:math:`V^\star(0) = \max(0.5, \gamma)`). Source: the book's fork (the simplex chapter), a
+    three-action cousin of the two-state examples of AKLM section 4.
+
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+        ``S = A = 3``; actions ``FORK_ACTIONS``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.policy_iteration(pgbook.envs.fork(0.9))[1]  # explore: V*(0) = gamma * 1
+    array([0.9, 1. , 0. ])
+    >>> pgbook.policy_iteration(pgbook.envs.fork(0.4))[1]  # safe: V*(0) = 0.5
+    array([0.5, 1. , 0. ])
     """
     gamma = validate.gamma(gamma)
     P = np.zeros((3, 3, 3))
@@ -647,6 +689,9 @@ WALK_ACTIONS = ("left", "right")
 
 def walk(n: int = 7, goal: int = 3, gamma: float = 0.9, slip: float = 0.1) -> MDP:
     r"""A walk on a line of ``n`` cells to a goal in the middle, with rewards in [0, 1].
+
+    Source: the book's walk (the Approximation chapter), a line like the random walk of Sutton and
+    Barto 2018, Example 6.2, with actions.
 
     Actions ``WALK_ACTIONS`` = (left, right): the intended move happens with probability ``1 - slip``,
     the opposite one with probability ``slip``; moving off the line stays. Entering the goal cell pays

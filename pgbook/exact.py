@@ -180,6 +180,8 @@ def visitation(mdp: MDP, pi, rho=None) -> np.ndarray:
 def evaluate(mdp: MDP, pi, rho=None) -> Evaluation:
     r"""Exact evaluation of ``pi``: :math:`V, Q, A, d, \nu` and :math:`V^\pi(\rho)` from one LU factorisation.
 
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 3; Puterman 1994, Theorem 6.1.1.)
+
     The formulas of :func:`value`, :func:`q_value`, :func:`advantage` and :func:`visitation`.
 
     Parameters

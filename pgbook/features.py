@@ -40,6 +40,8 @@ def one_hot(mdp) -> np.ndarray:
 def position_move(grid: GridMDP) -> np.ndarray:
     r"""Gridworld features: where the agent is and where the action points.
 
+    Source: the book's gridworld features (Visitation chapter); the log-linear class over them is AKLM section 6.1.1's.
+
     .. math:: \phi(s, a) = \big(y(s),\ x(s),\ \Delta y(a),\ \Delta x(a)\big),
 
     with the cell's row :math:`y` and column :math:`x` scaled to :math:`[-1, 1]` and the action's

@@ -47,6 +47,8 @@ def softmax(theta) -> np.ndarray:
 def log_softmax(theta) -> np.ndarray:
     r""":math:`\log \pi_\theta(a|s) = \theta_{s,a} - \log \sum_{a'} e^{\theta_{s,a'}}`, computed stably.
 
+    (Softmax policies: Agarwal, Kakade, Lee and Mahajan 2021, section 2; the log-sum-exp shift: Blanchard, Higham and Higham 2021.)
+
     Finite even where :math:`\pi_\theta` underflows to 0 (the log-sum-exp trick: the row maximum is
     subtracted first).
 
@@ -70,6 +72,8 @@ def log_softmax(theta) -> np.ndarray:
 
 def uniform(mdp: MDP) -> np.ndarray:
     r"""The uniformly random policy :math:`\pi(a|s) = 1/A`.
+
+    (The starting policy of AKLM's analyses, Agarwal, Kakade, Lee and Mahajan 2021, section 5.)
 
     Parameters
     ----------
