@@ -38,9 +38,30 @@ def midpoint_gaps(f: Callable, theta1, theta2) -> np.ndarray:
     ``f`` is not concave (a convex ``f`` has :math:`g_i \ge 0`: apply this to ``-f`` to test
     convexity). AKLM Lemma 3.1 states that :math:`\theta \mapsto V^{\pi_\theta}(s)` is not concave.
 
-    f: a function of one parameter array returning a real number; theta1, theta2: (n, ...) the n
-    pairs, of equal shapes. Returns g: (n,). Compare against a tolerance of a few ulps of the
-    values of ``f`` before counting, since round-off alone gives gaps of that size.
+    Compare against a tolerance of a few ulps of the values of ``f`` before counting, since round-off
+    alone gives gaps of that size.
+
+    Parameters
+    ----------
+    f : callable
+        A function of one parameter array, returning a real number.
+    theta1, theta2 : array (n, ...)
+        The n pairs, of equal shapes.
+
+    Returns
+    -------
+    g : ndarray (n,)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import landscape
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> V = lambda theta: pgbook.value(mdp, pgbook.softmax(theta)) @ mdp.rho
+    >>> theta1 = [[[3.0, -3.0], [0.0, 0.0], [0.0, 0.0]], [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]]
+    >>> theta2 = [[[-3.0, 3.0], [0.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 1.0], [2.0, 0.0]]]
+    >>> landscape.midpoint_gaps(V, theta1, theta2).round(4)
+    array([-0.1311, -0.0111])
     """
     if not callable(f):
         raise TypeError(f"f: expected a function of one parameter array, got {type(f).__name__}")
@@ -67,7 +88,21 @@ def mismatch(d, mu) -> float:
     (AKLM Definition 3.1, with :math:`d = d^{\pi^\star}_\rho` in Theorem 4.1 and
     :math:`d = d^{\pi^\star}_\rho`, :math:`\mu = d^\pi_\mu` in Lemma 4.1; Kakade and Langford 2002).
     At least 1, since both are distributions; infinite if ``mu`` misses a state that ``d`` visits.
-    d, mu: (S,) probability distributions.
+
+    Parameters
+    ----------
+    d, mu : array (S,)
+        Probability distributions.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from pgbook.theory import landscape
+    >>> landscape.mismatch([0.7, 0.2, 0.1], [0.5, 0.25, 0.25]), landscape.mismatch([0.5, 0.5, 0.0], [1.0, 0.0, 0.0])
+    (1.4, inf)
     """
     d = validate.array(d, "d", ndim=1)
     mu = validate.array(mu, "mu", ndim=1)
@@ -94,8 +129,31 @@ def stationarity(mdp: MDP, pi, mu=None) -> float:
     (:func:`pgbook.direct_gradient`): the maximum over :math:`\bar\pi` in the product of simplices is
     attained by putting, in each state, all mass on the largest entry of the gradient. It is zero
     exactly at first-order stationary points, and AKLM Lemma 4.1 (gradient domination) bounds the
-    optimality gap by it. pi: (S, A) a policy; mu: the start distribution (None = the MDP's, a state
-    index, or (S,)). Returns a number >= 0.
+    optimality gap by it.
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array (S, A)
+        A policy.
+    mu : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    float
+        >= 0.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import landscape
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> round(landscape.stationarity(mdp, pi), 4), round(landscape.stationarity(mdp, pi, mu=2), 4)
+    (1.0384, 1.0452)
+    >>> landscape.stationarity(mdp, pgbook.policy_iteration(mdp)[0])  # zero at the optimum
+    0.0
     """
     g = direct_gradient(mdp, pi, mu)
     pi = np.asarray(pi, dtype=float)
@@ -137,7 +195,23 @@ def pga_step_size(mdp: MDP) -> float:
     .. math:: \eta = \frac{1}{\beta} = \frac{(1-\gamma)^3}{2\gamma|\mathcal A|},
 
     where :math:`\beta` is the smoothness constant of :math:`\pi \mapsto V^\pi(\mu)`
-    (:func:`direct_smoothness`, AKLM Lemma D.3). Needs :math:`0 < \gamma < 1`.
+    (:func:`direct_smoothness`, AKLM Lemma D.3).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With :math:`0 < \gamma < 1`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import landscape
+    >>> landscape.pga_step_size(pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9))  # 0.1^3 / (2 * 0.9 * 2)
+    0.0002777777777777776
     """
     return 1.0 / direct_smoothness(mdp)
 
@@ -154,9 +228,29 @@ def pga_bound(mdp: MDP, T, D: float) -> np.ndarray:
               = \sqrt{\frac{64\gamma|\mathcal S||\mathcal A|\, D^2}{(1-\gamma)^6\, T}},
               \qquad D = \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty,
 
-    for the ascent on :math:`V^\pi(\mu)` (rewards in [0, 1]). T: an iteration count >= 1 or an
-    array of them; D >= 1 the mismatch coefficient (:func:`mismatch`). Returns epsilon(T), shaped
-    like T.
+    for the ascent on :math:`V^\pi(\mu)` (rewards in [0, 1]).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With :math:`0 < \gamma < 1`.
+    T : int or array
+        Iteration counts, >= 1.
+    D : float
+        The mismatch coefficient (:func:`mismatch`), >= 1.
+
+    Returns
+    -------
+    epsilon : ndarray
+        Shaped like T.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import landscape
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> landscape.pga_bound(mdp, [1e6, 4e6], 2.0).round(1)
+    array([37.2, 18.6])
     """
     require_mdp(mdp)
     gamma = _discount(mdp)
@@ -176,8 +270,20 @@ def pga_iterations_bound(mdp: MDP, eps, D: float) -> np.ndarray:
               \qquad D = \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty,
 
     iterations (the theorem asks for :math:`T > T(\epsilon)`; it is :func:`pga_bound` solved for T).
-    eps: a gap > 0 or an array of them; D >= 1 the mismatch coefficient, or an array of them
-    (broadcast with eps). Returns T(eps), shaped like the broadcast of eps and D.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With :math:`0 < \gamma < 1`.
+    eps : float or array
+        Gaps, > 0.
+    D : float or array
+        Mismatch coefficients, >= 1 (broadcast with eps).
+
+    Returns
+    -------
+    T : ndarray
+        Shaped like the broadcast of eps and D.
 
     Examples
     --------

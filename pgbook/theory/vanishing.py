@@ -37,9 +37,33 @@ def reward_free_probability(mdp: MDP, pi, horizon: int, rho=None) -> np.ndarray:
     sampler are the deterministic :math:`r(s_t, a_t)`, so "a reward is seen" means
     :math:`r(s_t, a_t) > 0` for some :math:`t < L`.
 
-    mdp: MDP with rewards >= 0; pi: (S, A) a stochastic policy; horizon: int >= 0; rho: ``None``
-    (the MDP's start distribution), a state index or a distribution (S,). Returns q: (horizon + 1,),
-    non-increasing, ``q[0] = 1``.
+    Parameters
+    ----------
+    mdp : MDP
+        With rewards >= 0.
+    pi : array (S, A)
+        A stochastic policy.
+    horizon : int
+        The longest L, >= 0.
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    q : ndarray (horizon + 1,)
+        Non-increasing, ``q[0] = 1``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import vanishing
+    >>> chain = pgbook.envs.chain(4)  # the reward waits at the end of the chain
+    >>> forward = pgbook.softmax([[1.0, 0.0, 0.0, 0.0]] * chain.S)  # a_1, forward, with probability 0.48
+    >>> vanishing.reward_free_probability(chain, forward, 8).round(4)
+    array([1.    , 1.    , 1.    , 1.    , 1.    , 1.    , 0.9757, 0.963 ,
+           0.9254])
+    >>> float(vanishing.reward_free_probability(chain, pgbook.uniform(chain), 8)[-1].round(4))
+    0.9965
     """
     require_mdp(mdp)
     pi = validate.policy(mdp, pi)
@@ -62,9 +86,26 @@ def first_visits(states, target: int) -> np.ndarray:
 
     .. math:: T_i = \min\{t : s^{(i)}_t = \text{target}\}.
 
-    states: (n, horizon) integer array, e.g. ``pgbook.sample_episodes(...).states``; target: a state
-    index >= 0. Returns T: (n,) int64. On the chain, ``target = H + 1`` gives the hitting times of
-    the goal whose mean :func:`pgbook.highprec.chain_hitting_time` computes exactly.
+    On the chain, ``target = H + 1`` gives the hitting times of the goal whose mean
+    :func:`pgbook.highprec.chain_hitting_time` computes exactly (Thrun 1992: undirected exploration
+    takes exponential time).
+
+    Parameters
+    ----------
+    states : array (n, horizon) of int
+        Sampled states, e.g. ``pgbook.sample_episodes(...).states``.
+    target : int
+        A state index, >= 0.
+
+    Returns
+    -------
+    T : ndarray (n,) of int64
+
+    Examples
+    --------
+    >>> from pgbook.theory import vanishing
+    >>> vanishing.first_visits([[0, 1, 2, 2], [0, 0, 1, 0], [0, 1, 0, 1]], target=2)
+    array([ 2, -1, -1])
     """
     states = np.asarray(states)
     if states.ndim != 2 or states.dtype.kind not in "iu":
@@ -237,8 +278,23 @@ def admissible_order(H) -> float:
     .. math:: k_{\max}(H) = \frac{H}{40 \log(2H)} - 1 \qquad (\text{natural log}),
 
     the proposition bounds :math:`\|\nabla^k_\theta V^{\pi_\theta}(s_0)\| \le (1/3)^{H/4}` for every
-    integer :math:`0 \le k \le k_{\max}(H)`. H: a real >= 1. Returns k_max (negative: no order is
-    covered).
+    integer :math:`0 \le k \le k_{\max}(H)`.
+
+    Parameters
+    ----------
+    H : float
+        The chain's horizon, >= 1.
+
+    Returns
+    -------
+    float
+        :math:`k_{\max}(H)`; negative when no order is covered.
+
+    Examples
+    --------
+    >>> from pgbook.theory import vanishing
+    >>> [round(vanishing.admissible_order(H), 3) for H in (100, 1000, 10_000)]
+    [-0.528, 2.289, 24.244]
     """
     H = validate.positive_real(H, "H")
     if H < 1:
@@ -254,7 +310,23 @@ def first_admissible_horizon(k: int) -> int:
 
     found by bisection (:math:`k_{\max}` increases for :math:`H \ge e/2`). In closed form
     :math:`H_k = \lceil -40(k+1)\, W_{-1}\big(-\tfrac{1}{80(k+1)}\big) \rceil` with :math:`W_{-1}` the lower
-    branch of the Lambert W function. k: int >= 0 (k = 0 is the value itself). Returns H_k.
+    branch of the Lambert W function (AKLM Proposition 4.1).
+
+    Parameters
+    ----------
+    k : int
+        The derivative order, >= 0 (k = 0 is the value itself).
+
+    Returns
+    -------
+    int
+        :math:`H_k`.
+
+    Examples
+    --------
+    >>> from pgbook.theory import vanishing
+    >>> vanishing.first_admissible_horizon(0), vanishing.first_admissible_horizon(1)
+    (249, 562)
     """
     k = validate.nonnegative_int(k, "k")
     lo, hi = 1, 2
