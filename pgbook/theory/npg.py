@@ -41,8 +41,29 @@ def npg_bound(T, eta, A: int, gamma: float) -> np.ndarray:
     .. math:: V^\star(\rho) - V^{(T)}(\rho) \le \frac{\log|A|}{\eta T} + \frac{1}{(1-\gamma)^2 T}
 
     for every :math:`\rho`, every :math:`\eta > 0` and :math:`\theta^{(0)} = 0`, rewards in [0, 1]
-    (AKLM Theorem 5.3; AJKS Theorem 12.7). T: a positive number or array (T,) of them; eta > 0;
-    A: the number of actions; gamma in [0, 1). Returns the bound with the shape of T.
+    (AKLM Theorem 5.3; AJKS Theorem 12.7).
+
+    Parameters
+    ----------
+    T : float or array
+        Iteration counts, > 0.
+    eta : float
+        The step size, > 0.
+    A : int
+        The number of actions.
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    ndarray
+        The bound, shaped like T.
+
+    Examples
+    --------
+    >>> from pgbook.theory import npg
+    >>> npg.npg_bound([10, 100], eta=1.0, A=3, gamma=0.9).round(4), npg.npg_bound(100, eta=10.0, A=3, gamma=0.9).round(4)
+    (array([10.1099,  1.011 ]), np.float64(1.0011))
     """
     T = validate.array(T, "T")
     if np.any(T <= 0):
@@ -62,7 +83,20 @@ def log_partition(mdp: MDP, pi, eta: float) -> np.ndarray:
     (AKLM Lemma 5.1 writes the step :math:`\pi^{(t+1)} = \pi^{(t)}e^{\eta A^{(t)}/(1-\gamma)}/Z_t`;
     their Lemma 5.2 bounds the improvement below by :math:`\frac{1-\gamma}{\eta}\mathbb E_{s\sim\mu}\log Z_t(s)`,
     AJKS Lemma 12.8). It is non-negative by Jensen's inequality, since advantages average to 0
-    under their own policy. pi: (S, A); eta > 0; needs gamma < 1. Returns (S,).
+    under their own policy.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    pi : array (S, A)
+        The current policy.
+    eta : float
+        The step size, > 0.
+
+    Returns
+    -------
+    ndarray (S,)
 
     Examples
     --------
@@ -104,7 +138,35 @@ def soft_optimal(mdp: MDP, tau: float) -> SoftOptimum:
     :math:`\eta = (1-\gamma)/\tau`: a :math:`\gamma`-contraction, locally quadratic, Thm 3), from the
     uniform policy, until an iteration changes Q by at most ``SOFT_PI_RTOL`` times :math:`\max|Q|`:
     the result satisfies the soft Bellman equation to round-off. Terminal states earn no entropy,
-    as in :func:`pgbook.soft_value`. Needs gamma < 1; tau > 0.
+    as in :func:`pgbook.soft_value`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    tau : float
+        The temperature, > 0.
+
+    Returns
+    -------
+    SoftOptimum
+        ``Q: (S, A)``, ``V: (S,)`` and ``pi: (S, A)``, with :math:`\pi^\star_\tau \propto \exp(Q^\star_\tau/\tau)`.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import npg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> star = npg.soft_optimal(mdp, tau=0.1)
+    >>> star.V.round(4), star.pi.round(4)
+    (array([4.4411, 4.0395, 4.8225]), array([[0.0978, 0.9022],
+           [0.5761, 0.4239],
+           [0.9244, 0.0756]]))
+    >>> npg.soft_optimal(mdp, tau=1.0).pi.round(4)  # hotter: closer to uniform
+    array([[0.4446, 0.5554],
+           [0.5057, 0.4943],
+           [0.5561, 0.4439]])
     """
     require_mdp(mdp)
     validate.discounted(mdp, "the NPG bounds")
@@ -129,7 +191,31 @@ def soft_q(mdp: MDP, pi, tau: float) -> np.ndarray:
     r"""The soft action values of a policy: :math:`Q^\pi_\tau = r + \gamma P V^\pi_\tau`.
 
     :math:`V^\pi_\tau` is :func:`pgbook.soft_value` (the value of the reward
-    :math:`r - \tau\log\pi`; Cen et al. 2022, Eq. (6)). pi: (S, A); tau >= 0. Returns Q_tau: (S, A).
+    :math:`r - \tau\log\pi`; Cen et al. 2022, Eq. (6)).
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array (S, A)
+    tau : float
+        The temperature, >= 0.
+
+    Returns
+    -------
+    Q_tau : ndarray (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import npg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> npg.soft_q(mdp, pi, tau=0.5).round(4)
+    array([[5.7551, 6.0345],
+           [5.5612, 5.5165],
+           [6.3643, 6.1626]])
+    >>> bool((npg.soft_q(mdp, pi, tau=0.0) == pgbook.q_value(mdp, pi)).all())
+    False
     """
     V = soft_value(mdp, pi, tau)
     return mdp.r + mdp.gamma * mdp.P @ V
@@ -145,9 +231,37 @@ def cen_bounds(mdp: MDP, eta: float, tau: float, t, pi0) -> tuple[np.ndarray, np
               + 2\tau\Big(1 - \frac{\eta\tau}{1-\gamma}\Big)\|\log\pi^\star_\tau - \log\pi^{(0)}\|_\infty
 
     for :math:`0 < \eta \le (1-\gamma)/\tau` (Cen, Cheng, Chen, Wei and Chi 2022, Theorem 1; the
-    update is :func:`pgbook.algorithms.entropy_npg`). mdp: gamma < 1; t: integer or array (n,) of
-    integers >= 0; pi0: (S, A) the initial policy, every entry > 0. Returns (Q_bound, log_pi_bound),
-    each with the shape of t.
+    update is :func:`pgbook.algorithms.entropy_npg`).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    eta : float
+        The step size, in :math:`(0, (1-\gamma)/\tau]`.
+    tau : float
+        The temperature, > 0.
+    t : int or array (n,)
+        Iterations, >= 0.
+    pi0 : array (S, A)
+        The initial policy, every entry > 0.
+
+    Returns
+    -------
+    Q_bound, log_pi_bound : ndarray
+        Each shaped like t.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import npg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> Q_bound, log_pi_bound = npg.cen_bounds(mdp, eta=0.05, tau=0.5, t=[0, 10, 100], pi0=pi)
+    >>> Q_bound.round(4), log_pi_bound.round(4)
+    (array([1.1765, 0.9133, 0.0936]), array([5.2288, 4.0593, 0.4158]))
+    >>> npg.cen_bounds(mdp, eta=0.2, tau=0.5, t=[0, 10, 100], pi0=pi)[0].round(4)  # eta = (1 - gamma)/tau: fastest
+    array([0.6244, 0.2177, 0.    ])
     """
     require_mdp(mdp)
     gamma = validate.discounted(mdp, "the NPG bounds")
@@ -177,7 +291,26 @@ def xiao_mismatch(mdp: MDP, rho=None) -> float:
     :func:`pgbook.policy_iteration`. Since :math:`d^{\pi^\star}_\rho \ge (1-\gamma)\rho`,
     :math:`\vartheta_\rho \ge 1/(1-\gamma)`, with equality when :math:`\rho` is stationary under
     :math:`\pi^\star` (Xiao 2022, section 4.2).
-    rho: None (the MDP's), a state or (S,), with every entry > 0. Needs gamma < 1.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    rho : None, int or array (S,)
+        The start distribution (the MDP's by default), every entry > 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import npg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> round(npg.xiao_mismatch(mdp), 4), round(npg.xiao_mismatch(mdp, rho=[0.6, 0.3, 0.1]), 4)
+    (12.6239, 39.7824)
     """
     require_mdp(mdp)
     gamma = validate.discounted(mdp, "the NPG bounds")
@@ -199,8 +332,32 @@ def geometric_bound(k, vartheta: float, delta0: float, D0: float, eta0: float, g
     (:math:`\log|A|` from the uniform policy) and :math:`\vartheta_\rho` from :func:`xiao_mismatch` (Xiao
     2022, Theorem 10, stated there for costs; the step :math:`\eta_k` multiplies :math:`Q` in the
     update :math:`\pi_{k+1} \propto \pi_k e^{\eta_k Q^{\pi_k}}`, i.e. AKLM's :math:`\eta = (1-\gamma)\eta_k`).
-    k: integer or array (n,) of integers >= 0; vartheta >= 1; delta0, D0 >= 0; eta0 > 0; gamma in (0, 1).
-    Returns the bound with the shape of k.
+
+    Parameters
+    ----------
+    k : int or array (n,)
+        Iterations, >= 0.
+    vartheta : float
+        The mismatch coefficient of :func:`xiao_mismatch`, >= 1.
+    delta0, D0 : float
+        The initial gap and KL term, >= 0.
+    eta0 : float
+        The first step, > 0.
+    gamma : float
+        In (0, 1).
+
+    Returns
+    -------
+    ndarray
+        The bound, shaped like k.
+
+    Examples
+    --------
+    >>> from pgbook.theory import npg
+    >>> npg.geometric_bound([0, 5, 20], vartheta=2.0, delta0=1.0, D0=0.7, eta0=0.5, gamma=0.9).round(4)
+    array([2.5556, 0.0799, 0.    ])
+    >>> npg.geometric_bound([0, 5, 20], vartheta=4.0, delta0=1.0, D0=0.7, eta0=0.5, gamma=0.9).round(4)
+    array([2.5556, 0.6064, 0.0081])
     """
     k = validate.array(k, "k")
     if np.any(k < 0) or np.any(k != np.round(k)):
@@ -289,7 +446,17 @@ def stationary(mdp: MDP, pi) -> np.ndarray:
     difference lemma needs no change of distribution; this is why Lan (2023, section 1) weights the
     objective by the stationary distribution of :math:`\pi^\star`, and why Xiao's mismatch
     :math:`\vartheta_\nu` (:func:`xiao_mismatch`) is the smallest possible, :math:`1/(1-\gamma)`, for
-    :math:`\nu` stationary under :math:`\pi^\star`. pi: (S, A). Returns nu: (S,), a distribution.
+    :math:`\nu` stationary under :math:`\pi^\star`.
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array (S, A)
+
+    Returns
+    -------
+    nu : ndarray (S,)
+        A distribution.
     Raises ValueError when the chain has no unique stationary distribution (several closed classes).
 
     Examples
