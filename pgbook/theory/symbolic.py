@@ -119,6 +119,23 @@ def log_trick(expr: sp.Expr) -> sp.Expr:
     The likelihood-ratio identity (Williams 1992; Glynn 1990): it turns a sum against
     :math:`\nabla\pi` into an expectation under :math:`\pi`. The derivative of the logarithm is
     left unevaluated so that it prints as the score.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An expression in the unknown functions of :data:`THETA` (e.g. a derivative of :func:`bellman_v`).
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from pgbook.theory import symbolic
+    >>> step = sp.diff(symbolic.bellman_v(symbolic.tabular_mdp(1, 2)), symbolic.THETA)
+    >>> symbolic.latex(symbolic.log_trick(step)).count(r"\log")
+    2
     """
     expr = _expr(expr, "expr")
     return expr.replace(
@@ -133,6 +150,25 @@ def expand_q(expr: sp.Expr, mdp: "SymbolicMDP") -> sp.Expr:
     The reward and the dynamics do not depend on :math:`\theta`, so this is
     :math:`\gamma \sum_{s'} P(s'|s, a)\, \nabla V^{\pi_\theta}(s')`: the Bellman equation for
     :math:`Q` (AKLM Sec. 2), differentiated by sympy.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An expression in the unknown functions of :data:`THETA`.
+    mdp : SymbolicMDP
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from pgbook.theory import symbolic
+    >>> M = symbolic.tabular_mdp(2, 2)
+    >>> step = symbolic.expand_q(sp.diff(symbolic.bellman_v(M), symbolic.THETA), M)
+    >>> sorted(str(s) for s in step.free_symbols)
+    ['P_0,0,0', 'P_0,1,0', 'gamma', 'theta']
     """
     expr = _expr(expr, "expr")
     _check_mdp(mdp)
@@ -161,6 +197,25 @@ def instantiate(expr: sp.Expr, mdp: "SymbolicMDP", pi, coordinate: sp.Symbol) ->
         The policy as expressions in the parameters (e.g. :func:`softmax_formula` of :func:`parameters`).
     coordinate : sympy.Symbol
         The parameter that :data:`THETA` stands for.
+
+    Returns
+    -------
+    sympy.Expr
+        The expression with the policy's exact values in place of the unknown functions (the
+        derivation's lines then hold as identities: AKLM Eq. (5)).
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> line = symbolic.bellman_v(M, 0)  # V(0) = sum_a pi(a|0) Q(0, a)
+    >>> value = symbolic.instantiate(line, M, pi, theta[0, 0])
+    >>> float(symbolic.substitute(value, at).round(4)), float(pgbook.value(mdp, pgbook.softmax([[0.5, -0.5], [1.0, 0.0]]))[0].round(4))
+    (6.3142, 6.3142)
     """
     expr = _expr(expr, "expr")
     pi = _policy(mdp, pi)
@@ -265,7 +320,26 @@ def tabular_mdp(S: int = 2, A: int = 2) -> SymbolicMDP:
 
 
 def parameters(S: int, A: int, name: str = "theta") -> sp.ImmutableMatrix:
-    r"""Tabular parameters :math:`\theta_{s,a}` as real symbols, shape (S, A)."""
+    r"""Tabular parameters :math:`\theta_{s,a}` as real symbols, shape (S, A) (AKLM Sec. 2, Eq. (3)).
+
+    Parameters
+    ----------
+    S, A : int
+    name : str
+        The symbols' name, subscripted ``name_{s,a}``.
+
+    Returns
+    -------
+    sympy.ImmutableMatrix (S, A)
+
+    Examples
+    --------
+    >>> from pgbook.theory import symbolic
+    >>> symbolic.parameters(2, 2)
+    Matrix([
+    [theta_0,0, theta_0,1],
+    [theta_1,0, theta_1,1]])
+    """
     S = validate.positive_int(S, "S")
     A = validate.positive_int(A, "A")
     if not isinstance(name, str) or not name.isidentifier():
@@ -276,7 +350,27 @@ def parameters(S: int, A: int, name: str = "theta") -> sp.ImmutableMatrix:
 def softmax_formula(theta) -> sp.ImmutableMatrix:
     r"""The softmax policy :math:`\pi_\theta(a|s) = e^{\theta_{s,a}} / \sum_{a'} e^{\theta_{s,a'}}`.
 
-    theta: sympy Matrix (S, A). Returns pi: (S, A) (AKLM Sec. 2, Eq. (3)).
+    (AKLM Sec. 2, Eq. (3).)
+
+    Parameters
+    ----------
+    theta : sympy.Matrix (S, A)
+
+    Returns
+    -------
+    pi : sympy.ImmutableMatrix (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(pi, at).round(4)
+    array([[0.7311, 0.2689],
+           [0.7311, 0.2689]])
     """
     theta = _matrix(theta, "theta")
     Z = [sum(sp.exp(theta[s, b]) for b in range(theta.cols)) for s in range(theta.rows)]
@@ -284,7 +378,32 @@ def softmax_formula(theta) -> sp.ImmutableMatrix:
 
 
 def policy_matrices_formula(mdp: SymbolicMDP, pi) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix]:
-    r""":math:`P_\pi(s, s') = \sum_a \pi(a|s) P(s'|s, a)`, shape (S, S), and :math:`r_\pi(s) = \sum_a \pi(a|s) r(s, a)`, shape (S, 1)."""
+    r"""The policy's Markov chain: :math:`P_\pi(s, s') = \sum_a \pi(a|s) P(s'|s, a)` and :math:`r_\pi(s) = \sum_a \pi(a|s) r(s, a)`.
+
+    (Puterman 1994, section 2.1.2; :func:`pgbook.policy_matrices` in floats.)
+
+    Parameters
+    ----------
+    mdp : SymbolicMDP
+    pi : sympy.Matrix (S, A)
+
+    Returns
+    -------
+    P_pi : sympy.ImmutableMatrix (S, S)
+    r_pi : sympy.ImmutableMatrix (S, 1)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> P_pi, r_pi = symbolic.policy_matrices_formula(M, pi)
+    >>> symbolic.substitute(r_pi, at).ravel().round(4), pgbook.policy_matrices(mdp, symbolic.substitute(pi, at))[1].round(4)
+    (array([0.6489, 0.5972]), array([0.6489, 0.5972]))
+    """
     pi = _policy(mdp, pi)
     P_pi = sp.ImmutableMatrix(mdp.S, mdp.S, lambda s, t: sum(pi[s, a] * mdp.P[s, a, t] for a in range(mdp.A)))
     r_pi = sp.ImmutableMatrix(mdp.S, 1, lambda s, _: sum(pi[s, a] * mdp.r[s, a] for a in range(mdp.A)))
@@ -318,6 +437,19 @@ def value_formula(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
     -------
     sympy.ImmutableMatrix (S, 1)
         Each entry a quotient of polynomials with a common denominator.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(symbolic.value_formula(M, pi), at).ravel().round(4)
+    array([6.3142, 6.2483])
+    >>> pgbook.value(mdp, pgbook.softmax([[0.5, -0.5], [1.0, 0.0]])).round(4)
+    array([6.3142, 6.2483])
     """
     adj, det, _, b = _bellman(mdp, pi)
     N = (adj * b).applyfunc(sp.expand)
@@ -327,7 +459,30 @@ def value_formula(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
 def q_value_formula(mdp: SymbolicMDP, pi, V=None) -> sp.ImmutableMatrix:
     r"""Action values :math:`Q^\pi(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V^\pi(s')`, shape (S, A).
 
-    V: the values (S, 1) of ``pi`` if already computed (:func:`value_formula`), else computed here.
+    (AKLM Sec. 2: the Bellman equation for Q.)
+
+    Parameters
+    ----------
+    mdp : SymbolicMDP
+    pi : sympy.Matrix (S, A)
+    V : sympy.Matrix (S, 1), optional
+        The values of ``pi`` if already computed (:func:`value_formula`), else computed here.
+
+    Returns
+    -------
+    Q : sympy.ImmutableMatrix (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(symbolic.q_value_formula(M, pi), at).round(4)
+    array([[6.2088, 6.6008],
+           [6.4673, 5.6532]])
     """
     pi = _policy(mdp, pi)
     V = value_formula(mdp, pi) if V is None else _matrix(V, "V", shape=(mdp.S, 1))
@@ -337,7 +492,29 @@ def q_value_formula(mdp: SymbolicMDP, pi, V=None) -> sp.ImmutableMatrix:
 
 
 def advantage_formula(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
-    r"""Advantages :math:`A^\pi(s, a) = Q^\pi(s, a) - V^\pi(s)`, shape (S, A)."""
+    r"""Advantages :math:`A^\pi(s, a) = Q^\pi(s, a) - V^\pi(s)`, shape (S, A) (AKLM Sec. 2).
+
+    Parameters
+    ----------
+    mdp : SymbolicMDP
+    pi : sympy.Matrix (S, A)
+
+    Returns
+    -------
+    A : sympy.ImmutableMatrix (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(symbolic.advantage_formula(M, pi), at).round(4)
+    array([[-0.1054,  0.2866],
+           [ 0.219 , -0.5952]])
+    """
     pi = _policy(mdp, pi)
     V = value_formula(mdp, pi)
     Q = q_value_formula(mdp, pi, V)
@@ -348,7 +525,29 @@ def visitation_formula(mdp: SymbolicMDP, pi, s0: int = 0) -> sp.ImmutableMatrix:
     r"""The discounted state visitation :math:`d^\pi_{s_0}(s) = (1 - \gamma) \sum_t \gamma^t \Pr^\pi(s_t = s \mid s_0)`.
 
     In matrix form :math:`d^{\pi\top}_{s_0} = (1 - \gamma)\, e_{s_0}^\top (I - \gamma P_\pi)^{-1}`
-    (AKLM Sec. 2). pi: (S, A); s0: the start state. Returns d: (S, 1).
+    (AKLM Sec. 2).
+
+    Parameters
+    ----------
+    mdp : SymbolicMDP
+    pi : sympy.Matrix (S, A)
+    s0 : int
+        The start state.
+
+    Returns
+    -------
+    d : sympy.ImmutableMatrix (S, 1)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(symbolic.visitation_formula(M, pi, s0=1), at).ravel().round(4)
+    array([0.5348, 0.4652])
     """
     _check_mdp(mdp)
     s0 = _state(mdp, s0, "s0")
@@ -416,7 +615,36 @@ def gradient_formula(mdp: SymbolicMDP, pi, theta, s0: int = 0, weights=None) -> 
 
 
 def derivative(f, theta) -> sp.ImmutableMatrix:
-    r"""Sympy's own derivative of the scalar ``f`` with respect to every parameter, the shape of ``theta``."""
+    r"""Sympy's own derivative of the scalar ``f`` with respect to every parameter, the shape of ``theta``.
+
+    Source: sympy's differentiation (Meurer et al. 2017), the reference the policy gradient theorem's
+    forms (:func:`gradient_formula`) are checked against.
+
+    Parameters
+    ----------
+    f : sympy.Expr
+    theta : sympy.Matrix of symbols
+
+    Returns
+    -------
+    sympy.ImmutableMatrix, the shape of ``theta``
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> V0 = symbolic.value_formula(M, pi)[0]
+    >>> symbolic.substitute(symbolic.derivative(V0, theta), at).round(4)
+    array([[-0.5104,  0.5104],
+           [ 0.5409, -0.5409]])
+    >>> symbolic.substitute(symbolic.gradient_formula(M, pi, theta, s0=0), at).round(4)
+    array([[-0.5104,  0.5104],
+           [ 0.5409, -0.5409]])
+    """
     f = _expr(f, "f")
     theta = _parameters(theta)
     return sp.ImmutableMatrix(theta.rows, theta.cols, lambda i, j: sp.diff(f, theta[i, j]))
@@ -433,7 +661,24 @@ def simplified(expr):
     so a 0 here is a proof. (``sympy.cancel`` decides the same, but its gcds take ten times longer
     on these gradients.)
 
-    expr: a sympy expression or matrix. Returns the same kind.
+    Source: the zero test of rational functions, as ``sympy.together`` and ``sympy.expand`` decide it
+    (Meurer et al. 2017).
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy.Matrix
+
+    Returns
+    -------
+    The same kind as ``expr``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from pgbook.theory import symbolic
+    >>> x = sp.Symbol("x", real=True)
+    >>> symbolic.simplified(sp.Matrix([[sp.exp(2 * x) - sp.exp(x) ** 2, sp.exp(x) / (1 + sp.exp(x))]]))
+    Matrix([[0, exp(x)/(exp(x) + 1)]])
     """
     scalar = not getattr(expr, "is_Matrix", False)
     M = sp.ImmutableMatrix([[_expr(expr, "expr")]]) if scalar else _matrix(expr, "expr")
@@ -462,7 +707,29 @@ def _without_exp(M: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
 def substitute(expr, subs: dict) -> np.ndarray:
     r"""A symbolic expression or matrix at numbers: ``subs`` maps every free symbol to a number.
 
-    Returns a float array of the expression's shape; a ValueError names any symbol left over.
+    A ValueError names any symbol left over. Source: sympy's ``subs`` and ``evalf`` (Meurer et al. 2017).
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy.Matrix
+    subs : dict
+        ``{symbol: number}`` for every free symbol.
+
+    Returns
+    -------
+    ndarray
+        Floats, the shape of ``expr`` (``()`` for an expression).
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(pi[0, 0], at).round(6), symbolic.substitute(pi[0, 0], {**at, theta[0, 0]: 2.0}).round(6)
+    (np.float64(0.731059), np.float64(0.924142))
     """
     if not isinstance(subs, dict):
         raise TypeError(f"subs: expected a dict {{symbol: number}}, got {type(subs).__name__}")
@@ -479,8 +746,32 @@ def substitute(expr, subs: dict) -> np.ndarray:
 def residual(expr) -> np.ndarray:
     r"""Exact zero test for the checks: 0.0 for each entry that :func:`simplified` reduces to 0, 1.0 otherwise.
 
-    expr: a sympy expression or matrix. Returns a float array of its shape, for
-    ``pgbook.checks.close(claim, residual(lhs - rhs), 0.0)``.
+    For ``pgbook.checks.close(claim, residual(lhs - rhs), 0.0)``. Source: :func:`simplified`'s exact
+    zero test (Meurer et al. 2017).
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy.Matrix
+
+    Returns
+    -------
+    ndarray
+        Floats, the shape of ``expr``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> V0 = symbolic.value_formula(M, pi)[0]
+    >>> gap = symbolic.gradient_formula(M, pi, theta, s0=0) - symbolic.derivative(V0, theta)
+    >>> symbolic.residual(gap), symbolic.residual(gap + theta)
+    (array([[0., 0.],
+           [0., 0.]]), array([[1., 1.],
+           [1., 1.]]))
     """
     scalar = not getattr(expr, "is_Matrix", False)
     M = simplified(expr)
@@ -506,7 +797,23 @@ class _Printer(LatexPrinter):
 
 
 def latex(expr) -> str:
-    r"""LaTeX for ``expr``, writing derivatives in :data:`THETA` as :math:`\nabla`."""
+    r"""LaTeX for ``expr``, writing derivatives in :data:`THETA` as :math:`\nabla` (AKLM's notation).
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy.Matrix
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from pgbook.theory import symbolic
+    >>> symbolic.latex(sp.diff(symbolic.bellman_v(symbolic.tabular_mdp(1, 1)), symbolic.THETA))
+    '\\pi_\\theta(0 \\mid 0) \\nabla Q^{\\pi_\\theta}(0, 0) + \\nabla \\pi_\\theta(0 \\mid 0) Q^{\\pi_\\theta}(0, 0)'
+    """
     return _Printer({"order": "none"}).doprint(expr)
 
 
