@@ -454,7 +454,7 @@ CORRIDOR_ACTIONS = ("right", "left")
 
 
 def short_corridor() -> MDP:
-    r"""Sutton and Barto's short corridor with switched actions (Example 13.1, 2nd ed. p. 323).
+    r"""Sutton and Barto's short corridor with switched actions (Sutton and Barto 2018, Example 13.1, p. 323).
 
     States :math:`S_1` (start), :math:`S_2`, :math:`S_3` (indices 0, 1, 2) and a terminal state (3);
     actions ``CORRIDOR_ACTIONS`` = (right, left). In :math:`S_1` right goes to :math:`S_2` and left

@@ -91,6 +91,8 @@ def q_fit(Q, phi, weights) -> np.ndarray:
 def q_loss(w, Q, phi, weights) -> float:
     r"""The weighted squared error :math:`L(w; \upsilon) = \sum_{s,a}\upsilon(s,a)(Q(s,a) - w^\top\phi_{s,a})^2`.
 
+    (The regression loss of Q-NPG: AKLM section 6.2, Eq. (18); AJKS section 13.)
+
     Parameters
     ----------
     w : array_like, shape (dim,)
@@ -159,6 +161,8 @@ def sampled_fit_excess_risk(Q, phi, weights, N, *, n_fits, seed) -> np.ndarray:
 
 def excess_risk_constant(Q, phi, weights) -> float:
     r"""The limit of :math:`N` times the mean excess risk of a least-squares fit on :math:`N` sampled pairs.
+
+    (The least-squares excess risk, Hsu, Kakade and Zhang 2014; its role in AKLM Theorem 6.1 as :math:`\epsilon_{\mathrm{stat}}`.)
 
     .. math:: N\,\mathbb E\big[L(\hat w_N; \upsilon) - L(w_\star; \upsilon)\big]
               \;\to\; \operatorname{tr}\big(\Sigma_\upsilon^\dagger\Omega\big), \qquad

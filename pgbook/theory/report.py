@@ -517,6 +517,8 @@ def _key_states(shares: np.ndarray) -> np.ndarray:
 def gallery(reports: Mapping[str, Report]) -> "Gallery":
     """Several reports behind one control: a row of buttons, one per report, that needs no kernel.
 
+    Source: the book's Part III chapter (Your own MDP), which shows one report per example.
+
     Parameters
     ----------
     reports : mapping of str to Report

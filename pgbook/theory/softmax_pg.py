@@ -576,6 +576,8 @@ def log_barrier_stationary_gap(mdp: MDP, theta, lam, mu=None, rho=None) -> float
 def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     r"""Mei et al.'s linear rate of entropy-regularised softmax PG (2020, Theorem 6), **as reconstructed here**.
 
+    (Mei, Xiao, Szepesvári and Schuurmans 2020, Theorem 6.)
+
     With :math:`\eta = \frac{(1-\gamma)^3}{8 + \tau(4 + 8\log|A|)}`, :math:`\mu > 0`, for :math:`t \ge 1`,
 
     .. math:: \tilde V^{\pi^\star_\tau}(\rho) - \tilde V^{\pi_{\theta_t}}(\rho) &\le

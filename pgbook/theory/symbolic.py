@@ -96,6 +96,8 @@ def _state(mdp: "SymbolicMDP", s, name: str = "s") -> int:
 def bellman_v(mdp: "SymbolicMDP", s: int = 0) -> sp.Expr:
     r"""The first line of the derivation: :math:`V^{\pi_\theta}(s) = \sum_a \pi_\theta(a|s)\, Q^{\pi_\theta}(s, a)`.
 
+    (AKLM Sec. 2; Sutton, McAllester, Singh and Mansour 1999, the first line of the proof of Theorem 1.)
+
     Parameters
     ----------
     mdp : SymbolicMDP
@@ -299,6 +301,8 @@ class SymbolicMDP:
 
 def tabular_mdp(S: int = 2, A: int = 2) -> SymbolicMDP:
     r"""A symbolic tabular MDP: :math:`P(s'|s, a)`, :math:`r(s, a)` and :math:`\gamma` are sympy symbols.
+
+    (The tabular MDP of AKLM Sec. 2, every entry a symbol.)
 
     Parameters
     ----------
@@ -558,6 +562,8 @@ def visitation_formula(mdp: SymbolicMDP, pi, s0: int = 0) -> sp.ImmutableMatrix:
 
 def score(pi, theta) -> sp.ImmutableDenseNDimArray:
     r"""The score :math:`\nabla_\theta \log \pi_\theta(a|s)` of a policy, entry by entry.
+
+    (Williams 1992; AKLM Sec. 2 for the softmax's score.)
 
     Parameters
     ----------
