@@ -56,6 +56,24 @@ def state_action_visitation(mdp: MDP, pi, nu) -> np.ndarray:
     -------
     d : ndarray, shape (S, A)
         Sums to 1.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.0], [0.0, 0.3], [-1.0, 1.0]])
+    >>> nu = np.full((5, 2), 0.1)
+    >>> approximation.state_action_visitation(walk, pi, nu).round(3)
+    array([[0.092, 0.04 ],
+           [0.04 , 0.021],
+           [0.308, 0.308],
+           [0.023, 0.027],
+           [0.024, 0.116]])
+    >>> approximation.state_action_visitation(walk, pi, np.eye(10)[0].reshape(5, 2)).round(3)[0]
+    array([0.403, 0.111])
     """
     pi, nu = _policy_and_pairs(mdp, pi, nu, "nu")
     mu1 = np.einsum("sa,sat->t", nu, mdp.P)
@@ -81,6 +99,20 @@ def q_fit(Q, phi, weights) -> np.ndarray:
     Returns
     -------
     w : ndarray, shape (dim,)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> pi = pgbook.uniform(walk)
+    >>> Q = pgbook.q_value(walk, pi)
+    >>> approximation.q_fit(Q, phi, np.full((5, 2), 0.1)).round(4)
+    array([ 0.7194,  0.1082,  0.7194, -0.1082])
+    >>> approximation.q_fit(Q, phi, np.eye(10)[:2].sum(axis=0).reshape(5, 2) + 0.01).round(4)
+    array([ 0.7135,  0.1176,  0.6708, -0.0304])
     """
     Q, phi, weights = _regression(Q, phi, weights)
     root = np.sqrt(weights)
@@ -103,6 +135,19 @@ def q_loss(w, Q, phi, weights) -> float:
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> Q = pgbook.q_value(walk, pgbook.uniform(walk))
+    >>> weights = np.full((5, 2), 0.1)
+    >>> w = approximation.q_fit(Q, phi, weights)
+    >>> round(approximation.q_loss(w, Q, phi, weights), 6), round(approximation.q_loss(np.zeros(4), Q, phi, weights), 6)
+    (0.010503, 0.430414)
     """
     Q, phi, weights = _regression(Q, phi, weights)
     w = validate.array(w, "w", shape=(phi.shape[2],))
@@ -221,6 +266,20 @@ def relative_condition_number(phi, d_star, nu) -> float:
     -------
     float
         :math:`\kappa \ge 0`, possibly ``inf``.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> d_star = np.zeros((5, 2)); d_star[:2] = 0.25
+    >>> round(approximation.relative_condition_number(phi, d_star, np.full((5, 2), 0.1)), 4)
+    2.4359
+    >>> nu = np.zeros((5, 2)); nu[3:] = 0.25  # misses what the comparator visits
+    >>> round(approximation.relative_condition_number(phi, d_star, nu), 4)
+    37.9737
     """
     phi = validate.array(phi, "phi", ndim=3)
     shape = phi.shape[:2]
@@ -297,6 +356,14 @@ def q_npg_bound(*, B, W, T, A, gamma, kappa, eps_stat, eps_bias) -> tuple[float,
     Returns
     -------
     (optimisation, statistical, transfer) : tuple of float
+
+    Examples
+    --------
+    >>> from pgbook.theory import approximation
+    >>> [round(x, 4) for x in approximation.q_npg_bound(B=1.0, W=2.0, T=100, A=2, gamma=0.9, kappa=3.0, eps_stat=0.01, eps_bias=0.05)]
+    [2.3548, 15.4919, 6.3246]
+    >>> [round(x, 4) for x in approximation.q_npg_bound(B=1.0, W=2.0, T=1000, A=2, gamma=0.9, kappa=3.0, eps_stat=0.01, eps_bias=0.05)]
+    [0.7447, 15.4919, 6.3246]
     """
     B = validate.positive_real(B, "B", allow_zero=True)
     W = validate.positive_real(W, "W", allow_zero=True)
@@ -327,6 +394,12 @@ def q_npg_eta(B, W, T, A) -> float:
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> from pgbook.theory import approximation
+    >>> round(approximation.q_npg_eta(1.0, 2.0, 100, 2), 6), round(approximation.q_npg_eta(1.0, 2.0, 1000, 4), 6)
+    (0.058871, 0.026328)
     """
     B, W = validate.positive_real(B, "B"), validate.positive_real(W, "W")
     T, A = validate.positive_int(T, "T"), validate.positive_int(A, "A")
@@ -367,6 +440,19 @@ def q_npg_terms(mdp: MDP, run, W, pi_star=None) -> QNPGTerms:
     Returns
     -------
     QNPGTerms
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> eta = approximation.q_npg_eta(float(np.linalg.norm(phi, axis=2).max()), 5.0, 30, 2)
+    >>> run = algorithms.q_npg(walk, phi, eta, 30, record_every=1)
+    >>> terms = approximation.q_npg_terms(walk, run, W=5.0)
+    >>> round(terms.gap, 4), round(terms.eps_bias, 4), round(terms.kappa, 4)
+    (0.2035, 0.0027, 0.5443)
     """
     phi, nu, rho, eta, thetas = _run_parts(mdp, run, ("q_npg", "q_npg_sampled"))
     pi_star = policy_iteration(mdp)[0] if pi_star is None else validate.policy(mdp, pi_star, "pi_star")
@@ -432,6 +518,19 @@ def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
     Run
         ``algorithm = "q_npg_sampled"``; ``V_rho: (T+1,)``, ``steps = 0..T``, ``pi: (T+1, S, A)``,
         ``V: (T+1, S)``, ``theta: (T+1, dim)``; no trace.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> run = approximation.q_npg_sampled(walk, phi, 0.5, 20, N=200, seed=0)
+    >>> run.V_rho[[0, 10, 20]].round(4)
+    array([0.6475, 0.7447, 0.7862])
+    >>> approximation.q_npg_sampled(walk, phi, 0.5, 20, N=200, seed=1).V_rho[[0, 10, 20]].round(4)
+    array([0.6475, 0.7286, 0.7773])
     """
     require_mdp(mdp)
     validate.discounted(mdp, "q_npg_terms")
@@ -525,6 +624,18 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
     Returns
     -------
     RegretTerms
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> run = algorithms.loglinear_npg(walk, phi, 0.5, 30, record_every=1)
+    >>> terms = approximation.npg_regret_terms(walk, run)
+    >>> round(terms.gap, 4), round(terms.bound, 4)
+    (0.0265, np.float64(1.7874))
     """
     phi, _, rho, eta, thetas = _run_parts(mdp, run, ("loglinear_npg", "q_npg", "q_npg_sampled"))
     pi_tilde = policy_iteration(mdp)[0] if pi_tilde is None else validate.policy(mdp, pi_tilde, "pi_tilde")
@@ -576,6 +687,13 @@ def corridor_value(p) -> np.ndarray:
     -------
     ndarray
         Same shape as ``p``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgbook.theory import approximation
+    >>> approximation.corridor_value([0.5, 2 - np.sqrt(2), 0.9]).round(4)  # -12 for a fair coin; the best
+    array([-12.    , -11.6569, -24.4444])
     """
     p = validate.array(p, "p")
     if ((p <= 0) | (p >= 1)).any():
