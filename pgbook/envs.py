@@ -714,6 +714,15 @@ def walk(n: int = 7, goal: int = 3, gamma: float = 0.9, slip: float = 0.1) -> MD
     -------
     MDP
         ``S = n``, ``A = 2``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> walk = pgbook.envs.walk(n=5, goal=2, gamma=0.9, slip=0.1)
+    >>> pgbook.policy_iteration(walk)[1].round(4)
+    array([0.8709, 0.9784, 0.    , 0.9784, 0.8709])
+    >>> pgbook.policy_iteration(pgbook.envs.walk(n=5, goal=2, gamma=0.9, slip=0.3))[1].round(4)
+    array([0.7876, 0.9127, 0.    , 0.9127, 0.7876])
     """
     n = validate.positive_int(n, "n")
     if n < 3:

@@ -109,6 +109,12 @@ def bellman_v(mdp: "SymbolicMDP", s: int = 0) -> sp.Expr:
     -------
     sympy.Expr
         The sum over actions, in the unknown functions :class:`Pi` and :class:`Qf` of :data:`THETA`.
+
+    Examples
+    --------
+    >>> from pgbook.theory import symbolic
+    >>> symbolic.bellman_v(symbolic.tabular_mdp(2, 2), s=1)
+    pi*Qf(1, 0, theta) + pi*Qf(1, 1, theta)
     """
     _check_mdp(mdp)
     s = _state(mdp, s)
@@ -313,6 +319,15 @@ def tabular_mdp(S: int = 2, A: int = 2) -> SymbolicMDP:
     Returns
     -------
     SymbolicMDP
+
+    Examples
+    --------
+    >>> from pgbook.theory import symbolic
+    >>> M = symbolic.tabular_mdp(2, 2)
+    >>> M.r, len(M.symbols)
+    (Matrix([
+    [r_0,0, r_0,1],
+    [r_1,0, r_1,1]]), 9)
     """
     S = validate.positive_int(S, "S")
     A = validate.positive_int(A, "A")
@@ -577,6 +592,18 @@ def score(pi, theta) -> sp.ImmutableDenseNDimArray:
     sympy.Array (S, A, *theta.shape)
         ``score[s, a, i, j]`` :math:`= \partial \log \pi_\theta(a|s) / \partial \theta_{i,j}
         = (\partial \pi_\theta(a|s) / \partial \theta_{i,j}) / \pi_\theta(a|s)`, simplified.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> g = symbolic.score(pi, theta)
+    >>> symbolic.substitute(g[0, 0, 0, 0], at).round(4), symbolic.substitute(g[0, 0, 0, 0], {**at, theta[0, 0]: 2.0}).round(4)
+    (np.float64(0.2689), np.float64(0.0759))
     """
     pi = _matrix(pi, "pi")
     theta = _parameters(theta)
@@ -609,6 +636,24 @@ def gradient_formula(mdp: SymbolicMDP, pi, theta, s0: int = 0, weights=None) -> 
     Returns
     -------
     sympy.ImmutableMatrix, the shape of ``theta``
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(symbolic.gradient_formula(M, pi, theta, s0=0), at).round(4)
+    array([[-0.5104,  0.5104],
+           [ 0.5409, -0.5409]])
+    >>> symbolic.substitute(symbolic.gradient_formula(M, pi, theta, s0=1), at).round(4)
+    array([[-0.4122,  0.4122],
+           [ 0.7447, -0.7447]])
+    >>> pgbook.softmax_gradient(mdp, [[0.5, -0.5], [1.0, 0.0]], rho=1).round(4)
+    array([[-0.4122,  0.4122],
+           [ 0.7447, -0.7447]])
     """
     pi = _policy(mdp, pi)
     theta = _parameters(theta)
