@@ -156,6 +156,8 @@ def record_steps(T, records: int = 64) -> np.ndarray:
            1000])
     >>> simplex.record_steps(1000, records=6)
     array([   0,    1,   10,   32,  100, 1000])
+    >>> simplex.record_steps(5, records=6), simplex.record_steps(30, records=5)
+    (array([0, 1, 2, 3, 4, 5]), array([ 0,  1,  3, 10, 30]))
     """
     T = validate.positive_int(T, "T")
     records = validate.positive_int(records, "records")

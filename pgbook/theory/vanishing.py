@@ -151,6 +151,11 @@ def sampled_pg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) -
     >>> run = vanishing.sampled_pg(envs.chain(8), 1.0, 3, n=5, horizon=90, seed=0)
     >>> run.trace["step"].tolist()  # no batch saw a reward: the policy never moved
     [0.0, 0.0, 0.0, 0.0]
+    >>> chain = envs.chain(3)  # short enough for a batch to see the reward
+    >>> vanishing.sampled_pg(chain, 1.0, 20, n=8, horizon=12, seed=0).V_rho[[0, 10, 20]].round(4)
+    array([0.012 , 0.0147, 0.0199])
+    >>> vanishing.sampled_pg(chain, 3.0, 20, n=8, horizon=12, seed=1).V_rho[[0, 10, 20]].round(4)
+    array([0.012 , 0.013 , 0.0848])
     """
     require_mdp(mdp)
 
@@ -210,6 +215,16 @@ def sampled_npg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) 
     >>> run = vanishing.sampled_npg(envs.chain(2), 1.0, 2, n=50, horizon=30, seed=0)
     >>> bool(run.trace["step"][0] > 0), bool(run.V_rho[-1] > run.V_rho[0])  # the batches saw rewards
     (True, True)
+
+    Examples
+    --------
+    >>> from pgbook import envs
+    >>> from pgbook.theory import vanishing
+    >>> chain = envs.chain(3)
+    >>> vanishing.sampled_npg(chain, 1.0, 20, n=8, horizon=12, seed=0).V_rho[[0, 10, 20]].round(4)
+    array([0.012 , 1.2153, 1.2525])
+    >>> vanishing.sampled_npg(chain, 0.3, 20, n=8, horizon=12, seed=1).V_rho[[0, 10, 20]].round(4)
+    array([0.012 , 0.7626, 1.2274])
     """
     require_mdp(mdp)
     S, A = mdp.S, mdp.A
