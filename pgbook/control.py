@@ -25,7 +25,7 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
     stopping when :math:`\pi_{k+1} = \pi_k` (Howard 1960; Puterman 1994, section 6.4).
 
     Ties: a state keeps its current action unless another is better by more than
-    ``TIE * max|Q|`` (so round-off cannot make it cycle); at the stop
+    ``TIE * max|Q|``, ``TIE = 1e-10`` (so round-off cannot make it cycle); at the stop
     :math:`\max_a A^{\pi}(s, a) \le` ``TIE * max|Q|`` for every s, hence
     :math:`\|V^\star - V^\pi\|_\infty \le` ``TIE * max|Q|`` :math:`/(1-\gamma)`.
 
