@@ -25,7 +25,7 @@ def by_hand(mdp, pg_iterations: int, npg_iterations: int):
     pi_0 = pgbook.uniform(mdp)
     at_start = pgbook.evaluate(mdp, pi_0)
     star = pgbook.evaluate(mdp, pi_star)
-    shares = star.nu * np.sum(pi_star * at_start.adv, axis=1)
+    shares = star.occupancy * np.sum(pi_star * at_start.adv, axis=1)
     theta = np.zeros((mdp.S, mdp.A))
     for _ in range(pg_iterations):
         theta = theta + pgbook.softmax_gradient(mdp, theta)

@@ -7,7 +7,6 @@ parameters are ``theta: (S, A)``. Modules, one idea each:
 - :mod:`pgbook.mdp` -- the MDP :math:`(\mathcal S, \mathcal A, P, r, \gamma, \rho)`
 - :mod:`pgbook.envs` -- the MDPs the book uses
 - :mod:`pgbook.loaders` -- your own MDP: from Gymnasium, pymdptoolbox or QuantEcon arrays, a typed grid
-- :mod:`pgbook.report` -- :func:`explain`: the book's analysis of any small MDP, in one call
 - :mod:`pgbook.exact` -- exact values, Q, advantages, visitation
 - :mod:`pgbook.control` -- policy and value iteration
 - :mod:`pgbook.policies` -- softmax, log-linear and direct policies
@@ -19,14 +18,18 @@ parameters are ``theta: (S, A)``. Modules, one idea each:
 - :mod:`pgbook.viz` -- figures, and interactive figures that also work in the static book
   (imported on demand: it loads matplotlib)
 - :mod:`pgbook.checks` -- the visible numerical checks on the book's pages
+
+The book's results, one module per chapter idea (bounds, rates, instances), are the second tier,
+:mod:`pgbook.theory`, loaded on first use; :func:`explain` (:mod:`pgbook.theory.report`) is the
+book's analysis of any small MDP, in one call.
 """
 
 from . import _numba  # noqa: F401  (sets up numba's cache before any kernel is compiled)
-from . import algorithms, checks, envs, highprec
+from . import algorithms, checks, envs, highprec, theory
 from .control import policy_iteration, value_iteration
 from .exact import Evaluation, advantage, evaluate, policy_matrices, q_value, value, visitation
 from .loaders import from_arrays, from_grid, from_gymnasium, rescale_rewards
-from .report import Report, explain
+from .theory.report import Report, explain
 from .gradients import (
     centred_features,
     direct_gradient,
@@ -54,7 +57,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     # the MDP and its modules
-    "MDP", "envs", "algorithms", "checks", "highprec",
+    "MDP", "envs", "algorithms", "checks", "highprec", "theory",
     # your own MDP
     "from_gymnasium", "from_arrays", "from_grid", "rescale_rewards", "explain", "Report",
     # exact evaluation

@@ -1,7 +1,7 @@
 r"""The minimum-norm least-squares fit, the one implementation (a private numba kernel: it checks nothing).
 
 Compatible function approximation (:func:`pgbook.compatible_fit`, :func:`pgbook.algorithms.loglinear_npg`)
-and Q-NPG (:func:`pgbook.approximation.q_fit`, :func:`pgbook.algorithms.q_npg` and its sampled
+and Q-NPG (:func:`pgbook.theory.approximation.q_fit`, :func:`pgbook.algorithms.q_npg` and its sampled
 version) all solve
 
 .. math:: w^\star = \arg\min_w \|X w - y\|_2 \quad(\text{minimum } \|w\|_2 \text{ among minimisers}),

@@ -1,7 +1,7 @@
 r"""numba loops behind :mod:`pgbook.algorithms` (private: the wrappers there check every argument).
 
 Each iteration evaluates the current policy exactly with the kernels of :mod:`pgbook._evaluation`
-(the ones :mod:`pgbook.exact` uses), maps logits to the policy with :mod:`pgbook._simplex`, and takes
+(the ones :mod:`pgbook.exact` uses), maps logits to the policy with :mod:`pgbook._policy_kernels`, and takes
 one step, so a run of :math:`10^6` iterations on a bandit or a short chain takes about a second.
 
 Softmax-type iterates are kept as logits (:math:`\log\pi` up to a per-state constant), so
@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _evaluation, _fit, _simplex
+from . import _evaluation, _fit, _policy_kernels
 from ._numba import njit
 
 
@@ -154,7 +154,7 @@ def tabular_run(method, model, x0, step, schedule):
     for t in range(T + 1):
         n = t
         if logits:
-            _simplex.log_softmax(x, logpi, pi)
+            _policy_kernels.log_softmax(x, logpi, pi)
         else:
             pi[:] = x
         v = _evaluation.evaluate(P, span, pi, r, gamma, terminal, rho, M, piv, V, Q, nu)
@@ -205,8 +205,8 @@ def tabular_run(method, model, x0, step, schedule):
                 for a in range(A):
                     grad[s, a] = nu[s] * pi[s, a] * (Q[s, a] - V[s])
                     norm2 += grad[s, a] * grad[s, a]
-            target = _simplex.mean_kl_along(logpi, pi, d, Q, step.eta)[0]
-            c = _simplex.kl_scale(logpi, pi, d, grad, target, math.inf) if target > 0.0 else 0.0
+            target = _policy_kernels.mean_kl_along(logpi, pi, d, Q, step.eta)[0]
+            c = _policy_kernels.kl_scale(logpi, pi, d, grad, target, math.inf) if target > 0.0 else 0.0
             c = max(c, 0.0)
             trace[_GRAD_NORM, t] = np.sqrt(norm2)
             trace[_ETA, t] = c
@@ -222,7 +222,7 @@ def tabular_run(method, model, x0, step, schedule):
                     norm2 += g * g
                     row[0, a] = x[s, a] + step.eta * g
                 if go:
-                    _simplex.project(row, x[s:s + 1])
+                    _policy_kernels.project(row, x[s:s + 1])
             trace[_GRAD_NORM, t] = np.sqrt(norm2)
         else:
             gain = 0.0
@@ -302,7 +302,7 @@ def loglinear_run(model, phi, theta0, eta, nu_sa, schedule):
             overflow = True
             n = t - 1
             break
-        _simplex.log_softmax(logits, logpi, pi)
+        _policy_kernels.log_softmax(logits, logpi, pi)
         v = _evaluation.evaluate(P, span, pi, r, gamma, terminal, rho, M, piv, V, Q, nu)
         V_rho[t] = v
         if t % every == 0:

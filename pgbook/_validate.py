@@ -84,6 +84,17 @@ def gamma(g, *, allow_one: bool = False) -> float:
     return g
 
 
+def discounted(m, who: str) -> float:
+    """``m.gamma``, checked to be below 1: the one check of every formula that needs a discount.
+
+    ``who`` names what needs it (a function, a family of bounds) in the message.
+    """
+    if m.gamma >= 1.0:
+        raise ValueError(f"mdp: gamma must be < 1 for {who}, got gamma = {m.gamma:g} "
+                         "(a discounted copy: mdp.replace(gamma=0.99))")
+    return m.gamma
+
+
 def positive_int(n, name: str) -> int:
     """A strictly positive integer (numpy integers accepted, bools and floats refused)."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):

@@ -28,9 +28,8 @@ import numpy as np
 from . import _validate as validate
 from ._numba import kernel_array
 from ._run_kernels import Method, Model, Result, Schedule, Step, Trace, loglinear_run, tabular_run
-from .control import _policy_iteration
+from . import _inner
 from .mdp import MDP, require_mdp
-from .policies import _log_softmax
 
 #: Default number of recorded iterates per run.
 RECORDS = 1000
@@ -251,10 +250,10 @@ def softmax_pg_kl(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None,
 
     with :math:`\bar D(\theta, \theta') = \mathbb E_{s \sim d^{\pi_\theta}_\rho}
     \mathrm{KL}(\pi_\theta(\cdot|s) \,\|\, \pi_{\theta'}(\cdot|s))`, TRPO's measure of a step (Schulman
-    et al. 2015, Eq. (12); :func:`pgbook.surrogates.mean_kl`). The right side is the divergence of
+    et al. 2015, Eq. (12); :func:`pgbook.theory.surrogates.mean_kl`). The right side is the divergence of
     NPG's step from the same policy (:func:`npg`; AKLM Lemma 5.1), so at every iteration the two
     methods move the policy equally far and differ only in direction. :math:`c_t` is found by
-    Newton's method on the convex mean KL along the gradient (:func:`pgbook.surrogates.kl_step_size`
+    Newton's method on the convex mean KL along the gradient (:func:`pgbook.theory.surrogates.kl_step_size`
     does the same for one step); it is 0 where NPG's step would not move the policy.
 
     Parameters
@@ -551,7 +550,7 @@ def policy_iteration_run(mdp: MDP, *, pi0=None, rho=None) -> Run:
     """
     require_mdp(mdp)
     rho_v = validate.start(mdp, rho)
-    pis, Vs = _policy_iteration(mdp, pi0)
+    pis, Vs = _inner.policy_iteration(mdp, pi0)
     Vs = np.array(Vs)
     return _run("policy_iteration_run", Vs @ rho_v, np.arange(len(pis)), np.array(pis), Vs, None, {},
                 {"pi0": pi0, "rho": rho_v})
@@ -562,8 +561,7 @@ class _Common:
 
     def __init__(self, mdp, T, rho, record_every, until):
         require_mdp(mdp)
-        if mdp.gamma == 1.0:
-            raise ValueError("mdp: the gradient methods need gamma < 1 (their steps scale with 1/(1-gamma))")
+        validate.discounted(mdp, "the gradient methods")
         self.mdp = mdp
         T = validate.positive_int(T, "T")
         rho = validate.start(mdp, rho)
@@ -602,7 +600,7 @@ def _tabular(c: _Common, name: str, method: Method, x0: np.ndarray, step: Step, 
     _require_finite(result, step_name)
     steps, xs, Vs = _records(c, result)
     direct = method in (Method.PROJECTED, Method.CPI)
-    pi = xs if direct else _log_softmax(xs)[1]
+    pi = xs if direct else _inner.log_softmax(xs)[1]
     return _run(name, result.V_rho, steps, pi, Vs, None if direct else xs, _named(result, traces), c.params)
 
 
@@ -616,7 +614,7 @@ def _loglinear(c: _Common, name: str, phi, theta0, eta: float, nu_sa) -> Run:
         result = loglinear_run(c.model, kernel_array(phi), kernel_array(theta0), eta, nu_sa, c.schedule)
     _require_finite(result, "eta")
     steps, thetas, Vs = _records(c, result)
-    pi = _log_softmax(np.einsum("sad,kd->ksa", phi, thetas))[1]
+    pi = _inner.log_softmax(np.einsum("sad,kd->ksa", phi, thetas))[1]
     return _run(name, result.V_rho, steps, pi, Vs, thetas, _named(result, ("w_norm", "fit_loss")), c.params)
 
 

@@ -173,6 +173,8 @@ def _names(names, defaults: tuple[str, str]) -> tuple[str, str]:
 def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
     r"""Check that two computations agree: :math:`\max |\text{computed} - \text{expected}| \le` ``tol``.
 
+    Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
+
     ``expected`` must come from another method than ``computed`` (finite differences, a series,
     sampling, sympy, a closed form, a published number): a quantity compared with itself is no check.
     The line gives the two numbers (one value) or the size of the entries compared (an array), and
@@ -188,6 +190,11 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
         The largest absolute difference allowed, > 0.
     id : str
         The check's id, ``"<chapter>/<slug>"``, unique in the book.
+
+    Returns
+    -------
+    None
+        The ✔ line is shown (HTML in a notebook, text elsewhere); a claim that fails raises instead.
 
     Raises
     ------
@@ -230,6 +237,8 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
 
     Up to six integers are printed; more are counted.
 
+    Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
+
     Parameters
     ----------
     claim : str
@@ -238,6 +247,11 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
         Integers or booleans of broadcastable shapes.
     id : str
         The check's id, ``"<chapter>/<slug>"``.
+
+    Returns
+    -------
+    None
+        The ✔ line is shown (HTML in a notebook, text elsewhere); a claim that fails raises instead.
 
     Examples
     --------
@@ -274,6 +288,8 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
           tol: float = 0.0, names: tuple[str, str] | None = None) -> None:
     r"""Check the inequality ``lhs <= rhs`` (elementwise), refusing a bound that cannot fail.
 
+    Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
+
     Give exactly one of:
 
     - ``cap`` when the measured quantity is on the left (an upper bound, e.g. a gap): the largest
@@ -304,6 +320,11 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     names : (str, str), optional
         What ``lhs`` and ``rhs`` are, in the reader's words ("the gap", "the bound γᵏ e₀"); by
         default "the measured value" and "the bound" (with ``cap``) or the reverse (with ``floor``).
+
+    Returns
+    -------
+    None
+        The ✔ line is shown (HTML in a notebook, text elsewhere); a claim that fails raises instead.
 
     Raises
     ------
@@ -387,6 +408,8 @@ def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -
     The line gives the sample mean with its standard error (``±``) and the exact value, for the
     entry farthest from its exact value.
 
+    Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
+
     Parameters
     ----------
     claim : str
@@ -398,6 +421,11 @@ def zscore(claim: str, mean, stderr, expected, *, id: str, max_z: float = 4.0) -
         The check's id, ``"<chapter>/<slug>"``.
     max_z : float
         The largest number of standard errors allowed.
+
+    Returns
+    -------
+    None
+        The ✔ line is shown (HTML in a notebook, text elsewhere); a claim that fails raises instead.
 
     Examples
     --------
@@ -444,6 +472,8 @@ def loglog_slope(x, y) -> float:
     r"""The least-squares slope of :math:`\log y` against :math:`\log x`: the fitted exponent ``b`` of
     :math:`y \approx a x^b`.
 
+    Source: ordinary least squares on the logarithms (Legendre 1805), as for any power law.
+
     Parameters
     ----------
     x, y : array_like
@@ -472,6 +502,8 @@ def loglog_slope(x, y) -> float:
 def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
     r"""Check a rate's scaling: the fitted exponent of :math:`y \approx a x^b` is the predicted one to within ``tol``.
 
+    Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
+
     Use it where a published constant is loose but its rate can fail: iterations against
     :math:`1/(1-\gamma)`, :math:`|S|`, :math:`H`, the mismatch coefficient; an error against the
     number of samples. ``tol`` must be small enough that a wrong exponent fails. The line gives
@@ -489,6 +521,11 @@ def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
         The largest allowed difference between the fitted and the predicted exponent, > 0.
     id : str
         The check's id, ``"<chapter>/<slug>"``.
+
+    Returns
+    -------
+    None
+        The ✔ line is shown (HTML in a notebook, text elsewhere); a claim that fails raises instead.
 
     Examples
     --------

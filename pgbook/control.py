@@ -10,18 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _evaluation
 from . import _validate as validate
-from .exact import _factor, _q_from_v
+from . import _inner
 from .mdp import MDP, require_mdp
-from .policies import _greedy
-
-#: Policy iteration switches an action only when another is better by more than this, relative to
-#: max |Q|: round-off in the solve is about cond(I - gamma P_pi) * eps ~ 2 eps / (1 - gamma) relative,
-#: far below it for gamma < 0.9999, and a real improvement that small changes V by at most
-#: 1e-10 max|Q| / (1 - gamma).
-TIE = 1e-10
-
 
 def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
     r"""Howard's policy iteration with exact evaluation.
@@ -34,7 +25,7 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
     stopping when :math:`\pi_{k+1} = \pi_k` (Howard 1960; Puterman 1994, section 6.4).
 
     Ties: a state keeps its current action unless another is better by more than
-    ``TIE * max|Q|`` (so round-off cannot make it cycle); at the stop
+    ``TIE * max|Q|``, ``TIE = 1e-10`` (so round-off cannot make it cycle); at the stop
     :math:`\max_a A^{\pi}(s, a) \le` ``TIE * max|Q|`` for every s, hence
     :math:`\|V^\star - V^\pi\|_\infty \le` ``TIE * max|Q|`` :math:`/(1-\gamma)`.
 
@@ -66,61 +57,8 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
     >>> pi_star, V_star  # V* = 0.7 / (1 - 0.5)
     (array([[0., 1.]]), array([1.4]))
     """
-    pis, Vs = _policy_iteration(mdp, pi0)
+    pis, Vs = _inner.policy_iteration(mdp, pi0)
     return pis[-1], Vs[-1]
-
-
-def _policy_iteration(mdp: MDP, pi0) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Every iterate of policy iteration: the policies pi_0..pi_n and their values (pi_n is optimal)."""
-    require_mdp(mdp)
-    if pi0 is None:
-        pi = np.full((mdp.S, mdp.A), 1.0 / mdp.A) if mdp.gamma == 1.0 else _greedy(_q_from_v(mdp, mdp.r.max(axis=1)))
-    else:
-        pi = validate.policy(mdp, pi0, "pi0")
-    pis, Vs = [], []
-    while True:
-        V, steps = _evaluate_with_steps(mdp, pi, first=not pis)
-        pis.append(pi)
-        Vs.append(V)
-        new = _improve(mdp, _q_from_v(mdp, V), pi, steps)
-        if np.array_equal(new, pi):
-            return pis, Vs
-        pi = new
-
-
-def _evaluate_with_steps(mdp: MDP, pi: np.ndarray, first: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """V^pi, and for gamma = 1 the expected number of steps to termination (the tie-breaker)."""
-    try:
-        M, piv, V = _factor(mdp, pi, mdp.r, "pi0" if first else "pi")
-    except ValueError as err:
-        if first:
-            raise
-        raise ValueError(
-            "mdp: policy iteration reached a policy that never terminates although it improves on a "
-            "terminating one, so a non-terminating loop collects reward and the gamma = 1 values are "
-            f"unbounded ({err})"
-        ) from None
-    if mdp.gamma < 1.0:
-        return V, None
-    steps = (~mdp.terminal).astype(float)
-    _evaluation.solve_values(M, piv, steps)
-    return V, steps
-
-
-def _improve(mdp: MDP, Q: np.ndarray, pi: np.ndarray, steps: np.ndarray | None) -> np.ndarray:
-    """The greedy policy, keeping the current action wherever it is within the tie tolerance."""
-    tie = TIE * np.abs(Q).max()
-    candidate = Q >= Q.max(axis=1, keepdims=True) - tie
-    if steps is None:
-        choice = candidate.argmax(axis=1)
-    else:
-        choice = np.where(candidate, mdp.P @ steps, np.inf).argmin(axis=1)
-    current = pi.argmax(axis=1)
-    s = np.arange(mdp.S)
-    keep = (pi[s, current] == 1.0) & candidate[s, current]
-    new = np.zeros_like(pi)
-    new[s, np.where(keep, current, choice)] = 1.0
-    return new
 
 
 def value_iteration(mdp: MDP, tol: float = 1e-8, *, V0=None) -> tuple[np.ndarray, np.ndarray]:
@@ -188,11 +126,7 @@ def _value_iteration(mdp: MDP, tol, V0) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`value_iteration`, also returning the number of Bellman backups."""
     require_mdp(mdp)
     tol = validate.positive_real(tol, "tol")
-    if mdp.gamma == 1.0:
-        raise ValueError(
-            "mdp: value_iteration needs gamma < 1 (its error bound scales with gamma/(1-gamma)); "
-            "use policy_iteration for an episodic gamma = 1 MDP"
-        )
+    validate.discounted(mdp, "value_iteration (policy_iteration solves a gamma = 1 MDP)")
     V = np.zeros(mdp.S) if V0 is None else validate.array(V0, "V0", shape=(mdp.S,))
     gamma = mdp.gamma
     c = gamma / (1.0 - gamma)
@@ -212,6 +146,6 @@ def _value_iteration(mdp: MDP, tol, V0) -> tuple[np.ndarray, np.ndarray, int]:
         lo, hi = diff.min(), diff.max()
         k += 1
         if c * (hi - lo) / 2.0 <= tol:
-            return _greedy(Q), V_next + c * (hi + lo) / 2.0, k
+            return _inner.greedy(Q), V_next + c * (hi + lo) / 2.0, k
         V = V_next
 

@@ -3,6 +3,8 @@ layout needed to draw it), with its arguments checked (``TypeError``/``ValueErro
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 
 from . import _validate as validate
@@ -10,7 +12,8 @@ from .mdp import MDP
 
 #: Gridworld actions, in Gymnasium FrozenLake's order.
 GRID_ACTIONS = ("left", "down", "right", "up")
-_MOVES = np.array([(0, -1), (1, 0), (0, 1), (-1, 0)])
+#: The intended move (rows down, columns right) of each gridworld action: the grid's one table of moves.
+GRID_MOVES = MappingProxyType({"left": (0, -1), "down": (1, 0), "right": (0, 1), "up": (-1, 0)})
 
 #: A 5 x 5 gridworld: ``S`` start, ``G`` goal (reward 1 on arrival, then the episode ends),
 #: ``X`` a pit (the episode ends with nothing), ``#`` a wall, ``.`` a free cell.
@@ -137,7 +140,7 @@ def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1, *, g
             continue
         for a in range(A):
             for move, p in ((a, 1.0 - slip), ((a + 1) % 4, slip / 2), ((a + 3) % 4, slip / 2)):
-                di, dj = _MOVES[move]
+                di, dj = GRID_MOVES[GRID_ACTIONS[move]]
                 P[s, a, index.get((i + di, j + dj), s)] += p
     r = (rewards["goal_reward"] * P[:, :, kind == "G"].sum(axis=2)
          + rewards["pit_reward"] * P[:, :, kind == "X"].sum(axis=2) + rewards["step_reward"])
@@ -147,9 +150,12 @@ def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1, *, g
     return GridMDP(P, r, gamma, rho, terminal=terminal, layout=rows, cells=cells)
 
 
-def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, rho: str = "uniform",
+def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, random_rho: bool = False,
                branching: int | None = None) -> MDP:
     r"""A random dense (or sparse) MDP with rewards in [0, 1].
+
+    Source: no paper; the generic random MDP of the tests and the chapters' examples (uniform
+    weights, normalised).
 
     :math:`P(\cdot|s, a)` is a normalised vector of :math:`U(0, 1)` draws (on ``branching`` random
     next states if given, else on all S), :math:`r(s, a) \sim U[0, 1]`. The same seed gives the
@@ -162,8 +168,9 @@ def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, rho: str = "uni
     seed : int
     gamma : float
         In [0, 1).
-    rho : {"uniform", "random"}
-        The start distribution: uniform, or a normalised :math:`U(0, 1)` vector.
+    random_rho : bool
+        The start distribution :math:`\rho`: uniform (False), or a normalised :math:`U(0, 1)` vector
+        drawn from the seed (True).
     branching : int, optional
         The number of possible next states of each (s, a), 1..S; all S by default.
 
@@ -180,8 +187,8 @@ def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, rho: str = "uni
     S = validate.positive_int(S, "S")
     A = validate.positive_int(A, "A")
     seed = validate.seed(seed)
-    if rho not in ("uniform", "random"):
-        raise ValueError(f"rho: expected 'uniform' or 'random', got {rho!r}")
+    if not isinstance(random_rho, (bool, np.bool_)):
+        raise TypeError(f"random_rho: expected True or False, got {random_rho!r}")
     rng = np.random.default_rng(seed)
     W = rng.random((S, A, S))
     if branching is not None:
@@ -194,8 +201,8 @@ def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, rho: str = "uni
         W = np.where(mask, W + 1e-3, 0.0)
     P = W / W.sum(axis=2, keepdims=True)
     r = rng.random((S, A))
-    rho_v = None if rho == "uniform" else rng.random(S)
-    return MDP(P, r, gamma, None if rho_v is None else rho_v / rho_v.sum())
+    rho = rng.random(S) if random_rho else None
+    return MDP(P, r, gamma, None if rho is None else rho / rho.sum())
 
 
 def bandit(rewards, gamma: float = 0.0) -> MDP:
@@ -369,7 +376,8 @@ def trpo_tight_instance(alpha: float, gamma: float = 0.9, epsilon: float = 0.5):
     Examples
     --------
     >>> import pgbook
-    >>> from pgbook import envs, surrogates
+    >>> from pgbook import envs
+    >>> from pgbook.theory import surrogates
     >>> mdp, old, new = envs.trpo_tight_instance(0.1, gamma=0.5)
     >>> gap = surrogates.surrogate(mdp, old, new) - float(pgbook.value(mdp, new) @ mdp.rho)
     >>> round(gap, 12), round(4 * 0.5 * 0.5 * 0.1**2 / (0.5 * (1 - 0.5 * 0.9)), 12)
@@ -446,14 +454,14 @@ CORRIDOR_ACTIONS = ("right", "left")
 
 
 def short_corridor() -> MDP:
-    r"""Sutton and Barto's short corridor with switched actions (Example 13.1, 2nd ed. p. 323).
+    r"""Sutton and Barto's short corridor with switched actions (Sutton and Barto 2018, Example 13.1, p. 323).
 
     States :math:`S_1` (start), :math:`S_2`, :math:`S_3` (indices 0, 1, 2) and a terminal state (3);
     actions ``CORRIDOR_ACTIONS`` = (right, left). In :math:`S_1` right goes to :math:`S_2` and left
     stays; in :math:`S_2` the actions are **reversed** (right goes back to :math:`S_1`, left on to
     :math:`S_3`); in :math:`S_3` right ends the episode and left goes to :math:`S_2`. Reward
     :math:`-1` per step, :math:`\gamma = 1` (episodic), :math:`\rho = \delta_{S_1}`. With the shared
-    features of :func:`short_corridor_features` every policy is a single :math:`p = \Pr(\text{right})`,
+    features of :func:`pgbook.features.short_corridor_features` every policy is a single :math:`p = \Pr(\text{right})`,
     and the best one is :math:`p^\star = 2 - \sqrt 2` with :math:`v^\star(S_1) = -(6 + 4\sqrt 2)`.
 
     Returns
@@ -477,20 +485,6 @@ def short_corridor() -> MDP:
     r = np.full((4, 2), -1.0)
     r[3] = 0.0
     return MDP(P, r, 1.0, np.eye(4)[0], terminal=[3])
-
-
-def short_corridor_features() -> np.ndarray:
-    r"""The corridor's features: :math:`x(s, \text{right}) = (1, 0)`, :math:`x(s, \text{left}) = (0, 1)` in every state.
-
-    The states look alike, so the log-linear policy
-    :math:`\pi_\theta(\text{right}|s) = \sigma(\theta_1 - \theta_2) = p` is the same in every state
-    (Sutton and Barto 2018, Example 13.1).
-
-    Returns
-    -------
-    phi : array (4, 2, 2)
-    """
-    return np.broadcast_to(np.eye(2), (4, 2, 2)).copy()
 
 
 def two_state(gamma: float = 0.9, rho=None) -> MDP:
@@ -520,3 +514,234 @@ def two_state(gamma: float = 0.9, rho=None) -> MDP:
     P = np.array([[[0.7, 0.3], [0.99, 0.01]], [[0.2, 0.8], [0.99, 0.01]]])
     r = np.array([[-0.45, -0.1], [0.5, 0.5]])
     return MDP(P, r, gamma, rho)
+
+
+#: Actions of :func:`detour`'s two states: (start state, far state).
+DETOUR_ACTIONS = (("safe", "risky"), ("good", "bad"))
+
+
+def detour(gamma: float = 0.9, safe: float = 0.5) -> MDP:
+    r"""Two states where a start distribution that misses a state makes a suboptimal local maximum.
+
+    State 0 is the start (:math:`\rho = \delta_0`). Its actions (:data:`DETOUR_ACTIONS`): *safe* pays
+    ``safe`` and stays; *risky* pays 0 and moves to state 1. In state 1, *good* pays 1 and *bad* pays
+    0, and both stay. With :math:`x = \pi(\text{risky}|0)` and :math:`y = \pi(\text{good}|1)`,
+
+    .. math:: V^\pi(0) = \frac{\text{safe}\,(1-x) + x\gamma y/(1-\gamma)}{1 - \gamma + \gamma x},
+
+    so for ``safe`` below :math:`\gamma` the optimal policy is (risky, good), with
+    :math:`V^\star(0) = \gamma/(1-\gamma)`. The policy (safe, bad) is worth only
+    :math:`\text{safe}/(1-\gamma)`, yet no policy with :math:`y \le \text{safe}/\gamma` is worth more
+    from state 0: moving mass to *risky* loses value until state 1's policy has improved, and state 1's
+    policy does not change :math:`V^\pi(0)` while :math:`x = 0`. So (safe, bad) is a local maximum of
+    :math:`V^\pi(0)` that is not global, and a stationary point of gradient ascent on it: AKLM's
+    gradient domination (Lemma 4.1) needs a start distribution :math:`\mu` that covers the states
+    :math:`\pi^\star` visits.
+
+    Parameters
+    ----------
+    gamma : float
+        In (0, 1).
+    safe : float
+        The safe reward, in [0, gamma).
+
+    Returns
+    -------
+    MDP
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import envs
+    >>> mdp = envs.detour()
+    >>> trap = np.array([[1.0, 0.0], [0.0, 1.0]])  # (safe, bad)
+    >>> pgbook.value(mdp, trap).round(12), pgbook.policy_iteration(mdp)[1].round(12)
+    (array([5., 0.]), array([ 9., 10.]))
+    """
+    gamma = validate.gamma(gamma)
+    if gamma == 0.0:
+        raise ValueError("gamma: the detour needs gamma > 0 (the far state pays only later)")
+    safe = validate.positive_real(safe, "safe", allow_zero=True)
+    if safe >= gamma:
+        raise ValueError(f"safe: must lie below gamma = {gamma:g} for the detour to be optimal, got {safe:g}")
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = P[0, 1, 1] = 1.0
+    P[1, :, 1] = 1.0
+    r = np.array([[safe, 0.0], [1.0, 0.0]])
+    return MDP(P, r, gamma, np.array([1.0, 0.0]))
+
+
+def stay_or_leave(gamma: float = 0.9) -> MDP:
+    r"""One decision, repeated: stay and collect 1, or leave for good; the value's gradient is steepest here.
+
+    State 0 is the start (:math:`\rho = \delta_0`): action 0 pays 1 and stays, action 1 pays 0 and
+    moves to state 1, which is terminal (absorbing, reward 0). With :math:`p = \pi(0|0)`,
+    :math:`V^\pi(0) = p/(1-\gamma p)` and :math:`\partial V^\pi(0)/\partial\pi(0|0) = 1/(1-\gamma p)^2`,
+    so along the simplex the gradient changes at the rate :math:`\sqrt2\,\gamma/(1-\gamma p)^3`, up to
+    :math:`\sqrt2\,\gamma/(1-\gamma)^3` at :math:`p = 1`: the :math:`(1-\gamma)^{-3}` of
+    :func:`pgbook.theory.landscape.direct_smoothness` is attained, within the factor :math:`\sqrt2|\mathcal A| = 2\sqrt2`
+    (AKLM Lemma D.3).
+
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+        ``S = A = 2``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.value(pgbook.envs.stay_or_leave(0.9), [[1.0, 0.0], [1.0, 0.0]])
+    array([10.,  0.])
+    """
+    gamma = validate.gamma(gamma)
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = P[0, 1, 1] = 1.0
+    P[1, :, 1] = 1.0
+    return MDP(P, np.array([[1.0, 0.0], [0.0, 0.0]]), gamma, np.array([1.0, 0.0]), terminal=[1])
+
+
+def rare_state(gamma: float = 0.9) -> MDP:
+    r"""A state that matters, and one that does not: the family of :func:`pgbook.theory.landscape.rare_state_iterations`.
+
+    State 0 (:math:`\rho = \delta_0`): action 0 pays 1, action 1 pays 0, and both stay. State 1 is
+    terminal (absorbing, reward 0): nothing there depends on the policy. Ascending :math:`V^\pi(\mu)`
+    with :math:`\mu = (1/D, 1 - 1/D)`, the mismatch coefficient of AKLM Theorem 4.1 is
+    :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty = D`, and state 0's visitation is
+    :math:`d^\pi_\mu(0) = 1/D` under every policy.
+
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+        ``S = A = 2``.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.rare_state(0.9)
+    >>> pgbook.visitation(mdp, pgbook.uniform(mdp), np.array([0.1, 0.9])).round(12)
+    array([0.1, 0.9])
+    """
+    gamma = validate.gamma(gamma)
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0] = P[1, :, 1] = 1.0
+    return MDP(P, np.array([[1.0, 0.0], [0.0, 0.0]]), gamma, np.array([1.0, 0.0]), terminal=[1])
+
+
+#: Actions of :func:`fork`'s first state.
+FORK_ACTIONS = ("safe", "explore", "quit")
+
+
+def fork(gamma: float = 0.9) -> MDP:
+    r"""A three-state MDP whose first state has a tempting action and a better, delayed one.
+
+    State 0, the *fork* (the start, :math:`\rho = \delta_0`), has the actions ``FORK_ACTIONS``:
+    *safe* pays 0.5 and ends the episode; *explore* pays nothing and leads to state 1, the *room*;
+    *quit* pays nothing and ends. In the room, action 0 pays 1 and the two others nothing; every room
+    action ends the episode. State 2 is the end (terminal: absorbing, reward 0). So
+    :math:`Q(0, \text{explore}) = \gamma V(1)`: under the uniform room policy it is
+    :math:`\gamma/3`, below *safe*'s 0.5, and the optimal policy explores iff :math:`\gamma > 1/2`
+    (:math:`V^\star(0) = \max(0.5, \gamma)`). Source: the book's fork (the simplex chapter), a
+    three-action cousin of the two-state examples of AKLM section 4.
+
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+        ``S = A = 3``; actions ``FORK_ACTIONS``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> pgbook.policy_iteration(pgbook.envs.fork(0.9))[1]  # explore: V*(0) = gamma * 1
+    array([0.9, 1. , 0. ])
+    >>> pgbook.policy_iteration(pgbook.envs.fork(0.4))[1]  # safe: V*(0) = 0.5
+    array([0.5, 1. , 0. ])
+    """
+    gamma = validate.gamma(gamma)
+    P = np.zeros((3, 3, 3))
+    P[0, 0, 2] = P[0, 2, 2] = 1.0
+    P[0, 1, 1] = 1.0
+    P[1, :, 2] = 1.0
+    P[2, :, 2] = 1.0
+    r = np.zeros((3, 3))
+    r[0, 0] = 0.5
+    r[1, 0] = 1.0
+    return MDP(P, r, gamma, np.eye(3)[0], terminal=[2])
+
+
+#: Actions of :func:`walk`.
+WALK_ACTIONS = ("left", "right")
+
+
+def walk(n: int = 7, goal: int = 3, gamma: float = 0.9, slip: float = 0.1) -> MDP:
+    r"""A walk on a line of ``n`` cells to a goal in the middle, with rewards in [0, 1].
+
+    Source: the book's walk (the Approximation chapter), a line like the random walk of Sutton and
+    Barto 2018, Example 6.2, with actions.
+
+    Actions ``WALK_ACTIONS`` = (left, right): the intended move happens with probability ``1 - slip``,
+    the opposite one with probability ``slip``; moving off the line stays. Entering the goal cell pays
+    1, so :math:`r(s, a) = P(\text{goal} \mid s, a)`; the goal is absorbing with reward 0.
+    :math:`\rho = \delta_0` (the left end): the optimal policy walks right and never sees the cells
+    beyond the goal.
+
+    Parameters
+    ----------
+    n : int
+        Number of cells, >= 3.
+    goal : int
+        The goal cell, ``0 < goal < n - 1``.
+    gamma : float
+        Discount in [0, 1).
+    slip : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+        ``S = n``, ``A = 2``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> walk = pgbook.envs.walk(n=5, goal=2, gamma=0.9, slip=0.1)
+    >>> pgbook.policy_iteration(walk)[1].round(4)
+    array([0.8709, 0.9784, 0.    , 0.9784, 0.8709])
+    >>> pgbook.policy_iteration(pgbook.envs.walk(n=5, goal=2, gamma=0.9, slip=0.3))[1].round(4)
+    array([0.7876, 0.9127, 0.    , 0.9127, 0.7876])
+    """
+    n = validate.positive_int(n, "n")
+    if n < 3:
+        raise ValueError(f"n: needs at least 3 cells, got {n}")
+    goal = validate.nonnegative_int(goal, "goal")
+    if not 0 < goal < n - 1:
+        raise ValueError(f"goal: must lie strictly inside the line, 0 < goal < {n - 1}, got {goal}")
+    gamma = validate.gamma(gamma)
+    slip = float(slip)
+    if not 0.0 <= slip < 1.0:
+        raise ValueError(f"slip: must lie in [0, 1), got {slip}")
+    P = np.zeros((n, 2, n))
+    for s in range(n):
+        if s == goal:
+            P[s, :, s] = 1.0
+            continue
+        for a, step in enumerate((-1, 1)):
+            for move, p in ((step, 1.0 - slip), (-step, slip)):
+                P[s, a, min(max(s + move, 0), n - 1)] += p
+    r = P[:, :, goal].copy()
+    r[goal] = 0.0
+    return MDP(P, r, gamma, np.eye(n)[0], terminal=np.arange(n) == goal)

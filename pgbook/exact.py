@@ -17,42 +17,14 @@ there :math:`d^\pi_\rho` is the expected number of visits normalised to sum to 1
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
 import numpy as np
 
-from . import _evaluation
+from . import _inner
+from ._inner import Evaluation
 from . import _validate as validate
 from ._numba import kernel_array
 from .mdp import MDP, require_mdp
-
-
-class Evaluation(NamedTuple):
-    r"""Everything exact policy evaluation gives, from one factorisation.
-
-    Attributes
-    ----------
-    V : array (S,)
-        :math:`V^\pi(s)`.
-    Q : array (S, A)
-        :math:`Q^\pi(s, a)`.
-    adv : array (S, A)
-        The advantage :math:`A^\pi(s, a) = Q^\pi(s, a) - V^\pi(s)`.
-    d : array (S,)
-        The normalised discounted visitation :math:`d^\pi_\rho`.
-    nu : array (S,)
-        The unnormalised discounted occupancy :math:`\nu(s) = \sum_t \gamma^t \Pr(s_t = s)`, which
-        equals :math:`d^\pi_\rho / (1 - \gamma)` when :math:`\gamma < 1`.
-    V_rho : float
-        :math:`V^\pi(\rho) = \rho^\top V^\pi`.
-    """
-
-    V: np.ndarray
-    Q: np.ndarray
-    adv: np.ndarray
-    d: np.ndarray
-    nu: np.ndarray
-    V_rho: float
 
 
 def policy_matrices(mdp: MDP, pi) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +82,7 @@ def value(mdp: MDP, pi) -> np.ndarray:
     array([1.])
     """
     require_mdp(mdp)
-    _, _, V = _factor(mdp, _policy(mdp, pi), mdp.r)
+    _, _, V = _inner.factor(mdp, _policy(mdp, pi), mdp.r)
     return V
 
 
@@ -137,8 +109,8 @@ def q_value(mdp: MDP, pi) -> np.ndarray:
     array([[1.5, 0.5]])
     """
     require_mdp(mdp)
-    _, _, V = _factor(mdp, _policy(mdp, pi), mdp.r)
-    return _q_from_v(mdp, V)
+    _, _, V = _inner.factor(mdp, _policy(mdp, pi), mdp.r)
+    return _inner.q_from_v(mdp, V)
 
 
 def advantage(mdp: MDP, pi) -> np.ndarray:
@@ -164,8 +136,8 @@ def advantage(mdp: MDP, pi) -> np.ndarray:
     array([[ 0.5, -0.5]])
     """
     require_mdp(mdp)
-    _, _, V = _factor(mdp, _policy(mdp, pi), mdp.r)
-    return _q_from_v(mdp, V) - V[:, None]
+    _, _, V = _inner.factor(mdp, _policy(mdp, pi), mdp.r)
+    return _inner.q_from_v(mdp, V) - V[:, None]
 
 
 def visitation(mdp: MDP, pi, rho=None) -> np.ndarray:
@@ -201,12 +173,14 @@ def visitation(mdp: MDP, pi, rho=None) -> np.ndarray:
     require_mdp(mdp)
     pi = _policy(mdp, pi)
     rho = validate.start(mdp, rho)
-    M, piv, _ = _factor(mdp, pi, mdp.r)
-    return _normalise(mdp, _occupancy(M, piv, rho))
+    M, piv, _ = _inner.factor(mdp, pi, mdp.r)
+    return _inner.normalise(mdp, _inner.occupancy(M, piv, rho))
 
 
 def evaluate(mdp: MDP, pi, rho=None) -> Evaluation:
     r"""Exact evaluation of ``pi``: :math:`V, Q, A, d, \nu` and :math:`V^\pi(\rho)` from one LU factorisation.
+
+    (Agarwal, Kakade, Lee and Mahajan 2021, section 3; Puterman 1994, Theorem 6.1.1.)
 
     The formulas of :func:`value`, :func:`q_value`, :func:`advantage` and :func:`visitation`.
 
@@ -233,8 +207,8 @@ def evaluate(mdp: MDP, pi, rho=None) -> Evaluation:
     require_mdp(mdp)
     pi = _policy(mdp, pi)
     rho = validate.start(mdp, rho)
-    M, piv, V = _factor(mdp, pi, mdp.r)
-    return _evaluation_of(mdp, M, piv, V, rho)
+    M, piv, V = _inner.factor(mdp, pi, mdp.r)
+    return _inner.evaluation_of(mdp, M, piv, V, rho)
 
 
 def _policy(mdp: MDP, pi, name: str = "pi") -> np.ndarray:
@@ -243,72 +217,3 @@ def _policy(mdp: MDP, pi, name: str = "pi") -> np.ndarray:
         pi = validate.array(pi, name, shape=(mdp.S, mdp.A))
     return kernel_array(pi)
 
-
-def _factor(mdp: MDP, pi: np.ndarray, r: np.ndarray, name: str = "pi") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The LU factors of ``I - gamma P_pi``, their pivots, and the values for the reward ``r: (S, A)``.
-
-    Checks that the rows of ``pi`` (a kernel array) are distributions and, for gamma = 1, that pi
-    terminates (``ValueError`` naming ``name`` otherwise).
-    """
-    M = np.empty((mdp.S, mdp.S))
-    if not _evaluation.form_system(mdp.P, mdp.span, pi, mdp.gamma, mdp.terminal, validate.PROB_TOL, M):
-        validate.policy(mdp, pi, name)  # raises, saying which row is wrong and how
-    if mdp.gamma == 1.0:
-        _require_proper(mdp, np.einsum("sa,sat->st", pi, mdp.P) > 0.0, name)
-    V = np.empty(mdp.S)
-    piv = np.empty(mdp.S, dtype=np.int32)
-    _evaluation.factor(M, piv)
-    _evaluation.policy_reward(pi, kernel_array(r), V)
-    _evaluation.solve_values(M, piv, V)
-    return M, piv, V
-
-
-def _occupancy(M: np.ndarray, piv: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    nu = np.array(rho, dtype=np.float64)
-    _evaluation.solve_occupancy(M, piv, nu)
-    return nu
-
-
-def _q_from_v(mdp: MDP, V: np.ndarray, r: np.ndarray | None = None) -> np.ndarray:
-    Q = np.empty((mdp.S, mdp.A))
-    _evaluation.q_from_v(mdp.P, mdp.span, mdp.r if r is None else kernel_array(r), mdp.gamma, V, Q)
-    return Q
-
-
-def _require_proper(mdp: MDP, support: np.ndarray, name: str = "pi") -> None:
-    """With gamma = 1, values are finite only if every state can reach a terminal state.
-
-    support: (S, S) boolean, ``support[s, t]`` when the policy can move from s to t.
-    """
-    reach = mdp.terminal.copy()
-    while True:
-        grown = reach | support[:, reach].any(axis=1)
-        if (grown == reach).all():
-            break
-        reach = grown
-    if not reach.all():
-        stuck = np.flatnonzero(~reach).tolist()
-        raise ValueError(
-            f"{name}: with gamma = 1 the policy must reach a terminal state with probability 1, "
-            f"but states {stuck} never terminate"
-        )
-
-
-def _normalise(mdp: MDP, nu: np.ndarray) -> np.ndarray:
-    if mdp.gamma < 1.0:
-        return (1.0 - mdp.gamma) * nu
-    return nu / nu.sum()
-
-
-def _evaluation_of(mdp: MDP, M: np.ndarray, piv: np.ndarray, V: np.ndarray, rho: np.ndarray,
-                   r: np.ndarray | None = None) -> Evaluation:
-    nu = _occupancy(M, piv, rho)
-    Q = _q_from_v(mdp, V, r)
-    return Evaluation(V=V, Q=Q, adv=Q - V[:, None], d=_normalise(mdp, nu), nu=nu, V_rho=float(rho @ V))
-
-
-def _evaluate(mdp: MDP, pi: np.ndarray, rho: np.ndarray, r: np.ndarray | None = None) -> Evaluation:
-    """:func:`evaluate` on checked arguments; ``r: (S, A)`` replaces the MDP's reward (e.g. :func:`_evaluation.soft_reward`)."""
-    pi = kernel_array(pi)
-    M, piv, V = _factor(mdp, pi, mdp.r if r is None else r)
-    return _evaluation_of(mdp, M, piv, V, rho, r)

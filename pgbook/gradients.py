@@ -23,9 +23,8 @@ import numpy as np
 
 from . import _evaluation
 from . import _validate as validate
-from .exact import Evaluation, _evaluate
+from . import _inner
 from .mdp import MDP, require_mdp
-from .policies import _log_softmax, _loglinear
 
 
 def softmax_gradient(mdp: MDP, theta, rho=None) -> np.ndarray:
@@ -57,21 +56,13 @@ def softmax_gradient(mdp: MDP, theta, rho=None) -> np.ndarray:
     >>> pgbook.softmax_gradient(bandit, [[0.0, 0.0]])  # pi (r - V) = 0.5 (0.5, -0.5)
     array([[ 0.25, -0.25]])
     """
-    _, pi, rho = _softmax_args(mdp, theta, rho)
+    _, pi, rho = _inner.softmax_args(mdp, theta, rho)
     return _softmax_gradient(mdp, pi, rho)
 
 
-def _softmax_args(mdp: MDP, theta, rho) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The checked arguments of a softmax function: ``(log pi, pi, rho)``."""
-    require_mdp(mdp)
-    theta = validate.theta(mdp, theta)
-    rho = validate.start(mdp, rho)
-    return (*_log_softmax(theta), rho)
-
-
 def _softmax_gradient(mdp: MDP, pi: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    ev = _evaluate(mdp, pi, rho)
-    return ev.nu[:, None] * pi * ev.adv
+    ev = _inner.evaluate(mdp, pi, rho)
+    return ev.occupancy[:, None] * pi * ev.adv
 
 
 def centred_features(phi, pi) -> np.ndarray:
@@ -101,21 +92,7 @@ def centred_features(phi, pi) -> np.ndarray:
     phi = validate.array(phi, "phi", ndim=3)
     pi = validate.array(pi, "pi", shape=phi.shape[:2])
     validate.distribution_rows(pi, "pi")
-    return _centred(phi, pi)
-
-
-def _centred(phi: np.ndarray, pi: np.ndarray) -> np.ndarray:
-    return phi - np.einsum("sa,sak->sk", pi, phi)[:, None, :]
-
-
-def _loglinear_evaluation(mdp: MDP, theta, phi, rho) -> tuple[np.ndarray, np.ndarray, Evaluation]:
-    """The checked arguments of a log-linear function, evaluated: ``(pi, phi_bar, evaluation)``."""
-    require_mdp(mdp)
-    phi = validate.features(mdp, phi)
-    theta = validate.array(theta, "theta", shape=(phi.shape[2],))
-    rho = validate.start(mdp, rho)
-    _, pi = _loglinear(theta, phi)
-    return pi, _centred(phi, pi), _evaluate(mdp, pi, rho)
+    return _inner.centred(phi, pi)
 
 
 def loglinear_gradient(mdp: MDP, theta, phi, rho=None) -> np.ndarray:
@@ -147,8 +124,8 @@ def loglinear_gradient(mdp: MDP, theta, phi, rho=None) -> np.ndarray:
     >>> pgbook.loglinear_gradient(bandit, [0.0], np.array([[[1.0], [0.0]]]))  # sum_a pi adv phi_bar
     array([0.25])
     """
-    pi, phi_bar, ev = _loglinear_evaluation(mdp, theta, phi, rho)
-    return np.einsum("sa,sak->k", ev.nu[:, None] * pi * ev.adv, phi_bar)
+    pi, phi_bar, ev = _inner.loglinear_evaluation(mdp, theta, phi, rho)
+    return np.einsum("sa,sak->k", ev.occupancy[:, None] * pi * ev.adv, phi_bar)
 
 
 def direct_gradient(mdp: MDP, pi, rho=None) -> np.ndarray:
@@ -183,15 +160,15 @@ def direct_gradient(mdp: MDP, pi, rho=None) -> np.ndarray:
     require_mdp(mdp)
     pi = validate.policy(mdp, pi)
     rho = validate.start(mdp, rho)
-    ev = _evaluate(mdp, pi, rho)
-    return ev.nu[:, None] * ev.Q
+    ev = _inner.evaluate(mdp, pi, rho)
+    return ev.occupancy[:, None] * ev.Q
 
 
-def _soft_evaluation(mdp: MDP, logpi: np.ndarray, pi: np.ndarray, tau: float, rho: np.ndarray) -> Evaluation:
+def _soft_evaluation(mdp: MDP, logpi: np.ndarray, pi: np.ndarray, tau: float, rho: np.ndarray) -> _inner.Evaluation:
     r"""The evaluation under the soft reward :math:`r - \tau\log\pi`: V is :math:`\tilde V`, adv is :math:`\tilde A`."""
     r_tau = np.empty((mdp.S, mdp.A))
     _evaluation.soft_reward(mdp.r, logpi, tau, mdp.terminal, r_tau)
-    return _evaluate(mdp, pi, rho, r_tau)
+    return _inner.evaluate(mdp, pi, rho, r_tau)
 
 
 def soft_value(mdp: MDP, pi, tau: float) -> np.ndarray:
@@ -259,10 +236,10 @@ def entropy_regularized_gradient(mdp: MDP, theta, tau: float, rho=None) -> np.nd
     >>> pgbook.entropy_regularized_gradient(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], tau=1.0)
     array([[ 0.25, -0.25]])
     """
-    logpi, pi, rho = _softmax_args(mdp, theta, rho)
+    logpi, pi, rho = _inner.softmax_args(mdp, theta, rho)
     tau = validate.positive_real(tau, "tau", allow_zero=True)
     ev = _soft_evaluation(mdp, logpi, pi, tau, rho)
-    return ev.nu[:, None] * pi * ev.adv
+    return ev.occupancy[:, None] * pi * ev.adv
 
 
 def log_barrier_objective(mdp: MDP, theta, lam: float, rho=None) -> float:
@@ -293,9 +270,9 @@ def log_barrier_objective(mdp: MDP, theta, lam: float, rho=None) -> float:
     >>> pgbook.log_barrier_objective(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], lam=0.1)
     0.5
     """
-    logpi, pi, rho = _softmax_args(mdp, theta, rho)
+    logpi, pi, rho = _inner.softmax_args(mdp, theta, rho)
     lam = validate.positive_real(lam, "lam", allow_zero=True)
-    return _evaluate(mdp, pi, rho).V_rho + lam / pi.size * float(logpi.sum()) + lam * float(np.log(mdp.A))
+    return _inner.evaluate(mdp, pi, rho).V_rho + lam / pi.size * float(logpi.sum()) + lam * float(np.log(mdp.A))
 
 
 def log_barrier_gradient(mdp: MDP, theta, lam: float, rho=None) -> np.ndarray:
@@ -325,6 +302,6 @@ def log_barrier_gradient(mdp: MDP, theta, lam: float, rho=None) -> np.ndarray:
     >>> pgbook.log_barrier_gradient(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], lam=0.1)
     array([[ 0.25, -0.25]])
     """
-    _, pi, rho = _softmax_args(mdp, theta, rho)
+    _, pi, rho = _inner.softmax_args(mdp, theta, rho)
     lam = validate.positive_real(lam, "lam", allow_zero=True)
     return _softmax_gradient(mdp, pi, rho) + lam / pi.size * (1.0 - mdp.A * pi)

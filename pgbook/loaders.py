@@ -145,6 +145,9 @@ def _gym_grid(core) -> tuple[list[str] | None, list[int] | None]:
 def from_arrays(P, R, gamma, *, layout: str, rho=None, terminal=None) -> MDP:
     r"""An MDP from arrays in the layout of pymdptoolbox / MDPtoolbox or of QuantEcon's ``DiscreteDP``.
 
+    Source: the array layouts of MDPtoolbox (Chadès, Chapron, Cros, Garcia and Sabbadin 2014) and
+    of QuantEcon's ``DiscreteDP``.
+
     The caller names the layout; it is never guessed from the shapes (with as many actions as states
     the shapes could not tell). pgbook's own layout is ``P: (S, A, S)``, ``r: (S, A)``:
 
@@ -276,6 +279,8 @@ def from_grid(layout, gamma, slip: float = 0.1, *, goal_reward: float = 1.0, pit
               step_reward: float = 0.0) -> GridMDP:
     r"""A gridworld from a map typed as text: ``S`` start, ``G`` goal, ``#`` wall, ``X`` pit, ``.`` floor.
 
+    Source: the gridworlds of Sutton and Barto 2018 (Example 3.5) and Gymnasium's FrozenLake, typed as text.
+
     The map is read row by row (blank lines and the spaces around each row ignored, so an indented
     triple-quoted string works) and built by :func:`pgbook.envs.gridworld`: each non-wall cell is a
     state, the intended move happens with probability ``1 - slip`` and a perpendicular one with
@@ -332,6 +337,8 @@ def from_grid(layout, gamma, slip: float = 0.1, *, goal_reward: float = 1.0, pit
 def rescale_rewards(mdp: MDP) -> MDP:
     r"""The same decision problem with rewards in [0, 1]: :math:`r' = (r - r_{\min})/(r_{\max} - r_{\min})`.
 
+    (An affine change of rewards keeps every policy's ranking: Puterman 1994, section 5.1; AKLM assume rewards in [0, 1].)
+
     Every reward is moved by the same affine map, the zero reward of a terminal state included, so a
     terminal state becomes an ordinary absorbing state that pays :math:`-r_{\min}/(r_{\max} - r_{\min})`
     every step. Then for *every* policy
@@ -365,9 +372,7 @@ def rescale_rewards(mdp: MDP) -> MDP:
            [1.]]), array([1., 2.]))
     """
     require_mdp(mdp)
-    if mdp.gamma >= 1.0:
-        raise ValueError("mdp: rescaling rewards needs gamma < 1: with gamma = 1 the shift r_min per step "
-                         "would make every value infinite; choose a discount, mdp.replace(gamma=0.99)")
+    validate.discounted(mdp, "rescale_rewards")  # with gamma = 1 the shift per step makes every value infinite
     lo, hi = float(mdp.r.min()), float(mdp.r.max())
     if hi == lo:
         raise ValueError(f"mdp: every reward is {lo:g}, so every policy is as good as any other; nothing to rescale")

@@ -217,6 +217,8 @@ class MDP:
 def require_mdp(m, name: str = "mdp") -> "MDP":
     """The MDP argument of a public function: a :class:`MDP`, or ``TypeError`` naming ``name``.
 
+    Source: pgbook's argument checks (:mod:`pgbook._validate`): bad input names the argument.
+
     Parameters
     ----------
     m : object

@@ -17,10 +17,8 @@ import numpy as np
 
 from . import _fit
 from . import _validate as validate
-from .exact import _evaluate
-from .gradients import _loglinear_evaluation, _softmax_args
+from . import _inner
 from .mdp import MDP, require_mdp
-from .policies import _log_softmax
 
 
 def fisher(mdp: MDP, theta, rho=None) -> np.ndarray:
@@ -51,8 +49,8 @@ def fisher(mdp: MDP, theta, rho=None) -> np.ndarray:
     array([[ 0.25, -0.25],
            [-0.25,  0.25]])
     """
-    _, pi, rho = _softmax_args(mdp, theta, rho)
-    d = _evaluate(mdp, pi, rho).d
+    _, pi, rho = _inner.softmax_args(mdp, theta, rho)
+    d = _inner.evaluate(mdp, pi, rho).d
     S, A = pi.shape
     blocks = d[:, None, None] * (pi[:, :, None] * np.eye(A) - pi[:, :, None] * pi[:, None, :])
     F = np.zeros((S, A, S, A))
@@ -93,11 +91,10 @@ def npg_step(mdp: MDP, theta, eta: float) -> np.ndarray:
     require_mdp(mdp)
     theta = validate.theta(mdp, theta)
     eta = validate.positive_real(eta, "eta")
-    if mdp.gamma == 1.0:
-        raise ValueError("mdp: npg_step needs gamma < 1 (its step is eta / (1 - gamma) times the advantage)")
-    _, pi = _log_softmax(theta)
+    validate.discounted(mdp, "npg_step")
+    _, pi = _inner.log_softmax(theta)
     with np.errstate(over="ignore", invalid="ignore"):
-        theta_next = theta + eta / (1.0 - mdp.gamma) * _evaluate(mdp, pi, mdp.rho).adv
+        theta_next = theta + eta / (1.0 - mdp.gamma) * _inner.evaluate(mdp, pi, mdp.rho).adv
     try:
         return validate.theta(mdp, theta_next, "theta_next")
     except ValueError:
@@ -130,7 +127,7 @@ def loglinear_fisher(mdp: MDP, theta, phi, rho=None) -> np.ndarray:
     >>> pgbook.loglinear_fisher(pgbook.envs.bandit([1.0, 0.0]), [0.0], np.array([[[1.0], [0.0]]]))
     array([[0.25]])
     """
-    pi, phi_bar, ev = _loglinear_evaluation(mdp, theta, phi, rho)
+    pi, phi_bar, ev = _inner.loglinear_evaluation(mdp, theta, phi, rho)
     return np.einsum("sa,sai,saj->ij", ev.d[:, None] * pi, phi_bar, phi_bar)
 
 
@@ -171,7 +168,7 @@ def compatible_fit(mdp: MDP, theta, phi, rho=None, target: str = "A") -> np.ndar
     """
     if target not in ("A", "Q"):
         raise ValueError(f"target: expected 'A' or 'Q', got {target!r}")
-    pi, phi_bar, ev = _loglinear_evaluation(mdp, theta, phi, rho)
+    pi, phi_bar, ev = _inner.loglinear_evaluation(mdp, theta, phi, rho)
     y = ev.adv if target == "A" else ev.Q
     root = np.sqrt(ev.d[:, None] * pi)
     X = (root[:, :, None] * phi_bar).reshape(-1, phi_bar.shape[2])

@@ -6,14 +6,15 @@ r"""Policy classes: softmax (tabular), log-linear over features, and the direct 
 - Direct: :math:`\pi_\theta(a|s) = \theta_{s,a}` with each row in the simplex :math:`\Delta(\mathcal A)`.
 
 (Agarwal, Kakade, Lee and Mahajan 2021, section 2.) The maps onto the simplex are the kernels of
-:mod:`pgbook._simplex`, which the optimisation runs of :mod:`pgbook.algorithms` use too.
+:mod:`pgbook._policy_kernels`, which the optimisation runs of :mod:`pgbook.algorithms` use too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import _simplex
+from . import _inner
+from . import _policy_kernels
 from . import _validate as validate
 from .mdp import MDP, require_mdp
 
@@ -40,11 +41,13 @@ def softmax(theta) -> np.ndarray:
     >>> pgbook.softmax([0.0, np.log(3.0)])
     array([0.25, 0.75])
     """
-    return _log_softmax(validate.logits(theta))[1]
+    return _inner.log_softmax(validate.logits(theta))[1]
 
 
 def log_softmax(theta) -> np.ndarray:
     r""":math:`\log \pi_\theta(a|s) = \theta_{s,a} - \log \sum_{a'} e^{\theta_{s,a'}}`, computed stably.
+
+    (Softmax policies: Agarwal, Kakade, Lee and Mahajan 2021, section 2; the log-sum-exp shift: Blanchard, Higham and Higham 2021.)
 
     Finite even where :math:`\pi_\theta` underflows to 0 (the log-sum-exp trick: the row maximum is
     subtracted first).
@@ -64,23 +67,13 @@ def log_softmax(theta) -> np.ndarray:
     >>> pgbook.log_softmax([0.0, -1000.0])  # pi = (1, e^-1000): log pi stays finite
     array([    0., -1000.])
     """
-    return _log_softmax(validate.logits(theta))[0]
-
-
-def _log_softmax(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(log pi, pi)`` of checked logits ``(..., A)``, both with theta's shape."""
-    x = np.ascontiguousarray(theta, dtype=np.float64).reshape(-1, theta.shape[-1])
-    logpi, pi = np.empty_like(x), np.empty_like(x)
-    # Always a read-only view: numba compiles one specialisation per writeable flag, and a run's
-    # frozen iterates would otherwise compile a second one in the middle of a reader's chapter.
-    x = x.view()
-    x.flags.writeable = False
-    _simplex.log_softmax(x, logpi, pi)
-    return logpi.reshape(theta.shape), pi.reshape(theta.shape)
+    return _inner.log_softmax(validate.logits(theta))[0]
 
 
 def uniform(mdp: MDP) -> np.ndarray:
     r"""The uniformly random policy :math:`\pi(a|s) = 1/A`.
+
+    (The starting policy of AKLM's analyses, Agarwal, Kakade, Lee and Mahajan 2021, section 5.)
 
     Parameters
     ----------
@@ -125,13 +118,7 @@ def greedy(Q) -> np.ndarray:
     Q = validate.array(Q, "Q", ndim=2)
     if Q.shape[1] == 0:
         raise ValueError(f"Q: needs at least one action (shape (S, A) with A >= 1), got {Q.shape}")
-    return _greedy(Q)
-
-
-def _greedy(Q: np.ndarray) -> np.ndarray:
-    pi = np.zeros_like(Q)
-    pi[np.arange(Q.shape[0]), Q.argmax(axis=1)] = 1.0
-    return pi
+    return _inner.greedy(Q)
 
 
 def loglinear(theta, phi) -> np.ndarray:
@@ -161,14 +148,7 @@ def loglinear(theta, phi) -> np.ndarray:
     if phi.shape[2] == 0:
         raise ValueError("phi: needs at least one feature (shape (S, A, dim) with dim >= 1)")
     theta = validate.array(theta, "theta", shape=(phi.shape[2],))
-    return _loglinear(theta, phi)[1]
-
-
-def _loglinear(theta: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(log pi, pi)`` of checked ``theta: (dim,)`` and ``phi: (S, A, dim)``."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        logits = phi @ theta
-    return _log_softmax(validate.logits(logits, "theta", shape=phi.shape[:2]))
+    return _inner.loglinear(theta, phi)[1]
 
 
 def project_simplex(x) -> np.ndarray:
@@ -201,5 +181,5 @@ def project_simplex(x) -> np.ndarray:
         raise ValueError(f"x: needs a non-empty last axis, got shape {x.shape}")
     flat = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
     out = np.empty_like(flat)
-    _simplex.project(flat, out)
+    _policy_kernels.project(flat, out)
     return out.reshape(x.shape)

@@ -28,7 +28,8 @@ from numba.core.registry import CPUDispatcher
 
 import pgbook
 
-from . import algorithms, envs, surrogates
+from . import algorithms, envs
+from .theory import surrogates
 
 
 def kernels() -> dict[str, CPUDispatcher]:

@@ -31,7 +31,7 @@ from . import _sampling_kernels as kernels
 from . import _validate as validate
 from ._numba import kernel_array
 from .mdp import MDP, require_mdp
-from .policies import _log_softmax
+from . import _inner
 
 
 class Episodes(NamedTuple):
@@ -257,7 +257,7 @@ def reinforce_gradient_geometric(mdp: MDP, theta, n: int, seed: int, baseline=No
         Only with ``return_stderr=True``.
     """
     pi, b, rho = _gradient_args(mdp, theta, baseline, rho)
-    _require_discount(mdp)
+    validate.discounted(mdp, "geometric stopping")
     n = validate.positive_int(n, "n")
     seed = validate.seed(seed)
     return _gradient(mdp, pi, b, rho, np.ones(1), n, seed, True, return_stderr)
@@ -294,7 +294,7 @@ def sample_state_action(mdp: MDP, pi, n: int, seed: int, rho=None) -> StateActio
     """
     require_mdp(mdp)
     pi = validate.policy(mdp, pi)
-    _require_discount(mdp)
+    validate.discounted(mdp, "geometric stopping")
     n = validate.positive_int(n, "n")
     seed = validate.seed(seed)
     rho = validate.start(mdp, rho)
@@ -310,13 +310,9 @@ def _gradient_args(mdp: MDP, theta, baseline, rho):
     require_mdp(mdp)
     theta = validate.theta(mdp, theta)
     b = np.zeros(mdp.S) if baseline is None else validate.array(baseline, "baseline", shape=(mdp.S,))
-    return _log_softmax(theta)[1], b, validate.start(mdp, rho)
+    return _inner.log_softmax(theta)[1], b, validate.start(mdp, rho)
 
 
-def _require_discount(mdp: MDP) -> None:
-    if mdp.gamma >= 1.0:
-        raise ValueError("mdp: geometric stopping needs gamma < 1 (it stops with probability 1 - gamma), "
-                         f"got gamma = {mdp.gamma:g}")
 
 
 def _gradient(mdp, pi, b, rho, gpow, n, seed, geometric, return_stderr):

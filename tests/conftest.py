@@ -37,15 +37,16 @@ seeds = st.integers(0, 2**32 - 1)
 
 @st.composite
 def mdps(draw, max_S: int = 6, max_A: int = 4, min_A: int = 1, max_gamma: float = 0.95,
-         rho: tuple = ("uniform", "random")):
+         random_rho: tuple = (False, True)):
     """A random MDP (``pgbook.envs.random_mdp``): 1..max_S states, min_A..max_A actions,
-    gamma in [0, max_gamma], rho one of ``rho`` (see random_mdp), dense or sparse transitions."""
+    gamma in [0, max_gamma], a uniform or a random start distribution (``random_rho``, one of the
+    choices offered: see random_mdp), dense or sparse transitions."""
     S = draw(st.integers(1, max_S))
     A = draw(st.integers(min_A, max_A))
     gamma = draw(st.floats(0.0, max_gamma))
-    rho = draw(st.sampled_from(rho))
+    random_rho = draw(st.sampled_from(random_rho))
     branching = draw(st.none() | st.integers(1, S))
-    return envs.random_mdp(S, A, draw(seeds), gamma=gamma, rho=rho, branching=branching)
+    return envs.random_mdp(S, A, draw(seeds), gamma=gamma, random_rho=random_rho, branching=branching)
 
 
 @st.composite

@@ -123,19 +123,4 @@ def value_iteration(P, r, gamma, terminal=None, sweeps=20000, tol=1e-13):
     return V, (r + gamma * P @ V).argmax(axis=1)
 
 
-def solve_value(P, r, gamma, pi, terminal=None):
-    """V^pi by a plain dense solve; with gamma = 1 the terminal states' values are 0."""
-    P_pi = np.einsum("sa,sat->st", pi, P)
-    r_pi = np.sum(pi * r, axis=1)
-    if terminal is not None and gamma == 1.0:
-        live = ~terminal
-        V = np.zeros(len(P))
-        V[live] = np.linalg.solve(np.eye(live.sum()) - P_pi[np.ix_(live, live)], r_pi[live])
-        return V
-    return np.linalg.solve(np.eye(len(P)) - gamma * P_pi, r_pi)
 
-
-def occupancy(P, gamma, pi, start):
-    """The unnormalised discounted occupancy start^T (I - gamma P_pi)^{-1}, by a plain solve."""
-    P_pi = np.einsum("sa,sat->st", pi, P)
-    return np.linalg.solve((np.eye(len(P)) - gamma * P_pi).T, start)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import central_difference
 
-from pgbook import algorithms, envs, exact, gradients, highprec, softmax
+from pgbook import algorithms, envs, exact, features, gradients, highprec, softmax
 
 SQRT2 = np.sqrt(2.0)
 
@@ -47,7 +47,7 @@ def test_corridor_optimum_by_grid_search():
 def test_corridor_gradient_vanishes_at_the_optimum():
     p = 2 - SQRT2
     theta = np.array([np.log(p / (1 - p)), 0.0])
-    g = gradients.loglinear_gradient(envs.short_corridor(), theta, envs.short_corridor_features())
+    g = gradients.loglinear_gradient(envs.short_corridor(), theta, features.short_corridor_features())
     assert np.abs(g).max() < 1e-10
     assert _corridor_values(p)[0] == pytest.approx(-(6 + 4 * SQRT2), rel=1e-13)
 
@@ -61,7 +61,7 @@ def test_corridor_epsilon_greedy_values():
 def test_corridor_policy_gradient_at_theta_0_3():
     """dJ/dtheta = 0.2635553 at theta = 0.3 with p = sigma(theta): pgbook's PG theorem (visit counts,
     gamma = 1) against central differences of the closed form v(sigma(theta))."""
-    g = gradients.loglinear_gradient(envs.short_corridor(), np.array([0.3, 0.0]), envs.short_corridor_features())
+    g = gradients.loglinear_gradient(envs.short_corridor(), np.array([0.3, 0.0]), features.short_corridor_features())
     assert g[0] == pytest.approx(0.2635553, abs=1e-7)
     fd = central_difference(lambda t: _v1_closed_form(1 / (1 + np.exp(-t[0]))), np.array([0.3]))[0]
     assert g[0] == pytest.approx(fd, abs=1e-9)

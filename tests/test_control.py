@@ -170,7 +170,7 @@ def test_episodic_errors():
         pgbook.policy_iteration(loop, pi0=np.array([[0.0, 1.0], [1.0, 0.0]]))
     with pytest.raises(ValueError, match="pi0: with gamma = 1 the policy must reach a terminal state"):
         pgbook.policy_iteration(loop, pi0=np.array([[1.0, 0.0], [1.0, 0.0]]))
-    with pytest.raises(ValueError, match="mdp: value_iteration needs gamma < 1"):
+    with pytest.raises(ValueError, match="mdp: gamma must be < 1 for value_iteration"):
         pgbook.value_iteration(loop)
 
 

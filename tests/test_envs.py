@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import central_difference
 
-from pgbook import envs, exact, gradients, loglinear, softmax
+from pgbook import envs, exact, features, gradients, loglinear, softmax
 
 
 @pytest.mark.parametrize("H", [1, 2, 5, 30])
@@ -60,7 +60,7 @@ def test_short_corridor_structure():
 
 
 def test_corridor_features_give_one_probability_for_all_states():
-    phi = envs.short_corridor_features()
+    phi = features.short_corridor_features()
     assert phi.shape == (4, 2, 2)
     pi = loglinear([0.7, -0.2], phi)
     p = 1 / (1 + np.exp(-0.9))

@@ -53,7 +53,7 @@ def test_evaluate_agrees_with_the_single_functions(case, data):
     assert np.allclose(ev.Q, exact.q_value(mdp, pi), rtol=0, atol=1e-12)
     assert np.allclose(ev.adv, exact.advantage(mdp, pi), rtol=0, atol=1e-12)
     assert np.allclose(ev.d, exact.visitation(mdp, pi, s0), rtol=0, atol=1e-12)
-    assert np.allclose(ev.nu * (1 - mdp.gamma), ev.d, rtol=0, atol=1e-12)
+    assert np.allclose(ev.occupancy * (1 - mdp.gamma), ev.d, rtol=0, atol=1e-12)
     assert ev.V_rho == pytest.approx(ev.V[s0], abs=1e-12)
 
 
@@ -135,7 +135,7 @@ def test_episodic_gridworld_against_the_absorbing_chain(seed, slip):
     assert np.allclose(V[transient], V_brute, rtol=0, atol=1e-10)
     assert (V[mdp.terminal] == 0).all()
     ev = exact.evaluate(mdp, pi)
-    assert np.allclose(ev.nu[transient], visits, rtol=0, atol=1e-9)
+    assert np.allclose(ev.occupancy[transient], visits, rtol=0, atol=1e-9)
     assert np.allclose(ev.d[transient], visits / visits.sum(), rtol=0, atol=1e-12)
     assert ev.d.sum() == pytest.approx(1.0)
 
@@ -178,7 +178,7 @@ def test_both_factorisations_against_numpy(S):
     """Below LAPACK_MIN states the LU, its solves and PV are pgbook's own loops, from there on LAPACK's
     dgetrf and dgetrs and BLAS: both give the values, the visitation and Q of numpy's dense solves (a
     second method) on a random MDP."""
-    mdp = envs.random_mdp(S, 3, seed=S, gamma=0.95, rho="random", branching=min(S, 7))
+    mdp = envs.random_mdp(S, 3, seed=S, gamma=0.95, random_rho=True, branching=min(S, 7))
     pi = softmax(np.random.default_rng(S).standard_normal((S, 3)))
     P_pi, r_pi = exact.policy_matrices(mdp, pi)
     M = np.eye(S) - mdp.gamma * P_pi

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import handbuilt as hb
+import oracle
 import pgbook
 from conftest import mdps
 from pgbook import MDP, envs, loaders
@@ -196,8 +197,8 @@ def test_rescaling_moves_every_value_by_the_same_affine_map():
     assert (rescaled.r.min(), rescaled.r.max()) == (0.0, 1.0)
     pi = pgbook.policies.softmax(np.random.default_rng(0).standard_normal((cliff.S, cliff.A)))
     P, r, terminal, _ = hb.cliff_walking()
-    V = hb.solve_value(P, r, 0.95, pi)
-    V_rescaled = hb.solve_value(np.asarray(rescaled.P), np.asarray(rescaled.r), 0.95, pi)
+    V = oracle.value(P, r, 0.95, pi)
+    V_rescaled = oracle.value(np.asarray(rescaled.P), np.asarray(rescaled.r), 0.95, pi)
     assert np.allclose(V_rescaled, (V + 100 / (1 - 0.95)) / 100, atol=1e-9)
 
 
@@ -285,7 +286,7 @@ BAD = [
     (lambda: loaders.from_grid("S.G", 0.9, step_reward=np.inf), ValueError, r"step_reward: must be a finite number"),
     (lambda: loaders.from_grid("S.G", 1.5), ValueError, r"gamma: must lie in \[0, 1\]"),
     # rescaling
-    (lambda: loaders.rescale_rewards(loaders.from_grid("S.G", 1.0)), ValueError, r"mdp: rescaling rewards needs gamma < 1"),
+    (lambda: loaders.rescale_rewards(loaders.from_grid("S.G", 1.0)), ValueError, r"mdp: gamma must be < 1 for rescale_rewards"),
     (lambda: loaders.rescale_rewards(envs.bandit([0.5, 0.5], gamma=0.5)), ValueError, r"mdp: every reward is 0\.5"),
     (lambda: loaders.rescale_rewards("mdp"), TypeError, r"mdp: expected a pgbook.MDP"),
 ]

@@ -40,7 +40,7 @@ def _pinv(F):
 
 
 @SETTINGS
-@given(case=theta_cases(scale=1.0, min_A=2, max_gamma=0.9, rho=("uniform",)), eta=st.floats(0.01, 10.0))
+@given(case=theta_cases(scale=1.0, min_A=2, max_gamma=0.9, random_rho=(False,)), eta=st.floats(0.01, 10.0))
 def test_npg_step_is_the_pseudo_inverse_fisher_step(case, eta):
     """B2: theta + eta pinv(F) grad V = npg_step up to a per-state constant; rank F = S(A - 1)."""
     mdp, theta, _ = case
@@ -99,7 +99,7 @@ def test_kl_hessian_is_the_fisher_matrix():
 
 
 @SETTINGS
-@given(mdp=mdps(min_A=2, rho=("uniform",)), seed=seeds, data=st.data())
+@given(mdp=mdps(min_A=2, random_rho=(False,)), seed=seeds, data=st.data())
 def test_compatible_function_approximation(mdp, seed, data):
     """B1: the fitted w gives the exact gradient; F w = (1 - gamma) grad V; w_Q = w_A; pinv(F) grad V = w / (1 - gamma).
 
@@ -138,7 +138,7 @@ def test_compatible_fit_is_exact_for_the_gradient_but_not_for_the_advantages():
 
 
 def test_loglinear_fisher_with_one_hot_features_is_the_tabular_fisher():
-    mdp = envs.random_mdp(4, 3, seed=5, rho="random")
+    mdp = envs.random_mdp(4, 3, seed=5, random_rho=True)
     theta = np.random.default_rng(0).standard_normal((4, 3))
     one_hot = np.eye(12).reshape(4, 3, 12)
     assert np.allclose(natural.loglinear_fisher(mdp, theta.ravel(), one_hot), natural.fisher(mdp, theta), rtol=0, atol=1e-15)
@@ -152,5 +152,5 @@ def test_loglinear_fisher_with_one_hot_features_is_the_tabular_fisher():
 
 
 def test_npg_step_needs_discounting():
-    with pytest.raises(ValueError, match=r"mdp: npg_step needs gamma < 1"):
+    with pytest.raises(ValueError, match=r"mdp: gamma must be < 1 for npg_step"):
         natural.npg_step(envs.short_corridor(), np.zeros((4, 2)), 1.0)

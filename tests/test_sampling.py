@@ -32,9 +32,9 @@ SIZES = [
 ]
 
 
-def mdp_theta(gamma, seed=11, rho="uniform"):
+def mdp_theta(gamma, seed=11, random_rho=False):
     """A random 5 x 3 MDP and random softmax parameters."""
-    mdp = random_mdp(5, 3, seed, gamma=gamma, rho=rho)
+    mdp = random_mdp(5, 3, seed, gamma=gamma, random_rho=random_rho)
     theta = np.random.default_rng(seed + 1).normal(scale=1.0, size=(5, 3))
     return mdp, theta
 
@@ -135,7 +135,7 @@ def test_alias_tables_reproduce_the_distribution(K, zeros, seed):
 
 @pytest.mark.parametrize("gamma, n", SIZES)
 def test_empirical_visitation_matches_d(gamma, n):
-    mdp, theta = mdp_theta(gamma, rho="random")
+    mdp, theta = mdp_theta(gamma, random_rho=True)
     pi = pgbook.softmax(theta)
     L = sampling.truncation_horizon(gamma)
     for rho in (None, 2, np.array([0.5, 0.0, 0.0, 0.25, 0.25])):
@@ -147,7 +147,7 @@ def test_empirical_visitation_matches_d(gamma, n):
 
 @pytest.mark.parametrize("gamma, n", SIZES)
 def test_start_states_actions_transitions_and_rewards(gamma, n):
-    mdp = random_mdp(5, 3, 4, gamma=gamma, rho="random", branching=3)
+    mdp = random_mdp(5, 3, 4, gamma=gamma, random_rho=True, branching=3)
     pi = pgbook.softmax(np.random.default_rng(5).normal(size=(5, 3)))
     pi[1] = [0.0, 0.3, 0.7]  # an action that must never be drawn
     ep = sampling.sample_episodes(mdp, pi, n, 20, seed=8)
@@ -186,7 +186,7 @@ def test_terminal_states_absorb_with_zero_reward():
 @given(S=st.integers(1, 6), A=st.integers(1, 4), branching=st.integers(1, 6), seed=st.integers(0, 2**64 - 1),
        n=st.integers(1, 40), horizon=st.integers(1, 12))
 def test_samples_stay_on_the_support(S, A, branching, seed, n, horizon):
-    mdp = random_mdp(S, A, seed % 2**32, branching=min(branching, S), rho="random")
+    mdp = random_mdp(S, A, seed % 2**32, branching=min(branching, S), random_rho=True)
     pi = np.random.default_rng(seed % 7).random((S, A)) * (np.arange(A) != (seed % A))
     pi = np.where(pi.sum(1, keepdims=True) > 0, pi, 1.0)
     pi /= pi.sum(1, keepdims=True)
@@ -223,7 +223,7 @@ def a7():
         ev = pgbook.evaluate(mdp, pi)
         grad = finite_difference_gradient(mdp, theta)
         # the theorem (A5) and the finite differences agree, so either is the reference
-        assert np.abs(grad - ev.nu[:, None] * pi * ev.adv).max() < 1e-7
+        assert np.abs(grad - ev.occupancy[:, None] * pi * ev.adv).max() < 1e-7
         cases[gamma] = mdp, theta, ev, grad
     return cases
 
@@ -435,11 +435,11 @@ BAD = [
     ("reinforce_gradient", dict(seed=np.float64(3)), TypeError, "seed: expected an integer"),
     ("reinforce_gradient", dict(rho=-1), ValueError, "rho: state index"),
     ("reinforce_gradient_geometric", dict(mdp=EPISODIC, theta=np.zeros((EPISODIC.S, 4))), ValueError,
-     "gamma < 1"),
+     "mdp: gamma must be < 1 for geometric stopping"),
     ("reinforce_gradient_geometric", dict(n=-3), ValueError, "n: must be a positive integer"),
     ("reinforce_gradient_geometric", dict(baseline=[1, 2]), ValueError, r"baseline: expected shape \(5,?\)"),
     ("reinforce_gradient_geometric", dict(theta=None), TypeError, "theta: expected an array"),
-    ("sample_state_action", dict(mdp=EPISODIC, pi=pgbook.uniform(EPISODIC)), ValueError, "gamma < 1"),
+    ("sample_state_action", dict(mdp=EPISODIC, pi=pgbook.uniform(EPISODIC)), ValueError, "mdp: gamma must be < 1 for geometric stopping"),
     ("sample_state_action", dict(pi=-PI), ValueError, "pi: negative probability"),
     ("sample_state_action", dict(seed=[1]), TypeError, "seed: expected an integer"),
 ]
@@ -462,6 +462,15 @@ def test_truncation_horizon_refuses(gamma, tol, error, message):
         sampling.truncation_horizon(gamma, tol)
 
 
+def _arrays(result):
+    return [np.asarray(x) for x in result] if isinstance(result, tuple) else [np.asarray(result)]
+
+
 def test_good_arguments_pass():
+    """The arguments BAD varies one at a time are accepted, and give finite results, the same again for
+    the same seed (so each BAD case fails for the argument it names)."""
     for function, kwargs in GOOD.items():
-        getattr(sampling, function)(**kwargs)
+        first, again = (_arrays(getattr(sampling, function)(**kwargs)) for _ in range(2))
+        assert first and len(first) == len(again), function
+        for a, b in zip(first, again):
+            assert np.all(np.isfinite(a)) and np.array_equal(a, b), function

@@ -9,20 +9,21 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from pgbook import envs, simplex
+from pgbook import envs
+from pgbook.theory import simplex
 from pgbook.viz import simplex as simplex_viz
 
 
 @pytest.fixture(scope="module")
 def fork_sweep():
-    return simplex.sweep([simplex.fork(0.4), simplex.fork(0.9)], [0.3, 3.0], simplex.simplex_grid(4), 200, records=16,
+    return simplex.sweep([envs.fork(0.4), envs.fork(0.9)], [0.3, 3.0], simplex.simplex_grid(4), 200, records=16,
                          methods=("pg", "npg", "pg_kl"))
 
 
 @pytest.fixture(scope="module")
 def fork_steps():
     """PG at step sizes of its own, on the fork sweep's discounts, starts and records."""
-    return simplex.sweep([simplex.fork(0.4), simplex.fork(0.9)], [10.0, 100.0], simplex.simplex_grid(4), 200,
+    return simplex.sweep([envs.fork(0.4), envs.fork(0.9)], [10.0, 100.0], simplex.simplex_grid(4), 200,
                          records=16, methods=("pg",))
 
 
@@ -120,7 +121,7 @@ def test_figure_rejects_bad_input(fork_sweep, fork_steps):
         simplex_viz.figure(fork_sweep, abc, name="x", view="theta")
     with pytest.raises(ValueError, match="t"):
         simplex_viz.figure(fork_sweep, abc, name="x", t=-1)
-    other = simplex.sweep([simplex.fork(0.4), simplex.fork(0.9)], [10.0], simplex.simplex_grid(3), 200, records=16)
+    other = simplex.sweep([envs.fork(0.4), envs.fork(0.9)], [10.0], simplex.simplex_grid(3), 200, records=16)
     with pytest.raises(ValueError, match="pg_steps"):
         simplex_viz.figure(fork_sweep, abc, name="x", pg_steps=other)
     with pytest.raises(TypeError, match="pg_steps"):

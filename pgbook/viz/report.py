@@ -16,7 +16,7 @@ from matplotlib.ticker import NullLocator
 from PIL import Image
 
 from ..envs import GridMDP
-from ..npg_rates import npg_bound
+from ..theory.npg import npg_bound
 from .style import FIGURE_WIDTH, PALETTE
 from .visitation import plot_visitation
 

@@ -1,6 +1,6 @@
 r"""The simplex figure: PG against NPG from a starting policy the reader picks, in any page or notebook.
 
-:func:`figure` turns a :class:`pgbook.simplex.Sweep` (PG and NPG precomputed from a grid of starts,
+:func:`figure` turns a :class:`pgbook.theory.simplex.Sweep` (PG and NPG precomputed from a grid of starts,
 for a few step sizes and discounts) into one self-contained piece of HTML: two inline SVG panels,
 the controls, the trajectories as compact binary data, and a short script. The reader clicks (or
 drags) on the left panel to choose the start; the script snaps to the nearest precomputed start and
@@ -54,7 +54,7 @@ import zlib
 import numpy as np
 
 from .. import _validate as validate
-from ..simplex import Sweep, to_plane
+from ..theory.simplex import Sweep, to_plane
 from .interactive import STATIC_ENV
 
 #: The suboptimality axis, as powers of ten: values below ``10**LOG_GAP_MIN`` are drawn at its floor.
@@ -681,12 +681,12 @@ class SimplexFigure:
 def figure(sweep: Sweep, actions, *, name: str, presets=(), start=None, eta=None, gamma=None, pg_steps=None,
            mode: str = "same", view: str = "simplex", t=None,
            title: str = "PG and NPG on the simplex") -> SimplexFigure:
-    r"""The interactive simplex figure of a :class:`pgbook.simplex.Sweep`.
+    r"""The interactive simplex figure of a :class:`pgbook.theory.simplex.Sweep`.
 
     Parameters
     ----------
     sweep : Sweep
-        From :func:`pgbook.simplex.sweep`, with the methods ``"pg"`` and ``"npg"``, and ``"pg_kl"``
+        From :func:`pgbook.theory.simplex.sweep`, with the methods ``"pg"`` and ``"npg"``, and ``"pg_kl"``
         for the mode in which PG takes NPG's mean KL divergence per step.
     actions : sequence of 3 str
         The corner labels, for actions 0 (top), 1 (bottom left) and 2 (bottom right); their first
@@ -719,13 +719,14 @@ def figure(sweep: Sweep, actions, *, name: str, presets=(), start=None, eta=None
 
     Examples
     --------
-    >>> from pgbook import envs, simplex
+    >>> from pgbook import envs
+    >>> from pgbook.theory import simplex
     >>> sw = simplex.sweep([envs.bandit([1.0, 0.9, 0.1])], [0.3], simplex.simplex_grid(2), T=10, records=4)
     >>> figure(sw, ["a₁", "a₂", "a₃"], name="bandit")
     <simplex figure 'bandit': 6 starts x 1 step sizes x 1 discounts x pg/npg, 10 iterations>
     """
     if not isinstance(sweep, Sweep):
-        raise TypeError(f"sweep: expected a pgbook.simplex.Sweep, got {type(sweep).__name__}")
+        raise TypeError(f"sweep: expected a pgbook.theory.simplex.Sweep, got {type(sweep).__name__}")
     if not {"pg", "npg"} <= set(sweep.methods):
         raise ValueError(f"sweep: needs the methods 'pg' and 'npg', has {sweep.methods}")
     if isinstance(actions, str) or len(actions) != 3 or not all(isinstance(a, str) and a for a in actions):
@@ -734,7 +735,7 @@ def figure(sweep: Sweep, actions, *, name: str, presets=(), start=None, eta=None
         raise ValueError(f"name: expected lower-case words joined by hyphens, such as 'bandit', got {name!r}")
     if pg_steps is not None:
         if not isinstance(pg_steps, Sweep):
-            raise TypeError(f"pg_steps: expected a pgbook.simplex.Sweep, got {type(pg_steps).__name__}")
+            raise TypeError(f"pg_steps: expected a pgbook.theory.simplex.Sweep, got {type(pg_steps).__name__}")
         same = (pg_steps.state == sweep.state and np.array_equal(pg_steps.gammas, sweep.gammas)
                 and np.array_equal(pg_steps.starts, sweep.starts) and np.array_equal(pg_steps.steps, sweep.steps))
         if "pg" not in pg_steps.methods or not same:

@@ -16,8 +16,7 @@ from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 
 from .. import _validate as validate
-from ..envs import GRID_ACTIONS, GridMDP
-from ..features import MOVES
+from ..envs import GRID_ACTIONS, GRID_MOVES, GridMDP
 from .style import MIN_FONT_SIZE
 
 #: Okabe-Ito colours, in the order the curves of a figure use them.
@@ -75,7 +74,7 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
                 ax.text(j - 0.28, i - 0.28, kind, ha="center", va="center", fontsize=MIN_FONT_SIZE,
                         fontweight="bold", color="black" if light else "white")
         if pi is not None and (k == 0 or arrows == "both"):
-            move = np.array([MOVES[name] for name in GRID_ACTIONS], dtype=float)
+            move = np.array([GRID_MOVES[name] for name in GRID_ACTIONS], dtype=float)
             mean = pi @ move  # (S, 2): rows down, columns right
             # No arrow where the policy has no net direction (e.g. uniform) or the episode is over.
             shown = ~grid.terminal & (np.hypot(*mean.T) > 0.05)

@@ -21,7 +21,8 @@ import pytest
 from bookconf import built_html
 from test_browser import browser, server, visit  # noqa: F401  (fixtures)
 
-from pgbook import algorithms, envs, simplex
+from pgbook import algorithms, envs
+from pgbook.theory import simplex
 
 pytestmark = pytest.mark.book
 
@@ -157,7 +158,7 @@ def test_fork_figure_follows_gamma(visit):
     gamma, eta = data["gammas"][0], data["etas"][s1["inputs"][0]]
     start = np.array(data["starts"][s1["start"]])
     T = data["steps"][-1]
-    fork = simplex.fork(gamma)
+    fork = envs.fork(gamma)
     run = algorithms.npg(fork, eta, T, theta0=simplex.start_logits(fork, 0, start[None])[0])
     drawn = points(s1["paths"]["NPG"])[-1]
     assert np.abs(drawn - to_svg(data["geometry"], run.pi[-1, 0])).max() < 0.05

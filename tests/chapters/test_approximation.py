@@ -21,9 +21,10 @@ from scipy.optimize import minimize_scalar
 import pgbook
 from chapters.twins import twin
 from pgbook import algorithms, envs
-from pgbook import approximation as apx
+from pgbook.theory import approximation as apx
+import oracle
 
-WALK = apx.walk()
+WALK = envs.walk()
 S, A, GAMMA = WALK.S, WALK.A, WALK.gamma
 RHO = WALK.rho
 GOAL = 3
@@ -65,12 +66,8 @@ def _log_policy(theta, phi):
 
 def _evaluate(pi, mdp=WALK, rho=None):
     """V, Q and the normalised state visitation by dense solves (not pgbook.exact)."""
-    rho = mdp.rho if rho is None else rho
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    M = np.eye(mdp.S) - mdp.gamma * P_pi
-    V = np.linalg.solve(M, np.einsum("sa,sa->s", pi, mdp.r))
-    d = (1 - mdp.gamma) * np.linalg.solve(M.T, rho)
-    return V, mdp.r + mdp.gamma * mdp.P @ V, d
+    V, Q, _, d = oracle.evaluate(mdp.P, mdp.r, mdp.gamma, pi, mdp.rho if rho is None else rho)
+    return V, Q, d
 
 
 def _pair_visitation(pi, nu):
@@ -457,7 +454,7 @@ def corridor_best_value(page, claim=-(6 + 4 * np.sqrt(2))):
 
 def test_features_are_the_hand_built_ones():
     for kind in ("tabular", "position", "blind"):
-        assert np.array_equal(apx.walk_features(WALK, kind), features(kind))
+        assert np.array_equal(pgbook.features.walk_features(WALK, kind), features(kind))
 
 
 def test_running_example_numbers():
@@ -572,7 +569,7 @@ def test_corridor_numbers():
     assert f"{float(v1.subs(p, 0.95)):.1f}" == "-44.2" and f"{float(v1.subs(p, 0.05)):.1f}" == "-82.1"
     assert float(v1.subs(p, sp.Rational(1, 2))) == -12
     assert f"{-3 - corridor_optimum()[1]:.1f}" == "8.7"
-    corridor, x = envs.short_corridor(), envs.short_corridor_features()
+    corridor, x = envs.short_corridor(), pgbook.features.short_corridor_features()
     theta = np.zeros(2)
     for _ in range(300):
         theta += 0.02 * central_difference(lambda th: pgbook.value(corridor, pgbook.loglinear(th, x))[0], theta)

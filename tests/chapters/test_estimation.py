@@ -22,7 +22,8 @@ from conftest import central_difference
 
 import pgbook
 from chapters.twins import twin
-from pgbook import envs, estimators
+from pgbook import envs
+from pgbook.theory import estimation
 
 MDP = envs.random_mdp(4, 3, seed=1, gamma=0.8)
 S, A, GAMMA = MDP.S, MDP.A, MDP.gamma
@@ -346,13 +347,13 @@ def test_the_numbers_the_prose_states(page):
 
 def test_the_truncation_numbers():
     grad = pgbook.softmax_gradient(MDP, THETA)
-    bias = np.array([np.abs(grad - estimators.truncated_softmax_gradient(MDP, THETA, h)).max()
+    bias = np.array([np.abs(grad - estimation.truncated_softmax_gradient(MDP, THETA, h)).max()
                      for h in range(1, 61)])
-    loose = np.array([estimators.truncation_bias_bound(GAMMA, h) for h in range(1, 61)]) / bias
+    loose = np.array([estimation.truncation_bias_bound(GAMMA, h) for h in range(1, 61)]) / bias
     assert 45 < loose.min() < 55 and 520 < loose.max() < 620  # "about 50 to 570 times the bias"
-    assert f"{estimators.truncation_bias_bound(GAMMA, H):.1e}" == "1.1e-08"  # "a bias of at most 1.1e-8"
+    assert f"{estimation.truncation_bias_bound(GAMMA, H):.1e}" == "1.1e-08"  # "a bias of at most 1.1e-8"
     _, se = pgbook.reinforce_gradient(MDP, THETA, 200_000, H, seed=2, return_stderr=True)
-    assert estimators.truncation_bias_bound(GAMMA, H) < 1e-4 * se.min()  # "a ten-thousandth"
+    assert estimation.truncation_bias_bound(GAMMA, H) < 1e-4 * se.min()  # "a ten-thousandth"
     V = pgbook.value(MDP, pgbook.softmax(THETA))
     g5, se5 = pgbook.reinforce_gradient(MDP, THETA, 200_000, horizon=5, seed=4, baseline=V, return_stderr=True)
     assert 10 <= (np.abs(g5 - grad) / se5).max() < 100  # "a z-score in the tens"
@@ -399,7 +400,7 @@ def test_numpy_estimator_is_the_numba_sampler():
 def test_the_truncation_bias_is_within_its_bound():
     """The (loose) bound of the proposition holds at every horizon, by finite differences."""
     for h in (1, 2, 5, 10, 20, 40, 60):
-        assert fd_truncation_bias(h) <= estimators.truncation_bias_bound(GAMMA, h)
+        assert fd_truncation_bias(h) <= estimation.truncation_bias_bound(GAMMA, h)
 
 
 def test_whole_return_weighting_is_unbiased():

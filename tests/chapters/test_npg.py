@@ -18,7 +18,9 @@ import pytest
 
 import pgbook
 from chapters.twins import twin
-from pgbook import algorithms, envs, npg_rates
+from pgbook import algorithms, envs
+from pgbook.theory import npg
+import oracle
 
 GAMMA = 0.9
 ETAS = (0.01, 0.1, 1.0, 10.0)
@@ -31,9 +33,7 @@ THETA0 = np.random.default_rng(1).standard_normal((8, 4))
 
 def _V(mdp, pi, r=None):
     """V^pi by one dense linear solve (not pgbook.exact's factorisation)."""
-    r = mdp.r if r is None else r
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    return np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi, np.sum(pi * r, axis=1))
+    return oracle.value(mdp.P, mdp.r if r is None else r, mdp.gamma, pi)
 
 
 def _V_star(mdp):
@@ -47,7 +47,7 @@ def _V_star(mdp):
 @functools.cache
 def _V_opt(seed):
     """V*(rho) of the chapter's random MDP number seed (start distribution drawn at random)."""
-    m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, rho="random")
+    m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, random_rho=True)
     return _V_star(m) @ m.rho
 
 
@@ -77,9 +77,9 @@ def _kl(p, log_q):
 
 
 @functools.cache
-def _npg_log_policies(seed, eta, T, rho="random"):
+def _npg_log_policies(seed, eta, T, random_rho=True):
     """NPG by hand: log pi <- log pi + eta A / (1 - gamma), renormalised, from the uniform policy."""
-    m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, rho=rho)
+    m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, random_rho=random_rho)
     log_pi = np.full((m.S, m.A), -np.log(m.A))
     logs = [log_pi]
     for _ in range(T):
@@ -255,7 +255,7 @@ def sandwich_bias(page, horizon=True):
     taus = np.array([0.01, 0.05, 0.2, 1.0])
     loss = []
     for seed in range(20):
-        m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, rho="random")
+        m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, random_rho=True)
         V_opt = _V_star(m)
         row = []
         for tau in taus:
@@ -371,7 +371,7 @@ def test_regret_identity_parts():
     mdp, pi_star = MDP0, _pi_star(MDP0)
     d_star = _visitation(mdp, pi_star, mdp.rho)
     for eta in ETAS:
-        logs = _npg_log_policies(0, eta, 200, rho="uniform")[1]
+        logs = _npg_log_policies(0, eta, 200, random_rho=False)[1]
         kl_part = d_star @ (_kl(pi_star, logs[0]) - _kl(pi_star, logs[-1])) / eta
         assert 0.85 * np.log(4) / eta < kl_part <= np.log(4) / eta + 1e-12
         z = 0.0
@@ -417,7 +417,7 @@ def test_sandwich_prose_numbers():
     taus = np.array([0.01, 0.05, 0.2, 1.0])
     loss = np.zeros((20, 4))
     for seed in range(20):
-        m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, rho="random")
+        m = envs.random_mdp(8, 4, seed=seed, gamma=GAMMA, random_rho=True)
         for j, tau in enumerate(taus):
             loss[seed, j] = (_V_star(m) - _V(m, np.exp(_normalise(_soft_star(m, tau)[0] / tau)))).max()
     used = (loss / (taus * np.log(4) / (1 - GAMMA))).max()
@@ -430,13 +430,13 @@ def test_xiao_prose_numbers():
     eta0, logs = _geometric_logs()
     V_opt = _V_star(MDP0) @ MDP0.rho
     gaps = np.array([V_opt - _V(MDP0, np.exp(lp)) @ MDP0.rho for lp in logs])
-    vartheta = npg_rates.xiao_mismatch(MDP0)
+    vartheta = npg.xiao_mismatch(MDP0)
     assert round(1 - 1 / vartheta, 2) == 0.91
     bound = (1 - 1 / vartheta) ** np.arange(61) * (gaps[0] + np.log(4) / (GAMMA * eta0))
     ratio = bound / np.maximum(gaps, 1e-300)
     assert 3.5 < ratio.min() < 5 and ratio[:3].max() < 5
     assert ratio[-1] > 1e10
-    _, constant = _npg_log_policies(0, (1 - GAMMA) * eta0, 60, rho="uniform")
+    _, constant = _npg_log_policies(0, (1 - GAMMA) * eta0, 60, random_rho=False)
     assert round(V_opt - _V(MDP0, np.exp(constant[-1])) @ MDP0.rho, 1) == 0.4
 
 
@@ -446,7 +446,7 @@ def test_lan_prose_numbers():
     Q_star, V_star = _soft_star(MDP0, TAU_LAN)
     pi_star = np.exp(_normalise(Q_star / TAU_LAN))
     nu = _stationary_by_power(np.einsum("sa,sat->st", pi_star, MDP0.P))
-    np.testing.assert_allclose(npg_rates.stationary(MDP0, pi_star), nu, atol=1e-12)
+    np.testing.assert_allclose(npg.stationary(MDP0, pi_star), nu, atol=1e-12)
     cen_eta = (1 - GAMMA) * ETA_LAN / (1 + ETA_LAN * TAU_LAN)
     logs = _entropy_npg_by_hand(MDP0, cen_eta, TAU_LAN, 60, THETA0)
     Phi = np.array([(V_star - _soft_V(MDP0, np.exp(lp), TAU_LAN)) @ nu
@@ -465,9 +465,9 @@ def test_exercise_mismatch_numbers():
     """The exercise: vartheta = 1/(1 - gamma) at the stationary start, over ten times larger when peaked."""
     pi_star = _pi_star(MDP0)
     nu = _stationary_by_power(np.einsum("sa,sat->st", pi_star, MDP0.P))
-    assert npg_rates.xiao_mismatch(MDP0, nu) == pytest.approx(1 / (1 - GAMMA), rel=1e-8)
+    assert npg.xiao_mismatch(MDP0, nu) == pytest.approx(1 / (1 - GAMMA), rel=1e-8)
     peaked = np.r_[0.93, np.full(7, 0.01)]
-    assert npg_rates.xiao_mismatch(MDP0, peaked) > 10 * npg_rates.xiao_mismatch(MDP0)
+    assert npg.xiao_mismatch(MDP0, peaked) > 10 * npg.xiao_mismatch(MDP0)
 
 
 # --- the library facts the chapter relies on (formerly on the page) ----------------------------
@@ -505,4 +505,4 @@ def test_aklm_bound_holds_on_the_runs():
             T = np.arange(1, 201)
             bound = np.log(4) / (eta * T) + 1 / ((1 - GAMMA) ** 2 * T)
             assert np.all(gaps <= bound)
-            np.testing.assert_allclose(npg_rates.npg_bound(T, eta, 4, GAMMA), bound, rtol=1e-14)
+            np.testing.assert_allclose(npg.npg_bound(T, eta, 4, GAMMA), bound, rtol=1e-14)

@@ -16,9 +16,11 @@ import numpy as np
 import pytest
 
 import handbuilt as hb
+import oracle
 import pgbook
 from chapters.twins import twin
-from pgbook import estimators, loaders
+from pgbook import loaders
+from pgbook.theory import estimation
 
 GAMMA = 0.99
 CORRIDOR = ["S.........", "########..", "G........."]
@@ -80,11 +82,11 @@ def frozen_parts():
     _, a_star = hb.value_iteration(P, r, gamma)
     pi_star = np.eye(4)[a_star]
     pi_0 = np.full((16, 4), 0.25)
-    V_star, V_0 = hb.solve_value(P, r, gamma, pi_star), hb.solve_value(P, r, gamma, pi_0)
+    V_star, V_0 = oracle.value(P, r, gamma, pi_star), oracle.value(P, r, gamma, pi_0)
     adv_0 = r + gamma * P @ V_0 - V_0[:, None]
-    nu_star, nu_0 = hb.occupancy(P, gamma, pi_star, rho), hb.occupancy(P, gamma, pi_0, rho)
+    occupancy_star, nu_0 = oracle.occupancy(P, gamma, pi_star, rho), oracle.occupancy(P, gamma, pi_0, rho)
     return dict(P=P, r=r, gamma=gamma, rho=rho, pi_star=pi_star, V_star=V_star, V_0=V_0, adv_0=adv_0,
-                d_star=(1 - gamma) * nu_star, d_0=(1 - gamma) * nu_0)
+                d_star=(1 - gamma) * occupancy_star, d_0=(1 - gamma) * nu_0)
 
 
 @twin("own_mdp/gap-splits-over-states",
@@ -133,16 +135,16 @@ def corridor_speedup(gamma, eta=1.0, T=5000):
     """8 t10/(t90 - t10) of softmax PG written out in numpy on the corridor built by hand, from the uniform
     policy, with the gap at the start: t10 and t90 the first iterations with 10% and 90% of it closed."""
     P, r, _, rho = hb.grid(CORRIDOR, slip=0.1)
-    V_star = hb.solve_value(P, r, gamma, np.eye(4)[hb.value_iteration(P, r, gamma)[1]])
+    V_star = oracle.value(P, r, gamma, np.eye(4)[hb.value_iteration(P, r, gamma)[1]])
     theta = np.zeros((len(P), 4))
     gaps = []
     for _ in range(T):
         pi = softmax(theta)
-        V = hb.solve_value(P, r, gamma, pi)
+        V = oracle.value(P, r, gamma, pi)
         gaps.append(rho @ (V_star - V))
         if gaps[-1] <= 0.1 * gaps[0]:
             break
-        d = (1 - gamma) * hb.occupancy(P, gamma, pi, rho)
+        d = (1 - gamma) * oracle.occupancy(P, gamma, pi, rho)
         adv = r + gamma * P @ V - V[:, None]
         theta = theta + eta * d[:, None] * pi * adv / (1 - gamma)
     gaps = np.array(gaps)
@@ -203,7 +205,7 @@ def rescaling_keeps_the_optimal_policy(page, careless=False):
         _, a_new = hb.value_iteration(P, r_new, GAMMA, terminal)
     else:
         _, a_new = hb.value_iteration(P, (r - lo) / (hi - lo), GAMMA)
-    visited = hb.occupancy(P, GAMMA, np.eye(4)[a_star], rho) > 0
+    visited = oracle.occupancy(P, GAMMA, np.eye(4)[a_star], rho) > 0
     page.equal(a_new[visited], a_star[visited])
 
 
@@ -255,7 +257,7 @@ def test_the_numbers_of_the_forest_against_pymdptoolbox_and_quantecon():
 def test_the_numbers_of_the_corridor_and_its_exercise():
     report = reports()["corridor"]
     P, r, _, rho = hb.grid(CORRIDOR, slip=0.1)
-    assert round(rho @ hb.solve_value(P, r, 0.95, np.full((len(P), 4), 0.25)), 4) == 0.0003
+    assert round(rho @ oracle.value(P, r, 0.95, np.full((len(P), 4), 0.25)), 4) == 0.0003
     assert (report.first_tenth["PG"], report.nine_tenths["PG"] - report.first_tenth["PG"]) == (692, 471)
     assert report.nine_tenths["NPG"] == 6
     keys = report.key_states
@@ -290,8 +292,8 @@ def test_the_numbers_of_the_episodic_section():
     assert round(V_1[0], 2) == 0.82
     episodic = pgbook.from_gymnasium("FrozenLake-v1", gamma=1.0)
     pi_star, _ = pgbook.policy_iteration(episodic)
-    assert round(float(estimators.truncated_value(episodic, pi_star, 100)[0]), 2) == 0.74
-    steps = pgbook.evaluate(episodic, pi_star).nu.sum()
+    assert round(float(estimation.truncated_value(episodic, pi_star, 100)[0]), 2) == 0.74
+    steps = pgbook.evaluate(episodic, pi_star).occupancy.sum()
     assert round(steps) == 49
 
 

@@ -1,6 +1,6 @@
 """Chapter 6 (book/npg/simplex.md): every check on the page, and every number its prose states.
 
-The chapter computes with pgbook.simplex.sweep and pgbook.algorithms (numba kernels). Each check
+The chapter computes with pgbook.theory.simplex.sweep and pgbook.algorithms (numba kernels). Each check
 has a twin here (``tests/chapters/twins.py``) that recomputes the claim another way -- PG and NPG
 written out step by step in numpy on MDPs built by hand, values by plain solves or value iteration,
 the exponential-weights closed form, the gradient flow of PG integrated by scipy, finite
@@ -20,7 +20,8 @@ from scipy.special import logsumexp
 
 import pgbook
 from chapters.twins import twin
-from pgbook import algorithms, envs, simplex
+from pgbook import algorithms, envs
+from pgbook.theory import simplex
 
 REWARDS = np.array([1.0, 0.9, 0.1])
 ETAS = [0.1, 0.3, 1.0, 3.0]
@@ -543,7 +544,7 @@ def test_the_fork_runs_as_the_text_describes():
     """'PG stays at safe for all 1000 iterations, 0.4 from optimal'; 'NPG leaves the corner within a few
     iterations'; 'the room's probability creeps from 0.33 to 0.35 in 1000 iterations, and the fork's even
     falls'; 'eta = 3 ... NPG reaches the optimum in a few iterations from every start'."""
-    fork = simplex.fork(0.9)
+    fork = envs.fork(0.9)
     theta = simplex.start_logits(fork, 0, [NEAR_SAFE])[0]
     pg = algorithms.softmax_pg(fork, 0.3, 1000, theta0=theta, record_every=1)
     assert 0.39 < 0.9 - pg.V_rho[-1] < 0.41
@@ -577,7 +578,7 @@ def test_the_npg_improvement_lemma_is_tight_to_93_percent():
 
 def test_the_uniform_start_bound_on_the_fork():
     """'NPG is optimal to machine precision at T = 100, where the bound is still 1.04'."""
-    fork = simplex.fork(0.9)
+    fork = envs.fork(0.9)
     run = algorithms.npg(fork, 0.3, 100)
     assert abs(0.9 - run.V_rho[-1]) < 1e-12
     assert f"{math.log(3) / (0.3 * 100) + 1 / (0.1**2 * 100):.2f}" == "1.04"
@@ -648,7 +649,7 @@ def test_the_fork_with_npg_kl_per_step():
     """'From near safe PG now leaves too, at every eta'; 'at eta = 3 (gamma = 0.9) it ends at safe from 7 of
     the 55 starts'; after one step 'explore is the best action (advantage 0.4)', safe has 'probability 1,
     advantage 4e-7', explore 'probability 3e-7'."""
-    forks = [simplex.fork(0.9)]
+    forks = [envs.fork(0.9)]
     sw = simplex.sweep(forks, ETAS, simplex.simplex_grid(9), 1000, methods=("pg_kl",), records=4)
     near = np.argmin(((sw.starts - NEAR_SAFE) ** 2).sum(axis=1))
     assert (sw.gap[0, :, 0, near, -1] < 1e-9).all()

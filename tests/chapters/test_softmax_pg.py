@@ -3,7 +3,7 @@ page, and every number its prose states.
 
 Each check of the page has a twin here (``tests/chapters/twins.py``) that recomputes the claim without
 the chapter's code path and feeds it to the page's own check: the stay-or-quit value in closed form
-instead of ``pg_rates.hessian``; a numpy policy-gradient loop with finite-difference gradients of a
+instead of ``softmax_pg.hessian``; a numpy policy-gradient loop with finite-difference gradients of a
 plain numpy value instead of the compiled run and ``softmax_gradient``; a pure-Python bandit loop; the
 gradient-flow ODE (scipy) for the plateau; the log barrier's maximiser found with a numpy objective;
 value iteration for V* and soft value iteration for the soft optimum; second differences of a numpy
@@ -26,7 +26,8 @@ from scipy.optimize import minimize
 
 import pgbook
 from chapters.twins import twin
-from pgbook import algorithms, checks, envs, npg_rates, pg_rates
+from pgbook import algorithms, checks, envs
+from pgbook.theory import npg, softmax_pg
 
 MDP = envs.random_mdp(6, 3, seed=0, gamma=0.8)
 GAMMA = MDP.gamma
@@ -432,7 +433,7 @@ def test_the_numbers_of_the_smoothness_section():
     for gamma in (0.5, 0.7, 0.8, 0.9):
         small = envs.random_mdp(3, 3, seed=1, gamma=gamma)
         thetas = rng.normal(0, 2, (30, 3, 3))
-        curvature.append(max(np.abs(np.linalg.eigvalsh(pg_rates.hessian(small, th))).max() for th in thetas))
+        curvature.append(max(np.abs(np.linalg.eigvalsh(softmax_pg.hessian(small, th))).max() for th in thetas))
     assert f"{curvature[-1]:.2f}" == "0.61" and 12_500 < 8000 / curvature[-1] < 13_500  # "one thirteen-thousandth"
     family = np.array([stay_or_quit_curvature(g) for g in FAMILY_GAMMAS])
     assert np.allclose(family * (1 - FAMILY_GAMMAS), 1 / (3 * np.sqrt(3)), rtol=1e-6)  # "0.192", "1/(3 sqrt 3)"
@@ -453,7 +454,7 @@ def test_the_numbers_of_the_rate_sections():
     assert f"{early.min():.4f}" == "0.3334" and early.argmin() == 0 and early.min() > 1 / 3
     assert run.pi[run.steps >= 1000][:, np.arange(MDP.S), a_star].min() > 0.35 and 1 / early.min() ** 2 < 9
     t = np.arange(1, run.V_rho.size)
-    ratio = pg_rates.mei_rate_bound(MDP, t, c) / gap[1:]
+    ratio = softmax_pg.mei_rate_bound(MDP, t, c) / gap[1:]
     assert 1.5e4 <= ratio.min() < 1.55e4 and 12_000 < t[ratio.argmin()] < 14_000  # "never less than 1.5 x 10^4 ... t = 13 000"
     norms, p_star, mismatch, gaps = nl_sides()
     assert f"{(norms / (p_star / (np.sqrt(MDP.S) * mismatch) * gaps)).min():.1f}" == "1.2"
@@ -484,25 +485,25 @@ def test_the_plateau_numbers():
 def test_the_log_barrier_numbers():
     gap_over_lam = np.array([barrier_sides(lam)[0] for lam in LAMS]) / LAMS
     assert abs(gap_over_lam[-1] - 2 / 3) < 1e-3  # "settles on 2/3"
-    bound = pg_rates.log_barrier_bound(MDP, 1.0)
+    bound = softmax_pg.log_barrier_bound(MDP, 1.0)
     assert f"{bound:.1f}" == "12.3" and round(bound / (2 / 3)) == 18  # "12.3", "18 times too large"
     lam = 0.1
-    beta = pg_rates.smoothness(GAMMA, lam, MDP.S)
+    beta = softmax_pg.smoothness(GAMMA, lam, MDP.S)
     run = algorithms.log_barrier_pg(MDP, 1 / beta, 300_000, lam=lam)
     norms = np.array([np.linalg.norm(pgbook.log_barrier_gradient(MDP, th, lam)) for th in run.theta])
     first = run.steps[norms <= lam / (2 * MDP.S * MDP.A)][0]
     assert 1.75e5 <= first < 1.85e5  # "after 1.8 x 10^5 iterations"
     gap = optimum_np()[0] @ MDP.rho - run.V_rho[first]
-    assert f"{gap:.2f}" == "0.07" and 16.5 < pg_rates.log_barrier_bound(MDP, lam) / gap < 18  # "a seventeenth"
+    assert f"{gap:.2f}" == "0.07" and 16.5 < softmax_pg.log_barrier_bound(MDP, lam) / gap < 18  # "a seventeenth"
     crossing = 8 * beta * (MDP.S * MDP.A) ** 2 / ((1 - GAMMA) * lam**2)  # sqrt(2 beta/((1-gamma) t)) = lam/(2SA)
     assert f"{crossing:.1e}" == "1.3e+09"
-    T_cor = pg_rates.log_barrier_iterations(MDP, pg_rates.log_barrier_bound(MDP, lam))
+    T_cor = softmax_pg.log_barrier_iterations(MDP, softmax_pg.log_barrier_bound(MDP, lam))
     assert f"{T_cor:.1e}" == "1.6e+09" and 8000 < T_cor / first < 9000  # "nearly nine thousand times"
     assert f"{barrier_sides(lam)[0]:.3f}" == "0.065"
 
 
 def test_the_entropy_numbers():
-    q = pg_rates.entropy_pg_rate(MDP, TAU, ETA_TAU)
+    q = softmax_pg.entropy_pg_rate(MDP, TAU, ETA_TAU)
     assert f"{1 - q:.1e}" == "2.1e-05"
     steps = page_entropy_run().steps
     tail = steps >= 500_000
@@ -510,7 +511,7 @@ def test_the_entropy_numbers():
     assert abs(slope / np.log(q) - 1) < 1e-3  # "to 0.1%"
     c = page_entropy_run().pi[1:].min()
     assert f"{c:.3f}" == "0.047"
-    bound = pg_rates.mei_entropy_bound(MDP, [1, 1_000_000], c, TAU)
+    bound = softmax_pg.mei_entropy_bound(MDP, [1, 1_000_000], c, TAU)
     assert 195 < bound[1] < bound[0] < 205 and 0.0015 < 1 - bound[1] / bound[0] < 0.0025  # "near 200", "0.2%"
     _, pi_tau = soft_optimum_np()
     bias = optimum_np()[0] @ MDP.rho - value_np(MDP, pi_tau) @ MDP.rho
@@ -520,16 +521,16 @@ def test_the_entropy_numbers():
 
 
 def test_the_hessian_matches_second_differences_of_a_numpy_value():
-    """pg_rates.hessian (used for the curvature and, with tau, for the entropy rate) against second differences."""
+    """softmax_pg.hessian (used for the curvature and, with tau, for the entropy rate) against second differences."""
     rng = np.random.default_rng(3)
     theta = rng.normal(0, 1, (MDP.S, MDP.A))
-    H = pg_rates.hessian(MDP, theta)
+    H = softmax_pg.hessian(MDP, theta)
     g = lambda th: fd_gradient(V_rho_np, th, h=1e-5)  # noqa: E731
     e = np.zeros(theta.size)
     e[4] = 1e-4
     column = (g(theta + e.reshape(theta.shape)) - g(theta - e.reshape(theta.shape))).ravel() / 2e-4
     assert np.allclose(H[:, 4], column, atol=1e-5)
-    Hs = pg_rates.hessian(MDP, np.log(soft_optimum_np()[1]), tau=TAU)
+    Hs = softmax_pg.hessian(MDP, np.log(soft_optimum_np()[1]), tau=TAU)
     assert np.allclose(Hs, soft_hessian_np(), atol=1e-5)
 
 
@@ -545,7 +546,7 @@ def test_the_two_arm_exercise():
 
 
 def test_the_fitted_slope_of_the_barrier_figure_and_the_soft_optimum():
-    """The barrier figure's fitted slope (plot_scaling uses checks.loglog_slope), and npg_rates.soft_optimal
+    """The barrier figure's fitted slope (plot_scaling uses checks.loglog_slope), and npg.soft_optimal
     against soft value iteration."""
     assert checks.loglog_slope(LAMS, np.array([barrier_sides(lam)[0] for lam in LAMS])) == pytest.approx(0.991, abs=1e-3)
-    assert npg_rates.soft_optimal(MDP, TAU).pi == pytest.approx(soft_optimum_np()[1], abs=1e-10)
+    assert npg.soft_optimal(MDP, TAU).pi == pytest.approx(soft_optimum_np()[1], abs=1e-10)

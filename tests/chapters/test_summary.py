@@ -1,6 +1,6 @@
 """The last chapter (book/approximation/summary.md): its own checks, and the integrity of its table.
 
-The chapter's checks run pgbook.algorithms' compiled loops and pgbook.npg_rates; their twins below
+The chapter's checks run pgbook.algorithms' compiled loops and pgbook.theory.npg; their twins below
 iterate the same updates by hand in numpy (NPG, mirror descent with growing steps, projected
 gradient ascent), with V* from value iteration instead of policy iteration and the visitation from
 its series instead of the linear solve, and feed them to the page's own checks together with the
@@ -26,6 +26,7 @@ import yaml
 import pgbook
 from chapters.twins import source_checks, twin
 from pgbook import envs
+import oracle
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "book" / "approximation" / "summary.md"
@@ -50,8 +51,7 @@ def optimal():
 
 
 def value(pi):
-    P_pi = np.einsum("sa,sat->st", pi, GRID.P)
-    return np.linalg.solve(np.eye(S) - GAMMA * P_pi, (pi * GRID.r).sum(axis=1))
+    return oracle.value(GRID.P, GRID.r, GAMMA, pi)
 
 
 def q_value(pi):
@@ -148,12 +148,11 @@ def pga_gaps():
     pi = np.full((S, A), 1 / A)
     gaps = []
     for _ in range(400_000):
-        P_pi = np.einsum("sa,sat->st", pi, GRID.P)
-        V = np.linalg.solve(np.eye(S) - GAMMA * P_pi, (pi * GRID.r).sum(axis=1))
+        V = oracle.value(GRID.P, GRID.r, GAMMA, pi)
         gaps.append(V_STAR_RHO - RHO @ V)
         if gaps[-1] <= EPS:
             return np.array(gaps)
-        d = (1 - GAMMA) * np.linalg.solve((np.eye(S) - GAMMA * P_pi).T, RHO)
+        d = oracle.visitation(GRID.P, GAMMA, pi, RHO)
         grad = d[:, None] * (GRID.r + GAMMA * GRID.P @ V) / (1 - GAMMA)
         pi = pgbook.project_simplex(pi + eta * grad)
     raise AssertionError("projected gradient ascent did not reach the target in 400 000 iterations")

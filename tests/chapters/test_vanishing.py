@@ -25,7 +25,8 @@ import sympy as sp
 
 import pgbook
 from chapters.twins import twin
-from pgbook import algorithms, envs, exploration, highprec
+from pgbook import algorithms, envs, highprec
+from pgbook.theory import vanishing
 
 MAX_Z = 4.0
 UNIFORM = 0.25
@@ -575,8 +576,8 @@ def test_the_numbers_of_the_roundoff_section():
 
 
 def test_the_numbers_of_the_admissible_range():
-    assert exploration.first_admissible_horizon(0) == 249
-    assert exploration.first_admissible_horizon(1) == 562
+    assert vanishing.first_admissible_horizon(0) == 249
+    assert vanishing.first_admissible_horizon(1) == 562
     for base, first in ((2, 384), (10, 91)):
         assert next(H for H in itertools.count(1) if H / (40 * math.log(2 * H, base)) - 1 >= 0) == first
 
@@ -586,7 +587,7 @@ def test_the_numbers_of_the_exploration_sections():
     m = envs.chain(10)
     P_pi, _ = pgbook.policy_matrices(m, pgbook.uniform(m))
     assert np.linalg.matrix_power(P_pi, 11)[0, 11] == pytest.approx(4.0**-10, rel=1e-12)
-    p = 1 - exploration.reward_free_probability(m, pgbook.uniform(m), 110)[-1]
+    p = 1 - vanishing.reward_free_probability(m, pgbook.uniform(m), 110)[-1]
     assert 340 < p / 4.0**-10 < 360 and round(1 / p, -3) == 3000  # "about 350 times", "once in three thousand"
     assert f"{(1 - p) ** 100:.2f}" == "0.97"
 
@@ -633,10 +634,10 @@ def test_the_numbers_of_the_plateau_figure():
 def test_the_numbers_of_the_sampled_runs():
     m = envs.chain(8)
     V_star = v_star_series(8)
-    q = exploration.reward_free_probability(m, pgbook.uniform(m), 90)[-1]
+    q = vanishing.reward_free_probability(m, pgbook.uniform(m), 90)[-1]
     assert f"{1 - q**20:.3f}" == "0.049"
-    npg_hat = exploration.sampled_npg(m, 1.0, 40, n=20, horizon=90, seed=0)
-    pg_hat = exploration.sampled_pg(m, 1.0, 40, n=20, horizon=90, seed=0)
+    npg_hat = vanishing.sampled_npg(m, 1.0, 40, n=20, horizon=90, seed=0)
+    pg_hat = vanishing.sampled_pg(m, 1.0, 40, n=20, horizon=90, seed=0)
     for run in (npg_hat, pg_hat):  # "stay exactly at the uniform policy for the first eighteen iterations"
         assert np.flatnonzero(run.trace["step"])[0] == 18
         assert (run.pi[:19] == 0.25).all()
@@ -653,7 +654,7 @@ def test_the_numbers_of_the_sampled_runs():
 def test_exercise_exploratory_start():
     m = envs.chain(8)
     for seed in (1, 2, 3):  # "it does not wait", "within a dozen iterations"
-        run = exploration.sampled_npg(m, 1.0, 20, n=20, horizon=90, seed=seed, rho=np.full(m.S, 1 / m.S))
+        run = vanishing.sampled_npg(m, 1.0, 20, n=20, horizon=90, seed=seed, rho=np.full(m.S, 1 / m.S))
         assert run.trace["step"][0] > 0
         assert 0 < np.argmax(run.V[:, 0] >= 0.9 * v_star_series(8)) <= 12
 
@@ -664,7 +665,7 @@ def test_exercise_fair_walk_and_episode_counts():
     counts = []
     for h in (10, 14):
         m = envs.chain(h)
-        q = exploration.reward_free_probability(m, pgbook.uniform(m), 10 * (h + 1))[-1]
+        q = vanishing.reward_free_probability(m, pgbook.uniform(m), 10 * (h + 1))[-1]
         counts.append(int(np.ceil(np.log(2) / -np.log(q))))
     assert counts == [2045, 122214] and 2.5 < (counts[1] / counts[0]) ** (1 / 4) < 3.2  # "roughly three per state"
 
@@ -747,7 +748,7 @@ def test_pgbooks_sampler_hits_the_goal_after_the_exact_expected_time(H):
     mdp = envs.chain(H)
     episodes = pgbook.sample_episodes(mdp, envs.chain_policy(np.full((H, 3), UNIFORM)), n=1000,
                                       horizon=40 * int(expected), seed=100 + H)
-    T = exploration.first_visits(episodes.states, target=H + 1)
+    T = vanishing.first_visits(episodes.states, target=H + 1)
     assert (T >= 0).all()
     assert abs(T.mean() - expected) / (T.std() / math.sqrt(T.size)) <= MAX_Z
 
@@ -756,8 +757,8 @@ def test_pgbooks_sampler_hits_the_goal_after_the_exact_expected_time(H):
 def test_the_sampled_runs_wait_for_a_rewarded_batch():
     # Both sampled methods move exactly at the batches that see a reward, while at the uniform policy.
     m = envs.chain(8)
-    for run in (exploration.sampled_npg(m, 1.0, 25, n=20, horizon=90, seed=0),
-                exploration.sampled_pg(m, 1.0, 25, n=20, horizon=90, seed=0)):
+    for run in (vanishing.sampled_npg(m, 1.0, 25, n=20, horizon=90, seed=0),
+                vanishing.sampled_pg(m, 1.0, 25, n=20, horizon=90, seed=0)):
         first = np.flatnonzero(run.trace["step"])[0]
         seeds = np.random.SeedSequence(0).generate_state(25, dtype=np.uint64)
         seen = [pgbook.sample_episodes(m, pgbook.uniform(m), 20, 90, int(seeds[t])).rewards.any() for t in range(first + 1)]

@@ -18,7 +18,9 @@ from hypothesis import given, settings
 
 import pgbook
 from chapters.twins import twin
-from pgbook import envs, features, neural
+from pgbook import envs, features
+from pgbook.theory import neural
+import oracle
 
 GRID = envs.gridworld()
 GAMMA = GRID.gamma
@@ -55,7 +57,7 @@ def series_visitation(mdp, pi, rho, steps=2000, first=0, normalised=True):
 
 def solved_visitation(mdp, pi, rho):
     """(1 - gamma) (I - gamma P_pi^T)^(-1) rho by numpy's solve (not pgbook's)."""
-    return (1 - mdp.gamma) * np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_of(mdp, pi).T, rho)
+    return oracle.visitation(mdp.P, mdp.gamma, pi, rho)
 
 
 def iterated_value(mdp, pi, sweeps=3000):
@@ -68,7 +70,7 @@ def iterated_value(mdp, pi, sweeps=3000):
 
 
 def solved_value(mdp, pi):
-    return np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_of(mdp, pi), (pi * mdp.r).sum(axis=1))
+    return oracle.value(mdp.P, mdp.r, mdp.gamma, pi)
 
 
 def advantage_of(mdp, V):

@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from pgbook.viz import npg_rates as ratesviz  # noqa: E402
+from pgbook.viz import npg as ratesviz  # noqa: E402
 
 
 def test_gap_bands_draw_one_panel_per_setting_with_median_and_bound():

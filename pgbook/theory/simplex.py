@@ -20,7 +20,7 @@ is one exact run of :mod:`pgbook.algorithms` (:func:`pgbook.algorithms.softmax_p
 iterations so that both the first steps and the long plateaus are on record.
 
 Also here: :func:`kl_mirror_step`, the KL-proximal step that NPG takes in each state (Xiao 2022,
-Sec. 3), and :func:`fork`, the small MDP of the chapter. Coordinates: :func:`to_plane` maps a point
+Sec. 3); the chapter's small MDP is :func:`pgbook.envs.fork`. Coordinates: :func:`to_plane` maps a point
 of the 3-action simplex to the plane (action 0 at the top, 1 bottom left, 2 bottom right).
 """
 
@@ -30,18 +30,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as validate
-from . import algorithms
-from .mdp import MDP, require_mdp
-from .policies import softmax
+from .. import _validate as validate
+from .. import algorithms
+from ..mdp import MDP, require_mdp
+from ..policies import softmax
 
 #: The methods :func:`runs` knows: softmax PG, NPG, and PG with NPG's KL divergence per step.
 METHODS = ("pg", "npg", "pg_kl")
 _RUNS = {"pg": algorithms.softmax_pg, "npg": algorithms.npg, "pg_kl": algorithms.softmax_pg_kl}
-
-#: Actions of :func:`fork`'s first state.
-FORK_ACTIONS = ("safe", "explore", "quit")
-
 
 @dataclass(frozen=True, eq=False)
 class Trajectories:
@@ -65,7 +61,7 @@ class Trajectories:
     V_rho: np.ndarray
 
 
-def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) -> Trajectories:
+def runs(mdp: MDP, eta, T, *, theta0, method: str, rho=None, records: int = 64) -> Trajectories:
     r"""Run softmax PG, NPG or PG with NPG's step length, with exact gradients, from N starting parameters.
 
     PG: :math:`\theta \leftarrow \theta + \eta\,\nabla_\theta V^{\pi_\theta}(\rho)`, with
@@ -83,12 +79,12 @@ def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) 
     ----------
     mdp : MDP
         With ``gamma < 1``.
-    theta0 : array (N, S, A)
-        The starting logits, one set per run (see :func:`start_logits`).
     eta : float
         Step size, > 0.
     T : int
         Number of iterations, >= 1.
+    theta0 : array (N, S, A)
+        The starting logits, one set per run (see :func:`start_logits`).
     method : {"pg", "npg", "pg_kl"}
     rho : None, int or array (S,)
         The start distribution of :math:`V(\rho)` (and of PG's gradient); default the MDP's.
@@ -99,6 +95,18 @@ def runs(mdp: MDP, theta0, eta, T, *, method: str, rho=None, records: int = 64) 
     -------
     Trajectories
         ``pi: (N, K, S, A)``, ``theta: (N, K, S, A)`` and ``V_rho: (N, K)`` at ``steps: (K,)``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import simplex
+    >>> fork = pgbook.envs.fork(0.9)
+    >>> theta0 = simplex.start_logits(fork, 0, [[0.6, 0.2, 0.2]])
+    >>> tr = simplex.runs(fork, 1.0, 100, theta0=theta0, method="npg", records=4)
+    >>> tr.steps, tr.V_rho.round(4)
+    (array([  0,   1,  10, 100]), array([[0.36  , 0.5162, 0.9   , 0.9   ]]))
+    >>> simplex.runs(fork, 1.0, 100, theta0=theta0, method="pg", records=4).V_rho.round(4)
+    array([[0.36  , 0.3744, 0.4476, 0.828 ]])
     """
     require_mdp(mdp)
     if method not in METHODS:
@@ -125,8 +133,31 @@ def record_steps(T, records: int = 64) -> np.ndarray:
     """The iterations a run records: 0, then about log-spaced integers up to T (all of them while they are
     dense), with each power of ten in place of the step nearest to it (the simplex figure marks them).
 
-    T >= 1; records >= 2 is the most iterations returned. Returns steps: (K,), K <= records,
-    strictly increasing, ``steps[0] = 0`` and ``steps[-1] = T``.
+    Source: the book's simplex figure (:mod:`pgbook.viz.simplex`), which must show both the first steps
+    and the long plateaus of softmax PG (AKLM section 5; Mei et al. 2020).
+
+    Parameters
+    ----------
+    T : int
+        The number of iterations, >= 1.
+    records : int
+        The most iterations returned, >= 2.
+
+    Returns
+    -------
+    steps : ndarray (K,) of int
+        ``K <= records``, strictly increasing, ``steps[0] = 0`` and ``steps[-1] = T``.
+
+    Examples
+    --------
+    >>> from pgbook.theory import simplex
+    >>> simplex.record_steps(1000, records=12)
+    array([   0,    1,    2,    4,   10,   16,   32,   63,  100,  251,  501,
+           1000])
+    >>> simplex.record_steps(1000, records=6)
+    array([   0,    1,   10,   32,  100, 1000])
+    >>> simplex.record_steps(5, records=6), simplex.record_steps(30, records=5)
+    (array([0, 1, 2, 3, 4, 5]), array([ 0,  1,  3, 10, 30]))
     """
     T = validate.positive_int(T, "T")
     records = validate.positive_int(records, "records")
@@ -153,7 +184,30 @@ def start_logits(mdp: MDP, state: int, pi_s) -> np.ndarray:
     r"""Starting logits that put ``pi_s`` in one state and the uniform policy in all the others.
 
     :math:`\theta_{s,\cdot} = \log \pi_s` at ``state`` and :math:`\theta_{s',\cdot} = 0` elsewhere.
-    pi_s: (N, A), each row a distribution with positive entries. Returns theta0: (N, S, A).
+    Source: the starts of the simplex figure; :math:`\theta = \log\pi` is the softmax's inverse
+    (AKLM section 2).
+
+    Parameters
+    ----------
+    mdp : MDP
+    state : int
+        The state whose policy is set.
+    pi_s : array (N, A)
+        Distributions with positive entries, one per start.
+
+    Returns
+    -------
+    theta0 : ndarray (N, S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import simplex
+    >>> theta0 = simplex.start_logits(pgbook.envs.fork(0.9), 0, [[0.2, 0.3, 0.5]])
+    >>> pgbook.softmax(theta0[0]).round(4)
+    array([[0.2   , 0.3   , 0.5   ],
+           [0.3333, 0.3333, 0.3333],
+           [0.3333, 0.3333, 0.3333]])
     """
     require_mdp(mdp)
     if isinstance(state, bool) or not isinstance(state, (int, np.integer)) or not 0 <= state < mdp.S:
@@ -173,7 +227,30 @@ def simplex_grid(n, margin: float = 1e-3) -> np.ndarray:
     The points :math:`(1 - 3m)\,(i, j, k)/n + m` for integers :math:`i + j + k = n`, with the margin
     :math:`m` = ``margin``: the corners of the grid are the policies that play one action with
     probability :math:`1 - 2m` (softmax policies cannot start on the boundary itself).
-    n >= 1; 0 < margin < 1/3. Returns pi: ((n+1)(n+2)/2, 3), ordered by i, then j.
+    Source: the starts of the simplex figure, a regular grid of the triangle.
+
+    Parameters
+    ----------
+    n : int
+        The grid's divisions per side, >= 1.
+    margin : float
+        In (0, 1/3).
+
+    Returns
+    -------
+    pi : ndarray ((n+1)(n+2)/2, 3)
+        Ordered by i, then j.
+
+    Examples
+    --------
+    >>> from pgbook.theory import simplex
+    >>> simplex.simplex_grid(2, margin=0.01)
+    array([[0.01 , 0.01 , 0.98 ],
+           [0.01 , 0.495, 0.495],
+           [0.01 , 0.98 , 0.01 ],
+           [0.495, 0.01 , 0.495],
+           [0.495, 0.495, 0.01 ],
+           [0.98 , 0.01 , 0.01 ]])
     """
     n = validate.positive_int(n, "n")
     margin = validate.positive_real(margin, "margin")
@@ -188,7 +265,23 @@ def to_plane(pi) -> np.ndarray:
 
     Action 0 is the top corner :math:`(\tfrac12, \tfrac{\sqrt3}{2})`, action 1 the bottom left
     :math:`(0, 0)`, action 2 the bottom right :math:`(1, 0)`:
-    :math:`x = \pi_2 + \pi_0/2`, :math:`y = \tfrac{\sqrt 3}{2}\pi_0`. pi: (..., 3). Returns xy: (..., 2).
+    :math:`x = \pi_2 + \pi_0/2`, :math:`y = \tfrac{\sqrt 3}{2}\pi_0`. Source: the barycentric
+    coordinates of the triangle (Möbius 1827), as the simplex figure draws them.
+
+    Parameters
+    ----------
+    pi : array (..., 3)
+
+    Returns
+    -------
+    xy : ndarray (..., 2)
+
+    Examples
+    --------
+    >>> from pgbook.theory import simplex
+    >>> simplex.to_plane([[1.0, 0.0, 0.0], [0.2, 0.3, 0.5]]).round(4)
+    array([[0.5   , 0.866 ],
+           [0.6   , 0.1732]])
     """
     pi = validate.array(pi, "pi")
     if pi.ndim == 0 or pi.shape[-1] != 3:
@@ -204,8 +297,28 @@ def kl_mirror_step(pi, g, eta) -> np.ndarray:
 
     (Xiao 2022, Sec. 3, the KL case of policy mirror descent written for rewards; Even-Dar, Kakade and
     Mansour 2009). With :math:`g = A^\pi(s,\cdot)` and step :math:`\eta/(1-\gamma)` it is NPG's update
-    in state s (AKLM Lemma 5.1). pi: (..., A) with positive rows; g: (..., A); eta > 0.
-    Returns pi': (..., A).
+    in state s (AKLM Lemma 5.1).
+
+    Parameters
+    ----------
+    pi : array (..., A)
+        Distributions with positive entries.
+    g : array (..., A)
+        The ascent direction.
+    eta : float
+        The step size, > 0.
+
+    Returns
+    -------
+    ndarray (..., A)
+
+    Examples
+    --------
+    >>> from pgbook.theory import simplex
+    >>> simplex.kl_mirror_step([0.2, 0.3, 0.5], [1.0, 0.0, -0.5], eta=0.5).round(4)
+    array([0.3236, 0.2944, 0.3821])
+    >>> simplex.kl_mirror_step([0.2, 0.3, 0.5], [1.0, 0.0, -0.5], eta=2.0).round(4)
+    array([0.7533, 0.1529, 0.0938])
     """
     pi = validate.array(pi, "pi")
     if pi.ndim == 0:
@@ -218,29 +331,6 @@ def kl_mirror_step(pi, g, eta) -> np.ndarray:
         raise ValueError(f"g: expected the shape of pi, {pi.shape}, got {g.shape}")
     eta = validate.positive_real(eta, "eta")
     return softmax(np.log(pi) + eta * g)
-
-
-def fork(gamma: float = 0.9) -> MDP:
-    r"""A three-state MDP whose first state has a tempting action and a better, delayed one.
-
-    State 0, the *fork* (the start, :math:`\rho = \delta_0`), has the actions ``FORK_ACTIONS``:
-    *safe* pays 0.5 and ends the episode; *explore* pays nothing and leads to state 1, the *room*;
-    *quit* pays nothing and ends. In the room, action 0 pays 1 and the two others nothing; every room
-    action ends the episode. State 2 is the end (terminal: absorbing, reward 0). So
-    :math:`Q(0, \text{explore}) = \gamma V(1)`: under the uniform room policy it is
-    :math:`\gamma/3`, below *safe*'s 0.5, and the optimal policy explores iff :math:`\gamma > 1/2`
-    (:math:`V^\star(0) = \max(0.5, \gamma)`). gamma in [0, 1).
-    """
-    gamma = validate.gamma(gamma)
-    P = np.zeros((3, 3, 3))
-    P[0, 0, 2] = P[0, 2, 2] = 1.0
-    P[0, 1, 1] = 1.0
-    P[1, :, 2] = 1.0
-    P[2, :, 2] = 1.0
-    r = np.zeros((3, 3))
-    r[0, 0] = 0.5
-    r[1, 0] = 1.0
-    return MDP(P, r, gamma, np.eye(3)[0], terminal=[2])
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,9 +367,42 @@ def sweep(mdps, etas, starts, T, *, state: int = 0, records: int = 64, methods=(
     mdps: a sequence of G MDPs with 3 actions and distinct ``gamma < 1`` (e.g. one MDP at several
     discounts); etas: (E,) positive step sizes; starts: (N, 3) policies of ``state`` (inside the
     simplex, e.g. :func:`simplex_grid`); T >= 1 iterations; methods: distinct names from ``METHODS``.
-    The suboptimality uses :math:`V^\star` from :func:`pgbook.policy_iteration`. Returns a :class:`Sweep`.
+    The suboptimality uses :math:`V^\star` from :func:`pgbook.policy_iteration`. Source: the data of
+    the simplex figure (PG: AKLM Eq. (10); NPG: AKLM Lemma 5.1).
+
+    Parameters
+    ----------
+    mdps : sequence of MDP
+        G MDPs with 3 actions and distinct ``gamma < 1`` (e.g. one MDP at several discounts).
+    etas : array (E,)
+        Step sizes, > 0.
+    starts : array (N, 3)
+        Policies of ``state``, inside the simplex (e.g. :func:`simplex_grid`).
+    T : int
+        Iterations, >= 1.
+    state : int
+        The state whose policy is drawn.
+    records : int
+        The most iterations kept (:func:`record_steps`).
+    methods : sequence of str
+        Distinct names from ``METHODS``.
+
+    Returns
+    -------
+    Sweep
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import simplex
+    >>> sw = simplex.sweep([pgbook.envs.fork(0.9)], [0.5, 5.0], [[0.2, 0.3, 0.5]], 50, records=4)
+    >>> sw.steps, sw.pi.shape
+    (array([ 0,  1, 10, 50]), (1, 2, 2, 1, 4, 3))
+    >>> sw.gap[0, :, :, 0, -1].round(4)  # gamma = 0.9, eta in (0.5, 5), (PG, NPG), the last record
+    array([[0.1575, 0.    ],
+           [0.0059, 0.    ]])
     """
-    from .control import policy_iteration
+    from ..control import policy_iteration
 
     mdps = list(mdps)
     if not mdps:
@@ -310,7 +433,7 @@ def sweep(mdps, etas, starts, T, *, state: int = 0, records: int = 64, methods=(
         best[g] = int(np.argmax(pi_star[state]))
         for e, eta in enumerate(etas):
             for i, method in enumerate(methods):
-                tr = runs(m, theta0, eta, T, method=method, records=records)
+                tr = runs(m, eta, T, theta0=theta0, method=method, records=records)
                 pi[g, e, i] = tr.pi[:, :, state]
                 theta[g, e, i] = tr.theta[:, :, state]
                 gap[g, e, i] = V_star @ m.rho - tr.V_rho

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as validate
-from .control import policy_iteration
-from .exact import advantage, value, visitation
-from .gradients import soft_value
+from .. import _validate as validate
+from ..control import policy_iteration
+from ..exact import advantage, value, visitation
+from ..gradients import soft_value
 from .landscape import mismatch
-from .mdp import MDP, require_mdp
-from .policies import log_softmax, softmax
+from ..mdp import MDP, require_mdp
+from ..policies import log_softmax, softmax
 from .surrogates import kl
 
 #: Soft policy iteration stops when an iteration changes Q by at most this, relative to :math:`\max|Q|`.
@@ -41,15 +41,36 @@ def npg_bound(T, eta, A: int, gamma: float) -> np.ndarray:
     .. math:: V^\star(\rho) - V^{(T)}(\rho) \le \frac{\log|A|}{\eta T} + \frac{1}{(1-\gamma)^2 T}
 
     for every :math:`\rho`, every :math:`\eta > 0` and :math:`\theta^{(0)} = 0`, rewards in [0, 1]
-    (AKLM Theorem 5.3; AJKS Theorem 12.7). T: a positive number or array (T,) of them; eta > 0;
-    A: the number of actions; gamma in [0, 1). Returns the bound with the shape of T.
+    (AKLM Theorem 5.3; AJKS Theorem 12.7).
+
+    Parameters
+    ----------
+    T : float or array
+        Iteration counts, > 0.
+    eta : float
+        The step size, > 0.
+    A : int
+        The number of actions.
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    ndarray
+        The bound, shaped like T.
+
+    Examples
+    --------
+    >>> from pgbook.theory import npg
+    >>> npg.npg_bound([10, 100], eta=1.0, A=3, gamma=0.9).round(4), npg.npg_bound(100, eta=10.0, A=3, gamma=0.9).round(4)
+    (array([10.1099,  1.011 ]), np.float64(1.0011))
     """
     T = validate.array(T, "T")
     if np.any(T <= 0):
         raise ValueError("T: every number of steps must be positive")
     eta = validate.positive_real(eta, "eta")
     A = validate.positive_int(A, "A")
-    gamma = _discount(gamma)
+    gamma = validate.gamma(gamma)
     return np.log(A) / (eta * T) + 1.0 / ((1.0 - gamma) ** 2 * T)
 
 
@@ -62,18 +83,32 @@ def log_partition(mdp: MDP, pi, eta: float) -> np.ndarray:
     (AKLM Lemma 5.1 writes the step :math:`\pi^{(t+1)} = \pi^{(t)}e^{\eta A^{(t)}/(1-\gamma)}/Z_t`;
     their Lemma 5.2 bounds the improvement below by :math:`\frac{1-\gamma}{\eta}\mathbb E_{s\sim\mu}\log Z_t(s)`,
     AJKS Lemma 12.8). It is non-negative by Jensen's inequality, since advantages average to 0
-    under their own policy. pi: (S, A); eta > 0; needs gamma < 1. Returns (S,).
+    under their own policy.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    pi : array (S, A)
+        The current policy.
+    eta : float
+        The step size, > 0.
+
+    Returns
+    -------
+    ndarray (S,)
 
     Examples
     --------
-    >>> from pgbook import envs, npg_rates
+    >>> from pgbook import envs
+    >>> from pgbook.theory import npg
     >>> mdp = envs.bandit([1.0, 0.0], gamma=0.5)  # advantages +-1/2 under the uniform policy
-    >>> z = npg_rates.log_partition(mdp, [[0.5, 0.5]], eta=0.5)
+    >>> z = npg.log_partition(mdp, [[0.5, 0.5]], eta=0.5)
     >>> bool(np.isclose(z[0], np.log(np.cosh(0.5))))
     True
     """
     require_mdp(mdp)
-    gamma = _discount(mdp.gamma)
+    gamma = validate.discounted(mdp, "the NPG bounds")
     eta = validate.positive_real(eta, "eta")
     pi = validate.policy(mdp, pi)
     x = eta * advantage(mdp, pi) / (1.0 - gamma)
@@ -103,10 +138,38 @@ def soft_optimal(mdp: MDP, tau: float) -> SoftOptimum:
     :math:`\eta = (1-\gamma)/\tau`: a :math:`\gamma`-contraction, locally quadratic, Thm 3), from the
     uniform policy, until an iteration changes Q by at most ``SOFT_PI_RTOL`` times :math:`\max|Q|`:
     the result satisfies the soft Bellman equation to round-off. Terminal states earn no entropy,
-    as in :func:`pgbook.soft_value`. Needs gamma < 1; tau > 0.
+    as in :func:`pgbook.soft_value`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    tau : float
+        The temperature, > 0.
+
+    Returns
+    -------
+    SoftOptimum
+        ``Q: (S, A)``, ``V: (S,)`` and ``pi: (S, A)``, with :math:`\pi^\star_\tau \propto \exp(Q^\star_\tau/\tau)`.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import npg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> star = npg.soft_optimal(mdp, tau=0.1)
+    >>> star.V.round(4), star.pi.round(4)
+    (array([4.4411, 4.0395, 4.8225]), array([[0.0978, 0.9022],
+           [0.5761, 0.4239],
+           [0.9244, 0.0756]]))
+    >>> npg.soft_optimal(mdp, tau=1.0).pi.round(4)  # hotter: closer to uniform
+    array([[0.4446, 0.5554],
+           [0.5057, 0.4943],
+           [0.5561, 0.4439]])
     """
     require_mdp(mdp)
-    _discount(mdp.gamma)
+    validate.discounted(mdp, "the NPG bounds")
     tau = validate.positive_real(tau, "tau")
     pi = np.full((mdp.S, mdp.A), 1.0 / mdp.A)
     Q = soft_q(mdp, pi, tau)
@@ -128,7 +191,31 @@ def soft_q(mdp: MDP, pi, tau: float) -> np.ndarray:
     r"""The soft action values of a policy: :math:`Q^\pi_\tau = r + \gamma P V^\pi_\tau`.
 
     :math:`V^\pi_\tau` is :func:`pgbook.soft_value` (the value of the reward
-    :math:`r - \tau\log\pi`; Cen et al. 2022, Eq. (6)). pi: (S, A); tau >= 0. Returns Q_tau: (S, A).
+    :math:`r - \tau\log\pi`; Cen et al. 2022, Eq. (6)).
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array (S, A)
+    tau : float
+        The temperature, >= 0.
+
+    Returns
+    -------
+    Q_tau : ndarray (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import npg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> npg.soft_q(mdp, pi, tau=0.5).round(4)
+    array([[5.7551, 6.0345],
+           [5.5612, 5.5165],
+           [6.3643, 6.1626]])
+    >>> bool((npg.soft_q(mdp, pi, tau=0.0) == pgbook.q_value(mdp, pi)).all())
+    False
     """
     V = soft_value(mdp, pi, tau)
     return mdp.r + mdp.gamma * mdp.P @ V
@@ -144,12 +231,40 @@ def cen_bounds(mdp: MDP, eta: float, tau: float, t, pi0) -> tuple[np.ndarray, np
               + 2\tau\Big(1 - \frac{\eta\tau}{1-\gamma}\Big)\|\log\pi^\star_\tau - \log\pi^{(0)}\|_\infty
 
     for :math:`0 < \eta \le (1-\gamma)/\tau` (Cen, Cheng, Chen, Wei and Chi 2022, Theorem 1; the
-    update is :func:`pgbook.algorithms.entropy_npg`). mdp: gamma < 1; t: integer or array (n,) of
-    integers >= 0; pi0: (S, A) the initial policy, every entry > 0. Returns (Q_bound, log_pi_bound),
-    each with the shape of t.
+    update is :func:`pgbook.algorithms.entropy_npg`).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    eta : float
+        The step size, in :math:`(0, (1-\gamma)/\tau]`.
+    tau : float
+        The temperature, > 0.
+    t : int or array (n,)
+        Iterations, >= 0.
+    pi0 : array (S, A)
+        The initial policy, every entry > 0.
+
+    Returns
+    -------
+    Q_bound, log_pi_bound : ndarray
+        Each shaped like t.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import npg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> Q_bound, log_pi_bound = npg.cen_bounds(mdp, eta=0.05, tau=0.5, t=[0, 10, 100], pi0=pi)
+    >>> Q_bound.round(4), log_pi_bound.round(4)
+    (array([1.1765, 0.9133, 0.0936]), array([5.2288, 4.0593, 0.4158]))
+    >>> npg.cen_bounds(mdp, eta=0.2, tau=0.5, t=[0, 10, 100], pi0=pi)[0].round(4)  # eta = (1 - gamma)/tau: fastest
+    array([0.6244, 0.2177, 0.    ])
     """
     require_mdp(mdp)
-    gamma = _discount(mdp.gamma)
+    gamma = validate.discounted(mdp, "the NPG bounds")
     eta = validate.positive_real(eta, "eta")
     tau = validate.positive_real(tau, "tau")
     if eta * tau > (1.0 - gamma) * (1.0 + 1e-12):
@@ -171,15 +286,34 @@ def cen_bounds(mdp: MDP, eta: float, tau: float, t, pi0) -> tuple[np.ndarray, np
 def xiao_mismatch(mdp: MDP, rho=None) -> float:
     r"""Xiao's distribution mismatch :math:`\vartheta_\rho = \frac{1}{1-\gamma}\big\|d^{\pi^\star}_\rho/\rho\big\|_\infty`.
 
-    AKLM's coefficient (:func:`pgbook.landscape.mismatch`) of :math:`d^{\pi^\star}_\rho` against
+    AKLM's coefficient (:func:`pgbook.theory.landscape.mismatch`) of :math:`d^{\pi^\star}_\rho` against
     :math:`\rho` itself, divided by :math:`1-\gamma`; :math:`\pi^\star` is the optimal policy from
     :func:`pgbook.policy_iteration`. Since :math:`d^{\pi^\star}_\rho \ge (1-\gamma)\rho`,
     :math:`\vartheta_\rho \ge 1/(1-\gamma)`, with equality when :math:`\rho` is stationary under
     :math:`\pi^\star` (Xiao 2022, section 4.2).
-    rho: None (the MDP's), a state or (S,), with every entry > 0. Needs gamma < 1.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    rho : None, int or array (S,)
+        The start distribution (the MDP's by default), every entry > 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import npg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> round(npg.xiao_mismatch(mdp), 4), round(npg.xiao_mismatch(mdp, rho=[0.6, 0.3, 0.1]), 4)
+    (12.6239, 39.7824)
     """
     require_mdp(mdp)
-    gamma = _discount(mdp.gamma)
+    gamma = validate.discounted(mdp, "the NPG bounds")
     rho = validate.start(mdp, rho)
     if np.any(rho <= 0):
         raise ValueError("rho: every state must have positive probability (the coefficient divides by rho)")
@@ -198,8 +332,32 @@ def geometric_bound(k, vartheta: float, delta0: float, D0: float, eta0: float, g
     (:math:`\log|A|` from the uniform policy) and :math:`\vartheta_\rho` from :func:`xiao_mismatch` (Xiao
     2022, Theorem 10, stated there for costs; the step :math:`\eta_k` multiplies :math:`Q` in the
     update :math:`\pi_{k+1} \propto \pi_k e^{\eta_k Q^{\pi_k}}`, i.e. AKLM's :math:`\eta = (1-\gamma)\eta_k`).
-    k: integer or array (n,) of integers >= 0; vartheta >= 1; delta0, D0 >= 0; eta0 > 0; gamma in (0, 1).
-    Returns the bound with the shape of k.
+
+    Parameters
+    ----------
+    k : int or array (n,)
+        Iterations, >= 0.
+    vartheta : float
+        The mismatch coefficient of :func:`xiao_mismatch`, >= 1.
+    delta0, D0 : float
+        The initial gap and KL term, >= 0.
+    eta0 : float
+        The first step, > 0.
+    gamma : float
+        In (0, 1).
+
+    Returns
+    -------
+    ndarray
+        The bound, shaped like k.
+
+    Examples
+    --------
+    >>> from pgbook.theory import npg
+    >>> npg.geometric_bound([0, 5, 20], vartheta=2.0, delta0=1.0, D0=0.7, eta0=0.5, gamma=0.9).round(4)
+    array([2.5556, 0.0799, 0.    ])
+    >>> npg.geometric_bound([0, 5, 20], vartheta=4.0, delta0=1.0, D0=0.7, eta0=0.5, gamma=0.9).round(4)
+    array([2.5556, 0.6064, 0.0081])
     """
     k = validate.array(k, "k")
     if np.any(k < 0) or np.any(k != np.round(k)):
@@ -210,7 +368,7 @@ def geometric_bound(k, vartheta: float, delta0: float, D0: float, eta0: float, g
     delta0 = validate.positive_real(delta0, "delta0", allow_zero=True)
     D0 = validate.positive_real(D0, "D0", allow_zero=True)
     eta0 = validate.positive_real(eta0, "eta0")
-    gamma = _discount(gamma)
+    gamma = validate.gamma(gamma)
     if gamma == 0.0:
         raise ValueError("gamma: must be positive (the bound divides by gamma)")
     return (1.0 - 1.0 / vartheta) ** k * (delta0 + D0 / (gamma * eta0))
@@ -250,15 +408,16 @@ def pmd_recursion(mdp: MDP, pis, etas, rho=None) -> tuple[np.ndarray, np.ndarray
 
     Examples
     --------
-    >>> from pgbook import algorithms, envs, npg_rates
+    >>> from pgbook import algorithms, envs
+    >>> from pgbook.theory import npg
     >>> mdp = envs.random_mdp(4, 2, seed=0)
     >>> run = algorithms.pmd_geometric(mdp, eta0=0.1, T=5, record_every=1)
-    >>> progress, guaranteed = npg_rates.pmd_recursion(mdp, run.pi, run.trace["eta"][:5])
+    >>> progress, guaranteed = npg.pmd_recursion(mdp, run.pi, run.trace["eta"][:5])
     >>> bool(np.all(guaranteed <= progress))
     True
     """
     require_mdp(mdp)
-    gamma = _discount(mdp.gamma)
+    gamma = validate.discounted(mdp, "the NPG bounds")
     pis = validate.array(pis, "pis", shape=(None, mdp.S, mdp.A))
     if pis.shape[0] < 2:
         raise ValueError("pis: needs at least two iterates")
@@ -287,15 +446,25 @@ def stationary(mdp: MDP, pi) -> np.ndarray:
     difference lemma needs no change of distribution; this is why Lan (2023, section 1) weights the
     objective by the stationary distribution of :math:`\pi^\star`, and why Xiao's mismatch
     :math:`\vartheta_\nu` (:func:`xiao_mismatch`) is the smallest possible, :math:`1/(1-\gamma)`, for
-    :math:`\nu` stationary under :math:`\pi^\star`. pi: (S, A). Returns nu: (S,), a distribution.
+    :math:`\nu` stationary under :math:`\pi^\star`.
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array (S, A)
+
+    Returns
+    -------
+    nu : ndarray (S,)
+        A distribution.
     Raises ValueError when the chain has no unique stationary distribution (several closed classes).
 
     Examples
     --------
     >>> import pgbook
-    >>> from pgbook import npg_rates
+    >>> from pgbook.theory import npg
     >>> mdp = pgbook.MDP([[[0.5, 0.5]], [[0.2, 0.8]]], [[0.0], [1.0]], gamma=0.9)
-    >>> npg_rates.stationary(mdp, [[1.0], [1.0]])  # 0.5 nu_1 = 0.2 nu_2
+    >>> npg.stationary(mdp, [[1.0], [1.0]])  # 0.5 nu_1 = 0.2 nu_2
     array([0.28571429, 0.71428571])
     """
     require_mdp(mdp)
@@ -314,9 +483,3 @@ def stationary(mdp: MDP, pi) -> np.ndarray:
         raise ValueError("pi: its chain has no unique stationary distribution")
     return np.maximum(nu, 0.0)
 
-
-def _discount(gamma) -> float:
-    gamma = validate.positive_real(gamma, "gamma", allow_zero=True)
-    if gamma >= 1.0:
-        raise ValueError(f"gamma: the rates need gamma < 1, got {gamma:g}")
-    return gamma

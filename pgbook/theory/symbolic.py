@@ -10,10 +10,10 @@ Two layers, both small enough to print:
   :func:`expand_q` differentiates :math:`Q(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V(s')`.
   :func:`instantiate` then puts a concrete policy in, so that each step can be checked.
 - **A concrete symbolic MDP** (:func:`tabular_mdp`: symbolic :math:`P`, :math:`r`, :math:`\gamma`)
-  and policy (:func:`softmax` of symbolic :math:`\theta`, or any matrix of expressions): values by
-  the Bellman solve (:func:`value`), :func:`q_value`, :func:`advantage`, :func:`visitation`, the
+  and policy (:func:`softmax_formula` of symbolic :math:`\theta`, or any matrix of expressions): values by
+  the Bellman solve (:func:`value_formula`), :func:`q_value_formula`, :func:`advantage_formula`, :func:`visitation_formula`, the
   score :math:`\nabla_\theta \log \pi_\theta` (:func:`score`) and the theorem's gradient
-  (:func:`gradient`), all exact rational functions that can be compared with sympy's own derivative
+  (:func:`gradient_formula`), all exact rational functions that can be compared with sympy's own derivative
   of :math:`V(\theta)` (:func:`residual`).
 
 Indices start at 0 like pgbook's arrays: ``P[s, a, s2]``, ``r[s, a]``, ``theta[s, a]``;
@@ -29,8 +29,8 @@ import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from . import _validate as validate
-from .mdp import MDP, require_mdp
+from .. import _validate as validate
+from ..mdp import MDP, require_mdp
 
 #: The parameter of the unknown functions: any one coordinate :math:`\theta_i` of :math:`\theta`.
 THETA = sp.Symbol("theta", real=True)
@@ -96,6 +96,8 @@ def _state(mdp: "SymbolicMDP", s, name: str = "s") -> int:
 def bellman_v(mdp: "SymbolicMDP", s: int = 0) -> sp.Expr:
     r"""The first line of the derivation: :math:`V^{\pi_\theta}(s) = \sum_a \pi_\theta(a|s)\, Q^{\pi_\theta}(s, a)`.
 
+    (AKLM Sec. 2; Sutton, McAllester, Singh and Mansour 1999, the first line of the proof of Theorem 1.)
+
     Parameters
     ----------
     mdp : SymbolicMDP
@@ -107,6 +109,12 @@ def bellman_v(mdp: "SymbolicMDP", s: int = 0) -> sp.Expr:
     -------
     sympy.Expr
         The sum over actions, in the unknown functions :class:`Pi` and :class:`Qf` of :data:`THETA`.
+
+    Examples
+    --------
+    >>> from pgbook.theory import symbolic
+    >>> symbolic.bellman_v(symbolic.tabular_mdp(2, 2), s=1)
+    pi*Qf(1, 0, theta) + pi*Qf(1, 1, theta)
     """
     _check_mdp(mdp)
     s = _state(mdp, s)
@@ -119,6 +127,23 @@ def log_trick(expr: sp.Expr) -> sp.Expr:
     The likelihood-ratio identity (Williams 1992; Glynn 1990): it turns a sum against
     :math:`\nabla\pi` into an expectation under :math:`\pi`. The derivative of the logarithm is
     left unevaluated so that it prints as the score.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An expression in the unknown functions of :data:`THETA` (e.g. a derivative of :func:`bellman_v`).
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from pgbook.theory import symbolic
+    >>> step = sp.diff(symbolic.bellman_v(symbolic.tabular_mdp(1, 2)), symbolic.THETA)
+    >>> symbolic.latex(symbolic.log_trick(step)).count(r"\log")
+    2
     """
     expr = _expr(expr, "expr")
     return expr.replace(
@@ -133,6 +158,25 @@ def expand_q(expr: sp.Expr, mdp: "SymbolicMDP") -> sp.Expr:
     The reward and the dynamics do not depend on :math:`\theta`, so this is
     :math:`\gamma \sum_{s'} P(s'|s, a)\, \nabla V^{\pi_\theta}(s')`: the Bellman equation for
     :math:`Q` (AKLM Sec. 2), differentiated by sympy.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An expression in the unknown functions of :data:`THETA`.
+    mdp : SymbolicMDP
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from pgbook.theory import symbolic
+    >>> M = symbolic.tabular_mdp(2, 2)
+    >>> step = symbolic.expand_q(sp.diff(symbolic.bellman_v(M), symbolic.THETA), M)
+    >>> sorted(str(s) for s in step.free_symbols)
+    ['P_0,0,0', 'P_0,1,0', 'gamma', 'theta']
     """
     expr = _expr(expr, "expr")
     _check_mdp(mdp)
@@ -149,7 +193,7 @@ def instantiate(expr: sp.Expr, mdp: "SymbolicMDP", pi, coordinate: sp.Symbol) ->
     r"""Put a concrete policy into an expression in the unknown functions, and evaluate it.
 
     :math:`\pi_\theta(a|s)` becomes ``pi[s, a]``; :math:`V` and :math:`Q` become the policy's
-    exact values (:func:`value`, :func:`q_value`); :data:`THETA` becomes ``coordinate`` (one
+    exact values (:func:`value_formula`, :func:`q_value_formula`); :data:`THETA` becomes ``coordinate`` (one
     parameter, e.g. ``theta[0, 1]``) and every derivative is carried out.
 
     Parameters
@@ -158,16 +202,35 @@ def instantiate(expr: sp.Expr, mdp: "SymbolicMDP", pi, coordinate: sp.Symbol) ->
         An expression from :func:`bellman_v`, :func:`log_trick` or :func:`expand_q`.
     mdp : SymbolicMDP
     pi : sympy.Matrix (S, A)
-        The policy as expressions in the parameters (e.g. :func:`softmax` of :func:`parameters`).
+        The policy as expressions in the parameters (e.g. :func:`softmax_formula` of :func:`parameters`).
     coordinate : sympy.Symbol
         The parameter that :data:`THETA` stands for.
+
+    Returns
+    -------
+    sympy.Expr
+        The expression with the policy's exact values in place of the unknown functions (the
+        derivation's lines then hold as identities: AKLM Eq. (5)).
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> line = symbolic.bellman_v(M, 0)  # V(0) = sum_a pi(a|0) Q(0, a)
+    >>> value = symbolic.instantiate(line, M, pi, theta[0, 0])
+    >>> float(symbolic.substitute(value, at).round(4)), float(pgbook.value(mdp, pgbook.softmax([[0.5, -0.5], [1.0, 0.0]]))[0].round(4))
+    (6.3142, 6.3142)
     """
     expr = _expr(expr, "expr")
     pi = _policy(mdp, pi)
     if not isinstance(coordinate, sp.Symbol):
         raise TypeError(f"coordinate: expected a sympy Symbol (one parameter), got {type(coordinate).__name__}")
-    V = value(mdp, pi)
-    Q = q_value(mdp, pi, V)
+    V = value_formula(mdp, pi)
+    Q = q_value_formula(mdp, pi, V)
     concrete = expr.subs(THETA, coordinate)
     concrete = concrete.replace(Pi, lambda a, s, _: pi[int(s), int(a)])
     concrete = concrete.replace(Qf, lambda s, a, _: Q[int(s), int(a)])
@@ -245,6 +308,8 @@ class SymbolicMDP:
 def tabular_mdp(S: int = 2, A: int = 2) -> SymbolicMDP:
     r"""A symbolic tabular MDP: :math:`P(s'|s, a)`, :math:`r(s, a)` and :math:`\gamma` are sympy symbols.
 
+    (The tabular MDP of AKLM Sec. 2, every entry a symbol.)
+
     Parameters
     ----------
     S, A : int
@@ -254,6 +319,15 @@ def tabular_mdp(S: int = 2, A: int = 2) -> SymbolicMDP:
     Returns
     -------
     SymbolicMDP
+
+    Examples
+    --------
+    >>> from pgbook.theory import symbolic
+    >>> M = symbolic.tabular_mdp(2, 2)
+    >>> M.r, len(M.symbols)
+    (Matrix([
+    [r_0,0, r_0,1],
+    [r_1,0, r_1,1]]), 9)
     """
     S = validate.positive_int(S, "S")
     A = validate.positive_int(A, "A")
@@ -265,7 +339,26 @@ def tabular_mdp(S: int = 2, A: int = 2) -> SymbolicMDP:
 
 
 def parameters(S: int, A: int, name: str = "theta") -> sp.ImmutableMatrix:
-    r"""Tabular parameters :math:`\theta_{s,a}` as real symbols, shape (S, A)."""
+    r"""Tabular parameters :math:`\theta_{s,a}` as real symbols, shape (S, A) (AKLM Sec. 2, Eq. (3)).
+
+    Parameters
+    ----------
+    S, A : int
+    name : str
+        The symbols' name, subscripted ``name_{s,a}``.
+
+    Returns
+    -------
+    sympy.ImmutableMatrix (S, A)
+
+    Examples
+    --------
+    >>> from pgbook.theory import symbolic
+    >>> symbolic.parameters(2, 2)
+    Matrix([
+    [theta_0,0, theta_0,1],
+    [theta_1,0, theta_1,1]])
+    """
     S = validate.positive_int(S, "S")
     A = validate.positive_int(A, "A")
     if not isinstance(name, str) or not name.isidentifier():
@@ -273,18 +366,63 @@ def parameters(S: int, A: int, name: str = "theta") -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(S, A, lambda s, a: sp.Symbol(f"{name}_{s},{a}", real=True))
 
 
-def softmax(theta) -> sp.ImmutableMatrix:
+def softmax_formula(theta) -> sp.ImmutableMatrix:
     r"""The softmax policy :math:`\pi_\theta(a|s) = e^{\theta_{s,a}} / \sum_{a'} e^{\theta_{s,a'}}`.
 
-    theta: sympy Matrix (S, A). Returns pi: (S, A) (AKLM Sec. 2, Eq. (3)).
+    (AKLM Sec. 2, Eq. (3).)
+
+    Parameters
+    ----------
+    theta : sympy.Matrix (S, A)
+
+    Returns
+    -------
+    pi : sympy.ImmutableMatrix (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(pi, at).round(4)
+    array([[0.7311, 0.2689],
+           [0.7311, 0.2689]])
     """
     theta = _matrix(theta, "theta")
     Z = [sum(sp.exp(theta[s, b]) for b in range(theta.cols)) for s in range(theta.rows)]
     return sp.ImmutableMatrix(theta.rows, theta.cols, lambda s, a: sp.exp(theta[s, a]) / Z[s])
 
 
-def policy_matrices(mdp: SymbolicMDP, pi) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix]:
-    r""":math:`P_\pi(s, s') = \sum_a \pi(a|s) P(s'|s, a)`, shape (S, S), and :math:`r_\pi(s) = \sum_a \pi(a|s) r(s, a)`, shape (S, 1)."""
+def policy_matrices_formula(mdp: SymbolicMDP, pi) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix]:
+    r"""The policy's Markov chain: :math:`P_\pi(s, s') = \sum_a \pi(a|s) P(s'|s, a)` and :math:`r_\pi(s) = \sum_a \pi(a|s) r(s, a)`.
+
+    (Puterman 1994, section 2.1.2; :func:`pgbook.policy_matrices` in floats.)
+
+    Parameters
+    ----------
+    mdp : SymbolicMDP
+    pi : sympy.Matrix (S, A)
+
+    Returns
+    -------
+    P_pi : sympy.ImmutableMatrix (S, S)
+    r_pi : sympy.ImmutableMatrix (S, 1)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> P_pi, r_pi = symbolic.policy_matrices_formula(M, pi)
+    >>> symbolic.substitute(r_pi, at).ravel().round(4), pgbook.policy_matrices(mdp, symbolic.substitute(pi, at))[1].round(4)
+    (array([0.6489, 0.5972]), array([0.6489, 0.5972]))
+    """
     pi = _policy(mdp, pi)
     P_pi = sp.ImmutableMatrix(mdp.S, mdp.S, lambda s, t: sum(pi[s, a] * mdp.P[s, a, t] for a in range(mdp.A)))
     r_pi = sp.ImmutableMatrix(mdp.S, 1, lambda s, _: sum(pi[s, a] * mdp.r[s, a] for a in range(mdp.A)))
@@ -296,21 +434,21 @@ def _bellman(mdp: SymbolicMDP, pi):
     denominator :math:`c_s` of :math:`\pi(\cdot|s)` (the softmax's normaliser) so that the system is
     polynomial: returns (adjugate, determinant, c) of the scaled matrix and the scaled :math:`r_\pi`.
     Polynomial entries keep the later cancellations fast (seconds, not minutes)."""
-    P_pi, r_pi = policy_matrices(mdp, pi)
+    P_pi, r_pi = policy_matrices_formula(mdp, pi)
     c = [sp.lcm([sp.fraction(sp.together(pi[s, a]))[1] for a in range(mdp.A)]) for s in range(mdp.S)]
     M = sp.Matrix(mdp.S, mdp.S, lambda s, t: sp.expand(sp.cancel(c[s] * (sp.KroneckerDelta(s, t) - mdp.gamma * P_pi[s, t]))))
     b = sp.Matrix(mdp.S, 1, lambda s, _: sp.expand(sp.cancel(c[s] * r_pi[s])))
     return M.adjugate().applyfunc(sp.expand), sp.expand(M.det()), c, b
 
 
-def value(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
+def value_formula(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
     r"""State values :math:`V^\pi = (I - \gamma P_\pi)^{-1} r_\pi`, exactly (AKLM Sec. 2; Bellman consistency).
 
     Parameters
     ----------
     mdp : SymbolicMDP
     pi : sympy Matrix (S, A)
-        A policy as expressions (numbers, symbols, :func:`softmax` of :func:`parameters`). Rows need
+        A policy as expressions (numbers, symbols, :func:`softmax_formula` of :func:`parameters`). Rows need
         not sum to 1 identically: the direct parameterisation is evaluated off the simplex by the
         same formula.
 
@@ -318,37 +456,117 @@ def value(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
     -------
     sympy.ImmutableMatrix (S, 1)
         Each entry a quotient of polynomials with a common denominator.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(symbolic.value_formula(M, pi), at).ravel().round(4)
+    array([6.3142, 6.2483])
+    >>> pgbook.value(mdp, pgbook.softmax([[0.5, -0.5], [1.0, 0.0]])).round(4)
+    array([6.3142, 6.2483])
     """
     adj, det, _, b = _bellman(mdp, pi)
     N = (adj * b).applyfunc(sp.expand)
     return sp.ImmutableMatrix(mdp.S, 1, lambda s, _: N[s] / det)
 
 
-def q_value(mdp: SymbolicMDP, pi, V=None) -> sp.ImmutableMatrix:
+def q_value_formula(mdp: SymbolicMDP, pi, V=None) -> sp.ImmutableMatrix:
     r"""Action values :math:`Q^\pi(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V^\pi(s')`, shape (S, A).
 
-    V: the values (S, 1) of ``pi`` if already computed (:func:`value`), else computed here.
+    (AKLM Sec. 2: the Bellman equation for Q.)
+
+    Parameters
+    ----------
+    mdp : SymbolicMDP
+    pi : sympy.Matrix (S, A)
+    V : sympy.Matrix (S, 1), optional
+        The values of ``pi`` if already computed (:func:`value_formula`), else computed here.
+
+    Returns
+    -------
+    Q : sympy.ImmutableMatrix (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(symbolic.q_value_formula(M, pi), at).round(4)
+    array([[6.2088, 6.6008],
+           [6.4673, 5.6532]])
     """
     pi = _policy(mdp, pi)
-    V = value(mdp, pi) if V is None else _matrix(V, "V", shape=(mdp.S, 1))
+    V = value_formula(mdp, pi) if V is None else _matrix(V, "V", shape=(mdp.S, 1))
     return sp.ImmutableMatrix(
         mdp.S, mdp.A, lambda s, a: mdp.r[s, a] + mdp.gamma * sum(mdp.P[s, a, t] * V[t] for t in range(mdp.S))
     )
 
 
-def advantage(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
-    r"""Advantages :math:`A^\pi(s, a) = Q^\pi(s, a) - V^\pi(s)`, shape (S, A)."""
+def advantage_formula(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
+    r"""Advantages :math:`A^\pi(s, a) = Q^\pi(s, a) - V^\pi(s)`, shape (S, A) (AKLM Sec. 2).
+
+    Parameters
+    ----------
+    mdp : SymbolicMDP
+    pi : sympy.Matrix (S, A)
+
+    Returns
+    -------
+    A : sympy.ImmutableMatrix (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(symbolic.advantage_formula(M, pi), at).round(4)
+    array([[-0.1054,  0.2866],
+           [ 0.219 , -0.5952]])
+    """
     pi = _policy(mdp, pi)
-    V = value(mdp, pi)
-    Q = q_value(mdp, pi, V)
+    V = value_formula(mdp, pi)
+    Q = q_value_formula(mdp, pi, V)
     return sp.ImmutableMatrix(mdp.S, mdp.A, lambda s, a: Q[s, a] - V[s])
 
 
-def visitation(mdp: SymbolicMDP, pi, s0: int = 0) -> sp.ImmutableMatrix:
+def visitation_formula(mdp: SymbolicMDP, pi, s0: int = 0) -> sp.ImmutableMatrix:
     r"""The discounted state visitation :math:`d^\pi_{s_0}(s) = (1 - \gamma) \sum_t \gamma^t \Pr^\pi(s_t = s \mid s_0)`.
 
     In matrix form :math:`d^{\pi\top}_{s_0} = (1 - \gamma)\, e_{s_0}^\top (I - \gamma P_\pi)^{-1}`
-    (AKLM Sec. 2). pi: (S, A); s0: the start state. Returns d: (S, 1).
+    (AKLM Sec. 2).
+
+    Parameters
+    ----------
+    mdp : SymbolicMDP
+    pi : sympy.Matrix (S, A)
+    s0 : int
+        The start state.
+
+    Returns
+    -------
+    d : sympy.ImmutableMatrix (S, 1)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(symbolic.visitation_formula(M, pi, s0=1), at).ravel().round(4)
+    array([0.5348, 0.4652])
     """
     _check_mdp(mdp)
     s0 = _state(mdp, s0, "s0")
@@ -359,6 +577,8 @@ def visitation(mdp: SymbolicMDP, pi, s0: int = 0) -> sp.ImmutableMatrix:
 
 def score(pi, theta) -> sp.ImmutableDenseNDimArray:
     r"""The score :math:`\nabla_\theta \log \pi_\theta(a|s)` of a policy, entry by entry.
+
+    (Williams 1992; AKLM Sec. 2 for the softmax's score.)
 
     Parameters
     ----------
@@ -372,6 +592,18 @@ def score(pi, theta) -> sp.ImmutableDenseNDimArray:
     sympy.Array (S, A, *theta.shape)
         ``score[s, a, i, j]`` :math:`= \partial \log \pi_\theta(a|s) / \partial \theta_{i,j}
         = (\partial \pi_\theta(a|s) / \partial \theta_{i,j}) / \pi_\theta(a|s)`, simplified.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> g = symbolic.score(pi, theta)
+    >>> symbolic.substitute(g[0, 0, 0, 0], at).round(4), symbolic.substitute(g[0, 0, 0, 0], {**at, theta[0, 0]: 2.0}).round(4)
+    (np.float64(0.2689), np.float64(0.0759))
     """
     pi = _matrix(pi, "pi")
     theta = _parameters(theta)
@@ -380,7 +612,7 @@ def score(pi, theta) -> sp.ImmutableDenseNDimArray:
     return sp.ImmutableDenseNDimArray(rows, (pi.rows, pi.cols, theta.rows, theta.cols))
 
 
-def gradient(mdp: SymbolicMDP, pi, theta, s0: int = 0, weights=None) -> sp.ImmutableMatrix:
+def gradient_formula(mdp: SymbolicMDP, pi, theta, s0: int = 0, weights=None) -> sp.ImmutableMatrix:
     r"""The policy gradient theorem, evaluated symbolically.
 
     .. math:: \nabla_\theta V^{\pi_\theta}(s_0) = \frac{1}{1-\gamma}
@@ -399,16 +631,34 @@ def gradient(mdp: SymbolicMDP, pi, theta, s0: int = 0, weights=None) -> sp.Immut
         The start state.
     weights : sympy Matrix (S, A), optional
         What multiplies the score: :math:`Q^{\pi_\theta}` by default (the Q-form); pass
-        :func:`advantage` for the A-form.
+        :func:`advantage_formula` for the A-form.
 
     Returns
     -------
     sympy.ImmutableMatrix, the shape of ``theta``
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(symbolic.gradient_formula(M, pi, theta, s0=0), at).round(4)
+    array([[-0.5104,  0.5104],
+           [ 0.5409, -0.5409]])
+    >>> symbolic.substitute(symbolic.gradient_formula(M, pi, theta, s0=1), at).round(4)
+    array([[-0.4122,  0.4122],
+           [ 0.7447, -0.7447]])
+    >>> pgbook.softmax_gradient(mdp, [[0.5, -0.5], [1.0, 0.0]], rho=1).round(4)
+    array([[-0.4122,  0.4122],
+           [ 0.7447, -0.7447]])
     """
     pi = _policy(mdp, pi)
     theta = _parameters(theta)
-    d = visitation(mdp, pi, s0)
-    W = q_value(mdp, pi) if weights is None else _matrix(weights, "weights", shape=(mdp.S, mdp.A))
+    d = visitation_formula(mdp, pi, s0)
+    W = q_value_formula(mdp, pi) if weights is None else _matrix(weights, "weights", shape=(mdp.S, mdp.A))
     g = score(pi, theta)
     return sp.ImmutableMatrix(theta.rows, theta.cols, lambda i, j: sum(
         d[s] * pi[s, a] * g[s, a, i, j] * W[s, a] for s in range(mdp.S) for a in range(mdp.A)
@@ -416,7 +666,36 @@ def gradient(mdp: SymbolicMDP, pi, theta, s0: int = 0, weights=None) -> sp.Immut
 
 
 def derivative(f, theta) -> sp.ImmutableMatrix:
-    r"""Sympy's own derivative of the scalar ``f`` with respect to every parameter, the shape of ``theta``."""
+    r"""Sympy's own derivative of the scalar ``f`` with respect to every parameter, the shape of ``theta``.
+
+    Source: sympy's differentiation (Meurer et al. 2017), the reference the policy gradient theorem's
+    forms (:func:`gradient_formula`) are checked against.
+
+    Parameters
+    ----------
+    f : sympy.Expr
+    theta : sympy.Matrix of symbols
+
+    Returns
+    -------
+    sympy.ImmutableMatrix, the shape of ``theta``
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> V0 = symbolic.value_formula(M, pi)[0]
+    >>> symbolic.substitute(symbolic.derivative(V0, theta), at).round(4)
+    array([[-0.5104,  0.5104],
+           [ 0.5409, -0.5409]])
+    >>> symbolic.substitute(symbolic.gradient_formula(M, pi, theta, s0=0), at).round(4)
+    array([[-0.5104,  0.5104],
+           [ 0.5409, -0.5409]])
+    """
     f = _expr(f, "f")
     theta = _parameters(theta)
     return sp.ImmutableMatrix(theta.rows, theta.cols, lambda i, j: sp.diff(f, theta[i, j]))
@@ -433,7 +712,24 @@ def simplified(expr):
     so a 0 here is a proof. (``sympy.cancel`` decides the same, but its gcds take ten times longer
     on these gradients.)
 
-    expr: a sympy expression or matrix. Returns the same kind.
+    Source: the zero test of rational functions, as ``sympy.together`` and ``sympy.expand`` decide it
+    (Meurer et al. 2017).
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy.Matrix
+
+    Returns
+    -------
+    The same kind as ``expr``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from pgbook.theory import symbolic
+    >>> x = sp.Symbol("x", real=True)
+    >>> symbolic.simplified(sp.Matrix([[sp.exp(2 * x) - sp.exp(x) ** 2, sp.exp(x) / (1 + sp.exp(x))]]))
+    Matrix([[0, exp(x)/(exp(x) + 1)]])
     """
     scalar = not getattr(expr, "is_Matrix", False)
     M = sp.ImmutableMatrix([[_expr(expr, "expr")]]) if scalar else _matrix(expr, "expr")
@@ -459,10 +755,32 @@ def _without_exp(M: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
     return M.xreplace(replace)
 
 
-def evaluate(expr, subs: dict) -> np.ndarray:
+def substitute(expr, subs: dict) -> np.ndarray:
     r"""A symbolic expression or matrix at numbers: ``subs`` maps every free symbol to a number.
 
-    Returns a float array of the expression's shape; a ValueError names any symbol left over.
+    A ValueError names any symbol left over. Source: sympy's ``subs`` and ``evalf`` (Meurer et al. 2017).
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy.Matrix
+    subs : dict
+        ``{symbol: number}`` for every free symbol.
+
+    Returns
+    -------
+    ndarray
+        Floats, the shape of ``expr`` (``()`` for an expression).
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> symbolic.substitute(pi[0, 0], at).round(6), symbolic.substitute(pi[0, 0], {**at, theta[0, 0]: 2.0}).round(6)
+    (np.float64(0.731059), np.float64(0.924142))
     """
     if not isinstance(subs, dict):
         raise TypeError(f"subs: expected a dict {{symbol: number}}, got {type(subs).__name__}")
@@ -479,8 +797,32 @@ def evaluate(expr, subs: dict) -> np.ndarray:
 def residual(expr) -> np.ndarray:
     r"""Exact zero test for the checks: 0.0 for each entry that :func:`simplified` reduces to 0, 1.0 otherwise.
 
-    expr: a sympy expression or matrix. Returns a float array of its shape, for
-    ``pgbook.checks.close(claim, residual(lhs - rhs), 0.0)``.
+    For ``pgbook.checks.close(claim, residual(lhs - rhs), 0.0)``. Source: :func:`simplified`'s exact
+    zero test (Meurer et al. 2017).
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy.Matrix
+
+    Returns
+    -------
+    ndarray
+        Floats, the shape of ``expr``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import symbolic
+    >>> M, theta = symbolic.tabular_mdp(2, 2), symbolic.parameters(2, 2)
+    >>> pi = symbolic.softmax_formula(theta)
+    >>> mdp = pgbook.envs.random_mdp(2, 2, seed=0, gamma=0.9)
+    >>> at = {**M.numbers(mdp), **dict(zip(theta, [0.5, -0.5, 1.0, 0.0]))}  # theta non-uniform
+    >>> V0 = symbolic.value_formula(M, pi)[0]
+    >>> gap = symbolic.gradient_formula(M, pi, theta, s0=0) - symbolic.derivative(V0, theta)
+    >>> symbolic.residual(gap), symbolic.residual(gap + theta)
+    (array([[0., 0.],
+           [0., 0.]]), array([[1., 1.],
+           [1., 1.]]))
     """
     scalar = not getattr(expr, "is_Matrix", False)
     M = simplified(expr)
@@ -506,7 +848,23 @@ class _Printer(LatexPrinter):
 
 
 def latex(expr) -> str:
-    r"""LaTeX for ``expr``, writing derivatives in :data:`THETA` as :math:`\nabla`."""
+    r"""LaTeX for ``expr``, writing derivatives in :data:`THETA` as :math:`\nabla` (AKLM's notation).
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy.Matrix
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from pgbook.theory import symbolic
+    >>> symbolic.latex(sp.diff(symbolic.bellman_v(symbolic.tabular_mdp(1, 1)), symbolic.THETA))
+    '\\pi_\\theta(0 \\mid 0) \\nabla Q^{\\pi_\\theta}(0, 0) + \\nabla \\pi_\\theta(0 \\mid 0) Q^{\\pi_\\theta}(0, 0)'
+    """
     return _Printer({"order": "none"}).doprint(expr)
 
 
@@ -548,7 +906,7 @@ class Equation:
 
 def _check_mdp(mdp) -> None:
     if not isinstance(mdp, SymbolicMDP):
-        raise TypeError(f"mdp: expected a SymbolicMDP (pgbook.symbolic.tabular_mdp), got {type(mdp).__name__}")
+        raise TypeError(f"mdp: expected a SymbolicMDP (pgbook.theory.symbolic.tabular_mdp), got {type(mdp).__name__}")
 
 
 def _expr(e, name: str) -> sp.Expr:

@@ -1,4 +1,4 @@
-"""pgbook.npg_rates: the published bounds written out by hand, the soft optimum against soft value
+"""pgbook.theory.npg: the published bounds written out by hand, the soft optimum against soft value
 iteration and its Bellman equation, the mismatch coefficient against its closed cases, and bad input
 refused by name."""
 
@@ -6,21 +6,23 @@ import numpy as np
 import pytest
 
 import pgbook
-from pgbook import envs, npg_rates
+from pgbook import envs
+from pgbook.theory import npg
+import oracle
 
-MDP = envs.random_mdp(5, 3, seed=4, gamma=0.8, rho="random")
+MDP = envs.random_mdp(5, 3, seed=4, gamma=0.8, random_rho=True)
 
 
 def test_npg_bound_formula():
     T = np.array([1, 10, 100])
     expected = np.log(3) / (0.5 * T) + 1 / (0.2**2 * T)
-    np.testing.assert_allclose(npg_rates.npg_bound(T, 0.5, 3, 0.8), expected, rtol=1e-15)
-    assert npg_rates.npg_bound(4, 1.0, 1, 0.5) == pytest.approx(1 / (0.25 * 4))
+    np.testing.assert_allclose(npg.npg_bound(T, 0.5, 3, 0.8), expected, rtol=1e-15)
+    assert npg.npg_bound(4, 1.0, 1, 0.5) == pytest.approx(1 / (0.25 * 4))
 
 
 def test_soft_optimal_solves_soft_bellman_and_matches_value_iteration():
     tau = 0.3
-    star = npg_rates.soft_optimal(MDP, tau)
+    star = npg.soft_optimal(MDP, tau)
     V = np.zeros(MDP.S)
     for _ in range(500):
         Q = MDP.r + MDP.gamma * MDP.P @ V
@@ -34,7 +36,7 @@ def test_soft_optimal_solves_soft_bellman_and_matches_value_iteration():
 
 def test_soft_optimal_is_the_best_soft_value_and_stationary():
     tau = 0.3
-    star = npg_rates.soft_optimal(MDP, tau)
+    star = npg.soft_optimal(MDP, tau)
     rng = np.random.default_rng(5)
     for _ in range(20):
         pi = pgbook.softmax(rng.normal(0, 2, (MDP.S, MDP.A)))
@@ -44,7 +46,7 @@ def test_soft_optimal_is_the_best_soft_value_and_stationary():
 
 
 def test_soft_optimal_small_tau_approaches_optimal_policy():
-    star = npg_rates.soft_optimal(MDP, 1e-3)
+    star = npg.soft_optimal(MDP, 1e-3)
     pi_star, V_star = pgbook.policy_iteration(MDP)
     np.testing.assert_allclose(star.pi, pi_star, atol=1e-6)
     assert np.all(star.V >= V_star - 1e-12)
@@ -54,39 +56,37 @@ def test_soft_optimal_small_tau_approaches_optimal_policy():
 def test_soft_q_matches_linear_solve():
     pi = pgbook.softmax(np.random.default_rng(0).standard_normal((MDP.S, MDP.A)))
     tau = 0.5
-    P_pi = np.einsum("sa,sat->st", pi, MDP.P)
-    r_soft = np.sum(pi * (MDP.r - tau * np.log(pi)), axis=1)
-    V = np.linalg.solve(np.eye(MDP.S) - MDP.gamma * P_pi, r_soft)
-    np.testing.assert_allclose(npg_rates.soft_q(MDP, pi, tau), MDP.r + MDP.gamma * MDP.P @ V, atol=1e-12)
+    V = oracle.value(MDP.P, MDP.r - tau * np.log(pi), MDP.gamma, pi)
+    np.testing.assert_allclose(npg.soft_q(MDP, pi, tau), MDP.r + MDP.gamma * MDP.P @ V, atol=1e-12)
 
 
 def test_cen_bounds_by_hand():
     tau, eta = 0.5, 0.2
     pi0 = np.full((MDP.S, MDP.A), 1 / 3)
-    star = npg_rates.soft_optimal(MDP, tau)
-    C1 = (np.abs(star.Q - npg_rates.soft_q(MDP, pi0, tau)).max()
+    star = npg.soft_optimal(MDP, tau)
+    C1 = (np.abs(star.Q - npg.soft_q(MDP, pi0, tau)).max()
           + 2 * tau * (1 - eta * tau / 0.2) * np.abs(np.log(star.pi) - np.log(pi0)).max())
     t = np.arange(5)
-    Q_bound, log_bound = npg_rates.cen_bounds(MDP, eta, tau, t, pi0)
+    Q_bound, log_bound = npg.cen_bounds(MDP, eta, tau, t, pi0)
     np.testing.assert_allclose(Q_bound, C1 * 0.8 * 0.9**t, rtol=1e-12)
     np.testing.assert_allclose(log_bound, 2 * C1 / tau * 0.9**t, rtol=1e-12)
 
 
 def test_xiao_mismatch_closed_cases():
-    vartheta = npg_rates.xiao_mismatch(MDP)
+    vartheta = npg.xiao_mismatch(MDP)
     assert vartheta >= 1 / 0.2 - 1e-12
     pi_star, _ = pgbook.policy_iteration(MDP)
     P_star = np.einsum("sa,sat->st", pi_star, MDP.P)
     w, vecs = np.linalg.eig(P_star.T)
     stationary = np.real(vecs[:, np.argmax(np.real(w))])
     stationary /= stationary.sum()
-    assert npg_rates.xiao_mismatch(MDP, stationary) == pytest.approx(1 / 0.2, rel=1e-9)
+    assert npg.xiao_mismatch(MDP, stationary) == pytest.approx(1 / 0.2, rel=1e-9)
 
 
 def test_geometric_bound_formula():
     k = np.arange(4)
     expected = (1 - 1 / 8) ** k * (2.0 + np.log(3) / (0.9 * 0.1))
-    np.testing.assert_allclose(npg_rates.geometric_bound(k, 8.0, 2.0, np.log(3), 0.1, 0.9), expected, rtol=1e-15)
+    np.testing.assert_allclose(npg.geometric_bound(k, 8.0, 2.0, np.log(3), 0.1, 0.9), expected, rtol=1e-15)
 
 
 def test_log_partition_by_hand_and_jensen():
@@ -95,12 +95,12 @@ def test_log_partition_by_hand_and_jensen():
     A = pgbook.advantage(MDP, pi)
     for eta in (1e-3, 0.5, 50.0):
         by_hand = np.log(np.sum(pi * np.exp(eta * A / 0.2), axis=1))
-        np.testing.assert_allclose(npg_rates.log_partition(MDP, pi, eta), by_hand, rtol=1e-8, atol=1e-15)
-        assert (npg_rates.log_partition(MDP, pi, eta) >= 0).all()
+        np.testing.assert_allclose(npg.log_partition(MDP, pi, eta), by_hand, rtol=1e-8, atol=1e-15)
+        assert (npg.log_partition(MDP, pi, eta) >= 0).all()
     # A zero probability takes no part; a huge step does not overflow.
     pi[:, 0] = 0.0
     pi /= pi.sum(axis=1, keepdims=True)
-    assert np.isfinite(npg_rates.log_partition(MDP, pi, 1e6)).all()
+    assert np.isfinite(npg.log_partition(MDP, pi, 1e6)).all()
 
 
 def test_pmd_recursion_by_hand():
@@ -110,7 +110,7 @@ def test_pmd_recursion_by_hand():
     pis, etas = [np.full((MDP.S, MDP.A), 1 / 3)], [0.3, 2.0]
     for eta in etas:
         pis.append(pgbook.softmax(np.log(pis[-1]) + eta * pgbook.q_value(MDP, pis[-1])))
-    progress, guaranteed = npg_rates.pmd_recursion(MDP, pis, etas)
+    progress, guaranteed = npg.pmd_recursion(MDP, pis, etas)
     D = [d_star @ -np.log(np.sum(pi_star * p, axis=1)) for p in pis]
     delta = [(V_star - pgbook.value(MDP, p)) @ MDP.rho for p in pis]
     for k in range(2):
@@ -124,7 +124,7 @@ def test_pmd_recursion_by_hand():
 def test_stationary_distribution():
     pi = pgbook.softmax(np.random.default_rng(4).standard_normal((MDP.S, MDP.A)))
     P_pi = np.einsum("sa,sat->st", pi, MDP.P)
-    nu = npg_rates.stationary(MDP, pi)
+    nu = npg.stationary(MDP, pi)
     np.testing.assert_allclose(nu @ P_pi, nu, atol=1e-14)
     assert nu.sum() == pytest.approx(1.0) and (nu >= 0).all()
     # Started from nu, the visitation is nu itself.
@@ -132,29 +132,29 @@ def test_stationary_distribution():
     # Two absorbing states: no unique stationary distribution.
     two = pgbook.MDP(np.eye(2)[:, None, :], np.zeros((2, 1)), gamma=0.9)
     with pytest.raises(ValueError, match="^pi"):
-        npg_rates.stationary(two, np.ones((2, 1)))
+        npg.stationary(two, np.ones((2, 1)))
 
 
 @pytest.mark.parametrize("call, name", [
-    (lambda: npg_rates.log_partition(MDP, np.full((5, 3), 1 / 3), 0.0), "eta"),
-    (lambda: npg_rates.log_partition(MDP, np.full((5, 2), 1 / 2), 1.0), "pi"),
-    (lambda: npg_rates.pmd_recursion(MDP, np.full((1, 5, 3), 1 / 3), []), "pis"),
-    (lambda: npg_rates.pmd_recursion(MDP, np.full((3, 5, 3), 1 / 3), [1.0]), "etas"),
-    (lambda: npg_rates.pmd_recursion(MDP, np.full((2, 5, 3), 1 / 3), [-1.0]), "etas"),
-    (lambda: npg_rates.pmd_recursion(MDP, np.full((2, 5, 3), 2.0), [1.0]), "pis"),
-    (lambda: npg_rates.stationary(MDP, np.ones((5, 2))), "pi"),
-    (lambda: npg_rates.npg_bound(0, 1.0, 3, 0.9), "T"),
-    (lambda: npg_rates.npg_bound(5, -1.0, 3, 0.9), "eta"),
-    (lambda: npg_rates.npg_bound(5, 1.0, 0, 0.9), "A"),
-    (lambda: npg_rates.npg_bound(5, 1.0, 3, 1.0), "gamma"),
-    (lambda: npg_rates.soft_optimal(MDP, 0.0), "tau"),
-    (lambda: npg_rates.cen_bounds(MDP, 1.0, 0.5, 1, np.full((5, 3), 1 / 3)), "eta"),
-    (lambda: npg_rates.cen_bounds(MDP, 0.1, 0.5, -1, np.full((5, 3), 1 / 3)), "t"),
-    (lambda: npg_rates.cen_bounds(MDP, 0.1, 0.5, 1, np.eye(3)[[0, 1, 2, 0, 1]]), "pi0"),
-    (lambda: npg_rates.xiao_mismatch(MDP, 0), "rho"),
-    (lambda: npg_rates.geometric_bound(1, 0.5, 1.0, 1.0, 0.1, 0.9), "vartheta"),
-    (lambda: npg_rates.geometric_bound(1.5, 2.0, 1.0, 1.0, 0.1, 0.9), "k"),
-    (lambda: npg_rates.geometric_bound(1, 2.0, 1.0, 1.0, 0.1, 0.0), "gamma"),
+    (lambda: npg.log_partition(MDP, np.full((5, 3), 1 / 3), 0.0), "eta"),
+    (lambda: npg.log_partition(MDP, np.full((5, 2), 1 / 2), 1.0), "pi"),
+    (lambda: npg.pmd_recursion(MDP, np.full((1, 5, 3), 1 / 3), []), "pis"),
+    (lambda: npg.pmd_recursion(MDP, np.full((3, 5, 3), 1 / 3), [1.0]), "etas"),
+    (lambda: npg.pmd_recursion(MDP, np.full((2, 5, 3), 1 / 3), [-1.0]), "etas"),
+    (lambda: npg.pmd_recursion(MDP, np.full((2, 5, 3), 2.0), [1.0]), "pis"),
+    (lambda: npg.stationary(MDP, np.ones((5, 2))), "pi"),
+    (lambda: npg.npg_bound(0, 1.0, 3, 0.9), "T"),
+    (lambda: npg.npg_bound(5, -1.0, 3, 0.9), "eta"),
+    (lambda: npg.npg_bound(5, 1.0, 0, 0.9), "A"),
+    (lambda: npg.npg_bound(5, 1.0, 3, 1.0), "gamma"),
+    (lambda: npg.soft_optimal(MDP, 0.0), "tau"),
+    (lambda: npg.cen_bounds(MDP, 1.0, 0.5, 1, np.full((5, 3), 1 / 3)), "eta"),
+    (lambda: npg.cen_bounds(MDP, 0.1, 0.5, -1, np.full((5, 3), 1 / 3)), "t"),
+    (lambda: npg.cen_bounds(MDP, 0.1, 0.5, 1, np.eye(3)[[0, 1, 2, 0, 1]]), "pi0"),
+    (lambda: npg.xiao_mismatch(MDP, 0), "rho"),
+    (lambda: npg.geometric_bound(1, 0.5, 1.0, 1.0, 0.1, 0.9), "vartheta"),
+    (lambda: npg.geometric_bound(1.5, 2.0, 1.0, 1.0, 0.1, 0.9), "k"),
+    (lambda: npg.geometric_bound(1, 2.0, 1.0, 1.0, 0.1, 0.0), "gamma"),
 ])
 def test_bad_input_is_refused_by_name(call, name):
     with pytest.raises((ValueError, TypeError), match=f"^{name}"):
@@ -162,5 +162,5 @@ def test_bad_input_is_refused_by_name(call, name):
 
 
 def test_episodic_mdp_refused():
-    with pytest.raises(ValueError, match="^gamma"):
-        npg_rates.soft_optimal(envs.short_corridor(), 0.1)
+    with pytest.raises(ValueError, match="^mdp: gamma must be < 1 for the NPG bounds"):
+        npg.soft_optimal(envs.short_corridor(), 0.1)

@@ -1,4 +1,4 @@
-"""pgbook.approximation against independent computations: simulated visitations, brute-force
+"""pgbook.theory.approximation against independent computations: simulated visitations, brute-force
 condition numbers, normal equations, the published bound written out, and input validation."""
 
 import math
@@ -9,11 +9,11 @@ from scipy.linalg import eigh
 
 import pgbook
 from pgbook import algorithms, envs, features
-from pgbook import approximation as apx
+from pgbook.theory import approximation as apx
 
 
 def test_walk_moves_and_rewards():
-    m = apx.walk(n=5, goal=2, gamma=0.8, slip=0.2)
+    m = envs.walk(n=5, goal=2, gamma=0.8, slip=0.2)
     assert m.P[0, 1, 1] == pytest.approx(0.8) and m.P[0, 1, 0] == pytest.approx(0.2)
     assert m.P[4, 1, 4] == pytest.approx(0.8)  # moving off the line stays
     assert np.allclose(m.r, m.P[:, :, 2] * (np.arange(5) != 2)[:, None])
@@ -25,25 +25,25 @@ def test_walk_moves_and_rewards():
                                          ({"gamma": 1.0}, "gamma"), ({"slip": 1.0}, "slip")])
 def test_walk_rejects_bad_input(kwargs, name):
     with pytest.raises(ValueError, match=name):
-        apx.walk(**kwargs)
+        envs.walk(**kwargs)
 
 
 def test_walk_features():
-    m = apx.walk()
-    pos = apx.walk_features(m, "position")
+    m = envs.walk()
+    pos = features.walk_features(m, "position")
     assert pos.shape == (7, 2, 4)
     assert np.allclose(pos[0, 1], [0, 0, 1, -1]) and np.allclose(pos[6, 0], [1, 1, 0, 0])
-    blind = apx.walk_features(m, "blind")
+    blind = features.walk_features(m, "blind")
     assert np.allclose(blind[2], np.eye(2)) and np.allclose(blind[4], np.eye(2))
-    for kind in apx.WALK_FEATURES:  # no features at the terminal goal
-        assert not apx.walk_features(m, kind)[3].any()
-    tabular = apx.walk_features(m, "tabular")
+    for kind in features.WALK_FEATURES:  # no features at the terminal goal
+        assert not features.walk_features(m, kind)[3].any()
+    tabular = features.walk_features(m, "tabular")
     assert tabular.shape == (7, 2, 12)
     assert np.allclose(tabular, np.delete(features.one_hot(m), [6, 7], axis=2) * (np.arange(7) != 3)[:, None, None])
     with pytest.raises(ValueError, match="kind"):
-        apx.walk_features(m, "deep")
+        features.walk_features(m, "deep")
     with pytest.raises(ValueError, match="mdp"):
-        apx.walk_features(envs.random_mdp(3, 3, seed=0), "blind")
+        features.walk_features(envs.random_mdp(3, 3, seed=0), "blind")
 
 
 def test_state_action_visitation_by_power_series():
@@ -110,8 +110,8 @@ def test_q_npg_bound_formula():
 
 def test_q_npg_terms_tabular_has_no_transfer_error():
     """One-hot features with uniform nu: the best fit is Q itself (AKLM Remark 6.2)."""
-    m = apx.walk()
-    phi = apx.walk_features(m, "tabular")
+    m = envs.walk()
+    phi = features.walk_features(m, "tabular")
     eta = apx.q_npg_eta(1.0, 3.0, 40, 2)
     terms = apx.q_npg_terms(m, algorithms.q_npg(m, phi, eta, 40, record_every=1), 3.0)
     assert terms.eps_bias < 1e-25 and terms.eps_stat < 1e-20
@@ -123,8 +123,8 @@ def test_q_npg_terms_tabular_has_no_transfer_error():
 
 
 def test_q_npg_terms_validation():
-    m = apx.walk()
-    phi = apx.walk_features(m, "blind")
+    m = envs.walk()
+    phi = features.walk_features(m, "blind")
     with pytest.raises(ValueError, match="record_every"):
         apx.q_npg_terms(m, algorithms.q_npg(m, phi, 0.1, 10, record_every=2), 1.0)
     with pytest.raises(ValueError, match="eta"):
@@ -138,8 +138,8 @@ def test_q_npg_terms_validation():
 
 def test_npg_regret_terms_tabular_errors_vanish():
     """With one-hot features the compatible fit is exact, so every err_t is 0 (AKLM Lemma 5.1)."""
-    m = apx.walk()
-    phi = apx.walk_features(m, "tabular")
+    m = envs.walk()
+    phi = features.walk_features(m, "tabular")
     reg = apx.npg_regret_terms(m, algorithms.loglinear_npg(m, phi, 0.5, 60, record_every=1))
     assert np.abs(reg.err).max() < 1e-12
     assert reg.beta == 1.0
@@ -148,8 +148,8 @@ def test_npg_regret_terms_tabular_errors_vanish():
 
 def test_q_npg_terms_corollary_6_1():
     """Cor 6.1's factors: eps_bias <= ||d*/nu|| eps_approx / (1 - gamma), with both recomputed here."""
-    m = apx.walk()
-    phi = apx.walk_features(m, "position")
+    m = envs.walk()
+    phi = features.walk_features(m, "position")
     nu = np.random.default_rng(4).random((7, 2))
     nu /= nu.sum()
     eta = apx.q_npg_eta(np.sqrt(2), 2.0, 30, 2)
@@ -170,8 +170,8 @@ def test_q_npg_terms_corollary_6_1():
 def test_npg_regret_terms_identity_for_any_steps():
     """The mirror-descent identity holds for any sequence w(t): here Q-NPG's steps fitted on sampled pairs;
     every term recomputed with plain numpy (log pi from logits, log-sum-exp)."""
-    m = apx.walk()
-    phi = apx.walk_features(m, "position")
+    m = envs.walk()
+    phi = features.walk_features(m, "position")
     run = apx.q_npg_sampled(m, phi, 0.3, 25, N=8, seed=3)
     reg = apx.npg_regret_terms(m, run)
     pi_star = pgbook.policy_iteration(m)[0]
@@ -234,8 +234,8 @@ def test_corridor_value():
 
 def test_q_npg_sampled_replays_least_squares_on_the_drawn_pairs():
     """Replay the generator: each step is the least-squares fit of exact Q on the pairs drawn from d_nu."""
-    m = apx.walk()
-    phi = apx.walk_features(m, "position")
+    m = envs.walk()
+    phi = features.walk_features(m, "position")
     run = apx.q_npg_sampled(m, phi, 0.2, 5, N=12, seed=7)
     rng = np.random.default_rng(7)
     theta = np.zeros(4)
@@ -251,8 +251,8 @@ def test_q_npg_sampled_replays_least_squares_on_the_drawn_pairs():
 
 
 def test_q_npg_sampled_rejects_bad_input():
-    m = apx.walk()
-    phi = apx.walk_features(m, "blind")
+    m = envs.walk()
+    phi = features.walk_features(m, "blind")
     with pytest.raises(ValueError, match="N"):
         apx.q_npg_sampled(m, phi, 0.1, 5, N=0, seed=0)
     with pytest.raises(ValueError, match="eta"):

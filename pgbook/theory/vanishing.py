@@ -17,12 +17,12 @@ import numpy as np
 
 from types import MappingProxyType
 
-from . import _validate as validate
-from .algorithms import Run
-from .exact import value
-from .mdp import MDP, require_mdp
-from .policies import _log_softmax
-from .sampling import reinforce_gradient, sample_episodes
+from .. import _validate as validate
+from ..algorithms import Run
+from ..exact import value
+from ..mdp import MDP, require_mdp
+from .. import _inner
+from ..sampling import reinforce_gradient, sample_episodes
 
 
 def reward_free_probability(mdp: MDP, pi, horizon: int, rho=None) -> np.ndarray:
@@ -37,9 +37,33 @@ def reward_free_probability(mdp: MDP, pi, horizon: int, rho=None) -> np.ndarray:
     sampler are the deterministic :math:`r(s_t, a_t)`, so "a reward is seen" means
     :math:`r(s_t, a_t) > 0` for some :math:`t < L`.
 
-    mdp: MDP with rewards >= 0; pi: (S, A) a stochastic policy; horizon: int >= 0; rho: ``None``
-    (the MDP's start distribution), a state index or a distribution (S,). Returns q: (horizon + 1,),
-    non-increasing, ``q[0] = 1``.
+    Parameters
+    ----------
+    mdp : MDP
+        With rewards >= 0.
+    pi : array (S, A)
+        A stochastic policy.
+    horizon : int
+        The longest L, >= 0.
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    q : ndarray (horizon + 1,)
+        Non-increasing, ``q[0] = 1``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import vanishing
+    >>> chain = pgbook.envs.chain(4)  # the reward waits at the end of the chain
+    >>> forward = pgbook.softmax([[1.0, 0.0, 0.0, 0.0]] * chain.S)  # a_1, forward, with probability 0.48
+    >>> vanishing.reward_free_probability(chain, forward, 8).round(4)
+    array([1.    , 1.    , 1.    , 1.    , 1.    , 1.    , 0.9757, 0.963 ,
+           0.9254])
+    >>> float(vanishing.reward_free_probability(chain, pgbook.uniform(chain), 8)[-1].round(4))
+    0.9965
     """
     require_mdp(mdp)
     pi = validate.policy(mdp, pi)
@@ -62,9 +86,26 @@ def first_visits(states, target: int) -> np.ndarray:
 
     .. math:: T_i = \min\{t : s^{(i)}_t = \text{target}\}.
 
-    states: (n, horizon) integer array, e.g. ``pgbook.sample_episodes(...).states``; target: a state
-    index >= 0. Returns T: (n,) int64. On the chain, ``target = H + 1`` gives the hitting times of
-    the goal whose mean :func:`pgbook.highprec.chain_hitting_time` computes exactly.
+    On the chain, ``target = H + 1`` gives the hitting times of the goal whose mean
+    :func:`pgbook.highprec.chain_hitting_time` computes exactly (Thrun 1992: undirected exploration
+    takes exponential time).
+
+    Parameters
+    ----------
+    states : array (n, horizon) of int
+        Sampled states, e.g. ``pgbook.sample_episodes(...).states``.
+    target : int
+        A state index, >= 0.
+
+    Returns
+    -------
+    T : ndarray (n,) of int64
+
+    Examples
+    --------
+    >>> from pgbook.theory import vanishing
+    >>> vanishing.first_visits([[0, 1, 2, 2], [0, 0, 1, 0], [0, 1, 0, 1]], target=2)
+    array([ 2, -1, -1])
     """
     states = np.asarray(states)
     if states.ndim != 2 or states.dtype.kind not in "iu":
@@ -105,10 +146,16 @@ def sampled_pg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) -
 
     Examples
     --------
-    >>> from pgbook import envs, exploration
-    >>> run = exploration.sampled_pg(envs.chain(8), 1.0, 3, n=5, horizon=90, seed=0)
+    >>> from pgbook import envs
+    >>> from pgbook.theory import vanishing
+    >>> run = vanishing.sampled_pg(envs.chain(8), 1.0, 3, n=5, horizon=90, seed=0)
     >>> run.trace["step"].tolist()  # no batch saw a reward: the policy never moved
     [0.0, 0.0, 0.0, 0.0]
+    >>> chain = envs.chain(3)  # short enough for a batch to see the reward
+    >>> vanishing.sampled_pg(chain, 1.0, 20, n=8, horizon=12, seed=0).V_rho[[0, 10, 20]].round(4)
+    array([0.012 , 0.0147, 0.0199])
+    >>> vanishing.sampled_pg(chain, 3.0, 20, n=8, horizon=12, seed=1).V_rho[[0, 10, 20]].round(4)
+    array([0.012 , 0.013 , 0.0848])
     """
     require_mdp(mdp)
 
@@ -163,10 +210,21 @@ def sampled_npg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) 
 
     Examples
     --------
-    >>> from pgbook import envs, exploration
-    >>> run = exploration.sampled_npg(envs.chain(2), 1.0, 2, n=50, horizon=30, seed=0)
+    >>> from pgbook import envs
+    >>> from pgbook.theory import vanishing
+    >>> run = vanishing.sampled_npg(envs.chain(2), 1.0, 2, n=50, horizon=30, seed=0)
     >>> bool(run.trace["step"][0] > 0), bool(run.V_rho[-1] > run.V_rho[0])  # the batches saw rewards
     (True, True)
+
+    Examples
+    --------
+    >>> from pgbook import envs
+    >>> from pgbook.theory import vanishing
+    >>> chain = envs.chain(3)
+    >>> vanishing.sampled_npg(chain, 1.0, 20, n=8, horizon=12, seed=0).V_rho[[0, 10, 20]].round(4)
+    array([0.012 , 1.2153, 1.2525])
+    >>> vanishing.sampled_npg(chain, 0.3, 20, n=8, horizon=12, seed=1).V_rho[[0, 10, 20]].round(4)
+    array([0.012 , 0.7626, 1.2274])
     """
     require_mdp(mdp)
     S, A = mdp.S, mdp.A
@@ -194,7 +252,7 @@ def sampled_npg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) 
         A_hat = np.where(seen, Q_hat - V_hat[:, None], 0.0)
         if not A_hat.any():  # renormalising would add round-off to a step that is exactly zero
             return logpi
-        return _log_softmax(logpi + eta / (1.0 - mdp.gamma) * A_hat)[0]
+        return _inner.log_softmax(logpi + eta / (1.0 - mdp.gamma) * A_hat)[0]
 
     return _sampled_run("sampled_npg", step, mdp, np.log(np.full((mdp.S, mdp.A), 1.0 / mdp.A)), eta, T, n, horizon,
                         seed, rho)
@@ -203,8 +261,7 @@ def sampled_npg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) 
 def _sampled_run(name: str, step, mdp: MDP, x0: np.ndarray, eta, T, n, horizon, seed, rho) -> Run:
     """Run ``x <- step(x, pi, seed_t)`` from the logits ``x0`` (the uniform policy) for T iterations,
     evaluating every iterate exactly; ``mdp`` is already checked to be an MDP."""
-    if mdp.gamma >= 1.0:
-        raise ValueError(f"mdp: the sampled methods need gamma < 1, got gamma = {mdp.gamma}")
+    validate.discounted(mdp, name)
     if (mdp.r < 0).any():
         raise ValueError(f"mdp: rewards must be >= 0, got min {mdp.r.min():.3g}")
     eta = validate.positive_real(eta, "eta")
@@ -218,7 +275,7 @@ def _sampled_run(name: str, step, mdp: MDP, x0: np.ndarray, eta, T, n, horizon, 
     pis, Vs = np.empty_like(thetas), np.empty((T + 1, mdp.S))
     steps = np.zeros(T + 1)
     for t in range(T + 1):
-        pis[t] = _log_softmax(thetas[t])[1]
+        pis[t] = _inner.log_softmax(thetas[t])[1]
         Vs[t] = value(mdp, pis[t])
         if t < T:
             thetas[t + 1] = step(thetas[t], pis[t], int(seeds[t]))
@@ -236,8 +293,23 @@ def admissible_order(H) -> float:
     .. math:: k_{\max}(H) = \frac{H}{40 \log(2H)} - 1 \qquad (\text{natural log}),
 
     the proposition bounds :math:`\|\nabla^k_\theta V^{\pi_\theta}(s_0)\| \le (1/3)^{H/4}` for every
-    integer :math:`0 \le k \le k_{\max}(H)`. H: a real >= 1. Returns k_max (negative: no order is
-    covered).
+    integer :math:`0 \le k \le k_{\max}(H)`.
+
+    Parameters
+    ----------
+    H : float
+        The chain's horizon, >= 1.
+
+    Returns
+    -------
+    float
+        :math:`k_{\max}(H)`; negative when no order is covered.
+
+    Examples
+    --------
+    >>> from pgbook.theory import vanishing
+    >>> [round(vanishing.admissible_order(H), 3) for H in (100, 1000, 10_000)]
+    [-0.528, 2.289, 24.244]
     """
     H = validate.positive_real(H, "H")
     if H < 1:
@@ -253,7 +325,23 @@ def first_admissible_horizon(k: int) -> int:
 
     found by bisection (:math:`k_{\max}` increases for :math:`H \ge e/2`). In closed form
     :math:`H_k = \lceil -40(k+1)\, W_{-1}\big(-\tfrac{1}{80(k+1)}\big) \rceil` with :math:`W_{-1}` the lower
-    branch of the Lambert W function. k: int >= 0 (k = 0 is the value itself). Returns H_k.
+    branch of the Lambert W function (AKLM Proposition 4.1).
+
+    Parameters
+    ----------
+    k : int
+        The derivative order, >= 0 (k = 0 is the value itself).
+
+    Returns
+    -------
+    int
+        :math:`H_k`.
+
+    Examples
+    --------
+    >>> from pgbook.theory import vanishing
+    >>> vanishing.first_admissible_horizon(0), vanishing.first_admissible_horizon(1)
+    (249, 562)
     """
     k = validate.nonnegative_int(k, "k")
     lo, hi = 1, 2

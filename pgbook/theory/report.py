@@ -27,16 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as validate
-from .algorithms import Run, npg, softmax_pg
-from .control import policy_iteration
-from .envs import GRID_ACTIONS, GridMDP
-from .exact import evaluate
+from .. import _validate as validate
+from ..algorithms import Run, npg, softmax_pg
+from ..control import policy_iteration
+from ..envs import GRID_ACTIONS, GridMDP
+from ..exact import evaluate
 from .landscape import mismatch
-from .loaders import rescale_rewards
-from .mdp import MDP, require_mdp
-from .npg_rates import npg_bound
-from .policies import uniform
+from ..loaders import rescale_rewards
+from ..mdp import MDP, require_mdp
+from .npg import npg_bound
+from ..policies import uniform
 
 #: PG's runs stop once they have closed this share of the gap at mu (or after T iterations).
 CLOSE = 0.99
@@ -82,8 +82,8 @@ class Report:
         :math:`d^{\pi^\star}_\rho` (for ``gamma = 1``: the share of expected visits).
     d_uniform : array (S,)
         :math:`d^{\pi_0}_\mu`, likewise.
-    nu_star : array (S,)
-        :math:`\nu^{\pi^\star}_\rho`, the expected discounted number of visits.
+    occupancy_star : array (S,)
+        The occupancy of :math:`\pi^\star` from :math:`\rho`, the expected discounted number of visits.
     gap_share : array (S,)
         Each state's share of the gap :math:`V^\star(\rho) - V^{\pi_0}(\rho)`, by the performance
         difference lemma (AKLM Lemma 3.2): :math:`\nu^{\pi^\star}_\rho(s)\sum_a\pi^\star(a|s)A^{\pi_0}(s,a)`
@@ -136,7 +136,7 @@ class Report:
     V_uniform: np.ndarray
     d_star: np.ndarray
     d_uniform: np.ndarray
-    nu_star: np.ndarray
+    occupancy_star: np.ndarray
     gap_share: np.ndarray
     mismatch: float | None
     start_mismatch: float | None
@@ -196,7 +196,7 @@ class Report:
         m = self.mdp
         if m.gamma == 1.0:
             return [f"γ = 1: the values are expected total rewards, and the visitation is the expected number "
-                    f"of visits (π* takes {self.nu_star @ np.ones(m.S):.3g} steps from ρ on average). "
+                    f"of visits (π* takes {self.occupancy_star @ np.ones(m.S):.3g} steps from ρ on average). "
                     "Policy gradient, its step sizes and its bounds need γ < 1 (every step scales with "
                     "1/(1 - γ)), so no run is made: choose a discount, e.g. "
                     "explain(mdp.replace(gamma=0.99))."]
@@ -333,7 +333,7 @@ class Report:
 
     def html(self) -> str:
         """The report as self-contained HTML: the key numbers, the diagnosis, two figures, the notes."""
-        from .viz.report import report_figures
+        from ..viz.report import report_figures
 
         rows = "".join(f"<tr><td>{html.escape(what)}<br><span class='pgbook-report-where'>{html.escape(where)}</span></td>"
                        f"<td class='pgbook-report-num'>{html.escape(value)}</td></tr>" for what, value, where in self.summary())
@@ -431,7 +431,7 @@ def explain(mdp: MDP, *, rho=None, mu=None, eta: float = 1.0, T: int = 2000, res
     at_start = evaluate(mdp, pi0, mu)
     star = evaluate(mdp, pi_star, rho)
     gap = float(rho @ (V_star - at_start.V))
-    gap_share = _shares(star.nu * np.sum(pi_star * at_start.adv, axis=1), gap)
+    gap_share = _shares(star.occupancy * np.sum(pi_star * at_start.adv, axis=1), gap)
     discounted = mdp.gamma < 1.0
     runs, gaps = {"PG": None, "NPG": None}, {"PG": np.empty(0), "NPG": np.empty(0)}
     if discounted:
@@ -449,9 +449,9 @@ def explain(mdp: MDP, *, rho=None, mu=None, eta: float = 1.0, T: int = 2000, res
     final = None
     if stalled:
         last = evaluate(mdp, runs["PG"].pi[-1], rho)
-        final = _shares(star.nu * np.sum(pi_star * last.adv, axis=1), float(gaps["PG"][-1]))
+        final = _shares(star.occupancy * np.sum(pi_star * last.adv, axis=1), float(gaps["PG"][-1]))
     arrays = dict(rho=rho, mu=mu, V_star=V_star, pi_star=pi_star, V_uniform=at_start.V, d_star=star.d,
-                  d_uniform=at_start.d, nu_star=star.nu, gap_share=gap_share, gap_pg=gaps["PG"], gap_npg=gaps["NPG"],
+                  d_uniform=at_start.d, occupancy_star=star.occupancy, gap_share=gap_share, gap_pg=gaps["PG"], gap_npg=gaps["NPG"],
                   final_gap_share=final)
     for a in arrays.values():
         if a is not None:
@@ -516,6 +516,8 @@ def _key_states(shares: np.ndarray) -> np.ndarray:
 
 def gallery(reports: Mapping[str, Report]) -> "Gallery":
     """Several reports behind one control: a row of buttons, one per report, that needs no kernel.
+
+    Source: the book's Part III chapter (Your own MDP), which shows one report per example.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""pgbook.landscape: midpoint gaps, the mismatch coefficient, the stationarity gap, and the
+"""pgbook.theory.landscape: midpoint gaps, the mismatch coefficient, the stationarity gap, and the
 constants of AKLM Theorem 4.1, each against an independent computation."""
 
 import math
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 
 from conftest import policy_cases
-from pgbook import MDP, advantage, algorithms, direct_gradient, envs, landscape, policy_iteration, value, visitation
+from pgbook import MDP, advantage, algorithms, direct_gradient, envs, policy_iteration, value, visitation
+from pgbook.theory import landscape
 
 
 def test_midpoint_gaps_sign_on_concave_and_convex_functions():
@@ -109,7 +110,7 @@ def test_detour_value_formula_and_local_maximum():
     """V(s0) = (b(1 - x) + x gamma y / (1 - gamma)) / (1 - gamma + gamma x), at most b / (1 - gamma) iff
     x = 0 or y <= b / gamma."""
     gamma, b = 0.8, 0.3
-    mdp = landscape.detour(gamma, b)
+    mdp = envs.detour(gamma, b)
     rng = np.random.default_rng(0)
     for x, y in rng.random((50, 2)):
         V = value(mdp, np.array([[1 - x, x], [y, 1 - y]]))[0]
@@ -118,14 +119,14 @@ def test_detour_value_formula_and_local_maximum():
     _, V_star = policy_iteration(mdp)
     assert V_star[0] == pytest.approx(gamma / (1 - gamma))
     with pytest.raises(ValueError, match="safe:"):
-        landscape.detour(0.5, 0.6)
+        envs.detour(0.5, 0.6)
     with pytest.raises(ValueError, match="gamma:"):
-        landscape.detour(0.0)
+        envs.detour(0.0)
 
 
 def test_stay_or_leave_gradient_rate():
     gamma = 0.7
-    mdp = landscape.stay_or_leave(gamma)
+    mdp = envs.stay_or_leave(gamma)
     for p in (0.2, 0.9, 1.0):
         pi = np.array([[p, 1 - p], [1.0, 0.0]])
         assert value(mdp, pi)[0] == pytest.approx(p / (1 - gamma * p))
@@ -134,7 +135,7 @@ def test_stay_or_leave_gradient_rate():
 
 def test_rare_state_iterations_match_projected_gradient_ascent():
     gamma, eps = 0.8, 0.2
-    mdp = landscape.rare_state(gamma)
+    mdp = envs.rare_state(gamma)
     for D in (1.5, 3.0, 7.0):
         mu = np.array([1 / D, 1 - 1 / D])
         assert np.allclose(visitation(mdp, np.full((2, 2), 0.5), mu), mu)

@@ -26,12 +26,12 @@ from __future__ import annotations
 import numpy as np
 
 
-from . import _simplex
-from . import _validate as validate
-from ._numba import kernel_array
-from .exact import advantage, value, visitation
-from .mdp import MDP, require_mdp
-from .policies import log_softmax, softmax
+from .. import _policy_kernels
+from .. import _validate as validate
+from .._numba import kernel_array
+from ..exact import advantage, value, visitation
+from ..mdp import MDP, require_mdp
+from ..policies import log_softmax, softmax
 
 
 def kl(p, q) -> np.ndarray:
@@ -40,7 +40,23 @@ def kl(p, q) -> np.ndarray:
     .. math:: \mathrm{KL}\big(p(\cdot|s)\,\|\,q(\cdot|s)\big) = \sum_a p(a|s) \log\frac{p(a|s)}{q(a|s)},
               \qquad 0 \log\tfrac{0}{q} = 0,
 
-    infinite where :math:`q(a|s) = 0 < p(a|s)`. p, q: (S, A) stochastic rows. Returns (S,), >= 0.
+    infinite where :math:`q(a|s) = 0 < p(a|s)` (Kullback and Leibler 1951).
+
+    Parameters
+    ----------
+    p, q : array (S, A)
+        Stochastic rows.
+
+    Returns
+    -------
+    ndarray (S,)
+        >= 0.
+
+    Examples
+    --------
+    >>> from pgbook.theory import surrogates
+    >>> surrogates.kl([[0.5, 0.5], [0.9, 0.1]], [[0.25, 0.75], [0.5, 0.5]]).round(4)
+    array([0.1438, 0.3681])
     """
     p, q = _pair(p, q, "p", "q")
     with np.errstate(divide="ignore"):
@@ -55,7 +71,23 @@ def total_variation(p, q) -> np.ndarray:
 
     .. math:: D_{TV}\big(p(\cdot|s), q(\cdot|s)\big) = \tfrac12 \sum_a |p(a|s) - q(a|s)|.
 
-    p, q: (S, A) stochastic rows. Returns (S,), in [0, 1].
+    (The distance of TRPO's first bound: Schulman, Levine, Abbeel, Jordan and Moritz 2015, Theorem 1.)
+
+    Parameters
+    ----------
+    p, q : array (S, A)
+        Stochastic rows.
+
+    Returns
+    -------
+    ndarray (S,)
+        In [0, 1].
+
+    Examples
+    --------
+    >>> from pgbook.theory import surrogates
+    >>> surrogates.total_variation([[0.5, 0.5], [0.9, 0.1]], [[0.25, 0.75], [0.5, 0.5]])
+    array([0.25, 0.4 ])
     """
     p, q = _pair(p, q, "p", "q")
     return 0.5 * np.abs(p - q).sum(axis=1)
@@ -71,7 +103,34 @@ def mean_kl(mdp: MDP, pi_old, pi, rho=None, *, reverse: bool = False) -> float:
     :math:`\mathbb E_{s \sim d^{\pi_{\text{old}}}_\rho}\mathrm{KL}(\pi(\cdot|s)\,\|\,\pi_{\text{old}}(\cdot|s))`,
     the direction the tutorial's slide writes; both have the Fisher matrix
     :math:`F_\rho(\theta_{\text{old}})` as their Hessian at :math:`\pi = \pi_{\text{old}}`
-    (AJKS Claim 14.5). pi_old, pi: (S, A). Returns a float >= 0.
+    (AJKS Claim 14.5).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    pi_old, pi : array (S, A)
+        Policies.
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+    reverse : bool
+        :math:`\mathrm{KL}(\pi \| \pi_{\text{old}})` instead.
+
+    Returns
+    -------
+    float
+        >= 0.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta_old = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> theta = [[0.2, 0.0], [1.5, 0.0], [0.0, -0.4]]
+    >>> pi_old, pi = pgbook.softmax(theta_old), pgbook.softmax(theta)
+    >>> round(surrogates.mean_kl(mdp, pi_old, pi), 6), round(surrogates.mean_kl(mdp, pi_old, pi, reverse=True), 6)
+    (0.05076, 0.052153)
     """
     pi_old, pi = _policies(mdp, pi_old, pi)
     d = visitation(mdp, pi_old, rho)
@@ -89,28 +148,43 @@ def kl_step_size(mdp: MDP, theta, direction, delta: float, rho=None) -> float:
     TRPO's measure of a step (Schulman et al. 2015, Eq. (12); :func:`mean_kl`). Along a line each
     state's divergence is a log-partition function minus a linear function of :math:`\eta`: convex,
     with its minimum 0 at :math:`\eta = 0`. So the mean KL increases for :math:`\eta > 0`, and
-    Newton's method from the right finds :math:`\eta` (:func:`pgbook._simplex.kl_scale`, which
+    Newton's method from the right finds :math:`\eta` (:func:`pgbook._policy_kernels.kl_scale`, which
     :func:`pgbook.algorithms.softmax_pg_kl` takes at every iteration); steps of different directions
     can then be compared at equal KL.
-    theta, direction: (S, A); delta > 0. Returns eta > 0. A direction that is constant in every
-    state :math:`\rho` reaches does not move the policy, and raises ``ValueError``.
+    A direction that is constant in every state :math:`\rho` reaches does not move the policy, and
+    raises ``ValueError``.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    theta, direction : array (S, A)
+    delta : float
+        The mean KL to move by, > 0.
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    eta : float
+        > 0.
 
     Examples
     --------
     >>> import pgbook
     >>> bandit = pgbook.envs.bandit([1.0, 0.0])
-    >>> eta = pgbook.surrogates.kl_step_size(bandit, [[0.0, 0.0]], [[1.0, -1.0]], delta=0.01)
+    >>> eta = pgbook.theory.surrogates.kl_step_size(bandit, [[0.0, 0.0]], [[1.0, -1.0]], delta=0.01)
     >>> round(eta, 4)  # about sqrt(2 delta / (D^T F D)) = sqrt(0.02)
     0.1417
     """
     require_mdp(mdp)
-    _gamma_below_one(mdp)
+    validate.discounted(mdp, "the surrogates")
     theta = validate.theta(mdp, theta)
     direction = validate.array(direction, "direction", shape=theta.shape)
     delta = validate.positive_real(delta, "delta")
     log_pi, pi = log_softmax(theta), softmax(theta)
     d = visitation(mdp, pi, rho)
-    eta = _simplex.kl_scale(kernel_array(log_pi), kernel_array(pi), kernel_array(d), kernel_array(direction),
+    eta = _policy_kernels.kl_scale(kernel_array(log_pi), kernel_array(pi), kernel_array(d), kernel_array(direction),
                             delta, 1e12)
     if eta < 0:
         raise ValueError(f"direction: no step along it moves the policy by a mean KL of {delta:g} "
@@ -127,7 +201,30 @@ def surrogate(mdp: MDP, pi_old, pi, rho=None) -> float:
     (Schulman et al. 2015, Eq. (3); Kakade and Langford 2002). The performance difference lemma gives
     :math:`V^\pi(\rho)` by the same formula with :math:`d^{\pi}_\rho` in place of
     :math:`d^{\pi_{\text{old}}}_\rho`, so :math:`L` and :math:`V` agree at :math:`\pi_{\text{old}}` and so
-    do their gradients (for any parameterisation). pi_old, pi: (S, A). Returns a float.
+    do their gradients (for any parameterisation).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    pi_old, pi : array (S, A)
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta_old = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> theta = [[0.2, 0.0], [1.5, 0.0], [0.0, -0.4]]
+    >>> pi_old, pi = pgbook.softmax(theta_old), pgbook.softmax(theta)
+    >>> round(surrogates.surrogate(mdp, pi_old, pi), 6), round(float(pgbook.value(mdp, pi) @ mdp.rho), 6)
+    (3.422603, 3.424332)
     """
     pi_old, pi = _policies(mdp, pi_old, pi)
     V_rho, d, adv = _old(mdp, pi_old, rho)
@@ -144,7 +241,32 @@ def trpo_lower_bound(mdp: MDP, pi_old, pi, rho=None, *, divergence: str = "tv") 
     (Schulman et al. 2015, Theorem 1; :math:`L` is :func:`surrogate`). ``divergence="kl"`` gives the
     weaker form with :math:`\alpha^2` replaced by :math:`D^{\max}_{KL} = \max_s
     \mathrm{KL}(\pi_{\text{old}}(\cdot|s)\,\|\,\pi(\cdot|s)) \ge \alpha^2` (their Eq. (9)). The maxima
-    run over every state, reachable or not. pi_old, pi: (S, A). Returns a float.
+    run over every state, reachable or not.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    pi_old, pi : array (S, A)
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+    divergence : {"tv", "kl"}
+        The distance of the penalty.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta_old = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> theta = [[0.2, 0.0], [1.5, 0.0], [0.0, -0.4]]
+    >>> pi_old, pi = pgbook.softmax(theta_old), pgbook.softmax(theta)
+    >>> round(surrogates.trpo_lower_bound(mdp, pi_old, pi), 4), round(surrogates.trpo_lower_bound(mdp, pi_old, pi, divergence="kl"), 4)
+    (1.2428, -1.2051)
     """
     if divergence not in ("tv", "kl"):
         raise ValueError(f"divergence: expected 'tv' or 'kl', got {divergence!r}")
@@ -170,10 +292,41 @@ def trpo_step(mdp: MDP, theta_old, delta: float, rho=None) -> np.ndarray:
     terms alike, so it cancels state by state). To first
     order in :math:`\delta` the step is the natural gradient step with step size
     :math:`\sqrt{2\delta/(g^\top F^\dagger g)}` (AJKS section 14.2). Parameters of states that
-    :math:`\rho` never reaches do not move. theta_old: (S, A); delta > 0. Returns theta: (S, A).
+    :math:`\rho` never reaches do not move.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    theta_old : array (S, A)
+    delta : float
+        The trust region's radius in mean KL, > 0.
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    theta : ndarray (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta_old = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> theta = [[0.2, 0.0], [1.5, 0.0], [0.0, -0.4]]
+    >>> pi_old, pi = pgbook.softmax(theta_old), pgbook.softmax(theta)
+    >>> surrogates.trpo_step(mdp, theta_old, delta=0.01).round(4)
+    array([[ 0.2926, -0.2926],
+           [ 1.0219, -0.0219],
+           [ 0.1519,  0.1481]])
+    >>> surrogates.trpo_step(mdp, theta_old, delta=0.1).round(4)
+    array([[-0.1441,  0.1441],
+           [ 1.0683, -0.0683],
+           [ 0.451 , -0.151 ]])
     """
     require_mdp(mdp)
-    _gamma_below_one(mdp)
+    validate.discounted(mdp, "the surrogates")
     theta_old = validate.theta(mdp, theta_old, "theta_old")
     delta = validate.positive_real(delta, "delta")
     pi_old = softmax(theta_old)
@@ -223,7 +376,34 @@ def ppo_clip_objective(mdp: MDP, theta_old, theta, epsilon: float = 0.2, rho=Non
     exact expectation; the constant and the factor :math:`\frac{1}{1-\gamma}` put it on the scale of
     :math:`V` and of :func:`surrogate`). Since :math:`\min(rA, \mathrm{clip}(r)A) \le rA`,
     :math:`L^{\mathrm{CLIP}} \le L_{\pi_{\text{old}}}(\pi_\theta)`, with equality while every ratio stays in
-    :math:`[1-\epsilon, 1+\epsilon]`. theta_old, theta: (S, A); 0 < epsilon < 1. Returns a float.
+    :math:`[1-\epsilon, 1+\epsilon]`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    theta_old, theta : array (S, A)
+    epsilon : float
+        The clip range, in (0, 1).
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta_old = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> theta = [[0.2, 0.0], [1.5, 0.0], [0.0, -0.4]]
+    >>> pi_old, pi = pgbook.softmax(theta_old), pgbook.softmax(theta)
+    >>> round(surrogates.ppo_clip_objective(mdp, theta_old, theta, epsilon=0.2), 6)
+    3.280896
+    >>> round(surrogates.ppo_clip_objective(mdp, theta_old, theta, epsilon=0.05), 6)
+    3.181678
     """
     pi_old, pi, epsilon, (V_rho, d, adv) = _ppo_parts(mdp, theta_old, theta, epsilon, rho)
     ratio = pi / pi_old
@@ -245,7 +425,38 @@ def ppo_clip_gradient(mdp: MDP, theta_old, theta, epsilon: float = 0.2, rho=None
     :math:`\theta` (on a tie the unclipped branch is taken). At :math:`\theta = \theta_{\text{old}}`
     every ratio is 1, nothing is clipped and this is the policy gradient
     :math:`\nabla_\theta V^{\pi_\theta}(\rho)` of :func:`pgbook.softmax_gradient` (AKLM Eq. (10)).
-    theta_old, theta: (S, A); 0 < epsilon < 1. Returns dL/dtheta: (S, A).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    theta_old, theta : array (S, A)
+    epsilon : float
+        The clip range, in (0, 1).
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    ndarray (S, A)
+        :math:`\partial L^{\text{clip}}/\partial\theta`.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta_old = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> theta = [[0.2, 0.0], [1.5, 0.0], [0.0, -0.4]]
+    >>> pi_old, pi = pgbook.softmax(theta_old), pgbook.softmax(theta)
+    >>> surrogates.ppo_clip_gradient(mdp, theta_old, theta, epsilon=0.2).round(4)
+    array([[ 0.    ,  0.    ],
+           [ 0.0041, -0.0041],
+           [ 0.    ,  0.    ]])
+    >>> surrogates.ppo_clip_gradient(mdp, theta_old, theta, epsilon=0.05).round(4)
+    array([[0., 0.],
+           [0., 0.],
+           [0., 0.]])
     """
     pi_old, pi, epsilon, (_, d, adv) = _ppo_parts(mdp, theta_old, theta, epsilon, rho)
     ratio = pi / pi_old
@@ -261,10 +472,30 @@ def greedy_advantage(mdp: MDP, pi, rho=None) -> float:
 
     (AJKS section 14.1, with :math:`\pi'` the greedy policy; Kakade and Langford 2002).
     :math:`\mathbb A = 0` exactly when no state that :math:`\rho` reaches can be improved.
-    pi: (S, A). Returns a float >= 0.
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array (S, A)
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    float
+        >= 0.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> round(surrogates.greedy_advantage(mdp, pi), 6), round(surrogates.greedy_advantage(mdp, pi, rho=2), 6)
+    (0.10384, 0.104521)
     """
     require_mdp(mdp)
-    _gamma_below_one(mdp)
+    validate.discounted(mdp, "the surrogates")
     pi = validate.policy(mdp, pi)
     # max_a A >= sum_a pi A = 0 in every state; round-off can leave -1e-17.
     return max(0.0, float(visitation(mdp, pi, rho) @ advantage(mdp, pi).max(axis=1)))
@@ -279,7 +510,30 @@ def cpi_improvement_bound(mdp: MDP, pi, alpha: float, rho=None) -> float:
 
     with :math:`\mathbb A` from :func:`greedy_advantage` (AJKS Theorem 14.2; rewards in [0, 1]).
     :math:`\alpha = \mathbb A(1-\gamma)^2/(4\gamma)` maximises it, at :math:`\mathbb A^2(1-\gamma)/(8\gamma)`.
-    pi: (S, A); alpha in (0, 1]. Returns a float (negative when alpha is too large to guarantee anything).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    pi : array (S, A)
+    alpha : float
+        The mixing weight, in (0, 1].
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    float
+        Negative when alpha is too large to guarantee anything.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> [round(surrogates.cpi_improvement_bound(mdp, pi, alpha), 8) for alpha in (1e-4, 1e-3, 0.1)]
+    [8.584e-05, -0.0007616, -17.89616011]
     """
     alpha = validate.positive_real(alpha, "alpha")
     if alpha > 1.0:
@@ -297,7 +551,28 @@ def cpi_alpha(mdp: MDP, pi, rho=None) -> float:
               \ \text{(when the min is not 1)}
 
     (AJKS Theorem 14.2; the choice :func:`pgbook.algorithms.cpi` makes with ``alpha=None``).
-    pi: (S, A); needs 0 < gamma < 1. Returns a float in [0, 1] (0 when no greedy step gains).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With 0 < gamma < 1.
+    pi : array (S, A)
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0 when no greedy step gains.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> round(surrogates.cpi_alpha(mdp, pi), 8), round(surrogates.cpi_alpha(mdp.replace(gamma=0.5), pi), 8)
+    (0.00028844, 0.0096328)
     """
     gain = greedy_advantage(mdp, pi, rho)
     if mdp.gamma == 0.0:
@@ -305,9 +580,6 @@ def cpi_alpha(mdp: MDP, pi, rho=None) -> float:
     return min(1.0, gain * (1.0 - mdp.gamma) ** 2 / (4.0 * mdp.gamma))
 
 
-def _gamma_below_one(mdp: MDP) -> None:
-    if mdp.gamma == 1.0:
-        raise ValueError("mdp: the surrogates need gamma < 1 (they carry 1/(1 - gamma))")
 
 
 def _pair(p, q, name_p: str, name_q: str) -> tuple[np.ndarray, np.ndarray]:
@@ -320,13 +592,13 @@ def _pair(p, q, name_p: str, name_q: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _policies(mdp: MDP, pi_old, pi) -> tuple[np.ndarray, np.ndarray]:
     require_mdp(mdp)
-    _gamma_below_one(mdp)
+    validate.discounted(mdp, "the surrogates")
     return validate.policy(mdp, pi_old, "pi_old"), validate.policy(mdp, pi, "pi")
 
 
 def _ppo_parts(mdp: MDP, theta_old, theta, epsilon, rho):
     require_mdp(mdp)
-    _gamma_below_one(mdp)
+    validate.discounted(mdp, "the surrogates")
     theta_old = validate.theta(mdp, theta_old, "theta_old")
     theta = validate.theta(mdp, theta, "theta")
     epsilon = validate.positive_real(epsilon, "epsilon")

@@ -1,4 +1,4 @@
-"""pgbook.simplex: PG and NPG from many starts, against per-step library updates and closed forms."""
+"""pgbook.theory.simplex: PG and NPG from many starts, against per-step library updates and closed forms."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 import pgbook
-from pgbook import envs, simplex, surrogates
+from pgbook import envs
+from pgbook.theory import simplex, surrogates
 
 
 def stepped(mdp, theta0, eta, T, method):
@@ -33,7 +34,7 @@ def test_runs_equal_explicit_steps_of_the_library(method):
     rng = np.random.default_rng(0)
     theta0 = rng.normal(0, 2, size=(3, 4, 3))
     T = 15 if method == "pg_kl" else 60  # after that, its steps exceed the largest kl_step_size finds
-    tr = simplex.runs(mdp, theta0, 0.7, T, method=method, records=12)
+    tr = simplex.runs(mdp, 0.7, T, theta0=theta0, method=method, records=12)
     assert tr.pi.shape == (3, tr.steps.size, 4, 3) and tr.V_rho.shape == (3, tr.steps.size)
     # the centred logits are log pi up to the shift that makes each state's sum 0
     log_pi = np.log(tr.pi)
@@ -48,11 +49,11 @@ def test_runs_equal_explicit_steps_of_the_library(method):
 def test_runs_use_rho_for_pg_only():
     mdp = envs.random_mdp(3, 3, seed=1, gamma=0.9)
     theta0 = np.zeros((1, 3, 3))
-    a = simplex.runs(mdp, theta0, 1.0, 20, method="npg", rho=0)
-    b = simplex.runs(mdp, theta0, 1.0, 20, method="npg", rho=2)
+    a = simplex.runs(mdp, 1.0, 20, theta0=theta0, method="npg", rho=0)
+    b = simplex.runs(mdp, 1.0, 20, theta0=theta0, method="npg", rho=2)
     np.testing.assert_allclose(a.pi, b.pi, atol=1e-14)
-    c = simplex.runs(mdp, theta0, 1.0, 20, method="pg", rho=0)
-    d = simplex.runs(mdp, theta0, 1.0, 20, method="pg", rho=2)
+    c = simplex.runs(mdp, 1.0, 20, theta0=theta0, method="pg", rho=0)
+    d = simplex.runs(mdp, 1.0, 20, theta0=theta0, method="pg", rho=2)
     assert np.abs(c.pi - d.pi).max() > 1e-3
 
 
@@ -60,17 +61,17 @@ def test_runs_reject_bad_input():
     b = envs.bandit([1.0, 0.5, 0.0])
     theta0 = np.zeros((2, 1, 3))
     with pytest.raises(ValueError, match="method"):
-        simplex.runs(b, theta0, 0.1, 10, method="sgd")
+        simplex.runs(b, 0.1, 10, theta0=theta0, method="sgd")
     with pytest.raises(ValueError, match="theta0"):
-        simplex.runs(b, np.zeros((2, 3)), 0.1, 10, method="pg")
+        simplex.runs(b, 0.1, 10, theta0=np.zeros((2, 3)), method="pg")
     with pytest.raises(ValueError, match="theta0"):
-        simplex.runs(b, np.zeros((0, 1, 3)), 0.1, 10, method="pg")
+        simplex.runs(b, 0.1, 10, theta0=np.zeros((0, 1, 3)), method="pg")
     with pytest.raises(ValueError, match="eta"):
-        simplex.runs(b, theta0, 0.0, 10, method="pg")
+        simplex.runs(b, 0.0, 10, theta0=theta0, method="pg")
     with pytest.raises(ValueError, match="T"):
-        simplex.runs(b, theta0, 0.1, 0, method="pg")
+        simplex.runs(b, 0.1, 0, theta0=theta0, method="pg")
     with pytest.raises(ValueError, match="records"):
-        simplex.runs(b, theta0, 0.1, 10, method="pg", records=1)
+        simplex.runs(b, 0.1, 10, theta0=theta0, method="pg", records=1)
 
 
 @settings(max_examples=60, deadline=None)
@@ -89,7 +90,7 @@ def test_record_steps_keep_every_early_iteration():
 
 
 def test_start_logits_put_the_policy_in_one_state():
-    mdp = simplex.fork(0.9)
+    mdp = envs.fork(0.9)
     pi_s = np.array([[0.2, 0.5, 0.3], [0.001, 0.001, 0.998]])
     theta0 = simplex.start_logits(mdp, 0, pi_s)
     pi = pgbook.softmax(theta0)
@@ -164,7 +165,7 @@ def test_kl_mirror_step_rejects_bad_input():
 
 @pytest.mark.parametrize("gamma", [0.0, 0.3, 0.5, 0.7, 0.95])
 def test_fork_optimum_and_room_visitation(gamma):
-    mdp = simplex.fork(gamma)
+    mdp = envs.fork(gamma)
     _, V_vi = pgbook.value_iteration(mdp, tol=1e-12)
     assert abs(V_vi[0] - max(0.5, gamma)) < 1e-9
     pi = np.full((3, 3), 1 / 3)
@@ -174,7 +175,7 @@ def test_fork_optimum_and_room_visitation(gamma):
 
 
 def test_sweep_gap_and_best_action():
-    forks = [simplex.fork(0.4), simplex.fork(0.8)]
+    forks = [envs.fork(0.4), envs.fork(0.8)]
     starts = simplex.simplex_grid(3)
     sw = simplex.sweep(forks, [0.5, 2.0], starts, 30, records=8)
     assert sw.pi.shape == (2, 2, 2, 10, 8, 3) and sw.gap.shape == (2, 2, 2, 10, 8)
@@ -197,11 +198,11 @@ def test_sweep_rejects_bad_input():
     with pytest.raises(ValueError, match="3 actions"):
         simplex.sweep([envs.bandit([1.0, 0.0])], [1.0], starts, 5)
     with pytest.raises(ValueError, match="distinct"):
-        simplex.sweep([simplex.fork(0.9), simplex.fork(0.9)], [1.0], starts, 5)
+        simplex.sweep([envs.fork(0.9), envs.fork(0.9)], [1.0], starts, 5)
     with pytest.raises(ValueError, match="etas"):
-        simplex.sweep([simplex.fork(0.9)], [1.0, -1.0], starts, 5)
+        simplex.sweep([envs.fork(0.9)], [1.0, -1.0], starts, 5)
     with pytest.raises(ValueError, match="starts"):
-        simplex.sweep([simplex.fork(0.9)], [1.0], np.ones((2, 2)) / 2, 5)
+        simplex.sweep([envs.fork(0.9)], [1.0], np.ones((2, 2)) / 2, 5)
     for methods in (("pg", "pg"), ("sgd",), (), "pg"):
         with pytest.raises(ValueError, match="methods"):
-            simplex.sweep([simplex.fork(0.9)], [1.0], starts, 5, methods=methods)
+            simplex.sweep([envs.fork(0.9)], [1.0], starts, 5, methods=methods)

@@ -13,8 +13,9 @@ result is depends on three numbers (AKLM section 6, Thm 6.1; AJKS Thm 13.6):
 
 On a small MDP all of them are exact linear algebra; this module computes them for a run of
 :func:`pgbook.algorithms.q_npg` or :func:`pgbook.algorithms.loglinear_npg` recorded at every iteration,
-together with the published bounds. It also holds the book's small examples for this part: the
-walk to a goal (:func:`walk`) and the closed form of Sutton and Barto's short corridor.
+together with the published bounds, and the closed form of Sutton and Barto's short corridor. The
+chapter's walk to a goal and its features are :func:`pgbook.envs.walk` and
+:func:`pgbook.features.walk_features`.
 """
 
 from __future__ import annotations
@@ -25,118 +26,15 @@ from types import MappingProxyType
 
 import numpy as np
 
-from . import _fit
-from . import _validate as validate
-from .algorithms import Run
-from .control import policy_iteration
-from .exact import advantage, q_value, value, visitation
-from .gradients import centred_features
-from .mdp import MDP, require_mdp
-from .policies import _loglinear, loglinear
-
-#: Actions of :func:`walk`.
-WALK_ACTIONS = ("left", "right")
-#: The kinds of features :func:`walk_features` builds.
-WALK_FEATURES = ("tabular", "position", "blind")
-
-
-def walk(n: int = 7, goal: int = 3, gamma: float = 0.9, slip: float = 0.1) -> MDP:
-    r"""A walk on a line of ``n`` cells to a goal in the middle, with rewards in [0, 1].
-
-    Actions ``WALK_ACTIONS`` = (left, right): the intended move happens with probability ``1 - slip``,
-    the opposite one with probability ``slip``; moving off the line stays. Entering the goal cell pays
-    1, so :math:`r(s, a) = P(\text{goal} \mid s, a)`; the goal is absorbing with reward 0.
-    :math:`\rho = \delta_0` (the left end): the optimal policy walks right and never sees the cells
-    beyond the goal.
-
-    Parameters
-    ----------
-    n : int
-        Number of cells, >= 3.
-    goal : int
-        The goal cell, ``0 < goal < n - 1``.
-    gamma : float
-        Discount in [0, 1).
-    slip : float
-        In [0, 1).
-
-    Returns
-    -------
-    MDP
-        ``S = n``, ``A = 2``.
-    """
-    n = validate.positive_int(n, "n")
-    if n < 3:
-        raise ValueError(f"n: needs at least 3 cells, got {n}")
-    goal = validate.nonnegative_int(goal, "goal")
-    if not 0 < goal < n - 1:
-        raise ValueError(f"goal: must lie strictly inside the line, 0 < goal < {n - 1}, got {goal}")
-    gamma = validate.gamma(gamma)
-    slip = float(slip)
-    if not 0.0 <= slip < 1.0:
-        raise ValueError(f"slip: must lie in [0, 1), got {slip}")
-    P = np.zeros((n, 2, n))
-    for s in range(n):
-        if s == goal:
-            P[s, :, s] = 1.0
-            continue
-        for a, step in enumerate((-1, 1)):
-            for move, p in ((step, 1.0 - slip), (-step, slip)):
-                P[s, a, min(max(s + move, 0), n - 1)] += p
-    r = P[:, :, goal].copy()
-    r[goal] = 0.0
-    return MDP(P, r, gamma, np.eye(n)[0], terminal=np.arange(n) == goal)
-
-
-def walk_features(mdp: MDP, kind: str) -> np.ndarray:
-    r"""Features for :func:`walk`: ``phi: (S, 2, dim)``, zero at the terminal goal.
-
-    - ``"tabular"``: :math:`\phi(s, a) = e_{(s, a)}` over the non-terminal pairs,
-      ``dim = 2 (S - 1)`` (the softmax class);
-    - ``"position"``: :math:`\phi(s, a) = e_a \otimes (1, x(s))`, with :math:`x(s)` the cell scaled to
-      [-1, 1], ``dim = 4``: :math:`\pi(\text{right}|s) = \sigma(\alpha + \beta x(s))`;
-    - ``"blind"``: :math:`\phi(s, a) = e_a`, ``dim = 2``: one action distribution in every cell.
-
-    At a terminal state no decision is made (every action's advantage is 0 there, for every policy),
-    so its features are 0: the policy there stays uniform, the fits of Q-NPG see its zero action
-    values exactly, and the feature covariances of AKLM section 6 (:func:`relative_condition_number`)
-    measure only the cells where the agent decides. Features at the goal would let its share of
-    the comparator's visitation, about 0.69 on the book's walk, dominate :math:`\kappa` and
-    :math:`\epsilon_{\mathrm{bias}}`.
-
-    Parameters
-    ----------
-    mdp : MDP
-        With ``A = 2``.
-    kind : {"tabular", "position", "blind"}
-
-    Returns
-    -------
-    phi : ndarray, shape (S, 2, dim)
-
-    Examples
-    --------
-    >>> phi = walk_features(walk(), "position")
-    >>> phi.shape, phi[0, 1].tolist(), phi[3].tolist()
-    ((7, 2, 4), [0.0, 0.0, 1.0, -1.0], [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
-    """
-    require_mdp(mdp)
-    if mdp.A != 2:
-        raise ValueError(f"mdp: walk features need A = 2 actions, got {mdp.A}")
-    if kind not in WALK_FEATURES:
-        raise ValueError(f"kind: expected one of {WALK_FEATURES}, got {kind!r}")
-    S, live = mdp.S, ~mdp.terminal
-    if kind == "tabular":
-        phi = np.eye(2 * S).reshape(S, 2, 2 * S)[:, :, np.repeat(live, 2)]
-    elif kind == "blind":
-        phi = np.broadcast_to(np.eye(2), (S, 2, 2)).copy()
-    else:
-        x = np.linspace(-1.0, 1.0, S)
-        state = np.stack([np.ones(S), x], axis=1)
-        phi = np.einsum("ab,si->sabi", np.eye(2), state).reshape(S, 2, 4)
-    phi[~live] = 0.0
-    return phi
-
+from .. import _fit
+from .. import _validate as validate
+from ..algorithms import Run
+from ..control import policy_iteration
+from ..exact import advantage, q_value, value, visitation
+from ..gradients import centred_features
+from ..mdp import MDP, require_mdp
+from ..policies import loglinear
+from .. import _inner
 
 def state_action_visitation(mdp: MDP, pi, nu) -> np.ndarray:
     r"""The normalised state-action visitation from a start pair :math:`(s_0, a_0) \sim \nu`.
@@ -158,6 +56,24 @@ def state_action_visitation(mdp: MDP, pi, nu) -> np.ndarray:
     -------
     d : ndarray, shape (S, A)
         Sums to 1.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.0], [0.0, 0.3], [-1.0, 1.0]])
+    >>> nu = np.full((5, 2), 0.1)
+    >>> approximation.state_action_visitation(walk, pi, nu).round(3)
+    array([[0.092, 0.04 ],
+           [0.04 , 0.021],
+           [0.308, 0.308],
+           [0.023, 0.027],
+           [0.024, 0.116]])
+    >>> approximation.state_action_visitation(walk, pi, np.eye(10)[0].reshape(5, 2)).round(3)[0]
+    array([0.403, 0.111])
     """
     pi, nu = _policy_and_pairs(mdp, pi, nu, "nu")
     mu1 = np.einsum("sa,sat->t", nu, mdp.P)
@@ -183,6 +99,20 @@ def q_fit(Q, phi, weights) -> np.ndarray:
     Returns
     -------
     w : ndarray, shape (dim,)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> pi = pgbook.uniform(walk)
+    >>> Q = pgbook.q_value(walk, pi)
+    >>> approximation.q_fit(Q, phi, np.full((5, 2), 0.1)).round(4)
+    array([ 0.7194,  0.1082,  0.7194, -0.1082])
+    >>> approximation.q_fit(Q, phi, np.eye(10)[:2].sum(axis=0).reshape(5, 2) + 0.01).round(4)
+    array([ 0.7135,  0.1176,  0.6708, -0.0304])
     """
     Q, phi, weights = _regression(Q, phi, weights)
     root = np.sqrt(weights)
@@ -192,6 +122,8 @@ def q_fit(Q, phi, weights) -> np.ndarray:
 
 def q_loss(w, Q, phi, weights) -> float:
     r"""The weighted squared error :math:`L(w; \upsilon) = \sum_{s,a}\upsilon(s,a)(Q(s,a) - w^\top\phi_{s,a})^2`.
+
+    (The regression loss of Q-NPG: AKLM section 6.2, Eq. (18); AJKS section 13.)
 
     Parameters
     ----------
@@ -203,6 +135,19 @@ def q_loss(w, Q, phi, weights) -> float:
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> Q = pgbook.q_value(walk, pgbook.uniform(walk))
+    >>> weights = np.full((5, 2), 0.1)
+    >>> w = approximation.q_fit(Q, phi, weights)
+    >>> round(approximation.q_loss(w, Q, phi, weights), 6), round(approximation.q_loss(np.zeros(4), Q, phi, weights), 6)
+    (0.010503, 0.430414)
     """
     Q, phi, weights = _regression(Q, phi, weights)
     w = validate.array(w, "w", shape=(phi.shape[2],))
@@ -262,6 +207,8 @@ def sampled_fit_excess_risk(Q, phi, weights, N, *, n_fits, seed) -> np.ndarray:
 def excess_risk_constant(Q, phi, weights) -> float:
     r"""The limit of :math:`N` times the mean excess risk of a least-squares fit on :math:`N` sampled pairs.
 
+    (The least-squares excess risk, Hsu, Kakade and Zhang 2014; its role in AKLM Theorem 6.1 as :math:`\epsilon_{\mathrm{stat}}`.)
+
     .. math:: N\,\mathbb E\big[L(\hat w_N; \upsilon) - L(w_\star; \upsilon)\big]
               \;\to\; \operatorname{tr}\big(\Sigma_\upsilon^\dagger\Omega\big), \qquad
               \Omega = \mathbb E_\upsilon\big[e(s,a)^2\phi_{s,a}\phi_{s,a}^\top\big], \quad
@@ -319,6 +266,20 @@ def relative_condition_number(phi, d_star, nu) -> float:
     -------
     float
         :math:`\kappa \ge 0`, possibly ``inf``.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> d_star = np.zeros((5, 2)); d_star[:2] = 0.25
+    >>> round(approximation.relative_condition_number(phi, d_star, np.full((5, 2), 0.1)), 4)
+    2.4359
+    >>> nu = np.zeros((5, 2)); nu[3:] = 0.25  # misses what the comparator visits
+    >>> round(approximation.relative_condition_number(phi, d_star, nu), 4)
+    37.9737
     """
     phi = validate.array(phi, "phi", ndim=3)
     shape = phi.shape[:2]
@@ -395,6 +356,14 @@ def q_npg_bound(*, B, W, T, A, gamma, kappa, eps_stat, eps_bias) -> tuple[float,
     Returns
     -------
     (optimisation, statistical, transfer) : tuple of float
+
+    Examples
+    --------
+    >>> from pgbook.theory import approximation
+    >>> [round(x, 4) for x in approximation.q_npg_bound(B=1.0, W=2.0, T=100, A=2, gamma=0.9, kappa=3.0, eps_stat=0.01, eps_bias=0.05)]
+    [2.3548, 15.4919, 6.3246]
+    >>> [round(x, 4) for x in approximation.q_npg_bound(B=1.0, W=2.0, T=1000, A=2, gamma=0.9, kappa=3.0, eps_stat=0.01, eps_bias=0.05)]
+    [0.7447, 15.4919, 6.3246]
     """
     B = validate.positive_real(B, "B", allow_zero=True)
     W = validate.positive_real(W, "W", allow_zero=True)
@@ -425,6 +394,12 @@ def q_npg_eta(B, W, T, A) -> float:
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> from pgbook.theory import approximation
+    >>> round(approximation.q_npg_eta(1.0, 2.0, 100, 2), 6), round(approximation.q_npg_eta(1.0, 2.0, 1000, 4), 6)
+    (0.058871, 0.026328)
     """
     B, W = validate.positive_real(B, "B"), validate.positive_real(W, "W")
     T, A = validate.positive_int(T, "T"), validate.positive_int(A, "A")
@@ -465,6 +440,19 @@ def q_npg_terms(mdp: MDP, run, W, pi_star=None) -> QNPGTerms:
     Returns
     -------
     QNPGTerms
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> eta = approximation.q_npg_eta(float(np.linalg.norm(phi, axis=2).max()), 5.0, 30, 2)
+    >>> run = algorithms.q_npg(walk, phi, eta, 30, record_every=1)
+    >>> terms = approximation.q_npg_terms(walk, run, W=5.0)
+    >>> round(terms.gap, 4), round(terms.eps_bias, 4), round(terms.kappa, 4)
+    (0.2035, 0.0027, 0.5443)
     """
     phi, nu, rho, eta, thetas = _run_parts(mdp, run, ("q_npg", "q_npg_sampled"))
     pi_star = policy_iteration(mdp)[0] if pi_star is None else validate.policy(mdp, pi_star, "pi_star")
@@ -530,10 +518,22 @@ def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
     Run
         ``algorithm = "q_npg_sampled"``; ``V_rho: (T+1,)``, ``steps = 0..T``, ``pi: (T+1, S, A)``,
         ``V: (T+1, S)``, ``theta: (T+1, dim)``; no trace.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> run = approximation.q_npg_sampled(walk, phi, 0.5, 20, N=200, seed=0)
+    >>> run.V_rho[[0, 10, 20]].round(4)
+    array([0.6475, 0.7447, 0.7862])
+    >>> approximation.q_npg_sampled(walk, phi, 0.5, 20, N=200, seed=1).V_rho[[0, 10, 20]].round(4)
+    array([0.6475, 0.7286, 0.7773])
     """
     require_mdp(mdp)
-    if mdp.gamma >= 1.0:
-        raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
+    validate.discounted(mdp, "q_npg_terms")
     phi = validate.features(mdp, phi)
     eta = validate.positive_real(eta, "eta")
     T, N = validate.positive_int(T, "T"), validate.positive_int(N, "N")
@@ -624,6 +624,18 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
     Returns
     -------
     RegretTerms
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms, envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "position")
+    >>> run = algorithms.loglinear_npg(walk, phi, 0.5, 30, record_every=1)
+    >>> terms = approximation.npg_regret_terms(walk, run)
+    >>> round(terms.gap, 4), round(terms.bound, 4)
+    (0.0265, np.float64(1.7874))
     """
     phi, _, rho, eta, thetas = _run_parts(mdp, run, ("loglinear_npg", "q_npg", "q_npg_sampled"))
     pi_tilde = policy_iteration(mdp)[0] if pi_tilde is None else validate.policy(mdp, pi_tilde, "pi_tilde")
@@ -635,7 +647,7 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
     support = pi_tilde > 0
     for t in range(T + 1):
         # log pi from the logits, not log(pi): a probability that underflows to 0 keeps its log.
-        log_pi, pi = _loglinear(thetas[t], phi)
+        log_pi, pi = _inner.loglinear(thetas[t], phi)
         potential[t] = np.sum(weight[support] * (np.log(pi_tilde[support]) - log_pi[support]))
         if t == T:
             break
@@ -675,6 +687,13 @@ def corridor_value(p) -> np.ndarray:
     -------
     ndarray
         Same shape as ``p``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgbook.theory import approximation
+    >>> approximation.corridor_value([0.5, 2 - np.sqrt(2), 0.9]).round(4)  # -12 for a fair coin; the best
+    array([-12.    , -11.6569, -24.4444])
     """
     p = validate.array(p, "p")
     if ((p <= 0) | (p >= 1)).any():
@@ -684,8 +703,7 @@ def corridor_value(p) -> np.ndarray:
 
 def _policy_and_pairs(mdp, pi, nu, name):
     require_mdp(mdp)
-    if mdp.gamma >= 1.0:
-        raise ValueError(f"mdp: needs gamma < 1, got gamma = {mdp.gamma}")
+    validate.discounted(mdp, "npg_regret_terms")
     pi = validate.policy(mdp, pi)
     nu = validate.array(nu, name, shape=(mdp.S, mdp.A))
     validate.distribution_rows(nu.ravel(), name)

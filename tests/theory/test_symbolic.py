@@ -1,4 +1,4 @@
-"""pgbook.symbolic: the symbolic results, evaluated at numbers, against pgbook's numerical functions
+"""pgbook.theory.symbolic: the symbolic results, evaluated at numbers, against pgbook's numerical functions
 and finite differences; the exact zero test; bad input."""
 
 import numpy as np
@@ -7,7 +7,8 @@ import sympy as sp
 from conftest import central_difference
 
 import pgbook
-from pgbook import envs, symbolic
+from pgbook import envs
+from pgbook.theory import symbolic
 
 
 def numbers(M, mdp, theta_sym, theta):
@@ -21,7 +22,7 @@ def two_by_two():
     """The symbolic 2x2 MDP with the softmax policy, and a random numeric instance of it."""
     M = symbolic.tabular_mdp(2, 2)
     theta_sym = symbolic.parameters(2, 2)
-    pi_sym = symbolic.softmax(theta_sym)
+    pi_sym = symbolic.softmax_formula(theta_sym)
     mdp = envs.random_mdp(2, 2, seed=11, gamma=0.85)
     theta = np.random.default_rng(12).normal(size=(2, 2))
     return M, theta_sym, pi_sym, mdp, theta, numbers(M, mdp, theta_sym, theta)
@@ -31,39 +32,39 @@ def two_by_two():
 def test_value_q_advantage_visitation_match_pgbook(S, A):
     M = symbolic.tabular_mdp(S, A)
     theta_sym = symbolic.parameters(S, A)
-    pi_sym = symbolic.softmax(theta_sym)
+    pi_sym = symbolic.softmax_formula(theta_sym)
     mdp = envs.random_mdp(S, A, seed=S * 10 + A, gamma=0.9)
     theta = np.random.default_rng(S + A).normal(size=(S, A))
     subs = numbers(M, mdp, theta_sym, theta)
     pi = pgbook.softmax(theta)
-    np.testing.assert_allclose(symbolic.evaluate(pi_sym, subs), pi, atol=1e-14)
-    np.testing.assert_allclose(symbolic.evaluate(symbolic.value(M, pi_sym), subs)[:, 0], pgbook.value(mdp, pi), atol=1e-11)
-    np.testing.assert_allclose(symbolic.evaluate(symbolic.q_value(M, pi_sym), subs), pgbook.q_value(mdp, pi), atol=1e-11)
-    np.testing.assert_allclose(symbolic.evaluate(symbolic.advantage(M, pi_sym), subs), pgbook.advantage(mdp, pi), atol=1e-11)
+    np.testing.assert_allclose(symbolic.substitute(pi_sym, subs), pi, atol=1e-14)
+    np.testing.assert_allclose(symbolic.substitute(symbolic.value_formula(M, pi_sym), subs)[:, 0], pgbook.value(mdp, pi), atol=1e-11)
+    np.testing.assert_allclose(symbolic.substitute(symbolic.q_value_formula(M, pi_sym), subs), pgbook.q_value(mdp, pi), atol=1e-11)
+    np.testing.assert_allclose(symbolic.substitute(symbolic.advantage_formula(M, pi_sym), subs), pgbook.advantage(mdp, pi), atol=1e-11)
     for s0 in range(S):
-        d = symbolic.evaluate(symbolic.visitation(M, pi_sym, s0), subs)[:, 0]
+        d = symbolic.substitute(symbolic.visitation_formula(M, pi_sym, s0), subs)[:, 0]
         np.testing.assert_allclose(d, pgbook.visitation(mdp, pi, rho=s0), atol=1e-12)
 
 
 def test_policy_matrices_match_pgbook(two_by_two):
     M, theta_sym, pi_sym, mdp, theta, subs = two_by_two
-    P_pi, r_pi = symbolic.policy_matrices(M, pi_sym)
+    P_pi, r_pi = symbolic.policy_matrices_formula(M, pi_sym)
     P_num, r_num = pgbook.policy_matrices(mdp, pgbook.softmax(theta))
-    np.testing.assert_allclose(symbolic.evaluate(P_pi, subs), P_num, atol=1e-14)
-    np.testing.assert_allclose(symbolic.evaluate(r_pi, subs)[:, 0], r_num, atol=1e-14)
+    np.testing.assert_allclose(symbolic.substitute(P_pi, subs), P_num, atol=1e-14)
+    np.testing.assert_allclose(symbolic.substitute(r_pi, subs)[:, 0], r_num, atol=1e-14)
 
 
 def test_gradient_forms_match_pgbook_and_finite_differences(two_by_two):
     M, theta_sym, pi_sym, mdp, theta, subs = two_by_two
-    V = symbolic.value(M, pi_sym)
+    V = symbolic.value_formula(M, pi_sym)
     for s0 in range(2):
         expected = pgbook.softmax_gradient(mdp, theta, rho=s0)
         fd = central_difference(lambda th: pgbook.value(mdp, pgbook.softmax(th))[s0], theta)
-        q_form = symbolic.evaluate(symbolic.gradient(M, pi_sym, theta_sym, s0), subs)
-        a_form = symbolic.evaluate(
-            symbolic.gradient(M, pi_sym, theta_sym, s0, weights=symbolic.advantage(M, pi_sym)), subs
+        q_form = symbolic.substitute(symbolic.gradient_formula(M, pi_sym, theta_sym, s0), subs)
+        a_form = symbolic.substitute(
+            symbolic.gradient_formula(M, pi_sym, theta_sym, s0, weights=symbolic.advantage_formula(M, pi_sym)), subs
         )
-        by_sympy = symbolic.evaluate(symbolic.derivative(V[s0], theta_sym), subs)
+        by_sympy = symbolic.substitute(symbolic.derivative(V[s0], theta_sym), subs)
         for g in (q_form, a_form, by_sympy):
             np.testing.assert_allclose(g, expected, atol=1e-11)
             np.testing.assert_allclose(g, fd, atol=1e-8)
@@ -73,9 +74,9 @@ def test_direct_parameterisation_gradient_is_the_q_form(two_by_two):
     M, theta_sym, _, mdp, _, _ = two_by_two
     pi = pgbook.softmax(np.random.default_rng(3).normal(size=(2, 2)))
     subs = numbers(M, mdp, theta_sym, pi)
-    V_direct = symbolic.value(M, theta_sym)
-    by_sympy = symbolic.evaluate(symbolic.derivative(V_direct[0], theta_sym), subs)
-    q_form = symbolic.evaluate(symbolic.gradient(M, theta_sym, theta_sym, 0), subs)
+    V_direct = symbolic.value_formula(M, theta_sym)
+    by_sympy = symbolic.substitute(symbolic.derivative(V_direct[0], theta_sym), subs)
+    q_form = symbolic.substitute(symbolic.gradient_formula(M, theta_sym, theta_sym, 0), subs)
     np.testing.assert_allclose(by_sympy, pgbook.direct_gradient(mdp, pi, rho=0), atol=1e-11)
     np.testing.assert_allclose(q_form, pgbook.direct_gradient(mdp, pi, rho=0), atol=1e-11)
 
@@ -103,7 +104,7 @@ def test_the_derivation_steps_instantiate_to_the_gradient(two_by_two):
     expected = pgbook.softmax_gradient(mdp, theta, rho=0)
     for (i, j), coordinate in zip(np.ndindex(2, 2), theta_sym):
         for expr in (lhs, step1, step2, step3):
-            got = symbolic.evaluate(symbolic.instantiate(expr, M, pi_sym, coordinate), subs)
+            got = symbolic.substitute(symbolic.instantiate(expr, M, pi_sym, coordinate), subs)
             assert abs(got - expected[i, j]) < 1e-11
 
 
@@ -130,11 +131,11 @@ def test_simplified_is_an_exact_zero_test():
 
 def test_evaluate_names_missing_symbols():
     x, y = sp.symbols("x y")
-    assert symbolic.evaluate(x + 1, {x: 2}) == 3.0
+    assert symbolic.substitute(x + 1, {x: 2}) == 3.0
     with pytest.raises(ValueError, match="subs: no number for \\['y'\\]"):
-        symbolic.evaluate(x + y, {x: 1})
+        symbolic.substitute(x + y, {x: 1})
     with pytest.raises(TypeError, match="subs"):
-        symbolic.evaluate(x, [1])
+        symbolic.substitute(x, [1])
 
 
 def test_bad_input():
@@ -151,11 +152,11 @@ def test_bad_input():
     with pytest.raises(ValueError, match="name"):
         symbolic.parameters(2, 2, name="not a name")
     with pytest.raises(TypeError, match="theta: expected a sympy Matrix"):
-        symbolic.softmax("theta")
+        symbolic.softmax_formula("theta")
     with pytest.raises(ValueError, match="pi: expected shape \\(2, 2\\)"):
-        symbolic.value(M, sp.ones(2, 3))
+        symbolic.value_formula(M, sp.ones(2, 3))
     with pytest.raises(TypeError, match="mdp: expected a SymbolicMDP"):
-        symbolic.value(pgbook.envs.random_mdp(2, 2, seed=0), theta)
+        symbolic.value_formula(pgbook.envs.random_mdp(2, 2, seed=0), theta)
     with pytest.raises(ValueError, match="mdp: expected S = 2, A = 2"):
         M.numbers(envs.random_mdp(3, 2, seed=0))
     with pytest.raises(ValueError, match="a: action index"):
@@ -163,7 +164,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="s: state index"):
         symbolic.bellman_v(M, s=2)
     with pytest.raises(ValueError, match="s0: state index"):
-        symbolic.visitation(M, theta, s0=-1)
+        symbolic.visitation_formula(M, theta, s0=-1)
     with pytest.raises(TypeError, match="coordinate"):
         symbolic.instantiate(symbolic.bellman_v(M), M, theta, 1.0)
     with pytest.raises(ValueError, match="theta: every entry must be a sympy Symbol"):
@@ -171,7 +172,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="theta: contains repeated symbols"):
         symbolic.derivative(theta[0, 0], sp.Matrix([[theta[0, 0], theta[0, 0]]]))
     with pytest.raises(ValueError, match="weights: expected shape"):
-        symbolic.gradient(M, theta, theta, weights=sp.ones(3, 3))
+        symbolic.gradient_formula(M, theta, theta, weights=sp.ones(3, 3))
     with pytest.raises(ValueError, match="per_line"):
         symbolic.Equation(theta[0, 0], theta[0, 1], per_line=0)
 

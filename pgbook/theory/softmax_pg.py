@@ -14,7 +14,7 @@ can put a bound next to a run of :mod:`pgbook.algorithms`:
   actually settles on, :func:`entropy_pg_rate`;
 - the ingredients they share: :func:`optimal_actions`, :func:`optimal_mismatch`.
 
-The optimum of the entropy-regularised objective is :func:`pgbook.npg_rates.soft_optimal`.
+The optimum of the entropy-regularised objective is :func:`pgbook.theory.npg.soft_optimal`.
 
 Conventions (AKLM): ``rho`` the distribution the gap is measured under, ``mu`` the one the gradient
 is taken under (each ``None`` = the MDP's start distribution, a state index, or ``(S,)``);
@@ -27,27 +27,20 @@ import numpy as np
 
 from scipy.optimize import minimize
 
-from . import _validate as validate
-from .control import policy_iteration
-from .exact import visitation
-from .gradients import entropy_regularized_gradient, log_barrier_gradient, log_barrier_objective, softmax_gradient
+from .. import _validate as validate
+from ..control import policy_iteration
+from ..exact import visitation
+from ..gradients import entropy_regularized_gradient, log_barrier_gradient, log_barrier_objective, softmax_gradient
 from .landscape import mismatch
-from .mdp import MDP, require_mdp
-from .npg_rates import soft_optimal
-from .policies import softmax
+from ..mdp import MDP, require_mdp
+from .npg import soft_optimal
+from ..policies import softmax
 
 __all__ = [
     "smoothness", "hessian", "optimal_actions", "optimal_mismatch", "nl_coefficient", "mei_rate_bound",
     "bandit_tgap_limit", "log_barrier_bound", "log_barrier_tolerance", "log_barrier_iterations",
     "log_barrier_maximiser", "log_barrier_stationary_gap", "mei_entropy_bound", "entropy_pg_rate",
 ]
-
-
-def _discounted(mdp: MDP) -> float:
-    require_mdp(mdp)
-    if mdp.gamma >= 1.0:
-        raise ValueError(f"mdp: the convergence bounds need gamma < 1, got {mdp.gamma}")
-    return mdp.gamma
 
 
 def _rewards_in_unit_interval(mdp: MDP) -> None:
@@ -63,7 +56,25 @@ def smoothness(gamma, lam=0.0, S=None) -> float:
     (AKLM Lemma D.4; :math:`\lambda = 0` is the unregularised :math:`V^{\pi_\theta}(\mu)`, also
     Mei et al. 2020 Lemma 7). AKLM Cor 5.1 and AJKS Cor 12.5 print :math:`8\gamma/(1-\gamma)^3`;
     Lemma D.4 proves :math:`8/(1-\gamma)^3`, used here. Rewards in [0, 1].
-    gamma in [0, 1); lam >= 0; S: the number of states, needed when lam > 0. Returns a float.
+
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+    lam : float
+        The log barrier's weight, >= 0.
+    S : int, optional
+        The number of states, needed when lam > 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from pgbook.theory import softmax_pg
+    >>> round(softmax_pg.smoothness(0.9), 6), round(softmax_pg.smoothness(0.9, lam=1.0, S=3), 6), round(softmax_pg.smoothness(0.5), 6)
+    (8000.0, 8000.666667, 64.0)
     """
     gamma = validate.gamma(gamma)
     lam = validate.positive_real(lam, "lam", allow_zero=True)
@@ -85,8 +96,34 @@ def hessian(mdp: MDP, theta, rho=None, h: float = 1e-5, tau: float = 0.0) -> np.
     eigenvalue magnitude is the local curvature that AKLM Lemma D.4 bounds by :func:`smoothness`.
     With ``tau > 0`` it is the Hessian of the entropy-regularised value :math:`\tilde V^{\pi_\theta}(\rho)`
     instead (its gradient :func:`pgbook.entropy_regularized_gradient`, Mei et al. 2020 Lemma 10).
-    theta: (S, A); h > 0; tau >= 0. Returns H: (S*A, S*A), indexed like ``theta.ravel()``.
 
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    theta : array (S, A)
+    rho : None, int or array (S,)
+        The start distribution (the MDP's by default).
+    h : float
+        The difference step, > 0.
+    tau : float
+        The entropy weight, >= 0.
+
+    Returns
+    -------
+    H : ndarray (S*A, S*A)
+        Indexed like ``theta.ravel()``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> softmax_pg.hessian(mdp, theta)[:2, :2].round(4), softmax_pg.hessian(mdp, theta, tau=0.5)[:2, :2].round(4)
+    (array([[ 0.0355, -0.0355],
+           [-0.0355,  0.0355]]), array([[-0.2787,  0.2787],
+           [ 0.2787, -0.2787]]))
     >>> import pgbook
     >>> H = hessian(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]])  # V = sigmoid(x1 - x2)
     >>> bool(abs(H).max() < 1e-9)  # flat at x1 = x2: the sigmoid's inflection point
@@ -112,8 +149,26 @@ def hessian(mdp: MDP, theta, rho=None, h: float = 1e-5, tau: float = 0.0) -> np.
 def optimal_actions(mdp: MDP) -> np.ndarray:
     r"""An optimal deterministic policy's actions :math:`a^\star(s)`, from :func:`pgbook.policy_iteration`.
 
-    Returns a_star: (S,) integers. Ties go to the policy iteration's choice (any optimal policy
-    serves the bounds below).
+    Ties go to the policy iteration's choice (any optimal policy serves the bounds below; AKLM
+    section 5, Mei et al. 2020).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+
+    Returns
+    -------
+    a_star : ndarray (S,) of int
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> softmax_pg.optimal_actions(mdp), softmax_pg.optimal_actions(mdp.replace(gamma=0.1))
+    (array([1, 0, 0]), array([1, 1, 0]))
     """
     pi_star, _ = policy_iteration(mdp)
     return pi_star.argmax(axis=1)
@@ -124,12 +179,34 @@ def optimal_mismatch(mdp: MDP, mu=None, rho=None) -> float:
 
     .. math:: \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty = \max_s \frac{d^{\pi^\star}_\rho(s)}{\mu(s)}
 
-    :func:`pgbook.landscape.mismatch` of :math:`d^{\pi^\star}_\rho`, with :math:`\pi^\star` from
+    :func:`pgbook.theory.landscape.mismatch` of :math:`d^{\pi^\star}_\rho`, with :math:`\pi^\star` from
     :func:`pgbook.policy_iteration`: the constant of AKLM Thm 5.2 and Mei et al. 2020 Thm 4.
-    mu: positive on every state; rho: the distribution :math:`d^{\pi^\star}_\rho` starts from.
-    Returns a float, at least 1 (a ratio of two distributions).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    mu : None, int or array (S,)
+        The start distribution of the ascent, positive on every state (the MDP's by default).
+    rho : None, int or array (S,)
+        The distribution :math:`d^{\pi^\star}_\rho` starts from (the MDP's by default).
+
+    Returns
+    -------
+    float
+        At least 1 (a ratio of two distributions).
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> round(softmax_pg.optimal_mismatch(mdp), 4), round(softmax_pg.optimal_mismatch(mdp, mu=[0.6, 0.3, 0.1]), 4)
+    (1.2624, 4.208)
     """
-    _discounted(mdp)
+    require_mdp(mdp)
+    validate.discounted(mdp, "the convergence bounds")
     mu = validate.start(mdp, mu)
     if (mu <= 0.0).any():
         raise ValueError("mu: must be positive on every state (the mismatch divides by it)")
@@ -147,10 +224,34 @@ def nl_coefficient(mdp: MDP, theta, mu=None, rho=None) -> float:
               \min_s \pi_\theta(a^\star(s)|s).
 
     "Non-uniform": :math:`C(\theta)` depends on how much weight :math:`\pi_\theta` puts on the optimal
-    actions, and vanishes as it goes to 0. theta: (S, A); mu: positive on every state.
-    Returns :math:`C(\theta)`, a float in [0, 1].
+    actions, and vanishes as it goes to 0.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    theta : array (S, A)
+    mu : None, int or array (S,)
+        The start distribution of the ascent, positive on every state (the MDP's by default).
+    rho : None, int or array (S,)
+        The distribution :math:`d^{\pi^\star}_\rho` starts from (the MDP's by default).
+
+    Returns
+    -------
+    float
+        :math:`C(\theta)`, in [0, 1].
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> round(softmax_pg.nl_coefficient(mdp, theta), 6), round(softmax_pg.nl_coefficient(mdp, [[3.0, -3.0], [1.0, 0.0], [0.0, 0.3]]), 6)
+    (0.092127, 0.000607)
     """
-    _discounted(mdp)
+    require_mdp(mdp)
+    validate.discounted(mdp, "the convergence bounds")
     theta = validate.theta(mdp, theta)
     mu = validate.start(mdp, mu)
     if (mu <= 0.0).any():
@@ -172,10 +273,35 @@ def mei_rate_bound(mdp: MDP, t, c, mu=None) -> np.ndarray:
               \qquad c = \inf_{t \ge 1}\min_s \pi_{\theta_t}(a^\star(s)|s) > 0.
 
     c is not known in advance (Mei et al. Lemma 9 only shows it is positive): measure it along the
-    run. Rewards in [0, 1]. t: iteration(s) >= 1, array or number; c in (0, 1]. Returns the bound,
-    shaped like t.
+    run.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    t : int or array
+        Iterations, >= 1.
+    c : float
+        In (0, 1].
+    mu : None, int or array (S,)
+        The start distribution of the ascent, positive on every state (the MDP's by default).
+
+    Returns
+    -------
+    ndarray
+        The bound, shaped like t.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> softmax_pg.mei_rate_bound(mdp, [10, 1000], c=0.5).round(2), softmax_pg.mei_rate_bound(mdp, [10, 1000], c=0.1).round(2)
+    (array([91793028.9 ,   917930.29]), array([2.29482572e+09, 2.29482572e+07]))
     """
-    gamma = _discounted(mdp)
+    require_mdp(mdp)
+    gamma = validate.discounted(mdp, "the convergence bounds")
     _rewards_in_unit_interval(mdp)
     t = validate.array(t, "t")
     if (t < 1).any():
@@ -198,7 +324,23 @@ def bandit_tgap_limit(A, eta) -> float:
     suboptimal arm's probability decays like :math:`k_a/t` with :math:`\eta(k_a\Delta_a + \sum_b k_b\Delta_b) = 1`;
     for two arms :math:`1/(2\eta)`). It does not depend on the reward gaps: the :math:`\Theta(1/t)`
     rate of Mei et al. 2020 (Thm 2 and their lower bound) with its constant.
-    A: the number of arms, >= 2; eta > 0. Returns a float.
+
+    Parameters
+    ----------
+    A : int
+        The number of arms, >= 2.
+    eta : float
+        The step size, > 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from pgbook.theory import softmax_pg
+    >>> softmax_pg.bandit_tgap_limit(2, 0.5), softmax_pg.bandit_tgap_limit(3, 0.5), softmax_pg.bandit_tgap_limit(3, 2.0)
+    (1.0, 1.3333333333333333, 0.3333333333333333)
     """
     A = validate.positive_int(A, "A")
     if A < 2:
@@ -210,7 +352,26 @@ def bandit_tgap_limit(A, eta) -> float:
 def log_barrier_tolerance(mdp: MDP, lam) -> float:
     r"""The gradient-norm threshold of AKLM Theorem 5.2: :math:`\epsilon_{opt} = \lambda/(2|S||A|)`.
 
-    lam > 0. Returns a float.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    lam : float
+        The log barrier's weight, > 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> softmax_pg.log_barrier_tolerance(mdp, 0.1), softmax_pg.log_barrier_tolerance(mdp, 0.3)
+    (0.008333333333333333, 0.024999999999999998)
     """
     require_mdp(mdp)
     lam = validate.positive_real(lam, "lam")
@@ -226,9 +387,34 @@ def log_barrier_bound(mdp: MDP, lam, mu=None, rho=None) -> float:
               \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty
 
     (AKLM Theorem 5.2, AJKS Thm 12.4), with :math:`L_\lambda` of :func:`pgbook.log_barrier_objective`
-    taken under ``mu``. Rewards in [0, 1]. lam > 0; mu positive on every state. Returns a float.
+    taken under ``mu``.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    lam : float
+        The log barrier's weight, > 0.
+    mu : None, int or array (S,)
+        The start distribution of the ascent, positive on every state (the MDP's by default).
+    rho : None, int or array (S,)
+        The distribution :math:`d^{\pi^\star}_\rho` starts from (the MDP's by default).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> round(softmax_pg.log_barrier_bound(mdp, 0.1), 4), round(softmax_pg.log_barrier_bound(mdp, 0.01), 4)
+    (2.5248, 0.2525)
     """
-    gamma = _discounted(mdp)
+    require_mdp(mdp)
+    gamma = validate.discounted(mdp, "the convergence bounds")
     _rewards_in_unit_interval(mdp)
     lam = validate.positive_real(lam, "lam")
     return 2 * lam / (1 - gamma) * optimal_mismatch(mdp, mu, rho)
@@ -243,9 +429,33 @@ def log_barrier_iterations(mdp: MDP, eps, mu=None, rho=None) -> float:
 
     .. math:: T \ge \frac{320\,|S|^2|A|^2}{(1-\gamma)^6\epsilon^2}\,D^2.
 
-    eps > 0. Returns T (a float).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    eps : float
+        The target gap, > 0.
+    mu : None, int or array (S,)
+        The start distribution of the ascent, positive on every state (the MDP's by default).
+    rho : None, int or array (S,)
+        The distribution :math:`d^{\pi^\star}_\rho` starts from (the MDP's by default).
+
+    Returns
+    -------
+    T : float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> f"{softmax_pg.log_barrier_iterations(mdp, 0.1):.4g}", f"{softmax_pg.log_barrier_iterations(mdp, 0.01):.4g}"
+    ('1.836e+12', '1.836e+14')
     """
-    gamma = _discounted(mdp)
+    require_mdp(mdp)
+    gamma = validate.discounted(mdp, "the convergence bounds")
     eps = validate.positive_real(eps, "eps")
     D = optimal_mismatch(mdp, mu, rho)
     return 320 * mdp.S**2 * mdp.A**2 * D**2 / ((1 - gamma) ** 6 * eps**2)
@@ -260,9 +470,34 @@ def log_barrier_maximiser(mdp: MDP, lam, mu=None) -> np.ndarray:
     (AKLM section 5.2; :func:`pgbook.log_barrier_objective`), by BFGS (scipy) from the uniform
     policy with the exact gradient :func:`pgbook.log_barrier_gradient`. The barrier keeps every
     probability positive, so the maximum is attained; a stationary point is all that AKLM Thm 5.2
-    needs. lam > 0; mu: the distribution the objective is taken under (``None``: the MDP's).
-    Returns theta: (S, A).
+    needs.
 
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    lam : float
+        The log barrier's weight, > 0.
+    mu : None, int or array (S,)
+        The distribution the objective is taken under (the MDP's by default).
+
+    Returns
+    -------
+    theta : ndarray (S, A)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pgbook.softmax(softmax_pg.log_barrier_maximiser(mdp, 0.1)).round(3)
+    array([[0.023, 0.977],
+           [0.869, 0.131],
+           [0.985, 0.015]])
+    >>> pgbook.softmax(softmax_pg.log_barrier_maximiser(mdp, 1.0)).round(3)
+    array([[0.176, 0.824],
+           [0.58 , 0.42 ],
+           [0.85 , 0.15 ]])
     >>> import pgbook
     >>> th = log_barrier_maximiser(pgbook.envs.bandit([1.0, 0.0]), 0.1)
     >>> bool(np.linalg.norm(pgbook.log_barrier_gradient(pgbook.envs.bandit([1.0, 0.0]), th, 0.1)) < 1e-8)
@@ -297,10 +532,35 @@ def log_barrier_stationary_gap(mdp: MDP, theta, lam, mu=None, rho=None) -> float
     :math:`a = a^\star(s)`. This is the step of AKLM's proof of Theorem 5.2 made exact: the proof
     bounds the same advantage by :math:`2\lambda/(|S|\mu(s))` (:func:`log_barrier_bound`). As
     :math:`\lambda \to 0` with :math:`\rho = \mu` it tends to :math:`\lambda(1 - 1/|A|)`.
-    Only meaningful at a stationary point (e.g. :func:`log_barrier_maximiser`). theta: (S, A);
-    lam > 0; mu: positive on every state. Returns a float.
+    Only meaningful at a stationary point (e.g. :func:`log_barrier_maximiser`).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    theta : array (S, A)
+        A stationary point of the log-barrier objective.
+    lam : float
+        The log barrier's weight, > 0.
+    mu : None, int or array (S,)
+        The start distribution of the ascent, positive on every state (the MDP's by default).
+    rho : None, int or array (S,)
+        The distribution :math:`d^{\pi^\star}_\rho` starts from (the MDP's by default).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> [round(softmax_pg.log_barrier_stationary_gap(mdp, softmax_pg.log_barrier_maximiser(mdp, lam), lam), 5) for lam in (0.1, 0.01)]
+    [0.04669, 0.00496]
     """
-    _discounted(mdp)
+    require_mdp(mdp)
+    validate.discounted(mdp, "the convergence bounds")
     theta = validate.theta(mdp, theta)
     lam = validate.positive_real(lam, "lam")
     mu = validate.start(mdp, mu)
@@ -316,6 +576,8 @@ def log_barrier_stationary_gap(mdp: MDP, theta, lam, mu=None, rho=None) -> float
 def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     r"""The linear rate of entropy-regularised softmax PG with its constant (the book's derivation of Mei et al. 2020, Theorem 6).
 
+    (Mei, Xiao, Szepesvári and Schuurmans 2020, Theorem 6.)
+
     With :math:`\eta = \frac{(1-\gamma)^3}{8 + \tau(4 + 8\log|A|)}`, :math:`\mu > 0`, for :math:`t \ge 1`,
 
     .. math:: \tilde V^{\pi^\star_\tau}(\rho) - \tilde V^{\pi_{\theta_t}}(\rho) &\le
@@ -328,10 +590,37 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     smoothness constant :math:`\beta = (8 + \tau(4 + 8\log|A|))/(1-\gamma)^3` are the paper's (Theorem 6);
     the exponent is what its Lemma 15 (the Łojasiewicz inequality with entropy, exponent 1/2) gives with
     :math:`d^{\pi_\theta}_\mu \ge (1-\gamma)\mu` and a step of :math:`1/\beta`, and the prefactor bounds
-    the first soft gap and passes from :math:`\mu` to :math:`\rho` by Lemma 26. c must be measured along the run. t: iteration(s) >= 1; c in (0, 1];
-    tau > 0. Returns the bound, shaped like t.
+    the first soft gap and passes from :math:`\mu` to :math:`\rho` by Lemma 26. c must be measured along the run.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    t : int or array
+        Iterations, >= 1.
+    c : float
+        In (0, 1].
+    tau : float
+        The temperature, > 0.
+    mu : None, int or array (S,)
+        The start distribution of the ascent, positive on every state (the MDP's by default).
+
+    Returns
+    -------
+    ndarray
+        The bound, shaped like t.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
+    >>> softmax_pg.mei_entropy_bound(mdp, [10, 1000], c=0.5, tau=0.1).round(3), softmax_pg.mei_entropy_bound(mdp, [10, 1000], c=0.5, tau=1.0).round(3)
+    (array([320.794, 320.785]), array([507.943, 507.87 ]))
     """
-    gamma = _discounted(mdp)
+    require_mdp(mdp)
+    gamma = validate.discounted(mdp, "the convergence bounds")
     _rewards_in_unit_interval(mdp)
     t = validate.array(t, "t")
     if (t < 1).any():
@@ -361,9 +650,32 @@ def entropy_pg_rate(mdp: MDP, tau, eta, mu=None) -> float:
 
     .. math:: q = (1 - \eta\,|\lambda|_{\min})^2 \quad\text{per step.}
 
-    (Derived here; the linear convergence itself is Mei et al. 2020, Theorem 6.) tau > 0; eta > 0
-    small enough that :math:`\eta|\lambda| < 1` for every eigenvalue. Returns q, a float in (0, 1).
+    (Derived here; the linear convergence itself is Mei et al. 2020, Theorem 6.) eta must be
+    small enough that :math:`\eta|\lambda| < 1` for every eigenvalue.
 
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    tau : float
+        The temperature, > 0.
+    eta : float
+        The step size, > 0, with :math:`\eta|\lambda| < 1` for every eigenvalue.
+    mu : None, int or array (S,)
+        The start distribution of the ascent, positive on every state (the MDP's by default).
+
+    Returns
+    -------
+    q : float
+        In (0, 1).
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.5)
+    >>> round(softmax_pg.entropy_pg_rate(mdp, tau=1.0, eta=0.1), 6), round(softmax_pg.entropy_pg_rate(mdp, tau=1.0, eta=0.5), 6)
+    (0.940112, 0.719051)
     >>> import pgbook
     >>> q = entropy_pg_rate(pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.5), tau=1.0, eta=0.1)
     >>> bool(0 < q < 1)

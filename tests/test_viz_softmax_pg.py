@@ -1,4 +1,4 @@
-"""pgbook.viz.pg_rates.plot_gaps: what it draws (data, log-axis filtering, styles) and its validation."""
+"""pgbook.viz.softmax_pg.plot_gaps: what it draws (data, log-axis filtering, styles) and its validation."""
 
 import matplotlib
 
@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from pgbook.viz.pg_rates import COLORS, plot_gaps  # noqa: E402
+from pgbook.viz.softmax_pg import COLORS, plot_gaps  # noqa: E402
 
 
 def axes():
@@ -48,7 +48,7 @@ def test_validation(args, error, match):
 
 
 def test_plot_scaling_draws_points_and_the_fitted_power_law():
-    from pgbook.viz.pg_rates import plot_scaling
+    from pgbook.viz.softmax_pg import plot_scaling
 
     ax = axes()
     x = np.array([1.0, 10.0, 100.0])
@@ -68,7 +68,7 @@ def test_plot_scaling_draws_points_and_the_fitted_power_law():
     ((None, [1, 2], [1, -1]), ValueError, "positive"),
 ])
 def test_plot_scaling_validation(args, error, match):
-    from pgbook.viz.pg_rates import plot_scaling
+    from pgbook.viz.softmax_pg import plot_scaling
 
     args = (axes(),) + args[1:] if args[0] is None else args
     with pytest.raises(error, match=match):

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as validate
-from .exact import advantage, visitation
-from .mdp import MDP, require_mdp
-from .policies import softmax
+from .. import _validate as validate
+from ..exact import advantage, visitation
+from ..mdp import MDP, require_mdp
+from ..policies import softmax
 
 #: The hidden layer's nonlinearities: ``tanh`` (the default) or ``linear`` (for the special cases).
 ACTIVATIONS = ("tanh", "linear")
@@ -42,6 +42,8 @@ ACTIVATIONS = ("tanh", "linear")
 
 def size(dim: int, hidden: int) -> int:
     r"""The number of parameters of a network over ``dim`` features with ``hidden`` units.
+
+    (AJKS Example 11.3: a network's parameters as one vector.)
 
     Parameters
     ----------
@@ -52,6 +54,12 @@ def size(dim: int, hidden: int) -> int:
     -------
     int
         ``n = hidden * (dim + 2)``: ``W`` has ``hidden * dim`` entries, ``b`` and ``w`` ``hidden`` each.
+
+    Examples
+    --------
+    >>> from pgbook.theory import neural
+    >>> neural.size(dim=2, hidden=3), neural.size(dim=4, hidden=8)
+    (12, 48)
     """
     return validate.positive_int(hidden, "hidden") * (validate.positive_int(dim, "dim") + 2)
 
@@ -78,6 +86,18 @@ def init(dim: int, hidden: int, seed: int, scale: float = 1.0) -> np.ndarray:
     -------
     theta : ndarray, shape (n,)
         ``n = hidden * (dim + 2)``, laid out as in :func:`unpack`.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import neural
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.5, -1.0]]])  # (S, A, dim) = (2, 2, 2)
+    >>> theta = neural.init(dim=2, hidden=3, seed=0)
+    >>> theta.shape, theta.round(3)
+    ((12,), array([ 0.089, -0.093,  0.453,  0.074, -0.379,  0.256,  0.   ,  0.   ,
+            0.   ,  0.753,  0.547, -0.406]))
+    >>> bool(np.array_equal(neural.init(2, 3, seed=0, scale=2.0), 2 * theta))
+    True
     """
     n = size(dim, hidden)
     rng = np.random.default_rng(validate.seed(seed))
@@ -90,6 +110,8 @@ def init(dim: int, hidden: int, seed: int, scale: float = 1.0) -> np.ndarray:
 
 def unpack(theta, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Split the flat parameters into the network's weights.
+
+    (AJKS Example 11.3; the layout of this module's docstring.)
 
     Parameters
     ----------
@@ -106,6 +128,16 @@ def unpack(theta, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         The next ``hidden`` entries.
     w : ndarray, shape (hidden,)
         The last ``hidden`` entries.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import neural
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.5, -1.0]]])  # (S, A, dim) = (2, 2, 2)
+    >>> theta = neural.init(dim=2, hidden=3, seed=0)
+    >>> W, b, w = neural.unpack(theta, dim=2)
+    >>> W.shape, b.shape, w.shape
+    ((3, 2), (3,), (3,))
     """
     dim = validate.positive_int(dim, "dim")
     theta = validate.array(theta, "theta", ndim=1)
@@ -142,6 +174,8 @@ def _slope(h, activation):
 def logits(theta, phi, activation: str = "tanh") -> np.ndarray:
     r"""The network's scores (the policy's logits).
 
+    (AJKS Example 11.3.)
+
     .. math:: f_\theta(s, a) = w^\top \tanh\big(W \phi(s, a) + b\big)
 
     Parameters
@@ -156,12 +190,25 @@ def logits(theta, phi, activation: str = "tanh") -> np.ndarray:
     Returns
     -------
     f : ndarray, shape (S, A)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import neural
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.5, -1.0]]])  # (S, A, dim) = (2, 2, 2)
+    >>> theta = neural.init(dim=2, hidden=3, seed=0)
+    >>> neural.logits(theta, phi).round(4)
+    array([[ 0.4457, -0.1313],
+           [ 0.3105,  0.3555]])
+    >>> neural.logits(theta, phi, activation="linear").round(4)
+    array([[ 0.4684, -0.1337],
+           [ 0.3348,  0.3679]])
     """
     (W, b, w), phi = _args(theta, phi, activation)
     return _forward(W, b, w, phi, activation)[1]
 
 
-def pi(theta, phi, activation: str = "tanh") -> np.ndarray:
+def policy(theta, phi, activation: str = "tanh") -> np.ndarray:
     r"""The neural softmax policy (AJKS Example 11.3).
 
     .. math:: \pi_\theta(a|s) = \frac{e^{f_\theta(s, a)}}{\sum_{a'} e^{f_\theta(s, a')}}
@@ -176,6 +223,19 @@ def pi(theta, phi, activation: str = "tanh") -> np.ndarray:
     -------
     pi : ndarray, shape (S, A)
         Rows are probability vectors with every entry > 0 (up to underflow).
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import neural
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.5, -1.0]]])  # (S, A, dim) = (2, 2, 2)
+    >>> theta = neural.init(dim=2, hidden=3, seed=0)
+    >>> neural.policy(theta, phi).round(4)
+    array([[0.6404, 0.3596],
+           [0.4888, 0.5112]])
+    >>> neural.policy(theta, phi, activation="linear").round(4)
+    array([[0.6461, 0.3539],
+           [0.4917, 0.5083]])
     """
     return softmax(logits(theta, phi, activation))
 
@@ -203,6 +263,17 @@ def backward(theta, phi, G, activation: str = "tanh") -> np.ndarray:
     -------
     grad : ndarray, shape (n,)
         :math:`\nabla_\theta L`, laid out like ``theta``.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import neural
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.5, -1.0]]])  # (S, A, dim) = (2, 2, 2)
+    >>> theta = neural.init(dim=2, hidden=3, seed=0)
+    >>> G = np.array([[1.0, -1.0], [0.5, 0.0]])  # weights on the outputs f(s, a)
+    >>> neural.backward(theta, phi, G).round(4)
+    array([ 1.1234, -0.3699,  0.658 , -0.3342, -0.5533,  0.1808,  0.377 ,
+            0.1142, -0.1724,  0.1796,  0.5917, -0.6731])
     """
     (W, b, w), phi = _args(theta, phi, activation)
     G = validate.array(G, "G", shape=phi.shape[:2])
@@ -234,6 +305,16 @@ def grad_log_pi(theta, phi, activation: str = "tanh") -> np.ndarray:
     scores : ndarray, shape (S, A, n)
         ``scores[s, a]`` is :math:`\nabla_\theta \log \pi_\theta(a|s)`, laid out like ``theta``;
         :math:`\sum_a \pi_\theta(a|s)\, \mathrm{scores}[s, a] = 0`.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import neural
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.5, -1.0]]])  # (S, A, dim) = (2, 2, 2)
+    >>> theta = neural.init(dim=2, hidden=3, seed=0)
+    >>> neural.grad_log_pi(theta, phi)[1, 0].round(4)  # the score of (s, a) = (1, 0)
+    array([ 0.1961,  0.7626,  0.0777,  0.4875, -0.1189, -0.3761,  0.0072,
+           -0.0589, -0.0332, -0.0723,  0.1697,  0.151 ])
     """
     (W, b, w), phi = _args(theta, phi, activation)
     h, f = _forward(W, b, w, phi, activation)
@@ -273,12 +354,25 @@ def gradient(mdp: MDP, theta, phi, rho=None, activation: str = "tanh") -> np.nda
     -------
     grad : ndarray, shape (n,)
         :math:`\nabla_\theta V^{\pi_\theta}(\rho)`, laid out like ``theta``.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import neural
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.5, -1.0]]])  # (S, A, dim) = (2, 2, 2)
+    >>> theta = neural.init(dim=2, hidden=3, seed=0)
+    >>> mdp = pgbook.envs.two_state(gamma=0.9)
+    >>> neural.gradient(mdp, theta, phi).round(4)
+    array([ 0.0799,  0.8441,  0.0094,  0.5493, -0.063 , -0.4181,  0.0069,
+           -0.0428, -0.036 , -0.0963,  0.1125,  0.2349])
+    >>> neural.gradient(mdp, theta, phi, rho=1).round(4)
+    array([ 0.1309,  0.9975,  0.0315,  0.6466, -0.0927, -0.4936,  0.0084,
+           -0.0565, -0.0427, -0.1095,  0.153 ,  0.2596])
     """
     require_mdp(mdp)
-    if mdp.gamma >= 1.0:
-        raise ValueError(f"mdp: needs gamma < 1 for the 1/(1-gamma) form, got gamma = {mdp.gamma}")
+    validate.discounted(mdp, "neural.gradient")
     phi = validate.features(mdp, phi)
-    pi_theta = pi(theta, phi, activation)
+    pi_theta = policy(theta, phi, activation)
     d = visitation(mdp, pi_theta, rho)
     G = d[:, None] * pi_theta * advantage(mdp, pi_theta) / (1.0 - mdp.gamma)
     return backward(theta, phi, G, activation)

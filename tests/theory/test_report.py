@@ -15,7 +15,9 @@ from PIL import Image
 
 import pgbook
 from conftest import mdps
-from pgbook import algorithms, envs, landscape, loaders, pg_rates, report
+from pgbook import algorithms, envs, loaders
+from pgbook.theory import landscape, softmax_pg, report
+import oracle
 
 # The runs take 2000 iterations: the tests that need them are slow without numba's compiled kernels
 # (the NUMBA_DISABLE_JIT pass of make test skips them; test_a_short_run_is_the_chapters_functions_too runs there).
@@ -23,7 +25,7 @@ CASES = {
     "frozen lake": lambda: loaders.from_gymnasium("FrozenLake-v1", gamma=0.99),
     "chain": lambda: envs.chain(6),
     "gridworld": lambda: envs.gridworld(gamma=0.99),
-    "random": lambda: envs.random_mdp(7, 3, seed=2, gamma=0.9, rho="random"),
+    "random": lambda: envs.random_mdp(7, 3, seed=2, gamma=0.9, random_rho=True),
 }
 
 
@@ -77,11 +79,10 @@ def test_a_short_run_is_the_chapters_functions_too():
 def test_the_gap_splits_over_the_states_by_the_performance_difference_lemma(name):
     """The shares, recomputed by a plain solve of the occupancy, sum to one: V*(rho) - V^pi0(rho)."""
     mdp, r = explained(name)
-    P_star = np.einsum("sa,sat->st", r.pi_star, mdp.P)
-    nu_star = np.linalg.solve((np.eye(mdp.S) - mdp.gamma * P_star).T, mdp.rho)
+    occupancy_star = oracle.occupancy(mdp.P, mdp.gamma, r.pi_star, mdp.rho)
     V_0 = r.V_uniform
     adv_0 = mdp.r + mdp.gamma * mdp.P @ V_0 - V_0[:, None]
-    terms = nu_star * np.sum(r.pi_star * adv_0, axis=1)
+    terms = occupancy_star * np.sum(r.pi_star * adv_0, axis=1)
     assert np.allclose(r.gap_share * r.gap, terms, rtol=0, atol=1e-10)
     assert terms.sum() == pytest.approx(r.gap, abs=1e-10) and r.gap_share.sum() == pytest.approx(1.0, abs=1e-10)
     keys = r.key_states
@@ -93,7 +94,7 @@ def test_a_mu_other_than_rho_is_ascended_and_the_gap_measured_at_rho():
     mdp = loaders.from_gymnasium("FrozenLake-v1", gamma=0.99)
     mu = np.full(mdp.S, 1 / mdp.S)
     r = pgbook.explain(mdp, mu=mu, T=300)
-    assert r.mismatch == pytest.approx(pg_rates.optimal_mismatch(mdp, mu=mu), rel=1e-12)
+    assert r.mismatch == pytest.approx(softmax_pg.optimal_mismatch(mdp, mu=mu), rel=1e-12)
     assert np.allclose(r.d_uniform, pgbook.visitation(mdp, pgbook.uniform(mdp), rho=mu))
     V_star_mu = mu @ r.V_star
     pg = algorithms.softmax_pg(mdp, 1.0, 300, rho=mu, record_every=1, until=V_star_mu - 0.01 * (V_star_mu - mu @ r.V_uniform))
@@ -146,8 +147,8 @@ def test_gamma_one_shows_values_and_visits_and_runs_nothing():
     r = pgbook.explain(episodic)
     assert r.verdict == "not run" and r.pg is None and r.npg is None and r.mismatch is None
     evaluation = pgbook.evaluate(episodic, r.pi_star)
-    assert np.allclose(r.nu_star, evaluation.nu) and r.d_star.sum() == pytest.approx(1.0)
-    assert "γ = 1" in r.diagnosis()[0] and f"{evaluation.nu.sum():.3g} steps" in r.diagnosis()[0]
+    assert np.allclose(r.occupancy_star, evaluation.occupancy) and r.d_star.sum() == pytest.approx(1.0)
+    assert "γ = 1" in r.diagnosis()[0] and f"{evaluation.occupancy.sum():.3g} steps" in r.diagnosis()[0]
     assert r.html().count("data:image/png;base64,") == 1
 
 
@@ -223,7 +224,7 @@ def test_the_gallery_switches_between_reports_without_a_kernel():
     (lambda: pgbook.explain(envs.chain(3), rescale="yes"), TypeError, r"rescale: expected True or False"),
     (lambda: pgbook.explain(envs.chain(3), mu=[0.5, 0.5]), ValueError, r"rho: expected shape \(5,\)"),
     (lambda: pgbook.explain(envs.chain(3), rho=9), ValueError, r"rho: state index must lie in \[0, 5\)"),
-    (lambda: pgbook.explain(envs.gridworld(gamma=1.0), rescale=True), ValueError, r"mdp: rescaling rewards needs gamma < 1"),
+    (lambda: pgbook.explain(envs.gridworld(gamma=1.0), rescale=True), ValueError, r"mdp: gamma must be < 1 for rescale_rewards"),
     (lambda: report.gallery({}), TypeError, r"reports: expected a non-empty mapping"),
     (lambda: report.gallery({"a": 1}), TypeError, r"reports\['a'\]: expected a Report"),
     (lambda: report.gallery({"": explained("chain")[1]}), ValueError, r"reports: every label must be a non-empty string"),

@@ -1,4 +1,4 @@
-"""pgbook.pg_rates: each constant and bound against an independent computation (plain numpy solves,
+"""pgbook.theory.softmax_pg: each constant and bound against an independent computation (plain numpy solves,
 value iteration, finite differences of the value itself, an ODE integration), and its validation."""
 
 import numpy as np
@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from scipy.integrate import solve_ivp
 
 import pgbook
-from pgbook import envs, pg_rates
+from pgbook import envs
+from pgbook.theory import softmax_pg
+import oracle
 
 MDP6 = envs.random_mdp(6, 3, seed=0, gamma=0.8)
 
@@ -18,8 +20,7 @@ MDP6 = envs.random_mdp(6, 3, seed=0, gamma=0.8)
 
 def value_np(mdp, pi):
     """V^pi by a plain numpy solve of (I - gamma P_pi) V = r_pi."""
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    return np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi, (pi * mdp.r).sum(axis=1))
+    return oracle.value(mdp.P, mdp.r, mdp.gamma, pi)
 
 
 def visitation_np(mdp, pi, rho):
@@ -50,9 +51,9 @@ def V_rho_np(mdp, theta, rho):
 
 
 def test_smoothness_formula():
-    assert pg_rates.smoothness(0.8) == pytest.approx(1000.0)
-    assert pg_rates.smoothness(0.5, lam=0.3, S=6) == pytest.approx(64.0 + 0.1)
-    assert pg_rates.smoothness(0.0) == 8.0
+    assert softmax_pg.smoothness(0.8) == pytest.approx(1000.0)
+    assert softmax_pg.smoothness(0.5, lam=0.3, S=6) == pytest.approx(64.0 + 0.1)
+    assert softmax_pg.smoothness(0.0) == 8.0
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -61,14 +62,14 @@ def test_smoothness_formula():
 ])
 def test_smoothness_validation(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        pg_rates.smoothness(**kwargs)
+        softmax_pg.smoothness(**kwargs)
 
 
 @settings(max_examples=15, deadline=None)
 @given(case=theta_cases(max_S=3, max_A=3, max_gamma=0.9))
 def test_hessian_matches_second_differences_of_the_value(case):
     mdp, theta, rho = case
-    H = pg_rates.hessian(mdp, theta, rho)
+    H = softmax_pg.hessian(mdp, theta, rho)
     u = np.random.default_rng(0).standard_normal(theta.shape)
     u /= np.linalg.norm(u)
     h = 1e-3
@@ -80,21 +81,21 @@ def test_hessian_matches_second_differences_of_the_value(case):
 @given(case=theta_cases(max_S=3, max_A=3, max_gamma=0.9))
 def test_hessian_is_symmetric_flat_along_state_shifts_and_below_beta(case):
     mdp, theta, rho = case
-    H = pg_rates.hessian(mdp, theta, rho)
+    H = softmax_pg.hessian(mdp, theta, rho)
     assert np.allclose(H, H.T)
     # Adding a constant to one state's logits leaves the policy unchanged: a null direction.
     for s in range(mdp.S):
         shift = np.zeros((mdp.S, mdp.A))
         shift[s] = 1.0
         assert np.abs(H @ shift.ravel()).max() < 1e-4 / (1 - mdp.gamma) ** 3
-    assert np.abs(np.linalg.eigvalsh(H)).max() <= pg_rates.smoothness(mdp.gamma)
+    assert np.abs(np.linalg.eigvalsh(H)).max() <= softmax_pg.smoothness(mdp.gamma)
 
 
 def test_hessian_validation():
     with pytest.raises(ValueError, match="h"):
-        pg_rates.hessian(MDP6, np.zeros((6, 3)), h=0.0)
+        softmax_pg.hessian(MDP6, np.zeros((6, 3)), h=0.0)
     with pytest.raises(ValueError, match="theta"):
-        pg_rates.hessian(MDP6, np.zeros((6, 2)))
+        softmax_pg.hessian(MDP6, np.zeros((6, 2)))
 
 
 # --- optimal actions, mismatch, NŁ -------------------------------------------------------------
@@ -102,17 +103,17 @@ def test_hessian_validation():
 
 def test_optimal_actions_and_mismatch_against_value_iteration():
     _, pi_star = optimal_np(MDP6)
-    assert np.array_equal(pg_rates.optimal_actions(MDP6), pi_star.argmax(axis=1))
+    assert np.array_equal(softmax_pg.optimal_actions(MDP6), pi_star.argmax(axis=1))
     mu = np.random.default_rng(2).random(6) + 0.1
     mu /= mu.sum()
     expected = (visitation_np(MDP6, pi_star, MDP6.rho) / mu).max()
-    assert pg_rates.optimal_mismatch(MDP6, mu) == pytest.approx(expected, rel=1e-10)
-    assert pg_rates.optimal_mismatch(MDP6) >= 1.0
+    assert softmax_pg.optimal_mismatch(MDP6, mu) == pytest.approx(expected, rel=1e-10)
+    assert softmax_pg.optimal_mismatch(MDP6) >= 1.0
 
 
 def test_mismatch_needs_positive_mu():
     with pytest.raises(ValueError, match="mu"):
-        pg_rates.optimal_mismatch(MDP6, mu=0)
+        softmax_pg.optimal_mismatch(MDP6, mu=0)
 
 
 def test_nl_coefficient_against_numpy():
@@ -121,11 +122,11 @@ def test_nl_coefficient_against_numpy():
     pi = pgbook.softmax(theta)
     ratio = (visitation_np(MDP6, pi_star, MDP6.rho) / visitation_np(MDP6, pi, MDP6.rho)).max()
     expected = pi[np.arange(6), pi_star.argmax(axis=1)].min() / (np.sqrt(6) * ratio)
-    assert pg_rates.nl_coefficient(MDP6, theta) == pytest.approx(expected, rel=1e-9)
+    assert softmax_pg.nl_coefficient(MDP6, theta) == pytest.approx(expected, rel=1e-9)
 
 
 @settings(max_examples=30, deadline=None)
-@given(case=theta_cases(max_S=5, max_A=3, max_gamma=0.9, rho=("uniform",)))
+@given(case=theta_cases(max_S=5, max_A=3, max_gamma=0.9, random_rho=(False,)))
 def test_nl_inequality_holds(case):
     """Mei et al. Lemma 8 on random MDPs, the gradient taken by finite differences of the value."""
     mdp, theta, _ = case
@@ -137,7 +138,7 @@ def test_nl_inequality_holds(case):
         e[idx] = h
         grad[idx] = (V_rho_np(mdp, theta + e, rho) - V_rho_np(mdp, theta - e, rho)) / (2 * h)
     gap = optimal_np(mdp)[0] @ rho - V_rho_np(mdp, theta, rho)
-    assert np.linalg.norm(grad) >= pg_rates.nl_coefficient(mdp, theta) * gap - 1e-7
+    assert np.linalg.norm(grad) >= softmax_pg.nl_coefficient(mdp, theta) * gap - 1e-7
 
 
 # --- rates -------------------------------------------------------------------------------------
@@ -149,21 +150,21 @@ def test_mei_rate_bound_formula():
     D = (visitation_np(MDP6, pi_star, mu) / mu).max()
     t = np.array([1.0, 10.0, 100.0])
     expected = 16 * 6 * D**2 * 6 / (0.5**2 * 0.2**6 * t)  # ||1/mu||_inf = 6
-    assert np.allclose(pg_rates.mei_rate_bound(MDP6, t, 0.5), expected, rtol=1e-9)
+    assert np.allclose(softmax_pg.mei_rate_bound(MDP6, t, 0.5), expected, rtol=1e-9)
 
 
 @pytest.mark.parametrize("t, c, match", [(0.5, 0.5, "t"), (1, 1.5, "c"), (1, 0.0, "c")])
 def test_mei_rate_bound_validation(t, c, match):
     with pytest.raises(ValueError, match=match):
-        pg_rates.mei_rate_bound(MDP6, t, c)
+        softmax_pg.mei_rate_bound(MDP6, t, c)
 
 
 def test_bounds_need_unit_rewards():
     m = pgbook.MDP(MDP6.P, 2 * MDP6.r, MDP6.gamma)
     with pytest.raises(ValueError, match="rewards"):
-        pg_rates.mei_rate_bound(m, 1, 0.5)
+        softmax_pg.mei_rate_bound(m, 1, 0.5)
     with pytest.raises(ValueError, match="rewards"):
-        pg_rates.log_barrier_bound(m, 0.1)
+        softmax_pg.log_barrier_bound(m, 0.1)
 
 
 @pytest.mark.parametrize("rewards, eta", [((1.0, 0.5), 0.4), ((1.0, 0.9, 0.1), 0.4), ((0.8, 0.2, 0.5, 0.1), 0.2)])
@@ -181,14 +182,14 @@ def test_bandit_tgap_limit_against_the_gradient_flow(rewards, eta):
     p = np.exp(sol.y[:, -1] - sol.y[:, -1].max())
     p /= p.sum()
     t_gap = 1e6 * (r.max() - p @ r)
-    assert pg_rates.bandit_tgap_limit(r.size, eta) == pytest.approx(t_gap, rel=5e-3)
+    assert softmax_pg.bandit_tgap_limit(r.size, eta) == pytest.approx(t_gap, rel=5e-3)
 
 
 def test_bandit_tgap_limit_validation():
     with pytest.raises(ValueError, match="A"):
-        pg_rates.bandit_tgap_limit(1, 0.1)
+        softmax_pg.bandit_tgap_limit(1, 0.1)
     with pytest.raises(ValueError, match="eta"):
-        pg_rates.bandit_tgap_limit(3, 0.0)
+        softmax_pg.bandit_tgap_limit(3, 0.0)
 
 
 # --- log barrier -------------------------------------------------------------------------------
@@ -197,13 +198,13 @@ def test_bandit_tgap_limit_validation():
 def test_log_barrier_formulas():
     _, pi_star = optimal_np(MDP6)
     D = (visitation_np(MDP6, pi_star, MDP6.rho) / MDP6.rho).max()
-    assert pg_rates.log_barrier_tolerance(MDP6, 0.1) == pytest.approx(0.1 / 36)
-    assert pg_rates.log_barrier_bound(MDP6, 0.1) == pytest.approx(2 * 0.1 / 0.2 * D, rel=1e-9)
+    assert softmax_pg.log_barrier_tolerance(MDP6, 0.1) == pytest.approx(0.1 / 36)
+    assert softmax_pg.log_barrier_bound(MDP6, 0.1) == pytest.approx(2 * 0.1 / 0.2 * D, rel=1e-9)
     eps = 0.5
-    assert pg_rates.log_barrier_iterations(MDP6, eps) == pytest.approx(320 * 36 * 9 * D**2 / (0.2**6 * eps**2), rel=1e-9)
+    assert softmax_pg.log_barrier_iterations(MDP6, eps) == pytest.approx(320 * 36 * 9 * D**2 / (0.2**6 * eps**2), rel=1e-9)
     # The 320 of Cor 5.1 is 8 beta S^2 A^2 / ((1 - gamma) lambda^2) at lambda = eps (1 - gamma)/(2D), beta <= 10/(1-gamma)^3.
     lam = eps * 0.2 / (2 * D)
-    assert pg_rates.smoothness(0.8, lam, 6) <= 10 / 0.2**3
+    assert softmax_pg.smoothness(0.8, lam, 6) <= 10 / 0.2**3
 
 
 def test_log_barrier_theorem_at_a_stationary_point():
@@ -219,9 +220,9 @@ def test_log_barrier_theorem_at_a_stationary_point():
 
     res = minimize(neg, np.zeros(6), jac=True, method="BFGS", options={"gtol": 1e-10})
     th = res.x.reshape(3, 2)
-    assert np.linalg.norm(pgbook.log_barrier_gradient(m, th, lam)) <= pg_rates.log_barrier_tolerance(m, lam)
+    assert np.linalg.norm(pgbook.log_barrier_gradient(m, th, lam)) <= softmax_pg.log_barrier_tolerance(m, lam)
     gap = optimal_np(m)[0] @ m.rho - V_rho_np(m, th, m.rho)
-    assert 0 <= gap <= pg_rates.log_barrier_bound(m, lam)
+    assert 0 <= gap <= softmax_pg.log_barrier_bound(m, lam)
 
 
 def test_log_barrier_maximiser_is_stationary_and_its_gap_is_the_exact_formula():
@@ -229,7 +230,7 @@ def test_log_barrier_maximiser_is_stationary_and_its_gap_is_the_exact_formula():
     (lam/|S|) sum_s (d*_rho/d^pi_mu)(1 - 1/(|A| pi(a*|s))), here recomputed with numpy visitations."""
     m = envs.random_mdp(4, 3, seed=2, gamma=0.7)
     lam = 0.05
-    th = pg_rates.log_barrier_maximiser(m, lam)
+    th = softmax_pg.log_barrier_maximiser(m, lam)
 
     def L(t):
         p = np.exp(t - t.max(axis=1, keepdims=True))
@@ -246,24 +247,24 @@ def test_log_barrier_maximiser_is_stationary_and_its_gap_is_the_exact_formula():
     ratio = visitation_np(m, pi_star, m.rho) / visitation_np(m, pi, m.rho)
     expected = lam / m.S * (ratio * (1 - 1 / (m.A * pi[np.arange(m.S), a_star]))).sum()
     gap = V_star @ m.rho - value_np(m, pi) @ m.rho
-    assert pg_rates.log_barrier_stationary_gap(m, th, lam) == pytest.approx(expected, rel=1e-8)
+    assert softmax_pg.log_barrier_stationary_gap(m, th, lam) == pytest.approx(expected, rel=1e-8)
     assert gap == pytest.approx(expected, abs=1e-8)
-    assert 0 < gap <= pg_rates.log_barrier_bound(m, lam)
+    assert 0 < gap <= softmax_pg.log_barrier_bound(m, lam)
 
 
 def test_log_barrier_gap_tends_to_lambda_times_one_minus_one_over_A():
     m = envs.random_mdp(3, 4, seed=5, gamma=0.6)
     lam = 1e-4
-    gap = pg_rates.log_barrier_stationary_gap(m, pg_rates.log_barrier_maximiser(m, lam), lam)
+    gap = softmax_pg.log_barrier_stationary_gap(m, softmax_pg.log_barrier_maximiser(m, lam), lam)
     assert gap / lam == pytest.approx(1 - 1 / m.A, rel=1e-2)
 
 
 def test_log_barrier_stationary_validation():
     m = envs.random_mdp(2, 2, seed=0, gamma=0.5)
     with pytest.raises(ValueError, match="lam"):
-        pg_rates.log_barrier_maximiser(m, 0.0)
+        softmax_pg.log_barrier_maximiser(m, 0.0)
     with pytest.raises(ValueError, match="mu"):
-        pg_rates.log_barrier_stationary_gap(m, np.zeros((2, 2)), 0.1, mu=[1.0, 0.0])
+        softmax_pg.log_barrier_stationary_gap(m, np.zeros((2, 2)), 0.1, mu=[1.0, 0.0])
 
 
 def test_mei_entropy_bound_formula():
@@ -279,25 +280,26 @@ def test_mei_entropy_bound_formula():
     kappa = 0.2**4 * tau * m.rho.min() * c**2 / ((8 + tau * (4 + 8 * np.log(3))) * 6 * D)
     t = np.array([1.0, 10.0, 1e6])
     expected = 6 * (1 + tau * np.log(3)) / 0.2**2 * np.exp(-(t - 1) * kappa)
-    np.testing.assert_allclose(pg_rates.mei_entropy_bound(m, t, c, tau), expected, rtol=1e-9)
+    np.testing.assert_allclose(softmax_pg.mei_entropy_bound(m, t, c, tau), expected, rtol=1e-9)
 
 
 @pytest.mark.parametrize("t, c, tau, match", [(0, 0.1, 0.3, "t"), (1, 0.0, 0.3, "c"), (1, 2.0, 0.3, "c"),
                                               (1, 0.1, 0.0, "tau")])
 def test_mei_entropy_bound_validation(t, c, tau, match):
     with pytest.raises(ValueError, match=match):
-        pg_rates.mei_entropy_bound(MDP6, t, c, tau)
+        softmax_pg.mei_entropy_bound(MDP6, t, c, tau)
 
 
 def test_entropy_pg_rate_matches_a_run():
     """The predicted per-step factor of the soft gap against the slope of a long run's log soft gap."""
-    from pgbook import algorithms, npg_rates
+    from pgbook import algorithms
+    from pgbook.theory import npg
 
     m = envs.random_mdp(3, 2, seed=1, gamma=0.6)
     tau, eta = 0.5, 0.05
-    q = pg_rates.entropy_pg_rate(m, tau, eta)
+    q = softmax_pg.entropy_pg_rate(m, tau, eta)
     run = algorithms.entropy_pg(m, eta, 4000, tau=tau)
-    V_tau = npg_rates.soft_optimal(m, tau).V
+    V_tau = npg.soft_optimal(m, tau).V
     gap = np.array([V_tau @ m.rho - pgbook.soft_value(m, p, tau) @ m.rho for p in run.pi])
     late = (run.steps >= 1000) & (gap > 1e-11)
     slope = np.polyfit(run.steps[late], np.log(gap[late]), 1)[0]
@@ -307,9 +309,9 @@ def test_entropy_pg_rate_matches_a_run():
 def test_entropy_pg_rate_validation():
     m = envs.random_mdp(2, 2, seed=0, gamma=0.5)
     with pytest.raises(ValueError, match="eta"):
-        pg_rates.entropy_pg_rate(m, 1.0, 1e6)
+        softmax_pg.entropy_pg_rate(m, 1.0, 1e6)
     with pytest.raises(ValueError, match="tau"):
-        pg_rates.entropy_pg_rate(m, 0.0, 0.1)
+        softmax_pg.entropy_pg_rate(m, 0.0, 0.1)
 
 
 def test_hessian_with_entropy_matches_second_differences_of_the_soft_value():
@@ -326,4 +328,4 @@ def test_hessian_with_entropy_matches_second_differences_of_the_soft_value():
     E = np.eye(n).reshape(n, 3, 2) * h
     H = np.array([[(f(th + E[i] + E[j]) - f(th + E[i] - E[j]) - f(th - E[i] + E[j]) + f(th - E[i] - E[j]))
                    / (4 * h * h) for j in range(n)] for i in range(n)])
-    np.testing.assert_allclose(pg_rates.hessian(m, th, tau=tau), H, atol=1e-5)
+    np.testing.assert_allclose(softmax_pg.hessian(m, th, tau=tau), H, atol=1e-5)

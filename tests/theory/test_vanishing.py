@@ -1,4 +1,4 @@
-"""pgbook.exploration against independent computations: brute-force enumeration of trajectories,
+"""pgbook.theory.vanishing against independent computations: brute-force enumeration of trajectories,
 the exact rational hitting time, a linear scan and the Lambert W closed form."""
 
 import itertools
@@ -9,7 +9,9 @@ import pytest
 from scipy.special import lambertw
 
 import pgbook
-from pgbook import envs, exploration, highprec
+from pgbook import envs, highprec
+from pgbook.theory import vanishing
+import oracle
 
 
 def enumerate_reward_free(mdp, pi, L, rho):
@@ -34,7 +36,7 @@ def test_reward_free_probability_matches_enumeration(seed):
     mdp = pgbook.MDP(base.P, r, 0.9)
     pi = rng.dirichlet(np.ones(2), size=3)
     rho = rng.dirichlet(np.ones(3))
-    q = exploration.reward_free_probability(mdp, pi, 3, rho=rho)
+    q = vanishing.reward_free_probability(mdp, pi, 3, rho=rho)
     for L in range(4):
         assert q[L] == pytest.approx(enumerate_reward_free(mdp, pi, L, rho), abs=1e-13)
 
@@ -46,7 +48,7 @@ def test_reward_free_tail_sums_to_the_exact_hitting_time(H):
     mdp = envs.chain(H)
     T = float(highprec.chain_hitting_time(H))
     # The tail P(T > L) decays like exp(-L / E[T]): 40 mean times leave less than 1e-15 of it.
-    q = exploration.reward_free_probability(mdp, envs.chain_policy(np.full((H, 3), 0.25)), 40 * int(T))
+    q = vanishing.reward_free_probability(mdp, envs.chain_policy(np.full((H, 3), 0.25)), 40 * int(T))
     assert q[1:].sum() == pytest.approx(T, rel=1e-9)
     assert q[0] == 1.0 and (np.diff(q) <= 1e-15).all()
 
@@ -55,50 +57,50 @@ def test_reward_free_probability_validates():
     mdp = envs.chain(2)
     pi = pgbook.uniform(mdp)
     with pytest.raises(ValueError, match="horizon"):
-        exploration.reward_free_probability(mdp, pi, -1)
+        vanishing.reward_free_probability(mdp, pi, -1)
     with pytest.raises(TypeError, match="horizon"):
-        exploration.reward_free_probability(mdp, pi, 2.5)
+        vanishing.reward_free_probability(mdp, pi, 2.5)
     with pytest.raises(ValueError, match="pi"):
-        exploration.reward_free_probability(mdp, np.ones((mdp.S, mdp.A)), 3)
+        vanishing.reward_free_probability(mdp, np.ones((mdp.S, mdp.A)), 3)
     negative = pgbook.MDP(mdp.P, -mdp.r, mdp.gamma)
     with pytest.raises(ValueError, match="rewards"):
-        exploration.reward_free_probability(negative, pi, 3)
+        vanishing.reward_free_probability(negative, pi, 3)
     with pytest.raises(TypeError, match="mdp"):
-        exploration.reward_free_probability("chain", pi, 3)
+        vanishing.reward_free_probability("chain", pi, 3)
 
 
 def test_first_visits():
     states = np.array([[0, 1, 2, 3, 3], [0, 1, 0, 1, 0], [3, 0, 0, 0, 0]], dtype=np.int32)
-    assert exploration.first_visits(states, 3).tolist() == [3, -1, 0]
+    assert vanishing.first_visits(states, 3).tolist() == [3, -1, 0]
     with pytest.raises(ValueError, match="states"):
-        exploration.first_visits(states.astype(float), 3)
+        vanishing.first_visits(states.astype(float), 3)
     with pytest.raises(ValueError, match="states"):
-        exploration.first_visits(states[0], 3)
+        vanishing.first_visits(states[0], 3)
     with pytest.raises(ValueError, match="target"):
-        exploration.first_visits(states, -1)
+        vanishing.first_visits(states, -1)
 
 
 def test_admissible_order_formula_and_validation():
     for H in (1, 7.5, 100, 1000):
-        assert exploration.admissible_order(H) == pytest.approx(H / (40 * math.log(2 * H)) - 1, rel=1e-15)
+        assert vanishing.admissible_order(H) == pytest.approx(H / (40 * math.log(2 * H)) - 1, rel=1e-15)
     with pytest.raises(ValueError, match="H"):
-        exploration.admissible_order(0.5)
+        vanishing.admissible_order(0.5)
     with pytest.raises(TypeError, match="H"):
-        exploration.admissible_order("10")
+        vanishing.admissible_order("10")
 
 
 @pytest.mark.parametrize("k", [0, 1, 2, 5])
 def test_first_admissible_horizon_against_a_scan_and_lambert_w(k):
     scan = next(H for H in itertools.count(1) if H / (40 * math.log(2 * H)) - 1 >= k)
     closed = math.ceil(-40 * (k + 1) * lambertw(-1 / (80 * (k + 1)), -1).real)
-    assert exploration.first_admissible_horizon(k) == scan == closed
+    assert vanishing.first_admissible_horizon(k) == scan == closed
 
 
 def test_first_admissible_horizon_validates():
     with pytest.raises(ValueError, match="k"):
-        exploration.first_admissible_horizon(-1)
+        vanishing.first_admissible_horizon(-1)
     with pytest.raises(TypeError, match="k"):
-        exploration.first_admissible_horizon(1.0)
+        vanishing.first_admissible_horizon(1.0)
 
 
 # --- sampled runs ---------------------------------------------------------------------------------
@@ -106,9 +108,7 @@ def test_first_admissible_horizon_validates():
 
 def _exact_npg_step(mdp, pi, eta):
     """One NPG step (soft policy iteration) from pi, with A from a dense numpy solve."""
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    V = np.linalg.solve(np.eye(mdp.S) - mdp.gamma * P_pi, np.sum(pi * mdp.r, axis=1))
-    A = mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
+    A = oracle.evaluate(mdp.P, mdp.r, mdp.gamma, pi, mdp.rho)[2]
     new = pi * np.exp(eta * A / (1 - mdp.gamma))
     return new / new.sum(axis=1, keepdims=True)
 
@@ -117,7 +117,7 @@ def _exact_npg_step(mdp, pi, eta):
 def test_sampled_npg_with_many_episodes_takes_the_exact_step():
     mdp = envs.random_mdp(4, 3, seed=3, gamma=0.7)
     eta, L = 0.5, pgbook.truncation_horizon(0.7)
-    run = exploration.sampled_npg(mdp, eta, 1, n=40_000, horizon=L, seed=1, rho=np.full(4, 0.25))
+    run = vanishing.sampled_npg(mdp, eta, 1, n=40_000, horizon=L, seed=1, rho=np.full(4, 0.25))
     assert run.pi[1] == pytest.approx(_exact_npg_step(mdp, run.pi[0], eta), abs=0.01)
     assert run.pi[0] == pytest.approx(np.full((4, 3), 1 / 3))
 
@@ -126,13 +126,13 @@ def test_sampled_npg_with_many_episodes_takes_the_exact_step():
 def test_sampled_pg_with_many_episodes_takes_the_exact_step():
     mdp = envs.random_mdp(4, 3, seed=4, gamma=0.7)
     rho = np.full(4, 0.25)
-    run = exploration.sampled_pg(mdp, 2.0, 1, n=40_000, horizon=pgbook.truncation_horizon(0.7), seed=2, rho=rho)
+    run = vanishing.sampled_pg(mdp, 2.0, 1, n=40_000, horizon=pgbook.truncation_horizon(0.7), seed=2, rho=rho)
     exact = 2.0 * pgbook.softmax_gradient(mdp, np.zeros((4, 3)), rho=rho)
     assert run.theta[1] == pytest.approx(exact, abs=0.02)
     assert run.V_rho[0] == pytest.approx(pgbook.value(mdp, pgbook.uniform(mdp)) @ rho)
 
 
-@pytest.mark.parametrize("sampled", [exploration.sampled_npg, exploration.sampled_pg])
+@pytest.mark.parametrize("sampled", [vanishing.sampled_npg, vanishing.sampled_pg])
 def test_sampled_runs_stay_exactly_put_on_reward_free_batches(sampled):
     # H = 10, batches of 5 episodes of 20 steps: s_11 is out of reach, no batch can see a reward.
     run = sampled(envs.chain(10), 1.0, 4, n=5, horizon=20, seed=0)
@@ -141,7 +141,7 @@ def test_sampled_runs_stay_exactly_put_on_reward_free_batches(sampled):
     assert run.algorithm == sampled.__name__ and run.params["n"] == 5
 
 
-@pytest.mark.parametrize("sampled", [exploration.sampled_npg, exploration.sampled_pg])
+@pytest.mark.parametrize("sampled", [vanishing.sampled_npg, vanishing.sampled_pg])
 def test_sampled_runs_are_reproducible_and_validate(sampled):
     mdp = envs.chain(2)
     a = sampled(mdp, 1.0, 3, n=10, horizon=20, seed=5)

@@ -8,10 +8,11 @@ the guarantee of projected gradient ascent for the direct parameterisation.
 - :func:`direct_smoothness` -- the smoothness constant of :math:`\pi \mapsto V^\pi(\mu)` (AKLM Lemma D.3);
 - :func:`pga_step_size`, :func:`pga_bound` and :func:`pga_iterations_bound` -- the step size and the
   guarantee of AKLM Theorem 4.1;
-- three small MDPs of the book's landscape chapter: :func:`detour` (a suboptimal local maximum of
-  :math:`V^\pi(s_0)` when the start distribution misses a state), :func:`stay_or_leave` (where the
-  smoothness constant is nearly attained) and :func:`rare_state` (a family on which the iteration count
-  of projected gradient ascent is known exactly, :func:`rare_state_iterations`).
+- :func:`rare_state_iterations` -- the exact iteration count of projected gradient ascent on the
+  family :func:`pgbook.envs.rare_state`.
+
+The chapter's small MDPs are built in :mod:`pgbook.envs` (:func:`~pgbook.envs.detour`,
+:func:`~pgbook.envs.stay_or_leave`, :func:`~pgbook.envs.rare_state`).
 
 Source: Agarwal, Kakade, Lee and Mahajan (2021), *On the Theory of Policy Gradient Methods:
 Optimality, Approximation, and Distribution Shift*, JMLR 22(98) (AKLM), sections 3 and 4.
@@ -24,13 +25,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import _validate as validate
-from .gradients import direct_gradient
-from .mdp import MDP, require_mdp
-
-#: Actions of :func:`detour`'s two states: (start state, far state).
-DETOUR_ACTIONS = (("safe", "risky"), ("good", "bad"))
-
+from .. import _validate as validate
+from ..gradients import direct_gradient
+from ..mdp import MDP, require_mdp
 
 def midpoint_gaps(f: Callable, theta1, theta2) -> np.ndarray:
     r"""Midpoint-concavity gaps of ``f`` over pairs of points.
@@ -41,9 +38,30 @@ def midpoint_gaps(f: Callable, theta1, theta2) -> np.ndarray:
     ``f`` is not concave (a convex ``f`` has :math:`g_i \ge 0`: apply this to ``-f`` to test
     convexity). AKLM Lemma 3.1 states that :math:`\theta \mapsto V^{\pi_\theta}(s)` is not concave.
 
-    f: a function of one parameter array returning a real number; theta1, theta2: (n, ...) the n
-    pairs, of equal shapes. Returns g: (n,). Compare against a tolerance of a few ulps of the
-    values of ``f`` before counting, since round-off alone gives gaps of that size.
+    Compare against a tolerance of a few ulps of the values of ``f`` before counting, since round-off
+    alone gives gaps of that size.
+
+    Parameters
+    ----------
+    f : callable
+        A function of one parameter array, returning a real number.
+    theta1, theta2 : array (n, ...)
+        The n pairs, of equal shapes.
+
+    Returns
+    -------
+    g : ndarray (n,)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import landscape
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> V = lambda theta: pgbook.value(mdp, pgbook.softmax(theta)) @ mdp.rho
+    >>> theta1 = [[[3.0, -3.0], [0.0, 0.0], [0.0, 0.0]], [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]]
+    >>> theta2 = [[[-3.0, 3.0], [0.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 1.0], [2.0, 0.0]]]
+    >>> landscape.midpoint_gaps(V, theta1, theta2).round(4)
+    array([-0.1311, -0.0111])
     """
     if not callable(f):
         raise TypeError(f"f: expected a function of one parameter array, got {type(f).__name__}")
@@ -70,7 +88,21 @@ def mismatch(d, mu) -> float:
     (AKLM Definition 3.1, with :math:`d = d^{\pi^\star}_\rho` in Theorem 4.1 and
     :math:`d = d^{\pi^\star}_\rho`, :math:`\mu = d^\pi_\mu` in Lemma 4.1; Kakade and Langford 2002).
     At least 1, since both are distributions; infinite if ``mu`` misses a state that ``d`` visits.
-    d, mu: (S,) probability distributions.
+
+    Parameters
+    ----------
+    d, mu : array (S,)
+        Probability distributions.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from pgbook.theory import landscape
+    >>> landscape.mismatch([0.7, 0.2, 0.1], [0.5, 0.25, 0.25]), landscape.mismatch([0.5, 0.5, 0.0], [1.0, 0.0, 0.0])
+    (1.4, inf)
     """
     d = validate.array(d, "d", ndim=1)
     mu = validate.array(mu, "mu", ndim=1)
@@ -97,8 +129,31 @@ def stationarity(mdp: MDP, pi, mu=None) -> float:
     (:func:`pgbook.direct_gradient`): the maximum over :math:`\bar\pi` in the product of simplices is
     attained by putting, in each state, all mass on the largest entry of the gradient. It is zero
     exactly at first-order stationary points, and AKLM Lemma 4.1 (gradient domination) bounds the
-    optimality gap by it. pi: (S, A) a policy; mu: the start distribution (None = the MDP's, a state
-    index, or (S,)). Returns a number >= 0.
+    optimality gap by it.
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array (S, A)
+        A policy.
+    mu : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    float
+        >= 0.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import landscape
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> pi = pgbook.softmax([[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]])
+    >>> round(landscape.stationarity(mdp, pi), 4), round(landscape.stationarity(mdp, pi, mu=2), 4)
+    (1.0384, 1.0452)
+    >>> landscape.stationarity(mdp, pgbook.policy_iteration(mdp)[0])  # zero at the optimum
+    0.0
     """
     g = direct_gradient(mdp, pi, mu)
     pi = np.asarray(pi, dtype=float)
@@ -124,7 +179,8 @@ def direct_smoothness(mdp: MDP) -> float:
 
     Examples
     --------
-    >>> from pgbook import envs, landscape
+    >>> from pgbook import envs
+    >>> from pgbook.theory import landscape
     >>> round(landscape.direct_smoothness(envs.random_mdp(6, 3, seed=0, gamma=0.8)), 6)
     600.0
     """
@@ -139,7 +195,23 @@ def pga_step_size(mdp: MDP) -> float:
     .. math:: \eta = \frac{1}{\beta} = \frac{(1-\gamma)^3}{2\gamma|\mathcal A|},
 
     where :math:`\beta` is the smoothness constant of :math:`\pi \mapsto V^\pi(\mu)`
-    (:func:`direct_smoothness`, AKLM Lemma D.3). Needs :math:`0 < \gamma < 1`.
+    (:func:`direct_smoothness`, AKLM Lemma D.3).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With :math:`0 < \gamma < 1`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import landscape
+    >>> landscape.pga_step_size(pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9))  # 0.1^3 / (2 * 0.9 * 2)
+    0.0002777777777777776
     """
     return 1.0 / direct_smoothness(mdp)
 
@@ -156,9 +228,29 @@ def pga_bound(mdp: MDP, T, D: float) -> np.ndarray:
               = \sqrt{\frac{64\gamma|\mathcal S||\mathcal A|\, D^2}{(1-\gamma)^6\, T}},
               \qquad D = \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty,
 
-    for the ascent on :math:`V^\pi(\mu)` (rewards in [0, 1]). T: an iteration count >= 1 or an
-    array of them; D >= 1 the mismatch coefficient (:func:`mismatch`). Returns epsilon(T), shaped
-    like T.
+    for the ascent on :math:`V^\pi(\mu)` (rewards in [0, 1]).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With :math:`0 < \gamma < 1`.
+    T : int or array
+        Iteration counts, >= 1.
+    D : float
+        The mismatch coefficient (:func:`mismatch`), >= 1.
+
+    Returns
+    -------
+    epsilon : ndarray
+        Shaped like T.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.theory import landscape
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> landscape.pga_bound(mdp, [1e6, 4e6], 2.0).round(1)
+    array([37.2, 18.6])
     """
     require_mdp(mdp)
     gamma = _discount(mdp)
@@ -178,12 +270,25 @@ def pga_iterations_bound(mdp: MDP, eps, D: float) -> np.ndarray:
               \qquad D = \Big\|\frac{d^{\pi^\star}_\rho}{\mu}\Big\|_\infty,
 
     iterations (the theorem asks for :math:`T > T(\epsilon)`; it is :func:`pga_bound` solved for T).
-    eps: a gap > 0 or an array of them; D >= 1 the mismatch coefficient, or an array of them
-    (broadcast with eps). Returns T(eps), shaped like the broadcast of eps and D.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With :math:`0 < \gamma < 1`.
+    eps : float or array
+        Gaps, > 0.
+    D : float or array
+        Mismatch coefficients, >= 1 (broadcast with eps).
+
+    Returns
+    -------
+    T : ndarray
+        Shaped like the broadcast of eps and D.
 
     Examples
     --------
-    >>> from pgbook import envs, landscape
+    >>> from pgbook import envs
+    >>> from pgbook.theory import landscape
     >>> mdp = envs.random_mdp(6, 3, seed=0, gamma=0.8)
     >>> float(landscape.pga_bound(mdp, landscape.pga_iterations_bound(mdp, 0.5, 2.0), 2.0))
     0.5
@@ -199,107 +304,8 @@ def pga_iterations_bound(mdp: MDP, eps, D: float) -> np.ndarray:
     return 64 * gamma * mdp.S * mdp.A * D**2 / ((1 - gamma) ** 6 * eps**2)
 
 
-def detour(gamma: float = 0.9, safe: float = 0.5) -> MDP:
-    r"""Two states where a start distribution that misses a state makes a suboptimal local maximum.
-
-    State 0 is the start (:math:`\rho = \delta_0`). Its actions (:data:`DETOUR_ACTIONS`): *safe* pays
-    ``safe`` and stays; *risky* pays 0 and moves to state 1. In state 1, *good* pays 1 and *bad* pays
-    0, and both stay. With :math:`x = \pi(\text{risky}|0)` and :math:`y = \pi(\text{good}|1)`,
-
-    .. math:: V^\pi(0) = \frac{\text{safe}\,(1-x) + x\gamma y/(1-\gamma)}{1 - \gamma + \gamma x},
-
-    so for ``safe`` below :math:`\gamma` the optimal policy is (risky, good), with
-    :math:`V^\star(0) = \gamma/(1-\gamma)`. The policy (safe, bad) is worth only
-    :math:`\text{safe}/(1-\gamma)`, yet no policy with :math:`y \le \text{safe}/\gamma` is worth more
-    from state 0: moving mass to *risky* loses value until state 1's policy has improved, and state 1's
-    policy does not change :math:`V^\pi(0)` while :math:`x = 0`. So (safe, bad) is a local maximum of
-    :math:`V^\pi(0)` that is not global, and a stationary point of gradient ascent on it: AKLM's
-    gradient domination (Lemma 4.1) needs a start distribution :math:`\mu` that covers the states
-    :math:`\pi^\star` visits.
-
-    Parameters
-    ----------
-    gamma : float
-        In (0, 1).
-    safe : float
-        The safe reward, in [0, gamma).
-
-    Returns
-    -------
-    MDP
-
-    Examples
-    --------
-    >>> import numpy as np, pgbook
-    >>> from pgbook import landscape
-    >>> mdp = landscape.detour()
-    >>> trap = np.array([[1.0, 0.0], [0.0, 1.0]])  # (safe, bad)
-    >>> pgbook.value(mdp, trap).round(12), pgbook.policy_iteration(mdp)[1].round(12)
-    (array([5., 0.]), array([ 9., 10.]))
-    """
-    gamma = validate.gamma(gamma)
-    if gamma == 0.0:
-        raise ValueError("gamma: the detour needs gamma > 0 (the far state pays only later)")
-    safe = validate.positive_real(safe, "safe", allow_zero=True)
-    if safe >= gamma:
-        raise ValueError(f"safe: must lie below gamma = {gamma:g} for the detour to be optimal, got {safe:g}")
-    P = np.zeros((2, 2, 2))
-    P[0, 0, 0] = P[0, 1, 1] = 1.0
-    P[1, :, 1] = 1.0
-    r = np.array([[safe, 0.0], [1.0, 0.0]])
-    return MDP(P, r, gamma, np.array([1.0, 0.0]))
-
-
-def stay_or_leave(gamma: float = 0.9) -> MDP:
-    r"""One decision, repeated: stay and collect 1, or leave for good; the value's gradient is steepest here.
-
-    State 0 is the start (:math:`\rho = \delta_0`): action 0 pays 1 and stays, action 1 pays 0 and
-    moves to state 1, which is terminal (absorbing, reward 0). With :math:`p = \pi(0|0)`,
-    :math:`V^\pi(0) = p/(1-\gamma p)` and :math:`\partial V^\pi(0)/\partial\pi(0|0) = 1/(1-\gamma p)^2`,
-    so along the simplex the gradient changes at the rate :math:`\sqrt2\,\gamma/(1-\gamma p)^3`, up to
-    :math:`\sqrt2\,\gamma/(1-\gamma)^3` at :math:`p = 1`: the :math:`(1-\gamma)^{-3}` of
-    :func:`direct_smoothness` is attained, within the factor :math:`\sqrt2|\mathcal A| = 2\sqrt2`.
-    gamma in [0, 1). Returns an MDP with S = A = 2.
-
-    Examples
-    --------
-    >>> import pgbook
-    >>> from pgbook import landscape
-    >>> pgbook.value(landscape.stay_or_leave(0.9), [[1.0, 0.0], [1.0, 0.0]])
-    array([10.,  0.])
-    """
-    gamma = validate.gamma(gamma)
-    P = np.zeros((2, 2, 2))
-    P[0, 0, 0] = P[0, 1, 1] = 1.0
-    P[1, :, 1] = 1.0
-    return MDP(P, np.array([[1.0, 0.0], [0.0, 0.0]]), gamma, np.array([1.0, 0.0]), terminal=[1])
-
-
-def rare_state(gamma: float = 0.9) -> MDP:
-    r"""A state that matters, and one that does not: the family of :func:`rare_state_iterations`.
-
-    State 0 (:math:`\rho = \delta_0`): action 0 pays 1, action 1 pays 0, and both stay. State 1 is
-    terminal (absorbing, reward 0): nothing there depends on the policy. Ascending :math:`V^\pi(\mu)`
-    with :math:`\mu = (1/D, 1 - 1/D)`, the mismatch coefficient of AKLM Theorem 4.1 is
-    :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty = D`, and state 0's visitation is
-    :math:`d^\pi_\mu(0) = 1/D` under every policy. gamma in [0, 1).
-
-    Examples
-    --------
-    >>> import numpy as np, pgbook
-    >>> from pgbook import landscape
-    >>> mdp = landscape.rare_state(0.9)
-    >>> pgbook.visitation(mdp, pgbook.uniform(mdp), np.array([0.1, 0.9])).round(12)
-    array([0.1, 0.9])
-    """
-    gamma = validate.gamma(gamma)
-    P = np.zeros((2, 2, 2))
-    P[0, :, 0] = P[1, :, 1] = 1.0
-    return MDP(P, np.array([[1.0, 0.0], [0.0, 0.0]]), gamma, np.array([1.0, 0.0]), terminal=[1])
-
-
 def rare_state_iterations(D, gamma: float, eps: float) -> np.ndarray:
-    r"""The exact iteration count of projected gradient ascent on :func:`rare_state`.
+    r"""The exact iteration count of projected gradient ascent on :func:`pgbook.envs.rare_state`.
 
     Ascend :math:`V^\pi(\mu)`, :math:`\mu = (1/D, 1 - 1/D)`, from the uniform policy with the step
     :math:`\eta = (1-\gamma)^3/(2\gamma|\mathcal A|)` of AKLM Theorem 4.1 (:func:`pga_step_size`,
@@ -330,7 +336,7 @@ def rare_state_iterations(D, gamma: float, eps: float) -> np.ndarray:
 
     Examples
     --------
-    >>> from pgbook import landscape
+    >>> from pgbook.theory import landscape
     >>> landscape.rare_state_iterations([2.0, 7.0], gamma=0.9, eps=0.1)
     array([ 706, 2470])
     """
@@ -347,7 +353,7 @@ def rare_state_iterations(D, gamma: float, eps: float) -> np.ndarray:
 
 
 def _discount(mdp: MDP) -> float:
-    gamma = float(mdp.gamma)
-    if not 0 < gamma < 1:
-        raise ValueError(f"mdp: AKLM Theorem 4.1 needs 0 < gamma < 1, got gamma = {gamma}")
+    gamma = validate.discounted(mdp, "AKLM Theorem 4.1")
+    if gamma == 0.0:
+        raise ValueError("mdp: AKLM Theorem 4.1 needs gamma > 0 (its step size divides by gamma), got gamma = 0")
     return gamma

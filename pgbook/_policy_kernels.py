@@ -3,7 +3,7 @@ r"""Maps onto the probability simplex, the one implementation (private numba ker
 :func:`pgbook.softmax`, :func:`pgbook.log_softmax` and :func:`pgbook.project_simplex` call these on
 the rows of their argument; the optimisation loops of :mod:`pgbook._run_kernels` call them on
 every iterate. :func:`mean_kl_along` and :func:`kl_scale` measure a step of softmax logits by the
-KL divergence it moves the policy (:func:`pgbook.surrogates.kl_step_size`, and the runs of
+KL divergence it moves the policy (:func:`pgbook.theory.surrogates.kl_step_size`, and the runs of
 :func:`pgbook.algorithms.softmax_pg_kl`).
 """
 

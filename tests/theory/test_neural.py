@@ -1,4 +1,4 @@
-"""The neural policy (pgbook.neural): backpropagated scores and policy gradients against finite
+"""The neural policy (pgbook.theory.neural): backpropagated scores and policy gradients against finite
 differences, and the network's special cases, the log-linear and softmax policies."""
 
 import numpy as np
@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pgbook
-from pgbook import envs, features, neural
+from pgbook import envs, features
+from pgbook.theory import neural
 
 SETTINGS = settings(max_examples=30, deadline=None)
 
@@ -38,7 +39,7 @@ def test_forward_pass_matches_the_definition(seed, activation):
     theta, phi = random_case(seed)
     f = neural.logits(theta, phi, activation)
     assert np.allclose(f, loop_logits(theta, phi, activation), rtol=0, atol=1e-13)
-    pi = neural.pi(theta, phi, activation)
+    pi = neural.policy(theta, phi, activation)
     expected = np.exp(f) / np.exp(f).sum(axis=1, keepdims=True)
     assert np.allclose(pi, expected, rtol=0, atol=1e-14)
 
@@ -89,7 +90,7 @@ def test_policy_gradient_on_the_gridworld_equals_the_q_form():
     grid = envs.gridworld()
     phi = features.position_move(grid)
     theta = neural.init(4, 8, seed=3)
-    pi = neural.pi(theta, phi)
+    pi = neural.policy(theta, phi)
     d = pgbook.visitation(grid, pi)
     weights = d[:, None] * pi * pgbook.q_value(grid, pi) / (1 - grid.gamma)
     q_form = np.einsum("sa,san->n", weights, neural.grad_log_pi(theta, phi))
@@ -105,7 +106,7 @@ def test_linear_network_is_the_log_linear_policy(mdp, seed):
     theta = neural.init(dim, 5, seed=seed, scale=1.0)
     W, b, w = neural.unpack(theta, dim)
     theta_lin = W.T @ w
-    assert np.allclose(neural.pi(theta, phi, "linear"), pgbook.loglinear(theta_lin, phi), rtol=0, atol=1e-14)
+    assert np.allclose(neural.policy(theta, phi, "linear"), pgbook.loglinear(theta_lin, phi), rtol=0, atol=1e-14)
     # The chain rule through theta_lin = W^T w: dV/dw = W dV/dtheta_lin.
     g_lin = pgbook.loglinear_gradient(mdp, theta_lin, phi)
     g_w = neural.gradient(mdp, theta, phi, activation="linear")[-w.size:]
@@ -118,7 +119,7 @@ def test_linear_network_on_one_hot_features_is_the_softmax_policy():
     theta = neural.init(phi.shape[2], 2, seed=1, scale=3.0)
     W, b, w = neural.unpack(theta, phi.shape[2])
     logits = (W.T @ w).reshape(mdp.S, mdp.A)
-    assert np.allclose(neural.pi(theta, phi, "linear"), pgbook.softmax(logits), rtol=0, atol=1e-14)
+    assert np.allclose(neural.policy(theta, phi, "linear"), pgbook.softmax(logits), rtol=0, atol=1e-14)
     # The softmax score 1[s = s'](1[a = a'] - pi(a'|s)), pulled back through theta_lin = W^T w.
     pi = pgbook.softmax(logits)
     scores = neural.grad_log_pi(theta, phi, "linear")[:, :, -w.size:]
@@ -143,7 +144,7 @@ def test_init_is_seeded_and_scaled():
     assert np.all(neural.init(4, 8, seed=5, scale=0.0) == 0)
     # Zero parameters give the uniform policy.
     phi = np.random.default_rng(0).standard_normal((3, 5, 4))
-    assert np.allclose(neural.pi(np.zeros(48), phi), 0.2, rtol=0, atol=1e-15)
+    assert np.allclose(neural.policy(np.zeros(48), phi), 0.2, rtol=0, atol=1e-15)
 
 
 def test_unpack_lays_out_W_then_b_then_w():
@@ -156,16 +157,16 @@ def test_unpack_lays_out_W_then_b_then_w():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda phi: neural.pi(np.zeros(7), phi), "theta: expected hidden"),
-        (lambda phi: neural.pi(np.zeros((2, 6)), phi), "theta: expected a 1-d"),
-        (lambda phi: neural.pi(np.zeros(6), phi[0]), "phi: expected a 3-d"),
-        (lambda phi: neural.pi(np.zeros(6), phi, activation="relu"), "activation"),
-        (lambda phi: neural.pi(np.full(6, np.nan), phi), "theta: contains NaN"),
+        (lambda phi: neural.policy(np.zeros(7), phi), "theta: expected hidden"),
+        (lambda phi: neural.policy(np.zeros((2, 6)), phi), "theta: expected a 1-d"),
+        (lambda phi: neural.policy(np.zeros(6), phi[0]), "phi: expected a 3-d"),
+        (lambda phi: neural.policy(np.zeros(6), phi, activation="relu"), "activation"),
+        (lambda phi: neural.policy(np.full(6, np.nan), phi), "theta: contains NaN"),
         (lambda phi: neural.backward(np.zeros(6), phi, np.zeros((3, 3))), "G: expected shape"),
         (lambda phi: neural.init(0, 3, seed=0), "dim"),
         (lambda phi: neural.init(4, 3, seed=-1), "seed"),
         (lambda phi: neural.init(4, 3, seed=0, scale=-1.0), "scale"),
-        (lambda phi: neural.pi(np.zeros(6), np.zeros((3, 0, 4))), "phi: expected shape"),
+        (lambda phi: neural.policy(np.zeros(6), np.zeros((3, 0, 4))), "phi: expected shape"),
     ],
 )
 def test_bad_input_names_the_argument(call, match):
