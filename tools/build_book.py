@@ -34,6 +34,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+import nbformat
 import yaml
 
 import bookfiles
@@ -102,6 +103,29 @@ def build_config() -> dict:
     return config
 
 
+def fill_cached_outputs() -> list[str]:
+    """Write the cached outputs into ``_build/jupyter_execute/<page>.ipynb`` where the build left none.
+
+    myst-nb 1.4, taking a chapter's outputs from the execution cache (its code unchanged, its text
+    changed), merges them into a copy of the notebook but writes the original, without outputs; the
+    pages are right, but the tests read the executed notebooks. Returns the pages filled in.
+    """
+    from jupyter_cache import get_cache
+
+    cache, filled = get_cache(BUILD / ".jupyter_cache"), []
+    for path in sorted((BUILD / "jupyter_execute").rglob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        if any(cell.get("outputs") for cell in notebook.cells):
+            continue
+        try:
+            _, merged = cache.merge_match_into_notebook(notebook)
+        except KeyError:  # not a cached notebook (no code, or executed afresh)
+            continue
+        nbformat.write(merged, path)
+        filled.append(path.relative_to(BUILD / "jupyter_execute").with_suffix("").as_posix())
+    return filled
+
+
 def main() -> int:
     for name in sync_notebooks.sync(check=False):
         print(f"updated {name} (commit it)")
@@ -120,6 +144,7 @@ def main() -> int:
     if subprocess.run(command, env={**os.environ, **STATIC_FIGURES}, cwd=bookfiles.ROOT).returncode != 0:
         print("the book did not build (see the messages above)", file=sys.stderr)
         return 1
+    fill_cached_outputs()
     KEY.write_text(key)
     print(f"\nThe book: {bookfiles.HTML / 'index.html'}")
     return 0
