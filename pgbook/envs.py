@@ -493,6 +493,50 @@ def short_corridor_features() -> np.ndarray:
     return np.broadcast_to(np.eye(2), (4, 2, 2)).copy()
 
 
+def three_state(gamma: float = 0.9) -> MDP:
+    r"""The small MDP of pgbook's doctests: three states in a row, a small reward near and a large one far.
+
+    States 0, 1, 2 in a row; action 0 (*left*) moves one state left (0 stays), action 1 (*right*)
+    moves one state right with probability 0.8 and stays with probability 0.2 (2 stays). Staying in
+    0 by *left* pays :math:`r(0, \text{left}) = 0.1`, *right* in 2 pays :math:`r(2, \text{right}) = 1`,
+    everything else 0; :math:`\rho = (0.5, 0.3, 0.2)`. Transitions, discounting and the start
+    distribution all change its values, and the best policy (*right* everywhere) must walk past the
+    nearby reward, so an example on it shows a formula's every ingredient at work.
+
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+
+    Examples
+    --------
+    >>> from pgbook import envs
+    >>> mdp = envs.three_state()
+    >>> mdp, mdp.rho
+    (MDP(S=3, A=2, gamma=0.9), array([0.5, 0.3, 0.2]))
+    >>> print(mdp.P[:, 1])  # right: on with probability 0.8
+    [[0.2 0.8 0. ]
+     [0.  0.2 0.8]
+     [0.  0.  1. ]]
+    >>> print(mdp.P[:, 0], mdp.r.tolist())  # left: one state back
+    [[1. 0. 0.]
+     [1. 0. 0.]
+     [0. 1. 0.]] [[0.1, 0.0], [0.0, 0.0], [0.0, 1.0]]
+    """
+    P = np.zeros((3, 2, 3))
+    P[[0, 1, 2], 0, [0, 0, 1]] = 1.0
+    P[[0, 1], 1, [0, 1]] = 0.2
+    P[[0, 1], 1, [1, 2]] = 0.8
+    P[2, 1, 2] = 1.0
+    r = np.zeros((3, 2))
+    r[0, 0], r[2, 1] = 0.1, 1.0
+    return MDP(P, r, gamma, np.array([0.5, 0.3, 0.2]))
+
+
 def two_state(gamma: float = 0.9, rho=None) -> MDP:
     r"""A two-state, two-action MDP for value-polytope and policy-simplex pictures.
 
