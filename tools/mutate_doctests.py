@@ -314,16 +314,35 @@ class Timeout(KeyboardInterrupt):
     recording it as one example's failure and running on."""
 
 
+def _first_failure_runner():
+    import doctest
+
+    class FirstFailure(doctest.DocTestRunner):
+        """Keeps the first failing example and what it gave instead."""
+
+        first = ""
+
+        def report_failure(self, out, test, example, got):
+            if not self.first:
+                self.first = f"{example.source.strip()} | got {got.strip()}"[:300]
+
+        def report_unexpected_exception(self, out, test, example, exc_info):
+            if not self.first:
+                self.first = f"{example.source.strip()} | {exc_info[0].__name__}: {exc_info[1]}"[:300]
+
+    return FirstFailure
+
+
 def run_tests(names: list[str]) -> tuple[bool, str]:
     """Import pgbook afresh and run the named doctests; (all passed, the first failure's summary)."""
     import doctest
     import importlib
-    import io
     import warnings
 
     for mod in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
         del sys.modules[mod]
     finder = doctest.DocTestFinder()
+    _FirstFailure = _first_failure_runner()
     by_module: dict[str, list[str]] = {}
     for name in names:
         by_module.setdefault(name.rsplit("|", 1)[0], []).append(name.rsplit("|", 1)[1])
@@ -334,14 +353,12 @@ def run_tests(names: list[str]) -> tuple[bool, str]:
             test = tests.get(testname)
             if test is None:
                 return False, f"{testname}: doctest not found"
-            out = io.StringIO()
-            runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+            runner = _FirstFailure(optionflags=doctest.ELLIPSIS)
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
-                result = runner.run(test, out=out.write)
+                result = runner.run(test, out=lambda text: None)
             if result.failed:
-                lines = [ln for ln in out.getvalue().splitlines() if ln.strip()]
-                return False, f"{testname}: " + " | ".join(lines[2:6])[:300]
+                return False, f"{testname}: {runner.first}"
     return True, ""
 
 
