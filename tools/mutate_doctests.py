@@ -414,7 +414,9 @@ def run_worker(root: Path, mutants: list[dict], timeout: int, progress: bool) ->
     start = 0
     while start < len(mutants):
         proc = subprocess.Popen([sys.executable, "-I", "-c",
-                                 f"import sys; sys.path.insert(0, {str(root)!r}); "
+                                 # -I ignores PYTHONDONTWRITEBYTECODE: a cached .pyc of the same size and second
+                                 # would otherwise stand in for the next mutant's source.
+                                 f"import sys; sys.dont_write_bytecode = True; sys.path.insert(0, {str(root)!r}); "
                                  f"sys.path.insert(0, {str(Path(__file__).parent)!r}); "
                                  f"import mutate_doctests as m; m.worker({str(job)!r}, {start})"],
                                 cwd=root, env=env, stdout=subprocess.PIPE, text=True)
