@@ -270,6 +270,8 @@ def evaluate(mdp: MDP, pi, rho=None) -> Evaluation:
     >>> ev, (P_pi, r_pi) = pgbook.evaluate(big, pgbook.uniform(big)), pgbook.policy_matrices(big, pgbook.uniform(big))
     >>> bool(np.allclose(ev.V, np.linalg.solve(np.eye(50) - 0.9 * P_pi, r_pi)))
     True
+    >>> bool(np.allclose(ev.Q, big.r + 0.9 * big.P @ ev.V))
+    True
     >>> bool(np.allclose(ev.d, 0.1 * np.linalg.solve(np.eye(50) - 0.9 * P_pi.T, big.rho)))
     True
     """
