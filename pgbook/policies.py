@@ -75,8 +75,9 @@ def log_softmax(theta) -> np.ndarray:
     [[-0.3133 -1.3133]
      [-1.3133 -0.3133]
      [-0.4741 -0.9741]] True
-    >>> pgbook.log_softmax([-1000.0, 0.0])  # pi = (e^-1000, 1): log pi stays finite
-    array([-1000.,     0.])
+    >>> pgbook.log_softmax([[0.0, -1000.0], [-1000.0, 0.0]])  # pi(a|s) = e^-1000: log pi stays finite
+    array([[    0., -1000.],
+           [-1000.,     0.]])
     """
     return _log_softmax(validate.logits(theta))[0]
 
