@@ -101,9 +101,15 @@ def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1, *, g
 
     Examples
     --------
+    >>> import numpy as np, pgbook
     >>> from pgbook import envs
     >>> envs.gridworld()
     MDP(S=21, A=4, gamma=0.9, terminal=[4, 7])
+    >>> grid = envs.gridworld(["S.G"], slip=0.2)  # three cells in a row; actions left, down, right, up
+    >>> print(grid.P[0, 2], grid.r[1], grid.rho)  # right from S: on w.p. 0.8, the slips up and down hit walls
+    [0.2 0.8 0. ] [0.  0.1 0.8 0.1] [1. 0. 0.]
+    >>> print(np.round(grid.grid(pgbook.value(grid, pgbook.uniform(grid))), 4))  # V of the uniform policy, on the map
+    [[0.439  0.6341 0.    ]]
     """
     if isinstance(layout, str):
         raise TypeError("layout: expected a sequence of row strings, not one string")
@@ -173,9 +179,17 @@ def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, rho: str = "uni
 
     Examples
     --------
+    >>> import numpy as np
     >>> from pgbook import envs
     >>> envs.random_mdp(5, 3, seed=0)
     MDP(S=5, A=3, gamma=0.9)
+    >>> mdp = envs.random_mdp(3, 2, seed=0, gamma=0.5, rho="random", branching=1)  # deterministic moves
+    >>> print(np.round(mdp.rho, 4), (mdp.P > 0).sum(axis=2).ravel(), mdp.gamma)
+    [0.4489 0.2553 0.2958] [1 1 1 1 1 1] 0.5
+    >>> print(np.round(mdp.r, 4))  # U[0, 1]
+    [[0.4858 0.8895]
+     [0.934  0.3578]
+     [0.5715 0.3219]]
     """
     S = validate.positive_int(S, "S")
     A = validate.positive_int(A, "A")
@@ -218,8 +232,10 @@ def bandit(rewards, gamma: float = 0.0) -> MDP:
     --------
     >>> import pgbook
     >>> bandit = pgbook.envs.bandit([1.0, 0.9, 0.1])
-    >>> bandit, pgbook.value(bandit, pgbook.uniform(bandit))
+    >>> bandit, pgbook.value(bandit, pgbook.uniform(bandit))  # pi @ r
     (MDP(S=1, A=3, gamma=0), array([0.66666667]))
+    >>> pgbook.value(pgbook.envs.bandit([1.0, 0.9, 0.1], gamma=0.5), [[0.5, 0.5, 0.0]])  # pi @ r / (1 - gamma)
+    array([1.9])
     """
     rewards = validate.array(rewards, "rewards", ndim=1)
     if rewards.size == 0:
@@ -262,9 +278,14 @@ def chain(H: int) -> MDP:
 
     Examples
     --------
+    >>> import pgbook
     >>> from pgbook import envs
-    >>> envs.chain(5)
-    MDP(S=7, A=4, gamma=0.833333)
+    >>> mdp = envs.chain(5)
+    >>> mdp, mdp.rho.tolist()
+    (MDP(S=7, A=4, gamma=0.833333), [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    >>> V_star = pgbook.policy_iteration(mdp)[1]
+    >>> round(float(V_star[0]), 6), round(mdp.gamma ** 6 / (1 - mdp.gamma), 6)  # V*(s_0) = gamma^(H+1) / (1 - gamma)
+    (2.009388, 2.009388)
     """
     H = validate.positive_int(H, "H")
     if H > CHAIN_MAX_H:
@@ -462,10 +483,13 @@ def short_corridor() -> MDP:
 
     Examples
     --------
-    >>> import pgbook
+    >>> import numpy as np, pgbook
     >>> corridor = pgbook.envs.short_corridor()
     >>> float(pgbook.value(corridor, pgbook.uniform(corridor))[0])  # Sutton and Barto: -12 for a fair coin
     -12.0
+    >>> p = 2 - np.sqrt(2)  # the best Pr(right) with the shared features
+    >>> round(float(pgbook.value(corridor, [[p, 1 - p]] * 4)[0]), 6), round(-(6 + 4 * 2 ** 0.5), 6)  # v*(S_1)
+    (-11.656854, -11.656854)
     """
     right, left = 0, 1
     moves = {0: (1, 0), 1: (0, 2), 2: (3, 1)}
@@ -489,6 +513,17 @@ def short_corridor_features() -> np.ndarray:
     Returns
     -------
     phi : array (4, 2, 2)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import envs
+    >>> phi = envs.short_corridor_features()
+    >>> print(phi[0], phi.shape)
+    [[1. 0.]
+     [0. 1.]] (4, 2, 2)
+    >>> print(pgbook.loglinear([1.0, 0.0], phi)[:, 0].round(4))  # the same Pr(right) = sigma(1) in every state
+    [0.7311 0.7311 0.7311 0.7311]
     """
     return np.broadcast_to(np.eye(2), (4, 2, 2)).copy()
 
@@ -560,6 +595,16 @@ def two_state(gamma: float = 0.9, rho=None) -> MDP:
     Returns
     -------
     MDP
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook import envs
+    >>> mdp = envs.two_state()
+    >>> mdp, mdp.P[0, 0], mdp.r[0]
+    (MDP(S=2, A=2, gamma=0.9), array([0.7, 0.3]), array([-0.45, -0.1 ]))
+    >>> pgbook.value(mdp, [[1.0, 0.0], [0.0, 1.0]]).round(4)  # a_1 in s_1, a_2 in s_2: one point of the polytope
+    array([-2.4659, -1.7125])
     """
     P = np.array([[[0.7, 0.3], [0.99, 0.01]], [[0.2, 0.8], [0.99, 0.01]]])
     r = np.array([[-0.45, -0.1], [0.5, 0.5]])
