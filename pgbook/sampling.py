@@ -164,6 +164,11 @@ def sample_episodes(mdp: MDP, pi, n: int, horizon: int, seed: int, rho=None, *, 
     >>> mean, stderr = float(returns.mean()), float(returns.std() / np.sqrt(500))
     >>> round(mean, 2), round(stderr, 2), round(pgbook.evaluate(mdp, pi).V_rho, 2)  # the mean return estimates V(rho)
     (7.34, 0.1, 7.5)
+    >>> five = pgbook.envs.random_mdp(5, 3, seed=0, rho="random")  # five outcomes per draw
+    >>> u, P_u = pgbook.uniform(five), pgbook.policy_matrices(five, pgbook.uniform(five))[0]
+    >>> states = pgbook.sample_episodes(five, u, n=4000, horizon=2, seed=0).states
+    >>> print(np.round(np.bincount(states[:, 1], minlength=5) / 4000, 3), np.round(five.rho @ P_u, 3))  # s_1 ~ rho P_pi
+    [0.22  0.16  0.261 0.158 0.202] [0.217 0.164 0.254 0.154 0.211]
     """
     require_mdp(mdp)
     pi = validate.policy(mdp, pi)
