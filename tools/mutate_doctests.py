@@ -306,6 +306,22 @@ def apply(source: bytes, m: dict) -> bytes:
 # The worker: runs in the temporary copy, with NUMBA_DISABLE_JIT=1.
 
 
+def import_from(root: Path) -> bool:
+    """Make ``import pgbook`` load the package under ``root``; False (and a message) if it cannot."""
+    import importlib
+
+    # An editable install (pip install -e .) maps pgbook to its working tree through a finder
+    # consulted whatever sys.path says: drop it.
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in getattr(f, "__name__", type(f).__name__).lower()
+                        and "editable" not in getattr(f, "__module__", "").lower()]
+    sys.path.insert(0, str(root))
+    loaded = Path(importlib.import_module(PACKAGE).__file__).resolve()
+    if root.resolve() not in loaded.parents:
+        print(f"mutate_doctests: importing pgbook loads {loaded}, not the copy under {root}", file=sys.stderr)
+        return False
+    return True
+
+
 WRONG_COPY = 3  # the worker's exit status when it would test the working tree instead of the copy
 
 
@@ -367,15 +383,7 @@ def worker(job_path: str, start_index: int) -> None:
 
     job = json.loads(Path(job_path).read_text())
     timeout = job["timeout"]
-    # An editable install (pip install -e .) maps pgbook to the working tree through a finder that
-    # comes before sys.path: drop it, so that pgbook is the temporary copy.
-    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in getattr(f, "__name__", type(f).__name__).lower()
-                        and "editable" not in getattr(f, "__module__", "").lower()]
-    import importlib
-
-    copy = Path(importlib.import_module(PACKAGE).__file__).resolve()
-    if Path(job["root"]).resolve() not in copy.parents:
-        print(f"mutate_doctests: the worker imports {copy}, not the temporary copy", file=sys.stderr)
+    if not import_from(Path(job["root"])):
         raise SystemExit(WRONG_COPY)
 
     def alarm(signum, frame):
@@ -465,7 +473,8 @@ def doctest_names(functions) -> dict[tuple[str, str], list[str]]:
     import doctest
     import importlib
 
-    sys.path.insert(0, str(ROOT))
+    if not import_from(ROOT):
+        raise SystemExit(1)
     finder = doctest.DocTestFinder()
     found = {}
     for module in sorted({fn.module for fn in functions.values()}):
