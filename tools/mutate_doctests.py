@@ -322,6 +322,7 @@ def import_from(root: Path) -> bool:
     return True
 
 
+MARK = "@@mutant "  # starts the worker's result lines
 WRONG_COPY = 3  # the worker's exit status when it would test the working tree instead of the copy
 
 
@@ -409,8 +410,9 @@ def worker(job_path: str, start_index: int) -> None:
             signal.alarm(0)
             if path:
                 path.write_bytes(original)
-        print(json.dumps({"i": i, "passed": passed, "detail": detail, "seconds": time.perf_counter() - t0}),
-              flush=True)
+        # On a line of its own, marked: a mutant may print anything, even half a line.
+        print(f"\n{MARK}" + json.dumps({"i": i, "passed": passed, "detail": detail,
+                                        "seconds": time.perf_counter() - t0}), flush=True)
 
 
 def run_worker(root: Path, mutants: list[dict], timeout: int, progress: bool) -> list[dict]:
@@ -429,7 +431,9 @@ def run_worker(root: Path, mutants: list[dict], timeout: int, progress: bool) ->
                                  f"import mutate_doctests as m; m.worker({str(job)!r}, {start})"],
                                 cwd=root, env=env, stdout=subprocess.PIPE, text=True)
         for line in proc.stdout:
-            r = json.loads(line)
+            if not line.startswith(MARK):
+                continue
+            r = json.loads(line[len(MARK):])
             results[r["i"]] = r
             start = r["i"] + 1
             if progress:
