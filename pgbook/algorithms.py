@@ -320,8 +320,8 @@ def softmax_pg_kl(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None,
 
     Examples
     --------
+    >>> import numpy as np, pgbook
     >>> from pgbook import algorithms, envs
-    >>> import numpy as np
     >>> bandit = envs.bandit([1.0, 0.9, 0.1])
     >>> start = np.log([[0.001, 0.998, 0.001]])  # the best arm almost never played
     >>> pg = algorithms.softmax_pg(bandit, 0.3, 500, theta0=start)
@@ -330,6 +330,15 @@ def softmax_pg_kl(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None,
     0.10 9e-08
     >>> round(fair.trace["eta"][0] / 0.3)  # its first step, in multiples of PG's own: that is the missing length
     498
+    >>> mdp = envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta0 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> run = algorithms.softmax_pg_kl(mdp, eta=0.5, T=5, theta0=theta0)
+    >>> pi0, d = run.pi[0], pgbook.visitation(mdp, run.pi[0])
+    >>> kl = lambda q: float(d @ (pi0 * np.log(pi0 / q)).sum(axis=1))  # E_{s ~ d} KL(pi_0(.|s) || q(.|s))
+    >>> round(kl(run.pi[1]), 6), round(kl(pgbook.softmax(pgbook.npg_step(mdp, theta0, eta=0.5))), 6)
+    (0.971076, 0.971076)
+    >>> bool(np.allclose(run.theta[1], theta0 + run.trace["eta"][0] * pgbook.softmax_gradient(mdp, theta0)))
+    True
     """
     c = _common(mdp, T, rho, record_every, until)
     eta = c.positive("eta", eta)
@@ -479,11 +488,14 @@ def projected_ga(mdp: MDP, eta, T, *, pi0=None, rho=None, record_every=None, unt
     >>> run = algorithms.projected_ga(mdp, eta=0.01, T=50, pi0=pi0)
     >>> run
     Run(projected_ga, iterations=50, V_rho: 7.49763 -> 8.35297, 51 recorded)
-    >>> step = pgbook.project_simplex(pi0 + 0.01 * pgbook.direct_gradient(mdp, pi0))
+    >>> grad = pgbook.direct_gradient(mdp, pi0)
+    >>> step = pgbook.project_simplex(pi0 + 0.01 * grad)
     >>> print(np.round(run.pi[1], 4), bool(np.allclose(run.pi[1], step)))
     [[0.4917 0.5083]
      [0.2351 0.7649]
      [0.     1.    ]] True
+    >>> bool(np.isclose(run.trace["grad_norm"][0], np.linalg.norm(grad)))
+    True
     """
     c = _common(mdp, T, rho, record_every, until)
     step = Step(eta=c.positive("eta", eta))
@@ -532,6 +544,8 @@ def cpi(mdp: MDP, T, *, alpha=None, pi0=None, rho=None, record_every=None, until
     >>> alpha = min(1.0, A_greedy * (1 - 0.9) ** 2 / (4 * 0.9))  # AJKS's step
     >>> print(round(alpha, 6), bool(np.allclose(run.pi[1], (1 - alpha) * pi0 + alpha * pgbook.greedy(ev.adv))))
     0.000438 True
+    >>> bool(np.allclose(algorithms.cpi(mdp, T=1, pi0=pi0, alpha=0.5).pi[1], 0.5 * pi0 + 0.5 * pgbook.greedy(ev.adv)))
+    True
     """
     c = _common(mdp, T, rho, record_every, until)
     c.params["alpha"] = alpha
@@ -637,6 +651,12 @@ def q_npg(mdp: MDP, phi, eta, T, *, nu=None, theta0=None, rho=None, record_every
     >>> run = algorithms.q_npg(mdp, phi, eta=0.5, T=20, theta0=[0.5, -0.5])
     >>> run
     Run(q_npg, iterations=20, V_rho: 1.02819 -> 8.48899, 21 recorded)
+    >>> pi0 = pgbook.loglinear([0.5, -0.5], phi)
+    >>> nu = np.full((3, 2), 1 / 6)  # (s_0, a_0) ~ nu, then pi: d_nu(s, a) = (1 - g) nu(s, a) + g d_{nu P}(s) pi(a|s)
+    >>> d = 0.1 * nu + 0.9 * pgbook.visitation(mdp, pi0, rho=np.einsum("sa,sat->t", nu, mdp.P))[:, None] * pi0
+    >>> X, y = (np.sqrt(d)[:, :, None] * phi).reshape(6, 2), (np.sqrt(d) * pgbook.q_value(mdp, pi0)).ravel()
+    >>> bool(np.allclose(run.theta[1], np.array([0.5, -0.5]) + 0.5 * np.linalg.lstsq(X, y, rcond=None)[0]))
+    True
     >>> from pgbook import features
     >>> q = algorithms.q_npg(mdp, features.one_hot(mdp), eta=0.5, T=20)  # tabular: NPG's eta = (1 - gamma) 0.5
     >>> bool(np.allclose(q.V_rho, algorithms.npg(mdp, eta=0.05, T=20).V_rho))
