@@ -105,11 +105,14 @@ def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1, *, g
     >>> from pgbook import envs
     >>> envs.gridworld()
     MDP(S=21, A=4, gamma=0.9, terminal=[4, 7])
-    >>> grid = envs.gridworld(["S.G"], slip=0.2)  # three cells in a row; actions left, down, right, up
-    >>> print(grid.P[0, 2], grid.r[1], grid.rho)  # right from S: on w.p. 0.8, the slips up and down hit walls
-    [0.2 0.8 0. ] [0.  0.1 0.8 0.1] [1. 0. 0.]
+    >>> grid = envs.gridworld(["S.G", "..X"], slip=0.2, pit_reward=-1.0, step_reward=-0.01)
+    >>> print(grid.P[0, 1], grid.rho)  # down from S: on w.p. 0.8; the slips: left stays (a wall), right
+    [0.1 0.1 0.  0.8 0.  0. ] [1. 0. 0. 0. 0. 0.]
+    >>> print(grid.r[1])  # Pr(G) - Pr(X) - 0.01: right 0.8, down and up 0.1 (a slip), left none
+    [-0.01  0.09  0.79  0.09]
     >>> print(np.round(grid.grid(pgbook.value(grid, pgbook.uniform(grid))), 4))  # V of the uniform policy, on the map
-    [[0.439  0.6341 0.    ]]
+    [[ 0.0172  0.2245  0.    ]
+     [-0.1381 -0.3104  0.    ]]
     """
     if isinstance(layout, str):
         raise TypeError("layout: expected a sequence of row strings, not one string")
@@ -278,11 +281,13 @@ def chain(H: int) -> MDP:
 
     Examples
     --------
-    >>> import pgbook
+    >>> import numpy as np, pgbook
     >>> from pgbook import envs
     >>> mdp = envs.chain(5)
     >>> mdp, mdp.rho.tolist()
     (MDP(S=7, A=4, gamma=0.833333), [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    >>> print(mdp.P.argmax(axis=2)[1], mdp.P.argmax(axis=2)[6], np.argwhere(mdp.r).tolist())  # s_1: a_1 on, others back
+    [2 0 0 0] [6 6 6 6] [[6, 0]]
     >>> V_star = pgbook.policy_iteration(mdp)[1]
     >>> round(float(V_star[0]), 6), round(mdp.gamma ** 6 / (1 - mdp.gamma), 6)  # V*(s_0) = gamma^(H+1) / (1 - gamma)
     (2.009388, 2.009388)
@@ -485,8 +490,8 @@ def short_corridor() -> MDP:
     --------
     >>> import numpy as np, pgbook
     >>> corridor = pgbook.envs.short_corridor()
-    >>> float(pgbook.value(corridor, pgbook.uniform(corridor))[0])  # Sutton and Barto: -12 for a fair coin
-    -12.0
+    >>> float(pgbook.value(corridor, pgbook.uniform(corridor))[0]), corridor.rho.tolist()  # -12 for a fair coin
+    (-12.0, [1.0, 0.0, 0.0, 0.0])
     >>> p = 2 - np.sqrt(2)  # the best Pr(right) with the shared features
     >>> round(float(pgbook.value(corridor, [[p, 1 - p]] * 4)[0]), 6), round(-(6 + 4 * 2 ** 0.5), 6)  # v*(S_1)
     (-11.656854, -11.656854)
@@ -601,8 +606,8 @@ def two_state(gamma: float = 0.9, rho=None) -> MDP:
     >>> import pgbook
     >>> from pgbook import envs
     >>> mdp = envs.two_state()
-    >>> mdp, mdp.P[0, 0], mdp.r[0]
-    (MDP(S=2, A=2, gamma=0.9), array([0.7, 0.3]), array([-0.45, -0.1 ]))
+    >>> mdp, mdp.P[0, 0], mdp.r.tolist()
+    (MDP(S=2, A=2, gamma=0.9), array([0.7, 0.3]), [[-0.45, -0.1], [0.5, 0.5]])
     >>> pgbook.value(mdp, [[1.0, 0.0], [0.0, 1.0]]).round(4)  # a_1 in s_1, a_2 in s_2: one point of the polytope
     array([-2.4659, -1.7125])
     """
