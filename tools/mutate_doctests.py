@@ -196,6 +196,7 @@ class Mutant:
     kind: str  # "literal" or "operator"
     tag: str  # "", "guard" or "tol"
     tests: list  # doctest names to run
+    isolate: bool  # run in a fresh worker and end it after: the function writes raw memory (ctypes)
 
 
 def _skipped_nodes(fn: ast.AST) -> set:
@@ -248,6 +249,9 @@ def mutants_of(fn: Function, path: Path, lines: list[bytes], tests: list[str], o
     out = []
     rel = str(path.relative_to(ROOT))
     name = f"{fn.module}.{fn.qualname}"
+    # A mutant of a function that hands addresses to LAPACK can corrupt the worker's memory, and
+    # with it the mutants run after it: each gets a worker of its own.
+    isolate = ".ctypes" in _text(lines, (fn.node.lineno, 0), (fn.node.end_lineno, len(lines[fn.node.end_lineno - 1])))
     for node in ast.walk(fn.node):
         if id(node) in skip:
             continue
@@ -260,7 +264,7 @@ def mutants_of(fn: Function, path: Path, lines: list[bytes], tests: list[str], o
             if isinstance(node.value, float) and 0 < abs(node.value) < 1e-6 and not tag:
                 tag = "tol"
             out.append(Mutant(rel, node.lineno, (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset),
-                              old, repr(new), fn.module, name, "literal", tag, tests))
+                              old, repr(new), fn.module, name, "literal", tag, tests, isolate))
         elif operators and isinstance(node, ast.BinOp) and type(node.op) in _OPPOSITE:
             sym, opposite = _OPPOSITE[type(node.op)]
             # The operator sits between the operands, after any closing parentheses of the left one.
@@ -272,7 +276,7 @@ def mutants_of(fn: Function, path: Path, lines: list[bytes], tests: list[str], o
             if at < 0:
                 continue
             line, col = _advance(lines, start, between[:at])
-            out.append(Mutant(rel, line, (line, col), (line, col + 1), sym, opposite, fn.module, name, "operator", tag, tests))
+            out.append(Mutant(rel, line, (line, col), (line, col + 1), sym, opposite, fn.module, name, "operator", tag, tests, isolate))
     return out
 
 
@@ -394,6 +398,8 @@ def worker(job_path: str, start_index: int) -> None:
     for i, m in enumerate(job["mutants"]):
         if i < start_index:
             continue
+        if m.get("isolate") and i > start_index:
+            return  # an isolated mutant starts a fresh worker
         path = Path(job["root"]) / m["path"] if m["kind"] != "baseline" else None
         original = path.read_bytes() if path else b""
         if path:
@@ -413,6 +419,8 @@ def worker(job_path: str, start_index: int) -> None:
         # On a line of its own, marked: a mutant may print anything, even half a line.
         print(f"\n{MARK}" + json.dumps({"i": i, "passed": passed, "detail": detail,
                                         "seconds": time.perf_counter() - t0}), flush=True)
+        if m.get("isolate"):
+            return
 
 
 def run_worker(root: Path, mutants: list[dict], timeout: int, progress: bool) -> list[dict]:
@@ -423,6 +431,7 @@ def run_worker(root: Path, mutants: list[dict], timeout: int, progress: bool) ->
     results: list[dict | None] = [None] * len(mutants)
     start = 0
     while start < len(mutants):
+        before = start
         proc = subprocess.Popen([sys.executable, "-I", "-c",
                                  # -I ignores PYTHONDONTWRITEBYTECODE: a cached .pyc of the same size and second
                                  # would otherwise stand in for the next mutant's source.
@@ -442,11 +451,9 @@ def run_worker(root: Path, mutants: list[dict], timeout: int, progress: bool) ->
         proc.wait()
         if proc.returncode == WRONG_COPY:
             raise SystemExit(1)
-        if start < len(mutants) and proc.returncode != 0:
+        if start < len(mutants) and (proc.returncode != 0 or start == before):
             results[start] = {"i": start, "passed": False, "detail": f"worker died ({proc.returncode})", "seconds": 0}
             start += 1
-        elif start < len(mutants):
-            break
     if progress:
         print(file=sys.stderr)
     return results
