@@ -112,12 +112,18 @@ def softmax_pg(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None, un
 
     Examples
     --------
-    >>> from pgbook import algorithms, envs
-    >>> run = algorithms.softmax_pg(envs.bandit([1.0, 0.9, 0.1]), eta=0.4, T=1000)
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta0 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> run = algorithms.softmax_pg(mdp, eta=0.5, T=50, theta0=theta0)
     >>> run
-    Run(softmax_pg, iterations=1000, V_rho: 0.666667 -> 0.998169, 1001 recorded)
-    >>> run.pi.shape, run.trace["grad_norm"].shape
-    ((1001, 1, 3), (1001,))
+    Run(softmax_pg, iterations=50, V_rho: 1.34049 -> 8.43139, 51 recorded)
+    >>> grad = pgbook.softmax_gradient(mdp, theta0)
+    >>> bool(np.allclose(run.theta[1], theta0 + 0.5 * grad))  # theta + eta grad V
+    True
+    >>> bool(np.isclose(run.trace["grad_norm"][0], np.linalg.norm(grad)))
+    True
     """
     c = _common(mdp, T, rho, record_every, until)
     step = Step(eta=c.positive("eta", eta))
@@ -156,6 +162,20 @@ def log_barrier_pg(mdp: MDP, eta, T, *, lam, theta0=None, rho=None, record_every
     Run
         ``V_rho`` is the unregularised value; traces ``grad_norm`` :math:`\|\nabla L_\lambda\|_2`
         and ``objective`` :math:`L_\lambda(\theta^{(t)})`.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta0 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> run = algorithms.log_barrier_pg(mdp, eta=0.5, T=50, lam=0.1, theta0=theta0)
+    >>> run
+    Run(log_barrier_pg, iterations=50, V_rho: 1.34049 -> 8.40589, 51 recorded)
+    >>> bool(np.allclose(run.theta[1], theta0 + 0.5 * pgbook.log_barrier_gradient(mdp, theta0, lam=0.1)))
+    True
+    >>> round(float(run.trace["objective"][0]), 4), round(pgbook.log_barrier_objective(mdp, theta0, lam=0.1), 4)
+    (1.3315, 1.3315)
     """
     c = _common(mdp, T, rho, record_every, until)
     step = Step(eta=c.positive("eta", eta), lam=c.positive("lam", lam))
@@ -193,6 +213,21 @@ def entropy_pg(mdp: MDP, eta, T, *, tau, theta0=None, rho=None, record_every=Non
     Run
         ``V_rho`` is the unregularised value; traces ``grad_norm`` and ``objective``
         :math:`\tilde V^{(t)}(\rho)`.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta0 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> run = algorithms.entropy_pg(mdp, eta=0.5, T=50, tau=0.1, theta0=theta0)
+    >>> run
+    Run(entropy_pg, iterations=50, V_rho: 1.34049 -> 8.41166, 51 recorded)
+    >>> bool(np.allclose(run.theta[1], theta0 + 0.5 * pgbook.entropy_regularized_gradient(mdp, theta0, tau=0.1)))
+    True
+    >>> V_tau = pgbook.soft_value(mdp, pgbook.softmax(theta0), tau=0.1)
+    >>> round(float(run.trace["objective"][0]), 4), round(float(mdp.rho @ V_tau), 4)  # the soft V(rho)
+    (1.9447, 1.9447)
     """
     c = _common(mdp, T, rho, record_every, until)
     step = Step(eta=c.positive("eta", eta), tau=c.positive("tau", tau))
@@ -231,10 +266,17 @@ def npg(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None, until=Non
 
     Examples
     --------
-    >>> from pgbook import algorithms, envs
-    >>> run = algorithms.npg(envs.chain(5), eta=0.1, T=100, until=1.9)
-    >>> run.iterations < 100, bool(run.V_rho[-1] >= 1.9)
-    (True, True)
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta0 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> run = algorithms.npg(mdp, eta=0.1, T=20, theta0=theta0)
+    >>> run
+    Run(npg, iterations=20, V_rho: 1.34049 -> 8.48899, 21 recorded)
+    >>> bool(np.allclose(run.pi[1], pgbook.softmax(pgbook.npg_step(mdp, theta0, eta=0.1))))  # one NPG step
+    True
+    >>> algorithms.npg(mdp, eta=0.1, T=100, theta0=theta0, until=7.5).iterations  # stops once V(rho) >= 7.5
+    3
     """
     c = _common(mdp, T, rho, record_every, until)
     eta = c.positive("eta", eta)
@@ -277,8 +319,8 @@ def softmax_pg_kl(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None,
 
     Examples
     --------
+    >>> import numpy as np, pgbook
     >>> from pgbook import algorithms, envs
-    >>> import numpy as np
     >>> bandit = envs.bandit([1.0, 0.9, 0.1])
     >>> start = np.log([[0.001, 0.998, 0.001]])  # the best arm almost never played
     >>> pg = algorithms.softmax_pg(bandit, 0.3, 500, theta0=start)
@@ -287,6 +329,15 @@ def softmax_pg_kl(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None,
     0.10 9e-08
     >>> round(fair.trace["eta"][0] / 0.3)  # its first step, in multiples of PG's own: that is the missing length
     498
+    >>> mdp = envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta0 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> run = algorithms.softmax_pg_kl(mdp, eta=0.5, T=5, theta0=theta0)
+    >>> pi0, d = run.pi[0], pgbook.visitation(mdp, run.pi[0])
+    >>> kl = lambda q: float(d @ (pi0 * np.log(pi0 / q)).sum(axis=1))  # E_{s ~ d} KL(pi_0(.|s) || q(.|s))
+    >>> round(kl(run.pi[1]), 6), round(kl(pgbook.softmax(pgbook.npg_step(mdp, theta0, eta=0.5))), 6)
+    (0.971076, 0.971076)
+    >>> bool(np.allclose(run.theta[1], theta0 + run.trace["eta"][0] * pgbook.softmax_gradient(mdp, theta0)))
+    True
     """
     c = _common(mdp, T, rho, record_every, until)
     eta = c.positive("eta", eta)
@@ -326,6 +377,20 @@ def entropy_npg(mdp: MDP, eta, T, *, tau, theta0=None, rho=None, record_every=No
     Run
         ``V_rho`` is the unregularised value; trace ``objective`` :math:`V^{(t)}_\tau(\rho)`;
         ``theta``: logits of :math:`\pi^{(t)}`, as in :func:`npg`.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta0 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> run = algorithms.entropy_npg(mdp, eta=0.5, T=20, tau=0.2, theta0=theta0)
+    >>> run
+    Run(entropy_npg, iterations=20, V_rho: 1.34049 -> 8.47365, 21 recorded)
+    >>> pi0 = pgbook.softmax(theta0)  # one step: pi_1 ~ pi_0^(1 - eta tau / (1 - gamma)) exp(eta Q_tau / (1 - gamma))
+    >>> Q_tau = mdp.r + mdp.gamma * mdp.P @ pgbook.soft_value(mdp, pi0, tau=0.2)
+    >>> bool(np.allclose(run.pi[1], pgbook.softmax((1 - 0.5 * 0.2 / 0.1) * np.log(pi0) + 0.5 * Q_tau / 0.1)))
+    True
     """
     c = _common(mdp, T, rho, record_every, until)
     eta, tau = c.positive("eta", eta), c.positive("tau", tau)
@@ -364,6 +429,21 @@ def pmd_geometric(mdp: MDP, eta0, T, *, theta0=None, rho=None, record_every=None
     -------
     Run
         Trace ``eta`` :math:`\eta_k`; ``theta``: logits of :math:`\pi_k`, as in :func:`npg`.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta0 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> run = algorithms.pmd_geometric(mdp, eta0=0.1, T=20, theta0=theta0)
+    >>> run
+    Run(pmd_geometric, iterations=20, V_rho: 1.34049 -> 8.47897, 21 recorded)
+    >>> bool(np.allclose(run.trace["eta"][:4], 0.1 / 0.9 ** np.arange(4)))  # eta_k = eta_0 / gamma^k
+    True
+    >>> pi0 = pgbook.softmax(theta0)
+    >>> bool(np.allclose(run.pi[1], pgbook.softmax(np.log(pi0) + 0.1 * pgbook.q_value(mdp, pi0))))  # pi_0 exp(eta_0 Q)
+    True
     """
     c = _common(mdp, T, rho, record_every, until)
     growth = math.inf if c.mdp.gamma == 0.0 else 1.0 / c.mdp.gamma
@@ -397,6 +477,24 @@ def projected_ga(mdp: MDP, eta, T, *, pi0=None, rho=None, record_every=None, unt
     -------
     Run
         ``theta`` is None; trace ``grad_norm`` :math:`\|\nabla_\pi V^{(t)}(\rho)\|_2`.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi0 = np.array([[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]])
+    >>> run = algorithms.projected_ga(mdp, eta=0.01, T=50, pi0=pi0)
+    >>> run
+    Run(projected_ga, iterations=50, V_rho: 7.49763 -> 8.35297, 51 recorded)
+    >>> grad = pgbook.direct_gradient(mdp, pi0)
+    >>> step = pgbook.project_simplex(pi0 + 0.01 * grad)
+    >>> print(np.round(run.pi[1], 4), bool(np.allclose(run.pi[1], step)))
+    [[0.4917 0.5083]
+     [0.2351 0.7649]
+     [0.     1.    ]] True
+    >>> bool(np.isclose(run.trace["grad_norm"][0], np.linalg.norm(grad)))
+    True
     """
     c = _common(mdp, T, rho, record_every, until)
     step = Step(eta=c.positive("eta", eta))
@@ -430,6 +528,23 @@ def cpi(mdp: MDP, T, *, alpha=None, pi0=None, rho=None, record_every=None, until
     -------
     Run
         ``theta`` is None; traces ``alpha`` :math:`\alpha_t` and ``greedy_advantage`` :math:`\mathbb A_t`.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi0 = np.array([[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]])
+    >>> run = algorithms.cpi(mdp, T=20, pi0=pi0)
+    >>> run
+    Run(cpi, iterations=20, V_rho: 7.49763 -> 7.51121, 21 recorded)
+    >>> ev = pgbook.evaluate(mdp, pi0)
+    >>> A_greedy = ev.d @ ev.adv.max(axis=1)  # E_{s ~ d} max_a A(s, a)
+    >>> alpha = min(1.0, A_greedy * (1 - 0.9) ** 2 / (4 * 0.9))  # AJKS's step
+    >>> print(round(alpha, 6), bool(np.allclose(run.pi[1], (1 - alpha) * pi0 + alpha * pgbook.greedy(ev.adv))))
+    0.000438 True
+    >>> bool(np.allclose(algorithms.cpi(mdp, T=1, pi0=pi0, alpha=0.5).pi[1], 0.5 * pi0 + 0.5 * pgbook.greedy(ev.adv)))
+    True
     """
     c = _common(mdp, T, rho, record_every, until)
     c.params["alpha"] = alpha
@@ -472,6 +587,23 @@ def loglinear_npg(mdp: MDP, phi, eta, T, *, theta0=None, rho=None, record_every=
     Run
         ``theta: (K, dim)``; traces ``w_norm`` :math:`\|w^{(t)}\|_2` and ``fit_loss`` the weighted
         squared residual of the fit.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> phi = np.array([[[0.0, 0.0], [1.0, s]] for s in range(3)])  # phi(s, right) = (1, s), phi(s, left) = 0
+    >>> run = algorithms.loglinear_npg(mdp, phi, eta=0.5, T=20, theta0=[0.5, -0.5])
+    >>> run
+    Run(loglinear_npg, iterations=20, V_rho: 1.02819 -> 8.48853, 21 recorded)
+    >>> w = pgbook.compatible_fit(mdp, [0.5, -0.5], phi)
+    >>> bool(np.allclose(run.theta[1], np.array([0.5, -0.5]) + 0.5 * w))  # theta + eta w
+    True
+    >>> bool(np.isclose(run.trace["w_norm"][0], np.linalg.norm(w)))
+    True
+    >>> round(float(run.trace["fit_loss"][0]), 4)  # the advantages are not linear in the centred features
+    0.0042
     """
     c = _common(mdp, T, rho, record_every, until)
     return _loglinear(c, "loglinear_npg", phi, theta0, c.positive("eta", eta), None)
@@ -508,6 +640,26 @@ def q_npg(mdp: MDP, phi, eta, T, *, nu=None, theta0=None, rho=None, record_every
     -------
     Run
         ``theta: (K, dim)``; traces ``w_norm`` and ``fit_loss`` :math:`L(w^{(t)}; \theta^{(t)}, d^{(t)}_\nu)`.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> phi = np.array([[[0.0, 0.0], [1.0, s]] for s in range(3)])  # phi(s, right) = (1, s), phi(s, left) = 0
+    >>> run = algorithms.q_npg(mdp, phi, eta=0.5, T=20, theta0=[0.5, -0.5])
+    >>> run
+    Run(q_npg, iterations=20, V_rho: 1.02819 -> 8.48899, 21 recorded)
+    >>> pi0 = pgbook.loglinear([0.5, -0.5], phi)
+    >>> nu = np.full((3, 2), 1 / 6)  # (s_0, a_0) ~ nu, then pi: d_nu(s, a) = (1 - g) nu(s, a) + g d_{nu P}(s) pi(a|s)
+    >>> d = 0.1 * nu + 0.9 * pgbook.visitation(mdp, pi0, rho=np.einsum("sa,sat->t", nu, mdp.P))[:, None] * pi0
+    >>> X, y = (np.sqrt(d)[:, :, None] * phi).reshape(6, 2), (np.sqrt(d) * pgbook.q_value(mdp, pi0)).ravel()
+    >>> bool(np.allclose(run.theta[1], np.array([0.5, -0.5]) + 0.5 * np.linalg.lstsq(X, y, rcond=None)[0]))
+    True
+    >>> from pgbook import features
+    >>> q = algorithms.q_npg(mdp, features.one_hot(mdp), eta=0.5, T=20)  # tabular: NPG's eta = (1 - gamma) 0.5
+    >>> bool(np.allclose(q.V_rho, algorithms.npg(mdp, eta=0.05, T=20).V_rho))
+    True
     """
     c = _common(mdp, T, rho, record_every, until)
     S, A = c.mdp.S, c.mdp.A
@@ -544,9 +696,15 @@ def policy_iteration_run(mdp: MDP, *, pi0=None, rho=None) -> Run:
 
     Examples
     --------
-    >>> from pgbook import algorithms, envs
-    >>> algorithms.policy_iteration_run(envs.gridworld()).iterations <= 10
-    True
+    >>> import numpy as np, pgbook
+    >>> from pgbook import algorithms
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> run = algorithms.policy_iteration_run(mdp, pi0=[[1.0, 0.0]] * 3)  # from "left everywhere"
+    >>> print(run.pi.argmax(axis=2), np.round(run.V_rho, 4))  # one state switches per iteration
+    [[0 0 0]
+     [0 0 1]
+     [0 1 1]
+     [1 1 1]] [0.932  2.77   5.1341 8.489 ]
     """
     require_mdp(mdp)
     rho_v = validate.start(mdp, rho)

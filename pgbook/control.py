@@ -52,10 +52,17 @@ def policy_iteration(mdp: MDP, pi0=None) -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
-    >>> import pgbook
-    >>> pi_star, V_star = pgbook.policy_iteration(pgbook.envs.bandit([0.2, 0.7], gamma=0.5))
-    >>> pi_star, V_star  # V* = 0.7 / (1 - 0.5)
-    (array([[0., 1.]]), array([1.4]))
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi_star, V_star = pgbook.policy_iteration(mdp, pi0=[[1.0, 0.0]] * 3)  # from "left everywhere"
+    >>> print(pi_star.argmax(axis=1), np.round(V_star, 4))  # right everywhere, to the reward of 1
+    [1 1 1] [ 7.7097  8.7805 10.    ]
+    >>> bool(np.allclose(V_star, (mdp.r + mdp.gamma * mdp.P @ V_star).max(axis=1)))  # V* = T V*
+    True
+    >>> print(pgbook.policy_iteration(mdp.replace(gamma=0.3))[0].argmax(axis=1))  # short-sighted: 0.1 now, in state 0
+    [0 1 1]
+    >>> pgbook.policy_iteration(pgbook.envs.short_corridor())[1]  # episodic: 3 steps from S_1 through the switch
+    array([-3., -2., -1.,  0.])
     """
     pis, Vs = _inner.policy_iteration(mdp, pi0)
     return pis[-1], Vs[-1]
@@ -113,10 +120,15 @@ def value_iteration(mdp: MDP, tol: float = 1e-8, *, V0=None) -> tuple[np.ndarray
 
     Examples
     --------
-    >>> import pgbook
-    >>> pi_star, V_star = pgbook.value_iteration(pgbook.envs.bandit([0.2, 0.7], gamma=0.5))
-    >>> pi_star, V_star
-    (array([[0., 1.]]), array([1.4]))
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> V_star = pgbook.policy_iteration(mdp)[1]
+    >>> pi, V = pgbook.value_iteration(mdp, tol=0.5)  # four backups, then the midpoint of the bounds
+    >>> print(pi.argmax(axis=1), np.round(V, 4), bool(np.abs(V - V_star).max() <= 0.5))
+    [1 1 1] [7.2714 8.3144 9.5326] True
+    >>> pi, V = pgbook.value_iteration(mdp, tol=1e-6)
+    >>> print(np.round(V, 4), bool(np.abs(V - V_star).max() <= 1e-6))
+    [ 7.7097  8.7805 10.    ] True
     """
     pi, V, _ = _value_iteration(mdp, tol, V0)
     return pi, V

@@ -104,9 +104,18 @@ def gridworld(layout=DEFAULT_LAYOUT, gamma: float = 0.9, slip: float = 0.1, *, g
 
     Examples
     --------
+    >>> import numpy as np, pgbook
     >>> from pgbook import envs
     >>> envs.gridworld()
     MDP(S=21, A=4, gamma=0.9, terminal=[4, 7])
+    >>> grid = envs.gridworld(["S.G", "..X"], slip=0.2, pit_reward=-1.0, step_reward=-0.01)
+    >>> print(grid.P[0, 1], grid.rho)  # down from S: on w.p. 0.8; the slips: left stays (a wall), right
+    [0.1 0.1 0.  0.8 0.  0. ] [1. 0. 0. 0. 0. 0.]
+    >>> print(grid.r[1])  # Pr(G) - Pr(X) - 0.01: right 0.8, down and up 0.1 (a slip), left none
+    [-0.01  0.09  0.79  0.09]
+    >>> print(np.round(grid.grid(pgbook.value(grid, pgbook.uniform(grid))), 4))  # V of the uniform policy, on the map
+    [[ 0.0172  0.2245  0.    ]
+     [-0.1381 -0.3104  0.    ]]
     """
     if isinstance(layout, str):
         raise TypeError("layout: expected a sequence of row strings, not one string")
@@ -180,9 +189,17 @@ def random_mdp(S: int, A: int, seed: int, gamma: float = 0.9, *, random_rho: boo
 
     Examples
     --------
+    >>> import numpy as np
     >>> from pgbook import envs
     >>> envs.random_mdp(5, 3, seed=0)
     MDP(S=5, A=3, gamma=0.9)
+    >>> mdp = envs.random_mdp(3, 2, seed=0, gamma=0.5, random_rho=True, branching=1)  # deterministic moves
+    >>> print(np.round(mdp.rho, 4), (mdp.P > 0).sum(axis=2).ravel(), mdp.gamma)
+    [0.4489 0.2553 0.2958] [1 1 1 1 1 1] 0.5
+    >>> print(np.round(mdp.r, 4))  # U[0, 1]
+    [[0.4858 0.8895]
+     [0.934  0.3578]
+     [0.5715 0.3219]]
     """
     S = validate.positive_int(S, "S")
     A = validate.positive_int(A, "A")
@@ -225,8 +242,10 @@ def bandit(rewards, gamma: float = 0.0) -> MDP:
     --------
     >>> import pgbook
     >>> bandit = pgbook.envs.bandit([1.0, 0.9, 0.1])
-    >>> bandit, pgbook.value(bandit, pgbook.uniform(bandit))
+    >>> bandit, pgbook.value(bandit, pgbook.uniform(bandit))  # pi @ r
     (MDP(S=1, A=3, gamma=0), array([0.66666667]))
+    >>> pgbook.value(pgbook.envs.bandit([1.0, 0.9, 0.1], gamma=0.5), [[0.5, 0.5, 0.0]])  # pi @ r / (1 - gamma)
+    array([1.9])
     """
     rewards = validate.array(rewards, "rewards", ndim=1)
     if rewards.size == 0:
@@ -269,9 +288,16 @@ def chain(H: int) -> MDP:
 
     Examples
     --------
+    >>> import numpy as np, pgbook
     >>> from pgbook import envs
-    >>> envs.chain(5)
-    MDP(S=7, A=4, gamma=0.833333)
+    >>> mdp = envs.chain(5)
+    >>> mdp, mdp.rho.tolist()
+    (MDP(S=7, A=4, gamma=0.833333), [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    >>> print(mdp.P.argmax(axis=2)[1], mdp.P.argmax(axis=2)[6], np.argwhere(mdp.r).tolist())  # s_1: a_1 on, others back
+    [2 0 0 0] [6 6 6 6] [[6, 0]]
+    >>> V_star = pgbook.policy_iteration(mdp)[1]
+    >>> round(float(V_star[0]), 6), round(mdp.gamma ** 6 / (1 - mdp.gamma), 6)  # V*(s_0) = gamma^(H+1) / (1 - gamma)
+    (2.009388, 2.009388)
     """
     H = validate.positive_int(H, "H")
     if H > CHAIN_MAX_H:
@@ -470,10 +496,13 @@ def short_corridor() -> MDP:
 
     Examples
     --------
-    >>> import pgbook
+    >>> import numpy as np, pgbook
     >>> corridor = pgbook.envs.short_corridor()
-    >>> float(pgbook.value(corridor, pgbook.uniform(corridor))[0])  # Sutton and Barto: -12 for a fair coin
-    -12.0
+    >>> float(pgbook.value(corridor, pgbook.uniform(corridor))[0]), corridor.rho.tolist()  # -12 for a fair coin
+    (-12.0, [1.0, 0.0, 0.0, 0.0])
+    >>> p = 2 - np.sqrt(2)  # the best Pr(right) with the shared features
+    >>> round(float(pgbook.value(corridor, [[p, 1 - p]] * 4)[0]), 6), round(-(6 + 4 * 2 ** 0.5), 6)  # v*(S_1)
+    (-11.656854, -11.656854)
     """
     right, left = 0, 1
     moves = {0: (1, 0), 1: (0, 2), 2: (3, 1)}
@@ -485,6 +514,52 @@ def short_corridor() -> MDP:
     r = np.full((4, 2), -1.0)
     r[3] = 0.0
     return MDP(P, r, 1.0, np.eye(4)[0], terminal=[3])
+
+
+def three_state(gamma: float = 0.9) -> MDP:
+    r"""The small MDP of pgbook's doctests: three states in a row, a small reward near and a large one far.
+
+    States 0, 1, 2 in a row; action 0 (*left*) moves one state left (0 stays), action 1 (*right*)
+    moves one state right with probability 0.8 and stays with probability 0.2 (2 stays). Staying in
+    0 by *left* pays :math:`r(0, \text{left}) = 0.1`, *right* in 2 pays :math:`r(2, \text{right}) = 1`,
+    everything else 0; :math:`\rho = (0.5, 0.3, 0.2)`. Transitions, discounting and the start
+    distribution all change its values, and the best policy (*right* everywhere) must walk past the
+    nearby reward, so an example on it shows a formula's every ingredient at work.
+
+    Source: pgbook's own example, built for its doctests (no paper uses it).
+
+    Parameters
+    ----------
+    gamma : float
+        In [0, 1).
+
+    Returns
+    -------
+    MDP
+
+    Examples
+    --------
+    >>> from pgbook import envs
+    >>> mdp = envs.three_state()
+    >>> mdp, mdp.rho
+    (MDP(S=3, A=2, gamma=0.9), array([0.5, 0.3, 0.2]))
+    >>> print(mdp.P[:, 1])  # right: on with probability 0.8
+    [[0.2 0.8 0. ]
+     [0.  0.2 0.8]
+     [0.  0.  1. ]]
+    >>> print(mdp.P[:, 0], mdp.r.tolist())  # left: one state back
+    [[1. 0. 0.]
+     [1. 0. 0.]
+     [0. 1. 0.]] [[0.1, 0.0], [0.0, 0.0], [0.0, 1.0]]
+    """
+    P = np.zeros((3, 2, 3))
+    P[[0, 1, 2], 0, [0, 0, 1]] = 1.0
+    P[[0, 1], 1, [0, 1]] = 0.2
+    P[[0, 1], 1, [1, 2]] = 0.8
+    P[2, 1, 2] = 1.0
+    r = np.zeros((3, 2))
+    r[0, 0], r[2, 1] = 0.1, 1.0
+    return MDP(P, r, gamma, np.array([0.5, 0.3, 0.2]))
 
 
 def two_state(gamma: float = 0.9, rho=None) -> MDP:
@@ -510,6 +585,16 @@ def two_state(gamma: float = 0.9, rho=None) -> MDP:
     Returns
     -------
     MDP
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook import envs
+    >>> mdp = envs.two_state()
+    >>> mdp, mdp.P[0, 0], mdp.r.tolist()
+    (MDP(S=2, A=2, gamma=0.9), array([0.7, 0.3]), [[-0.45, -0.1], [0.5, 0.5]])
+    >>> pgbook.value(mdp, [[1.0, 0.0], [0.0, 1.0]]).round(4)  # a_1 in s_1, a_2 in s_2: one point of the polytope
+    array([-2.4659, -1.7125])
     """
     P = np.array([[[0.7, 0.3], [0.99, 0.01]], [[0.2, 0.8], [0.99, 0.01]]])
     r = np.array([[-0.45, -0.1], [0.5, 0.5]])

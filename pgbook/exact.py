@@ -47,11 +47,16 @@ def policy_matrices(mdp: MDP, pi) -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
-    >>> import pgbook
-    >>> mdp = pgbook.envs.bandit([1.0, 0.0])
-    >>> P_pi, r_pi = pgbook.policy_matrices(mdp, [[0.25, 0.75]])
-    >>> P_pi, r_pi
-    (array([[1.]]), array([0.25]))
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi = [[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]]
+    >>> P_pi, r_pi = pgbook.policy_matrices(mdp, pi)
+    >>> print(P_pi)  # row 1: left 0.25 to state 0; right stays 0.75 * 0.2, moves on 0.75 * 0.8
+    [[0.6  0.4  0.  ]
+     [0.25 0.15 0.6 ]
+     [0.   0.   1.  ]]
+    >>> print(r_pi)  # 0.5 * r(0, left) = 0.5 * 0.1; r(2, right) = 1
+    [0.05 0.   1.  ]
     """
     require_mdp(mdp)
     pi = validate.policy(mdp, pi)
@@ -76,10 +81,15 @@ def value(mdp: MDP, pi) -> np.ndarray:
 
     Examples
     --------
-    >>> import pgbook
-    >>> mdp = pgbook.envs.bandit([1.0, 0.0], gamma=0.5)
-    >>> pgbook.value(mdp, [[0.5, 0.5]])  # 0.5 / (1 - 0.5)
-    array([1.])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi = [[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]]
+    >>> V = pgbook.value(mdp, pi)
+    >>> print(np.round(V, 4))  # state 2 earns 1 forever: 1 / (1 - 0.9) = 10
+    [ 6.2709  7.8739 10.    ]
+    >>> P_pi, r_pi = pgbook.policy_matrices(mdp, pi)
+    >>> bool(np.allclose(V, r_pi + mdp.gamma * P_pi @ V))  # the Bellman equation
+    True
     """
     require_mdp(mdp)
     _, _, V = _inner.factor(mdp, _policy(mdp, pi), mdp.r)
@@ -103,10 +113,16 @@ def q_value(mdp: MDP, pi) -> np.ndarray:
 
     Examples
     --------
-    >>> import pgbook
-    >>> mdp = pgbook.envs.bandit([1.0, 0.0], gamma=0.5)
-    >>> pgbook.q_value(mdp, [[0.5, 0.5]])  # r + 0.5 V
-    array([[1.5, 0.5]])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi = [[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]]
+    >>> Q, V = pgbook.q_value(mdp, pi), pgbook.value(mdp, pi)
+    >>> print(np.round(Q, 4))
+    [[ 5.7438  6.798 ]
+     [ 5.6438  8.6173]
+     [ 7.0865 10.    ]]
+    >>> bool(np.allclose(Q, mdp.r + mdp.gamma * mdp.P @ V)), bool(np.allclose((np.array(pi) * Q).sum(axis=1), V))
+    (True, True)
     """
     require_mdp(mdp)
     _, _, V = _inner.factor(mdp, _policy(mdp, pi), mdp.r)
@@ -130,10 +146,16 @@ def advantage(mdp: MDP, pi) -> np.ndarray:
 
     Examples
     --------
-    >>> import pgbook
-    >>> mdp = pgbook.envs.bandit([1.0, 0.0], gamma=0.5)
-    >>> pgbook.advantage(mdp, [[0.5, 0.5]])
-    array([[ 0.5, -0.5]])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi = [[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]]
+    >>> adv = pgbook.advantage(mdp, pi)
+    >>> print(np.round(adv, 4))  # Q - V: right is better in states 0 and 1
+    [[-0.5271  0.5271]
+     [-2.2301  0.7434]
+     [-2.9135  0.    ]]
+    >>> bool(np.allclose((np.array(pi) * adv).sum(axis=1), 0.0))  # sum_a pi(a|s) A(s, a) = 0
+    True
     """
     require_mdp(mdp)
     _, _, V = _inner.factor(mdp, _policy(mdp, pi), mdp.r)
@@ -165,10 +187,20 @@ def visitation(mdp: MDP, pi, rho=None) -> np.ndarray:
 
     Examples
     --------
-    >>> import pgbook
-    >>> mdp = pgbook.MDP([[[0.0, 1.0]], [[0.0, 1.0]]], [[0.0], [0.0]], gamma=0.5)
-    >>> pgbook.visitation(mdp, [[1.0], [1.0]], rho=0)  # (1 - 0.5) (1, 0.5 + 0.25 + ...)
-    array([0.5, 0.5])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi = [[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]]
+    >>> d = pgbook.visitation(mdp, pi)
+    >>> print(np.round(d, 4), round(float(d.sum()), 12))
+    [0.1578 0.1003 0.7419] 1.0
+    >>> P_pi, _ = pgbook.policy_matrices(mdp, pi)
+    >>> bool(np.allclose(d, (1 - mdp.gamma) * mdp.rho + mdp.gamma * P_pi.T @ d))  # d' = (1-g) rho' + g d' P_pi
+    True
+    >>> print(np.round(pgbook.visitation(mdp, pi, rho=1), 4))  # from s_0 = 1: d >= (1 - gamma) e_1
+    [0.071  0.1452 0.7838]
+    >>> corridor = pgbook.envs.short_corridor()  # episodic: a fair coin visits S_1..S_3 6, 4, 2 times
+    >>> print(np.round(pgbook.visitation(corridor, pgbook.uniform(corridor)), 4))
+    [0.5    0.3333 0.1667 0.    ]
     """
     require_mdp(mdp)
     pi = _policy(mdp, pi)
@@ -199,10 +231,23 @@ def evaluate(mdp: MDP, pi, rho=None) -> Evaluation:
 
     Examples
     --------
-    >>> import pgbook
-    >>> ev = pgbook.evaluate(pgbook.envs.bandit([1.0, 0.0], gamma=0.5), [[0.5, 0.5]])
-    >>> ev.V_rho, ev.adv
-    (1.0, array([[ 0.5, -0.5]]))
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi = [[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]]
+    >>> ev = pgbook.evaluate(mdp, pi)
+    >>> round(ev.V_rho, 4), bool(np.isclose(ev.V_rho, mdp.rho @ ev.V)), bool(np.allclose(ev.adv, ev.Q - ev.V[:, None]))
+    (7.4976, True, True)
+    >>> r_pi = (np.array(pi) * mdp.r).sum(axis=1)  # V(rho) = E_{s ~ d}[r_pi(s)] / (1 - gamma):
+    >>> round(float(ev.d @ r_pi) / (1 - mdp.gamma), 4), bool(np.allclose(ev.occupancy, ev.d / (1 - mdp.gamma)))
+    (7.4976, True)
+    >>> big = pgbook.envs.random_mdp(50, 2, seed=0)  # from 48 states on, LAPACK factors and solves
+    >>> ev, (P_pi, r_pi) = pgbook.evaluate(big, pgbook.uniform(big)), pgbook.policy_matrices(big, pgbook.uniform(big))
+    >>> bool(np.allclose(ev.V, np.linalg.solve(np.eye(50) - 0.9 * P_pi, r_pi)))
+    True
+    >>> bool(np.allclose(ev.Q, big.r + 0.9 * big.P @ ev.V))
+    True
+    >>> bool(np.allclose(ev.d, 0.1 * np.linalg.solve(np.eye(50) - 0.9 * P_pi.T, big.rho)))
+    True
     """
     require_mdp(mdp)
     pi = _policy(mdp, pi)

@@ -32,6 +32,18 @@ def one_hot(mdp) -> np.ndarray:
     Returns
     -------
     phi : ndarray, shape (S, A, S * A)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook import features
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> phi = features.one_hot(mdp)
+    >>> phi.shape, phi[1, 0].tolist()  # e_(s, a) at index s * A + a = 2
+    ((3, 2, 6), [0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> bool(np.allclose(pgbook.loglinear(theta.ravel(), phi), pgbook.softmax(theta)))  # log-linear = softmax
+    True
     """
     require_mdp(mdp)
     return np.eye(mdp.S * mdp.A).reshape(mdp.S, mdp.A, mdp.S * mdp.A)
@@ -58,6 +70,20 @@ def position_move(grid: GridMDP) -> np.ndarray:
     -------
     phi : ndarray, shape (S, A, 4)
         ``phi[s, a] = (y, x, dy, dx)``.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook import features
+    >>> grid = pgbook.envs.gridworld()  # 5 x 5, state 0 in the top left corner, the last bottom right
+    >>> phi = features.position_move(grid)
+    >>> print(phi[0])  # (y, x) = (-1, -1); the moves left, down, right, up
+    [[-1. -1.  0. -1.]
+     [-1. -1.  1.  0.]
+     [-1. -1.  0.  1.]
+     [-1. -1. -1.  0.]]
+    >>> print(phi[-1, 0], grid.cells[-1])  # the bottom right cell, (1, 1)
+    [ 1.  1.  0. -1.] (4, 4)
     """
     if not isinstance(grid, GridMDP):
         raise TypeError(f"grid: expected a gridworld (pgbook.envs.gridworld), got {type(grid).__name__}")
@@ -136,5 +162,16 @@ def short_corridor_features() -> np.ndarray:
     Returns
     -------
     phi : array (4, 2, 2)
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook import features
+    >>> phi = features.short_corridor_features()
+    >>> print(phi[0], phi.shape)
+    [[1. 0.]
+     [0. 1.]] (4, 2, 2)
+    >>> print(pgbook.loglinear([1.0, 0.0], phi)[:, 0].round(4))  # the same Pr(right) = sigma(1) in every state
+    [0.7311 0.7311 0.7311 0.7311]
     """
     return np.broadcast_to(np.eye(2), (4, 2, 2)).copy()

@@ -51,10 +51,21 @@ def softmax_gradient(mdp: MDP, theta, rho=None) -> np.ndarray:
 
     Examples
     --------
-    >>> import pgbook
-    >>> bandit = pgbook.envs.bandit([1.0, 0.0])  # gamma = 0: V = pi @ r
-    >>> pgbook.softmax_gradient(bandit, [[0.0, 0.0]])  # pi (r - V) = 0.5 (0.5, -0.5)
-    array([[ 0.25, -0.25]])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> g = pgbook.softmax_gradient(mdp, theta)
+    >>> print(np.round(g, 4))
+    [[-0.0486  0.0486]
+     [-0.2756  0.2756]
+     [-0.8525  0.8525]]
+    >>> pi, ev = pgbook.softmax(theta), pgbook.evaluate(mdp, pgbook.softmax(theta))
+    >>> bool(np.allclose(g, ev.d[:, None] * pi * ev.adv / (1 - mdp.gamma)))  # d pi A / (1 - gamma)
+    True
+    >>> print(np.round(pgbook.softmax_gradient(mdp, theta, rho=2), 4))  # from state 2 only
+    [[-0.0308  0.0308]
+     [-0.2926  0.2926]
+     [-1.2769  1.2769]]
     """
     _, pi, rho = _inner.softmax_args(mdp, theta, rho)
     return _softmax_gradient(mdp, pi, rho)
@@ -86,8 +97,15 @@ def centred_features(phi, pi) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, pgbook
-    >>> pgbook.centred_features(np.array([[[1.0], [0.0]]]), [[0.25, 0.75]])[0, :, 0]
-    array([ 0.75, -0.25])
+    >>> pi = pgbook.softmax([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> phi = np.array([[[0.0, 1.0], [1.0, 0.0]]] * 3)  # phi(s, left) = (0, 1), phi(s, right) = (1, 0)
+    >>> phi_bar = pgbook.centred_features(phi, pi)
+    >>> print(np.round(phi_bar[:, 1], 4))  # (1 - pi(right|s), -pi(left|s))
+    [[ 0.7311 -0.7311]
+     [ 0.2689 -0.2689]
+     [ 0.6225 -0.6225]]
+    >>> bool(np.allclose(np.einsum("sa,sak->sk", pi, phi_bar), 0.0))  # E_{a ~ pi} phi_bar = 0
+    True
     """
     phi = validate.array(phi, "phi", ndim=3)
     pi = validate.array(pi, "pi", shape=phi.shape[:2])
@@ -120,9 +138,14 @@ def loglinear_gradient(mdp: MDP, theta, phi, rho=None) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, pgbook
-    >>> bandit = pgbook.envs.bandit([1.0, 0.0])
-    >>> pgbook.loglinear_gradient(bandit, [0.0], np.array([[[1.0], [0.0]]]))  # sum_a pi adv phi_bar
-    array([0.25])
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> phi = np.array([[[0.0, 0.0], [1.0, s]] for s in range(3)])  # phi(s, right) = (1, s), phi(s, left) = 0
+    >>> theta = np.array([0.5, -0.5])
+    >>> g = pgbook.loglinear_gradient(mdp, theta, phi)
+    >>> f = lambda th: mdp.rho @ pgbook.value(mdp, pgbook.loglinear(th, phi))
+    >>> fd = [(f(theta + e) - f(theta - e)) / 2e-6 for e in 1e-6 * np.eye(2)]  # finite differences
+    >>> print(np.round(g, 4), bool(np.allclose(g, fd, atol=1e-6)))
+    [1.1128 1.8834] True
     """
     pi, phi_bar, ev = _inner.loglinear_evaluation(mdp, theta, phi, rho)
     return np.einsum("sa,sak->k", ev.occupancy[:, None] * pi * ev.adv, phi_bar)
@@ -153,9 +176,17 @@ def direct_gradient(mdp: MDP, pi, rho=None) -> np.ndarray:
 
     Examples
     --------
-    >>> import pgbook
-    >>> pgbook.direct_gradient(pgbook.envs.bandit([1.0, 0.0]), [[0.5, 0.5]])  # = r when gamma = 0
-    array([[1., 0.]])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi = [[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]]
+    >>> g = pgbook.direct_gradient(mdp, pi)
+    >>> print(np.round(g, 4))
+    [[ 9.0625 10.7258]
+     [ 5.6634  8.6472]
+     [52.5732 74.1874]]
+    >>> ev = pgbook.evaluate(mdp, pi)
+    >>> bool(np.allclose(g, ev.d[:, None] * ev.Q / (1 - mdp.gamma)))  # d Q / (1 - gamma), not d A / (1 - gamma)
+    True
     """
     require_mdp(mdp)
     pi = validate.policy(mdp, pi)
@@ -197,8 +228,15 @@ def soft_value(mdp: MDP, pi, tau: float) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, pgbook
-    >>> V = pgbook.soft_value(pgbook.envs.bandit([1.0, 0.0]), [[0.5, 0.5]], tau=1.0)
-    >>> bool(np.isclose(V[0], 0.5 + np.log(2)))  # pi @ r + tau H(pi)
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> pi = pgbook.softmax(theta)
+    >>> V = pgbook.soft_value(mdp, pi, tau=0.5)
+    >>> print(np.round(V, 4), np.round(pgbook.soft_value(mdp, pi, tau=0.0), 4))  # tau = 0: pgbook.value
+    [4.1496 4.4117 4.8173] [1.1577 1.378  1.7412]
+    >>> H = -(pi * np.log(pi)).sum(axis=1)  # the entropy of pi(.|s)
+    >>> P_pi, r_pi = pgbook.policy_matrices(mdp, pi)
+    >>> bool(np.allclose(V, np.linalg.solve(np.eye(3) - mdp.gamma * P_pi, r_pi + 0.5 * H)))
     True
     """
     require_mdp(mdp)
@@ -232,9 +270,18 @@ def entropy_regularized_gradient(mdp: MDP, theta, tau: float, rho=None) -> np.nd
 
     Examples
     --------
-    >>> import pgbook
-    >>> pgbook.entropy_regularized_gradient(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], tau=1.0)
-    array([[ 0.25, -0.25]])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> g = pgbook.entropy_regularized_gradient(mdp, theta, tau=0.5)
+    >>> print(np.round(g, 4))
+    [[-0.488   0.488 ]
+     [-0.0167  0.0167]
+     [-1.0377  1.0377]]
+    >>> f = lambda th: mdp.rho @ pgbook.soft_value(mdp, pgbook.softmax(th), tau=0.5)
+    >>> fd = [(f(theta + e) - f(theta - e)) / 2e-6 for e in 1e-6 * np.eye(6).reshape(6, 3, 2)]
+    >>> bool(np.allclose(g.ravel(), fd, atol=1e-6))  # finite differences of the soft value
+    True
     """
     logpi, pi, rho = _inner.softmax_args(mdp, theta, rho)
     tau = validate.positive_real(tau, "tau", allow_zero=True)
@@ -266,9 +313,14 @@ def log_barrier_objective(mdp: MDP, theta, lam: float, rho=None) -> float:
 
     Examples
     --------
-    >>> import pgbook
-    >>> pgbook.log_barrier_objective(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], lam=0.1)
-    0.5
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> pi = pgbook.softmax(theta)
+    >>> kl = np.mean(np.sum(0.5 * np.log(0.5 / pi), axis=1))  # mean over s of KL(Unif_A, pi(.|s))
+    >>> V_rho = pgbook.evaluate(mdp, pi).V_rho
+    >>> round(pgbook.log_barrier_objective(mdp, theta, lam=0.5), 4), round(float(V_rho - 0.5 * kl), 4), round(V_rho, 4)
+    (1.2953, 1.2953, 1.3405)
     """
     logpi, pi, rho = _inner.softmax_args(mdp, theta, rho)
     lam = validate.positive_real(lam, "lam", allow_zero=True)
@@ -298,9 +350,18 @@ def log_barrier_gradient(mdp: MDP, theta, lam: float, rho=None) -> np.ndarray:
 
     Examples
     --------
-    >>> import pgbook
-    >>> pgbook.log_barrier_gradient(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], lam=0.1)
-    array([[ 0.25, -0.25]])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> g = pgbook.log_barrier_gradient(mdp, theta, lam=0.5)
+    >>> print(np.round(g, 4))  # softmax_gradient + lam / (S A) (1 - A pi)
+    [[-0.0871  0.0871]
+     [-0.2371  0.2371]
+     [-0.8729  0.8729]]
+    >>> f = lambda th: pgbook.log_barrier_objective(mdp, th, lam=0.5)
+    >>> fd = [(f(theta + e) - f(theta - e)) / 2e-6 for e in 1e-6 * np.eye(6).reshape(6, 3, 2)]
+    >>> bool(np.allclose(g.ravel(), fd, atol=1e-6))  # finite differences of the objective
+    True
     """
     _, pi, rho = _inner.softmax_args(mdp, theta, rho)
     lam = validate.positive_real(lam, "lam", allow_zero=True)

@@ -70,10 +70,17 @@ def chain_exact(H: int, theta_a1: float = 0.25, dps: int = 60) -> ChainExact:
 
     Examples
     --------
-    >>> from pgbook import highprec
+    >>> import numpy as np, pgbook
+    >>> from pgbook import envs, highprec
     >>> facts = highprec.chain_exact(40)
     >>> float(facts.V_star), float(facts.V_pi)  # V^pi(s_0) ~ 5e-18: far below float64 round-off of V*
     (14.897224947912202, 4.870897879865189e-18)
+    >>> small, pi = highprec.chain_exact(5, theta_a1=0.5), envs.chain_policy([[0.5, 0.2, 0.2]] * 5)
+    >>> g = pgbook.direct_gradient(envs.chain(5), pi)  # where float64 works, the same numbers
+    >>> round(float(small.V_pi), 10), round(float(pgbook.value(envs.chain(5), pi)[0]), 10)
+    (0.2865509052, 0.2865509052)
+    >>> bool(np.allclose([float(x) for x in small.grad], g[1:-1, 0] - g[1:-1, 3])), round(float(small.grad_norm), 6)
+    (True, 1.083209)
     """
     H = validate.positive_int(H, "H")
     p = validate.positive_real(theta_a1, "theta_a1", allow_zero=True)
@@ -149,9 +156,14 @@ def chain_hitting_time(H: int, forward=Fraction(1, 4)) -> Fraction:
 
     Examples
     --------
+    >>> from fractions import Fraction
     >>> from pgbook import highprec
-    >>> highprec.chain_hitting_time(2)  # (9 * 9 - 8 - 7) / 2
+    >>> highprec.chain_hitting_time(2)  # (9 * 3^2 - 4 * 2 - 7) / 2
     Fraction(33, 1)
+    >>> highprec.chain_hitting_time(3) == (9 * 3**3 - 4 * 3 - 7) / 2, highprec.chain_hitting_time(3, Fraction(1))
+    (True, Fraction(4, 1))
+    >>> highprec.chain_hitting_time(3, Fraction(1, 2))  # a fair coin: polynomial, not exponential
+    Fraction(16, 1)
     """
     H = validate.positive_int(H, "H")
     if isinstance(forward, bool) or not isinstance(forward, numbers.Rational) or not 0 < forward <= 1:

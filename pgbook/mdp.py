@@ -58,10 +58,12 @@ class MDP:
     --------
     >>> import pgbook
     >>> mdp = pgbook.MDP(P=[[[0.0, 1.0]], [[0.0, 1.0]]], r=[[1.0], [0.0]], gamma=0.9, terminal=[1])
-    >>> mdp, mdp.S, mdp.A
-    (MDP(S=2, A=1, gamma=0.9, terminal=[1]), 2, 1)
-    >>> mdp.replace(gamma=0.5).gamma
-    0.5
+    >>> mdp, mdp.S, mdp.A, mdp.rho  # rho uniform when omitted
+    (MDP(S=2, A=1, gamma=0.9, terminal=[1]), 2, 1, array([0.5, 0.5]))
+    >>> mdp.span.tolist()  # P(s'|s, a) = 0 unless span[s, a, 0] <= s' < span[s, a, 1]
+    [[[1, 2]], [[1, 2]]]
+    >>> mdp.replace(gamma=0.5).gamma, pgbook.value(mdp, [[1.0], [1.0]])  # reward 1, then the terminal state
+    (0.5, array([1., 0.]))
     """
 
     __slots__ = ("P", "r", "gamma", "rho", "terminal", "S", "A", "span")
@@ -163,9 +165,10 @@ class MDP:
 
         Examples
         --------
-        >>> table = {0: {0: [(1.0, 1, 1.0, True)]}, 1: {0: [(1.0, 1, 0.0, True)]}}
-        >>> MDP.from_gym(table, gamma=0.9)
-        MDP(S=2, A=1, gamma=0.9, terminal=[1])
+        >>> table = {0: {0: [(0.5, 0, 0.0, False), (0.5, 1, 1.0, True)]}, 1: {0: [(1.0, 1, 0.0, True)]}}
+        >>> mdp = MDP.from_gym(table, gamma=0.9)
+        >>> mdp, mdp.P[0, 0], float(mdp.r[0, 0])  # r(0, 0) = 0.5 * 0.0 + 0.5 * 1.0
+        (MDP(S=2, A=1, gamma=0.9, terminal=[1]), array([0.5, 0.5]), 0.5)
         """
         S = len(_entries(table, "table"))
         if S == 0:
@@ -229,6 +232,17 @@ def require_mdp(m, name: str = "mdp") -> "MDP":
     -------
     MDP
         ``m`` itself.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook.mdp import require_mdp
+    >>> require_mdp(pgbook.envs.three_state()) is not None
+    True
+    >>> require_mdp("FrozenLake-v1", "env")
+    Traceback (most recent call last):
+        ...
+    TypeError: env: expected a pgbook.MDP, got str
     """
     if not isinstance(m, MDP):
         raise TypeError(f"{name}: expected a pgbook.MDP, got {type(m).__name__}")

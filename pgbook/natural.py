@@ -44,10 +44,15 @@ def fisher(mdp: MDP, theta, rho=None) -> np.ndarray:
 
     Examples
     --------
-    >>> import pgbook
-    >>> pgbook.fisher(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]])  # diag(pi) - pi pi^T
-    array([[ 0.25, -0.25],
-           [-0.25,  0.25]])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> F, pi, d = pgbook.fisher(mdp, theta), pgbook.softmax(theta), pgbook.visitation(mdp, pgbook.softmax(theta))
+    >>> print(np.round(F[2:4, 2:4], 4))  # state 1's block
+    [[ 0.06 -0.06]
+     [-0.06  0.06]]
+    >>> bool(np.allclose(F[2:4, 2:4], d[1] * (np.diag(pi[1]) - np.outer(pi[1], pi[1])))), int(np.linalg.matrix_rank(F))
+    (True, 3)
     """
     _, pi, rho = _inner.softmax_args(mdp, theta, rho)
     d = _inner.evaluate(mdp, pi, rho).d
@@ -84,9 +89,18 @@ def npg_step(mdp: MDP, theta, eta: float) -> np.ndarray:
 
     Examples
     --------
-    >>> import pgbook
-    >>> pgbook.npg_step(pgbook.envs.bandit([1.0, 0.0]), [[0.0, 0.0]], eta=2.0)  # theta + eta adv
-    array([[ 1., -1.]])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> theta_next = pgbook.npg_step(mdp, theta, eta=0.5)
+    >>> print(np.round(theta_next - theta, 4))  # eta / (1 - gamma) A = 5 A
+    [[-0.0789  0.2143]
+     [-1.6805  0.6182]
+     [-2.5046  4.1294]]
+    >>> F, g = pgbook.fisher(mdp, theta), pgbook.softmax_gradient(mdp, theta)
+    >>> step = 0.5 * np.linalg.pinv(F) @ g.ravel()  # eta F^+ grad V: the same policy
+    >>> bool(np.allclose(pgbook.softmax(theta_next), pgbook.softmax(theta + step.reshape(3, 2))))
+    True
     """
     require_mdp(mdp)
     theta = validate.theta(mdp, theta)
@@ -124,8 +138,17 @@ def loglinear_fisher(mdp: MDP, theta, phi, rho=None) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, pgbook
-    >>> pgbook.loglinear_fisher(pgbook.envs.bandit([1.0, 0.0]), [0.0], np.array([[[1.0], [0.0]]]))
-    array([[0.25]])
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> phi = np.array([[[0.0, 0.0], [1.0, s]] for s in range(3)])  # phi(s, right) = (1, s), phi(s, left) = 0
+    >>> theta = np.array([0.5, -0.5])
+    >>> F = pgbook.loglinear_fisher(mdp, theta, phi)
+    >>> print(np.round(F, 4))
+    [[0.2406 0.2022]
+     [0.2022 0.3116]]
+    >>> from pgbook import features
+    >>> F1 = pgbook.loglinear_fisher(mdp, [1.0, 0.0, 0.0, 1.0, 0.5, 0.0], features.one_hot(mdp))
+    >>> bool(np.allclose(F1, pgbook.fisher(mdp, [[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])))  # one-hot: the tabular F
+    True
     """
     pi, phi_bar, ev = _inner.loglinear_evaluation(mdp, theta, phi, rho)
     return np.einsum("sa,sai,saj->ij", ev.d[:, None] * pi, phi_bar, phi_bar)
@@ -162,9 +185,15 @@ def compatible_fit(mdp: MDP, theta, phi, rho=None, target: str = "A") -> np.ndar
     Examples
     --------
     >>> import numpy as np, pgbook
-    >>> w = pgbook.compatible_fit(pgbook.envs.bandit([1.0, 0.0]), [0.0], np.array([[[1.0], [0.0]]]))
-    >>> w  # adv = (0.5, -0.5) = w phi_bar with phi_bar = (0.5, -0.5)
-    array([1.])
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> phi = np.array([[[0.0, 0.0], [1.0, s]] for s in range(3)])  # phi(s, right) = (1, s), phi(s, left) = 0
+    >>> theta = np.array([0.5, -0.5])
+    >>> w = pgbook.compatible_fit(mdp, theta, phi)
+    >>> F, g = pgbook.loglinear_fisher(mdp, theta, phi), pgbook.loglinear_gradient(mdp, theta, phi)
+    >>> print(np.round(w, 4), bool(np.allclose(F @ w, (1 - mdp.gamma) * g)))  # F w = (1 - gamma) grad V
+    [-0.1001  0.6694] True
+    >>> bool(np.allclose(pgbook.compatible_fit(mdp, theta, phi, target="Q"), w))  # regressing on Q: the same w
+    True
     """
     if target not in ("A", "Q"):
         raise ValueError(f"target: expected 'A' or 'Q', got {target!r}")

@@ -38,7 +38,15 @@ def softmax(theta) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, pgbook
-    >>> pgbook.softmax([0.0, np.log(3.0)])
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> pi = pgbook.softmax(theta)
+    >>> print(np.round(pi, 4))  # e / (e + 1) = 0.7311
+    [[0.7311 0.2689]
+     [0.2689 0.7311]
+     [0.6225 0.3775]]
+    >>> bool(np.allclose(pgbook.softmax(theta + [[7.0], [-3.0], [0.0]]), pi))  # a constant per state changes nothing
+    True
+    >>> pgbook.softmax([0.0, np.log(3.0)])  # one state: (1, 3) / 4
     array([0.25, 0.75])
     """
     return _inner.log_softmax(validate.logits(theta))[1]
@@ -63,9 +71,16 @@ def log_softmax(theta) -> np.ndarray:
 
     Examples
     --------
-    >>> import pgbook
-    >>> pgbook.log_softmax([0.0, -1000.0])  # pi = (1, e^-1000): log pi stays finite
-    array([    0., -1000.])
+    >>> import numpy as np, pgbook
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> log_pi = pgbook.log_softmax(theta)
+    >>> print(np.round(log_pi, 4), bool(np.allclose(np.exp(log_pi), pgbook.softmax(theta))))
+    [[-0.3133 -1.3133]
+     [-1.3133 -0.3133]
+     [-0.4741 -0.9741]] True
+    >>> pgbook.log_softmax([[0.0, -1000.0], [-1000.0, 0.0]])  # pi(a|s) = e^-1000: log pi stays finite
+    array([[    0., -1000.],
+           [-1000.,     0.]])
     """
     return _inner.log_softmax(validate.logits(theta))[0]
 
@@ -86,8 +101,10 @@ def uniform(mdp: MDP) -> np.ndarray:
     Examples
     --------
     >>> import pgbook
-    >>> pgbook.uniform(pgbook.envs.bandit([1.0, 0.0]))
-    array([[0.5, 0.5]])
+    >>> pgbook.uniform(pgbook.envs.three_state())
+    array([[0.5, 0.5],
+           [0.5, 0.5],
+           [0.5, 0.5]])
     """
     require_mdp(mdp)
     return np.full((mdp.S, mdp.A), 1.0 / mdp.A)
@@ -111,8 +128,9 @@ def greedy(Q) -> np.ndarray:
     Examples
     --------
     >>> import pgbook
-    >>> pgbook.greedy([[0.0, 1.0], [2.0, 2.0]])
+    >>> pgbook.greedy([[0.0, 1.0], [2.0, 2.0], [0.5, -1.0]])  # a tie goes to action 0
     array([[0., 1.],
+           [1., 0.],
            [1., 0.]])
     """
     Q = validate.array(Q, "Q", ndim=2)
@@ -140,9 +158,14 @@ def loglinear(theta, phi) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, pgbook
-    >>> phi = np.array([[[1.0], [0.0]]])  # one state, two actions, dim = 1
-    >>> pgbook.loglinear([np.log(3.0)], phi)
-    array([[0.75, 0.25]])
+    >>> phi = np.array([[[0.0, 0.0], [1.0, s]] for s in range(3)])  # phi(s, right) = (1, s), phi(s, left) = 0
+    >>> pi = pgbook.loglinear([0.5, -0.5], phi)
+    >>> print(np.round(pi, 4))  # pi(right|s) = 1 / (1 + exp(-(0.5 - 0.5 s)))
+    [[0.3775 0.6225]
+     [0.5    0.5   ]
+     [0.6225 0.3775]]
+    >>> bool(np.allclose(pi, pgbook.softmax(phi @ [0.5, -0.5])))  # the softmax of theta^T phi(s, .)
+    True
     """
     phi = validate.array(phi, "phi", ndim=3)
     if phi.shape[2] == 0:
@@ -173,8 +196,9 @@ def project_simplex(x) -> np.ndarray:
     Examples
     --------
     >>> import pgbook
-    >>> pgbook.project_simplex([0.5, 1.5, -1.0])
-    array([0., 1., 0.])
+    >>> print(pgbook.project_simplex([[0.5, 1.5, -1.0], [0.2, 0.3, 0.1]]).round(4))  # row 2: each + (1 - 0.6) / 3
+    [[0.     1.     0.    ]
+     [0.3333 0.4333 0.2333]]
     """
     x = validate.array(x, "x")
     if x.ndim == 0 or x.shape[-1] == 0:

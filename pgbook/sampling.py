@@ -100,8 +100,9 @@ def truncation_horizon(gamma: float, tol: float = 1e-10) -> int:
     Examples
     --------
     >>> import pgbook
-    >>> pgbook.truncation_horizon(0.8)
-    104
+    >>> L = pgbook.truncation_horizon(0.9, tol=1e-3)  # the smallest L with 0.9^L <= 1e-3
+    >>> L, 0.9 ** (L - 1) > 1e-3 >= 0.9 ** L, pgbook.truncation_horizon(0.8)
+    (66, True, 104)
     """
     gamma = validate.gamma(gamma)
     tol = validate.positive_real(tol, "tol")
@@ -148,11 +149,26 @@ def sample_episodes(mdp: MDP, pi, n: int, horizon: int, seed: int, rho=None, *, 
 
     Examples
     --------
-    >>> import pgbook
-    >>> chain = pgbook.envs.chain(3)
-    >>> episodes = pgbook.sample_episodes(chain, pgbook.uniform(chain), n=2, horizon=4, seed=0)
-    >>> episodes.states.shape, episodes.states.dtype, episodes.states[:, 0].tolist()
-    ((2, 4), dtype('int32'), [0, 0])
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi = [[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]]
+    >>> episodes = pgbook.sample_episodes(mdp, pi, n=4, horizon=6, seed=0)
+    >>> print(episodes.states)  # s_0 ~ rho; in state 2 pi plays right, which stays
+    [[1 2 2 2 2 2]
+     [0 0 1 2 2 2]
+     [1 2 2 2 2 2]
+     [0 0 0 0 0 1]]
+    >>> bool((episodes.rewards == mdp.r[episodes.states, episodes.actions]).all())
+    True
+    >>> returns = pgbook.sample_episodes(mdp, pi, n=500, horizon=66, seed=0).rewards @ 0.9 ** np.arange(66)
+    >>> mean, stderr = float(returns.mean()), float(returns.std() / np.sqrt(500))
+    >>> round(mean, 2), round(stderr, 2), round(pgbook.evaluate(mdp, pi).V_rho, 2)  # the mean return estimates V(rho)
+    (7.34, 0.1, 7.5)
+    >>> five = pgbook.envs.random_mdp(5, 3, seed=0, random_rho=True)  # five outcomes per draw
+    >>> u, P_u = pgbook.uniform(five), pgbook.policy_matrices(five, pgbook.uniform(five))[0]
+    >>> states = pgbook.sample_episodes(five, u, n=4000, horizon=2, seed=0).states
+    >>> print(np.round(np.bincount(states[:, 1], minlength=5) / 4000, 3), np.round(five.rho @ P_u, 3))  # s_1 ~ rho P_pi
+    [0.22  0.16  0.261 0.158 0.202] [0.217 0.164 0.254 0.154 0.211]
     """
     require_mdp(mdp)
     pi = validate.policy(mdp, pi)
@@ -210,12 +226,20 @@ def reinforce_gradient(mdp: MDP, theta, n: int, horizon: int, seed: int, baselin
 
     Examples
     --------
-    >>> import pgbook
-    >>> bandit = pgbook.envs.bandit([1.0, 0.0])
-    >>> g, se = pgbook.reinforce_gradient(bandit, [[0.0, 0.0]], n=10_000, horizon=1, seed=0,
-    ...                                   return_stderr=True)
-    >>> bool((abs(g - pgbook.softmax_gradient(bandit, [[0.0, 0.0]])) < 4 * se).all())
-    True
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> g, se = pgbook.reinforce_gradient(mdp, theta, n=500, horizon=66, seed=0, return_stderr=True)
+    >>> print(np.round(g, 3))
+    [[-0.021  0.021]
+     [-0.232  0.232]
+     [-0.768  0.768]]
+    >>> round(float(np.abs((g - pgbook.softmax_gradient(mdp, theta)) / se).max()), 2)  # at most 4 standard errors
+    1.27
+    >>> V = pgbook.value(mdp, pgbook.softmax(theta))
+    >>> _, se_V = pgbook.reinforce_gradient(mdp, theta, 500, 66, seed=0, baseline=V, return_stderr=True)
+    >>> print(np.round(se[:, 1], 3), np.round(se_V[:, 1], 3))  # the baseline V cuts the standard errors
+    [0.037 0.037 0.067] [0.016 0.019 0.035]
     """
     pi, b, rho = _gradient_args(mdp, theta, baseline, rho)
     n = validate.positive_int(n, "n")
@@ -255,6 +279,18 @@ def reinforce_gradient_geometric(mdp: MDP, theta, n: int, seed: int, baseline=No
     grad : array (S, A)
     stderr : array (S, A)
         Only with ``return_stderr=True``.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> g, se = pgbook.reinforce_gradient_geometric(mdp, theta, n=1000, seed=0, return_stderr=True)
+    >>> exact = pgbook.softmax_gradient(mdp, theta)
+    >>> print(np.round(g[:, 1], 3), np.round(exact[:, 1], 3))
+    [0.178 0.105 0.926] [0.049 0.276 0.853]
+    >>> round(float(np.abs((g - exact) / se).max()), 2)  # at most 4 standard errors
+    1.07
     """
     pi, b, rho = _gradient_args(mdp, theta, baseline, rho)
     validate.discounted(mdp, "geometric stopping")
@@ -291,6 +327,20 @@ def sample_state_action(mdp: MDP, pi, n: int, seed: int, rho=None) -> StateActio
     -------
     StateActions
         ``(states, actions, Q_hat, lengths)``, each (n,).
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> pi = [[0.5, 0.5], [0.25, 0.75], [0.0, 1.0]]
+    >>> draws = pgbook.sample_state_action(mdp, pi, n=2000, seed=0)
+    >>> round(float(draws.lengths.mean()), 2), round((1 + 0.9) / (1 - 0.9), 2)  # (1 + gamma) / (1 - gamma) on average
+    (19.03, 19.0)
+    >>> print(np.bincount(draws.states, minlength=3) / 2000, np.round(pgbook.visitation(mdp, pi), 4))  # s ~ d
+    [0.1635 0.094  0.7425] [0.1578 0.1003 0.7419]
+    >>> Q = pgbook.q_value(mdp, pi)
+    >>> round(float(draws.Q_hat.mean()), 2), round(float(Q[draws.states, draws.actions].mean()), 2)  # E[Q_hat|s, a] = Q
+    (9.28, 9.19)
     """
     require_mdp(mdp)
     pi = validate.policy(mdp, pi)

@@ -102,7 +102,7 @@ def test_every_public_function_has_parameters_returns_and_a_source():
         if not SOURCE.search(doc):
             lacks.append("a source")
         if lacks:
-            missing.append(f"{module_name}.{name}: no {', '.join(lacks)}")
+            missing.append(f"{module_name}.{name}: lacks {', '.join(lacks)}")
     assert not missing, "\n".join(missing)
 
 

@@ -94,6 +94,18 @@ def test_two_state_values_by_hand():
     assert np.allclose(exact.value(mdp, pi), V, rtol=1e-14)
 
 
+def test_three_state_values_by_hand():
+    """Right everywhere: V(2) = 1 / (1 - gamma), then V(1) = gamma (0.2 V(1) + 0.8 V(2)) and
+    V(0) = gamma (0.2 V(0) + 0.8 V(1)), solved for each by hand; left everywhere earns 0.1 in 0 only."""
+    mdp = envs.three_state(gamma=0.9)
+    V2 = 1 / 0.1
+    V1 = 0.9 * 0.8 * V2 / (1 - 0.9 * 0.2)
+    V0 = 0.9 * 0.8 * V1 / (1 - 0.9 * 0.2)
+    assert np.allclose(exact.value(mdp, [[0.0, 1.0]] * 3), [V0, V1, V2], rtol=1e-14)
+    assert np.allclose(exact.value(mdp, [[1.0, 0.0]] * 3), [1.0, 0.9, 0.81], rtol=1e-14)
+    assert np.array_equal(mdp.rho, [0.5, 0.3, 0.2]) and mdp.gamma == 0.9
+
+
 def test_random_mdp_is_reproducible_and_sparse_when_asked():
     a, b = envs.random_mdp(5, 3, seed=7, branching=2), envs.random_mdp(5, 3, seed=7, branching=2)
     assert np.array_equal(a.P, b.P) and np.array_equal(a.r, b.r)

@@ -142,6 +142,7 @@ CASES = [
     (envs.chain_policy, dict(theta=np.zeros((2, 2))), ValueError, r"theta: expected shape \(\*, 3\), got \(2, 2\)"),
     (envs.chain_policy, dict(theta=np.zeros((0, 3))), ValueError, r"theta: needs one row per chain state"),
     (envs.two_state, dict(gamma=1.0), ValueError, r"gamma: must lie in \[0, 1\)"),
+    (envs.three_state, dict(gamma=1.0), ValueError, r"gamma: must lie in \[0, 1\)"),
     (envs.two_state, dict(rho=[1.0, 1.0]), ValueError, r"rho: must sum to 1"),
     # gradients
     (gradients.softmax_gradient, dict(mdp="mdp", theta=TH), TypeError, r"mdp: expected a pgbook\.MDP"),
