@@ -39,7 +39,7 @@ pdf: $(PDF)
 # run it, in JupyterLab in a browser and in Colab's package versions.
 test: $(DEV) $(COLAB)
 	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2
-	NUMBA_DISABLE_JIT=1 $(PYTEST) tests --ignore=tests/chapters --ignore=tests/book -m "not slow and not book and not notebook" -n 2
+	NUMBA_DISABLE_JIT=1 $(PYTEST) tests pgbook --doctest-modules --ignore=tests/chapters --ignore=tests/book -m "not slow and not book and not notebook" -n 2
 	$(PY) tools/build_book.py
 	$(PY) tools/build_pdf.py --unless-no-browser
 	$(PYTEST) tests -m "book or notebook" -n 2 --dist loadgroup
