@@ -240,7 +240,8 @@ class Report:
         if self.verdict in ("plateau", "stuck"):
             slow = "that is the plateau above, which lasts until PG's policy finds the way there"
         elif self.verdict == "no plateau":
-            slow = "here the step is still large enough that PG has no plateau (above)"
+            slow = "here that costs no plateau at the start (above)" + (
+                ", but PG stalls before it has closed the gap (below)" if self.stalled else "")
         else:
             slow = "whether that makes a plateau here, the run is too short to tell (above)"
         return (f"Where the gap lies: {_num(held)} of the gap V*(ρ) - V^π₀(ρ) = {_num(self.gap)} ({share:.0%}) is "

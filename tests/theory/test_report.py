@@ -119,7 +119,7 @@ def test_the_verdicts_on_mdps_whose_behaviour_is_known():
     early = pgbook.explain(envs.gridworld(gamma=0.99), T=20)  # 10% after 3 iterations: no plateau, whatever follows
     assert early.verdict == "no plateau" and early.nine_tenths["PG"] is None and "still closing" in early.diagnosis()[0]
     # "Where the gap lies" follows the verdict: it never calls PG slowest there when PG has no plateau.
-    assert "no plateau (above)" in early.diagnosis()[1] and "plateau above" not in early.diagnosis()[1]
+    assert "no plateau at the start (above)" in early.diagnosis()[1] and "plateau above" not in early.diagnosis()[1]
     assert "the plateau above" in explained("chain")[1].diagnosis()[1]
     slow = pgbook.explain(envs.chain(6), T=2000, eta=1.0)
     assert slow.verdict == "plateau"
@@ -135,6 +135,7 @@ def test_a_stalled_pg_is_located_by_the_lemma_at_its_last_policy():
     assert not explained("frozen lake")[1].stalled
     middle = (r.gap_pg.size - 1) // 2
     assert f"at iteration {middle}, halfway through the run" in r.diagnosis()[-1]
+    assert r.verdict == "no plateau" and "but PG stalls before it has closed the gap (below)" in r.diagnosis()[1]
 
 
 def test_counts_and_rewards_read_short():
