@@ -50,6 +50,8 @@ def test_draw_eta_tau_makes_two_panels():
     assert "soft PI" in fig.axes[1].get_title()
     top, bottom = fig.axes
     assert top.get_position().y0 > bottom.get_position().y1  # stacked, for a phone
+    # The bottom panel's one bound is the soft-Q gap's, not the unregularised gap's (drawn beside it).
+    assert "bound on the soft-Q gap" in [text.get_text() for text in bottom.get_legend().get_texts()]
 
 
 def test_bad_input_is_refused_by_name(ax):

@@ -204,23 +204,23 @@ class Report:
             return ["The uniform policy is already optimal from ρ: there is no gap to close."]
         t10, t90 = self.first_tenth, self.nine_tenths
         n_pg = self.pg.iterations
-        npg_done = (f"NPG, with the same step, closes 90% of the gap in {_count(t90['NPG'])} iterations"
-                    if t90["NPG"] is not None else f"NPG did not close 90% of the gap in {self.npg.iterations} iterations either")
+        npg_done = (f"NPG, with the same step, closes 90% of the gap in {_iterations(t90['NPG'])}"
+                    if t90["NPG"] is not None else f"NPG did not close 90% of the gap in {_iterations(self.npg.iterations)} either")
         if self.verdict == "plateau":
-            first = (f"PG waits on a plateau: it needs {t10['PG']} iterations to close the first 10% of the gap "
+            first = (f"PG waits on a plateau: it needs {_iterations(t10['PG'])} to close the first 10% of the gap "
                      f"and only {t90['PG'] - t10['PG']} more for the next 80%, {self.speedup:.0f} times faster per "
                      "unit of gap once it has escaped (a run whose progress only slows down is never faster "
                      f"later). {npg_done}.")
         elif self.verdict == "stuck":
             closed = 1.0 - self.gap_pg[-1] / self.gap_pg[0]
-            first = (f"PG has not left the start: in {n_pg} iterations it closed {closed:.1%} of the gap, a plateau "
+            first = (f"PG has not left the start: in {_iterations(n_pg)} it closed {closed:.1%} of the gap, a plateau "
                      f"it has not left or a step too small to tell (run longer, explain(mdp, T=...)). {npg_done}.")
         elif self.verdict == "no plateau":
             later = (f"and 90% in {t90['PG']}" if t90["PG"] is not None
                      else f"and is still closing the rest after {n_pg}")
-            first = f"PG has no plateau at the start: it closes 10% of the gap in {t10['PG']} iteration(s) {later}. {npg_done}."
+            first = f"PG has no plateau at the start: it closes 10% of the gap in {_iterations(t10['PG'])} {later}. {npg_done}."
         else:
-            first = (f"PG closed 10% of the gap in {t10['PG']} iterations but not 90% in {n_pg}: too early to "
+            first = (f"PG closed 10% of the gap in {_iterations(t10['PG'])} but not 90% in {n_pg}: too early to "
                      f"tell whether it waits on a plateau (run longer, explain(mdp, T=...)). {npg_done}.")
         out = [first, self._where()]
         if self.stalled:
@@ -237,21 +237,29 @@ class Report:
         d_star, d0 = float(self.d_star[keys].sum()), float(self.d_uniform[keys].sum())
         A = self.mdp.A
         ratio = "infinitely many" if d0 == 0 else f"{d_star / d0:.3g}"
+        if self.verdict in ("plateau", "stuck"):
+            slow = "that is the plateau above, which lasts until PG's policy finds the way there"
+        elif self.verdict == "no plateau":
+            slow = "here that costs no plateau at the start (above)" + (
+                ", but PG stalls before it has closed the gap (below)" if self.stalled else "")
+        else:
+            slow = "whether that makes a plateau here, the run is too short to tell (above)"
         return (f"Where the gap lies: {_num(held)} of the gap V*(ρ) - V^π₀(ρ) = {_num(self.gap)} ({share:.0%}) is "
                 f"in {names} (the "
                 f"performance difference lemma, '{CHAPTERS['visitation']}'). π* spends {_share(d_star)} of its "
                 f"discounted time there, the uniform policy from μ {_share(d0)}: {ratio} times less. At the uniform "
                 f"policy PG's step in a state is NPG's times d^π₀_μ(s)/|A| (here |A| = {A}; '{CHAPTERS['simplex']}'), "
-                "so PG moves slowest exactly where the gap is, until its policy finds the way there "
-                f"('{CHAPTERS['vanishing']}').")
+                f"so PG's step is smallest exactly where the gap is ('{CHAPTERS['vanishing']}'): {slow}.")
 
     def _where_pg_ends(self) -> str:
         s = int(np.argmax(self.final_gap_share))
         pi_T = self.pg.pi[-1]
         a = int(np.argmax(self.pi_star[s]))
-        last, half = float(self.gap_pg[-1]), float(self.gap_pg[(self.gap_pg.size - 1) // 2])
-        return (f"Where PG stalls: after {self.pg.iterations} iterations PG is {_num(last)} below V*(ρ) "
-                f"({_num(half)} halfway), and {_num(self.final_gap_share[s] * last)} of that is in "
+        middle = (self.gap_pg.size - 1) // 2
+        last, half = float(self.gap_pg[-1]), float(self.gap_pg[middle])
+        return (f"Where PG stalls: after {_iterations(self.pg.iterations)} PG is {_num(last)} below V*(ρ) "
+                f"(it was {_num(half)} below at iteration {middle}, halfway through the run), and "
+                f"{_num(self.final_gap_share[s] * last)} of that is in "
                 f"{self.state_name(s)}, where its policy plays π*'s action with probability {pi_T[s, a]:.2g}. "
                 "PG's gradient there is proportional to that probability (Mei et al.'s c, "
                 f"'{CHAPTERS['softmax_pg']}'); NPG's step is not.")
@@ -263,11 +271,11 @@ class Report:
         if self.rescaled_from is not None:
             a, b = self.rescaled_from
             shift = f"V - {a:g}/(1 - γ)" if a >= 0 else f"V + {-a:g}/(1 - γ)"
-            out.append(f"Rewards rescaled from [{a:g}, {b:g}] to [0, 1] (pgbook.rescale_rewards): every value is "
+            out.append(f"Rewards rescaled from [{_num(a)}, {_num(b)}] to [0, 1] (pgbook.rescale_rewards): every value is "
                        f"({shift})/{b - a:g} with V the original one, the optimal policy is the same, and terminal "
                        "states became absorbing states with a constant reward.")
         elif lo < 0.0 or hi > 1.0:
-            out.append(f"Rewards lie in [{lo:g}, {hi:g}], not in [0, 1]. Values, visitation and the runs are exact, but "
+            out.append(f"Rewards lie in [{_num(lo)}, {_num(hi)}], not in [0, 1]. Values, visitation and the runs are exact, but "
                        "the book's bounds and step sizes assume rewards in [0, 1] (PG's step scales with the rewards' "
                        "range, and NPG's guarantee is stated for [0, 1]); explain(mdp, rescale=True) moves them to "
                        "[0, 1] without changing the optimal policy.")
@@ -297,7 +305,7 @@ class Report:
     def text(self) -> str:
         """The report as plain text (what ``print(report)`` shows)."""
         m = self.mdp
-        lines = [f"pgbook.explain: {m!r}, rewards in [{self.rewards[0]:g}, {self.rewards[1]:g}]",
+        lines = [f"pgbook.explain: {m!r}, rewards in [{_num(self.rewards[0])}, {_num(self.rewards[1])}]",
                  f"ρ: {_distribution(self.rho)}; μ (where the runs start): "
                  f"{'ρ' if np.array_equal(self.mu, self.rho) else _distribution(self.mu)}", ""]
         rows = self.summary()
@@ -344,7 +352,7 @@ class Report:
         paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in self.diagnosis())
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes())
         m = self.mdp
-        head = (f"{m.S} states, {m.A} actions, γ = {m.gamma:g}, rewards in [{self.rewards[0]:g}, {self.rewards[1]:g}]"
+        head = (f"{m.S} states, {m.A} actions, γ = {m.gamma:g}, rewards in [{_num(self.rewards[0])}, {_num(self.rewards[1])}]"
                 + (f", terminal states {_join([str(s) for s in np.flatnonzero(m.terminal)])}" if m.terminal.any() else ""))
         return (f"<div class='pgbook-report'>{_STYLE}<p class='pgbook-report-head'><strong>pgbook.explain</strong>: "
                 f"{html.escape(head)}</p><table>{rows}</table>{paragraphs}{figures}"
@@ -587,6 +595,10 @@ def _num(x) -> str:
 
 def _count(t) -> str:
     return "not reached" if t is None else str(t)
+
+
+def _iterations(n: int) -> str:
+    return "1 iteration" if n == 1 else f"{n} iterations"
 
 
 def _share(x: float) -> str:

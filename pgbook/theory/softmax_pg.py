@@ -581,7 +581,7 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     With :math:`\eta = \frac{(1-\gamma)^3}{8 + \tau(4 + 8\log|A|)}`, :math:`\mu > 0`, for :math:`t \ge 1`,
 
     .. math:: \tilde V^{\pi^\star_\tau}(\rho) - \tilde V^{\pi_{\theta_t}}(\rho) &\le
-              \Big\|\frac1\mu\Big\|_\infty \frac{1 + \tau\log|A|}{(1-\gamma)^2}
+              \Big\|\frac1\mu\Big\|_\infty \frac{1 + \tau\log|A|}{1-\gamma}
               \exp\Big(-(t-1)\,\frac{(1-\gamma)^4\,\tau\,\min_s\mu(s)\,c^2}
               {(8 + \tau(4 + 8\log|A|))\,|S|\,\|d^{\pi^\star_\tau}_\mu/\mu\|_\infty}\Big), \\
               c &= \inf_{t \ge 1}\min_{s,a}\pi_{\theta_t}(a|s).
@@ -590,7 +590,9 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     smoothness constant :math:`\beta = (8 + \tau(4 + 8\log|A|))/(1-\gamma)^3` are the paper's (Theorem 6);
     the exponent is what its Lemma 15 (the Łojasiewicz inequality with entropy, exponent 1/2) gives with
     :math:`d^{\pi_\theta}_\mu \ge (1-\gamma)\mu` and a step of :math:`1/\beta`, and the prefactor bounds
-    the first soft gap and passes from :math:`\mu` to :math:`\rho` by Lemma 26. c must be measured along the run.
+    the first soft gap by the range of soft values and passes from :math:`\mu` to :math:`\rho` state by
+    state (:math:`\pi^\star_\tau` is optimal in every state, so each state's soft gap is at most the gap
+    at :math:`\mu` over :math:`\mu(s)`). c must be measured along the run.
 
     Parameters
     ----------
@@ -617,7 +619,7 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
     >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
     >>> softmax_pg.mei_entropy_bound(mdp, [10, 1000], c=0.5, tau=0.1).round(3), softmax_pg.mei_entropy_bound(mdp, [10, 1000], c=0.5, tau=1.0).round(3)
-    (array([320.794, 320.785]), array([507.943, 507.87 ]))
+    (array([32.079, 32.079]), array([50.794, 50.787]))
     """
     require_mdp(mdp)
     gamma = validate.discounted(mdp, "the convergence bounds")
@@ -635,7 +637,7 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     D = mismatch(visitation(mdp, soft_optimal(mdp, tau).pi, mu), mu)
     log_A = np.log(mdp.A)
     rate = (1 - gamma) ** 4 * tau * mu.min() * c**2 / ((8 + tau * (4 + 8 * log_A)) * mdp.S * D)
-    return (1 / mu.min()) * (1 + tau * log_A) / (1 - gamma) ** 2 * np.exp(-(t - 1) * rate)
+    return (1 / mu.min()) * (1 + tau * log_A) / (1 - gamma) * np.exp(-(t - 1) * rate)
 
 
 def entropy_pg_rate(mdp: MDP, tau, eta, mu=None) -> float:

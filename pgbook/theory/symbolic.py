@@ -706,8 +706,8 @@ def simplified(expr):
 
     An entry is brought over one denominator (``sympy.together``) and its numerator expanded: the
     entry is identically zero exactly when that polynomial is. Exponentials are first written as
-    powers of positive symbols, :math:`e^{k	heta} = X_	heta^k` for an integer :math:`k` and a
-    symbol :math:`	heta`, after splitting :math:`e^{a+b} = e^a e^b`; any other exponential becomes
+    powers of positive symbols, :math:`e^{k\theta} = X_\theta^k` for an integer :math:`k` and a
+    symbol :math:`\theta`, after splitting :math:`e^{a+b} = e^a e^b`; any other exponential becomes
     a fresh symbol. Forgetting relations can only turn a zero into a non-zero, never the reverse,
     so a 0 here is a proof. (``sympy.cancel`` decides the same, but its gcds take ten times longer
     on these gradients.)

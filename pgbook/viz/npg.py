@@ -20,9 +20,9 @@ def _floor(gap) -> np.ndarray:
     return np.maximum(np.asarray(gap, dtype=float), FLOOR)
 
 
-def _bound_handle(ax: Axes) -> None:
+def _bound_handle(ax: Axes, label: str = "its bound (dashed)") -> None:
     """A legend entry for the dashed bounds, each drawn in the colour of its curve."""
-    ax.plot([], [], color="0.35", ls="--", lw=1.2, label="its bound (dashed)")
+    ax.plot([], [], color="0.35", ls="--", lw=1.2, label=label)
 
 
 def plot_gap_bands(fig: Figure, T, gaps: dict, bounds: dict, *,
@@ -64,13 +64,14 @@ def plot_gap_bands(fig: Figure, T, gaps: dict, bounds: dict, *,
 
 def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title: str | None = None,
                    xlabel: str = "iteration $t$", legend_loc: str | tuple[float, float] = "lower left",
-                   outside: str | None = None):
+                   outside: str | None = None, bound_label: str = "its bound (dashed)"):
     r"""Gap curves against their bounds on a logarithmic y axis (linear t).
 
     t: (n,) iterations; gaps: {label: (n,)}; bounds: {label: (n,)} with labels a subset of
     gaps' (a bound is drawn dashed in the colour of its gap, and the legend says so). Gaps below
     ``FLOOR`` are drawn at it. legend_loc: where the legend goes (a matplotlib ``loc``: a name, or
-    the axes coordinates of its lower-left corner).
+    the axes coordinates of its lower-left corner). bound_label: the legend's entry for the dashed
+    lines (say which gap a bound is for when some gaps have none).
     """
     t = validate.array(t, "t", ndim=1)
     colours = dict(zip(gaps, PALETTE.values()))
@@ -86,7 +87,7 @@ def plot_gap_lines(ax: Axes, t, gaps: dict, bounds: dict, *, ylabel: str, title:
     if title:
         ax.set_title(title)
     if bounds:
-        _bound_handle(ax)
+        _bound_handle(ax, bound_label)
     if outside == "right":
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     elif outside == "below":
@@ -140,7 +141,8 @@ def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_r
     step = f"step η = {eta_used:.3g}" + (" (soft PI)" if spi else "")
     bottom.axhline(bias, color="0.3", ls=":", lw=1.2, label=r"$\tau\log|\mathcal{A}|/(1-\gamma)$")
     plot_gap_lines(bottom, t, {"soft-Q gap": soft_gap, "unregularised gap": gap_reg}, {"soft-Q gap": soft_bound},
-                   ylabel="gap", title=f"with entropy\nτ = {tau:g}, {step}", outside="right")
+                   ylabel="gap", title=f"with entropy\nτ = {tau:g}, {step}", outside="right",
+                   bound_label="bound on the soft-Q gap")
     for ax in (top, bottom):
         ax.set_yticks(10.0 ** np.arange(-12, 2, 4))
         ax.yaxis.set_minor_locator(NullLocator())

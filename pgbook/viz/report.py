@@ -123,10 +123,13 @@ def visitation_figure(report) -> Figure:
 
 def _png(fig: Figure) -> tuple[bytes, tuple[int, int]]:
     """The figure as a palette PNG at ``PIXEL_RATIO`` times its size (a third of the bytes of a full-colour
-    one, which keeps a page of several reports light), and its size as shown."""
+    one, which keeps a page of several reports light), and its size as shown. The bounding box is
+    tight, so that no axis label or title is cut at the figure's edge."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=PIXEL_RATIO * fig.dpi, facecolor="white", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=PIXEL_RATIO * fig.dpi, facecolor="white", metadata={"Software": None},
+                bbox_inches="tight", pad_inches=0.06)
     out = io.BytesIO()
-    Image.open(buf).convert("RGB").quantize(colors=256, dither=Image.Dither.NONE).save(out, format="PNG")
-    w, h = fig.get_size_inches() * fig.dpi
-    return out.getvalue(), (round(float(w)), round(float(h)))
+    image = Image.open(buf)
+    image.convert("RGB").quantize(colors=256, dither=Image.Dither.NONE).save(out, format="PNG")
+    w, h = image.size
+    return out.getvalue(), (round(w / PIXEL_RATIO), round(h / PIXEL_RATIO))

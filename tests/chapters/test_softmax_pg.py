@@ -357,6 +357,15 @@ def soft_hessian_np(h=2e-3):
     return H
 
 
+@twin("softmax_pg/state-soft-gap-over-mu", wrong={"gap-at-mu-itself": dict(over_mu=False)})
+def state_soft_gap(page, over_mu=True):
+    """Each state's soft gap by numpy solves against the soft gap at mu = rho over mu(s); the careless
+    reader bounds every state's soft gap by the gap at mu itself."""
+    V_tau, _ = soft_optimum_np()
+    gaps = np.array([V_tau - soft_value_np(MDP, pi, TAU) for pi in page_entropy_run().pi])
+    page.bound(gaps, soft_gaps_np()[:, None] / (MDP.rho if over_mu else 1.0))
+
+
 @twin("softmax_pg/soft-gap-slope-from-hessian", wrong={
     "parameter-error-rate-not-squared": dict(power=1), "theorem-4-step-size": dict(eta=ETA),
     "theorem-6-rate": dict(rate="theorem")})
@@ -512,7 +521,8 @@ def test_the_entropy_numbers():
     c = page_entropy_run().pi[1:].min()
     assert f"{c:.3f}" == "0.047"
     bound = softmax_pg.mei_entropy_bound(MDP, [1, 1_000_000], c, TAU)
-    assert 195 < bound[1] < bound[0] < 205 and 0.0015 < 1 - bound[1] / bound[0] < 0.0025  # "near 200", "0.2%"
+    assert 39 < bound[1] < bound[0] < 41 and 0.0015 < 1 - bound[1] / bound[0] < 0.0025  # "near 40", "0.2%"
+    assert f"{(1 + TAU * np.log(MDP.A)) / (1 - GAMMA):.1f}" == "6.6" and bound[1] > 6.6  # "says nothing"
     _, pi_tau = soft_optimum_np()
     bias = optimum_np()[0] @ MDP.rho - value_np(MDP, pi_tau) @ MDP.rho
     assert f"{bias:.2f}" == "0.56" and f"{TAU * np.log(MDP.A) / (1 - GAMMA):.2f}" == "1.65"

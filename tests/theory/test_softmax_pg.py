@@ -279,7 +279,7 @@ def test_mei_entropy_bound_formula():
     D = (visitation_np(m, pi_tau, m.rho) / m.rho).max()
     kappa = 0.2**4 * tau * m.rho.min() * c**2 / ((8 + tau * (4 + 8 * np.log(3))) * 6 * D)
     t = np.array([1.0, 10.0, 1e6])
-    expected = 6 * (1 + tau * np.log(3)) / 0.2**2 * np.exp(-(t - 1) * kappa)
+    expected = 6 * (1 + tau * np.log(3)) / 0.2 * np.exp(-(t - 1) * kappa)
     np.testing.assert_allclose(softmax_pg.mei_entropy_bound(m, t, c, tau), expected, rtol=1e-9)
 
 
