@@ -25,7 +25,7 @@ book's analysis of any small MDP, in one call.
 """
 
 from . import _numba  # noqa: F401  (sets up numba's cache before any kernel is compiled)
-from . import algorithms, checks, envs, highprec, theory
+from . import algorithms, checks, envs, features, highprec, theory
 from .control import policy_iteration, value_iteration
 from .exact import Evaluation, advantage, evaluate, policy_matrices, q_value, value, visitation
 from .loaders import from_arrays, from_grid, from_gymnasium, rescale_rewards
