@@ -10,6 +10,7 @@ and the sanity checks that used to be on the page.
 
 import functools
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -125,12 +126,24 @@ def sampled_action_values(page, gamma_next=GRID.gamma):
     page.zscore(*sampled_action_values_by_hand(), GRID.r[LEFT_OF_GOAL] + gamma_next * GRID.P[LEFT_OF_GOAL] @ V)
 
 
-@twin("mdps/effective-horizon-share", wrong={"half": dict(limit=0.5), "one-over-e": dict(limit=math.exp(-1))})
-def effective_horizon_share(page, limit=1 - math.exp(-1)):
-    """The share of the first 1/(1 - gamma) weights, summed weight by weight at gamma = 0.9999."""
-    gamma = 0.9999
-    weights = gamma ** np.arange(2_000_000)
-    page.close(weights[: round(1 / (1 - gamma))].sum() / weights.sum(), limit)
+@twin("mdps/effective-horizon-share", wrong={"the-limit-already": dict(claim="limit"),
+                                              "one-over-e": dict(claim="rest"),
+                                              "gamma-over-one-minus-gamma-steps": dict(claim="one-step-fewer")})
+def effective_horizon_share(page, claim="formula"):
+    """The share of the first 1/(1 - gamma) weights at gamma = 0.9, 0.99, 0.999, summed weight by weight
+    in exact rational arithmetic over the series' total, against 1 - gamma^(1/(1 - gamma)); careless:
+    the share is already 1 - 1/e, or it is the rest gamma^(1/(1 - gamma)), or the first gamma/(1 - gamma)
+    steps carry 1 - gamma^(1/(1 - gamma))."""
+    shares, claimed = [], []
+    for gamma in (Fraction(9, 10), Fraction(99, 100), Fraction(999, 1000)):
+        steps = int(1 / (1 - gamma))
+        if claim == "one-step-fewer":
+            steps -= 1
+        shares.append(float(sum(gamma**t for t in range(steps)) * (1 - gamma)))  # the total is 1/(1 - gamma)
+        claimed.append({"formula": 1 - float(gamma) ** (1 / (1 - float(gamma))), "limit": 1 - math.exp(-1),
+                        "rest": float(gamma) ** (1 / (1 - float(gamma))),
+                        "one-step-fewer": 1 - float(gamma) ** (1 / (1 - float(gamma)))}[claim])
+    page.close(shares, claimed)
 
 
 @twin("mdps/random-stop", wrong={"stop-with-probability-gamma": dict(stop=GRID.gamma),
@@ -200,12 +213,13 @@ def open_grid(size):
     return envs.gridworld([free + "G"] + [free + "."] * (size - 2) + ["S" + free])
 
 
-@twin("mdps/coverage-shrinks", wrong={"coverage-grows": dict(shrinks=False)})
-def coverage_shrinks(page, shrinks=True):
-    """The share of the table a plain numpy uniform walk visits (200 episodes of 50 steps); the careless
-    reader expects a bigger grid to be covered at least as well."""
+@twin("mdps/coverage-5-and-40", wrong={"one-in-ten": dict(claimed=1 / 10), "one-in-twenty": dict(claimed=1 / 20)})
+def coverage_5_and_40(page, claimed=1 / 13):
+    """The share of the table a plain numpy uniform walk visits (200 episodes of 50 steps, its own random
+    numbers) on the 5 x 5 and 40 x 40 open grids; careless: one in ten, or one in twenty, of the
+    40 x 40 table."""
     shares = []
-    for size in [5, 10, 20, 40]:
+    for size in [5, 40]:
         world = open_grid(size)
         rng = np.random.default_rng(4)
         state, seen = np.full(200, int(np.flatnonzero(world.rho)[0])), set()
@@ -214,8 +228,7 @@ def coverage_shrinks(page, shrinks=True):
             seen.update((state * world.A + action).tolist())
             state = (rng.random(200)[:, None] < np.cumsum(world.P[state, action], axis=1)).argmax(axis=1)
         shares.append(len(seen) / (world.S * world.A))
-    shares = np.array(shares)
-    page.bound(*((shares[1:], shares[:-1]) if shrinks else (shares[:-1], shares[1:])))
+    page.close(shares, [1, claimed])
 
 
 # --- the numbers in the prose, and the page's former sanity checks ------------------------------
@@ -283,10 +296,10 @@ def test_exercise_discount_weights():
     quarter = sp.Rational(1, 4)
     t = sp.symbols("t", integer=True, nonnegative=True)
     assert sp.summation(quarter**t, (t, 0, 1)) / sp.summation(quarter**t, (t, 0, sp.oo)) == sp.Rational(15, 16)
-    for gamma, T_page in [(0.9, 66), (0.99, 688)]:
+    for gamma, steps_page in [(0.9, 66), (0.99, 688)]:
         weights = gamma ** np.arange(100_000)
-        T = int(np.argmax(np.cumsum(weights) / weights.sum() >= 0.999)) + 1
-        assert T == T_page
+        steps = int(np.argmax(np.cumsum(weights) / weights.sum() >= 0.999)) + 1
+        assert steps == steps_page
 
 
 def test_the_numbers_of_value_iteration_coverage_and_the_first_walk():

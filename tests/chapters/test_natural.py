@@ -331,6 +331,26 @@ def cpi_improvement_tight_instance(page, constant=2.0, power=3):
     page.bound(shortfall, constant * a**2 * GAMMA / (1 - GAMMA) ** power)
 
 
+@twin("natural/cpi-guarantee-holds",
+      wrong={"one-horizon-more": dict(horizon=2), "penalty-sign-flipped": dict(sign=-1.0)})
+def cpi_guarantee_holds(page, horizon=1, sign=1.0):
+    """CPI with alpha* written out (values, advantages, visitations by dense solves), each step's gain
+    against AJKS Theorem 14.2's guarantee; careless: alpha/(1 - gamma)^2 in front (the horizon counted
+    twice), or the penalty added instead of subtracted. (Dropping the penalty would pass: on this grid
+    the true gain is the linear prediction alpha* A/(1 - gamma), up to a part in two thousand.)"""
+    pi = np.full((S, A), 1 / A)
+    gains, guarantees = [], []
+    for _ in range(40):
+        _, _, adv, d = solve(pi)
+        big_A = d @ adv.max(axis=1)
+        alpha = min(1.0, big_A * (1 - GAMMA) ** 2 / (4 * GAMMA))
+        guarantees.append(alpha / (1 - GAMMA) ** horizon * (big_A - sign * 2 * alpha * GAMMA / (1 - GAMMA) ** 2))
+        new = (1 - alpha) * pi + alpha * np.eye(A)[adv.argmax(axis=1)]
+        gains.append(V_rho(new) - V_rho(pi))
+        pi = new
+    page.bound(guarantees, gains)
+
+
 # --- the closed forms the twins use, against pgbook's instances and hand-built ones --------------
 
 

@@ -455,7 +455,20 @@ def npg_improvement_lemma(page, horizon=True):
     """AKLM Lemma 5.2 along explicit NPG runs; the careless reader drops the factor 1 - gamma (the
     visitation of the start state is only 1 - gamma of the discounted mass)."""
     lhs, improvement, without = improvement_terms()
-    page.bound(lhs if horizon else without, improvement)
+    moving = improvement > 1e-12
+    page.bound((lhs if horizon else without)[moving], improvement[moving])
+
+
+@twin("simplex/npg-improvement-lemma-at-most-93-percent",
+      wrong={"tight": dict(claimed=1.0), "half-at-most": dict(claimed=0.5),
+             "without-1-minus-gamma": dict(horizon=False)})
+def npg_improvement_lemma_at_most_93_percent(page, claimed=0.93, horizon=True):
+    """The largest ratio of AKLM Lemma 5.2's left side to the improvement, over the explicit runs' steps
+    that still move (10 of the page's 55 starts, 200 steps: 0.92 against the page's 0.93); careless: the lemma is tight (ratio 1), or its typical ratio, a half, is its
+    largest, or the left side without its factor 1 - gamma."""
+    lhs, improvement, without = improvement_terms()
+    moving = improvement > 1e-12
+    page.close(np.max((lhs if horizon else without)[moving] / improvement[moving]), claimed)
 
 
 @twin("simplex/npg-bound-any-start", wrong={"uniform-start-bound": dict(kl=False)})
@@ -570,7 +583,7 @@ def test_the_npg_improvement_lemma_is_tight_to_93_percent():
     """'its left side is typically half the improvement of V(fork) and at most 93% of it, and without its
     factor 1 - gamma it would fail'."""
     lhs, improvement, without = improvement_terms()
-    moving = improvement > 1e-9
+    moving = improvement > 1e-12
     assert 0.9 < (lhs[moving] / improvement[moving]).max() < 0.95
     assert 0.45 < np.median(lhs[moving] / improvement[moving]) < 0.55
     assert (without > improvement + 1e-9).any()

@@ -297,11 +297,12 @@ def complete_gap_rate(page, power=-1.0, against="exp"):
 
 
 @twin("visitation/network-large-grid", wrong={"reaches-the-optimum": dict(share=1.0),
+                                               "reaches-99-percent": dict(share=0.99),
                                                "log-linear-does-as-well": dict(cls="loglinear")})
-def network_large_grid(page, share=0.95, cls="neural"):
+def network_large_grid(page, share=0.97, cls="neural"):
     """The network trained by hand (gradient by eq-backprop and numpy solves) against V* by value
-    iteration; the careless reader claims it reaches V*, or that the 4-parameter log-linear class
-    does as well."""
+    iteration; the careless reader claims it reaches V*, or 99% of it, or that the 4-parameter
+    log-linear class does as well."""
     page.bound(share * (BIG.rho @ star(BIG)[1]), trained("big", cls))
 
 
@@ -527,7 +528,7 @@ def test_numbers_of_completeness():
 def test_numbers_of_why_we_like_policy_gradients():
     _, V_big_star = star(BIG)
     share = trained("big", "neural") / (BIG.rho @ V_big_star)
-    assert 0.95 <= share < 0.99  # "within a few percent of optimal"
+    assert f"{share:.0%}" == "97%"  # "reaches 97% of the optimal value"
     assert (BIG.S, BIG.S * BIG.A // 48) == (96, 8)  # "its 48 numbers are shared by all 96 states", "eight times fewer"
     assert greedy_on_a_fit()[0] < 0.1 * (GRID.rho @ star()[1])  # "its greedy policy is nearly worthless"
 
