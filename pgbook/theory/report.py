@@ -283,15 +283,17 @@ class Report:
             if self.mismatch == math.inf:
                 missed = int(np.count_nonzero((self.d_star > 0) & (self.mu == 0)))
                 out.append(f"μ puts no weight on {missed} of the states π* visits, so the mismatch coefficient is "
-                           "infinite and PG's rates (AKLM Thm 4.1, Mei et al. Thm 4) promise nothing; NPG's "
-                           "guarantee (AKLM Thm 5.3) has no mismatch coefficient. Try explain(mdp, mu=...) with a "
+                           "infinite and PG's rates (AKLM Thm 4.1 for the direct parameterisation, Mei et al. Thm 4 for "
+                           "the softmax) promise nothing; NPG's guarantee with exact advantages (AKLM Thm 5.3) has "
+                           "no mismatch coefficient. Try explain(mdp, mu=...) with a "
                            "μ that is positive everywhere.")
             if self.npg is not None and self.rewards[0] >= 0.0 and self.rewards[1] <= 1.0 and self.verdict != "optimal":
                 n = self.npg.iterations
                 bound = float(npg_bound(n, self.eta, m.A, m.gamma))
                 out.append(f"NPG's guarantee (AKLM Thm 5.3), log|A|/(ηT) + 1/((1 - γ)²T), is {bound:.3g} after its "
-                           f"T = {n} iterations, where its gap is {_num(float(self.gap_npg[-1]))}: a worst case, "
-                           "loose here.")
+                           f"T = {n} iterations, where its gap is {_num(float(self.gap_npg[-1]))}: "
+                           + ("vacuous here, above 1/(1 - γ), the largest gap rewards in [0, 1] allow."
+                              if bound >= 1.0 / (1.0 - m.gamma) else "a worst case, loose here."))
             step = (1.0 - m.gamma) ** 3 / 8
             if self.eta > step:
                 out.append(f"Both runs take η = {self.eta:g}, as '{CHAPTERS['vanishing']}' does. The step under which "
