@@ -161,6 +161,18 @@ def _share(x: float) -> str:
     return f"1/{float(f'{1 / x:.2g}'):,.0f}"
 
 
+def _side(name: str, value: str, comma: bool = False) -> str:
+    """A side as the line names it: "the gap, 0.0031" (a side named by its number is not repeated)."""
+    if name == value or name.endswith(f" {value}"):
+        return name
+    return f"{name}, {value}," if comma else f"{name}, {value}"
+
+
+def _above(k: float) -> str:
+    """How far a measured value clears its lower bound, k > 1 times it: "31% above", "38 times"."""
+    return f"{_number(k)} times" if k >= 2 else f"{_number(100 * (k - 1))}% above"
+
+
 def _names(names, defaults: tuple[str, str]) -> tuple[str, str]:
     if names is None:
         return defaults
@@ -300,7 +312,8 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
       ``rhs`` can take. If ``lhs <= floor`` everywhere the check cannot fail.
 
     The line prints the two sides where they come closest, by name, and how much of the larger
-    side the smaller one reaches: "the gap, 0.0031, is 5% of the bound, 0.064"; where the signs
+    side the smaller one reaches, "the gap, 0.0031, is 5% of the bound, 0.064", or, for a lower bound,
+    how far the measured side clears it, "the ratio, 38, is 27% above the claim, 30"; where the signs
     are mixed, how far apart they are; where they meet, that they are equal.
 
     Parameters
@@ -339,10 +352,10 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     ...       names=("the gap", "the bound"))
     ✔ the gap after 200 steps is below the bound: the gap, 0.0031, is 5% of the bound, 0.064
     >>> bound("the gap is at least its lower bound", [0.3, 0.7], [1.0, 0.92], floor=0.0, id="doc/lower")
-    ✔ the gap is at least its lower bound: at the closest of 2 points, the bound, 0.7, is 76% of the measured value, 0.92
+    ✔ the gap is at least its lower bound: at the closest of 2 points, the measured value, 0.92, is 31% above the bound, 0.7
     >>> bound("values never decrease", -0.0, [0.0, 0.2], floor=-1.0, id="doc/monotone",
     ...       names=("the old value", "the new value"))
-    ✔ values never decrease: the old value equals the new value at 1 of 2 points (both 0 there) and is below it elsewhere
+    ✔ values never decrease: the new value equals the old value at 1 of 2 points (both 0 there) and is above it elsewhere
     """
     claim, id = _claim(claim), _id(id)
     tol = validate.positive_real(tol, "tol", allow_zero=True)
@@ -371,9 +384,7 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     ratios = np.all(a >= 0) and np.all(b > 0) and np.any(a > 0)
     i = int(np.argmax(a / b)) if ratios and violation == 0 else int(np.argmin(room))
     x, y = _value(a[i]), _value(b[i])
-    # "the gap, 0.0031," but "1e-9", not "1e-9, 1e-9,": a side named by its number is not repeated
-    lx = left if left == x or left.endswith(f" {x}") else f"{left}, {x},"
-    ry = right if right == y or right.endswith(f" {y}") else f"{right}, {y}"
+    lx, ry = _side(left, x, comma=True), _side(right, y)
     at = "" if n == 1 else f"at the closest of {n:,} points, "
     if violation > tol:
         worst = "" if n == 1 else f"at the worst of {n:,} points, "
@@ -384,9 +395,14 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
                   f"({_number(violation)}, allowed {_number(tol, 1)})")
     elif room.min() == 0:
         met = int(np.count_nonzero(room == 0))
-        detail = (f"{left} equals {ry}" if n == 1
-                  else f"{left} equals {right} at all {n:,} points" if met == n
-                  else f"{left} equals {right} at {met:,} of {n:,} points (both {y} there) and is below it elsewhere")
+        # the measured side comes first: on the left under a cap, on the right above a floor
+        first, second, other = (left, right, "below") if cap is not None else (right, left, "above")
+        detail = (f"{first} equals {_side(second, y)}" if n == 1
+                  else f"{first} equals {second} at all {n:,} points" if met == n
+                  else f"{first} equals {second} at {met:,} of {n:,} points (both {y} there) and is {other} it elsewhere")
+    elif cap is None and (ratios or not np.all(a == 0)):
+        above = _above(float(b[i] / a[i])) if ratios else f"{_number(float(room[i]))} above"
+        detail = f"{at}{_side(right, y, comma=True)} is {above} {_side(left, x)}"
     elif ratios:
         detail = f"{at}{lx} is {_share(float(a[i] / b[i]))} of {ry}"
     elif np.all(a == 0) and np.all(b > 0):

@@ -98,22 +98,24 @@ def test_small_shares_read_as_fractions(shown, used, words):
 
 def test_bound_says_how_much_of_a_measured_value_a_lower_bound_reaches(shown):
     checks.bound("gap at least", [0.3, 0.7], [1.0, 0.92], floor=0.0, id=ID)
-    assert repr(shown[0]) == ("✔ gap at least: at the closest of 2 points, the bound, 0.7, is 76% of the "
-                              "measured value, 0.92")
+    assert repr(shown[0]) == ("✔ gap at least: at the closest of 2 points, the measured value, 0.92, is 31% "
+                              "above the bound, 0.7")
+    checks.bound("far above", 2.0, 77.0, floor=0.0, id=ID, names=("the claim", "the ratio"))
+    assert repr(shown[1]) == "✔ far above: the ratio, 77, is 38 times the claim, 2"
 
 
 def test_bound_with_equality_or_signs_says_so_in_words(shown):
     checks.bound("never decreases", 0.0, [0.0, 0.5], floor=-1.0, id=ID)
-    assert repr(shown[0]) == ("✔ never decreases: the bound equals the measured value at 1 of 2 points "
-                              "(both 0 there) and is below it elsewhere")
+    assert repr(shown[0]) == ("✔ never decreases: the measured value equals the bound at 1 of 2 points "
+                              "(both 0 there) and is above it elsewhere")
     checks.bound("round-off", -1e-12, [0.1, 0.5], floor=-1.0, id=ID)
-    assert repr(shown[1]) == ("✔ round-off: at the closest of 2 points, the bound, -1e-12, is 0.1 below the "
-                              "measured value, 0.1")
+    assert repr(shown[1]) == ("✔ round-off: at the closest of 2 points, the measured value, 0.1, is 0.1 above "
+                              "the bound, -1e-12")
     checks.bound("a tight bound", [0.5, 0.2], [0.5, 0.4], cap=1.0, id=ID)
     assert repr(shown[2]) == ("✔ a tight bound: the measured value equals the bound at 1 of 2 points "
                               "(both 0.5 there) and is below it elsewhere")
     checks.bound("a tight lower bound", [0.5, 0.2], [0.5, 0.2], floor=0.0, id=ID)
-    assert repr(shown[3]) == "✔ a tight lower bound: the bound equals the measured value at all 2 points"
+    assert repr(shown[3]) == "✔ a tight lower bound: the measured value equals the bound at all 2 points"
     checks.bound("one point", 0.5, 0.5, cap=1.0, id=ID)
     assert repr(shown[4]) == "✔ one point: the measured value equals the bound, 0.5"
 
@@ -248,6 +250,6 @@ def test_two_entries_read_as_both(shown):
 
 def test_bound_does_not_repeat_a_side_named_by_its_number(shown):
     checks.bound("PG stays far", 0.099, [0.1, 0.2], floor=0.0, names=("0.099", "PG's gap"), id=ID)
-    assert repr(shown[0]) == "✔ PG stays far: at the closest of 2 points, 0.099 is 99% of PG's gap, 0.1"
+    assert repr(shown[0]) == "✔ PG stays far: at the closest of 2 points, PG's gap, 0.1, is 1% above 0.099"
     checks.bound("NPG converged", [0.0, 0.0, 0.0], 1e-9, cap=0.9, names=("NPG's gap", "1e-9"), id=ID)
     assert repr(shown[1]) == "✔ NPG converged: NPG's gap is 0 at all 3 points, below 1e-9"
