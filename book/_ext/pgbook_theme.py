@@ -4,8 +4,10 @@ Adds ``static/pgbook.css`` (served from the book itself, so the book stays offli
 It styles the check lines of :mod:`pgbook.checks`, keeps figures undimmed in dark mode, removes
 the theme's second header bar (which holds only a second search box), and makes every page fit a
 1280 px window and a 390 px phone (``tests/book/test_layout.py``): code and tables wrap, a formula
-too wide for a phone scrolls inside its own box, figures keep their drawn size on a phone. The folder is added to ``html_static_path`` here rather than as a root ``_static/``,
-because Jupyter Book adds every ``.js`` file of a root ``_static/`` to every page.
+too wide for a phone scrolls inside its own box, figures keep their drawn size on a phone and
+scroll sideways in their box, with a one-line hint under them (``static/pgbook.js``), since phones
+hide scroll bars. The folder is added to ``html_static_path`` here rather than as a root
+``_static/``, because Jupyter Book adds every ``.js`` file of a root ``_static/`` to every page.
 
 It also corrects how myst-nb merges a cell's printed output (``nb_merge_streams``): myst-nb 1.4
 strips the end of each chunk but not the start of the next, so a line that the kernel happened to
@@ -26,6 +28,7 @@ from sphinx.config import Config
 _MYST_COALESCE = myst_nb.core.utils.coalesce_streams
 STATIC = Path(__file__).resolve().parent / "static"
 CSS = "pgbook.css"
+JS = "pgbook.js"
 
 
 def coalesce_streams(outputs: list[NotebookNode]) -> list[NotebookNode]:
@@ -50,4 +53,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _add_static)
     myst_nb.core.render.coalesce_streams = coalesce_streams
     app.add_css_file(CSS, priority=900)  # after the theme's own style sheets
+    app.add_js_file(JS, loading_method="defer")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,7 +12,7 @@ what does not fit:
   scroll bar): code wraps instead;
 - ``table``: a table wider than the column. On a phone it may scroll inside its own box;
 - ``figure`` (phone): a figure shown smaller than drawn, its text below the size it was drawn for
-  (a wide figure scrolls inside its own box instead);
+  (a wide figure scrolls inside its own box instead, with a hint under it: phones hide scroll bars);
 - ``element``: anything else in the article past the column's edge (an unbreakable word, a figure).
 
 Run as a script to print every overflowing element of every page, e.g. before and after a change:
@@ -153,6 +153,14 @@ OVERFLOWS = """(phone) => {
     if (!img.getClientRects().length) continue;  // not shown (e.g. a gallery's other examples)
     const drawn = parseFloat(img.style.width) || +img.getAttribute("width") || 0;
     add("figure", img, drawn - img.getBoundingClientRect().width, {note: "shown smaller than drawn"});
+  }
+  // ... and one wider than the screen says so under it (phones hide the scroll bar).
+  if (phone) for (const box of article.querySelectorAll("div.cell_output")) {
+    const hidden = box.scrollWidth - box.clientWidth;
+    if (hidden <= slack || !box.querySelector("img, svg, canvas")) continue;
+    const next = box.nextElementSibling;
+    if (!next || !next.classList.contains("pgbook-scroll-hint"))
+      add("figure", box, hidden, {note: "scrolls sideways with no hint under it"});
   }
 
   // Anything else whose box runs past the column (and is not inside a box that scrolls or clips).
