@@ -13,7 +13,7 @@
       if (scrolls && !hinted) {
         const hint = document.createElement("p");
         hint.className = HINT;
-        hint.textContent = "◂ the figure is wider than the screen: swipe it sideways ▸";
+        hint.textContent = "◂ swipe to see the whole figure ▸";
         box.after(hint);
       } else if (!scrolls && hinted) {
         next.remove();
