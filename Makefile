@@ -37,12 +37,13 @@ pdf: $(PDF)
 # the chapters' executed notebooks, the HTML checks, every check's wrong twin
 # (tests/chapters/test_twins.py), the browser and PDF checks, and each chapter's .ipynb as readers
 # run it, in JupyterLab in a browser and in Colab's package versions.
+# The 20 slowest of these tests are listed at the end, to keep make test well under 20 minutes.
 test: $(DEV) $(COLAB)
 	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2
 	NUMBA_DISABLE_JIT=1 $(PYTEST) tests pgbook --doctest-modules --ignore=tests/chapters --ignore=tests/book -m "not slow and not book and not notebook" -n 2
 	$(PY) tools/build_book.py
 	$(PY) tools/build_pdf.py --unless-no-browser
-	$(PYTEST) tests -m "book or notebook" -n 2 --dist loadgroup
+	$(PYTEST) tests -m "book or notebook" -n 2 --dist loadgroup --durations=20
 
 # JupyterLab on the book as Binder sets it up (tools/lab_setup.py): it opens on the first chapter's
 # .ipynb. Its configuration lives in .venv/jupyter-config, so that your other JupyterLab setups are left alone.
