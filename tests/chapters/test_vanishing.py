@@ -763,3 +763,22 @@ def test_the_sampled_runs_wait_for_a_rewarded_batch():
         seeds = np.random.SeedSequence(0).generate_state(25, dtype=np.uint64)
         seen = [pgbook.sample_episodes(m, pgbook.uniform(m), 20, 90, int(seeds[t])).rewards.any() for t in range(first + 1)]
         assert not any(seen[:-1]) and seen[-1]
+
+
+def test_the_uniform_policys_bellman_equations_as_the_page_states_them():
+    """'V(s_0) = gamma V(s_1), V(s_i) = gamma (V(s_{i+1})/4 + 3 V(s_{i-1})/4), V(s_{H+1}) = H + 1', and
+    'Q(s_i, a_1) = gamma V(s_{i+1}), Q(s_i, a_4) = gamma V(s_{i-1})', against pgbook's solve."""
+    H = 6
+    gamma = H / (H + 1)
+    M, b = np.eye(H + 2), np.zeros(H + 2)
+    M[0, 1] -= gamma
+    for i in range(1, H + 1):
+        M[i, i + 1] -= gamma / 4
+        M[i, i - 1] -= 3 * gamma / 4
+    b[H + 1] = H + 1
+    V = np.linalg.solve(M, b)
+    mdp, pi = envs.chain(H), envs.chain_policy(np.full((H, 3), UNIFORM))
+    assert V == pytest.approx(pgbook.value(mdp, pi), rel=1e-12)
+    Q = pgbook.q_value(mdp, pi)
+    assert Q[1:-1, 0] == pytest.approx(gamma * V[2:], rel=1e-12)
+    assert Q[1:-1, 3] == pytest.approx(gamma * V[:-2], rel=1e-12)
