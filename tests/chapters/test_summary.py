@@ -364,9 +364,13 @@ def holds():
 
 
 def test_the_dropdown_details_every_row_in_order():
-    """The dropdown under the tables has one line per row, in the tables' order."""
-    detailed = [m.group(1) for m in map(DETAIL.match, page_lines()) if m]
-    assert detailed == list(table_rows())
+    """The dropdown under the tables has one line per row, in the tables' order, naming the kinds of
+    check its row's "Checked by" cell names."""
+    detailed = {m.group(1): line for line in page_lines() if (m := DETAIL.match(line))}
+    assert list(detailed) == list(table_rows())
+    said = holds()
+    for label, line in detailed.items():
+        assert {mark.group(1) for mark in KIND.finditer(line)} - {"illustration"} == said[label], label
 
 
 @functools.cache
