@@ -132,12 +132,13 @@ def npg_improvement_every_state(page, factor=1 - GAMMA):
 
 
 def test_the_careless_improvement_bound_fails_in_the_cells_the_page_counts():
-    """The page: the tightest cell's lemma bound is 41% of its gain, and (1/eta) log Z_t(s) exceeds the
-    gain in 14 of the 19 cells; no absorbing cell is counted (both sides are 0 there)."""
+    """The page: in the tightest cell the gain is about two and a half times the lemma's bound, and
+    (1/eta) log Z_t(s) exceeds the gain in 14 of the 19 cells; no absorbing cell is counted (both sides
+    are 0 there)."""
     assert MOVING.sum() == 19 and not MOVING[GRID.terminal].any()
     promised, gained = npg_improvement(1 - GAMMA)
     assert np.all(gained > 0)  # a counted cell where nothing moves would decide nothing
-    assert round(np.max(promised / gained), 2) == 0.41
+    assert round(np.min(gained / promised), 1) == 2.4  # "about two and a half times"
     careless, _ = npg_improvement(1.0)
     assert (careless > gained).any(axis=0).sum() == 14
 
