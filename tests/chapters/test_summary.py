@@ -7,10 +7,10 @@ its series instead of the linear solve, and feed them to the page's own checks t
 claims a careless reader would make.
 
 The table tests parse the page: every row R0, R1, ... must link to a chapter of _toc.yml and say, in
-words, what holds it -- a check of its constant, of its rate's scaling, of a step of its proof, of a
-convention, or only an illustration. The ids of those checks live here (ROW_CHECKS), not on the
-page: every id must be a check of a chapter its row links, and the kinds the page names for a row
-must be the kinds of its checks. Rows linking to a chapter that has not been merged yet carry the
+its column "Checked by", what holds it -- a check of its constant, of its rate's scaling, of a step
+of its proof, of a convention, and what is only an illustration. The ids of those checks live here
+(ROW_CHECKS), not on the page: every id must be a check of a chapter its row links, and the kinds the
+page names for a row must be the kinds of its checks. Rows linking to a chapter that has not been merged yet carry the
 form ``Chapter: title (book/x/y)<!-- link: ../x/y -->``; such a chapter must then be absent from
 _toc.yml, so that merging it without switching the link on to ``{doc}`` fails here.
 """
@@ -107,10 +107,12 @@ def pmd_logs():
     return mirror_logs(lambda k: ETA0_PMD / GAMMA**k, 10**3, until=EPS)
 
 
-@twin("summary/npg-improvement-every-state", wrong={"without-one-minus-gamma": dict(factor=1.0)})
-def npg_improvement_every_state(page, factor=1 - GAMMA):
-    """V^(t+1)(s) - V^(t)(s) >= (1-gamma)/eta log Z_t(s) along NPG by hand on the gridworld; the careless
-    reader forgets that the visitation from s puts only 1 - gamma on s itself."""
+#: The cells the page's improvement check counts: not the goal or the pit, which absorb (both sides 0).
+MOVING = ~GRID.terminal
+
+
+def npg_improvement(factor):
+    """factor/eta log Z_t(s) and V^(t+1)(s) - V^(t)(s), s in MOVING, along NPG by hand on the gridworld."""
     logs = npg_logs()
     values = np.array([value(np.exp(lp)) for lp in logs])
     promised = []
@@ -118,7 +120,27 @@ def npg_improvement_every_state(page, factor=1 - GAMMA):
         pi = np.exp(lp)
         adv = GRID.r + GAMMA * GRID.P @ V - V[:, None]
         promised.append(factor / ETA_NPG * np.log(np.sum(pi * np.exp(ETA_NPG * adv / (1 - GAMMA)), axis=1)))
-    page.bound(np.array(promised), np.diff(values, axis=0))
+    return np.array(promised)[:, MOVING], np.diff(values, axis=0)[:, MOVING]
+
+
+@twin("summary/npg-improvement-every-state", wrong={"one-over-eta-log-z": dict(factor=1.0)})
+def npg_improvement_every_state(page, factor=1 - GAMMA):
+    """V^(t+1)(s) - V^(t)(s) >= (1-gamma)/eta log Z_t(s) (AKLM Lemma 5.2) in the cells that do not absorb;
+    the careless reader writes (1/eta) log Z_t(s), forgetting that the visitation from s puts only
+    1 - gamma on s itself."""
+    page.bound(*npg_improvement(factor))
+
+
+def test_the_careless_improvement_bound_fails_in_the_cells_the_page_counts():
+    """The page: in the tightest cell the gain is about two and a half times the lemma's bound, and
+    (1/eta) log Z_t(s) exceeds the gain in 14 of the 19 cells; no absorbing cell is counted (both sides
+    are 0 there)."""
+    assert MOVING.sum() == 19 and not MOVING[GRID.terminal].any()
+    promised, gained = npg_improvement(1 - GAMMA)
+    assert np.all(gained > 0)  # a counted cell where nothing moves would decide nothing
+    assert round(np.min(gained / promised), 1) == 2.4  # "about two and a half times"
+    careless, _ = npg_improvement(1.0)
+    assert (careless > gained).any(axis=0).sum() == 14
 
 
 @twin("summary/pmd-proposition-9", wrong={"without-one-minus-gamma": dict(factor=1.0),
@@ -288,9 +310,10 @@ ROW_CHECKS = {
     "R15": {"constant": ["natural/trpo-bound-tight-instance"]},
 }
 
-ROW = re.compile(r"^\| \*\*(R\d+)\*\* \|.*\| ([^|]+) \|$")
-HOLDS = re.compile(r"^- \*\*(R\d+)\*\* (.+)$")
-KIND = re.compile(r"\b(constant|scaling|proof step|convention): ")
+#: A row of a table: its label, its "Checked by" cell and its last cell (source and links).
+ROW = re.compile(r"^\| \*\*(R\d+)\*\* \|.*\| ([^|]+) \| ([^|]+) \|$")
+DETAIL = re.compile(r"^- \*\*(R\d+)\.\*\* ")
+KIND = re.compile(r"\*(constant|scaling|proof step|convention|illustration)\*: ")
 DOC = re.compile(r"\{doc\}`(?:[^`<]*<([^>`]+)>|([^`<>]+))`")
 PENDING = re.compile(r"Chapter: [^(|]+ \((book/[\w/]+)\)<!-- link: ([\w./]+) -->")
 HERE = re.compile(r"\{ref\}`[^`]*<sec-sum-[\w-]+>`")
@@ -315,7 +338,7 @@ def table_rows():
     for line in page_lines():
         m = ROW.match(line)
         if m:
-            cell = m.group(2)
+            cell = m.group(3)
             live = {resolve(a or b) for a, b in DOC.findall(cell)}
             if HERE.search(cell):
                 live.add("book/approximation/summary")
@@ -327,18 +350,27 @@ def table_rows():
 
 
 def holds():
-    """For each row of the list under 'What the checks behind each row hold': the kinds of check its line
-    names (an empty set for a row that is only illustrated)."""
+    """For each row of the tables: the kinds of check its "Checked by" cell names ("illustration", a bound
+    only drawn, is not a check), which must make up the whole cell."""
     found = {}
     for line in page_lines():
-        m = HOLDS.match(line)
+        m = ROW.match(line)
         if m:
-            label, text = m.groups()
-            kinds = {mark.group(1) for mark in KIND.finditer(text)}
-            if not kinds:
-                assert text.startswith("illustration"), f"{label}: names no check and does not say 'illustration'"
-            found[label] = kinds
+            label, cell = m.group(1), m.group(2).strip()
+            marks = list(KIND.finditer(cell))
+            assert marks and marks[0].start() == 0, f"{label}: its 'Checked by' cell does not start with a kind: {cell!r}"
+            found[label] = {mark.group(1) for mark in marks} - {"illustration"}
     return found
+
+
+def test_the_dropdown_details_every_row_in_order():
+    """The dropdown under the tables has one line per row, in the tables' order, naming the kinds of
+    check its row's "Checked by" cell names."""
+    detailed = {m.group(1): line for line in page_lines() if (m := DETAIL.match(line))}
+    assert list(detailed) == list(table_rows())
+    said = holds()
+    for label, line in detailed.items():
+        assert {mark.group(1) for mark in KIND.finditer(line)} - {"illustration"} == said[label], label
 
 
 @functools.cache
@@ -351,7 +383,7 @@ def test_every_row_links_a_chapter_and_says_what_holds_it():
     rows = table_rows()
     assert list(rows) == [f"R{i}" for i in range(len(rows))] and len(rows) >= 16
     said = holds()
-    assert list(said) == list(rows), f"rows without a line saying what holds them: {sorted(set(rows) - set(said))}"
+    assert list(said) == list(rows)
     assert list(ROW_CHECKS) == list(rows), "ROW_CHECKS must name the page's rows, in order"
     for label, (live, pending) in rows.items():
         assert live or pending, f"{label} links no chapter"
