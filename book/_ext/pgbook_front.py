@@ -11,8 +11,8 @@ of the book, what it shows is computed by pgbook, here while Sphinx reads the pa
   (✔) and with the factor :math:`1/(1-\gamma)` dropped (✘): the line a careless claim gets, which
   the book's tests require of every check's wrong twin.
 
-Both are drawn as the chapters' outputs are (a figure as a 2x PNG in an output box, a check as its
-``div.pgbook-check``), so the book's CSS and the phone's scroll hint treat them alike.
+The figure's two panels are 2x PNGs shown side by side, one above the other on a phone (each fits
+its column, ``static/pgbook.css``); a check is its ``div.pgbook-check``, styled as in the chapters.
 """
 
 from __future__ import annotations
@@ -64,21 +64,36 @@ def climb() -> Climb:
     return Climb(pg, npg, tuple(_first(pg, s) for s in SHARES), tuple(_first(npg, s) for s in SHARES))
 
 
-def figure_png(c: Climb) -> tuple[bytes, tuple[int, int]]:
-    """The figure as a PNG at twice its displayed size, and that size in pixels."""
+def _png(fig) -> tuple[bytes, tuple[int, int]]:
+    """A figure as a PNG at twice its displayed size, and that size in pixels; the figure is closed."""
+    import matplotlib.pyplot as plt
+
+    from pgbook.viz.style import INLINE_SCALE
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=INLINE_SCALE * fig.dpi)
+    shown = tuple(int(round(x * fig.dpi)) for x in fig.get_size_inches())
+    plt.close(fig)
+    return buffer.getvalue(), shown
+
+
+def figure_pngs(c: Climb) -> list[tuple[bytes, tuple[int, int]]]:
+    """The figure's two panels, the gridworld and the two runs, each a PNG at twice its displayed size
+    with that size: side by side on a desktop, one above the other on a phone."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from pgbook import envs, policy_iteration, viz
-    from pgbook.viz.style import INLINE_SCALE, PALETTE
+    from pgbook.viz.style import PALETTE
 
     grid = envs.gridworld()
     pi_star, V_star = policy_iteration(grid)
-    fig, (ax_grid, ax_run) = plt.subplots(1, 2, figsize=(5.5, 2.7), width_ratios=[1, 1.25])
+    fig_grid, ax_grid = plt.subplots(figsize=(2.45, 2.7))
     viz.plot_grid(ax_grid, grid, V_star, pi=pi_star, vmin=0, vmax=1, annotate=False,
                   title="the gridworld: V*, π*")
+    fig_run, ax_run = plt.subplots(figsize=(3.3, 2.7))
     t = np.arange(1, T + 1)
     ax_run.plot(t, c.npg[1:], color=PALETTE["vermillion"])
     ax_run.plot(t, c.pg[1:], color=PALETTE["blue"])
@@ -88,11 +103,7 @@ def figure_png(c: Climb) -> tuple[bytes, tuple[int, int]]:
     ax_run.axhline(1.0, color="0.3", ls="--", lw=1.2)
     ax_run.set(xscale="log", xlim=(1, T), ylim=(0, 1.05), xlabel=f"iteration t (η = {ETA:g})",
                ylabel="V(ρ) / V*(ρ)", title="exact gradient ascent")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=INLINE_SCALE * fig.dpi)
-    shown = tuple(int(round(x * fig.dpi)) for x in fig.get_size_inches())
-    plt.close(fig)
-    return buffer.getvalue(), shown
+    return [_png(fig_grid), _png(fig_run)]
 
 
 def check_lines() -> list[tuple[bool, str]]:
@@ -133,16 +144,17 @@ class FrontFigure(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         c = climb()
-        png, (width, height) = figure_png(c)
         (pg90, pg99), (npg90, npg99) = c.first_pg, c.first_npg
         caption = (f"From the uniform policy, with the same step size η = {ETA:g}, softmax policy gradient "
                    f"needs {pg90:,} steps to reach 90% of the optimal value and {pg99:,} to reach 99%; "
                    f"the natural policy gradient needs {npg90} and {npg99}. Why the first waits so long "
                    "on its plateau, and why preconditioning removes the wait, is what the book explains.")
-        src = base64.b64encode(png).decode("ascii")
-        alt = "The gridworld's optimal values and policy, and the value of two gradient methods over iterations"
-        markup = (f'<div class="cell_output pgbook-front-figure"><img src="data:image/png;base64,{src}" '
-                  f'width="{width}" height="{height}" alt="{alt}"></div>'
+        alts = ("The gridworld, coloured by its optimal values, with the optimal policy's arrows",
+                "The value of softmax policy gradient and of the natural policy gradient over the iterations")
+        images = "".join(f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+                         f'width="{width}" height="{height}" alt="{alt}">'
+                         for (png, (width, height)), alt in zip(figure_pngs(c), alts))
+        markup = (f'<div class="pgbook-front-figure">{images}</div>'
                   f'<p class="pgbook-front-caption">{html.escape(caption)}</p>')
         return [nodes.raw("", markup, format="html")]
 

@@ -62,6 +62,18 @@ def test_the_page_shows_a_pass_then_a_fail():
     assert "1/(1 − γ)" in lines[1][1]
 
 
+def test_the_figures_panels_are_drawn_at_twice_their_shown_size():
+    import io
+
+    from PIL import Image
+
+    panels = pgbook_front.figure_pngs(pgbook_front.climb())
+    assert len(panels) == 2
+    for png, (width, height) in panels:
+        assert Image.open(io.BytesIO(png)).size == (2 * width, 2 * height)
+        assert width <= 358  # each fits a phone's column (390 px screen), so the two stack there
+
+
 def npg_by_hand(mdp, eta, T):
     """pi <- pi exp(eta A / (1 - gamma)), normalised (AKLM Lemma 5.1), from the uniform policy: V(rho) at t = 0..T."""
     logits, values = np.zeros((mdp.S, mdp.A)), []
@@ -102,8 +114,8 @@ def test_the_built_front_page_shows_the_figure_and_the_two_lines():
     lines = doc.select("div.pgbook-check")
     assert [div["data-passed"] for div in lines] == ["true", "false"]
     assert [div.get_text()[0] for div in lines] == ["✔", "✘"]
-    (img,) = doc.select("div.pgbook-front-figure img")
-    assert img["src"].startswith("data:image/png;base64,")
+    images = doc.select("div.pgbook-front-figure img")
+    assert len(images) == 2 and all(img["src"].startswith("data:image/png;base64,") for img in images)
     caption = doc.select_one("p.pgbook-front-caption").get_text()
     climb = pgbook_front.climb()
     for n in (*climb.first_pg, *climb.first_npg):
