@@ -110,7 +110,7 @@ def test_the_captions_numbers_by_hand():
 
 @pytest.mark.book
 def test_the_built_front_page_shows_the_figure_and_the_two_lines():
-    doc = BeautifulSoup((built_html() / "index.html").read_text(encoding="utf-8"), "html.parser")
+    doc = BeautifulSoup((built_html() / "book" / "index.html").read_text(encoding="utf-8"), "html.parser")
     lines = doc.select("div.pgbook-check")
     assert [div["data-passed"] for div in lines] == ["true", "false"]
     assert [div.get_text()[0] for div in lines] == ["✔", "✘"]
