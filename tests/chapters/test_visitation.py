@@ -146,13 +146,13 @@ def loglinear_pi(theta, phi):
 
 
 @functools.cache
-def trained_policy(world="small", cls="neural"):
-    """Exact gradient ascent by hand, eta = 5 for 500 steps from the chapter's start, in one class:
-    the final policy, (S, A)."""
+def trained_policy(world="small", cls="neural", seed=0):
+    """Exact gradient ascent by hand, eta = 5 for 500 steps from the chapter's start (the network
+    initialised with ``seed``), in one class: the final policy, (S, A)."""
     mdp = GRID if world == "small" else BIG
     phi = features.position_move(mdp)
     if cls == "neural":
-        theta = neural.init(dim=4, hidden=8, seed=0)  # the chapter's starting point
+        theta = neural.init(dim=4, hidden=8, seed=seed)  # seed 0: the chapter's starting point
         policy, score = net_pi, net_score
     else:
         theta = np.zeros(phi.shape[2])
@@ -162,10 +162,10 @@ def trained_policy(world="small", cls="neural"):
     return policy(theta, phi)
 
 
-def trained(world="small", cls="neural"):
+def trained(world="small", cls="neural", seed=0):
     """V(rho) of :func:`trained_policy`."""
     mdp = GRID if world == "small" else BIG
-    return mdp.rho @ solved_value(mdp, trained_policy(world, cls))
+    return mdp.rho @ solved_value(mdp, trained_policy(world, cls, seed))
 
 
 # --- the page's checks and their wrong twins, in the order of the page ---------------------------
@@ -302,8 +302,8 @@ def complete_gap_rate(page, power=-1.0, against="exp"):
 def network_large_grid(page, share=0.97, cls="neural"):
     """The network trained by hand (gradient by eq-backprop and numpy solves) against V* by value
     iteration; the careless reader claims it reaches V*, or 99% of it, or that the 4-parameter
-    log-linear class does as well."""
-    page.bound(share * (BIG.rho @ star(BIG)[1]), trained("big", cls))
+    log-linear class does as well. The page compares the network's share of V* with the claimed share."""
+    page.bound(share, trained("big", cls) / (BIG.rho @ star(BIG)[1]))
 
 
 @functools.cache
@@ -346,12 +346,15 @@ def sampled_gradient(page, horizon=1 / (1 - GAMMA), from_visitation=True):
     page.zscore(terms.mean(axis=0), terms.std(axis=0, ddof=1) / np.sqrt(N), exact)
 
 
+SEEDS = range(10)
+
+
 @functools.cache
-def fit_of_q_star():
-    """The network fitted to Q* by hand-written gradient descent: its logits (S, A)."""
+def fit_of_q_star(seed=0):
+    """The network (initialised with ``seed``) fitted to Q* by hand-written gradient descent: its logits (S, A)."""
     _, V_star = star()
     Q_star = GRID.r + GAMMA * GRID.P @ V_star
-    theta = THETA_NN
+    theta = neural.init(dim=4, hidden=8, seed=seed)
     for _ in range(5000):
         W, b, w = unpacked(theta)
         h, f = net_forward(theta, PHI)
@@ -363,17 +366,21 @@ def fit_of_q_star():
     return net_forward(theta, PHI)[1]
 
 
-def greedy_on_a_fit():
+def greedy_on_a_fit(seed=0):
     """The value V(rho) of acting greedily on :func:`fit_of_q_star`, and that policy."""
-    greedy = np.eye(GRID.A)[fit_of_q_star().argmax(axis=1)]
+    greedy = np.eye(GRID.A)[fit_of_q_star(seed).argmax(axis=1)]
     return GRID.rho @ solved_value(GRID, greedy), greedy
 
 
-@twin("visitation/pg-beats-greedy-fit", wrong={"a-good-fit-acts-as-well": dict(swap=True)})
-def pg_beats_greedy_fit(page, swap=False):
-    """Both trainings by hand; the careless reader expects greedy on a good fit of Q* to act at least
-    as well as policy gradient."""
-    V_greedy, V_pg = greedy_on_a_fit()[0], trained("small", "neural")
+@twin("visitation/pg-beats-greedy-fit", wrong={"a-good-fit-acts-as-well": dict(swap=True),
+                                               "greedy-on-q-star-itself": dict(fit=False)})
+def pg_beats_greedy_fit(page, swap=False, fit=True):
+    """Both trainings by hand, from each of the 10 initialisations; the careless reader expects greedy on
+    a good fit of Q* to act at least as well as policy gradient, or reasons about greedy on Q* itself
+    (which is pi*, and beats every policy the network reaches)."""
+    V_star_rho = GRID.rho @ star()[1]
+    V_greedy = [greedy_on_a_fit(seed)[0] if fit else V_star_rho for seed in SEEDS]
+    V_pg = [trained("small", "neural", seed) for seed in SEEDS]
     page.bound(*((V_pg, V_greedy) if swap else (V_greedy, V_pg)))
 
 
@@ -554,6 +561,21 @@ def test_numbers_of_the_greedy_fit():
     assert f"{Q_star[S0, up] - Q_star[S0, left]:.2f}" == "0.04"
     assert Q_star[S0].argmax() == up and fit_of_q_star()[S0].argmax() == left
     assert f"{series_visitation(GRID, greedy_on_a_fit()[1], START)[S0]:.2f}" == "0.69"
+
+
+def test_numbers_of_the_ten_initialisations():
+    """'Every fit is about as good as the first'; 'policy gradient reaches 94% to 97% of V*'; 'greedy on
+    the fit reaches between 1% and 34% of it, 7% at the median' (both trainings by hand, seeds 0 to 9)."""
+    _, V_star = star()
+    Q_star = GRID.r + GAMMA * GRID.P @ V_star
+    V_opt = GRID.rho @ V_star
+    rmse = [np.sqrt(np.mean((fit_of_q_star(seed) - Q_star)[FREE] ** 2)) for seed in SEEDS]
+    assert 0.04 < min(rmse) and max(rmse) < 0.07
+    share_pg = np.array([trained("small", "neural", seed) for seed in SEEDS]) / V_opt
+    share_greedy = np.array([greedy_on_a_fit(seed)[0] for seed in SEEDS]) / V_opt
+    assert (f"{share_pg.min():.0%}", f"{share_pg.max():.0%}") == ("94%", "97%")
+    assert (f"{share_greedy.min():.0%}", f"{share_greedy.max():.0%}") == ("1%", "34%")
+    assert f"{np.median(share_greedy):.0%}" == "7%"
 
 
 def test_where_the_network_loses():

@@ -1,0 +1,122 @@
+"""The front page's computed pieces (book/_ext/pgbook_front.py), recomputed by hand, and as the built page shows them.
+
+The front page is no notebook, so its check lines have no twin in tests/chapters; this file is their
+twin: the gradient of the ✔ line recomputed with numpy solves against finite differences, the
+careless claim (the 1/(1 - gamma) dropped) rejected by the same check, and the caption's numbers
+from softmax PG and NPG written out by hand.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bs4 import BeautifulSoup
+
+import oracle
+from bookconf import built_html
+from pgbook import checks, envs
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "book" / "_ext"))
+import pgbook_front  # noqa: E402
+
+
+def softmax_rows(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def value_rho(mdp, pi):
+    return mdp.rho @ oracle.value(mdp.P, mdp.r, mdp.gamma, pi)
+
+
+def gradient_by_hand(mdp, theta, horizon):
+    """horizon * d(s) pi(a|s) A(s, a), with numpy solves (AKLM Lemma C.1 when horizon = 1/(1 - gamma))."""
+    pi = softmax_rows(theta)
+    V = oracle.value(mdp.P, mdp.r, mdp.gamma, pi)
+    A = mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
+    d = oracle.visitation(mdp.P, mdp.gamma, pi, mdp.rho)
+    return horizon * d[:, None] * pi * A
+
+
+@pytest.mark.parametrize("horizon, passes", [("1/(1-gamma)", True), ("1", False)])
+def test_the_check_lines_pass_with_the_factor_and_fail_without(horizon, passes):
+    mdp = envs.three_state()
+    theta = pgbook_front.THETA
+    factor = 1 / (1 - mdp.gamma) if horizon != "1" else 1.0
+    h = 1e-5
+    fd = np.array([(value_rho(mdp, softmax_rows(theta + h * e)) - value_rho(mdp, softmax_rows(theta - h * e))) / (2 * h)
+                   for e in np.eye(theta.size).reshape(-1, *theta.shape)]).reshape(theta.shape)
+    claim = "the softmax policy gradient"
+    if passes:
+        checks.close(claim, gradient_by_hand(mdp, theta, factor), fd, tol=1e-7, id="index/softmax-gradient")
+    else:
+        with pytest.raises(checks.CheckFailed):
+            checks.close(claim, gradient_by_hand(mdp, theta, factor), fd, tol=1e-7, id="index/softmax-gradient")
+
+
+def test_the_page_shows_a_pass_then_a_fail():
+    lines = pgbook_front.check_lines()
+    assert [passed for passed, _ in lines] == [True, False]
+    assert lines[0][1].startswith("✔ ") and lines[1][1].startswith("✘ ")
+    assert "1/(1 − γ)" in lines[1][1]
+
+
+def test_the_figures_panels_are_drawn_at_twice_their_shown_size():
+    import io
+
+    from PIL import Image
+
+    panels = pgbook_front.figure_pngs(pgbook_front.climb())
+    assert len(panels) == 2
+    for png, (width, height) in panels:
+        assert Image.open(io.BytesIO(png)).size == (2 * width, 2 * height)
+        assert width <= 358  # each fits a phone's column (390 px screen), so the two stack there
+
+
+def npg_by_hand(mdp, eta, T):
+    """pi <- pi exp(eta A / (1 - gamma)), normalised (AKLM Lemma 5.1), from the uniform policy: V(rho) at t = 0..T."""
+    logits, values = np.zeros((mdp.S, mdp.A)), []
+    for _ in range(T + 1):
+        pi = softmax_rows(logits)
+        V = oracle.value(mdp.P, mdp.r, mdp.gamma, pi)
+        values.append(mdp.rho @ V)
+        logits = logits + eta * (mdp.r + mdp.gamma * mdp.P @ V - V[:, None]) / (1 - mdp.gamma)
+    return np.array(values)
+
+
+def pg_by_hand(mdp, eta, T):
+    theta, values = np.zeros((mdp.S, mdp.A)), []
+    for _ in range(T + 1):
+        values.append(value_rho(mdp, softmax_rows(theta)))
+        theta = theta + eta * gradient_by_hand(mdp, theta, 1 / (1 - mdp.gamma))
+    return np.array(values)
+
+
+def test_the_captions_numbers_by_hand():
+    grid = envs.gridworld()
+    V = np.zeros(grid.S)
+    for _ in range(3000):  # value iteration, not pgbook's policy iteration
+        V = (grid.r + grid.gamma * grid.P @ V).max(axis=1)
+    climb = pgbook_front.climb()
+    V_opt = grid.rho @ V
+    npg = npg_by_hand(grid, pgbook_front.ETA, 20) / V_opt
+    assert climb.first_npg == tuple(int(np.argmax(npg >= s)) for s in pgbook_front.SHARES)
+    last = max(climb.first_pg)
+    pg = pg_by_hand(grid, pgbook_front.ETA, last) / V_opt
+    assert climb.first_pg == tuple(int(np.argmax(pg >= s)) for s in pgbook_front.SHARES)
+    assert np.allclose(climb.pg[:last + 1], pg, atol=1e-9)
+
+
+@pytest.mark.book
+def test_the_built_front_page_shows_the_figure_and_the_two_lines():
+    doc = BeautifulSoup((built_html() / "book" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    lines = doc.select("div.pgbook-check")
+    assert [div["data-passed"] for div in lines] == ["true", "false"]
+    assert [div.get_text()[0] for div in lines] == ["✔", "✘"]
+    images = doc.select("div.pgbook-front-figure img")
+    assert len(images) == 2 and all(img["src"].startswith("data:image/png;base64,") for img in images)
+    caption = doc.select_one("p.pgbook-front-caption").get_text()
+    climb = pgbook_front.climb()
+    for n in (*climb.first_pg, *climb.first_npg):
+        assert f"{n:,}" in caption
