@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _fit
 from .. import _validate as validate
 from ..exact import advantage, visitation
 from ..mdp import MDP, require_mdp
@@ -376,3 +377,147 @@ def gradient(mdp: MDP, theta, phi, rho=None, activation: str = "tanh") -> np.nda
     d = visitation(mdp, pi_theta, rho)
     G = d[:, None] * pi_theta * advantage(mdp, pi_theta) / (1.0 - mdp.gamma)
     return backward(theta, phi, G, activation)
+
+
+def compatible_fit(mdp: MDP, theta, phi, rho=None, activation: str = "tanh") -> np.ndarray:
+    r"""Compatible function approximation for the network: the advantages fitted on the scores.
+
+    .. math:: w^\star = \arg\min_w \mathbb E_{s \sim d^{\pi_\theta}_\rho,\, a \sim \pi_\theta}
+              \big[(A^{\pi_\theta}(s, a) - w^\top\nabla_\theta\log\pi_\theta(a|s))^2\big]
+              \quad(\text{minimum } \|w\|_2 \text{ among minimisers}),
+
+    whose normal equations are :math:`F_\rho(\theta)\,w^\star = (1-\gamma)\nabla_\theta V^{\pi_\theta}(\rho)`,
+    so :math:`w^\star = (1-\gamma)F_\rho(\theta)^\dagger\nabla_\theta V^{\pi_\theta}(\rho)` is the
+    natural gradient step of any smooth class (Kakade 2001, Thm 1; AKLM section 6.3, Eq. (20)). The
+    scores are :func:`grad_log_pi`; for log-linear policies this is :func:`pgbook.compatible_fit`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``.
+    theta : array_like, shape (n,)
+    phi : array_like, shape (S, A, dim)
+    rho : None, int or array_like of shape (S,)
+        The start distribution, as in :func:`pgbook.visitation` (default: the MDP's).
+    activation : {"tanh", "linear"}
+
+    Returns
+    -------
+    w : ndarray, shape (n,)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import neural
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.5, -1.0]]])  # (S, A, dim) = (2, 2, 2)
+    >>> theta = neural.init(dim=2, hidden=3, seed=0)
+    >>> mdp = pgbook.envs.two_state(gamma=0.9)
+    >>> w = neural.compatible_fit(mdp, theta, phi)
+    >>> scores = neural.grad_log_pi(theta, phi)  # (S, A, n)
+    >>> weights = pgbook.visitation(mdp, neural.policy(theta, phi))[:, None] * neural.policy(theta, phi)
+    >>> F = np.einsum("sa,sai,saj->ij", weights, scores, scores)  # the Fisher information
+    >>> bool(np.allclose(F @ w, (1 - mdp.gamma) * neural.gradient(mdp, theta, phi)))  # F w = (1 - gamma) grad V
+    True
+    """
+    require_mdp(mdp)
+    validate.discounted(mdp, "neural.compatible_fit")
+    phi = validate.features(mdp, phi)
+    pi_theta = policy(theta, phi, activation)
+    scores = grad_log_pi(theta, phi, activation)
+    root = np.sqrt(visitation(mdp, pi_theta, rho)[:, None] * pi_theta)
+    X = (root[:, :, None] * scores).reshape(-1, scores.shape[2])
+    return _fit.min_norm_fit(np.ascontiguousarray(X), (root * advantage(mdp, pi_theta)).ravel())[0]
+
+
+def npg(mdp: MDP, theta0, phi, eta: float, T: int, activation: str = "tanh") -> np.ndarray:
+    r"""Natural policy gradient for the network, each step the compatible fit.
+
+    .. math:: \theta^{(t+1)} = \theta^{(t)} + \eta\,w^{(t)}, \qquad
+              w^{(t)} = \text{the compatible fit at } \theta^{(t)} \ (:func:`compatible_fit`),
+
+    that is :math:`\theta^{(t+1)} = \theta^{(t)} + \eta(1-\gamma)F^\dagger\nabla V`, the update whose
+    regret AKLM Lemma 6.2 bounds for any :math:`\beta`-smooth class (AKLM section 6.3; AJKS Lemma 13.3).
+
+    Parameters
+    ----------
+    mdp : MDP
+        With ``gamma < 1``; the start distribution is the MDP's.
+    theta0 : array_like, shape (n,)
+    phi : array_like, shape (S, A, dim)
+    eta : float
+        Step size, > 0.
+    T : int
+        Iterations, >= 1.
+    activation : {"tanh", "linear"}
+
+    Returns
+    -------
+    thetas : ndarray, shape (T+1, n)
+        Every iterate, ``thetas[0] = theta0``; the steps are ``w = np.diff(thetas, axis=0) / eta``.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import neural
+    >>> walk = pgbook.envs.walk()
+    >>> phi = pgbook.features.walk_features(walk, "position")  # (7, 2, 4)
+    >>> thetas = neural.npg(walk, neural.init(dim=4, hidden=4, seed=0), phi, 0.5, 20)
+    >>> [round(float(pgbook.value(walk, neural.policy(th, phi))[0]), 4) for th in thetas[[0, 10, 20]]]
+    [0.4262, 0.6385, 0.7071]
+    """
+    require_mdp(mdp)
+    phi = validate.features(mdp, phi)
+    eta = validate.positive_real(eta, "eta")
+    T = validate.positive_int(T, "T")
+    theta = validate.array(theta0, "theta0", ndim=1)
+    unpack(theta, phi.shape[2])
+    thetas = np.empty((T + 1, theta.size))
+    thetas[0] = theta
+    for t in range(T):
+        thetas[t + 1] = thetas[t] + eta * compatible_fit(mdp, thetas[t], phi, activation=activation)
+    return thetas
+
+
+def smoothness(theta, phi, activation: str = "tanh", h: float = 1e-5) -> float:
+    r"""How curved :math:`\log\pi_\theta` is at ``theta``: the largest Hessian norm over the pairs.
+
+    .. math:: \beta(\theta) = \max_{s,a}\,\big\|\nabla^2_\theta\log\pi_\theta(a|s)\big\|_2,
+
+    the spectral norm of each Hessian, computed by central differences of :func:`grad_log_pi` with
+    step ``h`` (symmetrised). AKLM Lemma 6.2 assumes :math:`\log\pi_\theta` is :math:`\beta`-smooth,
+    that is :math:`\beta(\theta) \le \beta` for every :math:`\theta` the run meets (AKLM section 6.3,
+    Assumption 6.4); a log-linear class has :math:`\beta(\theta) \le B^2` everywhere (Remark 6.7), a
+    network has no such global bound.
+
+    Parameters
+    ----------
+    theta : array_like, shape (n,)
+    phi : array_like, shape (S, A, dim)
+    activation : {"tanh", "linear"}
+    h : float, default 1e-5
+        Finite-difference step, > 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import neural
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.5, -1.0]]])  # (S, A, dim) = (2, 2, 2)
+    >>> theta = neural.init(dim=2, hidden=3, seed=0)
+    >>> round(neural.smoothness(theta, phi), 4), round(neural.smoothness(3 * theta, phi), 4)  # larger weights, more curved
+    (1.6855, 6.1841)
+    """
+    (W, b, w), phi = _args(theta, phi, activation)
+    h = validate.positive_real(h, "h")
+    theta = np.concatenate([W.ravel(), b, w])
+    n = theta.size
+    H = np.empty(phi.shape[:2] + (n, n))
+    for i in range(n):
+        step = np.zeros(n)
+        step[i] = h
+        H[..., i, :] = (grad_log_pi(theta + step, phi, activation) - grad_log_pi(theta - step, phi, activation)) / (2 * h)
+    H = (H + np.swapaxes(H, -1, -2)) / 2
+    return float(np.abs(np.linalg.eigvalsh(H)).max())

@@ -22,6 +22,7 @@ import pgbook
 from chapters.twins import twin
 from pgbook import algorithms, envs
 from pgbook.theory import approximation as apx
+from pgbook.theory import neural
 import oracle
 
 WALK = envs.walk()
@@ -197,12 +198,13 @@ def _own_softmax_npg(eta_npg, T, rho=RHO):
     return np.array(pis), np.array(V_rho)
 
 
-@twin("approximation/tabular-q-npg-is-npg", wrong={"same-step": dict(npg_step=1.0)})
-def tabular_q_npg_is_npg(page, npg_step=1 - GAMMA):
-    """Own tabular Q-NPG against own softmax NPG with step (1 - gamma) eta; careless: the same step eta."""
+def test_tabular_q_npg_is_npg_with_step_one_minus_gamma_eta():
+    """AKLM Remark 6.2, a structural identity the page states (and its exercise prints) without a check line:
+    own tabular Q-NPG against own softmax NPG with step (1 - gamma) eta, not with the same step eta."""
     eta = _eta(1.0, 3.0, 150)
     _, _, pis_q = _own_qnpg(features("tabular"), eta, 150, np.full((S, A), 1 / (S * A)))
-    page.close(pis_q, _own_softmax_npg(npg_step * eta, 150)[0])
+    assert np.abs(pis_q - _own_softmax_npg((1 - GAMMA) * eta, 150)[0]).max() < 1e-10
+    assert np.abs(pis_q - _own_softmax_npg(eta, 150)[0]).max() > 1e-3
 
 
 TS = 1600 * 2 ** np.arange(6)
@@ -353,6 +355,43 @@ def blind_worse_than_uniform(page, threshold=0.5):
     page.equal(np.array([runs[lam][0][-1] < uniform_value() for lam in LAMS]), LAMS < threshold)
 
 
+def _own_sampled_final(phi, eta, T, nu, N, seed):
+    """Q-NPG with each fit on N pairs drawn by rng.choice from the dense-solve pair visitation, least squares
+    by numpy's lstsq (minimum norm): V(rho) of the last iterate."""
+    rng = np.random.default_rng(seed)
+    theta = np.zeros(phi.shape[2])
+    X_all = phi.reshape(S * A, -1)
+    for _ in range(T):
+        pi = _policy(theta, phi)
+        Q = _evaluate(pi)[1].ravel()
+        d = _pair_visitation(pi, nu).ravel()
+        pairs = rng.choice(S * A, size=N, p=d / d.sum())
+        theta = theta + eta * np.linalg.lstsq(X_all[pairs], Q[pairs], rcond=None)[0]
+    return _evaluate(_policy(theta, phi))[0] @ RHO
+
+
+@functools.cache
+def sampled_finals(seeds=tuple(range(100, 110))):
+    """Own sampled tabular Q-NPG at the omegas 0.01, 0.03, 0.1, 0.2 (other seeds than the page's): the mean
+    final V(rho) of each."""
+    phi = features("tabular")
+    eta = _eta(1.0, 3.0, 150)
+    return np.array([np.mean([_own_sampled_final(phi, eta, 150, lam * SEEN + (1 - lam) * UNSEEN, 50, seed)
+                              for seed in seeds]) for lam in (0.01, 0.03, 0.1, 0.2)])
+
+
+@twin("approximation/sampled-coverage-falls", wrong={"exact-fits": dict(sampled=False)})
+def sampled_coverage_falls(page, sampled=True):
+    """Own sampled runs on ten other seeds: each step up in omega ends more than 0.01 higher. Careless: the
+    exact fits' curves, which coverage does not change."""
+    if sampled:
+        finals = sampled_finals()
+    else:
+        runs = coverage_runs("tabular")
+        finals = np.array([runs[lam][0][-1] for lam in (0.01, 0.03, 0.1, 0.2)])
+    page.equal(np.diff(finals) > 0.01, np.ones(3, dtype=bool))
+
+
 @twin("approximation/visitation-covers-nu",
       wrong={"without-one-minus-gamma": dict(factor=1.0), "gamma-for-one-minus-gamma": dict(factor=GAMMA)})
 def visitation_covers_nu(page, factor=1 - GAMMA):
@@ -402,6 +441,109 @@ def curvature_step(page, smoothness=1.0):
     eta w . grad log pi as a lower bound (no curvature term; log pi is concave, so it fails)."""
     curvature, allowed = npg_curvature()
     page.bound(curvature, smoothness * allowed[:, None] * np.ones(S))
+
+
+def _net_log_policy(theta, phi, hidden=8):
+    """log pi of the one-hidden-layer tanh network, written out: theta = (W row-major, b, w)."""
+    dim = phi.shape[2]
+    W, b, w = theta[:hidden * dim].reshape(hidden, dim), theta[hidden * dim:hidden * (dim + 1)], theta[hidden * (dim + 1):]
+    logits = np.tanh(phi @ W.T + b) @ w
+    top = logits.max(axis=1, keepdims=True)
+    return logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+
+
+def _fd_scores(theta, phi, h=1e-6):
+    """grad_theta log pi(a|s) of every pair by central differences: (S, A, n)."""
+    out = np.empty(phi.shape[:2] + theta.shape)
+    for i in range(theta.size):
+        e = np.zeros_like(theta)
+        e[i] = h
+        out[..., i] = (_net_log_policy(theta + e, phi) - _net_log_policy(theta - e, phi)) / (2 * h)
+    return out
+
+
+def _fd_hessian_norm(theta, phi, h=1e-4):
+    """max over pairs of the spectral norm of the Hessian of log pi, by second differences of log pi itself."""
+    n = theta.size
+    H = np.empty(phi.shape[:2] + (n, n))
+    I = np.eye(n) * h
+    for i in range(n):
+        for j in range(i, n):
+            H[..., i, j] = H[..., j, i] = (_net_log_policy(theta + I[i] + I[j], phi) - _net_log_policy(theta + I[i] - I[j], phi)
+                                           - _net_log_policy(theta - I[i] + I[j], phi)
+                                           + _net_log_policy(theta - I[i] - I[j], phi)) / (4 * h * h)
+    return np.abs(np.linalg.eigvalsh(H)).max()
+
+
+@functools.cache
+def neural_npg():
+    """NPG for the network written out: finite-difference scores, the compatible fit by numpy's lstsq on the
+    weights d(s) pi(a|s), dense-solve values. Returns thetas (T+1, 48), log pi (T+1, S, A), V(rho) (T+1,),
+    the residuals A - w . score (T, S, A), the fits' losses under d^(t) x pi^(t) (T,) and the remainders r_t
+    (T, S, A)."""
+    phi, eta, T = features("position"), 0.5, 200
+    theta = neural.init(dim=4, hidden=8, seed=0)
+    thetas, log_pis, V_rho, residuals, losses, remainders = [theta], [], [], [], [], []
+    for t in range(T + 1):
+        log_pi = _net_log_policy(theta, phi)
+        pi = np.exp(log_pi)
+        V, Q, d = _evaluate(pi)
+        log_pis.append(log_pi), V_rho.append(V @ RHO)
+        if t == T:
+            break
+        score = _fd_scores(theta, phi)
+        root = np.sqrt(d[:, None] * pi).ravel()
+        adv = (Q - V[:, None])
+        # F has rank 3 (one centred score direction per visited cell): cut off the finite differences' noise
+        w = np.linalg.lstsq(root[:, None] * score.reshape(S * A, -1), root * adv.ravel(), rcond=1e-7)[0]
+        residuals.append(adv - score @ w)
+        losses.append(np.sum(d[:, None] * pi * residuals[-1] ** 2))
+        theta = theta + eta * w
+        thetas.append(theta)
+        remainders.append(eta * score @ w - (_net_log_policy(theta, phi) - log_pi))
+    return (np.array(thetas), np.array(log_pis), np.array(V_rho), np.array(residuals), np.array(losses),
+            np.array(remainders))
+
+
+def test_neural_identity_and_the_pages_run():
+    """(eq-nn-identity), a structural identity the page states without a check line, on the own run (KL to pi*
+    by hand, d* by a dense solve), and not without its remainder; the page's run (pgbook) is the own run."""
+    thetas, log_pis, V_rho, residuals, _, remainders = neural_npg()
+    comparator = d_star()[:, None] * pi_star()
+    Phi = -np.einsum("sa,tsa->t", comparator, log_pis)
+    first = -np.diff(Phi) / 0.5 + np.einsum("sa,tsa->t", comparator, residuals)
+    curvature = np.einsum("sa,tsa->t", comparator, remainders) / 0.5
+    lhs = (1 - GAMMA) * (v_star() - V_rho[:-1])
+    assert np.abs(lhs - first - curvature).max() < 1e-9 and np.abs(lhs - first).max() > 1e-3
+    assert np.abs(neural.npg(WALK, thetas[0], features("position"), 0.5, 200) - thetas).max() < 1e-6
+
+
+@twin("approximation/neural-fit-exact", wrong={"four-features-suffice": dict(network=False)})
+def neural_fit_exact(page, network=True):
+    """The own run's fit losses; careless: the position features' log-linear NPG fits exactly too (its losses,
+    from lstsq on the centred features at each iterate of log-linear NPG, are not zero)."""
+    if network:
+        page.close(neural_npg()[4], 0.0)
+        return
+    phi, theta, residuals = features("position"), np.zeros(4), []
+    for _ in range(50):
+        pi = _policy(theta, phi)
+        V, Q, d = _evaluate(pi)
+        score = phi - np.einsum("sa,sak->sk", pi, phi)[:, None, :]
+        root = np.sqrt(d[:, None] * pi).ravel()
+        w = np.linalg.lstsq(root[:, None] * score.reshape(S * A, 4), root * (Q - V[:, None]).ravel(), rcond=1e-10)[0]
+        residuals.append(np.sum(d[:, None] * pi * (Q - V[:, None] - score @ w) ** 2))
+        theta = theta + 0.5 * w
+    page.close(np.array(residuals), 0.0)
+
+
+@twin("approximation/neural-curvature-grows", wrong={"tenfold": dict(factor=10.0)})
+def neural_curvature_grows(page, factor=5.0):
+    """Hessian norms of log pi by second differences of log pi at the own run's first and last iterates;
+    careless: a tenfold growth."""
+    thetas = neural_npg()[0]
+    phi = features("position")
+    page.bound(factor * _fd_hessian_norm(thetas[0], phi), _fd_hessian_norm(thetas[-1], phi))
 
 
 @functools.cache
@@ -524,6 +666,21 @@ def test_kappa_and_coverage_numbers():
     # "had the goal kept its features ... 28 at lambda = 0.9"
     assert round(_kappa_by_eigh(features("tabular", goal_features=True), 0.9 * SEEN + 0.1 * UNSEEN)) == 28
     assert f"{uniform_value():.2f}" == "0.43" and f"{coverage_runs('tabular')[0.9][0][-1]:.2f}" == "0.63"
+    # the sampled runs of the figure: "ends at 0.65 ... 0.53 ... 0.44", "kappa eps_stat ... 0.035, 0.31, 2.7",
+    # "eps_stat between 0.07 and 0.11", "the statistical term is at least 16"
+    eta = _eta(1.0, 3.0, 150)
+    kappa = {lam: 3 * d[:GOAL].max() / lam for lam in LAMS[1:]}
+    finals, products, eps = {}, {}, {}
+    for lam in LAMS:
+        runs = [apx.q_npg_sampled(WALK, features("tabular"), eta, 150, N=50, seed=seed,
+                                  nu=lam * SEEN + (1 - lam) * UNSEEN) for seed in range(10)]
+        finals[lam] = np.mean([run.V_rho[-1] for run in runs])
+        eps[lam] = np.mean([apx.q_npg_terms(WALK, run, 3.0).eps_stat for run in runs])
+        products[lam] = kappa.get(lam, np.inf) * eps[lam]
+    assert [f"{finals[lam]:.2f}" for lam in (0.9, 0.1, 0.01)] == ["0.65", "0.53", "0.44"]
+    assert [f"{products[lam]:.2g}" for lam in (0.9, 0.1, 0.01)] == ["0.035", "0.31", "2.7"]
+    assert 0.07 <= min(eps.values()) and max(eps.values()) <= 0.11
+    assert np.sqrt(4 * A * min(products.values()) / (1 - GAMMA) ** 3) >= 16
     nu0 = UNSEEN
     assert all(_pair_visitation(pi, nu0)[:GOAL].sum() == 0 for pi in coverage_runs("tabular")[0.0][1])
 
@@ -562,6 +719,26 @@ def test_smooth_npg_numbers():
     curvature, allowed = npg_curvature()
     assert f"{(curvature / allowed[:, None]).max():.2f}" == "0.49"
     assert np.allclose(reg.curvature, curvature, atol=1e-12)
+
+
+def test_neural_numbers():
+    """The prose's numbers, on the page's run (pgbook.theory.neural.npg), log pi and values written out."""
+    phi = features("position")
+    thetas = neural.npg(WALK, neural.init(dim=4, hidden=8, seed=0), phi, 0.5, 200)
+    log_pis = np.array([_net_log_policy(theta, phi) for theta in thetas])
+    assert f"{v_star() - _evaluate(np.exp(log_pis[-1]))[0] @ RHO:.0e}" == "6e-05"
+    w = np.diff(thetas, axis=0) / 0.5
+    first_order = 0.5 * np.einsum("tsan,tn->tsa", [neural.grad_log_pi(theta, phi) for theta in thetas[:-1]], w)
+    remainders = first_order - np.diff(log_pis, axis=0)
+    assert f"{(2 * remainders.max(axis=(1, 2)) / (0.25 * np.sum(w**2, axis=1))).max():.2f}" == "1.24"
+    assert remainders.min() < 0
+    comparator = d_star()[:, None] * pi_star()
+    assert f"{-np.diff(-np.einsum('sa,tsa->t', comparator, log_pis)).sum() / 0.5:.3f}" == "0.443"
+    assert f"{np.einsum('sa,tsa->', comparator, remainders) / 0.5:.3f}" == "0.003"
+    norms = np.array([_fd_hessian_norm(theta, phi) for theta in thetas[::20]])
+    assert f"{norms[0]:.1f}" == "1.9" and f"{norms[-1]:.1f}" == "12.9" and np.all(np.diff(norms) > 0)
+    assert neural.size(4, 8) == 48
+    assert neural_npg()[4].max() < 1e-12
 
 
 def test_corridor_numbers():

@@ -184,3 +184,79 @@ def test_gradient_checks_the_mdp_and_features():
         neural.gradient(envs.gridworld(gamma=1.0), np.zeros(6), phi)
     with pytest.raises(TypeError, match="mdp"):
         neural.gradient("grid", np.zeros(6), phi)
+
+
+@SETTINGS
+@given(mdp=mdps(max_S=5, max_A=4, min_A=2), seed=seeds)
+def test_compatible_fit_solves_the_fisher_normal_equations(mdp, seed):
+    """F w = (1 - gamma) grad V with F the Fisher information built from finite-difference scores."""
+    rng = np.random.default_rng(seed)
+    phi = rng.standard_normal((mdp.S, mdp.A, 2))
+    theta = neural.init(2, 3, seed=seed)
+    w = neural.compatible_fit(mdp, theta, phi)
+    pi = neural.policy(theta, phi)
+    scores = np.stack([central_difference(lambda th: np.log(neural.policy(th, phi))[s, a], theta)
+                       for s in range(mdp.S) for a in range(mdp.A)]).reshape(mdp.S, mdp.A, -1)
+    weights = pgbook.visitation(mdp, pi)[:, None] * pi
+    F = np.einsum("sa,sai,saj->ij", weights, scores, scores)
+    grad = central_difference(lambda th: mdp.rho @ pgbook.value(mdp, neural.policy(th, phi)), theta)
+    assert np.allclose(F @ w, (1 - mdp.gamma) * grad, rtol=0, atol=1e-6)
+
+
+def test_npg_steps_are_the_compatible_fits_and_improve_the_walk():
+    walk = envs.walk()
+    phi = features.walk_features(walk, "position")
+    theta0 = neural.init(4, 4, seed=2)
+    thetas = neural.npg(walk, theta0, phi, 0.3, 5)
+    assert thetas.shape == (6, neural.size(4, 4)) and np.array_equal(thetas[0], theta0)
+    for t in range(5):
+        assert np.allclose(thetas[t + 1], thetas[t] + 0.3 * neural.compatible_fit(walk, thetas[t], phi), rtol=0, atol=1e-14)
+    V = [pgbook.value(walk, neural.policy(th, phi))[0] for th in thetas]
+    assert np.all(np.diff(V) > 0)
+
+
+def test_smoothness_is_the_largest_hessian_norm_of_log_pi():
+    """Against the Hessians from second differences of log pi itself."""
+    theta, phi = random_case(3, S=3, A=2, dim=2, hidden=2)
+    h, n = 1e-4, theta.size
+    I = np.eye(n) * h
+
+    def log_pi(th):
+        return np.log(neural.policy(th, phi))
+
+    H = np.empty((3, 2, n, n))
+    for i in range(n):
+        for j in range(n):
+            H[..., i, j] = (log_pi(theta + I[i] + I[j]) - log_pi(theta + I[i] - I[j]) - log_pi(theta - I[i] + I[j])
+                            + log_pi(theta - I[i] - I[j])) / (4 * h * h)
+    assert neural.smoothness(theta, phi) == pytest.approx(np.abs(np.linalg.eigvalsh(H)).max(), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda walk, phi: neural.npg(walk, np.zeros(24), phi, 0.0, 5), "eta"),
+        (lambda walk, phi: neural.npg(walk, np.zeros(24), phi, 0.1, 0), "T"),
+        (lambda walk, phi: neural.npg(walk, np.zeros(23), phi, 0.1, 5), "theta"),
+        (lambda walk, phi: neural.compatible_fit(walk, np.zeros(24), phi[:3]), "phi"),
+        (lambda walk, phi: neural.smoothness(np.zeros(24), phi, h=0.0), "h"),
+    ],
+)
+def test_npg_and_smoothness_reject_bad_input(call, match):
+    walk = envs.walk()
+    with pytest.raises((ValueError, TypeError), match=match):
+        call(walk, features.walk_features(walk, "position"))
+
+
+def test_compatible_fit_is_the_minimum_norm_minimiser():
+    """Two copies of one hidden unit make a direction that changes no output; the minimum-norm fit splits the
+    step evenly between the copies, and so has no component along it."""
+    mdp = envs.random_mdp(3, 2, seed=4)
+    rng = np.random.default_rng(4)
+    phi = rng.standard_normal((3, 2, 2))
+    W, b, w = neural.unpack(neural.init(2, 2, seed=4), 2)
+    W[1], b[1], w[1] = W[0], b[0], w[0]  # unit 1 copies unit 0
+    fit = neural.compatible_fit(mdp, np.concatenate([W.ravel(), b, w]), phi)
+    Wf, bf, wf = neural.unpack(fit, 2)
+    assert np.allclose(Wf[0], Wf[1], rtol=0, atol=1e-10) and np.allclose(wf[0], wf[1], rtol=0, atol=1e-10)
+    assert np.isclose(bf[0], bf[1], rtol=0, atol=1e-10)
