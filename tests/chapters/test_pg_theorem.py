@@ -419,7 +419,7 @@ def test_the_slice_and_the_arrows():
         pi = softmax_rows(np.array([[x, 0.0], [y, 0.0]]))
         V = iterated_value(TWO, pi)
         return pi[0, 0] * (q_of(TWO, V)[0, 0] - V[0])  # the theta_00 coordinate
-    assert immediate(1.0, -3.0) > 0 and immediate(1.0, 3.0) < 0
+    assert immediate(0.0, -3.0) > 0 and immediate(0.0, 3.0) < 0  # the sliders start at theta_00 = 0
 
 
 def test_the_exercise_from_the_performance_difference_lemma():
