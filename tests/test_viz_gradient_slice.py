@@ -47,6 +47,19 @@ def test_a_small_part_keeps_its_own_bar():
     assert "+0.005" in [t.get_text() for t in bars.texts]
 
 
+def test_the_sign_change_is_drawn_once_where_the_quantity_is_zero():
+    """The dashed line sits in the background, where the quantity changes sign (here the line x = 0.5)."""
+    plain = make()
+    marked = make(sign_change=np.add.outer(0 * GRID, GRID - 0.5), sign_change_label="zero")
+    changed = np.any(plain.background != marked.background, axis=2)
+    assert 0 < changed.mean() < 0.05
+    x_pixel = np.median(np.flatnonzero(changed[changed.shape[0] // 2]))  # the line crosses the middle row
+    left, width = 0.22 * 800, 0.7 * 800  # the slice's square axes, centred in its box (SLICE_RECT)
+    side = min(width, 0.5 * 960)
+    centre = left + width / 2
+    assert abs(x_pixel - (centre + side * 0.5 / 4)) < 6
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="V: expected shape"):
         GradientSlice(GRID, GRID, V[:, :-1], LABELS)
@@ -58,6 +71,10 @@ def test_bad_input():
         GradientSlice(GRID, GRID, V, list("abcdef"))
     with pytest.raises(TypeError, match="coordinates"):
         GradientSlice(GRID, GRID, V, LABELS, coordinates="xy")
+    with pytest.raises(ValueError, match="sign_change: expected shape"):
+        GradientSlice(GRID, GRID, V, LABELS, sign_change=V[:-1])
+    with pytest.raises(ValueError, match="sign_change: its sign does not change"):
+        GradientSlice(GRID, GRID, V, LABELS, sign_change=1 + V - V.min())
     landscape = make()
     from matplotlib.figure import Figure
 

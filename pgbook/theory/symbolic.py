@@ -797,7 +797,7 @@ def substitute(expr, subs: dict) -> np.ndarray:
 def residual(expr) -> np.ndarray:
     r"""Exact zero test for the checks: 0.0 for each entry that :func:`simplified` reduces to 0, 1.0 otherwise.
 
-    For ``pgbook.checks.close(claim, residual(lhs - rhs), 0.0)``. Source: :func:`simplified`'s exact
+    For ``pgbook.checks.equal(claim, residual(lhs - rhs) == 0, True)``. Source: :func:`simplified`'s exact
     zero test (Meurer et al. 2017).
 
     Parameters

@@ -31,7 +31,7 @@ from .interactive import PIXEL_RATIO
 COLOURS = ("#000000", "#E69F00", "#0072B2", "#009E73", "#D55E00")
 
 #: Where the slice and the bars sit in the figure, (left, bottom, width, height) in figure fractions.
-SLICE_RECT = (0.17, 0.45, 0.62, 0.5)
+SLICE_RECT = (0.22, 0.47, 0.7, 0.5)
 BARS_RECT = (0.26, 0.04, 0.68, 0.26)
 
 
@@ -59,10 +59,17 @@ class GradientSlice:
     levels : int
         Number of contour lines.
     xlabel, ylabel, title : str
+    sign_change : array (m, n), optional
+        A quantity on the same grid, such as one part of the gradient, whose sign changes across the
+        slice: where it is 0 is drawn as a dashed line in the first part's colour, so that the reader
+        sees where the sign changes without stepping a slider onto it.
+    sign_change_label : str
+        The dashed line's name, written beside it.
     """
 
     def __init__(self, x, y, V, labels, *, coordinates=("x", "y"), figsize=(5.0, 6.4), dpi: int = 100,
-                 levels: int = 8, xlabel: str = "", ylabel: str = "", title: str = ""):
+                 levels: int = 8, xlabel: str = "", ylabel: str = "", title: str = "", sign_change=None,
+                 sign_change_label: str = ""):
         self.x = validate.array(x, "x", ndim=1)
         self.y = validate.array(y, "y", ndim=1)
         V = validate.array(V, "V", shape=(self.y.size, self.x.size))
@@ -88,6 +95,14 @@ class GradientSlice:
         ax = fig.add_axes(SLICE_RECT)
         lines = ax.contour(self.x, self.y, V, levels=levels, colors="0.55", linewidths=0.8)
         ax.clabel(lines, fmt="%.1f")
+        if sign_change is not None:
+            sign_change = validate.array(sign_change, "sign_change", shape=(self.y.size, self.x.size))
+            if not (sign_change.min() < 0 < sign_change.max()):
+                raise ValueError("sign_change: its sign does not change on the grid, so there is no line to draw")
+            zero = ax.contour(self.x, self.y, sign_change, levels=[0.0], colors=COLOURS[1], linewidths=1.8,
+                              linestyles="--")
+            if sign_change_label:
+                ax.clabel(zero, fmt={0.0: sign_change_label}, inline_spacing=3)
         self._limits(ax)
         ax.set(xlabel=xlabel, ylabel=ylabel)
         if title:

@@ -184,6 +184,36 @@ def value_iteration_rate(page, power=1, shift=0):
     page.bound(np.array(errors)[1:], (GRID.gamma ** (power * k + shift) * errors[0])[1:])
 
 
+def spectral_radius_by_power_iteration(M, steps=3000):
+    """The spectral radius of a non-negative matrix M by the power method (not an eigenvalue solver)."""
+    x = np.ones(M.shape[0])
+    for _ in range(steps):
+        y = M @ x
+        x = y / np.abs(y).max()
+    return float(np.abs(M @ x).max() / np.abs(x).max())
+
+
+@twin("mdps/value-iteration-late-rate", wrong={"the-rate-is-gamma": dict(claim="gamma"),
+                                                "the-chain-without-discount": dict(claim="undiscounted")})
+def value_iteration_late_rate(page, claim="discounted"):
+    """The error of value iteration written out state by state, its shrink per iteration from k = 30 to
+    40, against the spectral radius of gamma P_pi* on the non-terminal states by the power method;
+    careless: value iteration converges at the rate gamma of its contraction, or at the spectral
+    radius of P_pi* itself, forgetting the discount."""
+    pi_star = policy_iteration_from_left(GRID)[-1]
+    V_star = iterative_value(GRID, pi_star)
+    V, errors = np.zeros(GRID.S), []
+    for _ in range(41):
+        errors.append(np.abs(V - V_star).max())
+        V = np.array([max(GRID.r[s, a] + GRID.gamma * GRID.P[s, a] @ V for a in range(GRID.A))
+                      for s in range(GRID.S)])
+    live = ~GRID.terminal
+    P_live = np.einsum("sa,sat->st", pi_star, GRID.P)[np.ix_(live, live)]
+    radius = spectral_radius_by_power_iteration(P_live)
+    claimed = {"discounted": GRID.gamma * radius, "gamma": GRID.gamma, "undiscounted": radius}[claim]
+    page.close((errors[40] / errors[30]) ** (1 / 10), claimed)
+
+
 @twin("mdps/policy-iteration-optimal", wrong={"effective-horizon-sweeps": dict(sweeps=10),
                                              "one-improvement-earlier": dict(last=-2)})
 def policy_iteration_optimal(page, sweeps=2000, last=-1):
@@ -191,6 +221,20 @@ def policy_iteration_optimal(page, sweeps=2000, last=-1):
     iteration after the effective horizon, 1/(1 - gamma) = 10 sweeps, or takes the policy of the
     iteration before the last (already optimal at the start, not everywhere)."""
     page.close(iterative_value(GRID, policy_iteration_from_left(GRID)[last]), optimal_value(GRID, sweeps))
+
+
+@twin("mdps/episodes-end", wrong={"after-100-steps": dict(steps=100), "the-uniform-policy-too": dict(policy="uniform")})
+def episodes_end(page, steps=200, policy="optimal"):
+    """Each state's distribution pushed forward step by step on the whole chain (terminal states
+    included), the chance of running being the mass off G and X; careless: the chance is already
+    that small after 100 steps, or any policy, the uniform one too, ends its episodes that fast."""
+    episodic = envs.gridworld(gamma=1.0)
+    pi = policy_iteration_from_left(GRID)[-1] if policy == "optimal" else UNIFORM
+    P_pi = np.einsum("sa,sat->st", pi, episodic.P)
+    p = np.eye(episodic.S)[~episodic.terminal]
+    for _ in range(steps):
+        p = p @ P_pi
+    page.bound(p[:, ~episodic.terminal].sum(axis=1), 1e-80)
 
 
 @twin("mdps/episodic-goal-share", wrong={"discounted-value": dict(gamma=GRID.gamma)})
@@ -213,24 +257,6 @@ def open_grid(size):
     return envs.gridworld([free + "G"] + [free + "."] * (size - 2) + ["S" + free])
 
 
-@twin("mdps/coverage-5-and-40", wrong={"one-in-ten": dict(claimed=1 / 10), "one-in-twenty": dict(claimed=1 / 20)})
-def coverage_5_and_40(page, claimed=1 / 13):
-    """The share of the table a plain numpy uniform walk visits (200 episodes of 50 steps, its own random
-    numbers) on the 5 x 5 and 40 x 40 open grids; careless: one in ten, or one in twenty, of the
-    40 x 40 table."""
-    shares = []
-    for size in [5, 40]:
-        world = open_grid(size)
-        rng = np.random.default_rng(4)
-        state, seen = np.full(200, int(np.flatnonzero(world.rho)[0])), set()
-        for _ in range(50):
-            action = rng.integers(world.A, size=200)
-            seen.update((state * world.A + action).tolist())
-            state = (rng.random(200)[:, None] < np.cumsum(world.P[state, action], axis=1)).argmax(axis=1)
-        shares.append(len(seen) / (world.S * world.A))
-    page.close(shares, [1, claimed])
-
-
 # --- the numbers in the prose, and the page's former sanity checks ------------------------------
 
 
@@ -251,16 +277,6 @@ def test_the_numbers_the_prose_states():
     assert np.flatnonzero(values[:, START] > 0)[0] == 4  # "reaches the start only at k = 4"
     reach = pgbook.value(envs.gridworld(gamma=1.0), policies[-1])[START]
     assert f"{reach:.3f}" == "0.997"
-
-
-def test_the_optimal_policy_ends_every_episode():
-    """'the chance that an episode is still running after 200 steps is below 1e-80'."""
-    episodic = envs.gridworld(gamma=1.0)
-    pi_star = policy_iteration_from_left(GRID)[-1]
-    P_pi = np.einsum("sa,sat->st", pi_star, episodic.P)
-    T = ~episodic.terminal
-    running = np.linalg.matrix_power(P_pi[np.ix_(T, T)], 200).sum(axis=1)
-    assert running.max() < 1e-80
 
 
 def test_optimal_values_stay_below_one_and_grow_with_gamma():
@@ -302,6 +318,14 @@ def test_exercise_discount_weights():
         assert steps == steps_page
 
 
+def vi_iterates(n):
+    V, out = np.zeros(GRID.S), []
+    for _ in range(n):
+        out.append(V)
+        V = (GRID.r + GRID.gamma * GRID.P @ V).max(axis=1)
+    return out
+
+
 def test_the_numbers_of_value_iteration_coverage_and_the_first_walk():
     """'stays just under the bound for the first dozen iterations, then falls much faster, down to
     rounding errors after about 45 iterations'; 'every entry of the 5 x 5 table but only one in
@@ -314,6 +338,15 @@ def test_the_numbers_of_value_iteration_coverage_and_the_first_walk():
     ratio = np.array(errors) / (GRID.gamma ** np.arange(60) * errors[0])
     assert (ratio[:12] > 0.85).all() and ratio[12] < 0.7  # just under the bound for a dozen iterations
     assert errors[40] > 1e-14 and max(errors[45:]) < 1e-15  # rounding errors after about 45
+    assert errors[45] < 1e-10 * GRID.gamma**45 * errors[0]  # "more than ten orders of magnitude below the bound"
+    pi_star = policy_iteration_from_left(GRID)[-1]
+    greedy = [(np.eye(GRID.A)[(GRID.r + GRID.gamma * GRID.P @ V_k).argmax(axis=1)] == pi_star).all()
+              for V_k in vi_iterates(60)]
+    assert greedy[11:] == [True] * 49 and not greedy[10]  # "from iteration 11 on"
+    live = ~GRID.terminal
+    radius = spectral_radius_by_power_iteration(np.einsum("sa,sat->st", pi_star, GRID.P)[np.ix_(live, live)])
+    assert f"{GRID.gamma * radius:.2f}" == "0.32" and f"{radius:.2f}" == "0.35"  # "about 0.32", "about 0.35"
+    assert f"{(errors[40] / errors[30]) ** 0.1:.2f}" == "0.32"
     covered = []
     for size in [5, 10, 20, 40]:
         world = open_grid(size)
