@@ -9,8 +9,8 @@ gradient-flow ODE (scipy) for the plateau; the log barrier's maximiser found wit
 value iteration for V* and soft value iteration for the soft optimum; second differences of a numpy
 soft value for the Hessian. Each twin also feeds the same check the claim a careless reader would make
 (a wrong exponent, Mei's 1/c^2, the tutorial's gradient without 1/(1 - gamma), a dropped 1/sqrt|S|, the
-two-arm constant on three arms, Theorem 9.3's bound taken as the gap, a reversed KL), which it must
-reject. Where a twin needs the page's million-step runs it reads their recorded policies, computing
+two-arm constant on three arms, Theorem 9.3's bound taken as the gap, a reversed KL, the next
+chapter's NPG factor 1 - eta tau for PG), which it must reject. Where a twin needs the page's million-step runs it reads their recorded policies, computing
 everything it checks from them by its own means.
 
 The last tests cover the numbers the prose states and the sanity checks that are not on the page.
@@ -357,13 +357,35 @@ def soft_hessian_np(h=2e-3):
     return H
 
 
-@twin("softmax_pg/state-soft-gap-over-mu", wrong={"gap-at-mu-itself": dict(over_mu=False)})
-def state_soft_gap(page, over_mu=True):
-    """Each state's soft gap by numpy solves against the soft gap at mu = rho over mu(s); the careless
-    reader bounds every state's soft gap by the gap at mu itself."""
+@functools.cache
+def entropy_numpy_steps(n=2000):
+    """Entropy-regularised PG in numpy from the uniform policy (the soft advantage formula): the soft gap
+    V~*_tau(rho) - V~^pi(rho) before each of n steps and after the last."""
     V_tau, _ = soft_optimum_np()
-    gaps = np.array([V_tau - soft_value_np(MDP, pi, TAU) for pi in page_entropy_run().pi])
-    page.bound(gaps, soft_gaps_np()[:, None] / (MDP.rho if over_mu else 1.0))
+    theta, gaps = np.zeros((MDP.S, MDP.A)), []
+    for _ in range(n + 1):
+        pi = softmax_np(theta)
+        V = soft_value_np(MDP, pi, TAU)
+        gaps.append(V_tau @ MDP.rho - V @ MDP.rho)
+        adv = MDP.r + GAMMA * MDP.P @ V - TAU * np.log(pi) - V[:, None]
+        theta = theta + ETA_TAU * visitation_np(MDP, pi, MDP.rho)[:, None] / (1 - GAMMA) * pi * adv
+    return np.array(gaps)
+
+
+@twin("softmax_pg/soft-gap-contraction-step", wrong={"entropy-npg-factor-one-minus-eta-tau": dict(rate="npg")})
+def soft_gap_contraction(page, rate="proposition"):
+    """The first 2000 steps of a numpy entropy-PG loop against zeta written out (c from the page's run's
+    recorded policies, pi*_tau by soft value iteration); the careless reader carries the factor 1 - eta tau
+    of entropy-regularised NPG (next chapter) over to PG."""
+    delta = entropy_numpy_steps()
+    if rate == "npg":
+        zeta = ETA_TAU * TAU
+    else:
+        c = page_entropy_run().pi[1:].min()
+        _, pi_tau = soft_optimum_np()
+        D = (visitation_np(MDP, pi_tau, MDP.rho) / MDP.rho).max()
+        zeta = (1 - GAMMA) ** 4 * TAU * MDP.rho.min() * c**2 / ((8 + TAU * (4 + 8 * np.log(MDP.A))) * MDP.S * D)
+    page.bound(zeta * delta[:-1], delta[:-1] - delta[1:])
 
 
 @twin("softmax_pg/soft-gap-slope-from-hessian", wrong={
@@ -412,7 +434,8 @@ def entropy_lojasiewicz(page, expected=0.5):
 
 
 def test_values_never_decrease_and_the_most_likely_actions_are_optimal():
-    """'no state's value ever decreased along the run', 'the run's most likely actions are the optimal ones'."""
+    """'the run's most likely actions are the optimal ones'; and, not claimed on the page, AKLM Lemma C.2's
+    monotonicity: no state's value decreases between recorded iterates."""
     run = page_run()
     V = np.array([value_np(MDP, pi) for pi in run.pi])
     assert np.allclose(V, run.V, rtol=0, atol=1e-10)
