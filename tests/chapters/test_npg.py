@@ -408,6 +408,23 @@ def test_horizon_family_closed_form_and_constant():
         assert abs(run.iterations - math.log2(9) * H**2) <= 1
         assert _iterations_one_state(H, 0.1) == run.iterations
     assert round(2 / (0.1 * math.log2(9)), 1) == 6.3
+    assert [_iterations_one_state(H, 0.1, eta=0.01) for H in (10, 20, 40, 80, 160)] == [220] * 5  # "at eta = 0.01"
+
+
+@pytest.mark.slow
+def test_improvement_lemma_numbers():
+    """'the closest step gains about twice its promise', where the promise is above 1e-8, on all 80 runs."""
+    ratios = []
+    for seed in range(20):
+        for eta in ETAS:
+            m, logs = _npg_log_policies(seed, eta, 200)
+            Vs = np.array([_V(m, np.exp(lp)) for lp in logs])
+            for lp, V, V_next in zip(logs[:-1], Vs[:-1], Vs[1:]):
+                A = m.r + GAMMA * m.P @ V - V[:, None]
+                promised = (1 - GAMMA) / eta * np.log(np.sum(np.exp(lp) * np.exp(eta * A / (1 - GAMMA)), axis=1))
+                clear = promised > 1e-8
+                ratios.extend((V_next - V)[clear] / promised[clear])
+    assert 1.9 < min(ratios) < 2.1
 
 
 def test_cen_prose_numbers():

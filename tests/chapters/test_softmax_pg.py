@@ -553,6 +553,19 @@ def test_the_entropy_numbers():
     assert plain == pytest.approx(bias, abs=1e-6)  # "stops at its bias"
 
 
+def test_the_contraction_numbers():
+    """'with thousands of times to spare' (so no zeta a few thousand times larger is rejected), 'each step gains
+    about twice the eta/2 |grad|^2 the proof counts on', over the steps with a soft gap above 1e-8."""
+    run = page_entropy_run()
+    delta = soft_optimum_np()[0] @ MDP.rho - run.trace["objective"]
+    clear = delta[:-1] > 1e-8
+    decrease = (delta[:-1] - delta[1:])[clear]
+    zeta = softmax_pg.mei_entropy_contraction(MDP, run.pi[1:].min(), TAU)
+    assert 3000 < (decrease / (zeta * delta[:-1][clear])).min() < 10_000
+    gain = decrease / (ETA_TAU / 2 * run.trace["grad_norm"][:-1][clear] ** 2)
+    assert 1.9 < gain.min() and gain.max() < 2.1
+
+
 def test_the_hessian_matches_second_differences_of_a_numpy_value():
     """softmax_pg.hessian (used for the curvature and, with tau, for the entropy rate) against second differences."""
     rng = np.random.default_rng(3)
