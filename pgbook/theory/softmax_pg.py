@@ -622,6 +622,12 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
     >>> softmax_pg.mei_entropy_bound(mdp, [10, 1000], c=0.5, tau=0.1).round(3), softmax_pg.mei_entropy_bound(mdp, [10, 1000], c=0.5, tau=1.0).round(3)
     (array([32.079, 32.079]), array([50.794, 50.787]))
+    >>> import numpy as np
+    >>> bound = softmax_pg.mei_entropy_bound(mdp, [1, 2], c=0.5, tau=1.0)  # the range at t = 1, then e^-zeta per step
+    >>> zeta = softmax_pg.mei_entropy_contraction(mdp, c=0.5, tau=1.0)
+    >>> (bool(np.isclose(bound[0], (1 + np.log(2)) / (1 - 0.9) / mdp.rho.min(), rtol=1e-12, atol=0)),
+    ...  bool(np.isclose(bound[1] / bound[0], np.exp(-zeta), rtol=1e-12, atol=0)))
+    (True, True)
     """
     require_mdp(mdp)
     gamma = validate.discounted(mdp, "the convergence bounds")
@@ -676,8 +682,8 @@ def mei_entropy_contraction(mdp: MDP, c, tau, mu=None) -> float:
     >>> zeta = softmax_pg.mei_entropy_contraction(mdp, c=0.5, tau=1.0)
     >>> f"{zeta:.3e}", f"{softmax_pg.mei_entropy_contraction(mdp, c=0.25, tau=1.0) / zeta:.3f}"  # c enters squared
     ('1.466e-07', '0.250')
-    >>> bound = softmax_pg.mei_entropy_bound(mdp, [1, 2], c=0.5, tau=1.0)  # one step of the bound is e^-zeta
-    >>> bool(np.isclose(bound[1] / bound[0], np.exp(-zeta), rtol=1e-12, atol=0))
+    >>> D = np.max(pgbook.visitation(mdp, pgbook.theory.npg.soft_optimal(mdp, 1.0).pi) / mdp.rho)
+    >>> bool(np.isclose(zeta, 0.1**4 * mdp.rho.min() * 0.25 / ((12 + 8 * np.log(2)) * 3 * D), rtol=1e-12, atol=0))
     True
     """
     require_mdp(mdp)
