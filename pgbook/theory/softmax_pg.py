@@ -10,8 +10,9 @@ can put a bound next to a run of :mod:`pgbook.algorithms`:
 - log-barrier regularisation (AKLM Thm 5.2, Cor 5.1): :func:`log_barrier_bound`,
   :func:`log_barrier_tolerance`, :func:`log_barrier_iterations`, and at an exact stationary point
   :func:`log_barrier_maximiser`, :func:`log_barrier_stationary_gap`;
-- entropy regularisation (Mei et al. 2020, Thm 6): :func:`mei_entropy_bound` and the rate the run
-  actually settles on, :func:`entropy_pg_rate`;
+- entropy regularisation (Mei et al. 2020, Thm 6): :func:`mei_entropy_bound`, the per-step
+  contraction its proof promises, :func:`mei_entropy_contraction`, and the rate the run actually
+  settles on, :func:`entropy_pg_rate`;
 - the ingredients they share: :func:`optimal_actions`, :func:`optimal_mismatch`.
 
 The optimum of the entropy-regularised objective is :func:`pgbook.theory.npg.soft_optimal`.
@@ -39,7 +40,8 @@ from ..policies import softmax
 __all__ = [
     "smoothness", "hessian", "optimal_actions", "optimal_mismatch", "nl_coefficient", "mei_rate_bound",
     "bandit_tgap_limit", "log_barrier_bound", "log_barrier_tolerance", "log_barrier_iterations",
-    "log_barrier_maximiser", "log_barrier_stationary_gap", "mei_entropy_bound", "entropy_pg_rate",
+    "log_barrier_maximiser", "log_barrier_stationary_gap", "mei_entropy_bound", "mei_entropy_contraction",
+    "entropy_pg_rate",
 ]
 
 
@@ -620,6 +622,12 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     >>> theta = [[0.5, -0.5], [1.0, 0.0], [0.0, 0.3]]
     >>> softmax_pg.mei_entropy_bound(mdp, [10, 1000], c=0.5, tau=0.1).round(3), softmax_pg.mei_entropy_bound(mdp, [10, 1000], c=0.5, tau=1.0).round(3)
     (array([32.079, 32.079]), array([50.794, 50.787]))
+    >>> import numpy as np
+    >>> bound = softmax_pg.mei_entropy_bound(mdp, [1, 2], c=0.5, tau=1.0)  # the range at t = 1, then e^-zeta per step
+    >>> zeta = softmax_pg.mei_entropy_contraction(mdp, c=0.5, tau=1.0)
+    >>> (bool(np.isclose(bound[0], (1 + np.log(2)) / (1 - 0.9) / mdp.rho.min(), rtol=1e-12, atol=0)),
+    ...  bool(np.isclose(bound[1] / bound[0], np.exp(-zeta), rtol=1e-12, atol=0)))
+    (True, True)
     """
     require_mdp(mdp)
     gamma = validate.discounted(mdp, "the convergence bounds")
@@ -627,6 +635,60 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     t = validate.array(t, "t")
     if (t < 1).any():
         raise ValueError(f"t: the bound holds for t >= 1, got min {t.min():g}")
+    zeta = mei_entropy_contraction(mdp, c, tau, mu)  # validates c, tau and mu
+    mu = validate.start(mdp, mu)
+    return (1 / mu.min()) * (1 + tau * np.log(mdp.A)) / (1 - gamma) * np.exp(-(t - 1) * zeta)
+
+
+def mei_entropy_contraction(mdp: MDP, c, tau, mu=None) -> float:
+    r"""The fraction :math:`\zeta` of the soft gap that each step of entropy-regularised softmax PG removes, at least.
+
+    With :math:`\eta = \frac{(1-\gamma)^3}{8 + \tau(4 + 8\log|A|)}` and :math:`\mu > 0`, the soft gap at
+    :math:`\mu`, :math:`\delta_t = \tilde V^{\pi^\star_\tau}(\mu) - \tilde V^{\pi_{\theta_t}}(\mu)`, satisfies
+    :math:`\delta_{t+1} \le (1 - \zeta)\,\delta_t` for every t, with
+
+    .. math:: \zeta = \frac{(1-\gamma)^4\,\tau\,\min_s\mu(s)\,c^2}
+              {(8 + \tau(4 + 8\log|A|))\,|S|\,\|d^{\pi^\star_\tau}_\mu/\mu\|_\infty},
+              \qquad c \le \min_{s,a}\pi_{\theta_t}(a|s).
+
+    Derived in the book (softmax_pg chapter, the proposition after Theorem 6) from Mei, Xiao, Szepesvári
+    and Schuurmans 2020: a step of one over the smoothness constant gains at least
+    :math:`\frac{\eta}{2}\|\nabla\tilde V(\mu)\|^2`, and their Lemma 15 with :math:`\rho = \mu` and
+    :math:`d^{\pi_\theta}_\mu \ge (1-\gamma)\mu` bounds the squared gradient below by
+    :math:`2\zeta\delta_t/\eta`. :func:`mei_entropy_bound` is :math:`e^{-(t-1)\zeta}` times the range.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1 and rewards in [0, 1].
+    c : float
+        In (0, 1]: a lower bound on every probability of the iterates.
+    tau : float
+        The temperature, > 0.
+    mu : None, int or array (S,)
+        The start distribution of the ascent, positive on every state (the MDP's by default).
+
+    Returns
+    -------
+    zeta : float
+        In (0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pgbook
+    >>> from pgbook.theory import softmax_pg
+    >>> mdp = pgbook.envs.random_mdp(3, 2, seed=0, gamma=0.9)
+    >>> zeta = softmax_pg.mei_entropy_contraction(mdp, c=0.5, tau=1.0)
+    >>> f"{zeta:.3e}", f"{softmax_pg.mei_entropy_contraction(mdp, c=0.25, tau=1.0) / zeta:.3f}"  # c enters squared
+    ('1.466e-07', '0.250')
+    >>> D = np.max(pgbook.visitation(mdp, pgbook.theory.npg.soft_optimal(mdp, 1.0).pi) / mdp.rho)
+    >>> bool(np.isclose(zeta, 0.1**4 * mdp.rho.min() * 0.25 / ((12 + 8 * np.log(2)) * 3 * D), rtol=1e-12, atol=0))
+    True
+    """
+    require_mdp(mdp)
+    gamma = validate.discounted(mdp, "the convergence bounds")
+    _rewards_in_unit_interval(mdp)
     c = validate.positive_real(c, "c")
     if c > 1.0:
         raise ValueError(f"c: a probability, must lie in (0, 1], got {c:g}")
@@ -635,9 +697,7 @@ def mei_entropy_bound(mdp: MDP, t, c, tau, mu=None) -> np.ndarray:
     if (mu <= 0.0).any():
         raise ValueError("mu: must be positive on every state")
     D = mismatch(visitation(mdp, soft_optimal(mdp, tau).pi, mu), mu)
-    log_A = np.log(mdp.A)
-    rate = (1 - gamma) ** 4 * tau * mu.min() * c**2 / ((8 + tau * (4 + 8 * log_A)) * mdp.S * D)
-    return (1 / mu.min()) * (1 + tau * log_A) / (1 - gamma) * np.exp(-(t - 1) * rate)
+    return float((1 - gamma) ** 4 * tau * mu.min() * c**2 / ((8 + tau * (4 + 8 * np.log(mdp.A))) * mdp.S * D))
 
 
 def entropy_pg_rate(mdp: MDP, tau, eta, mu=None) -> float:

@@ -160,9 +160,10 @@ def regret_identity(page, with_log_z=True, weights="optimal"):
 
 @twin("npg/improvement-every-state", wrong={"without-one-minus-gamma": dict(factor=1.0)})
 def improvement_every_state(page, factor=1 - GAMMA):
-    """V^(t+1)(s) - V^(t)(s) >= (1-gamma)/eta log Z_t(s) along NPG by hand on 5 of the chapter's MDPs;
-    the careless reader forgets that d^(t+1)_s puts only 1 - gamma on s itself."""
-    promised, gained = [], []
+    """V^(t+1)(s) - V^(t)(s) >= (1-gamma)/eta log Z_t(s) along NPG by hand on 5 of the chapter's MDPs, where
+    the lemma promises more than 1e-8; the careless reader forgets that d^(t+1)_s puts only 1 - gamma on s
+    itself."""
+    promised, gained, clear = [], [], []
     for seed in range(5):
         for eta in ETAS:
             m, logs = _npg_log_policies(seed, eta, 200)
@@ -173,14 +174,17 @@ def improvement_every_state(page, factor=1 - GAMMA):
                 log_Z = np.log(np.sum(pi * np.exp(eta * A / (1 - GAMMA)), axis=1))
                 promised.append(factor / eta * log_Z)
                 gained.append(V_next - V)
-    page.bound(np.array(promised), np.array(gained))
+                clear.append((1 - GAMMA) / eta * log_Z > 1e-8)
+    clear = np.array(clear)
+    page.bound(np.array(promised)[clear], np.array(gained)[clear])
 
 
-def _iterations_one_state(H, eps, divide=True):
-    """NPG by hand on the one-state MDP with rewards (1, gamma), gamma = 1 - 1/H, at eta = (1-gamma)^2 log 2:
-    the log-odds of the better action and the gap pi(second) in plain Python, until the gap <= eps."""
+def _iterations_one_state(H, eps, divide=True, eta=None):
+    """NPG by hand on the one-state MDP with rewards (1, gamma), gamma = 1 - 1/H, at eta (by default the
+    theorem's (1-gamma)^2 log 2): the log-odds of the better action and the gap pi(second) in plain Python,
+    until the gap <= eps."""
     g = 1 - 1 / H
-    eta = (1 - g) ** 2 * math.log(2)
+    eta = (1 - g) ** 2 * math.log(2) if eta is None else eta
     step = eta * (1 - g) / (1 - g) if divide else eta * (1 - g)  # eta (A_1 - A_2) / (1 - gamma)
     log_odds, t = 0.0, 0
     while 1 / (1 + math.exp(log_odds)) > eps:
@@ -197,6 +201,17 @@ def horizon_squared(page, expected=2.0, divide=True):
     horizons = np.array([10, 20, 40, 80, 160]) if divide else np.array([10, 20, 40])
     needed = [_iterations_one_state(H, 0.1, divide) for H in horizons]
     page.exponent(horizons, needed, expected)
+
+
+@twin("npg/fixed-step-count", wrong={"step-without-one-over-one-minus-gamma": dict(divide=False),
+                                     "log-base-two": dict(log=math.log2)})
+def fixed_step_count(page, divide=True, log=math.log):
+    """Iterations to gap 0.1 at eta = 0.01 for horizons 10 to 160, iterated in plain Python, against
+    ceil(ln(1/eps - 1)/eta); the careless reader's step forgets the 1/(1 - gamma) of the NPG update (the count
+    then grows with the horizon), or takes the count at the theorem's step, log2, for the fixed step's."""
+    horizons = (10, 20, 40, 80, 160)
+    needed = [_iterations_one_state(H, 0.1, divide, eta=0.01) for H in horizons]
+    page.equal(np.array(needed), np.full(len(horizons), math.ceil(log(9) / 0.01)))
 
 
 FRACTIONS, TAUS = (0.02, 0.2, 1.0), (0.05, 0.2, 1.0)
@@ -393,6 +408,23 @@ def test_horizon_family_closed_form_and_constant():
         assert abs(run.iterations - math.log2(9) * H**2) <= 1
         assert _iterations_one_state(H, 0.1) == run.iterations
     assert round(2 / (0.1 * math.log2(9)), 1) == 6.3
+    assert [_iterations_one_state(H, 0.1, eta=0.01) for H in (10, 20, 40, 80, 160)] == [220] * 5  # "at eta = 0.01"
+
+
+@pytest.mark.slow
+def test_improvement_lemma_numbers():
+    """'the closest step gains about twice its promise', where the promise is above 1e-8, on all 80 runs."""
+    ratios = []
+    for seed in range(20):
+        for eta in ETAS:
+            m, logs = _npg_log_policies(seed, eta, 200)
+            Vs = np.array([_V(m, np.exp(lp)) for lp in logs])
+            for lp, V, V_next in zip(logs[:-1], Vs[:-1], Vs[1:]):
+                A = m.r + GAMMA * m.P @ V - V[:, None]
+                promised = (1 - GAMMA) / eta * np.log(np.sum(np.exp(lp) * np.exp(eta * A / (1 - GAMMA)), axis=1))
+                clear = promised > 1e-8
+                ratios.extend((V_next - V)[clear] / promised[clear])
+    assert 1.9 < min(ratios) < 2.1
 
 
 def test_cen_prose_numbers():

@@ -9,8 +9,8 @@ gradient-flow ODE (scipy) for the plateau; the log barrier's maximiser found wit
 value iteration for V* and soft value iteration for the soft optimum; second differences of a numpy
 soft value for the Hessian. Each twin also feeds the same check the claim a careless reader would make
 (a wrong exponent, Mei's 1/c^2, the tutorial's gradient without 1/(1 - gamma), a dropped 1/sqrt|S|, the
-two-arm constant on three arms, Theorem 5.2's bound taken as the gap, a reversed KL), which it must
-reject. Where a twin needs the page's million-step runs it reads their recorded policies, computing
+two-arm constant on three arms, Theorem 9.3's bound taken as the gap, a reversed KL, the next
+chapter's NPG factor 1 - eta tau for PG), which it must reject. Where a twin needs the page's million-step runs it reads their recorded policies, computing
 everything it checks from them by its own means.
 
 The last tests cover the numbers the prose states and the sanity checks that are not on the page.
@@ -294,9 +294,9 @@ def barrier_sides(lam, per_state=True):
 
 
 @twin("softmax_pg/barrier-gap-exact-at-stationarity", wrong={
-    "gap-equals-theorem-5-2-bound": dict(claim="theorem"), "without-one-over-s": dict(claim="no-per-state")})
+    "gap-equals-theorem-9-3-bound": dict(claim="theorem"), "without-one-over-s": dict(claim="no-per-state")})
 def barrier_gap_exact(page, claim="formula"):
-    """The maximiser by a numpy BFGS and the formula in numpy; the careless reader takes Theorem 5.2's
+    """The maximiser by a numpy BFGS and the formula in numpy; the careless reader takes Theorem 9.3's
     2 lam D/(1 - gamma) for the gap, or drops the 1/|S| of the barrier's weight."""
     gaps, rhs = [], []
     _, a_star = optimum_np()
@@ -357,22 +357,44 @@ def soft_hessian_np(h=2e-3):
     return H
 
 
-@twin("softmax_pg/state-soft-gap-over-mu", wrong={"gap-at-mu-itself": dict(over_mu=False)})
-def state_soft_gap(page, over_mu=True):
-    """Each state's soft gap by numpy solves against the soft gap at mu = rho over mu(s); the careless
-    reader bounds every state's soft gap by the gap at mu itself."""
+@functools.cache
+def entropy_numpy_steps(n=2000):
+    """Entropy-regularised PG in numpy from the uniform policy (the soft advantage formula): the soft gap
+    V~*_tau(rho) - V~^pi(rho) before each of n steps and after the last."""
     V_tau, _ = soft_optimum_np()
-    gaps = np.array([V_tau - soft_value_np(MDP, pi, TAU) for pi in page_entropy_run().pi])
-    page.bound(gaps, soft_gaps_np()[:, None] / (MDP.rho if over_mu else 1.0))
+    theta, gaps = np.zeros((MDP.S, MDP.A)), []
+    for _ in range(n + 1):
+        pi = softmax_np(theta)
+        V = soft_value_np(MDP, pi, TAU)
+        gaps.append(V_tau @ MDP.rho - V @ MDP.rho)
+        adv = MDP.r + GAMMA * MDP.P @ V - TAU * np.log(pi) - V[:, None]
+        theta = theta + ETA_TAU * visitation_np(MDP, pi, MDP.rho)[:, None] / (1 - GAMMA) * pi * adv
+    return np.array(gaps)
+
+
+@twin("softmax_pg/soft-gap-contraction-step", wrong={"entropy-npg-factor-one-minus-eta-tau": dict(rate="npg")})
+def soft_gap_contraction(page, rate="proposition"):
+    """The first 2000 steps of a numpy entropy-PG loop against zeta written out (c from the page's run's
+    recorded policies, pi*_tau by soft value iteration); the careless reader carries the factor 1 - eta tau
+    of entropy-regularised NPG (next chapter) over to PG."""
+    delta = entropy_numpy_steps()
+    if rate == "npg":
+        zeta = ETA_TAU * TAU
+    else:
+        c = page_entropy_run().pi[1:].min()
+        _, pi_tau = soft_optimum_np()
+        D = (visitation_np(MDP, pi_tau, MDP.rho) / MDP.rho).max()
+        zeta = (1 - GAMMA) ** 4 * TAU * MDP.rho.min() * c**2 / ((8 + TAU * (4 + 8 * np.log(MDP.A))) * MDP.S * D)
+    page.bound(zeta * delta[:-1], delta[:-1] - delta[1:])
 
 
 @twin("softmax_pg/soft-gap-slope-from-hessian", wrong={
-    "parameter-error-rate-not-squared": dict(power=1), "theorem-4-step-size": dict(eta=ETA),
-    "theorem-6-rate": dict(rate="theorem")})
+    "parameter-error-rate-not-squared": dict(power=1), "theorem-9-2-step-size": dict(eta=ETA),
+    "theorem-9-4-rate": dict(rate="theorem")})
 def soft_gap_slope(page, power=2, eta=ETA_TAU, rate="hessian"):
     """The slope of log(soft gap) over the second half, against log q with q = (1 - eta |lambda|_min)^2 from a
     second-difference Hessian; the careless reader predicts the rate of the parameter error (no square),
-    uses Theorem 4's step, or takes the rate kappa of Theorem 6 for the run's."""
+    uses Theorem 9.2's step, or takes the rate of Theorem 9.4 (Proposition 9.1's zeta) for the run's."""
     steps = page_entropy_run().steps
     tail = steps >= 500_000
     slope = np.polyfit(steps[tail], np.log(soft_gaps_np()[tail]), 1)[0]
@@ -412,7 +434,8 @@ def entropy_lojasiewicz(page, expected=0.5):
 
 
 def test_values_never_decrease_and_the_most_likely_actions_are_optimal():
-    """'no state's value ever decreased along the run', 'the run's most likely actions are the optimal ones'."""
+    """'the run's most likely actions are the optimal ones'; and, not claimed on the page, AKLM Lemma C.2's
+    monotonicity: no state's value decreases between recorded iterates."""
     run = page_run()
     V = np.array([value_np(MDP, pi) for pi in run.pi])
     assert np.allclose(V, run.V, rtol=0, atol=1e-10)
@@ -528,6 +551,19 @@ def test_the_entropy_numbers():
     assert f"{bias:.2f}" == "0.56" and f"{TAU * np.log(MDP.A) / (1 - GAMMA):.2f}" == "1.65"
     plain = optimum_np()[0] @ MDP.rho - page_entropy_run().V_rho[-1]
     assert plain == pytest.approx(bias, abs=1e-6)  # "stops at its bias"
+
+
+def test_the_contraction_numbers():
+    """'with thousands of times to spare' (so no zeta a few thousand times larger is rejected), 'each step gains
+    about twice the eta/2 |grad|^2 the proof counts on', over the steps with a soft gap above 1e-8."""
+    run = page_entropy_run()
+    delta = soft_optimum_np()[0] @ MDP.rho - run.trace["objective"]
+    clear = delta[:-1] > 1e-8
+    decrease = (delta[:-1] - delta[1:])[clear]
+    zeta = softmax_pg.mei_entropy_contraction(MDP, run.pi[1:].min(), TAU)
+    assert 3000 < (decrease / (zeta * delta[:-1][clear])).min() < 10_000
+    gain = decrease / (ETA_TAU / 2 * run.trace["grad_norm"][:-1][clear] ** 2)
+    assert 1.9 < gain.min() and gain.max() < 2.1
 
 
 def test_the_hessian_matches_second_differences_of_a_numpy_value():

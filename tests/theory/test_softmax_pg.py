@@ -281,6 +281,14 @@ def test_mei_entropy_bound_formula():
     t = np.array([1.0, 10.0, 1e6])
     expected = 6 * (1 + tau * np.log(3)) / 0.2 * np.exp(-(t - 1) * kappa)
     np.testing.assert_allclose(softmax_pg.mei_entropy_bound(m, t, c, tau), expected, rtol=1e-9)
+    assert softmax_pg.mei_entropy_contraction(m, c, tau) == pytest.approx(kappa, rel=1e-9)
+
+
+@pytest.mark.parametrize("c, tau, mu, match", [(0.0, 0.3, None, "c"), (2.0, 0.3, None, "c"), (0.1, 0.0, None, "tau"),
+                                               (0.1, 0.3, [1, 0, 0, 0, 0, 0], "mu")])
+def test_mei_entropy_contraction_validation(c, tau, mu, match):
+    with pytest.raises(ValueError, match=match):
+        softmax_pg.mei_entropy_contraction(MDP6, c, tau, mu)
 
 
 @pytest.mark.parametrize("t, c, tau, match", [(0, 0.1, 0.3, "t"), (1, 0.0, 0.3, "c"), (1, 2.0, 0.3, "c"),
