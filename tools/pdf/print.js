@@ -117,6 +117,9 @@ async (book) => {
                            el("p", {class: "pgbook-print-caption"}, caption));
   }
 
+  // A report's notes (pgbook.explain), folded on screen, print open.
+  for (const notes of article.querySelectorAll(".pgbook-report details")) notes.open = true;
+
   // A gallery of reports (pgbook.report.gallery): every example, each under its button's label, one
   // after the other; the buttons go.
   for (const gallery of article.querySelectorAll(".pgbook-gallery")) {
