@@ -321,7 +321,8 @@ class Report:
     def text(self) -> str:
         """The report as plain text (what ``print(report)`` shows)."""
         m = self.mdp
-        lines = [f"pgbook.explain: {m!r}, rewards in [{_num(self.rewards[0])}, {_num(self.rewards[1])}]",
+        lines = [f"pgbook.explain: {m!r}",
+                 f"expected rewards r(s, a) in [{_num(self.rewards[0])}, {_num(self.rewards[1])}]; "
                  f"ρ: {_distribution(self.rho)}; μ (where the runs start): "
                  f"{'ρ' if np.array_equal(self.mu, self.rho) else _distribution(self.mu)}", ""]
         rows = self.summary()
@@ -399,7 +400,8 @@ class Report:
         paragraphs = "".join(f"<p>{markup(p)}</p>" for p in self._diagnosis())
         notes = self._notes()
         m = self.mdp
-        head = (f"{m.S} states, {m.A} actions, $γ$ = {m.gamma:g}, rewards in [{_num(self.rewards[0])}, {_num(self.rewards[1])}]"
+        lo, hi = self.rewards
+        head = (f"{m.S} states, {m.A} actions, $γ$ = {m.gamma:g}, expected rewards $r(s, a)$ in [{_num(lo)}, {_num(hi)}]"
                 + (f", terminal states {_join([str(s) for s in np.flatnonzero(m.terminal)])}" if m.terminal.any() else ""))
         folded = ""
         if notes:

@@ -142,7 +142,7 @@ def test_a_stalled_pg_is_located_by_the_lemma_at_its_last_policy():
 def test_counts_and_rewards_read_short():
     assert report._iterations(1) == "1 iteration" and report._iterations(2) == "2 iterations"
     r = pgbook.explain(envs.bandit([0.0, 1 / 3], gamma=0.5), T=5)
-    assert "rewards in [0, 0.333]" in r.text() and "0.333333" not in r.text()
+    assert "expected rewards r(s, a) in [0, 0.333]" in r.text() and "0.333333" not in r.text()
     assert "1 iterations" not in " ".join(r.diagnosis())
 
 
