@@ -373,7 +373,7 @@ class Report:
         >>> import pgbook, re
         >>> page = pgbook.explain(pgbook.envs.chain(3), T=40).html(links="https://example.org/book/")
         >>> print(re.search(r"<dt>mismatch.*?</dt>", page).group())  # doctest: +NORMALIZE_WHITESPACE
-        <dt>mismatch coefficient <span class='pgbook-math'>‖<i>d</i><sup>π<sup>⋆</sup></sup><sub>ρ</sub>
+        <dt>mismatch coefficient <span class='pgbook-math'>‖<i>d</i><sup>π⋆</sup><sub>ρ</sub>
         / μ‖<sub>∞</sub></span><br><span class='pgbook-report-where'><a
         href='https://example.org/book/convergence/landscape.html'>The optimisation landscape</a></span></dt>
         >>> re.search(r"<summary>[^<]*</summary>", page).group()
@@ -413,7 +413,8 @@ class Report:
 
 
 # The key numbers are a list of (what, value) rows, not a table: each row wraps within the page's
-# width, so that a phone never scrolls the report sideways.
+# width. A figure wider than a phone (the book keeps figures at their drawn size there) scrolls in its
+# own box, and the rest of the report stays within the page.
 _STYLE = """<style>
 .pgbook-report{border:1px solid rgba(127,127,127,.35);border-radius:6px;padding:.6em 1em;margin:.5em 0;overflow-wrap:break-word}
 .pgbook-report-numbers{margin:.4em 0;font-size:.95em}
@@ -424,8 +425,8 @@ _STYLE = """<style>
 .pgbook-report .pgbook-math i{font-family:inherit}
 .pgbook-report sup,.pgbook-report sub{line-height:0;font-size:.75em}
 .pgbook-report sup sup,.pgbook-report sup sub{font-size:.85em}
-.pgbook-report figure{margin:.6em 0}
-.pgbook-report figcaption{font-size:.9em;opacity:.85}
+.pgbook-report figure{margin:.6em 0;overflow-x:auto}
+.pgbook-report figcaption{font-size:.9em;text-align:left;color:inherit;opacity:.85}
 .pgbook-report-notes{font-size:.92em;margin:.4em 0}
 .pgbook-report-notes>summary{cursor:pointer;font-weight:600}
 </style>"""
@@ -753,14 +754,16 @@ def _math_text(pieces: list) -> str:
     return out
 
 
-def _math_html(pieces: list) -> str:
+def _math_html(pieces: list, inside: bool = False) -> str:
     out = ""
     for piece in pieces:
         if isinstance(piece, str):
             out += _LETTER.sub(lambda m: f"<i>{m.group()}</i>", html.escape(piece, quote=False)).replace("-", "−")
+        elif piece[0] == "^" and inside and _math_text(piece[1]) == "*":  # π⋆ in a superscript: no third level
+            out += "⋆"
         else:
             tag = "sup" if piece[0] == "^" else "sub"
-            out += f"<{tag}>{_math_html(piece[1])}</{tag}>"
+            out += f"<{tag}>{_math_html(piece[1], inside=True)}</{tag}>"
     return out.replace("<sup>*</sup>", "<sup>⋆</sup>")
 
 

@@ -218,7 +218,7 @@ def test_the_html_sets_math_with_sub_and_superscripts_and_no_tex(monkeypatch):
     words = re.sub(r"<style>.*?</style>|<img[^>]*>", "", page, flags=re.S)
     assert not re.search(r"[$^_]|\\[a-z]", re.sub(r"<[^>]+>", "", words)), "TeX-like markup left in the HTML"
     assert "<i>d</i><sup>π<sub>0</sub></sup><sub>μ</sub>(<i>s</i>)/|<i>A</i>|" in page
-    assert "‖<i>d</i><sup>π<sup>⋆</sup></sup><sub>ρ</sub> / μ‖<sub>∞</sub>" in page
+    assert "‖<i>d</i><sup>π⋆</sup><sub>ρ</sub> / μ‖<sub>∞</sub>" in page
     assert "<i>V</i><sup>⋆</sup>(ρ) − <i>V</i><sup>π<sub>0</sub></sup>(ρ)" in page
     text = r.text()
     assert "d^π₀_μ(s)/|A|" in text and "‖d^π*_ρ / μ‖∞" in text and "(1 - γ)³/8" in text and "$" not in text
