@@ -31,6 +31,26 @@ def test_plot_visitation_draws_both_measures_on_the_grid():
     assert len(vis.plot_visitation(Figure(), grid, d_left, d_right, annotate=False)[0].texts) == 3
 
 
+def test_a_log_scale_keeps_small_visits_apart_and_never_visited_cells_white():
+    """With vmin the colours are logarithmic: a visit a thousand times smaller than the largest is
+    drawn far from the bottom colour (on the square-root scale it would be at 3%), and a cell never
+    visited is white (under the scale), not the colour of the smallest visit."""
+    grid = envs.gridworld()
+    d = np.zeros(grid.S)
+    d[:3] = [0.999, 1e-3 * (1 - 1e-6), 1e-6]
+    d /= d.sum()
+    fig = Figure()
+    axes = vis.plot_visitation(fig, grid, d, d, vmax=1.0, vmin=1e-6)
+    image = axes[0].get_images()[0]
+    i, j = grid.cells[1]
+    assert image.norm(image.get_array()[i, j]) == pytest.approx(0.5, abs=1e-3)
+    k, m = grid.cells[5]  # never visited
+    assert tuple(image.to_rgba(image.get_array()[k, m])[:3]) == (1.0, 1.0, 1.0)
+    assert "log scale" in fig.axes[-1].get_ylabel()
+    with pytest.raises(ValueError, match="vmin: must be below vmax"):
+        vis.plot_visitation(Figure(), grid, d, d, vmax=0.5, vmin=0.5)
+
+
 @pytest.mark.parametrize("action", envs.GRID_ACTIONS)
 def test_arrows_point_where_the_action_moves_on_screen(action):
     grid = envs.gridworld()

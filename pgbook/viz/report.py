@@ -32,15 +32,19 @@ def report_figures(report) -> list[tuple[bytes, tuple[int, int], str, str]]:
         # Axes placed by hand: constrained layout would measure every log tick label twice.
         fig = Figure(figsize=(FIGURE_WIDTH, 4.2), dpi=100, facecolor="white", layout="none")
         plot_runs(fig.add_axes((0.11, 0.32, 0.86, 0.64)), report)
-        out.append((*_png(fig), "PG and NPG: the gap V*(ρ) - V(ρ) against the iteration",
-                    "The gap V*(ρ) − V^(t)(ρ) of exact softmax PG and NPG from the uniform policy, same step η, "
-                    "both axes logarithmic."))
+        out.append((*_png(fig), "PG and NPG: the gap $V^*(ρ) - V(ρ)$ against the iteration",
+                    "The gap $V^*(ρ) - V^{(t)}(ρ)$ of exact softmax PG and NPG from the uniform policy, same step "
+                    "$η$, both axes logarithmic."))
     fig = visitation_figure(report)
     discounted = report.mdp.gamma < 1.0
     what = "discounted visitation" if discounted else "share of the expected visits"
+    where = ("on a logarithmic colour scale, so that the cells each policy rarely reaches stay apart; white: "
+             "never visited" if isinstance(report.mdp, GridMDP) else "on a logarithmic axis")
     out.append((*_png(fig), f"The {what} of the optimal policy and of the uniform policy",
-                f"Where each policy spends its time ({what}): the optimal policy from ρ, the uniform policy "
-                "from μ. Outlined: the states that hold most of the gap."))
+                f"Where each policy spends its time ({what}, {where}): the optimal policy from $ρ$, the uniform "
+                "policy from $μ$. Terminal cells count: an absorbing state keeps collecting its share of the "
+                "discounted time once it is reached, so the goal holds most of a policy's visitation that "
+                "finds it. Outlined: the states that hold most of the gap."))
     return out
 
 
@@ -88,12 +92,16 @@ def visitation_figure(report) -> Figure:
         else:
             height = max(1.9, 0.36 * FIGURE_WIDTH * rows / cols / 0.8 + 0.35)
         fig = Figure(figsize=(FIGURE_WIDTH, height), dpi=100, facecolor="white")
-        vmax = float(max(report.d_star.max(), report.d_uniform.max()))
+        both = np.r_[report.d_star, report.d_uniform]
+        vmax = float(both.max())
+        # Logarithmic: the absorbing cells hold most of the time, and a linear scale would paint every
+        # other cell alike; the smallest visit shown is a millionth of the largest.
+        vmin = min(max(float(both[both > 0].min()), 1e-6 * vmax), 0.1 * vmax)
         # Arrows only where the optimal policy goes: a uniform row has no net move, so no arrow.
         where = np.where((report.d_star > 0)[:, None], report.pi_star, 1.0 / m.A)
         axes = plot_visitation(fig, m, report.d_star, report.d_uniform, pi=where, arrows="left",
                                titles=("optimal policy π*, from ρ", "uniform policy, from μ"), vmax=vmax,
-                               annotate=cols <= 8, stacked=stacked)
+                               vmin=vmin, annotate=cols <= 8, stacked=stacked)
         for ax in axes:
             for s in keys:
                 i, j = m.cells[int(s)]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.colors import PowerNorm
+from matplotlib.colors import LogNorm, PowerNorm
 from matplotlib.figure import Figure
 
 from .. import _validate as validate
@@ -25,7 +25,7 @@ COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
 
 def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, titles=("", ""),
                     vmax: float = 1.0, annotate: bool = True, suptitle: str | None = None, arrows: str = "both",
-                    stacked: bool = False):
+                    stacked: bool = False, vmin: float | None = None):
     r"""Two visitation measures side by side (or, ``stacked``, one above the other) on the gridworld, one
     colour scale.
 
@@ -37,7 +37,10 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     both panels or, with ``arrows="left"``, on the left one only;
     titles: the two panel titles; vmax: top of the colour scale, which is a square-root scale so
     that small probabilities stay visible next to the absorbing states' large ones; stacked: the
-    left panel on top, the right one below it (for grids much wider than tall).
+    left panel on top, the right one below it (for grids much wider than tall); vmin: with it, the
+    colour scale is logarithmic from vmin to vmax instead (a probability below vmin is drawn at vmin,
+    one of 0, a state never visited, in white with its cell outlined), for measures that span orders of
+    magnitude.
     Returns the two axes.
     """
     if not isinstance(fig, Figure):
@@ -45,6 +48,10 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     if not isinstance(grid, GridMDP):
         raise TypeError(f"grid: expected a gridworld (pgbook.envs.gridworld), got {type(grid).__name__}")
     vmax = validate.positive_real(vmax, "vmax")
+    if vmin is not None:
+        vmin = validate.positive_real(vmin, "vmin")
+        if vmin >= vmax:
+            raise ValueError(f"vmin: must be below vmax = {vmax:g}, got {vmin:g}")
     d_left = validate.distribution(d_left, "d_left", grid.S)
     d_right = validate.distribution(d_right, "d_right", grid.S)
     if pi is not None:
@@ -61,13 +68,22 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
         axes = [fig.add_axes((0.01, 0.03, 0.38, top - 0.03)), fig.add_axes((0.42, 0.03, 0.38, top - 0.03))]
     for ax in axes:
         ax.set_anchor("N")  # the grids right under their titles
-    cmap = colormaps["viridis"].with_extremes(bad="#c8c8c8")  # walls: light grey
+    cmap = colormaps["viridis"].with_extremes(bad="#c8c8c8", under="white")  # walls: light grey
+    norm = PowerNorm(0.5, vmin=0.0, vmax=vmax) if vmin is None else LogNorm(vmin=vmin, vmax=vmax)
     for k, (ax, d, title) in enumerate(zip(axes, (d_left, d_right), titles)):
-        image = ax.imshow(grid.grid(d), cmap=cmap, norm=PowerNorm(0.5, vmin=0.0, vmax=vmax))
+        shown = d if vmin is None else np.where(d > 0, np.maximum(d, vmin), 0.5 * vmin)  # 0: under the scale
+        image = ax.imshow(grid.grid(shown), cmap=cmap, norm=norm)
+        if vmin is not None:  # outline the cells, so that a white (never visited) one still reads as a cell
+            rows, cols = grid.shape
+            ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
+            ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
+            ax.grid(which="minor", color="0.7", lw=0.5)
+            ax.tick_params(which="minor", length=0)
         for s, (i, j) in enumerate(grid.cells):
-            light = d[s] > 0.35 * vmax
+            light = d[s] > 0.35 * vmax if vmin is None else bool(d[s] == 0 or norm(shown[s]) > 0.6)
             if annotate:
-                ax.text(j, i + 0.25, f"{d[s]:.2f}", ha="center", va="center", fontsize=MIN_FONT_SIZE,
+                value = f"{d[s]:.2f}" if d[s] >= 0.01 or d[s] == 0 or vmin is None else f"{d[s]:.0e}".replace("e-0", "e-")
+                ax.text(j, i + 0.25, value, ha="center", va="center", fontsize=MIN_FONT_SIZE,
                         color="black" if light else "white")
             kind = grid.layout[i][j]
             if kind in "SGX":
@@ -89,7 +105,8 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
         ax.set_yticks([])
         ax.set_title(title)
     side = min(0.38 * width, (top - 0.03) * height) / height  # the grids' height, in figure fractions
-    fig.colorbar(image, cax=fig.add_axes((0.83, top - side, 0.025, side)), label="visitation probability")
+    fig.colorbar(image, cax=fig.add_axes((0.83, top - side, 0.025, side)),
+                 label="visitation probability" + ("" if vmin is None else " (log scale)"))
     if suptitle:
         fig.suptitle(suptitle, y=0.99)
     return axes

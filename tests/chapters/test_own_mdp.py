@@ -209,6 +209,36 @@ def rescaling_keeps_the_optimal_policy(page, careless=False):
     page.equal(a_new[visited], a_star[visited])
 
 
+@functools.cache
+def rescaled_cliff_pg(eta=1.0, T=2000):
+    """Softmax PG written out in numpy on CliffWalking built by hand, its rewards rescaled to [0, 1]
+    (every state's, the goal's included), from the uniform policy for T iterations (the report's
+    runs stop earlier only once 99% of the gap is closed, which PG never does here): its last value
+    from the start, and V'*(start) by value iteration."""
+    P, r, _, rho = hb.cliff_walking()
+    r = (r - r.min()) / (r.max() - r.min())
+    theta = np.zeros((len(P), 4))
+    for _ in range(T):
+        pi = softmax(theta)
+        V = oracle.value(P, r, GAMMA, pi)
+        d = (1 - GAMMA) * oracle.occupancy(P, GAMMA, pi, rho)
+        adv = r + GAMMA * P @ V - V[:, None]
+        theta = theta + eta * d[:, None] * pi * adv / (1 - GAMMA)
+    return rho @ oracle.value(P, r, GAMMA, softmax(theta)), rho @ hb.value_iteration(P, r, GAMMA)[0]
+
+
+@twin("own_mdp/rescaled-pg-stalls-at-never-arriving",
+      wrong={"never-arriving-pays-one-a-step": dict(claim="one a step"),
+             "rescaling-removes-the-stall": dict(claim="optimum")})
+def rescaled_pg_stalls_at_never_arriving(page, claim="never arriving"):
+    """PG's last value on the rescaled CliffWalking, from a numpy run, against the value of never
+    arriving, 0.99/(1 - gamma) (a step pays (-1 + 100)/100); the careless reader takes a rescaled
+    step to pay 1, or expects rescaling to cure the stall and PG to reach V'*(start)."""
+    V_T, V_star = rescaled_cliff_pg()
+    claimed = {"never arriving": 0.99 / (1 - GAMMA), "one a step": 1 / (1 - GAMMA), "optimum": V_star}[claim]
+    page.close(V_T, claimed)
+
+
 # --- the numbers the prose states ----------------------------------------------------------------
 
 
@@ -284,6 +314,10 @@ def test_the_numbers_of_cliff_walking():
     assert 1e-22 < p < 3e-22  # "probability 2e-22"
     assert report.nine_tenths["NPG"] == 1
     assert rescaled.stalled and round(float(rescaled.gap_pg[-1]), 3) == 0.878
+    assert round(float(report.gap_pg[-1]) / 100, 3) == 0.878  # "that run's 87.8 in the new units"
+    V_T = pgbook.value(rescaled.mdp, rescaled.pg.pi[-1])[36]
+    assert V_T == pytest.approx(0.99 / (1 - GAMMA), abs=1e-3)  # "worth ... 99"
+    assert np.abs(rescaled.pg.pi[-1] - report.pg.pi[-1]).max() > 0.5  # "the two runs end far apart"
 
 
 def test_the_numbers_of_the_episodic_section():

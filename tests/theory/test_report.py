@@ -7,6 +7,7 @@ import functools
 import io
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -141,7 +142,7 @@ def test_a_stalled_pg_is_located_by_the_lemma_at_its_last_policy():
 def test_counts_and_rewards_read_short():
     assert report._iterations(1) == "1 iteration" and report._iterations(2) == "2 iterations"
     r = pgbook.explain(envs.bandit([0.0, 1 / 3], gamma=0.5), T=5)
-    assert "rewards in [0, 0.333]" in r.text() and "0.333333" not in r.text()
+    assert "expected rewards r(s, a) in [0, 0.333]" in r.text() and "0.333333" not in r.text()
     assert "1 iterations" not in " ".join(r.diagnosis())
 
 
@@ -206,6 +207,49 @@ def test_the_html_is_self_contained_with_two_sharp_opaque_figures():
         assert image.convert("RGB").getpixel((0, 0)) == (255, 255, 255)
     for paragraph in r.diagnosis():
         assert paragraph.split(":")[0] in html
+
+
+def test_the_html_sets_math_with_sub_and_superscripts_and_no_tex(monkeypatch):
+    """Every symbol of the text (d^π₀_μ, ‖.‖∞, V*(ρ)) is HTML in the report: no caret, underscore or
+    dollar is left, and the text still reads as before."""
+    monkeypatch.delenv("PGBOOK_STATIC_FIGURES", raising=False)
+    r = pgbook.explain(envs.chain(3), T=40)
+    page = r.html()
+    words = re.sub(r"<style>.*?</style>|<img[^>]*>", "", page, flags=re.S)
+    assert not re.search(r"[$^_]|\\[a-z]", re.sub(r"<[^>]+>", "", words)), "TeX-like markup left in the HTML"
+    assert "<i>d</i><sup>π<sub>0</sub></sup><sub>μ</sub>(<i>s</i>)/|<i>A</i>|" in page
+    assert "‖<i>d</i><sup>π⋆</sup><sub>ρ</sub> / μ‖<sub>∞</sub>" in page
+    assert "<i>V</i><sup>⋆</sup>(ρ) − <i>V</i><sup>π<sub>0</sub></sup>(ρ)" in page
+    text = r.text()
+    assert "d^π₀_μ(s)/|A|" in text and "‖d^π*_ρ / μ‖∞" in text and "(1 - γ)³/8" in text and "$" not in text
+
+
+def test_chapters_are_links_in_the_book_and_titles_elsewhere(monkeypatch):
+    """Rendered for the HTML book (the build sets PGBOOK_STATIC_FIGURES), each chapter is a relative
+    link to its page; in a reader's notebook (no such page next to it) its title alone, never a link
+    to nowhere; links= points them at any copy of the book."""
+    r = pgbook.explain(envs.chain(3), T=40)
+    monkeypatch.delenv("PGBOOK_STATIC_FIGURES", raising=False)
+    assert "<a " not in r.html() and "<em>The optimisation landscape</em>" in r.html()
+    monkeypatch.setenv("PGBOOK_STATIC_FIGURES", "1")
+    hrefs = set(re.findall(r"<a href='([^']+)'", r._repr_html_()))
+    assert "../convergence/landscape.html" in hrefs and "../foundations/mdps.html" in hrefs
+    book = Path(__file__).parents[2] / "book"
+    assert hrefs <= {f"../{path}.html" for path, _ in report.CHAPTERS.values()}
+    assert all((book / f"{path}.md").exists() for path, _ in report.CHAPTERS.values())
+    assert "href='https://example.org/b/convergence/npg.html'" in r.html(links="https://example.org/b/")
+    with pytest.raises(TypeError, match="links: expected the address"):
+        r.html(links=1)
+
+
+def test_the_notes_fold_under_a_summary_after_the_numbers_and_the_diagnosis():
+    r = pgbook.explain(envs.chain(3), T=40)
+    page = r.html()
+    folded = re.search(r"<details class='pgbook-report-notes'><summary>Notes: what these numbers assume \((\d)\)"
+                       r"</summary><ul>(.*?)</ul></details></div>$", page)
+    assert folded and int(folded[1]) == len(r.notes()) == folded[2].count("<li>")
+    assert page.index("<dl class='pgbook-report-numbers'>") < page.index("<p>PG") < page.index("<details")
+    assert "<table" not in page  # rows that wrap: nothing to scroll sideways on a phone
 
 
 @pytest.mark.slow

@@ -117,6 +117,14 @@ async (book) => {
                            el("p", {class: "pgbook-print-caption"}, caption));
   }
 
+  // A report's notes (pgbook.explain), folded on screen, print open; its links to chapters, relative
+  // to a chapter's page in the HTML book, lead to the chapter in the PDF.
+  for (const notes of article.querySelectorAll(".pgbook-report details")) notes.open = true;
+  for (const link of article.querySelectorAll(".pgbook-report a[href]")) {
+    const chapter = link.getAttribute("href").match(/^\.\.\/([\w/]+)\.html$/);
+    if (chapter) link.setAttribute("href", `#document-book/${chapter[1]}`);
+  }
+
   // A gallery of reports (pgbook.report.gallery): every example, each under its button's label, one
   // after the other; the buttons go.
   for (const gallery of article.querySelectorAll(".pgbook-gallery")) {
