@@ -206,9 +206,11 @@ class Interactive:
         data = data.replace("</", "<\\/")
         return (
             f'<div class="pgbook-interactive" data-shape="{",".join(map(str, self.shape))}" style="margin:0.5em 0">'
+            # the frame in a box of its own, so that on a phone it scrolls sideways and the sliders stay put
+            '<div class="pgbook-interactive-view">'
             f'<img class="pgbook-interactive-frame" src="data:image/png;base64,{first}" width="{width}" '
             f'height="{height}" alt="Interactive figure: move the slider below to change it" '
-            'style="max-width:100%;height:auto;background:#fff">'
+            'style="max-width:100%;height:auto;background:#fff"></div>'
             f'<div class="pgbook-interactive-controls">{"".join(controls)}</div>'
             f'<script type="application/json" class="pgbook-interactive-data">{data}</script>'
             f"<script>{_SCRIPT}</script></div>"

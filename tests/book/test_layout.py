@@ -154,13 +154,19 @@ OVERFLOWS = """(phone) => {
     const drawn = parseFloat(img.style.width) || +img.getAttribute("width") || 0;
     add("figure", img, drawn - img.getBoundingClientRect().width, {note: "shown smaller than drawn"});
   }
-  // ... and one wider than the screen says so under it (phones hide the scroll bar).
-  if (phone) for (const box of article.querySelectorAll("div.cell_output")) {
+  // ... and a figure or table wider than the screen says so under it (phones hide the scroll bar).
+  if (phone) for (const box of article.querySelectorAll("div.cell_output, .pgbook-interactive-view, "
+                                                        + ".pgbook-report figure, .pst-scrollable-table-container")) {
     const hidden = box.scrollWidth - box.clientWidth;
-    if (hidden <= slack || !box.querySelector("img, svg, canvas")) continue;
+    if (hidden <= slack || !box.querySelector("img, svg, canvas, table")) continue;
     const next = box.nextElementSibling;
     if (!next || !next.classList.contains("pgbook-scroll-hint"))
       add("figure", box, hidden, {note: "scrolls sideways with no hint under it"});
+  }
+  // ... and an interactive figure's sliders stay on the screen while its frame scrolls.
+  if (phone) for (const control of article.querySelectorAll(".pgbook-interactive-control")) {
+    const r = control.getBoundingClientRect();
+    add("element", control, r.right - right, {note: "a slider past the screen's edge"});
   }
 
   // Anything else whose box runs past the column (and is not inside a box that scrolls or clips).
