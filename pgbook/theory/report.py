@@ -97,6 +97,11 @@ class Report:
     mismatch : float or None
         :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty` (AKLM Definition 3.1; ``inf`` when mu misses a state
         :math:`\pi^\star` visits); None for ``gamma = 1``.
+    mismatch_live : float or None
+        The same maximum over the non-terminal states only. At a terminal (absorbing) state every action
+        does the same, so every advantage is 0 and the state's term in the performance difference lemma
+        vanishes: the gradient-domination inequality behind PG's rates (AKLM Lemma 4.1) holds with this
+        smaller constant. None for ``gamma = 1``.
     start_mismatch : float or None
         :math:`\|d^{\pi^\star}_\rho/d^{\pi_0}_\mu\|_\infty`, the ratio in Mei et al.'s (2020)
         non-uniform Łojasiewicz inequality (their Lemma 8) at the uniform policy; None for ``gamma = 1``.
@@ -145,6 +150,7 @@ class Report:
     occupancy_star: np.ndarray
     gap_share: np.ndarray
     mismatch: float | None
+    mismatch_live: float | None
     start_mismatch: float | None
     pg: Run | None
     npg: Run | None
@@ -188,11 +194,22 @@ class Report:
         if m.gamma < 1.0:
             rows += [
                 ("mismatch coefficient $‖d^{π^*}_ρ / μ‖_∞$", _num(self.mismatch), "landscape"),
+            ]
+            if m.terminal.any():
+                rows.append(("the same, over the non-terminal states (where an action can matter)",
+                             _num(self.mismatch_live), "landscape"))
+            rows += [
                 ("visitation mismatch at the start $‖d^{π^*}_ρ / d^{π_0}_μ‖_∞$", _num(self.start_mismatch), "softmax_pg"),
             ]
             for name in ("PG", "NPG"):
-                rows.append((f"{name}: iterations to close 10% / 90% of the gap ($η$ = {self.eta:g})",
+                rows.append((f"{name} ($η$ = {self.eta:g}): iterations to close 10% / 90% of the initial gap "
+                             "$V^*(ρ) - V^{π_0}(ρ)$",
                              f"{_count(self.first_tenth[name])} / {_count(self.nine_tenths[name])}",
+                             "vanishing" if name == "PG" else "npg"))
+            for name, run, gaps in (("PG", self.pg, self.gap_pg), ("NPG", self.npg, self.gap_npg)):
+                left = float(gaps[-1])
+                rows.append((f"{name}: gap left after $T$ = {run.iterations} iterations (share of the initial gap)",
+                             f"{_num(left)} ({_share(left / gaps[0]) if gaps[0] > 0 else '-'})",
                              "vanishing" if name == "PG" else "npg"))
         return rows
 
@@ -543,10 +560,19 @@ def explain(mdp: MDP, *, rho=None, mu=None, eta: float = 1.0, T: int = 2000, res
     return Report(
         mdp=mdp, eta=eta,
         mismatch=mismatch(star.d, mu) if discounted else None,
+        mismatch_live=_mismatch_live(star.d, mu, mdp.terminal) if discounted else None,
         start_mismatch=mismatch(star.d, at_start.d) if discounted else None,
         pg=runs["PG"], npg=runs["NPG"], first_tenth=tenth, nine_tenths=ninety, verdict=verdict,
         speedup=speedup, stalled=stalled, rewards=(float(mdp.r.min()), float(mdp.r.max())), rescaled_from=rescaled_from, **arrays,
     )
+
+
+def _mismatch_live(d: np.ndarray, mu: np.ndarray, terminal: np.ndarray) -> float:
+    """max d(s)/mu(s) over the non-terminal states d visits (inf where mu misses one; 0 if there is none)."""
+    support = (d > 0) & ~terminal
+    if (mu[support] == 0).any():
+        return math.inf
+    return float(np.max(d[support] / mu[support], initial=0.0))
 
 
 def _shares(terms: np.ndarray, gap: float) -> np.ndarray:

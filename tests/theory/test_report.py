@@ -104,6 +104,36 @@ def test_a_mu_other_than_rho_is_ascended_and_the_gap_measured_at_rho():
 
 
 @pytest.mark.slow
+def test_the_mismatch_over_non_terminal_states_leaves_out_only_the_absorbing_ones():
+    """Recomputed by a plain loop over the states; FrozenLake's goal sets the coefficient over all
+    states, its start cell the one over the states where an action can matter."""
+    mdp = loaders.from_gymnasium("FrozenLake-v1", gamma=0.99)
+    mu = np.full(mdp.S, 1 / mdp.S)
+    r = pgbook.explain(mdp, mu=mu, T=300)
+    live = [r.d_star[s] / mu[s] for s in range(mdp.S) if not mdp.terminal[s]]
+    assert r.mismatch_live == pytest.approx(max(live), rel=1e-12)
+    assert r.mismatch == pytest.approx(r.d_star[15] / mu[15], rel=1e-12) and r.mismatch_live < r.mismatch / 4
+    assert explained("frozen lake")[1].mismatch_live == math.inf  # mu = rho misses visited live cells
+    chain = explained("chain")[1]
+    assert not chain.mdp.terminal.any() and chain.mismatch_live == chain.mismatch
+
+
+@pytest.mark.slow
+def test_the_table_gives_the_gap_each_run_leaves_beside_its_counts():
+    """A run can close 90% of the initial gap at once and stall: the last rows say what is left."""
+    mdp = loaders.from_gymnasium("CliffWalking-v1", gamma=0.99)
+    r = pgbook.explain(mdp)
+    rows = {what: value for what, value, _ in r.summary()}
+    assert rows["PG (η = 1): iterations to close 10% / 90% of the initial gap V*(ρ) - V^π₀(ρ)"] == "1 / 1"
+    last = mdp.rho @ r.V_star - pgbook.value(mdp, r.pg.pi[-1]) @ mdp.rho
+    share = last / (mdp.rho @ (r.V_star - pgbook.value(mdp, pgbook.uniform(mdp))))
+    assert rows["PG: gap left after T = 2000 iterations (share of the initial gap)"] == f"{last:.3g} ({share:.1%})"
+    assert any(what.startswith("NPG: gap left after T = ") for what in rows)
+    assert "the same, over the non-terminal states (where an action can matter)" in rows
+    assert "over the non-terminal states" not in str(explained("chain")[1])  # no terminal state, no row
+
+
+@pytest.mark.slow
 def test_the_verdicts_on_mdps_whose_behaviour_is_known():
     assert explained("chain")[1].verdict == "plateau"  # the vanishing-gradient chapter's chain
     grid = explained("gridworld")[1]
