@@ -313,6 +313,13 @@ def test_the_numbers_of_cliff_walking():
     p = report.pg.pi[-1][s, report.pi_star[s].argmax()]
     assert 1e-22 < p < 3e-22  # "probability 2e-22"
     assert report.nine_tenths["NPG"] == 1
+    # "like NPG, PG closes 10% and 90% of the initial gap of 1060 in its first iteration, but after 2000
+    # iterations it still has 87.8 of it (8.3%) left, where NPG stops after 4 with 3.5 (0.3%)"
+    assert (report.first_tenth["PG"], report.nine_tenths["PG"], report.first_tenth["NPG"]) == (1, 1, 1)
+    assert round(report.gap) == 1060 and report.pg.iterations == 2000
+    assert round(float(report.gap_pg[-1]) / report.gap, 3) == 0.083
+    assert report.npg.iterations == 4 and round(float(report.gap_npg[-1]), 1) == 3.5
+    assert round(float(report.gap_npg[-1]) / report.gap, 3) == 0.003
     assert rescaled.stalled and round(float(rescaled.gap_pg[-1]), 3) == 0.878
     assert round(float(report.gap_pg[-1]) / 100, 3) == 0.878  # "that run's 87.8 in the new units"
     V_T = pgbook.value(rescaled.mdp, rescaled.pg.pi[-1])[36]
@@ -335,3 +342,8 @@ def test_the_numbers_of_the_episodic_section():
 def test_the_numbers_of_the_start_everywhere_exercise():
     everywhere = reports()["everywhere"]
     assert round(everywhere.mismatch, 1) == 8.6 and everywhere.verdict == "plateau"
+    mu, d_star = everywhere.mu, everywhere.d_star
+    assert np.argmax(d_star / mu) == 15 and d_star[15] > 0.5  # "the goal sets it ... more than half"
+    live = np.flatnonzero(~everywhere.mdp.terminal)
+    assert live[np.argmax(d_star[live] / mu[live])] == 0  # "set by the start cell"
+    assert round(everywhere.mismatch_live, 1) == 1.8
