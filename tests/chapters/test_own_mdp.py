@@ -267,6 +267,7 @@ def test_the_numbers_of_frozen_lake():
     smaller = 4 / f["d_0"][[13, 14]]
     assert 6000 < smaller.min() and smaller.max() < 8500  # "six to eight thousand times smaller"
     assert report.mismatch == np.inf
+    assert np.argmax(report.d_star / report.d_uniform) == 15  # "on FrozenLake the goal sets it"
 
 
 def test_the_numbers_of_the_forest_against_pymdptoolbox_and_quantecon():
