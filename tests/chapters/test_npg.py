@@ -193,16 +193,6 @@ def _iterations_one_state(H, eps, divide=True, eta=None):
     return t
 
 
-@twin("npg/horizon-squared", wrong={"exponent-of-the-horizon": dict(expected=1.0),
-                                     "step-without-one-over-one-minus-gamma": dict(divide=False)})
-def horizon_squared(page, expected=2.0, divide=True):
-    """Iterations to gap 0.1 against 1/(1-gamma), NPG iterated in plain Python; the careless reader
-    expects the horizon to the first power, or takes the NPG step without its 1/(1-gamma)."""
-    horizons = np.array([10, 20, 40, 80, 160]) if divide else np.array([10, 20, 40])
-    needed = [_iterations_one_state(H, 0.1, divide) for H in horizons]
-    page.exponent(horizons, needed, expected)
-
-
 @twin("npg/fixed-step-count", wrong={"step-without-one-over-one-minus-gamma": dict(divide=False),
                                      "log-base-two": dict(log=math.log2)})
 def fixed_step_count(page, divide=True, log=math.log):
