@@ -448,14 +448,16 @@ def pg_from_start_by_hand(H, mu, goal, cap):
 
 @twin("vanishing/figure-no-plateau", wrong={"covering-start-at-s0": dict(start="s0")})
 def figure_no_plateau(page, start="uniform"):
-    """PG on V(mu) by hand with mu uniform over the chain's states; the careless claim: PG's start
+    """PG on V(mu) by hand with mu uniform over the chain's states, against the law 1/(eta H V_0) with
+    V_0 from highprec (a quarter of the uniform direct policy's value); the careless claim: PG's start
     distribution does not matter (mu at s_0 alone)."""
-    T = []
+    T, law = [], []
     for h in H_PLATEAU:
         S = int(h) + 2
         mu = np.full(S, 1 / S) if start == "uniform" else np.eye(S)[0]
         T.append(pg_from_start_by_hand(int(h), mu, half(int(h)), 100))
-    page.bound(np.array(T), 30)
+        law.append(1 / (h * float(highprec.chain_exact(int(h)).V_pi) / 4))
+    page.bound(np.array(T), np.array(law))
 
 
 @functools.cache
