@@ -57,9 +57,13 @@ def test_plot_scaling_draws_points_and_the_fitted_power_law():
     points, fit = ax.get_lines()
     assert np.array_equal(points.get_xdata(), x) and fit.get_linestyle() == ":"
     assert np.allclose(fit.get_ydata(), 3 / np.array([1.0, 100.0]))
-    assert fit.get_label() == "fitted slope -1.00" and points.get_color() == fit.get_color() == COLORS[0]
+    assert fit.get_label() == "fitted slope -1.00" and points.get_color() == COLORS[0]
+    # the fitted line on top of the hollow markers, in a colour that stands out from theirs
+    assert points.get_markerfacecolor() == "none" and fit.get_zorder() > points.get_zorder()
+    assert fit.get_color() not in COLORS
     plot_scaling(ax, x, x**0.5, label="second")
-    assert ax.get_lines()[2].get_color() == COLORS[1] and ax.get_xlabel() == "x"
+    assert ax.get_lines()[2].get_color() == COLORS[1] and ax.get_lines()[3].get_linestyle() == "-."
+    assert ax.get_xlabel() == "x"
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
 
 

@@ -71,20 +71,24 @@ def plot_scaling(ax: Axes, x, y, *, label: str, xlabel: str | None = None, ylabe
     ax: a matplotlib Axes; x, y: positive, shape (n,); label: the data's legend entry (the fitted
     line's entry is "fitted slope b"); xlabel, ylabel: axis labels (``None``: left as they are);
     color: a matplotlib colour (``None``: the next Okabe-Ito colour of :data:`COLORS`); marker: a
-    matplotlib marker. Several calls on one Axes draw several series. Returns the fitted exponent
-    b (:func:`pgbook.checks.loglog_slope`).
+    matplotlib marker. Several calls on one Axes draw several series. The markers are hollow and the
+    fitted line is drawn over them in near-black (dotted, then dash-dotted for a second series), so
+    that it stays visible where it runs through the points. Returns the fitted exponent b
+    (:func:`pgbook.checks.loglog_slope`).
     """
     if not isinstance(ax, Axes):
         raise TypeError(f"ax: expected a matplotlib Axes, got {type(ax).__name__}")
     x = validate.array(x, "x", ndim=1)
     y = validate.array(y, "y", shape=x.shape)
     b = loglog_slope(x, y)
+    series = len(ax.get_lines()) // 2
     if color is None:
-        color = COLORS[len(ax.get_lines()) // 2 % len(COLORS)]
+        color = COLORS[series % len(COLORS)]
     a = np.exp(np.mean(np.log(y) - b * np.log(x)))
-    ax.plot(x, y, marker, color=color, ms=6, label=label)
+    ax.plot(x, y, marker, color=color, mfc="none", mew=1.5, ms=6, label=label)
     ends = np.array([x.min(), x.max()])
-    ax.plot(ends, a * ends**b, ":", color=color, lw=1.5, label=f"fitted slope {b:.2f}")
+    ax.plot(ends, a * ends**b, (":", "-.")[series % 2], color="0.15", lw=1.8, zorder=3,
+            label=f"fitted slope {b:.2f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     if xlabel is not None:

@@ -508,6 +508,16 @@ def test_the_plateau_numbers():
     assert np.allclose(n, escape_times(), rtol=2e-3)
     product = n * ETA_BANDIT * 0.1 * ESCAPE_P0
     assert ((1.82 < product) & (product < 1.84)).all() and f"{product.mean():.2f}" == "1.83"
+    # "with two arms ... its product is 0.51"
+    two = algorithms.softmax_pg(envs.bandit(list(BANDIT_R[:2])), ETA_BANDIT, 10**6, theta0=np.log([[1e-3, 1 - 1e-3]]),
+                                until=0.95)
+    assert f"{(two.V_rho.size - 1) * ETA_BANDIT * 0.1 * 1e-3:.2f}" == "0.51"
+    # "the worst arm first pulls pi(a*) down", "nearly all of the wait passes while pi(a*) is below 0.05"
+    early = algorithms.softmax_pg(bandit, ETA_BANDIT, 1000, theta0=np.log([[1e-3, 1 - 2e-3, 1e-3]]))
+    assert early.pi[-1][0, 0] < 1e-3
+    low = algorithms.softmax_pg(bandit, ETA_BANDIT, 10**6, theta0=np.log([[1e-3, 1 - 2e-3, 1e-3]]),
+                                until=BANDIT_R[1] + 0.05 * (BANDIT_R[0] - BANDIT_R[1]))  # V = 0.905: pi(a*) about 0.05
+    assert (low.V_rho.size - 1) / n[ESCAPE_P0 == 1e-3][0] > 0.99
     fast = algorithms.softmax_pg(bandit, ETA_BANDIT, 1000, theta0=np.log([[0.1, 0.8, 0.1]]), until=0.95)
     assert fast.V_rho.size - 1 < 1000
     stuck = algorithms.softmax_pg(bandit, ETA_BANDIT, 400_000, theta0=np.log([[1e-4, 1 - 2e-4, 1e-4]]))

@@ -293,7 +293,7 @@ ROW_CHECKS = {
     "R5": {"proof step": ["softmax_pg/soft-gap-is-weighted-kl", "softmax_pg/entropy-lojasiewicz-exponent",
                           "softmax_pg/plain-lojasiewicz-exponent", "softmax_pg/soft-gap-contraction-step"],
            "scaling": ["softmax_pg/soft-gap-slope-from-hessian"]},
-    "R6": {"scaling": ["npg/horizon-squared", "npg/fixed-step-count"],
+    "R6": {"scaling": ["npg/fixed-step-count"],
            "proof step": ["npg/regret-identity", "npg/improvement-every-state", "simplex/npg-improvement-lemma",
                           "summary/npg-improvement-every-state"]},
     "R7": {"constant": ["npg/cen-soft-q-bound", "npg/cen-log-policy-bound", "npg/sandwich-bias"]},
