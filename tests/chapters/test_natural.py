@@ -19,6 +19,7 @@ import functools
 import numpy as np
 import pytest
 from conftest import central_difference
+from scipy.optimize import brentq
 
 import pgbook
 from chapters.twins import twin
@@ -267,8 +268,6 @@ def exact_trpo_step(lam):
     """TRPO's exact step at the uniform policy for the multiplier lam of its KL constraint, from the
     first-order conditions solved state by state with brentq: pi(a|s) = lam p(a) / (nu_s - A(s, a)/(1 - gamma)),
     nu_s > max_a A(s, a)/(1 - gamma) normalising each row. Returns the step log pi - log p and its mean KL."""
-    from scipy.optimize import brentq
-
     p = np.full((S, A), 1 / A)
     c = solve(p)[2] / (1 - GAMMA)
     pi = np.empty((S, A))
