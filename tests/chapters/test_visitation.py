@@ -296,16 +296,6 @@ def complete_gap_rate(page, power=-1.0, against="exp"):
     page.exponent(np.exp(c) if against == "exp" else c, gap, power)
 
 
-@twin("visitation/network-large-grid", wrong={"reaches-the-optimum": dict(share=1.0),
-                                               "reaches-99-percent": dict(share=0.99),
-                                               "log-linear-does-as-well": dict(cls="loglinear")})
-def network_large_grid(page, share=0.97, cls="neural"):
-    """The network trained by hand (gradient by eq-backprop and numpy solves) against V* by value
-    iteration; the careless reader claims it reaches V*, or 99% of it, or that the 4-parameter
-    log-linear class does as well. The page compares the network's share of V* with the claimed share."""
-    page.bound(share, trained("big", cls) / (BIG.rho @ star(BIG)[1]))
-
-
 @functools.cache
 def sampled_gradient_terms(from_visitation, n=N, seed=13):
     """AKLM's sampler by hand: s ~ d (stop with probability 1 - gamma), a ~ pi, then Q_hat: the
