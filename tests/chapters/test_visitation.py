@@ -577,6 +577,12 @@ def test_where_the_network_loses():
     assert cells.size and (0.005 < d[cells]).all() and (d[cells] < 0.035).all()
     up, left = envs.GRID_ACTIONS.index("up"), envs.GRID_ACTIONS.index("left")
     assert (pi_net[cells].argmax(axis=1) == up).all() and (pi_star[cells].argmax(axis=1) == left).all()
+    # "Only three are visited noticeably, (2, 1), (2, 2) and (4, 1)"; "the other six, among them (2, 4),
+    # where the network walks straight up into the pit, ... (below 0.002)"
+    assert [GRID.cells[s] for s in cells] == [(2, 1), (2, 2), (4, 1)]
+    rest = np.flatnonzero((pi_net.argmax(axis=1) != pi_star.argmax(axis=1)) & FREE & (d <= 0.005))
+    assert rest.size == 6 and (d[rest] < 0.002).all() and GRID.cells.index((2, 4)) in rest
+    assert pi_net[GRID.cells.index((2, 4))].argmax() == up and GRID.cells[GRID.P[GRID.cells.index((2, 4)), up].argmax()] == (1, 4)
 
 
 def test_exercise_numbers():
