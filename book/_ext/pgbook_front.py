@@ -11,8 +11,9 @@ of the book, what it shows is computed by pgbook, here while Sphinx reads the pa
   (✔) and with the factor :math:`1/(1-\gamma)` dropped (✘): the line a careless claim gets, which
   the book's tests require of every check's wrong twin.
 
-The figure's two panels are 2x PNGs shown side by side, one above the other on a phone (each fits
-its column, ``static/pgbook.css``); a check is its ``div.pgbook-check``, styled as in the chapters.
+The figure's two panels are 2x PNGs shown side by side, one above the other on a phone (each scaled
+to its column there, ``static/pgbook.css``); the runs' panel marks where each run first reaches 90%
+and 99% of V*, the caption's numbers. A check is its ``div.pgbook-check``, styled as in the chapters.
 """
 
 from __future__ import annotations
@@ -90,18 +91,31 @@ def figure_pngs(c: Climb) -> list[tuple[bytes, tuple[int, int]]]:
 
     grid = envs.gridworld()
     pi_star, V_star = policy_iteration(grid)
-    fig_grid, ax_grid = plt.subplots(figsize=(2.45, 2.7))
+    fig_grid, ax_grid = plt.subplots(figsize=(2.45, 2.9))
     viz.plot_grid(ax_grid, grid, V_star, pi=pi_star, vmin=0, vmax=1, annotate=False,
                   title="the gridworld: V*, π*")
-    fig_run, ax_run = plt.subplots(figsize=(3.3, 2.7))
+    fig_run, ax_run = plt.subplots(figsize=(4.2, 2.9))
     t = np.arange(1, T + 1)
     ax_run.plot(t, c.npg[1:], color=PALETTE["vermillion"])
     ax_run.plot(t, c.pg[1:], color=PALETTE["blue"])
     # Labels beside the curves, in the empty middle of the plot (NPG has risen, PG not yet).
-    ax_run.text(4.5, 0.45, "natural PG", color=PALETTE["vermillion"])
-    ax_run.text(250, 0.3, "softmax PG", color=PALETTE["blue"])
-    ax_run.axhline(1.0, color="0.3", ls="--", lw=1.2)
-    ax_run.set(xscale="log", xlim=(1, T), ylim=(0, 1.05), xlabel=f"iteration t (η = {ETA:g})",
+    ax_run.text(1.3, 0.55, "natural PG", color=PALETTE["vermillion"])
+    ax_run.text(260, 0.45, "softmax PG", color=PALETTE["blue"])
+    for share in SHARES:
+        ax_run.axhline(share, color="0.45", ls=":", lw=1.0)
+        ax_run.text(22, share, f"{share:.0%} of V*", color="0.35", va="top", fontsize="small")
+    # Where each run first reaches each share: the caption's numbers, marked on the curves.
+    for firsts, curve, colour in ((c.first_npg, c.npg, PALETTE["vermillion"]), (c.first_pg, c.pg, PALETTE["blue"])):
+        for k, first in enumerate(firsts):
+            ax_run.plot(first, curve[first], "o", ms=4, color=colour)
+            right = first < T / 4  # the last label of PG goes above its point, inside the axes
+            ax_run.annotate(f"{first:,}", (first, curve[first]), xytext=(5, -13 - 6 * k) if right else (-5, 4),
+                            textcoords="offset points", ha="left" if right else "right", color=colour,
+                            fontsize="small")
+    plateau = int(np.flatnonzero(c.pg >= 0.05)[0])  # PG's long flat start, near the uniform policy's value
+    ax_run.annotate("", (1, 0.1), xytext=(plateau, 0.1), arrowprops=dict(arrowstyle="<->", color=PALETTE["blue"]))
+    ax_run.text(np.sqrt(plateau), 0.13, "plateau", ha="center", color=PALETTE["blue"], fontsize="small")
+    ax_run.set(xscale="log", xlim=(1, T), ylim=(0, 1.08), xlabel=f"iteration t (η = {ETA:g})",
                ylabel="V(ρ) / V*(ρ)", title="exact gradient ascent")
     return [_png(fig_grid), _png(fig_run)]
 

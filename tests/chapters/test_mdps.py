@@ -223,18 +223,21 @@ def policy_iteration_optimal(page, sweeps=2000, last=-1):
     page.close(iterative_value(GRID, policy_iteration_from_left(GRID)[last]), optimal_value(GRID, sweeps))
 
 
-@twin("mdps/episodes-end", wrong={"after-100-steps": dict(steps=100), "the-uniform-policy-too": dict(policy="uniform")})
-def episodes_end(page, steps=200, policy="optimal"):
-    """Each state's distribution pushed forward step by step on the whole chain (terminal states
-    included), the chance of running being the mass off G and X; careless: the chance is already
-    that small after 100 steps, or any policy, the uniform one too, ends its episodes that fast."""
+@twin("mdps/episodes-end", wrong={"one-step-early": dict(steps=9), "the-uniform-policy": dict(policy="uniform")})
+def episodes_end(page, steps=10, policy="optimal"):
+    """Plain numpy episodes of pi* from S, run 10 steps, against S's distribution pushed forward
+    step by step on the whole chain (terminal states included), the chance of running being the
+    mass off G and X; careless: the mass one step earlier, or the uniform policy's mass."""
     episodic = envs.gridworld(gamma=1.0)
-    pi = policy_iteration_from_left(GRID)[-1] if policy == "optimal" else UNIFORM
+    pi_star = policy_iteration_from_left(GRID)[-1]
+    pi = pi_star if policy == "optimal" else UNIFORM
     P_pi = np.einsum("sa,sat->st", pi, episodic.P)
-    p = np.eye(episodic.S)[~episodic.terminal]
+    p = np.eye(episodic.S)[START]
     for _ in range(steps):
         p = p @ P_pi
-    page.bound(p[:, ~episodic.terminal].sum(axis=1), 1e-80)
+    _, end = simulate(episodic, pi_star, START, N, 10, seed=17)
+    running = (~episodic.terminal[end]).astype(float)
+    page.zscore(running.mean(), running.std(ddof=1) / np.sqrt(N), p[~episodic.terminal].sum())
 
 
 @twin("mdps/episodic-goal-share", wrong={"discounted-value": dict(gamma=GRID.gamma)})
@@ -351,8 +354,11 @@ def test_the_numbers_of_value_iteration_coverage_and_the_first_walk():
     for size in [5, 10, 20, 40]:
         world = open_grid(size)
         visits, moves, _ = pgbook.sample_episodes(world, pgbook.uniform(world), n=200, horizon=50, seed=4)
-        covered.append(np.unique(visits * world.A + moves).size / (world.S * world.A))
+        live = ~world.terminal[visits]
+        covered.append(np.unique((visits * world.A + moves)[live]).size / ((~world.terminal).sum() * world.A))
+        assert live.sum() <= 200 * 50
     assert covered[0] == 1.0 and round(1 / covered[-1]) == 13
     assert 10 ** (2 * 24 + 7) * 10**20 == 10**75
+    assert (V_star[GRID.terminal] == 0).all() and V_star[LEFT_OF_GOAL] > 0.95  # "G and X show 0.00"; "close to 1"
     states, _, _ = pgbook.sample_episodes(GRID, UNIFORM, n=1, horizon=40, seed=3)
     assert states[0, -1] == GOAL  # "by luck, along the top row into the goal"
