@@ -541,15 +541,11 @@ def corridor_solution():
     return p, sol[v1]
 
 
-@twin("approximation/corridor-closed-form",
-      wrong={"middle-state": dict(form=lambda p: (p - 3) / (p * (1 - p))),
-             "sign-slip": dict(form=lambda p: (2 * p - 4) / (p * (p - 1)))})
-def corridor_closed_form(page, form=lambda p: (2 * p - 4) / (p * (1 - p))):
-    """(eq-corridor) against sympy's solution of the three Bellman equations; careless: the middle state's
-    value, or p(p - 1) for p(1 - p)."""
+@functools.cache
+def corridor_exact():
+    """v_q(S1) on 19 policies from sympy's solution of the three Bellman equations."""
     p, v1 = corridor_solution()
-    ps = np.linspace(0.05, 0.95, 19)
-    page.close(form(ps), [float(v1.subs(p, q)) for q in ps])
+    return np.array([float(v1.subs(p, q)) for q in np.linspace(0.05, 0.95, 19)])
 
 
 def _corridor_value(q):
@@ -566,12 +562,17 @@ def corridor_optimum():
 
 
 @twin("approximation/corridor-optimum",
-      wrong={"rounded-to-0-59": dict(p_star=0.59), "fair-coin": dict(p_star=0.5, best=-12.0),
+      wrong={"middle-state": dict(form=lambda p: (p - 3) / (p * (1 - p))),
+             "sign-slip": dict(form=lambda p: (2 * p - 4) / (p * (p - 1))),
+             "rounded-to-0-59": dict(p_star=0.59), "fair-coin": dict(p_star=0.5, best=-12.0),
              "tabular-optimum": dict(best=-3.0)})
-def corridor_optimum_twin(page, p_star=2 - np.sqrt(2), best=-(6 + 4 * np.sqrt(2))):
-    """The maximiser of v_p(S1) and its value by a scalar optimiser on dense solves; careless: the book's
-    rounded 0.59, the fair coin and its -12, or the tabular -3."""
-    page.close(np.array(corridor_optimum()), [p_star, best])
+def corridor_optimum_twin(page, form=lambda p: (2 * p - 4) / (p * (1 - p)), p_star=2 - np.sqrt(2),
+                          best=-(6 + 4 * np.sqrt(2))):
+    """(eq-corridor) against sympy's solution of the three Bellman equations, and the maximiser of v_p(S1)
+    and its value by a scalar optimiser on dense solves; careless: the middle state's value, p(p - 1) for
+    p(1 - p), the book's rounded 0.59, the fair coin and its -12, or the tabular -3."""
+    claim = np.r_[form(np.linspace(0.05, 0.95, 19)), p_star, best]
+    page.close(claim, np.r_[corridor_exact(), corridor_optimum()])
 
 
 # --- the numbers in the prose ------------------------------------------------------------------
