@@ -4,7 +4,7 @@ differences, and the network's special cases, the log-linear and softmax policie
 import numpy as np
 import pytest
 from conftest import central_difference, mdps, seeds
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import pgbook
@@ -194,6 +194,9 @@ def test_compatible_fit_solves_the_fisher_normal_equations(mdp, seed):
     phi = rng.standard_normal((mdp.S, mdp.A, 2))
     theta = neural.init(2, 3, seed=seed)
     w = neural.compatible_fit(mdp, theta, phi)
+    # a nearly singular Fisher matrix gives a huge w, and the finite-difference scores' error (~1e-10)
+    # times |w| would exceed the tolerance: the identity is checked where differences resolve it
+    assume(np.abs(w).max() < 1e3)
     pi = neural.policy(theta, phi)
     scores = np.stack([central_difference(lambda th: np.log(neural.policy(th, phi))[s, a], theta)
                        for s in range(mdp.S) for a in range(mdp.A)]).reshape(mdp.S, mdp.A, -1)
