@@ -41,7 +41,7 @@ from .gradients import (
     softmax_gradient,
 )
 from .mdp import MDP
-from .natural import compatible_fit, fisher, loglinear_fisher, npg_step
+from .natural import compatible_fit, fisher, loglinear_fisher, npg_step, reparameterised_step
 from .policies import greedy, log_softmax, loglinear, project_simplex, softmax, uniform
 from .sampling import (
     Episodes,
@@ -70,7 +70,7 @@ __all__ = [
     "softmax_gradient", "loglinear_gradient", "centred_features", "direct_gradient",
     "soft_value", "entropy_regularized_gradient", "log_barrier_objective", "log_barrier_gradient",
     # natural policy gradient
-    "fisher", "npg_step", "loglinear_fisher", "compatible_fit",
+    "fisher", "npg_step", "loglinear_fisher", "compatible_fit", "reparameterised_step",
     # sampling
     "Episodes", "StateActions", "sample_episodes", "sample_state_action", "truncation_horizon",
     "reinforce_gradient", "reinforce_gradient_geometric",

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _fit
 from . import _validate as validate
-from . import _inner
+from . import _inner, gradients
 from .mdp import MDP, require_mdp
 
 
@@ -202,3 +202,70 @@ def compatible_fit(mdp: MDP, theta, phi, rho=None, target: str = "A") -> np.ndar
     root = np.sqrt(ev.d[:, None] * pi)
     X = (root[:, :, None] * phi_bar).reshape(-1, phi_bar.shape[2])
     return _fit.min_norm_fit(np.ascontiguousarray(X), (root * y).ravel())[0]
+
+
+def reparameterised_step(mdp: MDP, theta, M, eta: float, natural: bool = True, rho=None) -> np.ndarray:
+    r"""One gradient step taken in the coordinates :math:`\varphi` of :math:`\theta = M\varphi`, returned as :math:`\theta`.
+
+    With :math:`g = \nabla_\theta V^{\pi_\theta}(\rho)` and :math:`F = F_\rho(\theta)`, the chain rule
+    gives the gradient :math:`M^\top g` and the Fisher matrix :math:`M^\top F M` in :math:`\varphi`
+    coordinates, so
+
+    .. math:: \theta' = M\big(\varphi + \eta\,(M^\top F M)^\dagger M^\top g\big) \quad\text{(natural)},
+              \qquad \theta' = M\big(\varphi + \eta\, M^\top g\big) = \theta + \eta\, M M^\top g \quad\text{(plain)}.
+
+    The natural step is invariant: :math:`F M \Delta\varphi = g` for any invertible :math:`M`, so
+    :math:`M\Delta\varphi` differs from :math:`F^\dagger g` only by a vector of :math:`F`'s null space
+    (a constant in each state), and the next policy does not depend on :math:`M`. The plain step
+    :math:`\eta M M^\top g` does (Amari 1998; Kakade 2001).
+
+    Parameters
+    ----------
+    mdp : MDP
+    theta : array (S, A)
+        The current logits; :math:`\varphi = M^{-1}\theta` (flattened row-major).
+    M : array (S*A, S*A)
+        An invertible matrix, condition number below 1e8.
+    eta : float
+        The step size, > 0.
+    natural : bool, optional
+        The natural step (default) or the plain gradient step, both in :math:`\varphi` coordinates.
+    rho : None, int or array (S,), optional
+
+    Returns
+    -------
+    theta_next : array (S, A)
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> M = np.eye(6) + 0.3 * np.random.default_rng(0).standard_normal((6, 6))
+    >>> pi_I = pgbook.softmax(pgbook.reparameterised_step(mdp, theta, np.eye(6), 0.5))
+    >>> pi_M = pgbook.softmax(pgbook.reparameterised_step(mdp, theta, M, 0.5))
+    >>> bool(np.allclose(pi_I, pgbook.softmax(pgbook.npg_step(mdp, theta, 0.5)))), bool(np.allclose(pi_M, pi_I))
+    (True, True)
+    >>> plain_I = pgbook.softmax(pgbook.reparameterised_step(mdp, theta, np.eye(6), 0.5, natural=False))
+    >>> plain_M = pgbook.softmax(pgbook.reparameterised_step(mdp, theta, M, 0.5, natural=False))
+    >>> print(round(float(np.abs(plain_M - plain_I).max()), 4))  # the plain step depends on M
+    0.0606
+    """
+    _, pi, rho = _inner.softmax_args(mdp, theta, rho)
+    theta = validate.theta(mdp, theta)
+    n = theta.size
+    M = validate.array(M, "M", shape=(n, n))
+    condition = np.linalg.cond(M)
+    if not condition < 1e8:
+        raise ValueError(f"M: expected an invertible, well-conditioned matrix, got condition number {condition:.1e}")
+    eta = validate.positive_real(eta, "eta")
+    if not isinstance(natural, (bool, np.bool_)):
+        raise TypeError(f"natural: expected True or False, got {type(natural).__name__}")
+    g_phi = M.T @ gradients.softmax_gradient(mdp, theta, rho).ravel()
+    if natural:
+        F_phi = M.T @ fisher(mdp, theta, rho) @ M
+        # F's null directions come out of the SVD at round-off level, ~1e-18 relative, not 0.
+        step_phi = np.linalg.pinv(F_phi, rcond=1e-10, hermitian=True) @ g_phi
+    else:
+        step_phi = g_phi
+    return theta + eta * (M @ step_phi).reshape(theta.shape)

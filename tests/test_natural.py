@@ -154,3 +154,28 @@ def test_loglinear_fisher_with_one_hot_features_is_the_tabular_fisher():
 def test_npg_step_needs_discounting():
     with pytest.raises(ValueError, match=r"mdp: gamma must be < 1 for npg_step"):
         natural.npg_step(envs.short_corridor(), np.zeros((4, 2)), 1.0)
+
+
+def test_reparameterised_natural_step_is_invariant_and_the_plain_one_is_not():
+    """Kakade 2001: the natural step's next policy does not depend on the coordinates theta = M phi."""
+    mdp = envs.random_mdp(5, 3, seed=4)
+    theta = np.random.default_rng(5).standard_normal((5, 3))
+    M = np.eye(15) + 0.4 * np.random.default_rng(6).standard_normal((15, 15)) / np.sqrt(15)
+    step = natural.reparameterised_step
+    assert np.allclose(softmax(step(mdp, theta, M, 0.7)), softmax(natural.npg_step(mdp, theta, 0.7)), rtol=0, atol=1e-10)
+    plain_I = step(mdp, theta, np.eye(15), 0.7, natural=False)
+    assert np.allclose(plain_I, theta + 0.7 * gradients.softmax_gradient(mdp, theta), rtol=0, atol=1e-14)
+    assert np.abs(softmax(step(mdp, theta, M, 0.7, natural=False)) - softmax(plain_I)).max() > 1e-4
+
+
+def test_reparameterised_step_refuses_bad_input():
+    mdp = envs.three_state()
+    theta = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="M: expected shape"):
+        natural.reparameterised_step(mdp, theta, np.eye(5), 1.0)
+    with pytest.raises(ValueError, match="M: expected an invertible"):
+        natural.reparameterised_step(mdp, theta, np.ones((6, 6)), 1.0)
+    with pytest.raises(ValueError, match="eta"):
+        natural.reparameterised_step(mdp, theta, np.eye(6), -1.0)
+    with pytest.raises(TypeError, match="natural"):
+        natural.reparameterised_step(mdp, theta, np.eye(6), 1.0, natural="yes")
