@@ -139,6 +139,31 @@ def equal_kl_first_order_ratio(page, measure="kl", claimed="first-order"):
     page.close(ratio, first_order if claimed == "first-order" else 1.0)
 
 
+def coordinates_matrix():
+    """The page's M of theta = M phi (seed 3): the identity plus a random matrix of norm about 1."""
+    n = S * A
+    return np.eye(n) + 0.5 * np.random.default_rng(3).standard_normal((n, n)) / np.sqrt(n)
+
+
+@twin("natural/npg-step-is-invariant",
+      wrong={"plain-gradient-step": dict(method="plain"), "phi-step-not-mapped-back": dict(map_back=False)})
+def npg_step_is_invariant(page, method="natural", map_back=True):
+    """The next policy of one step (eta = 1) at the uniform policy taken in phi coordinates -- gradient
+    M'g (PG theorem written out), Fisher M'FM (summed state by state), the minimum-norm solve by numpy's
+    lstsq -- against the step in theta; careless: the plain gradient step is invariant too, or the
+    phi step read as a theta step without multiplying by M."""
+    pi = np.full((S, A), 1 / A)
+    F, g, M = fisher_by_sums(pi), pg_theorem(pi), coordinates_matrix()
+    nxt = []
+    for matrix in (np.eye(S * A), M):
+        if method == "natural":
+            step = np.linalg.lstsq(matrix.T @ F @ matrix, matrix.T @ g, rcond=1e-10)[0]
+        else:
+            step = matrix.T @ g
+        nxt.append(softmax(((matrix @ step) if map_back else step).reshape(S, A)))
+    page.close(nxt[1], nxt[0])
+
+
 @functools.cache
 def min_norm_weights():
     """The compatible regression at the random policy by numpy's least squares on the scores."""
@@ -317,27 +342,37 @@ def random_pair_shares():
     return np.array(losses), np.array(penalties)
 
 
-@twin("natural/trpo-penalty-loose-on-random-pairs",
-      wrong={"one-horizon-fewer": dict(power=1), "a-thousand-times-too-large": dict(claimed=1 / 1000)})
-def trpo_penalty_loose_on_random_pairs(page, power=2, claimed=0.0035):
-    """The largest share of TRPO's penalty that L - V reaches on the random pairs; careless: the
-    penalty with (1 - gamma) in place of (1 - gamma)^2, or a constant a thousand times smaller."""
-    losses, penalties = random_pair_shares()
-    page.bound(np.max(losses / (penalties / (1 - GAMMA) ** power)), claimed)
-
-
 ALPHAS_TRPO = np.array([0.001, 0.01, 0.05])
 ALPHAS_CPI = np.array([0.001, 0.003, 0.01])
 
 
+def fork_share(alpha):
+    """(L - V)/penalty on the fork, by dense solves of the 3-state instance and TRPO's penalty
+    4 gamma ||A||_inf alpha^2/(1 - gamma)^2 with ||A||_inf and the distance alpha computed explicitly."""
+    mdp, pi_old, pi_new = envs.trpo_tight_instance(alpha)
+    rho = mdp.rho
+
+    def solve3(pi):
+        M = np.eye(3) - GAMMA * np.einsum("sa,sat->st", pi, mdp.P)
+        V = np.linalg.solve(M, np.sum(pi * mdp.r, axis=1))
+        return V, mdp.r + GAMMA * mdp.P @ V - V[:, None], (1 - GAMMA) * np.linalg.solve(M.T, rho)
+
+    V_old, adv, d = solve3(pi_old)
+    L = V_old @ rho + d @ np.sum(pi_new * adv, axis=1) / (1 - GAMMA)
+    distance = 0.5 * np.abs(pi_new - pi_old).sum(axis=1).max()
+    penalty = 4 * GAMMA * np.abs(adv).max() * distance**2 / (1 - GAMMA) ** 2
+    return (L - solve3(pi_new)[0] @ rho) / penalty
+
+
 @twin("natural/trpo-bound-tight-instance",
-      wrong={"one-horizon-fewer": dict(power=1), "constant-two": dict(constant=2.0)})
-def trpo_bound_tight_instance(page, constant=4.0, power=2):
-    """L - V on the fork in closed form, 4 eps gamma alpha^2/((1 - gamma)(1 - gamma(1 - alpha))), against
-    the penalty; careless: 4 eps gamma alpha^2/(1 - gamma), or Kakade and Langford's constant 2."""
-    eps, a = 0.5, ALPHAS_TRPO
-    lost = 4 * eps * GAMMA * a**2 / ((1 - GAMMA) * (1 - GAMMA * (1 - a)))
-    page.bound(lost, constant * eps * GAMMA * a**2 / (1 - GAMMA) ** power)
+      wrong={"gamma-dropped": dict(claimed="no-gamma"), "one-horizon-too-many": dict(claimed="squared")})
+def trpo_bound_tight_instance(page, claimed="closed-form"):
+    """The share of TRPO's penalty lost on the fork (``fork_share``) against (1 - gamma)/(1 - gamma +
+    gamma alpha); careless: (1 - gamma)/(1 - gamma + alpha) (gamma dropped), or (1 - gamma)^2 on top."""
+    a = ALPHAS_TRPO
+    form = {"closed-form": (1 - GAMMA) / (1 - GAMMA + GAMMA * a), "no-gamma": (1 - GAMMA) / (1 - GAMMA + a),
+            "squared": (1 - GAMMA) ** 2 / (1 - GAMMA + GAMMA * a)}[claimed]
+    page.close(np.array([fork_share(alpha) for alpha in a]), form)
 
 
 @twin("natural/ppo-gradient-is-policy-gradient", wrong={"without-one-over-one-minus-gamma": dict(normalised=False)})
@@ -496,6 +531,14 @@ def test_the_numbers_the_prose_states():
     length = surrogates.kl_step_size(GRID, theta, natural, 1e-2) * np.linalg.norm(natural)
     same = [V_rho(softmax(length * u / np.linalg.norm(u))) - V_rho(pi) for u in (grad, natural)]
     assert f"{same[0]:.2f}" == "0.14" and f"{same[1]:.3f}" == "0.087"
+
+
+def test_the_invariance_numbers():
+    """'The plain step's two next policies differ by almost half as much as the step moved the policy.'"""
+    theta, M = np.zeros((S, A)), coordinates_matrix()
+    plain = [softmax(pgbook.reparameterised_step(GRID, theta, m, 1.0, natural=False)) for m in (np.eye(S * A), M)]
+    moved, gap = np.abs(plain[0] - 1 / A).max(), np.abs(plain[1] - plain[0]).max()
+    assert 0.4 < gap / moved < 0.5
 
 
 def test_the_compatible_fit_numbers():
