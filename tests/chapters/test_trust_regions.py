@@ -21,55 +21,12 @@ from conftest import central_difference
 from scipy.optimize import brentq
 
 import pgbook
+from chapters.test_natural import GAMMA, GRID, A, S, V_rho, fisher_by_sums, mean_kl, pg_theorem, softmax, solve
 from chapters.twins import twin
 from pgbook import algorithms, envs
 from pgbook.theory import surrogates
-import oracle
 
-GRID = envs.gridworld(("...G", ".#.X", "S..."))
-S, A, GAMMA = GRID.S, GRID.A, GRID.gamma
-
-# --- independent computations ------------------------------------------------------------------
-
-
-def softmax(theta):
-    z = np.exp(theta - theta.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
-
-
-def solve(pi, rho=None):
-    """V, Q, the advantage and the normalised visitation d_rho by numpy's dense solves."""
-    return oracle.evaluate(GRID.P, GRID.r, GAMMA, pi, GRID.rho if rho is None else rho)
-
-
-def V_rho(pi, rho=None):
-    rho = GRID.rho if rho is None else rho
-    return solve(pi, rho)[0] @ rho
-
-
-def scores(pi):
-    """grad log pi(a|s) of the tabular softmax, flattened: [s, a, s'*A + a'] = 1[s = s'](1[a = a'] - pi(a'|s))."""
-    score = np.zeros((S, A, S, A))
-    for s in range(S):
-        score[s, :, s, :] = np.eye(A) - pi[s]
-    return score.reshape(S, A, S * A)
-
-
-def fisher_by_sums(pi, rho=None):
-    d = solve(pi, rho)[3]
-    score = scores(pi)
-    return np.einsum("s,sa,sai,saj->ij", d, pi, score, score)
-
-
-def pg_theorem(pi, rho=None):
-    """The gradient (1/(1 - gamma)) sum_s d(s) sum_a pi(a|s) A(s, a) grad log pi(a|s), written out: (S*A,)."""
-    _, _, adv, d = solve(pi, rho)
-    return np.einsum("s,sa,sa,sai->i", d, pi, adv, scores(pi)) / (1 - GAMMA)
-
-
-def mean_kl(pi_old, pi_new):
-    d = solve(pi_old)[3]
-    return d @ np.sum(pi_old * np.log(pi_old / pi_new), axis=1)
+# --- independent computations (the gridworld's dense solves, Fisher sums and PG theorem are natural's) ---
 
 
 def clipped(pi_old, pi, eps=0.2):
