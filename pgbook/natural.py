@@ -251,8 +251,9 @@ def reparameterised_step(mdp: MDP, theta, M, eta: float, natural: bool = True, r
     >>> print(round(float(np.abs(plain_M - plain_I).max()), 4))  # the plain step depends on M
     0.0606
     """
-    _, pi, rho = _inner.softmax_args(mdp, theta, rho)
+    require_mdp(mdp)
     theta = validate.theta(mdp, theta)
+    rho = validate.start(mdp, rho)
     n = theta.size
     M = validate.array(M, "M", shape=(n, n))
     condition = np.linalg.cond(M)
