@@ -6,8 +6,9 @@ gradient ascent), with V* from value iteration instead of policy iteration and t
 its series instead of the linear solve, and feed them to the page's own checks together with the
 claims a careless reader would make.
 
-The table tests parse the page: every row R0, R1, ... must link to a chapter of _toc.yml and say, in
-its column "Checked by", what holds it -- a check of its constant, of its rate's scaling, of a step
+The table tests parse the page: every row R0, R1, ... of its three-column tables must link to a chapter
+of _toc.yml, and its entry in the dropdown under its table must say, after "Checked by", what holds
+it -- a check of its constant, of its rate's scaling, of a step
 of its proof, of a convention, and what is only an illustration. The ids of those checks live here
 (ROW_CHECKS), not on the page: every id must be a check of a chapter its row links, and the kinds the
 page names for a row must be the kinds of its checks. Rows linking to a chapter that has not been merged yet carry the
@@ -316,9 +317,14 @@ ROW_CHECKS = {
     "R15": {"constant": ["natural/trpo-bound-tight-instance"]},
 }
 
-#: A row of a table: its label, its "Checked by" cell and its last cell (source and links).
-ROW = re.compile(r"^\| \*\*(R\d+)\*\* \|.*\| ([^|]+) \| ([^|]+) \|$")
+#: A row of a table: its label, its method, its guarantee and its chapter cell (three columns).
+ROW = re.compile(r"^\| \*\*(R\d+)\*\* ([^|]+) \| ([^|]+) \| ([^|]+) \|$")
+#: The header of a table: exactly three columns, the last one the chapter.
+HEADER = re.compile(r"^\| [^|]+ \| [^|]+ \| Chapter \|$")
+#: A row's entry in the dropdown under its table, which says what holds it after "**Checked by**".
 DETAIL = re.compile(r"^- \*\*(R\d+)\.\*\* ")
+CHECKED_BY = "**Checked by** "
+DROPDOWN = re.compile(r"^````\{admonition\} Table (\d) in full")
 KIND = re.compile(r"\*(constant|scaling|proof step|convention|illustration)\*: ")
 DOC = re.compile(r"\{doc\}`(?:[^`<]*<([^>`]+)>|([^`<>]+))`")
 PENDING = re.compile(r"Chapter: [^(|]+ \((book/[\w/]+)\)<!-- link: ([\w./]+) -->")
@@ -339,44 +345,78 @@ def page_lines():
     return PAGE.read_text().splitlines()
 
 
-def table_rows():
-    rows = {}
+def table_lines():
+    """The page's table rows, by label, with the number of the table (1, 2, 3) each belongs to."""
+    rows, table = {}, 0
     for line in page_lines():
-        m = ROW.match(line)
-        if m:
-            cell = m.group(3)
-            live = {resolve(a or b) for a, b in DOC.findall(cell)}
-            if HERE.search(cell):
-                live.add("book/approximation/summary")
-            pending = {path for path, _ in PENDING.findall(cell)}
-            for path, target in PENDING.findall(cell):
-                assert resolve(target) == path, f"{m.group(1)}: link target {target} is not {path}"
-            rows[m.group(1)] = (live, pending)
+        if HEADER.match(line):
+            table += 1
+        elif m := ROW.match(line):
+            rows[m.group(1)] = (table, m.group(4))
+    return rows
+
+
+def details():
+    """The dropdown entries, by label: (the number of the table whose dropdown holds it, its text, joined
+    over its lines)."""
+    found, table, label = {}, None, None
+    for line in page_lines():
+        if m := DROPDOWN.match(line):
+            table, label = int(m.group(1)), None
+        elif line.startswith("````"):
+            table, label = None, None
+        elif table and (m := DETAIL.match(line)):
+            label = m.group(1)
+            found[label] = (table, line)
+        elif label and (line.startswith("  ") or not line.strip()):
+            found[label] = (table, found[label][1] + " " + line.strip())
+        else:
+            label = None
+    return found
+
+
+def table_rows():
+    """For each row: the chapters it links (in its chapter cell or its dropdown entry; "below" for this
+    page's own section), and the chapters not merged yet that it names."""
+    rows, said = {}, details()
+    for label, (_, cell) in table_lines().items():
+        text = cell + " " + said.get(label, (None, ""))[1]
+        live = {resolve(a or b) for a, b in DOC.findall(text)}
+        if HERE.search(text):
+            live.add("book/approximation/summary")
+        pending = {path for path, _ in PENDING.findall(text)}
+        for path, target in PENDING.findall(text):
+            assert resolve(target) == path, f"{label}: link target {target} is not {path}"
+        rows[label] = (live, pending)
     return rows
 
 
 def holds():
-    """For each row of the tables: the kinds of check its "Checked by" cell names ("illustration", a bound
-    only drawn, is not a check), which must make up the whole cell."""
+    """For each row of the tables: the kinds of check its dropdown entry names after "**Checked by**"
+    ("illustration", a bound only drawn, is not a check); what follows must start with a kind, and no
+    kind may be named before it."""
     found = {}
-    for line in page_lines():
-        m = ROW.match(line)
-        if m:
-            label, cell = m.group(1), m.group(2).strip()
-            marks = list(KIND.finditer(cell))
-            assert marks and marks[0].start() == 0, f"{label}: its 'Checked by' cell does not start with a kind: {cell!r}"
-            found[label] = {mark.group(1) for mark in marks} - {"illustration"}
+    for label, (_, text) in details().items():
+        assert text.count(CHECKED_BY) == 1, f"{label}: its entry says '{CHECKED_BY.strip()}' {text.count(CHECKED_BY)} times"
+        before, cell = text.split(CHECKED_BY)
+        marks = list(KIND.finditer(cell))
+        assert marks and marks[0].start() == 0, f"{label}: what holds it does not start with a kind: {cell[:60]!r}"
+        assert not KIND.search(before), f"{label}: a kind of check named before '{CHECKED_BY.strip()}'"
+        found[label] = {mark.group(1) for mark in marks} - {"illustration"}
     return found
 
 
-def test_the_dropdown_details_every_row_in_order():
-    """The dropdown under the tables has one line per row, in the tables' order, naming the kinds of
-    check its row's "Checked by" cell names."""
-    detailed = {m.group(1): line for line in page_lines() if (m := DETAIL.match(line))}
-    assert list(detailed) == list(table_rows())
-    said = holds()
-    for label, line in detailed.items():
-        assert {mark.group(1) for mark in KIND.finditer(line)} - {"illustration"} == said[label], label
+def test_the_tables_have_three_columns_and_their_dropdowns_every_row_in_order():
+    """On a phone a table reads without swiping: three columns (method, guarantee, chapter), no
+    "Checked by" column; the dropdown under each table has one entry per row of that table, in order."""
+    headers = [line for line in page_lines() if line.startswith("| ") and line.endswith(" |")
+               and not ROW.match(line)]
+    assert len(headers) == 3 and all(HEADER.match(h) for h in headers), headers
+    rows = table_lines()
+    said = details()
+    assert list(said) == list(rows)
+    for label, (table, _) in rows.items():
+        assert said[label][0] == table, f"{label} is in Table {table} but detailed under Table {said[label][0]}"
 
 
 @functools.cache
@@ -387,6 +427,8 @@ def book_check_ids():
 
 def test_every_row_links_a_chapter_and_says_what_holds_it():
     rows = table_rows()
+    for label, (_, cell) in table_lines().items():
+        assert DOC.search(cell) or PENDING.search(cell), f"{label}: its chapter cell links no chapter"
     assert list(rows) == [f"R{i}" for i in range(len(rows))] and len(rows) >= 16
     said = holds()
     assert list(said) == list(rows)
