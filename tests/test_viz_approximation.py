@@ -23,10 +23,10 @@ def test_draws_one_curve_per_feature_map_at_the_chosen_mixture():
     assert np.allclose(ax.lines[0].get_ydata(), CURVES[0][1])
     assert np.allclose(ax.lines[1].get_ydata(), 0.3)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts[0].startswith("a: κ = 2") and "0.5" in ax.get_title()
+    assert texts[0].startswith(r"a: $\kappa$ = 2") and "0.5" in ax.get_title()
     fig0 = Figure()
     apxviz.draw_coverage(fig0, LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.0, ("a", "b"))
-    assert "κ = ∞" in fig0.axes[0].get_legend().get_texts()[0].get_text()
+    assert r"$\kappa$ = $\infty$" in fig0.axes[0].get_legend().get_texts()[0].get_text()
 
 
 def test_a_stat_terms_row_names_kappa_eps_stat_and_dashed_maps_are_dashed():
@@ -35,7 +35,8 @@ def test_a_stat_terms_row_names_kappa_eps_stat_and_dashed_maps_are_dashed():
                          stat_terms=([np.inf, 0.5, 0.25], None), dashed={1})
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts[0] == "a: κ = ∞, κ·ε_stat = ∞" and texts[1].startswith("b: κ = 1, ε_bias")
+    assert texts[0] == r"a: $\kappa$ = $\infty$, $\kappa\,\epsilon_{\mathrm{stat}}$ = $\infty$"
+    assert texts[1].startswith(r"b: $\kappa$ = 1, $\epsilon_{\mathrm{bias}}$")
     assert ax.lines[0].get_linestyle() == "-" and ax.lines[1].get_linestyle() == "--"
     with pytest.raises(ValueError, match="stat_terms"):
         apxviz.draw_coverage(Figure(), LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.5, ("a", "b"), stat_terms=(None,))
@@ -59,6 +60,12 @@ def test_plot_rate_draws_the_reference_and_the_measured_points():
     assert np.allclose(ax.lines[0].get_ydata(), 2 / np.sqrt(x)) and np.allclose(ax.lines[1].get_ydata(), 1 / x)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts == ["bound", "gap, fitted slope -1.00"] and ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "100", "1,000"]
+    ax = Figure().add_subplot(1, 1, 1)
+    x = 1600.0 * 2 ** np.arange(6)
+    apxviz.plot_rate(ax, x, 1 / x, 2 / np.sqrt(x), slope=-1.0, label="gap", reference_label="bound", xlabel="T",
+                     ylabel="gap")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1.6k", "3.2k", "6.4k", "12.8k", "25.6k", "51.2k"]
     with pytest.raises(ValueError, match="positive"):
         apxviz.plot_rate(ax, x, -x, x, slope=1.0, label="a", reference_label="b", xlabel="x", ylabel="y")
     with pytest.raises(ValueError, match="shapes"):

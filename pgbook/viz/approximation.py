@@ -46,17 +46,17 @@ def draw_coverage(fig, omegas, curves, V_star, kappas, biases, omega, labels, *,
     ax = fig.add_subplot(1, 1, 1)
     for f, label in enumerate(labels):
         kappa = kappas[f][i]
-        k = "∞" if not np.isfinite(kappa) else f"{kappa:.2g}"
+        k = r"$\infty$" if not np.isfinite(kappa) else f"{kappa:.2g}"
         if stat_terms[f] is None:
-            extra = f"ε_bias = {biases[f][i]:.2f}"
+            extra = rf"$\epsilon_{{\mathrm{{bias}}}}$ = {biases[f][i]:.2f}"
         else:
             product = stat_terms[f][i]
-            extra = "κ·ε_stat = " + ("∞" if not np.isfinite(product) else f"{product:.2g}")
+            extra = r"$\kappa\,\epsilon_{\mathrm{stat}}$ = " + (r"$\infty$" if not np.isfinite(product) else f"{product:.2g}")
         ax.plot(curves[f][i], color=list(PALETTE.values())[f], lw=1.5 if f in dashed else 2,
-                ls="--" if f in dashed else "-", label=f"{label}: κ = {k}, {extra}")
-    ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label="V*(ρ)")
-    ax.set(xlabel="iteration t", ylabel="V(ρ) of Q-NPG iterate", ylim=(0, 1.05 * V_star),
-           title=f"ν puts mass ω = {omegas[i]:.3g} on the cells π* visits")
+                ls="--" if f in dashed else "-", label=rf"{label}: $\kappa$ = {k}, {extra}")
+    ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label=r"$V^\star(\rho)$")
+    ax.set(xlabel="iteration $t$", ylabel=r"$V^{(t)}(\rho)$ of Q-NPG", ylim=(0, 1.05 * V_star),
+           title=rf"$\nu$ puts mass $\omega$ = {omegas[i]:.3g} on the cells $\pi^\star$ visits")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
 
 
@@ -83,8 +83,9 @@ def plot_rate(ax, x, measured, reference, *, slope, label, reference_label, xlab
         raise ValueError("x, measured, reference: a log-log plot needs positive numbers")
     ax.loglog(x, reference, color=PALETTE["blue"], lw=2, label=reference_label)
     ax.loglog(x, measured, "o", color=PALETTE["vermillion"], ms=7, label=f"{label}, fitted slope {slope:.2f}")
-    # the measured x values as the ticks, written out: log axes would label only the powers of ten
-    ax.set_xticks(x, [f"{v:,.0f}" for v in x])
+    # the measured x values as the ticks, written out (log axes would label only the powers of ten);
+    # in thousands once they reach five digits, which side by side would run into each other
+    ax.set_xticks(x, [f"{v / 1000:g}k" if x.max() >= 10_000 else f"{v:,.0f}" for v in x])
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set(xlabel=xlabel, ylabel=ylabel)
     if title:
