@@ -36,7 +36,9 @@ def run(page: str) -> bool:
     try:
         client.execute()
     except CellExecutionError as error:
-        failed = str(error).splitlines()[-1] if str(error) else "an error"
+        # The message may end in blank lines, and an empty string would read as "no problem".
+        lines = [line for line in str(error).splitlines() if line.strip()]
+        failed = lines[-1] if lines else "an error"
     out = EXECUTED / f"{page}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
