@@ -409,6 +409,34 @@ def pg_plateau_law(page, base=3.0, power=3):
     page.exponent(base ** H_RUNS.astype(float) / H_RUNS.astype(float) ** power, T, 1.0)
 
 
+def softmax_chain_value(H, theta):
+    """V(s_0) of the softmax policy with logits theta (S, 4) on the chain, by a dense numpy solve."""
+    m = envs.chain(H)
+    pi = np.exp(theta - theta.max(axis=1, keepdims=True))
+    pi /= pi.sum(axis=1, keepdims=True)
+    P_pi = np.einsum("sa,sat->st", pi, m.P)
+    return np.linalg.solve(np.eye(m.S) - m.gamma * P_pi, (pi * m.r).sum(axis=1))[0]
+
+
+@twin("vanishing/inverse-value-rate", wrong={"crude-eta-h": dict(law="H"), "naive-four-thirds": dict(law="4H/3")})
+def inverse_value_rate(page, law="gradient"):
+    """1/V's fall per iteration until V first doubles (the plateau's first half), from PG's compiled loop
+    by hand, against |grad log V|^2 at the uniform policy by central differences of a dense solve; the
+    careless laws: eta H (forward entries of one, backward logits forgotten), and 4H/3."""
+    ratios = []
+    for H in range(8, 15):
+        V_0 = softmax_chain_value(H, np.zeros((H + 2, 4)))
+        t = _iterations_to(H, PG, 1.0, 2 * V_0, 10**6)
+        h, g_sq = 1e-5, 0.0
+        for idx in np.ndindex(H + 2, 4):
+            e = np.zeros((H + 2, 4))
+            e[idx] = h
+            g_sq += ((softmax_chain_value(H, e) - softmax_chain_value(H, -e)) / (2 * h * V_0)) ** 2
+        rate = {"gradient": g_sq, "H": H, "4H/3": 4 * H / 3}[law]
+        ratios.append((1 / V_0 - 1 / (2 * V_0)) / t / rate)
+    page.close(ratios, 1.0)
+
+
 @twin("vanishing/npg-count-flat", wrong={"visitation-weighted-step": dict(method="visitation"),
                                          "second-term-dropped": dict(second_term=0)})
 def npg_count_flat(page, method="npg", second_term=1):
