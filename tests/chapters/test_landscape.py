@@ -438,7 +438,10 @@ def test_the_numbers_of_the_flat_region():
     V_bad = solve_value(CHAIN3.P, CHAIN3.r, CHAIN3.gamma, softmax(chain3_start(-2.0)))[0]
     assert 0.5e-5 < V_bad / optimal(CHAIN3)[0][0] < 2e-5  # "the value is 1e-5 of the optimum"
     g = [np.linalg.norm(fd_gradient(chain3_value, chain3_start(x))) for x in (-2.0, 0.0)]
-    assert 1e-5 < g[0] < 1e-4 and 500 < g[1] / g[0] < 1000  # "1e-5 too, more than 500 times smaller (almost a thousand)"
+    assert 1e-5 < g[0] < 1e-4 and 500 < g[1] / g[0] < 1000  # "1e-5 too, almost a thousand times smaller"
+    ends = [(np.linalg.norm(fd_gradient(chain3_value, chain3_start(x))), chain3_value(chain3_start(x))) for x in (-1.0, -3.0)]
+    assert [f"{grad / V:.1f}" for grad, V in ends] == ["2.1", "2.3"]  # "moves only from 2.1 to 2.3"
+    assert 1900 < ends[0][1] / ends[1][1] < 2200  # "while the value falls by a factor of 2000"
     # "the natural gradient ... is about as long at the bad start as at the uniform one"
     nat = []
     for x in (-2.0, 0.0):
