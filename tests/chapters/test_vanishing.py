@@ -633,8 +633,8 @@ def test_the_numbers_of_the_pg_and_npg_runs():
     # "1.6 at H = 2 ... and falls steadily to 1.03 at H = 14"
     assert f"{law[0]:.1f}" == "1.6" and f"{law[-1]:.2f}" == "1.03" and (np.diff(law[H_RUNS >= 3]) < 0).all()
     crude = T_pg * H_RUNS * V0
-    # "The cruder 1/(eta H V_0) crosses the measured plateau at H = 11 and is already 5% too long at H = 14"
-    assert crude[H_RUNS == 10][0] > 1 > crude[H_RUNS == 12][0] and round(1 / crude[-1] - 1, 2) == 0.05
+    # "The cruder 1/(eta H V_0) crosses the measured plateau at H = 11 and is already over 5% too long at H = 14"
+    assert crude[H_RUNS == 10][0] > 1 > crude[H_RUNS == 12][0] and 0.05 < 1 / crude[-1] - 1 < 0.06
     # "that step waits over a thousand iterations at H = 10, far past NPG's guarantee"
     assert plateau_by_hand(10, NPG_WITH_VISITATION, cap=3000) > 1000
     # "with the step eta A NPG still leaves the plateau within four to six iterations"
