@@ -244,10 +244,11 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
     _show(Check(id, "close", claim, err, tol, detail))
 
 
-def equal(claim: str, computed, expected, *, id: str) -> None:
+def equal(claim: str, computed, expected, *, id: str, names: tuple[str, str] | None = None) -> None:
     """Check that discrete results are the same, entry by entry (actions, counts, orderings).
 
-    Up to six integers are printed; more are counted.
+    Up to six integers are printed; more are counted. With ``names`` the line says what was
+    compared with what, "sympy's derivative equals the closed form, entry by entry (all 8)".
 
     Source: the book's checks (README, "Every ✔ can fail"): each claim, its id and its tolerance on the page.
 
@@ -259,6 +260,9 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
         Integers or booleans of broadcastable shapes.
     id : str
         The check's id, ``"<chapter>/<slug>"``.
+    names : (str, str), optional
+        What ``computed`` and ``expected`` are, in the reader's words; for a comparison of flags,
+        such as sympy's residuals being 0 against ``True``, what each flag compared.
 
     Returns
     -------
@@ -267,6 +271,9 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
 
     Examples
     --------
+    >>> equal("sympy finds the identity", [True] * 8, True, id="doc/equal-names",
+    ...       names=("sympy's derivative", "the closed form"))
+    ✔ sympy finds the identity: sympy's derivative equals the closed form, entry by entry (all 8)
     >>> equal("the rank is |S|(|A| - 1)", 33, 33, id="doc/equal-one")
     ✔ the rank is |S|(|A| - 1): both are 33
     >>> equal("the waits follow the formula", [3, 5, 8], [3, 5, 8], id="doc/equal-few")
@@ -275,6 +282,7 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
     ✔ the greedy action is right in every state: the same in all 9 entries
     """
     claim, id = _claim(claim), _id(id)
+    named = None if names is None else _names(names, ("", ""))
     a, b = (np.asarray(x) for x in (computed, expected))
     for name, x in (("computed", a), ("expected", b)):
         if x.dtype.kind not in "biu":
@@ -288,6 +296,8 @@ def equal(claim: str, computed, expected, *, id: str) -> None:
         i = np.unravel_index(np.argmax(a != b), a.shape)
         where = f" (entry {tuple(int(k) for k in i)}: " if a.ndim > 1 else f" (entry {int(i[0])}: " if a.ndim else " ("
         detail = f"differs in {differ} of {n:,} entries{where}{a[i]} against {b[i]})"
+    elif named:
+        detail = f"{named[0]} equals {named[1]}" + ("" if n == 1 else f", entry by entry (all {n:,})")
     elif a.dtype.kind in "iu" and n <= 6:
         shown = ", ".join(str(int(v)) for v in a.ravel())
         detail = f"both are {shown}" if n == 1 else f"both give {shown}"

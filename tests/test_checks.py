@@ -253,3 +253,12 @@ def test_bound_does_not_repeat_a_side_named_by_its_number(shown):
     assert repr(shown[0]) == "✔ PG stays far: at the closest of 2 points, PG's gap, 0.1, is 1% above 0.099"
     checks.bound("NPG converged", [0.0, 0.0, 0.0], 1e-9, cap=0.9, names=("NPG's gap", "1e-9"), id=ID)
     assert repr(shown[1]) == "✔ NPG converged: NPG's gap is 0 at all 3 points, below 1e-9"
+def test_named_equal_says_what_was_compared(shown):
+    checks.equal("an identity", np.array([True] * 4), True, id=ID, names=("sympy's derivative", "the closed form"))
+    assert repr(shown[0]) == "✔ an identity: sympy's derivative equals the closed form, entry by entry (all 4)"
+    checks.equal("one count", 5, 5, id=ID, names=("the count", "the formula"))
+    assert repr(shown[1]) == "✔ one count: the count equals the formula"
+    with pytest.raises(checks.CheckFailed):
+        checks.equal("a false identity", np.array([True, False]), True, id=ID, names=("a", "b"))
+    with pytest.raises(TypeError, match="names"):
+        checks.equal("bad names", 1, 1, id=ID, names=("only one",))

@@ -357,35 +357,24 @@ def soft_hessian_np(h=2e-3):
     return H
 
 
-@functools.cache
-def entropy_numpy_steps(n=2000):
-    """Entropy-regularised PG in numpy from the uniform policy (the soft advantage formula): the soft gap
-    V~*_tau(rho) - V~^pi(rho) before each of n steps and after the last."""
+@twin("softmax_pg/soft-gap-ascent-step-factor-two",
+      wrong={"no-more-than-the-proof-counts-on": dict(claimed=1.0)})
+def soft_gap_ascent_step(page, claimed=2.0):
+    """The first 2000 steps of a numpy entropy-PG loop: each step's gain of the soft value over (eta/2) |grad|^2,
+    the gradient d(s)/(1 - gamma) pi (A - tau log pi) written out; careless: a step gains just the
+    (eta/2) |grad|^2 the proof counts on, a claim the old check of delta_t+1 <= (1 - zeta) delta_t let through."""
     V_tau, _ = soft_optimum_np()
-    theta, gaps = np.zeros((MDP.S, MDP.A)), []
-    for _ in range(n + 1):
+    theta, gaps, half_eta_grad_sq = np.zeros((MDP.S, MDP.A)), [], []
+    for _ in range(2001):
         pi = softmax_np(theta)
         V = soft_value_np(MDP, pi, TAU)
         gaps.append(V_tau @ MDP.rho - V @ MDP.rho)
         adv = MDP.r + GAMMA * MDP.P @ V - TAU * np.log(pi) - V[:, None]
-        theta = theta + ETA_TAU * visitation_np(MDP, pi, MDP.rho)[:, None] / (1 - GAMMA) * pi * adv
-    return np.array(gaps)
-
-
-@twin("softmax_pg/soft-gap-contraction-step", wrong={"entropy-npg-factor-one-minus-eta-tau": dict(rate="npg")})
-def soft_gap_contraction(page, rate="proposition"):
-    """The first 2000 steps of a numpy entropy-PG loop against zeta written out (c from the page's run's
-    recorded policies, pi*_tau by soft value iteration); the careless reader carries the factor 1 - eta tau
-    of entropy-regularised NPG (next chapter) over to PG."""
-    delta = entropy_numpy_steps()
-    if rate == "npg":
-        zeta = ETA_TAU * TAU
-    else:
-        c = page_entropy_run().pi[1:].min()
-        _, pi_tau = soft_optimum_np()
-        D = (visitation_np(MDP, pi_tau, MDP.rho) / MDP.rho).max()
-        zeta = (1 - GAMMA) ** 4 * TAU * MDP.rho.min() * c**2 / ((8 + TAU * (4 + 8 * np.log(MDP.A))) * MDP.S * D)
-    page.bound(zeta * delta[:-1], delta[:-1] - delta[1:])
+        grad = visitation_np(MDP, pi, MDP.rho)[:, None] / (1 - GAMMA) * pi * adv
+        half_eta_grad_sq.append(ETA_TAU / 2 * (grad**2).sum())
+        theta = theta + ETA_TAU * grad
+    gaps = np.array(gaps)
+    page.close((gaps[:-1] - gaps[1:]) / np.array(half_eta_grad_sq[:-1]), claimed)
 
 
 @twin("softmax_pg/soft-gap-slope-from-hessian", wrong={
