@@ -9,7 +9,7 @@ gradient-flow ODE (scipy) for the plateau; the log barrier's maximiser found wit
 value iteration for V* and soft value iteration for the soft optimum; second differences of a numpy
 soft value for the Hessian. Each twin also feeds the same check the claim a careless reader would make
 (a wrong exponent, Mei's 1/c^2, the tutorial's gradient without 1/(1 - gamma), a dropped 1/sqrt|S|, the
-two-arm constant on three arms, Theorem 9.3's bound taken as the gap, a reversed KL, the next
+two-arm constant on three arms, Theorem 10.3's bound taken as the gap, a reversed KL, the next
 chapter's NPG factor 1 - eta tau for PG), which it must reject. Where a twin needs the page's million-step runs it reads their recorded policies, computing
 everything it checks from them by its own means.
 
@@ -296,7 +296,7 @@ def barrier_sides(lam, per_state=True):
 @twin("softmax_pg/barrier-gap-exact-at-stationarity", wrong={
     "gap-equals-theorem-9-3-bound": dict(claim="theorem"), "without-one-over-s": dict(claim="no-per-state")})
 def barrier_gap_exact(page, claim="formula"):
-    """The maximiser by a numpy BFGS and the formula in numpy; the careless reader takes Theorem 9.3's
+    """The maximiser by a numpy BFGS and the formula in numpy; the careless reader takes Theorem 10.3's
     2 lam D/(1 - gamma) for the gap, or drops the 1/|S| of the barrier's weight."""
     gaps, rhs = [], []
     _, a_star = optimum_np()
@@ -383,7 +383,7 @@ def soft_gap_ascent_step(page, claimed=2.0):
 def soft_gap_slope(page, power=2, eta=ETA_TAU, rate="hessian"):
     """The slope of log(soft gap) over the second half, against log q with q = (1 - eta |lambda|_min)^2 from a
     second-difference Hessian; the careless reader predicts the rate of the parameter error (no square),
-    uses Theorem 9.2's step, or takes the rate of Theorem 9.4 (Proposition 9.1's zeta) for the run's."""
+    uses Theorem 10.2's step, or takes the rate of Theorem 10.4 (Proposition 10.1's zeta) for the run's."""
     steps = page_entropy_run().steps
     tail = steps >= 500_000
     slope = np.polyfit(steps[tail], np.log(soft_gaps_np()[tail]), 1)[0]
