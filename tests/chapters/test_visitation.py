@@ -340,15 +340,21 @@ SEEDS = range(10)
 
 
 @functools.cache
-def fit_of_q_star(seed=0):
-    """The network (initialised with ``seed``) fitted to Q* by hand-written gradient descent: its logits (S, A)."""
-    _, V_star = star()
+def fit_of_q_star(seed=0, weighted=False):
+    """The network (initialised with ``seed``) fitted to Q* by hand-written gradient descent: its logits
+    (S, A). The loss weighs the free cells alike or, ``weighted``, by pi*'s visitation from S (by the
+    series), scaled to the same total weight."""
+    pi_star, V_star = star()
     Q_star = GRID.r + GAMMA * GRID.P @ V_star
+    weight = FREE.astype(float)
+    if weighted:
+        d = series_visitation(GRID, pi_star, START) * FREE
+        weight = d / d.sum() * FREE.sum()
     theta = neural.init(dim=4, hidden=8, seed=seed)
     for _ in range(5000):
         W, b, w = unpacked(theta)
         h, f = net_forward(theta, PHI)
-        G = (f - Q_star) * FREE[:, None]  # d(1/2 sum (f - Q*)^2) / df
+        G = (f - Q_star) * weight[:, None]  # d(1/2 sum_s weight(s) sum_a (f - Q*)^2) / df
         delta = G[..., None] * w * (1 - h**2)
         grad = np.concatenate([np.einsum("saj,sak->jk", delta, PHI).ravel(), delta.sum(axis=(0, 1)),
                                np.einsum("sa,saj->j", G, h)])
@@ -356,9 +362,9 @@ def fit_of_q_star(seed=0):
     return net_forward(theta, PHI)[1]
 
 
-def greedy_on_a_fit(seed=0):
+def greedy_on_a_fit(seed=0, weighted=False):
     """The value V(rho) of acting greedily on :func:`fit_of_q_star`, and that policy."""
-    greedy = np.eye(GRID.A)[fit_of_q_star(seed).argmax(axis=1)]
+    greedy = np.eye(GRID.A)[fit_of_q_star(seed, weighted).argmax(axis=1)]
     return GRID.rho @ solved_value(GRID, greedy), greedy
 
 
@@ -372,6 +378,15 @@ def pg_beats_greedy_fit(page, swap=False, fit=True):
     V_greedy = [greedy_on_a_fit(seed)[0] if fit else V_star_rho for seed in SEEDS]
     V_pg = [trained("small", "neural", seed) for seed in SEEDS]
     page.bound(*((V_pg, V_greedy) if swap else (V_greedy, V_pg)))
+
+
+@twin("visitation/weighted-fit-beats-uniform-fit", wrong={"the-uniform-fit-acts-as-well": dict(swap=True)})
+def weighted_fit_beats_uniform_fit(page, swap=False):
+    """Both fits by hand, from each of the 10 initialisations; the careless reader expects the fit
+    with the smaller root mean square error, the uniform one, to act at least as well."""
+    V_uniform = [greedy_on_a_fit(seed)[0] for seed in SEEDS]
+    V_weighted = [greedy_on_a_fit(seed, weighted=True)[0] for seed in SEEDS]
+    page.bound(*((V_weighted, V_uniform) if swap else (V_uniform, V_weighted)))
 
 
 def reach_probability(pi):
@@ -582,6 +597,17 @@ def test_numbers_of_the_ten_initialisations():
     assert (f"{share_pg.min():.0%}", f"{share_pg.max():.0%}") == ("94%", "97%")
     assert (f"{share_greedy.min():.0%}", f"{share_greedy.max():.0%}") == ("1%", "34%")
     assert f"{np.median(share_greedy):.0%}" == "7%"
+
+
+def test_numbers_of_the_weighted_fit():
+    """'the weighted fits are worse, with root mean square errors of 0.13 to 0.26, twice those of the
+    uniform fits; yet greedy on them reaches 90% to 97% of V*, as much as policy gradient' (by hand)."""
+    _, V_star = star()
+    Q_star = GRID.r + GAMMA * GRID.P @ V_star
+    rmse = [np.sqrt(np.mean((fit_of_q_star(seed, weighted=True) - Q_star)[FREE] ** 2)) for seed in SEEDS]
+    assert (f"{min(rmse):.2f}", f"{max(rmse):.2f}") == ("0.13", "0.26")
+    share = np.array([greedy_on_a_fit(seed, weighted=True)[0] for seed in SEEDS]) / (GRID.rho @ V_star)
+    assert (f"{share.min():.0%}", f"{share.max():.0%}") == ("90%", "97%")
 
 
 def test_where_the_network_loses():
