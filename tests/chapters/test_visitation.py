@@ -343,13 +343,13 @@ SEEDS = range(10)
 def fit_of_q_star(seed=0, weighted=False):
     """The network (initialised with ``seed``) fitted to Q* by hand-written gradient descent: its logits
     (S, A). The loss weighs the free cells alike or, ``weighted``, by pi*'s visitation from S (by the
-    series), scaled to the same total weight."""
+    series), scaled to at most 1."""
     pi_star, V_star = star()
     Q_star = GRID.r + GAMMA * GRID.P @ V_star
     weight = FREE.astype(float)
     if weighted:
         d = series_visitation(GRID, pi_star, START) * FREE
-        weight = d / d.sum() * FREE.sum()
+        weight = d / d.max()
     theta = neural.init(dim=4, hidden=8, seed=seed)
     for _ in range(5000):
         W, b, w = unpacked(theta)
@@ -600,16 +600,17 @@ def test_numbers_of_the_ten_initialisations():
 
 
 def test_numbers_of_the_weighted_fit():
-    """'the weighted fits are worse, with root mean square errors of 0.13 to 0.26, two to six times
-    those of the uniform fits; yet greedy on them reaches 90% to 97% of V*' (by hand)."""
+    """'the weighted fits are worse, with root mean square errors of 0.15 to 0.27 against 0.04 to 0.07
+    for the uniform fits; yet greedy on them reaches 89% to 94% of V* from nine of the ten
+    initialisations ... and 31% from the tenth' (by hand)."""
     _, V_star = star()
     Q_star = GRID.r + GAMMA * GRID.P @ V_star
     rmse = [np.sqrt(np.mean((fit_of_q_star(seed, weighted=True) - Q_star)[FREE] ** 2)) for seed in SEEDS]
-    assert (f"{min(rmse):.2f}", f"{max(rmse):.2f}") == ("0.13", "0.26")
+    assert (f"{min(rmse):.2f}", f"{max(rmse):.2f}") == ("0.15", "0.27")
     uniform = [np.sqrt(np.mean((fit_of_q_star(seed) - Q_star)[FREE] ** 2)) for seed in SEEDS]
-    assert 2 < min(rmse) / max(uniform) and max(rmse) / min(uniform) < 6.5
-    share = np.array([greedy_on_a_fit(seed, weighted=True)[0] for seed in SEEDS]) / (GRID.rho @ V_star)
-    assert (f"{share.min():.0%}", f"{share.max():.0%}") == ("90%", "97%")
+    assert (f"{min(uniform):.2f}", f"{max(uniform):.2f}") == ("0.04", "0.07")
+    share = np.sort([greedy_on_a_fit(seed, weighted=True)[0] for seed in SEEDS]) / (GRID.rho @ V_star)
+    assert (f"{share[0]:.0%}", f"{share[1]:.0%}", f"{share[-1]:.0%}") == ("31%", "89%", "94%")
 
 
 def test_where_the_network_loses():
