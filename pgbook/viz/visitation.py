@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from .. import _validate as validate
 from ..envs import GRID_ACTIONS, GRID_MOVES, GridMDP
+from .grid import text_colour
 from .style import MIN_FONT_SIZE
 
 #: Okabe-Ito colours, in the order the curves of a figure use them.
@@ -79,16 +80,19 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
             ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
             ax.grid(which="minor", color="0.7", lw=0.5)
             ax.tick_params(which="minor", length=0)
+        else:  # thin white borders, so that neighbouring cells of one colour still read as two
+            rows, cols = grid.shape
+            ax.hlines(np.arange(rows + 1) - 0.5, -0.5, cols - 0.5, color="white", lw=1)
+            ax.vlines(np.arange(cols + 1) - 0.5, -0.5, rows - 0.5, color="white", lw=1)
         for s, (i, j) in enumerate(grid.cells):
-            light = d[s] > 0.35 * vmax if vmin is None else bool(d[s] == 0 or norm(shown[s]) > 0.6)
+            ink = text_colour(cmap(norm(shown[s])) if d[s] > 0 or vmin is None else "white")
             if annotate:
                 value = f"{d[s]:.2f}" if d[s] >= 0.01 or d[s] == 0 or vmin is None else f"{d[s]:.0e}".replace("e-0", "e-")
-                ax.text(j, i + 0.25, value, ha="center", va="center", fontsize=MIN_FONT_SIZE,
-                        color="black" if light else "white")
+                ax.text(j, i + 0.25, value, ha="center", va="center", fontsize=MIN_FONT_SIZE, color=ink)
             kind = grid.layout[i][j]
             if kind in "SGX":
                 ax.text(j - 0.28, i - 0.28, kind, ha="center", va="center", fontsize=MIN_FONT_SIZE,
-                        fontweight="bold", color="black" if light else "white")
+                        fontweight="bold", color=ink)
         if pi is not None and (k == 0 or arrows == "both"):
             move = np.array([GRID_MOVES[name] for name in GRID_ACTIONS], dtype=float)
             mean = pi @ move  # (S, 2): rows down, columns right
@@ -103,6 +107,7 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
                       width=0.015, headwidth=3.5)
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.spines[:].set_visible(False)
         ax.set_title(title)
     side = min(0.38 * width, (top - 0.03) * height) / height  # the grids' height, in figure fractions
     fig.colorbar(image, cax=fig.add_axes((0.83, top - side, 0.025, side)),

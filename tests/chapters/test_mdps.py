@@ -159,15 +159,16 @@ def random_stop(page, stop=1 - GRID.gamma, lag=1):
 
 
 @twin("mdps/policy-improvement", wrong={"advantage-over-horizon": dict(scale=1 / (1 - GRID.gamma)),
-                                       "every-value-rises": dict(margin=1e-9)})
-def policy_improvement(page, scale=1.0, margin=0.0):
-    """V' >= V + max_a A(s, a) along policy iteration by hand (values by Bellman backups); the
-    careless reader multiplies the advantage by the effective horizon, or expects every state's
-    value to rise at every step."""
+                                       "every-value-rises": dict(margin=1e-9, everywhere=True)})
+def policy_improvement(page, scale=1.0, margin=0.0, everywhere=False):
+    """V' >= V + max_a A(s, a) where max_a A(s, a) > 0, along policy iteration by hand (values by
+    Bellman backups); the careless reader multiplies the advantage by the effective horizon, or
+    expects every state's value to rise at every step, also where no action has a positive advantage."""
     policies = policy_iteration_from_left(GRID)
     values = np.array([iterative_value(GRID, pi) for pi in policies])
-    largest = np.array([(GRID.r + GRID.gamma * GRID.P @ V - V[:, None]).max(axis=1) for V in values])
-    page.bound(values[:-1] + scale * largest[:-1] + margin, values[1:])
+    largest = np.array([(GRID.r + GRID.gamma * GRID.P @ V - V[:, None]).max(axis=1) for V in values])[:-1]
+    kept = np.ones(largest.shape, dtype=bool) if everywhere else largest > 1e-12
+    page.bound((values[:-1] + scale * largest + margin)[kept], values[1:][kept])
 
 
 @twin("mdps/value-iteration-rate", wrong={"gamma-squared": dict(power=2), "one-step-ahead": dict(shift=1)})
@@ -280,6 +281,16 @@ def test_the_numbers_the_prose_states():
     assert np.flatnonzero(values[:, START] > 0)[0] == 4  # "reaches the start only at k = 4"
     reach = pgbook.value(envs.gridworld(gamma=1.0), policies[-1])[START]
     assert f"{reach:.3f}" == "0.997"
+    # "the 17 steps and states with a positive advantage"; "at the closest, the new value exceeds the old
+    # one plus the advantage by only 0.05%", the excess being gamma P_pi' (V' - V) (eq-value-difference)
+    largest = np.array([(GRID.r + GRID.gamma * GRID.P @ V - V[:, None]).max(axis=1) for V in values])[:-1]
+    gains = largest > 1e-12
+    assert gains.sum() == 17
+    ratio = values[1:][gains] / (values[:-1] + largest)[gains]
+    assert f"{ratio.min() - 1:.2%}" == "0.05%"
+    excess = np.array([GRID.gamma * np.einsum("sa,sat,t->s", new, GRID.P, V_new - V_old)
+                       for new, V_new, V_old in zip(policies[1:], values[1:], values[:-1])])
+    assert np.allclose(excess, values[1:] - values[:-1] - largest, atol=1e-12)
 
 
 def test_optimal_values_stay_below_one_and_grow_with_gamma():
