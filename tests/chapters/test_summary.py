@@ -298,7 +298,7 @@ ROW_CHECKS = {
     "R4": {"proof step": ["softmax_pg/barrier-gap-exact-at-stationarity"],
            "scaling": ["softmax_pg/barrier-bias-linear-in-lambda"]},
     "R5": {"proof step": ["softmax_pg/soft-gap-is-weighted-kl", "softmax_pg/entropy-lojasiewicz-exponent",
-                          "softmax_pg/plain-lojasiewicz-exponent", "softmax_pg/soft-gap-contraction-step"],
+                          "softmax_pg/plain-lojasiewicz-exponent", "softmax_pg/soft-gap-ascent-step-factor-two"],
            "scaling": ["softmax_pg/soft-gap-slope-from-hessian"]},
     "R6": {"scaling": ["npg/fixed-step-count"],
            "proof step": ["npg/regret-identity", "npg/improvement-every-state", "simplex/npg-improvement-lemma",
@@ -313,8 +313,8 @@ ROW_CHECKS = {
     "R12": {"scaling": ["estimation/truncation-bias-rate"]},
     "R13": {"proof step": ["approximation/mirror-descent-identity"],
             "scaling": ["approximation/average-gap-exponent", "approximation/excess-risk-exponent"]},
-    "R14": {"constant": ["natural/cpi-visitation-shift-tight", "natural/cpi-improvement-tight-instance"]},
-    "R15": {"constant": ["natural/trpo-bound-tight-instance"]},
+    "R14": {"constant": ["trust_regions/cpi-visitation-shift-tight", "trust_regions/cpi-improvement-tight-instance"]},
+    "R15": {"constant": ["trust_regions/trpo-bound-tight-instance"]},
 }
 
 #: A row of a table: its label, its method, its guarantee and its chapter cell (three columns).
