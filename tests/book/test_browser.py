@@ -159,7 +159,6 @@ def test_interactive_figures_respond_without_a_kernel(visit, page_name):
                 assert re.fullmatch(rf".+ = {re.escape(labels[j][i])}", after["labels"][j]), after["labels"][j]
             assert after["src"] == "data:image/png;base64," + after["data"]["frames"][index]
             moved += 1
-    shot(page, page_name)
     if "viz.interactive(" in bookfiles.source(page_name).read_text(encoding="utf-8"):
         assert moved, f"{page_name}: no interactive figure found"
     assert not problems, "\n".join(problems)
