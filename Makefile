@@ -13,6 +13,7 @@ BENCH := $(VENV)/.stamp-requirements-bench
 # Colab's package versions, for the Colab check of make test (its own venv; see requirements-colab.txt).
 COLAB_VENV := .venv-colab
 COLAB := $(COLAB_VENV)/.stamp-requirements-colab
+COLAB_DEPS := $(COLAB_VENV)/.stamp-requirements-colab-deps
 
 # Fails with a clear message on an old interpreter (used for $(PYTHON) and for an existing .venv).
 NEED_311 = -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pgbook needs Python 3.11 or newer, \
@@ -40,7 +41,8 @@ pdf: $(PDF)
 # chapter's .ipynb as readers run it, in JupyterLab in a browser and in Colab's package versions
 # (the twins, checked current by the first step; not the build).
 # The slowest tests are listed at the end of each, to keep make test well under 20 minutes.
-test: $(DEV) $(COLAB)
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(DEV) $(COLAB)
 	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2
 	NUMBA_DISABLE_JIT=1 $(PYTEST) tests pgbook --doctest-modules --ignore=tests/chapters --ignore=tests/book -m "not slow and not book and not notebook" -n 2
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-built test-readers
@@ -90,12 +92,17 @@ $(DEV): requirements-dev.txt $(PDF)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Colab's versions first, then pgbook as the chapters' setup cell installs it there (pip keeps what is
-# already satisfied), then pgbook's current code.
-$(COLAB): requirements-colab.txt pyproject.toml $(wildcard pgbook/*.py pgbook/*/*.py)
+# Colab's versions first (make test installs them while it installs .venv), then pgbook as the
+# chapters' setup cell installs it there (pip keeps what is already satisfied), then pgbook's current
+# code. That waits for .venv (order only): its pip builds the editable pgbook in the source tree
+# (pgbook.egg-info, build/) at each step, as this one does.
+$(COLAB_DEPS): requirements-colab.txt
 	@$(PYTHON) $(NEED_311)
 	test -x $(COLAB_VENV)/bin/python || $(PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_VENV)/bin/python -m pip install --quiet -r requirements-colab.txt
+	touch $@
+
+$(COLAB): $(COLAB_DEPS) pyproject.toml $(wildcard pgbook/*.py pgbook/*/*.py) | $(DEV)
 	$(COLAB_VENV)/bin/python -m pip install --quiet .
 	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall .
 	touch $@
