@@ -18,10 +18,11 @@ configuration, in two set-ups:
   as in Colab, VS Code or GitHub: every chapter reads with no MyST or TeX left, its solutions
   collapsed.
 
-The notebook renders every cell (no windowing). Screenshots (a box, a solution, a numbered equation,
-the moved slider) are saved under ``_build/screenshots/``. Browser: ``/usr/bin/chromium``
-(``PGBOOK_CHROMIUM`` overrides it); as for test_browser.py, a missing browser skips outside CI and
-fails in CI.
+Each server is loaded once in a browser window, in which each test opens its notebook and closes it
+(its kernel shut down) when done; a notebook renders every cell (no windowing). Screenshots (a box,
+a solution, a numbered equation, the moved slider) are saved under ``_build/screenshots/``. Browser:
+``/usr/bin/chromium`` (``PGBOOK_CHROMIUM`` overrides it); as for test_browser.py, a missing browser
+skips outside CI and fails in CI.
 """
 
 import contextlib
@@ -156,43 +157,73 @@ def jupyterlab(base: Path, myst: bool):
         log.close()
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """Binder's JupyterLab."""
-    with jupyterlab(tmp_path_factory.mktemp("jupyterlab"), myst=True) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def lab_plain(tmp_path_factory):
-    with jupyterlab(tmp_path_factory.mktemp("jupyterlab-plain"), myst=False) as server:
-        yield server
+#: The JupyterLab window's current notebook is ``path``, and its kernel is up and idle.
+KERNEL_IDLE = """path => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.context && w.context.path === path && w.sessionContext && w.sessionContext.session
+            && w.sessionContext.session.kernel;
+  return k && k.status === "idle"; }"""
+#: Close every notebook of the window, its kernel shut down first (unsaved changes dropped: autosave is off).
+CLOSE_NOTEBOOKS = """async () => {
+  for (const w of [...window.jupyterapp.shell.widgets("main")].filter(w => w.context && w.sessionContext)) {
+    await w.sessionContext.shutdown();
+    w.context.model.dirty = false;
+    w.dispose();
+  }
+  return true;
+}"""
 
 
 @contextlib.contextmanager
-def notebook_page(browser, server, path: str | None):
-    """A browser page with the notebook ``path`` open and its kernel idle; the kernel is shut down after.
+def lab_window(browser, server, where: str = "lab?reset&"):
+    """JupyterLab in a browser page of its own, 1280 px wide; its notebooks' kernels are shut down after.
 
-    ``reset`` starts from an empty workspace: JupyterLab would otherwise first restore the notebook the
-    previous test had open, and its cells would be the ones counted. ``path`` None: the server's
-    front page, which must open the first chapter.
+    ``reset`` starts from an empty workspace (JupyterLab would otherwise restore what the last window
+    had open); ``where="?"`` is the server's front page.
     """
     url, token = server
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    where = f"lab/tree/{path}?reset&" if path else "?"
-    path = path or bookfiles.notebook(CHAPTERS[0]).relative_to(bookfiles.ROOT).as_posix()
     try:
         page.goto(f"{url}/{where}token={token}", wait_until="load", timeout=120_000)
-        page.wait_for_function("path => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-                               " const k = w && w.context && w.context.path === path && w.sessionContext &&"
-                               " w.sessionContext.session && w.sessionContext.session.kernel;"
-                               " return k && k.status === 'idle'; }", arg=path, timeout=120_000)
+        page.wait_for_function("() => window.jupyterapp", timeout=120_000)
+        page.evaluate("() => window.jupyterapp.restored.then(() => true)")
         yield page
     finally:
         with contextlib.suppress(Exception):
-            page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+            page.evaluate(CLOSE_NOTEBOOKS)
         context.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, browser):
+    """Binder's JupyterLab, in one window that the module's tests share: loading JupyterLab in a
+    browser costs more than opening a notebook in it (and with make test's ``--dist loadgroup``,
+    one test worker runs all the tests of a server, ``xdist_group``)."""
+    with jupyterlab(tmp_path_factory.mktemp("jupyterlab"), myst=True) as server, lab_window(browser, server) as window:
+        yield window
+
+
+@pytest.fixture(scope="module")
+def lab_plain(tmp_path_factory, browser):
+    with jupyterlab(tmp_path_factory.mktemp("jupyterlab-plain"), myst=False) as server, \
+            lab_window(browser, server) as window:
+        yield window
+
+
+@contextlib.contextmanager
+def notebook_page(window, path: str):
+    """The notebook ``path`` opened in the JupyterLab ``window``, its kernel idle; closed after, its
+    kernel shut down. It is the window's only notebook: the checks query the whole document, so no
+    other notebook's cells may be there."""
+    assert window.evaluate("() => !document.querySelector('.jp-Notebook')"), "an earlier notebook is still open"
+    window.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path}).then(() => true)", path)
+    try:
+        window.wait_for_function(KERNEL_IDLE, arg=path, timeout=120_000)
+        yield window
+    finally:
+        with contextlib.suppress(Exception):
+            window.evaluate(CLOSE_NOTEBOOKS)
+            window.wait_for_function("() => !document.querySelector('.jp-Notebook')", timeout=60_000)
 
 
 def assert_typeset(page) -> None:
@@ -254,11 +285,12 @@ def figure_images(page) -> list[str]:
     return page.eval_on_selector_all(".jp-OutputArea .widget-image", "imgs => imgs.map(i => i.src)")
 
 
+@pytest.mark.xdist_group("jupyterlab-binder")
 @pytest.mark.parametrize("name", CHAPTERS, ids=page_ids(CHAPTERS))
-def test_notebook_reads_in_binders_jupyterlab(lab, browser, name):
+def test_notebook_reads_in_binders_jupyterlab(lab, name):
     """jupyterlab-myst renders the twin: math typeset everywhere, one number per display (the
     HTML's), no MyST left, boxes upright."""
-    with notebook_page(browser, lab, f"{name}.ipynb") as page:
+    with notebook_page(lab, f"{name}.ipynb") as page:
         assert_reads(page, name, ".jp-MarkdownCell .myst", ".katex")
         markdown = "\n".join(c.source for c in nbformat.read(bookfiles.notebook(name), as_version=4).cells
                              if c.cell_type == "markdown")
@@ -280,10 +312,11 @@ def test_notebook_reads_in_binders_jupyterlab(lab, browser, name):
         page.screenshot(path=stem.with_name(stem.name + "__solution.png"))
 
 
+@pytest.mark.xdist_group("jupyterlab-plain")
 @pytest.mark.parametrize("name", CHAPTERS, ids=page_ids(CHAPTERS))
-def test_notebook_reads_in_plain_jupyterlab(lab_plain, browser, name):
+def test_notebook_reads_in_plain_jupyterlab(lab_plain, name):
     """JupyterLab's own markdown renderer (as Colab, VS Code, GitHub): no MyST or TeX left."""
-    with notebook_page(browser, lab_plain, f"{name}.ipynb") as page:
+    with notebook_page(lab_plain, f"{name}.ipynb") as page:
         assert_reads(page, name, ".jp-MarkdownCell .jp-RenderedMarkdown", "mjx-container")
         stem = SCREENSHOTS / f"jupyterlab-plain__{name.replace('/', '__')}"
         screenshot(page, ".jp-MarkdownCell blockquote", stem.with_name(stem.name + "__box.png"))
@@ -292,16 +325,19 @@ def test_notebook_reads_in_plain_jupyterlab(lab_plain, browser, name):
 def test_binder_opens_on_the_first_chapter(browser, tmp_path):
     """Binder's front page (no path in the launch URL) is the first chapter's twin, not a file browser.
     (A server of its own: on the shared one, the workspace left by other tests would be restored.)"""
-    with jupyterlab(tmp_path, myst=True) as server, notebook_page(browser, server, None) as page:
+    with jupyterlab(tmp_path, myst=True) as server, lab_window(browser, server, "?") as page:
+        page.wait_for_function(KERNEL_IDLE, arg=bookfiles.notebook(CHAPTERS[0]).relative_to(bookfiles.ROOT).as_posix(),
+                               timeout=120_000)
         title = bookfiles.title(CHAPTERS[0])
         page.wait_for_function("title => [...document.querySelectorAll('.jp-MarkdownCell h1')]"
                                ".some(h => h.textContent.includes(title))", arg=title, timeout=60_000)
 
 
+@pytest.mark.xdist_group("jupyterlab-binder")
 @pytest.mark.parametrize("name", RUN, ids=page_ids(RUN))
-def test_notebook_runs_in_jupyterlab(lab, browser, name):
+def test_notebook_runs_in_jupyterlab(lab, name):
     """Run All as a reader does: clean outputs, and every slider redraws its figure."""
-    with notebook_page(browser, lab, f"{name}.ipynb") as page:
+    with notebook_page(lab, f"{name}.ipynb") as page:
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_function(f"() => ({CELLS_STATE})().done", timeout=300_000, polling=500)
 
