@@ -122,28 +122,9 @@ def shot(page, page_name):
     page.screenshot(path=SCREENSHOTS / f"{page_name.replace('/', '__')}.png", full_page=True)
 
 
-@pytest.mark.parametrize("page_name", PAGES, ids=page_ids(PAGES))
-def test_page_reads_offline(visit, page_name):
-    open_page, problems = visit
-    page = open_page(page_name)
-    state = page.evaluate(PAGE_STATE)
-    shot(page, page_name)
-    assert state["text"].strip(), f"{page_name}: empty page"
-    assert state["typeset"] >= state["sources"], f"{page_name}: {state['sources']} formulas, {state['typeset']} typeset"
-    assert state["errors"] == 0, f"{page_name}: MathJax reported {state['errors']} errors"
-    assert not state["undefined"], f"{page_name}: TeX left inside typeset math: {state['undefined'][:3]}"
-    found = RAW_TEX.search(state["text"])
-    assert not found, f"{page_name}: raw TeX in the text: {state['text'][max(0, found.start() - 60):found.end() + 60]!r}"
-    assert not problems, f"{page_name}:\n" + "\n".join(problems)
-
-
-@pytest.mark.parametrize("page_name", CHAPTERS, ids=page_ids(CHAPTERS))
-def test_interactive_figures_respond_without_a_kernel(visit, page_name):
-    """Each slider of each kernel-free figure moves, and the figure shows that frame and its label;
-    a chapter that makes interactive figures (``viz.interactive(``) shows at least one."""
-    open_page, problems = visit
+def figures_respond(page, page_name) -> int:
+    """Move each slider of each kernel-free figure on the page; return how many moved as they should."""
     moved = 0
-    page = open_page(page_name)
     for figure in page.query_selector_all(".pgbook-interactive"):
         for k, slider in enumerate(figure.query_selector_all("input.pgbook-interactive-input")):
             before = figure.evaluate(FIGURE_STATE)
@@ -159,9 +140,30 @@ def test_interactive_figures_respond_without_a_kernel(visit, page_name):
                 assert re.fullmatch(rf".+ = {re.escape(labels[j][i])}", after["labels"][j]), after["labels"][j]
             assert after["src"] == "data:image/png;base64," + after["data"]["frames"][index]
             moved += 1
-    if "viz.interactive(" in bookfiles.source(page_name).read_text(encoding="utf-8"):
+    return moved
+
+
+# One test per page, not one for reading and one for the figures: loading and typesetting a page is
+# most of the cost, and both read the same page at the same width.
+@pytest.mark.parametrize("page_name", PAGES, ids=page_ids(PAGES))
+def test_page_reads_offline_and_its_figures_move(visit, page_name):
+    """The page reads offline (see the module docstring); each slider of each kernel-free figure
+    moves, and the figure shows that frame and its label; a chapter that makes interactive figures
+    (``viz.interactive(``) shows at least one."""
+    open_page, problems = visit
+    page = open_page(page_name)
+    state = page.evaluate(PAGE_STATE)
+    shot(page, page_name)
+    assert state["text"].strip(), f"{page_name}: empty page"
+    assert state["typeset"] >= state["sources"], f"{page_name}: {state['sources']} formulas, {state['typeset']} typeset"
+    assert state["errors"] == 0, f"{page_name}: MathJax reported {state['errors']} errors"
+    assert not state["undefined"], f"{page_name}: TeX left inside typeset math: {state['undefined'][:3]}"
+    found = RAW_TEX.search(state["text"])
+    assert not found, f"{page_name}: raw TeX in the text: {state['text'][max(0, found.start() - 60):found.end() + 60]!r}"
+    moved = figures_respond(page, page_name)
+    if page_name in CHAPTERS and "viz.interactive(" in bookfiles.source(page_name).read_text(encoding="utf-8"):
         assert moved, f"{page_name}: no interactive figure found"
-    assert not problems, "\n".join(problems)
+    assert not problems, f"{page_name}:\n" + "\n".join(problems)
 
 
 def test_outside_requests_are_blocked_and_mathjax_is_the_books_own(visit):
