@@ -313,16 +313,18 @@ ROW_CHECKS = {
     "R12": {"scaling": ["estimation/truncation-bias-rate"]},
     "R13": {"proof step": ["approximation/mirror-descent-identity"],
             "scaling": ["approximation/average-gap-exponent", "approximation/excess-risk-exponent"]},
+    "R13b": {"proof step": ["approximation/curvature-step", "approximation/neural-beta-exceeds-loglinear"]},
+    "R13c": {"constant": ["approximation/corridor-optimum"]},
     "R14": {"constant": ["trust_regions/cpi-visitation-shift-tight", "trust_regions/cpi-improvement-tight-instance"]},
     "R15": {"constant": ["trust_regions/trpo-bound-tight-instance"]},
 }
 
 #: A row of a table: its label, its method, its guarantee and its chapter cell (three columns).
-ROW = re.compile(r"^\| \*\*(R\d+)\*\* ([^|]+) \| ([^|]+) \| ([^|]+) \|$")
+ROW = re.compile(r"^\| \*\*(R\d+[a-z]?)\*\* ([^|]+) \| ([^|]+) \| ([^|]+) \|$")
 #: The header of a table: exactly three columns, the last one the chapter.
 HEADER = re.compile(r"^\| [^|]+ \| [^|]+ \| Chapter \|$")
 #: A row's entry in the dropdown under its table, which says what holds it after "**Checked by**".
-DETAIL = re.compile(r"^- \*\*(R\d+)\.\*\* ")
+DETAIL = re.compile(r"^- \*\*(R\d+[a-z]?)\.\*\* ")
 CHECKED_BY = "**Checked by** "
 DROPDOWN = re.compile(r"^````\{admonition\} Table (\d) in full")
 KIND = re.compile(r"\*(constant|scaling|proof step|convention|illustration)\*: ")
@@ -429,7 +431,13 @@ def test_every_row_links_a_chapter_and_says_what_holds_it():
     rows = table_rows()
     for label, (_, cell) in table_lines().items():
         assert DOC.search(cell) or PENDING.search(cell), f"{label}: its chapter cell links no chapter"
-    assert list(rows) == [f"R{i}" for i in range(len(rows))] and len(rows) >= 16
+    # R0, R1, ... in order; R13b, R13c (further results of R13's chapter) follow R13
+    numbers = [int(label[1:].rstrip("bcdefgh")) for label in rows]
+    first = [i for i, n in enumerate(numbers) if n not in numbers[:i]]
+    assert [numbers[i] for i in first] == list(range(len(first))) and len(rows) >= 18, list(rows)
+    expected = [f"R{n}" + ("" if k == 0 else "bcdefgh"[k - 1])
+                for n in range(len(first)) for k in range(numbers.count(n))]
+    assert list(rows) == expected, list(rows)
     said = holds()
     assert list(said) == list(rows)
     assert list(ROW_CHECKS) == list(rows), "ROW_CHECKS must name the page's rows, in order"
