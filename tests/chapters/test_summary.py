@@ -278,6 +278,8 @@ def test_the_numbers_of_the_methods_side_by_side():
     T = np.arange(1, 10_001)
     npg_bound = np.log(A) / (ETA_NPG * T) + 1 / ((1 - GAMMA) ** 2 * T)
     assert round(npg_bound[-1], 2) == 0.02 and np.all(npg_bound >= 10 * npg[1:])
+    above = stuck[1:] > npg_bound  # "PG at R3's step rises above R6's bound from t = 489 on and stays there"
+    assert np.flatnonzero(above)[0] + 1 == 489 and above[488:].all()
     pmd_bound = (1 - 1 / THETA_RHO) ** 80 * 2 / (1 - GAMMA)
     assert round(pmd_bound, 1) == 8.8 and round(pmd_bound / V_STAR_RHO) == 19 and GRID.r.min() >= 0
 
