@@ -181,6 +181,54 @@ def pga_gaps():
     raise AssertionError("projected gradient ascent did not reach the target in 400 000 iterations")
 
 
+GAMMAS = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+@functools.cache
+def pga_needed(gamma):
+    """Projected gradient ascent by hand on the gridworld at discount gamma, with V* by value iteration and
+    the visitation by its linear system: the iterations until the gap is at most EPS, and D_mu."""
+    grid = envs.gridworld(gamma=gamma)
+    V = np.zeros(S)
+    for _ in range(3000):
+        V = (grid.r + gamma * grid.P @ V).max(axis=1)
+    v_star = RHO @ V
+    pi_star = np.eye(A)[(grid.r + gamma * grid.P @ V).argmax(axis=1)]
+    D_mu = np.max(oracle.visitation(grid.P, gamma, pi_star, RHO) / RHO)
+    eta = (1 - gamma) ** 3 / (2 * gamma * A)
+    pi = np.full((S, A), 1 / A)
+    for t in range(400_000):
+        V_pi = oracle.value(grid.P, grid.r, gamma, pi)
+        if v_star - RHO @ V_pi <= EPS:
+            return t, D_mu
+        d = oracle.visitation(grid.P, gamma, pi, RHO)
+        pi = pgbook.project_simplex(pi + eta * d[:, None] * (grid.r + gamma * grid.P @ V_pi) / (1 - gamma))
+    raise AssertionError(f"projected gradient ascent did not reach the target at gamma = {gamma}")
+
+
+@twin("summary/pga-needed-exponent", wrong={"the-guarantees-power": dict(expected=6.0),
+                                           "with-the-mismatch-squared": dict(expected=8.0)})
+def pga_needed_exponent(page, expected=4.0):
+    """The iterations projected GA needs against 1/(1-gamma), by hand at five discounts; careless: the
+    guarantee's (1-gamma)^-6, or its growth on the gridworld with D_mu^2 (about (1-gamma)^-8)."""
+    page.exponent(1 / (1 - np.array(GAMMAS)), [pga_needed(g)[0] for g in GAMMAS], expected)
+
+
+@pytest.mark.slow
+def test_the_numbers_of_the_discount_slider():
+    """"The guarantees of R1 and R4 fall by five and a half to six decades: (1-γ)^-6 gives 4.2 of them,
+    D_mu^2 1.3 (D_mu falls from 9.7 to 2.1) and R1's factor γ the rest. What projected gradient ascent
+    needs falls by under three decades.""""
+    D_mu = {g: pga_needed(g)[1] for g in GAMMAS}
+    assert round(D_mu[0.5], 1) == 2.1 and round(D_mu[0.9], 1) == 9.7
+    power, mismatch = np.log10((0.5 / 0.1) ** 6), np.log10(D_mu[0.9] ** 2 / D_mu[0.5] ** 2)
+    assert round(power, 1) == 4.2 and round(mismatch, 1) == 1.3
+    r1 = np.log10(64 * 0.9 * D_mu[0.9] ** 2 / 0.1**6 / (64 * 0.5 * D_mu[0.5] ** 2 / 0.5**6))
+    r4 = np.log10(D_mu[0.9] ** 2 / 0.1**6 / (D_mu[0.5] ** 2 / 0.5**6))
+    assert 5.5 <= r4 < r1 < 6 and np.isclose(r1, power + mismatch + np.log10(0.9 / 0.5))
+    assert 2 <= np.log10(pga_needed(0.9)[0] / pga_needed(0.5)[0]) < 3
+
+
 def npg_gaps():
     return np.array([V_STAR_RHO - value(np.exp(lp)) @ RHO for lp in npg_logs()])
 
@@ -292,7 +340,7 @@ def test_the_numbers_of_the_methods_side_by_side():
 ROW_CHECKS = {
     "R0": {"constant": ["mdps/value-iteration-rate"]},
     "R1": {"proof step": ["landscape/gradient-domination", "landscape/smoothness-constant"],
-           "scaling": ["landscape/iterations-scale-with-mismatch"]},
+           "scaling": ["landscape/iterations-scale-with-mismatch", "summary/pga-needed-exponent"]},
     "R2": {"proof step": ["softmax_pg/step-gains-eta-gradient-squared", "softmax_pg/curvature-grows-like-horizon"]},
     "R3": {"proof step": ["softmax_pg/nl-inequality-along-run"],
            "scaling": ["softmax_pg/mdp-gap-falls-like-one-over-t", "softmax_pg/bandit-gap-falls-like-one-over-t",
