@@ -216,9 +216,9 @@ def pga_needed_exponent(page, expected=4.0):
 
 @pytest.mark.slow
 def test_the_numbers_of_the_discount_slider():
-    """"The guarantees of R1 and R4 fall by five and a half to six decades: (1-γ)^-6 gives 4.2 of them,
-    D_mu^2 1.3 (D_mu falls from 9.7 to 2.1) and R1's factor γ the rest. What projected gradient ascent
-    needs falls by under three decades.""""
+    """The page: the guarantees of R1 and R4 fall by five and a half to six decades, (1-γ)^-6 gives 4.2 of
+    them, D_mu^2 1.3 (D_mu falls from 9.7 to 2.1) and R1's factor γ the rest; what projected gradient
+    ascent needs falls by under three decades."""
     D_mu = {g: pga_needed(g)[1] for g in GAMMAS}
     assert round(D_mu[0.5], 1) == 2.1 and round(D_mu[0.9], 1) == 9.7
     power, mismatch = np.log10((0.5 / 0.1) ** 6), np.log10(D_mu[0.9] ** 2 / D_mu[0.5] ** 2)
