@@ -164,30 +164,14 @@ def pmd_proposition_9(page, factor=1 - GAMMA, shift=0):
 PGA_GUARANTEE = 64 * GAMMA * S * A * D**2 / ((1 - GAMMA) ** 6 * EPS**2)
 
 
-@functools.cache
-def pga_gaps():
-    """Projected gradient ascent on the direct parameters (AKLM Eq. (7)) by hand, until gap <= EPS."""
-    eta = (1 - GAMMA) ** 3 / (2 * GAMMA * A)
-    pi = np.full((S, A), 1 / A)
-    gaps = []
-    for _ in range(400_000):
-        V = oracle.value(GRID.P, GRID.r, GAMMA, pi)
-        gaps.append(V_STAR_RHO - RHO @ V)
-        if gaps[-1] <= EPS:
-            return np.array(gaps)
-        d = oracle.visitation(GRID.P, GAMMA, pi, RHO)
-        grad = d[:, None] * (GRID.r + GAMMA * GRID.P @ V) / (1 - GAMMA)
-        pi = pgbook.project_simplex(pi + eta * grad)
-    raise AssertionError("projected gradient ascent did not reach the target in 400 000 iterations")
-
-
 GAMMAS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 @functools.cache
-def pga_needed(gamma):
-    """Projected gradient ascent by hand on the gridworld at discount gamma, with V* by value iteration and
-    the visitation by its linear system: the iterations until the gap is at most EPS, and D_mu."""
+def pga_run(gamma):
+    """Projected gradient ascent on the direct parameters (AKLM Eq. (7)) by hand on the gridworld at discount
+    gamma, with V* by value iteration and the visitation by its linear system: its gaps until the first
+    at most EPS, and D_mu."""
     grid = envs.gridworld(gamma=gamma)
     V = np.zeros(S)
     for _ in range(3000):
@@ -196,14 +180,25 @@ def pga_needed(gamma):
     pi_star = np.eye(A)[(grid.r + gamma * grid.P @ V).argmax(axis=1)]
     D_mu = np.max(oracle.visitation(grid.P, gamma, pi_star, RHO) / RHO)
     eta = (1 - gamma) ** 3 / (2 * gamma * A)
-    pi = np.full((S, A), 1 / A)
-    for t in range(400_000):
+    pi, gaps = np.full((S, A), 1 / A), []
+    for _ in range(400_000):
         V_pi = oracle.value(grid.P, grid.r, gamma, pi)
-        if v_star - RHO @ V_pi <= EPS:
-            return t, D_mu
+        gaps.append(v_star - RHO @ V_pi)
+        if gaps[-1] <= EPS:
+            return np.array(gaps), D_mu
         d = oracle.visitation(grid.P, gamma, pi, RHO)
         pi = pgbook.project_simplex(pi + eta * d[:, None] * (grid.r + gamma * grid.P @ V_pi) / (1 - gamma))
-    raise AssertionError(f"projected gradient ascent did not reach the target at gamma = {gamma}")
+    raise AssertionError(f"projected gradient ascent did not reach the target in 400 000 iterations at gamma = {gamma}")
+
+
+def pga_gaps():
+    return pga_run(GAMMA)[0]
+
+
+def pga_needed(gamma):
+    """The iterations projected gradient ascent needs at gamma, and D_mu."""
+    gaps, D_mu = pga_run(gamma)
+    return gaps.size - 1, D_mu
 
 
 @twin("summary/pga-needed-exponent", wrong={"the-guarantees-power": dict(expected=6.0),
