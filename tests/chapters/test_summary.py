@@ -164,21 +164,64 @@ def pmd_proposition_9(page, factor=1 - GAMMA, shift=0):
 PGA_GUARANTEE = 64 * GAMMA * S * A * D**2 / ((1 - GAMMA) ** 6 * EPS**2)
 
 
+GAMMAS = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
 @functools.cache
-def pga_gaps():
-    """Projected gradient ascent on the direct parameters (AKLM Eq. (7)) by hand, until gap <= EPS."""
-    eta = (1 - GAMMA) ** 3 / (2 * GAMMA * A)
-    pi = np.full((S, A), 1 / A)
-    gaps = []
+def pga_run(gamma):
+    """Projected gradient ascent on the direct parameters (AKLM Eq. (7)) by hand on the gridworld at discount
+    gamma, with V* by value iteration and the visitation by its linear system: its gaps until the first
+    at most EPS, and D_mu."""
+    grid = envs.gridworld(gamma=gamma)
+    V = np.zeros(S)
+    for _ in range(3000):
+        V = (grid.r + gamma * grid.P @ V).max(axis=1)
+    v_star = RHO @ V
+    pi_star = np.eye(A)[(grid.r + gamma * grid.P @ V).argmax(axis=1)]
+    D_mu = np.max(oracle.visitation(grid.P, gamma, pi_star, RHO) / RHO)
+    eta = (1 - gamma) ** 3 / (2 * gamma * A)
+    pi, gaps = np.full((S, A), 1 / A), []
     for _ in range(400_000):
-        V = oracle.value(GRID.P, GRID.r, GAMMA, pi)
-        gaps.append(V_STAR_RHO - RHO @ V)
+        V_pi = oracle.value(grid.P, grid.r, gamma, pi)
+        gaps.append(v_star - RHO @ V_pi)
         if gaps[-1] <= EPS:
-            return np.array(gaps)
-        d = oracle.visitation(GRID.P, GAMMA, pi, RHO)
-        grad = d[:, None] * (GRID.r + GAMMA * GRID.P @ V) / (1 - GAMMA)
-        pi = pgbook.project_simplex(pi + eta * grad)
-    raise AssertionError("projected gradient ascent did not reach the target in 400 000 iterations")
+            return np.array(gaps), D_mu
+        d = oracle.visitation(grid.P, gamma, pi, RHO)
+        pi = pgbook.project_simplex(pi + eta * d[:, None] * (grid.r + gamma * grid.P @ V_pi) / (1 - gamma))
+    raise AssertionError(f"projected gradient ascent did not reach the target in 400 000 iterations at gamma = {gamma}")
+
+
+def pga_gaps():
+    return pga_run(GAMMA)[0]
+
+
+def pga_needed(gamma):
+    """The iterations projected gradient ascent needs at gamma, and D_mu."""
+    gaps, D_mu = pga_run(gamma)
+    return gaps.size - 1, D_mu
+
+
+@twin("summary/pga-needed-exponent", wrong={"the-guarantees-power": dict(expected=6.0),
+                                           "with-the-mismatch-squared": dict(expected=8.0)})
+def pga_needed_exponent(page, expected=4.0):
+    """The iterations projected GA needs against 1/(1-gamma), by hand at five discounts; careless: the
+    guarantee's (1-gamma)^-6, or its growth on the gridworld with D_mu^2 (about (1-gamma)^-8)."""
+    page.exponent(1 / (1 - np.array(GAMMAS)), [pga_needed(g)[0] for g in GAMMAS], expected)
+
+
+@pytest.mark.slow
+def test_the_numbers_of_the_discount_slider():
+    """The page: the guarantees of R1 and R4 fall by five and a half to six decades, (1-γ)^-6 gives 4.2 of
+    them, D_mu^2 1.3 (D_mu falls from 9.7 to 2.1) and R1's factor γ the rest; what projected gradient
+    ascent needs falls by under three decades."""
+    D_mu = {g: pga_needed(g)[1] for g in GAMMAS}
+    assert round(D_mu[0.5], 1) == 2.1 and round(D_mu[0.9], 1) == 9.7
+    power, mismatch = np.log10((0.5 / 0.1) ** 6), np.log10(D_mu[0.9] ** 2 / D_mu[0.5] ** 2)
+    assert round(power, 1) == 4.2 and round(mismatch, 1) == 1.3
+    r1 = np.log10(64 * 0.9 * D_mu[0.9] ** 2 / 0.1**6 / (64 * 0.5 * D_mu[0.5] ** 2 / 0.5**6))
+    r4 = np.log10(D_mu[0.9] ** 2 / 0.1**6 / (D_mu[0.5] ** 2 / 0.5**6))
+    assert 5.5 <= r4 < r1 < 6 and np.isclose(r1, power + mismatch + np.log10(0.9 / 0.5))
+    assert 2 <= np.log10(pga_needed(0.9)[0] / pga_needed(0.5)[0]) < 3
 
 
 def npg_gaps():
@@ -278,6 +321,8 @@ def test_the_numbers_of_the_methods_side_by_side():
     T = np.arange(1, 10_001)
     npg_bound = np.log(A) / (ETA_NPG * T) + 1 / ((1 - GAMMA) ** 2 * T)
     assert round(npg_bound[-1], 2) == 0.02 and np.all(npg_bound >= 10 * npg[1:])
+    above = stuck[1:] > npg_bound  # "PG at R3's step rises above R6's bound from t = 489 on and stays there"
+    assert np.flatnonzero(above)[0] + 1 == 489 and above[488:].all()
     pmd_bound = (1 - 1 / THETA_RHO) ** 80 * 2 / (1 - GAMMA)
     assert round(pmd_bound, 1) == 8.8 and round(pmd_bound / V_STAR_RHO) == 19 and GRID.r.min() >= 0
 
@@ -290,7 +335,7 @@ def test_the_numbers_of_the_methods_side_by_side():
 ROW_CHECKS = {
     "R0": {"constant": ["mdps/value-iteration-rate"]},
     "R1": {"proof step": ["landscape/gradient-domination", "landscape/smoothness-constant"],
-           "scaling": ["landscape/iterations-scale-with-mismatch"]},
+           "scaling": ["landscape/iterations-scale-with-mismatch", "summary/pga-needed-exponent"]},
     "R2": {"proof step": ["softmax_pg/step-gains-eta-gradient-squared", "softmax_pg/curvature-grows-like-horizon"]},
     "R3": {"proof step": ["softmax_pg/nl-inequality-along-run"],
            "scaling": ["softmax_pg/mdp-gap-falls-like-one-over-t", "softmax_pg/bandit-gap-falls-like-one-over-t",
@@ -313,16 +358,18 @@ ROW_CHECKS = {
     "R12": {"scaling": ["estimation/truncation-bias-rate"]},
     "R13": {"proof step": ["approximation/mirror-descent-identity"],
             "scaling": ["approximation/average-gap-exponent", "approximation/excess-risk-exponent"]},
+    "R13b": {"proof step": ["approximation/curvature-step", "approximation/neural-beta-exceeds-loglinear"]},
+    "R13c": {"constant": ["approximation/corridor-optimum"]},
     "R14": {"constant": ["trust_regions/cpi-visitation-shift-tight", "trust_regions/cpi-improvement-tight-instance"]},
     "R15": {"constant": ["trust_regions/trpo-bound-tight-instance"]},
 }
 
 #: A row of a table: its label, its method, its guarantee and its chapter cell (three columns).
-ROW = re.compile(r"^\| \*\*(R\d+)\*\* ([^|]+) \| ([^|]+) \| ([^|]+) \|$")
+ROW = re.compile(r"^\| \*\*(R\d+[a-z]?)\*\* ([^|]+) \| ([^|]+) \| ([^|]+) \|$")
 #: The header of a table: exactly three columns, the last one the chapter.
 HEADER = re.compile(r"^\| [^|]+ \| [^|]+ \| Chapter \|$")
 #: A row's entry in the dropdown under its table, which says what holds it after "**Checked by**".
-DETAIL = re.compile(r"^- \*\*(R\d+)\.\*\* ")
+DETAIL = re.compile(r"^- \*\*(R\d+[a-z]?)\.\*\* ")
 CHECKED_BY = "**Checked by** "
 DROPDOWN = re.compile(r"^````\{admonition\} Table (\d) in full")
 KIND = re.compile(r"\*(constant|scaling|proof step|convention|illustration)\*: ")
@@ -429,7 +476,13 @@ def test_every_row_links_a_chapter_and_says_what_holds_it():
     rows = table_rows()
     for label, (_, cell) in table_lines().items():
         assert DOC.search(cell) or PENDING.search(cell), f"{label}: its chapter cell links no chapter"
-    assert list(rows) == [f"R{i}" for i in range(len(rows))] and len(rows) >= 16
+    # R0, R1, ... in order; R13b, R13c (further results of R13's chapter) follow R13
+    numbers = [int(label[1:].rstrip("bcdefgh")) for label in rows]
+    first = [i for i, n in enumerate(numbers) if n not in numbers[:i]]
+    assert [numbers[i] for i in first] == list(range(len(first))) and len(rows) >= 18, list(rows)
+    expected = [f"R{n}" + ("" if k == 0 else "bcdefgh"[k - 1])
+                for n in range(len(first)) for k in range(numbers.count(n))]
+    assert list(rows) == expected, list(rows)
     said = holds()
     assert list(said) == list(rows)
     assert list(ROW_CHECKS) == list(rows), "ROW_CHECKS must name the page's rows, in order"
