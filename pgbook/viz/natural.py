@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
 from .. import _validate as validate
 from ..envs import GridMDP
@@ -100,7 +100,8 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
 
 
 def plot_line_search(fig: Figure, t, curves: dict, t_near, near: dict, *,
-                     xlabel: str = "step t along the direction") -> None:
+                     xlabel: str = "step t along the direction", ylabel: str = "V(ρ) and its models",
+                     near_ylim=None) -> None:
     r"""Several objectives along one line of parameters :math:`\theta_{\text{old}} + t\,\Delta`, in two
     stacked panels: the whole line (top), and a close-up around :math:`t = 0` (bottom).
 
@@ -108,7 +109,8 @@ def plot_line_search(fig: Figure, t, curves: dict, t_near, near: dict, *,
     near: label -> (m,) values there, with at least the labels of ``curves`` (a curve too steep for
     the whole line, such as TRPO's lower bound, is given only here). Curves are drawn in the order
     of ``near`` with the chapter's colour-blind-safe palette (the first solid and thick: the true
-    value); a dotted vertical line marks t = 0.
+    value); a dotted vertical line marks t = 0. The legend, on the top panel, names every curve of
+    ``near``. near_ylim: (low, high) of the close-up, to keep a steep curve from flattening the others.
     """
     t = validate.array(t, "t", ndim=1)
     t_near = validate.array(t_near, "t_near", ndim=1)
@@ -129,7 +131,10 @@ def plot_line_search(fig: Figure, t, curves: dict, t_near, near: dict, *,
                     color=colour, ls=ls, lw=lw, label=label)
         ax.axvline(0.0, color=GREY, lw=0.8, ls=":")
         ax.grid(alpha=0.3)
-        ax.set(xlabel=xlabel, ylabel="V(ρ) and its models")
+        ax.set(xlabel=xlabel, ylabel=ylabel)
+    if near_ylim is not None:
+        close.set_ylim(*validate.array(near_ylim, "near_ylim", shape=(2,)))
+    close.xaxis.set_major_locator(MaxNLocator(5))  # its short steps have long tick labels
     whole.set_title("along the whole line")
     close.set_title("close to t = 0")
-    close.legend(loc="lower center")
+    whole.legend(handles=close.lines[:len(near)], loc="upper left", frameon=False, fontsize="small")

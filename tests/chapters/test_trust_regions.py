@@ -8,7 +8,8 @@ Hessians by finite differences, TRPO's exact step from the first-order condition
 tight instances by dense solves or their closed forms -- and feeds it to the page's own check. The
 same check must reject the claim a careless reader would make: the horizon factor of the trajectory
 KL, 1 - cos of the order of the angle, the tight share with gamma dropped, a dropped 1/(1 - gamma),
-CPI's penalty ten times smaller. The last tests cover the numbers the prose states.
+CPI's penalty ten times smaller, one horizon fewer in either penalty's power of 1/(1 - gamma). The
+last tests cover the numbers the prose states.
 """
 
 from __future__ import annotations
@@ -165,6 +166,34 @@ def trpo_bound_tight_instance(page, claimed="closed-form"):
     page.close(np.array([fork_share(alpha) for alpha in a]), form)
 
 
+GAMMAS = np.array([0.5, 0.9, 0.99])
+ALPHA_SMALL = 1e-4
+
+
+def solve_dense(mdp, pi, gamma):
+    """V, A and d of pi on a small MDP by numpy's dense solves."""
+    n = mdp.P.shape[0]
+    M = np.eye(n) - gamma * np.einsum("sa,sat->st", pi, mdp.P)
+    V = np.linalg.solve(M, np.sum(pi * mdp.r, axis=1))
+    return V, mdp.r + gamma * mdp.P @ V - V[:, None], (1 - gamma) * np.linalg.solve(M.T, mdp.rho)
+
+
+@twin("trust_regions/trpo-loss-horizon-exponent", wrong={"one-horizon-fewer": dict(expected=-1.0),
+                                                      "one-horizon-more": dict(expected=-3.0)})
+def trpo_loss_horizon_exponent(page, expected=-2.0):
+    """L - V on the fork at alpha = 1e-4 by dense solves at gamma = 0.5, 0.9, 0.99, over 4 ||A||_inf
+    gamma alpha^2 with ||A||_inf computed, against 1 - gamma; careless: the penalty with (1 - gamma)
+    (one horizon), or with (1 - gamma)^3."""
+    losses = []
+    for gamma in GAMMAS:
+        mdp, pi_old, pi_new = envs.trpo_tight_instance(ALPHA_SMALL, gamma=gamma)
+        V_old, adv, d = solve_dense(mdp, pi_old, gamma)
+        L = V_old @ mdp.rho + d @ np.sum(pi_new * adv, axis=1) / (1 - gamma)
+        losses.append((L - solve_dense(mdp, pi_new, gamma)[0] @ mdp.rho)
+                      / (4 * np.abs(adv).max() * gamma * ALPHA_SMALL**2))
+    page.exponent(1 - GAMMAS, losses, expected)
+
+
 @twin("trust_regions/ppo-gradient-is-policy-gradient", wrong={"without-one-over-one-minus-gamma": dict(normalised=False)})
 def ppo_gradient_is_policy_gradient(page, normalised=True):
     """Central differences of the clipped objective by explicit loops and of V (dense solve); careless:
@@ -211,6 +240,22 @@ def cpi_improvement_tight_instance(page, constant=2.0, power=3):
     a = ALPHAS_CPI
     shortfall = GAMMA * a**2 / ((1 - GAMMA) ** 2 * (1 - GAMMA * (1 - a)))
     page.bound(shortfall, constant * a**2 * GAMMA / (1 - GAMMA) ** power)
+
+
+@twin("trust_regions/cpi-shortfall-horizon-exponent", wrong={"one-horizon-fewer": dict(expected=-2.0),
+                                                          "one-horizon-more": dict(expected=-4.0)})
+def cpi_shortfall_horizon_exponent(page, expected=-3.0):
+    """The shortfall alpha max A/(1 - gamma) - (V_new - V_old) on the waiting state at alpha = 1e-4,
+    the mixture written out and its value by dense solves at gamma = 0.5, 0.9, 0.99, over gamma
+    alpha^2, against 1 - gamma; careless: AJKS's penalty with (1 - gamma)^2, or with (1 - gamma)^4."""
+    shortfalls = []
+    for gamma in GAMMAS:
+        mdp, pi0 = envs.cpi_tight_instance(gamma)
+        V0, adv, d = solve_dense(mdp, pi0, gamma)
+        new = (1 - ALPHA_SMALL) * pi0 + ALPHA_SMALL * np.eye(2)[adv.argmax(axis=1)]
+        gain = (solve_dense(mdp, new, gamma)[0] - V0) @ mdp.rho
+        shortfalls.append((ALPHA_SMALL * d @ adv.max(axis=1) / (1 - gamma) - gain) / (gamma * ALPHA_SMALL**2))
+    page.exponent(1 - GAMMAS, shortfalls, expected)
 
 
 @twin("trust_regions/cpi-guarantee-holds",
@@ -370,3 +415,22 @@ def test_cpi_alpha_is_capped_at_one_when_gamma_is_small():
     big_A = 1 / (1 - 0.1)
     assert run.V_rho[1] - run.V_rho[0] >= big_A / (2 * (1 - 0.1))
     assert surrogates.cpi_alpha(*envs.cpi_tight_instance(0.25)) == pytest.approx(0.75)
+
+
+def test_the_horizon_numbers():
+    """At alpha = 1e-4 and gamma = 0.5, 0.9, 0.99: the fork loses 99.99%, 99.9%, 99% of TRPO's penalty,
+    the loss over its other factors grows 25 and 99 times; CPI's shortfall is half its penalty and
+    grows 125 and 991 times."""
+    shares, lost, short = [], [], []
+    for gamma in GAMMAS:
+        mdp, pi_old, pi_new = envs.trpo_tight_instance(ALPHA_SMALL, gamma=gamma)
+        V_old, adv, d = solve_dense(mdp, pi_old, gamma)
+        loss = V_old @ mdp.rho + d @ np.sum(pi_new * adv, axis=1) / (1 - gamma) - solve_dense(mdp, pi_new, gamma)[0] @ mdp.rho
+        lost.append(loss / (2 * gamma * ALPHA_SMALL**2))
+        shares.append(lost[-1] * (1 - gamma) ** 2)
+        a = ALPHA_SMALL
+        short.append(a**2 * gamma / ((1 - gamma) ** 2 * (1 - gamma * (1 - a))) / (gamma * a**2))
+        assert short[-1] * (1 - gamma) ** 3 / 2 == pytest.approx(0.5, abs=0.005)
+    assert [f"{x:.2%}" for x in shares] == ["99.99%", "99.91%", "99.02%"]
+    assert round(lost[1] / lost[0]) == 25 and round(lost[2] / lost[1]) == 99
+    assert round(short[1] / short[0]) == 125 and round(short[2] / short[1]) == 991
