@@ -34,7 +34,8 @@ def report_figures(report) -> list[tuple[bytes, tuple[int, int], str, str]]:
         plot_runs(fig.add_axes((0.11, 0.32, 0.86, 0.64)), report)
         out.append((*_png(fig), "PG and NPG: the gap $V^*(ρ) - V(ρ)$ against the iteration",
                     "The gap $V^*(ρ) - V^{(t)}(ρ)$ of exact softmax PG and NPG from the uniform policy, same step "
-                    "$η$, both axes logarithmic."))
+                    "$η$, both axes logarithmic. Dashed: NPG's guarantee over the iterations NPG ran, its value "
+                    "at the last one marked (a triangle at the top edge when it is off the scale)."))
     fig = visitation_figure(report)
     discounted = report.mdp.gamma < 1.0
     what = "discounted visitation" if discounted else "share of the expected visits"
