@@ -410,9 +410,12 @@ class Report:
 
         rows = "".join(f"<div><dt>{markup(what)}<br><span class='pgbook-report-where'>{markup(f'[[{key}]]')}</span></dt>"
                        f"<dd>{html.escape(value)}</dd></div>" for what, value, key in self._summary())
-        figures = "".join(f"<figure><img src='data:image/png;base64,{base64.b64encode(png).decode('ascii')}' "
+        # The image scrolls in its own box, so that a phone's swipe hint (book/_ext/static/pgbook.js)
+        # sits right under it, above the caption.
+        figures = "".join(f"<figure><div class='pgbook-report-figure'><img "
+                          f"src='data:image/png;base64,{base64.b64encode(png).decode('ascii')}' "
                           f"width='{w}' height='{h}' alt='{html.escape(_plain(alt))}' style='max-width:100%;height:auto;"
-                          f"background:#fff'><figcaption>{markup(caption)}</figcaption></figure>"
+                          f"background:#fff'></div><figcaption>{markup(caption)}</figcaption></figure>"
                           for png, (w, h), alt, caption in report_figures(self))
         paragraphs = "".join(f"<p>{markup(p)}</p>" for p in self._diagnosis())
         notes = self._notes()
@@ -442,7 +445,8 @@ _STYLE = """<style>
 .pgbook-report .pgbook-math i{font-family:inherit}
 .pgbook-report sup,.pgbook-report sub{line-height:0;font-size:.75em}
 .pgbook-report sup sup,.pgbook-report sup sub{font-size:.85em}
-.pgbook-report figure{margin:.6em 0;overflow-x:auto}
+.pgbook-report figure{margin:.6em 0}
+.pgbook-report-figure{overflow-x:auto}
 .pgbook-report figcaption{font-size:.9em;text-align:left;color:inherit;opacity:.85}
 .pgbook-report-notes{font-size:.92em;margin:.4em 0}
 .pgbook-report-notes>summary{cursor:pointer;font-weight:600}

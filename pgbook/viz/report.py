@@ -34,7 +34,8 @@ def report_figures(report) -> list[tuple[bytes, tuple[int, int], str, str]]:
         plot_runs(fig.add_axes((0.11, 0.32, 0.86, 0.64)), report)
         out.append((*_png(fig), "PG and NPG: the gap $V^*(ρ) - V(ρ)$ against the iteration",
                     "The gap $V^*(ρ) - V^{(t)}(ρ)$ of exact softmax PG and NPG from the uniform policy, same step "
-                    "$η$, both axes logarithmic."))
+                    "$η$, both axes logarithmic. Dashed: NPG's guarantee over the iterations NPG ran, its value "
+                    "at the last one marked (a triangle at the top edge when it is off the scale)."))
     fig = visitation_figure(report)
     discounted = report.mdp.gamma < 1.0
     what = "discounted visitation" if discounted else "share of the expected visits"
@@ -50,7 +51,7 @@ def report_figures(report) -> list[tuple[bytes, tuple[int, int], str, str]]:
 
 def plot_runs(ax, report) -> None:
     """The gaps of PG and NPG against the iteration (log-log), PG's plateau shaded, NPG's guarantee dashed
-    where it falls inside the picture."""
+    over NPG's iterations and marked at its last one (at the top edge when it is off the scale)."""
     first = float(report.gap_pg[0])
     floor, top = 1e-4 * first, 3.0 * first
     for name, gap, colour in (("PG", report.gap_pg, PG_COLOUR), ("NPG", report.gap_npg, NPG_COLOUR)):
@@ -63,10 +64,17 @@ def plot_runs(ax, report) -> None:
                     mew=0.8, label=label)
     lo, hi = report.rewards
     if lo >= 0.0 and hi <= 1.0:
-        t = np.arange(1, max(report.gap_pg.size, report.gap_npg.size) + 1)
-        bound = npg_bound(t, report.eta, report.mdp.A, report.mdp.gamma)
-        if bound.min() < top:
-            ax.loglog(t, bound, "--", color=NPG_COLOUR, lw=1.2, label="NPG's guarantee (AKLM Thm 5.3)")
+        # Only over the iterations NPG ran, and marked at its last one: beyond them it bounds no curve.
+        # The gap after k iterations is drawn at k + 1.
+        k = np.arange(1, report.gap_npg.size)
+        bound = npg_bound(k, report.eta, report.mdp.A, report.mdp.gamma)
+        ax.loglog(k + 1, bound, "--", color=NPG_COLOUR, lw=1.2)
+        T, last = int(k[-1]), float(bound[-1])
+        above = last >= top
+        value = f"{last:,.0f}" if last >= 100 else f"{last:.3g}"
+        ax.plot(T + 1, top / 1.25 if above else last, "^" if above else "D", color=NPG_COLOUR, ms=8,
+                mec="black", mew=0.8,
+                label=f"NPG's guarantee at T = {T}: {value}" + (" (off the scale)" if above else ""))
     if report.verdict == "plateau":
         end = report.first_tenth["PG"] + 1
         ax.axvspan(1, end, color=PG_COLOUR, alpha=0.15, lw=0)

@@ -102,9 +102,11 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
             cells = np.array(grid.cells, dtype=float)[shown]
             # Data coordinates are (column, row) with rows growing downwards on the picture, as
             # imshow draws them, so the move (drow, dcol) is the vector (dcol, drow).
-            ax.quiver(cells[:, 1], cells[:, 0] - 0.08, mean[:, 1], mean[:, 0], color="white",
-                      edgecolor="black", linewidth=0.4, angles="xy", scale_units="xy", scale=2.4,
-                      width=0.015, headwidth=3.5)
+            # With numbers in the cells' lower halves, shorter arrows centred in the upper halves,
+            # so that a downward arrow does not cover the number.
+            y, scale, pivot = (cells[:, 0] - 0.14, 3.6, "middle") if annotate else (cells[:, 0] - 0.08, 2.4, "tail")
+            ax.quiver(cells[:, 1], y, mean[:, 1], mean[:, 0], color="white", edgecolor="black", linewidth=0.4,
+                      angles="xy", scale_units="xy", scale=scale, pivot=pivot, width=0.015, headwidth=3.5)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.spines[:].set_visible(False)

@@ -156,7 +156,7 @@ OVERFLOWS = """(phone) => {
   }
   // ... and a figure or table wider than the screen says so under it (phones hide the scroll bar).
   if (phone) for (const box of article.querySelectorAll("div.cell_output, .pgbook-interactive-view, "
-                                                        + ".pgbook-report figure, .pst-scrollable-table-container")) {
+                                                        + ".pgbook-report-figure, .pst-scrollable-table-container")) {
     const hidden = box.scrollWidth - box.clientWidth;
     if (hidden <= slack || !box.querySelector("img, svg, canvas, table")) continue;
     const next = box.nextElementSibling;

@@ -353,7 +353,7 @@ def blind_worse_than_uniform(page, threshold=0.5):
     """Own blind Q-NPG: which runs end below the uniform policy's value; careless crossovers."""
     runs = coverage_runs("blind")
     worse, below = np.array([runs[lam][0][-1] < uniform_value() for lam in LAMS]), LAMS < threshold
-    page.equal([np.sum(worse & below), np.sum(worse & ~below)], [below.sum(), 0])
+    page.equal(worse, below)
 
 
 def _own_sampled_final(phi, eta, T, nu, N, seed):
@@ -390,7 +390,7 @@ def sampled_coverage_falls(page, sampled=True):
     else:
         runs = coverage_runs("tabular")
         finals = np.array([runs[lam][0][-1] for lam in (0.01, 0.03, 0.1, 0.2)])
-    page.bound(0.01, np.diff(finals))
+    page.bound(0.01, np.diff(finals).min())
 
 
 @functools.cache

@@ -190,6 +190,16 @@ def episodic_value_is_success_probability(page, claim_gamma=1.0, limit=None):
     page.zscore(success, np.sqrt(success * (1 - success) / 2000), claimed)
 
 
+@twin("own_mdp/up-never-terminates", wrong={"every-policy-terminates": dict(claim_all=True)})
+def up_never_terminates(page, claim_all=False):
+    """The probability that 'up' everywhere ends an episode within 1,000 steps, by numpy's matrix powers
+    on the hand-built lake, times the page's 200 episodes; the careless reader assumes every FrozenLake
+    policy terminates, as gamma = 1 would need."""
+    P, _, terminal, rho = hb.frozen_lake()
+    reach = rho @ np.linalg.matrix_power(P[:, 3, :], 1000)
+    page.equal(int(round(200 * reach[terminal].sum())), 200 if claim_all else 0)
+
+
 # --- rescaling rewards --------------------------------------------------------------------------
 
 

@@ -278,42 +278,35 @@ def unrolling_remainder(page, shift=0, from_start=False):
     page.close(np.array(misses), np.array(remainders))
 
 
-@twin("pg_theorem/trajectory-form-vs-fd",
-      wrong={"undiscounted-sum": dict(discounted=False), "extra-horizon-factor": dict(horizon=1 / (1 - GAMMA))})
-def trajectory_form_vs_fd(page, discounted=True, horizon=1.0):
-    """sum_t gamma^t E[Q(s_t, a_t) grad log pi(a_t|s_t)] pushed forward by hand; the careless reader
-    forgets the gamma^t, or carries the 1/(1 - gamma) of the visitation form over."""
-    pi, Q, _, _, score, grad = softmax_case()
+def trajectory_form(discounted=True):
+    """sum_t gamma^t E[Q(s_t, a_t) grad log pi(a_t|s_t)] pushed forward by hand (or without the gamma^t)."""
+    pi, Q, _, _, score, _ = softmax_case()
     mu, total = MDP.rho.copy(), np.zeros_like(THETA)
     for t in range(300):
         total += (GAMMA**t if discounted else 1.0) * np.einsum("s,sa,sa,satb->tb", mu, pi, Q, score)
         mu = mu @ P_of(MDP, pi)
-    page.close(horizon * total, grad)
+    return total
 
 
-@twin("pg_theorem/q-form-vs-fd", wrong={"no-horizon-factor": dict(horizon=1.0), "rho-for-d": dict(use_rho=True)})
-def q_form_vs_fd(page, horizon=1 / (1 - GAMMA), use_rho=False):
-    """The Q-form with d as a series and Q by Bellman backups; the careless reader drops the
-    1/(1 - gamma) or puts the start distribution for d."""
-    pi, Q, _, d, score, grad = softmax_case()
-    page.close(form(MDP.rho if use_rho else d, pi, Q, score, horizon), grad)
-
-
-@twin("pg_theorem/a-form-vs-fd", wrong={"no-horizon-factor": dict(horizon=1.0), "rho-for-d": dict(use_rho=True)})
-def a_form_vs_fd(page, horizon=1 / (1 - GAMMA), use_rho=False):
-    """The A-form, as the Q-form's twin."""
-    pi, _, adv, d, score, grad = softmax_case()
-    page.close(form(MDP.rho if use_rho else d, pi, adv, score, horizon), grad)
-
-
-@twin("pg_theorem/softmax-form-vs-fd",
-      wrong={"tutorial-form-without-horizon-factor": dict(horizon=1.0), "without-pi": dict(with_pi=False),
-             "q-for-a": dict(weights="Q")})
-def softmax_form_vs_fd(page, horizon=1 / (1 - GAMMA), with_pi=True, weights="A"):
-    """d(s) pi(a|s) A(s, a) / (1 - gamma) entry by entry, at gamma = 0.9; the tutorial drops the
-    1/(1 - gamma); a careless reader drops the factor pi(a|s), or puts Q for A."""
-    pi, Q, adv, d, _, grad = softmax_case()
-    page.close(horizon * d[:, None] * (pi if with_pi else 1.0) * (adv if weights == "A" else Q), grad)
+@twin("pg_theorem/softmax-forms-vs-fd",
+      wrong={"undiscounted-trajectory-sum": dict(discounted=False),
+             "trajectory-form-with-horizon-factor": dict(trajectory_horizon=1 / (1 - GAMMA)),
+             "no-horizon-factor": dict(horizon=1.0), "rho-for-d": dict(use_rho=True),
+             "tutorial-form-without-horizon-factor": dict(softmax_horizon=1.0),
+             "softmax-form-without-pi": dict(with_pi=False), "q-for-a": dict(weights="Q")})
+def softmax_forms_vs_fd(page, discounted=True, trajectory_horizon=1.0, horizon=1 / (1 - GAMMA), use_rho=False,
+                        softmax_horizon=1 / (1 - GAMMA), with_pi=True, weights="A"):
+    """The four softmax forms by hand: the trajectory form as a pushed-forward series, the Q- and A-forms
+    with d as a series and Q by Bellman backups, d(s) pi(a|s) A(s, a) / (1 - gamma) entry by entry. The
+    careless reader forgets the gamma^t, carries the visitation form's 1/(1 - gamma) over to the
+    trajectory form, drops it from the Q- and A-forms (or puts rho for d), drops it from the softmax form
+    as the tutorial does, drops the factor pi(a|s), or puts Q for A."""
+    pi, Q, adv, d, score, grad = softmax_case()
+    weight = MDP.rho if use_rho else d
+    forms = [trajectory_horizon * trajectory_form(discounted),
+             form(weight, pi, Q, score, horizon), form(weight, pi, adv, score, horizon),
+             softmax_horizon * d[:, None] * (pi if with_pi else 1.0) * (adv if weights == "A" else Q)]
+    page.close(np.stack(forms), np.stack([grad] * 4))
 
 
 @twin("pg_theorem/direct-forms-vs-fd", wrong={"advantage-form-holds": dict(gap=False),

@@ -7,7 +7,7 @@
   const HINT = "pgbook-scroll-hint";
   // The boxes that scroll: an output, an interactive figure's frame, a report's figure, a table.
   const BOXES = [".bd-content div.cell_output", ".bd-content .pgbook-interactive-view",
-                 ".bd-content .pgbook-report figure", ".bd-content .pst-scrollable-table-container"];
+                 ".bd-content .pgbook-report-figure", ".bd-content .pst-scrollable-table-container"];
 
   function mark() {
     for (const box of document.querySelectorAll(BOXES.join(", "))) {
