@@ -97,6 +97,24 @@ def loglinear_case():
 # --- the page's checks and their wrong twins (tests/chapters/twins.py), in the order of the page ---
 
 
+@twin("natural/kl-is-half-fisher-form",
+      wrong={"kl-is-the-fisher-form-without-a-half": dict(half=1.0),
+             "kl-is-half-the-euclidean-length": dict(metric="euclidean")})
+def kl_is_half_fisher_form(page, half=0.5, metric="fisher"):
+    """The mean KL of steps t F+g at the uniform policy (visitation by a dense solve, KL summed by hand)
+    against half * Delta' F Delta with F summed state by state; the relative error's log-log slope
+    against |Delta|. Careless: KL = Delta'F Delta (no half) or KL = |Delta|^2 / 2, whose relative errors do
+    not shrink (slope 0)."""
+    pi = np.full((S, A), 1 / A)
+    F = fisher_by_sums(pi)
+    u = np.linalg.pinv(F, rcond=1e-10) @ pg_theorem(pi)
+    steps = np.geomspace(1e-3, 1e-1, 10)[:, None] * u
+    kl = np.array([mean_kl(pi, softmax(D.reshape(S, A))) for D in steps])
+    metric_matrix = F if metric == "fisher" else np.eye(S * A)
+    model = half * np.einsum("ni,ij,nj->n", steps, metric_matrix, steps)
+    page.exponent(np.linalg.norm(steps, axis=1), np.abs(kl / model - 1), 1.0)
+
+
 @twin("natural/equal-kl-first-order-ratio",
       wrong={"equally-steep": dict(claimed="one"), "equal-euclidean-length": dict(measure="length")})
 def equal_kl_first_order_ratio(page, measure="kl", claimed="first-order"):
