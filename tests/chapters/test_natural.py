@@ -4,10 +4,10 @@ Each check of the page has a twin here (``tests/chapters/twins.py``) that recomp
 without the page's code path -- values, advantages and visitations by numpy's dense solves, the
 Fisher matrix as an explicit sum over states and actions, gradients by the policy gradient theorem
 written out, least squares by ``np.linalg.lstsq`` -- and feeds it to the page's own check. The same
-check must reject the claim a careless reader would make: equally steep directions, a plain step
-that is invariant too, any minimiser for the minimum-norm one, a dropped 1/(1 - gamma), eta = 10 for
-policy iteration. The last tests cover the numbers the prose states. (TRPO, PPO and CPI are the
-next chapter's, tests/chapters/test_trust_regions.py.)
+check must reject the claim a careless reader would make: a KL without its half, equally steep
+directions, a plain step that is invariant too, any minimiser for the minimum-norm one, a dropped
+1/(1 - gamma) in a step or in a rate. The last tests cover the numbers the prose states. (TRPO, PPO
+and CPI are chapter 7's, tests/chapters/test_trust_regions.py.)
 """
 
 from __future__ import annotations
@@ -246,13 +246,21 @@ def npg_ignores_start_distribution(page, method="natural"):
     page.close(nxt[0], nxt[1])
 
 
-@twin("natural/huge-step-is-policy-iteration", wrong={"step-one": dict(eta=1.0), "step-ten": dict(eta=10.0)})
-def huge_step_is_policy_iteration(page, eta=1e4):
-    """softmax(eta A/(1 - gamma)) at the uniform policy against argmax_a Q (dense solve), on the
-    non-terminal cells; careless: eta = 1 or 10 is already policy iteration."""
+@twin("natural/large-step-approaches-policy-iteration-at-rate",
+      wrong={"rate-without-one-over-one-minus-gamma": dict(scale=1.0), "rate-set-by-the-start-states-gap": dict(which="start")})
+def large_step_approaches_policy_iteration_at_rate(page, scale=1 / (1 - GAMMA), which="min"):
+    """max_s of the mass softmax(eta A/(1 - gamma)) leaves off argmax_a Q (dense solve), eta from 200 to 1000,
+    against exp(eta * gap * scale), gap the smallest margin between the two best advantages of a
+    non-terminal state; careless: the rate exp(-eta gap) without 1/(1 - gamma), or the start state's margin."""
     _, Q, adv, _ = solve(np.full((S, A), 1 / A))
     live = ~GRID.terminal
-    page.close(softmax(eta * adv / (1 - GAMMA))[live], np.eye(A)[Q.argmax(axis=1)][live])
+    greedy = np.eye(A)[Q.argmax(axis=1)]
+    top_two = np.sort(adv, axis=1)[:, -2:]
+    margins = top_two[:, 1] - top_two[:, 0]
+    gap = margins[live].min() if which == "min" else margins[np.argmax(GRID.rho)]
+    etas = np.linspace(200, 1000, 9)
+    off = [(softmax(eta * adv / (1 - GAMMA)) * (1 - greedy))[live].sum(axis=1).max() for eta in etas]
+    page.exponent(np.exp(etas * gap * scale), off, -1.0)
 
 
 def test_fisher_rank_is_S_times_A_minus_one():
