@@ -263,6 +263,54 @@ def large_step_approaches_policy_iteration_at_rate(page, scale=1 / (1 - GAMMA), 
     page.exponent(np.exp(etas * gap * scale), off, -1.0)
 
 
+@twin("natural/npg-nonlinear-coordinates-first-order",
+      wrong={"plain-step": dict(method="plain"), "phi-step-not-mapped-through-h": dict(through_h=False)})
+def npg_nonlinear_coordinates_first_order(page, method="natural", through_h=True):
+    """At the random policy, the step in phi (theta = sinh phi; gradient J'g by the PG theorem written out,
+    Fisher J'FJ summed by hand, lstsq) mapped through sinh, against the step in theta: their gap as a
+    share of the step, against eta. Careless: the plain step is invariant to first order too, or the
+    phi step is read as a theta step."""
+    pi = softmax(THETA_R)
+    F, g = fisher_by_sums(pi), pg_theorem(pi)
+    phi0 = np.arcsinh(THETA_R).ravel()
+    J = np.diag(np.cosh(phi0))
+    etas = np.geomspace(1e-4, 1e-2, 5)
+    shares = []
+    for eta in etas:
+        if method == "natural":
+            dphi = eta * np.linalg.lstsq(J.T @ F @ J, J.T @ g, rcond=1e-10)[0]
+            dtheta = eta * np.linalg.lstsq(F, g, rcond=1e-10)[0]
+        else:
+            dphi, dtheta = eta * J.T @ g, eta * g
+        new = np.sinh(phi0 + dphi) if through_h else THETA_R.ravel() + dphi
+        direct = softmax((THETA_R.ravel() + dtheta).reshape(S, A))
+        shares.append(np.abs(softmax(new.reshape(S, A)) - direct).max() / np.abs(direct - pi).max())
+    page.exponent(etas, shares, 1.0)
+
+
+BANDIT_PS = np.array([0.5, 1e-2, 1e-4])
+
+
+def bandit_widening(p):
+    """The logit gap's widening per unit step on the bandit (1, 0) at pi = (p, 1 - p), by hand:
+    g = p(1 - p)(1, -1), F = p(1 - p)[[1, -1], [-1, 1]]; returns (plain, natural)."""
+    g = p * (1 - p) * np.array([1.0, -1.0])
+    F = p * (1 - p) * np.array([[1.0, -1.0], [-1.0, 1.0]])
+    natural = np.linalg.pinv(F) @ g
+    return g[0] - g[1], natural[0] - natural[1]
+
+
+@twin("natural/bandit-plain-step-vanishes-at-corner", wrong={"without-the-factor-two": dict(factor=1.0)})
+def bandit_plain_step_vanishes_at_corner(page, factor=2.0):
+    page.close([bandit_widening(p)[0] for p in BANDIT_PS], factor * BANDIT_PS * (1 - BANDIT_PS))
+
+
+@twin("natural/bandit-npg-step-constant", wrong={"npg-shrinks-like-the-plain-step": dict(claimed="plain")})
+def bandit_npg_step_constant(page, claimed="constant"):
+    expected = 1.0 if claimed == "constant" else 2 * BANDIT_PS * (1 - BANDIT_PS)
+    page.close([bandit_widening(p)[1] for p in BANDIT_PS], expected)
+
+
 def test_fisher_rank_is_S_times_A_minus_one():
     """The prose's "rank |S|(|A| - 1) when every state is visited": the Fisher matrix summed state by
     state at the uniform policy, and pgbook's, have rank 33 (terminal states included), not S*A."""
