@@ -396,3 +396,25 @@ def test_npg_leaves_the_states_rho_never_reaches_alone():
     adv = pgbook.advantage(mdp, pgbook.softmax(theta))
     assert np.abs(step[2]).max() < 1e-12 and np.abs(adv[2]).max() > 0.1
     assert np.ptp(step[:2] - adv[:2] / (1 - 0.9), axis=1).max() < 1e-10
+
+
+def test_the_fisher_figure_and_rate_numbers():
+    """'largest at the start, 0.31, and more than ten times smaller in the free cells around the goal and the pit';
+    '3/16 on the diagonal and -1/16 off it'; 'still 0.44 at eta = 10: in the start cell and the cell to its
+    right ... the four advantages all lie within 0.02 of each other'."""
+    pi = np.full((S, A), 1 / A)
+    _, _, adv, d = solve(pi)
+    start = int(np.argmax(GRID.rho))
+    assert np.argmax(d) == start and f"{d[start]:.2f}" == "0.31"
+    cell = {tuple(c): s for s, c in enumerate(GRID.cells)}
+    next_to_goal = [cell[0, 2], cell[1, 2], cell[2, 3]]  # the free cells beside the goal and the pit
+    assert (d[next_to_goal] < d[start] / 10).all()
+    block = pgbook.fisher(GRID, np.zeros((S, A)))[start * A:(start + 1) * A, start * A:(start + 1) * A]
+    assert np.allclose(block / d[start], np.eye(A) / 4 - 1 / 16)
+    greedy = np.eye(A)[adv.argmax(axis=1)]
+    live = np.flatnonzero(~GRID.terminal)
+    off = (softmax(10 * adv / (1 - GAMMA)) * (1 - greedy)).sum(axis=1)
+    assert f"{off[live].max():.2f}" == "0.44"
+    right_of_start = cell[2, 1]
+    assert set(live[np.argsort(off[live])[-2:]]) == {start, right_of_start}
+    assert np.ptp(adv[start]) < 0.02 and np.ptp(adv[right_of_start]) < 0.02
