@@ -4,10 +4,10 @@ Each check of the page has a twin here (``tests/chapters/twins.py``) that recomp
 without the page's code path -- values, advantages and visitations by numpy's dense solves, the
 Fisher matrix as an explicit sum over states and actions, gradients by the policy gradient theorem
 written out, least squares by ``np.linalg.lstsq`` -- and feeds it to the page's own check. The same
-check must reject the claim a careless reader would make: equally steep directions, a plain step
-that is invariant too, any minimiser for the minimum-norm one, a dropped 1/(1 - gamma), eta = 10 for
-policy iteration. The last tests cover the numbers the prose states. (TRPO, PPO and CPI are the
-next chapter's, tests/chapters/test_trust_regions.py.)
+check must reject the claim a careless reader would make: a KL without its half, equally steep
+directions, a plain step that is invariant too, any minimiser for the minimum-norm one, a dropped
+1/(1 - gamma) in a step or in a rate. The last tests cover the numbers the prose states. (TRPO, PPO
+and CPI are chapter 7's, tests/chapters/test_trust_regions.py.)
 """
 
 from __future__ import annotations
@@ -95,6 +95,24 @@ def loglinear_case():
 
 
 # --- the page's checks and their wrong twins (tests/chapters/twins.py), in the order of the page ---
+
+
+@twin("natural/kl-is-half-fisher-form",
+      wrong={"kl-is-the-fisher-form-without-a-half": dict(half=1.0),
+             "kl-is-half-the-euclidean-length": dict(metric="euclidean")})
+def kl_is_half_fisher_form(page, half=0.5, metric="fisher"):
+    """The mean KL of steps t F+g at the uniform policy (visitation by a dense solve, KL summed by hand)
+    against half * Delta' F Delta with F summed state by state; the relative error's log-log slope
+    against |Delta|. Careless: KL = Delta'F Delta (no half) or KL = |Delta|^2 / 2, whose relative errors do
+    not shrink (slope 0)."""
+    pi = np.full((S, A), 1 / A)
+    F = fisher_by_sums(pi)
+    u = np.linalg.pinv(F, rcond=1e-10) @ pg_theorem(pi)
+    steps = np.geomspace(1e-3, 1e-1, 10)[:, None] * u
+    kl = np.array([mean_kl(pi, softmax(D.reshape(S, A))) for D in steps])
+    metric_matrix = F if metric == "fisher" else np.eye(S * A)
+    model = half * np.einsum("ni,ij,nj->n", steps, metric_matrix, steps)
+    page.exponent(np.linalg.norm(steps, axis=1), np.abs(kl / model - 1), 1.0)
 
 
 @twin("natural/equal-kl-first-order-ratio",
@@ -228,13 +246,69 @@ def npg_ignores_start_distribution(page, method="natural"):
     page.close(nxt[0], nxt[1])
 
 
-@twin("natural/huge-step-is-policy-iteration", wrong={"step-one": dict(eta=1.0), "step-ten": dict(eta=10.0)})
-def huge_step_is_policy_iteration(page, eta=1e4):
-    """softmax(eta A/(1 - gamma)) at the uniform policy against argmax_a Q (dense solve), on the
-    non-terminal cells; careless: eta = 1 or 10 is already policy iteration."""
+@twin("natural/large-step-approaches-policy-iteration-at-rate",
+      wrong={"rate-without-one-over-one-minus-gamma": dict(scale=1.0), "rate-set-by-the-start-states-gap": dict(which="start")})
+def large_step_approaches_policy_iteration_at_rate(page, scale=1 / (1 - GAMMA), which="min"):
+    """max_s of the mass softmax(eta A/(1 - gamma)) leaves off argmax_a Q (dense solve), eta from 200 to 1000,
+    against exp(eta * gap * scale), gap the smallest margin between the two best advantages of a
+    non-terminal state; careless: the rate exp(-eta gap) without 1/(1 - gamma), or the start state's margin."""
     _, Q, adv, _ = solve(np.full((S, A), 1 / A))
     live = ~GRID.terminal
-    page.close(softmax(eta * adv / (1 - GAMMA))[live], np.eye(A)[Q.argmax(axis=1)][live])
+    greedy = np.eye(A)[Q.argmax(axis=1)]
+    top_two = np.sort(adv, axis=1)[:, -2:]
+    margins = top_two[:, 1] - top_two[:, 0]
+    gap = margins[live].min() if which == "min" else margins[np.argmax(GRID.rho)]
+    etas = np.linspace(200, 1000, 9)
+    off = [(softmax(eta * adv / (1 - GAMMA)) * (1 - greedy))[live].sum(axis=1).max() for eta in etas]
+    page.exponent(np.exp(etas * gap * scale), off, -1.0)
+
+
+@twin("natural/npg-nonlinear-coordinates-first-order",
+      wrong={"plain-step": dict(method="plain"), "phi-step-not-mapped-through-h": dict(through_h=False)})
+def npg_nonlinear_coordinates_first_order(page, method="natural", through_h=True):
+    """At the random policy, the step in phi (theta = sinh phi; gradient J'g by the PG theorem written out,
+    Fisher J'FJ summed by hand, lstsq) mapped through sinh, against the step in theta: their gap as a
+    share of the step, against eta. Careless: the plain step is invariant to first order too, or the
+    phi step is read as a theta step."""
+    pi = softmax(THETA_R)
+    F, g = fisher_by_sums(pi), pg_theorem(pi)
+    phi0 = np.arcsinh(THETA_R).ravel()
+    J = np.diag(np.cosh(phi0))
+    etas = np.geomspace(1e-4, 1e-2, 5)
+    shares = []
+    for eta in etas:
+        if method == "natural":
+            dphi = eta * np.linalg.lstsq(J.T @ F @ J, J.T @ g, rcond=1e-10)[0]
+            dtheta = eta * np.linalg.lstsq(F, g, rcond=1e-10)[0]
+        else:
+            dphi, dtheta = eta * J.T @ g, eta * g
+        new = np.sinh(phi0 + dphi) if through_h else THETA_R.ravel() + dphi
+        direct = softmax((THETA_R.ravel() + dtheta).reshape(S, A))
+        shares.append(np.abs(softmax(new.reshape(S, A)) - direct).max() / np.abs(direct - pi).max())
+    page.exponent(etas, shares, 1.0)
+
+
+BANDIT_PS = np.array([0.5, 1e-2, 1e-4])
+
+
+def bandit_widening(p):
+    """The logit gap's widening per unit step on the bandit (1, 0) at pi = (p, 1 - p), by hand:
+    g = p(1 - p)(1, -1), F = p(1 - p)[[1, -1], [-1, 1]]; returns (plain, natural)."""
+    g = p * (1 - p) * np.array([1.0, -1.0])
+    F = p * (1 - p) * np.array([[1.0, -1.0], [-1.0, 1.0]])
+    natural = np.linalg.pinv(F) @ g
+    return g[0] - g[1], natural[0] - natural[1]
+
+
+@twin("natural/bandit-plain-step-vanishes-at-corner", wrong={"without-the-factor-two": dict(factor=1.0)})
+def bandit_plain_step_vanishes_at_corner(page, factor=2.0):
+    page.close([bandit_widening(p)[0] for p in BANDIT_PS], factor * BANDIT_PS * (1 - BANDIT_PS))
+
+
+@twin("natural/bandit-npg-step-constant", wrong={"npg-shrinks-like-the-plain-step": dict(claimed="plain")})
+def bandit_npg_step_constant(page, claimed="constant"):
+    expected = 1.0 if claimed == "constant" else 2 * BANDIT_PS * (1 - BANDIT_PS)
+    page.close([bandit_widening(p)[1] for p in BANDIT_PS], expected)
 
 
 def test_fisher_rank_is_S_times_A_minus_one():
@@ -322,3 +396,25 @@ def test_npg_leaves_the_states_rho_never_reaches_alone():
     adv = pgbook.advantage(mdp, pgbook.softmax(theta))
     assert np.abs(step[2]).max() < 1e-12 and np.abs(adv[2]).max() > 0.1
     assert np.ptp(step[:2] - adv[:2] / (1 - 0.9), axis=1).max() < 1e-10
+
+
+def test_the_fisher_figure_and_rate_numbers():
+    """'largest at the start, 0.31, and more than ten times smaller in the free cells around the goal and the pit';
+    '3/16 on the diagonal and -1/16 off it'; 'still 0.44 at eta = 10: in the start cell and the cell to its
+    right ... the four advantages all lie within 0.02 of each other'."""
+    pi = np.full((S, A), 1 / A)
+    _, _, adv, d = solve(pi)
+    start = int(np.argmax(GRID.rho))
+    assert np.argmax(d) == start and f"{d[start]:.2f}" == "0.31"
+    cell = {tuple(c): s for s, c in enumerate(GRID.cells)}
+    next_to_goal = [cell[0, 2], cell[1, 2], cell[2, 3]]  # the free cells beside the goal and the pit
+    assert (d[next_to_goal] < d[start] / 10).all()
+    block = pgbook.fisher(GRID, np.zeros((S, A)))[start * A:(start + 1) * A, start * A:(start + 1) * A]
+    assert np.allclose(block / d[start], np.eye(A) / 4 - 1 / 16)
+    greedy = np.eye(A)[adv.argmax(axis=1)]
+    live = np.flatnonzero(~GRID.terminal)
+    off = (softmax(10 * adv / (1 - GAMMA)) * (1 - greedy)).sum(axis=1)
+    assert f"{off[live].max():.2f}" == "0.44"
+    right_of_start = cell[2, 1]
+    assert set(live[np.argsort(off[live])[-2:]]) == {start, right_of_start}
+    assert np.ptp(adv[start]) < 0.02 and np.ptp(adv[right_of_start]) < 0.02
