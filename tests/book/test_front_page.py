@@ -130,6 +130,20 @@ def test_the_captions_numbers_by_hand(climb):
         assert pg.max() < pgbook_front.PLATEAU
 
 
+def test_the_step_size_pg_would_need_and_its_gradients_by_hand(climb):
+    """The caption's answer to "why not raise eta?": the gradient's norms at the two starts, and the step
+    size that does lift PG (a tenth of it does not), recomputed with numpy solves."""
+    grid = envs.gridworld()
+    theta = pgbook_front.theta0(grid.S, grid.A)
+    horizon = 1 / (1 - grid.gamma)
+    assert np.isclose(np.linalg.norm(gradient_by_hand(grid, theta, horizon)), climb.grad_norm, rtol=1e-6)
+    assert np.isclose(np.linalg.norm(gradient_by_hand(grid, 0 * theta, horizon)), climb.grad_norm_uniform, rtol=1e-9)
+    V_opt = V_opt_by_hand(grid)
+    needed = pg_by_hand(grid, climb.eta_needed, climb.first_needed, theta) / V_opt
+    assert needed[-1] >= 0.9 > needed[:-1].max()
+    assert (pg_by_hand(grid, climb.eta_needed / 10, pgbook_front.T, theta) / V_opt).max() < 0.9
+
+
 def test_the_plateau_line_passes_on_the_page(climb):
     passed, line = pgbook_front.plateau_line(climb)
     assert passed and line.startswith("✔ ")
