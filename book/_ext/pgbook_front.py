@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
@@ -46,8 +47,8 @@ SLIP = inspect.signature(envs.gridworld).parameters["slip"].default
 SHARES = (0.9, 0.99)
 #: The caption's claim about PG: below this share of V*(rho) at every step, at every step size.
 PLATEAU = 0.01
-#: The caption's link to chapter 6, relative to the front page's HTML.
-SIMPLEX = '<a href="npg/simplex.html">chapter 6, <em>PG against NPG on the simplex</em></a>'
+#: The chapter the caption sends the reader to, and the words of its link.
+SIMPLEX, SIMPLEX_LINK = "/book/npg/simplex", "chapter 6"
 #: The parameters of the checked gradient: pgbook's doctest policy on envs.three_state().
 THETA = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
 
@@ -238,7 +239,7 @@ class FrontFigure(SphinxDirective):
                    f"gradient, at η = {NPG_ETA:g}, reaches 90% in {npg90} steps and 99% in {npg99}: its step "
                    "divides out the visitation d(s) and the probability π(a|s) that make the policy gradient "
                    "tiny here. Why this happens, and what it costs, is what the book explains; chapter 6 "
-                   "shows it on the simplex of a single state's policies.")
+                   "(PG against NPG on the simplex) shows it on the policies of a single state.")
         alts = ("The gridworld, coloured by its optimal values, with the optimal policy's arrows",
                 "The value of softmax policy gradient at four step sizes and of the natural policy gradient "
                 "over the iterations")
@@ -248,10 +249,16 @@ class FrontFigure(SphinxDirective):
         passed, line = plateau_line(c)
         if not passed:
             raise self.error(f"the front page's figure claims what its runs do not show: {line}")
-        markup = (f'<div class="pgbook-front-figure">{images}</div>'
-                  f'<p class="pgbook-front-caption">{html.escape(caption).replace("chapter 6", SIMPLEX)}</p>'
-                  f'<div class="pgbook-check" data-id="index/pg-plateau" data-passed="true">{html.escape(line)}</div>')
-        return [nodes.raw("", markup, format="html")]
+        # The caption is a paragraph with a cross-reference, so that its link also works where the
+        # doctree is written again (the single page the PDF is printed from).
+        before, after = caption.split(SIMPLEX_LINK)
+        link = addnodes.pending_xref("", nodes.inline("", SIMPLEX_LINK), refdomain="std", reftype="doc",
+                                     reftarget=SIMPLEX, refexplicit=True, refdoc=self.env.docname)
+        figure = f'<div class="pgbook-front-figure">{images}</div>'
+        check = f'<div class="pgbook-check" data-id="index/pg-plateau" data-passed="true">{html.escape(line)}</div>'
+        return [nodes.raw("", figure, format="html"),
+                nodes.paragraph("", "", nodes.Text(before), link, nodes.Text(after), classes=["pgbook-front-caption"]),
+                nodes.raw("", check, format="html")]
 
 
 class FrontChecks(SphinxDirective):
