@@ -119,7 +119,7 @@ def plateau_line(c: Climb, level: float = PLATEAU) -> tuple[bool, str]:
 
     etas = ", ".join(f"{eta:g}" for eta in PG_ETAS)
     claim = (f"at every step size η = {etas}, softmax PG stays below {level:.0%} of V* for all {T:,} steps "
-             f"from this start (the natural PG, at η = {NPG_ETA:g}, passes 90% at step {c.first_npg[0]})")
+             "from this start")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):  # outside a kernel a check prints its line
         try:
