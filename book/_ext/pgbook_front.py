@@ -4,15 +4,18 @@ The front page is a plain page, not a notebook: a notebook page would get launch
 ``.ipynb`` twin and a place among the chapters (Binder opens the first one). Yet, like every number
 of the book, what it shows is computed by pgbook, here while Sphinx reads the page:
 
-- ``{pgbook-front-figure}``: the book in one picture. On the gridworld of the first chapters,
-  softmax policy gradient and the natural policy gradient climb from the uniform policy to
-  :math:`V^\star(\rho)` with the same step size; the caption's numbers are read from the two runs.
+- ``{pgbook-front-figure}``: the book in one picture. On the gridworld of the first chapters, from a
+  poor, nearly deterministic policy (:data:`START`), softmax policy gradient at the step sizes
+  :data:`PG_ETAS` and the natural policy gradient at :data:`NPG_ETA` climb towards
+  :math:`V^\star(\rho)` with exact gradients; the caption's numbers are read from the runs, and its
+  claim, that no step size in the range lifts PG off its plateau while NPG climbs, is checked under
+  it by :func:`plateau_line` (a ✔ line, :func:`pgbook.checks.bound`).
 - ``{pgbook-front-checks}``: one claim checked twice by :func:`pgbook.checks.close`, as it is
   (✔) and with the factor :math:`1/(1-\gamma)` dropped (✘): the line a careless claim gets, which
   the book's tests require of every check's wrong twin.
 
 The figure's two panels are 2x PNGs shown side by side, one above the other on a phone (each scaled
-to its column there, ``static/pgbook.css``); the runs' panel marks where each run first reaches 90%
+to its column there, ``static/pgbook.css``); the runs' panel marks where NPG first reaches 90%
 and 99% of V*, the caption's numbers. A check is its ``div.pgbook-check``, styled as in the chapters.
 """
 
@@ -21,30 +24,64 @@ from __future__ import annotations
 import base64
 import contextlib
 import html
+import inspect
 import io
 from dataclasses import dataclass
 
 import numpy as np
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-#: The step size of both runs of the figure, and how many steps they take.
-ETA, T = 1.0, 5000
+from pgbook import envs, softmax, softmax_gradient
+
+#: The step sizes of softmax PG, the step size of NPG, and how many steps every run takes.
+PG_ETAS, NPG_ETA, T = (1.0, 10.0, 100.0, 1000.0), 1.0, 20_000
+#: The poor start: logits START on *down* (the gridworld's action 1) and 0 elsewhere, in every state,
+#: so pi(down | s) = e^4 / (e^4 + 3) = 0.95. From S, down walks into the border and stays there.
+START, DOWN = 4.0, 1
+#: The gridworld's slip probability (envs.gridworld's default), for the caption.
+SLIP = inspect.signature(envs.gridworld).parameters["slip"].default
 #: The shares of V*(rho) whose first passage the caption reports.
 SHARES = (0.9, 0.99)
+#: The caption's claim about PG: below this share of V*(rho) at every step, at every step size.
+PLATEAU = 0.01
+#: The chapter the caption sends the reader to, and the words of its link.
+SIMPLEX, SIMPLEX_LINK = "/book/npg/simplex", "chapter 6"
 #: The parameters of the checked gradient: pgbook's doctest policy on envs.three_state().
 THETA = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
 
 
 @dataclass(frozen=True)
 class Climb:
-    """The two runs of the figure: V(rho) / V*(rho) at t = 0..T, and the first t reaching each share."""
+    """The runs of the figure, V(rho) / V*(rho) at t = 0..T: softmax PG, one row per step size of
+    :data:`PG_ETAS`, (len(PG_ETAS), T + 1); NPG, (T + 1,); and the first t at which NPG reaches each
+    share of :data:`SHARES`."""
 
     pg: np.ndarray
     npg: np.ndarray
-    first_pg: tuple[int, ...]
     first_npg: tuple[int, ...]
+    #: The norms of PG's first gradient, at this start and at the uniform policy.
+    grad_norm: float
+    grad_norm_uniform: float
+    #: The smallest step size 10^k above PG_ETAS at which PG does reach 90% of V* within T, and when.
+    eta_needed: float
+    first_needed: int
+
+
+def theta0(S: int, A: int, start: float = START) -> np.ndarray:
+    """The poor start's logits, (S, A): ``start`` on *down* in every state, 0 elsewhere."""
+    theta = np.zeros((S, A))
+    theta[:, DOWN] = start
+    return theta
+
+
+def _sci(x: float) -> str:
+    """A number as the caption prints it: 5.58e-10 -> 5.6·10⁻¹⁰, 1e5 -> 10⁵."""
+    mantissa, exponent = f"{x:.1e}".split("e")
+    power = "10" + str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return power if mantissa == "1.0" else f"{mantissa}·{power}"
 
 
 def _first(share: np.ndarray, level: float) -> int:
@@ -54,15 +91,44 @@ def _first(share: np.ndarray, level: float) -> int:
     return int(reached[0])
 
 
-def climb() -> Climb:
-    """Softmax PG and NPG on the gridworld, from the uniform policy, step size :data:`ETA`."""
+def climb(start: float = START) -> Climb:
+    """Softmax PG (step sizes :data:`PG_ETAS`) and NPG (:data:`NPG_ETA`) on the gridworld, from
+    :func:`theta0`; ``start = 0`` is the uniform policy."""
     from pgbook import algorithms, envs, policy_iteration
 
     grid = envs.gridworld()
     V_opt = grid.rho @ policy_iteration(grid)[1]
-    pg = algorithms.softmax_pg(grid, ETA, T).V_rho / V_opt
-    npg = algorithms.npg(grid, ETA, T).V_rho / V_opt
-    return Climb(pg, npg, tuple(_first(pg, s) for s in SHARES), tuple(_first(npg, s) for s in SHARES))
+    theta = theta0(grid.S, grid.A, start)
+    pg = np.array([algorithms.softmax_pg(grid, eta, T, theta0=theta).V_rho / V_opt for eta in PG_ETAS])
+    npg = algorithms.npg(grid, NPG_ETA, T, theta0=theta).V_rho / V_opt
+    for eta in 10.0 ** np.arange(np.log10(PG_ETAS[-1]) + 1, 13):
+        needed = algorithms.softmax_pg(grid, eta, T, theta0=theta).V_rho / V_opt
+        if needed.max() >= SHARES[0]:
+            break
+    return Climb(pg, npg, tuple(_first(npg, s) for s in SHARES),
+                 float(np.linalg.norm(softmax_gradient(grid, theta))),
+                 float(np.linalg.norm(softmax_gradient(grid, np.zeros_like(theta)))),
+                 float(eta), _first(needed, SHARES[0]))
+
+
+def plateau_line(c: Climb, level: float = PLATEAU) -> tuple[bool, str]:
+    """The caption's claim, checked: at every step size of :data:`PG_ETAS`, softmax PG stays below
+    ``level`` of V*(rho) for all T steps (the best share each run reaches, against ``level``); the
+    check's line, and whether it passed."""
+    from pgbook import checks
+
+    etas = ", ".join(f"{eta:g}" for eta in PG_ETAS)
+    claim = (f"at every step size η = {etas}, softmax PG stays below {level:.0%} of V* for all {T:,} steps "
+             "from this start")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):  # outside a kernel a check prints its line
+        try:
+            checks.bound(claim, c.pg.max(axis=1), level, cap=1.0, id="index/pg-plateau",
+                         names=("the best V(ρ)/V*(ρ) of the four runs", "the claim"))
+            passed = True
+        except checks.CheckFailed:
+            passed = False
+    return passed, printed.getvalue().strip()
 
 
 def _png(fig) -> tuple[bytes, tuple[int, int]]:
@@ -97,26 +163,24 @@ def figure_pngs(c: Climb) -> list[tuple[bytes, tuple[int, int]]]:
     fig_run, ax_run = plt.subplots(figsize=(4.2, 2.9))
     t = np.arange(1, T + 1)
     ax_run.plot(t, c.npg[1:], color=PALETTE["vermillion"])
-    ax_run.plot(t, c.pg[1:], color=PALETTE["blue"])
-    # Labels beside the curves, in the empty middle of the plot (NPG has risen, PG not yet).
-    ax_run.text(1.3, 0.55, "natural PG", color=PALETTE["vermillion"])
-    ax_run.text(260, 0.45, "softmax PG", color=PALETTE["blue"])
+    # The PG runs lie on top of one another at the floor: dashes of different lengths keep each visible.
+    for pg, dashes in zip(c.pg, ("-", "--", "-.", ":")):
+        ax_run.plot(t, pg[1:], color=PALETTE["blue"], ls=dashes, lw=1.6)
+    etas = ", ".join(f"{eta:g}" for eta in PG_ETAS)
+    ax_run.text(20, 0.55, f"natural PG, η = {NPG_ETA:g}", color=PALETTE["vermillion"])
+    ax_run.text(T ** 0.5, 0.06, f"softmax PG, η = {etas}", color=PALETTE["blue"], ha="center")
     for share in SHARES:
         ax_run.axhline(share, color="0.45", ls=":", lw=1.0)
-        ax_run.text(22, share, f"{share:.0%} of V*", color="0.35", va="top", fontsize="small")
-    # Where each run first reaches each share: the caption's numbers, marked on the curves.
-    for firsts, curve, colour in ((c.first_npg, c.npg, PALETTE["vermillion"]), (c.first_pg, c.pg, PALETTE["blue"])):
-        for k, first in enumerate(firsts):
-            ax_run.plot(first, curve[first], "o", ms=4, color=colour)
-            right = first < T / 4  # the last label of PG goes above its point, inside the axes
-            ax_run.annotate(f"{first:,}", (first, curve[first]), xytext=(5, -13 - 6 * k) if right else (-5, 4),
-                            textcoords="offset points", ha="left" if right else "right", color=colour,
-                            fontsize="small")
-    plateau = int(np.flatnonzero(c.pg >= 0.05)[0])  # PG's long flat start, near the uniform policy's value
-    ax_run.annotate("", (1, 0.1), xytext=(plateau, 0.1), arrowprops=dict(arrowstyle="<->", color=PALETTE["blue"]))
-    ax_run.text(np.sqrt(plateau), 0.13, "plateau", ha="center", color=PALETTE["blue"], fontsize="small")
-    ax_run.set(xscale="log", xlim=(1, T), ylim=(0, 1.08), xlabel=f"iteration t (η = {ETA:g})",
-               ylabel="V(ρ) / V*(ρ)", title="exact gradient ascent")
+        ax_run.text(T ** 0.5, share, f" {share:.0%} of V*", color="0.35", va="bottom" if share > 0.95 else "top",
+                    fontsize="small")
+    # Where NPG first reaches each share: the caption's numbers, marked on its curve (the first label
+    # left of its point, the second above, as the two points are close).
+    for first, offset, align in zip(c.first_npg, ((-5, -4), (4, 3)), ("right", "left")):
+        ax_run.plot(first, c.npg[first], "o", ms=4, color=PALETTE["vermillion"])
+        ax_run.annotate(f"{first:,}", (first, c.npg[first]), xytext=offset, textcoords="offset points",
+                        ha=align, color=PALETTE["vermillion"], fontsize="small")
+    ax_run.set(xscale="log", xlim=(1, T), ylim=(-0.02, 1.08), xlabel="iteration t",
+               ylabel="V(ρ) / V*(ρ)", title="exact gradients, from a poor start")
     return [_png(fig_grid), _png(fig_run)]
 
 
@@ -154,25 +218,47 @@ def check_lines() -> list[tuple[bool, str]]:
 
 
 class FrontFigure(SphinxDirective):
-    """``{pgbook-front-figure}``: the figure of :func:`climb` with its computed caption."""
+    """``{pgbook-front-figure}``: the figure of :func:`climb`, its computed caption and its ✔ line."""
 
     def run(self) -> list[nodes.Node]:
         c = climb()
-        (pg90, pg99), (npg90, npg99) = c.first_pg, c.first_npg
-        caption = (f"On the gridworld at the left, with exact gradients from the uniform policy and the same "
-                   f"step size η = {ETA:g} for both (far above the (1 − γ)³/8 of the convergence theorem), "
-                   "softmax policy gradient "
-                   f"needs {pg90:,} steps to reach 90% of the optimal value and {pg99:,} to reach 99%; "
-                   f"the natural policy gradient needs {npg90} and {npg99}. Why the first waits so long "
-                   "on its plateau, and why preconditioning removes the wait, is what the book explains.")
+        npg90, npg99 = c.first_npg
+        etas = ", ".join(f"{eta:g}" for eta in PG_ETAS[:-1]) + f" or {PG_ETAS[-1]:g}"
+        grid = envs.gridworld()
+        pi_down = softmax(theta0(grid.S, grid.A))[0, DOWN]
+        caption = (f"The first figure is the book's gridworld: S start, G goal (entering it pays 1), X pit "
+                   "(entering it pays 0; both end the episode), hatched cells are walls; a cell's colour is its "
+                   "optimal value V*, from dark purple (0) to yellow (1), and its arrow the optimal policy π*'s "
+                   f"move (a move succeeds with probability {1 - SLIP:g} and slips sideways otherwise). "
+                   f"The second shows exact gradient ascent from a poor start, a policy that in every cell "
+                   f"moves down with probability {pi_down:.2f} (from S, into the border). Softmax policy gradient, "
+                   f"at step size η = {etas}, stays below {PLATEAU:.0%} of the optimal value for all {T:,} "
+                   f"steps (at most {_sci(c.pg.max())} of it): its gradient here has norm {_sci(c.grad_norm)}, "
+                   f"against {_sci(c.grad_norm_uniform)} at the uniform policy, and it takes η = "
+                   f"{_sci(c.eta_needed)} to reach 90% (at step {c.first_needed:,}). The natural policy "
+                   f"gradient, at η = {NPG_ETA:g}, reaches 90% in {npg90} steps and 99% in {npg99}: its step "
+                   "divides out the visitation d(s) and the probability π(a|s) that make the policy gradient "
+                   "tiny here. Why this happens, and what it costs, is what the book explains; chapter 6 "
+                   "(PG against NPG on the simplex) shows it on the policies of a single state.")
         alts = ("The gridworld, coloured by its optimal values, with the optimal policy's arrows",
-                "The value of softmax policy gradient and of the natural policy gradient over the iterations")
+                "The value of softmax policy gradient at four step sizes and of the natural policy gradient "
+                "over the iterations")
         images = "".join(f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
                          f'width="{width}" height="{height}" alt="{alt}">'
                          for (png, (width, height)), alt in zip(figure_pngs(c), alts))
-        markup = (f'<div class="pgbook-front-figure">{images}</div>'
-                  f'<p class="pgbook-front-caption">{html.escape(caption)}</p>')
-        return [nodes.raw("", markup, format="html")]
+        passed, line = plateau_line(c)
+        if not passed:
+            raise self.error(f"the front page's figure claims what its runs do not show: {line}")
+        # The caption is a paragraph with a cross-reference, so that its link also works where the
+        # doctree is written again (the single page the PDF is printed from).
+        before, after = caption.split(SIMPLEX_LINK)
+        link = addnodes.pending_xref("", nodes.inline("", SIMPLEX_LINK), refdomain="std", reftype="doc",
+                                     reftarget=SIMPLEX, refexplicit=True, refdoc=self.env.docname)
+        figure = f'<div class="pgbook-front-figure">{images}</div>'
+        check = f'<div class="pgbook-check" data-id="index/pg-plateau" data-passed="true">{html.escape(line)}</div>'
+        return [nodes.raw("", figure, format="html"),
+                nodes.paragraph("", "", nodes.Text(before), link, nodes.Text(after), classes=["pgbook-front-caption"]),
+                nodes.raw("", check, format="html")]
 
 
 class FrontChecks(SphinxDirective):

@@ -2,8 +2,9 @@
 
 The front page is no notebook, so its check lines have no twin in tests/chapters; this file is their
 twin: the gradient of the ✔ line recomputed with numpy solves against finite differences, the
-careless claim (the 1/(1 - gamma) dropped) rejected by the same check, and the caption's numbers
-from softmax PG and NPG written out by hand.
+careless claim (the 1/(1 - gamma) dropped) rejected by the same check; the figure's runs, softmax PG
+and NPG, written out by hand, and its ✔ line (PG stays on its plateau at every step size) rejecting
+the careless claim that a bigger step is all PG needs.
 """
 
 import sys
@@ -77,9 +78,9 @@ def test_the_figures_panels_are_drawn_at_twice_their_shown_size():
     assert grid_width + run_width + 8 <= 688 and run_width >= 0.6 * 688
 
 
-def npg_by_hand(mdp, eta, T):
-    """pi <- pi exp(eta A / (1 - gamma)), normalised (AKLM Lemma 5.1), from the uniform policy: V(rho) at t = 0..T."""
-    logits, values = np.zeros((mdp.S, mdp.A)), []
+def npg_by_hand(mdp, eta, T, theta):
+    """pi <- pi exp(eta A / (1 - gamma)), normalised (AKLM Lemma 5.1), from softmax(theta): V(rho) at t = 0..T."""
+    logits, values = theta.copy(), []
     for _ in range(T + 1):
         pi = softmax_rows(logits)
         V = oracle.value(mdp.P, mdp.r, mdp.gamma, pi)
@@ -88,38 +89,96 @@ def npg_by_hand(mdp, eta, T):
     return np.array(values)
 
 
-def pg_by_hand(mdp, eta, T):
-    theta, values = np.zeros((mdp.S, mdp.A)), []
+def pg_by_hand(mdp, eta, T, theta):
+    values = []
     for _ in range(T + 1):
         values.append(value_rho(mdp, softmax_rows(theta)))
         theta = theta + eta * gradient_by_hand(mdp, theta, 1 / (1 - mdp.gamma))
     return np.array(values)
 
 
-def test_the_captions_numbers_by_hand():
-    grid = envs.gridworld()
+@pytest.fixture(scope="module")
+def climb():
+    return pgbook_front.climb()
+
+
+def V_opt_by_hand(grid):
     V = np.zeros(grid.S)
     for _ in range(3000):  # value iteration, not pgbook's policy iteration
         V = (grid.r + grid.gamma * grid.P @ V).max(axis=1)
-    climb = pgbook_front.climb()
-    V_opt = grid.rho @ V
-    npg = npg_by_hand(grid, pgbook_front.ETA, 20) / V_opt
+    return grid.rho @ V
+
+
+def test_the_poor_start_moves_down_in_every_cell():
+    grid = envs.gridworld()
+    theta = pgbook_front.theta0(grid.S, grid.A)
+    assert pgbook_front.envs.GRID_ACTIONS[pgbook_front.DOWN] == "down"
+    assert np.allclose(softmax_rows(theta)[:, pgbook_front.DOWN], np.exp(4) / (np.exp(4) + 3))
+
+
+def test_the_captions_numbers_by_hand(climb):
+    """NPG's first passages, and softmax PG's runs at the smallest and the largest step size, with numpy
+    solves from the same start: PG never leaves the floor, at any step size."""
+    grid = envs.gridworld()
+    theta = pgbook_front.theta0(grid.S, grid.A)
+    V_opt = V_opt_by_hand(grid)
+    npg = npg_by_hand(grid, pgbook_front.NPG_ETA, 30, theta) / V_opt
     assert climb.first_npg == tuple(int(np.argmax(npg >= s)) for s in pgbook_front.SHARES)
-    last = max(climb.first_pg)
-    pg = pg_by_hand(grid, pgbook_front.ETA, last) / V_opt
-    assert climb.first_pg == tuple(int(np.argmax(pg >= s)) for s in pgbook_front.SHARES)
-    assert np.allclose(climb.pg[:last + 1], pg, atol=1e-9)
+    for k in (0, len(pgbook_front.PG_ETAS) - 1):
+        pg = pg_by_hand(grid, pgbook_front.PG_ETAS[k], pgbook_front.T, theta) / V_opt
+        assert np.allclose(climb.pg[k], pg, atol=1e-12)
+        assert pg.max() < pgbook_front.PLATEAU
+
+
+def test_the_step_size_pg_would_need_and_its_gradients_by_hand(climb):
+    """The caption's answer to "why not raise eta?": the gradient's norms at the two starts, and the step
+    size that does lift PG (a tenth of it does not), recomputed with numpy solves."""
+    grid = envs.gridworld()
+    theta = pgbook_front.theta0(grid.S, grid.A)
+    horizon = 1 / (1 - grid.gamma)
+    assert np.isclose(np.linalg.norm(gradient_by_hand(grid, theta, horizon)), climb.grad_norm, rtol=1e-6)
+    assert np.isclose(np.linalg.norm(gradient_by_hand(grid, 0 * theta, horizon)), climb.grad_norm_uniform, rtol=1e-9)
+    V_opt = V_opt_by_hand(grid)
+    needed = pg_by_hand(grid, climb.eta_needed, climb.first_needed, theta) / V_opt
+    assert needed[-1] >= 0.9 > needed[:-1].max()
+    assert (pg_by_hand(grid, climb.eta_needed / 10, pgbook_front.T, theta) / V_opt).max() < 0.9
+
+
+def test_the_plateau_line_passes_on_the_page(climb):
+    passed, line = pgbook_front.plateau_line(climb)
+    assert passed and line.startswith("✔ ")
+
+
+def test_the_plateau_check_rejects_the_careless_claim_that_pg_only_needs_a_bigger_step(climb):
+    """The careless reading of the figure, "PG is slow only because its step is small": at the largest
+    step size PG would reach 90% of V* within the run. From the poor start the check rejects it."""
+    with pytest.raises(checks.CheckFailed):
+        checks.bound(f"at η = {pgbook_front.PG_ETAS[-1]:g} softmax PG reaches 90% of V*", 0.9, climb.pg[-1].max(),
+                     floor=0.0, id="index/pg-plateau")
+
+
+def test_the_plateau_check_fails_from_the_uniform_policy():
+    """From the uniform policy a bigger step does help (eta = 100 reaches 90% of V* in a few steps):
+    there the page's claim is false, and its check must say so."""
+    uniform = pgbook_front.climb(start=0.0)
+    assert uniform.pg[pgbook_front.PG_ETAS.index(100.0)].max() >= 0.9
+    passed, line = pgbook_front.plateau_line(uniform)
+    assert not passed and line.startswith("✘ ")
 
 
 @pytest.mark.book
-def test_the_built_front_page_shows_the_figure_and_the_two_lines():
+def test_the_built_front_page_shows_the_figure_and_its_lines(climb):
     doc = BeautifulSoup((built_html() / "book" / "index.html").read_text(encoding="utf-8"), "html.parser")
     lines = doc.select("div.pgbook-check")
-    assert [div["data-passed"] for div in lines] == ["true", "false"]
-    assert [div.get_text()[0] for div in lines] == ["✔", "✘"]
+    assert [div["data-id"] for div in lines] == ["index/pg-plateau", "index/softmax-gradient", "index/softmax-gradient"]
+    assert [div["data-passed"] for div in lines] == ["true", "true", "false"]
+    assert [div.get_text()[0] for div in lines] == ["✔", "✔", "✘"]
     images = doc.select("div.pgbook-front-figure img")
     assert len(images) == 2 and all(img["src"].startswith("data:image/png;base64,") for img in images)
-    caption = doc.select_one("p.pgbook-front-caption").get_text()
-    climb = pgbook_front.climb()
-    for n in (*climb.first_pg, *climb.first_npg):
-        assert f"{n:,}" in caption
+    caption = doc.select_one("p.pgbook-front-caption")
+    text = caption.get_text()
+    for n in (*climb.first_npg, pgbook_front.T):
+        assert f"{n:,}" in text
+    assert "first figure" in text and "at the left" not in text
+    link = caption.select_one("a")
+    assert (built_html() / "book" / link["href"]).exists() and "simplex" in link["href"]
