@@ -13,7 +13,9 @@ two-arm constant on three arms, Theorem 10.3's bound taken as the gap, a reverse
 chapter's NPG factor 1 - eta tau for PG), which it must reject. Where a twin needs the page's million-step runs it reads their recorded policies, computing
 everything it checks from them by its own means.
 
-The last tests cover the numbers the prose states and the sanity checks that are not on the page.
+The last tests cover the numbers the prose states and the sanity checks that are not on the page,
+among them two former checks of the page, each with its careless claims: Lemma 10.3's identity on every
+recorded policy, and the factor two that each entropy step gains over the proof's ascent step.
 """
 
 import functools
