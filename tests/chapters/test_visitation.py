@@ -281,6 +281,41 @@ def network_gradient(page, horizon=1 / (1 - GAMMA), use_rho=False):
 
 
 @functools.cache
+def loglinear_class_best():
+    """The best V(rho) of the log-linear class, searched by hand. A log-linear policy plays one
+    distribution q over the moves in every cell, q(a) proportional to exp(u dy_a + v dx_a) (the
+    position weights cancel, checked on random weights); its closure adds the limits as the weights
+    grow, which put all mass on one action or, when two scores tie, mix two. So: every q on a polar
+    grid of (u, v) up to radius 12, and every mixture of two actions on a grid of step 1e-4."""
+    rng = np.random.default_rng(5)
+    for theta in rng.normal(size=(5, 4)) * 3:
+        assert np.abs(loglinear_pi(theta, PHI) - loglinear_pi(theta * [0, 0, 1, 1], PHI)).max() < 1e-12
+    value_of = lambda q: GRID.rho @ solved_value(GRID, np.tile(q, (GRID.S, 1)))  # noqa: E731
+    move = PHI[0, :, 2:]  # (A, 2): the moves, the same in every cell
+    best = 0.0
+    for radius in np.linspace(0, 12, 25):
+        for angle in np.linspace(0, 2 * np.pi, 144, endpoint=False):
+            best = max(best, value_of(softmax_rows(move @ (radius * np.array([np.cos(angle), np.sin(angle)])))))
+    for a in range(GRID.A):
+        for b in range(a + 1, GRID.A):
+            for p in np.linspace(0, 1, 10_001):
+                q = np.zeros(GRID.A)
+                q[a], q[b] = p, 1 - p
+                best = max(best, value_of(q))
+    return best
+
+
+@twin("visitation/loglinear-class-best", wrong={"half-of-V*-in-reach": dict(share=0.5),
+                                               "the-class-holds-pi*": dict(share=1.0)})
+def loglinear_class_best_reached(page, share=None):
+    """Gradient ascent by hand in the log-linear class against the class's best, searched by hand
+    over the move distributions and their limits (:func:`loglinear_class_best`); careless: the class
+    holds a policy worth half of V* (or pi* itself), so gradient ascent stalled short of it."""
+    claim = loglinear_class_best() if share is None else share * (GRID.rho @ star()[1])
+    page.close(trained("small", "loglinear"), claim)
+
+
+@functools.cache
 def gaps_along_the_ray():
     pi_star, V_star = star()
     c = np.arange(5.0, 21.0)
