@@ -115,7 +115,7 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     fig.colorbar(image, cax=fig.add_axes((0.83, top - side, 0.025, side)),
                  label="visitation probability" + ("" if vmin is None else " (log scale)"))
     if suptitle:
-        fig.suptitle(suptitle, y=0.99)
+        fig.suptitle(suptitle, x=0.01, y=0.99, ha="left")  # on a phone the left part is on screen
     return axes
 
 

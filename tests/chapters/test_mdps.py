@@ -224,36 +224,59 @@ def policy_iteration_optimal(page, sweeps=2000, last=-1):
     page.close(iterative_value(GRID, policy_iteration_from_left(GRID)[last]), optimal_value(GRID, sweeps))
 
 
-@twin("mdps/episodes-end", wrong={"one-step-early": dict(steps=9), "the-uniform-policy": dict(policy="uniform")})
-def episodes_end(page, steps=10, policy="optimal"):
-    """Plain numpy episodes of pi* from S, run 10 steps, against S's distribution pushed forward
-    step by step on the whole chain (terminal states included), the chance of running being the
-    mass off G and X; careless: the mass one step earlier, or the uniform policy's mass."""
+# --- the episodic case (the page's "where does the optimal policy lead?"): formerly two ✔ ----------
+
+
+def z_distance(share, n, exact):
+    """How many standard errors a sampled share of n episodes lies from its exact value."""
+    return abs(share - exact) / np.sqrt(share * (1 - share) / n)
+
+
+@pytest.mark.parametrize("claim", ["right", "one-step-early", "the-uniform-policy"])
+def test_episodes_of_pi_star_end(claim):
+    """pgbook's episodes of pi* from S (the page's sampler) and plain numpy episodes, the share still
+    running after 10 steps, against the mass P_pi*^10 leaves off G and X (a matrix power) and S's
+    distribution pushed forward step by step on the whole chain; careless: the mass one step
+    earlier, or the uniform policy's mass, which both samples must reject."""
     episodic = envs.gridworld(gamma=1.0)
     pi_star = policy_iteration_from_left(GRID)[-1]
-    pi = pi_star if policy == "optimal" else UNIFORM
-    P_pi = np.einsum("sa,sat->st", pi, episodic.P)
+    live = ~episodic.terminal
+    P_star = np.einsum("sa,sat->st", pi_star, episodic.P)
+    start = np.flatnonzero(live) == START
+    by_power = np.linalg.matrix_power(P_star[np.ix_(live, live)], 10)[start].sum()
+    pi = UNIFORM if claim == "the-uniform-policy" else pi_star
     p = np.eye(episodic.S)[START]
-    for _ in range(steps):
-        p = p @ P_pi
+    for _ in range(9 if claim == "one-step-early" else 10):
+        p = p @ np.einsum("sa,sat->st", pi, episodic.P)
+    claimed = p[live].sum()
+    if claim == "right":
+        assert abs(claimed - by_power) < 1e-12
+    s_end, _, _ = pgbook.sample_episodes(episodic, pi_star, n=N, horizon=200, seed=6)
     _, end = simulate(episodic, pi_star, START, N, 10, seed=17)
-    running = (~episodic.terminal[end]).astype(float)
-    page.zscore(running.mean(), running.std(ddof=1) / np.sqrt(N), p[~episodic.terminal].sum())
+    for share in (live[s_end[:, 10]].mean(), live[end].mean()):
+        assert (z_distance(share, N, claimed) <= MAX_Z) == (claim == "right"), (claim, share, claimed)
+    assert np.linalg.matrix_power(P_star[np.ix_(live, live)], 200)[start].sum() < 1e-60  # every episode ends
 
 
-@twin("mdps/episodic-goal-share", wrong={"discounted-value": dict(gamma=GRID.gamma)})
-def episodic_goal_share(page, gamma=1.0):
-    """Episodes of pi* simulated in numpy against the absorption probability of the goal (a linear
-    solve over the transient states); the careless reader compares with the discounted value."""
+@pytest.mark.parametrize("claim", ["right", "discounted-value"])
+def test_episodes_of_pi_star_end_in_the_goal(claim):
+    """pgbook's episodes of pi* (the page's sampler) and plain numpy episodes end in the goal as often
+    as the page's undiscounted value says, pgbook.value with gamma = 1, which is also the absorption
+    probability of the goal (a linear solve over the transient states); careless: the discounted
+    value."""
     episodic = envs.gridworld(gamma=1.0)
     pi_star = policy_iteration_from_left(GRID)[-1]
     P_pi = np.einsum("sa,sat->st", pi_star, episodic.P)
     T = ~episodic.terminal
-    absorbed = np.linalg.solve(np.eye(T.sum()) - P_pi[np.ix_(T, T)], P_pi[T][:, GOAL])
-    claim = absorbed[T[:START].sum()] if gamma == 1.0 else iterative_value(GRID, pi_star)[START]
+    absorbed = np.linalg.solve(np.eye(T.sum()) - P_pi[np.ix_(T, T)], P_pi[T][:, GOAL])[T[:START].sum()]
+    reach = pgbook.value(episodic, pi_star)[START]
+    assert abs(reach - absorbed) < 1e-12
+    assert f"{reach:.3f}" == "0.997"  # "reaches the goal from S with probability 0.997"
+    claimed = reach if claim == "right" else iterative_value(GRID, pi_star)[START]
+    s_end, _, _ = pgbook.sample_episodes(episodic, pi_star, n=N, horizon=200, seed=6)
     _, end = simulate(episodic, pi_star, START, N, 200, seed=16)
-    in_goal = (end == GOAL).astype(float)
-    page.zscore(in_goal.mean(), in_goal.std(ddof=1) / np.sqrt(N), claim)
+    for share in ((s_end[:, -1] == GOAL).mean(), (end == GOAL).mean()):
+        assert (z_distance(share, N, claimed) <= MAX_Z) == (claim == "right"), (claim, share, claimed)
 
 
 def open_grid(size):
