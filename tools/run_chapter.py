@@ -49,6 +49,10 @@ def run(page: str) -> bool:
                 print("  " + line.replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&"))
             if output.output_type == "stream" and (output.name == "stderr" or "Warning" in output.text):
                 problems.append(f"{output.name}: {output.text.strip()[:300]}")
+            # An error raised after the cell (matplotlib drawing a figure that cannot be drawn) is an
+            # error output without failing the cell.
+            if output.output_type == "error":
+                problems.append(f"{output.ename}: {output.evalue[:300]}")
     verdict = "FAILED: " + "; ".join(problems) if problems else "ran cleanly"
     print(f"{page}: {verdict} in {time.perf_counter() - started:.1f} s (executed notebook: {out})")
     return not problems
