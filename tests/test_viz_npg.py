@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
 from pgbook.viz import npg as ratesviz  # noqa: E402
 
@@ -51,7 +52,18 @@ def test_draw_eta_tau_makes_two_panels():
     top, bottom = fig.axes
     assert top.get_position().y0 > bottom.get_position().y1  # stacked, for a phone
     # The bottom panel's one bound is the soft-Q gap's, not the unregularised gap's (drawn beside it).
-    assert "bound on the soft-Q gap" in [text.get_text() for text in bottom.get_legend().get_texts()]
+    assert "soft-Q bound" in [text.get_text() for text in bottom.get_legend().get_texts()]
+
+
+def test_draw_eta_tau_keeps_its_legends_inside_the_figure():
+    """At the chapter's size the legends beside the panels end inside the PNG (one was cut off)."""
+    fig = Figure(figsize=(5, 5.4))
+    t = np.arange(1, 101)
+    g = 1.0 / t
+    ratesviz.draw_eta_tau(fig, t, g, 2 * g, g, 2 * g, g, 0.1, eta=1.0, eta_used=0.5, tau=0.1, spi=True)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for ax in fig.axes:
+        assert ax.get_legend().get_window_extent(renderer).x1 <= fig.bbox.width
 
 
 def test_bad_input_is_refused_by_name(ax):

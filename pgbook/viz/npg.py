@@ -142,7 +142,7 @@ def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_r
     bottom.axhline(bias, color="0.3", ls=":", lw=1.2, label=r"$\tau\log|\mathcal{A}|/(1-\gamma)$")
     plot_gap_lines(bottom, t, {"soft-Q gap": soft_gap, "unregularised gap": gap_reg}, {"soft-Q gap": soft_bound},
                    ylabel="gap", title=f"with entropy\nτ = {tau:g}, {step}", outside="right",
-                   bound_label="bound on the soft-Q gap")
+                   bound_label="soft-Q bound")
     for ax in (top, bottom):
         ax.set_yticks(10.0 ** np.arange(-12, 2, 4))
         ax.yaxis.set_minor_locator(NullLocator())
