@@ -48,7 +48,7 @@ def test_draw_eta_tau_makes_two_panels():
     g = 1.0 / t
     ratesviz.draw_eta_tau(fig, t, g, 2 * g, g, 2 * g, g, 0.5, eta=1.0, eta_used=0.5, tau=0.2, spi=True)
     assert len(fig.axes) == 2
-    assert "regularised PI" in fig.axes[1].get_title()
+    assert "soft PI" in fig.axes[1].get_title()
     top, bottom = fig.axes
     assert top.get_position().y0 > bottom.get_position().y1  # stacked, for a phone
     # The bottom panel's one bound is the soft-Q gap's, not the unregularised gap's (drawn beside it).

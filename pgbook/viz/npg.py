@@ -128,7 +128,7 @@ def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_r
     soft_gap, soft_bound: (n,) :math:`\|Q^\star_\tau - Q^{(t)}_\tau\|_\infty` and Cen et al.'s bound;
     gap_reg: (n,) the *unregularised* gap of the regularised run; bias: the sandwich level
     :math:`\tau\log|\mathcal A|/(1-\gamma)`. eta_used is the step of the regularised run (eta
-    capped at :math:`(1-\gamma)/\tau`); spi: whether eta_used is that cap (regularised policy iteration).
+    capped at :math:`(1-\gamma)/\tau`); spi: whether eta_used is that cap (soft policy iteration, Cen et al.).
     The panels are stacked, with their legends to the right of the curves, so that they stay
     readable on a phone.
     """
@@ -138,7 +138,7 @@ def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_r
                                                                 "top": 0.93, "hspace": 0.45})
     plot_gap_lines(top, t, {"NPG gap": npg_gap}, {"NPG gap": npg_bound}, ylabel="gap", xlabel="",
                    title=f"NPG, η = {eta:g}", outside="right")
-    step = f"step η = {eta_used:.3g}" + (" (regularised PI)" if spi else "")
+    step = f"step η = {eta_used:.3g}" + (" (soft PI)" if spi else "")
     bottom.axhline(bias, color="0.3", ls=":", lw=1.2, label=r"$\tau\log|\mathcal{A}|/(1-\gamma)$")
     plot_gap_lines(bottom, t, {"soft-Q gap": soft_gap, "unregularised gap": gap_reg}, {"soft-Q gap": soft_bound},
                    ylabel="gap", title=f"with entropy\nτ = {tau:g}, {step}", outside="right",
