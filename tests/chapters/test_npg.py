@@ -1,4 +1,4 @@
-"""Chapter 10 (book/convergence/npg.md): every check on the page, and every number its prose states.
+"""Chapter 11 (book/convergence/npg.md): every check on the page, and every number its prose states.
 
 Each check of the page has a twin here (``tests/chapters/twins.py``) that recomputes the claim without
 the chapter's code path -- NPG, entropy-regularised NPG, geometric-step and Lan's mirror descent
@@ -283,6 +283,22 @@ def _geometric_logs(K=60):
     return eta0, np.array(logs)
 
 
+@twin("npg/xiao-bound", wrong={"bracket-without-kl-term": dict(kl_term=False),
+                                "mismatch-without-horizon": dict(horizon=False)})
+def xiao_bound(page, kl_term=True, horizon=True):
+    """Xiao's Theorem 10 in rewards, on geometric-step PMD by hand, with vartheta_rho and D*_0 from the
+    visitation series and KL written out; the careless readings drop the KL term D*_0/(gamma eta_0) of
+    the bracket, or the 1/(1 - gamma) of vartheta_rho."""
+    eta0, logs = _geometric_logs()
+    pi_star = _pi_star(MDP0)
+    d_star = _visitation(MDP0, pi_star, MDP0.rho)
+    V_opt = _V_star(MDP0) @ MDP0.rho
+    gaps = np.array([V_opt - _V(MDP0, np.exp(lp)) @ MDP0.rho for lp in logs])
+    vartheta = np.max(d_star / MDP0.rho) / ((1 - GAMMA) if horizon else 1.0)
+    bracket = gaps[0] + (d_star @ _kl(pi_star, logs[0]) / (GAMMA * eta0) if kl_term else 0.0)
+    page.bound(gaps, (1 - 1 / vartheta) ** np.arange(gaps.size) * bracket)
+
+
 @twin("npg/xiao-proposition-9", wrong={"without-one-minus-gamma": dict(factor=1.0),
                                        "next-step-size": dict(shift=1)})
 def xiao_proposition_9(page, factor=1 - GAMMA, shift=0):
@@ -333,7 +349,7 @@ def lan_step(page, cen_eta=(1 - GAMMA) * ETA_LAN / (1 + ETA_LAN * TAU_LAN)):
 @twin("npg/lan-stationary-identity", wrong={"start-distribution-for-nu": dict(weights="rho"),
                                             "without-one-minus-gamma": dict(factor=1.0)})
 def lan_stationary_identity(page, weights="nu", factor=1 - GAMMA):
-    """Lan's Lemma 3 in rewards on Lan's iterates by hand, nu* by power iteration; the careless reader
+    """The performance difference lemma under nu* (in rewards) on Lan's iterates by hand, nu* by power iteration; the careless reader
     weights by the MDP's start distribution, or drops the (1 - gamma)."""
     Q_star, V_star = _soft_star(MDP0, TAU_LAN)
     pi_star = np.exp(_normalise(Q_star / TAU_LAN))
@@ -480,7 +496,8 @@ def test_sandwich_prose_numbers():
 
 
 def test_xiao_prose_numbers():
-    """vartheta, 'still at 0.4', 'about four ... more than 1e10 at k = 60', Prop 9 used to 97%."""
+    """vartheta, 'below 1e-12', 'still at 0.38', 'about four times ... near k = 8 ... more than 1e10 at k = 60', 'from
+    k = 31', 'fail already at k = 1', Prop 9 used to 97%."""
     eta0, logs = _geometric_logs()
     V_opt = _V_star(MDP0) @ MDP0.rho
     gaps = np.array([V_opt - _V(MDP0, np.exp(lp)) @ MDP0.rho for lp in logs])
@@ -488,10 +505,23 @@ def test_xiao_prose_numbers():
     assert round(1 - 1 / vartheta, 2) == 0.91
     bound = (1 - 1 / vartheta) ** np.arange(61) * (gaps[0] + np.log(4) / (GAMMA * eta0))
     ratio = bound / np.maximum(gaps, 1e-300)
-    assert 3.5 < ratio.min() < 5 and ratio[:3].max() < 5
+    assert 3.5 < ratio.min() < 4.5 and 6 <= np.argmin(ratio) <= 10 and ratio[:3].max() < 5
     assert ratio[-1] > 1e10
+    assert gaps[-1] < 1e-12
     _, constant = _npg_log_policies(0, (1 - GAMMA) * eta0, 60, random_rho=False)
-    assert round(V_opt - _V(MDP0, np.exp(constant[-1])) @ MDP0.rho, 1) == 0.4
+    gap_constant = np.array([V_opt - _V(MDP0, np.exp(lp)) @ MDP0.rho for lp in constant])
+    assert round(gap_constant[-1], 2) == 0.38
+    assert np.argmax(gap_constant > bound) == 31 and np.all(gap_constant[31:] > bound[31:])
+    # with the bracket's KL term deleted the bound fails already at k = 1
+    assert np.argmax(gaps > (1 - 1 / vartheta) ** np.arange(61) * gaps[0]) == 1
+
+
+def test_the_xiao_bound_check_cannot_pin_the_rate():
+    """The prose: with policy iteration's gamma^k in place of (1 - 1/vartheta)^k the bound still holds."""
+    eta0, logs = _geometric_logs()
+    V_opt = _V_star(MDP0) @ MDP0.rho
+    gaps = np.array([V_opt - _V(MDP0, np.exp(lp)) @ MDP0.rho for lp in logs])
+    assert np.all(gaps <= GAMMA ** np.arange(61) * (gaps[0] + np.log(4) / (GAMMA * eta0)))
 
 
 def test_lan_prose_numbers():
