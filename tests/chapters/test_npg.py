@@ -413,7 +413,7 @@ def test_how_loose_the_bound_is_at_T_200():
 
 
 def test_regret_identity_parts():
-    """The KL part nearly reaches log|A|/eta (reaches it for eta >= 1); the log Z part is at most 2.6."""
+    """The KL part nearly reaches log|A|/eta (reaches it for eta >= 1); the log Z part is at most about 2.5."""
     mdp, pi_star = MDP0, _pi_star(MDP0)
     d_star = _visitation(mdp, pi_star, mdp.rho)
     for eta in ETAS:
@@ -426,7 +426,9 @@ def test_regret_identity_parts():
             V = _V(mdp, pi)
             z += d_star @ np.log(np.sum(pi * np.exp(eta * (mdp.r + GAMMA * mdp.P @ V - V[:, None]) / (1 - GAMMA)),
                                         axis=1)) / eta
-        assert z <= 2.6
+        assert z <= 2.52
+        if eta == 10.0:
+            assert round(z, 1) == 2.5
         if eta >= 1:
             assert kl_part == pytest.approx(np.log(4) / eta, rel=1e-6)
 
