@@ -230,8 +230,8 @@ def cen_bounds(mdp: MDP, eta: float, tau: float, t, pi0) -> tuple[np.ndarray, np
     .. math:: C_1 = \|Q^\star_\tau - Q^{(0)}_\tau\|_\infty
               + 2\tau\Big(1 - \frac{\eta\tau}{1-\gamma}\Big)\|\log\pi^\star_\tau - \log\pi^{(0)}\|_\infty
 
-    for :math:`0 < \eta \le (1-\gamma)/\tau` (Cen, Cheng, Chen, Wei and Chi 2022, Theorem 1; the
-    update is :func:`pgbook.algorithms.entropy_npg`).
+    for :math:`0 < \eta \le (1-\gamma)/\tau` (Cen, Cheng, Chen, Wei and Chi 2022, Theorem 1, its display
+    as recalled, not re-read in the paper; the update is :func:`pgbook.algorithms.entropy_npg`).
 
     Parameters
     ----------
@@ -385,7 +385,8 @@ def pmd_recursion(mdp: MDP, pis, etas, rho=None) -> tuple[np.ndarray, np.ndarray
     with :math:`\delta_k = V^\star(\rho) - V^{\pi_k}(\rho)`,
     :math:`D^\star_k = \mathbb E_{s\sim d^{\pi^\star}_\rho}\mathrm{KL}(\pi^\star(\cdot|s)\,\|\,\pi_k(\cdot|s))` and the
     per-iteration mismatch :math:`\vartheta_{k+1} = \|d^{\pi^\star}_\rho / d^{\pi_{k+1}}_\rho\|_\infty`
-    (Xiao 2022, Proposition 9, converted from costs to rewards; his Theorem 10 iterates it with
+    (derived in this book as the inequality behind Xiao 2022, Proposition 9, in rewards rather than
+    costs; his Theorem 10 iterates it with
     :math:`\vartheta_{k+1} \le \vartheta_\rho`). It follows from the three-point identity of the KL step,
     the performance difference lemma and :math:`\langle Q^{\pi_k}(s,\cdot), \pi_{k+1} - \pi_k\rangle \ge 0`;
     the only slack is :math:`\mathbb E_{d^{\pi^\star}_\rho}\mathrm{KL}(\pi_{k+1}\|\pi_k)` and the change of
