@@ -235,7 +235,7 @@ def entropy_pg(mdp: MDP, eta, T, *, tau, theta0=None, rho=None, record_every=Non
 
 
 def npg(mdp: MDP, eta, T, *, theta0=None, rho=None, record_every=None, until=None) -> Run:
-    r"""Natural policy gradient for the softmax policy, which is soft policy iteration.
+    r"""Natural policy gradient for the softmax policy: a multiplicative-weights step on the advantages.
 
     .. math:: \theta^{(t+1)} = \theta^{(t)} + \eta F_\rho(\theta^{(t)})^\dagger\nabla_\theta V^{(t)}(\rho)
               \;\equiv\; \theta^{(t)} + \frac{\eta}{1-\gamma} A^{(t)}, \qquad

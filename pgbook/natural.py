@@ -5,7 +5,7 @@ r"""The Fisher information of a policy and the natural policy gradient (NPG).
           \qquad \theta \leftarrow \theta + \eta\, F_\rho(\theta)^\dagger\, \nabla_\theta V^{\pi_\theta}(\rho)
 
 (Kakade 2001; Agarwal, Kakade, Lee and Mahajan 2021, section 5.3, Eq. (14)). For tabular softmax
-policies the NPG step has a closed form (soft policy iteration, AKLM Lemma 5.1), which
+policies the NPG step has a closed form (a multiplicative-weights step, AKLM Lemma 5.1), which
 :func:`npg_step` uses; the explicit Fisher matrix (:func:`fisher`) is for teaching and tests. For
 log-linear policies the NPG direction is a least-squares fit of the advantages on the centred
 features (compatible function approximation, :func:`compatible_fit`).
@@ -64,7 +64,7 @@ def fisher(mdp: MDP, theta, rho=None) -> np.ndarray:
 
 
 def npg_step(mdp: MDP, theta, eta: float) -> np.ndarray:
-    r"""One exact natural policy gradient step for the tabular softmax policy (soft policy iteration).
+    r"""One exact natural policy gradient step for the tabular softmax policy (a multiplicative-weights step).
 
     .. math:: \theta' = \theta + \frac{\eta}{1-\gamma} A^{\pi_\theta}, \qquad
               \pi_{\theta'}(a|s) = \frac{\pi_\theta(a|s) \exp\big(\eta A^{\pi_\theta}(s, a)/(1-\gamma)\big)}{Z(s)}

@@ -166,7 +166,7 @@ def sampled_pg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) -
 
 
 def sampled_npg(mdp: MDP, eta, T, *, n: int, horizon: int, seed: int, rho=None) -> Run:
-    r"""Natural policy gradient (soft policy iteration) on advantages estimated from sampled episodes.
+    r"""Natural policy gradient (multiplicative weights) on advantages estimated from sampled episodes.
 
     Each iteration samples ``n`` episodes of length :math:`L` = ``horizon`` from :math:`\rho` under
     :math:`\pi^{(t)}` (:func:`pgbook.sample_episodes`), estimates

@@ -45,7 +45,7 @@ def _block(corner: float, size: int) -> Rectangle:
 
 
 def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_greedy: float, eta: float) -> None:
-    r"""The soft policy iteration step at step size ``eta`` (top), and its value as a function of the step size
+    r"""The NPG (multiplicative-weights) step at step size ``eta`` (top), and its value as a function of the step size
     (bottom).
 
     Top: the gridworld with the next policy :math:`\pi_\eta` as arrows, each cell coloured (and
@@ -85,7 +85,7 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
     x = etas.copy()
     x[0] = etas[1] / 3  # eta = 0 cannot sit on a log axis: draw it at the left edge
     # Plain-text labels and no minor ticks: mathtext and log-axis minor ticks dominated the frame time.
-    ax_v.plot(x, V_rho, color=BLUE, lw=2, label="after the soft PI step")
+    ax_v.plot(x, V_rho, color=BLUE, lw=2, label="after the NPG step")
     ax_v.axhline(V_greedy, color=VERMILION, ls="--", lw=1.5, label="after the PI step")
     ax_v.axhline(V_rho[0], color=GREY, ls=":", lw=1.5, label="now")
     ax_v.plot([x[k]], [V_rho[k]], "o", color=ORANGE, ms=9, mec="black", zorder=3)

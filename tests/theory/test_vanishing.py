@@ -107,7 +107,7 @@ def test_first_admissible_horizon_validates():
 
 
 def _exact_npg_step(mdp, pi, eta):
-    """One NPG step (soft policy iteration) from pi, with A from a dense numpy solve."""
+    """One NPG step (multiplicative weights) from pi, with A from a dense numpy solve."""
     A = oracle.evaluate(mdp.P, mdp.r, mdp.gamma, pi, mdp.rho)[2]
     new = pi * np.exp(eta * A / (1 - mdp.gamma))
     return new / new.sum(axis=1, keepdims=True)
