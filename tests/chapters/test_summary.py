@@ -211,9 +211,9 @@ def pga_needed_exponent(page, expected=4.0):
 
 @pytest.mark.slow
 def test_the_numbers_of_the_discount_slider():
-    """The page: the guarantees of R1 and R4 fall by five and a half to six decades, (1-γ)^-6 gives 4.2 of
-    them, D_mu^2 1.3 (D_mu falls from 9.7 to 2.1) and R1's factor γ the rest; what projected gradient
-    ascent needs falls by under three decades."""
+    """The page: from γ = 0.9 to 0.5 the guarantees of R1 and R4 fall by about six decades, most of them from
+    (1-γ)^-6 (the rest from D_mu^2 and R1's factor γ); what projected gradient ascent needs falls by under
+    three decades."""
     D_mu = {g: pga_needed(g)[1] for g in GAMMAS}
     assert round(D_mu[0.5], 1) == 2.1 and round(D_mu[0.9], 1) == 9.7
     power, mismatch = np.log10((0.5 / 0.1) ** 6), np.log10(D_mu[0.9] ** 2 / D_mu[0.5] ** 2)
@@ -221,6 +221,7 @@ def test_the_numbers_of_the_discount_slider():
     r1 = np.log10(64 * 0.9 * D_mu[0.9] ** 2 / 0.1**6 / (64 * 0.5 * D_mu[0.5] ** 2 / 0.5**6))
     r4 = np.log10(D_mu[0.9] ** 2 / 0.1**6 / (D_mu[0.5] ** 2 / 0.5**6))
     assert 5.5 <= r4 < r1 < 6 and np.isclose(r1, power + mismatch + np.log10(0.9 / 0.5))
+    assert power > r1 / 2  # "most of them"
     assert 2 <= np.log10(pga_needed(0.9)[0] / pga_needed(0.5)[0]) < 3
 
 
@@ -254,13 +255,12 @@ def test_the_numbers_the_prose_states():
     npg = npg_gaps()
     T = np.arange(1, npg.size)
     npg_ratio = np.max(npg[1:] / (np.log(A) / (ETA_NPG * T) + 1 / ((1 - GAMMA) ** 2 * T)))
-    assert npg_ratio <= 0.1  # "never more than a tenth of its bound"
     pmd = pmd_gaps()
     k = np.arange(pmd.size)
-    assert round(np.max(pmd / ((1 - 1 / THETA_RHO) ** k * 2 / (1 - GAMMA))), 2) == 0.02  # "about 2%"
+    pmd_ratio = np.max(pmd / ((1 - 1 / THETA_RHO) ** k * 2 / (1 - GAMMA)))
     best = np.minimum.accumulate(pga_gaps())[1:]
     ga_ratio = np.max(best / np.sqrt(PGA_GUARANTEE * EPS**2 / np.arange(1, best.size + 1)))
-    assert 0.5e-4 < ga_ratio <= 1.5e-4  # "a ten-thousandth"
+    assert max(npg_ratio, pmd_ratio, ga_ratio) < 0.1  # "no gap ever comes within a tenth of its bound"
     guarantees = np.array([
         PGA_GUARANTEE,
         320 * S**2 * A**2 * D**2 / ((1 - GAMMA) ** 6 * EPS**2),
@@ -306,25 +306,27 @@ def slope(gaps, a=1000, b=10_000):
 
 @pytest.mark.slow
 def test_the_numbers_of_the_methods_side_by_side():
-    """The closing figure's sentences: PG at R3's step does not move, at step 1 it falls like 1/t, NPG
-    faster than 1/T, entropy NPG stops at 3e-3 inside 0.14, growing steps reach 3e-13 after 80."""
+    """The closing figure's sentences: PG at R3's step does not move, at step 1 (8000 times larger) it falls
+    like 1/t, NPG faster than 1/t, entropy NPG's optimum inside the sandwich, growing steps at least linearly; R6's
+    bound at least ten times NPG's gap, R8's nineteen times V*(rho) after 80 iterations, PG at R3's step
+    above R6's line from t = 489 on."""
     stuck = softmax_pg_gaps((1 - GAMMA) ** 3 / 8, 10_000)
-    assert stuck[-1] > 0.99 * stuck[0] and round(stuck[-1], 2) == 0.41
+    assert stuck[-1] > 0.99 * stuck[0]
+    assert round(8 / (1 - GAMMA) ** 3) == 8000
     assert abs(slope(softmax_pg_gaps(1.0, 10_000)) + 1) < 0.15
     npg = np.array([V_STAR_RHO - value(np.exp(lp)) @ RHO for lp in mirror_logs(lambda k: ETA_NPG / (1 - GAMMA), 10_000)])
     assert slope(npg) < -1.2
-    assert float(f"{soft_optimal_gap(0.01):.0e}") == 3e-3
-    assert round(0.01 * np.log(A) / (1 - GAMMA), 2) == 0.14
-    pmd = V_STAR_RHO - value(np.exp(mirror_logs(lambda k: ETA0_PMD / GAMMA**k, 80)[-1])) @ RHO
-    assert 1e-13 < pmd < 1e-12
-    # the dashed bounds: "NPG's falls like 1/T to 0.02 ... at least ten times the run's gap", "R8's ... 8.8, nineteen times V*(rho)"
+    assert 0 < soft_optimal_gap(0.01) <= 0.01 * np.log(A) / (1 - GAMMA)
+    pmd = np.array([V_STAR_RHO - value(np.exp(lp)) @ RHO for lp in mirror_logs(lambda k: ETA0_PMD / GAMMA**k, 80)])
+    assert pmd[-1] < 1e-12 and np.all(np.diff(np.log(pmd)) < 0)  # down by 11 decades in 80 steps
+    assert np.log(pmd[-1] / pmd[0]) / 80 < np.log(1 - 1 / THETA_RHO)  # "at least linearly": faster than R8's rate
     T = np.arange(1, 10_001)
     npg_bound = np.log(A) / (ETA_NPG * T) + 1 / ((1 - GAMMA) ** 2 * T)
-    assert round(npg_bound[-1], 2) == 0.02 and np.all(npg_bound >= 10 * npg[1:])
-    above = stuck[1:] > npg_bound  # "PG at R3's step rises above R6's bound from t = 489 on and stays there"
+    assert np.all(npg_bound >= 10 * npg[1:])
+    above = stuck[1:] > npg_bound  # "PG at R3's step rises above R6's line from t = 489 on"
     assert np.flatnonzero(above)[0] + 1 == 489 and above[488:].all()
     pmd_bound = (1 - 1 / THETA_RHO) ** 80 * 2 / (1 - GAMMA)
-    assert round(pmd_bound, 1) == 8.8 and round(pmd_bound / V_STAR_RHO) == 19 and GRID.r.min() >= 0
+    assert round(pmd_bound / V_STAR_RHO) == 19 and GRID.r.min() >= 0
 
 
 # --- the table: every row points at a chapter, and the checks that hold it --------------------
