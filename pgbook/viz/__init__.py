@@ -14,5 +14,6 @@ style.apply()
 from .discount import plot_discount_weights  # noqa: E402  (after the style)
 from .grid import plot_grid  # noqa: E402
 from .interactive import Interactive, Slider, interactive  # noqa: E402
+from .table import table  # noqa: E402
 
-__all__ = ["PALETTE", "STYLE", "plot_grid", "plot_discount_weights", "Interactive", "Slider", "interactive"]
+__all__ = ["PALETTE", "STYLE", "plot_grid", "plot_discount_weights", "Interactive", "Slider", "interactive", "table"]
