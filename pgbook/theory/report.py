@@ -211,6 +211,10 @@ class Report:
                 rows.append((f"{name}: gap left after $T$ = {run.iterations} iterations (share of the initial gap)",
                              f"{_num(left)} ({_share(left / gaps[0]) if gaps[0] > 0 else '-'})",
                              "vanishing" if name == "PG" else "npg"))
+            n = min(self.pg.iterations, self.npg.iterations)  # the shorter run stopped having closed 99%
+            rows.append((f"gap left by PG / NPG after the same $T$ = {n} iterations (one exact evaluation per "
+                         "iteration each, so equal compute)",
+                         f"{_num(float(self.gap_pg[n]))} / {_num(float(self.gap_npg[n]))}", "npg"))
         return rows
 
     def summary(self) -> list[tuple[str, str, str]]:

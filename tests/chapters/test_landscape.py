@@ -297,6 +297,18 @@ def smoothness_constant(page, power=3):
     page.bound(max(rates), 2 * gamma * 2 / (1 - gamma) ** power)
 
 
+@twin("landscape/smoothness-horizon-exponent", wrong={"horizon-squared": dict(expected=-2.0)})
+def smoothness_horizon_exponent(page, expected=-3.0):
+    """The fastest change of the gradient at gamma = 0.5, 0.9, 0.99 in closed form (sympy, as above),
+    over gamma, against 1 - gamma; the careless reader's beta has (1 - gamma)^(-2)."""
+    p, g = sp.symbols("p gamma", positive=True)
+    dV = sp.lambdify((p, g), sp.diff(p / (1 - g * p), p))
+    gammas = np.array([0.5, 0.9, 0.99])
+    fastest = np.array([max(abs(dV(1 - delta, gamma) - dV(1.0, gamma)) / (math.sqrt(2) * delta)
+                            for delta in np.geomspace(1e-6, 0.5, 25)) for gamma in gammas])
+    page.exponent(1 - gammas, fastest / gammas, expected)
+
+
 DS = 2.0 ** np.arange(1, 10)
 EPS, GAMMA_RS = 0.1, 0.9
 

@@ -324,8 +324,13 @@ def test_the_numbers_of_cliff_walking():
     p = report.pg.pi[-1][s, report.pi_star[s].argmax()]
     assert 1e-22 < p < 3e-22  # "probability 2e-22"
     assert report.nine_tenths["NPG"] == 1
-    # "like NPG, PG closes 10% and 90% of the initial gap of 1060 in its first iteration, but after 2000
-    # iterations it still has 87.8 of it (8.3%) left, where NPG stops after 4 with 3.5 (0.3%)"
+    # "like NPG, PG closes 10% and 90% of the initial gap of 1060 in its first iteration. Compared at equal T,
+    # after NPG's 4 iterations, PG has 87.8 of the gap (8.3%) left and NPG 3.5 (0.3%); PG still has the same
+    # 87.8 after 2000 iterations"
+    assert round(float(report.gap_pg[4]), 1) == 87.8 and round(float(report.gap_pg[4]) / report.gap, 3) == 0.083
+    rows = {what: value for what, value, _ in report.summary()}
+    assert rows["gap left by PG / NPG after the same T = 4 iterations (one exact evaluation per iteration each, "
+                "so equal compute)"] == f"{float(report.gap_pg[4]):.3g} / {float(report.gap_npg[4]):.3g}"
     assert (report.first_tenth["PG"], report.nine_tenths["PG"], report.first_tenth["NPG"]) == (1, 1, 1)
     assert round(report.gap) == 1060 and report.pg.iterations == 2000
     assert round(float(report.gap_pg[-1]) / report.gap, 3) == 0.083

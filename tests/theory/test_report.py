@@ -129,6 +129,11 @@ def test_the_table_gives_the_gap_each_run_leaves_beside_its_counts():
     share = last / (mdp.rho @ (r.V_star - pgbook.value(mdp, pgbook.uniform(mdp))))
     assert rows["PG: gap left after T = 2000 iterations (share of the initial gap)"] == f"{last:.3g} ({share:.1%})"
     assert any(what.startswith("NPG: gap left after T = ") for what in rows)
+    n = r.npg.iterations  # NPG stops first: the runs are compared at its T
+    assert n < r.pg.iterations
+    npg_last = mdp.rho @ r.V_star - pgbook.value(mdp, r.npg.pi[-1]) @ mdp.rho
+    assert (rows[f"gap left by PG / NPG after the same T = {n} iterations (one exact evaluation per iteration each, "
+                 "so equal compute)"] == f"{float(r.gap_pg[n]):.3g} / {npg_last:.3g}")
     assert "the same, over the non-terminal states (where an action can matter)" in rows
     assert "over the non-terminal states" not in str(explained("chain")[1])  # no terminal state, no row
 
