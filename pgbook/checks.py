@@ -31,7 +31,7 @@ against the exact value; a fitted exponent against the predicted one.
 
 >>> bound("a value lies below 1/(1 - γ)", [0.2, 0.5], 2.0, cap=10.0, id="doc/example",
 ...       names=("the value", "1/(1 - γ)"))
-✔ a value lies below 1/(1 - γ): at the closest of 2 points, the value, 0.5, is 25% of 1/(1 - γ), 2
+✔ a value lies below 1/(1 - γ): the value, 0.5, is 25% of 1/(1 - γ), 2, at the closest of 2 points
 
 With ``cap=10.0`` the bound ``10.0`` itself would be refused: no value can exceed it, so the check
 could not fail (:class:`Vacuous`).
@@ -362,7 +362,7 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     ...       names=("the gap", "the bound"))
     ✔ the gap after 200 steps is below the bound: the gap, 0.0031, is 5% of the bound, 0.064
     >>> bound("the gap is at least its lower bound", [0.3, 0.7], [1.0, 0.92], floor=0.0, id="doc/lower")
-    ✔ the gap is at least its lower bound: at the closest of 2 points, the measured value, 0.92, is 31% above the bound, 0.7
+    ✔ the gap is at least its lower bound: the measured value, 0.92, is 31% above the bound, 0.7, at the closest of 2 points
     >>> bound("values never decrease", -0.0, [0.0, 0.2], floor=-1.0, id="doc/monotone",
     ...       names=("the old value", "the new value"))
     ✔ values never decrease: the new value equals the old value at 1 of 2 points (both 0 there) and is above it elsewhere
@@ -395,14 +395,15 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     i = int(np.argmax(a / b)) if ratios and violation == 0 else int(np.argmin(room))
     x, y = _value(a[i]), _value(b[i])
     lx, ry = _side(left, x, comma=True), _side(right, y)
-    at = "" if n == 1 else f"at the closest of {n:,} points, "
+    # The sides lead, in the reader's words; where among the points they were read comes last.
+    at = "" if n == 1 else f", at the closest of {n:,} points"
     if violation > tol:
-        worst = "" if n == 1 else f"at the worst of {n:,} points, "
-        detail = (f"{worst}{lx} exceeds {ry}, by {_number(violation)}"
+        worst = "" if n == 1 else f", at the worst of {n:,} points"
+        detail = (f"{lx} exceeds {ry}, by {_number(violation)}{worst}"
                   + (f", more than the round-off allowed, {_number(tol, 1)}" if tol else ""))
     elif violation > 0:
-        detail = (f"{at}{lx} exceeds {ry}, only by round-off "
-                  f"({_number(violation)}, allowed {_number(tol, 1)})")
+        detail = (f"{lx} exceeds {ry}, only by round-off "
+                  f"({_number(violation)}, allowed {_number(tol, 1)}){at}")
     elif room.min() == 0:
         met = int(np.count_nonzero(room == 0))
         # the measured side comes first: on the left under a cap, on the right above a floor
@@ -412,14 +413,14 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
                   else f"{first} equals {second} at {met:,} of {n:,} points (both {y} there) and is {other} it elsewhere")
     elif cap is None and (ratios or not np.all(a == 0)):
         above = _above(float(b[i] / a[i])) if ratios else f"{_number(float(room[i]))} above"
-        detail = f"{at}{_side(right, y, comma=True)} is {above} {_side(left, x)}"
+        detail = f"{_side(right, y, comma=True)} is {above} {_side(left, x)}{at}"
     elif ratios:
-        detail = f"{at}{lx} is {_share(float(a[i] / b[i]))} of {ry}"
+        detail = f"{lx} is {_share(float(a[i] / b[i]))} of {ry}{at}"
     elif np.all(a == 0) and np.all(b > 0):
         points = f"all {n:,} points" if n > 2 else "both points" if n == 2 else "the one point"
         detail = f"{left} is 0 at {points}, below {ry}"
     else:
-        detail = f"{at}{lx} is {_number(float(room[i]))} below {ry}"
+        detail = f"{lx} is {_number(float(room[i]))} below {ry}{at}"
     _show(Check(id, "bound", claim, violation, tol, detail, params))
 
 
@@ -556,7 +557,7 @@ def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
     Examples
     --------
     >>> exponent("the error falls like n^(-1/2)", [1e2, 1e3, 1e4], [0.1, 0.0316, 0.01], -0.5, tol=0.05, id="doc/rate")
-    ✔ the error falls like n^(-1/2): the log-log slope fitted over 3 points, spanning a factor of 100, is -0.500 against the predicted -0.5 (allowed ±0.05)
+    ✔ the error falls like n^(-1/2): the fitted exponent, -0.500, against the predicted -0.5 (allowed ±0.05), from the log-log slope over 3 points spanning a factor of 100
     """
     claim, id = _claim(claim), _id(id)
     tol = validate.positive_real(tol, "tol")
@@ -564,12 +565,13 @@ def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
     b = loglog_slope(x, y)
     xs = np.asarray(x, dtype=float)
     err = abs(b - expected)
-    fitted = (f"the log-log slope fitted over {xs.size} points, spanning a factor of "
-              f"{_number(xs.max() / xs.min())}, is {b:.3f}")
+    # The exponent and its prediction lead; how it was fitted comes last.
+    fitted = f"from the log-log slope over {xs.size} points spanning a factor of {_number(xs.max() / xs.min())}"
     if err <= tol:
-        detail = f"{fitted} against the predicted {expected:g} (allowed ±{tol:g})"
+        detail = f"the fitted exponent, {b:.3f}, against the predicted {expected:g} (allowed ±{tol:g}), {fitted}"
     else:
-        detail = f"{fitted}, off the predicted {expected:g} by more than the allowed {tol:g}"
+        detail = (f"the fitted exponent, {b:.3f}, is off the predicted {expected:g} by more than the allowed "
+                  f"{tol:g}, {fitted}")
     _show(Check(id, "exponent", claim, err, tol, detail, {"expected": expected}))
 
 

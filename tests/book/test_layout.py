@@ -64,6 +64,7 @@ OVERFLOWS = """(phone) => {
   const column = article.getBoundingClientRect();
   const right = Math.min(column.right, document.documentElement.clientWidth);
   const slack = 1;
+  const sliver = 12;  // pgbook.js's SLIVER: up to this, a figure is fitted; past it, it scrolls under a hint
   const out = [];
   const text = (el) => (el.textContent || el.getAttribute("alt") || "")
     .replace(/\\s+/g, " ").trim().slice(0, 70);
@@ -152,16 +153,32 @@ OVERFLOWS = """(phone) => {
   if (phone) for (const img of article.querySelectorAll("div.cell_output img")) {
     if (!img.getClientRects().length) continue;  // not shown (e.g. a gallery's other examples)
     const drawn = parseFloat(img.style.width) || +img.getAttribute("width") || 0;
-    add("figure", img, drawn - img.getBoundingClientRect().width, {note: "shown smaller than drawn"});
+    const shrunk = drawn - img.getBoundingClientRect().width;
+    // (A figure wider than its box by a sliver only is fitted to it, a few pixels narrower: pgbook.js.)
+    add("figure", img, shrunk, {note: "shown smaller than drawn",
+                                allowed: shrunk <= sliver && img.closest(".pgbook-fits") !== null});
   }
   // ... and a figure or table wider than the screen says so under it (phones hide the scroll bar).
   if (phone) for (const box of article.querySelectorAll("div.cell_output, .pgbook-interactive-view, "
                                                         + ".pgbook-report-figure, .pst-scrollable-table-container")) {
     const hidden = box.scrollWidth - box.clientWidth;
-    if (hidden <= slack || !box.querySelector("img, svg, canvas, table")) continue;
     const next = box.nextElementSibling;
-    if (!next || !next.classList.contains("pgbook-scroll-hint"))
+    const hinted = next !== null && next.classList.contains("pgbook-scroll-hint");
+    if (hinted && hidden <= sliver) add("figure", box, 2, {note: `a swipe hint under a box that hides ${hidden} px`});
+    if (hidden <= slack || !box.querySelector("img, svg, canvas, table")) continue;
+    if (hidden <= sliver && !box.querySelector("table"))
+      add("figure", box, hidden, {note: "a figure scrolls by a sliver: it should be fitted to its box"});
+    else if (!hinted && hidden > sliver)
       add("figure", box, hidden, {note: "scrolls sideways with no hint under it"});
+  }
+  // ... and an interactive frame that scrolls starts with its plot (data-plot: the axes' left and right,
+  // as fractions of the frame), where the marker and the slider's value are, in view.
+  if (phone) for (const view of article.querySelectorAll(".pgbook-interactive-view[data-plot]")) {
+    const [x0, x1] = view.dataset.plot.split(",").map(Number);
+    const drawn = view.querySelector("img").getBoundingClientRect().width;
+    const left = x0 * drawn - view.scrollLeft, right = x1 * drawn - view.scrollLeft;
+    if (right - left <= view.clientWidth)
+      add("figure", view, Math.max(-left, right - view.clientWidth), {note: "an interactive frame's plot starts out of view"});
   }
   // ... and an interactive figure's sliders stay on the screen while its frame scrolls.
   if (phone) for (const control of article.querySelectorAll(".pgbook-interactive-control")) {

@@ -132,7 +132,8 @@ def bandit_pg_kl_many(starts, eta, T):
     """PG with NPG's KL per step on the bandit, all starts at once: at every step the gradient pi (r - pi.r)
     is scaled by c with KL(pi || pi_c) = KL(pi || pi_NPG), the divergences by their definition (scipy's
     logsumexp) and c by Newton's method from the Fisher estimate; once NPG's divergence is below 1e-13,
-    where its round-off is no longer small, the Fisher estimate itself. Returns the gaps after T steps."""
+    where its round-off is no longer small, the Fisher estimate itself; Newton stops once no c moves by
+    more than 1e-12 of itself (at most 40 steps). Returns the gaps after T steps."""
     theta = np.log(np.asarray(starts, dtype=float))
     for _ in range(T):
         log_pi = log_softmax_rows(theta)
@@ -149,7 +150,9 @@ def bandit_pg_kl_many(starts, eta, T):
             kl = np.sum(pi * (log_pi - log_q), axis=1)
             slope = np.sum((np.exp(log_q) - pi) * g, axis=1)
             step = np.where(solve & (slope > 0), (kl - target) / np.where(slope > 0, slope, 1.0), 0.0)
-            c = np.maximum(c - step, c / 4)
+            c, before = np.maximum(c - step, c / 4), c
+            if np.all(np.abs(c - before) <= 1e-12 * before):
+                break
         theta = theta + c[:, None] * g
     return 1.0 - softmax(theta) @ REWARDS
 
