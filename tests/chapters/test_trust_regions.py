@@ -80,6 +80,31 @@ def kl_hessian_is_fisher(page, scale=1.0, drop=None):
     page.close(np.stack(hessians), scale * F)
 
 
+@twin("trust_regions/trajectory-kl-hessian", wrong={"without-one-over-one-minus-gamma": dict(horizon=False)})
+def trajectory_kl_hessian(page, horizon=True):
+    """The discounted trajectory KL as a truncated series, sum over t < 600 of gamma^t times the KL
+    averaged over the distribution of s_t (propagated step by step from rho), its Hessian by
+    finite differences, against the Fisher matrix summed by hand over 1 - gamma; careless: the Fisher
+    matrix alone, as for TRPO's mean KL."""
+    pi = np.full((S, A), 1 / A)
+    P_pi = np.einsum("sa,sat->st", pi, GRID.P)
+    weights, mu = np.zeros(S), GRID.rho.copy()
+    for t in range(600):
+        weights += GAMMA**t * mu
+        mu = mu @ P_pi
+
+    def f(x):
+        return weights @ np.sum(pi * np.log(pi / softmax(x.reshape(S, A))), axis=1)
+
+    h, n = 1e-4, S * A
+    E = h * np.eye(n)
+    H = np.empty((n, n))
+    for i in range(n):
+        for j in range(i + 1):
+            H[i, j] = H[j, i] = (f(E[i] + E[j]) - f(E[i] - E[j]) - f(E[j] - E[i]) + f(-E[i] - E[j])) / (4 * h * h)
+    page.close(H, fisher_by_sums(pi) / ((1 - GAMMA) if horizon else 1.0))
+
+
 def exact_trpo_step(lam):
     """TRPO's exact step at the uniform policy for the multiplier lam of its KL constraint, from the
     first-order conditions solved state by state with brentq: pi(a|s) = lam p(a) / (nu_s - A(s, a)/(1 - gamma)),
