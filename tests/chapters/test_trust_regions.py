@@ -4,12 +4,14 @@ Each check of the page has a twin here (``tests/chapters/twins.py``) that recomp
 without the page's code path -- values, advantages and visitations by numpy's dense solves, the
 Fisher matrix as an explicit sum over states and actions, gradients by the policy gradient theorem
 written out or by central differences, KL divergences and the clipped objective by explicit sums,
-Hessians by finite differences, TRPO's exact step from the first-order conditions, and the two
+Hessians by finite differences, TRPO's exact step from the first-order conditions (a whole run of it
+too), the trajectory KL as a truncated series, and the two
 tight instances by dense solves or their closed forms -- and feeds it to the page's own check. The
 same check must reject the claim a careless reader would make: the horizon factor of the trajectory
 KL, 1 - cos of the order of the angle, the tight share with gamma dropped, a dropped 1/(1 - gamma),
-CPI's penalty ten times smaller, one horizon fewer in either penalty's power of 1/(1 - gamma). The
-last tests cover the numbers the prose states.
+CPI's penalty ten times smaller, one horizon fewer in either penalty's power of 1/(1 - gamma), the
+trajectory KL's Hessian without its 1/(1 - gamma), NPG's linearised step at four times TRPO's step
+size. The last tests cover the numbers the prose states.
 """
 
 from __future__ import annotations
