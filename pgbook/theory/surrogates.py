@@ -7,9 +7,10 @@ policy close to the old one, so that the surrogate stays a good model:
 
 - TRPO (Schulman et al. 2015): a KL trust region, and a lower bound on the true value
   (:func:`surrogate`, :func:`mean_kl`, :func:`trpo_lower_bound`, the exact constrained step
-  :func:`trpo_step`, and :func:`kl_step_size` to compare directions at equal KL);
+  :func:`trpo_step` and whole runs of it, :func:`trpo_run`, and :func:`kl_step_size` to compare
+  directions at equal KL);
 - PPO (Schulman et al. 2017): a clipped importance ratio (:func:`ppo_clip_objective`,
-  :func:`ppo_clip_gradient`);
+  :func:`ppo_clip_gradient`, whole runs :func:`ppo_run`);
 - CPI (Kakade and Langford 2002): a mixture with the greedy policy and its guaranteed improvement
   (:func:`greedy_advantage`, :func:`cpi_alpha`, :func:`cpi_improvement_bound`; the iteration is
   :func:`pgbook.algorithms.cpi`).
@@ -69,7 +70,12 @@ def kl(p, q) -> np.ndarray:
 def total_variation(p, q) -> np.ndarray:
     r"""The total variation distance between two policies in every state.
 
-    .. math:: D_{TV}\big(p(\cdot|s), q(\cdot|s)\big) = \tfrac12 \sum_a |p(a|s) - q(a|s)|.
+    .. math:: D_{TV}\big(p(\cdot|s), q(\cdot|s)\big) = \tfrac12 \sum_a |p(a|s) - q(a|s)|
+              = \max\Big(\sum_{a \ne b} \big(p(a|s) - q(a|s)\big)^+,\ \sum_{a \ne b} \big(q(a|s) - p(a|s)\big)^+\Big)
+
+    for any action :math:`b`, as both rows sum to 1. With :math:`b` the row's largest entry, the
+    distance of a policy to its greedy policy is its mass off the greedy action, to full relative
+    precision however close to 1 :math:`\pi(a^\star|s)` is (never :math:`1 - \pi(a^\star|s)` by subtraction).
 
     (The distance of TRPO's first bound: Schulman, Levine, Abbeel, Jordan and Moritz 2015, Theorem 1.)
 
@@ -85,12 +91,22 @@ def total_variation(p, q) -> np.ndarray:
 
     Examples
     --------
+    >>> import pgbook
     >>> from pgbook.theory import surrogates
     >>> surrogates.total_variation([[0.5, 0.5], [0.9, 0.1]], [[0.25, 0.75], [0.5, 0.5]])
     array([0.25, 0.4 ])
+    >>> pi = pgbook.softmax([[40.0, 0.0, 0.0]])  # pi(a*) rounds to 1; the other two are 4.2e-18 each
+    >>> surrogates.total_variation(pi, [[1.0, 0.0, 0.0]]), 2 * pi[0, 1]
+    (array([8.49670851e-18]), np.float64(8.496708510583178e-18))
     """
     p, q = _pair(p, q, "p", "q")
-    return 0.5 * np.abs(p - q).sum(axis=1)
+    # Both rows sum to 1, so for any action b, D_TV = max(sum_{a != b} (p - q)^+, sum_{a != b} (q - p)^+)
+    # (the term at b belongs to one side only). With b the row's largest entry, neither sum takes
+    # p(b) - q(b), which cancels near a point mass (1 - pi(a*) by subtraction loses every digit once
+    # pi(a*) rounds to 1); the other entries' differences are exact.
+    others = np.arange(p.shape[1]) != np.argmax(np.maximum(p, q), axis=1)[:, None]
+    diff = np.where(others, p - q, 0.0)
+    return np.maximum(np.maximum(diff, 0.0).sum(axis=1), np.maximum(-diff, 0.0).sum(axis=1))
 
 
 def mean_kl(mdp: MDP, pi_old, pi, rho=None, *, reverse: bool = False) -> float:
@@ -329,39 +345,188 @@ def trpo_step(mdp: MDP, theta_old, delta: float, rho=None) -> np.ndarray:
     validate.discounted(mdp, "the surrogates")
     theta_old = validate.theta(mdp, theta_old, "theta_old")
     delta = validate.positive_real(delta, "delta")
-    pi_old = softmax(theta_old)
+    log_pi_old = log_softmax(theta_old)
+    pi_old = np.exp(log_pi_old)
     _, d, adv = _old(mdp, pi_old, rho)
     g = adv / (1.0 - mdp.gamma)
-    top = g.max(axis=1, keepdims=True)
+    gap = g.max(axis=1, keepdims=True) - g  # >= 0, exactly 0 at a row's best action
 
-    def maximiser(lam):
+    def log_maximiser(lam):
         # Stationarity of L - lam * KL over each simplex: pi(a|s) = lam pi_old(a|s) / (mu_s - g(s, a)),
-        # with mu_s in (max_a g, max_a g + lam] making the row sum to one (bisection; the sum falls in mu).
-        lo, hi = top, top + lam
-        for _ in range(200):
+        # with mu_s = max_a g + lam x_s, x_s in (0, 1], making the row sum to one (bisection on x_s; the
+        # sum falls in x_s). Writing mu_s - g as gap + lam x keeps the best action's denominator exact
+        # when lam is small next to g (mu_s - g would round to 0 there).
+        lo, hi = np.zeros_like(gap[:, :1]), np.ones_like(gap[:, :1])
+        for _ in range(100):
             mid = (lo + hi) / 2
-            with np.errstate(divide="ignore"):
-                over = (lam * pi_old / (mid - g)).sum(axis=1, keepdims=True) > 1
+            over = (lam * pi_old / (gap + lam * mid)).sum(axis=1, keepdims=True) > 1
             lo, hi = np.where(over, mid, lo), np.where(over, hi, mid)
-        pi = lam * pi_old / (hi - g)
-        return pi / pi.sum(axis=1, keepdims=True)
+        log_pi = log_pi_old - np.log(gap + lam * hi)
+        return log_pi - np.logaddexp.reduce(log_pi, axis=1, keepdims=True)
 
     def kl(lam):
-        return float(d @ np.einsum("sa,sa->s", pi_old, np.log(pi_old) - np.log(maximiser(lam))))
+        return float(d @ np.einsum("sa,sa->s", pi_old, log_pi_old - log_maximiser(lam)))
 
-    # The KL falls from its greedy value to 0 as the multiplier lam grows: bisect on log(lam).
+    # The KL falls from its greedy value to 0 as the multiplier lam grows: bisect on log(lam), within
+    # e^(+-300), where lam * x neither overflows nor underflows.
     lo, hi = -1.0, 1.0
-    while kl(np.exp(hi)) > delta and hi < 700:
+    while kl(np.exp(hi)) > delta and hi < 300:
         hi += 2.0
-    while kl(np.exp(lo)) < delta and lo > -700:
+    while kl(np.exp(lo)) < delta and lo > -300:
         lo -= 2.0
     for _ in range(100):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if kl(np.exp(mid)) > delta else (lo, mid)
-    log_pi = np.log(maximiser(np.exp(hi)))
+    log_pi = log_maximiser(np.exp(hi))
     # Same row means as theta_old (the softmax ignores them), and states rho never reaches stay put.
     theta = log_pi - log_pi.mean(axis=1, keepdims=True) + theta_old.mean(axis=1, keepdims=True)
     return np.where(d[:, None] > 0, theta, theta_old)
+
+
+def trpo_run(mdp: MDP, delta: float, T, *, linearised: bool = False, theta0=None, rho=None):
+    r"""TRPO for ``T`` iterations with exact evaluation: each iteration one trust-region step of size ``delta``.
+
+    .. math:: \theta_{t+1} = \arg\max_\theta L_{\theta_t}(\theta)
+              \quad\text{subject to}\quad \bar D_{KL}(\theta_t, \theta) \le \delta
+
+    solved exactly by :func:`trpo_step` (Schulman et al. 2015, Eq. (12)). With ``linearised=True``,
+    the step of its linear-quadratic model instead: the natural gradient step with the step size
+    that makes :math:`\frac12\Delta^\top F\Delta = \delta` (AJKS section 14.2, Claim 14.5),
+
+    .. math:: \theta_{t+1} = \theta_t + \eta_t F^\dagger g_t = \theta_t + \frac{\eta_t}{1-\gamma}A^{(t)},
+              \qquad \eta_t = \sqrt{\frac{2\delta}{g_t^\top F^\dagger g_t}}, \qquad
+              g_t^\top F^\dagger g_t = \frac{1}{(1-\gamma)^2}
+              \mathbb E_{s \sim d^{(t)}_\rho,\, a \sim \pi^{(t)}} A^{(t)}(s, a)^2,
+
+    (:func:`pgbook.npg_step`); its mean KL is :math:`\delta` only to second order. A policy whose
+    advantages vanish wherever :math:`\rho` leads stays put.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    delta : float
+        The trust region's radius in mean KL, > 0.
+    T : int
+        The number of iterations, >= 1.
+    linearised : bool
+        The natural gradient step of the linearised problem instead of the exact one.
+    theta0 : array (S, A), optional
+        The first softmax parameters; 0 (the uniform policy) by default.
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    pgbook.algorithms.Run
+        Every iterate recorded: ``theta: (T+1, S, A)``, ``pi``, ``V``, ``V_rho``; no traces. Its
+        ``algorithm`` is ``"trpo_run"``, or ``"trpo_run_linearised"``.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta0 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> run = surrogates.trpo_run(mdp, 0.01, T=5, theta0=theta0)
+    >>> run
+    Run(trpo_run, iterations=5, V_rho: 1.34049 -> 5.46168, 6 recorded)
+    >>> [round(surrogates.mean_kl(mdp, p, q), 6) for p, q in zip(run.pi[:-1], run.pi[1:])]  # delta each
+    [0.01, 0.01, 0.01, 0.01, 0.01]
+    >>> npg = surrogates.trpo_run(mdp, 0.01, T=5, theta0=theta0, linearised=True)
+    >>> npg
+    Run(trpo_run_linearised, iterations=5, V_rho: 1.34049 -> 5.38619, 6 recorded)
+    >>> [round(surrogates.mean_kl(mdp, p, q), 4) for p, q in zip(npg.pi[:-1], npg.pi[1:])]  # delta to 2nd order
+    [0.0103, 0.0099, 0.0096, 0.0094, 0.0093]
+    """
+    require_mdp(mdp)
+    validate.discounted(mdp, "the surrogates")
+    delta = validate.positive_real(delta, "delta")
+    T = validate.positive_int(T, "T")
+    if not isinstance(linearised, (bool, np.bool_)):
+        raise TypeError(f"linearised: expected True or False, got {linearised!r}")
+    theta = np.zeros((mdp.S, mdp.A)) if theta0 is None else validate.theta(mdp, theta0, "theta0")
+    start = validate.start(mdp, rho)
+    thetas = [theta]
+    for _ in range(T):
+        if linearised:
+            pi = softmax(theta)
+            _, d, adv = _old(mdp, pi, start)
+            gFg = d @ np.einsum("sa,sa->s", pi, adv**2) / (1.0 - mdp.gamma) ** 2
+            eta = np.sqrt(2.0 * delta / gFg) if gFg > 0 else 0.0
+            theta = theta + eta / (1.0 - mdp.gamma) * adv
+        else:
+            theta = trpo_step(mdp, theta, delta, start)
+        thetas.append(theta)
+    params = {"delta": delta, "T": T, "linearised": bool(linearised), "theta0": theta0, "rho": start}
+    name = "trpo_run_linearised" if linearised else "trpo_run"
+    return _whole_run(mdp, name, np.array(thetas), start, params)
+
+
+def ppo_run(mdp: MDP, T, *, lr: float, epochs=10, epsilon: float = 0.2, theta0=None, rho=None):
+    r"""PPO for ``T`` iterations with exact evaluation: each iteration ``epochs`` steps of gradient ascent on :math:`L^{\mathrm{CLIP}}`.
+
+    .. math:: \theta^{(t)}_0 = \theta_t, \qquad
+              \theta^{(t)}_{k+1} = \theta^{(t)}_k + \mathrm{lr}\,\nabla_\theta L^{\mathrm{CLIP}}_{\theta_t}(\theta^{(t)}_k),
+              \qquad \theta_{t+1} = \theta^{(t)}_{\text{epochs}}
+
+    (Schulman et al. 2017, Algorithm 1, with the sampled minibatches and Adam replaced by the exact
+    gradient :func:`ppo_clip_gradient` and a fixed step ``lr``; :math:`L^{\mathrm{CLIP}}` is
+    :func:`ppo_clip_objective` around the iteration's first policy). The first epoch is a policy
+    gradient step of size ``lr``; later ones stop pushing a ratio that has left
+    :math:`[1-\epsilon, 1+\epsilon]` in the direction its advantage favours.
+
+    Parameters
+    ----------
+    mdp : MDP
+        With gamma < 1.
+    T : int
+        The number of iterations, >= 1.
+    lr : float
+        The step size of each epoch, > 0.
+    epochs : int
+        Gradient steps per iteration, >= 1.
+    epsilon : float
+        The clip range, in (0, 1).
+    theta0 : array (S, A), optional
+        The first softmax parameters; 0 (the uniform policy) by default.
+    rho : None, int or array (S,)
+        The start distribution: the MDP's by default, a state, or a distribution.
+
+    Returns
+    -------
+    pgbook.algorithms.Run
+        Every iterate recorded: ``theta: (T+1, S, A)``, ``pi``, ``V``, ``V_rho``; no traces.
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import surrogates
+    >>> mdp = pgbook.envs.three_state()  # 3 states in a row, gamma = 0.9, rho = (0.5, 0.3, 0.2)
+    >>> theta0 = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> run = surrogates.ppo_run(mdp, 3, lr=0.1, epochs=4, theta0=theta0)
+    >>> run
+    Run(ppo_run, iterations=3, V_rho: 1.34049 -> 4.07595, 4 recorded)
+    >>> one_epoch = surrogates.ppo_run(mdp, 1, lr=0.1, epochs=1, theta0=theta0)  # = a policy gradient step
+    >>> bool(np.allclose(one_epoch.theta[1], theta0 + 0.1 * pgbook.softmax_gradient(mdp, theta0)))
+    True
+    """
+    require_mdp(mdp)
+    validate.discounted(mdp, "the surrogates")
+    T = validate.positive_int(T, "T")
+    lr = validate.positive_real(lr, "lr")
+    epochs = validate.positive_int(epochs, "epochs")
+    theta = np.zeros((mdp.S, mdp.A)) if theta0 is None else validate.theta(mdp, theta0, "theta0")
+    start = validate.start(mdp, rho)
+    thetas = [theta]
+    for _ in range(T):
+        new = theta
+        for _ in range(epochs):
+            new = new + lr * ppo_clip_gradient(mdp, theta, new, epsilon, start)
+        theta = new
+        thetas.append(theta)
+    params = {"T": T, "lr": lr, "epochs": epochs, "epsilon": epsilon, "theta0": theta0, "rho": start}
+    return _whole_run(mdp, "ppo_run", np.array(thetas), start, params)
 
 
 def ppo_clip_objective(mdp: MDP, theta_old, theta, epsilon: float = 0.2, rho=None) -> float:
@@ -580,6 +745,15 @@ def cpi_alpha(mdp: MDP, pi, rho=None) -> float:
     return min(1.0, gain * (1.0 - mdp.gamma) ** 2 / (4.0 * mdp.gamma))
 
 
+
+
+def _whole_run(mdp: MDP, name: str, thetas: np.ndarray, rho: np.ndarray, params: dict):
+    """A :class:`pgbook.algorithms.Run` recording every iterate ``thetas: (T+1, S, A)``, evaluated exactly."""
+    from ..algorithms import _run  # the one constructor of read-only runs
+
+    pi = np.array([softmax(theta) for theta in thetas])
+    V = np.array([value(mdp, p) for p in pi])
+    return _run(name, V @ rho, np.arange(len(thetas)), pi, V, thetas, {}, params)
 
 
 def _pair(p, q, name_p: str, name_q: str) -> tuple[np.ndarray, np.ndarray]:

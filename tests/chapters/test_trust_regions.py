@@ -4,12 +4,14 @@ Each check of the page has a twin here (``tests/chapters/twins.py``) that recomp
 without the page's code path -- values, advantages and visitations by numpy's dense solves, the
 Fisher matrix as an explicit sum over states and actions, gradients by the policy gradient theorem
 written out or by central differences, KL divergences and the clipped objective by explicit sums,
-Hessians by finite differences, TRPO's exact step from the first-order conditions, and the two
+Hessians by finite differences, TRPO's exact step from the first-order conditions (a whole run of it
+too), the trajectory KL as a truncated series, and the two
 tight instances by dense solves or their closed forms -- and feeds it to the page's own check. The
 same check must reject the claim a careless reader would make: the horizon factor of the trajectory
 KL, 1 - cos of the order of the angle, the tight share with gamma dropped, a dropped 1/(1 - gamma),
-CPI's penalty ten times smaller, one horizon fewer in either penalty's power of 1/(1 - gamma). The
-last tests cover the numbers the prose states.
+CPI's penalty ten times smaller, one horizon fewer in either penalty's power of 1/(1 - gamma), the
+trajectory KL's Hessian without its 1/(1 - gamma), NPG's linearised step at four times TRPO's step
+size. The last tests cover the numbers the prose states.
 """
 
 from __future__ import annotations
@@ -78,6 +80,31 @@ def kl_hessian_is_fisher(page, scale=1.0, drop=None):
         hessians.append(H)
     F = np.diag(np.repeat(d, A) * pi.ravel()) if drop == "outer" else fisher_by_sums(pi)
     page.close(np.stack(hessians), scale * F)
+
+
+@twin("trust_regions/trajectory-kl-hessian", wrong={"without-one-over-one-minus-gamma": dict(horizon=False)})
+def trajectory_kl_hessian(page, horizon=True):
+    """The discounted trajectory KL as a truncated series, sum over t < 600 of gamma^t times the KL
+    averaged over the distribution of s_t (propagated step by step from rho), its Hessian by
+    finite differences, against the Fisher matrix summed by hand over 1 - gamma; careless: the Fisher
+    matrix alone, as for TRPO's mean KL."""
+    pi = np.full((S, A), 1 / A)
+    P_pi = np.einsum("sa,sat->st", pi, GRID.P)
+    weights, mu = np.zeros(S), GRID.rho.copy()
+    for t in range(600):
+        weights += GAMMA**t * mu
+        mu = mu @ P_pi
+
+    def f(x):
+        return weights @ np.sum(pi * np.log(pi / softmax(x.reshape(S, A))), axis=1)
+
+    h, n = 1e-4, S * A
+    E = h * np.eye(n)
+    H = np.empty((n, n))
+    for i in range(n):
+        for j in range(i + 1):
+            H[i, j] = H[j, i] = (f(E[i] + E[j]) - f(E[i] - E[j]) - f(E[j] - E[i]) + f(-E[i] - E[j])) / (4 * h * h)
+    page.close(H, fisher_by_sums(pi) / ((1 - GAMMA) if horizon else 1.0))
 
 
 def exact_trpo_step(lam):
@@ -296,6 +323,67 @@ def cpi_gain_twice_guarantee(page, factor=2.0):
     page.close(np.array(ratios), factor)
 
 
+def trpo_step_from(pi_old, delta):
+    """TRPO's exact step from any policy, by its first-order conditions: pi(a|s) proportional to
+    p(a) / (gap(s, a)/lam + x_s), gap = max_a c - c, c = A/(1 - gamma), with x_s found by brentq so that
+    the row sums to one, and lam by brentq on log lam so that the mean KL is delta."""
+    _, _, adv, _ = solve(pi_old)
+    gap = (adv.max(axis=1, keepdims=True) - adv) / (1 - GAMMA)
+
+    def policy(lam):
+        pi = np.empty((S, A))
+        for s in range(S):
+            p, top = pi_old[s], pi_old[s, gap[s].argmin()]
+            f = lambda x: np.sum(p / (gap[s] / lam + x)) - 1  # noqa: E731
+            # f(top) >= 0 >= f(1) in exact arithmetic; where round-off breaks that, the root is at that end
+            if f(top) <= 0:
+                x = top
+            elif f(1.0) >= 0:
+                x = 1.0
+            else:
+                x = brentq(f, top, 1.0, xtol=1e-16, rtol=1e-15)
+            pi[s] = p / (gap[s] / lam + x)
+        return pi / pi.sum(axis=1, keepdims=True)
+
+    def excess(u):
+        return mean_kl(pi_old, policy(np.exp(u))) - delta
+
+    # Once the policy is all but greedy no step reaches the radius: then the greediest step is taken.
+    log_lam = -300.0 if excess(-300.0) < 0 else brentq(excess, -300.0, 40.0, xtol=1e-13)
+    return policy(np.exp(log_lam))
+
+
+@functools.cache
+def trust_region_runs(eta_scale=1.0):
+    """Twelve iterations of TRPO (``trpo_step_from``) and of NPG with eta = sqrt(2 delta / g^T F^+ g)
+    (g by the policy gradient theorem written out, F summed by hand, a dense pseudo-inverse), and the
+    mean KL of each step."""
+    delta = 0.01
+    kls = []
+    pi = np.full((S, A), 1 / A)
+    for _ in range(12):
+        new = trpo_step_from(pi, delta)
+        kls.append(mean_kl(pi, new))
+        pi = new
+    theta = np.zeros((S, A))
+    for _ in range(12):
+        pi = softmax(theta)
+        g = pg_theorem(pi)
+        direction = np.linalg.pinv(fisher_by_sums(pi), rcond=1e-10) @ g
+        theta = theta + eta_scale * np.sqrt(2 * delta / (g @ direction)) * direction.reshape(S, A)
+        kls.append(mean_kl(pi, softmax(theta)))
+    return np.array(kls)
+
+
+@twin("trust_regions/trust-region-run-kl",
+      wrong={"npg-ignoring-the-region": dict(eta_scale=4.0)})
+def trust_region_run_kl(page, eta_scale=1.0):
+    """The mean KL of every step of twelve TRPO and twelve NPG iterations with TRPO's eta, both
+    recomputed (``trust_region_runs``); careless: a step that ignores the region, NPG's linearised step
+    at 4 times the matched eta."""
+    page.bound(trust_region_runs(eta_scale), 0.01 * 1.15)
+
+
 # --- the closed forms the twins use, against pgbook's instances and hand-built ones --------------
 
 
@@ -434,3 +522,31 @@ def test_the_horizon_numbers():
     assert [f"{x:.2%}" for x in shares] == ["99.99%", "99.91%", "99.02%"]
     assert round(lost[1] / lost[0]) == 25 and round(lost[2] / lost[1]) == 99
     assert round(short[1] / short[0]) == 125 and round(short[2] / short[1]) == 991
+
+
+def test_the_whole_run_numbers():
+    """The four methods over 12 iterations: TRPO's gap 3e-4 and KL exactly delta; NPG's 3e-3, its first
+    step a tenth over delta, its last 0.7 delta; PPO up to three times delta, ahead for nine iterations,
+    its gap shrinking by about 0.8 per iteration at the end; CPI's KL a millionth of delta, a thousandth
+    of the gap closed."""
+    V_star = pgbook.control.value_iteration(GRID)[1] @ GRID.rho
+    trpo = surrogates.trpo_run(GRID, 0.01, 12)
+    npg = surrogates.trpo_run(GRID, 0.01, 12, linearised=True)
+    ppo = surrogates.ppo_run(GRID, 12, lr=10.0, epochs=10)
+    cpi = algorithms.cpi(GRID, 12, record_every=1)
+    kl = {name: np.array([mean_kl(p, q) for p, q in zip(run.pi[:-1], run.pi[1:])]) / 0.01
+          for name, run in dict(trpo=trpo, npg=npg, ppo=ppo, cpi=cpi).items()}
+    gap = {name: V_star - run.V_rho for name, run in dict(trpo=trpo, npg=npg, ppo=ppo, cpi=cpi).items()}
+    assert np.allclose(kl["trpo"], 1.0, atol=1e-6)
+    assert f"{gap['trpo'][-1]:.0e}" == "3e-04" and f"{gap['npg'][-1]:.0e}" == "3e-03"
+    assert gap["trpo"][-1] == min(g[-1] for g in gap.values())
+    assert np.all(np.diff(gap["trpo"]) < 0) and np.all(np.diff(np.log(gap["trpo"][1:])) < np.diff(np.log(gap["trpo"][:-1])))
+    assert f"{kl['npg'][0] - 1:.1f}" == "0.1" and f"{kl['npg'][-1]:.1f}" == "0.7"
+    assert f"{kl['ppo'].max():.0f}" == "3"
+    ahead = gap["ppo"] < gap["trpo"]
+    assert ahead[1:10].all() and not ahead[10:].any()  # "leads for the first nine iterations"
+    assert kl["ppo"][-1] < 0.05  # "hundredths of delta"
+    assert np.allclose(gap["ppo"][-4:] / gap["ppo"][-5:-1], 0.8, atol=0.05)
+    assert np.all(np.diff(cpi.V_rho) > 0)
+    assert f"{kl['cpi'].max():.0e}" in ("2e-06", "1e-06")
+    assert f"{1 - gap['cpi'][-1] / gap['cpi'][0]:.0e}" == "1e-03"

@@ -33,6 +33,19 @@ def test_kl_and_total_variation_by_hand():
     assert surrogates.kl(q, p)[0] == np.inf
 
 
+def test_total_variation_to_the_greedy_policy_keeps_the_off_greedy_mass():
+    """Near a point mass, D_TV(pi, greedy) is the mass off a*, not 1 - pi(a*) (which rounds to 0)."""
+    pi = softmax(np.array([[40.0, 0.0, 0.0], [0.0, 30.0, 1.0], [0.0, 0.0, 0.0]]))
+    greedy_pi = np.eye(3)[[0, 1, 0]]
+    off = np.array([pi[0, 1] + pi[0, 2], pi[1, 0] + pi[1, 2], pi[2, 1] + pi[2, 2]])
+    for tv in (surrogates.total_variation(pi, greedy_pi), surrogates.total_variation(greedy_pi, pi)):
+        assert np.allclose(tv, off, rtol=1e-14, atol=0)
+    # Rows far from a point mass: the half l1 distance.
+    rng = np.random.default_rng(3)
+    p, q = softmax(rng.standard_normal((5, 4))), softmax(rng.standard_normal((5, 4)))
+    assert np.allclose(surrogates.total_variation(p, q), 0.5 * np.abs(p - q).sum(axis=1), rtol=1e-13)
+
+
 @SETTINGS
 @given(seed=st.integers(0, 2**32 - 1))
 def test_kl_matches_a_loop_and_pinsker(seed):
@@ -192,6 +205,13 @@ def test_cpi_bound_holds_along_a_run():
         (lambda m, p: surrogates.kl_step_size(m, np.zeros((3, 2)), np.ones((3, 2)), 0.01), "direction: no step"),
         (lambda m, p: surrogates.kl_step_size(m, np.zeros((3, 2)), np.ones((2, 2)), 0.01), "direction: expected shape"),
         (lambda m, p: surrogates.kl_step_size(m, np.zeros((3, 2)), np.eye(3, 2), 0.0), "delta"),
+        (lambda m, p: surrogates.trpo_run(m, 0.0, 3), "delta"),
+        (lambda m, p: surrogates.trpo_run(m, 0.01, 0), "T"),
+        (lambda m, p: surrogates.trpo_run(m, 0.01, 2, linearised="yes"), "linearised"),
+        (lambda m, p: surrogates.trpo_run(m, 0.01, 2, theta0=np.zeros((2, 2))), "theta0: expected shape"),
+        (lambda m, p: surrogates.ppo_run(m, 2, lr=-1.0), "lr"),
+        (lambda m, p: surrogates.ppo_run(m, 2, lr=0.1, epochs=0), "epochs"),
+        (lambda m, p: surrogates.ppo_run(m, 2, lr=0.1, epsilon=1.0), "epsilon"),
     ],
 )
 def test_bad_input_names_the_argument(call, message):
@@ -262,3 +282,32 @@ def test_kl_step_size_reaches_the_mean_kl(case, delta, seed):
     log_q = logits - logsumexp(logits, axis=1, keepdims=True)
     log_pi = theta - logsumexp(theta, axis=1, keepdims=True)
     assert d @ np.sum(pi * (log_pi - log_q), axis=1) == pytest.approx(delta, rel=1e-9)
+
+
+def test_trpo_run_takes_trpo_steps_and_its_linearisation_takes_npg_steps():
+    """Each iterate of trpo_run is trpo_step of the last; linearised, NPG (pgbook.natural) with eta
+    sqrt(2 delta / g^T F^+ g), the pseudo-inverse of the Fisher matrix computed densely."""
+    mdp = envs.random_mdp(4, 3, seed=2, gamma=0.9)
+    theta0 = np.random.default_rng(0).standard_normal((4, 3))
+    run = surrogates.trpo_run(mdp, 0.02, 3, theta0=theta0)
+    for t in range(3):
+        assert np.allclose(run.theta[t + 1], surrogates.trpo_step(mdp, run.theta[t], 0.02), atol=1e-12)
+        assert np.isclose(run.V_rho[t], value(mdp, softmax(run.theta[t])) @ mdp.rho, rtol=1e-12)
+    lin = surrogates.trpo_run(mdp, 0.02, 3, theta0=theta0, linearised=True)
+    for t in range(3):
+        g = softmax_gradient(mdp, lin.theta[t]).ravel()
+        gFg = g @ np.linalg.pinv(natural.fisher(mdp, lin.theta[t]), rcond=1e-10) @ g
+        eta = np.sqrt(2 * 0.02 / gFg)
+        assert np.allclose(softmax(lin.theta[t + 1]), softmax(natural.npg_step(mdp, lin.theta[t], eta)), atol=1e-12)
+
+
+def test_ppo_run_ascends_the_clipped_objective_by_finite_differences():
+    """One iteration of ppo_run with two epochs, redone with central-difference gradients of L^CLIP."""
+    mdp = envs.random_mdp(3, 2, seed=5, gamma=0.8)
+    theta0 = np.array([[0.3, -0.2], [0.0, 0.5], [-0.4, 0.1]])
+    run = surrogates.ppo_run(mdp, 1, lr=0.5, epochs=2, theta0=theta0)
+    theta = theta0.copy()
+    for _ in range(2):
+        grad = central_difference(lambda th: surrogates.ppo_clip_objective(mdp, theta0, th), theta)
+        theta = theta + 0.5 * grad
+    assert np.allclose(run.theta[1], theta, atol=1e-7)
