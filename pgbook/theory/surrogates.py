@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 
-
 from .. import _policy_kernels
 from .. import _validate as validate
+from ..algorithms import _run  # the one constructor of read-only runs
 from .._numba import kernel_array
 from ..exact import advantage, value, visitation
 from ..mdp import MDP, require_mdp
@@ -745,12 +745,8 @@ def cpi_alpha(mdp: MDP, pi, rho=None) -> float:
     return min(1.0, gain * (1.0 - mdp.gamma) ** 2 / (4.0 * mdp.gamma))
 
 
-
-
 def _whole_run(mdp: MDP, name: str, thetas: np.ndarray, rho: np.ndarray, params: dict):
     """A :class:`pgbook.algorithms.Run` recording every iterate ``thetas: (T+1, S, A)``, evaluated exactly."""
-    from ..algorithms import _run  # the one constructor of read-only runs
-
     pi = np.array([softmax(theta) for theta in thetas])
     V = np.array([value(mdp, p) for p in pi])
     return _run(name, V @ rho, np.arange(len(thetas)), pi, V, thetas, {}, params)
