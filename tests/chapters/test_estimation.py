@@ -229,6 +229,27 @@ def truncation_bias_rate(page, exponent=1.0):
     page.exponent(GAMMA**horizons, [fd_truncation_bias(h) for h in horizons], exponent)
 
 
+STAY_THETA = 8.0  # the page's logit of "stay" in envs.stay_or_leave: p = pi(stay | start) = 0.9997
+
+
+def stay_bias_closed_form(horizon, gamma=0.9, logit=STAY_THETA):
+    """max_a |d(V - V_H)(start)/d theta_{start,a}| on stay_or_leave, in closed form: the tail is
+    f(p) = gamma^H p^(H+1) / (1 - gamma p), and dp/d theta_{start,a} = +-p(1 - p)."""
+    p = 1 / (1 + math.exp(-logit))
+    df = gamma**horizon * ((horizon + 1) * p**horizon / (1 - gamma * p) + gamma * p ** (horizon + 1) / (1 - gamma * p) ** 2)
+    return p * (1 - p) * df
+
+
+@twin("estimation/truncation-bias-factor-l",
+      wrong={"no-factor-l": dict(factor_L=False), "factor-l-without-the-one": dict(one=False)})
+def truncation_bias_factor_L(page, factor_L=True, one=True):
+    """The bias on stay_or_leave in closed form against the bound's shape gamma^H (1 + H(1 - gamma));
+    careless: the bias falls like gamma^H alone (the random MDP's rate), or like H gamma^H."""
+    horizons = np.arange(1, 61)
+    shape = 0.9**horizons * ((1.0 if one else 0.0) + (horizons * 0.1 if factor_L else 0.0))
+    page.exponent(shape, [stay_bias_closed_form(h) for h in horizons], 1.0)
+
+
 @twin("estimation/short-episodes-truncated-gradient", wrong={"untruncated-gradient": dict(horizon=None)})
 def short_episodes_truncated_gradient(page, horizon=5):
     """Five-step episodes of the numpy sampler (baseline V) against finite differences of V_5 by
@@ -365,6 +386,18 @@ def test_the_truncation_numbers():
     V = pgbook.value(MDP, pgbook.softmax(THETA))
     g5, se5 = pgbook.reinforce_gradient(MDP, THETA, 200_000, horizon=5, seed=4, baseline=V, return_stderr=True)
     assert 10 <= (np.abs(g5 - grad) / se5).max() < 100  # "a z-score in the tens"
+
+
+def test_the_stay_or_leave_numbers():
+    """"slope 0.73 against gamma^L, 1.19 against L gamma^L"; "p = 0.9997"; the bound loose by nearly 1/(4p(1-p))."""
+    horizons = np.arange(1, 61)
+    bias = np.array([stay_bias_closed_form(h) for h in horizons])
+    assert f"{pgbook.checks.loglog_slope(0.9**horizons, bias):.2f}" == "0.73"
+    assert f"{pgbook.checks.loglog_slope(horizons * 0.9**horizons, bias):.2f}" == "1.19"
+    p = 1 / (1 + math.exp(-STAY_THETA))
+    assert f"{p:.4f}" == "0.9997"
+    loose = np.array([estimation.truncation_bias_bound(0.9, h) for h in horizons]) / bias
+    assert np.all(np.abs(loose * 4 * p * (1 - p) - 1) < 0.03)
 
 
 def test_the_small_pi_numbers():

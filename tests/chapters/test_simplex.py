@@ -291,6 +291,18 @@ def pg_wait_exponent(page, expected=1.0):
     page.exponent(1 / P0S, pg_flow_waits(), expected)
 
 
+@twin("simplex/npg-wait-per-decade",
+      wrong={"natural-log-per-decade": dict(log_of_ten=1.0), "gap-dropped": dict(gap=1.0)})
+def npg_wait_per_decade(page, log_of_ten=math.log(10), gap=0.1):
+    """The least-squares slope of the closed-form exponential-weights waits (by hand) against
+    log10(1/pi_0(a1)), against ln(10)/(eta gap); careless: a decade read as one e-fold (no ln 10), or
+    the gap dropped (the log-odds climbing by eta per step)."""
+    t = np.arange(3000)
+    waits = [int(np.argmax(exp_weights(np.array([p, 1 - 2 * p, p]), 0.3, t) @ REWARDS >= 0.95)) for p in P0S]
+    slope = np.linalg.lstsq(np.c_[np.log10(1 / P0S), np.ones(len(P0S))], np.array(waits, float), rcond=None)[0][0]
+    page.close(slope, log_of_ten / (0.3 * gap))
+
+
 @twin("simplex/npg-waits-exponential-weights", wrong={"pg-waits-too": dict(method="pg")})
 def npg_waits(page, method="npg"):
     """Waits of explicit multiplicative-weights steps against the closed form by hand; the careless reader
@@ -530,14 +542,15 @@ def test_the_overview_numbers():
 
 def test_pg_waits_are_18_3_over_eta_p():
     """'eta pi_0(a1) times the wait is 18.3 at every start, to within half a percent'; 'each decade costs
-    NPG ln(10)/(eta Delta), about 77'."""
+    NPG ln(10)/(eta Delta) = 76.8 more iterations; the fitted 77.4 per decade'."""
     pg = np.array([waits([p, 1 - 2 * p, p], 0.3, algorithms.softmax_pg) for p in P0S])
     scaled = 0.3 * P0S * pg
     assert np.abs(scaled / 18.3 - 1).max() < 0.005
     np.testing.assert_allclose(pg, pg_flow_waits(), rtol=2e-3)  # the flow agrees with the iterations
     npg = np.array([waits([p, 1 - 2 * p, p], 0.3, algorithms.npg) for p in P0S])
     per_decade = (npg[-1] - npg[0]) / 2
-    assert abs(per_decade - math.log(10) / 0.03) < 1.0 and round(math.log(10) / 0.03) == 77
+    assert abs(per_decade - math.log(10) / 0.03) < 1.0 and f"{math.log(10) / 0.03:.1f}" == "76.8"
+    assert f"{np.polyfit(np.log10(1 / P0S), npg, 1)[0]:.1f}" == "77.4"
 
 
 def test_pg_first_lowers_the_best_arm_until_a3_has_a_quarter_of_it():
