@@ -31,7 +31,7 @@ against the exact value; a fitted exponent against the predicted one.
 
 >>> bound("a value lies below 1/(1 - γ)", [0.2, 0.5], 2.0, cap=10.0, id="doc/example",
 ...       names=("the value", "1/(1 - γ)"))
-✔ a value lies below 1/(1 - γ): the value, 0.5, is 25% of 1/(1 - γ), 2, at the closest of 2 points
+✔ a value lies below 1/(1 - γ): at both points; where they come closest, the value, 0.5, is 25% of 1/(1 - γ), 2
 
 With ``cap=10.0`` the bound ``10.0`` itself would be refused: no value can exceed it, so the check
 could not fail (:class:`Vacuous`).
@@ -362,7 +362,7 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     ...       names=("the gap", "the bound"))
     ✔ the gap after 200 steps is below the bound: the gap, 0.0031, is 5% of the bound, 0.064
     >>> bound("the gap is at least its lower bound", [0.3, 0.7], [1.0, 0.92], floor=0.0, id="doc/lower")
-    ✔ the gap is at least its lower bound: the measured value, 0.92, is 31% above the bound, 0.7, at the closest of 2 points
+    ✔ the gap is at least its lower bound: at both points; where they come closest, the measured value, 0.92, is 31% above the bound, 0.7
     >>> bound("values never decrease", -0.0, [0.0, 0.2], floor=-1.0, id="doc/monotone",
     ...       names=("the old value", "the new value"))
     ✔ values never decrease: the new value equals the old value at 1 of 2 points (both 0 there) and is above it elsewhere
@@ -395,32 +395,33 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     i = int(np.argmax(a / b)) if ratios and violation == 0 else int(np.argmin(room))
     x, y = _value(a[i]), _value(b[i])
     lx, ry = _side(left, x, comma=True), _side(right, y)
-    # The sides lead, in the reader's words; where among the points they were read comes last.
-    at = "" if n == 1 else f", at the closest of {n:,} points"
+    # Over many points the line says the bound held at all of them, then reads the two sides where
+    # they come closest, in the reader's words.
+    at = "" if n == 1 else ("at both points" if n == 2 else f"at all {n:,} points") + "; where they come closest, "
     if violation > tol:
         worst = "" if n == 1 else f", at the worst of {n:,} points"
         detail = (f"{lx} exceeds {ry}, by {_number(violation)}{worst}"
                   + (f", more than the round-off allowed, {_number(tol, 1)}" if tol else ""))
     elif violation > 0:
-        detail = (f"{lx} exceeds {ry}, only by round-off "
-                  f"({_number(violation)}, allowed {_number(tol, 1)}){at}")
+        detail = (f"{at}{lx} exceeds {ry}, only by round-off "
+                  f"({_number(violation)}, allowed {_number(tol, 1)})")
     elif room.min() == 0:
         met = int(np.count_nonzero(room == 0))
         # the measured side comes first: on the left under a cap, on the right above a floor
         first, second, other = (left, right, "below") if cap is not None else (right, left, "above")
         detail = (f"{first} equals {_side(second, y)}" if n == 1
-                  else f"{first} equals {second} at all {n:,} points" if met == n
+                  else f"{first} equals {second} at " + ("both points" if n == 2 else f"all {n:,} points") if met == n
                   else f"{first} equals {second} at {met:,} of {n:,} points (both {y} there) and is {other} it elsewhere")
     elif cap is None and (ratios or not np.all(a == 0)):
         above = _above(float(b[i] / a[i])) if ratios else f"{_number(float(room[i]))} above"
-        detail = f"{_side(right, y, comma=True)} is {above} {_side(left, x)}{at}"
+        detail = f"{at}{_side(right, y, comma=True)} is {above} {_side(left, x)}"
     elif ratios:
-        detail = f"{lx} is {_share(float(a[i] / b[i]))} of {ry}{at}"
+        detail = f"{at}{lx} is {_share(float(a[i] / b[i]))} of {ry}"
     elif np.all(a == 0) and np.all(b > 0):
         points = f"all {n:,} points" if n > 2 else "both points" if n == 2 else "the one point"
         detail = f"{left} is 0 at {points}, below {ry}"
     else:
-        detail = f"{lx} is {_number(float(room[i]))} below {ry}{at}"
+        detail = f"{at}{lx} is {_number(float(room[i]))} below {ry}"
     _show(Check(id, "bound", claim, violation, tol, detail, params))
 
 

@@ -221,22 +221,6 @@ def test_html_has_a_labelled_range_input_per_slider_and_the_initial_frame():
     assert "addEventListener(\"input\"" in code
 
 
-def test_html_says_where_the_initial_frames_plot_is():
-    """data-plot: the left and right of the initial frame's axes, as fractions of its width, from which
-    the book scrolls a frame wider than a phone so that its plot is in view (book/_ext/static/pgbook.js)."""
-    def draw(fig, level):
-        left, right = fig.subplots(1, 2, width_ratios=[1, 3])
-        right.plot([0, 1], [0, level])
-        left.set_visible(level > 0.5)  # shown in the second frame only: the initial frame's axes count
-
-    fig = interactive(draw, figsize=(4, 2), dpi=DPI, level=Slider("level", [0.2, 0.8], initial=0.2))
-    (view,) = [attrs for attrs in Parts(fig.html()).find("div") if attrs.get("class") == "pgbook-interactive-view"]
-    x0, x1 = map(float, view["data-plot"].split(","))
-    assert 0.25 < x0 < x1 < 1  # the right-hand axes alone, three quarters of the width
-    nothing = interactive(lambda fig, level: None, figsize=(1, 1), dpi=DPI, level=Slider("level", [0.1, 0.2]))
-    assert "data-plot" not in nothing.html()
-
-
 def test_html_loads_nothing_from_outside_and_escapes_labels():
     fig = interactive(grey, figsize=(1, 1), dpi=DPI, level=Slider("<b>&", [0.1, 0.2]))
     html = fig.html()

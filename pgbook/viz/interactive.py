@@ -141,7 +141,6 @@ class Interactive:
         self._frames: tuple[bytes, ...] | None = None
         self._widget = None
         #: (left, right) of the initial frame's axes, as fractions of its width (set by :meth:`render`).
-        self._plot_x: tuple[float, float] | None = None
 
     @property
     def n_frames(self) -> int:
@@ -169,10 +168,6 @@ class Interactive:
         # zlib's fastest level: a quarter of the encoding time for a third more bytes, on a local link.
         fig.savefig(buf, format="png", dpi=PIXEL_RATIO * self.dpi, facecolor="white", metadata={"Software": None},
                     pil_kwargs={"compress_level": 1})
-        if index == self.initial and fig.axes:
-            # where the plot is, for a phone that shows part of the frame (book/_ext/static/pgbook.js)
-            boxes = [ax.get_position() for ax in fig.axes if ax.get_visible()]
-            self._plot_x = (min(b.x0 for b in boxes), max(b.x1 for b in boxes)) if boxes else None
         if not quantize:
             return buf.getvalue()
         image = Image.open(buf).convert("RGB")
@@ -196,7 +191,6 @@ class Interactive:
         initial = self.initial
         first = frames[int(np.ravel_multi_index(initial, self.shape))]
         width, height = self.size
-        plot = "" if self._plot_x is None else ' data-plot="{:.3f},{:.3f}"'.format(*self._plot_x)
         controls = []
         for (name, s), i in zip(self.sliders.items(), initial):
             label = html.escape(s.label)
@@ -214,7 +208,7 @@ class Interactive:
         return (
             f'<div class="pgbook-interactive" data-shape="{",".join(map(str, self.shape))}" style="margin:0.5em 0">'
             # the frame in a box of its own, so that on a phone it scrolls sideways and the sliders stay put
-            f'<div class="pgbook-interactive-view"{plot}>'
+            '<div class="pgbook-interactive-view">'
             f'<img class="pgbook-interactive-frame" src="data:image/png;base64,{first}" width="{width}" '
             f'height="{height}" alt="Interactive figure: move the slider below to change it" '
             'style="max-width:100%;height:auto;background:#fff"></div>'

@@ -7,7 +7,8 @@ what does not fit:
 - ``display``: a display formula wider than the column. On the desktop it must fit (long ones are
   split with ``aligned``); on a phone it may scroll inside its own box, but its number must stay
   beside it, never over it;
-- ``inline``: inline math running past the right edge of the text column;
+- ``inline``: inline math running past the right edge of the text column, or (phone) scrolling
+  inside its line by more than a sliver: a reader does not swipe inside a sentence;
 - ``code``: a code cell or printed output whose lines run past its box (cut, or hidden behind a
   scroll bar): code wraps instead;
 - ``table``: a table wider than the column. On a phone it may scroll inside its own box;
@@ -122,7 +123,9 @@ OVERFLOWS = """(phone) => {
     const c = clipper(el.parentElement);
     const r = el.getBoundingClientRect();
     if (c && scrolls(c) && c.getBoundingClientRect().right <= right + slack) {
-      add("inline", el, c.scrollWidth - c.clientWidth, {allowed: phone, note: "scrolls inside its box"});
+      // (a few pixels only: readers do not swipe inside a line of text, so a longer one is cut off)
+      const hidden = c.scrollWidth - c.clientWidth;
+      add("inline", el, hidden, {allowed: phone && hidden <= sliver, note: "scrolls inside its box"});
       continue;
     }
     add("inline", el, r.right - right);
@@ -171,14 +174,11 @@ OVERFLOWS = """(phone) => {
     else if (!hinted && hidden > sliver)
       add("figure", box, hidden, {note: "scrolls sideways with no hint under it"});
   }
-  // ... and an interactive frame that scrolls starts with its plot (data-plot: the axes' left and right,
-  // as fractions of the frame), where the marker and the slider's value are, in view.
-  if (phone) for (const view of article.querySelectorAll(".pgbook-interactive-view[data-plot]")) {
-    const [x0, x1] = view.dataset.plot.split(",").map(Number);
-    const drawn = view.querySelector("img").getBoundingClientRect().width;
-    const left = x0 * drawn - view.scrollLeft, right = x1 * drawn - view.scrollLeft;
-    if (right - left <= view.clientWidth)
-      add("figure", view, Math.max(-left, right - view.clientWidth), {note: "an interactive frame's plot starts out of view"});
+  // ... and every box that scrolls opens at its left edge, where a figure's y axis and labels are
+  // (readers found frames opened mid-way with their axes hidden).
+  if (phone) for (const box of article.querySelectorAll("div.cell_output, .pgbook-interactive-view, "
+                                                        + ".pgbook-report-figure")) {
+    if (box.scrollLeft > 0) add("figure", box, box.scrollLeft, {note: "a box opens scrolled away from its left edge"});
   }
   // ... and an interactive figure's sliders stay on the screen while its frame scrolls.
   if (phone) for (const control of article.querySelectorAll(".pgbook-interactive-control")) {

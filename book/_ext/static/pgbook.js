@@ -2,9 +2,8 @@
 // its own box (pgbook.css). Phones hide scroll bars, so a figure or table cut at the screen's edge
 // would look clipped: each box that hides more than a sliver gets a one-line hint under it, removed
 // again when the window grows. A figure wider than its box by a sliver only is fitted to it instead
-// (a few pixels narrower), so that it neither scrolls nor needs a hint. An interactive figure's frame
-// starts scrolled so that its plot (where the marker and the title with the slider's value are) is in
-// view, not its left margin.
+// (a few pixels narrower), so that it neither scrolls nor needs a hint. Every box opens at its left
+// edge, where a figure's y axis and labels are (the slider's value is printed beside the slider).
 (function () {
   "use strict";
   const HINT = "pgbook-scroll-hint";
@@ -14,21 +13,6 @@
   // The boxes that scroll: an output, an interactive figure's frame, a report's figure, a table.
   const BOXES = [".bd-content div.cell_output", ".bd-content .pgbook-interactive-view",
                  ".bd-content .pgbook-report-figure", ".bd-content .pst-scrollable-table-container"];
-
-  // Scroll an interactive frame so that its plot area (data-plot: left, right, as fractions of the
-  // frame's width) is in view: all of it, as far left as that allows, or its middle when it is wider
-  // than the box. Once per box width, so that a reader's own swipe is kept.
-  function showPlot(view) {
-    const plot = view.dataset.plot;
-    const img = view.querySelector("img");
-    const width = view.clientWidth;
-    if (!plot || !img || view.dataset.shownAt === String(width)) return;
-    view.dataset.shownAt = String(width);
-    const [x0, x1] = plot.split(",").map(Number);
-    const drawn = img.getBoundingClientRect().width;
-    const left = x0 * drawn, right = x1 * drawn;
-    view.scrollLeft = right - left <= width ? Math.max(right + 4 - width, 0) : (left + right - width) / 2;
-  }
 
   function mark() {
     for (const box of document.querySelectorAll(BOXES.join(", "))) {
@@ -51,7 +35,6 @@
       } else if (!scrolls && hinted) {
         next.remove();
       }
-      if (box.classList.contains("pgbook-interactive-view") && hidden > 0) showPlot(box);
     }
   }
 
