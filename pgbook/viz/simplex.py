@@ -288,6 +288,17 @@ _SCRIPT = r"""(function () {
   // the method stayed there), and a label is left out rather than drawn over another.
   var DECADES = [];
   D.steps.forEach(function (t, k) { if (t > 0 && t === Math.pow(10, Math.round(Math.log10(t)))) DECADES.push(k); });
+  // Whether a label's box (baseline y, width w) lies inside the triangle: the simplex view only.
+  function inside(x, y, w) {
+    if (st.view !== "simplex") return true;
+    return [[x, y - 12], [x + w, y - 12], [x, y + 3], [x + w, y + 3]].every(function (q) {
+      return [0, 1, 2].every(function (i) {
+        var a = tri[i], b = tri[(i + 1) % 3], c = tri[(i + 2) % 3];
+        var side = function (p) { return (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]); };
+        return side(q) * side(c) >= 0;
+      });
+    });
+  }
   function labelMarks(pts, placed) {
     [0, 1].forEach(function (m) {  // PG's first: its markers are the ones that pile up
       var groups = [];
@@ -300,8 +311,11 @@ _SCRIPT = r"""(function () {
         marker(m, gr.xy, moving[m].marks);
         var a = Math.round(Math.log10(D.steps[gr.ks[0]])), b = Math.round(Math.log10(D.steps[gr.ks[gr.ks.length - 1]]));
         var text = (gr.ks.length > 1 ? "t = " + pow10(a) + "\u2013" + pow10(b) : pow10(a)), w = 7.5 * text.length + 4;
-        var right = [[10, 17], [10, 5], [10, -8], [-w / 2, 21]], lefts = [[-10 - w, -8], [-10 - w, 5], [-w / 2, -10], [-10 - w, 17]];
+        var right = [[10, 17], [10, 5], [10, -8], [-w / 2, 21], [16, -6]], lefts = [[-10 - w, -8], [-10 - w, 5], [-w / 2, -10], [-10 - w, 17]];
         var tries = m === 0 ? right.concat(lefts) : lefts.concat(right);
+        // On the triangle a label goes wholly inside it where it can, so that no edge runs through it.
+        tries = tries.filter(function (d) { return inside(gr.xy[0] + d[0], gr.xy[1] + d[1], w); })
+          .concat(tries.filter(function (d) { return !inside(gr.xy[0] + d[0], gr.xy[1] + d[1], w); }));
         for (var i = 0; i < tries.length; i++) {
           var x = gr.xy[0] + tries[i][0], y = gr.xy[1] + tries[i][1], r = [x, y - 12, x + w, y + 3];
           if (x < 2 || x + w > geo.width - 2 || y < 14 || y > geo.height - 2) continue;
