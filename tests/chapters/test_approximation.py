@@ -394,6 +394,41 @@ def sampled_coverage_falls(page, sampled=True):
     page.bound(0.01, np.diff(finals).min())
 
 
+def _own_sampled_steps(lam, seed, T=150, N=50):
+    """Sampled tabular Q-NPG written out as in _own_sampled_final, recording each step's change of every
+    logit, (T, S, A), eta Q^(t), A^(t) = Q^(t) - V^(t), and which pairs the step's sample drew."""
+    phi, eta = features("tabular"), _eta(1.0, 3.0, 150)
+    nu = lam * SEEN + (1 - lam) * UNSEEN
+    rng = np.random.default_rng(seed)
+    theta = np.zeros(phi.shape[2])
+    X_all = phi.reshape(S * A, -1)
+    steps, Qs, As, drawn = [], [], [], []
+    for _ in range(T):
+        pi = _policy(theta, phi)
+        V, Q, _ = _evaluate(pi)
+        d = _pair_visitation(pi, nu).ravel()
+        pairs = rng.choice(S * A, size=N, p=d / d.sum())
+        w = np.linalg.lstsq(X_all[pairs], Q.ravel()[pairs], rcond=None)[0]
+        steps.append(phi @ (eta * w)), Qs.append(eta * Q), As.append(eta * (Q - V[:, None]))
+        drawn.append(np.isin(np.arange(S * A), pairs).reshape(S, A))
+        theta = theta + eta * w
+    return np.array(steps), np.array(Qs), np.array(As), np.array(drawn)
+
+
+@twin("approximation/sampled-step-all-or-nothing",
+      wrong={"fits-the-advantage": dict(drawn_step="A"), "misses-keep-the-exact-step": dict(missed_step="Q")})
+def sampled_step_all_or_nothing(page, drawn_step="Q", missed_step="0"):
+    """Own sampled runs (other seeds than the page's), whose samples are known: a drawn pair's logit moves by
+    eta Q^(t), a missed one's by 0. Careless: the drawn pairs move by eta A^(t) (as if the fit were NPG's), or the
+    missed ones move by eta Q^(t) as with exact fits."""
+    steps, claims = [], []
+    for lam, seed in ((0.01, 100), (0.9, 101)):
+        step, Q, A_, drawn = _own_sampled_steps(lam, seed)
+        options = {"Q": Q, "A": A_, "0": np.zeros_like(Q)}
+        steps.append(step), claims.append(np.where(drawn, options[drawn_step], options[missed_step]))
+    page.close(np.array(steps), np.array(claims))
+
+
 @functools.cache
 def npg_curvature():
     """Log-linear NPG with position features written out (scores phi - E_pi phi by hand, the compatible fit by
@@ -695,15 +730,30 @@ def test_kappa_and_coverage_numbers():
     # "eps_stat between 0.07 and 0.11", "the statistical term is at least 16"
     eta = _eta(1.0, 3.0, 150)
     kappa = {lam: 3 * d[:GOAL].max() / lam for lam in LAMS[1:]}
-    finals, products, eps = {}, {}, {}
+    finals, products, eps, pushes = {}, {}, {}, {}
+    phi = features("tabular")
     for lam in LAMS:
-        runs = [apx.q_npg_sampled(WALK, features("tabular"), eta, 150, N=50, seed=seed,
+        runs = [apx.q_npg_sampled(WALK, phi, eta, 150, N=50, seed=seed,
                                   nu=lam * SEEN + (1 - lam) * UNSEEN) for seed in range(10)]
         finals[lam] = np.mean([run.V_rho[-1] for run in runs])
         eps[lam] = np.mean([apx.q_npg_terms(WALK, run, 3.0).eps_stat for run in runs])
         products[lam] = kappa.get(lam, np.inf) * eps[lam]
+        # "the misses' push": the missed part eta Q^(t) - (logit step) of every step, its log-odds right
+        # minus left in the cells 0-2, negated and summed; Q by dense solves
+        missed = [eta * _evaluate(run.pi[t])[1] - phi @ (run.theta[t + 1] - run.theta[t])
+                  for run in runs for t in range(150)]
+        pushes[lam] = -np.sum([m[:GOAL, 1] - m[:GOAL, 0] for m in missed]) / len(runs)
     assert [f"{finals[lam]:.2f}" for lam in (0.9, 0.1, 0.01)] == ["0.65", "0.53", "0.44"]
-    assert [f"{products[lam]:.2g}" for lam in (0.9, 0.1, 0.01)] == ["0.035", "0.31", "2.7"]
+    assert [f"{products[lam]:.2g}" for lam in (0.2, 0.01)] == ["0.16", "2.7"]
+    assert f"{pushes[0.01]:.1f}" == "-3.3"
+    assert all((pushes[lam] > 0) == (lam >= 0.35) for lam in LAMS)  # "from omega = 0.35 up their push is positive"
+    # the exact fits' run (the same for every omega > 0): "ends at 0.629", its log-odds "gain 3.0 in all"
+    exact_final = coverage_runs("tabular")[0.9][0][-1]
+    assert f"{exact_final:.3f}" == "0.629"
+    assert all((finals[lam] > exact_final) == (lam >= 0.35) for lam in LAMS)
+    _, ws, _ = _own_qnpg(phi, eta, 150, 0.9 * SEEN + 0.1 * UNSEEN)
+    logits = phi @ (eta * ws.sum(axis=0))
+    assert f"{(logits[:GOAL, 1] - logits[:GOAL, 0]).sum():.1f}" == "3.0"
     assert 0.07 <= min(eps.values()) and max(eps.values()) <= 0.11
     assert np.sqrt(4 * A * min(products.values()) / (1 - GAMMA) ** 3) >= 16
     nu0 = UNSEEN
