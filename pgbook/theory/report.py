@@ -346,9 +346,9 @@ class Report:
             step = (1.0 - m.gamma) ** 3 / 8
             if self.eta > step:
                 out.append(f"Both runs take $η$ = {self.eta:g}, as [[vanishing]] does. The step under which "
-                           f"softmax PG is proven to converge, $(1 - γ)^3/8$ = {step:.2g} (AKLM Thm 5.1), is "
-                           f"{self.eta / step:.2g} times smaller: at that step PG is proven to converge, but each of its "
-                           "steps is that many times shorter than these.")
+                           f"softmax PG is proven to converge when $μ$ weighs every state, $(1 - γ)^3/8$ = {step:.2g} "
+                           f"(AKLM Thm 5.1), is {self.eta / step:.2g} times smaller: no theorem of the book covers "
+                           "these runs, and at that step each step is that many times shorter.")
         if m.terminal.any():
             out.append(f"{int(m.terminal.sum())} terminal state(s) (absorbing, reward 0). A time limit on "
                        "episodes, such as Gymnasium's TimeLimit, is not part of the MDP.")
