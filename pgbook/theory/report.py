@@ -47,6 +47,10 @@ CLOSE = 0.99
 PLATEAU_SPEEDUP = 2.0
 #: ... and at least this many iterations.
 PLATEAU_MIN = 10
+#: NPG's guarantee is reported as the iterations it promises for this share of the initial gap at rho ...
+R6_CLOSE = 0.9
+#: ... against what NPG at the guarantee's step needs, run for at most this many iterations.
+R6_MAX = 10**6
 #: Where each number is explained: each chapter's page (its path in the book) and title.
 CHAPTERS = {
     "values": ("foundations/mdps", "Reinforcement learning and Markov decision processes"),
@@ -126,6 +130,14 @@ class Report:
         :math:`8\,t_{10}/(t_{90} - t_{10})`: how many times faster, per unit of gap, PG closes the
         next eight tenths of its gap than the first tenth (at most 1 for a run that only slows down);
         None when PG did not close 90% within the run.
+    r6_promised : int or None
+        The iterations after which NPG's guarantee (AKLM Thm 5.3) at its step
+        :math:`\eta = (1-\gamma)^2\log|A|`, :math:`2/((1-\gamma)^2 T)`, falls to a tenth of the initial gap
+        at rho; None when the guarantee does not apply (``gamma = 1``, rewards outside [0, 1], one action,
+        no gap).
+    r6_needed : int or None
+        The iterations NPG at that step needs to close 90% of the gap at rho (run for at most
+        ``min(r6_promised, R6_MAX)``); None when it was not run or did not within them.
     stalled : bool
         PG ended its run more than 1% of its first gap below the optimum, having closed less than a
         tenth of what was left over the second half of the run.
@@ -160,6 +172,8 @@ class Report:
     nine_tenths: Mapping[str, int | None]
     verdict: str
     speedup: float | None
+    r6_promised: int | None
+    r6_needed: int | None
     stalled: bool
     final_gap_share: np.ndarray | None
     rewards: tuple[float, float]
@@ -322,18 +336,19 @@ class Report:
                            "the softmax) promise nothing; NPG's guarantee with exact advantages (AKLM Thm 5.3) has "
                            "no mismatch coefficient. Try explain(mdp, mu=...) with a "
                            "$μ$ that is positive everywhere.")
-            if self.npg is not None and self.rewards[0] >= 0.0 and self.rewards[1] <= 1.0 and self.verdict != "optimal":
-                n = self.npg.iterations
-                bound = float(npg_bound(n, self.eta, m.A, m.gamma))
-                out.append(f"NPG's guarantee (AKLM Thm 5.3), $log|A|/(ηT) + 1/((1 - γ)^2 T)$, is {bound:.3g} after its "
-                           f"$T$ = {n} iterations, where its gap is {_num(float(self.gap_npg[-1]))}: "
-                           + ("vacuous here, above $1/(1 - γ)$, the largest gap rewards in [0, 1] allow."
-                              if bound >= 1.0 / (1.0 - m.gamma) else "a worst case, loose here."))
+            if self.r6_promised is not None:
+                eta6 = (1.0 - m.gamma) ** 2 * math.log(m.A)
+                needed = (f"NPG at that step needed {self.r6_needed:,}" if self.r6_needed is not None else
+                          f"NPG at that step had not closed it after {min(self.r6_promised, R6_MAX):,} (the run stops there)")
+                out.append(f"NPG's guarantee (AKLM Thm 5.3), $log|A|/(ηT) + 1/((1 - γ)^2 T)$, at its step "
+                           f"$η = (1 - γ)^2 log|A|$ = {eta6:.2g} promises 90% of the gap $V^*(ρ) - V^{{π_0}}(ρ)$ after "
+                           f"$T$ = {self.r6_promised:,} iterations; {needed}.")
             step = (1.0 - m.gamma) ** 3 / 8
             if self.eta > step:
                 out.append(f"Both runs take $η$ = {self.eta:g}, as [[vanishing]] does. The step under which "
-                           f"softmax PG is proven to converge, $(1 - γ)^3/8$ = {step:.2g} (AKLM Thm 5.1), is "
-                           f"{self.eta / step:.2g} times smaller: PG would wait that many times longer.")
+                           f"softmax PG is proven to converge when $μ$ weighs every state, $(1 - γ)^3/8$ = {step:.2g} "
+                           f"(AKLM Thm 5.1), is {self.eta / step:.2g} times smaller: no theorem of the book covers "
+                           "these runs, and at that step each step is that many times shorter.")
         if m.terminal.any():
             out.append(f"{int(m.terminal.sum())} terminal state(s) (absorbing, reward 0). A time limit on "
                        "episodes, such as Gymnasium's TimeLimit, is not part of the MDP.")
@@ -454,6 +469,7 @@ _STYLE = """<style>
 .pgbook-report figcaption{font-size:.9em;text-align:left;color:inherit;opacity:.85}
 .pgbook-report-notes{font-size:.92em;margin:.4em 0}
 .pgbook-report-notes>summary{cursor:pointer;font-weight:600}
+@media (max-width:600px){.pgbook-report{padding:.5em .35em}}
 </style>"""
 
 
@@ -551,6 +567,7 @@ def explain(mdp: MDP, *, rho=None, mu=None, eta: float = 1.0, T: int = 2000, res
             run = method(mdp, eta, T, rho=mu, until=until, record_every=None if same else 1)
             runs[name] = run
             gaps[name] = float(rho @ V_star) - (run.V_rho if same else run.V @ rho)
+    r6_promised, r6_needed = _r6(mdp, rho, float(rho @ V_star), gap) if discounted else (None, None)
     tenth = {k: _first(g, 0.9) for k, g in gaps.items()}
     ninety = {k: _first(g, 0.1) for k, g in gaps.items()}
     verdict, speedup = _verdict(mdp, gap, gaps["PG"], tenth["PG"], ninety["PG"])
@@ -571,8 +588,22 @@ def explain(mdp: MDP, *, rho=None, mu=None, eta: float = 1.0, T: int = 2000, res
         mismatch_live=_mismatch_live(star.d, mu, mdp.terminal) if discounted else None,
         start_mismatch=mismatch(star.d, at_start.d) if discounted else None,
         pg=runs["PG"], npg=runs["NPG"], first_tenth=tenth, nine_tenths=ninety, verdict=verdict,
-        speedup=speedup, stalled=stalled, rewards=(float(mdp.r.min()), float(mdp.r.max())), rescaled_from=rescaled_from, **arrays,
+        speedup=speedup, r6_promised=r6_promised, r6_needed=r6_needed, stalled=stalled, rewards=(float(mdp.r.min()), float(mdp.r.max())), rescaled_from=rescaled_from, **arrays,
     )
+
+
+def _r6(mdp: MDP, rho: np.ndarray, V_star_rho: float, gap: float) -> tuple[int | None, int | None]:
+    """NPG's guarantee at its step (1-gamma)^2 log|A|, 2/((1-gamma)^2 T): the first T at which it is at most
+    (1 - R6_CLOSE) times the gap at rho, and the iterations NPG at that step needs to close R6_CLOSE of it."""
+    lo, hi = float(mdp.r.min()), float(mdp.r.max())
+    if lo < 0.0 or hi > 1.0 or mdp.A < 2 or gap <= 1e-12:
+        return None, None
+    promised = math.ceil(2.0 / ((1.0 - mdp.gamma) ** 2 * (1.0 - R6_CLOSE) * gap))
+    # The tabular NPG step does not depend on the start distribution, so the run may ascend rho itself.
+    run = npg(mdp, (1.0 - mdp.gamma) ** 2 * math.log(mdp.A), min(promised, R6_MAX), rho=rho,
+              until=V_star_rho - (1.0 - R6_CLOSE) * gap)
+    reached = V_star_rho - float(run.V_rho[-1]) <= (1.0 - R6_CLOSE) * gap
+    return promised, (run.iterations if reached else None)
 
 
 def _mismatch_live(d: np.ndarray, mu: np.ndarray, terminal: np.ndarray) -> float:

@@ -212,6 +212,40 @@ def test_any_small_mdp_is_explained_consistently(mdp):
     assert r.text() and "pgbook.explain" in r.text()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_npgs_guarantee_is_iterations_promised_against_iterations_needed(name):
+    """AKLM Thm 5.3 at eta = (1-gamma)^2 log|A| is 2/((1-gamma)^2 T): the report's T is the first at which
+    that falls to a tenth of the gap, and NPG at that step, recounted by hand, needs the report's count,
+    no more than promised."""
+    mdp, r = explained(name)
+    if mdp.r.min() < 0 or mdp.r.max() > 1:
+        assert r.r6_promised is None and r.r6_needed is None
+        return
+    bound = lambda T: 2 / ((1 - mdp.gamma) ** 2 * T)
+    assert bound(r.r6_promised) <= 0.1 * r.gap < bound(r.r6_promised - 1)
+    eta = (1 - mdp.gamma) ** 2 * math.log(mdp.A)
+    theta, t = np.zeros((mdp.S, mdp.A)), 0
+    while True:
+        pi = np.exp(theta - theta.max(axis=1, keepdims=True))
+        pi /= pi.sum(axis=1, keepdims=True)
+        V = oracle.value(mdp.P, mdp.r, mdp.gamma, pi)
+        if mdp.rho @ (r.V_star - V) <= 0.1 * r.gap:
+            break
+        theta = theta + eta * (mdp.r + mdp.gamma * mdp.P @ V - V[:, None]) / (1 - mdp.gamma)
+        t += 1
+    assert r.r6_needed == t <= r.r6_promised
+    note = next(n for n in r.notes() if "Thm 5.3" in n and "promises" in n)
+    assert f"T = {r.r6_promised:,} iterations" in note and f"needed {t:,}" in note
+
+
+def test_npgs_guarantee_is_not_reported_outside_its_setting():
+    """Rewards outside [0, 1]: no iterations promised."""
+    mdp = envs.chain(3)
+    r = pgbook.explain(mdp.replace(r=2 * mdp.r), T=40)
+    assert r.r6_promised is None and not any("promises" in n for n in r.notes())
+
+
 # --- text and HTML ----------------------------------------------------------------------------------
 
 
@@ -240,6 +274,7 @@ def test_the_html_is_self_contained_with_two_sharp_opaque_figures():
     for image, (w, h) in zip(images, shown):
         assert abs(image.size[0] - 2 * w) <= 1 and abs(image.size[1] - 2 * h) <= 1
         assert image.convert("RGB").getpixel((0, 0)) == (255, 255, 255)
+    assert shown[0][0] <= 480  # the runs' figure shows whole on a phone
     for paragraph in r.diagnosis():
         assert paragraph.split(":")[0] in html
 
