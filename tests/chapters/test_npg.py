@@ -449,7 +449,8 @@ def test_horizon_family_closed_form():
 def test_improvement_lemma_numbers():
     """'the closest step gains about twice its promise', where the promise is above 1e-8, on all 80 runs;
     'at the closest step (eta = 10) ... d^(t+1)_s(s) is 1.8 times 1 - gamma, and the dropped divergence
-    adds another 11% of log Z_t(s)'; with the divergence kept, the gain still covers the promise."""
+    adds another 11% of log Z_t(s)', the other states the rest; with the divergence kept, the gain still
+    covers the promise."""
     ratios, kl_shares, cells = [], [], []
     for seed in range(20):
         for eta in ETAS:
@@ -471,6 +472,9 @@ def test_improvement_lemma_numbers():
     d_s = (1 - GAMMA) * np.linalg.solve(np.eye(m.S) - GAMMA * P_next.T, np.eye(m.S)[s])  # d^(t+1)_s
     assert 1.9 < ratios[i] < 2.1 and eta == 10.0
     assert round(d_s[s] / (1 - GAMMA), 1) == 1.8 and round(kl_shares[i], 2) == 0.11
+    # 'the other states that the new policy visits from s add the rest, less than 0.01 of the factor'
+    others = ratios[i] - d_s[s] / (1 - GAMMA) * (1 + kl_shares[i])
+    assert 0 <= others < 0.01
 
 
 def test_cen_prose_numbers():
