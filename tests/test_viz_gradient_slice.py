@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from pgbook import viz
-from pgbook.viz.gradient_slice import GradientSlice
+from pgbook.viz.gradient_slice import BAR_LENGTH, SLICE_RECT, GradientSlice
 
 GRID = np.linspace(-2, 2, 21)
 V = np.add.outer(GRID**2, -GRID)  # V[i, j] at (GRID[j], GRID[i])
@@ -43,20 +43,23 @@ def test_a_small_part_keeps_its_own_bar():
     landscape.draw(fig, (0.0, 0.0), (0.505, 1.0), {"immediate": (0.005, 0.0), "future": (0.5, 1.0)})
     bars = fig.axes[-1]
     widths = sorted(abs(p.get_width()) for p in bars.patches if p.get_width() != 0)
-    assert widths[0] == pytest.approx(0.005)
+    assert widths[0] == pytest.approx(BAR_LENGTH * 0.005)
     assert "+0.005" in [t.get_text() for t in bars.texts]
 
 
 def test_the_sign_change_is_drawn_once_where_the_quantity_is_zero():
-    """The dashed line sits in the background, where the quantity changes sign (here the line x = 0.5)."""
+    """The dashed line sits in the background, where the quantity changes sign (here the line x = 0.5),
+    and its name in the legend."""
     plain = make()
     marked = make(sign_change=np.add.outer(0 * GRID, GRID - 0.5), sign_change_label="zero")
     changed = np.any(plain.background != marked.background, axis=2)
     assert 0 < changed.mean() < 0.05
-    x_pixel = np.median(np.flatnonzero(changed[changed.shape[0] // 2]))  # the line crosses the middle row
-    left, width = 0.22 * 800, 0.7 * 800  # the slice's square axes, centred in its box (SLICE_RECT)
-    side = min(width, 0.5 * 960)
+    left, bottom, width, height = SLICE_RECT[0] * 800, SLICE_RECT[1] * 960, SLICE_RECT[2] * 800, SLICE_RECT[3] * 960
+    middle = round(960 - bottom - height / 2)  # the slice's middle rows (a dash may skip one)
+    x_pixel = np.median(np.flatnonzero(changed[middle - 20:middle + 20, : round(left + width)].any(axis=0)))
+    side = min(width, height)  # the slice's square axes, centred in its box
     centre = left + width / 2
+    assert changed[:, round(left + width):].any()  # the legend's entry for the line
     assert abs(x_pixel - (centre + side * 0.5 / 4)) < 6
 
 

@@ -43,7 +43,13 @@ def test_greedy_limit_marks_the_chosen_step_and_its_distance():
     assert marker.get_ydata()[0] == V[2]
     tv = 0.5 * np.abs(pis[2] - pi_greedy).sum(axis=1)[~GRID.terminal].max()
     assert f"{tv:.2f}" in ax_grid.get_title() and f"{etas[2]:g}" in ax_grid.get_title()
-    assert "policy iteration" in ax_bar.get_ylabel()  # the colour bar says what the colours are
+    assert "policy iteration" in ax_bar.get_xlabel()  # the colour bar (under the grid) says what the colours are
+    from matplotlib.colors import to_hex
+
+    from pgbook.viz.grid import FREE_COLOUR
+
+    grey = [p for p in ax_grid.patches if to_hex(p.get_facecolor()) == FREE_COLOUR]
+    assert len(grey) == GRID.terminal.sum()  # G and X: grey, not coloured as a probability 0
     shown = {t.get_text() for t in ax_grid.texts}
     probs = np.einsum("sa,sa->s", pis[2], pi_greedy)
     assert {f"{probs[s]:.2f}" for s in range(GRID.S) if not GRID.terminal[s]} <= shown

@@ -148,8 +148,8 @@ def plot_small_pi(fig: Figure, logits, pi, adv, grad, rel_stderr, current: float
     i = int(hits[0])
     p, A_, g, rel = arrays["pi"], arrays["adv"], arrays["grad"], arrays["rel_stderr"]
     fig.set_layout_engine("none")
-    gs = fig.add_gridspec(2, 1, height_ratios=[1.25, 1], left=0.17, right=0.96, bottom=0.08, top=0.93,
-                          hspace=0.42)
+    gs = fig.add_gridspec(2, 1, height_ratios=[1.25, 1], left=0.19, right=0.95, bottom=0.14, top=0.95,
+                          hspace=0.95)
     top, bottom = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
     for y, colour, label in ((A_, ORANGE, "advantage A(s, a*)"), (p, BLUE, "probability π(a*|s)"),
                              (g, GREEN, "gradient ∂V/∂θ(s, a*)")):
@@ -157,15 +157,17 @@ def plot_small_pi(fig: Figure, logits, pi, adv, grad, rel_stderr, current: float
         top.semilogy(x[i], y[i], "o", color=colour, ms=7, mec="black")
     top.axvline(x[i], color="0.5", lw=1, ls=":")
     top.set(xlabel="logit θ(s, a*)", ylim=(min(p.min(), g.min()) / 2, 2.0))
-    top.legend(loc="lower right")
+    # Legends under the axes, so that no curve hides behind them.
+    top.legend(loc="upper center", bbox_to_anchor=(0.45, -0.2), ncols=1, frameon=False)
     top.set_title(f"π = {p[i]:.4f}, A = {A_[i]:.2f}, ∂V/∂θ = {g[i]:.4f}")
     bottom.loglog(p, rel, "o", color=PURPLE, ms=4, label="sampled, fixed n")
     bottom.loglog(p, rel[0] * np.sqrt(p[0] / p), "--", color="0.4", lw=1,
                   label="∝ 1/√π (small π)")
     bottom.loglog(p[i], rel[i], "o", color=PURPLE, ms=9, mec="black")
     bottom.set(xlabel="π(a*|s)", ylabel="relative standard error")
-    bottom.legend(loc="upper right")
-    bottom.set_title(f"noise / signal = {rel[i]:.3f}")
+    bottom.legend(loc="upper center", bbox_to_anchor=(0.45, -0.24), ncols=2, frameon=False,
+                  columnspacing=1.0, handlelength=1.6)
+    bottom.set_title(f"relative standard error = {rel[i]:.3f}")
     # Plain-text labels and no minor ticks: mathtext and minor ticks cost most of a frame, and a
     # live slider redraws the whole figure on every move.
     for ax in (top, bottom):

@@ -4,10 +4,10 @@ The policy gradient chapter draws :math:`V^{\pi_\theta}(s_0)` over two coordinat
 :math:`\theta` and, at the reader's :math:`\theta`, the gradient split as in the tutorial's
 recursion, :math:`\nabla V(s_0) = \mathbb E[\nabla\log\pi(a_0|s_0)\,Q(s_0, a_0)] + \gamma\,\mathbb E[\nabla V(s_1)]`.
 
-The figure has two stacked panels, so that it stays readable on a phone: the contour lines of the
-slice with the point and the direction of the gradient (top), and, for each of the two coordinates,
-a bar for the total and one for each part, labelled with their values, under a legend of their
-names (bottom). Bars show a part
+The figure has two panels side by side, sized for the book's desktop column (a phone swipes it):
+the contour lines of the slice with the point and the direction of the gradient (left, the larger),
+and, under a legend of their names, for each of the two coordinates a bar for the total and one for
+each part, labelled with their values (right). Bars show a part
 however small it is next to the other, where arrows drawn head to tail hide it.
 
 The contour lines, axes, labels and legend are the same in every frame of a slider, and laying
@@ -21,6 +21,7 @@ import io
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
 from PIL import Image
 
@@ -30,9 +31,15 @@ from .interactive import PIXEL_RATIO
 #: Okabe-Ito colours (colour-blind safe): the total (black), then the parts (orange, blue, green, vermillion).
 COLOURS = ("#000000", "#E69F00", "#0072B2", "#009E73", "#D55E00")
 
-#: Where the slice and the bars sit in the figure, (left, bottom, width, height) in figure fractions.
-SLICE_RECT = (0.22, 0.47, 0.7, 0.5)
-BARS_RECT = (0.26, 0.04, 0.68, 0.26)
+#: Where the slice and the bars sit in the figure, (left, bottom, width, height) in figure fractions
+#: of the default figsize (6.8, 4.9): a 4.2 in square slice on the left, the bars and their legend in
+#: a 1.7 in column on the right.
+SLICE_RECT = (0.105, 0.11, 0.62, 0.86)
+BARS_RECT = (0.74, 0.06, 0.25, 0.56)
+#: The centre of each coordinate's row of bars, in the bar axes' units (its name sits above it).
+ROWS = (1.25, 0.0)
+#: The longest bar, in the bar axes' units (its half-width is 1.9): room is left for the value beside it.
+BAR_LENGTH = 0.6
 
 
 class GradientSlice:
@@ -51,7 +58,7 @@ class GradientSlice:
         Short names of the total, then of its parts (at most four), in the order of :data:`COLOURS`;
         named in a legend above the bars.
     coordinates : sequence of two str
-        The two coordinates' names, e.g. ``("∂V/∂θ₀,₀", "∂V/∂θ₁,₀")``, one row of bars each.
+        The two coordinates' names, e.g. ``("∂V/∂θ₀,₀", "∂V/∂θ₁,₀")``, one row of bars each, named above it.
     figsize : (float, float)
         Figure size in inches; use the same as the interactive figure's.
     dpi : int
@@ -64,10 +71,10 @@ class GradientSlice:
         slice: where it is 0 is drawn as a dashed line in the first part's colour, so that the reader
         sees where the sign changes without stepping a slider onto it.
     sign_change_label : str
-        The dashed line's name, written beside it.
+        The dashed line's name, in the legend (beside the line it would sit on contour labels).
     """
 
-    def __init__(self, x, y, V, labels, *, coordinates=("x", "y"), figsize=(5.0, 6.4), dpi: int = 100,
+    def __init__(self, x, y, V, labels, *, coordinates=("x", "y"), figsize=(6.8, 4.9), dpi: int = 100,
                  levels: int = 8, xlabel: str = "", ylabel: str = "", title: str = "", sign_change=None,
                  sign_change_label: str = ""):
         self.x = validate.array(x, "x", ndim=1)
@@ -95,24 +102,26 @@ class GradientSlice:
         ax = fig.add_axes(SLICE_RECT)
         lines = ax.contour(self.x, self.y, V, levels=levels, colors="0.55", linewidths=0.8)
         ax.clabel(lines, fmt="%.1f")
+        handles = [Patch(color=c, label=label) for label, c in zip(self.labels, COLOURS)]
         if sign_change is not None:
             sign_change = validate.array(sign_change, "sign_change", shape=(self.y.size, self.x.size))
             if not (sign_change.min() < 0 < sign_change.max()):
                 raise ValueError("sign_change: its sign does not change on the grid, so there is no line to draw")
-            zero = ax.contour(self.x, self.y, sign_change, levels=[0.0], colors=COLOURS[1], linewidths=1.8,
-                              linestyles="--")
+            ax.contour(self.x, self.y, sign_change, levels=[0.0], colors=COLOURS[1], linewidths=1.8,
+                       linestyles="--")
             if sign_change_label:
-                ax.clabel(zero, fmt={0.0: sign_change_label}, inline_spacing=3)
+                handles.append(Line2D([], [], color=COLOURS[1], lw=1.8, ls="--", label=sign_change_label))
         self._limits(ax)
         ax.set(xlabel=xlabel, ylabel=ylabel)
         if title:
             ax.set_title(title)
         bars = fig.add_axes(BARS_RECT)
         self._bar_axes(bars)
-        # The bars' names, once, above them: beside a bar they would run off a phone-sized figure.
-        bars.legend(handles=[Patch(color=c, label=label) for label, c in zip(self.labels, COLOURS)],
-                    loc="lower center", bbox_to_anchor=(0.4, 1.0), ncols=len(self.labels), frameon=False,
-                    handlelength=1.0, columnspacing=1.0, handletextpad=0.4)
+        for centre, name in zip(ROWS, self.coordinates):
+            bars.text(0.0, centre + 0.55, name, ha="center", va="bottom")
+        # The bars' names, once, above them: beside each bar they would crowd the values.
+        bars.legend(handles=handles, loc="upper left", bbox_to_anchor=(-0.05, 1.6), ncols=1, frameon=False,
+                    handlelength=1.6, handletextpad=0.5, borderaxespad=0.0)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=PIXEL_RATIO * self.dpi, facecolor="white")
         self.background = np.asarray(Image.open(buf).convert("RGB"))
@@ -122,9 +131,8 @@ class GradientSlice:
         ax.set_aspect("equal")
 
     def _bar_axes(self, ax) -> None:
-        ax.set(ylim=(-0.55, 1.55), yticks=[1, 0], yticklabels=self.coordinates, xlim=(-1.9, 1.9), xticks=[])
-        ax.spines[["left", "bottom"]].set_visible(False)
-        ax.tick_params(left=False)
+        ax.set(ylim=(-0.5, ROWS[0] + 0.75), yticks=[], xlim=(-1.9, 1.9), xticks=[])
+        ax.spines[:].set_visible(False)
 
     def draw(self, fig, point, total, parts: dict, *, arrow_length: float = 1.4) -> None:
         r"""Draw the slice into ``fig`` (a fresh figure of the same size) with ``point`` marked, the
@@ -165,7 +173,8 @@ class GradientSlice:
         bars = fig.add_axes(BARS_RECT, zorder=1, facecolor="none")
         bars.set_axis_off()
         self._bar_axes(bars)
-        bars.axvline(0.0, color="0.6", lw=0.8)
+        for centre in ROWS:
+            bars.plot([0.0, 0.0], [centre - 0.47, centre + 0.47], color="0.6", lw=0.8)
         rows = [total, *(parts.get(label) for label in self.labels[1:])]
         scale = max(np.abs(v).max() for v in rows if v is not None) or 1.0
         step = 0.9 / len(rows)
@@ -173,9 +182,9 @@ class GradientSlice:
             if v is None:
                 continue
             for coordinate in (0, 1):
-                y = 1 - coordinate + 0.45 - step * (k + 0.5)
-                width = v[coordinate] / scale
+                y = ROWS[coordinate] + 0.45 - step * (k + 0.5)
+                width = BAR_LENGTH * v[coordinate] / scale
                 bars.barh(y, width, height=0.85 * step, color=colour)
                 text = f"{v[coordinate]:+.3f}"
                 bars.text(width + (0.05 if width >= 0 else -0.05), y, text,
-                          ha="left" if width >= 0 else "right", va="center", color=colour)
+                          ha="left" if width >= 0 else "right", va="center", color=colour, fontsize=9)

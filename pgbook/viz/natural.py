@@ -14,7 +14,8 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLoc
 
 from .. import _validate as validate
 from ..envs import GridMDP
-from .grid import plot_grid
+from ..theory.surrogates import total_variation
+from .grid import FREE_COLOUR, plot_grid
 
 # Okabe-Ito colours: distinguishable with every common form of colour blindness.
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "0.45"
@@ -55,7 +56,9 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
     value of the policy iteration step as a dashed line, and the current :math:`\eta` marked.
     etas: (n,) increasing step sizes starting at 0 (the current policy); pis: (n, S, A) the policies
     :math:`\pi_\eta`; V_rho: (n,); pi_greedy: (S, A) one-hot; eta: one of ``etas`` (a slider may use
-    a subset of them: the curve is drawn through all). Sized for a figure about 5 x 6 inches.
+    a subset of them: the curve is drawn through all). Terminal cells, where there is no decision,
+    are grey like free cells with no value. Sized for a figure about 4.6 x 6.8 inches: the colour bar
+    sits under the grid, so that the figure stays narrow.
     """
     etas = validate.array(etas, "etas", ndim=1)
     if etas.size < 2 or etas[0] != 0.0 or (np.diff(etas) <= 0).any():
@@ -69,18 +72,21 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
     k = int(hits[0])
     # Fixed margins instead of a layout engine: this figure is redrawn for every frame of a slider.
     fig.set_layout_engine("none")
-    ax_grid = fig.add_axes((0.02, 0.47, 0.72, 0.45))
-    ax_bar = fig.add_axes((0.8, 0.5, 0.03, 0.39))
-    ax_v = fig.add_axes((0.15, 0.08, 0.8, 0.3))
-    # Terminal cells have no decision: leave them dark and unlabelled.
+    ax_grid = fig.add_axes((0.03, 0.5, 0.94, 0.44))
+    ax_bar = fig.add_axes((0.2, 0.455, 0.6, 0.016))
+    ax_v = fig.add_axes((0.16, 0.07, 0.8, 0.27))
+    # Terminal cells have no decision: covered in grey, unlabelled (their 0 would read as a wrong step).
     greedy_prob = np.where(mdp.terminal, 0.0, np.einsum("sa,sa->s", pis[k], pi_greedy))
     image = plot_grid(ax_grid, mdp, greedy_prob, pis[k], vmin=0.0, vmax=1.0, cmap="cividis", annotate=False)
+    for s in np.flatnonzero(mdp.terminal):
+        i, j = mdp.cells[s]
+        ax_grid.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=FREE_COLOUR, lw=0, zorder=0.2))
     for s, (i, j) in enumerate(mdp.cells):
         if not mdp.terminal[s]:
             ax_grid.text(j, i + 0.3, f"{greedy_prob[s]:.2f}", ha="center", va="center",
                          color="black" if greedy_prob[s] > 0.6 else "white")
-    fig.colorbar(image, cax=ax_bar, label="P(policy iteration's action)")
-    tv = 0.5 * np.abs(pis[k] - pi_greedy).sum(axis=1)[~mdp.terminal].max()
+    fig.colorbar(image, cax=ax_bar, orientation="horizontal", label="P(policy iteration's action)")
+    tv = total_variation(pis[k], pi_greedy)[~mdp.terminal].max()
     ax_grid.set_title(f"η = {eta:g}: at most {tv:.2f} from the PI step")
     x = etas.copy()
     x[0] = etas[1] / 3  # eta = 0 cannot sit on a log axis: draw it at the left edge
@@ -95,7 +101,7 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
     ax_v.xaxis.set_major_formatter(FixedFormatter([f"{v:g}" for v in decades]))
     ax_v.xaxis.set_minor_locator(NullLocator())
     ax_v.set(xlabel="step size η (η = 0 at the left edge)", ylabel="V(ρ)")
-    ax_v.legend(loc="upper left", frameon=False)
+    ax_v.legend(loc="lower left", bbox_to_anchor=(0.45, 0.1), frameon=False)  # where the curve is not
     ax_v.grid(alpha=0.3)
 
 

@@ -280,24 +280,21 @@ def small_pi_relative_error(page, exponent=-0.5):
     page.exponent(pis, rel, exponent)
 
 
-@twin("estimation/geometric-q-hat-unbiased", wrong={"discounted-q-hat": dict(discounted=True)})
-def geometric_q_hat_unbiased(page, discounted=False):
-    """Q_hat of the sampler by hand, grouped by (s, a), against Q by a dense solve; careless: discount
-    the rewards as well as stopping at random (which counts gamma twice)."""
-    s, a, Q_hat, Q_discounted, _ = geometric_episodes(N, seed=17)
+@twin("estimation/geometric-q-hat-and-length",
+      wrong={"discounted-q-hat": dict(discounted=True), "two-horizons": dict(pairs=2 / (1 - GAMMA)),
+             "one-horizon": dict(pairs=1 / (1 - GAMMA))})
+def geometric_q_hat_and_length(page, discounted=False, pairs=(1 + GAMMA) / (1 - GAMMA)):
+    """Q_hat of the sampler by hand, grouped by (s, a), against Q by a dense solve, and the episodes'
+    lengths; careless: discount the rewards as well as stopping at random (which counts gamma twice),
+    or take the bound 2/(1 - gamma), or one effective horizon 1/(1 - gamma), as the mean length."""
+    s, a, Q_hat, Q_discounted, lengths = geometric_episodes(N, seed=17)
     x = Q_discounted if discounted else Q_hat
     pair = s * A + a
     means = np.array([x[pair == k].mean() for k in range(S * A)])
     ses = np.array([x[pair == k].std(ddof=1) / np.sqrt((pair == k).sum()) for k in range(S * A)])
-    page.zscore(means, ses, solve(softmax(THETA))[1].ravel())
-
-
-@twin("estimation/geometric-episode-length",
-      wrong={"two-horizons": dict(pairs=2 / (1 - GAMMA)), "one-horizon": dict(pairs=1 / (1 - GAMMA))})
-def geometric_episode_length(page, pairs=(1 + GAMMA) / (1 - GAMMA)):
-    """Lengths of the sampler by hand; careless: the bound 2/(1 - gamma) as the mean, or one effective
-    horizon 1/(1 - gamma)."""
-    page.zscore(*mean_se(geometric_episodes(N, seed=17)[4].astype(float)), pairs)
+    length_mean, length_se = mean_se(lengths.astype(float))
+    page.zscore(np.append(means, length_mean), np.append(ses, length_se),
+                np.append(solve(softmax(THETA))[1].ravel(), pairs))
 
 
 @twin("estimation/geometric-gradient-unbiased", wrong={"without-one-over-one-minus-gamma": dict(scale=1 - GAMMA)})
@@ -372,6 +369,7 @@ def test_the_numbers_the_prose_states(page):
     spread = plain[:, s_top, a_top].std() / based[:, s_top, a_top].std()
     assert round(spread) == 5 and f"{page['grad'][s_top, a_top]:.2f}" == "0.14"  # "five times wider", "0.14"
     assert round(np.median(page["se"] / page["se_b"])) == 6  # "error bars six times narrower"
+    assert f"{np.sqrt(1 / ratio):.1f}" == "6.2"  # "the square root of that variance ratio is 6.2"
 
 
 def test_the_truncation_numbers():

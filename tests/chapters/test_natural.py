@@ -366,6 +366,23 @@ def test_the_compatible_fit_numbers():
     assert np.abs(mean_A).max() > 0.03  # "the identity fails by max_s |A_bar_s|/(1 - gamma)", 0.4 here
 
 
+@twin("natural/pi-step-is-optimal",
+      wrong={"eta-10-step-is-optimal": dict(eta=10.0), "myopic-greedy-is-optimal": dict(greedy_on="r")})
+def pi_step_is_optimal(page, eta=None, greedy_on="advantage"):
+    """V of the greedy step from the uniform policy (dense solve) against V* by value iteration by
+    hand (20,000 sweeps of the Bellman optimality backup); careless: the NPG step at eta = 10, which
+    the figure shows near the greedy one, is optimal too, or greedy on the reward alone is."""
+    _, _, adv, _ = solve(np.full((S, A), 1 / A))
+    if eta is not None:
+        pi = softmax(eta * adv / (1 - GAMMA))
+    else:
+        pi = np.eye(A)[(adv if greedy_on == "advantage" else GRID.r).argmax(axis=1)]
+    V = np.zeros(S)
+    for _ in range(20_000):
+        V = (GRID.r + GAMMA * GRID.P @ V).max(axis=1)
+    page.close(solve(pi)[0], V)
+
+
 def test_the_huge_step_numbers():
     """The slider: up to eta = 0.01 the policy barely moves, at eta = 0.1 by up to 0.14; at eta = 10 most cells put more than 0.9 on the greedy action; from eta = 100 on the
     step is policy iteration to two decimals, and its value is the greedy step's 0.61."""

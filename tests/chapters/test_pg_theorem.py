@@ -16,6 +16,7 @@ import functools
 import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 
 import pgbook
 from chapters.twins import twin
@@ -200,22 +201,6 @@ def closed_form_identity(page, horizon_power=1):
     page.equal(np.array(errors) < ZERO, True)
 
 
-@twin("pg_theorem/hint-identity", wrong={"unweighted-scores": dict(weighted=False)})
-def hint_identity(page, weighted=True):
-    """sum_x p(x) grad log p(x) at random logits, the score by 40-digit differences; the careless
-    reader sums the scores without the weights p(x)."""
-    errors = []
-    rng = np.random.default_rng(7)
-    with mpmath.workdps(DPS):
-        for _ in range(3):
-            w = [[mpmath.mpf(x) for x in rng.normal(size=3)]]
-            p = mp_softmax(w)[0]
-            scores = mp_gradient(lambda v: [mpmath.log(q) for q in mp_softmax(v)[0]], w)[0]  # [j][x]
-            for j in range(3):
-                errors.append(float(abs(sum((p[x] if weighted else 1) * scores[j][x] for x in range(3)))))
-    page.equal(np.array(errors) < ZERO, True)
-
-
 @twin("pg_theorem/softmax-form-identity",
       wrong={"tutorial-form-without-horizon-factor": dict(horizon=False), "q-for-a": dict(weights="Q")})
 def softmax_form_identity(page, horizon=True, weights="A"):
@@ -258,6 +243,52 @@ def mp_state_gradients():
         theta = [[mpmath.mpf(x) for x in row] for row in THETA]
         grad = mp_gradient(lambda th: entries(mp_value(P, r, mpmath.mpf(GAMMA), mp_softmax(th))[0]), theta)
     return np.array([[[float(g) for g in col] for col in row] for row in grad]).transpose(2, 0, 1)
+
+
+@twin("pg_theorem/reinforce-whole-return",
+      wrong={"own-step-reward-only": dict(whole_return=False), "undiscounted-return": dict(discounted=False),
+             "infinite-horizon-gradient": dict(horizon=None)})
+def reinforce_whole_return(page, whole_return=True, discounted=True, horizon=6):
+    """E[R_L(tau) sum_t grad log pi(a_t|s_t)] by a depth-first walk over the 4096 histories, the score
+    in closed form per step, against grad V_6 by complex-step differences of the 6-step value (Bellman
+    backups from V_0 = 0). The careless reader weights each step's score by that step's reward alone,
+    drops the gamma^t from the return, or takes the whole-return form to be the infinite-horizon
+    gradient."""
+    mdp = envs.random_mdp(2, 2, seed=4, gamma=0.9)
+    theta = np.random.default_rng(5).normal(size=(2, 2))
+    pi, gamma, L = softmax_rows(theta), mdp.gamma, 6
+    total = np.zeros((2, 2))
+
+    def walk(t, s, prob, ret, score, own):
+        for a in range(2):
+            p, step = prob * pi[s, a], np.zeros((2, 2))
+            step[s] = -pi[s]
+            step[s, a] += 1.0
+            reward = (gamma**t if discounted else 1.0) * mdp.r[s, a]
+            if t == L - 1:
+                nonlocal total
+                total += p * ((ret + reward) * (score + step) if whole_return else own + reward * step)
+                continue
+            for s_next in range(2):
+                walk(t + 1, s_next, p * mdp.P[s, a, s_next], ret + reward, score + step, own + reward * step)
+
+    for s0 in range(2):
+        walk(0, s0, mdp.rho[s0], 0.0, np.zeros((2, 2)), np.zeros((2, 2)))
+
+    def V_L(th, steps):
+        e = np.exp(th)
+        p = e / e.sum(axis=1, keepdims=True)
+        V = np.zeros(2, dtype=complex)
+        for _ in range(steps):
+            V = (p * (mdp.r + gamma * mdp.P @ V)).sum(axis=1)
+        return mdp.rho @ V
+
+    grad = np.zeros((2, 2))
+    for i in np.ndindex(2, 2):
+        e = np.zeros((2, 2), dtype=complex)
+        e[i] = 1e-30j
+        grad[i] = V_L(theta + e, horizon or 2000).imag / 1e-30
+    page.close(total, grad)
 
 
 @twin("pg_theorem/unrolling-remainder", wrong={"remainder-off-by-one-step": dict(shift=1),
@@ -367,6 +398,17 @@ def recursion_parts(page, discount=TWO.gamma, next_state="s1"):
 
 
 # --- the numbers the prose states ---------------------------------------------------------------
+
+
+def test_sympy_simplifies_the_hint_to_zero():
+    """'sympy confirms the hint for a softmax over three outcomes': sum_x p(x) d log p(x) / d w_j
+    simplifies to 0 for each logit (and the unweighted sum of the scores does not)."""
+    w = sp.symbols("w_0:3", real=True)
+    Z = sum(sp.exp(v) for v in w)
+    p = [sp.exp(v) / Z for v in w]
+    for w_j in w:
+        assert sp.simplify(sum(p[x] * sp.diff(sp.log(p[x]), w_j) for x in range(3))) == 0
+        assert sp.simplify(sum(sp.diff(sp.log(p[x]), w_j) for x in range(3))) != 0
 
 
 def test_the_direct_advantage_form_misses_by_up_to_16():
