@@ -151,7 +151,9 @@ def truncation_bias_bound(gamma: float, horizon: int) -> float:
     .. math:: |\partial V(s')/\partial\theta_{s,a}| = d^{\pi}_{s'}(s)\,\pi(a|s)|A(s,a)|/(1-\gamma)
               \le 1/(4(1-\gamma)^2),
 
-    since :math:`\pi(a|s)|A(s,a)| \le \pi(a|s)(1-\pi(a|s))\,(\max_b Q - \min_b Q)`.
+    since
+
+    .. math:: \pi(a|s)|A(s,a)| \le \pi(a|s)(1-\pi(a|s))\,(\max_b Q - \min_b Q).
 
     Source: the proof above, from AKLM Eq. (10) and the score's zero mean (AJKS Lemma 11.7).
 
