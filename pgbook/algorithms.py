@@ -409,8 +409,10 @@ def pmd_geometric(mdp: MDP, eta0, T, *, theta0=None, rho=None, record_every=None
 
     the reward form of Xiao's (2022) cost-minimising PMD. With a constant step it is :func:`npg`
     with :math:`\eta_{\text{AKLM}} = (1-\gamma)\eta`. Xiao's Theorem 10 gives
-    :math:`V^\star(\rho) - V^{(k)}(\rho) \le (1 - 1/\vartheta_\rho)^k(\delta_0 + D^\star_0/(\gamma\eta_0))`,
-    :math:`\vartheta_\rho = \frac{1}{1-\gamma}\|d^{\pi^\star}_\rho/\rho\|_\infty`, and takes
+
+    .. math:: V^\star(\rho) - V^{(k)}(\rho) \le (1 - 1/\vartheta_\rho)^k(\delta_0 + D^\star_0/(\gamma\eta_0)),
+
+    with :math:`\vartheta_\rho = \frac{1}{1-\gamma}\|d^{\pi^\star}_\rho/\rho\|_\infty`, and takes
     :math:`\eta_0 = \frac{1-\gamma}{\gamma}D^\star_0` (:math:`D^\star_0 = \log|A|` from uniform).
     :math:`\eta_k` is capped at ``1e200`` (beyond it the step is the greedy step in floating point).
 
@@ -615,8 +617,11 @@ def q_npg(mdp: MDP, phi, eta, T, *, nu=None, theta0=None, rho=None, record_every
     .. math:: \theta^{(t+1)} = \theta^{(t)} + \eta w^{(t)}, \qquad
               w^{(t)} = \arg\min_w \mathbb E_{(s,a)\sim d^{(t)}_\nu}\big[(Q^{(t)}(s,a) - w^\top\phi_{s,a})^2\big],
 
-    features *not* centred, :math:`d^{(t)}_\nu(s,a) = (1-\gamma)\sum_t\gamma^t\Pr^{\pi^{(t)}}(s_t=s,a_t=a\mid(s_0,a_0)\sim\nu)`
-    the state-action visitation from the exploratory distribution nu, minimum-norm exact fit
+    features *not* centred, minimum-norm exact fit, and the state-action visitation from the
+    exploratory distribution nu
+
+    .. math:: d^{(t)}_\nu(s,a) = (1-\gamma)\sum_t\gamma^t\Pr^{\pi^{(t)}}(s_t=s,a_t=a\mid(s_0,a_0)\sim\nu)
+
     (Agarwal, Kakade, Lee and Mahajan 2021, section 6.2 and Theorem 6.1). With one-hot features
     this is :func:`npg` with :math:`\eta_{\text{npg}} = (1-\gamma)\eta`.
 

@@ -81,8 +81,10 @@ def value_iteration(mdp: MDP, tol: float = 1e-8, *, V0=None) -> tuple[np.ndarray
     Science* 18:7--11; Puterman 1994, *Markov Decision Processes*, section 6.6.3). Proof: since
     :math:`\mathcal T` is monotone and :math:`\mathcal T(V + c\mathbf 1) = \mathcal T V + \gamma c \mathbf 1`,
     :math:`V_{k+1} \ge V_k + \min\Delta_k` gives
-    :math:`\mathcal T^n V_{k+1} \ge V_{k+1} + (\gamma + \dots + \gamma^n)\min\Delta_k`; let
-    :math:`n \to \infty` (the upper bound likewise). So it stops at the first k with
+
+    .. math:: \mathcal T^n V_{k+1} \ge V_{k+1} + (\gamma + \dots + \gamma^n)\min\Delta_k;
+
+    let :math:`n \to \infty` (the upper bound likewise). So it stops at the first k with
     :math:`\tfrac c2 \operatorname{span}(\Delta_k) \le` ``tol`` and returns the midpoint
 
     .. math:: \hat V = V_{k+1} + \frac c2 \Big(\max_s \Delta_k(s) + \min_s \Delta_k(s)\Big),

@@ -326,7 +326,9 @@ def chain_policy(theta) -> np.ndarray:
               \pi(a_4|s_i) = 1 - \textstyle\sum_{j \le 3} \theta_{s_i, a_j}, \qquad 1 \le i \le H,
 
     and :math:`s_0`, :math:`s_{H+1}` play :math:`a_1`. By the chain rule
-    :math:`\partial V/\partial\theta_{s,a_j} = \partial V/\partial\pi(a_j|s) - \partial V/\partial\pi(a_4|s)`,
+
+    .. math:: \partial V/\partial\theta_{s,a_j} = \partial V/\partial\pi(a_j|s) - \partial V/\partial\pi(a_4|s),
+
     i.e. ``g[1:-1, :3] - g[1:-1, 3:]`` for ``g = pgbook.direct_gradient(...)``.
 
     Parameters

@@ -97,7 +97,9 @@ def value(mdp: MDP, pi) -> np.ndarray:
 
 
 def q_value(mdp: MDP, pi) -> np.ndarray:
-    r"""Action values :math:`Q^\pi(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V^\pi(s')`.
+    r"""Action values :math:`Q^\pi` of a policy,
+
+    .. math:: Q^\pi(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V^\pi(s').
 
     (Agarwal, Kakade, Lee and Mahajan 2021, section 3.)
 

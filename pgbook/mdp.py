@@ -23,7 +23,10 @@ class MDP:
     Parameters
     ----------
     P : array (S, A, S)
-        Transition probabilities, :math:`P[s, a, s'] = \Pr(s_{t+1} = s' \mid s_t = s, a_t = a)`.
+        Transition probabilities,
+
+        .. math:: P[s, a, s'] = \Pr(s_{t+1} = s' \mid s_t = s, a_t = a).
+
         Every row ``P[s, a]`` sums to 1 (within ``1e-8``).
     r : array (S, A)
         Expected reward :math:`r(s, a)`. The book's bounds assume :math:`r \in [0, 1]`.

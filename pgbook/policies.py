@@ -140,7 +140,9 @@ def greedy(Q) -> np.ndarray:
 
 
 def loglinear(theta, phi) -> np.ndarray:
-    r"""The log-linear policy :math:`\pi_\theta(a|s) = \exp(\theta^\top\phi_{s,a}) / \sum_{a'} \exp(\theta^\top\phi_{s,a'})`.
+    r"""The log-linear policy :math:`\pi_\theta`,
+
+    .. math:: \pi_\theta(a|s) = \exp(\theta^\top\phi_{s,a}) / \sum_{a'} \exp(\theta^\top\phi_{s,a'}).
 
     (Agarwal, Kakade, Lee and Mahajan 2021, section 6.1.1.) With one-hot features
     ``phi[s, a] = e_{(s,a)}`` this is the softmax policy.

@@ -192,10 +192,17 @@ def reinforce_gradient(mdp: MDP, theta, n: int, horizon: int, seed: int, baselin
               \nabla_\theta \log \pi_\theta(a_t|s_t), \qquad
               \hat Q(s_t, a_t) = \sum_{t'=t}^{L-1} \gamma^{t'-t} r(s_{t'}, a_{t'}),
 
-    with :math:`\partial \log\pi_\theta(a|s) / \partial\theta_{s',a'} = 1[s'=s](1[a'=a] - \pi_\theta(a'|s))`.
+    with
+
+    .. math:: \partial \log\pi_\theta(a|s) / \partial\theta_{s',a'} = 1[s'=s](1[a'=a] - \pi_\theta(a'|s)).
+
     Its mean is exactly the gradient of the truncated value :math:`V_L(\rho) = \mathbb E\sum_{t<L}\gamma^t r_t`,
-    so it estimates :math:`\nabla V^{\pi_\theta}(\rho) = \frac{1}{1-\gamma}\mathbb E_{s\sim d, a\sim\pi}
-    [A^{\pi_\theta}(s,a)\nabla\log\pi_\theta(a|s)]` up to a truncation bias of order
+    so it estimates
+
+    .. math:: \nabla V^{\pi_\theta}(\rho) = \frac{1}{1-\gamma}\mathbb E_{s\sim d, a\sim\pi}
+              [A^{\pi_\theta}(s,a)\nabla\log\pi_\theta(a|s)]
+
+    up to a truncation bias of order
     :math:`L\gamma^L/(1-\gamma)`: take ``horizon = truncation_horizon(gamma)`` (:math:`\gamma^L \le 10^{-10}`,
     see there), or use :func:`reinforce_gradient_geometric`, which has no bias. A baseline ``b`` that
     depends on the state only (e.g. :math:`V^{\pi_\theta}`) keeps the mean and usually cuts the variance.
@@ -311,7 +318,10 @@ def sample_state_action(mdp: MDP, pi, n: int, seed: int, rho=None) -> StateActio
     :math:`\hat Q = \sum_{k=0}^{K} r(s_k, a_k)` with :math:`\Pr(K \ge k) = \gamma^k`, so
     :math:`\mathbb E \hat Q = \sum_k \gamma^k \mathbb E\, r(s_k, a_k) = Q^\pi(s, a)`.
 
-    The mean length is :math:`1 + 2\gamma/(1-\gamma) = (1+\gamma)/(1-\gamma) \le 2/(1-\gamma)`
+    The mean length is
+
+    .. math:: 1 + 2\gamma/(1-\gamma) = (1+\gamma)/(1-\gamma) \le 2/(1-\gamma)
+
     (AKLM, the text of Corollary 6.2).
 
     Parameters

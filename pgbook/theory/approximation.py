@@ -121,7 +121,9 @@ def q_fit(Q, phi, weights) -> np.ndarray:
 
 
 def q_loss(w, Q, phi, weights) -> float:
-    r"""The weighted squared error :math:`L(w; \upsilon) = \sum_{s,a}\upsilon(s,a)(Q(s,a) - w^\top\phi_{s,a})^2`.
+    r"""The weighted squared error :math:`L(w; \upsilon)`,
+
+    .. math:: L(w; \upsilon) = \sum_{s,a}\upsilon(s,a)(Q(s,a) - w^\top\phi_{s,a})^2.
 
     (The regression loss of Q-NPG: AKLM section 6.2, Eq. (18); AJKS section 13.)
 
@@ -158,7 +160,10 @@ def sampled_fit_excess_risk(Q, phi, weights, N, *, n_fits, seed) -> np.ndarray:
     r"""Excess risks of least-squares fits of :math:`Q` on ``N`` pairs drawn from ``weights``.
 
     Each fit draws :math:`(s_i, a_i) \overset{\text{iid}}{\sim} \upsilon` (``weights``, normalised),
-    :math:`i = 1..N`, fits :math:`\hat w = \arg\min_w \sum_i (Q(s_i, a_i) - w^\top\phi_{s_i,a_i})^2`
+    :math:`i = 1..N`, fits
+
+    .. math:: \hat w = \arg\min_w \sum_i (Q(s_i, a_i) - w^\top\phi_{s_i,a_i})^2
+
     (minimum norm, as :func:`q_npg_sampled` does) and returns
 
     .. math:: L(\hat w; \upsilon) - L(w_\star; \upsilon) = (\hat w - w_\star)^\top\Sigma_\upsilon(\hat w - w_\star),
@@ -600,15 +605,20 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
     For log-linear policies :math:`\beta = B^2` with :math:`B = \max\|\phi_{s,a}\|` (AKLM Remark 6.7).
     The proof rests on an identity, exact for any sequence :math:`w^{(t)}`: with the potential
     :math:`\Phi_t = \mathbb E_{s\sim d^{\tilde\pi}_\rho}\mathrm{KL}(\tilde\pi_s\,\|\,\pi^{(t)}_s)` and the
-    curvature term :math:`c_t(s) = \log\mathbb E_{a\sim\pi^{(t)}}e^{\eta w^{(t)}\cdot\phi_{s,a}}
-    - \eta\,\mathbb E_{a\sim\pi^{(t)}}w^{(t)}\cdot\phi_{s,a}`,
+    curvature term
+
+    .. math:: c_t(s) = \log\mathbb E_{a\sim\pi^{(t)}}e^{\eta w^{(t)}\cdot\phi_{s,a}}
+              - \eta\,\mathbb E_{a\sim\pi^{(t)}}w^{(t)}\cdot\phi_{s,a},
 
     .. math:: (1-\gamma)\big(V^{\tilde\pi}(\rho) - V^{(t)}(\rho)\big)
               = \frac{\Phi_t - \Phi_{t+1}}{\eta}
               + \frac1\eta\,\mathbb E_{s\sim d^{\tilde\pi}_\rho}c_t(s) + \mathrm{err}_t
 
-    (the performance difference lemma, and :math:`\log\pi^{(t+1)} - \log\pi^{(t)} = \eta w^{(t)}\cdot
-    \phi - \log\mathbb E_{\pi^{(t)}}e^{\eta w^{(t)}\cdot\phi}`); the lemma follows from
+    by the performance difference lemma and
+
+    .. math:: \log\pi^{(t+1)} - \log\pi^{(t)} = \eta w^{(t)}\cdot \phi - \log\mathbb E_{\pi^{(t)}}e^{\eta w^{(t)}\cdot\phi};
+
+    the lemma follows from
     :math:`\Phi_0 \le \log|A|`, :math:`\Phi_T \ge 0` and
     :math:`0 \le c_t(s) \le \eta^2\beta\|w^{(t)}\|^2/2`. The run must come from
     :func:`pgbook.algorithms.loglinear_npg`, :func:`pgbook.algorithms.q_npg` or :func:`q_npg_sampled`,

@@ -137,13 +137,23 @@ def truncation_bias_bound(gamma: float, horizon: int) -> float:
 
     for the tabular softmax policy, every :math:`\theta`, :math:`\rho` and :math:`(s, a)`. Proof:
     :math:`V(\rho) - V_H(\rho) = \gamma^H\, \mathbb E[V^{\pi_\theta}(s_H)]`, whose gradient is
-    :math:`\gamma^H\big(\sum_{t<H}\mathbb E[(V(s_H) - c)\,\partial\log\pi_\theta(a_t|s_t)]
-    + \mathbb E[\partial V(s_H)]\big)` for any constant :math:`c` (the score has mean zero). With
+
+    .. math:: \gamma^H\big(\sum_{t<H}\mathbb E[(V(s_H) - c)\,\partial\log\pi_\theta(a_t|s_t)]
+              + \mathbb E[\partial V(s_H)]\big)
+
+    for any constant :math:`c` (the score has mean zero). With
     :math:`c = 1/(2(1-\gamma))`, :math:`|V - c| \le 1/(2(1-\gamma))` and
-    :math:`\mathbb E|\partial\log\pi_\theta(a_t|s_t)/\partial\theta_{s,a}| \le 2\pi(1-\pi) \le 1/2`, each of
-    the H terms is at most :math:`1/(4(1-\gamma))`; by AKLM Eq. (10),
-    :math:`|\partial V(s')/\partial\theta_{s,a}| = d^{\pi}_{s'}(s)\,\pi(a|s)|A(s,a)|/(1-\gamma)
-    \le 1/(4(1-\gamma)^2)`, since :math:`\pi(a|s)|A(s,a)| \le \pi(a|s)(1-\pi(a|s))\,(\max_b Q - \min_b Q)`.
+
+    .. math:: \mathbb E|\partial\log\pi_\theta(a_t|s_t)/\partial\theta_{s,a}| \le 2\pi(1-\pi) \le 1/2,
+
+    each of the H terms is at most :math:`1/(4(1-\gamma))`; by AKLM Eq. (10),
+
+    .. math:: |\partial V(s')/\partial\theta_{s,a}| = d^{\pi}_{s'}(s)\,\pi(a|s)|A(s,a)|/(1-\gamma)
+              \le 1/(4(1-\gamma)^2),
+
+    since
+
+    .. math:: \pi(a|s)|A(s,a)| \le \pi(a|s)(1-\pi(a|s))\,(\max_b Q - \min_b Q).
 
     Source: the proof above, from AKLM Eq. (10) and the score's zero mean (AJKS Lemma 11.7).
 

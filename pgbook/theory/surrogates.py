@@ -255,8 +255,11 @@ def trpo_lower_bound(mdp: MDP, pi_old, pi, rho=None, *, divergence: str = "tv") 
               \quad \epsilon = \max_{s,a} |A^{\pi_{\text{old}}}(s, a)|
 
     (Schulman et al. 2015, Theorem 1; :math:`L` is :func:`surrogate`). ``divergence="kl"`` gives the
-    weaker form with :math:`\alpha^2` replaced by :math:`D^{\max}_{KL} = \max_s
-    \mathrm{KL}(\pi_{\text{old}}(\cdot|s)\,\|\,\pi(\cdot|s)) \ge \alpha^2` (their Eq. (9)). The maxima
+    weaker form with :math:`\alpha^2` replaced by
+
+    .. math:: D^{\max}_{KL} = \max_s \mathrm{KL}(\pi_{\text{old}}(\cdot|s)\,\|\,\pi(\cdot|s)) \ge \alpha^2
+
+    (their Eq. (9)). The maxima
     run over every state, reachable or not.
 
     Parameters
@@ -302,8 +305,11 @@ def trpo_step(mdp: MDP, theta_old, delta: float, rho=None) -> np.ndarray:
 
     for the tabular softmax policy (Schulman et al. 2015, Eq. (12); :func:`surrogate`, :func:`mean_kl`),
     in closed form up to two bisections: the surrogate is linear in :math:`\pi` and the mean KL convex,
-    so the maximiser is the Lagrangian's stationary point :math:`\pi(a|s) = \lambda\pi_{\text{old}}(a|s)
-    / (\mu_s - A(s,a)/(1-\gamma))`, with :math:`\mu_s` normalising each row and the multiplier
+    so the maximiser is the Lagrangian's stationary point
+
+    .. math:: \pi(a|s) = \lambda\pi_{\text{old}}(a|s) / (\mu_s - A(s,a)/(1-\gamma)),
+
+    with :math:`\mu_s` normalising each row and the multiplier
     :math:`\lambda` making the constraint active (:math:`d = d^{\pi_{\text{old}}}_\rho` weighs both
     terms alike, so it cancels state by state). To first
     order in :math:`\delta` the step is the natural gradient step with step size

@@ -7,7 +7,10 @@ Two layers, both small enough to print:
   sympy carries out the tutorial's general derivation (Sutton et al. 1999; AKLM Sec. 3; AJKS
   Thm 11.4): :func:`bellman_v` writes :math:`V(s) = \sum_a \pi(a|s) Q(s, a)`, ``sympy.diff`` applies
   the product rule, :func:`log_trick` writes :math:`\nabla\pi = \pi\nabla\log\pi` and
-  :func:`expand_q` differentiates :math:`Q(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V(s')`.
+  :func:`expand_q` differentiates
+
+  .. math:: Q(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V(s').
+
   :func:`instantiate` then puts a concrete policy in, so that each step can be checked.
 - **A concrete symbolic MDP** (:func:`tabular_mdp`: symbolic :math:`P`, :math:`r`, :math:`\gamma`)
   and policy (:func:`softmax_formula` of symbolic :math:`\theta`, or any matrix of expressions): values by
@@ -476,7 +479,9 @@ def value_formula(mdp: SymbolicMDP, pi) -> sp.ImmutableMatrix:
 
 
 def q_value_formula(mdp: SymbolicMDP, pi, V=None) -> sp.ImmutableMatrix:
-    r"""Action values :math:`Q^\pi(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V^\pi(s')`, shape (S, A).
+    r"""Action values :math:`Q^\pi` of a policy, shape (S, A),
+
+    .. math:: Q^\pi(s, a) = r(s, a) + \gamma \sum_{s'} P(s'|s, a) V^\pi(s').
 
     (AKLM Sec. 2: the Bellman equation for Q.)
 
@@ -590,8 +595,10 @@ def score(pi, theta) -> sp.ImmutableDenseNDimArray:
     Returns
     -------
     sympy.Array (S, A, *theta.shape)
-        ``score[s, a, i, j]`` :math:`= \partial \log \pi_\theta(a|s) / \partial \theta_{i,j}
-        = (\partial \pi_\theta(a|s) / \partial \theta_{i,j}) / \pi_\theta(a|s)`, simplified.
+        ``score[s, a, i, j]``, simplified:
+
+        .. math:: \partial \log \pi_\theta(a|s) / \partial \theta_{i,j}
+                  = (\partial \pi_\theta(a|s) / \partial \theta_{i,j}) / \pi_\theta(a|s).
 
     Examples
     --------

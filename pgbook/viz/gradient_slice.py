@@ -2,7 +2,9 @@ r"""A two-parameter slice of :math:`V(\theta)` with its gradient at a point, and
 
 The policy gradient chapter draws :math:`V^{\pi_\theta}(s_0)` over two coordinates of
 :math:`\theta` and, at the reader's :math:`\theta`, the gradient split as in the tutorial's
-recursion, :math:`\nabla V(s_0) = \mathbb E[\nabla\log\pi(a_0|s_0)\,Q(s_0, a_0)] + \gamma\,\mathbb E[\nabla V(s_1)]`.
+recursion,
+
+.. math:: \nabla V(s_0) = \mathbb E[\nabla\log\pi(a_0|s_0)\,Q(s_0, a_0)] + \gamma\,\mathbb E[\nabla V(s_1)].
 
 The figure has two panels side by side, sized for the book's desktop column (a phone swipes it):
 the contour lines of the slice with the point and the direction of the gradient (left, the larger),
