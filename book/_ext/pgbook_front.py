@@ -18,7 +18,7 @@ of the book, what it shows is computed by pgbook, here while Sphinx reads the pa
 
 The figure's two panels are 2x PNGs shown side by side, one above the other on a phone (each scaled
 to its column there, ``static/pgbook.css``); the runs' panel marks where NPG first reaches 90%
-and 99% of V*, the caption's numbers. A check is its ``div.pgbook-check``, styled as in the chapters.
+and 99% of V* (the first is the caption's). A check is its ``div.pgbook-check``, styled as in the chapters.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def figure_pngs(c: Climb) -> list[tuple[bytes, tuple[int, int]]]:
         ax_run.axhline(share, color="0.45", ls=":", lw=1.0)
         ax_run.text(T ** 0.5, share, f" {share:.0%} of V*", color="0.35", va="bottom" if share > 0.95 else "top",
                     fontsize="small")
-    # Where NPG first reaches each share: the caption's numbers, marked on its curve (the first label
+    # Where NPG first reaches each share: the first is the caption's, marked on its curve (the first label
     # left of its point, the second above, as the two points are close).
     for first, offset, align in zip(c.first_npg, ((-5, -4), (4, 3)), ("right", "left")):
         ax_run.plot(first, c.npg[first], "o", ms=4, color=PALETTE["vermillion"])
