@@ -396,3 +396,13 @@ def test_the_numbers_of_value_iteration_coverage_and_the_first_walk():
     assert (V_star[GRID.terminal] == 0).all() and V_star[LEFT_OF_GOAL] > 0.95  # "G and X show 0.00"; "close to 1"
     states, _, _ = pgbook.sample_episodes(GRID, UNIFORM, n=1, horizon=40, seed=3)
     assert states[0, -1] == GOAL  # "by luck, along the top row into the goal"
+
+
+def test_the_sampled_walk_is_credited_expected_rewards():
+    """Section 1.3's sentence: the printed rewards are r(s, a), the chance of entering G, so the walk of
+    seed 3 is credited a fraction each time it moves next to the goal and its total is no whole number."""
+    states, actions, rewards = pgbook.sample_episodes(GRID, UNIFORM, n=1, horizon=40, seed=3)
+    by_hand = GRID.P[states[0], actions[0], GOAL] * (states[0] != GOAL)
+    assert np.allclose(rewards[0], by_hand)
+    fractions = rewards[0][(rewards[0] > 0) & (rewards[0] < 1)]
+    assert fractions.size and not math.isclose(rewards[0].sum(), round(rewards[0].sum()))
