@@ -130,10 +130,16 @@ def stay_or_leave_curvature(gamma):
 
 def soft_curvature_np(mdp, theta, tau, h=1e-4):
     """The largest |eigenvalue| of the Hessian of V~^{pi_theta}(rho), by second differences of the soft
-    value itself (plain solves; no gradient code)."""
+    value itself (plain solves; no gradient code). A terminal state collects nothing, entropy included
+    (the book's convention: stay-or-leave's absorbing state is terminal)."""
     theta = np.asarray(theta, float)
     n = theta.size
-    f = lambda th: soft_value_np(mdp, softmax_np(th.reshape(theta.shape)), tau) @ mdp.rho  # noqa: E731
+    live = np.ones(mdp.S) if mdp.terminal is None else 1.0 - np.asarray(mdp.terminal, float)
+
+    def f(th):
+        pi = softmax_np(th.reshape(theta.shape))
+        return value_np(mdp, pi, live * (pi * (mdp.r - tau * np.log(pi))).sum(axis=1)) @ mdp.rho
+
     x = theta.ravel()
     E = np.eye(n) * h
     H = np.empty((n, n))
@@ -677,4 +683,5 @@ def test_the_numbers_of_the_entropy_smoothness_check():
         xs = np.log(1 / (1 - gamma)) + np.linspace(-4, 4, 41)
         leave.append(max(soft_curvature_np(envs.stay_or_leave(gamma), [[x, 0], [0, 0]], TAU, h=1e-3) for x in xs))
     # "it grows with the horizon, so a constant without the factor (1 - gamma)^-3 would fail there"
-    assert np.all(np.diff(leave) > 0) and leave[-1] > 8 + TAU * (4 + 8 * np.log(2))
+    assert np.all(np.diff(leave) > 0) and round(leave[-1]) == 96  # "to about 96 at gamma = 0.998"
+    assert round(8 + TAU * (4 + 8 * np.log(2))) == 11 < leave[-1]  # "about 11 ... which its curvature exceeds"
