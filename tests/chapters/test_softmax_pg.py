@@ -128,26 +128,30 @@ def stay_or_leave_curvature(gamma):
     return 2 * np.abs(second).max()  # the Hessian in (theta_stay, theta_leave) is V'' [[1, -1], [-1, 1]]
 
 
-def soft_curvature_np(mdp, theta, tau, h=1e-4):
-    """The largest |eigenvalue| of the Hessian of V~^{pi_theta}(rho), by second differences of the soft
-    value itself (plain solves; no gradient code). A terminal state collects nothing, entropy included
-    (the book's convention: stay-or-leave's absorbing state is terminal)."""
-    theta = np.asarray(theta, float)
-    n = theta.size
-    live = np.ones(mdp.S) if mdp.terminal is None else 1.0 - np.asarray(mdp.terminal, float)
-
-    def f(th):
-        pi = softmax_np(th.reshape(theta.shape))
-        return value_np(mdp, pi, live * (pi * (mdp.r - tau * np.log(pi))).sum(axis=1)) @ mdp.rho
-
-    x = theta.ravel()
+def second_difference_hessian(f, x, h):
+    """The Hessian of a scalar f at x (n,) by central second differences of f itself."""
+    n = x.size
     E = np.eye(n) * h
     H = np.empty((n, n))
     for i in range(n):
         for j in range(i, n):
             H[i, j] = H[j, i] = (f(x + E[i] + E[j]) - f(x + E[i] - E[j]) - f(x - E[i] + E[j])
                                  + f(x - E[i] - E[j])) / (4 * h * h)
-    return np.abs(np.linalg.eigvalsh(H)).max()
+    return H
+
+
+def soft_curvature_np(mdp, theta, tau, h=1e-4):
+    """The largest |eigenvalue| of the Hessian of V~^{pi_theta}(rho), by second differences of the soft
+    value itself (plain solves; no gradient code). A terminal state collects nothing, entropy included
+    (the book's convention: stay-or-leave's absorbing state is terminal)."""
+    theta = np.asarray(theta, float)
+    live = np.ones(mdp.S) if mdp.terminal is None else 1.0 - np.asarray(mdp.terminal, float)
+
+    def f(th):
+        pi = softmax_np(th.reshape(theta.shape))
+        return value_np(mdp, pi, live * (pi * (mdp.r - tau * np.log(pi))).sum(axis=1)) @ mdp.rho
+
+    return np.abs(np.linalg.eigvalsh(second_difference_hessian(f, theta.ravel(), h))).max()
 
 
 @twin("softmax_pg/entropy-smoothness", wrong={"no-horizon-factor": dict(power=0)})
@@ -407,14 +411,7 @@ def soft_hessian_np(h=2e-3):
     _, pi_tau = soft_optimum_np()
     theta0 = np.log(pi_tau).ravel()
     f = lambda x: soft_value_np(MDP, softmax_np(x.reshape(MDP.S, MDP.A)), TAU) @ MDP.rho  # noqa: E731
-    n = theta0.size
-    E = np.eye(n) * h
-    H = np.empty((n, n))
-    for i in range(n):
-        for j in range(i, n):
-            H[i, j] = H[j, i] = (f(theta0 + E[i] + E[j]) - f(theta0 + E[i] - E[j]) - f(theta0 - E[i] + E[j])
-                                 + f(theta0 - E[i] - E[j])) / (4 * h * h)
-    return H
+    return second_difference_hessian(f, theta0, h)
 
 
 def soft_ascent_gain_over_half_eta_grad_sq():
