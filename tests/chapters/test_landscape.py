@@ -118,17 +118,17 @@ def midpoint_value(page, expected=None):
 
 @twin("landscape/softmax-pairs-violate-concavity", wrong={"as-benign-as-logistic": dict(objective="logistic")})
 def softmax_pairs(page, objective="rl"):
-    """The share of 600 fresh pairs of logits whose midpoint lies below the chord, values by a plain
-    solve; the careless reader expects the RL value to be as benign as the logistic loss."""
+    """The largest midpoint violation over 2000 fresh pairs of logits, values by a plain solve; the
+    careless reader expects the RL value to be as benign as the (concave) logistic objective."""
     rng = np.random.default_rng(12)
     if objective == "rl":
-        a, b = rng.normal(0, 3, size=(2, 600, CHAIN3.S, CHAIN3.A))
+        a, b = rng.normal(0, 3, size=(2, 2000, CHAIN3.S, CHAIN3.A))
         gaps = midpoint_gaps_by_hand(chain3_value, a, b)
     else:
         X, y = logistic_problem()
-        a, b = rng.normal(0, 3, size=(2, 600, 5))
+        a, b = rng.normal(0, 3, size=(2, 2000, 5))
         gaps = midpoint_gaps_by_hand(lambda w: -np.mean(np.log1p(np.exp(-y * (X @ w)))), a, b)
-    page.bound(1 / 3, (gaps > 1e-12).mean())
+    page.bound(0.3 * optimal(CHAIN3)[0][0], gaps.max())
 
 
 def chain3_start(logit):
@@ -185,21 +185,9 @@ def iterations_to(theta, target, method, eta=2.0, T=30_000):
 
 @functools.cache
 def plateau_counts(method):
-    target = 0.9 * optimal(CHAIN3)[0][0]
+    """T_1/2 (the first iteration with V(s0) >= V*(s0)/2) from the uniform and the bad start."""
+    target = 0.5 * optimal(CHAIN3)[0][0]
     return tuple(iterations_to(chain3_start(logit), target, method) for logit in (0.0, -2.0))
-
-
-@twin("landscape/bad-start-plateau",
-      wrong={"npg-as-slow": dict(method="npg"), "one-over-gradient": dict(power=1)})
-def bad_start_plateau(page, method="pg", power=2):
-    """Iterations to 0.9 V* from the bad start of softmax PG written out in numpy, over V_0/(eta |grad|^2)
-    with the gradient by finite differences; careless: NPG sits on the same plateau, or the plateau
-    lasts 1/(eta |grad V_0|), the time to move the logits by one at the starting speed."""
-    theta = chain3_start(-2.0)
-    iterations = iterations_to(theta, 0.9 * optimal(CHAIN3)[0][0], method)
-    norm = np.linalg.norm(fd_gradient(chain3_value, theta))
-    law = chain3_value(theta) / (2.0 * norm**2) if power == 2 else 1 / (2.0 * norm)
-    page.close(iterations / law, 1.0)
 
 
 def random_setting():
@@ -401,9 +389,9 @@ def chapter_random_draws():
 def test_the_numbers_of_the_non_concavity_sections():
     gaps, _ = chapter_random_draws()
     share = (gaps > 1e-12).mean()
-    assert 0.35 < share < 0.45  # "more than a third of the pairs, about two in five"
+    assert 0.35 < share < 0.45  # "about two pairs in five"
     V_star = optimal(CHAIN3)[0][0]
-    assert gaps.max() > V_star / 3  # "some by a third of the optimal value"
+    assert gaps.max() > V_star / 3  # "the worst by a third of the optimal value"
     # the H = 2 chain: V(right) = 8/9, V(left) = 0, the Hessian at p = 0 is a saddle
     p1, p2 = sp.symbols("p1 p2")
     V = 8 * p1 * p2 / (4 * p1 * p2 + 5)
@@ -444,9 +432,9 @@ def test_the_slice_dips_below_its_chord_and_its_plateau_deepens_with_the_length(
 @pytest.mark.slow
 def test_the_numbers_of_the_flat_region():
     uniform, bad = plateau_counts("pg")
-    assert (uniform, bad) == (34, 10185)  # "a few dozen", "thousands"
-    assert round(bad / uniform, -2) == 300  # "about 300 times as many iterations"
-    assert plateau_counts("npg") == (2, 4)  # "in 4 iterations from the bad start and 2 from the uniform one"
+    assert (uniform, bad) == (23, 10174)  # T_1/2: "a few dozen", "thousands"
+    assert 400 < bad / uniform < 500  # "over four hundred times as long"
+    assert plateau_counts("npg") == (2, 3)  # "in 3 iterations from the bad start and 2 from the uniform one"
     V_bad = solve_value(CHAIN3.P, CHAIN3.r, CHAIN3.gamma, softmax(chain3_start(-2.0)))[0]
     assert 0.5e-5 < V_bad / optimal(CHAIN3)[0][0] < 2e-5  # "the value is 1e-5 of the optimum"
     g = [np.linalg.norm(fd_gradient(chain3_value, chain3_start(x))) for x in (-2.0, 0.0)]

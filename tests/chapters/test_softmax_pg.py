@@ -119,21 +119,62 @@ def gap_np(pi):
 # --- smoothness --------------------------------------------------------------------------------
 
 
-def stay_or_quit_curvature(gamma):
+def stay_or_leave_curvature(gamma):
     """2 max_x |V''(x)| for V(x) = e^x / (1 + (1 - gamma) e^x), by second differences on a fine grid."""
     h = 1e-4
     x = np.log(1 / (1 - gamma)) + np.linspace(-4, 4, 8001)
     V = lambda x: np.exp(x) / (1 + (1 - gamma) * np.exp(x))  # noqa: E731
     second = (V(x + h) - 2 * V(x) + V(x - h)) / h**2
-    return 2 * np.abs(second).max()  # the Hessian in (theta_stay, theta_quit) is V'' [[1, -1], [-1, 1]]
+    return 2 * np.abs(second).max()  # the Hessian in (theta_stay, theta_leave) is V'' [[1, -1], [-1, 1]]
+
+
+def second_difference_hessian(f, x, h):
+    """The Hessian of a scalar f at x (n,) by central second differences of f itself."""
+    n = x.size
+    E = np.eye(n) * h
+    H = np.empty((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            H[i, j] = H[j, i] = (f(x + E[i] + E[j]) - f(x + E[i] - E[j]) - f(x - E[i] + E[j])
+                                 + f(x - E[i] - E[j])) / (4 * h * h)
+    return H
+
+
+def soft_curvature_np(mdp, theta, tau, h=1e-4):
+    """The largest |eigenvalue| of the Hessian of V~^{pi_theta}(rho), by second differences of the soft
+    value itself (plain solves; no gradient code). A terminal state collects nothing, entropy included
+    (the book's convention: stay-or-leave's absorbing state is terminal)."""
+    theta = np.asarray(theta, float)
+    live = np.ones(mdp.S) if mdp.terminal is None else 1.0 - np.asarray(mdp.terminal, float)
+
+    def f(th):
+        pi = softmax_np(th.reshape(theta.shape))
+        return value_np(mdp, pi, live * (pi * (mdp.r - tau * np.log(pi))).sum(axis=1)) @ mdp.rho
+
+    return np.abs(np.linalg.eigvalsh(second_difference_hessian(f, theta.ravel(), h))).max()
+
+
+@twin("softmax_pg/entropy-smoothness", wrong={"no-horizon-factor": dict(power=0)})
+def entropy_smoothness(page, power=3):
+    """The soft value's curvature by second differences of plain solves, on the page's 20 samples of
+    theta and on stay-or-leave; careless: the smoothness constant 8 + tau(4 + 8 log|A|) without the
+    horizon factor (1 - gamma)^-3, which the curvature on stay-or-leave outgrows."""
+    rng = np.random.default_rng(1)
+    sides = [(max(soft_curvature_np(MDP, th, TAU) for th in rng.normal(0, 2, (20, MDP.S, MDP.A))), MDP.gamma, MDP.A)]
+    for gamma in (0.9, 0.98, 0.998):
+        m = envs.stay_or_leave(gamma)
+        xs = np.log(1 / (1 - gamma)) + np.linspace(-4, 4, 41)
+        sides.append((max(soft_curvature_np(m, [[x, 0], [0, 0]], TAU, h=1e-3) for x in xs), gamma, 2))
+    curvature, gammas, A = (np.array(v) for v in zip(*sides))
+    page.bound(curvature, (8 + TAU * (4 + 8 * np.log(A))) / (1 - gammas) ** power)
 
 
 @twin("softmax_pg/curvature-grows-like-horizon", wrong={
     "lemma-exponent-three": dict(power=3.0), "exponent-two": dict(power=2.0)})
 def curvature_grows_like_horizon(page, power=1.0):
-    """The closed-form value of the stay-or-quit family; the careless reader takes Lemma D.4's 1/(1-gamma)^3
+    """The closed-form value of the stay-or-leave MDP; the careless reader takes Lemma D.4's 1/(1-gamma)^3
     (or the 8/(1-gamma)^2 that passed the old check) for the growth of the curvature."""
-    curvature = np.array([stay_or_quit_curvature(g) for g in FAMILY_GAMMAS])
+    curvature = np.array([stay_or_leave_curvature(g) for g in FAMILY_GAMMAS])
     page.exponent(1 / (1 - FAMILY_GAMMAS), curvature, power)
 
 
@@ -370,14 +411,7 @@ def soft_hessian_np(h=2e-3):
     _, pi_tau = soft_optimum_np()
     theta0 = np.log(pi_tau).ravel()
     f = lambda x: soft_value_np(MDP, softmax_np(x.reshape(MDP.S, MDP.A)), TAU) @ MDP.rho  # noqa: E731
-    n = theta0.size
-    E = np.eye(n) * h
-    H = np.empty((n, n))
-    for i in range(n):
-        for j in range(i, n):
-            H[i, j] = H[j, i] = (f(theta0 + E[i] + E[j]) - f(theta0 + E[i] - E[j]) - f(theta0 - E[i] + E[j])
-                                 + f(theta0 - E[i] - E[j])) / (4 * h * h)
-    return H
+    return second_difference_hessian(f, theta0, h)
 
 
 def soft_ascent_gain_over_half_eta_grad_sq():
@@ -493,7 +527,7 @@ def test_the_numbers_of_the_smoothness_section():
         thetas = rng.normal(0, 2, (30, 3, 3))
         curvature.append(max(np.abs(np.linalg.eigvalsh(softmax_pg.hessian(small, th))).max() for th in thetas))
     assert f"{curvature[-1]:.2f}" == "0.61" and 12_500 < 8000 / curvature[-1] < 13_500  # "one thirteen-thousandth"
-    family = np.array([stay_or_quit_curvature(g) for g in FAMILY_GAMMAS])
+    family = np.array([stay_or_leave_curvature(g) for g in FAMILY_GAMMAS])
     assert np.allclose(family * (1 - FAMILY_GAMMAS), 1 / (3 * np.sqrt(3)), rtol=1e-6)  # "0.192", "1/(3 sqrt 3)"
     assert round(family[-1]) == 96 and 8 / (1 - 0.998) ** 3 == pytest.approx(1e9)  # "the bound is 10^9 and the curvature 96"
 
@@ -634,3 +668,17 @@ def test_the_fitted_slope_of_the_barrier_figure_and_the_soft_optimum():
     against soft value iteration."""
     assert checks.loglog_slope(LAMS, np.array([barrier_sides(lam)[0] for lam in LAMS])) == pytest.approx(0.991, abs=1e-3)
     assert npg.soft_optimal(MDP, TAU).pi == pytest.approx(soft_optimum_np()[1], abs=1e-10)
+
+
+def test_the_numbers_of_the_entropy_smoothness_check():
+    rng = np.random.default_rng(1)
+    random_curvature = max(soft_curvature_np(MDP, th, TAU) for th in rng.normal(0, 2, (20, MDP.S, MDP.A)))
+    beta_tau = (8 + TAU * (4 + 8 * np.log(MDP.A))) / (1 - GAMMA) ** 3
+    assert 1000 < beta_tau / random_curvature < 10_000  # "thousands of times below it"
+    leave = []
+    for gamma in (0.9, 0.98, 0.998):
+        xs = np.log(1 / (1 - gamma)) + np.linspace(-4, 4, 41)
+        leave.append(max(soft_curvature_np(envs.stay_or_leave(gamma), [[x, 0], [0, 0]], TAU, h=1e-3) for x in xs))
+    # "it grows with the horizon, so a constant without the factor (1 - gamma)^-3 would fail there"
+    assert np.all(np.diff(leave) > 0) and round(leave[-1]) == 96  # "to about 96 at gamma = 0.998"
+    assert round(8 + TAU * (4 + 8 * np.log(2))) == 11 < leave[-1]  # "about 11 ... which its curvature exceeds"
