@@ -2,7 +2,7 @@ r"""Visible numerical checks for the book's pages: every claim computed, and eve
 
 Every claim a chapter makes is followed by a line such as
 
-    ✔ the theorem's gradient matches finite differences: the 12 entries, up to 0.34 in size, differ by at most 3.1e-11 (allowed 1e-8)
+    ✔ the theorem's gradient matches finite differences: all 12 values (largest 0.34) agree to within 3.1e-11 (allowed 1e-8)
 
 produced by one of the functions below:
 
@@ -25,7 +25,7 @@ In HTML each line is a ``<div class="pgbook-check">`` carrying ``data-id``, ``da
 
 Claims are plain language; they may contain inline math as ``\(...\)`` where words will not do.
 After the claim the line says what was compared with what, with the numbers, and how close they
-came: the two values, or the size of the entries and their largest difference, against the
+came: the two values, or how many values and their largest difference, against the
 tolerance; the two sides of a bound where they come closest; a sample mean ± its standard error
 against the exact value; a fitted exponent against the predicted one.
 
@@ -189,8 +189,8 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
 
     ``expected`` must come from another method than ``computed`` (finite differences, a series,
     sampling, sympy, a closed form, a published number): a quantity compared with itself is no check.
-    The line gives the two numbers (one value) or the size of the entries compared (an array), and
-    their largest difference against the tolerance.
+    The line gives the two numbers (one value), or how many values were compared and the largest of
+    them (an array), and their largest difference against the tolerance.
 
     Parameters
     ----------
@@ -216,7 +216,7 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
     Examples
     --------
     >>> close("two ways agree", [1.0, 2.0], [1.0, 2.0 + 3.1e-11], tol=1e-8, id="doc/close")
-    ✔ two ways agree: the 2 entries, up to 2 in size, differ by at most 3.1e-11 (allowed 1e-8)
+    ✔ two ways agree: both values (largest 2) agree to within 3.1e-11 (allowed 1e-8)
     >>> close("the value is 0.766", 0.76600002, 0.766, tol=1e-6, id="doc/close-one")
     ✔ the value is 0.766: 0.766 against 0.766, a difference of 2e-8 (allowed 1e-6)
     """
@@ -235,10 +235,14 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
                                 f"{x} against {y}, off by {e}")
     else:
         scale = float(np.max(np.abs(b)))
-        what = (f"the {a.size:,} entries, up to {_value(scale)} in size," if scale
-                else f"the {a.size:,} entries, against 0,")
-        same, within, beyond = (f"{what} are the same exactly", f"{what} differ by at most {e}",
-                                f"{what} differ by up to {e}")
+        every = "both" if a.size == 2 else f"all {a.size:,}"
+        if scale:
+            what = f"values (largest {_value(scale)})"
+            same, within, beyond = (f"{every} {what} are the same exactly", f"{every} {what} agree to within {e}",
+                                    f"the {a.size:,} {what} differ by up to {e}")
+        else:
+            same, within, beyond = (f"{every} values are exactly 0", f"{every} values are within {e} of 0",
+                                    f"the {a.size:,} values are up to {e} away from 0")
     detail = (f"{same} (allowed {allowed})" if err == 0.0 else f"{within} (allowed {allowed})" if err <= tol
               else f"{beyond}, more than the allowed {allowed}")
     _show(Check(id, "close", claim, err, tol, detail))

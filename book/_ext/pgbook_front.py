@@ -237,7 +237,8 @@ class FrontFigure(SphinxDirective):
         grid = envs.gridworld()
         pi_down = softmax(theta0(grid.S, grid.A))[0, DOWN]
         caption = ("The first figure is the book's gridworld: S start, G goal (entering it pays 1), X pit (pays 0), "
-                   "hatched walls; a cell's colour is its optimal value V*, its arrow the optimal policy's move. "
+                   "hatched walls; a cell's colour is its optimal value V*, its arrow the optimal policy's move "
+                   "(G and X end the episode, so their own value is 0). "
                    f"The second is exact gradient ascent from a poor start, a policy that moves down with "
                    f"probability {pi_down:.2f} in every cell: softmax policy gradient stays flat at every step size "
                    f"from {PG_ETAS[0]:g} to {PG_ETAS[-1]:g} and needs η = {_sci(c.eta_needed)} to reach 90% of V* "
