@@ -162,17 +162,28 @@ OVERFLOWS = """(phone) => {
                                 allowed: shrunk <= sliver && img.closest(".pgbook-fits") !== null});
   }
   // ... and a figure or table wider than the screen says so under it (phones hide the scroll bar).
+  // A table cannot be fitted to its box as a figure is, so one that hides any of its width is hinted.
+  const hinted = (box) => box.nextElementSibling !== null
+    && box.nextElementSibling.classList.contains("pgbook-scroll-hint");
   if (phone) for (const box of article.querySelectorAll("div.cell_output, .pgbook-interactive-view, "
                                                         + ".pgbook-report-figure, .pst-scrollable-table-container")) {
     const hidden = box.scrollWidth - box.clientWidth;
-    const next = box.nextElementSibling;
-    const hinted = next !== null && next.classList.contains("pgbook-scroll-hint");
-    if (hinted && hidden <= sliver) add("figure", box, 2, {note: `a swipe hint under a box that hides ${hidden} px`});
+    const table = box.querySelector("table") !== null;
+    const limit = table ? slack : sliver;
+    if (hinted(box) && hidden <= limit) add("figure", box, 2, {note: `a swipe hint under a box that hides ${hidden} px`});
     if (hidden <= slack || !box.querySelector("img, svg, canvas, table")) continue;
-    if (hidden <= sliver && !box.querySelector("table"))
+    if (hidden <= sliver && !table)
       add("figure", box, hidden, {note: "a figure scrolls by a sliver: it should be fitted to its box"});
-    else if (!hinted && hidden > sliver)
+    else if (!hinted(box))
       add("figure", box, hidden, {note: "scrolls sideways with no hint under it"});
+  }
+  // ... whichever box scrolls the table (the theme's own boxes too).
+  if (phone) for (const table of article.querySelectorAll("table")) {
+    const c = clipper(table);
+    if (!c || !scrolls(c)) continue;
+    const hidden = c.scrollWidth - c.clientWidth;
+    if (hidden > slack && !hinted(c))
+      add("table", c, hidden, {note: "a table scrolls sideways in its box with no hint under it"});
   }
   // ... and every box that scrolls opens at its left edge, where a figure's y axis and labels are
   // (readers found frames opened mid-way with their axes hidden).

@@ -2,7 +2,8 @@
 // its own box (pgbook.css). Phones hide scroll bars, so a figure or table cut at the screen's edge
 // would look clipped: each box that hides more than a sliver gets a one-line hint under it, removed
 // again when the window grows. A figure wider than its box by a sliver only is fitted to it instead
-// (a few pixels narrower), so that it neither scrolls nor needs a hint. Every box opens at its left
+// (a few pixels narrower), so that it neither scrolls nor needs a hint; a table cannot be narrowed
+// that way, so one that hides any of its width gets the hint. Every box opens at its left
 // edge, where a figure's y axis and labels are (the slider's value is printed beside the slider).
 (function () {
   "use strict";
@@ -10,6 +11,8 @@
   const FITS = "pgbook-fits";
   // Up to this many pixels hidden, a figure is fitted to its box; past it, it scrolls under a hint.
   const SLIVER = 12;
+  // (Rounding: a box may report a pixel more than it shows.)
+  const SLACK = 1;
   // The boxes that scroll: an output, an interactive figure's frame, a report's figure, a table.
   const BOXES = [".bd-content div.cell_output", ".bd-content .pgbook-interactive-view",
                  ".bd-content .pgbook-report-figure", ".bd-content .pst-scrollable-table-container"];
@@ -24,7 +27,7 @@
         box.classList.add(FITS);
         hidden = box.scrollWidth - box.clientWidth;
       }
-      const scrolls = hidden > SLIVER && (table || figure);
+      const scrolls = table ? hidden > SLACK : figure && hidden > SLIVER;
       const next = box.nextElementSibling;
       const hinted = next !== null && next.classList.contains(HINT);
       if (scrolls && !hinted) {
