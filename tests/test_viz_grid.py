@@ -6,11 +6,12 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.patches import FancyArrow  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+from matplotlib.patches import FancyArrow, Rectangle  # noqa: E402
 
 import pgbook  # noqa: E402
 from pgbook import envs  # noqa: E402
-from pgbook.viz.grid import plot_grid  # noqa: E402
+from pgbook.viz.grid import FREE_COLOUR, plot_grid  # noqa: E402
 
 
 def test_values_land_in_their_cells(ax):
@@ -19,11 +20,30 @@ def test_values_land_in_their_cells(ax):
     image = plot_grid(ax, grid, values)
     shown = image.get_array()
     for s, (i, j) in enumerate(grid.cells):
-        assert shown[i, j] == s
+        assert np.ma.is_masked(shown[i, j]) if grid.terminal[s] else shown[i, j] == s
     walls = [(i, j) for i, row in enumerate(grid.layout) for j, c in enumerate(row) if c == "#"]
     assert walls and all(np.ma.is_masked(shown[i, j]) for i, j in walls)
     labels = {t.get_text() for t in ax.texts}
-    assert {f"{v:.2f}" for v in values} <= labels
+    assert {f"{v:.2f}" for v in values[~grid.terminal]} <= labels
+    assert not {f"{v:.2f}" for v in values[grid.terminal]} & labels
+
+
+def test_terminal_cells_are_neutral_unless_asked(ax):
+    """G and X: grey with their label, no value colour or number, and outside the colour scale; a
+    quantity that means something there (a visitation) colours them when asked."""
+    grid = envs.gridworld()
+    values = np.linspace(0.2, 0.8, grid.S)
+    values[grid.terminal] = [-5.0, 5.0]
+    image = plot_grid(ax, grid, values)
+    assert image.get_clim() == (values[~grid.terminal].min(), values[~grid.terminal].max())
+    grey = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_facecolor()[:3] == to_rgb(FREE_COLOUR)]
+    assert sorted((p.get_x() + 0.5, p.get_y() + 0.5) for p in grey) == sorted(
+        (j, i) for s, (i, j) in enumerate(grid.cells) if grid.terminal[s])
+    assert {"G", "X"} <= {t.get_text() for t in ax.texts}
+    ax.clear()
+    image = plot_grid(ax, grid, values, colour_terminal=True)
+    assert image.get_clim() == (-5.0, 5.0)
+    assert {"-5.00", "5.00"} <= {t.get_text() for t in ax.texts}
 
 
 def test_one_arrow_per_action_with_probability(ax):

@@ -1,8 +1,11 @@
 """Pictures of gridworld MDPs: values as colours, policies as arrows, episodes as directed paths.
 
 Walls are hatched grey, so that they cannot be mistaken for cells of value zero (the dark end of
-``viridis``); each value is printed in its cell in black or white, whichever contrasts more with
-the cell's colour, at a size that follows the size of the cells on the page.
+``viridis``); terminal cells (goal and pit) are plain light grey with their label, since a value
+function is 0 there by definition and its colour would rank the goal with the worst cells; each
+value is printed in its cell in black or white, whichever contrasts more with the cell's colour, at
+a size that follows the size of the cells on the page. Figures are drawn on white and shown as drawn
+in the book's dark mode too.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from .style import MIN_FONT_SIZE, PALETTE, VALUE_CMAP
 _ARROWS = {"left": (-1, 0), "down": (0, -1), "right": (1, 0), "up": (0, 1)}
 #: Colours of the marked cells: start, goal and pit.
 MARK_COLOURS = {"S": PALETTE["blue"], "G": PALETTE["green"], "X": PALETTE["vermillion"]}
-#: Free cells when no values are shown.
+#: Free cells when no values are shown, and terminal cells when they are (see ``plot_grid``).
 FREE_COLOUR = "#eceff3"
 #: Walls: light grey with dark hatching.
 WALL_COLOUR, WALL_HATCH_COLOUR = "#c8c8c8", "#555555"
@@ -56,15 +59,61 @@ def _cell_points(ax: Axes, cols: int, rows: int) -> float:
 
 def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=None,
               cmap=VALUE_CMAP, annotate: bool = True, episode=None, highlight=None,
-              title: str | None = None, fmt: str = "{:.2f}"):
-    r"""Draw a gridworld on ``ax``.
+              title: str | None = None, fmt: str = "{:.2f}", colour_terminal: bool = False):
+    r"""Draw a gridworld on ``ax``: values as cell colours, a policy as arrows, an episode as a path.
 
-    values: (S,) optional, shown as cell colours (e.g. :math:`V^\pi`) and, if ``annotate``, printed
-    with ``fmt``; pi: (S, A) optional, drawn as arrows whose lengths grow with :math:`\pi(a|s)`;
-    episode: optional sequence of visited states, drawn as a path with arrows for its direction, a
-    circle at its start and a square at its end; highlight: (S,) optional booleans, cells outlined
-    (e.g. the states whose action just changed). Walls are hatched; S, G and X cells are labelled.
-    Returns the colour image (for a colour bar) or ``None`` when no values are given.
+    Walls are hatched grey; the start, goal and pit cells carry an S, G or X label. Terminal cells
+    (G and X) are drawn neutral, plain light grey with their label and no number, unless
+    ``colour_terminal``: a value function is 0 there by definition (:math:`V^\pi(s) = 0` for an
+    absorbing state of reward 0), so a colour would rank the goal with the worst cells. A quantity
+    that means something at a terminal cell, such as the visitation :math:`d^\pi_\rho(s)`, passes
+    ``colour_terminal=True``.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    mdp : GridMDP
+        A gridworld (``pgbook.envs.gridworld``).
+    values : array (S,), optional
+        Shown as cell colours (e.g. :math:`V^\pi`) on ``cmap`` from ``vmin`` to ``vmax`` (by default
+        the range of the coloured cells), and printed with ``fmt`` if ``annotate``.
+    pi : array (S, A), optional
+        A policy, drawn in each non-terminal cell as one arrow per action whose length grows with
+        :math:`\pi(a \mid s)`.
+    episode : sequence of int, optional
+        Visited states, drawn as a path with arrows for its direction, a circle at its start and a
+        square at its end.
+    highlight : array (S,) of bool, optional
+        Cells to outline (e.g. the states whose action just changed).
+    title : str, optional
+    fmt : str
+        Format of the printed values.
+    colour_terminal : bool
+        Colour (and print) the terminal cells' values too.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage or None
+        The colour image (for a colour bar), or ``None`` when no values are given.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pgbook
+    >>> from pgbook import envs
+    >>> grid = envs.gridworld()
+    >>> fig, ax = plt.subplots()
+    >>> image = plot_grid(ax, grid, pgbook.value(grid, pgbook.uniform(grid)))
+    >>> shown = image.get_array()
+    >>> [bool(shown.mask[grid.cells[s]]) for s in (0, 4, 7)]  # a free cell, the goal, the pit
+    [False, True, True]
+    >>> plot_grid(ax, grid, fmt=2)
+    Traceback (most recent call last):
+    ...
+    TypeError: fmt: expected a format string such as '{:.2f}', got int
+    >>> plt.close(fig)
     """
     if not isinstance(mdp, GridMDP):
         raise TypeError(f"mdp: expected a gridworld (pgbook.envs.gridworld), got {type(mdp).__name__}")
@@ -80,22 +129,31 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=WALL_COLOUR,
                                        edgecolor=WALL_HATCH_COLOUR, hatch="///", lw=0, zorder=0.5))
     image = None
-    if values is None:  # free cells in a light grey, so that the white grid lines show
-        ax.add_patch(Rectangle((-0.5, -0.5), cols, rows, facecolor=FREE_COLOUR, lw=0, zorder=0))
-    else:
-        grid = mdp.grid(validate.array(values, "values", shape=(mdp.S,)))
+    # The cells with no colour of their own (free cells in a light grey, so that the white grid lines show).
+    neutral = np.ones(mdp.S, dtype=bool) if values is None else mdp.terminal & (not colour_terminal)
+    for s in np.flatnonzero(neutral):
+        i, j = mdp.cells[s]
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=FREE_COLOUR, lw=0, zorder=0.5))
+    if values is not None:
+        values = validate.array(values, "values", shape=(mdp.S,))
+        grid = mdp.grid(values)
+        for s in np.flatnonzero(neutral):
+            grid[mdp.cells[s]] = np.nan
         image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax, zorder=0)
         if annotate:
             norm, colours = Normalize(*image.get_clim()), colormaps[cmap] if isinstance(cmap, str) else cmap
-            for i, j in mdp.cells:
-                text = fmt.format(grid[i, j])
-                ax.text(j, i + 0.27, text, ha="center", va="center", fontsize=number_size,
+            for s in np.flatnonzero(~neutral):
+                i, j = mdp.cells[s]
+                ax.text(j, i + 0.27, fmt.format(grid[i, j]), ha="center", va="center", fontsize=number_size,
                         color=text_colour(colours(norm(grid[i, j]))), zorder=3)
-    for i, j in mdp.cells:
+    for s, (i, j) in enumerate(mdp.cells):
         kind = mdp.layout[i][j]
         if kind in MARK_COLOURS:
-            # With arrows in the cell the mark moves to its top-left corner, out of their way.
-            x, y = (j - 0.3, i - 0.3) if pi is not None else (j, i - 0.27 if values is not None else i)
+            # Out of the way of arrows (top-left corner) or of a printed value (above it).
+            if pi is not None and not mdp.terminal[s]:
+                x, y = j - 0.3, i - 0.3
+            else:
+                x, y = j, i - 0.27 if values is not None and annotate and not neutral[s] else i
             ax.text(x, y, kind, ha="center", va="center",
                     fontsize=mark_size, fontweight="bold", color="white", zorder=4,
                     bbox=dict(boxstyle="round,pad=0.18", fc=MARK_COLOURS[kind], ec="white", lw=0.8))
