@@ -37,30 +37,55 @@ RECORDS = 1000
 
 @dataclass(frozen=True, eq=False)
 class Run:
-    r"""One optimisation run. All arrays are read-only.
+    r"""One optimisation run: its value at every iteration and its iterates every few. All arrays are read-only.
 
-    Attributes
+    The one way to make a run, for the methods of this module and for the book's own loops
+    (``pgbook.theory``): the arguments are checked and the arrays made read-only in place (not
+    copied), so that a figure cannot change the run another figure draws.
+
+    Parameters
     ----------
     algorithm : str
-        The function's name.
+        The method's name (its function's name).
     V_rho : array (n+1,)
         :math:`V^{(t)}(\rho)` for t = 0..n (``n = iterations``; ``n = T`` unless ``until`` stopped the
         run early).
-    steps : array (K,)
-        The iteration indices at which iterates were recorded (0, k, 2k, ..., and n).
+    steps : array (K,) of int
+        The iteration indices at which iterates were recorded: increasing, from 0 to n (0, k, 2k,
+        ..., and n).
     pi : array (K, S, A)
-        The policies at those iterations.
+        The policies at those iterations (each row a distribution over actions).
     V : array (K, S)
         Their values.
     theta : array (K, S, A) or (K, dim), or None
         The parameters there: softmax logits (for the mirror methods :math:`\log\pi` up to a
         constant per state) or log-linear parameters; ``None`` for the methods that move ``pi`` itself.
-    trace : mapping of str to array (n+1,)
+    trace : mapping of str to array (n+1,), optional
         Further per-iteration numbers, named in each function's docstring (the names of
         :class:`pgbook._run_kernels.Trace`, in lower case); entry t belongs to iterate t (e.g. the
-        step it takes next).
-    params : mapping
-        The arguments used.
+        step it takes next). Kept as a read-only mapping.
+    params : mapping, optional
+        The arguments used. Kept as a read-only mapping.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: a wrong shape, a record outside 0..n, a policy row that is not a
+        distribution, a trace of the wrong length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgbook.algorithms import Run
+    >>> pi = np.full((2, 1, 2), 0.5)  # two records of a one-state, two-action policy
+    >>> run = Run("demo", V_rho=[0.0, 0.5, 1.0], steps=[0, 2], pi=pi, V=[[0.0], [1.0]],
+    ...           trace={"step": [0.1, 0.1, 0.0]}, params={"eta": 0.1})
+    >>> run, run.iterations, run.V_rho.flags.writeable
+    (Run(demo, iterations=2, V_rho: 0 -> 1, 2 recorded), 2, False)
+    >>> Run("demo", V_rho=[0.0, 0.5, 1.0], steps=[0, 1], pi=pi, V=[[0.0], [1.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: steps: expected increasing iterations from 0 to n = 2 (the last iterate is always recorded), got [0, 1]
     """
 
     algorithm: str
@@ -68,9 +93,49 @@ class Run:
     steps: np.ndarray
     pi: np.ndarray
     V: np.ndarray
-    theta: np.ndarray | None
-    trace: Mapping[str, np.ndarray]
-    params: Mapping[str, object]
+    theta: np.ndarray | None = None
+    trace: Mapping[str, np.ndarray] | None = None
+    params: Mapping[str, object] | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.algorithm, str) or not self.algorithm:
+            raise TypeError(f"algorithm: expected the method's name, got {self.algorithm!r}")
+        V_rho = validate.array(self.V_rho, "V_rho", ndim=1)
+        if V_rho.size == 0:
+            raise ValueError("V_rho: expected at least the first iterate's value, got an empty array")
+        n = V_rho.size - 1
+        steps = np.asarray(self.steps)
+        whole = steps.ndim == 1 and steps.size > 0 and steps.dtype.kind in "iuf" and (steps == np.round(steps)).all()
+        if not whole or steps[0] != 0 or steps[-1] != n or (np.diff(steps) <= 0).any():
+            shown = steps.tolist() if steps.size <= 6 else f"{steps.size} entries"
+            raise ValueError(f"steps: expected increasing iterations from 0 to n = {n} (the last iterate is "
+                             f"always recorded), got {shown}")
+        steps = steps.astype(np.int64, copy=False)
+        K = steps.size
+        pi = validate.array(self.pi, "pi", shape=(K, None, None))
+        validate.distribution_rows(pi, "pi")
+        V = validate.array(self.V, "V", shape=(K, pi.shape[1]))
+        theta = None
+        if self.theta is not None:
+            theta = np.asarray(self.theta, dtype=float)
+            if theta.ndim < 2 or theta.shape[0] != K:
+                raise ValueError(f"theta: expected one parameter array per record, shape ({K}, ...), got {theta.shape}")
+        given = {"trace": {} if self.trace is None else self.trace, "params": {} if self.params is None else self.params}
+        for field, x in given.items():
+            if not isinstance(x, Mapping):
+                raise TypeError(f"{field}: expected a mapping, got {type(x).__name__}")
+        trace = {}
+        for name, x in given["trace"].items():
+            trace[name] = np.asarray(x, dtype=float)
+            if trace[name].shape != (n + 1,):
+                raise ValueError(f"trace: {name!r} expected shape ({n + 1},), one entry per iterate, "
+                                 f"got {trace[name].shape}")
+        for a in (V_rho, steps, pi, V, theta, *trace.values()):
+            if a is not None:
+                a.flags.writeable = False
+        for field, x in (("V_rho", V_rho), ("steps", steps), ("pi", pi), ("V", V), ("theta", theta),
+                         ("trace", MappingProxyType(trace)), ("params", MappingProxyType(dict(given["params"])))):
+            object.__setattr__(self, field, x)
 
     @property
     def iterations(self) -> int:
@@ -715,8 +780,8 @@ def policy_iteration_run(mdp: MDP, *, pi0=None, rho=None) -> Run:
     rho_v = validate.start(mdp, rho)
     pis, Vs = _inner.policy_iteration(mdp, pi0)
     Vs = np.array(Vs)
-    return _run("policy_iteration_run", Vs @ rho_v, np.arange(len(pis)), np.array(pis), Vs, None, {},
-                {"pi0": pi0, "rho": rho_v})
+    return Run("policy_iteration_run", Vs @ rho_v, np.arange(len(pis)), np.array(pis), Vs,
+               params={"pi0": pi0, "rho": rho_v})
 
 
 class _Common:
@@ -764,7 +829,7 @@ def _tabular(c: _Common, name: str, method: Method, x0: np.ndarray, step: Step, 
     steps, xs, Vs = _records(c, result)
     direct = method in (Method.PROJECTED, Method.CPI)
     pi = xs if direct else _inner.log_softmax(xs)[1]
-    return _run(name, result.V_rho, steps, pi, Vs, None if direct else xs, _named(result, traces), c.params)
+    return Run(name, result.V_rho, steps, pi, Vs, None if direct else xs, _named(result, traces), c.params)
 
 
 def _loglinear(c: _Common, name: str, phi, theta0, eta: float, nu_sa) -> Run:
@@ -778,7 +843,7 @@ def _loglinear(c: _Common, name: str, phi, theta0, eta: float, nu_sa) -> Run:
     _require_finite(result, "eta")
     steps, thetas, Vs = _records(c, result)
     pi = _inner.log_softmax(np.einsum("sad,kd->ksa", phi, thetas))[1]
-    return _run(name, result.V_rho, steps, pi, Vs, thetas, _named(result, ("w_norm", "fit_loss")), c.params)
+    return Run(name, result.V_rho, steps, pi, Vs, thetas, _named(result, ("w_norm", "fit_loss")), c.params)
 
 
 def _overflow_detected():
@@ -809,9 +874,3 @@ def _named(result: Result, names: tuple[str, ...]) -> dict[str, np.ndarray]:
     return {name: result.trace[Trace[name.upper()]] for name in names}
 
 
-def _run(name, V_rho, steps, pi, V, theta, trace, params) -> Run:
-    arrays = [V_rho, steps, pi, V, theta, *trace.values()]
-    for a in arrays:
-        if a is not None:
-            a.flags.writeable = False
-    return Run(name, V_rho, steps, pi, V, theta, MappingProxyType(dict(trace)), MappingProxyType(dict(params)))

@@ -466,6 +466,50 @@ def test_bad_inputs(fn, kwargs, exc, match):
         fn(**kwargs)
 
 
+def _run_parts(**changes):
+    """A valid run of 2 iterations with 2 records (0 and 2) on one state and two actions, changed as asked."""
+    parts = {"algorithm": "demo", "V_rho": [0.0, 0.5, 1.0], "steps": [0, 2], "pi": np.full((2, 1, 2), 0.5),
+             "V": [[0.0], [1.0]], "theta": np.zeros((2, 1, 2)), "trace": {"step": [0.1, 0.1, 0.0]},
+             "params": {"eta": 0.1}}
+    return {**parts, **changes}
+
+
+@pytest.mark.parametrize(
+    "changes, exc, match",
+    [
+        ({"algorithm": ""}, TypeError, "algorithm: expected the method's name"),
+        ({"V_rho": []}, ValueError, "V_rho: expected at least the first iterate's value"),
+        ({"V_rho": [0.0, np.nan, 1.0]}, ValueError, "V_rho: contains NaN"),
+        ({"steps": [0, 1]}, ValueError, r"steps: expected increasing iterations from 0 to n = 2"),
+        ({"steps": [1, 2]}, ValueError, "steps: expected increasing iterations"),
+        ({"steps": [0, 0.5, 2], "pi": np.full((3, 1, 2), 0.5)}, ValueError, "steps: expected increasing iterations"),
+        ({"steps": [0, 2, 2], "pi": np.full((3, 1, 2), 0.5)}, ValueError, "steps: expected increasing iterations"),
+        ({"pi": np.full((3, 1, 2), 0.5)}, ValueError, r"pi: expected shape \(2, \*, \*\)"),
+        ({"pi": np.full((2, 1, 2), 0.6)}, ValueError, "pi: each row must sum to 1"),
+        ({"V": [[0.0, 1.0]]}, ValueError, r"V: expected shape \(2, 1\)"),
+        ({"theta": np.zeros(2)}, ValueError, r"theta: expected one parameter array per record, shape \(2, ...\)"),
+        ({"trace": {"step": [0.1, 0.1]}}, ValueError, r"trace: 'step' expected shape \(3,\)"),
+        ({"trace": [0.1, 0.1, 0.0]}, TypeError, "trace: expected a mapping"),
+        ({"params": [("eta", 0.1)]}, TypeError, "params: expected a mapping, got list"),
+    ],
+)
+def test_run_checks_its_arguments(changes, exc, match):
+    with pytest.raises(exc, match=match):
+        al.Run(**_run_parts(**changes))
+
+
+def test_run_is_read_only_and_keeps_its_arrays():
+    theta = np.zeros((2, 1, 2))
+    run = al.Run(**_run_parts(theta=theta))
+    assert run.theta is theta and not theta.flags.writeable  # frozen in place, not copied
+    assert all(not a.flags.writeable for a in (run.V_rho, run.steps, run.pi, run.V, run.trace["step"]))
+    with pytest.raises(TypeError):
+        run.trace["step"] = np.zeros(3)
+    with pytest.raises(TypeError):
+        run.params["eta"] = 1.0
+    assert run.iterations == 2 and al.Run("demo", [1.0], [0], np.full((1, 1, 2), 0.5), [[1.0]]).theta is None
+
+
 def kl_mp(theta, theta_next, d):
     """E_{s ~ d} KL(pi_theta || pi_theta_next) in 50-digit arithmetic, from the float logits."""
     import mpmath

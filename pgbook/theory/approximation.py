@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
 
@@ -559,10 +558,7 @@ def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
         thetas[t + 1] = thetas[t] + eta * w
     params = {"phi": phi, "nu": np.asarray(nu, dtype=float), "rho": mdp.rho, "eta": eta, "T": T, "N": N,
               "seed": seed}
-    arrays = (Vs @ mdp.rho, np.arange(T + 1), pis, Vs, thetas)
-    for a in arrays:
-        a.flags.writeable = False
-    return Run("q_npg_sampled", *arrays, MappingProxyType({}), MappingProxyType(params))
+    return Run("q_npg_sampled", Vs @ mdp.rho, np.arange(T + 1), pis, Vs, thetas, params=params)
 
 
 @dataclass(frozen=True)

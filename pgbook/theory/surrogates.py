@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import _policy_kernels
 from .. import _validate as validate
-from ..algorithms import _run  # the one constructor of read-only runs
+from ..algorithms import Run
 from .._numba import kernel_array
 from ..exact import advantage, value, visitation
 from ..mdp import MDP, require_mdp
@@ -755,7 +755,7 @@ def _whole_run(mdp: MDP, name: str, thetas: np.ndarray, rho: np.ndarray, params:
     """A :class:`pgbook.algorithms.Run` recording every iterate ``thetas: (T+1, S, A)``, evaluated exactly."""
     pi = np.array([softmax(theta) for theta in thetas])
     V = np.array([value(mdp, p) for p in pi])
-    return _run(name, V @ rho, np.arange(len(thetas)), pi, V, thetas, {}, params)
+    return Run(name, V @ rho, np.arange(len(thetas)), pi, V, thetas, params=params)
 
 
 def _pair(p, q, name_p: str, name_q: str) -> tuple[np.ndarray, np.ndarray]:

@@ -15,8 +15,6 @@ import math
 
 import numpy as np
 
-from types import MappingProxyType
-
 from .. import _validate as validate
 from ..algorithms import Run
 from ..exact import value
@@ -281,10 +279,7 @@ def _sampled_run(name: str, step, mdp: MDP, x0: np.ndarray, eta, T, n, horizon, 
             thetas[t + 1] = step(thetas[t], pis[t], int(seeds[t]))
             steps[t] = np.linalg.norm(thetas[t + 1] - thetas[t])
     params = {"eta": eta, "T": T, "n": n, "horizon": horizon, "seed": seed, "rho": rho_v}
-    arrays = (Vs @ rho_v, np.arange(T + 1), pis, Vs, thetas, steps)
-    for a in arrays:
-        a.flags.writeable = False
-    return Run(name, *arrays[:5], MappingProxyType({"step": steps}), MappingProxyType(params))
+    return Run(name, Vs @ rho_v, np.arange(T + 1), pis, Vs, thetas, {"step": steps}, params)
 
 
 def admissible_order(H) -> float:
