@@ -31,7 +31,7 @@ against the exact value; a fitted exponent against the predicted one.
 
 >>> bound("a value lies below 1/(1 - γ)", [0.2, 0.5], 2.0, cap=10.0, id="doc/example",
 ...       names=("the value", "1/(1 - γ)"))
-✔ a value lies below 1/(1 - γ): at both points; where they come closest, the value, 0.5, is 25% of 1/(1 - γ), 2
+✔ a value lies below 1/(1 - γ): at the closer of 2 points, the value, 0.5, is 25% of 1/(1 - γ), 2
 
 With ``cap=10.0`` the bound ``10.0`` itself would be refused: no value can exceed it, so the check
 could not fail (:class:`Vacuous`).
@@ -366,7 +366,7 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     ...       names=("the gap", "the bound"))
     ✔ the gap after 200 steps is below the bound: the gap, 0.0031, is 5% of the bound, 0.064
     >>> bound("the gap is at least its lower bound", [0.3, 0.7], [1.0, 0.92], floor=0.0, id="doc/lower")
-    ✔ the gap is at least its lower bound: at both points; where they come closest, the measured value, 0.92, is 31% above the bound, 0.7
+    ✔ the gap is at least its lower bound: at the closer of 2 points, the measured value, 0.92, is 31% above the bound, 0.7
     >>> bound("values never decrease", -0.0, [0.0, 0.2], floor=-1.0, id="doc/monotone",
     ...       names=("the old value", "the new value"))
     ✔ values never decrease: the new value equals the old value at 1 of 2 points (both 0 there) and is above it elsewhere
@@ -399,15 +399,16 @@ def bound(claim: str, lhs, rhs, *, id: str, cap: float | None = None, floor: flo
     i = int(np.argmax(a / b)) if ratios and violation == 0 else int(np.argmin(room))
     x, y = _value(a[i]), _value(b[i])
     lx, ry = _side(left, x, comma=True), _side(right, y)
-    # Over many points the line says the bound held at all of them, then reads the two sides where
-    # they come closest, in the reader's words.
-    at = "" if n == 1 else ("at both points" if n == 2 else f"at all {n:,} points") + "; where they come closest, "
+    # Over many points the line reads the two sides where they come closest (or, past the bound, where
+    # it is worst), in the reader's words; the number of points says over how many it held.
+    at = "" if n == 1 else "at the closer of 2 points, " if n == 2 else f"at the closest of {n:,} points, "
     if violation > tol:
         worst = "" if n == 1 else f", at the worst of {n:,} points"
         detail = (f"{lx} exceeds {ry}, by {_number(violation)}{worst}"
                   + (f", more than the round-off allowed, {_number(tol, 1)}" if tol else ""))
     elif violation > 0:
-        detail = (f"{at}{lx} exceeds {ry}, only by round-off "
+        worst = "" if n == 1 else "at the worse of 2 points, " if n == 2 else f"at the worst of {n:,} points, "
+        detail = (f"{worst}{lx} exceeds {ry}, only by round-off "
                   f"({_number(violation)}, allowed {_number(tol, 1)})")
     elif room.min() == 0:
         met = int(np.count_nonzero(room == 0))
@@ -562,7 +563,7 @@ def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
     Examples
     --------
     >>> exponent("the error falls like n^(-1/2)", [1e2, 1e3, 1e4], [0.1, 0.0316, 0.01], -0.5, tol=0.05, id="doc/rate")
-    ✔ the error falls like n^(-1/2): the fitted exponent, -0.500, against the predicted -0.5 (allowed ±0.05), from the log-log slope over 3 points spanning a factor of 100
+    ✔ the error falls like n^(-1/2): fitted exponent -0.500, predicted -0.5 (allowed ±0.05), over 3 points spanning a factor of 100
     """
     claim, id = _claim(claim), _id(id)
     tol = validate.positive_real(tol, "tol")
@@ -570,13 +571,12 @@ def exponent(claim: str, x, y, expected: float, *, tol: float, id: str) -> None:
     b = loglog_slope(x, y)
     xs = np.asarray(x, dtype=float)
     err = abs(b - expected)
-    # The exponent and its prediction lead; how it was fitted comes last.
-    fitted = f"from the log-log slope over {xs.size} points spanning a factor of {_number(xs.max() / xs.min())}"
+    # The exponent (the log-log slope) and its prediction lead; what it was fitted over comes last.
+    fitted = f"over {xs.size} points spanning a factor of {_number(xs.max() / xs.min())}"
     if err <= tol:
-        detail = f"the fitted exponent, {b:.3f}, against the predicted {expected:g} (allowed ±{tol:g}), {fitted}"
+        detail = f"fitted exponent {b:.3f}, predicted {expected:g} (allowed ±{tol:g}), {fitted}"
     else:
-        detail = (f"the fitted exponent, {b:.3f}, is off the predicted {expected:g} by more than the allowed "
-                  f"{tol:g}, {fitted}")
+        detail = f"fitted exponent {b:.3f}, off the predicted {expected:g} by more than the allowed {tol:g}, {fitted}"
     _show(Check(id, "exponent", claim, err, tol, detail, {"expected": expected}))
 
 

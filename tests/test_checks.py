@@ -73,7 +73,7 @@ def test_equal_counts_the_entries_that_differ(shown):
 
 def test_bound_says_how_much_of_an_upper_bound_is_used(shown):
     checks.bound("values stay below one", [0.2, 0.38], 1.0, cap=5.0, id=ID)
-    assert repr(shown[0]) == ("✔ values stay below one: at both points; where they come closest, the measured value, "
+    assert repr(shown[0]) == ("✔ values stay below one: at the closer of 2 points, the measured value, "
                               "0.38, is 38% of the bound, 1")
     assert shown[0].params == {"cap": 5.0}
 
@@ -85,7 +85,7 @@ def test_bound_names_its_two_sides_in_the_readers_words(shown):
                               "bound, 0.064")
     checks.bound("errors shrink", [0.5, 0.3, 0.2], [1.0, 0.6, 0.21], cap=1.0, id=ID,
                  names=("the error", "γᵏ times the first error"))
-    assert repr(shown[1]) == ("✔ errors shrink: at all 3 points; where they come closest, the error, 0.2, is 95% of "
+    assert repr(shown[1]) == ("✔ errors shrink: at the closest of 3 points, the error, 0.2, is 95% of "
                               "γᵏ times the first error, 0.21")
 
 
@@ -98,7 +98,7 @@ def test_small_shares_read_as_fractions(shown, used, words):
 
 def test_bound_says_how_much_of_a_measured_value_a_lower_bound_reaches(shown):
     checks.bound("gap at least", [0.3, 0.7], [1.0, 0.92], floor=0.0, id=ID)
-    assert repr(shown[0]) == ("✔ gap at least: at both points; where they come closest, the measured value, 0.92, "
+    assert repr(shown[0]) == ("✔ gap at least: at the closer of 2 points, the measured value, 0.92, "
                               "is 31% above the bound, 0.7")
     checks.bound("far above", 2.0, 77.0, floor=0.0, id=ID, names=("the claim", "the ratio"))
     assert repr(shown[1]) == "✔ far above: the ratio, 77, is 38 times the claim, 2"
@@ -109,7 +109,7 @@ def test_bound_with_equality_or_signs_says_so_in_words(shown):
     assert repr(shown[0]) == ("✔ never decreases: the measured value equals the bound at 1 of 2 points "
                               "(both 0 there) and is above it elsewhere")
     checks.bound("round-off", -1e-12, [0.1, 0.5], floor=-1.0, id=ID)
-    assert repr(shown[1]) == ("✔ round-off: at both points; where they come closest, the measured value, 0.1, is 0.1 "
+    assert repr(shown[1]) == ("✔ round-off: at the closer of 2 points, the measured value, 0.1, is 0.1 "
                               "above the bound, -1e-12")
     checks.bound("a tight bound", [0.5, 0.2], [0.5, 0.4], cap=1.0, id=ID)
     assert repr(shown[2]) == ("✔ a tight bound: the measured value equals the bound at 1 of 2 points "
@@ -122,7 +122,7 @@ def test_bound_with_equality_or_signs_says_so_in_words(shown):
 
 def test_bound_forgives_round_off_only_when_asked(shown):
     checks.bound("equal in exact arithmetic", [1.0 + 4e-16, 0.5], [1.0, 0.7], floor=0.0, tol=1e-12, id=ID)
-    assert repr(shown[0]) == ("✔ equal in exact arithmetic: at both points; where they come closest, the bound, 1, "
+    assert repr(shown[0]) == ("✔ equal in exact arithmetic: at the worse of 2 points, the bound, 1, "
                               "exceeds the measured value, 1, only by round-off (4.4e-16, allowed 1e-12)")
     assert shown[0].tol == 1e-12
     with pytest.raises(checks.CheckFailed, match="exceeds the measured value, 1, by 4.4e-16"):
@@ -184,8 +184,8 @@ def test_exponent_fits_the_log_log_slope_and_rejects_a_wrong_exponent(shown):
     err = 3.0 * n**-0.5 * np.array([1.02, 0.97, 1.01, 0.99])
     checks.exponent("error falls like n^(-1/2)", n, err, -0.5, tol=0.05, id=ID)
     assert shown[0].passed and shown[0].params == {"expected": -0.5}
-    assert repr(shown[0]) == ("✔ error falls like n^(-1/2): the fitted exponent, -0.502, against the predicted -0.5 "
-                              "(allowed ±0.05), from the log-log slope over 4 points spanning a factor of 1,000")
+    assert repr(shown[0]) == ("✔ error falls like n^(-1/2): fitted exponent -0.502, predicted -0.5 "
+                              "(allowed ±0.05), over 4 points spanning a factor of 1,000")
     with pytest.raises(checks.CheckFailed, match="off the predicted -1"):
         checks.exponent("error falls like n^(-1)", n, err, -1.0, tol=0.05, id=ID)
 
@@ -250,7 +250,7 @@ def test_two_entries_read_as_both(shown):
 
 def test_bound_does_not_repeat_a_side_named_by_its_number(shown):
     checks.bound("PG stays far", 0.099, [0.1, 0.2], floor=0.0, names=("0.099", "PG's gap"), id=ID)
-    assert repr(shown[0]) == "✔ PG stays far: at both points; where they come closest, PG's gap, 0.1, is 1% above 0.099"
+    assert repr(shown[0]) == "✔ PG stays far: at the closer of 2 points, PG's gap, 0.1, is 1% above 0.099"
     checks.bound("NPG converged", [0.0, 0.0, 0.0], 1e-9, cap=0.9, names=("NPG's gap", "1e-9"), id=ID)
     assert repr(shown[1]) == "✔ NPG converged: NPG's gap is 0 at all 3 points, below 1e-9"
 def test_named_equal_says_what_was_compared(shown):
