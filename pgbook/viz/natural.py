@@ -15,7 +15,7 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLoc
 from .. import _validate as validate
 from ..envs import GridMDP
 from ..theory.surrogates import total_variation
-from .grid import FREE_COLOUR, plot_grid
+from .grid import plot_grid
 
 # Okabe-Ito colours: distinguishable with every common form of colour blindness.
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "0.45"
@@ -75,12 +75,9 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
     ax_grid = fig.add_axes((0.03, 0.5, 0.94, 0.44))
     ax_bar = fig.add_axes((0.2, 0.455, 0.6, 0.016))
     ax_v = fig.add_axes((0.16, 0.07, 0.8, 0.27))
-    # Terminal cells have no decision: covered in grey, unlabelled (their 0 would read as a wrong step).
-    greedy_prob = np.where(mdp.terminal, 0.0, np.einsum("sa,sa->s", pis[k], pi_greedy))
+    # Terminal cells have no decision: plot_grid draws them grey, unlabelled (a 0 would read as a wrong step).
+    greedy_prob = np.einsum("sa,sa->s", pis[k], pi_greedy)
     image = plot_grid(ax_grid, mdp, greedy_prob, pis[k], vmin=0.0, vmax=1.0, cmap="cividis", annotate=False)
-    for s in np.flatnonzero(mdp.terminal):
-        i, j = mdp.cells[s]
-        ax_grid.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=FREE_COLOUR, lw=0, zorder=0.2))
     for s, (i, j) in enumerate(mdp.cells):
         if not mdp.terminal[s]:
             ax_grid.text(j, i + 0.3, f"{greedy_prob[s]:.2f}", ha="center", va="center",
