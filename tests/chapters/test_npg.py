@@ -443,6 +443,10 @@ def test_horizon_family_closed_form():
     etas = np.array([0.005, 0.01, 0.02, 0.05, 0.1, 0.2])  # "a line of slope 1" (the figure's fitted slope)
     counts = [_iterations_one_state(10, 0.1, eta=eta) for eta in etas]
     assert round(np.polyfit(np.log(1 / etas), np.log(counts), 1)[0], 2) == 1.0
+    # 'the first term's count is a constant ln 2/(eps ln 9) ~ 3.2 times larger at every step size'
+    first_term = np.ceil(np.log(2) / (etas * 0.1))
+    assert round(math.log(2) / (0.1 * math.log(9)), 1) == 3.2
+    assert np.all(np.round(first_term / np.array(counts), 1) == 3.2)
 
 
 @pytest.mark.slow
