@@ -154,9 +154,10 @@ def soft_curvature_np(mdp, theta, tau, h=1e-4):
     return np.abs(np.linalg.eigvalsh(second_difference_hessian(f, theta.ravel(), h))).max()
 
 
-@twin("softmax_pg/entropy-smoothness", wrong={"no-horizon-factor": dict(power=0)})
-def entropy_smoothness(page, power=3):
-    """The soft value's curvature by second differences of plain solves, on the page's 20 samples of
+@pytest.mark.parametrize(("power", "holds"), [(3, True), (0, False)], ids=["assumed", "no-horizon-factor"])
+def test_entropy_smoothness(power, holds):
+    """Assumption 10.1, tested here (no check of the page: beta_tau is a worst case): the soft value's
+    curvature by second differences of plain solves, on the page's 20 samples of
     theta and on stay-or-leave; careless: the smoothness constant 8 + tau(4 + 8 log|A|) without the
     horizon factor (1 - gamma)^-3, which the curvature on stay-or-leave outgrows."""
     rng = np.random.default_rng(1)
@@ -166,7 +167,7 @@ def entropy_smoothness(page, power=3):
         xs = np.log(1 / (1 - gamma)) + np.linspace(-4, 4, 41)
         sides.append((max(soft_curvature_np(m, [[x, 0], [0, 0]], TAU, h=1e-3) for x in xs), gamma, 2))
     curvature, gammas, A = (np.array(v) for v in zip(*sides))
-    page.bound(curvature, (8 + TAU * (4 + 8 * np.log(A))) / (1 - gammas) ** power)
+    assert np.all(curvature <= (8 + TAU * (4 + 8 * np.log(A))) / (1 - gammas) ** power) == holds
 
 
 @twin("softmax_pg/curvature-grows-like-horizon", wrong={
@@ -414,7 +415,7 @@ def soft_hessian_np(h=2e-3):
     return second_difference_hessian(f, theta0, h)
 
 
-def soft_ascent_gain_over_half_eta_grad_sq():
+def soft_ascent_gain_over_half_eta_grad_sq(sides=False):
     """The first 2000 steps of a numpy entropy-PG loop: each step's gain of the soft value over (eta/2) |grad|^2,
     the gradient d(s)/(1 - gamma) pi (A - tau log pi) written out."""
     V_tau, _ = soft_optimum_np()
@@ -427,25 +428,32 @@ def soft_ascent_gain_over_half_eta_grad_sq():
         grad = visitation_np(MDP, pi, MDP.rho)[:, None] / (1 - GAMMA) * pi * adv
         half_eta_grad_sq.append(ETA_TAU / 2 * (grad**2).sum())
         theta = theta + ETA_TAU * grad
-    gaps = np.array(gaps)
-    return (gaps[:-1] - gaps[1:]) / np.array(half_eta_grad_sq[:-1])
+    gaps, half_eta_grad_sq = np.array(gaps), np.array(half_eta_grad_sq[:-1])
+    ratio = (gaps[:-1] - gaps[1:]) / half_eta_grad_sq
+    return (ratio, half_eta_grad_sq) if sides else ratio
 
 
-ASCENT_STEP = "every step of entropy-regularised PG gains twice the (η/2)‖∇‖² of the proof's ascent step, to within 0.1"
+def soft_ascent_sides():
+    """(gain, (eta/2) |grad|^2) of the first 2000 steps of the numpy entropy-PG loop."""
+    ratio, half_eta_grad_sq = soft_ascent_gain_over_half_eta_grad_sq(sides=True)
+    return ratio * half_eta_grad_sq, half_eta_grad_sq
 
 
-@pytest.mark.parametrize(("claimed", "holds"), [(2.0, True), (1.0, False)],
-                         ids=["twice", "no-more-than-the-proof-counts-on"])
-def test_each_entropy_step_gains_twice_what_the_proof_counts_on(claimed, holds):
-    """Once a check on the page (the proof of Proposition 10.1 loses a factor two in its ascent step, so
-    a check of delta_t+1 <= (1 - zeta) delta_t could not tell the (1 - gamma)^4 of zeta from (1 - gamma)^3);
-    the careless claim is that a step gains just the (eta/2) |grad|^2 the proof counts on."""
-    ratio = soft_ascent_gain_over_half_eta_grad_sq()
-    if holds:
-        checks.close(ASCENT_STEP, ratio, claimed, tol=0.1, id="softmax_pg/soft-gap-ascent-step-factor-two")
-    else:
-        with pytest.raises(checks.CheckFailed):
-            checks.close(ASCENT_STEP, ratio, claimed, tol=0.1, id="softmax_pg/soft-gap-ascent-step-factor-two")
+@twin("softmax_pg/entropy-ascent-step", wrong={"first-order-gain": dict(factor=2.0)})
+def entropy_ascent_step(page, factor=1.0):
+    """Each step's gain of the soft value against (eta/2) |grad|^2, the ascent step of Proposition 10.1's proof,
+    on the first 2000 steps of a numpy loop; the careless reader promises the first-order gain eta |grad|^2
+    (the 1/2 forgotten), which the steps fall just short of (the value is locally concave along the gradient)."""
+    gain, half_eta_grad_sq = soft_ascent_sides()
+    page.bound(factor * half_eta_grad_sq, gain)
+
+
+def test_each_entropy_step_gains_about_twice_what_the_proof_counts_on():
+    """'about twice the (eta/2) |grad|^2 the proof counts on', 'between 1.9 and 2.1 at every step' (test below),
+    'in the first steps ... just under 2'."""
+    gain, half_eta_grad_sq = soft_ascent_sides()
+    ratio = gain / half_eta_grad_sq
+    assert 1.999 < ratio.min() and ratio.max() < 2.0
 
 
 @twin("softmax_pg/soft-gap-slope-from-hessian", wrong={
