@@ -481,18 +481,17 @@ def pg_from_start_by_hand(H, mu, goal, cap):
     return cap
 
 
-@twin("vanishing/figure-no-plateau", wrong={"covering-start-at-s0": dict(start="s0")})
-def figure_no_plateau(page, start="uniform"):
-    """PG on V(mu) by hand with mu uniform over the chain's states, against the law 1/(eta H V_0) with
-    V_0 from highprec (a quarter of the uniform direct policy's value); the careless claim: PG's start
-    distribution does not matter (mu at s_0 alone)."""
-    T, law = [], []
-    for h in H_PLATEAU:
+@twin("vanishing/covering-start-no-plateau", wrong={"covering-start-at-s0": dict(start="s0")})
+def covering_start_no_plateau(page, start="uniform"):
+    """PG on V(mu) by hand with mu uniform over the chain's states, its T_1/2 (from V(s_0), at most 100)
+    at every H = 2..14 of the page against 30; the careless claim: PG's start distribution does not
+    matter (mu at s_0 alone, whose plateau lasts thousands of iterations at the larger H)."""
+    T = []
+    for h in H_RUNS:
         S = int(h) + 2
         mu = np.full(S, 1 / S) if start == "uniform" else np.eye(S)[0]
         T.append(pg_from_start_by_hand(int(h), mu, half(int(h)), 100))
-        law.append(1 / (h * float(highprec.chain_exact(int(h)).V_pi) / 4))
-    page.bound(np.array(T), np.array(law))
+    page.bound(np.array(T), 30)
 
 
 @functools.cache
@@ -812,3 +811,10 @@ def test_the_uniform_policys_bellman_equations_as_the_page_states_them():
     Q = pgbook.q_value(mdp, pi)
     assert Q[1:-1, 0] == pytest.approx(gamma * V[2:], rel=1e-12)
     assert Q[1:-1, 3] == pytest.approx(gamma * V[:-2], rel=1e-12)
+
+
+def test_the_covering_start_numbers():
+    """'it grows by one or two iterations per step of H, from 15 at H = 2 to 30 at H = 14'."""
+    T = [pg_from_start_by_hand(int(h), np.full(int(h) + 2, 1 / (int(h) + 2)), half(int(h)), 100) for h in H_RUNS]
+    assert T[0] == 15 and T[-1] == 30
+    assert set(np.diff(T)) <= {1, 2}
