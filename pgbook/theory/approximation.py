@@ -35,6 +35,7 @@ from ..gradients import centred_features
 from ..mdp import MDP, require_mdp
 from ..policies import loglinear
 from .. import _inner
+from . import neural
 
 def state_action_visitation(mdp: MDP, pi, nu) -> np.ndarray:
     r"""The normalised state-action visitation from a start pair :math:`(s_0, a_0) \sim \nu`.
@@ -812,6 +813,149 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
         a.flags.writeable = False
     return RegretTerms(beta, W, eta, T, err, float(gaps.min()), bound, gaps, potential, curvature, w_norm,
                        d_tilde, err_loss)
+
+
+def loglinear_hessian_norm(theta, phi) -> float:
+    r"""How curved a log-linear class is at ``theta``: the largest Hessian norm of :math:`\log\pi_\theta` over the pairs.
+
+    .. math:: \nabla^2_\theta\log\pi_\theta(a|s) = -\mathrm{Cov}_{a'\sim\pi_\theta(\cdot|s)}[\phi_{s,a'}], \qquad
+              \max_{s,a}\big\|\nabla^2_\theta\log\pi_\theta(a|s)\big\| = \max_s\lambda_{\max}\big(\mathrm{Cov}_{\pi_\theta(\cdot|s)}\phi_{s,\cdot}\big),
+
+    the same for every action of a state; at most
+    :math:`\beta_\phi = \max_s\max_{a,b}\|\phi_{s,a} - \phi_{s,b}\|^2/4 \le B^2` (AKLM Remark 6.7 has :math:`B^2`).
+
+    Parameters
+    ----------
+    theta : array_like, shape (dim,)
+    phi : array_like, shape (S, A, dim)
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgbook.theory import approximation
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]]])  # one state, two orthogonal unit features: B^2 = 1
+    >>> approximation.loglinear_hessian_norm(np.zeros(2), phi)  # uniform: Var = |phi_a - phi_b|^2 / 4
+    0.5
+    >>> round(approximation.loglinear_hessian_norm(np.array([3.0, 0.0]), phi), 4)  # nearly deterministic
+    0.0904
+    >>> approximation.loglinear_hessian_norm(np.zeros(3), phi)
+    Traceback (most recent call last):
+    ...
+    ValueError: theta: expected shape (2,), got (3,)
+    """
+    phi = validate.array(phi, "phi", ndim=3)
+    theta = validate.array(theta, "theta", shape=(phi.shape[2],))
+    pi = loglinear(theta, phi)
+    centred = phi - np.einsum("sa,sak->sk", pi, phi)[:, None, :]
+    return float(np.linalg.eigvalsh(np.einsum("sa,sak,sal->skl", pi, centred, centred))[:, -1].max())
+
+
+@dataclass(frozen=True)
+class NetworkTerms:
+    r"""The terms of the NPG regret identity for a run of :func:`pgbook.theory.neural.npg` (see :func:`network_regret_terms`).
+
+    Per iteration: ``V_rho: (T+1,)`` :math:`V^{(t)}(\rho)`; ``gaps: (T,)`` :math:`V^{\tilde\pi}(\rho) - V^{(t)}(\rho)`;
+    ``potential: (T+1,)`` :math:`\Phi_t`; ``err: (T,)`` :math:`\mathrm{err}_t`; ``remainder: (T, S, A)``
+    :math:`r_t(s,a)`; ``fit_loss: (T,)`` the compatible fit's loss where it is made, under
+    :math:`d^{(t)}_\rho \times \pi^{(t)}`; ``beta_needed: (T,)`` the least :math:`\beta` with
+    :math:`r_t(s,a) \le \beta\eta^2\|w^{(t)}\|^2/2` on every pair; ``weights: (S, A)`` the comparator's pairs
+    :math:`d^{\tilde\pi}_\rho(s)\tilde\pi(a|s)`.
+    """
+
+    eta: float
+    V_rho: np.ndarray
+    gaps: np.ndarray
+    potential: np.ndarray
+    err: np.ndarray
+    remainder: np.ndarray
+    fit_loss: np.ndarray
+    beta_needed: np.ndarray
+    weights: np.ndarray
+
+
+def network_regret_terms(mdp: MDP, thetas, phi, eta, pi_tilde=None, activation: str = "tanh") -> NetworkTerms:
+    r"""The NPG regret identity, term by term, along a network's NPG run (AKLM Lemma 6.2's proof).
+
+    With :math:`w^{(t)} = (\theta^{(t+1)} - \theta^{(t)})/\eta`, the score
+    :math:`g_t = \nabla_\theta\log\pi^{(t)}` (:func:`pgbook.theory.neural.grad_log_pi`) and the remainder of
+    the first-order change of :math:`\log\pi`,
+
+    .. math:: r_t(s,a) = \eta\,w^{(t)}\cdot g_t(s,a) - \big(\log\pi^{(t+1)}(a|s) - \log\pi^{(t)}(a|s)\big),
+
+    the performance difference lemma gives, exactly, for every class and every :math:`t`,
+
+    .. math:: (1-\gamma)\big(V^{\tilde\pi}(\rho) - V^{(t)}(\rho)\big)
+              = \frac{\Phi_t - \Phi_{t+1}}{\eta} + \mathrm{err}_t
+              + \frac1\eta\,\mathbb E_{s\sim d^{\tilde\pi}_\rho,\,a\sim\tilde\pi}\,r_t(s,a),
+
+    with :math:`\Phi_t = \mathbb E_{s\sim d^{\tilde\pi}_\rho}\mathrm{KL}(\tilde\pi_s\,\|\,\pi^{(t)}_s)` and
+    :math:`\mathrm{err}_t = \mathbb E_{d^{\tilde\pi}_\rho\times\tilde\pi}[A^{(t)} - w^{(t)}\cdot g_t]`.
+    Smoothness enters the lemma only as :math:`r_t \le \beta\eta^2\|w^{(t)}\|^2/2`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        ``gamma < 1``; the start distribution is the MDP's.
+    thetas : array_like, shape (T+1, n)
+        The iterates, as :func:`pgbook.theory.neural.npg` returns them; T >= 1.
+    phi : array_like, shape (S, A, dim)
+    eta : float
+        The run's step, > 0.
+    pi_tilde : array_like, shape (S, A), optional
+        The comparator; default an optimal policy (:func:`pgbook.policy_iteration`).
+    activation : {"tanh", "linear"}
+
+    Returns
+    -------
+    NetworkTerms
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import approximation, neural
+    >>> walk = pgbook.envs.walk()
+    >>> phi = pgbook.features.walk_features(walk, "position")
+    >>> thetas = neural.npg(walk, neural.init(dim=4, hidden=4, seed=0), phi, 0.5, 20)
+    >>> nn = approximation.network_regret_terms(walk, thetas, phi, 0.5)
+    >>> lhs = (1 - walk.gamma) * nn.gaps
+    >>> rhs = -np.diff(nn.potential) / 0.5 + nn.err + np.einsum("sa,tsa->t", nn.weights, nn.remainder) / 0.5
+    >>> bool(np.allclose(lhs, rhs, atol=1e-10)), float(nn.fit_loss.max()) < 1e-12
+    (True, True)
+    >>> approximation.network_regret_terms(walk, thetas[:1], phi, 0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: thetas: needs at least two iterates, got 1
+    """
+    require_mdp(mdp)
+    validate.discounted(mdp, "network_regret_terms")
+    phi = validate.features(mdp, phi)
+    eta = validate.positive_real(eta, "eta")
+    thetas = validate.array(thetas, "thetas", ndim=2)
+    if thetas.shape[0] < 2:
+        raise ValueError(f"thetas: needs at least two iterates, got {thetas.shape[0]}")
+    pi_tilde = policy_iteration(mdp)[0] if pi_tilde is None else validate.policy(mdp, pi_tilde, "pi_tilde")
+    weights = visitation(mdp, pi_tilde, mdp.rho)[:, None] * pi_tilde
+    f = np.array([neural.logits(theta, phi, activation) for theta in thetas])  # (T+1, S, A)
+    top = f.max(axis=2, keepdims=True)
+    log_pi = f - top - np.log(np.exp(f - top).sum(axis=2, keepdims=True))
+    pis = np.exp(log_pi)
+    V_rho = np.array([float(mdp.rho @ value(mdp, pi)) for pi in pis])
+    w = np.diff(thetas, axis=0) / eta
+    scores = np.array([neural.grad_log_pi(theta, phi, activation) for theta in thetas[:-1]])  # (T, S, A, n)
+    first_order = np.einsum("tsan,tn->tsa", scores, w)
+    residual = np.array([advantage(mdp, pi) for pi in pis[:-1]]) - first_order
+    remainder = eta * first_order - np.diff(log_pi, axis=0)
+    support = pi_tilde > 0
+    potential = np.array([np.sum(weights[support] * (np.log(pi_tilde[support]) - lp[support])) for lp in log_pi])
+    on_policy = np.array([visitation(mdp, pi, mdp.rho)[:, None] * pi for pi in pis[:-1]])
+    beta_needed = 2 * remainder.max(axis=(1, 2)) / (eta**2 * np.sum(w**2, axis=1))
+    V_tilde = float(mdp.rho @ value(mdp, pi_tilde))
+    return NetworkTerms(eta, V_rho, V_tilde - V_rho[:-1], potential, np.einsum("sa,tsa->t", weights, residual),
+                        remainder, np.einsum("tsa,tsa->t", on_policy, residual**2), beta_needed, weights)
 
 
 def corridor_value(p) -> np.ndarray:

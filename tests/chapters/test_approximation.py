@@ -869,6 +869,10 @@ def test_stat_grid_numbers():
     kappa_eps = np.array([g.kappa * g.eps_stat for g in grid.values()])
     slope = np.polyfit(np.log(kappa_eps), np.log([g.final_gap for g in grid.values()]), 1)[0]
     assert f"{slope:.2f}" == "0.26"
+    # "not a function of kappa eps_stat alone: at about 0.3 it is 0.300 with omega = 0.01 and 0.234 with 0.1"
+    a, b = grid[0.01, 200], grid[0.1, 50]
+    assert [f"{g.kappa * g.eps_stat:.1f}" for g in (a, b)] == ["0.3", "0.3"]
+    assert (f"{a.final_gap:.3f}", f"{b.final_gap:.3f}") == ("0.300", "0.234")
     bounds = [g.bound for g in grid.values()]
     assert (round(min(bounds)), round(max(bounds))) == (21, 189) and min(bounds) > v_star()
     own_kappa_eps, own_gaps = stat_grid()
