@@ -34,6 +34,7 @@ from ..gradients import centred_features
 from ..mdp import MDP, require_mdp
 from ..policies import loglinear
 from .. import _inner
+from . import neural
 
 def state_action_visitation(mdp: MDP, pi, nu) -> np.ndarray:
     r"""The normalised state-action visitation from a start pair :math:`(s_0, a_0) \sim \nu`.
@@ -562,6 +563,135 @@ def q_npg_sampled(mdp: MDP, phi, eta, T, *, N, seed, nu=None) -> Run:
 
 
 @dataclass(frozen=True)
+class SampledTerms:
+    r"""Sampled Q-NPG at one exploratory distribution and one sample size, over seeds (see :func:`sampled_terms`).
+
+    ``runs``, ``terms``: each seed's run and its :class:`QNPGTerms`; ``kappa``: the relative condition
+    number (the same for every seed); ``eps_stat``: the seeds' mean of :math:`\epsilon_{\mathrm{stat}}`
+    (each the largest excess risk of a run's fits); ``final_gap``:
+    :math:`V^{\pi^\star}(\rho) - \mathbb E[V^{(T)}(\rho)]`, the seeds' mean; ``bound``: AKLM Thm 6.1's
+    right-hand side with that :math:`\kappa` and mean :math:`\epsilon_{\mathrm{stat}}`.
+    """
+
+    runs: tuple
+    terms: tuple
+    kappa: float
+    eps_stat: float
+    final_gap: float
+    bound: float
+
+
+def sampled_terms(mdp: MDP, phi, eta, T, *, N, seeds, W, nu=None) -> SampledTerms:
+    r"""Run :func:`q_npg_sampled` once per seed and average the terms of AKLM Thm 6.1 over the seeds.
+
+    The theorem bounds an expectation over the samples,
+
+    .. math:: \mathbb E\big[V^{\pi^\star}(\rho) - V^{(t)}(\rho)\big] \le \frac{BW}{1-\gamma}\sqrt{\frac{2\log|A|}{T}}
+              + \sqrt{\frac{4|A|\,\kappa\,\mathbb E[\epsilon_{\mathrm{stat}}]}{(1-\gamma)^3}}
+              + \frac{\sqrt{4|A|\,\epsilon_{\mathrm{bias}}}}{1-\gamma}
+
+    for the best :math:`t < T`, so this returns the seeds' means of the final gap and of
+    :math:`\epsilon_{\mathrm{stat}}` (:func:`q_npg_terms`, comparator an optimal policy), with the
+    bound evaluated at the means.
+
+    Parameters
+    ----------
+    mdp : MDP
+        ``gamma < 1``, rewards in [0, 1].
+    phi : array_like, shape (S, A, dim)
+    eta : float
+        The theorem's step for ``W``, ``q_npg_eta(B, W, T, A)``.
+    T, N : int
+        Iterations and sampled pairs per regression, >= 1.
+    seeds : iterable of int
+        One run per seed; at least one.
+    W : float
+        The weight bound the step was chosen for, > 0.
+    nu : array_like, shape (S, A), optional
+        The exploratory distribution (default uniform).
+
+    Returns
+    -------
+    SampledTerms
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgbook import envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "tabular")
+    >>> eta = approximation.q_npg_eta(1.0, 3.0, 30, 2)
+    >>> few, many = (approximation.sampled_terms(walk, phi, eta, 30, N=N, seeds=range(4), W=3.0) for N in (10, 200))
+    >>> round(few.eps_stat, 4), round(many.eps_stat, 4)  # fewer pairs, larger excess risk
+    (0.1408, 0.0028)
+    >>> round(few.final_gap, 4), round(many.final_gap, 4), round(few.bound, 1)
+    (0.213, 0.148, 32.4)
+    >>> approximation.sampled_terms(walk, phi, eta, 30, N=10, seeds=[], W=3.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: seeds: needs at least one seed, got none
+    """
+    seeds = [validate.seed(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds: needs at least one seed, got none")
+    runs = tuple(q_npg_sampled(mdp, phi, eta, T, N=N, seed=s, nu=nu) for s in seeds)
+    terms = tuple(q_npg_terms(mdp, run, W) for run in runs)
+    kappa = terms[0].kappa
+    eps_stat = float(np.mean([t.eps_stat for t in terms]))
+    V_star = float(np.sum(mdp.rho * value(mdp, policy_iteration(mdp)[0])))
+    final_gap = V_star - float(np.mean([run.V_rho[-1] for run in runs]))
+    first = terms[0]
+    bound = sum(q_npg_bound(B=first.B, W=W, T=first.T, A=mdp.A, gamma=mdp.gamma, kappa=kappa, eps_stat=eps_stat,
+                            eps_bias=max(t.eps_bias for t in terms)))
+    return SampledTerms(runs, terms, kappa, eps_stat, final_gap, float(bound))
+
+
+def logit_steps(mdp: MDP, run) -> tuple[np.ndarray, np.ndarray]:
+    r"""Each step's change of every logit in a Q-NPG run, and the change an exact fit would make.
+
+    .. math:: \Delta_t(s, a) = \big(\theta^{(t+1)} - \theta^{(t)}\big)\cdot\phi_{s,a} = \eta\,w^{(t)}\cdot\phi_{s,a},
+              \qquad F_t(s, a) = \eta\,Q^{(t)}(s, a).
+
+    With one-hot features and exact targets, the minimum-norm fit on sampled pairs returns
+    :math:`Q^{(t)}(s,a)` at each pair drawn and 0 at each pair missed, so every :math:`\Delta_t(s,a)`
+    is :math:`F_t(s,a)` or 0, and :math:`F_t - \Delta_t` is what the misses took away (AKLM section 6.2).
+
+    Parameters
+    ----------
+    mdp : MDP
+        The run's MDP.
+    run : Run
+        From :func:`q_npg_sampled` or :func:`pgbook.algorithms.q_npg` with ``record_every=1``.
+
+    Returns
+    -------
+    steps, full : ndarray, shape (T, S, A)
+        :math:`\Delta_t(s,a)` and :math:`F_t(s,a)` for :math:`t < T`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgbook import envs, features
+    >>> from pgbook.theory import approximation
+    >>> walk = envs.walk(n=5, goal=2, gamma=0.9)
+    >>> phi = features.walk_features(walk, "tabular")
+    >>> run = approximation.q_npg_sampled(walk, phi, 0.5, 3, N=4, seed=0)
+    >>> steps, full = approximation.logit_steps(walk, run)
+    >>> steps.shape, bool(np.all(np.isclose(steps, 0) | np.isclose(steps, full)))  # all or nothing
+    ((3, 5, 2), True)
+    >>> approximation.logit_steps(walk, "a run")
+    Traceback (most recent call last):
+    ...
+    ValueError: run: expected a run of q_npg_sampled or q_npg, got 'a run'
+    """
+    phi, _, _, eta, thetas = _run_parts(mdp, run, ("q_npg_sampled", "q_npg"))
+    steps = np.einsum("sak,tk->tsa", phi, np.diff(thetas, axis=0))
+    full = eta * np.array([q_value(mdp, pi) for pi in np.asarray(run.pi)[:-1]])
+    return steps, full
+
+
+@dataclass(frozen=True)
 class RegretTerms:
     r"""The terms of the NPG regret lemma (AKLM Lemma 6.2) for one run (see :func:`npg_regret_terms`).
 
@@ -569,7 +699,10 @@ class RegretTerms:
     right-hand side with :math:`W` the run's largest :math:`\|w^{(t)}\|`. Per iteration:
     ``gaps: (T,)`` :math:`V^{\tilde\pi}(\rho) - V^{(t)}(\rho)`; ``err: (T,)`` :math:`\mathrm{err}_t`;
     ``potential: (T+1,)`` :math:`\Phi_t`; ``curvature: (T, S)`` :math:`c_t(s)`; ``w_norm: (T,)``
-    :math:`\|w^{(t)}\|`; ``weights: (S,)`` the comparator's visitation :math:`d^{\tilde\pi}_\rho`.
+    :math:`\|w^{(t)}\|`; ``weights: (S,)`` the comparator's visitation :math:`d^{\tilde\pi}_\rho`;
+    ``err_loss: (T,)`` the compatible fit's loss where the comparator goes,
+    :math:`\mathbb E_{s\sim d^{\tilde\pi}_\rho,\,a\sim\tilde\pi}[(A^{(t)}(s,a) - w^{(t)}\cdot\nabla_\theta\log\pi^{(t)}(a|s))^2]`,
+    whose square root bounds :math:`|\mathrm{err}_t|` by Jensen (AKLM Thm 6.2's step, with constant 1).
     """
 
     beta: float
@@ -584,6 +717,7 @@ class RegretTerms:
     curvature: np.ndarray
     w_norm: np.ndarray
     weights: np.ndarray
+    err_loss: np.ndarray
 
 
 def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
@@ -648,7 +782,7 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
     d_tilde = visitation(mdp, pi_tilde, rho)
     weight = d_tilde[:, None] * pi_tilde
     T = thetas.shape[0] - 1
-    err, w_norm = np.empty(T), np.empty(T)
+    err, err_loss, w_norm = np.empty(T), np.empty(T), np.empty(T)
     potential, curvature = np.empty(T + 1), np.empty((T, mdp.S))
     support = pi_tilde > 0
     for t in range(T + 1):
@@ -659,7 +793,9 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
             break
         w = (thetas[t + 1] - thetas[t]) / eta
         w_norm[t] = np.linalg.norm(w)
-        err[t] = np.sum(weight * (advantage(mdp, pi) - centred_features(phi, pi) @ w))
+        residual = advantage(mdp, pi) - centred_features(phi, pi) @ w
+        err[t] = np.sum(weight * residual)
+        err_loss[t] = np.sum(weight * residual**2)
         score = eta * (phi @ w)
         y = score - np.sum(pi * score, axis=1, keepdims=True)
         # c = log E exp(y) with E y = 0, summed as E[expm1(y) - y] >= 0 term by term: no cancellation,
@@ -669,10 +805,153 @@ def npg_regret_terms(mdp: MDP, run, pi_tilde=None) -> RegretTerms:
     W = float(w_norm.max())
     gaps = float(np.sum(rho * value(mdp, pi_tilde))) - np.asarray(run.V_rho[:T], dtype=float)
     bound = (math.log(mdp.A) / (eta * T) + eta * beta * W * W / 2.0 + err.mean()) / (1.0 - mdp.gamma)
-    for a in (err, gaps, potential, curvature, w_norm, d_tilde):
+    for a in (err, gaps, potential, curvature, w_norm, d_tilde, err_loss):
         a.flags.writeable = False
     return RegretTerms(beta, W, eta, T, err, float(gaps.min()), bound, gaps, potential, curvature, w_norm,
-                       d_tilde)
+                       d_tilde, err_loss)
+
+
+def loglinear_hessian_norm(theta, phi) -> float:
+    r"""How curved a log-linear class is at ``theta``: the largest Hessian norm of :math:`\log\pi_\theta` over the pairs.
+
+    .. math:: \nabla^2_\theta\log\pi_\theta(a|s) = -\mathrm{Cov}_{a'\sim\pi_\theta(\cdot|s)}[\phi_{s,a'}], \qquad
+              \max_{s,a}\big\|\nabla^2_\theta\log\pi_\theta(a|s)\big\| = \max_s\lambda_{\max}\big(\mathrm{Cov}_{\pi_\theta(\cdot|s)}\phi_{s,\cdot}\big),
+
+    the same for every action of a state; at most
+    :math:`\beta_\phi = \max_s\max_{a,b}\|\phi_{s,a} - \phi_{s,b}\|^2/4 \le B^2` (AKLM Remark 6.7 has :math:`B^2`).
+
+    Parameters
+    ----------
+    theta : array_like, shape (dim,)
+    phi : array_like, shape (S, A, dim)
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgbook.theory import approximation
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]]])  # one state, two orthogonal unit features: B^2 = 1
+    >>> approximation.loglinear_hessian_norm(np.zeros(2), phi)  # uniform: Var = |phi_a - phi_b|^2 / 4
+    0.5
+    >>> round(approximation.loglinear_hessian_norm(np.array([3.0, 0.0]), phi), 4)  # nearly deterministic
+    0.0904
+    >>> approximation.loglinear_hessian_norm(np.zeros(3), phi)
+    Traceback (most recent call last):
+    ...
+    ValueError: theta: expected shape (2,), got (3,)
+    """
+    phi = validate.array(phi, "phi", ndim=3)
+    theta = validate.array(theta, "theta", shape=(phi.shape[2],))
+    pi = loglinear(theta, phi)
+    centred = phi - np.einsum("sa,sak->sk", pi, phi)[:, None, :]
+    return float(np.linalg.eigvalsh(np.einsum("sa,sak,sal->skl", pi, centred, centred))[:, -1].max())
+
+
+@dataclass(frozen=True)
+class NetworkTerms:
+    r"""The terms of the NPG regret identity for a run of :func:`pgbook.theory.neural.npg` (see :func:`network_regret_terms`).
+
+    Per iteration: ``V_rho: (T+1,)`` :math:`V^{(t)}(\rho)`; ``gaps: (T,)`` :math:`V^{\tilde\pi}(\rho) - V^{(t)}(\rho)`;
+    ``potential: (T+1,)`` :math:`\Phi_t`; ``err: (T,)`` :math:`\mathrm{err}_t`; ``remainder: (T, S, A)``
+    :math:`r_t(s,a)`; ``fit_loss: (T,)`` the compatible fit's loss where it is made, under
+    :math:`d^{(t)}_\rho \times \pi^{(t)}`; ``beta_needed: (T,)`` the least :math:`\beta` with
+    :math:`r_t(s,a) \le \beta\eta^2\|w^{(t)}\|^2/2` on every pair; ``weights: (S, A)`` the comparator's pairs
+    :math:`d^{\tilde\pi}_\rho(s)\tilde\pi(a|s)`.
+    """
+
+    eta: float
+    V_rho: np.ndarray
+    gaps: np.ndarray
+    potential: np.ndarray
+    err: np.ndarray
+    remainder: np.ndarray
+    fit_loss: np.ndarray
+    beta_needed: np.ndarray
+    weights: np.ndarray
+
+
+def network_regret_terms(mdp: MDP, thetas, phi, eta, pi_tilde=None, activation: str = "tanh") -> NetworkTerms:
+    r"""The NPG regret identity, term by term, along a network's NPG run (AKLM Lemma 6.2's proof).
+
+    With :math:`w^{(t)} = (\theta^{(t+1)} - \theta^{(t)})/\eta`, the score
+    :math:`g_t = \nabla_\theta\log\pi^{(t)}` (:func:`pgbook.theory.neural.grad_log_pi`) and the remainder of
+    the first-order change of :math:`\log\pi`,
+
+    .. math:: r_t(s,a) = \eta\,w^{(t)}\cdot g_t(s,a) - \big(\log\pi^{(t+1)}(a|s) - \log\pi^{(t)}(a|s)\big),
+
+    the performance difference lemma gives, exactly, for every class and every :math:`t`,
+
+    .. math:: (1-\gamma)\big(V^{\tilde\pi}(\rho) - V^{(t)}(\rho)\big)
+              = \frac{\Phi_t - \Phi_{t+1}}{\eta} + \mathrm{err}_t
+              + \frac1\eta\,\mathbb E_{s\sim d^{\tilde\pi}_\rho,\,a\sim\tilde\pi}\,r_t(s,a),
+
+    with :math:`\Phi_t = \mathbb E_{s\sim d^{\tilde\pi}_\rho}\mathrm{KL}(\tilde\pi_s\,\|\,\pi^{(t)}_s)` and
+    :math:`\mathrm{err}_t = \mathbb E_{d^{\tilde\pi}_\rho\times\tilde\pi}[A^{(t)} - w^{(t)}\cdot g_t]`.
+    Smoothness enters the lemma only as :math:`r_t \le \beta\eta^2\|w^{(t)}\|^2/2`.
+
+    Parameters
+    ----------
+    mdp : MDP
+        ``gamma < 1``; the start distribution is the MDP's.
+    thetas : array_like, shape (T+1, n)
+        The iterates, as :func:`pgbook.theory.neural.npg` returns them; T >= 1.
+    phi : array_like, shape (S, A, dim)
+    eta : float
+        The run's step, > 0.
+    pi_tilde : array_like, shape (S, A), optional
+        The comparator; default an optimal policy (:func:`pgbook.policy_iteration`).
+    activation : {"tanh", "linear"}
+
+    Returns
+    -------
+    NetworkTerms
+
+    Examples
+    --------
+    >>> import numpy as np, pgbook
+    >>> from pgbook.theory import approximation, neural
+    >>> walk = pgbook.envs.walk()
+    >>> phi = pgbook.features.walk_features(walk, "position")
+    >>> thetas = neural.npg(walk, neural.init(dim=4, hidden=4, seed=0), phi, 0.5, 20)
+    >>> nn = approximation.network_regret_terms(walk, thetas, phi, 0.5)
+    >>> lhs = (1 - walk.gamma) * nn.gaps
+    >>> rhs = -np.diff(nn.potential) / 0.5 + nn.err + np.einsum("sa,tsa->t", nn.weights, nn.remainder) / 0.5
+    >>> bool(np.allclose(lhs, rhs, atol=1e-10)), float(nn.fit_loss.max()) < 1e-12
+    (True, True)
+    >>> approximation.network_regret_terms(walk, thetas[:1], phi, 0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: thetas: needs at least two iterates, got 1
+    """
+    require_mdp(mdp)
+    validate.discounted(mdp, "network_regret_terms")
+    phi = validate.features(mdp, phi)
+    eta = validate.positive_real(eta, "eta")
+    thetas = validate.array(thetas, "thetas", ndim=2)
+    if thetas.shape[0] < 2:
+        raise ValueError(f"thetas: needs at least two iterates, got {thetas.shape[0]}")
+    pi_tilde = policy_iteration(mdp)[0] if pi_tilde is None else validate.policy(mdp, pi_tilde, "pi_tilde")
+    weights = visitation(mdp, pi_tilde, mdp.rho)[:, None] * pi_tilde
+    f = np.array([neural.logits(theta, phi, activation) for theta in thetas])  # (T+1, S, A)
+    top = f.max(axis=2, keepdims=True)
+    log_pi = f - top - np.log(np.exp(f - top).sum(axis=2, keepdims=True))
+    pis = np.exp(log_pi)
+    V_rho = np.array([float(mdp.rho @ value(mdp, pi)) for pi in pis])
+    w = np.diff(thetas, axis=0) / eta
+    scores = np.array([neural.grad_log_pi(theta, phi, activation) for theta in thetas[:-1]])  # (T, S, A, n)
+    first_order = np.einsum("tsan,tn->tsa", scores, w)
+    residual = np.array([advantage(mdp, pi) for pi in pis[:-1]]) - first_order
+    remainder = eta * first_order - np.diff(log_pi, axis=0)
+    support = pi_tilde > 0
+    potential = np.array([np.sum(weights[support] * (np.log(pi_tilde[support]) - lp[support])) for lp in log_pi])
+    on_policy = np.array([visitation(mdp, pi, mdp.rho)[:, None] * pi for pi in pis[:-1]])
+    beta_needed = 2 * remainder.max(axis=(1, 2)) / (eta**2 * np.sum(w**2, axis=1))
+    V_tilde = float(mdp.rho @ value(mdp, pi_tilde))
+    return NetworkTerms(eta, V_rho, V_tilde - V_rho[:-1], potential, np.einsum("sa,tsa->t", weights, residual),
+                        remainder, np.einsum("tsa,tsa->t", on_policy, residual**2), beta_needed, weights)
 
 
 def corridor_value(p) -> np.ndarray:
