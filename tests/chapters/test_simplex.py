@@ -730,6 +730,7 @@ def test_the_fork_with_npg_kl_per_step():
     assert (sw.gap[0, :, 0, near, -1] < 1e-9).all()
     stuck = sw.gap[0, :, 0, :, -1] >= 0.05
     assert stuck[:3].sum() == 0 and stuck[3].sum() == 7 and stuck[3, np.argmin(((sw.starts - TWO_THIRDS) ** 2).sum(axis=1))]
+    assert np.abs(sw.gap[0, 3, 0, stuck[3], -1] - 0.4).max() <= 1e-3  # 'it ends at safe': safe's gap, 0.9 - 0.5
     P, r, gamma = fork_by_hand(0.9)
     run = algorithms.softmax_pg_kl(forks[0], 3.0, 1, theta0=fork_start(TWO_THIRDS / TWO_THIRDS.sum()), record_every=1)
     pi = softmax(run.theta[1])
