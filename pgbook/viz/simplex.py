@@ -649,7 +649,7 @@ class SimplexFigure:
                   + swatch.format(m="npg", shape='<circle class="pgs-mark-npg" cx="18" cy="7" r="3.6"/>'))
         return (
             f'<div class="pgbook-simplex" id="{uid}"><style>{css}</style>'
-            '<p class="pgs-hint">Click or drag on the left to pick the start, then ▶&#8239;play. '
+            '<p class="pgs-hint">Click or drag in the triangle to pick the start, then ▶&#8239;play. '
             'Keys: Tab to the panel, ←&#8239;↑&#8239;→&#8239;↓, space.</p>'
             f'<div class="pgs-legend">{legend}</div>'
             '<div class="pgs-panels">'

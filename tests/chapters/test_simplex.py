@@ -5,8 +5,10 @@ has a twin here (``tests/chapters/twins.py``) that recomputes the claim another 
 written out step by step in numpy on MDPs built by hand, values by plain solves or value iteration,
 the exponential-weights closed form, the gradient flow of PG integrated by scipy, finite
 differences, a generic optimiser -- feeds it to the page's own check, and feeds the same check the
-claim a careless reader would make, which it must reject. The last tests cover the numbers the prose
-states.
+claim a careless reader would make, which it must reject. Results that support the argument but are
+not among the page's ✔ lines (the page shows the twelve its argument needs) are kept the same way,
+as tests run through a check of the same kind (``moved``, ``test_former_check``). The last tests
+cover the numbers the prose states.
 """
 
 import functools
@@ -19,8 +21,8 @@ from scipy.optimize import brentq, minimize
 from scipy.special import logsumexp
 
 import pgbook
-from chapters.twins import twin
-from pgbook import algorithms, envs
+from chapters.twins import Page, twin
+from pgbook import algorithms, checks, envs
 from pgbook.theory import simplex
 
 REWARDS = np.array([1.0, 0.9, 0.1])
@@ -128,12 +130,13 @@ def log_softmax_rows(x):
     return x - logsumexp(x, axis=-1, keepdims=True)
 
 
-def bandit_pg_kl_many(starts, eta, T):
+def bandit_pg_kl_many(starts, eta, T, policy=False):
     """PG with NPG's KL per step on the bandit, all starts at once: at every step the gradient pi (r - pi.r)
     is scaled by c with KL(pi || pi_c) = KL(pi || pi_NPG), the divergences by their definition (scipy's
     logsumexp) and c by Newton's method from the Fisher estimate; once NPG's divergence is below 1e-13,
     where its round-off is no longer small, the Fisher estimate itself; Newton stops once no c moves by
-    more than 1e-12 of itself (at most 40 steps). Returns the gaps after T steps."""
+    more than 1e-12 of itself (at most 40 steps). Returns the gaps after T steps (the policies, with
+    ``policy``)."""
     theta = np.log(np.asarray(starts, dtype=float))
     for _ in range(T):
         log_pi = log_softmax_rows(theta)
@@ -154,7 +157,7 @@ def bandit_pg_kl_many(starts, eta, T):
             if np.all(np.abs(c - before) <= 1e-12 * before):
                 break
         theta = theta + c[:, None] * g
-    return 1.0 - softmax(theta) @ REWARDS
+    return softmax(theta) if policy else 1.0 - softmax(theta) @ REWARDS
 
 
 def fork_pg_kl(gamma, theta, eta, T):
@@ -183,11 +186,24 @@ def fork_pg_kl(gamma, theta, eta, T):
     return np.array(values)
 
 
+#: Former ✔ lines, kept as tests: name -> (the recomputation, the check it runs through, its careless claims).
+MOVED = {}
+
+
+def moved(name, kind, *, wrong, tol=0.0, cap=None, floor=None):
+    """Register a recomputation like a twin, for a result the page no longer shows as a ✔ line: the test
+    runs it through a check of the kind, tolerance, cap or floor the line had."""
+    def register(f):
+        MOVED[name] = (f, Page(f"simplex/{name}", kind, f.__doc__.split(";")[0].strip(), tol, cap, floor), wrong)
+        return f
+    return register
+
+
 # --- the page's checks and their wrong twins, in the order of the page --------------------------
 
 
-@twin("simplex/near-a2-pg-wait-inverse-eta",
-      wrong={"escapes-faster-than-one-over-eta": dict(exponent=-2.0), "wait-independent-of-eta": dict(exponent=0.0)})
+@moved("near-a2-pg-wait-inverse-eta", "exponent", tol=0.02,
+       wrong={"escapes-faster-than-one-over-eta": dict(exponent=-2.0), "wait-independent-of-eta": dict(exponent=0.0)})
 def near_a2_pg_wait_inverse_eta(page, exponent=-1.0):
     """PG's wait to come within 0.05 from near a2 by explicit steps, at the page's four step sizes,
     against eta^exponent; careless: large steps escape the plateau faster than 1/eta (eta^-2), or
@@ -201,17 +217,6 @@ def near_a2_pg_wait_inverse_eta(page, exponent=-1.0):
             t += 1
         waits.append(t)
     page.exponent(ETAS, waits, exponent)
-
-
-@twin("simplex/near-a2-npg-converged", wrong={"pg-converges-too": dict(method="pg")})
-def near_a2_npg_converged(page, method="npg"):
-    """NPG's gap after 3000 steps from near a2 by the closed form; the careless reader expects PG to have
-    converged too."""
-    if method == "npg":
-        gaps = [1.0 - exp_weights(NEAR_A2, eta, [3000])[0] @ REWARDS for eta in ETAS]
-    else:
-        gaps = [1.0 - bandit_pg(NEAR_A2, eta, 3000)[-1] @ REWARDS for eta in ETAS]
-    page.bound(np.array(gaps), 1e-9)
 
 
 @twin("simplex/npg-paths-exponential-weights",
@@ -269,7 +274,7 @@ def pg_flow_waits(eta=0.3, target=0.05):
     return np.array(waits)
 
 
-@twin("simplex/npg-logits-straight-line", wrong={"pg-logits-too": dict(method="pg")})
+@moved("npg-logits-straight-line", "close", tol=1e-8, wrong={"pg-logits-too": dict(method="pg")})
 def npg_logits_straight_line(page, method="npg"):
     """The centred logits of explicit NPG steps from 21 starts, every eta, against the line
     log pi_0 + eta t r (centred) by hand; the careless reader expects PG's logits on a straight line too."""
@@ -303,7 +308,7 @@ def npg_wait_per_decade(page, log_of_ten=math.log(10), gap=0.1):
     page.close(slope, log_of_ten / (0.3 * gap))
 
 
-@twin("simplex/npg-waits-exponential-weights", wrong={"pg-waits-too": dict(method="pg")})
+@moved("npg-waits-exponential-weights", "equal", wrong={"pg-waits-too": dict(method="pg")})
 def npg_waits(page, method="npg"):
     """Waits of explicit multiplicative-weights steps against the closed form by hand; the careless reader
     expects PG's waits (its gradient flow) to follow exponential weights too."""
@@ -337,13 +342,13 @@ ALL_STEPS = ETAS + [10, 30, 100, 300, 1000]
 
 @twin("simplex/constant-steps-stall-on-the-edge", wrong={"fair-step-stalls-too": dict(method="pg_kl")})
 def constant_steps_stall_on_the_edge(page, method="pg"):
-    """PG from the edge a2-a3, 3000 explicit steps at every constant step size; the careless reader expects
-    the fair step (NPG's KL per step) to stall there too."""
+    """PG's probability of a2 from the edge a2-a3 after 3000 explicit steps at every constant step size;
+    the careless reader expects the fair step (NPG's KL per step) to end at a2 too."""
     if method == "pg":
-        gaps = [1.0 - bandit_pg(EDGE, eta, 3000)[-1] @ REWARDS for eta in ALL_STEPS]
+        pi_a2 = [bandit_pg(EDGE, eta, 3000)[-1, 1] for eta in ALL_STEPS]
     else:
-        gaps = np.concatenate([bandit_pg_kl_many([EDGE], eta, 3000) for eta in ETAS])
-    page.bound(0.0999, np.array(gaps))
+        pi_a2 = np.concatenate([bandit_pg_kl_many([EDGE], eta, 3000, policy=True)[:, 1] for eta in ETAS])
+    page.bound(0.99, np.array(pi_a2))
 
 
 def stuck_starts(eta, T=3000, method="pg"):
@@ -358,8 +363,8 @@ def stuck_starts(eta, T=3000, method="pg"):
     return int((1.0 - softmax(theta) @ REWARDS >= 0.05).sum())
 
 
-@twin("simplex/larger-steps-stall-from-more-starts",
-      wrong={"moderate-large-step": dict(eta=10), "npg": dict(method="npg")})
+@moved("larger-steps-stall-from-more-starts", "bound", floor=0,
+       wrong={"moderate-large-step": dict(eta=10), "npg": dict(method="npg")})
 def larger_steps_stall_from_more_starts(page, eta=1000, method="pg"):
     """The stuck starts counted by a vectorised numpy loop; the careless reader takes eta = 10 (where PG is
     stuck from one start fewer) as the trend of larger steps, or counts NPG's stuck starts."""
@@ -396,8 +401,8 @@ def mei_path(pi0, T=300_000):
     return bandit_pg(np.array(pi0), 1 / 8, T)
 
 
-@twin("simplex/mei-bound-holds",
-      wrong={"one-over-t-squared": dict(power=2), "c-squared-upside-down": dict(c_power=-2)})
+@moved("mei-bound-holds", "bound", cap=0.9,
+       wrong={"one-over-t-squared": dict(power=2), "c-squared-upside-down": dict(c_power=-2)})
 def mei_bound_holds(page, power=1, c_power=2):
     """Gaps of explicit PG steps from both starts against 16/(c^2 t) written out, c the smallest pi_t(a1)
     for t >= 1; careless: a 1/t^2 rate, or c^2 in the numerator."""
@@ -411,8 +416,8 @@ def mei_bound_holds(page, power=1, c_power=2):
     page.bound(np.concatenate(gaps), np.concatenate(bounds))
 
 
-@twin("simplex/mei-c-where-a2-stops-gaining",
-      wrong={"a2-own-term-forgotten": dict(claimed=0.1 / 0.8), "equal-probabilities": dict(claimed=1.0)})
+@moved("mei-c-where-a2-stops-gaining", "close", tol=0.002,
+       wrong={"a2-own-term-forgotten": dict(claimed=0.1 / 0.8), "equal-probabilities": dict(claimed=1.0)})
 def mei_c_where_a2_stops_gaining(page, claimed=0.25):
     """pi(a3)/pi(a1) where explicit PG steps at eta = 1/8 from near a2 give a1 its least probability,
     against 1/4 from 0.1 pi(a1) = 0.8 pi(a3) - 0.1 pi(a1); careless: a2's logit rises by 0.8 pi(a3)
@@ -430,8 +435,8 @@ def fork_optimal_value(gamma, sweeps=2000):
     return V[0]
 
 
-@twin("simplex/fork-optimal-value",
-      wrong={"uniform-room": dict(claim="uniform-room"), "undiscounted": dict(claim="undiscounted")})
+@moved("fork-optimal-value", "close", tol=1e-12,
+       wrong={"uniform-room": dict(claim="uniform-room"), "undiscounted": dict(claim="undiscounted")})
 def fork_value(page, claim="max"):
     """V*(fork) by value iteration on the fork built by hand; the careless reader values exploring at the
     uniform room's gamma/3, or forgets to discount the room's reward."""
@@ -469,16 +474,22 @@ def pg_step_times_visitation(page, factor="d-pi"):
 
 @twin("simplex/near-safe-pg-stuck", wrong={"npg-as-stuck": dict(method="npg")})
 def near_safe_pg_stuck(page, method="pg"):
-    """PG's gap at the fork after 1000 explicit steps from near safe (gamma = 0.9), every eta; the careless
-    reader expects NPG to be stuck there too."""
-    gaps = [0.9 - fork_run(0.9, fork_start(NEAR_SAFE), eta, 1000, method)[0][-1] for eta in ETAS]
-    page.bound(0.39, np.array(gaps))
+    """PG's gap at the fork after 1000 explicit steps from near safe (gamma = 0.9), every eta, against the
+    start's; the careless reader expects NPG to be stuck there too."""
+    values = np.array([fork_run(0.9, fork_start(NEAR_SAFE), eta, 1000, method)[0][[0, -1]] for eta in ETAS])
+    page.close(0.9 - values[:, 1], 0.9 - values[:, 0])
 
 
-@twin("simplex/near-safe-npg-converged", wrong={"pg-converges-too": dict(method="pg")})
-def near_safe_npg_converged(page, method="npg"):
-    gaps = [0.9 - fork_run(0.9, fork_start(NEAR_SAFE), eta, 1000, method)[0][-1] for eta in ETAS]
-    page.bound(np.array(gaps), 1e-9)
+@twin("simplex/npg-leaves-the-bad-corners", wrong={"pg-leaves-too": dict(method="pg")})
+def npg_leaves_the_bad_corners(page, method="npg"):
+    """NPG's gaps from near a2 on the bandit after 3000 steps (the closed form) and from near safe on the
+    fork after 1000 (explicit steps), every eta; the careless reader expects PG to leave them too."""
+    if method == "npg":
+        bandit = [1.0 - exp_weights(NEAR_A2, eta, [3000])[0] @ REWARDS for eta in ETAS]
+    else:
+        bandit = [1.0 - bandit_pg(NEAR_A2, eta, 3000)[-1] @ REWARDS for eta in ETAS]
+    fork = [0.9 - fork_run(0.9, fork_start(NEAR_SAFE), eta, 1000, method)[0][-1] for eta in ETAS]
+    page.bound(np.array(bandit + fork), 1e-9)
 
 
 TWO_THIRDS = np.array([0.666, 0.333, 0.001])
@@ -494,7 +505,7 @@ def equal_kl_pg_commits_to_safe(page, method="pg_kl", eta=3.0):
         values = fork_pg_kl(0.9, theta, eta, 1000)
     else:
         values = fork_run(0.9, theta, eta, 1000, "npg")[0]
-    page.bound(0.39, 0.9 - values[-1])
+    page.close(0.9 - values[-1], 0.9 - 0.5)
 
 
 @functools.cache
@@ -510,7 +521,7 @@ def improvement_terms():
     return tuple(np.concatenate(x) for x in zip(*rows))
 
 
-@twin("simplex/npg-improvement-lemma", wrong={"without-1-minus-gamma": dict(horizon=False)})
+@moved("npg-improvement-lemma", "bound", floor=-0.9, wrong={"without-1-minus-gamma": dict(horizon=False)})
 def npg_improvement_lemma(page, horizon=True):
     """AKLM Lemma 5.2 along explicit NPG runs; the careless reader drops the factor 1 - gamma (the
     visitation of the start state is only 1 - gamma of the discounted mass)."""
@@ -519,8 +530,8 @@ def npg_improvement_lemma(page, horizon=True):
     page.bound((lhs if horizon else without)[moving], improvement[moving])
 
 
-@twin("simplex/npg-improvement-lemma-small-step-half",
-      wrong={"tight": dict(claimed=1.0), "a-quarter": dict(claimed=0.25)})
+@moved("npg-improvement-lemma-small-step-half", "close", tol=0.005,
+       wrong={"tight": dict(claimed=1.0), "a-quarter": dict(claimed=0.25)})
 def npg_improvement_lemma_small_step_half(page, claimed=0.5):
     """log Z / eta over the improvement for one multiplicative-weights step, eta = 1e-3, from every start
     of the page's grid, Z by its definition; careless: the lemma is tight (1), or a quarter."""
@@ -561,11 +572,13 @@ def test_the_overview_numbers():
 
 
 def test_the_first_figure_guide_on_eta():
-    """'PG ... is still stuck near a2 after 3000 iterations, 0.099 or more from optimal'; 'its wait ... is
-    18 350/eta iterations, over 6000 even at eta = 3'."""
+    """'PG ... is still stuck after 3000 iterations: its gap is the start's, 0.1007, to within 1e-3'; 'its
+    wait ... is 18 350/eta iterations, over 6000 even at eta = 3'."""
     wait = np.array([waits(NEAR_A2, eta, algorithms.softmax_pg) for eta in ETAS])
     assert np.abs(np.multiply(ETAS, wait) / 18_350 - 1).max() < 0.001 and wait[-1] > 6000
-    assert min(1.0 - bandit_pg(NEAR_A2, eta, 3000)[-1] @ REWARDS for eta in ETAS) >= 0.099
+    start = 1.0 - NEAR_A2 @ REWARDS
+    assert f"{start:.4f}" == "0.1007"
+    assert all(abs(1.0 - bandit_pg(NEAR_A2, eta, 3000)[-1] @ REWARDS - start) <= 1e-3 for eta in ETAS)
 
 
 def test_pg_waits_are_18_3_over_eta_p():
@@ -579,31 +592,6 @@ def test_pg_waits_are_18_3_over_eta_p():
     per_decade = (npg[-1] - npg[0]) / 2
     assert abs(per_decade - math.log(10) / 0.03) < 1.0 and f"{math.log(10) / 0.03:.1f}" == "76.8"
     assert f"{np.polyfit(np.log10(1 / P0S), npg, 1)[0]:.1f}" == "77.4"
-
-
-def test_pg_first_lowers_the_best_arm_until_a3_has_a_quarter_of_it():
-    """'from 1e-3 to c = 5.9e-4 after 34,044 iterations'; 'at the lowest point pi(a3)/pi(a1) = 0.25';
-    'from the centre c = 0.338'; 'over 3 x 10^5 times larger'."""
-    path = bandit_pg(NEAR_A2, 1 / 8, 40_000)
-    t = int(path[1:, 0].argmin()) + 1
-    assert t == 34_044 and f"{path[t, 0]:.2g}" == "0.00059"
-    assert path[t, 2] / path[t, 0] == pytest.approx(0.25, abs=0.002)
-    centre = bandit_pg([1 / 3] * 3, 1 / 8, 10)[1:, 0].min()
-    assert f"{centre:.3f}" == "0.338" and (centre / path[t, 0]) ** 2 > 3e5
-
-
-def test_the_mei_bound_against_the_runs():
-    """'From the centre the bound is 26 times the gap at t = 1e5'; 'it stays above 0.9 until
-    t = 16/(0.9 c^2), about 5 x 10^7: over 300 times the 146,793 iterations PG needs there'."""
-    bandit = envs.bandit(REWARDS)
-    centre = algorithms.softmax_pg(bandit, 1 / 8, 100_000, theta0=np.log([[1 / 3] * 3]), record_every=1)
-    c_centre = centre.pi[1:, 0, 0].min()
-    assert round(16 / (c_centre**2 * 1e5) / (1.0 - centre.V_rho[-1])) == 26
-    c_near = bandit_pg(NEAR_A2, 1 / 8, 40_000)[1:, 0].min()
-    t_vacuous = 16 / (0.9 * c_near**2)
-    assert f"{t_vacuous:.0e}" == "5e+07"
-    wait = waits(NEAR_A2, 1 / 8, algorithms.softmax_pg)
-    assert wait == 146_793 and t_vacuous / wait > 300
 
 
 def test_the_pg_tail_prose():
@@ -624,8 +612,7 @@ def test_the_fork_step_ratios():
 
 
 def test_the_fork_runs_as_the_text_describes():
-    """'PG stays at safe for all 1000 iterations, ... still 0.39 or more from optimal (0.4 at safe itself)'; 'NPG leaves the corner within a few
-    iterations'; 'the room's probability creeps from 0.33 to 0.35 in 1000 iterations, and the fork's even
+    """'PG stays at safe for all 1000 iterations'; 'NPG leaves the corner within a few iterations'; 'the room's probability creeps from 0.33 to 0.35 in 1000 iterations, and the fork's even
     falls'; 'eta = 3 ... NPG reaches the optimum in a few iterations from every start'."""
     fork = envs.fork(0.9)
     theta = simplex.start_logits(fork, 0, [NEAR_SAFE])[0]
@@ -640,6 +627,16 @@ def test_the_fork_runs_as_the_text_describes():
         assert 0.9 - fast.V_rho[-1] <= 1e-9
 
 
+def test_the_room_figure_shows_every_curve():
+    """The room figure's log axis starts at 3e-4: below the lowest probability any of its four curves
+    reaches (PG's explore falls from 1e-3, NPG's dips once before it climbs)."""
+    fork = envs.fork(0.9)
+    theta = simplex.start_logits(fork, 0, [NEAR_SAFE])[0]
+    for run in (algorithms.softmax_pg, algorithms.npg):
+        pi = run(fork, 0.3, 1000, theta0=theta, record_every=1).pi
+        assert 3e-4 < min(pi[:, 1, 0].min(), pi[:, 0, 1].min())
+
+
 def test_the_edge_start_of_the_bandit_figure():
     """'PG crawls along the boundary to the wrong corner a2 and stalls there; NPG bends towards a2 too, then
     turns up to a1.'"""
@@ -647,16 +644,6 @@ def test_the_edge_start_of_the_bandit_figure():
     assert pg[-1, 1] > 0.99 and pg[:, 0].max() < 0.01
     npg = exp_weights(np.array([0.001, 0.5, 0.499]), 0.3, np.arange(3001))
     assert npg[:, 1].max() > 0.9 and npg[-1, 0] > 0.999  # towards a2 first, then to a1
-
-
-def test_the_npg_improvement_lemma_is_tight_to_93_percent():
-    """'its left side is typically half the improvement of V(fork) and at most 93% of it, and without its
-    factor 1 - gamma it would fail'."""
-    lhs, improvement, without = improvement_terms()
-    moving = improvement > 1e-12
-    assert 0.9 < (lhs[moving] / improvement[moving]).max() < 0.95
-    assert 0.45 < np.median(lhs[moving] / improvement[moving]) < 0.55
-    assert (without > improvement + 1e-9).any()
 
 
 def test_the_uniform_start_bound_on_the_fork():
@@ -728,7 +715,7 @@ def test_the_step_size_section():
     corner = starts[np.argmin(((starts - [0.08, 0.83, 0.08]) ** 2).sum(axis=1))]
     for eta in (300, 1000):
         path = bandit_pg(corner, eta, 3000)
-        assert path[1, 0] < 1e-5 and 1.0 - path[-1] @ REWARDS > 0.0999
+        assert path[1, 0] < 1e-5 and path[-1, 1] > 0.99
     assert bandit_pg(corner, 100, 1)[1, 0] > 1e-3
 
 
@@ -743,9 +730,23 @@ def test_the_fork_with_npg_kl_per_step():
     assert (sw.gap[0, :, 0, near, -1] < 1e-9).all()
     stuck = sw.gap[0, :, 0, :, -1] >= 0.05
     assert stuck[:3].sum() == 0 and stuck[3].sum() == 7 and stuck[3, np.argmin(((sw.starts - TWO_THIRDS) ** 2).sum(axis=1))]
+    assert np.abs(sw.gap[0, 3, 0, stuck[3], -1] - 0.4).max() <= 1e-3  # 'it ends at safe': safe's gap, 0.9 - 0.5
     P, r, gamma = fork_by_hand(0.9)
     run = algorithms.softmax_pg_kl(forks[0], 3.0, 1, theta0=fork_start(TWO_THIRDS / TWO_THIRDS.sum()), record_every=1)
     pi = softmax(run.theta[1])
     A = evaluate(P, r, gamma, pi)[1]
     assert f"{A[0, 1]:.1f}" == "0.4" and f"{A[0, 0]:.0e}" == "4e-07"
     assert pi[0, 0] > 1 - 1e-5 and f"{pi[0, 1]:.0e}" == "3e-07"
+
+
+@pytest.mark.parametrize("name, claim", [(name, claim) for name, (_, _, wrong) in MOVED.items()
+                                         for claim in ("right", *wrong)])
+def test_former_check(name, claim):
+    """A result the page no longer shows as a ✔ line: its recomputation passes the check it had, and each
+    careless claim fails it."""
+    recompute, page, wrong = MOVED[name]
+    if claim == "right":
+        recompute(page)
+    else:
+        with pytest.raises(checks.CheckFailed):
+            recompute(page, **wrong[claim])

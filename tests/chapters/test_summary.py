@@ -364,7 +364,7 @@ ROW_CHECKS = {
     "R5": {"proof step": ["softmax_pg/entropy-lojasiewicz-exponent", "softmax_pg/plain-lojasiewicz-exponent"],
            "scaling": ["softmax_pg/soft-gap-slope-from-hessian"]},
     "R6": {"scaling": ["npg/fixed-step-count"],
-           "proof step": ["npg/regret-identity", "npg/improvement-every-state", "simplex/npg-improvement-lemma",
+           "proof step": ["npg/regret-identity", "npg/improvement-every-state",
                           "summary/npg-improvement-every-state"]},
     "R7": {"constant": ["npg/cen-soft-q-bound", "npg/cen-log-policy-bound", "npg/sandwich-bias"]},
     "R8": {"proof step": ["npg/xiao-proposition-9", "summary/pmd-proposition-9"],
