@@ -110,7 +110,7 @@ def action_position(grid: GridMDP) -> np.ndarray:
     :func:`position_move`. A log-linear policy over them has
     :math:`\log \pi_\theta(a|s) - \log \pi_\theta(b|s) = (\theta_a - \theta_b)^\top (1, y, x)`: the
     log-odds of two actions are affine in the position, so the policy differs from cell to cell, and
-    the cells where one action is the most likely form a convex region of the plane.
+    the cells where one action is the most likely are those whose centres lie in one convex polygon.
 
     Parameters
     ----------
@@ -133,9 +133,7 @@ def action_position(grid: GridMDP) -> np.ndarray:
     >>> print(phi[0, 2])  # the action right (index 2): its block holds (1, y, x)
     [ 0.  0.  0.  0.  0.  0.  1. -1. -1.  0.  0.  0.]
     """
-    if not isinstance(grid, GridMDP):
-        raise TypeError(f"grid: expected a gridworld (pgbook.envs.gridworld), got {type(grid).__name__}")
-    position = position_move(grid)[:, 0, :2]
+    position = position_move(grid)[:, 0, :2]  # position_move checks that grid is a gridworld
     state = np.column_stack([np.ones(grid.S), position])  # (S, 3): (1, y, x)
     return np.einsum("ab,sk->sabk", np.eye(grid.A), state).reshape(grid.S, grid.A, 3 * grid.A)
 
