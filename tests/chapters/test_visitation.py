@@ -741,7 +741,7 @@ def test_exercise_numbers():
 def test_numbers_of_the_greedy_loss_bound():
     """Seed 0's fit: 'no policy loses more than max V* = 0.98', 'the fit's largest error, 0.33, is five
     times its root mean square error', 'the loss, 0.91, does exceed 2 eps = 0.67'; the tilted fits:
-    'from eps = 0.02 on, the greedy policy loses 74% to 80% of what the bound allows', '2 eps ... is
+    'from eps = 0.02 on, the greedy policy loses 74% to 80% of what the bound allows', '2 eps alone is
     about an eighth of the loss', 'the root mean square error (eps / sqrt 2 here)'."""
     _, V_star = star()
     Q_star = GRID.r + GAMMA * GRID.P @ V_star
