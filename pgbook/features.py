@@ -7,6 +7,8 @@ features: ``phi: (S, A, dim)``. Every feature builder of the book is here:
   (tabular) class, ``dim = S * A``;
 - :func:`position_move`: the cell's position and the action's direction on a gridworld, ``dim = 4``
   whatever the size of the grid;
+- :func:`action_position`: each action's own affine score in the cell's row and column on a
+  gridworld, ``dim = 3 A``;
 - :func:`walk_features`: tabular, position or blind features for :func:`pgbook.envs.walk`;
 - :func:`short_corridor_features`: the shared features of :func:`pgbook.envs.short_corridor`.
 """
@@ -95,6 +97,45 @@ def position_move(grid: GridMDP) -> np.ndarray:
     phi[:, :, :2] = position[:, None, :]
     phi[:, :, 2:] = move[None, :, :]
     return phi
+
+
+def action_position(grid: GridMDP) -> np.ndarray:
+    r"""Gridworld features that give each action its own affine score in the cell's position.
+
+    Source: the book's gridworld features (Visitation chapter); the log-linear class over them is AKLM section 6.1.1's.
+
+    .. math:: \phi(s, a) = e_a \otimes \big(1,\ y(s),\ x(s)\big) \in \mathbb R^{3|\mathcal A|},
+
+    with the cell's row :math:`y` and column :math:`x` scaled to :math:`[-1, 1]` as in
+    :func:`position_move`. A log-linear policy over them has
+    :math:`\log \pi_\theta(a|s) - \log \pi_\theta(b|s) = (\theta_a - \theta_b)^\top (1, y, x)`: the
+    log-odds of two actions are affine in the position, so the policy differs from cell to cell, and
+    the cells where one action is the most likely are those whose centres lie in one convex polygon.
+
+    Parameters
+    ----------
+    grid : GridMDP
+        A gridworld (:func:`pgbook.envs.gridworld`).
+
+    Returns
+    -------
+    phi : ndarray, shape (S, A, 3 A)
+        ``phi[s, a, 3 a: 3 a + 3] = (1, y, x)``, zero elsewhere.
+
+    Examples
+    --------
+    >>> import pgbook
+    >>> from pgbook import features
+    >>> grid = pgbook.envs.gridworld()  # 5 x 5, state 0 in the top left corner, (y, x) = (-1, -1)
+    >>> phi = features.action_position(grid)
+    >>> phi.shape
+    (21, 4, 12)
+    >>> print(phi[0, 2])  # the action right (index 2): its block holds (1, y, x)
+    [ 0.  0.  0.  0.  0.  0.  1. -1. -1.  0.  0.  0.]
+    """
+    position = position_move(grid)[:, 0, :2]  # position_move checks that grid is a gridworld
+    state = np.column_stack([np.ones(grid.S), position])  # (S, 3): (1, y, x)
+    return np.einsum("ab,sk->sabk", np.eye(grid.A), state).reshape(grid.S, grid.A, 3 * grid.A)
 
 
 #: The kinds of features :func:`walk_features` builds.

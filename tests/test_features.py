@@ -1,5 +1,5 @@
 """State-action features (pgbook.features): the tabular one-hot features and the gridworld's
-position-and-direction features."""
+position-and-direction and per-action position features."""
 
 import numpy as np
 import pytest
@@ -42,8 +42,24 @@ def test_position_features_cancel_in_a_log_linear_policy():
                        rtol=0, atol=1e-15)
 
 
+def test_action_position_gives_each_action_its_affine_score():
+    """phi(s, a) = e_a (x) (1, y, x): theta . phi(s, a) = theta_a . (1, y, x), so log-odds are affine
+    in the position and the policy differs across cells (unlike over position_move)."""
+    grid = envs.gridworld()
+    phi = features.action_position(grid)
+    assert phi.shape == (grid.S, grid.A, 3 * grid.A)
+    position = features.position_move(grid)[:, 0, :2]
+    theta = np.random.default_rng(1).standard_normal((grid.A, 3))
+    scores = np.column_stack([np.ones(grid.S), position]) @ theta.T  # (S, A)
+    assert np.allclose(phi @ theta.ravel(), scores, rtol=0, atol=1e-14)
+    pi = pgbook.loglinear(theta.ravel(), phi)
+    assert np.abs(pi - pi[0]).max() > 0.1
+
+
 def test_bad_input():
     with pytest.raises(TypeError, match="grid"):
         features.position_move(envs.random_mdp(3, 2, seed=0))
+    with pytest.raises(TypeError, match="grid"):
+        features.action_position(envs.random_mdp(3, 2, seed=0))
     with pytest.raises(TypeError, match="mdp"):
         features.one_hot(np.zeros((2, 2, 2)))
