@@ -348,7 +348,7 @@ def test_the_numbers_of_frozen_lake():
     assert report.mismatch == np.inf
     assert np.argmax(report.d_star / report.d_uniform) == 15  # "on FrozenLake the goal sets it"
     assert (report.r6_promised, report.r6_needed) == (377_594, 11_565)  # NPG's guarantee in the notes
-    assert round(report.r6_promised / report.r6_needed) == 33  # "33 times looser than the run"
+    assert round(report.r6_promised / report.r6_needed) == 33  # "33 times the iterations its run needed"
 
 
 def test_the_numbers_of_the_forest_against_pymdptoolbox_and_quantecon():
