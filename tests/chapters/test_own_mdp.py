@@ -249,20 +249,66 @@ def rescaled_pg_stalls_at_never_arriving(page, claim="never arriving"):
     page.close(V_T, claimed)
 
 
+ETA_T = np.array([1, 3, 10, 30, 100, 300])
+
+
+@functools.cache
+def rescaled_cliff_gaps(eta, eta_t_end=300):
+    """Softmax PG written out in numpy on CliffWalking built by hand, rewards rescaled to [0, 1], from the
+    uniform policy at step eta until eta t = eta_t_end: its gap V'*(start) - V(start) at eta t in ETA_T, and
+    the smallest probability of pi*'s action on the states pi* visits at the end."""
+    P, r, _, rho = hb.cliff_walking()
+    r = (r - r.min()) / (r.max() - r.min())
+    V_star, a_star = hb.value_iteration(P, r, GAMMA)
+    visited = oracle.occupancy(P, GAMMA, np.eye(4)[a_star], rho) > 0
+    marks = set(np.rint(ETA_T / eta).astype(int))
+    theta, gaps = np.zeros((len(P), 4)), []
+    for t in range(int(round(eta_t_end / eta)) + 1):
+        pi = softmax(theta)
+        V = oracle.value(P, r, GAMMA, pi)
+        if t in marks:
+            gaps.append(rho @ (V_star - V))
+        d = (1 - GAMMA) * oracle.occupancy(P, GAMMA, pi, rho)
+        adv = r + GAMMA * P @ V - V[:, None]
+        theta = theta + eta * d[:, None] * pi * adv / (1 - GAMMA)
+    return np.array(gaps), pi[visited, a_star[visited]].min()
+
+
 @twin("own_mdp/cliff-stall-not-the-step",
-      wrong={"a-smaller-step-gets-closer": dict(claim="smaller closer"),
-             "a-hundredth-of-the-step-closes-it": dict(claim="closed")})
-def cliff_stall_not_the_step(page, claim="not the step"):
-    """PG's gap on the rescaled CliffWalking after 3000 iterations at eta = 1, 0.1 and 0.01, from numpy runs;
-    the careless reader blames the large step: a smaller one gets closer, or at a hundredth of it PG is within
-    0.01 of the optimum."""
-    gap = {eta: np.subtract(*rescaled_cliff_pg(eta, 3000)[::-1]) for eta in (1.0, 0.1, 0.01)}
-    if claim == "smaller closer":
-        page.bound([gap[0.1], gap[0.01]], gap[1.0])
-    elif claim == "closed":
-        page.bound(gap[0.01], 0.01)
+      wrong={"equal-iterations": dict(compare="iterations"), "a-hundredth-of-the-step-closes-it": dict(compare="closed")})
+def cliff_stall_not_the_step(page, compare="eta t"):
+    """PG's gaps on the rescaled CliffWalking at equal eta t, from numpy runs at eta = 1, 0.1 and 0.01; the
+    careless reader compares the steps at equal iterations (the gap after 300 iterations at each step), or
+    expects a hundredth of the step to close the gap (within 0.01 of 0)."""
+    gap = {eta: rescaled_cliff_gaps(eta)[0] for eta in (1.0, 0.1, 0.01)}
+    if compare == "iterations":  # at t = 300 iterations: eta t = 300, 30 and 3
+        gap = {1.0: gap[1.0], 0.1: np.full(6, gap[0.1][3]), 0.01: np.full(6, gap[0.01][1])}
+    elif compare == "closed":
+        gap[0.01] = np.zeros(6)
+    page.close(np.concatenate([gap[0.1][2:], gap[1.0][4:]]), np.concatenate([gap[0.01][2:], gap[0.01][4:]]))
+
+
+@twin("own_mdp/cliff-large-step-ahead", wrong={"the-large-step-falls-behind": dict(claim="behind")})
+def cliff_large_step_ahead(page, claim="ahead"):
+    """PG's gaps at eta t = 1, 3 and 10 from numpy runs at eta = 1 and 0.01; the careless reader expects the
+    large step to overshoot and fall behind the small one early on."""
+    large, small = rescaled_cliff_gaps(1.0)[0][:3], rescaled_cliff_gaps(0.01)[0][:3]
+    if claim == "ahead":
+        page.bound(large, small)
     else:
-        page.bound(gap[1.0], [gap[0.1], gap[0.01]])
+        page.bound(small, large)
+
+
+def test_the_numbers_of_the_step_sweep():
+    """The page: the gaps at eta t = 1 (1.73, 2.50, 2.57), the common stall 0.88 at eta t = 300 and the
+    smallest probabilities of pi*'s action in the last row, from numpy runs; the runs agree as the prose says."""
+    runs = {eta: rescaled_cliff_gaps(eta) for eta in (1.0, 0.1, 0.01)}
+    gap = {eta: g for eta, (g, _) in runs.items()}
+    assert [round(gap[eta][0], 2) for eta in (1.0, 0.1, 0.01)] == [1.73, 2.50, 2.57]
+    assert {round(g[-1], 2) for g in gap.values()} == {0.88}
+    assert np.abs(gap[0.1][2:] - gap[0.01][2:]).max() <= 0.01 < np.abs(gap[0.1][:2] - gap[0.01][:2]).max()
+    assert np.abs(gap[1.0][4:] - gap[0.01][4:]).max() <= 0.01 < np.abs(gap[1.0][3] - gap[0.01][3])
+    assert [round(p, 3) for _, p in runs.values()] == [0.021, 0.019, 0.018]
 
 
 def test_the_proven_step_is_eight_million_times_smaller():
@@ -270,23 +316,6 @@ def test_the_proven_step_is_eight_million_times_smaller():
     smaller than eta = 1."""
     step = (1 - GAMMA) ** 3 / 8
     assert round(np.log10(step)) == -7 and round(1 / step) == 8_000_000
-
-
-def test_smaller_steps_leave_the_optimal_action_less_unlikely():
-    """The page: at eta = 0.1 and 0.01 PG ends its 3000 iterations with a larger smallest probability of pi*'s
-    action on the states pi* visits than at eta = 1 (it reaches the trap more slowly)."""
-    P, r, terminal, rho = hb.cliff_walking()
-    r = (r - r.min()) / (r.max() - r.min())
-    _, a_star = hb.value_iteration(P, r, GAMMA)
-    visited = np.flatnonzero(oracle.occupancy(P, GAMMA, np.eye(4)[a_star], rho) > 0)
-    rescaled = pgbook.rescale_rewards(pgbook.from_gymnasium("CliffWalking-v1", gamma=GAMMA))
-    smallest = [pgbook.algorithms.softmax_pg(rescaled, eta, 3000).pi[-1][visited, a_star[visited]].min()
-                for eta in (1.0, 0.1, 0.01)]
-    assert smallest[0] < smallest[1] < smallest[2]
-    assert [round(p, 3) for p in smallest] == [0.009, 0.019, 0.041]
-    V_star = pgbook.policy_iteration(rescaled)[1][36]
-    gaps = [V_star - pgbook.algorithms.softmax_pg(rescaled, eta, 3000).V_rho[-1] for eta in (1.0, 0.1, 0.01)]
-    assert [round(g, 3) for g in gaps] == [0.878, 0.881, 0.913]
 
 
 # --- the numbers the prose states ----------------------------------------------------------------
@@ -319,6 +348,7 @@ def test_the_numbers_of_frozen_lake():
     assert report.mismatch == np.inf
     assert np.argmax(report.d_star / report.d_uniform) == 15  # "on FrozenLake the goal sets it"
     assert (report.r6_promised, report.r6_needed) == (377_594, 11_565)  # NPG's guarantee in the notes
+    assert round(report.r6_promised / report.r6_needed) == 33  # "33 times the iterations its run needed"
 
 
 def test_the_numbers_of_the_forest_against_pymdptoolbox_and_quantecon():
@@ -352,6 +382,22 @@ def test_the_numbers_of_the_corridor_and_its_exercise():
     growth = np.array(counts[1:]) / counts[:-1]
     assert np.all((4 <= growth) & (growth <= 5))  # "about four or five"
     assert pgbook.explain(pgbook.from_grid(CORRIDOR, gamma=0.99)).verdict == "no plateau"
+
+
+def test_the_corridors_plateau_goes_with_the_horizon_not_the_step():
+    """Exercise 14.1: at gamma = 0.99 and eta = 0.2 (the step eta/(1 - gamma) = 20 of gamma = 0.95, eta = 1) PG
+    has no plateau, by the numpy run's speed-up below 2; at gamma = 0.95 and eta = 5 (the step of gamma = 0.99,
+    eta = 1) it keeps one; the report's counts and the uniform policy's values are the ones the prose states."""
+    assert corridor_speedup(0.99, eta=0.2) < 2.0 <= corridor_speedup(0.95, eta=5.0)
+    grid = pgbook.from_grid(CORRIDOR, gamma=0.95)
+    counts = {(g, eta): pgbook.explain(grid.replace(gamma=g), eta=eta) for g, eta in ((0.95, 1.0), (0.95, 5.0),
+                                                                                      (0.99, 0.2))}
+    assert [r.first_tenth["PG"] for r in counts.values()] == [692, 140, 28]
+    assert [r.verdict for r in counts.values()] == ["plateau", "plateau", "no plateau"]
+    assert round(692 / 140) == 5
+    P, r, _, rho = hb.grid(CORRIDOR, slip=0.1)
+    V_0 = {g: rho @ oracle.value(P, r, g, np.full((len(P), 4), 0.25)) for g in (0.95, 0.99)}
+    assert round(V_0[0.99], 3) == 0.041 and 100 < V_0[0.99] / V_0[0.95] < 200
 
 
 @pytest.mark.slow

@@ -227,10 +227,10 @@ def test_the_fitted_powers_the_page_prints():
 
 
 @pytest.mark.slow
-def test_the_numbers_of_the_discount_slider():
-    """The page: from γ = 0.9 to 0.5 the guarantees of R1 and R4 fall by about six decades, most of them from
-    (1-γ)^-6 (the rest from D_mu^2 and R1's factor γ); what projected gradient ascent needs falls by under
-    three decades."""
+def test_the_numbers_of_the_horizon_figure():
+    """The page: from γ = 0.5 to 0.9 (horizon 2 to 10) the guarantees of R1 and R4 rise by about six decades,
+    most of them from (1-γ)^-6 (the rest from D_mu^2 and R1's factor γ); what projected gradient ascent needs
+    rises by under three decades."""
     D_mu = {g: pga_needed(g)[1] for g in GAMMAS}
     assert round(D_mu[0.5], 1) == 2.1 and round(D_mu[0.9], 1) == 9.7
     power, mismatch = np.log10((0.5 / 0.1) ** 6), np.log10(D_mu[0.9] ** 2 / D_mu[0.5] ** 2)
@@ -240,6 +240,20 @@ def test_the_numbers_of_the_discount_slider():
     assert 5.5 <= r4 < r1 < 6 and np.isclose(r1, power + mismatch + np.log10(0.9 / 0.5))
     assert power > r1 / 2  # "most of them"
     assert 2 <= np.log10(pga_needed(0.9)[0] / pga_needed(0.5)[0]) < 3
+
+
+def test_the_npg_counts_of_the_horizon_figure():
+    """The page: what NPG needs at R6's step grows at the fitted power 2.5 against its guarantee's 2, which is 32
+    times the need at horizon 2 and 16 times at horizon 10 (runs by pgbook; the powers by the normal equations)."""
+    needed = []
+    for g in GAMMAS:
+        grid = pgbook.envs.gridworld(gamma=g)
+        V_g = pgbook.policy_iteration(grid)[1]
+        run = pgbook.algorithms.npg(grid, (1 - g) ** 2 * np.log(A), 10**4, rho=RHO, until=RHO @ V_g - EPS)
+        needed.append(run.iterations)
+    promised = 2 / ((1 - np.array(GAMMAS)) ** 2 * EPS)
+    assert round(fitted_power(needed), 1) == 2.5 and round(fitted_power(promised), 1) == 2.0
+    assert (round(promised[0] / needed[0]), round(promised[-1] / needed[-1])) == (32, 16)
 
 
 def npg_gaps():
