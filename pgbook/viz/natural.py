@@ -52,7 +52,8 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
     Top: the gridworld with the next policy :math:`\pi_\eta` as arrows, each cell coloured (and
     labelled) by the probability :math:`\pi_\eta(a_{PI}(s)|s)` of the policy iteration action, with a
     colour bar; its title gives :math:`\max_s D_{TV}(\pi_\eta(\cdot|s), \pi_{PI}(\cdot|s))` over the
-    non-terminal states. Bottom: :math:`V^{\pi_\eta}(\rho)` against :math:`\eta` (log scale) with the
+    non-terminal states. Bottom: :math:`V^{\pi_\eta}(\rho)` against :math:`\eta` (linear from 0 to the
+    smallest positive step size, marked by a dotted line, logarithmic above it) with the
     value of the policy iteration step as a dashed line, and the current :math:`\eta` marked.
     etas: (n,) increasing step sizes starting at 0 (the current policy); pis: (n, S, A) the policies
     :math:`\pi_\eta`; V_rho: (n,); pi_greedy: (S, A) one-hot; eta: one of ``etas`` (a slider may use
@@ -85,19 +86,23 @@ def draw_greedy_limit(fig: Figure, mdp: GridMDP, etas, pis, V_rho, pi_greedy, V_
     fig.colorbar(image, cax=ax_bar, orientation="horizontal", label="P(policy iteration's action)")
     tv = total_variation(pis[k], pi_greedy)[~mdp.terminal].max()
     ax_grid.set_title(f"η = {eta:g}: at most {tv:.2f} from the PI step")
-    x = etas.copy()
-    x[0] = etas[1] / 3  # eta = 0 cannot sit on a log axis: draw it at the left edge
     # Plain-text labels and no minor ticks: mathtext and log-axis minor ticks dominated the frame time.
-    ax_v.plot(x, V_rho, color=BLUE, lw=2, label="after the NPG step")
+    ax_v.plot(etas, V_rho, color=BLUE, lw=2, label="after the NPG step")
     ax_v.axhline(V_greedy, color=VERMILION, ls="--", lw=1.5, label="after the PI step")
     ax_v.axhline(V_rho[0], color=GREY, ls=":", lw=1.5, label="now")
-    ax_v.plot([x[k]], [V_rho[k]], "o", color=ORANGE, ms=9, mec="black", zorder=3)
-    ax_v.set_xscale("log")
-    decades = 10.0 ** np.arange(np.ceil(np.log10(x[0])), np.floor(np.log10(x[-1])) + 1, 2)
-    ax_v.xaxis.set_major_locator(FixedLocator(decades))
-    ax_v.xaxis.set_major_formatter(FixedFormatter([f"{v:g}" for v in decades]))
+    ax_v.plot([etas[k]], [V_rho[k]], "o", color=ORANGE, ms=9, mec="black", zorder=3, clip_on=False)
+    # eta = 0 has no place on a log axis: the axis is linear from 0 to the smallest positive step size,
+    # logarithmic above it, and says so.
+    linear_to = etas[1]
+    ax_v.set_xscale("symlog", linthresh=linear_to, linscale=0.5)
+    decades = 10.0 ** np.arange(np.ceil(np.log10(linear_to)), np.floor(np.log10(etas[-1])) + 1, 2)
+    ticks = np.r_[0.0, decades]
+    ax_v.xaxis.set_major_locator(FixedLocator(ticks))
+    ax_v.xaxis.set_major_formatter(FixedFormatter([f"{v:g}" for v in ticks]))
     ax_v.xaxis.set_minor_locator(NullLocator())
-    ax_v.set(xlabel="step size η (η = 0 at the left edge)", ylabel="V(ρ)")
+    ax_v.set_xlim(0.0, etas[-1])
+    ax_v.axvline(linear_to, color=GREY, lw=0.8, ls=(0, (1, 2)))
+    ax_v.set(xlabel=f"step size η (linear from 0 to {linear_to:g}, log above)", ylabel="V(ρ)")
     ax_v.legend(loc="lower left", bbox_to_anchor=(0.45, 0.1), frameon=False)  # where the curve is not
     ax_v.grid(alpha=0.3)
 

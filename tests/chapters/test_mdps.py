@@ -406,3 +406,14 @@ def test_the_sampled_walk_is_credited_expected_rewards():
     assert np.allclose(rewards[0], by_hand)
     fractions = rewards[0][(rewards[0] > 0) & (rewards[0] < 1)]
     assert fractions.size and not math.isclose(rewards[0].sum(), round(rewards[0].sum()))
+
+
+def test_the_reward_is_the_chance_of_entering_the_goal():
+    """Section 1.2: r(s, a) is the probability that the move ends in G: 0.9 for right from the cell left
+    of G, 0.05 for up or down there, and 0 for every other move."""
+    entering = np.einsum("sat,t->sa", GRID.P, np.eye(GRID.S)[GOAL]) * ~GRID.terminal[:, None]
+    assert np.allclose(GRID.r, entering)
+    expected = np.zeros((GRID.S, GRID.A))
+    for name, p in (("right", 0.9), ("up", 0.05), ("down", 0.05)):
+        expected[LEFT_OF_GOAL, envs.GRID_ACTIONS.index(name)] = p
+    assert np.allclose(GRID.r, expected)
