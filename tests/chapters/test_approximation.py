@@ -23,7 +23,7 @@ from scipy.linalg import eigh
 from scipy.optimize import minimize_scalar
 
 import pgbook
-from chapters.twins import Page, twin
+from chapters.twins import Moved, twin
 from pgbook import algorithms, checks, envs
 from pgbook.theory import approximation as apx
 from pgbook.theory import neural
@@ -38,18 +38,8 @@ SEEN, UNSEEN = (CELLS < GOAL) / 6, (CELLS >= GOAL) / 8
 LAMS = np.array([0.0, 0.001, 0.01, 0.03, 0.1, 0.2, 0.35, 0.5, 0.75, 0.9])
 
 
-#: Former ✔ lines, kept as tests: name -> (the recomputation, the check it runs through, its careless claims).
-MOVED = {}
-
-
-def moved(name, kind, claim, *, wrong, tol):
-    """Register a recomputation like a twin, for a result the page no longer shows as a ✔ line (the page shows
-    the twelve its argument needs): ``test_former_check`` runs it through a check of the kind and tolerance the
-    line had, and each careless claim must fail it."""
-    def register(f):
-        MOVED[name] = (f, Page(f"approximation/{name}", kind, claim, tol), wrong)
-        return f
-    return register
+#: Former ✔ lines, kept as tests (see chapters.twins.Moved).
+moved = Moved("approximation")
 
 
 def features(kind, goal_features=False):
@@ -955,14 +945,4 @@ def test_corridor_numbers():
     assert pgbook.loglinear(theta, x)[0, 0] == pytest.approx(corridor_optimum()[0], abs=1e-6)
 
 
-@pytest.mark.parametrize("name, claim", [(name, claim) for name, (_, _, wrong) in MOVED.items()
-                                         for claim in ("right", *wrong)])
-def test_former_check(name, claim):
-    """A result the page no longer shows as a ✔ line: its recomputation passes the check it had, and each
-    careless claim fails it."""
-    recompute, page, wrong = MOVED[name]
-    if claim == "right":
-        recompute(page)
-    else:
-        with pytest.raises(checks.CheckFailed):
-            recompute(page, **wrong[claim])
+test_former_check = moved.test()
