@@ -21,7 +21,7 @@ from scipy.optimize import brentq, minimize
 from scipy.special import logsumexp
 
 import pgbook
-from chapters.twins import Page, twin
+from chapters.twins import Moved, twin
 from pgbook import algorithms, checks, envs
 from pgbook.theory import simplex
 
@@ -186,17 +186,8 @@ def fork_pg_kl(gamma, theta, eta, T):
     return np.array(values)
 
 
-#: Former ✔ lines, kept as tests: name -> (the recomputation, the check it runs through, its careless claims).
-MOVED = {}
-
-
-def moved(name, kind, *, wrong, tol=0.0, cap=None, floor=None):
-    """Register a recomputation like a twin, for a result the page no longer shows as a ✔ line: the test
-    runs it through a check of the kind, tolerance, cap or floor the line had."""
-    def register(f):
-        MOVED[name] = (f, Page(f"simplex/{name}", kind, f.__doc__.split(";")[0].strip(), tol, cap, floor), wrong)
-        return f
-    return register
+#: Former ✔ lines, kept as tests (see chapters.twins.Moved).
+moved = Moved("simplex")
 
 
 # --- the page's checks and their wrong twins, in the order of the page --------------------------
@@ -739,14 +730,4 @@ def test_the_fork_with_npg_kl_per_step():
     assert pi[0, 0] > 1 - 1e-5 and f"{pi[0, 1]:.0e}" == "3e-07"
 
 
-@pytest.mark.parametrize("name, claim", [(name, claim) for name, (_, _, wrong) in MOVED.items()
-                                         for claim in ("right", *wrong)])
-def test_former_check(name, claim):
-    """A result the page no longer shows as a ✔ line: its recomputation passes the check it had, and each
-    careless claim fails it."""
-    recompute, page, wrong = MOVED[name]
-    if claim == "right":
-        recompute(page)
-    else:
-        with pytest.raises(checks.CheckFailed):
-            recompute(page, **wrong[claim])
+test_former_check = moved.test()

@@ -25,7 +25,7 @@ import sympy as sp
 
 import pgbook
 from chapters.twins import twin
-from pgbook import algorithms, envs, highprec
+from pgbook import algorithms, checks, envs, highprec
 from pgbook.theory import vanishing
 
 MAX_Z = 4.0
@@ -356,17 +356,47 @@ def hitting_time_formula(page, formula="exact"):
     page.equal(computed, claimed)
 
 
-@twin("vanishing/simulated-hitting-times", wrong={"inverse-straight-run-probability": dict(formula="4^H"),
-                                                  "fair-coin-walk": dict(formula="(H+1)^2")})
-def simulated_hitting_times(page, formula="exact"):
-    """Plain numpy walks against the claimed mean; the careless means: 4^H and the fair coin's (H+1)^2."""
-    means, ses, claimed = [], [], []
+SIMULATED_HITTING_TIMES = ("the mean hitting time of simulated walks matches the exact (9 · 3^H − 4H − 7)/2 "
+                           "at H = 1, 2, 3")
+HITTING_MEANS = {"exact": lambda H: (9 * 3**H - 4 * H - 7) / 2, "4^H": lambda H: 4.0**H,
+                 "(H+1)^2": lambda H: (H + 1.0) ** 2}
+
+
+@pytest.mark.parametrize("formula", ["exact", "4^H", "(H+1)^2"],
+                         ids=["claim", "inverse-straight-run-probability", "fair-coin-walk"])
+def test_simulated_hitting_times(formula):
+    """A former check of the page ('a simulation measures the same mean'): plain numpy walks against the
+    claimed mean, through the check the page had (max z 4); the careless means, 4^H and the fair coin's
+    (H+1)^2, must be rejected."""
+    means, ses = [], []
     for H in (1, 2, 3):
         T = random_walk_hitting_times(H, 4000, seed=H)
         means.append(T.mean())
         ses.append(T.std(ddof=1) / math.sqrt(T.size))
-        claimed.append({"exact": (9 * 3**H - 4 * H - 7) / 2, "4^H": 4.0**H, "(H+1)^2": (H + 1.0) ** 2}[formula])
-    page.zscore(means, ses, claimed)
+    claimed = [HITTING_MEANS[formula](H) for H in (1, 2, 3)]
+    check = functools.partial(checks.zscore, SIMULATED_HITTING_TIMES, means, ses, claimed,
+                              id="vanishing/simulated-hitting-times")
+    if formula == "exact":
+        check()
+    else:
+        with pytest.raises(checks.CheckFailed):
+            check()
+
+
+def test_the_pages_simulated_walks_measure_the_exact_mean():
+    """The page's own simulation (pgbook.sample_episodes, 1000 walks per H, seed H): every walk arrives, and its
+    mean is within 4 standard errors of the exact hitting time."""
+    means, ses, exact = [], [], []
+    for H in (1, 2, 3):
+        mdp, pi = envs.chain(H), envs.chain_policy(np.full((H, 3), 0.25))
+        horizon = 40 * int(highprec.chain_hitting_time(H))
+        T = vanishing.first_visits(pgbook.sample_episodes(mdp, pi, n=1000, horizon=horizon, seed=H).states,
+                                   target=H + 1)
+        assert (T >= 0).all()
+        means.append(T.mean())
+        ses.append(T.std() / np.sqrt(T.size))
+        exact.append(float(highprec.chain_hitting_time(H)))
+    checks.zscore(SIMULATED_HITTING_TIMES, means, ses, exact, id="vanishing/simulated-hitting-times")
 
 
 @functools.cache

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 import jupytext
+import pytest
 
 from pgbook import checks
 
@@ -131,3 +132,43 @@ def source_checks(pages: list[str], root: Path = Path(__file__).resolve().parent
                     calls.append((literal, node.lineno))
         found[page] = calls
     return found
+
+
+class Moved:
+    """Former ✔ lines of one chapter, kept as tests: a result the page no longer shows (it shows the
+    checks its argument needs) still runs, like a twin, through a check of the kind, tolerance, cap or
+    floor its line had, and each careless claim must fail it.
+
+    Register a recomputation with ``@moved(name, kind, claim, wrong=..., tol=...)`` (the claim defaults
+    to the docstring's first clause), then collect the test with ``test_former_check = moved.test()``
+    after the last registration.
+    """
+
+    def __init__(self, chapter: str):
+        self.chapter = chapter
+        self.entries: dict[str, tuple[Callable, Page, dict]] = {}
+
+    def __call__(self, name: str, kind: str, claim: str | None = None, *, wrong: dict[str, dict],
+                 tol: float = 0.0, cap: float | None = None, floor: float | None = None):
+        def register(f):
+            text = claim if claim is not None else f.__doc__.split(";")[0].strip()
+            self.entries[name] = (f, Page(f"{self.chapter}/{name}", kind, text, tol, cap, floor), wrong)
+            return f
+        return register
+
+    def test(self):
+        entries = self.entries
+
+        @pytest.mark.parametrize("name, claim", [(name, claim) for name, (_, _, wrong) in entries.items()
+                                                 for claim in ("right", *wrong)])
+        def test_former_check(name, claim):
+            """A result the page no longer shows as a ✔ line: its recomputation passes the check it had,
+            and each careless claim fails it."""
+            recompute, page, wrong = entries[name]
+            if claim == "right":
+                recompute(page)
+            else:
+                with pytest.raises(checks.CheckFailed):
+                    recompute(page, **wrong[claim])
+
+        return test_former_check
