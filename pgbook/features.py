@@ -108,8 +108,10 @@ def action_position(grid: GridMDP) -> np.ndarray:
 
     with the cell's row :math:`y` and column :math:`x` scaled to :math:`[-1, 1]` as in
     :func:`position_move`. A log-linear policy over them has
-    :math:`\log \pi_\theta(a|s) - \log \pi_\theta(b|s) = (\theta_a - \theta_b)^\top (1, y, x)`: the
-    log-odds of two actions are affine in the position, so the policy differs from cell to cell, and
+
+    .. math:: \log \pi_\theta(a|s) - \log \pi_\theta(b|s) = (\theta_a - \theta_b)^\top (1, y, x):
+
+    the log-odds of two actions are affine in the position, so the policy differs from cell to cell, and
     the cells where one action is the most likely are those whose centres lie in one convex polygon.
 
     Parameters

@@ -701,7 +701,9 @@ class RegretTerms:
     ``potential: (T+1,)`` :math:`\Phi_t`; ``curvature: (T, S)`` :math:`c_t(s)`; ``w_norm: (T,)``
     :math:`\|w^{(t)}\|`; ``weights: (S,)`` the comparator's visitation :math:`d^{\tilde\pi}_\rho`;
     ``err_loss: (T,)`` the compatible fit's loss where the comparator goes,
-    :math:`\mathbb E_{s\sim d^{\tilde\pi}_\rho,\,a\sim\tilde\pi}[(A^{(t)}(s,a) - w^{(t)}\cdot\nabla_\theta\log\pi^{(t)}(a|s))^2]`,
+
+    .. math:: \mathbb E_{s\sim d^{\tilde\pi}_\rho,\,a\sim\tilde\pi}\big[(A^{(t)}(s,a) - w^{(t)}\cdot\nabla_\theta\log\pi^{(t)}(a|s))^2\big],
+
     whose square root bounds :math:`|\mathrm{err}_t|` by Jensen (AKLM Thm 6.2's step, with constant 1).
     """
 
@@ -817,8 +819,9 @@ def loglinear_hessian_norm(theta, phi) -> float:
     .. math:: \nabla^2_\theta\log\pi_\theta(a|s) = -\mathrm{Cov}_{a'\sim\pi_\theta(\cdot|s)}[\phi_{s,a'}], \qquad
               \max_{s,a}\big\|\nabla^2_\theta\log\pi_\theta(a|s)\big\| = \max_s\lambda_{\max}\big(\mathrm{Cov}_{\pi_\theta(\cdot|s)}\phi_{s,\cdot}\big),
 
-    the same for every action of a state; at most
-    :math:`\beta_\phi = \max_s\max_{a,b}\|\phi_{s,a} - \phi_{s,b}\|^2/4 \le B^2` (AKLM Remark 6.7 has :math:`B^2`).
+    the same for every action of a state; at most (AKLM Remark 6.7 has :math:`B^2`)
+
+    .. math:: \beta_\phi = \max_s\max_{a,b}\|\phi_{s,a} - \phi_{s,b}\|^2/4 \le B^2.
 
     Parameters
     ----------
