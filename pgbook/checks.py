@@ -2,7 +2,7 @@ r"""Visible numerical checks for the book's pages: every claim computed, and eve
 
 Every claim a chapter makes is followed by a line such as
 
-    ✔ the theorem's gradient matches finite differences: all 12 values (largest 0.34) agree to within 3.1e-11 (allowed 1e-8)
+    ✔ the theorem's gradient matches finite differences: all 12 values, of size up to 0.34, agree to within 3.1e-11 (allowed 1e-8)
 
 produced by one of the functions below:
 
@@ -216,7 +216,7 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
     Examples
     --------
     >>> close("two ways agree", [1.0, 2.0], [1.0, 2.0 + 3.1e-11], tol=1e-8, id="doc/close")
-    ✔ two ways agree: both values (largest 2) agree to within 3.1e-11 (allowed 1e-8)
+    ✔ two ways agree: both values, of size up to 2, agree to within 3.1e-11 (allowed 1e-8)
     >>> close("the value is 0.766", 0.76600002, 0.766, tol=1e-6, id="doc/close-one")
     ✔ the value is 0.766: 0.766 against 0.766, a difference of 2e-8 (allowed 1e-6)
     """
@@ -237,7 +237,7 @@ def close(claim: str, computed, expected, *, tol: float, id: str) -> None:
         scale = float(np.max(np.abs(b)))
         every = "both" if a.size == 2 else f"all {a.size:,}"
         if scale:
-            what = f"values (largest {_value(scale)})"
+            what = f"values, of size up to {_value(scale)},"
             same, within, beyond = (f"{every} {what} are the same exactly", f"{every} {what} agree to within {e}",
                                     f"the {a.size:,} {what} differ by up to {e}")
         else:

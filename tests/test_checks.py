@@ -31,7 +31,7 @@ def test_close_reports_the_largest_difference_in_words(shown):
     checks.close("two ways agree", [1.0, 2.0], [1.0, 2.0 + 3.1e-11], tol=1e-8, id=ID)
     (c,) = shown
     assert c.passed and c.error == pytest.approx(3.1e-11, rel=1e-3) and c.id == ID and c.kind == "close"
-    assert repr(c) == "✔ two ways agree: both values (largest 2) agree to within 3.1e-11 (allowed 1e-8)"
+    assert repr(c) == "✔ two ways agree: both values, of size up to 2, agree to within 3.1e-11 (allowed 1e-8)"
 
 
 def test_close_of_one_value_prints_both_numbers(shown):
@@ -43,7 +43,7 @@ def test_close_of_one_value_prints_both_numbers(shown):
 
 def test_close_says_so_when_there_is_no_difference(shown):
     checks.close("same", np.arange(3.0), np.arange(3.0), tol=1e-12, id=ID)
-    assert repr(shown[0]) == "✔ same: all 3 values (largest 2) are the same exactly (allowed 1e-12)"
+    assert repr(shown[0]) == "✔ same: all 3 values, of size up to 2, are the same exactly (allowed 1e-12)"
     checks.close("zero", [1e-17, -2e-17], [0.0, 0.0], tol=1e-12, id=ID)
     assert repr(shown[1]) == "✔ zero: both values are within 2e-17 of 0 (allowed 1e-12)"
 
