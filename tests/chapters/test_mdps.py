@@ -258,6 +258,22 @@ def test_episodes_of_pi_star_end(claim):
     assert np.linalg.matrix_power(P_star[np.ix_(live, live)], 200)[start].sum() < 1e-60  # every episode ends
 
 
+@twin("mdps/episodic-reach", wrong={"discounted-value": dict(discounted=True)})
+def episodic_reach(page, discounted=False):
+    """Plain numpy episodes of pi* with gamma = 1: the share that ends in the goal, against the goal's
+    absorption probability by a linear solve over the transient states; careless: the discounted
+    value of pi* (gamma = 0.9) read as the chance of reaching the goal."""
+    episodic = envs.gridworld(gamma=1.0)
+    pi_star = policy_iteration_from_left(GRID)[-1]
+    P_pi = np.einsum("sa,sat->st", pi_star, episodic.P)
+    T = ~episodic.terminal
+    absorbed = np.linalg.solve(np.eye(T.sum()) - P_pi[np.ix_(T, T)], P_pi[T][:, GOAL])[T[:START].sum()]
+    claimed = iterative_value(GRID, pi_star)[START] if discounted else absorbed
+    _, end = simulate(episodic, pi_star, START, N, 200, seed=16)
+    share = (end == GOAL).mean()
+    page.zscore(share, math.sqrt(share * (1 - share) / N), claimed)
+
+
 @pytest.mark.parametrize("claim", ["right", "discounted-value"])
 def test_episodes_of_pi_star_end_in_the_goal(claim):
     """pgbook's episodes of pi* (the page's sampler) and plain numpy episodes end in the goal as often
