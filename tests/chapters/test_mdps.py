@@ -382,7 +382,7 @@ def vi_iterates(n):
 def test_the_numbers_of_value_iteration_coverage_and_the_first_walk():
     """'stays just under the bound for the first dozen iterations, then falls much faster, down to
     rounding errors after about 45 iterations'; 'every entry of the 5 x 5 table but only one in
-    thirteen of the 40 x 40 one'; 'a table with 10^75 entries'; the first walk ends in the goal."""
+    thirteen of the 40 x 40 one'; 'started anywhere they still miss 29%'; 'a table with 10^75 entries'; the first walk ends in the goal."""
     V_star = optimal_value(GRID)
     V, errors = np.zeros(GRID.S), []
     for _ in range(60):
@@ -408,6 +408,14 @@ def test_the_numbers_of_value_iteration_coverage_and_the_first_walk():
         covered.append(np.unique((visits * world.A + moves)[live]).size / ((~world.terminal).sum() * world.A))
         assert live.sum() <= 200 * 50
     assert covered[0] == 1.0 and round(1 / covered[-1]) == 13
+    world = open_grid(40)  # 'started anywhere they still miss 29%', 'the 21% that 10,000 entries drawn at random would miss'
+    anywhere = world.replace(rho=~world.terminal / (~world.terminal).sum())
+    visits, moves, _ = pgbook.sample_episodes(anywhere, pgbook.uniform(anywhere), n=200, horizon=50, seed=4)
+    live = ~world.terminal[visits]
+    entries = (~world.terminal).sum() * world.A
+    assert f"{1 - np.unique((visits * world.A + moves)[live]).size / entries:.0%}" == "29%"
+    assert live.sum() == 10_000 and f"{np.exp(-live.sum() / entries):.0%}" == "21%"
+    assert f"{math.sqrt(50):.0f}" == "7"
     assert 10 ** (2 * 24 + 7) * 10**20 == 10**75
     assert (V_star[GRID.terminal] == 0).all() and V_star[LEFT_OF_GOAL] > 0.95  # "G and X show 0.00"; "close to 1"
     states, _, _ = pgbook.sample_episodes(GRID, UNIFORM, n=1, horizon=40, seed=3)
