@@ -848,3 +848,22 @@ def test_the_covering_start_numbers():
     T = [pg_from_start_by_hand(int(h), np.full(int(h) + 2, 1 / (int(h) + 2)), half(int(h)), 100) for h in H_RUNS]
     assert T[0] == 15 and T[-1] == 30
     assert set(np.diff(T)) <= {1, 2}
+
+
+def test_the_gambler_s_ruin_probability_of_the_proof_sketch():
+    """'reaches s_{H+1} before returning with probability at most 2/(3^{H+1} - 1)' (the proof sketch and "How
+    fast, exactly"): from s_1, forward with probability 1/4, absorbed at s_0 and s_{H+1}, by an exact solve."""
+    for H in range(1, 9):
+        # u_i = P(reach s_{H+1} before s_0 | s_i): u_i = u_{i+1}/4 + 3 u_{i-1}/4, u_0 = 0, u_{H+1} = 1
+        A = [[Fraction(0)] * H for _ in range(H)]
+        b = [Fraction(0)] * H
+        for i in range(H):
+            A[i][i] = Fraction(1)
+            if i > 0:
+                A[i][i - 1] = -Fraction(3, 4)
+            if i < H - 1:
+                A[i][i + 1] = -Fraction(1, 4)
+            else:
+                b[i] = Fraction(1, 4)
+        u = sp.Matrix(A).LUsolve(sp.Matrix(b))
+        assert u[0] == sp.Rational(2, 3 ** (H + 1) - 1)
