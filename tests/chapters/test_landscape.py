@@ -392,13 +392,18 @@ def test_the_numbers_of_the_non_concavity_sections():
     assert 0.35 < share < 0.45  # "about two pairs in five"
     V_star = optimal(CHAIN3)[0][0]
     assert gaps.max() > V_star / 3  # "the worst by a third of the optimal value"
-    # the H = 2 chain: V(right) = 8/9, V(left) = 0, the Hessian at p = 0 is a saddle
+    # the H = 2 chain: V(right) = 8/9, V(left) = 0; at the corner p = 0 the gradient is zero and the
+    # Hessian indefinite (eigenvalues +-8/5), yet the corner is the minimum of V over the square
     p1, p2 = sp.symbols("p1 p2")
     V = 8 * p1 * p2 / (4 * p1 * p2 + 5)
     for a, b in [(0.3, 0.7), (0.9, 0.2)]:
         assert backup_value(CHAIN2.P, CHAIN2.r, CHAIN2.gamma, chain2_policy(a, b))[0] == pytest.approx(
             float(V.subs({p1: a, p2: b})), abs=1e-12)
-    assert sp.hessian(V, (p1, p2)).subs({p1: 0, p2: 0}).det() < 0
+    corner = {p1: 0, p2: 0}
+    assert sp.hessian(V, (p1, p2)).subs(corner).eigenvals() == {sp.Rational(8, 5): 1, -sp.Rational(8, 5): 1}
+    assert [sp.diff(V, p).subs(corner) for p in (p1, p2)] == [0, 0]
+    grid = np.linspace(0, 1, 21)
+    assert min(float(V.subs({p1: a, p2: b})) for a in grid for b in grid) == 0.0
 
 
 def slice_grid(H, n=31):
