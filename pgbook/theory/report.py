@@ -305,14 +305,16 @@ class Report:
         s = int(np.argmax(self.final_gap_share))
         pi_T = self.pg.pi[-1]
         a = int(np.argmax(self.pi_star[s]))
+        reach = float(evaluate(self.mdp, pi_T, self.mu).d[s] / self.d_star[s])
         middle = (self.gap_pg.size - 1) // 2
         last, half = float(self.gap_pg[-1]), float(self.gap_pg[middle])
         return (f"Where PG stalls: after {_iterations(self.pg.iterations)} PG is {_num(last)} below $V^*(ρ)$ "
                 f"(it was {_num(half)} below at iteration {middle}, halfway through the run), and "
                 f"{_num(self.final_gap_share[s] * last)} of that is in "
-                f"{self.state_name(s)}, where its policy plays $π^*$'s action with probability {pi_T[s, a]:.2g}. "
-                "PG's gradient there is proportional to that probability (Mei et al.'s $c$, "
-                "[[softmax_pg]]); NPG's step is not.")
+                f"{self.state_name(s)}, where its policy plays $π^*$'s action with probability {pi_T[s, a]:.2g} "
+                f"and which it reaches {reach:.2g} times as often as $π^*$ does (the ratio $d^π_μ(s)/d^{{π^*}}_ρ(s)$ of their visitations). "
+                "PG's gradient in a state carries both numbers, $d^π_μ(s) π(a|s) A(s, a)/(1 - γ)$ ([[simplex]]); "
+                "NPG's step carries neither.")
 
     def _notes(self) -> list[str]:
         m, (lo, hi) = self.mdp, self.rewards
