@@ -104,8 +104,9 @@ class Report:
     mismatch_live : float or None
         The same maximum over the non-terminal states only. At a terminal (absorbing) state every action
         does the same, so every advantage is 0 and the state's term in the performance difference lemma
-        vanishes: the gradient-domination inequality behind PG's rates (AKLM Lemma 4.1) holds with this
-        smaller constant. None for ``gamma = 1``.
+        vanishes: the gradient-domination inequality (AKLM Lemma 4.1), and with it AKLM Thm 4.1 for projected
+        gradient ascent, holds with this smaller constant (the book's remark, derived there, not in AKLM).
+        None for ``gamma = 1``.
     start_mismatch : float or None
         :math:`\|d^{\pi^\star}_\rho/d^{\pi_0}_\mu\|_\infty`, the ratio in Mei et al.'s (2020)
         non-uniform Łojasiewicz inequality (their Lemma 8) at the uniform policy; None for ``gamma = 1``.
