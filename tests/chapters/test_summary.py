@@ -342,8 +342,8 @@ def slope(gaps, a=1000, b=10_000):
 def test_the_numbers_of_the_methods_side_by_side():
     """The closing figure's sentences: PG at R3's step does not move, at step 1 (8000 times larger) it falls
     like 1/t, NPG faster than 1/t, entropy NPG's optimum inside the sandwich, growing steps at least linearly; R6's
-    bound at least ten times NPG's gap, R8's nineteen times V*(rho) after 80 iterations, PG at R3's step
-    above R6's line from t = 489 on."""
+    bound at least ten times NPG's gap, R8's nineteen times V*(rho) after 80 iterations, R6's falling line above
+    PG's flat curve at R3's step until t = 488 and below it from t = 489 on."""
     stuck = softmax_pg_gaps((1 - GAMMA) ** 3 / 8, 10_000)
     assert stuck[-1] > 0.99 * stuck[0]
     assert round(8 / (1 - GAMMA) ** 3) == 8000
@@ -357,7 +357,8 @@ def test_the_numbers_of_the_methods_side_by_side():
     T = np.arange(1, 10_001)
     npg_bound = np.log(A) / (ETA_NPG * T) + 1 / ((1 - GAMMA) ** 2 * T)
     assert np.all(npg_bound >= 10 * npg[1:])
-    above = stuck[1:] > npg_bound  # "PG at R3's step rises above R6's line from t = 489 on"
+    assert np.all(np.diff(npg_bound) < 0)  # "R6's line, which falls like 1/t, passes below the flat curve"
+    above = stuck[1:] > npg_bound  # "... of softmax PG at R3's step from t = 489 on"
     assert np.flatnonzero(above)[0] + 1 == 489 and above[488:].all()
     pmd_bound = (1 - 1 / THETA_RHO) ** 80 * 2 / (1 - GAMMA)
     assert round(pmd_bound / V_STAR_RHO) == 19 and GRID.r.min() >= 0
