@@ -270,6 +270,8 @@ class Report:
         elif self.verdict == "no plateau":
             later = (f"and 90% in {t90['PG']}" if t90["PG"] is not None
                      else f"and is still closing the rest after {n_pg}")
+            if self.stalled:
+                later += f", then stalls with {_share(float(self.gap_pg[-1] / self.gap_pg[0]))} of it left (below)"
             first = f"PG has no plateau at the start: it closes 10% of the gap in {_iterations(t10['PG'])} {later}. {npg_done}."
         else:
             first = (f"PG closed 10% of the gap in {_iterations(t10['PG'])} but not 90% in {n_pg}: too early to "
