@@ -461,7 +461,7 @@ def test_where_the_cliff_stalls():
     assert round(float(np.log10(reach))) == -42
     cells = np.argsort(-rescaled.final_gap_share)[:2]
     assert list(cells) == [35, 34] and [tuple(rescaled.mdp.cells[c]) for c in cells] == [(2, 11), (2, 10)]
-    assert rescaled.final_gap_share[cells].sum() > 0.5
+    assert rescaled.final_gap_share[cells].sum() > 1 and rescaled.final_gap_share.min() < 0  # "more than all of it"
     pi_T = rescaled.pg.pi[-1]
     assert [round(float(p), 2) for p in pi_T[cells, rescaled.pi_star[cells].argmax(axis=1)]] == [0.30, 0.29]
     times = rescaled.d_star[cells] / pgbook.visitation(rescaled.mdp, pi_T)[cells]
