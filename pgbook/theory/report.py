@@ -104,8 +104,9 @@ class Report:
     mismatch_live : float or None
         The same maximum over the non-terminal states only. At a terminal (absorbing) state every action
         does the same, so every advantage is 0 and the state's term in the performance difference lemma
-        vanishes: the gradient-domination inequality behind PG's rates (AKLM Lemma 4.1) holds with this
-        smaller constant. None for ``gamma = 1``.
+        vanishes: the gradient-domination inequality (AKLM Lemma 4.1), and with it AKLM Thm 4.1 for projected
+        gradient ascent, holds with this smaller constant (the book's remark, derived there, not in AKLM).
+        None for ``gamma = 1``.
     start_mismatch : float or None
         :math:`\|d^{\pi^\star}_\rho/d^{\pi_0}_\mu\|_\infty`, the ratio in Mei et al.'s (2020)
         non-uniform Łojasiewicz inequality (their Lemma 8) at the uniform policy; None for ``gamma = 1``.
@@ -269,6 +270,8 @@ class Report:
         elif self.verdict == "no plateau":
             later = (f"and 90% in {t90['PG']}" if t90["PG"] is not None
                      else f"and is still closing the rest after {n_pg}")
+            if self.stalled:
+                later += f", then stalls with {_share(float(self.gap_pg[-1] / self.gap_pg[0]))} of it left (below)"
             first = f"PG has no plateau at the start: it closes 10% of the gap in {_iterations(t10['PG'])} {later}. {npg_done}."
         else:
             first = (f"PG closed 10% of the gap in {_iterations(t10['PG'])} but not 90% in {n_pg}: too early to "
@@ -305,14 +308,16 @@ class Report:
         s = int(np.argmax(self.final_gap_share))
         pi_T = self.pg.pi[-1]
         a = int(np.argmax(self.pi_star[s]))
+        reach = float(evaluate(self.mdp, pi_T, self.mu).d[s] / self.d_star[s])
         middle = (self.gap_pg.size - 1) // 2
         last, half = float(self.gap_pg[-1]), float(self.gap_pg[middle])
         return (f"Where PG stalls: after {_iterations(self.pg.iterations)} PG is {_num(last)} below $V^*(ρ)$ "
                 f"(it was {_num(half)} below at iteration {middle}, halfway through the run), and "
                 f"{_num(self.final_gap_share[s] * last)} of that is in "
-                f"{self.state_name(s)}, where its policy plays $π^*$'s action with probability {pi_T[s, a]:.2g}. "
-                "PG's gradient there is proportional to that probability (Mei et al.'s $c$, "
-                "[[softmax_pg]]); NPG's step is not.")
+                f"{self.state_name(s)}, where its policy plays $π^*$'s action with probability {pi_T[s, a]:.2g} "
+                f"and which it reaches {reach:.2g} times as often as $π^*$ does (the ratio $d^π_μ(s)/d^{{π^*}}_ρ(s)$ of their visitations). "
+                "PG's gradient in a state carries both numbers, $d^π_μ(s) π(a|s) A(s, a)/(1 - γ)$ ([[simplex]]); "
+                "NPG's step carries neither.")
 
     def _notes(self) -> list[str]:
         m, (lo, hi) = self.mdp, self.rewards

@@ -318,6 +318,25 @@ def test_the_proven_step_is_eight_million_times_smaller():
     assert round(np.log10(step)) == -7 and round(1 / step) == 8_000_000
 
 
+@twin("own_mdp/rescaled-stall-is-visitation", wrong={"small-optimal-action-probability": dict(quantity="policy")})
+def rescaled_stall_is_visitation(page, quantity="visitation"):
+    """At PG's last policy on the rescaled CliffWalking (the report's run), the cells holding most of its gap
+    by the performance difference lemma, and its visitation there against pi*'s, by plain solves on the
+    hand-built cliff; the careless reader blames the stall on a small pi(a*|s) there (Mei et al.'s c)."""
+    P, r, _, rho = hb.cliff_walking()
+    r = (r - r.min()) / (r.max() - r.min())
+    _, a_star = hb.value_iteration(P, r, GAMMA)
+    pi_star, pi_T = np.eye(4)[a_star], reports()["rescaled"].pg.pi[-1]
+    V_T = oracle.value(P, r, GAMMA, pi_T)
+    terms = oracle.occupancy(P, GAMMA, pi_star, rho) * np.sum(pi_star * (r + GAMMA * P @ V_T - V_T[:, None]), axis=1)
+    cells = np.argsort(-terms)[:2]
+    if quantity == "visitation":
+        x = oracle.visitation(P, GAMMA, pi_T, rho)[cells] / oracle.visitation(P, GAMMA, pi_star, rho)[cells]
+    else:
+        x = pi_T[cells, a_star[cells]]
+    page.bound(x, 1e-3)
+
+
 # --- the numbers the prose states ----------------------------------------------------------------
 
 
@@ -428,6 +447,26 @@ def test_the_numbers_of_cliff_walking():
     V_T = pgbook.value(rescaled.mdp, rescaled.pg.pi[-1])[36]
     assert V_T == pytest.approx(0.99 / (1 - GAMMA), abs=1e-3)  # "worth ... 99"
     assert np.abs(rescaled.pg.pi[-1] - report.pg.pi[-1]).max() > 0.5  # "the two runs end far apart"
+
+
+@pytest.mark.slow
+def test_where_the_cliff_stalls():
+    """The page: unscaled, the cell with most of PG's last gap gets pi*'s action with probability 2e-22 and is
+    reached 1e-42 times as often as by pi*; rescaled, the two cells just before the goal (row 2, columns 11 and
+    10) hold most of it, pi_T(a*|s) is 0.30 and 0.29 there (uniform: 0.25), they are reached about 40,000
+    times less often than by pi*, and the gap creeps from 0.87808 at iteration 1000 to 0.87780 at 2000."""
+    report, rescaled = reports()["cliff"], reports()["rescaled"]
+    s = int(np.argmax(report.final_gap_share))
+    reach = pgbook.visitation(report.mdp, report.pg.pi[-1])[s] / report.d_star[s]
+    assert round(float(np.log10(reach))) == -42
+    cells = np.argsort(-rescaled.final_gap_share)[:2]
+    assert list(cells) == [35, 34] and [tuple(rescaled.mdp.cells[c]) for c in cells] == [(2, 11), (2, 10)]
+    assert rescaled.final_gap_share[cells].sum() > 1 and rescaled.final_gap_share.min() < 0  # "more than all of it"
+    pi_T = rescaled.pg.pi[-1]
+    assert [round(float(p), 2) for p in pi_T[cells, rescaled.pi_star[cells].argmax(axis=1)]] == [0.30, 0.29]
+    times = rescaled.d_star[cells] / pgbook.visitation(rescaled.mdp, pi_T)[cells]
+    assert np.all((35_000 < times) & (times < 45_000))  # "about 40,000 times less often"
+    assert (round(float(rescaled.gap_pg[1000]), 5), round(float(rescaled.gap_pg[2000]), 5)) == (0.87808, 0.8778)
 
 
 def test_the_numbers_of_the_episodic_section():
