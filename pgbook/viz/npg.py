@@ -138,7 +138,7 @@ def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_r
                                                                 "top": 0.93, "hspace": 0.45})
     plot_gap_lines(top, t, {"NPG gap": npg_gap}, {"NPG gap": npg_bound}, ylabel="gap", xlabel="",
                    title=f"NPG, η = {eta:g}", outside="right")
-    step = f"step η_C = {eta_used:.3g}" + (" (soft PI)" if spi else "")
+    step = rf"step $\eta_C$ = {eta_used:.3g}" + (" (soft PI)" if spi else "")
     bottom.axhline(bias, color="0.3", ls=":", lw=1.2, label=r"$\tau\log|\mathcal{A}|/(1-\gamma)$")
     plot_gap_lines(bottom, t, {"soft-Q gap": soft_gap, "unregularised gap": gap_reg}, {"soft-Q gap": soft_bound},
                    ylabel="gap", title=f"with entropy\nτ = {tau:g}, {step}", outside="right",

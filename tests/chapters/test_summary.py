@@ -394,7 +394,7 @@ ROW_CHECKS = {
     "R12": {"scaling": ["estimation/truncation-bias-rate"]},
     "R13": {"proof step": ["approximation/mirror-descent-identity"],
             "scaling": ["approximation/average-gap-exponent", "approximation/excess-risk-exponent"]},
-    "R13b": {"proof step": ["approximation/curvature-step", "approximation/neural-beta-exceeds-loglinear"]},
+    "R13b": {"proof step": ["approximation/curvature-step", "approximation/neural-beta-outgrows-start"]},
     "R13c": {"constant": ["approximation/corridor-optimum"]},
     "R14": {"constant": ["trust_regions/cpi-visitation-shift-tight", "trust_regions/cpi-improvement-tight-instance"]},
     "R15": {"constant": ["trust_regions/trpo-bound-tight-instance"]},
