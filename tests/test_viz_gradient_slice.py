@@ -59,7 +59,7 @@ def test_the_sign_change_is_drawn_once_where_the_quantity_is_zero():
     x_pixel = np.median(np.flatnonzero(changed[middle - 20:middle + 20, : round(left + width)].any(axis=0)))
     side = min(width, height)  # the slice's square axes, centred in its box
     centre = left + width / 2
-    assert changed[:, round(left + width):].any()  # the legend's entry for the line
+    assert changed[round(960 - bottom):, :].any()  # the legend's entry for the line, under the slice
     assert abs(x_pixel - (centre + side * 0.5 / 4)) < 6
 
 

@@ -6,10 +6,10 @@ recursion,
 
 .. math:: \nabla V(s_0) = \mathbb E[\nabla\log\pi(a_0|s_0)\,Q(s_0, a_0)] + \gamma\,\mathbb E[\nabla V(s_1)].
 
-The figure has two panels side by side, sized for the book's desktop column (a phone swipes it):
-the contour lines of the slice with the point and the direction of the gradient (left, the larger),
-and, under a legend of their names, for each of the two coordinates a bar for the total and one for
-each part, labelled with their values (right). Bars show a part
+The figure has two panels stacked, sized for a phone as well as the book's desktop column:
+the contour lines of the slice with the point and the direction of the gradient (top, the larger),
+and, beside a legend of their names, for each of the two coordinates a bar for the total and one for
+each part, labelled with their values (bottom). Bars show a part
 however small it is next to the other, where arrows drawn head to tail hide it.
 
 The contour lines, axes, labels and legend are the same in every frame of a slider, and laying
@@ -34,10 +34,12 @@ from .interactive import PIXEL_RATIO
 COLOURS = ("#000000", "#E69F00", "#0072B2", "#009E73", "#D55E00")
 
 #: Where the slice and the bars sit in the figure, (left, bottom, width, height) in figure fractions
-#: of the default figsize (6.8, 4.9): a 4.2 in square slice on the left, the bars and their legend in
-#: a 1.7 in column on the right.
-SLICE_RECT = (0.105, 0.11, 0.62, 0.86)
-BARS_RECT = (0.74, 0.06, 0.25, 0.56)
+#: of the default figsize (4.6, 7.0): a 3.6 in square slice on top, the bars under it, their legend
+#: at their left (stacked, so that on a phone the bars sit with the sliders, under the slice).
+SLICE_RECT = (0.17, 0.45, 0.78, 0.514)
+BARS_RECT = (0.40, 0.02, 0.58, 0.33)
+#: The legend's top left corner, in figure fractions: beside the bars, under the slice's x label.
+LEGEND_ANCHOR = (0.01, 0.35)
 #: The centre of each coordinate's row of bars, in the bar axes' units (its name sits above it).
 ROWS = (1.25, 0.0)
 #: The longest bar, in the bar axes' units (its half-width is 1.9): room is left for the value beside it.
@@ -76,7 +78,7 @@ class GradientSlice:
         The dashed line's name, in the legend (beside the line it would sit on contour labels).
     """
 
-    def __init__(self, x, y, V, labels, *, coordinates=("x", "y"), figsize=(6.8, 4.9), dpi: int = 100,
+    def __init__(self, x, y, V, labels, *, coordinates=("x", "y"), figsize=(4.6, 7.0), dpi: int = 100,
                  levels: int = 8, xlabel: str = "", ylabel: str = "", title: str = "", sign_change=None,
                  sign_change_label: str = ""):
         self.x = validate.array(x, "x", ndim=1)
@@ -122,8 +124,8 @@ class GradientSlice:
         for centre, name in zip(ROWS, self.coordinates):
             bars.text(0.0, centre + 0.55, name, ha="center", va="bottom")
         # The bars' names, once, above them: beside each bar they would crowd the values.
-        bars.legend(handles=handles, loc="upper left", bbox_to_anchor=(-0.05, 1.6), ncols=1, frameon=False,
-                    handlelength=1.6, handletextpad=0.5, borderaxespad=0.0)
+        bars.legend(handles=handles, loc="upper left", bbox_to_anchor=LEGEND_ANCHOR, bbox_transform=fig.transFigure,
+                    ncols=1, frameon=False, handlelength=1.6, handletextpad=0.5, borderaxespad=0.0)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=PIXEL_RATIO * self.dpi, facecolor="white")
         self.background = np.asarray(Image.open(buf).convert("RGB"))

@@ -341,6 +341,11 @@ def test_the_numbers_the_prose_states():
     length = surrogates.kl_step_size(GRID, theta, natural, 1e-2) * np.linalg.norm(natural)
     same = [V_rho(softmax(length * u / np.linalg.norm(u))) - V_rho(pi) for u in (grad, natural)]
     assert f"{same[0]:.2f}" == "0.14" and f"{same[1]:.3f}" == "0.087"
+    kl_same = [mean_kl(pi, softmax(length * u / np.linalg.norm(u))) for u in (grad, natural)]
+    assert f"{kl_same[0]:.3f}" == "0.032" and round(kl_same[0] / kl_same[1]) == 3  # "about three times the KL, 0.032"
+    d = solve(pi)[-1]
+    share = [(d @ (u**2).sum(axis=1)) / (u**2).sum() for u in (grad, natural)]
+    assert share[0] > 2 * share[1]  # "it puts its length where d_rho(s) is largest"
 
 
 def test_the_invariance_numbers():
