@@ -667,6 +667,32 @@ def test_the_general_start_bound_reaches_63_percent():
     assert f"{used:.0%}" == "63%"
 
 
+def test_the_improvement_lemma_with_kl():
+    """'V^(t+1)(s) - V^(t)(s) >= (1 - gamma)/eta [KL(pi^(t+1)(.|s) || pi^(t)(.|s)) + log Z_t(s)]', in every
+    state, along explicit NPG runs on the fork (50 steps from 10 starts, every gamma and eta); its log Z
+    term alone is the lemma (``npg-improvement-lemma``)."""
+    for gamma in GAMMAS:
+        P, r, _ = fork_by_hand(gamma)
+        for eta in ETAS:
+            for pi0 in simplex.simplex_grid(3):
+                theta = fork_start(pi0)
+                for _ in range(50):
+                    pi, log_pi = softmax(theta), theta - logsumexp(theta, axis=1, keepdims=True)
+                    V, A, _ = evaluate(P, r, gamma, pi)
+                    theta = theta + eta * A / (1 - gamma)
+                    new, log_new = softmax(theta), theta - logsumexp(theta, axis=1, keepdims=True)
+                    log_Z = np.log(np.sum(pi * np.exp(eta * A / (1 - gamma)), axis=1))
+                    kl = np.sum(new * (log_new - log_pi), axis=1)
+                    gain = evaluate(P, r, gamma, new)[0] - V
+                    assert (gain >= (1 - gamma) / eta * (kl + log_Z) - 1e-12).all()
+
+
+def test_the_exercise_threshold():
+    """ex-exp-weights' comment: on rewards (1, 0.9), V = 0.9 + 0.1 pi(a*), so V >= 0.95 iff pi(a*) >= 1/2."""
+    for p in (0.3, 0.5, 0.7):
+        assert envs.bandit([1.0, 0.9]).r[0] @ [p, 1 - p] == pytest.approx(0.9 + 0.1 * p)
+
+
 def test_exercise_numbers():
     """ex-exp-weights: 'about 230' iterations to pi(a*) = 1/2 from 1e-3 on two arms."""
     assert round(math.log(999) / 0.03) == 230
