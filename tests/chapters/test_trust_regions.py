@@ -239,7 +239,7 @@ def ppo_gradient_is_policy_gradient(page, normalised=True):
              "positive-advantages-only": dict(scale=0.5)})
 def ppo_clip_caps_the_gain(page, scale=1.0):
     """The clipped gain by explicit loops along theta_old + t A/(1 - gamma) (the NPG direction, up to a
-    constant per state) out to t = 20, against eps E|A|/(1 - gamma) by dense solves; careless: the cap
+    constant per state) out to u = 20, against eps E|A|/(1 - gamma) by dense solves; careless: the cap
     without 1/(1 - gamma), or eps E[A+] (only the positive advantages gain eps), half of it."""
     theta_old = np.random.default_rng(2).standard_normal((S, A))
     pi_old = softmax(theta_old)
@@ -416,15 +416,14 @@ def final_gaps_by_hand():
 
 
 @twin("trust_regions/run-ranking-over-starts",
-      wrong={"npg-ahead-of-trpo": dict(order=(1, 0, 2, 3)), "ppo-ahead-of-npg": dict(order=(0, 2, 1, 3)),
-             "cpi-ahead-of-ppo": dict(order=(0, 1, 3, 2))})
-def run_ranking_over_starts(page, order=(0, 1, 2, 3)):
+      wrong={"npg-ahead-of-trpo": dict(order=(1, 0, 2)), "ppo-ahead-of-npg": dict(order=(0, 2, 1))})
+def run_ranking_over_starts(page, order=(0, 1, 2)):
     """The gaps after twelve iterations from the uniform policy and four random starts, every method
-    written out (``final_gaps_by_hand``), in the page's order TRPO < NPG < PPO < CPI; careless: NPG's
-    linearised step as good as TRPO's exact one, PPO ahead at the end as it is early on, or CPI's
-    guaranteed steps ahead of PPO's unguaranteed ones."""
+    written out (``final_gaps_by_hand``), in the page's order TRPO < NPG < PPO (CPI, last by design, is
+    not in the check); careless: NPG's linearised step as good as TRPO's exact one, or PPO ahead at the
+    end as it is early on."""
     gaps = final_gaps_by_hand()[:, list(order)]
-    page.bound(gaps[:, :3], gaps[:, 1:])
+    page.bound(gaps[:, :2], gaps[:, 1:])
 
 
 # --- the closed forms the twins use, against pgbook's instances and hand-built ones --------------
@@ -445,6 +444,8 @@ def test_trpo_tight_instance_closed_form(alpha):
 
     V_old, adv, d = solve3(pi_old)
     assert np.abs(adv).max() == pytest.approx(0.5)
+    # 'a third action ... played by neither policy ... its old advantage is 0'
+    assert (pi_old[1:, 2] == 0).all() and (pi_new[1:, 2] == 0).all() and adv[1:, 2] == pytest.approx([0, 0], abs=1e-12)
     assert 0.5 * np.abs(pi_new - pi_old).sum(axis=1) == pytest.approx(np.full(3, alpha))
     L = V_old[0] + d @ np.sum(pi_new * adv, axis=1) / (1 - GAMMA)
     lost = L - solve3(pi_new)[0][0]
@@ -486,7 +487,7 @@ def test_the_trpo_numbers():
 
 
 def test_the_ppo_cap_numbers():
-    """'88% at t = 2, 95% at t = 20', 'over fourteen times the cap at t = 20'."""
+    """'88% at u = 2, 95% at u = 20', 'over fourteen times the cap at u = 20'."""
     theta_old = np.random.default_rng(2).standard_normal((S, A))
     pi_old = softmax(theta_old)
     V_old, _, adv, d = solve(pi_old)
@@ -570,9 +571,8 @@ def test_the_horizon_numbers():
 def test_the_whole_run_numbers():
     """The four methods over 12 iterations: TRPO's gap 3e-4 and KL exactly delta; NPG's 3e-3, its first
     step a tenth over delta, its last 0.7 delta; PPO up to three times delta, ahead for nine iterations,
-    its gap shrinking by about a fifth per iteration at the end, less at each, and not by 1 - epsilon:
-    0.89 at t = 12 with epsilon = 0.3; CPI's KL a millionth of delta, a thousandth
-    of the gap closed."""
+    its gap shrinking by about a fifth per iteration at the end, less at each; CPI's KL a millionth of
+    delta, a thousandth of the gap closed, last of the four from every start (``final_gaps_by_hand``)."""
     V_star = pgbook.control.value_iteration(GRID)[1] @ GRID.rho
     trpo = surrogates.trpo_run(GRID, 0.01, 12)
     npg = surrogates.trpo_run(GRID, 0.01, 12, linearised=True)
@@ -593,9 +593,7 @@ def test_the_whole_run_numbers():
     late = gap["ppo"][-4:] / gap["ppo"][-5:-1]
     assert np.allclose(late, 0.8, atol=0.05) and np.all(np.diff(late) > 0)
     assert kl["ppo"].max() > 2
-    wide = surrogates.ppo_run(GRID, 12, lr=10.0, epochs=10, epsilon=0.3)
-    gap_wide = V_star - wide.V_rho
-    assert f"{gap_wide[-1] / gap_wide[-2]:.2f}" == "0.89"
+    assert (final_gaps_by_hand()[:, 3] > final_gaps_by_hand()[:, :3].max(axis=1)).all()
     assert np.all(np.diff(cpi.V_rho) > 0)
     assert f"{kl['cpi'].max():.0e}" in ("2e-06", "1e-06")
     assert f"{1 - gap['cpi'][-1] / gap['cpi'][0]:.0e}" == "1e-03"
@@ -603,7 +601,7 @@ def test_the_whole_run_numbers():
 
 def test_the_trpo_exercise_gain():
     """Exercise 7.1: 'the actual gain is 25% above [the linear prediction]'; '0.5% over a hundredth of
-    the step, 5% over a tenth'."""
+    the step, 4.9% over a tenth'."""
     theta = np.zeros((S, A))
     pi = softmax(theta)
     g = pg_theorem(pi)
