@@ -122,7 +122,8 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     label = "visitation probability" + ("" if vmin is None else " (log scale)")
     if stacked:  # as wide as the grids, centred under them
         rows, cols = grid.shape
-        grid_width = min(0.98 * width, panel * height * cols / rows) / width  # in figure fractions
+        # In figure fractions; at most 0.9, so that the end ticks' labels stay inside the figure.
+        grid_width = min(0.9 * width, panel * height * cols / rows) / width
         fig.colorbar(image, cax=fig.add_axes((0.5 - grid_width / 2, 0.5 / height, grid_width, 0.14 / height)),
                      orientation="horizontal", label=label)
     else:
