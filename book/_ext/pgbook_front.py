@@ -10,7 +10,8 @@ of the book, what it shows is computed by pgbook, here while Sphinx reads the pa
   :math:`V^\star(\rho)` with exact gradients, and so does PG at the step size it needs to climb; the
   caption's numbers are read from the runs, and its headline, that NPG reaches :data:`SHARES`\[0] of
   V* by step :data:`NPG_STEP` while PG stays below :data:`PLATEAU` of it at every step size of
-  :data:`PG_ETAS` for all T steps, is checked under it by :func:`headline_lines` (two ✔ lines,
+  :data:`PG_ETAS` for all T steps, and that PG at the step size it needs is at SHARES[0] of V* from
+  its first passage on, is checked under it by :func:`headline_lines` (three ✔ lines,
   :func:`pgbook.checks.bound`).
 - ``{pgbook-front-checks}``: one claim checked twice by :func:`pgbook.checks.close`, as it is
   (✔) and with the factor :math:`1/(1-\gamma)` dropped (✘): the line a careless claim gets, which
@@ -112,21 +113,27 @@ def climb(start: float = START) -> Climb:
 
 
 def headline_lines(c: Climb, step: int = NPG_STEP, pg: np.ndarray | None = None,
-                   etas: tuple[float, ...] = PG_ETAS) -> list[tuple[bool, str]]:
+                   etas: tuple[float, ...] = PG_ETAS, needed_step: int | None = None) -> list[tuple[bool, str]]:
     r"""The caption's headline, checked on the runs: NPG's :math:`V(\rho)/V^\star(\rho)` is at least
-    :data:`SHARES`\[0] from iteration ``step`` on, and softmax PG's, at the step sizes ``etas`` (runs
-    ``pg``, (len(etas), T + 1); by default the figure's), stays below :data:`PLATEAU` at every iteration:
-    each check's line, and whether it passed."""
+    :data:`SHARES`\[0] from iteration ``step`` on; softmax PG's, at the step sizes ``etas`` (runs
+    ``pg``, (len(etas), T + 1); by default the figure's), stays below :data:`PLATEAU` at every iteration;
+    and softmax PG's at the step size it needs, ``c.eta_needed``, is at least :data:`SHARES`\[0] from
+    iteration ``needed_step`` on (by default its first passage, ``c.first_needed``): each check's line,
+    and whether it passed."""
     from pgbook import checks
 
     pg = c.pg if pg is None else pg
+    needed_step = c.first_needed if needed_step is None else needed_step
     shown = ", ".join(f"{eta:g}" for eta in etas)
     claims = [(f"the natural policy gradient (η = {NPG_ETA:g}) is at {SHARES[0]:.0%} of V*(ρ) or above from "
                f"step {step} on", dict(lhs=SHARES[0], rhs=c.npg[step:], floor=0.0, id="index/npg-fast",
                                        names=(f"{SHARES[0]:.0%} of V*", "its V(ρ)/V*(ρ)"))),
               (f"softmax PG stays below {PLATEAU:.0%} of V*(ρ) at every one of its {T:,} steps, at every step size "
                f"η = {shown}", dict(lhs=pg, rhs=PLATEAU, cap=1.0, id="index/pg-flat",
-                                      names=("its largest V(ρ)/V*(ρ)", f"{PLATEAU:.0%} of V*")))]
+                                      names=("its largest V(ρ)/V*(ρ)", f"{PLATEAU:.0%} of V*"))),
+              (f"softmax PG at η = {_sci(c.eta_needed)} is at {SHARES[0]:.0%} of V*(ρ) or above from step "
+               f"{needed_step:,} on", dict(lhs=SHARES[0], rhs=c.needed[needed_step:], floor=0.0, id="index/pg-needs",
+                                          names=(f"{SHARES[0]:.0%} of V*", "its V(ρ)/V*(ρ)")))]
     lines = []
     for claim, args in claims:
         printed = io.StringIO()
@@ -166,9 +173,10 @@ def figure_pngs(c: Climb) -> list[tuple[bytes, tuple[int, int]]]:
 
     grid = envs.gridworld()
     pi_star, V_star = policy_iteration(grid)
-    fig_grid, ax_grid = plt.subplots(figsize=(2.45, 2.9))
-    viz.plot_grid(ax_grid, grid, V_star, pi=pi_star, vmin=0, vmax=1, annotate=False,
-                  title="the gridworld: V*, π*")
+    fig_grid, ax_grid = plt.subplots(figsize=(2.45, 2.9), layout="constrained")
+    image = viz.plot_grid(ax_grid, grid, V_star, pi=pi_star, vmin=0, vmax=1, annotate=False,
+                          title="the gridworld: V*, π*")
+    fig_grid.colorbar(image, ax=ax_grid, orientation="horizontal", shrink=0.8, aspect=20, label="V*(s)")
     fig_run, ax_run = plt.subplots(figsize=(4.2, 2.9))
     t = np.arange(1, T + 1)
     ax_run.plot(t, c.npg[1:], color=PALETTE["vermillion"])
@@ -178,7 +186,7 @@ def figure_pngs(c: Climb) -> list[tuple[bytes, tuple[int, int]]]:
     ax_run.plot(t, c.needed[1:], color=PALETTE["sky"], lw=1.6)
     etas = ", ".join(f"{eta:g}" for eta in PG_ETAS)
     ax_run.text(16, 0.62, f"natural PG, η = {NPG_ETA:g}", color=PALETTE["vermillion"])
-    ax_run.text(25, 0.05, f"softmax PG, η = {etas}", color=PALETTE["blue"], fontsize="small")
+    ax_run.text(25, 0.05, f"softmax PG,\nη = {etas}:\nall four lie on 0", color=PALETTE["blue"], fontsize="small")
     ax_run.text(c.first_needed * 0.8, 0.3, f"softmax PG,\nη = {_sci(c.eta_needed)}", color=PALETTE["sky"],
                 ha="right", fontsize="small")
     for share in SHARES:
@@ -241,13 +249,14 @@ class FrontFigure(SphinxDirective):
                    "(G and X end the episode, so their own value is 0). "
                    f"The second is exact gradient ascent from a poor start, a policy that moves down with "
                    f"probability {pi_down:.2f} in every cell: softmax policy gradient stays flat at every step size "
-                   f"from {PG_ETAS[0]:g} to {PG_ETAS[-1]:g} and needs η = {_sci(c.eta_needed)} to reach 90% of V* "
-                   f"(at step {c.first_needed:,}), while the natural policy gradient, at η = {NPG_ETA:g}, reaches "
-                   f"90% in {c.first_npg[0]} steps. Why, and what it costs, is what the book explains; "
+                   f"from {PG_ETAS[0]:g} to {PG_ETAS[-1]:g} (its four curves lie on top of one another at 0); "
+                   f"at η = {_sci(c.eta_needed)} it reaches 90% of V* at step {c.first_needed:,} "
+                   f"({_sci(c.eta_needed / 10)} is not enough), while the natural policy gradient, "
+                   f"at η = {NPG_ETA:g}, reaches 90% in {c.first_npg[0]} steps. Why, and what it costs, is what the book explains; "
                    f"{SIMPLEX_LINK} shows it on the policies of a single state.")
         alts = ("The gridworld, coloured by its optimal values, with the optimal policy's arrows",
-                "The value of softmax policy gradient at five step sizes and of the natural policy gradient "
-                "over the iterations")
+                "The value of softmax policy gradient over the iterations, flat at 0 at four step sizes and "
+                "climbing at a fifth, much larger one, and of the natural policy gradient, which climbs fast")
         images = "".join(f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
                          f'width="{width}" height="{height}" alt="{alt}">'
                          for (png, (width, height)), alt in zip(figure_pngs(c), alts))
@@ -261,7 +270,7 @@ class FrontFigure(SphinxDirective):
                                      reftarget=SIMPLEX, refexplicit=True, refdoc=self.env.docname)
         figure = f'<div class="pgbook-front-figure">{images}</div>'
         check = "".join(f'<div class="pgbook-check" data-id="{slug}" data-passed="true">{html.escape(line)}</div>'
-                        for slug, (_, line) in zip(("index/npg-fast", "index/pg-flat"), lines))
+                        for slug, (_, line) in zip(("index/npg-fast", "index/pg-flat", "index/pg-needs"), lines))
         return [nodes.raw("", figure, format="html"),
                 nodes.paragraph("", "", nodes.Text(before), link, nodes.Text(after), classes=["pgbook-front-caption"]),
                 nodes.raw("", check, format="html")]

@@ -86,7 +86,8 @@ def visitation_figure(report) -> Figure:
         rows, cols = m.shape
         stacked = cols > 2 * rows
         if stacked:  # two wide panels, one above the other
-            height = 0.78 * FIGURE_WIDTH * rows / cols / 0.40 + 0.2
+            # Each panel 0.85 of the width, plus 1.2 in for the titles and the colour bar under both.
+            height = (2 * 0.85 * FIGURE_WIDTH * rows / cols + 1.2) / 0.92
         else:
             height = max(1.9, 0.36 * FIGURE_WIDTH * rows / cols / 0.8 + 0.35)
         fig = Figure(figsize=(FIGURE_WIDTH, height), dpi=100, facecolor="white")

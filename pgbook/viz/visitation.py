@@ -17,7 +17,9 @@ from matplotlib.figure import Figure
 
 from .. import _validate as validate
 from ..envs import GRID_ACTIONS, GRID_MOVES, GridMDP
-from .grid import text_colour
+from matplotlib.patches import Rectangle
+
+from .grid import WALL_COLOUR, WALL_HATCH_COLOUR, text_colour
 from .style import MIN_FONT_SIZE
 
 #: Okabe-Ito colours, in the order the curves of a figure use them.
@@ -38,7 +40,8 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     both panels or, with ``arrows="left"``, on the left one only;
     titles: the two panel titles; vmax: top of the colour scale, which is a square-root scale so
     that small probabilities stay visible next to the absorbing states' large ones; stacked: the
-    left panel on top, the right one below it (for grids much wider than tall); vmin: with it, the
+    left panel on top, the right one below it (for grids much wider than tall), with the colour bar
+    under both, where both use it (beside them otherwise); vmin: with it, the
     colour scale is logarithmic from vmin to vmax instead (a probability below vmin is drawn at vmin,
     one of 0, a state never visited, in white with its cell outlined), for measures that span orders of
     magnitude.
@@ -62,18 +65,23 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     fig.set_layout_engine("none")
     width, height = fig.get_size_inches()
     top = 1 - (0.95 if suptitle else 0.35) / height  # room for the titles, in figure fractions
-    if stacked:
-        panel = (top - 0.11) / 2
-        axes = [fig.add_axes((0.01, 0.11 + panel, 0.79, panel)), fig.add_axes((0.01, 0.03, 0.79, panel))]
+    if stacked:  # the colour bar goes under both panels: 0.85 in for it, its ticks and its label
+        bottom, gap = 0.85 / height, 0.08
+        panel = (top - bottom - gap) / 2
+        axes = [fig.add_axes((0.01, bottom + gap + panel, 0.98, panel)), fig.add_axes((0.01, bottom, 0.98, panel))]
     else:
         axes = [fig.add_axes((0.01, 0.03, 0.38, top - 0.03)), fig.add_axes((0.42, 0.03, 0.38, top - 0.03))]
     for ax in axes:
         ax.set_anchor("N")  # the grids right under their titles
-    cmap = colormaps["viridis"].with_extremes(bad="#c8c8c8", under="white")  # walls: light grey
+    cmap = colormaps["viridis"].with_extremes(under="white")
     norm = PowerNorm(0.5, vmin=0.0, vmax=vmax) if vmin is None else LogNorm(vmin=vmin, vmax=vmax)
     for k, (ax, d, title) in enumerate(zip(axes, (d_left, d_right), titles)):
         shown = d if vmin is None else np.where(d > 0, np.maximum(d, vmin), 0.5 * vmin)  # 0: under the scale
         image = ax.imshow(grid.grid(shown), cmap=cmap, norm=norm)
+        for i, row in enumerate(grid.layout):  # walls hatched, as in pgbook.viz.plot_grid
+            for j in (j for j, kind in enumerate(row) if kind == "#"):
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=WALL_COLOUR,
+                                       edgecolor=WALL_HATCH_COLOUR, hatch="///", lw=0, zorder=1.5))
         if vmin is not None:  # outline the cells, so that a white (never visited) one still reads as a cell
             rows, cols = grid.shape
             ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
@@ -111,9 +119,16 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
         ax.set_yticks([])
         ax.spines[:].set_visible(False)
         ax.set_title(title)
-    side = min(0.38 * width, (top - 0.03) * height) / height  # the grids' height, in figure fractions
-    fig.colorbar(image, cax=fig.add_axes((0.83, top - side, 0.025, side)),
-                 label="visitation probability" + ("" if vmin is None else " (log scale)"))
+    label = "visitation probability" + ("" if vmin is None else " (log scale)")
+    if stacked:  # as wide as the grids, centred under them
+        rows, cols = grid.shape
+        # In figure fractions; at most 0.9, so that the end ticks' labels stay inside the figure.
+        grid_width = min(0.9 * width, panel * height * cols / rows) / width
+        fig.colorbar(image, cax=fig.add_axes((0.5 - grid_width / 2, 0.5 / height, grid_width, 0.14 / height)),
+                     orientation="horizontal", label=label)
+    else:
+        side = min(0.38 * width, (top - 0.03) * height) / height  # the grids' height, in figure fractions
+        fig.colorbar(image, cax=fig.add_axes((0.83, top - side, 0.025, side)), label=label)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, y=0.99, ha="left")  # on a phone the left part is on screen
     return axes
@@ -130,7 +145,7 @@ def plot_learning_curves(ax: Axes, curves: Mapping[str, np.ndarray], V_star: flo
     for (label, values), colour in zip(curves.items(), COLOURS):
         values = validate.array(values, f"curves[{label!r}]", ndim=1)
         ax.plot(np.arange(values.size), values, color=colour, lw=2, label=label)
-    ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label=r"optimum $V^\star(\rho)$")
+    ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label=r"optimum $V^*(\rho)$")
     ax.set(xlabel="iteration of exact gradient ascent", ylabel=ylabel)
     ax.legend(frameon=False)
 
@@ -144,10 +159,10 @@ def plot_gap(ax: Axes, c, gap, bound, crude=None):
     c = validate.array(c, "c", ndim=1)
     for name, y in (("gap", gap), ("bound", bound)):
         validate.array(y, name, shape=c.shape)
-    ax.semilogy(c, bound, color=COLOURS[1], lw=2, label=r"bound $\epsilon_c\, \|A^\star\|_\infty/(1-\gamma)$")
+    ax.semilogy(c, bound, color=COLOURS[1], lw=2, label=r"bound $\epsilon_c\, \|A^*\|_\infty/(1-\gamma)$")
     if crude is not None:
         ax.semilogy(c, validate.array(crude, "crude", shape=c.shape), color=COLOURS[1], lw=1.2, ls=":",
                     label=r"bound $(|\mathcal{A}|-1)e^{-c}/(1-\gamma)^2$")
-    ax.semilogy(c, gap, "o", color=COLOURS[0], ms=5, label=r"gap $V^\star(s_0) - V^{\pi_c}(s_0)$")
-    ax.set(xlabel=r"$c$, in $\pi_c = \mathrm{softmax}(c\, \mathbb{1}_{\pi^\star})$", ylabel="gap")
+    ax.semilogy(c, gap, "o", color=COLOURS[0], ms=5, label=r"gap $V^*(s_0) - V^{\pi_c}(s_0)$")
+    ax.set(xlabel=r"$c$, in $\pi_c = \mathrm{softmax}(c\, \mathbb{1}_{\pi^*})$", ylabel="gap")
     ax.legend(frameon=False)
