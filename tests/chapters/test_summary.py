@@ -373,7 +373,7 @@ ROW_CHECKS = {
     "R0": {"constant": ["mdps/value-iteration-rate"]},
     "R1": {"proof step": ["landscape/gradient-domination", "landscape/smoothness-constant"],
            "scaling": ["landscape/iterations-scale-with-mismatch"]},
-    "R2": {"proof step": ["softmax_pg/step-gains-eta-gradient-squared", "softmax_pg/curvature-grows-like-horizon"]},
+    "R2": {"proof step": ["softmax_pg/step-gains-eta-gradient-squared"]},
     "R3": {"proof step": ["softmax_pg/nl-inequality-along-run"],
            "scaling": ["softmax_pg/mdp-gap-falls-like-one-over-t", "softmax_pg/bandit-gap-falls-like-one-over-t",
                        "softmax_pg/bandit-t-gap-limit", "softmax_pg/plateau-grows-like-one-over-p0"]},
