@@ -127,13 +127,13 @@ def headline_lines(c: Climb, step: int = NPG_STEP, pg: np.ndarray | None = None,
     shown = ", ".join(f"{eta:g}" for eta in etas)
     claims = [(f"the natural policy gradient (η = {NPG_ETA:g}) is at {SHARES[0]:.0%} of V*(ρ) or above from "
                f"step {step} on", dict(lhs=SHARES[0], rhs=c.npg[step:], floor=0.0, id="index/npg-fast",
-                                       names=(f"{SHARES[0]:.0%} of V*", "its V(ρ)/V*(ρ)"))),
+                                       names=("the threshold", "its V(ρ)/V*(ρ)"))),
               (f"softmax PG stays below {PLATEAU:.0%} of V*(ρ) at every one of its {T:,} steps, at every step size "
                f"η = {shown}", dict(lhs=pg, rhs=PLATEAU, cap=1.0, id="index/pg-flat",
-                                      names=("its largest V(ρ)/V*(ρ)", f"{PLATEAU:.0%} of V*"))),
+                                      names=("its largest V(ρ)/V*(ρ)", "the threshold"))),
               (f"softmax PG at η = {_sci(c.eta_needed)} is at {SHARES[0]:.0%} of V*(ρ) or above from step "
                f"{needed_step:,} on", dict(lhs=SHARES[0], rhs=c.needed[needed_step:], floor=0.0, id="index/pg-needs",
-                                          names=(f"{SHARES[0]:.0%} of V*", "its V(ρ)/V*(ρ)")))]
+                                          names=("the threshold", "its V(ρ)/V*(ρ)")))]
     lines = []
     for claim, args in claims:
         printed = io.StringIO()

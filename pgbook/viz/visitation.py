@@ -124,11 +124,13 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
         rows, cols = grid.shape
         # In figure fractions; at most 0.9, so that the end ticks' labels stay inside the figure.
         grid_width = min(0.9 * width, panel * height * cols / rows) / width
-        fig.colorbar(image, cax=fig.add_axes((0.5 - grid_width / 2, 0.5 / height, grid_width, 0.14 / height)),
-                     orientation="horizontal", label=label)
+        bar = fig.colorbar(image, cax=fig.add_axes((0.5 - grid_width / 2, 0.5 / height, grid_width, 0.14 / height)),
+                           orientation="horizontal", label=label)
     else:
         side = min(0.38 * width, (top - 0.03) * height) / height  # the grids' height, in figure fractions
-        fig.colorbar(image, cax=fig.add_axes((0.83, top - side, 0.025, side)), label=label)
+        bar = fig.colorbar(image, cax=fig.add_axes((0.83, top - side, 0.025, side)), label=label)
+    if vmin is None:  # on the square-root scale the default ticks crowd at the top: three, evenly spaced there
+        bar.set_ticks([0.0, vmax / 4, vmax], labels=["0", f"{vmax / 4:.2g}", f"{vmax:.2g}"])
     if suptitle:
         fig.suptitle(suptitle, x=0.01, y=0.99, ha="left")  # on a phone the left part is on screen
     return axes

@@ -7,6 +7,12 @@ toggle: the book folds exactly its check and figure plumbing, which the reader i
 which ``pgbook.checks`` prints as a ✔ line, so a shown cell that needs one of its names breaks the
 copy of a reader who skipped it, as the readers who asked for this test did (estimation's ``se_b``).
 
+Also static: a table (``viz.table``) is the last statement of its cell. IPython displays only a
+cell's last expression, so a table built earlier in the cell is dropped without an error, as
+simplex's table of the fork's first two iterates was until a reader missed it. And no code cell
+names one of the book's MyST labels (``eq-…``): in a comment, a ✔ line or a printed line the reader
+would see the raw label, not the equation's number.
+
 A name counts as *loaded* by a cell when a top-level statement reads it before the cell binds it,
 or when a function, class or lambda of the cell reads it as a global the cell never binds (it runs
 later, when the cell's own names exist). A name no cell binds (a builtin, a typo the build would
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import symtable
 from dataclasses import dataclass
 
@@ -134,6 +141,47 @@ def test_shown_cells_need_no_name_from_an_unseen_cell(page):
     misses = unseen_names(chapter_cells(page))
     assert not misses, f"{page}.md: shown code cells use names defined only in hidden cells:\n" + "\n".join(
         f"  code cell {m.cell} ({m.first_line!r}) uses {m.name!r}" for m in misses)
+
+
+#: Calls that build a display object, shown only as a cell's last expression.
+DISPLAYS = frozenset({"viz.table", "pgbook.viz.table"})
+
+
+def dropped_displays(source: str) -> list[int]:
+    """Lines of the statements that build a display object and are not the cell's last statement."""
+    body = ast.parse(_python(source)).body
+    return [node.lineno for node in body[:-1] if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) in DISPLAYS]
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=page_ids(CHAPTERS))
+def test_every_table_is_its_cells_last_expression(page):
+    dropped = [(i, line) for i, cell in enumerate(chapter_cells(page), 1) for line in dropped_displays(cell.source)]
+    assert not dropped, f"{page}.md: tables that are not their cell's last expression, never shown: " + ", ".join(
+        f"code cell {i}, line {line}" for i, line in dropped)
+
+
+def test_a_table_before_a_print_is_dropped_and_a_last_one_shown():
+    assert dropped_displays('viz.table(["a"], [[1]])\nprint("x")') == [1]
+    assert dropped_displays('print("x")\nviz.table(["a"], [[1]])') == []
+    assert dropped_displays('display(viz.table(["a"], [[1]]))\nprint("x")') == []
+
+
+#: A label definition in MyST: ``(label)=``, ``:label: label`` or a display's ``$$ (label)``.
+LABEL = re.compile(r"^\((?P<a>[\w-]+)\)=$|^:label: (?P<b>[\w-]+)$|^\$\$ \((?P<c>[\w-]+)\)$", re.M)
+
+
+def book_labels() -> set[str]:
+    return {next(g for g in m.groups() if g) for page in bookfiles.pages()
+            for m in LABEL.finditer(bookfiles.source(page).read_text())}
+
+
+def test_no_code_cell_names_a_label():
+    labels = book_labels()
+    named = [(page, i, label) for page in CHAPTERS for i, cell in enumerate(chapter_cells(page), 1)
+             for label in labels if re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", cell.source)]
+    assert labels and not named, "code cells that name a MyST label (the reader sees it raw): " + ", ".join(
+        f"{page}.md code cell {i}: {label}" for page, i, label in named)
 
 
 # The analyser itself, on planted cells.
