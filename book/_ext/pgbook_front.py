@@ -252,7 +252,8 @@ class FrontFigure(SphinxDirective):
                    f"from {PG_ETAS[0]:g} to {PG_ETAS[-1]:g} (its four curves lie on top of one another at 0); "
                    f"at η = {_sci(c.eta_needed)} it reaches 90% of V* at step {c.first_needed:,} "
                    f"({_sci(c.eta_needed / 10)} is not enough), while the natural policy gradient, "
-                   f"at η = {NPG_ETA:g}, reaches 90% in {c.first_npg[0]} steps. Why, and what it costs, is what the book explains; "
+                   f"at η = {NPG_ETA:g}, reaches 90% in {c.first_npg[0]} steps (its markers: the steps at which it "
+                   f"first reaches 90% and 99%). Why, and what it costs, is what the book explains; "
                    f"{SIMPLEX_LINK} shows it on the policies of a single state.")
         alts = ("The gridworld, coloured by its optimal values, with the optimal policy's arrows",
                 "The value of softmax policy gradient over the iterations, flat at 0 at four step sizes and "
