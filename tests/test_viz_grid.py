@@ -74,3 +74,27 @@ def test_bad_input(ax):
         plot_grid(ax, grid, np.zeros(3))
     with pytest.raises(ValueError, match="pi: each row must sum to 1"):
         plot_grid(ax, grid, pi=np.ones((grid.S, grid.A)))
+
+
+@pytest.mark.parametrize("size, annotate", [((2.45, 2.9), False), ((2.45, 2.9), True), ((4.8, 5.4), True)])
+def test_start_badge_leaves_the_arrows_visible(size, annotate):
+    """The S badge sits in its cell's corner, clear of every arrow of the cell (as drawn on the page),
+    at the book's smallest grid and a large one, with and without printed values."""
+    import matplotlib.pyplot as plt
+
+    grid = envs.gridworld()
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    for pi in (pgbook.uniform(grid), pgbook.policy_iteration(grid)[0]):
+        ax.clear()
+        plot_grid(ax, grid, pgbook.value(grid, pi), pi=pi, annotate=annotate)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        (badge,) = [t.get_bbox_patch().get_window_extent(renderer) for t in ax.texts if t.get_text() == "S"]
+        i, j = next((i, j) for i, row in enumerate(grid.layout) for j, c in enumerate(row) if c == "S")
+        cell = ax.transData.transform([(j - 0.5, i - 0.5), (j + 0.5, i + 0.5)])
+        extents = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, FancyArrow)]
+        arrows = [a for a in extents if cell[0, 0] < a.x0 < cell[1, 0] and min(cell[:, 1]) < a.y0 < max(cell[:, 1])]
+        assert arrows
+        assert not any(badge.overlaps(a) for a in arrows)
+        assert cell[0, 0] <= badge.x0 and badge.y1 <= max(cell[:, 1])  # inside the cell, in its top-left
+    plt.close(fig)

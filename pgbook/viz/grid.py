@@ -28,6 +28,12 @@ MARK_COLOURS = {"S": PALETTE["blue"], "G": PALETTE["green"], "X": PALETTE["vermi
 FREE_COLOUR = "#eceff3"
 #: Walls: light grey with dark hatching.
 WALL_COLOUR, WALL_HATCH_COLOUR = "#c8c8c8", "#555555"
+#: The arrows of a cell reach at most this far from where they start, and this far to either side of
+#: their line (the half-width of the largest head), in cells (see the arrows in ``plot_grid``).
+_ARROW_REACH, _ARROW_HALF_WIDTH = 0.22, 0.085
+#: A badge (S, G, X) beside arrows: its padding (in font sizes) and its gap to the cell's corner (in
+#: cells); its box is about _BADGE_BOX font sizes wide and high (one bold letter, measured).
+_BADGE_PAD, _BADGE_MARGIN, _BADGE_BOX = 0.12, 0.04, (1.05, 1.25)
 #: Colour of an episode's path.
 PATH_COLOUR = PALETTE["orange"]
 
@@ -146,17 +152,23 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
                 i, j = mdp.cells[s]
                 ax.text(j, i + 0.27, fmt.format(grid[i, j]), ha="center", va="center", fontsize=number_size,
                         color=text_colour(colours(norm(grid[i, j]))), zorder=3)
+    # Where each cell's arrows start: its centre, above the printed value. A marked cell with arrows
+    # has its badge in the top-left corner and its arrows moved just clear of it (see _clear_of_badge).
+    centres = {s: (j, i - (0.1 if values is not None and annotate else 0.0)) for s, (i, j) in enumerate(mdp.cells)}
     for s, (i, j) in enumerate(mdp.cells):
         kind = mdp.layout[i][j]
-        if kind in MARK_COLOURS:
-            # Out of the way of arrows (top-left corner) or of a printed value (above it).
-            if pi is not None and not mdp.terminal[s]:
-                x, y = j - 0.3, i - 0.3
-            else:
-                x, y = j, i - 0.27 if values is not None and annotate and not neutral[s] else i
-            ax.text(x, y, kind, ha="center", va="center",
-                    fontsize=mark_size, fontweight="bold", color="white", zorder=4,
-                    bbox=dict(boxstyle="round,pad=0.18", fc=MARK_COLOURS[kind], ec="white", lw=0.8))
+        if kind not in MARK_COLOURS:
+            continue
+        badge = dict(fontsize=mark_size, fontweight="bold", color="white", zorder=4,
+                     bbox=dict(boxstyle=f"round,pad={_BADGE_PAD}", fc=MARK_COLOURS[kind], ec="white", lw=0.8))
+        if pi is not None and not mdp.terminal[s]:
+            ax.text(j - 0.5 + _BADGE_MARGIN + _BADGE_PAD * mark_size / cell, i - 0.5 + _BADGE_MARGIN
+                    + _BADGE_PAD * mark_size / cell, kind, ha="left", va="top", **badge)
+            centres[s] = _clear_of_badge(centres[s], (j - 0.5, i - 0.5), mark_size / cell,
+                                         down=values is None or not annotate)
+        else:  # alone in its cell, or above its printed value
+            ax.text(j, i - 0.27 if values is not None and annotate and not neutral[s] else i, kind,
+                    ha="center", va="center", **badge)
     if highlight is not None:
         marked = validate.array(highlight, "highlight", shape=(mdp.S,)).astype(bool)
         for s in np.flatnonzero(marked):
@@ -168,10 +180,10 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
         for s, (i, j) in enumerate(mdp.cells):
             if mdp.terminal[s]:
                 continue
-            # Above the printed value. An arrow's length grows with its action's probability: a sure
-            # move is centred on the cell, less likely ones start just off the centre, so that the
-            # uniform policy reads as a small four-pointed star rather than a blot.
-            x0, y0 = j, i - (0.1 if values is not None and annotate else 0.0)
+            # An arrow's length grows with its action's probability: a sure move is centred on its
+            # cell, less likely ones start just off the centre, so that the uniform policy reads as a
+            # small four-pointed star rather than a blot.
+            x0, y0 = centres[s]
             for a, name in enumerate(GRID_ACTIONS):
                 p = pi[s, a]
                 if p < 0.02:
@@ -181,7 +193,7 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
                 start = 0.07 * (1 - p) - 0.5 * length * p  # along the move, from the centre
                 head = min(0.12, 0.45 * length)
                 ax.add_patch(FancyArrow(x0 + dx * start, y0 - dy * start, dx * length, -dy * length,
-                                        width=0.05, head_width=min(0.17, 2.2 * head), head_length=head,
+                                        width=0.05, head_width=min(2 * _ARROW_HALF_WIDTH, 2.2 * head), head_length=head,
                                         length_includes_head=True, color="white", ec="black", lw=0.6,
                                         zorder=5))
     if episode is not None:
@@ -196,6 +208,25 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
     if title:
         ax.set_title(title)
     return image
+
+
+def _clear_of_badge(centre, corner, size, down=True, gap=0.02):
+    """Where a marked cell's arrows start so that none of them touches the badge in its top-left corner.
+
+    ``centre`` is where they would start, ``corner`` the cell's top-left corner and ``size`` the
+    badge's font size, all in cells (y grows downwards). The arrows move right until the whole cross
+    passes the badge, or, when ``down``, down until its horizontal arms pass under the badge and its
+    vertical ones beside it, whichever is the shorter move; never further than keeps them in the cell.
+    """
+    x0, y0 = centre
+    right = corner[0] + _BADGE_MARGIN + _BADGE_BOX[0] * size + gap  # the badge's right edge, and a gap
+    bottom = corner[1] + _BADGE_MARGIN + _BADGE_BOX[1] * size + gap
+    limit = corner[0] + 1 - _ARROW_REACH, corner[1] + 1 - _ARROW_REACH
+    moves = [(max(x0, right + _ARROW_REACH), y0)]
+    if down:
+        moves.append((max(x0, right + _ARROW_HALF_WIDTH), max(y0, bottom + _ARROW_HALF_WIDTH)))
+    x, y = min(moves, key=lambda m: np.hypot(m[0] - x0, m[1] - y0))
+    return min(x, limit[0]), min(y, limit[1])
 
 
 def _draw_episode(ax: Axes, mdp: GridMDP, episode) -> None:
