@@ -12,14 +12,15 @@ of the book, what it shows is computed by pgbook, here while Sphinx reads the pa
   V* by step :data:`NPG_STEP` while PG stays below :data:`PLATEAU` of it at every step size of
   :data:`PG_ETAS` for all T steps, and that PG at the step size it needs is at SHARES[0] of V* from
   its first passage on, is checked under it by :func:`headline_lines` (three ✔ lines,
-  :func:`pgbook.checks.bound`).
+  :func:`pgbook.checks.bound` and :func:`pgbook.checks.equal`).
 - ``{pgbook-front-checks}``: one claim checked twice by :func:`pgbook.checks.close`, as it is
   (✔) and with the factor :math:`1/(1-\gamma)` dropped (✘): the line a careless claim gets, which
   the book's tests require of every check's wrong twin.
 
-The figure's two panels are 2x PNGs shown side by side, one above the other on a phone (each scaled
-to its column there, ``static/pgbook.css``); the runs' panel marks where NPG first reaches 90%
-and 99% of V* (the first is the caption's). A check is its ``div.pgbook-check``, styled as in the chapters.
+The figure's two panels are 2x PNGs shown side by side, one above the other on a phone, where the
+runs' panel is a narrower drawing with text of the same size (``static/pgbook.css``); it marks the
+step at which NPG first reaches 90% of V* (the caption's). A check is its ``div.pgbook-check``,
+styled as in the chapters.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ PG_ETAS, NPG_ETA, T = (1.0, 10.0, 100.0, 1000.0), 1.0, 20_000
 #: The poor start: logits START on *down* (the gridworld's action 1) and 0 elsewhere, in every state,
 #: so pi(down | s) = e^4 / (e^4 + 3) = 0.95. From S, down walks into the border and stays there.
 START, DOWN = 4.0, 1
-#: The shares of V*(rho) whose first passage the caption reports.
-SHARES = (0.9, 0.99)
+#: The share of V*(rho) whose first passage the caption reports (a tuple, so that more could be drawn).
+SHARES = (0.9,)
 #: The caption's claim about PG: below this share of V*(rho) at every step, at every step size.
 PLATEAU = 0.01
 #: The caption's claim about NPG: at or above SHARES[0] of V*(rho) from this step on.
@@ -116,30 +117,35 @@ def headline_lines(c: Climb, step: int = NPG_STEP, pg: np.ndarray | None = None,
                    etas: tuple[float, ...] = PG_ETAS, needed_step: int | None = None) -> list[tuple[bool, str]]:
     r"""The caption's headline, checked on the runs: NPG's :math:`V(\rho)/V^\star(\rho)` is at least
     :data:`SHARES`\[0] from iteration ``step`` on; softmax PG's, at the step sizes ``etas`` (runs
-    ``pg``, (len(etas), T + 1); by default the figure's), stays below :data:`PLATEAU` at every iteration;
-    and softmax PG's at the step size it needs, ``c.eta_needed``, is at least :data:`SHARES`\[0] from
-    iteration ``needed_step`` on (by default its first passage, ``c.first_needed``): each check's line,
-    and whether it passed."""
+    ``pg``, (len(etas), T + 1); by default the figure's), is below :data:`PLATEAU` at every iteration
+    (the number of iterations at which it is not is 0); and softmax PG's at the step size it needs,
+    ``c.eta_needed``, is at least :data:`SHARES`\[0] from iteration ``needed_step`` on (by default its
+    first passage, ``c.first_needed``): each check's line, and whether it passed."""
     from pgbook import checks
 
     pg = c.pg if pg is None else pg
     needed_step = c.first_needed if needed_step is None else needed_step
     shown = ", ".join(f"{eta:g}" for eta in etas)
-    claims = [(f"the natural policy gradient (η = {NPG_ETA:g}) is at {SHARES[0]:.0%} of V*(ρ) or above from "
-               f"step {step} on", dict(lhs=SHARES[0], rhs=c.npg[step:], floor=0.0, id="index/npg-fast",
-                                       names=("the threshold", "its V(ρ)/V*(ρ)"))),
-              (f"softmax PG stays below {PLATEAU:.0%} of V*(ρ) at every one of its {T:,} steps, at every step size "
-               f"η = {shown}", dict(lhs=pg, rhs=PLATEAU, cap=1.0, id="index/pg-flat",
-                                      names=("its largest V(ρ)/V*(ρ)", "the threshold"))),
-              (f"softmax PG at η = {_sci(c.eta_needed)} is at {SHARES[0]:.0%} of V*(ρ) or above from step "
-               f"{needed_step:,} on", dict(lhs=SHARES[0], rhs=c.needed[needed_step:], floor=0.0, id="index/pg-needs",
-                                          names=("the threshold", "its V(ρ)/V*(ρ)")))]
+    line = f"the {SHARES[0]:.0%} line"  # as the figure labels it: that share of the best value V*(ρ)
+    runs = "the four runs" if len(etas) == 4 else "its run" if len(etas) == 1 else f"its {len(etas)} runs"
+    claims = [(checks.bound, f"natural PG (η = {NPG_ETA:g}) stays above {SHARES[0]:.0%} of the best value V*(ρ) "
+               f"from step {step} on", dict(lhs=SHARES[0], rhs=c.npg[step:].min(), floor=0.0,
+                                                    id="index/npg-fast",
+                                                    names=(line, f"its lowest V(ρ)/V*(ρ) from step {step} on"))),
+              (checks.equal, f"softmax PG (η = {shown}) stays below {PLATEAU:.0%} of V*(ρ) for all {T:,} steps",
+               dict(computed=int(np.count_nonzero(pg >= PLATEAU)), expected=0, id="index/pg-flat",
+                    names=(f"the number of steps, over {runs}, at which V(ρ) reaches {PLATEAU:.0%} of V*(ρ)",
+                           "0"))),
+              (checks.bound, f"softmax PG at η = {_sci(c.eta_needed)} does climb: it stays above {SHARES[0]:.0%} of "
+               f"V*(ρ) from step {needed_step:,} on", dict(lhs=SHARES[0], rhs=c.needed[needed_step:].min(), floor=0.0,
+                                          id="index/pg-needs",
+                                          names=(line, f"its lowest V(ρ)/V*(ρ) from step {needed_step:,} on")))]
     lines = []
-    for claim, args in claims:
+    for check, claim, args in claims:
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):  # outside a kernel a check prints its line
             try:
-                checks.bound(claim, **args)
+                check(claim, **args)
                 passed = True
             except checks.CheckFailed:
                 passed = False
@@ -160,9 +166,15 @@ def _png(fig) -> tuple[bytes, tuple[int, int]]:
     return buffer.getvalue(), shown
 
 
-def figure_pngs(c: Climb) -> list[tuple[bytes, tuple[int, int]]]:
-    """The figure's two panels, the gridworld and the two runs, each a PNG at twice its displayed size
-    with that size: side by side on a desktop, one above the other on a phone."""
+#: The width of the runs' panel, in inches (1 inch is 100 px on the page): beside the gridworld in the
+#: desktop column, and alone, as wide as a 390 px phone's column, in the phone's version.
+RUN_WIDTH, PHONE_RUN_WIDTH = 4.2, 3.5
+
+
+def figure_pngs(c: Climb, run_width: float = RUN_WIDTH) -> list[tuple[bytes, tuple[int, int]]]:
+    """The figure's two panels, the gridworld and the runs (``run_width`` inches wide), each a PNG at
+    twice its displayed size with that size: side by side on a desktop, one above the other on a phone,
+    where the runs' panel is drawn narrower (:data:`PHONE_RUN_WIDTH`) with text of the same size."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -177,7 +189,7 @@ def figure_pngs(c: Climb) -> list[tuple[bytes, tuple[int, int]]]:
     image = viz.plot_grid(ax_grid, grid, V_star, pi=pi_star, vmin=0, vmax=1, annotate=False,
                           title="the gridworld: V*, π*")
     fig_grid.colorbar(image, ax=ax_grid, orientation="horizontal", shrink=0.8, aspect=20, label="V*(s)")
-    fig_run, ax_run = plt.subplots(figsize=(4.2, 2.9))
+    fig_run, ax_run = plt.subplots(figsize=(run_width, 2.9))
     t = np.arange(1, T + 1)
     ax_run.plot(t, c.npg[1:], color=PALETTE["vermillion"])
     # The PG runs lie on top of one another at the floor: dashes of different lengths keep each visible.
@@ -191,14 +203,12 @@ def figure_pngs(c: Climb) -> list[tuple[bytes, tuple[int, int]]]:
                 ha="right", fontsize="small")
     for share in SHARES:
         ax_run.axhline(share, color="0.45", ls=":", lw=1.0)
-        ax_run.text(T ** 0.5, share, f" {share:.0%} of V*", color="0.35", va="bottom" if share > 0.95 else "top",
-                    fontsize="small")
-    # Where NPG first reaches each share: the first is the caption's, marked on its curve (the first label
-    # left of its point, the second above, as the two points are close).
-    for first, offset, align in zip(c.first_npg, ((-5, -4), (4, 3)), ("right", "left")):
+        ax_run.text(T ** 0.5, share, f" {share:.0%} of V*", color="0.35", va="top", fontsize="small")
+    # Where NPG first reaches the share (the caption's step), marked on its curve and labelled left of it.
+    for first in c.first_npg:
         ax_run.plot(first, c.npg[first], "o", ms=4, color=PALETTE["vermillion"])
-        ax_run.annotate(f"{first:,}", (first, c.npg[first]), xytext=offset, textcoords="offset points",
-                        ha=align, color=PALETTE["vermillion"], fontsize="small")
+        ax_run.annotate(f"step {first:,}", (first, c.npg[first]), xytext=(-5, -4), textcoords="offset points",
+                        ha="right", color=PALETTE["vermillion"], fontsize="small")
     ax_run.set(xscale="log", xlim=(1, T), ylim=(-0.02, 1.08), xlabel="iteration t",
                ylabel="V(ρ) / V*(ρ)", title="exact gradients, from a poor start")
     return [_png(fig_grid), _png(fig_run)]
@@ -237,6 +247,22 @@ def check_lines() -> list[tuple[bool, str]]:
     return lines
 
 
+def _data(png: bytes) -> str:
+    return f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}"
+
+
+def _picture(panel, phone, alt: str) -> str:
+    """A panel as an ``<img>`` at its drawn size; with a phone's version, in a ``<picture>`` that shows
+    that version on a screen of at most 576 px (the theme's phone layout)."""
+    (png, (width, height)) = panel
+    img = f'<img src="{_data(png)}" width="{width}" height="{height}" alt="{alt}">'
+    if phone is None:
+        return img
+    small, (w, h) = phone
+    return (f'<picture><source media="(max-width: 576px)" srcset="{_data(small)}" width="{w}" height="{h}">'
+            f"{img}</picture>")
+
+
 class FrontFigure(SphinxDirective):
     """``{pgbook-front-figure}``: the figure of :func:`climb`, its computed caption and its ✔ line."""
 
@@ -249,18 +275,18 @@ class FrontFigure(SphinxDirective):
                    "(G and X end the episode, so their own value is 0). "
                    f"The second is exact gradient ascent from a poor start, a policy that moves down with "
                    f"probability {pi_down:.2f} in every cell: softmax policy gradient stays flat at every step size "
-                   f"from {PG_ETAS[0]:g} to {PG_ETAS[-1]:g} (its four curves lie on top of one another at 0); "
-                   f"at η = {_sci(c.eta_needed)} it reaches 90% of V* at step {c.first_needed:,} "
-                   f"({_sci(c.eta_needed / 10)} is not enough), while the natural policy gradient, "
-                   f"at η = {NPG_ETA:g}, reaches 90% in {c.first_npg[0]} steps (its markers: the steps at which it "
-                   f"first reaches 90% and 99%). Why, and what it costs, is what the book explains; "
+                   f"from {PG_ETAS[0]:g} to {PG_ETAS[-1]:g} (its four curves lie on top of one another, below "
+                   f"{_sci(10 ** np.ceil(np.log10(c.pg.max())))} of V*); at η = {_sci(c.eta_needed)} it reaches 90% "
+                   f"of V* at step {c.first_needed:,} ({_sci(c.eta_needed / 10)} is not enough), while the natural "
+                   f"policy gradient, at η = {NPG_ETA:g}, reaches it at step {c.first_npg[0]} (the marker). "
+                   f"Why, and what it costs, is what the book explains; "
                    f"{SIMPLEX_LINK} shows it on the policies of a single state.")
         alts = ("The gridworld, coloured by its optimal values, with the optimal policy's arrows",
                 "The value of softmax policy gradient over the iterations, flat at 0 at four step sizes and "
                 "climbing at a fifth, much larger one, and of the natural policy gradient, which climbs fast")
-        images = "".join(f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
-                         f'width="{width}" height="{height}" alt="{alt}">'
-                         for (png, (width, height)), alt in zip(figure_pngs(c), alts))
+        # On a phone the runs' panel is its narrower drawing (same text size), not the desktop's shrunk.
+        phone = [None, figure_pngs(c, PHONE_RUN_WIDTH)[1]]
+        images = "".join(_picture(panel, small, alt) for panel, small, alt in zip(figure_pngs(c), phone, alts))
         lines = headline_lines(c)
         if not all(passed for passed, _ in lines):
             raise self.error(f"the front page's figure claims what its runs do not show: {lines}")

@@ -3,10 +3,10 @@
 The front page is no notebook, so its check lines have no twin in tests/chapters; this file is their
 twin: the gradient of the ✔ line recomputed with numpy solves against finite differences, the
 careless claim (the 1/(1 - gamma) dropped) rejected by the same check; the figure's runs, softmax PG
-and NPG, written out by hand, and its ✔ lines (NPG at 90% of V* by step 10, PG below 1% at every step
-size up to 1000, PG at 10^5 at 90% of V* from step 6,672 on) recomputed by hand and rejecting the
-careless claims: NPG there a step earlier, PG flat at the step size it needs, PG at 10^5 there a step
-earlier.
+and NPG, written out by hand, and its ✔ lines (NPG above 90% of V* from step 10 on, PG below 1% at
+every step at every step size up to 1000 (no step at or above it), PG at 10^5 above 90% of V* from
+step 6,672 on) recomputed by hand and rejecting the careless claims: NPG there a step earlier, PG flat
+at the step size it needs, PG at 10^5 there a step earlier.
 """
 
 import sys
