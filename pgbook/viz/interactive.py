@@ -206,7 +206,8 @@ class Interactive:
     @property
     def alts(self) -> tuple[str, ...]:
         """Every frame's alt text, in the order of :attr:`frames`."""
-        self.frames
+        if self._alts is None:
+            self.frames  # noqa: B018  (drawing the frames records their alt texts)
         return self._alts
 
     def html(self) -> str:
@@ -229,7 +230,7 @@ class Interactive:
             )
         data = json.dumps({"labels": [list(s.labels) for s in self.sliders.values()], "frames": frames,
                            "alts": list(self.alts)})
-        data = data.replace("</", "<\\/")
+        data = data.replace("<", "\\u003c")  # no tag, and no end of the script, inside the JSON
         return (
             f'<div class="pgbook-interactive" data-shape="{",".join(map(str, self.shape))}" style="margin:0.5em 0">'
             # the sliders right above the frame they drive (on a phone a tall frame fills the screen)
