@@ -121,6 +121,12 @@ def test_alt_text_reads_the_figures_titles_axes_and_legends():
                                          "(legend: uniform start; η = 2). D. Legend: measured.")
     finally:
         plt.close(figure)
+    diagram, ax = plt.subplots()
+    ax.axis("off")
+    ax.text(0.2, 0.5, "start s₀\nstay")
+    ax.text(0.8, 0.5, "goal")
+    assert style.alt_text(diagram) == "Figure: start s₀ stay; goal."
+    plt.close(diagram)
     blank = plt.figure()
     assert style.alt_text(blank) == "Figure."
     plt.close(blank)

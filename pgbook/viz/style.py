@@ -106,7 +106,8 @@ def alt_text(fig: Figure) -> str:
     "y against x" from its axis labels, and the entries of its legend, then those of the figure's
     own legend, e.g. ``"Figure: softmax policy gradient on the chain, H = 3: V(t) / V* against
     iteration t + 1 (legend: uniform start; bad start)."``. Mathtext is read as text (``$\\gamma$``
-    as ``γ``). A panel with none of these (an inset, a colour bar without a label) adds nothing.
+    as ``γ``). A panel with none of these is read by the texts drawn on it (a diagram); one with no
+    words at all (an inset, a colour bar without a label) adds nothing.
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
@@ -126,6 +127,8 @@ def alt_text(fig: Figure) -> str:
         legend = entries([ax.get_legend()])
         if legend:
             words = f"{words} (legend: {legend})" if words else f"legend: {legend}"
+        if not words:  # a diagram: the words it is drawn with
+            words = "; ".join(filter(None, (_plain(t.get_text()) for t in ax.texts if t.get_visible())))
         if words:
             panels.append(words)
     suptitle = getattr(fig, "_suptitle", None)
