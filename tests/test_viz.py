@@ -221,6 +221,30 @@ def test_html_has_a_labelled_range_input_per_slider_and_the_initial_frame():
     assert "addEventListener(\"input\"" in code
 
 
+def test_html_puts_the_sliders_above_the_frame_and_an_alt_text_on_each_frame():
+    """The sliders come before the image they drive (on a phone a tall frame fills the screen), and
+    each frame's alt text is its own figure's words (the title that the slider changes), swapped
+    with the frame; an ``alt`` given replaces the figure's words."""
+
+    def draw(fig, gamma):
+        fig.add_subplot().set(title=f"discount γ = {gamma:.1f}", xlabel="state", ylabel="value")
+
+    fig = interactive(draw, figsize=(1, 1), dpi=DPI, gamma=Slider("γ", [0.5, 0.9], fmt="{:.1f}", initial=0.9))
+    page = Parts(fig.html())
+    tags = [t for t, _ in page.tags]
+    assert tags.index("input") < tags.index("img")
+    (img,) = page.find("img")
+    assert img["alt"] == "Figure: discount γ = 0.9: value against state. The slider above it changes γ."
+    data = json.loads(page.scripts[0][1])
+    assert data["alts"] == [a.replace("0.9", "0.5") for a in [img["alt"]]] + [img["alt"]]
+    assert "img.alt = data.alts[index]" in page.scripts[1][1]
+    given = interactive(draw, figsize=(1, 1), dpi=DPI, alt="The value of each state.",
+                        gamma=Slider("γ", [0.5, 0.9]))
+    assert Parts(given.html()).find("img")[0]["alt"] == "The value of each state. The slider above it changes γ."
+    with pytest.raises(ValueError, match="alt"):
+        interactive(draw, figsize=(1, 1), dpi=DPI, alt=" ", gamma=Slider("γ", [0.5, 0.9]))
+
+
 def test_html_loads_nothing_from_outside_and_escapes_labels():
     fig = interactive(grey, figsize=(1, 1), dpi=DPI, level=Slider("<b>&", [0.1, 0.2]))
     html = fig.html()

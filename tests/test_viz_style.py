@@ -107,6 +107,59 @@ def test_inline_figures_in_ipython_are_twice_their_displayed_size():
         InteractiveShell.clear_instance()
 
 
+def test_alt_text_reads_the_figures_titles_axes_and_legends():
+    figure, (top, bottom) = plt.subplots(2, 1)
+    figure.suptitle("two runs")
+    top.plot([0, 1], [0, 1], label="uniform start")
+    top.plot([0, 1], [1, 0], label=r"$\eta = 2$")
+    top.set(title=r"gap, $\gamma = 0.9$", xlabel="iteration t", ylabel=r"$V^\star - V$")
+    top.legend()
+    bottom.set(xlabel="D")
+    figure.legend(handles=top.lines[:1], labels=["measured"])
+    try:
+        assert style.alt_text(figure) == ("Figure: two runs. gap, γ = 0.9: V^* - V against iteration t "
+                                         "(legend: uniform start; η = 2). D. Legend: measured.")
+    finally:
+        plt.close(figure)
+    diagram, ax = plt.subplots()
+    ax.axis("off")
+    ax.text(0.2, 0.5, "start s₀\nstay")
+    ax.text(0.8, 0.5, "goal")
+    assert style.alt_text(diagram) == "Figure: start s₀ stay; goal."
+    plt.close(diagram)
+    blank = plt.figure()
+    assert style.alt_text(blank) == "Figure."
+    plt.close(blank)
+    with pytest.raises(TypeError, match="fig"):
+        style.alt_text("figure.png")
+
+
+def test_inline_figures_in_ipython_carry_their_alt_text():
+    """matplotlib-inline's display of a figure sends :func:`alt_text` in the PNG's metadata, next to
+    its size (the book's build puts it on the image; without it the alt is the image's file name)."""
+    pytest.importorskip("matplotlib_inline")
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib_inline import backend_inline
+
+    shell = InteractiveShell.instance()
+    try:
+        style.apply()
+        style.apply()  # idempotent: the metadata is wrapped once
+        figure = plt.figure(figsize=(style.FIGURE_WIDTH, 3.0))
+        figure.add_subplot().set(title="a value", xlabel="t", ylabel="V")
+        data, metadata = shell.display_formatter.format(figure)
+        from IPython.core.display_functions import _merge
+
+        _merge(metadata, backend_inline._fetch_figure_metadata(figure))
+        plt.close(figure)
+        assert metadata["image/png"]["alt"] == "Figure: a value: V against t."
+        assert {"width", "height"} <= set(metadata["image/png"])
+        assert backend_inline._fetch_figure_metadata.adds_alt_text
+        assert not getattr(backend_inline._fetch_figure_metadata.__closure__[0].cell_contents, "adds_alt_text", False)
+    finally:
+        InteractiveShell.clear_instance()
+
+
 def test_walls_cannot_be_mistaken_for_values_near_zero(fig):
     mdp = envs.gridworld()
     ax = fig.add_subplot()

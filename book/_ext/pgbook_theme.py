@@ -13,6 +13,11 @@ It also corrects how myst-nb merges a cell's printed output (``nb_merge_streams`
 strips the end of each chunk but not the start of the next, so a line that the kernel happened to
 send in two chunks ("text" and "\ntext") gained a blank line. Here the chunks are joined as
 they were written first.
+
+And it gives every image a cell shows its text alternative: myst-nb keeps only the width and height
+of an image's output metadata, so the image's ``alt`` fell back to its file name (a hash). The
+``alt`` that :mod:`pgbook.viz.style` sends with each figure (``{"image/png": {"alt": ...}}``) is
+put on the image here, unless the cell's own options already set one.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import myst_nb.core.render
+from docutils import nodes
 import myst_nb.core.utils
 from nbformat import NotebookNode
 from sphinx.application import Sphinx
@@ -45,6 +51,20 @@ def coalesce_streams(outputs: list[NotebookNode]) -> list[NotebookNode]:
     return _MYST_COALESCE(joined)
 
 
+_MYST_RENDER_IMAGE = myst_nb.core.render.NbElementRenderer.render_image
+
+
+def render_image(self, data) -> list[nodes.Element]:
+    """myst-nb's image, with the alt text of the output's metadata (if the cell's options set none)."""
+    rendered = _MYST_RENDER_IMAGE(self, data)
+    alt = data.output_metadata.get(data.mime_type, {}).get("alt")
+    if isinstance(alt, str) and alt.strip():
+        for image in rendered:
+            if isinstance(image, nodes.image) and "alt" not in image:
+                image["alt"] = alt.strip()
+    return rendered
+
+
 def _add_static(app: Sphinx, config: Config) -> None:
     config.html_static_path = [*config.html_static_path, str(STATIC)]
 
@@ -52,6 +72,7 @@ def _add_static(app: Sphinx, config: Config) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _add_static)
     myst_nb.core.render.coalesce_streams = coalesce_streams
+    myst_nb.core.render.NbElementRenderer.render_image = render_image
     app.add_css_file(CSS, priority=900)  # after the theme's own style sheets
     app.add_js_file(JS, loading_method="defer")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

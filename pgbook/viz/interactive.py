@@ -6,7 +6,13 @@ r"""Interactive figures that work with a kernel and without one.
   calls ``draw`` again and shows the new figure;
 - in the static HTML book, where no kernel runs, as pre-rendered frames, one per point of the grid
   of slider values, with an ``<input type="range">`` per parameter, labelled ``γ = 0.90``, and a
-  few lines of inline JavaScript that swap the image.
+  few lines of inline JavaScript that swap the image and its alt text.
+
+In both the sliders come first and the image right under them, so that on a phone, where a tall
+figure fills the screen, the control sits next to the panel it drives (the book's style sheet also
+keeps the sliders of a static figure in view while its frame scrolls past). Each frame's alt text
+is the figure's own words at that point (:func:`pgbook.viz.style.alt_text`: its titles, axes and
+legend), or the ``alt`` given to :func:`interactive`, followed by what the sliders change.
 
 Which one ``_repr_mimebundle_`` gives is decided by the environment variable
 :data:`STATIC_ENV` (``PGBOOK_STATIC_FIGURES``): ``tools/build_book.py`` sets it to ``1`` while the book's
@@ -51,6 +57,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from .. import _validate as validate
+from .style import alt_text
 
 #: Upper bound on the number of pre-rendered frames of one figure (the product of the slider sizes).
 MAX_FRAMES = 256
@@ -74,6 +81,7 @@ _SCRIPT = """(function (root) {
       values[k].textContent = data.labels[k][i];
     }
     img.src = "data:image/png;base64," + data.frames[index];
+    img.alt = data.alts[index];
   }
   for (var k = 0; k < inputs.length; k++) inputs[k].addEventListener("input", update);
 })(document.currentScript.parentElement);"""
@@ -135,12 +143,13 @@ class Slider:
 class Interactive:
     """An interactive figure; build it with :func:`interactive`."""
 
-    def __init__(self, draw: Callable, figsize: tuple[float, float], dpi: int, sliders: dict[str, Slider]):
-        self.draw, self.figsize, self.dpi, self.sliders = draw, figsize, dpi, sliders
+    def __init__(self, draw: Callable, figsize: tuple[float, float], dpi: int, sliders: dict[str, Slider],
+                 alt: str | None = None):
+        self.draw, self.figsize, self.dpi, self.sliders, self.alt = draw, figsize, dpi, sliders, alt
         self.shape = tuple(len(s) for s in sliders.values())
         self._frames: tuple[bytes, ...] | None = None
+        self._alts: tuple[str, ...] | None = None
         self._widget = None
-        #: (left, right) of the initial frame's axes, as fractions of its width (set by :meth:`render`).
 
     @property
     def n_frames(self) -> int:
@@ -162,34 +171,50 @@ class Interactive:
     def render(self, index: tuple[int, ...], *, quantize: bool = False) -> bytes:
         """The figure at grid point ``index`` as PNG bytes at ``PIXEL_RATIO`` x ``dpi`` (palette-quantised
         when ``quantize``)."""
+        return self._render(index, quantize)[0]
+
+    def _controls_say(self) -> str:
+        names = " and ".join(s.label for s in self.sliders.values())
+        return f"The slider{'s' if len(self.sliders) > 1 else ''} above it change{'' if len(self.sliders) > 1 else 's'} {names}."
+
+    def _render(self, index: tuple[int, ...], quantize: bool) -> tuple[bytes, str]:
+        """:meth:`render`'s PNG, and the frame's alt text (the ``alt`` given, or the figure's own words)."""
         fig = Figure(figsize=self.figsize, dpi=self.dpi, facecolor="white", layout="constrained")
         self.draw(fig, **self.params(index))
+        alt = f"{self.alt or alt_text(fig)} {self._controls_say()}"
         buf = io.BytesIO()
         # zlib's fastest level: a quarter of the encoding time for a third more bytes, on a local link.
         fig.savefig(buf, format="png", dpi=PIXEL_RATIO * self.dpi, facecolor="white", metadata={"Software": None},
                     pil_kwargs={"compress_level": 1})
         if not quantize:
-            return buf.getvalue()
+            return buf.getvalue(), alt
         image = Image.open(buf).convert("RGB")
         small = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
         out = io.BytesIO()
         small.save(out, format="PNG", optimize=True)
-        return out.getvalue()
+        return out.getvalue(), alt
 
     @property
     def frames(self) -> tuple[bytes, ...]:
         """Every frame, in row-major order over the sliders (the last slider varies fastest)."""
         if self._frames is None:
-            self._frames = tuple(
-                self.render(index, quantize=True) for index in itertools.product(*map(range, self.shape))
-            )
+            drawn = [self._render(index, True) for index in itertools.product(*map(range, self.shape))]
+            self._frames = tuple(png for png, _ in drawn)
+            self._alts = tuple(alt for _, alt in drawn)
         return self._frames
+
+    @property
+    def alts(self) -> tuple[str, ...]:
+        """Every frame's alt text, in the order of :attr:`frames`."""
+        if self._alts is None:
+            self.frames  # noqa: B018  (drawing the frames records their alt texts)
+        return self._alts
 
     def html(self) -> str:
         """The kernel-free rendering: frames, one range input per slider, an inline script."""
         frames = [base64.b64encode(f).decode("ascii") for f in self.frames]
         initial = self.initial
-        first = frames[int(np.ravel_multi_index(initial, self.shape))]
+        first = int(np.ravel_multi_index(initial, self.shape))
         width, height = self.size
         controls = []
         for (name, s), i in zip(self.sliders.items(), initial):
@@ -203,16 +228,18 @@ class Interactive:
                 f'value="{i}" data-name="{html.escape(name)}" aria-label="{label}" style="flex:1;max-width:24em">'
                 "</label>"
             )
-        data = json.dumps({"labels": [list(s.labels) for s in self.sliders.values()], "frames": frames})
-        data = data.replace("</", "<\\/")
+        data = json.dumps({"labels": [list(s.labels) for s in self.sliders.values()], "frames": frames,
+                           "alts": list(self.alts)})
+        data = data.replace("<", "\\u003c")  # no tag, and no end of the script, inside the JSON
         return (
             f'<div class="pgbook-interactive" data-shape="{",".join(map(str, self.shape))}" style="margin:0.5em 0">'
+            # the sliders right above the frame they drive (on a phone a tall frame fills the screen)
+            f'<div class="pgbook-interactive-controls">{"".join(controls)}</div>'
             # the frame in a box of its own, so that on a phone it scrolls sideways and the sliders stay put
             '<div class="pgbook-interactive-view">'
-            f'<img class="pgbook-interactive-frame" src="data:image/png;base64,{first}" width="{width}" '
-            f'height="{height}" alt="Interactive figure: move the slider below to change it" '
+            f'<img class="pgbook-interactive-frame" src="data:image/png;base64,{frames[first]}" width="{width}" '
+            f'height="{height}" alt="{html.escape(self.alts[first])}" '
             'style="max-width:100%;height:auto;background:#fff"></div>'
-            f'<div class="pgbook-interactive-controls">{"".join(controls)}</div>'
             f'<script type="application/json" class="pgbook-interactive-data">{data}</script>'
             f"<script>{_SCRIPT}</script></div>"
         )
@@ -353,15 +380,18 @@ class _LiveFrames:
                     return
 
 
-def interactive(draw: Callable, *, figsize=(6.4, 4.0), dpi: int = 100, **sliders: Slider) -> Interactive:
+def interactive(draw: Callable, *, figsize=(6.4, 4.0), dpi: int = 100, alt: str | None = None,
+                **sliders: Slider) -> Interactive:
     r"""An interactive figure: ``draw(fig, **params)`` draws onto a fresh matplotlib ``Figure``.
 
     The figure has a white background and constrained layout (call ``fig.set_layout_engine("none")``
     in ``draw`` to place axes by hand with ``fig.add_axes``); every frame has the same size.
 
     draw: called as ``draw(fig, name=value, ...)``, one keyword per slider; figsize: (width, height)
-    in inches; dpi: CSS pixels per inch as shown (the PNGs are drawn at ``PIXEL_RATIO`` times that); sliders: ``name=Slider(...)``, one or more. The
-    static book holds one frame per point of the grid of values (at most ``MAX_FRAMES``).
+    in inches; dpi: CSS pixels per inch as shown (the PNGs are drawn at ``PIXEL_RATIO`` times that);
+    alt: the figure's text alternative, for readers who cannot see it (default: each frame's titles,
+    axes and legend, :func:`pgbook.viz.style.alt_text`); sliders: ``name=Slider(...)``, one or more.
+    The static book holds one frame per point of the grid of values (at most ``MAX_FRAMES``).
 
     Example: ``interactive(draw, gamma=Slider("γ", np.linspace(0, 0.95, 20), fmt="{:.2f}"))``.
     """
@@ -376,6 +406,8 @@ def interactive(draw: Callable, *, figsize=(6.4, 4.0), dpi: int = 100, **sliders
     if (size <= 0).any():
         raise ValueError(f"figsize: width and height must be positive, got {tuple(size)}")
     dpi = validate.positive_int(dpi, "dpi")
+    if alt is not None and (not isinstance(alt, str) or not alt.strip()):
+        raise ValueError(f"alt: expected a non-empty string describing the figure, got {alt!r}")
     n_frames = math.prod(len(s) for s in sliders.values())
     if n_frames > MAX_FRAMES:
         raise ValueError(f"sliders: {n_frames} frames (the product of the slider sizes) exceed {MAX_FRAMES}")
@@ -385,4 +417,4 @@ def interactive(draw: Callable, *, figsize=(6.4, 4.0), dpi: int = 100, **sliders
         raise TypeError(f"draw: cannot be called as draw(fig, {', '.join(f'{k}=...' for k in sliders)}): {e}") from None
     except ValueError:  # a builtin without a signature: let the first call tell
         pass
-    return Interactive(draw, (float(size[0]), float(size[1])), dpi, dict(sliders))
+    return Interactive(draw, (float(size[0]), float(size[1])), dpi, dict(sliders), None if alt is None else alt.strip())

@@ -12,6 +12,11 @@ Inline figures in IPython (the book's build, JupyterLab, Binder, Colab) are PNGs
 displayed resolution ("retina": the image carries half its pixel size as its display size), so
 they stay crisp on high-density screens and when zoomed.
 
+Every inline figure carries a text alternative, :func:`alt_text`: its titles, what each panel plots
+against what, and its legend's entries. IPython sends it in the output's metadata
+(``{"image/png": {"alt": ...}}``), and the book's build puts it in the image's ``alt`` (a screen
+reader, or a reader whose image did not load, otherwise gets the image's file name).
+
 Colours are colour-blind safe: lines cycle through the Okabe–Ito palette :data:`PALETTE`
 (Okabe and Ito, *Color Universal Design*, 2008), and values use ``viridis``, which is perceptually
 uniform and readable under the common colour-vision deficiencies. Backgrounds are opaque white,
@@ -20,10 +25,12 @@ also when saved, because the book's dark mode would make transparent figures unr
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import matplotlib as mpl
 from cycler import cycler
+from matplotlib.figure import Figure
 
 #: Okabe–Ito colours by name, in the order lines cycle through them.
 PALETTE = {
@@ -75,8 +82,64 @@ STYLE = {
 }
 
 
+#: Mathtext commands in titles and labels, as a screen reader should read them.
+_TEX_WORDS = {
+    r"\gamma": "γ", r"\eta": "η", r"\mu": "μ", r"\rho": "ρ", r"\pi": "π", r"\theta": "θ", r"\lambda": "λ",
+    r"\tau": "τ", r"\epsilon": "ε", r"\varepsilon": "ε", r"\Delta": "Δ", r"\nabla": "∇", r"\star": "*",
+    r"\infty": "∞", r"\le": "≤", r"\ge": "≥", r"\cdot": "·", r"\|": "‖", r"\,": " ", r"\log": "log",
+}
+
+
+def _plain(text: str) -> str:
+    """A title or label without mathtext markup: ``$\\eta = 2$`` reads ``η = 2``."""
+    if "$" in text:
+        text = re.sub(r"\\(?:mathcal|mathrm|mathbf|operatorname|text)\{([^{}]*)\}", r"\1", text)
+        text = re.sub(r"\\[A-Za-z]+|\\.", lambda m: _TEX_WORDS.get(m.group(0), m.group(0)[1:]), text)
+        text = text.replace("$", "").replace("{", "").replace("}", "")
+    return " ".join(text.split())
+
+
+def alt_text(fig: Figure) -> str:
+    """A text alternative for ``fig``: what a reader who cannot see it should know it shows.
+
+    It is built from the figure's own words: the figure's title, then for each panel its title,
+    "y against x" from its axis labels, and the entries of its legend, then those of the figure's
+    own legend, e.g. ``"Figure: softmax policy gradient on the chain, H = 3: V(t) / V* against
+    iteration t + 1 (legend: uniform start; bad start)."``. Mathtext is read as text (``$\\gamma$``
+    as ``γ``). A panel with none of these is read by the texts drawn on it (a diagram); one with no
+    words at all (an inset, a colour bar without a label) adds nothing.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
+
+    def entries(legends) -> str:
+        texts = (_plain(t.get_text()) for legend in legends if legend is not None for t in legend.get_texts())
+        return "; ".join(t for t in texts if t)
+
+    panels = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        title = _plain(" ".join(t for t in (ax.get_title("left"), ax.get_title(), ax.get_title("right")) if t))
+        x, y = _plain(ax.get_xlabel()), _plain(ax.get_ylabel())
+        axes = f"{y} against {x}" if x and y else y or x
+        words = ": ".join(w for w in (title, axes) if w)
+        legend = entries([ax.get_legend()])
+        if legend:
+            words = f"{words} (legend: {legend})" if words else f"legend: {legend}"
+        if not words:  # a diagram: the words it is drawn with
+            words = "; ".join(filter(None, (_plain(t.get_text()) for t in ax.texts if t.get_visible())))
+        if words:
+            panels.append(words)
+    suptitle = getattr(fig, "_suptitle", None)
+    head = _plain(suptitle.get_text()) if suptitle is not None else ""
+    legend = entries(fig.legends)
+    body = ". ".join(filter(None, [head, *panels, legend and f"Legend: {legend}"]))
+    return f"Figure: {body}." if body else "Figure."
+
+
 def apply() -> None:
-    """Apply :data:`STYLE` and, in IPython, show inline figures as 2x PNGs.
+    """Apply :data:`STYLE` and, in IPython, show inline figures as 2x PNGs with their :func:`alt_text`.
 
     Idempotent. Outside IPython only the matplotlib settings change.
     """
@@ -107,3 +170,32 @@ def _inline_retina() -> None:
             warnings.simplefilter("ignore", DeprecationWarning)
             config.figure_formats = {"retina"}
     select_figure_formats(shell, {"retina"}, **config.print_figure_kwargs)
+    _inline_alt_text()
+
+
+def _inline_alt_text() -> None:
+    """Send each inline figure's :func:`alt_text` in its output's metadata.
+
+    matplotlib-inline shows a figure with ``display(fig, metadata=_fetch_figure_metadata(fig))``, and
+    IPython merges that metadata into the PNG's own (its width and height): the one place every
+    inline figure passes, whichever formats are selected later. Without that function (another
+    backend) figures go out as before, without an alt text.
+    """
+    try:
+        from matplotlib_inline import backend_inline
+    except ImportError:
+        return
+    fetch = getattr(backend_inline, "_fetch_figure_metadata", None)
+    if fetch is None or getattr(fetch, "adds_alt_text", False):
+        return
+
+    def fetch_with_alt(fig):
+        metadata = fetch(fig) or {}
+        try:
+            alt = alt_text(fig)
+        except Exception:  # noqa: BLE001  (a figure must show even if its description fails)
+            return metadata or None
+        return {**metadata, "image/png": {"alt": alt}}
+
+    fetch_with_alt.adds_alt_text = True
+    backend_inline._fetch_figure_metadata = fetch_with_alt

@@ -150,6 +150,29 @@ def test_interactive_figures_are_kernel_free_labelled_and_light(html_dir):
         assert not figure.select("script[src]")
 
 
+#: An alt text that is only a file's name or path (myst-nb's default for a cell's image is its file name).
+FILE_NAME = re.compile(r"^\S*\.(png|jpe?g|gif|svg|webp|pdf)$", re.I)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
+def test_every_image_has_an_alt_text_in_words(html_dir, page):
+    """A reader who cannot see an image (a screen reader, an image that did not load) gets its alt
+    text: never empty, never the image's file name, never a data URL; an interactive figure's frames
+    each carry their own, swapped with the frame."""
+    images = soup(html_dir, page).find_all("img")
+    for img in images:
+        alt = (img.get("alt") or "").strip()
+        src = img.get("src", "")
+        where = f"{page}: <img src={src[:60]!r}>"
+        assert alt, f"{where} has no alt text"
+        assert not FILE_NAME.match(alt) and not alt.startswith("data:"), f"{where} has the alt text {alt!r}"
+        assert alt != src and alt != src.rsplit("/", 1)[-1], f"{where}: its alt text is its file name"
+        assert len(alt.split()) >= 2, f"{where}: alt text {alt!r} says nothing"
+    for figure in article(soup(html_dir, page)).select(".pgbook-interactive"):
+        data, frames = frames_of(figure)
+        assert len(data["alts"]) == len(frames) and all(len(a.split()) >= 2 for a in data["alts"]), page
+
+
 def test_nothing_is_loaded_from_outside_the_book(html_dir):
     loads = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src",
              "audio": "src", "embed": "src", "object": "data"}
