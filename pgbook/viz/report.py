@@ -82,7 +82,7 @@ def plot_runs(ax, report, t_max=None) -> None:
 def plot_sweep(fig: Figure, reports, value, name: str) -> None:
     """Reports of one MDP family along a parameter, at ``value``: the runs above, the counts below.
 
-    fig: a figure about 4.6 x 7.4 inches, constrained layout off (``fig.set_layout_engine("none")``);
+    fig: a figure about 4.6 x 7.4 inches (its layout engine is switched off: the axes are placed by hand);
     reports: ``{parameter value: Report}`` from :func:`pgbook.explain`, every one with PG and NPG runs;
     value: the key shown; name: the parameter's name as the reader sees it ("the corridor's width").
     Top, :func:`plot_runs` at ``value`` on an iteration axis that is the same for every value; bottom, the
@@ -90,6 +90,7 @@ def plot_sweep(fig: Figure, reports, value, name: str) -> None:
     """
     if value not in reports:
         raise ValueError(f"value: {value!r} is not one of the reports' keys {list(reports)}")
+    fig.set_layout_engine("none")
     keys = sorted(reports)
     t_max = 1.5 * max(max(r.pg.iterations, r.npg.iterations) for r in reports.values())
     top = fig.add_axes((0.17, 0.60, 0.78, 0.35))
