@@ -393,3 +393,22 @@ def test_a_gamma_one_mdp_whose_uniform_policy_never_ends_is_refused_clearly():
     loop = pgbook.MDP([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]], [[0.0, 1.0], [0.0, 0.0]], 1.0, [1.0, 0.0],
                       terminal=[1])
     assert math.isclose(pgbook.explain(loop).V_star[0], 1.0)
+
+
+def test_the_sweep_figure_keeps_its_iteration_axis_and_refuses_an_unknown_value():
+    """viz.report.plot_sweep (the corridor's width slider): the runs' axis ends at the same iteration for every
+    value shown, so that a longer plateau is seen to be longer; a value with no report is refused by name."""
+    from matplotlib.figure import Figure
+
+    from pgbook.viz.report import plot_sweep
+
+    sweep = {h: pgbook.explain(envs.chain(h), T=300) for h in (2, 3)}
+    ends = []
+    for h in sweep:
+        fig = Figure(figsize=(4.6, 7.4))
+        plot_sweep(fig, sweep, h, "H")
+        ends.append(fig.axes[0].get_xlim()[1])
+        assert type(fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine" and len(fig.axes) == 2
+    assert ends[0] == ends[1] == 1.5 * max(max(r.pg.iterations, r.npg.iterations) for r in sweep.values())
+    with pytest.raises(ValueError, match="value"):
+        plot_sweep(Figure(), sweep, 4, "H")
