@@ -82,7 +82,7 @@ def plot_runs(ax, report, t_max=None) -> None:
 def plot_sweep(fig: Figure, reports, value, name: str) -> None:
     """Reports of one MDP family along a parameter, at ``value``: the runs above, the counts below.
 
-    fig: a figure about 4.6 x 7.4 inches (its layout engine is switched off: the axes are placed by hand);
+    fig: a figure about 3.5 x 7.4 inches (whole on a 390 px phone) (its layout engine is switched off: the axes are placed by hand);
     reports: ``{parameter value: Report}`` from :func:`pgbook.explain`, every one with PG and NPG runs;
     value: the key shown; name: the parameter's name as the reader sees it ("the corridor's width").
     Top, :func:`plot_runs` at ``value`` on an iteration axis that is the same for every value; bottom, the
@@ -93,10 +93,10 @@ def plot_sweep(fig: Figure, reports, value, name: str) -> None:
     fig.set_layout_engine("none")
     keys = sorted(reports)
     t_max = 1.5 * max(max(r.pg.iterations, r.npg.iterations) for r in reports.values())
-    top = fig.add_axes((0.17, 0.60, 0.78, 0.35))
+    top = fig.add_axes((0.21, 0.60, 0.75, 0.35))
     plot_runs(top, reports[value], t_max=t_max)
     top.set_title(f"{name} = {value}", fontsize=12)
-    bottom = fig.add_axes((0.17, 0.08, 0.78, 0.28))
+    bottom = fig.add_axes((0.21, 0.08, 0.75, 0.28))
     for label, counts, colour, marker, style in (
             ("PG, 10% of the gap", [r.first_tenth["PG"] for r in reports.values()], PG_COLOUR, "o", "-"),
             ("PG, 90%", [r.nine_tenths["PG"] for r in reports.values()], PG_COLOUR, "s", "--"),
