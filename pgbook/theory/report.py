@@ -99,17 +99,19 @@ class Report:
         difference lemma (AKLM Lemma 3.2): :math:`\nu^{\pi^\star}_\rho(s)\sum_a\pi^\star(a|s)A^{\pi_0}(s,a)`
         divided by the gap; the shares sum to 1 (all zero when the gap is 0).
     mismatch : float or None
-        :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty` (AKLM Definition 3.1; ``inf`` when mu misses a state
-        :math:`\pi^\star` visits); None for ``gamma = 1``.
+        :math:`\|d^{\pi^\star}_\rho/\mu\|_\infty` over every state, terminal ones included (AKLM
+        Definition 3.1; ``inf`` when mu misses a state :math:`\pi^\star` visits); None for ``gamma = 1``.
+        Kept for comparison: the report shows ``mismatch_live``.
     mismatch_live : float or None
-        The same maximum over the non-terminal states only. At a terminal (absorbing) state every action
-        does the same, so every advantage is 0 and the state's term in the performance difference lemma
-        vanishes: the gradient-domination inequality (AKLM Lemma 4.1), and with it AKLM Thm 4.1 for projected
-        gradient ascent, holds with this smaller constant (the book's remark, derived there, not in AKLM).
-        None for ``gamma = 1``.
+        The same maximum over the non-terminal states only, the coefficient the report shows. At a
+        terminal (absorbing) state every action does the same, so every advantage is 0 and the state's
+        term in the performance difference lemma vanishes: the gradient-domination inequality (AKLM
+        Lemma 4.1), and with it AKLM Thm 4.1 for projected gradient ascent, holds with this smaller
+        constant (the book's remark, derived there, not in AKLM). None for ``gamma = 1``.
     start_mismatch : float or None
-        :math:`\|d^{\pi^\star}_\rho/d^{\pi_0}_\mu\|_\infty`, the ratio in Mei et al.'s (2020)
-        non-uniform Łojasiewicz inequality (their Lemma 8) at the uniform policy; None for ``gamma = 1``.
+        :math:`\|d^{\pi^\star}_\rho/d^{\pi_0}_\mu\|_\infty` over the non-terminal states, the ratio in
+        Mei et al.'s (2020) non-uniform Łojasiewicz inequality (their Lemma 8) at the uniform policy,
+        from whose proof the absorbing states drop out alike (the book's remark); None for ``gamma = 1``.
     pg : Run or None
         The PG run (:func:`pgbook.algorithms.softmax_pg`); None for ``gamma = 1``.
     npg : Run or None
@@ -207,14 +209,14 @@ class Report:
             ("uniform policy's value $V^{π_0}(ρ)$", _num(float(self.rho @ self.V_uniform)), "values"),
         ]
         if m.gamma < 1.0:
+            # Over the non-terminal states: an absorbing state's advantages are all 0, so it drops out of the
+            # bounds these ratios enter (the book's remark); with none, that is every state.
+            live = (" over the non-terminal states (in a terminal one every action does the same)"
+                    if m.terminal.any() else "")
             rows += [
-                ("mismatch coefficient $‖d^{π^*}_ρ / μ‖_∞$", _num(self.mismatch), "landscape"),
-            ]
-            if m.terminal.any():
-                rows.append(("the same, over the non-terminal states (where an action can matter)",
-                             _num(self.mismatch_live), "landscape"))
-            rows += [
-                ("visitation mismatch at the start $‖d^{π^*}_ρ / d^{π_0}_μ‖_∞$", _num(self.start_mismatch), "softmax_pg"),
+                (f"mismatch coefficient $‖d^{{π^*}}_ρ / μ‖_∞${live}", _num(self.mismatch_live), "landscape"),
+                (f"visitation mismatch at the start $‖d^{{π^*}}_ρ / d^{{π_0}}_μ‖_∞${' over the same states' if live else ''}",
+                 _num(self.start_mismatch), "softmax_pg"),
             ]
             for name in ("PG", "NPG"):
                 rows.append((f"{name} ($η$ = {self.eta:g}): iterations to close 10% / 90% of the initial gap "
@@ -334,9 +336,10 @@ class Report:
                        "range, and NPG's guarantee is stated for [0, 1]); explain(mdp, rescale=True) moves them to "
                        "[0, 1] without changing the optimal policy.")
         if m.gamma < 1.0:
-            if self.mismatch == math.inf:
-                missed = int(np.count_nonzero((self.d_star > 0) & (self.mu == 0)))
-                out.append(f"$μ$ puts no weight on {missed} of the states $π^*$ visits, so the mismatch coefficient is "
+            if self.mismatch_live == math.inf:
+                missed = int(np.count_nonzero((self.d_star > 0) & (self.mu == 0) & ~m.terminal))
+                where = "non-terminal " if m.terminal.any() else ""
+                out.append(f"$μ$ puts no weight on {missed} of the {where}states $π^*$ visits, so the mismatch coefficient is "
                            "infinite and PG's rates (AKLM Thm 4.1 for the direct parameterisation, Mei et al. Thm 4 for "
                            "the softmax) promise nothing; NPG's guarantee with exact advantages (AKLM Thm 5.3) has "
                            "no mismatch coefficient. Try explain(mdp, mu=...) with a "
@@ -591,7 +594,7 @@ def explain(mdp: MDP, *, rho=None, mu=None, eta: float = 1.0, T: int = 2000, res
         mdp=mdp, eta=eta,
         mismatch=mismatch(star.d, mu) if discounted else None,
         mismatch_live=_mismatch_live(star.d, mu, mdp.terminal) if discounted else None,
-        start_mismatch=mismatch(star.d, at_start.d) if discounted else None,
+        start_mismatch=_mismatch_live(star.d, at_start.d, mdp.terminal) if discounted else None,
         pg=runs["PG"], npg=runs["NPG"], first_tenth=tenth, nine_tenths=ninety, verdict=verdict,
         speedup=speedup, r6_promised=r6_promised, r6_needed=r6_needed, stalled=stalled, rewards=(float(mdp.r.min()), float(mdp.r.max())), rescaled_from=rescaled_from, **arrays,
     )

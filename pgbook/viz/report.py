@@ -54,8 +54,9 @@ def report_figures(report) -> list[tuple[bytes, tuple[int, int], str, str]]:
     return out
 
 
-def plot_runs(ax, report) -> None:
-    """The gaps of PG and NPG against the iteration (log-log), PG's plateau shaded."""
+def plot_runs(ax, report, t_max=None) -> None:
+    """The gaps of PG and NPG against the iteration (log-log), PG's plateau shaded; ``t_max``: the
+    right end of the iteration axis (default: the longer run's), to keep it fixed across frames."""
     first = float(report.gap_pg[0])
     floor, top = 1e-4 * first, 3.0 * first
     for name, gap, colour in (("PG", report.gap_pg, PG_COLOUR), ("NPG", report.gap_npg, NPG_COLOUR)):
@@ -71,11 +72,44 @@ def plot_runs(ax, report) -> None:
         ax.axvspan(1, end, color=PG_COLOUR, alpha=0.15, lw=0)
         ax.text(1.0, floor * 2, f"PG's plateau:\n{end - 1} iterations", fontsize=10, ha="left", va="bottom")
     ax.set_ylim(floor, top)
-    ax.set_xlim(0.8, None)
+    ax.set_xlim(0.8, t_max)
     ax.xaxis.set_minor_locator(NullLocator())  # minor log ticks: clutter, and most of the drawing time
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set(xlabel="iteration t + 1", ylabel="gap V*(ρ) − V⁽ᵗ⁾(ρ)")
     ax.legend(loc="upper left", bbox_to_anchor=(-0.15, -0.15), ncol=1, fontsize=10, frameon=False)
+
+
+def plot_sweep(fig: Figure, reports, value, name: str) -> None:
+    """Reports of one MDP family along a parameter, at ``value``: the runs above, the counts below.
+
+    fig: a figure about 3.5 x 7.4 inches (whole on a 390 px phone) (its layout engine is switched off: the axes are placed by hand);
+    reports: ``{parameter value: Report}`` from :func:`pgbook.explain`, every one with PG and NPG runs;
+    value: the key shown; name: the parameter's name as the reader sees it ("the corridor's width").
+    Top, :func:`plot_runs` at ``value`` on an iteration axis that is the same for every value; bottom, the
+    iterations PG needs for 10% and 90% of its gap, and NPG for 90%, against the parameter (logarithmic).
+    """
+    if value not in reports:
+        raise ValueError(f"value: {value!r} is not one of the reports' keys {list(reports)}")
+    fig.set_layout_engine("none")
+    keys = sorted(reports)
+    t_max = 1.5 * max(max(r.pg.iterations, r.npg.iterations) for r in reports.values())
+    top = fig.add_axes((0.21, 0.60, 0.75, 0.35))
+    plot_runs(top, reports[value], t_max=t_max)
+    top.set_title(f"{name} = {value}", fontsize=12)
+    bottom = fig.add_axes((0.21, 0.08, 0.75, 0.28))
+    for label, counts, colour, marker, style in (
+            ("PG, 10% of the gap", [r.first_tenth["PG"] for r in reports.values()], PG_COLOUR, "o", "-"),
+            ("PG, 90%", [r.nine_tenths["PG"] for r in reports.values()], PG_COLOUR, "s", "--"),
+            ("NPG, 90%", [r.nine_tenths["NPG"] for r in reports.values()], NPG_COLOUR, "D", ":")):
+        by_key = dict(zip(reports, counts))
+        shown = [k for k in keys if by_key[k] is not None]
+        bottom.semilogy(shown, [by_key[k] for k in shown], marker=marker, ls=style, color=colour, lw=2, ms=6,
+                        mec="black", mew=0.6, label=label)
+    bottom.axvline(value, color=PALETTE["black"], lw=1, alpha=0.5, zorder=0)
+    bottom.yaxis.set_minor_locator(NullLocator())
+    bottom.set_xticks(keys)
+    bottom.set(xlabel=name, ylabel="iterations")
+    bottom.legend(loc="upper left", fontsize=10, frameon=False)
 
 
 def visitation_figure(report) -> Figure:

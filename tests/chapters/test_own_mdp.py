@@ -152,6 +152,47 @@ def corridor_speedup(gamma, eta=1.0, T=5000):
     return 8 * t10 / (t90 - t10)
 
 
+def corridor_rows(width):
+    """The page's corridor, ``width`` cells to a row."""
+    return ["S" + "." * (width - 1), "#" * (width - 2) + "..", "G" + "." * (width - 1)]
+
+
+@functools.cache
+def corridor_plateau(width, gamma=0.95, T=20_000):
+    """t10, the first iteration at which softmax PG written out in numpy (eta = 1, from the uniform policy and
+    the start cell) has closed 10% of its gap on the corridor built by hand, ``width`` cells to a row."""
+    P, r, _, rho = hb.grid(corridor_rows(width), slip=0.1)
+    V_star = oracle.value(P, r, gamma, np.eye(4)[hb.value_iteration(P, r, gamma)[1]])
+    theta = np.zeros((len(P), 4))
+    for t in range(T):
+        pi = softmax(theta)
+        V = oracle.value(P, r, gamma, pi)
+        gap = rho @ (V_star - V)
+        if t == 0:
+            first = gap
+        elif gap <= 0.9 * first:
+            return t
+        d = (1 - gamma) * oracle.occupancy(P, gamma, pi, rho)
+        theta = theta + d[:, None] * pi * (r + gamma * P @ V - V[:, None]) / (1 - gamma)
+    raise AssertionError(f"width {width}: PG closed less than 10% of its gap in {T} iterations")
+
+
+@twin("own_mdp/corridor-plateau-grows-with-width",
+      wrong={"the-plateau-grows-like-the-width": dict(law="linear"),
+             "the-plateau-doubles-with-two-more-cells": dict(law="doubles")})
+def corridor_plateau_grows_with_width(page, law="measured"):
+    """The growth t10(w + 2)/t10(w), w = 6..12, of PG's plateau from numpy runs on the corridors built by hand;
+    the careless reader expects the plateau to grow like the corridor's length, (w + 2)/w, or to double."""
+    widths = np.arange(6, 13)
+    if law == "linear":
+        growth = (widths + 2) / widths
+    elif law == "doubles":
+        growth = np.full(widths.size, 2.0)
+    else:
+        growth = np.array([corridor_plateau(w + 2) / corridor_plateau(w) for w in widths])
+    page.close(growth, 4.5)
+
+
 def test_corridor_plateau_by_the_reports_heuristic():
     """The page: on the corridor PG waits on a plateau by the report's heuristic, a speed-up of at least 2
     after its first tenth (from a numpy PG run), and with gamma = 0.99 there is none: the random walk
@@ -394,12 +435,13 @@ def test_the_numbers_of_the_corridor_and_its_exercise():
     keys = report.key_states
     assert list(keys) == [13, 14] and keys.tolist() == [13, 14]
     assert 150 < report.d_star[keys].sum() / report.d_uniform[keys].sum() < 250  # "about 200 times less"
-    counts = []
-    for width in (6, 8, 10, 12, 14):
-        rows = ["S" + "." * (width - 1), "#" * (width - 2) + "..", "G" + "." * (width - 1)]
-        counts.append(pgbook.explain(pgbook.from_grid(rows, gamma=0.95), T=20000).first_tenth["PG"])
-    growth = np.array(counts[1:]) / counts[:-1]
-    assert np.all((4 <= growth) & (growth <= 5))  # "about four or five"
+    widths = range(6, 15)  # the slider's
+    sweep = [pgbook.explain(pgbook.from_grid(corridor_rows(w), gamma=0.95), T=20000) for w in widths]
+    counts = np.array([r.first_tenth["PG"] for r in sweep])
+    assert np.all((4 <= counts[2:] / counts[:-2]) & (counts[2:] / counts[:-2] <= 5))  # "four to five"
+    assert counts[4] == 692 and [corridor_plateau(w) for w in (6, 10)] == [counts[0], counts[4]]
+    npg_90 = np.array([r.nine_tenths["NPG"] for r in sweep])
+    assert set(npg_90[2:] - npg_90[:-2]) <= {1, 2}  # NPG's count "grows by one or two"
     assert pgbook.explain(pgbook.from_grid(CORRIDOR, gamma=0.99)).verdict == "no plateau"
 
 

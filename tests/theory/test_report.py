@@ -54,7 +54,8 @@ def test_the_numbers_are_the_chapters_functions(name):
     assert np.allclose(r.d_star, pgbook.visitation(mdp, pi_star), rtol=0, atol=1e-14)
     assert np.allclose(r.d_uniform, pgbook.visitation(mdp, pi_0), rtol=0, atol=1e-14)
     assert r.mismatch == landscape.mismatch(r.d_star, mdp.rho)
-    assert r.start_mismatch == landscape.mismatch(r.d_star, r.d_uniform)
+    live = ~mdp.terminal & (r.d_star > 0)  # the start mismatch leaves out the absorbing states
+    assert r.start_mismatch == pytest.approx(np.max(r.d_star[live] / r.d_uniform[live]), rel=1e-12)
     until = float(mdp.rho @ V_star) - 0.01 * r.gap
     pg = algorithms.softmax_pg(mdp, 1.0, 2000, until=until)
     npg = algorithms.npg(mdp, 1.0, 2000, until=until)
@@ -103,6 +104,33 @@ def test_a_mu_other_than_rho_is_ascended_and_the_gap_measured_at_rho():
     assert np.allclose(pg.V_rho, pg.V @ mu)  # the run ascends V(mu)
 
 
+def test_the_reports_mismatch_rows_leave_out_the_terminal_state():
+    """A three-state walk 0 -> 1 -> goal, written by hand, where the goal would set both coefficients: with
+    gamma = 1/2 and rho at state 0, pi* (always forward) has d* = (1/2, 1/4, 1/4). Under mu = (0.6, 0.3, 0.1)
+    the coefficient over all states is d*(goal)/mu(goal) = 2.5, over the non-terminal ones 0.5/0.6 = 5/6;
+    under a mu that misses only the goal, the first is infinite and the second 1, and the report warns of
+    nothing. The rows of the table show the second, and say so."""
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 0] = P[1, 0, 1] = 1.0  # action 0: stay
+    P[0, 1, 1] = P[1, 1, 2] = 1.0  # action 1: forward
+    P[2, :, 2] = 1.0  # the goal, absorbing
+    r = np.array([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]])  # 1 on entering the goal
+    walk = pgbook.MDP(P, r, 0.5, rho=np.array([1.0, 0.0, 0.0]), terminal=[2])
+    mu = np.array([0.6, 0.3, 0.1])
+    r_mu = pgbook.explain(walk, mu=mu, T=50)
+    assert np.allclose(r_mu.d_star, [0.5, 0.25, 0.25], rtol=0, atol=1e-15)
+    assert r_mu.mismatch == pytest.approx(2.5, rel=1e-12) and r_mu.mismatch_live == pytest.approx(5 / 6, rel=1e-12)
+    rows = {what: value for what, value, _ in r_mu.summary()}
+    shown = [(what, value) for what, value in rows.items() if what.startswith("mismatch coefficient")]
+    assert shown == [(shown[0][0], "0.833")] and "over the non-terminal states" in shown[0][0]
+    d_0 = oracle.visitation(P, 0.5, np.full((3, 2), 0.5), mu)
+    assert r_mu.start_mismatch == pytest.approx(max(r_mu.d_star[s] / d_0[s] for s in (0, 1)), rel=1e-12)
+    r_live = pgbook.explain(walk, mu=np.array([0.5, 0.5, 0.0]), T=50)
+    assert r_live.mismatch == math.inf and r_live.mismatch_live == pytest.approx(1.0, rel=1e-12)
+    assert not any("no weight" in note for note in r_live.notes())
+    assert "∞" not in {value for what, value, _ in r_live.summary() if what.startswith("mismatch")}
+
+
 @pytest.mark.slow
 def test_the_mismatch_over_non_terminal_states_leaves_out_only_the_absorbing_ones():
     """Recomputed by a plain loop over the states; FrozenLake's goal sets the coefficient over all
@@ -134,8 +162,8 @@ def test_the_table_gives_the_gap_each_run_leaves_beside_its_counts():
     npg_last = mdp.rho @ r.V_star - pgbook.value(mdp, r.npg.pi[-1]) @ mdp.rho
     assert (rows[f"gap left by PG / NPG after the same T = {n} iterations (one exact evaluation per iteration each, "
                  "so equal compute)"] == f"{float(r.gap_pg[n]):.3g} / {npg_last:.3g}")
-    assert "the same, over the non-terminal states (where an action can matter)" in rows
-    assert "over the non-terminal states" not in str(explained("chain")[1])  # no terminal state, no row
+    assert sum(what.startswith("mismatch coefficient") and "over the non-terminal states" in what for what in rows) == 1
+    assert "over the non-terminal states" not in str(explained("chain")[1])  # no terminal state: every state
 
 
 @pytest.mark.slow
@@ -365,3 +393,22 @@ def test_a_gamma_one_mdp_whose_uniform_policy_never_ends_is_refused_clearly():
     loop = pgbook.MDP([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]], [[0.0, 1.0], [0.0, 0.0]], 1.0, [1.0, 0.0],
                       terminal=[1])
     assert math.isclose(pgbook.explain(loop).V_star[0], 1.0)
+
+
+def test_the_sweep_figure_keeps_its_iteration_axis_and_refuses_an_unknown_value():
+    """viz.report.plot_sweep (the corridor's width slider): the runs' axis ends at the same iteration for every
+    value shown, so that a longer plateau is seen to be longer; a value with no report is refused by name."""
+    from matplotlib.figure import Figure
+
+    from pgbook.viz.report import plot_sweep
+
+    sweep = {h: pgbook.explain(envs.chain(h), T=300) for h in (2, 3)}
+    ends = []
+    for h in sweep:
+        fig = Figure(figsize=(4.6, 7.4))
+        plot_sweep(fig, sweep, h, "H")
+        ends.append(fig.axes[0].get_xlim()[1])
+        assert type(fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine" and len(fig.axes) == 2
+    assert ends[0] == ends[1] == 1.5 * max(max(r.pg.iterations, r.npg.iterations) for r in sweep.values())
+    with pytest.raises(ValueError, match="value"):
+        plot_sweep(Figure(), sweep, 4, "H")
