@@ -925,6 +925,8 @@ def test_neural_numbers():
     # "as ||theta^(t)|| grows from 2.4 to 9.5"
     theta_norms = np.sqrt(np.sum(thetas[::20] ** 2, axis=1))
     assert f"{theta_norms[0]:.1f}" == "2.4" and f"{theta_norms[-1]:.1f}" == "9.5" and np.all(np.diff(theta_norms) > 0)
+    # the figure's sentence: "the curvature ends at almost seven times the beta ... the weights grow fourfold"
+    assert 6.5 < norms[-1] / norms[0] < 7 and round(theta_norms[-1] / theta_norms[0]) == 4
     assert neural.size(4, 8) == 48
     assert neural_npg()[4].max() < 1e-12
 
