@@ -107,7 +107,8 @@ def plot_stat_grid(ax, Ns, omegas, gaps, kappa_eps, *, ceiling):
     ----------
     ax : matplotlib Axes
     Ns : array_like, shape (n,)
-        The pairs per fit :math:`N`, labelled at the first line's points.
+        The pairs per fit :math:`N`, named in the title in the order the points run (smaller
+        :math:`\kappa\,\epsilon_{\mathrm{stat}}`, i.e. larger N, to the left).
     omegas : array_like, shape (m,)
         The coverages :math:`\omega`, one line each.
     gaps, kappa_eps : array_like, shape (m, n)
@@ -126,14 +127,14 @@ def plot_stat_grid(ax, Ns, omegas, gaps, kappa_eps, *, ceiling):
     for i, omega in enumerate(omegas):
         ax.plot(kappa_eps[i], gaps[i], marker=markers[i % len(markers)], color=colours[i % len(colours)],
                 label=rf"$\omega$ = {omega:.3g}")
-    for j, N in enumerate(Ns):  # name the sample sizes along the lowest line
-        ax.annotate(f"N={N}", (kappa_eps[-1, j], gaps[-1, j]), textcoords="offset points", xytext=(0, -16),
-                    ha="center", fontsize=11)
-    ax.axhline(ceiling, color="0.3", ls="--", lw=1.2, label="the uniform policy's gap")
+    ax.axhline(ceiling, color="0.3", ls="--", lw=1.2, label="uniform policy's gap")
     ax.set_xscale("log")
+    # on every line the points run from the largest N (left) to the smallest (right)
+    order = ", ".join(str(N) for N in sorted(Ns, reverse=True))
     ax.set(xlabel=r"$\kappa\,\epsilon_{\mathrm{stat}}$ (mean over seeds)",
-           ylabel=r"final gap $V^\star(\rho) - V^{(T)}(\rho)$", ylim=(gaps.min() - 0.06, ceiling + 0.02))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
+           ylabel=r"final gap $V^\star(\rho) - V^{(T)}(\rho)$", ylim=(gaps.min() - 0.03, ceiling + 0.02),
+           title=f"each line, left to right: N = {order}")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
 
 
 def plot_curvature(axes, t, curvature, theta_norm, beta_start):
@@ -190,8 +191,8 @@ def plot_corridor(ax, ps, values, *, p_star, tabular, marked=()):
             label=rf"best $p^\star$ = {p_star:.3f}: {v_best:.2f}")
     for (p, v, label), marker in zip(marked, "sD^v"):
         ax.plot([p], [v], marker, color=PALETTE["green"], ms=7)
-        ax.annotate(label, (p, v), textcoords="offset points", xytext=(0, 10),
-                    ha="right" if p > 0.5 else "left", fontsize=11)
+        ax.annotate(label, (p, v), textcoords="offset points", xytext=(-10, 0) if p > 0.5 else (10, 0),
+                    ha="right" if p > 0.5 else "left", va="center", fontsize=11)
     ax.set(xlabel=r"probability $p$ of playing right", ylabel=r"$v_p(S_1)$ (steps, negated)",
            xlim=(0, 1), ylim=(values.min() * 1.05, 0))
-    ax.legend(loc="lower center")
+    ax.legend(loc="lower right")  # below the right end the plot is empty: the curve stops at the last p

@@ -850,6 +850,7 @@ def test_transfer_numbers():
     t = blind[0.01]
     assert f"{t.eps_approx:.4f}" == "0.0071" and round(t.mismatch) == 36 and f"{t.eps_bias:.2f}" == "0.12"
     assert f"{t.mismatch * t.eps_approx / (1 - GAMMA):.1f}" == "2.6"
+    assert round(t.eps_bias / t.eps_approx) == 17  # "the transfer error is 0.12, seventeen times larger"
     bounds = [terms.bound for kind in ("tabular", "blind") for terms in figure_terms(kind).values()]
     finite = min(b for b in bounds if np.isfinite(b))
     assert f"{finite:.1f}" == "2.9" and 3.5 < finite / v_star() < 4  # "almost four times"
