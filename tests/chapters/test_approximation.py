@@ -850,6 +850,7 @@ def test_transfer_numbers():
     t = blind[0.01]
     assert f"{t.eps_approx:.4f}" == "0.0071" and round(t.mismatch) == 36 and f"{t.eps_bias:.2f}" == "0.12"
     assert f"{t.mismatch * t.eps_approx / (1 - GAMMA):.1f}" == "2.6"
+    assert round(t.eps_bias / t.eps_approx) == 17  # "the transfer error is 0.12, seventeen times larger"
     bounds = [terms.bound for kind in ("tabular", "blind") for terms in figure_terms(kind).values()]
     finite = min(b for b in bounds if np.isfinite(b))
     assert f"{finite:.1f}" == "2.9" and 3.5 < finite / v_star() < 4  # "almost four times"
@@ -925,6 +926,8 @@ def test_neural_numbers():
     # "as ||theta^(t)|| grows from 2.4 to 9.5"
     theta_norms = np.sqrt(np.sum(thetas[::20] ** 2, axis=1))
     assert f"{theta_norms[0]:.1f}" == "2.4" and f"{theta_norms[-1]:.1f}" == "9.5" and np.all(np.diff(theta_norms) > 0)
+    # the figure's sentence: "the curvature ends at almost seven times the beta ... the weights grow fourfold"
+    assert 6.5 < norms[-1] / norms[0] < 7 and round(theta_norms[-1] / theta_norms[0]) == 4
     assert neural.size(4, 8) == 48
     assert neural_npg()[4].max() < 1e-12
 
