@@ -29,19 +29,6 @@ def test_draws_one_curve_per_feature_map_at_the_chosen_mixture():
     assert r"$\kappa$ = $\infty$" in fig0.axes[0].get_legend().get_texts()[0].get_text()
 
 
-def test_a_stat_terms_row_names_kappa_eps_stat_and_dashed_maps_are_dashed():
-    fig = Figure()
-    apxviz.draw_coverage(fig, LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.0, ("a", "b"),
-                         stat_terms=([np.inf, 0.5, 0.25], None), dashed={1})
-    ax = fig.axes[0]
-    texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts[0] == r"a: $\kappa$ = $\infty$, $\kappa\,\epsilon_{\mathrm{stat}}$ = $\infty$"
-    assert texts[1].startswith(r"b: $\kappa$ = 1, $\epsilon_{\mathrm{bias}}$")
-    assert ax.lines[0].get_linestyle() == "-" and ax.lines[1].get_linestyle() == "--"
-    with pytest.raises(ValueError, match="stat_terms"):
-        apxviz.draw_coverage(Figure(), LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.5, ("a", "b"), stat_terms=(None,))
-
-
 def test_rejects_bad_input():
     with pytest.raises(ValueError, match="omega"):
         apxviz.draw_coverage(Figure(), LAMS, CURVES, 0.8, KAPPAS, BIASES, 0.25, ("a", "b"))

@@ -8,7 +8,7 @@ from matplotlib.ticker import NullFormatter
 from .style import PALETTE
 
 
-def draw_coverage(fig, omegas, curves, V_star, kappas, biases, omega, labels, *, stat_terms=None, dashed=()):
+def draw_coverage(fig, omegas, curves, V_star, kappas, biases, omega, labels):
     r"""Q-NPG learning curves for several feature maps, at one exploratory mixture ``omega``.
 
     Parameters
@@ -26,17 +26,11 @@ def draw_coverage(fig, omegas, curves, V_star, kappas, biases, omega, labels, *,
         The mixture to draw, one of ``omegas``.
     labels : sequence of str, length F
         The feature maps' names.
-    stat_terms : sequence of length F, optional
-        For each feature map ``None``, or the products :math:`\kappa\,\epsilon_{\mathrm{stat}}` of its
-        runs, shape (L,): the legend then names that product instead of the transfer error.
-    dashed : collection of int, optional
-        The feature maps (indices) drawn dashed.
     """
     omegas = np.asarray(omegas, dtype=float)
     curves = [np.asarray(c, dtype=float) for c in curves]
-    stat_terms = [None] * len(curves) if stat_terms is None else list(stat_terms)
-    if not len(labels) == len(curves) == len(kappas) == len(biases) == len(stat_terms):
-        raise ValueError("labels: need one label, curve set, kappa row, bias row and stat_terms entry per feature map")
+    if not len(labels) == len(curves) == len(kappas) == len(biases):
+        raise ValueError("labels: need one label, curve set, kappa row and bias row per feature map")
     if any(len(c) != omegas.size for c in curves):
         raise ValueError(f"curves: need one curve per mixture in omegas ({omegas.size})")
     matches = np.flatnonzero(np.isclose(omegas, omega, rtol=0, atol=1e-12))
@@ -47,13 +41,8 @@ def draw_coverage(fig, omegas, curves, V_star, kappas, biases, omega, labels, *,
     for f, label in enumerate(labels):
         kappa = kappas[f][i]
         k = r"$\infty$" if not np.isfinite(kappa) else f"{kappa:.2g}"
-        if stat_terms[f] is None:
-            extra = rf"$\epsilon_{{\mathrm{{bias}}}}$ = {biases[f][i]:.2f}"
-        else:
-            product = stat_terms[f][i]
-            extra = r"$\kappa\,\epsilon_{\mathrm{stat}}$ = " + (r"$\infty$" if not np.isfinite(product) else f"{product:.2g}")
-        ax.plot(curves[f][i], color=list(PALETTE.values())[f], lw=1.5 if f in dashed else 2,
-                ls="--" if f in dashed else "-", label=rf"{label}: $\kappa$ = {k}, {extra}")
+        ax.plot(curves[f][i], color=list(PALETTE.values())[f], lw=2,
+                label=rf"{label}: $\kappa$ = {k}, $\epsilon_{{\mathrm{{bias}}}}$ = {biases[f][i]:.2f}")
     ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label=r"$V^\star(\rho)$")
     ax.set(xlabel="iteration $t$", ylabel=r"$V^{(t)}(\rho)$ of Q-NPG", ylim=(0, 1.05 * V_star),
            title=rf"$\nu$ puts mass $\omega$ = {omegas[i]:.3g} on the cells $\pi^\star$ visits")
