@@ -1,9 +1,12 @@
 """pgbook.theory.guarantees: each iteration count against its theorem's own bound evaluated at that count,
-and against the count solved by sympy from the bound written out by hand; D from the visitation's series;
+and against the count solved by sympy (or, for Xiao's, bisection) from the bound written out by hand; D from the visitation's series;
 bad input refused by name."""
+
+import functools
 
 import numpy as np
 import pytest
+import scipy.optimize
 import sympy
 
 from pgbook import envs
@@ -41,23 +44,26 @@ def test_each_count_against_an_independent_computation(gamma):
     # R6: AKLM Thm 5.3's bound at eta = (1-gamma)^2 log|A| evaluated at its count is eps
     eta = (1 - gamma) ** 2 * np.log(A)
     assert float(npg.npg_bound(counts["R6"], eta, A, gamma)) == pytest.approx(EPS, rel=1e-12)
-    # R8: Xiao's bound (1 - 1/theta)^T 2/(1-gamma) is at most eps at the count, and the count is the exact
-    # solution of exp(-T/theta) 2/(1-gamma) = eps, by sympy
+    # R8: the root of Xiao's bound (1 - 1/theta)^T 2/(1-gamma) = eps, by bisection, lies in
+    # [(theta-1)/theta, 1] times the count, since -log(1 - 1/theta) lies in [1/theta, 1/(theta-1)]
     theta = D / (1 - gamma)
+    root = scipy.optimize.brentq(lambda T: (1 - 1 / theta) ** T * 2 / (1 - gamma) - EPS, 0, 1e6, xtol=1e-9)
+    assert (theta - 1) / theta * counts["R8"] <= root <= counts["R8"]
+    for row, expr in solved().items():
+        value = float(expr.subs(dict(zip(sympy.symbols("gamma S A D epsilon", positive=True), (gamma, S, A, D, EPS)))))
+        assert counts[row] == pytest.approx(value, rel=1e-8), row
+
+
+@functools.cache
+def solved():
+    """T solved by sympy from AKLM Thm 4.1, Cor 5.1 (corrected constant) and Thm 5.3 at eta = (1-gamma)^2 log|A|."""
     T = sympy.Symbol("T", positive=True)
-    exact = sympy.solve(sympy.exp(-T / sympy.Float(theta)) * 2 / sympy.Float(1 - gamma) - sympy.Float(EPS), T)
-    assert counts["R8"] == pytest.approx(float(exact[0]), rel=1e-9)
-    assert (1 - 1 / theta) ** counts["R8"] * 2 / (1 - gamma) <= EPS
-    # R1, R4 by sympy from AKLM Thm 4.1 and Cor 5.1 (corrected) solved for T
     g, s, a, d, e = sympy.symbols("gamma S A D epsilon", positive=True)
-    sols = {
+    return {
         "R1": sympy.solve(sympy.sqrt(64 * g * s * a * d**2 / ((1 - g) ** 6 * T)) - e, T)[0],
         "R4": sympy.solve(sympy.sqrt(320 * s**2 * a**2 * d**2 / ((1 - g) ** 6 * T)) - e, T)[0],
-        "R6": sympy.solve(2 / ((1 - g) ** 2 * T) - e, T)[0],
+        "R6": sympy.solve(sympy.log(a) / ((1 - g) ** 2 * sympy.log(a) * T) + 1 / ((1 - g) ** 2 * T) - e, T)[0],
     }
-    for row, expr in sols.items():
-        value = float(expr.subs({g: gamma, s: S, a: A, d: D, e: EPS}))
-        assert counts[row] == pytest.approx(value, rel=1e-8), row
 
 
 def test_the_counts_grow_as_their_theorems_say():
