@@ -18,6 +18,7 @@ Vanishing gradients and exploration       :mod:`pgbook.theory.vanishing`        
 Convergence of softmax policy gradient    :mod:`pgbook.theory.softmax_pg`        rates, log-barrier and entropy bounds
 Convergence of the NPG                    :mod:`pgbook.theory.npg`               NPG and mirror-descent bounds
 Approximation                             :mod:`pgbook.theory.approximation`     Q-NPG's terms, fits, regret
+What the tutorial proved                  :mod:`pgbook.theory.guarantees`        the guarantees' iteration counts
 Your own MDP                              :mod:`pgbook.theory.report`            :func:`pgbook.explain`, the analysis
 ========================================  =====================================  ===================================
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 import importlib
 
 MODULES = ("symbolic", "neural", "estimation", "surrogates", "simplex", "landscape", "vanishing",
-           "softmax_pg", "npg", "approximation", "report")
+           "softmax_pg", "npg", "approximation", "guarantees", "report")
 
 __all__ = list(MODULES)
 

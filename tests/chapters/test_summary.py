@@ -7,9 +7,10 @@ its series instead of the linear solve, and feed them to the page's own checks t
 claims a careless reader would make.
 
 The table tests parse the page: every row R0, R1, ... of its three-column tables must link to a chapter
-of _toc.yml, and its entry in the dropdown under its table must say, after "Checked by", what holds
-it -- a check of its constant, of its rate's scaling, of a step
-of its proof, of a convention, and what is only an illustration. The ids of those checks live here
+of _toc.yml and cite the labelled display that states it, its entry in the dropdown under its table
+must define that display, and the one table of checks must say what holds each row -- a check of its
+constant, of its rate's scaling, of a step of its proof, of a convention, and what is only an
+illustration -- with the wrong claim each check rejects. The ids of those checks live here
 (ROW_CHECKS), not on the page: every id must be a check of a chapter its row links, and the kinds the
 page names for a row must be the kinds of its checks. Rows linking to a chapter that has not been merged yet carry the
 form ``Chapter: title (book/x/y)<!-- link: ../x/y -->``; such a chapter must then be absent from
@@ -404,11 +405,15 @@ ROW_CHECKS = {
 ROW = re.compile(r"^\| \*\*(R\d+[a-z]?)\*\* ([^|]+) \| ([^|]+) \| ([^|]+) \|$")
 #: The header of a table: exactly three columns, the last one the chapter.
 HEADER = re.compile(r"^\| [^|]+ \| [^|]+ \| Chapter \|$")
-#: A row's entry in the dropdown under its table, which says what holds it after "**Checked by**".
+#: A row's entry in the dropdown under its table, which states it as a labelled display.
 DETAIL = re.compile(r"^- \*\*(R\d+[a-z]?)\.\*\* ")
-CHECKED_BY = "**Checked by** "
 DROPDOWN = re.compile(r"^````\{admonition\} Table (\d) in full")
-KIND = re.compile(r"\*(constant|scaling|proof step|convention|illustration)\*: ")
+#: The table of checks: one line per row and kind of check, its chapter and the wrong claim it rejects.
+CHECK_HEADER = "| Row | Check | Chapter | Wrong claim it rejects |"
+CHECK_ROW = re.compile(r"^\| (R\d+[a-z]?) \| (constant|scaling|proof step|convention|illustration): [^|]+"
+                       r"\| ([^|]+) \| ([^|]+) \|$")
+EQ = re.compile(r"\{eq\}`(eq-sum-[\w-]+)`")
+LABEL = re.compile(r"^\s*\$\$ \((eq-sum-[\w-]+)\)$")
 DOC = re.compile(r"\{doc\}`(?:[^`<]*<([^>`]+)>|([^`<>]+))`")
 PENDING = re.compile(r"Chapter: [^(|]+ \((book/[\w/]+)\)<!-- link: ([\w./]+) -->")
 HERE = re.compile(r"\{ref\}`[^`]*<sec-sum-[\w-]+>`")
@@ -458,12 +463,20 @@ def details():
     return found
 
 
+def check_lines():
+    """The table of checks, in order: (row label, kind, chapter cell, wrong claim)."""
+    return [CHECK_ROW.match(line).groups() for line in page_lines() if CHECK_ROW.match(line)]
+
+
 def table_rows():
-    """For each row: the chapters it links (in its chapter cell or its dropdown entry; "below" for this
-    page's own section), and the chapters not merged yet that it names."""
+    """For each row: the chapters it links (in its chapter cell, its dropdown entry or its lines of the table
+    of checks; "below" for this page's own section), and the chapters not merged yet that it names."""
     rows, said = {}, details()
+    checked = {}
+    for label, _, chapter, _ in check_lines():
+        checked[label] = checked.get(label, "") + " " + chapter
     for label, (_, cell) in table_lines().items():
-        text = cell + " " + said.get(label, (None, ""))[1]
+        text = cell + " " + said.get(label, (None, ""))[1] + checked.get(label, "")
         live = {resolve(a or b) for a, b in DOC.findall(text)}
         if HERE.search(text):
             live.add("book/approximation/summary")
@@ -475,31 +488,51 @@ def table_rows():
 
 
 def holds():
-    """For each row of the tables: the kinds of check its dropdown entry names after "**Checked by**"
-    ("illustration", a bound only drawn, is not a check); what follows must start with a kind, and no
-    kind may be named before it."""
+    """For each row of the tables: the kinds of check the table of checks names for it ("illustration", a
+    bound only drawn, is not a check). A check names the wrong claim it rejects; an illustration none."""
     found = {}
-    for label, (_, text) in details().items():
-        assert text.count(CHECKED_BY) == 1, f"{label}: its entry says '{CHECKED_BY.strip()}' {text.count(CHECKED_BY)} times"
-        before, cell = text.split(CHECKED_BY)
-        marks = list(KIND.finditer(cell))
-        assert marks and marks[0].start() == 0, f"{label}: what holds it does not start with a kind: {cell[:60]!r}"
-        assert not KIND.search(before), f"{label}: a kind of check named before '{CHECKED_BY.strip()}'"
-        found[label] = {mark.group(1) for mark in marks} - {"illustration"}
+    for label, kind, _, wrong in check_lines():
+        if kind == "illustration":
+            assert wrong.strip() == "—", f"{label}: an illustration rejects no claim, the table says {wrong!r}"
+        else:
+            assert wrong.strip() not in ("", "—"), f"{label}: its {kind} check names no wrong claim"
+        found.setdefault(label, set())
+        if kind != "illustration":
+            found[label].add(kind)
     return found
 
 
 def test_the_tables_have_three_columns_and_their_dropdowns_every_row_in_order():
-    """On a phone a table reads without swiping: three columns (method, guarantee, chapter), no
-    "Checked by" column; the dropdown under each table has one entry per row of that table, in order."""
-    headers = [line for line in page_lines() if line.startswith("| ") and line.endswith(" |")
-               and not ROW.match(line)]
-    assert len(headers) == 3 and all(HEADER.match(h) for h in headers), headers
+    """On a phone a table of guarantees reads without swiping: three columns (method, guarantee, chapter);
+    the dropdown under each table has one entry per row of that table, in order; the only other table is
+    the table of checks, whose lines follow the rows' order."""
+    lines = [line for line in page_lines() if line.startswith("| ") and line.endswith(" |")]
+    headers = [line for line in lines if not ROW.match(line) and not CHECK_ROW.match(line)]
+    assert headers.count(CHECK_HEADER) == 1, headers
+    assert len(headers) == 4 and all(HEADER.match(h) for h in headers if h != CHECK_HEADER), headers
     rows = table_lines()
     said = details()
     assert list(said) == list(rows)
     for label, (table, _) in rows.items():
         assert said[label][0] == table, f"{label} is in Table {table} but detailed under Table {said[label][0]}"
+    order = list(dict.fromkeys(label for label, *_ in check_lines()))
+    assert order == list(rows), order
+
+
+def test_every_row_cites_the_display_its_entry_labels():
+    """A row's guarantee is a labelled display in its dropdown entry (or, for R13, after its table), and its
+    table cell cites it by number; every label cited is defined once."""
+    text = page_lines()
+    defined = [m.group(1) for line in text if (m := LABEL.match(line))]
+    assert len(defined) == len(set(defined)), defined
+    said = details()
+    for label, cell in ((m.group(1), m.group(3)) for line in text if (m := ROW.match(line))):
+        cited = EQ.findall(cell)
+        assert cited, f"{label}: its guarantee cell cites no display"
+        for eq in cited:
+            assert eq in defined, f"{label}: {eq} is not a labelled display of the page"
+        assert label == "R13" or any(f"$$ ({eq})" in said[label][1] for eq in cited), (
+            f"{label}: its dropdown entry does not hold the display its cell cites")
 
 
 @functools.cache
@@ -550,17 +583,9 @@ def test_the_ids_of_a_row_belong_to_the_chapters_it_links():
             assert i.split("/")[0] in stems, f"{label}: {i} is not a check of a chapter the row links"
 
 
-def test_the_counts_the_prose_states():
-    """The paragraph after the row lines counts what they say, row for row."""
-    rows = {kind: [label for label, kinds in ROW_CHECKS.items() if kind in kinds]
-            for kind in ("constant", "scaling", "proof step")}
-    words = dict(enumerate("zero one two three four five six seven eight nine ten eleven twelve".split()))
-    expected = (f"{words[len(rows['constant'])]} rows are held to their published constant ({', '.join(rows['constant'])}), "
-                f"{words[len(rows['scaling'])]} by their rate's scaling ({', '.join(rows['scaling'])}), and "
-                f"{words[len(rows['proof step'])]} by a step of their proof ({', '.join(rows['proof step'])}); "
-                "every row has at least one check that can fail")
+def test_every_row_is_held_by_a_check_that_can_fail():
     assert all(ROW_CHECKS.values()), f"rows held by no check: {[k for k, v in ROW_CHECKS.items() if not v]}"
-    assert expected in " ".join(PAGE.read_text().split())
+    assert all(holds()[label] for label in ROW_CHECKS)
 
 
 def test_pending_links_are_not_yet_in_the_toc():
