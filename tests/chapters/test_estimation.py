@@ -8,7 +8,8 @@ solve; gradients by central differences of that value; truncated values by itera
 AKLM's geometric sampler written out with numpy's geometric draws. The same check must reject the
 claim a careless reader would make: the tutorial's gradient without 1/(1 - gamma), an estimator
 without its gamma^t, a baseline that depends on the action, a wrong exponent. The last tests cover
-the numbers the prose states and the library checks that used to be on the page.
+the numbers the prose states and the checks that used to be on the page (the episodes' mean length
+of AKLM's sampler is a ``Moved`` entry).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from conftest import central_difference
 
 import pgbook
-from chapters.twins import twin
+from chapters.twins import Moved, twin
 from pgbook import checks, envs
 from pgbook.theory import estimation
 
@@ -167,6 +168,9 @@ def geometric_episodes(n, seed):
 
 # --- the page's checks and their wrong twins (tests/chapters/twins.py), in the order of the page ---
 
+#: Former ✔ lines, kept as tests (see chapters.twins.Moved): the page shows the twelve its argument needs.
+moved = Moved("estimation")
+
 
 @twin("estimation/sampled-return-is-value",
       wrong={"undiscounted-returns": dict(discounted=False), "normalised-value": dict(scale=1 - GAMMA)})
@@ -292,14 +296,18 @@ def geometric_q_hat(page, discounted=False):
     page.zscore(means, ses, solve(softmax(THETA))[1].ravel())
 
 
-@twin("estimation/geometric-length",
-      wrong={"two-horizons": dict(pairs=2 / (1 - GAMMA)), "one-horizon": dict(pairs=1 / (1 - GAMMA))})
+@moved("geometric-length", "zscore",
+       "(3): an episode of the geometric sampler has (1 + γ)/(1 - γ) pairs on average", tol=4.0,
+       wrong={"two-horizons": dict(pairs=2 / (1 - GAMMA)), "one-horizon": dict(pairs=1 / (1 - GAMMA))})
 def geometric_length(page, pairs=(1 + GAMMA) / (1 - GAMMA)):
     """The lengths of the episodes of the sampler by hand; careless: take the bound 2/(1 - gamma), or one
     effective horizon 1/(1 - gamma), as the mean length."""
     *_, lengths = geometric_episodes(N, seed=17)
     length_mean, length_se = mean_se(lengths.astype(float))
     page.zscore(length_mean, length_se, pairs)
+
+
+test_former_check = moved.test()
 
 
 @twin("estimation/geometric-gradient-unbiased", wrong={"without-one-over-one-minus-gamma": dict(scale=1 - GAMMA)})

@@ -6,7 +6,9 @@ Fisher matrix as an explicit sum over states and actions, gradients by the polic
 written out, least squares by ``np.linalg.lstsq`` -- and feeds it to the page's own check. The same
 check must reject the claim a careless reader would make: a KL without its half, equally steep
 directions, a plain step that is invariant too, any minimiser for the minimum-norm one, a dropped
-1/(1 - gamma) in a step or in a rate. The last tests cover the numbers the prose states. (TRPO, PPO
+1/(1 - gamma) in a step or in a rate. Two former ✔ lines (Q and A give the same compatible weights;
+the plain step's 2 eta p(1 - p) on the bandit) are kept as ``Moved`` entries. The last tests cover the
+numbers the prose states. (TRPO, PPO
 and CPI are chapter 7's, tests/chapters/test_trust_regions.py.)
 """
 
@@ -18,7 +20,7 @@ import numpy as np
 import pytest
 
 import pgbook
-from chapters.twins import twin
+from chapters.twins import Moved, twin
 from pgbook import envs
 from pgbook.theory import surrogates
 import oracle
@@ -208,7 +210,12 @@ def poor_fit_gives_exact_gradient(page, features="scores"):
     page.close(from_fit, np.einsum("sa,sak->k", weights * adv, score) / (1 - GAMMA))
 
 
-@twin("natural/compatible-fit-q-same-weights", wrong={"raw-features-for-q": dict(features="raw")})
+#: Former ✔ lines, kept as tests (see chapters.twins.Moved): the page shows the twelve its argument needs.
+moved = Moved("natural")
+
+
+@moved("compatible-fit-q-same-weights", "close", "regressing Q instead of A on the scores gives the same weights",
+       tol=1e-9, wrong={"raw-features-for-q": dict(features="raw")})
 def compatible_fit_q_same_weights(page, features="scores"):
     """Least squares of Q and of A on the scores; careless: Q on the raw features phi."""
     phi, theta = loglinear_case()
@@ -300,9 +307,14 @@ def bandit_widening(p):
     return g[0] - g[1], natural[0] - natural[1]
 
 
-@twin("natural/bandit-plain-step-vanishes-at-corner", wrong={"without-the-factor-two": dict(factor=1.0)})
+@moved("bandit-plain-step-vanishes-at-corner", "close",
+       "on the two-armed bandit the plain step widens the logit gap by 2ηp(1−p)",
+       tol=1e-12, wrong={"without-the-factor-two": dict(factor=1.0)})
 def bandit_plain_step_vanishes_at_corner(page, factor=2.0):
     page.close([bandit_widening(p)[0] for p in BANDIT_PS], factor * BANDIT_PS * (1 - BANDIT_PS))
+
+
+test_former_check = moved.test()
 
 
 @twin("natural/bandit-npg-step-constant", wrong={"npg-shrinks-like-the-plain-step": dict(claimed="plain")})

@@ -3,7 +3,8 @@
 The chapters' check calls are read from their sources (``checks.<kind>(..., id="<chapter>/<slug>")``
 with a literal id); the twins are registered in ``test_<chapter>.py`` (see ``twins.py``).
 
-- Without the built book: every check call has a well-formed literal id, unique in the book and
+- Without the built book: no page shows more than twelve checks; every check call has a well-formed
+  literal id, unique in the book and
   prefixed with its chapter's file name, and a registered twin with at least one wrong claim; no
   twin is left without its check.
 - On the built book (``make book``): the checks on the pages are exactly those of the sources, and
@@ -48,6 +49,16 @@ def test_every_check_has_a_literal_id_of_its_chapter_unique_in_the_book():
                 problems.append(f"{page}: id {literal!r} is not '{stem}/<slug>'")
     repeated = sorted({i for i in SOURCE_IDS if SOURCE_IDS.count(i) > 1})
     assert not problems and not repeated, "\n".join(problems + [f"id used twice: {i}" for i in repeated])
+
+
+#: The house rule: a page shows the checks its argument needs, at most twelve; a former ✔ line becomes a
+#: test (``chapters.twins.Moved``).
+MAX_CHECKS_PER_PAGE = 12
+
+
+def test_no_page_shows_more_than_twelve_checks():
+    crowded = {page: len(calls) for page, calls in SOURCES.items() if len(calls) > MAX_CHECKS_PER_PAGE}
+    assert not crowded, f"pages with more than {MAX_CHECKS_PER_PAGE} ✔ lines (move some to Moved tests): {crowded}"
 
 
 def test_every_check_has_a_twin_and_every_twin_a_check():
