@@ -58,4 +58,4 @@ def plot_slice(fig: Figure, x, y, values, *, xlabel: str, ylabel: str, title: st
     ax_d.plot(s, chord, color=COLORS["grey"], lw=1.2, label="chord")
     ax_d.plot(s, along, color=COLORS["blue"], lw=2, label="V / V* on the diagonal")
     ax_d.set(xlim=(0, 1), ylim=(-0.02, 1.02), xlabel="position along the dashed line", ylabel="V / V*",
-             title="along the dashed line: V / V* and its chord")
+             title="V / V* and its chord")
