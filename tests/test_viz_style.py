@@ -134,6 +134,15 @@ def test_alt_text_reads_the_figures_titles_axes_and_legends():
         style.alt_text("figure.png")
 
 
+def test_alt_text_keeps_the_grouping_of_a_long_exponent():
+    figure, ax = plt.subplots()
+    ax.set(xlabel="H", ylabel=r"$(1/3)^{H/4}$ and $\gamma^{k}$")
+    try:
+        assert style.alt_text(figure) == "Figure: (1/3)^(H/4) and γ^k against H."
+    finally:
+        plt.close(figure)
+
+
 def test_inline_figures_in_ipython_carry_their_alt_text():
     """matplotlib-inline's display of a figure sends :func:`alt_text` in the PNG's metadata, next to
     its size (the book's build puts it on the image; without it the alt is the image's file name)."""
