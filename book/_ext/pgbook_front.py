@@ -231,9 +231,10 @@ def check_lines() -> list[tuple[bool, str]]:
 
     by_differences = np.array([(V(THETA + h * e) - V(THETA - h * e)) / (2 * h)
                                for e in np.eye(THETA.size).reshape(-1, *THETA.shape)]).reshape(THETA.shape)
-    claims = [("the softmax policy gradient is d(s) π(a|s) A(s, a) / (1 − γ), as finite differences of V find",
-               1 / (1 - mdp.gamma)),
-              ("the same gradient is d(s) π(a|s) A(s, a), without the 1/(1 − γ)", 1.0)]
+    where = f"on a {mdp.S}-state, {mdp.A}-action MDP with γ = {mdp.gamma:g}"
+    claims = [(f"{where}, the softmax policy gradient is d(s) π(a|s) A(s, a) / (1 − γ), as finite differences of V "
+               "find", 1 / (1 - mdp.gamma)),
+              (f"the same gradient is d(s) π(a|s) A(s, a), without the 1/(1 − γ) = {1 / (1 - mdp.gamma):g}", 1.0)]
     lines = []
     for claim, factor in claims:
         printed = io.StringIO()
