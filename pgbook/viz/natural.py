@@ -144,5 +144,5 @@ def plot_line_search(fig: Figure, t, curves: dict, t_near, near: dict, *,
         close.set_ylim(*validate.array(near_ylim, "near_ylim", shape=(2,)))
     close.xaxis.set_major_locator(MaxNLocator(5))  # its short steps have long tick labels
     whole.set_title("along the whole line")
-    close.set_title("close to t = 0")
+    close.set_title("close to u = 0")
     whole.legend(handles=close.lines[:len(near)], loc="upper left", frameon=False, fontsize="small")
