@@ -175,9 +175,8 @@ def test_entropy_smoothness(power, holds):
 moved = Moved("softmax_pg")
 
 
-@moved("curvature-grows-like-horizon", "exponent",
-       "the largest curvature on the stay-or-leave family grows like 1/(1 − γ), not like the lemma's 1/(1 − γ)³",
-       tol=0.05, wrong={"lemma-exponent-three": dict(power=3.0), "exponent-two": dict(power=2.0)})
+@twin("softmax_pg/curvature-grows-like-horizon",
+      wrong={"lemma-exponent-three": dict(power=3.0), "exponent-two": dict(power=2.0)})
 def curvature_grows_like_horizon(page, power=1.0):
     """The closed-form value of the stay-or-leave MDP; the careless reader takes Lemma D.4's 1/(1-gamma)^3
     (or the 8/(1-gamma)^2 that passed the old check) for the growth of the curvature."""
@@ -241,8 +240,10 @@ def nl_inequality(page, sqrt_S=True, with_pi=True):
     page.bound(C * gaps, norms)
 
 
-@twin("softmax_pg/mdp-gap-falls-like-one-over-t", wrong={
-    "one-over-sqrt-t": dict(expected=-0.5), "one-over-t-squared": dict(expected=-2.0)})
+@moved("mdp-gap-falls-like-one-over-t", "exponent",
+       "the random MDP's gap V*(ρ) − V(ρ), evaluated exactly at each iterate, falls like 1/t at the end "
+       "of the run (t from 3·10⁵ to 10⁶)", tol=0.1,
+       wrong={"one-over-sqrt-t": dict(expected=-0.5), "one-over-t-squared": dict(expected=-2.0)})
 def mdp_gap_rate(page, expected=-1.0):
     """The gaps of the run's recorded policies from 3e5 to 1e6, evaluated in numpy against value
     iteration's V*; the careless reader expects gradient ascent's generic 1/sqrt(t), or 1/t^2."""

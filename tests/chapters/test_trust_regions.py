@@ -25,7 +25,7 @@ from scipy.optimize import brentq
 
 import pgbook
 from chapters.test_natural import GAMMA, GRID, A, S, V_rho, fisher_by_sums, mean_kl, pg_theorem, softmax, solve
-from chapters.twins import twin
+from chapters.twins import Moved, twin
 from pgbook import algorithms, envs
 from pgbook.theory import surrogates
 
@@ -356,7 +356,13 @@ def trust_region_runs():
     return np.array(kls)
 
 
-@twin("trust_regions/trpo-run-kl-is-delta", wrong={"interior-step": dict(method="npg")})
+#: Former ✔ lines, kept as tests (see chapters.twins.Moved).
+moved = Moved("trust_regions")
+
+
+@moved("trpo-run-kl-is-delta", "close",
+       "at every one of the 12 iterations, the exact mean KL of TRPO's exact step over δ, against 1 "
+       "(the constraint is active)", tol=1e-6, wrong={"interior-step": dict(method="npg")})
 def trpo_run_kl_is_delta(page, method="trpo"):
     """The mean KL over delta of every step of twelve TRPO iterations, recomputed from the first-order
     conditions (``trust_region_runs``); careless: a step inside the region, NPG's linearised step, whose
@@ -649,3 +655,6 @@ def test_ppo_leads_trpo_from_three_of_the_four_random_starts():
         assert not ahead.size or (ahead.min() > 1 and ahead.max() < 12)  # "middle iterations"
     assert [bool(x.size) for x in leads] == [True, True, False, True]
     assert trust_region_runs()[-1] < 0.8 * 0.01
+
+
+test_former_check = moved.test()

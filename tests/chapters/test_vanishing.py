@@ -24,7 +24,7 @@ import pytest
 import sympy as sp
 
 import pgbook
-from chapters.twins import twin
+from chapters.twins import Moved, twin
 from pgbook import algorithms, checks, envs, highprec
 from pgbook.theory import vanishing
 
@@ -288,8 +288,13 @@ def uniform_value_bound(page, power=2, base=3.0):
     page.bound(V, (H_GRID + 1.0) ** power / base ** H_GRID.astype(float))
 
 
-@twin("vanishing/value-gap-bound", wrong={"optimal-value-without-delay": dict(scale=1.0),
-                                          "asymptotic-optimal-value": dict(scale=1 / math.e)})
+moved = Moved("vanishing")
+
+
+@moved("value-gap-bound", "bound",
+       "the uniform policy's gap V*(s₀) − V(s₀) is at least the proposition's (H+1)/8 − (H+1)²/3^H at every H = 2..80",
+       floor=0.0, wrong={"optimal-value-without-delay": dict(scale=1.0),
+                         "asymptotic-optimal-value": dict(scale=1 / math.e)})
 def value_gap_bound(page, scale=1 / 8):
     """V* by the geometric series minus V by the ratio elimination, against scale (H+1) - (H+1)^2/3^H;
     the careless lower bounds take V*(s_0) as 1/(1 - gamma) = H+1, or as its limit (H+1)/e."""
@@ -872,3 +877,6 @@ def test_the_gambler_s_ruin_probability_of_the_proof_sketch():
                 b[i] = Fraction(1, 4)
         u = sp.Matrix(A).LUsolve(sp.Matrix(b))
         assert u[0] == sp.Rational(2, 3 ** (H + 1) - 1)
+
+
+test_former_check = moved.test()
