@@ -485,6 +485,17 @@ def test_the_small_step_medians():
     assert np.allclose(median[0.1][[10, 20]], slow[[100, 200]], rtol=0.01)  # the same path, ten times sooner
 
 
+def test_the_eta_1_gap_falls_geometrically():
+    """'At eta = 1 ... it shrinks by a factor between 0.70 and 0.73 at every step from t = 10 until it
+    reaches round-off near t = 70' (things to try, and the solution of ex-second-term)."""
+    gap = np.array([(_V_star(MDP0) - _V(MDP0, np.exp(lp))) @ MDP0.rho
+                    for lp in _npg_log_policies(0, 1.0, 100, random_rho=False)[1]])  # index t
+    above = np.flatnonzero(gap > 1e-11)
+    assert 65 <= above.max() <= 75  # 'round-off near t = 70'
+    factor = gap[11:above.max() + 1] / gap[10:above.max()]
+    assert 0.70 <= factor.min() and factor.max() <= 0.73
+
+
 def test_regret_identity_parts():
     """The KL part nearly reaches log|A|/eta (reaches it for eta >= 1); the log Z part is at most about 2.5."""
     mdp, pi_star = MDP0, _pi_star(MDP0)
