@@ -56,14 +56,18 @@ def test_draw_eta_tau_makes_two_panels():
 
 
 def test_draw_eta_tau_keeps_its_legends_inside_the_figure():
-    """At the chapter's size the legends beside the panels end inside the PNG (one was cut off)."""
-    fig = Figure(figsize=(5, 5.4))
+    """At the chapter's size each legend lies below its panel (beside them, they squeezed the curves
+    on a phone) and inside the PNG (one was cut off); the top panel shows AKLM's bound from t = 1."""
+    fig = Figure(figsize=(5, 6.6))
     t = np.arange(1, 101)
     g = 1.0 / t
     ratesviz.draw_eta_tau(fig, t, g, 2 * g, g, 2 * g, g, 0.1, eta=1.0, eta_used=0.5, tau=0.1, spi=True)
     renderer = FigureCanvasAgg(fig).get_renderer()
     for ax in fig.axes:
-        assert ax.get_legend().get_window_extent(renderer).x1 <= fig.bbox.width
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert 0 <= legend.x0 and legend.x1 <= fig.bbox.width and legend.y0 >= 0
+        assert legend.y1 <= ax.get_window_extent(renderer).y0  # below the curves, not beside them
+    assert fig.axes[0].get_ylim()[1] >= 100  # the bound's 1/(1-γ)² at t = 1, γ = 0.9
 
 
 def test_bad_input_is_refused_by_name(ax):

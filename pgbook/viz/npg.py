@@ -129,21 +129,23 @@ def draw_eta_tau(fig: Figure, t, npg_gap, npg_bound, soft_gap, soft_bound, gap_r
     gap_reg: (n,) the *unregularised* gap of the regularised run; bias: the sandwich level
     :math:`\tau\log|\mathcal A|/(1-\gamma)`. eta_used is the step of the regularised run (eta
     capped at :math:`(1-\gamma)/\tau`); spi: whether eta_used is that cap (soft policy iteration, Cen et al.).
-    The panels are stacked, with their legends to the right of the curves, so that they stay
-    readable on a phone.
+    The panels are stacked, each with its legend below it, so that the curves keep the full
+    width on a phone. The y axis reaches 300 so that AKLM's bound is drawn from t = 1 (about
+    :math:`1/(1-\gamma)^2` there, 100 at :math:`\gamma = 0.9`).
     """
     # Fixed margins instead of a layout engine: this figure is redrawn for every frame of a slider.
     fig.set_layout_engine("none")
-    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"left": 0.15, "right": 0.56, "bottom": 0.1,
-                                                                "top": 0.93, "hspace": 0.45})
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"left": 0.15, "right": 0.95, "bottom": 0.2,
+                                                                "top": 0.93, "hspace": 0.7})
     plot_gap_lines(top, t, {"NPG gap": npg_gap}, {"NPG gap": npg_bound}, ylabel="gap", xlabel="",
-                   title=f"NPG, η = {eta:g}", outside="right")
+                   title=f"NPG, η = {eta:g}", outside="below")
+    top.get_legend().set_bbox_to_anchor((0.5, -0.06), transform=top.transAxes)  # no tick labels to clear
     step = rf"step $\eta_C$ = {eta_used:.3g}" + (" (soft PI)" if spi else "")
     bottom.axhline(bias, color="0.3", ls=":", lw=1.2, label=r"$\tau\log|\mathcal{A}|/(1-\gamma)$")
     plot_gap_lines(bottom, t, {"soft-Q gap": soft_gap, "unregularised gap": gap_reg}, {"soft-Q gap": soft_bound},
-                   ylabel="gap", title=f"with entropy\nτ = {tau:g}, {step}", outside="right",
+                   ylabel="gap", title=f"with entropy, τ = {tau:g}\n{step}", outside="below",
                    bound_label="soft-Q bound")
     for ax in (top, bottom):
         ax.set_yticks(10.0 ** np.arange(-12, 2, 4))
         ax.yaxis.set_minor_locator(NullLocator())
-        ax.set_ylim(FLOOR / 3, 30)
+        ax.set_ylim(FLOOR / 3, 300)  # AKLM's bound at t = 1 is about 1/(1-γ)², 100 at γ = 0.9

@@ -464,6 +464,38 @@ def test_how_loose_the_bound_is_at_T_200():
     assert np.median(at_150[1.0]) < 1e-12 and np.median(at_150[10.0]) < 1e-12
 
 
+@pytest.mark.slow
+def test_the_small_step_medians():
+    """At eta = 0.01 the median gap goes 'from 3.0 after one step to 1.9 after 20, while the bound falls
+    twentyfold; from T ~ 30 on it falls faster than 1/T: between T = 100 and T = 200 it shrinks fourfold,
+    from 0.27 to 0.07, where the bound halves. At eta = 0.1 the median follows the same path ten times sooner.'"""
+    median = {}
+    for eta in (0.01, 0.1):
+        gaps = []
+        for seed in range(20):
+            m, logs = _npg_log_policies(seed, eta, 200)
+            gaps.append([_V_opt(seed) - _V(m, np.exp(lp)) @ m.rho for lp in logs])
+        median[eta] = np.median(gaps, axis=0)  # (201,), index = T
+    slow = median[0.01]
+    assert round(slow[1], 1) == 3.0 and round(slow[20], 1) == 1.9
+    assert slow[20] > slow[1] / 2  # 'hardly moves' while the bound falls by 20
+    T = np.arange(10, 201, 10)  # T * gap rises up to T ~ 30, then falls: from there faster than 1/T
+    assert np.all(np.diff(T[:3] * slow[T[:3]]) > 0) and np.all(np.diff(T[2:] * slow[T[2:]]) < 0)
+    assert round(slow[100], 2) == 0.27 and round(slow[200], 2) == 0.07 and round(slow[100] / slow[200]) == 4
+    assert np.allclose(median[0.1][[10, 20]], slow[[100, 200]], rtol=0.01)  # the same path, ten times sooner
+
+
+def test_the_eta_1_gap_falls_geometrically():
+    """'At eta = 1 ... it shrinks by a factor between 0.70 and 0.73 at every step from t = 10 until it
+    reaches round-off near t = 70' (things to try, and the solution of ex-second-term)."""
+    gap = np.array([(_V_star(MDP0) - _V(MDP0, np.exp(lp))) @ MDP0.rho
+                    for lp in _npg_log_policies(0, 1.0, 100, random_rho=False)[1]])  # index t
+    above = np.flatnonzero(gap > 1e-11)
+    assert 65 <= above.max() <= 75  # 'round-off near t = 70'
+    factor = gap[11:above.max() + 1] / gap[10:above.max()]
+    assert 0.70 <= factor.min() and factor.max() <= 0.73
+
+
 def test_regret_identity_parts():
     """The KL part nearly reaches log|A|/eta (reaches it for eta >= 1); the log Z part is at most about 2.5."""
     mdp, pi_star = MDP0, _pi_star(MDP0)
