@@ -184,4 +184,5 @@ def plot_corridor(ax, ps, values, *, p_star, tabular, marked=()):
                     ha="right" if p > 0.5 else "left", va="center", fontsize=11)
     ax.set(xlabel=r"probability $p$ of playing right", ylabel=r"$v_p(S_1)$ (steps, negated)",
            xlim=(0, 1), ylim=(values.min() * 1.05, 0))
-    ax.legend(loc="lower right")  # below the right end the plot is empty: the curve stops at the last p
+    # below the axes, like the chapter's other figures: inside, it covers a marked policy's label
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
