@@ -157,10 +157,15 @@ def corridor_rows(width):
     return ["S" + "." * (width - 1), "#" * (width - 2) + "..", "G" + "." * (width - 1)]
 
 
-@functools.cache
-def corridor_plateau(width, gamma=0.95, T=20_000):
+def corridor_plateau(width):
     """t10, the first iteration at which softmax PG written out in numpy (eta = 1, from the uniform policy and
     the start cell) has closed 10% of its gap on the corridor built by hand, ``width`` cells to a row."""
+    return corridor_plateau_end(width)[0]
+
+
+@functools.cache
+def corridor_plateau_end(width, gamma=0.95, T=20_000):
+    """``(t10, pi)``: the iteration of :func:`corridor_plateau` and PG's policy then."""
     P, r, _, rho = hb.grid(corridor_rows(width), slip=0.1)
     V_star = oracle.value(P, r, gamma, np.eye(4)[hb.value_iteration(P, r, gamma)[1]])
     theta = np.zeros((len(P), 4))
@@ -171,7 +176,7 @@ def corridor_plateau(width, gamma=0.95, T=20_000):
         if t == 0:
             first = gap
         elif gap <= 0.9 * first:
-            return t
+            return t, pi
         d = (1 - gamma) * oracle.occupancy(P, gamma, pi, rho)
         theta = theta + d[:, None] * pi * (r + gamma * P @ V - V[:, None]) / (1 - gamma)
     raise AssertionError(f"width {width}: PG closed less than 10% of its gap in {T} iterations")
@@ -191,6 +196,28 @@ def corridor_plateau_grows_with_width(page, law="measured"):
     else:
         growth = np.array([corridor_plateau(w + 2) / corridor_plateau(w) for w in widths])
     page.close(growth, 4.5)
+
+
+def test_what_ends_the_corridors_plateau():
+    """The page: the uniform policy's visitation (pgbook's) of the two cells before the goal falls six times
+    per two more cells, 6 to 14 cells wide; on the ten-cell corridor, when PG (numpy) has closed a tenth of
+    the gap, it reaches them 59 times as often as the uniform policy and plays pi*'s action there less than
+    half the time: the plateau ends when PG walks the corridor, not when it learns the last two cells."""
+    def before_goal(width):
+        grid = pgbook.from_grid(corridor_rows(width), gamma=0.95, slip=0.1)
+        cells = [grid.cells.index((2, 1)), grid.cells.index((2, 2))]
+        return pgbook.visitation(grid, pgbook.uniform(grid))[cells].sum()
+    d = np.array([before_goal(w) for w in range(6, 15)])
+    assert np.all(np.abs(d[:-2] / d[2:] - 6) < 0.5)
+    t10, pi = corridor_plateau_end(10)
+    P, r, _, rho = hb.grid(corridor_rows(10), slip=0.1)
+    cells = [13, 14]  # the two cells right of the goal, the hand-built grid numbering its cells row by row
+    assert hb.grid(corridor_rows(10), slip=0.1)[2][12]  # the goal, left of them
+    uniform = np.full_like(pi, 0.25)
+    ratio = oracle.visitation(P, 0.95, pi, rho)[cells].sum() / oracle.visitation(P, 0.95, uniform, rho)[cells].sum()
+    assert round(ratio) == 59
+    a_star = hb.value_iteration(P, r, 0.95)[1][cells]
+    assert np.all(pi[cells, a_star] < 0.5)
 
 
 def test_corridor_plateau_by_the_reports_heuristic():
