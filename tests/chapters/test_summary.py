@@ -401,10 +401,13 @@ ROW_CHECKS = {
     "R15": {"constant": ["trust_regions/trpo-bound-tight-instance"]},
 }
 
-#: A row of a table: its label, its method, its guarantee and its chapter cell (three columns).
-ROW = re.compile(r"^\| \*\*(R\d+[a-z]?)\*\* ([^|]+) \| ([^|]+) \| ([^|]+) \|$")
-#: The header of a table: exactly three columns, the last one the chapter.
-HEADER = re.compile(r"^\| [^|]+ \| [^|]+ \| Chapter \|$")
+#: A row of a table: its label, its method, its guarantee, the columns that tell the rows apart (step,
+#: coefficient, rate, how sharp on the book's examples) and its chapter cell, last.
+ROW = re.compile(r"^\| \*\*(R\d+[a-z]?)\*\* ([^|]+) \| ([^|]+) \|(?: [^|]+ \|)* ([^|]+) \|$")
+#: The header of a table: method, guarantee, the columns that tell the rows apart, the chapter last.
+HEADER = re.compile(r"^\| [^|]+ \| [^|]+ \|(?: [^|]+ \|)* Chapter \|$")
+#: The column every table of guarantees has: how close its bounds came on the book's own examples.
+SHARP = "how sharp on the book's examples"
 #: A row's entry in the dropdown under its table, which states it as a labelled display.
 DETAIL = re.compile(r"^- \*\*(R\d+[a-z]?)\.\*\* ")
 DROPDOWN = re.compile(r"^````\{admonition\} Table (\d) in full")
@@ -502,14 +505,24 @@ def holds():
     return found
 
 
-def test_the_tables_have_three_columns_and_their_dropdowns_every_row_in_order():
-    """On a phone a table of guarantees reads without swiping: three columns (method, guarantee, chapter);
-    the dropdown under each table has one entry per row of that table, in order; the only other table is
-    the table of checks, whose lines follow the rows' order."""
+def test_the_tables_map_the_theory_and_their_dropdowns_every_row_in_order():
+    """Each table of guarantees has the method, the guarantee and the chapter, and a column saying how sharp
+    its bounds are on the book's examples; Table 1 also the three things its rows differ in (step,
+    coefficient, rate). The dropdown under each table has one entry per row of that table, in order; the
+    only other table is the table of checks, an appendix after the exercises, whose lines follow the rows'
+    order."""
     lines = [line for line in page_lines() if line.startswith("| ") and line.endswith(" |")]
     headers = [line for line in lines if not ROW.match(line) and not CHECK_ROW.match(line)]
     assert headers.count(CHECK_HEADER) == 1, headers
     assert len(headers) == 4 and all(HEADER.match(h) for h in headers if h != CHECK_HEADER), headers
+    guarantees = [h for h in headers if h != CHECK_HEADER]
+    assert all(f"| {SHARP} |" in h for h in guarantees), guarantees
+    assert all(column in guarantees[0] for column in ("step", "coefficient", "rate")), guarantees[0]
+    for line in page_lines():  # every row fills every column of its table
+        if ROW.match(line):
+            assert line.count(" | ") in {h.count(" | ") for h in guarantees}, line
+    text = PAGE.read_text()
+    assert text.index(CHECK_HEADER) > text.index("## Exercises"), "the table of checks is the appendix"
     rows = table_lines()
     said = details()
     assert list(said) == list(rows)
