@@ -136,9 +136,9 @@ def test_alt_text_reads_the_figures_titles_axes_and_legends():
 
 def test_alt_text_keeps_the_grouping_of_a_long_exponent():
     figure, ax = plt.subplots()
-    ax.set(xlabel="H", ylabel=r"$(1/3)^{H/4}$ and $\gamma^{k}$")
+    ax.set(xlabel="H", ylabel=r"$(1/3)^{H/4}$, $\gamma^{k}$ and $V^{(T)}$")
     try:
-        assert style.alt_text(figure) == "Figure: (1/3)^(H/4) and γ^k against H."
+        assert style.alt_text(figure) == "Figure: (1/3)^(H/4), γ^k and V^(T) against H."
     finally:
         plt.close(figure)
 

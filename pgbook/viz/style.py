@@ -96,7 +96,8 @@ def _plain(text: str) -> str:
         text = re.sub(r"\\(?:mathcal|mathrm|mathbf|operatorname|text)\{([^{}]*)\}", r"\1", text)
         text = re.sub(r"\\[A-Za-z]+|\\.", lambda m: _TEX_WORDS.get(m.group(0), m.group(0)[1:]), text)
         # A script of more than one character keeps its grouping: (1/3)^{H/4} is not (1/3)^H/4.
-        text = re.sub(r"([\^_])\{([^{}]{2,})\}", r"\1(\2)", text)
+        text = re.sub(r"([\^_])\{([^{}]{2,})\}",
+                      lambda m: m[1] + (m[2] if m[2].startswith("(") and m[2].endswith(")") else f"({m[2]})"), text)
         text = text.replace("$", "").replace("{", "").replace("}", "")
     return " ".join(text.split())
 
