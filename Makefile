@@ -43,7 +43,7 @@ pdf: $(PDF)
 # The slowest tests are listed at the end of each, to keep make test well under 20 minutes.
 test:
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(DEV) $(COLAB)
-	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2
+	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2 --durations=15
 	NUMBA_DISABLE_JIT=1 $(PYTEST) tests pgbook --doctest-modules --ignore=tests/chapters --ignore=tests/book -m "not slow and not book and not notebook" -n 2
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-built test-readers
 
