@@ -566,8 +566,26 @@ def test_the_small_pi_figure_numbers():
         eps = pgbook.sample_episodes(MDP, p, n=20_000, horizon=H, seed=5)
         took = (eps.states == s) & (eps.actions == a_star)
         counts[x] = (took.sum(), took.any(axis=1).sum())
+        if x == -6.0:  # "the mean stays near zero for thousands of episodes, then climbs in a few jumps"
+            one = per_episode_at(th, eps)[:, s, a_star]
+            ratio = np.cumsum(one) / np.arange(1, one.size + 1) / pgbook.softmax_gradient(MDP, th)[s, a_star]
+            assert np.abs(ratio[99:3000]).max() < 0.3 and abs(ratio[-1] - 1) < 0.2
         _, se = pgbook.reinforce_gradient(MDP, th, 20_000, H, seed=5, baseline=pgbook.value(MDP, p),
                                           return_stderr=True)
         counts[x, "band"] = 2 * se[s, a_star] / abs(pgbook.softmax_gradient(MDP, th)[s, a_star])
     assert round(counts[1.0][0], -4) == 130_000 and counts[-6.0][1] == 168
     assert f"{counts[-6.0, 'band']:.0%}" == "66%"
+
+
+def per_episode_at(theta, episodes):
+    """Single-episode estimates with baseline V at ``theta`` (the page's estimator, by bincount)."""
+    states, actions, rewards = episodes
+    n, horizon = rewards.shape
+    pi = pgbook.softmax(theta)
+    b = pgbook.value(MDP, pi)
+    discount = GAMMA ** np.arange(horizon)
+    later = np.cumsum((rewards * discount)[:, ::-1], axis=1)[:, ::-1]
+    c = later - discount * b[states]
+    where = (np.arange(n)[:, None] * S + states) * A + actions
+    C = np.bincount(where.ravel(), c.ravel(), minlength=n * S * A).reshape(n, S, A)
+    return C - C.sum(axis=2, keepdims=True) * pi
