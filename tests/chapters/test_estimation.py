@@ -244,14 +244,31 @@ def stay_bias_closed_form(horizon, gamma=0.9, logit=STAY_THETA):
     return p * (1 - p) * df
 
 
-@twin("estimation/truncation-bias-factor-l",
-      wrong={"no-factor-l": dict(factor_L=False), "factor-l-without-the-one": dict(one=False)})
+@moved("truncation-bias-factor-l", "exponent",
+       "on stay_or_leave the exact truncation bias falls like γ^L (1 + L(1 − γ)), the bound's shape "
+       "(for L from 1 to 60)", tol=0.05,
+       wrong={"no-factor-l": dict(factor_L=False), "factor-l-without-the-one": dict(one=False)})
 def truncation_bias_factor_L(page, factor_L=True, one=True):
     """The bias on stay_or_leave in closed form against the bound's shape gamma^H (1 + H(1 - gamma));
-    careless: the bias falls like gamma^H alone (the random MDP's rate), or like H gamma^H."""
+    careless: the bias falls like gamma^H alone (the random MDP's rate), or like H gamma^H. (A former
+    ✔ line: the page now checks the bound itself on this instance, which implies its shape.)"""
     horizons = np.arange(1, 61)
     shape = 0.9**horizons * ((1.0 if one else 0.0) + (horizons * 0.1 if factor_L else 0.0))
     page.exponent(shape, [stay_bias_closed_form(h) for h in horizons], 1.0)
+
+
+@twin("estimation/truncation-bound-tight-on-stay-or-leave",
+      wrong={"no-factor-l": dict(factor_L=False), "no-last-term": dict(last=False),
+             "one-power-of-the-horizon": dict(power=1)})
+def truncation_bound_tight_on_stay_or_leave(page, factor_L=True, last=True, power=2):
+    """The bound gamma^H (1 + H(1 - gamma)) / (4 (1 - gamma)^2), written out, times 4p(1 - p), over the
+    bias on stay_or_leave in closed form, against 1. Careless: the bound without its factor L (the
+    score terms), without its last term gamma^L E[grad V(s_L)], or with 1/(1 - gamma) once, not twice."""
+    horizons = np.arange(1, 61)
+    gamma, p = 0.9, 1 / (1 + math.exp(-STAY_THETA))
+    bound = gamma**horizons * ((1.0 if last else 0.0) + (horizons * (1 - gamma) if factor_L else 0.0))
+    bound = bound / (4 * (1 - gamma) ** power)
+    page.close(bound * 4 * p * (1 - p) / np.array([stay_bias_closed_form(h) for h in horizons]), 1.0)
 
 
 @twin("estimation/short-episodes-truncated-gradient", wrong={"untruncated-gradient": dict(horizon=None)})
@@ -534,3 +551,41 @@ def test_the_finite_difference_exercise_numbers(page):
     assert abs(measured / fd_se - 1) < 0.05
     assert round(fd_se / reinforce_se) == 77
     assert round(fd_se / crn_se) == 6 and round(crn_se / reinforce_se) == 13
+
+
+def test_the_small_pi_figure_numbers():
+    """'At logit 1 the pair is taken 130,000 times ... At logit -6 only 168 episodes ever take it ... the
+    band of +-2 standard errors is still +-66% wide': the page's episodes (seed 5), counted by hand."""
+    pi0 = pgbook.softmax(THETA)
+    s, a_star = np.unravel_index(pgbook.advantage(MDP, pi0).argmax(), (S, A))
+    counts = {}
+    for x in (-6.0, 1.0):
+        th = THETA.copy()
+        th[s, a_star] = x
+        p = pgbook.softmax(th)
+        eps = pgbook.sample_episodes(MDP, p, n=20_000, horizon=H, seed=5)
+        took = (eps.states == s) & (eps.actions == a_star)
+        counts[x] = (took.sum(), took.any(axis=1).sum())
+        if x == -6.0:  # "the mean stays near zero for thousands of episodes, then climbs in a few jumps"
+            one = per_episode_at(th, eps)[:, s, a_star]
+            ratio = np.cumsum(one) / np.arange(1, one.size + 1) / pgbook.softmax_gradient(MDP, th)[s, a_star]
+            assert np.abs(ratio[99:3000]).max() < 0.3 and abs(ratio[-1] - 1) < 0.2
+        _, se = pgbook.reinforce_gradient(MDP, th, 20_000, H, seed=5, baseline=pgbook.value(MDP, p),
+                                          return_stderr=True)
+        counts[x, "band"] = 2 * se[s, a_star] / abs(pgbook.softmax_gradient(MDP, th)[s, a_star])
+    assert round(counts[1.0][0], -4) == 130_000 and counts[-6.0][1] == 168
+    assert f"{counts[-6.0, 'band']:.0%}" == "66%"
+
+
+def per_episode_at(theta, episodes):
+    """Single-episode estimates with baseline V at ``theta`` (the page's estimator, by bincount)."""
+    states, actions, rewards = episodes
+    n, horizon = rewards.shape
+    pi = pgbook.softmax(theta)
+    b = pgbook.value(MDP, pi)
+    discount = GAMMA ** np.arange(horizon)
+    later = np.cumsum((rewards * discount)[:, ::-1], axis=1)[:, ::-1]
+    c = later - discount * b[states]
+    where = (np.arange(n)[:, None] * S + states) * A + actions
+    C = np.bincount(where.ravel(), c.ravel(), minlength=n * S * A).reshape(n, S, A)
+    return C - C.sum(axis=2, keepdims=True) * pi

@@ -231,9 +231,9 @@ def compatible_fit_q_same_weights(page, features="scores"):
 @twin("natural/npg-is-soft-policy-iteration",
       wrong={"step-without-horizon": dict(scale=1.0), "plain-gradient-step": dict(step="gradient")})
 def npg_is_soft_policy_iteration(page, scale=1 / (1 - GAMMA), step="advantage"):
-    """pinv(F) grad at the uniform policy (Fisher by sums, PG theorem written out) against eta A/(1 - gamma);
-    careless: eta A, or the plain gradient step."""
-    pi = np.full((S, A), 1 / A)
+    """pinv(F) grad at the random policy theta_r (Fisher by sums, PG theorem written out) against
+    eta A/(1 - gamma); careless: eta A, or the plain gradient step."""
+    pi = softmax(THETA_R)
     natural = (np.linalg.pinv(fisher_by_sums(pi), rcond=1e-10) @ pg_theorem(pi)).reshape(S, A)
     claimed = scale * solve(pi)[2] if step == "advantage" else pg_theorem(pi).reshape(S, A)
     diff = natural - claimed
@@ -242,14 +242,15 @@ def npg_is_soft_policy_iteration(page, scale=1 / (1 - GAMMA), step="advantage"):
 
 @twin("natural/npg-ignores-start-distribution", wrong={"plain-gradient": dict(method="gradient")})
 def npg_ignores_start_distribution(page, method="natural"):
-    """The next policy from rho = start and rho = uniform over the cells (Fisher by sums, PG theorem);
-    careless: the plain gradient step, which weighs states by d_rho, ignores rho too."""
-    pi = np.full((S, A), 1 / A)
+    """The next policy from the random policy theta_r, with rho = start and rho = uniform over the cells
+    (Fisher by sums, PG theorem); careless: the plain gradient step, which weighs states by d_rho,
+    ignores rho too."""
+    pi = softmax(THETA_R)
     nxt = []
     for rho in (GRID.rho, np.full(S, 1 / S)):
         g = pg_theorem(pi, rho)
         step = np.linalg.pinv(fisher_by_sums(pi, rho), rcond=1e-10) @ g if method == "natural" else g
-        nxt.append(softmax(step.reshape(S, A)))
+        nxt.append(softmax(THETA_R + step.reshape(S, A)))
     page.close(nxt[0], nxt[1])
 
 
@@ -452,3 +453,12 @@ def test_the_fisher_figure_and_rate_numbers():
     right_of_start = cell[2, 1]
     assert set(live[np.argsort(off[live])[-2:]]) == {start, right_of_start}
     assert np.ptp(adv[start]) < 0.02 and np.ptp(adv[right_of_start]) < 0.02
+
+
+def test_the_lemma_checks_are_not_trivial_at_the_random_policy():
+    """At theta_r the pseudo-inverse step and the closed form differ (by a per-state constant of size
+    max |w* - A| / (1 - gamma) > 0.1), and the two start distributions give different gradients."""
+    pi = softmax(THETA_R)
+    natural = (np.linalg.pinv(fisher_by_sums(pi), rcond=1e-10) @ pg_theorem(pi)).reshape(S, A)
+    assert np.abs(natural - solve(pi)[2] / (1 - GAMMA)).max() > 0.1
+    assert f"{np.abs(pg_theorem(pi) - pg_theorem(pi, np.full(S, 1 / S))).max():.2f}" == "0.03"  # "differ by up to 0.03"
