@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 
 import pgbook
-from chapters.twins import twin
+from chapters.twins import Moved, twin
 from pgbook import algorithms, envs
 from pgbook.theory import landscape
 import oracle
@@ -105,10 +105,16 @@ def chain2_policy(p1, p2):
     return pi
 
 
-@twin("landscape/midpoint-value-closed-form", wrong={"chord": dict(expected=Fraction(4, 9))})
+moved = Moved("landscape")
+
+
+@moved("midpoint-value-closed-form", "close",
+       "the midpoint policy's value from a linear solve equals the closed form, 1/3 (below the chord's 4/9)",
+       tol=1e-12, wrong={"chord": dict(expected=Fraction(4, 9))})
 def midpoint_value(page, expected=None):
     """V(s0) of the midpoint policy by Bellman backups against 8 p1 p2 / (4 p1 p2 + 5) in exact
-    fractions; the careless reader expects the chord's value, as for a concave function."""
+    fractions; the careless reader expects the chord's value, as for a concave function. (A former ✔
+    line: a sanity check of the library, which the page now states in a sentence.)"""
     half = Fraction(1, 2)
     closed_form = 8 * half * half / (4 * half * half + 5)
     assert closed_form == Fraction(1, 3)
@@ -557,7 +563,13 @@ def test_the_numbers_of_the_scaling_experiment():
     ratio = 64 * 0.9 * 4 * DS**2 / (0.1**6 * EPS**2) / counts
     assert f"{ratio[0]:.0e}" == "1e+08" and f"{ratio[-1]:.0e}" == "3e+10"  # "1e8 ... 3 x 1e10 times"
     assert f"{pgbook.checks.loglog_slope(DS, counts):.2f}" == "1.00"
+    # the figure, relative to D = 2: "the measured count grows about 256-fold, the theorem's 256^2 = 65,536-fold"
+    assert counts[-1] / counts[0] == pytest.approx(256, rel=0.01)
+    assert DS[-1] ** 2 / DS[0] ** 2 == 65_536
     # "grows like (1 - gamma)^-2 here": the formula's exponent in 1/(1 - gamma) tends to 2
     H = np.array([1e3, 1e4])
     T = landscape.rare_state_iterations(10.0, 1 - 1 / H[0], 0.1), landscape.rare_state_iterations(10.0, 1 - 1 / H[1], 0.1)
     assert math.log(T[1] / T[0]) / math.log(10) == pytest.approx(2.0, abs=0.01)
+
+
+test_former_check = moved.test()

@@ -286,7 +286,7 @@ def cen_coupled(page, against="x"):
 
 def test_cen_coupled_prose():
     """'at the smallest step e_(t+1) is sometimes more than gamma e_t', at every temperature; and the sketch's
-    y_0 = alpha x_0 + (1 - alpha) e_0 is at most Cen et al.'s C1 on these runs."""
+    y_0 = alpha x_0 + (1 - alpha) e_0 is at most Cen et al.'s C1 on these runs (the sketch derives it in general)."""
     for tau in TAUS:
         for fraction in FRACTIONS:
             eta = fraction * (1 - GAMMA) / tau
