@@ -263,7 +263,34 @@ def test_discount_weights_mark_the_effective_horizon(fig):
     assert len(rest) == 41 and rest[0] == pytest.approx(0.9**10) and rest_edges[-1] == 50.5
     (line,) = ax.lines
     assert line.get_xdata()[0] == pytest.approx(10.0)
-    assert "10.0 steps" in ax.get_title()
+    # The legend names the three, above the axes (off the bars), and gives H.
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert len(texts) == 3 and "10.0 steps" in texts[2]
+    fig.canvas.draw()
+    box = legend.get_window_extent().transformed(ax.transAxes.inverted())
+    assert box.y0 >= 0.99, "the legend sits above the axes, not over the bars"
+    # Frames of a slider over gamma line up: the same limits for every gamma.
+    other = fig.add_subplot(2, 1, 2)
+    viz.plot_discount_weights(other, 0.99, steps=50)
+    assert other.get_xlim() == ax.get_xlim() and other.get_ylim() == ax.get_ylim()
+
+
+def test_an_episode_ends_where_it_first_enters_a_terminal_state_with_the_badges_clear_of_it(fig):
+    """The end mark is the first terminal state entered (the absorbed steps after it are not drawn), and
+    the S and G badges sit in their cells' corners, not under the path's start and end marks."""
+    mdp = envs.gridworld()
+    ax = fig.add_subplot()
+    goal, left_of_goal = mdp.cells.index((0, 4)), mdp.cells.index((0, 3))
+    start = int(np.flatnonzero(mdp.rho)[0])
+    viz.plot_grid(ax, mdp, episode=[start, left_of_goal, goal, goal, goal])
+    _, end = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert np.allclose(end.get_offsets()[0], [4, 0], atol=0.14)
+    assert len(ax.lines[0].get_xdata()) == 3, "the path stops where the episode ended"
+    badges = {t.get_text(): t.get_position() for t in ax.texts}
+    for kind, (row, col) in (("G", (0, 4)), ("S", mdp.cells[start])):
+        x, y = badges[kind]
+        assert x < col - 0.3 and y < row - 0.3, f"the {kind} badge is in its cell's top-left corner"
 
 
 @pytest.mark.parametrize(

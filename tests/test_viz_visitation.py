@@ -25,10 +25,33 @@ def test_plot_visitation_draws_both_measures_on_the_grid():
             assert shown[i, j] == d[s]
         assert np.ma.is_masked(shown[1, 1])  # a wall
     assert [ax.get_title() for ax in axes] == ["a", "b"]
-    # One value label per cell, plus the S, G and X marks.
-    assert len(axes[0].texts) == grid.S + 3
+    # One value label per cell, plus the S and G letters; the pit X is a mark, named in the legend.
+    assert len(axes[0].texts) == grid.S + 2
     assert len(fig.axes) == 3  # two panels and the colour bar
-    assert len(vis.plot_visitation(Figure(), grid, d_left, d_right, annotate=False)[0].texts) == 3
+    assert len(vis.plot_visitation(Figure(), grid, d_left, d_right, annotate=False)[0].texts) == 2
+    (drop,) = [line for line in axes[0].lines if line.get_marker() == vis.DROP["marker"]]
+    i, j = next(c for c in grid.cells if grid.layout[c[0]][c[1]] == "X")
+    assert np.allclose([drop.get_xdata()[0], drop.get_ydata()[0]], [j - 0.28, i - 0.28])
+    (legend,) = fig.legends
+    assert "pit, hole or cliff" in legend.get_texts()[0].get_text()
+    assert all(t.get_text() != "X" for ax in axes for t in ax.texts), "no letter X, which reads as 'wrong'"
+
+
+def test_the_colour_bar_says_what_d_is_and_has_round_ticks():
+    """gamma < 1: a probability; gamma = 1 (an episodic MDP): the share of expected visits. The
+    square-root scale's three ticks are round numbers (one significant digit), the log scale's the decades."""
+    grid = envs.gridworld()
+    d = pgbook.visitation(grid, pgbook.uniform(grid))
+    fig = Figure(figsize=(4.4, 7.2))
+    vis.plot_visitation(fig, grid, d, d, vmax=0.31, stacked=True)
+    bar = fig.axes[-1]
+    assert bar.get_xlabel() == "visitation probability"
+    assert [t.get_text() for t in bar.get_xticklabels()] == ["0", "0.08", "0.3"]
+    episodic = grid.replace(gamma=1.0)
+    fig = Figure()
+    vis.plot_visitation(fig, episodic, d, d, vmax=1.0, vmin=1e-3)
+    assert fig.axes[-1].get_ylabel() == "share of expected visits (log scale)"
+    assert not fig.axes[-1].yaxis.get_minorticklocs().size
 
 
 def test_a_log_scale_keeps_small_visits_apart_and_never_visited_cells_white():

@@ -88,7 +88,9 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
         :math:`\pi(a \mid s)`.
     episode : sequence of int, optional
         Visited states, drawn as a path with arrows for its direction, a circle at its start and a
-        square at its end.
+        square at its end: the first terminal state it enters, where the episode ends (the steps
+        after it stay there). The S, G and X badges then sit in their cells' corners, clear of the
+        path.
     highlight : array (S,) of bool, optional
         Cells to outline (e.g. the states whose action just changed).
     title : str, optional
@@ -161,11 +163,13 @@ def plot_grid(ax: Axes, mdp: GridMDP, values=None, pi=None, *, vmin=None, vmax=N
             continue
         badge = dict(fontsize=mark_size, fontweight="bold", color="white", zorder=4,
                      bbox=dict(boxstyle=f"round,pad={_BADGE_PAD}", fc=MARK_COLOURS[kind], ec="white", lw=0.8))
-        if pi is not None and not mdp.terminal[s]:
+        if (pi is not None and not mdp.terminal[s]) or (episode is not None and pi is None):
+            # In the corner: clear of the arrows, or of an episode's path and its start and end marks.
             ax.text(j - 0.5 + _BADGE_MARGIN + _BADGE_PAD * mark_size / cell, i - 0.5 + _BADGE_MARGIN
                     + _BADGE_PAD * mark_size / cell, kind, ha="left", va="top", **badge)
-            centres[s] = _clear_of_badge(centres[s], (j - 0.5, i - 0.5), mark_size / cell,
-                                         down=values is None or not annotate)
+            if pi is not None:
+                centres[s] = _clear_of_badge(centres[s], (j - 0.5, i - 0.5), mark_size / cell,
+                                             down=values is None or not annotate)
         else:  # alone in its cell, or above its printed value
             ax.text(j, i - 0.27 if values is not None and annotate and not neutral[s] else i, kind,
                     ha="center", va="center", **badge)
@@ -233,6 +237,9 @@ def _draw_episode(ax: Axes, mdp: GridMDP, episode) -> None:
     states = validate.array(episode, "episode", ndim=1)
     if states.size == 0 or (states != np.round(states)).any() or states.min() < 0 or states.max() >= mdp.S:
         raise ValueError(f"episode: expected a non-empty sequence of states in 0..{mdp.S - 1}")
+    ended = np.flatnonzero(mdp.terminal[states.astype(int)])
+    if ended.size:  # the episode ends on entering a terminal state; the absorbed steps add nothing
+        states = states[: ended[0] + 1]
     cells = np.array([mdp.cells[int(s)] for s in states], dtype=float)
     # A small fixed offset per step keeps revisits of a cell visible as separate points.
     path = cells + np.random.default_rng(0).uniform(-0.13, 0.13, size=cells.shape)

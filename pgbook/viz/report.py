@@ -119,11 +119,12 @@ def visitation_figure(report) -> Figure:
     if isinstance(m, GridMDP):
         rows, cols = m.shape
         stacked = cols > 2 * rows
+        legend = 0.3 if "X" in "".join(m.layout) else 0.0  # plot_visitation names the X mark under the figure
         if stacked:  # two wide panels, one above the other
-            # Each panel 0.85 of the width, plus 1.2 in for the titles and the colour bar under both.
-            height = (2 * 0.85 * FIGURE_WIDTH * rows / cols + 1.2) / 0.92
+            # Each panel 0.85 of the width, plus 1.7 in for the titles, the gap and the colour bar under both.
+            height = 2 * 0.85 * FIGURE_WIDTH * rows / cols + 1.7 + legend
         else:
-            height = max(1.9, 0.36 * FIGURE_WIDTH * rows / cols / 0.8 + 0.35)
+            height = max(1.9, 0.36 * FIGURE_WIDTH * rows / cols / 0.8 + 0.35) + legend
         fig = Figure(figsize=(FIGURE_WIDTH, height), dpi=100, facecolor="white")
         both = np.r_[report.d_star, report.d_uniform]
         vmax = float(both.max())

@@ -14,16 +14,46 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm, PowerNorm
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import NullLocator
 
 from .. import _validate as validate
 from ..envs import GRID_ACTIONS, GRID_MOVES, GridMDP
 from matplotlib.patches import Rectangle
 
-from .grid import WALL_COLOUR, WALL_HATCH_COLOUR, text_colour
+from .grid import MARK_COLOURS, WALL_COLOUR, WALL_HATCH_COLOUR, text_colour
 from .style import MIN_FONT_SIZE
 
 #: Okabe-Ito colours, in the order the curves of a figure use them.
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
+#: The mark of an ``X`` cell (a pit, or a Gymnasium grid's hole or cliff): a falling triangle, not a
+#: letter X, which reads as "wrong"; the figure's legend names it.
+DROP = dict(marker="v", ms=10, mfc=MARK_COLOURS["X"], mec="white", mew=1.0, ls="none")
+
+
+def colour_bar_label(gamma: float, log: bool = False) -> str:
+    r"""What a visitation colour bar shows: for :math:`\gamma < 1`, :math:`d^\pi` is a probability
+    distribution, the discounted share of time in each state; for :math:`\gamma = 1` (an episodic MDP,
+    :func:`pgbook.visitation`) it is the expected number of visits, normalised to sum to one.
+
+    >>> colour_bar_label(0.9), colour_bar_label(1.0, log=True)
+    ('visitation probability', 'share of expected visits (log scale)')
+    """
+    return ("visitation probability" if gamma < 1 else "share of expected visits") + (" (log scale)" if log else "")
+
+
+def round_ticks(vmax: float) -> list[float]:
+    """Three colour-bar ticks on a square-root scale from 0 to ``vmax``: 0, a round number near
+    ``vmax / 4`` (the scale's middle) and the largest round number at most ``vmax``, each with one
+    significant digit, so that they read at a glance (0, 0.08, 0.3 rather than 0, 0.076, 0.31).
+
+    >>> round_ticks(0.31), round_ticks(1.0), round_ticks(0.0046)
+    ([0.0, 0.08, 0.3], [0.0, 0.2, 1.0], [0.0, 0.001, 0.004])
+    """
+    def one_digit(x, down):
+        scale = 10.0 ** np.floor(np.log10(x))
+        return float(np.round((np.floor if down else np.round)(x / scale) * scale, 12))
+    return [0.0, one_digit(vmax / 4, False), one_digit(vmax, True)]
 
 
 def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, titles=("", ""),
@@ -44,7 +74,9 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     under both, where both use it (beside them otherwise); vmin: with it, the
     colour scale is logarithmic from vmin to vmax instead (a probability below vmin is drawn at vmin,
     one of 0, a state never visited, in white with its cell outlined), for measures that span orders of
-    magnitude.
+    magnitude. The colour bar says what d is (:func:`colour_bar_label`: a probability for gamma < 1, a
+    share of expected visits for gamma = 1); an ``X`` cell (pit or cliff) carries the mark :data:`DROP`,
+    named in a legend under the figure.
     Returns the two axes.
     """
     if not isinstance(fig, Figure):
@@ -65,12 +97,14 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     fig.set_layout_engine("none")
     width, height = fig.get_size_inches()
     top = 1 - (0.95 if suptitle else 0.35) / height  # room for the titles, in figure fractions
+    legend = 0.3 if "X" in "".join(grid.layout) else 0.0  # inches at the bottom for the legend of the X mark
     if stacked:  # the colour bar goes under both panels: 0.85 in for it, its ticks and its label
-        bottom, gap = 0.85 / height, 0.08
+        bottom, gap = (0.85 + legend) / height, 0.5 / height  # the gap holds the lower panel's title
         panel = (top - bottom - gap) / 2
         axes = [fig.add_axes((0.01, bottom + gap + panel, 0.98, panel)), fig.add_axes((0.01, bottom, 0.98, panel))]
     else:
-        axes = [fig.add_axes((0.01, 0.03, 0.38, top - 0.03)), fig.add_axes((0.42, 0.03, 0.38, top - 0.03))]
+        low = 0.03 + legend / height
+        axes = [fig.add_axes((0.01, low, 0.38, top - low)), fig.add_axes((0.42, low, 0.38, top - low))]
     for ax in axes:
         ax.set_anchor("N")  # the grids right under their titles
     cmap = colormaps["viridis"].with_extremes(under="white")
@@ -98,9 +132,11 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
                 value = f"{d[s]:.2f}" if d[s] >= 0.01 or d[s] == 0 or vmin is None else f"{d[s]:.0e}".replace("e-0", "e-")
                 ax.text(j, i + 0.25, value, ha="center", va="center", fontsize=MIN_FONT_SIZE, color=ink)
             kind = grid.layout[i][j]
-            if kind in "SGX":
+            if kind in "SG":
                 ax.text(j - 0.28, i - 0.28, kind, ha="center", va="center", fontsize=MIN_FONT_SIZE,
                         fontweight="bold", color=ink)
+            elif kind == "X":
+                ax.plot(j - 0.28, i - 0.28, **DROP)
         if pi is not None and (k == 0 or arrows == "both"):
             move = np.array([GRID_MOVES[name] for name in GRID_ACTIONS], dtype=float)
             mean = pi @ move  # (S, 2): rows down, columns right
@@ -119,18 +155,26 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
         ax.set_yticks([])
         ax.spines[:].set_visible(False)
         ax.set_title(title)
-    label = "visitation probability" + ("" if vmin is None else " (log scale)")
+    label = colour_bar_label(grid.gamma, log=vmin is not None)
     if stacked:  # as wide as the grids, centred under them
         rows, cols = grid.shape
         # In figure fractions; at most 0.9, so that the end ticks' labels stay inside the figure.
         grid_width = min(0.9 * width, panel * height * cols / rows) / width
-        bar = fig.colorbar(image, cax=fig.add_axes((0.5 - grid_width / 2, 0.5 / height, grid_width, 0.14 / height)),
+        bar = fig.colorbar(image, cax=fig.add_axes((0.5 - grid_width / 2, (0.5 + legend) / height, grid_width,
+                                                    0.14 / height)),
                            orientation="horizontal", label=label)
     else:
-        side = min(0.38 * width, (top - 0.03) * height) / height  # the grids' height, in figure fractions
+        side = min(0.38 * width, (top - low) * height) / height  # the grids' height, in figure fractions
         bar = fig.colorbar(image, cax=fig.add_axes((0.83, top - side, 0.025, side)), label=label)
-    if vmin is None:  # on the square-root scale the default ticks crowd at the top: three, evenly spaced there
-        bar.set_ticks([0.0, vmax / 4, vmax], labels=["0", f"{vmax / 4:.2g}", f"{vmax:.2g}"])
+    if vmin is None:  # on the square-root scale the default ticks crowd at the top: three round ones
+        ticks = round_ticks(vmax)
+        bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+    else:  # the decades only: minor ticks at 2, 3, ..., 9 of each would crowd the bar
+        bar.ax.xaxis.set_minor_locator(NullLocator())
+        bar.ax.yaxis.set_minor_locator(NullLocator())
+    if legend:  # name the mark, under the figure's left edge
+        fig.legend(handles=[Line2D([], [], **DROP)], labels=["a pit, hole or cliff (X on the map)"], loc="lower left",
+                   bbox_to_anchor=(0.0, 0.0), frameon=False, handletextpad=0.3, borderaxespad=0.1)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, y=0.99, ha="left")  # on a phone the left part is on screen
     return axes

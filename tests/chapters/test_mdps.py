@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 
 import pgbook
-from chapters.twins import twin
+from chapters.twins import Moved, twin
 from pgbook import envs
 
 GRID = envs.gridworld()
@@ -126,24 +126,48 @@ def sampled_action_values(page, gamma_next=GRID.gamma):
     page.zscore(*sampled_action_values_by_hand(), GRID.r[LEFT_OF_GOAL] + gamma_next * GRID.P[LEFT_OF_GOAL] @ V)
 
 
-@twin("mdps/effective-horizon-share", wrong={"the-limit-already": dict(claim="limit"),
-                                              "one-over-e": dict(claim="rest"),
-                                              "gamma-over-one-minus-gamma-steps": dict(claim="one-step-fewer")})
+#: Former ✔ lines, kept as tests (see chapters.twins.Moved).
+moved = Moved("mdps")
+
+
+@moved("effective-horizon-share", "close",
+       "the share of the weight carried by the first 1/(1 - γ) steps, summed one by one, against the "
+       "formula 1 - γ^(1/(1 - γ)) (γ = 0.9, 0.99, 0.999)", tol=1e-9,
+       wrong={"the-limit-already": dict(claim="limit"), "one-over-e": dict(claim="rest"),
+              "gamma-over-one-minus-gamma-steps": dict(claim="one-step-fewer"),
+              "one-over-gamma-steps": dict(claim="one-over-gamma")})
 def effective_horizon_share(page, claim="formula"):
     """The share of the first 1/(1 - gamma) weights at gamma = 0.9, 0.99, 0.999, summed weight by weight
     in exact rational arithmetic over the series' total, against 1 - gamma^(1/(1 - gamma)); careless:
     the share is already 1 - 1/e, or it is the rest gamma^(1/(1 - gamma)), or the first gamma/(1 - gamma)
-    steps carry 1 - gamma^(1/(1 - gamma))."""
+    steps, or the first 1/gamma steps, carry 1 - gamma^(1/(1 - gamma))."""
     shares, claimed = [], []
     for gamma in (Fraction(9, 10), Fraction(99, 100), Fraction(999, 1000)):
         steps = int(1 / (1 - gamma))
         if claim == "one-step-fewer":
             steps -= 1
+        if claim == "one-over-gamma":
+            steps = math.ceil(1 / gamma)
         shares.append(float(sum(gamma**t for t in range(steps)) * (1 - gamma)))  # the total is 1/(1 - gamma)
-        claimed.append({"formula": 1 - float(gamma) ** (1 / (1 - float(gamma))), "limit": 1 - math.exp(-1),
-                        "rest": float(gamma) ** (1 / (1 - float(gamma))),
-                        "one-step-fewer": 1 - float(gamma) ** (1 / (1 - float(gamma)))}[claim])
+        claimed.append({"limit": 1 - math.exp(-1), "rest": float(gamma) ** (1 / (1 - float(gamma)))}.get(
+            claim, 1 - float(gamma) ** (1 / (1 - float(gamma)))))
     page.close(shares, claimed)
+
+
+test_former_check = moved.test()
+
+
+@twin("mdps/effective-horizon", wrong={"one-over-gamma": dict(claim="one-over-gamma"),
+                                       "the-stopping-time-mean": dict(claim="stopping-time")})
+def effective_horizon(page, claim="horizon"):
+    """Steps kept before a random stop, drawn coin by coin in plain numpy (stop after each step with
+    probability 1 - gamma; not numpy's geometric sampler), against the effective horizon 1/(1 - gamma);
+    careless: the horizon 1/gamma, or the mean gamma/(1 - gamma) of the stopping time T = N - 1."""
+    stops = np.random.default_rng(15).random((N, 400)) < 1 - GRID.gamma  # gamma^400 < 1e-18: every run stops
+    kept = stops.argmax(axis=1) + 1  # steps 0, ..., N - 1 kept, N the step after which it stops, plus one
+    claimed = {"horizon": 1 / (1 - GRID.gamma), "one-over-gamma": 1 / GRID.gamma,
+               "stopping-time": GRID.gamma / (1 - GRID.gamma)}[claim]
+    page.zscore(kept.mean(), kept.std(ddof=1) / np.sqrt(N), claimed)
 
 
 @twin("mdps/random-stop", wrong={"stop-with-probability-gamma": dict(stop=GRID.gamma),
