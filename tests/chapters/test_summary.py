@@ -466,8 +466,8 @@ ROW_CHECKS = {
     "R15": {"constant": ["trust_regions/trpo-bound-tight-instance"]},
 }
 
-#: A row of a table: its label, its method, its guarantee, the columns that tell the rows apart (step,
-#: coefficient, rate, how sharp on the book's examples) and its chapter cell, last.
+#: A row of a table: its label, its method, its guarantee, the columns that tell the rows apart (rate,
+#: iterations, step, how sharp on the book's examples) and its chapter cell, last.
 ROW = re.compile(r"^\| \*\*(R\d+[a-z]?)\*\* ([^|]+) \| ([^|]+) \|(?: [^|]+ \|)* ([^|]+) \|$")
 #: The header of a table: method, guarantee, the columns that tell the rows apart, the chapter last.
 HEADER = re.compile(r"^\| [^|]+ \| [^|]+ \|(?: [^|]+ \|)* Chapter \|$")
@@ -572,8 +572,8 @@ def holds():
 
 def test_the_tables_map_the_theory_and_their_dropdowns_every_row_in_order():
     """Each table of guarantees has the method, the guarantee and the chapter, and a column saying how sharp
-    its bounds are on the book's examples; Table 1 also the three things its rows differ in (step,
-    coefficient, rate). The dropdown under each table has one entry per row of that table, in order; the
+    its bounds are on the book's examples; Table 1 also the rate and step its rows differ in, and the iterations
+    each needs, where the third thing they differ in, the mismatch coefficient, appears. The dropdown under each table has one entry per row of that table, in order; the
     only other table is the table of checks, an appendix after the exercises, whose lines follow the rows'
     order."""
     lines = [line for line in page_lines() if line.startswith("| ") and line.endswith(" |")]
@@ -582,7 +582,7 @@ def test_the_tables_map_the_theory_and_their_dropdowns_every_row_in_order():
     assert len(headers) == 4 and all(HEADER.match(h) for h in headers if h != CHECK_HEADER), headers
     guarantees = [h for h in headers if h != CHECK_HEADER]
     assert all(f"| {SHARP} |" in h for h in guarantees), guarantees
-    assert all(column in guarantees[0] for column in ("step", "coefficient", "rate")), guarantees[0]
+    assert all(column in guarantees[0] for column in ("rate", "iterations", "step")), guarantees[0]
     for line in page_lines():  # every row fills every column of its table
         if ROW.match(line):
             assert line.count(" | ") in {h.count(" | ") for h in guarantees}, line
