@@ -308,7 +308,8 @@ def test_each_count_of_table_1_solves_its_rows_display():
     xiao = lambda t, vartheta=THETA_RHO: (1 - 1 / vartheta) ** t * 2 / (1 - GAMMA)  # noqa: E731
     assert np.isclose(counts["R8"], r8) and linear(r8, xiao)
     assert xiao(np.ceil(np.log(2 / ((1 - GAMMA) * EPS)) / (1 - GAMMA))) > EPS  # the horizon for vartheta_rho
-    error0 = np.max(np.abs(V_STAR))  # value iteration from V_0 = 0
+    error0 = 1 / (1 - GAMMA)  # value iteration from V_0 = 0: the error is at most the largest value
+    assert np.max(np.abs(V_STAR)) <= error0
     r0 = np.log(error0 / EPS) / (1 - GAMMA)
     assert linear(r0, lambda t: GAMMA**t * error0)
     V = np.zeros(S)
