@@ -161,10 +161,14 @@ OVERFLOWS = """(phone) => {
     add("figure", img, shrunk, {note: "shown smaller than drawn",
                                 allowed: shrunk <= sliver && img.closest(".pgbook-fits") !== null});
   }
-  // ... and a figure or table wider than the screen says so under it (phones hide the scroll bar).
-  // A table cannot be fitted to its box as a figure is, so one that hides any of its width is hinted.
-  const hinted = (box) => box.nextElementSibling !== null
-    && box.nextElementSibling.classList.contains("pgbook-scroll-hint");
+  // ... and a figure or table wider than the screen says so under it (phones hide the scroll bar), or,
+  // for a table of the text, above it (pgbook.js). A table cannot be fitted to its box as a figure is,
+  // so one that hides any of its width is hinted.
+  const hinted = (box) => {
+    const hint = box.classList.contains("pst-scrollable-table-container")
+      ? box.previousElementSibling : box.nextElementSibling;
+    return hint !== null && hint.classList.contains("pgbook-scroll-hint");
+  };
   if (phone) for (const box of article.querySelectorAll("div.cell_output, .pgbook-interactive-view, "
                                                         + ".pgbook-report-figure, .pst-scrollable-table-container")) {
     const hidden = box.scrollWidth - box.clientWidth;

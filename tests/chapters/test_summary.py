@@ -273,6 +273,59 @@ def test_the_growing_steps_counts_of_the_horizon_figure():
     assert ratios == [9, 19]
 
 
+# --- Table 1's column "iterations to reach ε": each count solves its row's display ---------------
+
+
+def test_each_count_of_table_1_solves_its_rows_display():
+    """The page's column, written here as the page writes it: each count makes its row's bound at most eps on the
+    gridworld (its bound from pgbook.theory, or the display itself), exactly for R1, R3, R4 and R6, and with less
+    than a tenth to spare for the linear rates (R0, R7, R8, R9), whose counts use 1 - x <= exp(-x); R1, R4, R6 and
+    R8 are what pgbook.theory.guarantees.iterations computes. The counts a careless reader would write (R1 with
+    (1-gamma)^-3, R6 without log|A|/eta, R8 with the horizon in place of vartheta_rho, R0 with log(1/gamma)
+    dropped to gamma's exponent alone) leave the bound above eps."""
+    from pgbook.theory import landscape, npg, softmax_pg
+
+    counts = guarantees.iterations(GRID, EPS, RHO)
+    r1 = 64 * GAMMA * S * A * D**2 / ((1 - GAMMA) ** 6 * EPS**2)
+    assert np.isclose(counts["R1"], r1, rtol=1e-9) and np.isclose(landscape.pga_bound(GRID, r1, D), EPS)
+    wrong = 64 * GAMMA * S * A * D**2 / ((1 - GAMMA) ** 3 * EPS**2)
+    assert landscape.pga_bound(GRID, wrong, D) > 10 * EPS
+    assert np.isclose(counts["R4"], 320 * S**2 * A**2 * D**2 / ((1 - GAMMA) ** 6 * EPS**2), rtol=1e-9)
+    c = 0.25  # the c the page measures on its run at R3's step
+    r3 = 16 * S * D**2 / (c**2 * (1 - GAMMA) ** 6 * RHO.min() * EPS)  # D~_mu = D_mu when mu = rho
+    assert np.isclose(softmax_pg.mei_rate_bound(GRID, r3, c, mu=RHO), EPS)
+    for eta in (0.01, ETA_NPG, 1.0):
+        r6 = (np.log(A) / eta + 1 / (1 - GAMMA) ** 2) / EPS
+        assert np.isclose(npg.npg_bound(r6, eta, A, GAMMA), EPS)
+        assert npg.npg_bound(1 / ((1 - GAMMA) ** 2 * EPS), eta, A, GAMMA) > EPS  # log|A|/eta dropped
+    assert np.isclose(counts["R6"], (np.log(A) / ETA_NPG + 1 / (1 - GAMMA) ** 2) / EPS)
+
+    def linear(count, bound):
+        """bound(count) <= eps, but bound(0.9 count) > eps: the count suffices, and not by much."""
+        return bound(np.ceil(count)) <= EPS < bound(np.floor(0.9 * count))
+
+    r8 = THETA_RHO * np.log(2 / ((1 - GAMMA) * EPS))
+    xiao = lambda t, vartheta=THETA_RHO: (1 - 1 / vartheta) ** t * 2 / (1 - GAMMA)  # noqa: E731
+    assert np.isclose(counts["R8"], r8) and linear(r8, xiao)
+    assert xiao(np.ceil(np.log(2 / ((1 - GAMMA) * EPS)) / (1 - GAMMA))) > EPS  # the horizon for vartheta_rho
+    error0 = 1 / (1 - GAMMA)  # value iteration from V_0 = 0: the error is at most the largest value
+    assert np.max(np.abs(V_STAR)) <= error0
+    r0 = np.log(error0 / EPS) / (1 - GAMMA)
+    assert linear(r0, lambda t: GAMMA**t * error0)
+    V = np.zeros(S)
+    for _ in range(int(np.ceil(r0))):
+        V = (GRID.r + GAMMA * GRID.P @ V).max(axis=1)
+    assert np.max(np.abs(V - V_STAR)) <= EPS  # value iteration itself, after R0's count
+    assert GAMMA ** np.ceil(np.log(error0 / EPS)) * error0 > EPS  # the count without its 1/(1-gamma)
+    for phi0 in (0.5, 20.0):
+        assert linear(np.log(phi0 / EPS) / (1 - GAMMA), lambda t: GAMMA**t * phi0)  # R9
+    tau = 0.01
+    for eta in ((1 - GAMMA) / tau, 0.3 * (1 - GAMMA) / tau):
+        q_bound = lambda t: npg.cen_bounds(GRID, eta, tau, [t], np.full((S, A), 1 / A))[0][0]  # noqa: E731
+        # the bound on Q^(t+1) is C_1 gamma (1 - eta tau)^t: iterate 1 + log(C_1 gamma / eps) / (eta tau)
+        assert linear(np.log(q_bound(0) / EPS) / (eta * tau), q_bound)
+
+
 def npg_gaps():
     return np.array([V_STAR_RHO - value(np.exp(lp)) @ RHO for lp in npg_logs()])
 
@@ -414,8 +467,8 @@ ROW_CHECKS = {
     "R15": {"constant": ["trust_regions/trpo-bound-tight-instance"]},
 }
 
-#: A row of a table: its label, its method, its guarantee, the columns that tell the rows apart (step,
-#: coefficient, rate, how sharp on the book's examples) and its chapter cell, last.
+#: A row of a table: its label, its method, its guarantee, the columns that tell the rows apart (rate,
+#: iterations, step, how sharp on the book's examples) and its chapter cell, last.
 ROW = re.compile(r"^\| \*\*(R\d+[a-z]?)\*\* ([^|]+) \| ([^|]+) \|(?: [^|]+ \|)* ([^|]+) \|$")
 #: The header of a table: method, guarantee, the columns that tell the rows apart, the chapter last.
 HEADER = re.compile(r"^\| [^|]+ \| [^|]+ \|(?: [^|]+ \|)* Chapter \|$")
@@ -520,8 +573,8 @@ def holds():
 
 def test_the_tables_map_the_theory_and_their_dropdowns_every_row_in_order():
     """Each table of guarantees has the method, the guarantee and the chapter, and a column saying how sharp
-    its bounds are on the book's examples; Table 1 also the three things its rows differ in (step,
-    coefficient, rate). The dropdown under each table has one entry per row of that table, in order; the
+    its bounds are on the book's examples; Table 1 also the rate and step its rows differ in, and the iterations
+    each needs, where the third thing they differ in, the mismatch coefficient, appears. The dropdown under each table has one entry per row of that table, in order; the
     only other table is the table of checks, an appendix after the exercises, whose lines follow the rows'
     order."""
     lines = [line for line in page_lines() if line.startswith("| ") and line.endswith(" |")]
@@ -530,7 +583,7 @@ def test_the_tables_map_the_theory_and_their_dropdowns_every_row_in_order():
     assert len(headers) == 4 and all(HEADER.match(h) for h in headers if h != CHECK_HEADER), headers
     guarantees = [h for h in headers if h != CHECK_HEADER]
     assert all(f"| {SHARP} |" in h for h in guarantees), guarantees
-    assert all(column in guarantees[0] for column in ("step", "coefficient", "rate")), guarantees[0]
+    assert all(column in guarantees[0] for column in ("rate", "iterations", "step")), guarantees[0]
     for line in page_lines():  # every row fills every column of its table
         if ROW.match(line):
             assert line.count(" | ") in {h.count(" | ") for h in guarantees}, line

@@ -1,7 +1,8 @@
 // On a phone a figure keeps its drawn size and a wide table its columns: each scrolls sideways inside
 // its own box (pgbook.css). Phones hide scroll bars, so a figure or table cut at the screen's edge
 // would look clipped: each box that hides more than a sliver gets a one-line hint under it, removed
-// again when the window grows. A figure wider than its box by a sliver only is fitted to it instead
+// again when the window grows. A table of the text gets its hint above it instead: the reader meets
+// it before the table's first row, not after its last (readers missed the hint under a long table). A figure wider than its box by a sliver only is fitted to it instead
 // (a few pixels narrower), so that it neither scrolls nor needs a hint; a table cannot be narrowed
 // that way, so one that hides any of its width gets the hint. Every box opens at its left
 // edge, where a figure's y axis and labels are (the slider's value is printed beside the slider).
@@ -28,13 +29,14 @@
         hidden = box.scrollWidth - box.clientWidth;
       }
       const scrolls = table ? hidden > SLACK : figure && hidden > SLIVER;
-      const next = box.nextElementSibling;
+      const above = box.classList.contains("pst-scrollable-table-container");
+      const next = above ? box.previousElementSibling : box.nextElementSibling;
       const hinted = next !== null && next.classList.contains(HINT);
       if (scrolls && !hinted) {
         const hint = document.createElement("p");
         hint.className = HINT;
         hint.textContent = `◂ swipe to see the whole ${table ? "table" : "figure"} ▸`;
-        box.after(hint);
+        if (above) box.before(hint); else box.after(hint);
       } else if (!scrolls && hinted) {
         next.remove();
       }
@@ -48,4 +50,6 @@
   }
   window.addEventListener("load", mark);
   window.addEventListener("resize", later);
+  // A box inside a closed dropdown has no width until the reader opens it (a click): look again then.
+  document.addEventListener("click", later);
 })();
