@@ -13,7 +13,9 @@ what does not fit:
   scroll bar): code wraps instead;
 - ``table``: a table wider than the column. On a phone it may scroll inside its own box;
 - ``figure`` (phone): a figure shown smaller than drawn, its text below the size it was drawn for
-  (a wide figure scrolls inside its own box instead, with a hint under it: phones hide scroll bars);
+  (a wide figure scrolls inside its own box instead, with a hint under it: phones hide scroll bars),
+  unless its cell is tagged ``fit-width``: drawn at most 5.4 in wide with text of 11 pt or more, it
+  may shrink to the column down to 10/15.3 of its width, its text still 10 px or more;
 - ``element``: anything else in the article past the column's edge (an unbreakable word, a figure).
 
 Run as a script to print every overflowing element of every page, e.g. before and after a change:
@@ -65,6 +67,7 @@ OVERFLOWS = """(phone) => {
   const column = article.getBoundingClientRect();
   const right = Math.min(column.right, document.documentElement.clientWidth);
   const slack = 1;
+  const minFitScale = 10 / (11 * 100 / 72);  // fit-width: 11 pt text at 100 px per inch shown at 10 px
   const sliver = 12;  // pgbook.js's SLIVER: up to this, a figure is fitted; past it, it scrolls under a hint
   const out = [];
   const text = (el) => (el.textContent || el.getAttribute("alt") || "")
@@ -158,8 +161,12 @@ OVERFLOWS = """(phone) => {
     const drawn = parseFloat(img.style.width) || +img.getAttribute("width") || 0;
     const shrunk = drawn - img.getBoundingClientRect().width;
     // (A figure wider than its box by a sliver only is fitted to it, a few pixels narrower: pgbook.js.)
-    add("figure", img, shrunk, {note: "shown smaller than drawn",
-                                allowed: shrunk <= sliver && img.closest(".pgbook-fits") !== null});
+    // A figure in a cell tagged fit-width (pgbook.css) is drawn for shrinking: at most 5.4 in wide, its
+    // text 11 pt (15.3 px) or more, so down to 10/15.3 of its drawn width its text stays 10 px or more.
+    const fitWidth = img.closest("div.cell.tag_fit-width") !== null
+      && img.getBoundingClientRect().width >= minFitScale * drawn;
+    add("figure", img, shrunk, {note: fitWidth ? "shrunk to the column (fit-width)" : "shown smaller than drawn",
+                                allowed: fitWidth || (shrunk <= sliver && img.closest(".pgbook-fits") !== null)});
   }
   // ... and a figure or table wider than the screen says so under it (phones hide the scroll bar), or,
   // for a table of the text, above it (pgbook.js). A table cannot be fitted to its box as a figure is,
