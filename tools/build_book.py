@@ -5,8 +5,9 @@ only: a change in ``pgbook/`` (or in the installed packages) would otherwise pub
 by the old code. So the build is also keyed on a hash of ``pgbook/``, ``pyproject.toml``,
 ``requirements.txt``, the installed versions of the distributions the book is built with
 (``requirements.txt`` and what it requires, recursively) and the book's own Sphinx extension
-(``book/_ext/``, which Sphinx does not track); when it changes, the execution cache, the doctrees
-and the HTML are cleared and every chapter is executed again. The key is recorded only after a
+(``book/_ext/``, which Sphinx does not track, but for its ``static/`` files, which it copies at every
+build); when it changes, the execution cache, the doctrees and the HTML are cleared and every chapter
+is executed again. The key is recorded only after a
 successful build. What only the tests or the PDF install (``requirements-dev.txt``,
 ``requirements-pdf.txt``) is not in the key: ``make book`` then ``make pdf`` or ``make test`` executes
 each chapter once.
@@ -42,6 +43,7 @@ import sync_notebooks
 
 BUILD = bookfiles.ROOT / "_build"
 KEY = BUILD / ".pgbook-execution-key"
+STYLE = bookfiles.ROOT / "book" / "_ext" / "static"
 #: The configuration the build reads (see the module docstring).
 CONFIG = BUILD / "_config.yml"
 #: Read by pgbook.viz.interactive (its STATIC_ENV): "1" makes interactive figures pre-render their frames.
@@ -85,8 +87,9 @@ def book_distributions() -> list[str]:
 def execution_key() -> str:
     """A hash of everything the built pages depend on besides the sources Sphinx tracks itself."""
     h = hashlib.sha256()
+    # book/_ext/static/ (CSS, JavaScript) is copied to every build by Sphinx and changes no output.
     files = sorted(p for folder in ("pgbook", "book/_ext") for p in (bookfiles.ROOT / folder).rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts)
+                   if p.is_file() and "__pycache__" not in p.parts and STYLE not in p.parents)
     for path in [*files, bookfiles.ROOT / "pyproject.toml", bookfiles.ROOT / "requirements.txt"]:
         h.update(path.relative_to(bookfiles.ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     h.update("\n".join(book_distributions()).encode())
