@@ -5,10 +5,10 @@ only: a change in ``pgbook/`` (or in the installed packages) would otherwise pub
 by the old code. So the build is also keyed on a hash of ``pgbook/``, ``pyproject.toml``,
 ``requirements.txt``, the installed versions of the distributions the book is built with
 (``requirements.txt`` and what it requires, recursively) and the book's own Sphinx extension
-(``book/_ext/``, which Sphinx does not track, but for its ``static/`` files, which it copies at every
-build); when it changes, the execution cache, the doctrees and the HTML are cleared and every chapter
-is executed again. The key is recorded only after a
-successful build. What only the tests or the PDF install (``requirements-dev.txt``,
+(``book/_ext/``, which Sphinx does not track, but for its ``static/`` files, which change no output and
+are copied into the HTML after each build); when it changes, the execution cache, the doctrees and
+the HTML are cleared and every chapter is executed again. The key is recorded only after a successful
+build. What only the tests or the PDF install (``requirements-dev.txt``,
 ``requirements-pdf.txt``) is not in the key: ``make book`` then ``make pdf`` or ``make test`` executes
 each chapter once.
 
@@ -148,6 +148,8 @@ def main() -> int:
         print("the book did not build (see the messages above)", file=sys.stderr)
         return 1
     fill_cached_outputs()
+    # Sphinx copies static files only when some page is out of date: a changed style alone would not land.
+    shutil.copytree(STYLE, bookfiles.HTML / "_static", dirs_exist_ok=True)
     KEY.write_text(key)
     print(f"\nThe book: {bookfiles.HTML / 'index.html'}")
     return 0
