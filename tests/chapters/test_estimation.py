@@ -373,14 +373,14 @@ def page():
     return dict(pi=pi, V=V, grad=grad, episodes=episodes, se=se, se_b=se_b)
 
 
-def per_episode(episodes, baseline=None):
+def per_episode(episodes, baseline=None, theta=THETA):
     """The page's reinforce_per_episode by another route: every visit's weight gathered per
     (episode, state, action) with one bincount, then the score's -pi(.|s) applied per row."""
     states, actions, rewards = episodes
-    n = len(rewards)
-    pi = pgbook.softmax(THETA)
+    n, horizon = rewards.shape
+    pi = pgbook.softmax(theta)
     b = np.zeros(S) if baseline is None else baseline
-    discount = GAMMA ** np.arange(H)
+    discount = GAMMA ** np.arange(horizon)
     later = np.cumsum((rewards * discount)[:, ::-1], axis=1)[:, ::-1]
     c = later - discount * b[states]
     where = (np.arange(n)[:, None] * S + states) * A + actions
@@ -567,7 +567,7 @@ def test_the_small_pi_figure_numbers():
         took = (eps.states == s) & (eps.actions == a_star)
         counts[x] = (took.sum(), took.any(axis=1).sum())
         if x == -6.0:  # "the mean stays near zero for thousands of episodes, then climbs in a few jumps"
-            one = per_episode_at(th, eps)[:, s, a_star]
+            one = per_episode(eps, baseline=pgbook.value(MDP, p), theta=th)[:, s, a_star]
             ratio = np.cumsum(one) / np.arange(1, one.size + 1) / pgbook.softmax_gradient(MDP, th)[s, a_star]
             assert np.abs(ratio[99:3000]).max() < 0.3 and abs(ratio[-1] - 1) < 0.2
         _, se = pgbook.reinforce_gradient(MDP, th, 20_000, H, seed=5, baseline=pgbook.value(MDP, p),
@@ -575,17 +575,3 @@ def test_the_small_pi_figure_numbers():
         counts[x, "band"] = 2 * se[s, a_star] / abs(pgbook.softmax_gradient(MDP, th)[s, a_star])
     assert round(counts[1.0][0], -4) == 130_000 and counts[-6.0][1] == 168
     assert f"{counts[-6.0, 'band']:.0%}" == "66%"
-
-
-def per_episode_at(theta, episodes):
-    """Single-episode estimates with baseline V at ``theta`` (the page's estimator, by bincount)."""
-    states, actions, rewards = episodes
-    n, horizon = rewards.shape
-    pi = pgbook.softmax(theta)
-    b = pgbook.value(MDP, pi)
-    discount = GAMMA ** np.arange(horizon)
-    later = np.cumsum((rewards * discount)[:, ::-1], axis=1)[:, ::-1]
-    c = later - discount * b[states]
-    where = (np.arange(n)[:, None] * S + states) * A + actions
-    C = np.bincount(where.ravel(), c.ravel(), minlength=n * S * A).reshape(n, S, A)
-    return C - C.sum(axis=2, keepdims=True) * pi
