@@ -439,7 +439,7 @@ def test_the_numbers_of_the_methods_side_by_side():
 ROW_CHECKS = {
     "R0": {"constant": ["mdps/value-iteration-rate"]},
     "R1": {"proof step": ["landscape/gradient-domination", "landscape/smoothness-constant"],
-           "scaling": ["landscape/iterations-scale-with-mismatch"]},
+           "scaling": ["landscape/rare-state-iterations-exact"]},
     "R2": {"proof step": ["softmax_pg/step-gains-eta-gradient-squared"]},
     "R3": {"proof step": ["softmax_pg/nl-inequality-along-run"],
            "scaling": ["softmax_pg/bandit-gap-falls-like-one-over-t",
