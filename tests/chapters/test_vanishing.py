@@ -520,7 +520,7 @@ def pg_from_start_by_hand(H, mu, goal, cap):
 
 
 @twin("vanishing/covering-start-no-plateau",
-      wrong={"covering-start-at-s0": dict(start="s0"), "grows-like-3-to-the-H": dict(start="3^H")})
+      wrong={"covering-start-at-s0": dict(start="s0"), "grows-like-3-to-the-h": dict(start="3^H")})
 def covering_start_no_plateau(page, start="uniform"):
     """PG on V(mu) by hand with mu uniform over the chain's states, its T_1/2 (from V(s_0), at most 100)
     at every H = 2..14 of the page, and the least-squares slope of T_1/2 against H by the normal
