@@ -184,15 +184,19 @@ def corridor_plateau_end(width, gamma=0.95, T=20_000):
 
 @twin("own_mdp/corridor-plateau-grows-with-width",
       wrong={"the-plateau-grows-like-the-width": dict(law="linear"),
-             "the-plateau-doubles-with-two-more-cells": dict(law="doubles")})
+             "the-plateau-doubles-with-two-more-cells": dict(law="doubles"),
+             "the-plateau-grows-like-the-visitation-falls": dict(law="six")})
 def corridor_plateau_grows_with_width(page, law="measured"):
     """The growth t10(w + 2)/t10(w), w = 6..12, of PG's plateau from numpy runs on the corridors built by hand;
-    the careless reader expects the plateau to grow like the corridor's length, (w + 2)/w, or to double."""
+    the careless reader expects the plateau to grow like the corridor's length, (w + 2)/w, to double, or to
+    grow six times, as the uniform policy's visitation of the last two cells falls."""
     widths = np.arange(6, 13)
     if law == "linear":
         growth = (widths + 2) / widths
     elif law == "doubles":
         growth = np.full(widths.size, 2.0)
+    elif law == "six":  # the factor by which the uniform policy's visitation of the last two cells falls
+        growth = np.full(widths.size, 6.0)
     else:
         growth = np.array([corridor_plateau(w + 2) / corridor_plateau(w) for w in widths])
     page.close(growth, 4.5)
@@ -536,6 +540,13 @@ def test_where_the_cliff_stalls():
     times = rescaled.d_star[cells] / pgbook.visitation(rescaled.mdp, pi_T)[cells]
     assert np.all((35_000 < times) & (times < 45_000))  # "about 40,000 times less often"
     assert (round(float(rescaled.gap_pg[1000]), 5), round(float(rescaled.gap_pg[2000]), 5)) == (0.87808, 0.8778)
+    # "on the way there PG plays pi*'s action with probability as low as 0.01 (row 2, column 0, the cell above
+    # the start, where pi* turns right)"
+    path = np.flatnonzero(rescaled.d_star > 0)
+    p_path = pi_T[path, rescaled.pi_star[path].argmax(axis=1)]
+    upstream = path[np.argmin(p_path)]
+    assert tuple(rescaled.mdp.cells[upstream]) == (2, 0) and round(float(p_path.min()), 2) == 0.01
+    assert rescaled.pi_star[upstream].argmax() == loaders.CLIFF_WALKING_ACTIONS.index(1)  # Gymnasium's 1 is right
 
 
 def test_the_numbers_of_the_episodic_section():
