@@ -9,7 +9,7 @@ AKLM's geometric sampler written out with numpy's geometric draws. The same chec
 claim a careless reader would make: the tutorial's gradient without 1/(1 - gamma), an estimator
 without its gamma^t, a baseline that depends on the action, a wrong exponent. The last tests cover
 the numbers the prose states and the checks that used to be on the page (the episodes' mean length
-of AKLM's sampler is a ``Moved`` entry).
+of AKLM's sampler and the baseline's variance-reduction factor on fresh episodes are ``Moved`` entries).
 """
 
 from __future__ import annotations
@@ -211,12 +211,16 @@ def baseline_keeps_mean(page, kind="baseline_V", scale=1.0):
     page.zscore(*mean_se(forward_estimates(N, H, seed=12)[kind]), scale * fd_gradient())
 
 
-@twin("estimation/baseline-cuts-variance",
-      wrong={"variance-ratio-not-its-root": dict(power=1.0), "ninety-nine-percent": dict(removed=0.99)})
+@moved("baseline-cuts-variance", "close",
+       "the variance-reduction factor on 200,000 fresh episodes (total standard error without b = V "
+       "over with it) matches the first 20,000 episodes' (√ of their variance ratio)", tol=0.2,
+       wrong={"variance-ratio-not-its-root": dict(power=1.0), "ninety-nine-percent": dict(removed=0.99)})
 def baseline_cuts_variance(page, power=0.5, removed=None):
     """Two independent runs of the numpy sampler: the error bars of one (standard errors added in
     squares, without and with b = V) against the variance ratio of the other, to the power 1/2;
-    careless: error bars narrowing by the variance ratio itself, or a claim of 99% removed (ratio 100)."""
+    careless: error bars narrowing by the variance ratio itself, or a claim of 99% removed (ratio 100).
+    (A former ✔ line: two samples agreeing can only catch a sampling accident on the page; the page
+    prints the factor and states the variance removed, which test_the_numbers_the_prose_states pins.)"""
     bars = {k: mean_se(v)[1] for k, v in forward_estimates(40_000, H, seed=14).items() if k in ("to_go", "baseline_V")}
     ep = forward_estimates(20_000, H, seed=15)
     ratio = ep["to_go"].var(axis=0, ddof=1).sum() / ep["baseline_V"].var(axis=0, ddof=1).sum()
@@ -344,10 +348,9 @@ def geometric_gradient_unbiased(page, scale=1.0):
 
 @pytest.mark.parametrize("factor", [None, 100.0, 1 / (1 - GAMMA) ** 2], ids=["right", "hundredfold", "horizon-squared"])
 def test_rewards_to_go_cut_variance(factor):
-    """Exercise 4.2's 'a fresh sample of 20,000 episodes gives the same ratio' (a test, no longer a ✔
-    line): the whole-return over the reward-to-go variance from two independent runs of the numpy
-    sampler (one forward pass each) agree to within 1; careless: a hundredfold ratio, or
-    1/(1 - gamma)^2 = 25."""
+    """Exercise 4.2's ratio of 38 is no sampling accident (a test, no longer on the page): the
+    whole-return over the reward-to-go variance from two independent runs of the numpy sampler (one
+    forward pass each) agree to within 1; careless: a hundredfold ratio, or 1/(1 - gamma)^2 = 25."""
     ratios = [ep["whole"].var(axis=0, ddof=1).sum() / ep["to_go"].var(axis=0, ddof=1).sum()
               for ep in (forward_estimates(20_000, H, seed=18), forward_estimates(20_000, H, seed=19))]
     claim = ratios[1] if factor is None else factor
@@ -554,8 +557,9 @@ def test_the_finite_difference_exercise_numbers(page):
 
 
 def test_the_small_pi_figure_numbers():
-    """'At logit 1 the pair is taken 130,000 times ... At logit -6 only 168 episodes ever take it ... the
-    band of +-2 standard errors is still +-66% wide': the page's episodes (seed 5), counted by hand."""
+    """'At logit 1 the pair is taken 130,000 times ... At logit -6 it is taken 169 times, in only 168
+    episodes ... the band of +-2 standard errors is still +-66% wide': the page's episodes (seed 5),
+    counted by hand."""
     pi0 = pgbook.softmax(THETA)
     s, a_star = np.unravel_index(pgbook.advantage(MDP, pi0).argmax(), (S, A))
     counts = {}
@@ -573,5 +577,5 @@ def test_the_small_pi_figure_numbers():
         _, se = pgbook.reinforce_gradient(MDP, th, 20_000, H, seed=5, baseline=pgbook.value(MDP, p),
                                           return_stderr=True)
         counts[x, "band"] = 2 * se[s, a_star] / abs(pgbook.softmax_gradient(MDP, th)[s, a_star])
-    assert round(counts[1.0][0], -4) == 130_000 and counts[-6.0][1] == 168
+    assert round(counts[1.0][0], -4) == 130_000 and counts[-6.0] == (169, 168)  # "taken 169 times, in only 168 episodes"
     assert f"{counts[-6.0, 'band']:.0%}" == "66%"
