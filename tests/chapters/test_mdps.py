@@ -154,11 +154,11 @@ def effective_horizon_share(page, claim="formula"):
     page.close(shares, claimed)
 
 
-test_former_check = moved.test()
-
-
-@twin("mdps/effective-horizon", wrong={"one-over-gamma": dict(claim="one-over-gamma"),
-                                       "the-stopping-time-mean": dict(claim="stopping-time")})
+@moved("effective-horizon", "zscore",
+       "the average number of steps kept before 20,000 random stops against the effective horizon "
+       "1/(1 − γ) = 10", tol=4.0,
+       wrong={"one-over-gamma": dict(claim="one-over-gamma"),
+              "the-stopping-time-mean": dict(claim="stopping-time")})
 def effective_horizon(page, claim="horizon"):
     """Steps kept before a random stop, drawn coin by coin in plain numpy (stop after each step with
     probability 1 - gamma; not numpy's geometric sampler), against the effective horizon 1/(1 - gamma);
@@ -168,6 +168,9 @@ def effective_horizon(page, claim="horizon"):
     claimed = {"horizon": 1 / (1 - GRID.gamma), "one-over-gamma": 1 / GRID.gamma,
                "stopping-time": GRID.gamma / (1 - GRID.gamma)}[claim]
     page.zscore(kept.mean(), kept.std(ddof=1) / np.sqrt(N), claimed)
+
+
+test_former_check = moved.test()
 
 
 @twin("mdps/random-stop", wrong={"stop-with-probability-gamma": dict(stop=GRID.gamma),
