@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import pgbook
-from chapters.twins import twin
+from chapters.twins import Moved, twin
 from pgbook import algorithms, envs
 from pgbook.theory import npg
 import oracle
@@ -128,6 +128,9 @@ def _stationary_by_power(P, sweeps=5000):
     for _ in range(sweeps):
         nu = nu @ P
     return nu / nu.sum()
+
+
+moved = Moved("npg")
 
 
 # --- the page's checks and their wrong twins, in the order of the page -------------------------
@@ -368,8 +371,10 @@ def xiao_proposition_9(page, factor=1 - GAMMA, shift=0):
     page.bound(guaranteed, D[:-1] - D[1:])
 
 
-@twin("npg/xiao-step-in-costs", wrong={"same-step": dict(aklm_eta=lambda eta0: eta0),
-                                       "step-over-horizon": dict(aklm_eta=lambda eta0: eta0 / (1 - GAMMA))})
+@moved("xiao-step-in-costs", "close",
+       "Xiao's first step, computed on the costs 1 - r, against AKLM's NPG step with η = (1-γ)η₀", tol=1e-12,
+       wrong={"same-step": dict(aklm_eta=lambda eta0: eta0),
+              "step-over-horizon": dict(aklm_eta=lambda eta0: eta0 / (1 - GAMMA))})
 def xiao_step_in_costs(page, aklm_eta=lambda eta0: (1 - GAMMA) * eta0):
     """Xiao's first step on the costs 1 - r (values by a dense solve) against AKLM's step in rewards,
     both in numpy; the careless reader converts the step without the factor 1 - gamma."""
@@ -381,6 +386,10 @@ def xiao_step_in_costs(page, aklm_eta=lambda eta0: (1 - GAMMA) * eta0):
     A = MDP0.r + GAMMA * MDP0.P @ V - V[:, None]
     aklm = np.exp(_normalise(np.log(pi0) + aklm_eta(eta0) * A / (1 - GAMMA)))
     page.close(xiao, aklm)
+
+
+# a former ✔ line: the page shows the difference, the conversion of conventions is implementation agreement
+test_former_check = moved.test()
 
 
 TAU_LAN = 0.2

@@ -596,6 +596,11 @@ def test_the_numbers_of_the_rate_sections():
     # "the mismatch coefficient stays between 1.00 and 1.20 ... without it the inequality would still hold here"
     assert f"{mismatch.min():.2f}" == "1.00" and f"{mismatch.max():.2f}" == "1.20"
     assert (norms >= p_star / np.sqrt(MDP.S) * gaps).all()
+    # "without 1/sqrt|S| it would fail at every checked iterate"
+    assert (norms < p_star / mismatch * gaps).all()
+    # "without min pi it would fail at the start of the run (0.56 at t = 0, 0.94 at t = 10 000, above 1 from then on)"
+    no_pi = norms / (gaps / (np.sqrt(MDP.S) * mismatch))
+    assert f"{no_pi[0]:.2f}" == "0.56" and f"{no_pi[1]:.2f}" == "0.94" and (no_pi[2:] > 1).all()
     assert f"{1 / np.sqrt(MDP.S):.2f}" == "0.41"
     gaps_b = bandit_loop()
     assert 1e6 * gaps_b[-1] == pytest.approx(5 / 3, abs=5e-4)
