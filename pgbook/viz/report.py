@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..envs import GridMDP
 from .style import FIGURE_WIDTH, PALETTE
-from .visitation import plot_visitation
+from .visitation import mark_legend_height, plot_visitation
 
 #: PNG pixels per displayed pixel.
 PIXEL_RATIO = 2
@@ -119,7 +119,7 @@ def visitation_figure(report) -> Figure:
     if isinstance(m, GridMDP):
         rows, cols = m.shape
         stacked = cols > 2 * rows
-        legend = 0.3 if "X" in "".join(m.layout) else 0.0  # plot_visitation names the X mark under the figure
+        legend = mark_legend_height(m)  # plot_visitation names the X mark under the figure
         if stacked:  # two wide panels, one above the other
             # Each panel 0.85 of the width, plus 1.7 in for the titles, the gap and the colour bar under both.
             height = 2 * 0.85 * FIGURE_WIDTH * rows / cols + 1.7 + legend

@@ -31,6 +31,12 @@ COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
 DROP = dict(marker="v", ms=10, mfc=MARK_COLOURS["X"], mec="white", mew=1.0, ls="none")
 
 
+def mark_legend_height(grid: GridMDP) -> float:
+    """Inches :func:`plot_visitation` keeps under its grids for the legend of the ``X`` mark (0 without
+    an ``X`` cell); a caller sizing the figure adds them."""
+    return 0.3 if "X" in "".join(grid.layout) else 0.0
+
+
 def colour_bar_label(gamma: float, log: bool = False) -> str:
     r"""What a visitation colour bar shows: for :math:`\gamma < 1`, :math:`d^\pi` is a probability
     distribution, the discounted share of time in each state; for :math:`\gamma = 1` (an episodic MDP,
@@ -97,7 +103,7 @@ def plot_visitation(fig: Figure, grid: GridMDP, d_left, d_right, pi=None, *, tit
     fig.set_layout_engine("none")
     width, height = fig.get_size_inches()
     top = 1 - (0.95 if suptitle else 0.35) / height  # room for the titles, in figure fractions
-    legend = 0.3 if "X" in "".join(grid.layout) else 0.0  # inches at the bottom for the legend of the X mark
+    legend = mark_legend_height(grid)
     if stacked:  # the colour bar goes under both panels: 0.85 in for it, its ticks and its label
         bottom, gap = (0.85 + legend) / height, 0.5 / height  # the gap holds the lower panel's title
         panel = (top - bottom - gap) / 2
