@@ -2,7 +2,8 @@
 // its own box (pgbook.css). Phones hide scroll bars, so a figure or table cut at the screen's edge
 // would look clipped: each box that hides more than a sliver gets a one-line hint under it, removed
 // again when the window grows. A table of the text gets its hint above it instead: the reader meets
-// it before the table's first row, not after its last (readers missed the hint under a long table). A figure wider than its box by a sliver only is fitted to it instead
+// it before the table's first row, not after its last (readers missed the hint under a long table).
+// A figure wider than its box by a sliver only is fitted to it instead
 // (a few pixels narrower), so that it neither scrolls nor needs a hint; a table cannot be narrowed
 // that way, so one that hides any of its width gets the hint. Every box opens at its left
 // edge, where a figure's y axis and labels are (the slider's value is printed beside the slider).
