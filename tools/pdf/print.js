@@ -8,7 +8,7 @@
 //   to their level in the book (part h1, chapter h2, section h3, ...), which the PDF's outline follows.
 // - A title page and a table of contents come first; the contents' page numbers are left blank here
 //   and filled in by build_pdf.py from the printed PDF's links.
-// - A chapter's solutions move, opened, to a "Solutions" section at its end.
+// - Every folded box prints open; a chapter's solutions move to a "Solutions" section at its end.
 // - An interactive figure (pgbook.viz.interactive) becomes a panel of a few of its frames, each
 //   labelled with its slider values, and a caption saying what the sliders do; no slider is left.
 // - The simplex figure (pgbook.viz.simplex) is drawn at its first view and at each preset start,
@@ -72,14 +72,16 @@ async (book) => {
   }
   article.prepend(...body);
 
-  // Solutions, opened, at the end of their chapter.
+  // Folded boxes (a proof, a table in full, a solution) print open: paper has no button to unfold them.
+  for (const box of article.querySelectorAll(".toggle")) {
+    box.classList.remove("dropdown", "toggle", "toggle-hidden");
+    box.querySelectorAll("button.toggle-button").forEach(b => b.remove());
+  }
+
+  // Solutions at the end of their chapter.
   for (const section of sections.values()) {
     const solutions = section.querySelectorAll("div.solution");
     if (!solutions.length) continue;
-    for (const s of solutions) {
-      s.classList.remove("dropdown", "toggle", "toggle-hidden");
-      s.querySelectorAll("button.toggle-button").forEach(b => b.remove());
-    }
     section.append(el("section", {class: "pgbook-print-solutions"}, el("h3", {}, "Solutions"), ...solutions));
   }
 
