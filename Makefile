@@ -32,7 +32,8 @@ pdf: $(PDF)
 	$(PY) tools/build_pdf.py
 
 # In order, stopping at the first failing step: unit and property tests, pgbook's doctests (and the
-# .ipynb twins' conversion); pgbook's fast unit tests again on numba's pure-Python path, where an
+# .ipynb twins' conversion), a chapter's tests in one worker so that they share its cached runs
+# (tests/chapters/conftest.py); pgbook's fast unit tests again on numba's pure-Python path, where an
 # index out of bounds raises instead of reading garbage (the chapters' tests would only repeat them,
 # slowly); then two steps side by side (test-built, test-readers), each one's output shown when it ends.
 # test-built: the book, which executes each chapter once, one at a time (a core is left free), and its
@@ -43,7 +44,7 @@ pdf: $(PDF)
 # The slowest tests are listed at the end of each, to keep make test well under 20 minutes.
 test:
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(DEV) $(COLAB)
-	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2 --durations=15
+	$(PYTEST) tests pgbook --doctest-modules -m "not book and not notebook" -n 2 --dist loadgroup --durations=15
 	NUMBA_DISABLE_JIT=1 $(PYTEST) tests pgbook --doctest-modules --ignore=tests/chapters --ignore=tests/book -m "not slow and not book and not notebook" -n 2
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-built test-readers
 

@@ -35,6 +35,19 @@ if os.environ.get("CI"):
 seeds = st.integers(0, 2**32 - 1)
 
 
+@pytest.fixture(autouse=True)
+def _xdist_group_held(request):
+    """``--dist loadgroup`` sends the tests of one ``xdist_group`` to one worker by a suffix pytest-xdist
+    writes into each test's id; pytest 9.2 stopped reading what pytest-xdist 3.8 writes, and the groups
+    silently fell apart (a chapter's twins recomputed its runs in both workers, a JupyterLab server's
+    tests raced). A grouped test fails if that happens again."""
+    node = request.node
+    if getattr(request.config.option, "loadgroup", False) and node.get_closest_marker("xdist_group") \
+            and "@" not in node.nodeid:
+        pytest.fail("--dist loadgroup did not group this test: this pytest and pytest-xdist do not work "
+                    "together (see requirements-dev.txt)", pytrace=False)
+
+
 @st.composite
 def mdps(draw, max_S: int = 6, max_A: int = 4, min_A: int = 1, max_gamma: float = 0.95,
          random_rho: tuple = (False, True)):
