@@ -279,6 +279,22 @@ def npg_logits_straight_line(page, method="npg"):
     page.close(np.array(computed), np.array(expected))
 
 
+@moved("pg-flow-quadratic-near-a2", "close", tol=2.0, wrong={"linear-like-the-logits": dict(power=1)})
+def pg_flow_quadratic_near_a2(page, power=2):
+    """PG's rates of change of pi(a1) and pi(a3) near a2 over the rates from starts k = 10 times closer to
+    the corner, against k^2 = 100 (to within 2%); the rates by central differences of one tiny explicit
+    step, from (p, 1 - 2p, p) and (p, 1 - 3p, 2p) with p = 1e-3: the prose's scaling argument on the
+    triangle. Careless: the rates scale like the logits' speeds, by k."""
+    def rates(pi0, h=1e-3):
+        return (bandit_pg(pi0, h, 1)[1] - bandit_pg(pi0, -h, 1)[1]) / (2 * h)
+    ratios = []
+    for shape in ([1, 1], [1, 2]):
+        x, y = 1e-3 * np.array(shape)
+        far, near = rates([x, 1 - x - y, y]), rates([x / 10, 1 - (x + y) / 10, y / 10])
+        ratios.append(far[[0, 2]] / near[[0, 2]])
+    page.close(np.array(ratios), 10.0**power)
+
+
 @twin("simplex/pg-wait-exponent",
       wrong={"logarithmic-like-npg": dict(expected=0.0), "quadratic": dict(expected=2.0)})
 def pg_wait_exponent(page, expected=1.0):
