@@ -466,7 +466,9 @@ def curvature_step(page, beta=1.0):
     page.bound(curvature, beta * allowed[:, None] * np.ones(S))
 
 
-@twin("approximation/curvature-step-tight", wrong={"b-squared-is-tight": dict(beta=2.0)})
+@moved("curvature-step-tight", "bound",
+       "the curvature step is tight with the exact constant: one cell's c_t(s) reaches at least 98% of η²β_φ‖w‖²/2",
+       floor=0.0, wrong={"b-squared-is-tight": dict(beta=2.0)})
 def curvature_step_tight(page, beta=1.0):
     """The largest c_t(s) / (eta^2 beta_phi |w|^2 / 2) of the written-out run reaches the claim's 98%;
     careless: AKLM's beta = B^2 = 2 is the tight constant (the ratio is then 0.49)."""
