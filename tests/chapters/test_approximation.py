@@ -252,11 +252,14 @@ def average_gaps(fixed_step=False):
 
 
 @twin("approximation/average-gap-exponent",
-      wrong={"npg-fixed-step-rate": dict(expected=-1.0), "fixed-step": dict(fixed_step=True)})
+      wrong={"npg-fixed-step-rate": dict(expected=-1.0), "fixed-step": dict(fixed_step=True),
+             "slower-rate": dict(expected=-0.4)})
 def average_gap_exponent(page, expected=-0.5, fixed_step=False):
-    """The average gap falls like T^(-1/2) with eta ~ T^(-1/2). Careless: fixed-step NPG's 1/T, or a run
-    that keeps the step of the shortest horizon (its average gap falls like 1/T)."""
-    page.exponent(TS, average_gaps(fixed_step), expected)
+    """The average gap falls like T^(-1/2) with eta ~ T^(-1/2), fitted from T = 12,800 on, as the page does.
+    Careless: fixed-step NPG's 1/T, a run that keeps the step of the shortest horizon (its average gap
+    falls like 1/T), or a slower T^(-0.4) (the whole range's fit, -0.45, is still in its transient)."""
+    settled = TS >= 12_800
+    page.exponent(TS[settled], average_gaps(fixed_step)[settled], expected)
 
 
 NS = 200 * 2 ** np.arange(5)
