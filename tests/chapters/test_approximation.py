@@ -252,11 +252,14 @@ def average_gaps(fixed_step=False):
 
 
 @twin("approximation/average-gap-exponent",
-      wrong={"npg-fixed-step-rate": dict(expected=-1.0), "fixed-step": dict(fixed_step=True)})
+      wrong={"npg-fixed-step-rate": dict(expected=-1.0), "fixed-step": dict(fixed_step=True),
+             "slower-rate": dict(expected=-0.4)})
 def average_gap_exponent(page, expected=-0.5, fixed_step=False):
-    """The average gap falls like T^(-1/2) with eta ~ T^(-1/2). Careless: fixed-step NPG's 1/T, or a run
-    that keeps the step of the shortest horizon (its average gap falls like 1/T)."""
-    page.exponent(TS, average_gaps(fixed_step), expected)
+    """The average gap falls like T^(-1/2) with eta ~ T^(-1/2), fitted from T = 12,800 on, as the page does.
+    Careless: fixed-step NPG's 1/T, a run that keeps the step of the shortest horizon (its average gap
+    falls like 1/T), or a slower T^(-0.4) (the whole range's fit, -0.45, is still in its transient)."""
+    settled = TS >= 12_800
+    page.exponent(TS[settled], average_gaps(fixed_step)[settled], expected)
 
 
 NS = 200 * 2 ** np.arange(5)
@@ -466,7 +469,9 @@ def curvature_step(page, beta=1.0):
     page.bound(curvature, beta * allowed[:, None] * np.ones(S))
 
 
-@twin("approximation/curvature-step-tight", wrong={"b-squared-is-tight": dict(beta=2.0)})
+@moved("curvature-step-tight", "bound",
+       "the curvature step is tight with the exact constant: one cell's c_t(s) reaches at least 98% of η²β_φ‖w‖²/2",
+       floor=0.0, wrong={"b-squared-is-tight": dict(beta=2.0)})
 def curvature_step_tight(page, beta=1.0):
     """The largest c_t(s) / (eta^2 beta_phi |w|^2 / 2) of the written-out run reaches the claim's 98%;
     careless: AKLM's beta = B^2 = 2 is the tight constant (the ratio is then 0.49)."""
