@@ -45,7 +45,7 @@ def draw_coverage(fig, omegas, curves, V_star, kappas, biases, omega, labels):
                 label=rf"{label}: $\kappa$ = {k}, $\epsilon_{{\mathrm{{bias}}}}$ = {biases[f][i]:.2f}")
     ax.axhline(V_star, color="0.3", ls="--", lw=1.2, label=r"$V^\star(\rho)$")
     ax.set(xlabel="iteration $t$", ylabel=r"$V^{(t)}(\rho)$ of Q-NPG", ylim=(0, 1.05 * V_star),
-           title=rf"$\nu$ puts mass $\omega$ = {omegas[i]:.3g} on the cells $\pi^\star$ visits")
+           title=rf"$\nu$ puts mass $\omega$ = {omegas[i]:.3g} on the cells left of the goal")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
 
 
