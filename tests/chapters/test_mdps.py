@@ -334,6 +334,15 @@ def test_the_numbers_the_prose_states():
     V = iterative_value(GRID, UNIFORM)
     assert f"{V[START]:.3f}" == "0.003"  # "its value there is 0.003"
     assert f"{V[LEFT_OF_GOAL]:.2f}" == "0.44"
+    # "up mostly bumps into the edge and stays at s, so its value, 0.418, is close to V(s) = 0.442;
+    # left and down move away from the goal and are worth about half as much"
+    Q = GRID.r + GRID.gamma * GRID.P @ V
+    up, left, down = (envs.GRID_ACTIONS.index(a) for a in ("up", "left", "down"))
+    assert GRID.P[LEFT_OF_GOAL, up, LEFT_OF_GOAL] == pytest.approx(0.9)
+    assert f"{Q[LEFT_OF_GOAL, up]:.3f}" == "0.418" and f"{V[LEFT_OF_GOAL]:.3f}" == "0.442"
+    assert all(0.4 < Q[LEFT_OF_GOAL, a] / V[LEFT_OF_GOAL] < 0.6 for a in (left, down))
+    for a in (left, down):  # they move away: the intended cell is further from the goal
+        assert GRID.P[LEFT_OF_GOAL, a, LEFT_OF_GOAL] < 0.5
     adv = pgbook.advantage(GRID, UNIFORM)[LEFT_OF_GOAL]
     right = envs.GRID_ACTIONS.index("right")
     assert adv[right] > 0 and (np.delete(adv, right) < 0).all()  # "only right has a positive advantage"
