@@ -624,6 +624,20 @@ def test_numbers_of_the_network():
     assert f"{V_ll / V_opt:.0%}" == "93%"  # "the log-linear policy, with 12, reaches 93%"
 
 
+def test_the_networks_value_collapses_three_times_then_settles():
+    """'fixed-step ascent is not monotone, and the network's value collapses three times between
+    steps 10 and 20 before settling': a collapse is a step that loses more than half of the value."""
+    phi = features.position_move(GRID)
+    theta, V = neural.init(dim=4, hidden=8, seed=0), []
+    for _ in range(60):
+        V.append(GRID.rho @ solved_value(GRID, net_pi(theta, phi)))
+        theta = theta + ETA * pg_by_hand(GRID, net_pi(theta, phi), net_score(theta, phi))
+    V = np.array(V)
+    collapses = np.flatnonzero(V[1:] < V[:-1] / 2) + 1
+    assert len(collapses) == 3 and 10 <= collapses.min() and collapses.max() <= 20
+    assert (np.diff(V[21:]) >= 0).all()  # settled: it only climbs after step 20
+
+
 def test_softmax_class_climbs_to_99_percent():
     """'The softmax class climbs towards the optimum (99% of it after 500 steps)', by hand."""
     theta = np.zeros((GRID.S, GRID.A))
