@@ -292,7 +292,8 @@ class Report:
         names = _join([self.state_name(int(s)) for s in keys])
         d_star, d0 = float(self.d_star[keys].sum()), float(self.d_uniform[keys].sum())
         A = self.mdp.A
-        ratio = "infinitely many" if d0 == 0 else f"{d_star / d0:.3g}"
+        # The ratio of the shares as printed, so that it follows from them.
+        ratio = "infinitely many" if d0 == 0 else _sig(float(_share(d_star)[:-1]) / float(_share(d0)[:-1]))
         if self.verdict in ("plateau", "stuck"):
             slow = "that is the plateau above, which lasts until PG's policy finds the way there"
         elif self.verdict == "no plateau":
@@ -751,7 +752,18 @@ def _iterations(n: int) -> str:
 
 
 def _share(x: float) -> str:
-    return f"{x:.1%}" if x >= 0.001 else f"{x:.2g}"
+    """A share as a percentage to 2 significant figures, every size in the same unit, so that a ratio of
+    two shares can be read off the printed ones (3.9% and 0.11%, not 3.9% and 0.1%).
+
+    >>> _share(0.0387), _share(0.00113), _share(0.0000022), _share(1.0)
+    ('3.9%', '0.11%', '0.00022%', '100%')
+    """
+    return f"{_sig(100.0 * x)}%"
+
+
+def _sig(x: float, digits: int = 2) -> str:
+    """``x`` to ``digits`` significant figures, positional (never 1e+02)."""
+    return np.format_float_positional(x, precision=digits, unique=False, fractional=False, trim="-")
 
 
 def _join(items: list[str]) -> str:

@@ -155,7 +155,7 @@ def test_the_table_gives_the_gap_each_run_leaves_beside_its_counts():
     assert rows["PG (η = 1): iterations to close 10% / 90% of the initial gap V*(ρ) - V^π₀(ρ)"] == "1 / 1"
     last = mdp.rho @ r.V_star - pgbook.value(mdp, r.pg.pi[-1]) @ mdp.rho
     share = last / (mdp.rho @ (r.V_star - pgbook.value(mdp, pgbook.uniform(mdp))))
-    assert rows["PG: gap left after T = 2000 iterations (share of the initial gap)"] == f"{last:.3g} ({share:.1%})"
+    assert rows["PG: gap left after T = 2000 iterations (share of the initial gap)"] == f"{last:.3g} ({100 * share:.2g}%)"
     assert any(what.startswith("NPG: gap left after T = ") for what in rows)
     n = r.npg.iterations  # NPG stops first: the runs are compared at its T
     assert n < r.pg.iterations
@@ -164,6 +164,35 @@ def test_the_table_gives_the_gap_each_run_leaves_beside_its_counts():
                  "so equal compute)"] == f"{float(r.gap_pg[n]):.3g} / {npg_last:.3g}")
     assert sum(what.startswith("mismatch coefficient") and "over the non-terminal states" in what for what in rows) == 1
     assert "over the non-terminal states" not in str(explained("chain")[1])  # no terminal state: every state
+
+
+WHERE = re.compile(r"spends (\S+) of its discounted time there, the uniform policy from μ (\S+): (\S+) times less")
+
+
+def ratio_follows_from_the_shares(sentence: str) -> bool:
+    """The "where the gap lies" sentence prints two shares in one unit (%) and their ratio, which is the ratio
+    of the shares as printed, to the ratio's own two significant figures."""
+    d_star, d_0, ratio = WHERE.search(sentence).groups()
+    if not (d_star.endswith("%") and d_0.endswith("%")):
+        return False
+    exact = float(d_star[:-1]) / float(d_0[:-1])
+    half_digit = 0.5 * 10.0 ** (math.floor(math.log10(float(ratio))) - 1)  # half a unit of its 2nd significant figure
+    return abs(float(ratio) - exact) <= half_digit
+
+
+@pytest.mark.slow
+def test_the_ratio_of_visits_follows_from_the_printed_shares():
+    """π* spends 3.9% of its time there, the uniform policy 0.11%: 35 times less (3.9/0.11), not 0.1% and 34."""
+    r = explained("frozen lake")[1]
+    sentence = r.diagnosis()[1]
+    assert ratio_follows_from_the_shares(sentence), sentence
+    keys = r.key_states
+    d_star, d_0 = r.d_star[keys].sum(), r.d_uniform[keys].sum()
+    old = WHERE.sub(f"spends {d_star:.1%} of its discounted time there, the uniform policy from μ {d_0:.1%}: "
+                    f"{d_star / d_0:.3g} times less", sentence)  # the former print: 0.1%, and the ratio of the exact shares
+    assert not ratio_follows_from_the_shares(old), old
+    assert not ratio_follows_from_the_shares("spends 4.3% of its discounted time there, the uniform policy from μ "
+                                             "0.00022: 200 times less")  # two units
 
 
 @pytest.mark.slow
