@@ -434,7 +434,7 @@ def test_the_sweep_figure_keeps_its_iteration_axis_and_refuses_an_unknown_value(
     sweep = {h: pgbook.explain(envs.chain(h), T=300) for h in (2, 3)}
     ends = []
     for h in sweep:
-        fig = Figure(figsize=(4.6, 7.4))
+        fig = Figure(figsize=(3.5, 7.9))
         plot_sweep(fig, sweep, h, "H")
         ends.append(fig.axes[0].get_xlim()[1])
         assert type(fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine" and len(fig.axes) == 2
