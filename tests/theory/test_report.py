@@ -397,6 +397,34 @@ def test_the_gallery_switches_between_reports_without_a_kernel():
     assert "the lake" in repr(gallery) and "the chain" in repr(gallery)
 
 
+@pytest.mark.slow
+def test_the_gallery_says_once_the_notes_every_report_makes():
+    """A note every report of a gallery makes is shown once, above the buttons; each report keeps the rest."""
+    lake = explained("frozen lake")[1]
+    cliff = pgbook.explain(loaders.from_gymnasium("CliffWalking-v1", gamma=0.99), T=50)
+    html = report.gallery({"the lake": lake, "the cliff": cliff})._repr_html_()
+    shared = [n for n in lake._notes() if n in cliff._notes()]
+    assert shared and any(n not in cliff._notes() for n in lake._notes())  # some notes shared, some not
+    items = re.findall(r"<li>(.*?)</li>", html)
+    for note in lake._notes() + cliff._notes():
+        expected = 1 if note in shared else (note in lake._notes()) + (note in cliff._notes())
+        assert items.count(report._html(note)) == expected, note
+    assert html.index("Notes that hold for every example") < html.index("<input type='radio'")
+
+
+@pytest.mark.slow
+def test_an_infinite_mismatch_comes_with_the_uniform_mus():
+    """mu = rho (the start cell) misses states pi* visits: the row below gives the coefficient for a uniform mu,
+    over the non-terminal states as the row above (over every state, the absorbing goal would set it)."""
+    mdp, r = explained("frozen lake")
+    rows = {what: value for what, value, _ in r.summary()}
+    (what,) = [w for w in rows if w.startswith("the same for a uniform μ")]
+    live = ~mdp.terminal
+    assert rows[what] == f"{mdp.S * r.d_star[live].max():.3g}"
+    assert rows[what] != f"{mdp.S * r.d_star.max():.3g}"  # over every state: the goal's
+    assert not any(w.startswith("the same for a uniform μ") for w in (row[0] for row in explained("random")[1].summary()))  # rho > 0
+
+
 # --- bad input --------------------------------------------------------------------------------------
 
 
