@@ -24,7 +24,7 @@ import math
 import os
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,6 +215,13 @@ class Report:
                     if m.terminal.any() else "")
             rows += [
                 (f"mismatch coefficient $‖d^{{π^*}}_ρ / μ‖_∞${live}", _num(self.mismatch_live), "landscape"),
+            ]
+            if self.mismatch_live == math.inf:  # mu misses a state pi* visits (mu = rho, a start state): the
+                # coefficient a uniform mu would give, the one explain(mdp, mu=...) can make finite
+                uniform = _mismatch_live(self.d_star, np.full(m.S, 1.0 / m.S), m.terminal)
+                rows.append((f"the same for a uniform $μ$, $μ(s)$ = 1/{m.S} (∞ above: that $μ$ puts no weight on some "
+                             "states $π^*$ visits)", _num(uniform), "landscape"))
+            rows += [
                 (f"visitation mismatch at the start $‖d^{{π^*}}_ρ / d^{{π_0}}_μ‖_∞${' over the same states' if live else ''}",
                  _num(self.start_mismatch), "softmax_pg"),
             ]
@@ -292,7 +299,8 @@ class Report:
         names = _join([self.state_name(int(s)) for s in keys])
         d_star, d0 = float(self.d_star[keys].sum()), float(self.d_uniform[keys].sum())
         A = self.mdp.A
-        ratio = "infinitely many" if d0 == 0 else f"{d_star / d0:.3g}"
+        # The ratio of the shares as printed, so that it follows from them.
+        ratio = "infinitely many" if d0 == 0 else _sig(float(_share(d_star)[:-1]) / float(_share(d0)[:-1]))
         if self.verdict in ("plateau", "stuck"):
             slow = "that is the plateau above, which lasts until PG's policy finds the way there"
         elif self.verdict == "no plateau":
@@ -337,9 +345,8 @@ class Report:
                        "[0, 1] without changing the optimal policy.")
         if m.gamma < 1.0:
             if self.mismatch_live == math.inf:
-                missed = int(np.count_nonzero((self.d_star > 0) & (self.mu == 0) & ~m.terminal))
                 where = "non-terminal " if m.terminal.any() else ""
-                out.append(f"$μ$ puts no weight on {missed} of the {where}states $π^*$ visits, so the mismatch coefficient is "
+                out.append(f"$μ$ puts no weight on some of the {where}states $π^*$ visits, so the mismatch coefficient is "
                            "infinite and PG's rates (AKLM Thm 4.1 for the direct parameterisation, Mei et al. Thm 4 for "
                            "the softmax) promise nothing; NPG's guarantee with exact advantages (AKLM Thm 5.3) has "
                            "no mismatch coefficient. Try explain(mdp, mu=...) with a "
@@ -358,7 +365,7 @@ class Report:
                            f"(AKLM Thm 5.1), is {self.eta / step:.2g} times smaller: no theorem of the book covers "
                            "these runs, and at that step each step is that many times shorter.")
         if m.terminal.any():
-            out.append(f"{int(m.terminal.sum())} terminal state(s) (absorbing, reward 0). A time limit on "
+            out.append("Terminal states are absorbing, with reward 0. A time limit on "
                        "episodes, such as Gymnasium's TimeLimit, is not part of the MDP.")
         return out
 
@@ -400,14 +407,16 @@ class Report:
     def _repr_html_(self) -> str:
         return self.html()
 
-    def html(self, links: str | None = None) -> str:
+    def html(self, links: str | None = None, shared_notes: Collection[str] = ()) -> str:
         """The report as self-contained HTML: the key numbers, the diagnosis, two figures, and the notes
         folded under a summary line.
 
         ``links``: the address of the book's chapter pages, e.g. ``"https://example.org/book/"``, to which
         each chapter's path (``"convergence/landscape.html"``) is appended. By default the chapters are
         links when the report is rendered for the HTML book (:data:`BOOK_LINKS`), and plain titles
-        anywhere else, where a relative link would lead nowhere.
+        anywhere else, where a relative link would lead nowhere. ``shared_notes``: notes (as
+        :meth:`_notes` words them) left out because they are shown elsewhere, once for several reports
+        (:func:`gallery`).
 
         Examples
         --------
@@ -425,12 +434,7 @@ class Report:
         """
         from ..viz.report import report_figures
 
-        if links is None:
-            from ..viz.interactive import STATIC_ENV
-
-            links = BOOK_LINKS if os.environ.get(STATIC_ENV) == "1" else ""
-        elif not isinstance(links, str):
-            raise TypeError(f"links: expected the address of the book's chapter pages (a string), got {type(links).__name__}")
+        links = _links(links)
 
         def markup(text: str) -> str:
             return _html(text, links)
@@ -445,7 +449,7 @@ class Report:
                           f"background:#fff'></div><figcaption>{markup(caption)}</figcaption></figure>"
                           for png, (w, h), alt, caption in report_figures(self))
         paragraphs = "".join(f"<p>{markup(p)}</p>" for p in self._diagnosis())
-        notes = self._notes()
+        notes = [n for n in self._notes() if n not in shared_notes]
         m = self.mdp
         lo, hi = self.rewards
         head = (f"{m.S} states, {m.A} actions, $γ$ = {m.gamma:g}, expected rewards $r(s, a)$ in [{_num(lo)}, {_num(hi)}]"
@@ -457,6 +461,17 @@ class Report:
                       f"({len(notes)})</summary><ul>{items}</ul></details>")
         return (f"<div class='pgbook-report'>{_STYLE}<p class='pgbook-report-head'><strong>pgbook.explain</strong>: "
                 f"{markup(head)}</p><dl class='pgbook-report-numbers'>{rows}</dl>{paragraphs}{figures}{folded}</div>")
+
+
+def _links(links: str | None) -> str:
+    """The address chapters link to (:meth:`Report.html`): by default the book's in its build, none elsewhere."""
+    if links is None:
+        from ..viz.interactive import STATIC_ENV
+
+        return BOOK_LINKS if os.environ.get(STATIC_ENV) == "1" else ""
+    if not isinstance(links, str):
+        raise TypeError(f"links: expected the address of the book's chapter pages (a string), got {type(links).__name__}")
+    return links
 
 
 # The key numbers are a list of (what, value) rows, not a table: each row wraps within the page's
@@ -708,7 +723,16 @@ class Gallery:
         return "\n\n".join(f"=== {label} ===\n{r.text()}" for label, r in self.reports.items())
 
     def _repr_html_(self) -> str:
-        panels = [r.html() for r in self.reports.values()]
+        # A note every report makes is said once, above the buttons; each report keeps the ones that differ.
+        notes = [r._notes() for r in self.reports.values()]
+        shared = [n for n in notes[0] if all(n in other for other in notes[1:])] if len(notes) > 1 else []
+        panels = [r.html(shared_notes=shared) for r in self.reports.values()]
+        common = ""
+        if shared:
+            links = _links(None)
+            items = "".join(f"<li>{_html(n, links)}</li>" for n in shared)
+            common = (f"<details class='pgbook-report-notes'><summary>Notes that hold for every example "
+                      f"({len(shared)})</summary><ul>{items}</ul></details>")
         key = "pgbook-gallery-" + hashlib.sha1("".join(self.reports).encode() + "".join(panels).encode()).hexdigest()[:10]
         radios, labels, rules = [], [], []
         for k, label in enumerate(self.reports):
@@ -729,7 +753,7 @@ class Gallery:
                  "border:1px solid rgba(127,127,127,.6)}"
                  + "".join(f"#{key} {r}" for r in rules) + "</style>")
         panels_html = "".join(f"<div class='pgbook-gallery-panel'>{p}</div>" for p in panels)
-        return (f"<div class='pgbook-gallery' id='{key}'>{style}{''.join(radios)}"
+        return (f"<div class='pgbook-gallery' id='{key}'>{style}{common}{''.join(radios)}"
                 f"<div class='pgbook-gallery-buttons' role='radiogroup'>{''.join(labels)}</div>"
                 f"<div class='pgbook-gallery-panels'>{panels_html}</div></div>")
 
@@ -751,7 +775,18 @@ def _iterations(n: int) -> str:
 
 
 def _share(x: float) -> str:
-    return f"{x:.1%}" if x >= 0.001 else f"{x:.2g}"
+    """A share as a percentage to 2 significant figures, every size in the same unit, so that a ratio of
+    two shares can be read off the printed ones (3.9% and 0.11%, not 3.9% and 0.1%).
+
+    >>> _share(0.0387), _share(0.00113), _share(0.0000022), _share(1.0)
+    ('3.9%', '0.11%', '0.00022%', '100%')
+    """
+    return f"{_sig(100.0 * x)}%"
+
+
+def _sig(x: float, digits: int = 2) -> str:
+    """``x`` to ``digits`` significant figures, positional (never 1e+02)."""
+    return np.format_float_positional(x, precision=digits, unique=False, fractional=False, trim="-")
 
 
 def _join(items: list[str]) -> str:

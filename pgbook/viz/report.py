@@ -22,8 +22,12 @@ from .visitation import mark_legend_height, plot_visitation
 #: PNG pixels per displayed pixel.
 PIXEL_RATIO = 2
 PG_COLOUR, NPG_COLOUR = PALETTE["orange"], PALETTE["blue"]
-#: Width in inches of the runs' figure: whole on a 390 px phone inside the report's box.
+#: Width in inches of the runs' figure and of a squarish grid's visitation figure. The report's figures
+#: have text of 11 pt or more and are at most 5.4 in wide (:data:`.style.FIGURE_WIDTH` at most), so
+#: that in a cell tagged ``fit-width`` they shrink to a phone's column with their text still legible.
 RUNS_WIDTH = 4.4
+#: Height in inches of one visitation panel at most: two of them, stacked, stay less than a screen tall.
+PANEL_HEIGHT = 2.4
 
 
 def report_figures(report) -> list[tuple[bytes, tuple[int, int], str, str]]:
@@ -70,33 +74,38 @@ def plot_runs(ax, report, t_max=None) -> None:
     if report.verdict == "plateau":
         end = report.first_tenth["PG"] + 1
         ax.axvspan(1, end, color=PG_COLOUR, alpha=0.15, lw=0)
-        ax.text(1.0, floor * 2, f"PG's plateau:\n{end - 1} iterations", fontsize=10, ha="left", va="bottom")
+        ax.text(1.0, floor * 2, f"PG's plateau:\n{end - 1} iterations", fontsize=11, ha="left", va="bottom")
     ax.set_ylim(floor, top)
     ax.set_xlim(0.8, t_max)
     ax.xaxis.set_minor_locator(NullLocator())  # minor log ticks: clutter, and most of the drawing time
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set(xlabel="iteration t + 1", ylabel="gap V*(ρ) − V⁽ᵗ⁾(ρ)")
-    ax.legend(loc="upper left", bbox_to_anchor=(-0.15, -0.15), ncol=1, fontsize=10, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(-0.15, -0.15), ncol=1, fontsize=11, frameon=False)
 
 
 def plot_sweep(fig: Figure, reports, value, name: str) -> None:
     """Reports of one MDP family along a parameter, at ``value``: the runs above, the counts below.
 
-    fig: a figure about 3.5 x 7.4 inches (whole on a 390 px phone) (its layout engine is switched off: the axes are placed by hand);
+    fig: a figure 3.5 inches wide (whole on a 390 px phone) and about 7.9 tall (its layout engine is
+    switched off: the axes are placed by hand, in inches from its top and bottom);
     reports: ``{parameter value: Report}`` from :func:`pgbook.explain`, every one with PG and NPG runs;
     value: the key shown; name: the parameter's name as the reader sees it ("the corridor's width").
     Top, :func:`plot_runs` at ``value`` on an iteration axis that is the same for every value; bottom, the
-    iterations PG needs for 10% and 90% of its gap, and NPG for 90%, against the parameter (logarithmic).
+    iterations PG needs for 10% and 90% of its gap, and NPG for 90%, against the parameter (logarithmic),
+    with its legend under the axes, off the markers.
     """
     if value not in reports:
         raise ValueError(f"value: {value!r} is not one of the reports' keys {list(reports)}")
     fig.set_layout_engine("none")
+    height = fig.get_size_inches()[1]
     keys = sorted(reports)
     t_max = 1.5 * max(max(r.pg.iterations, r.npg.iterations) for r in reports.values())
-    top = fig.add_axes((0.21, 0.60, 0.75, 0.35))
+    # Inches: the title above the top axes; under them their tick labels, axis label and legend (four rows);
+    # under the bottom axes theirs, and its legend in two columns.
+    top = fig.add_axes((0.21, 1 - 3.0 / height, 0.75, 2.6 / height))
     plot_runs(top, reports[value], t_max=t_max)
     top.set_title(f"{name} = {value}", fontsize=12)
-    bottom = fig.add_axes((0.21, 0.08, 0.75, 0.28))
+    bottom = fig.add_axes((0.21, 1.15 / height, 0.75, 2.0 / height))
     for label, counts, colour, marker, style in (
             ("PG, 10% of the gap", [r.first_tenth["PG"] for r in reports.values()], PG_COLOUR, "o", "-"),
             ("PG, 90%", [r.nine_tenths["PG"] for r in reports.values()], PG_COLOUR, "s", "--"),
@@ -109,23 +118,23 @@ def plot_sweep(fig: Figure, reports, value, name: str) -> None:
     bottom.yaxis.set_minor_locator(NullLocator())
     bottom.set_xticks(keys)
     bottom.set(xlabel=name, ylabel="iterations")
-    bottom.legend(loc="upper left", fontsize=10, frameon=False)
+    bottom.legend(loc="lower left", bbox_to_anchor=(0.0, 0.0), bbox_transform=fig.transFigure, ncol=2,
+                  fontsize=11, frameon=False, handlelength=1.6, columnspacing=0.8)
 
 
 def visitation_figure(report) -> Figure:
-    """The visitation of the optimal policy from rho beside the uniform policy's from mu."""
+    """The visitation of the optimal policy from rho above the uniform policy's from mu."""
     m = report.mdp
     keys = report.key_states
     if isinstance(m, GridMDP):
         rows, cols = m.shape
-        stacked = cols > 2 * rows
         legend = mark_legend_height(m)  # plot_visitation names the X mark under the figure
-        if stacked:  # two wide panels, one above the other
-            # Each panel 0.85 of the width, plus 1.7 in for the titles, the gap and the colour bar under both.
-            height = 2 * 0.85 * FIGURE_WIDTH * rows / cols + 1.7 + legend
-        else:
-            height = max(1.9, 0.36 * FIGURE_WIDTH * rows / cols / 0.8 + 0.35) + legend
-        fig = Figure(figsize=(FIGURE_WIDTH, height), dpi=100, facecolor="white")
+        # One panel above the other, so that the figure fits a phone's column: a wide grid across the
+        # figure's width, a squarer one narrower, so that the two panels stay less than a screen tall.
+        width = FIGURE_WIDTH if cols > 2 * rows else RUNS_WIDTH
+        panel = min(0.85 * width * rows / cols, PANEL_HEIGHT)  # each grid's height
+        # Plus 1.7 in for the titles, the gap and the colour bar under both.
+        fig = Figure(figsize=(width, 2 * panel + 1.7 + legend), dpi=100, facecolor="white")
         both = np.r_[report.d_star, report.d_uniform]
         vmax = float(both.max())
         # Logarithmic: the absorbing cells hold most of the time, and a linear scale would paint every
@@ -135,13 +144,13 @@ def visitation_figure(report) -> Figure:
         where = np.where((report.d_star > 0)[:, None], report.pi_star, 1.0 / m.A)
         axes = plot_visitation(fig, m, report.d_star, report.d_uniform, pi=where, arrows="left",
                                titles=("optimal policy π*, from ρ", "uniform policy, from μ"), vmax=vmax,
-                               vmin=vmin, annotate=cols <= 8, stacked=stacked)
+                               vmin=vmin, annotate=panel / rows >= 0.45, stacked=True)  # 11 pt numbers fit a cell
         for ax in axes:
             for s in keys:
                 i, j = m.cells[int(s)]
                 ax.add_patch(Rectangle((j - 0.47, i - 0.47), 0.94, 0.94, fill=False, ec=PALETTE["orange"], lw=2.5))
         return fig
-    fig = Figure(figsize=(FIGURE_WIDTH, 3.2), dpi=100, facecolor="white", layout="constrained")
+    fig = Figure(figsize=(RUNS_WIDTH, 3.2), dpi=100, facecolor="white", layout="constrained")
     ax = fig.add_subplot()
     order = np.argsort(-report.d_star, kind="stable")
     rank = np.arange(1, m.S + 1)
@@ -154,12 +163,12 @@ def visitation_figure(report) -> Figure:
     for s in keys:
         k = position[int(s)]
         ax.annotate(f"state {int(s)}", (rank[k], max(report.d_star[s], tiny)), xytext=(6, 6),
-                    textcoords="offset points", fontsize=10)
+                    textcoords="offset points", fontsize=11)
         ax.plot(rank[k], max(report.d_star[s], tiny), "o", ms=9, mfc="none", mec=PALETTE["vermillion"], mew=2)
     ax.set_ylim(max(tiny, 0.3 * float(np.min(np.r_[report.d_star, report.d_uniform][np.r_[report.d_star,
                 report.d_uniform] > 0], initial=1.0))), 1.5)
     ax.set(xlabel="states, sorted by the optimal policy's visitation", ylabel="visitation")
-    ax.legend(loc="upper right", fontsize=10, frameon=False)
+    ax.legend(loc="upper right", fontsize=11, frameon=False)
     return fig
 
 

@@ -155,7 +155,7 @@ def test_the_table_gives_the_gap_each_run_leaves_beside_its_counts():
     assert rows["PG (η = 1): iterations to close 10% / 90% of the initial gap V*(ρ) - V^π₀(ρ)"] == "1 / 1"
     last = mdp.rho @ r.V_star - pgbook.value(mdp, r.pg.pi[-1]) @ mdp.rho
     share = last / (mdp.rho @ (r.V_star - pgbook.value(mdp, pgbook.uniform(mdp))))
-    assert rows["PG: gap left after T = 2000 iterations (share of the initial gap)"] == f"{last:.3g} ({share:.1%})"
+    assert rows["PG: gap left after T = 2000 iterations (share of the initial gap)"] == f"{last:.3g} ({100 * share:.2g}%)"
     assert any(what.startswith("NPG: gap left after T = ") for what in rows)
     n = r.npg.iterations  # NPG stops first: the runs are compared at its T
     assert n < r.pg.iterations
@@ -164,6 +164,35 @@ def test_the_table_gives_the_gap_each_run_leaves_beside_its_counts():
                  "so equal compute)"] == f"{float(r.gap_pg[n]):.3g} / {npg_last:.3g}")
     assert sum(what.startswith("mismatch coefficient") and "over the non-terminal states" in what for what in rows) == 1
     assert "over the non-terminal states" not in str(explained("chain")[1])  # no terminal state: every state
+
+
+WHERE = re.compile(r"spends (\S+) of its discounted time there, the uniform policy from μ (\S+): (\S+) times less")
+
+
+def ratio_follows_from_the_shares(sentence: str) -> bool:
+    """The "where the gap lies" sentence prints two shares in one unit (%) and their ratio, which is the ratio
+    of the shares as printed, to the ratio's own two significant figures."""
+    d_star, d_0, ratio = WHERE.search(sentence).groups()
+    if not (d_star.endswith("%") and d_0.endswith("%")):
+        return False
+    exact = float(d_star[:-1]) / float(d_0[:-1])
+    half_digit = 0.5 * 10.0 ** (math.floor(math.log10(float(ratio))) - 1)  # half a unit of its 2nd significant figure
+    return abs(float(ratio) - exact) <= half_digit
+
+
+@pytest.mark.slow
+def test_the_ratio_of_visits_follows_from_the_printed_shares():
+    """π* spends 3.9% of its time there, the uniform policy 0.11%: 35 times less (3.9/0.11), not 0.1% and 34."""
+    r = explained("frozen lake")[1]
+    sentence = r.diagnosis()[1]
+    assert ratio_follows_from_the_shares(sentence), sentence
+    keys = r.key_states
+    d_star, d_0 = r.d_star[keys].sum(), r.d_uniform[keys].sum()
+    old = WHERE.sub(f"spends {d_star:.1%} of its discounted time there, the uniform policy from μ {d_0:.1%}: "
+                    f"{d_star / d_0:.3g} times less", sentence)  # the former print: 0.1%, and the ratio of the exact shares
+    assert not ratio_follows_from_the_shares(old), old
+    assert not ratio_follows_from_the_shares("spends 4.3% of its discounted time there, the uniform policy from μ "
+                                             "0.00022: 200 times less")  # two units
 
 
 @pytest.mark.slow
@@ -368,6 +397,34 @@ def test_the_gallery_switches_between_reports_without_a_kernel():
     assert "the lake" in repr(gallery) and "the chain" in repr(gallery)
 
 
+@pytest.mark.slow
+def test_the_gallery_says_once_the_notes_every_report_makes():
+    """A note every report of a gallery makes is shown once, above the buttons; each report keeps the rest."""
+    lake = explained("frozen lake")[1]
+    cliff = pgbook.explain(loaders.from_gymnasium("CliffWalking-v1", gamma=0.99), T=50)
+    html = report.gallery({"the lake": lake, "the cliff": cliff})._repr_html_()
+    shared = [n for n in lake._notes() if n in cliff._notes()]
+    assert shared and any(n not in cliff._notes() for n in lake._notes())  # some notes shared, some not
+    items = re.findall(r"<li>(.*?)</li>", html)
+    for note in lake._notes() + cliff._notes():
+        expected = 1 if note in shared else (note in lake._notes()) + (note in cliff._notes())
+        assert items.count(report._html(note)) == expected, note
+    assert html.index("Notes that hold for every example") < html.index("<input type='radio'")
+
+
+@pytest.mark.slow
+def test_an_infinite_mismatch_comes_with_the_uniform_mus():
+    """mu = rho (the start cell) misses states pi* visits: the row below gives the coefficient for a uniform mu,
+    over the non-terminal states as the row above (over every state, the absorbing goal would set it)."""
+    mdp, r = explained("frozen lake")
+    rows = {what: value for what, value, _ in r.summary()}
+    (what,) = [w for w in rows if w.startswith("the same for a uniform μ")]
+    live = ~mdp.terminal
+    assert rows[what] == f"{mdp.S * r.d_star[live].max():.3g}"
+    assert rows[what] != f"{mdp.S * r.d_star.max():.3g}"  # over every state: the goal's
+    assert not any(w.startswith("the same for a uniform μ") for w in (row[0] for row in explained("random")[1].summary()))  # rho > 0
+
+
 # --- bad input --------------------------------------------------------------------------------------
 
 
@@ -405,7 +462,7 @@ def test_the_sweep_figure_keeps_its_iteration_axis_and_refuses_an_unknown_value(
     sweep = {h: pgbook.explain(envs.chain(h), T=300) for h in (2, 3)}
     ends = []
     for h in sweep:
-        fig = Figure(figsize=(4.6, 7.4))
+        fig = Figure(figsize=(3.5, 7.9))
         plot_sweep(fig, sweep, h, "H")
         ends.append(fig.axes[0].get_xlim()[1])
         assert type(fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine" and len(fig.axes) == 2
