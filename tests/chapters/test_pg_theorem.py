@@ -447,6 +447,16 @@ def test_the_tutorial_form_is_one_tenth():
     np.testing.assert_allclose(d[:, None] * pi * adv / grad, 1 - GAMMA, rtol=1e-6)
 
 
+def test_the_tutorial_form_stays_away():
+    """'the tutorial's form ... keeps its distance to the finite differences at gamma max|grad V| ~ 0.3
+    whatever h is' (the exercise): 0.3 to one digit, at a coarse and a fine step."""
+    pi, _, adv, d, _, grad = softmax_case()
+    assert round(GAMMA * np.abs(grad).max(), 1) == 0.3
+    for h in (1e-2, 1e-5):
+        fd = central(lambda th: MDP.rho @ iterated_value(MDP, softmax_rows(th), sweeps=400), THETA, h=h)
+        assert np.abs(d[:, None] * pi * adv - fd).max() == pytest.approx(GAMMA * np.abs(grad).max(), rel=0.01)
+
+
 def test_the_slice_and_the_arrows():
     """The immediate part is horizontal (it leaves state 1's parameters alone), and the figure's
     example: at theta_10 = -3 the immediate part points right; raising theta_10 turns it round: 'at
