@@ -412,6 +412,10 @@ def test_the_numbers_the_prose_states(page):
     assert f"{total:.1f}" == "6.2"  # "the total standard error is 6.2 times smaller"
     by_coordinate = page["se"] / page["se_b"]
     assert by_coordinate.min() < 6.2 < by_coordinate.max()  # "one coordinate at a time the factor varies around 6.2"
+    mean = plain.mean(axis=0)  # the table of the mean of the 20,000 estimates
+    np.testing.assert_allclose(mean.sum(axis=1), 0.0, atol=1e-12)  # "each row adds up to zero"
+    assert (np.sign(mean) == np.sign(page["grad"])).all()  # "every entry already has the sign of the exact gradient"
+    assert f"{np.abs(mean - page['grad']).max():.2f}" == "0.01"  # "within about 0.01 of it"
 
 
 def test_the_relative_error_rises_again_near_pi_one():

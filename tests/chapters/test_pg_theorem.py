@@ -381,8 +381,8 @@ def recursion_parts(page, discount=TWO.gamma, next_state="s1"):
             return entries(mp_value(P, r, gamma, mp_softmax([[x[0][0], 0], [x[0][1], 0]]))[0])
 
         totals, sums = [], []
-        for x0 in np.linspace(-2, 2, 5):  # the figure's 20 frames
-            for y0 in np.linspace(-3, 3, 4):
+        for x0 in np.linspace(-2, 2, 5):  # the figure's 35 frames
+            for y0 in np.linspace(-3, 3, 7):
                 point = [[mpmath.mpf(x0), mpmath.mpf(y0)]]
                 G = mp_gradient(values, point)[0]  # G[j][s]: d V(s) / d (theta_00, theta_10)[j]
                 pi = mp_softmax([[point[0][0], 0], [point[0][1], 0]])
@@ -447,14 +447,29 @@ def test_the_tutorial_form_is_one_tenth():
     np.testing.assert_allclose(d[:, None] * pi * adv / grad, 1 - GAMMA, rtol=1e-6)
 
 
+def test_the_tutorial_form_stays_away():
+    """'the tutorial's form ... keeps its distance to the finite differences at gamma max|grad V| ~ 0.3
+    whatever h is' (the exercise): 0.3 to one digit, at a coarse and a fine step."""
+    pi, _, adv, d, _, grad = softmax_case()
+    assert round(GAMMA * np.abs(grad).max(), 1) == 0.3
+    for h in (1e-2, 1e-5):
+        fd = central(lambda th: MDP.rho @ iterated_value(MDP, softmax_rows(th), sweeps=400), THETA, h=h)
+        assert np.abs(d[:, None] * pi * adv - fd).max() == pytest.approx(GAMMA * np.abs(grad).max(), rel=0.01)
+
+
 def test_the_slice_and_the_arrows():
     """The immediate part is horizontal (it leaves state 1's parameters alone), and the figure's
-    example: at theta_10 = -3 the immediate part points right; raising theta_10 turns it round."""
+    example: at theta_10 = -3 the immediate part points right; raising theta_10 turns it round: 'at
+    theta_10 = 1 the point has just crossed the dashed line and the immediate part is barely negative; at 2
+    and 3 it is clearly negative'."""
     def immediate(x, y):
         pi = softmax_rows(np.array([[x, 0.0], [y, 0.0]]))
         V = iterated_value(TWO, pi)
         return pi[0, 0] * (q_of(TWO, V)[0, 0] - V[0])  # the theta_00 coordinate
     assert immediate(0.0, -3.0) > 0 and immediate(0.0, 3.0) < 0  # the sliders start at theta_00 = 0
+    assert immediate(0.0, 0.0) > 0 > immediate(0.0, 1.0)  # the dashed line lies between the slider's 0 and 1
+    barely, clearly = -immediate(0.0, 1.0), -np.array([immediate(0.0, 2.0), immediate(0.0, 3.0)])
+    assert barely < 0.005 and clearly.min() > 0.01  # at 1 its bar reads -0.00x; at 2 and 3, -0.0x or more
 
 
 def test_the_exercise_from_the_performance_difference_lemma():
