@@ -299,8 +299,7 @@ class Report:
         names = _join([self.state_name(int(s)) for s in keys])
         d_star, d0 = float(self.d_star[keys].sum()), float(self.d_uniform[keys].sum())
         A = self.mdp.A
-        # The ratio of the shares as printed, so that it follows from them.
-        ratio = "infinitely many" if d0 == 0 else _sig(float(_share(d_star)[:-1]) / float(_share(d0)[:-1]))
+        ratio = "infinitely many" if d0 == 0 else _sig(d_star / d0)
         if self.verdict in ("plateau", "stuck"):
             slow = "that is the plateau above, which lasts until PG's policy finds the way there"
         elif self.verdict == "no plateau":
@@ -776,7 +775,7 @@ def _iterations(n: int) -> str:
 
 def _share(x: float) -> str:
     """A share as a percentage to 2 significant figures, every size in the same unit, so that a ratio of
-    two shares can be read off the printed ones (3.9% and 0.11%, not 3.9% and 0.1%).
+    two shares can be checked against the printed ones (3.9% and 0.11%, not 3.9% and 0.1%).
 
     >>> _share(0.0387), _share(0.00113), _share(0.0000022), _share(1.0)
     ('3.9%', '0.11%', '0.00022%', '100%')
