@@ -509,7 +509,7 @@ def soft_gap_slope(page, power=2, eta=ETA_TAU, rate="hessian"):
     else:
         slowest = np.sort(np.abs(np.linalg.eigvalsh(soft_hessian_np())))[MDP.S]
         log_q = power * np.log(1 - eta * slowest)
-    page.close(slope / log_q, 1.0)
+    page.close(slope, log_q)
 
 
 @twin("softmax_pg/plain-lojasiewicz-exponent", wrong={"entropy-exponent-one-half": dict(expected=0.5)})
