@@ -509,7 +509,7 @@ def soft_gap_slope(page, power=2, eta=ETA_TAU, rate="hessian"):
     else:
         slowest = np.sort(np.abs(np.linalg.eigvalsh(soft_hessian_np())))[MDP.S]
         log_q = power * np.log(1 - eta * slowest)
-    page.close(slope / log_q, 1.0)
+    page.close(slope, log_q)
 
 
 @twin("softmax_pg/plain-lojasiewicz-exponent", wrong={"entropy-exponent-one-half": dict(expected=0.5)})
@@ -649,6 +649,7 @@ def test_the_three_arm_phases():
     assert f"{pi[back, 2] / p0:.3f}" == "0.075"
     first, rest = back * ETA_BANDIT * 0.1 * p0, (T - back) * ETA_BANDIT * 0.1 * p0
     assert f"{first:.2f}" == "1.23" and f"{rest:.2f}" == "0.61" and abs(first + rest - 1.83) < 0.01
+    assert abs(back / T - 2 / 3) < 1 / 60  # the page's sentence: "the worst arm's pull costs two thirds of the wait"
     step = np.diff(log_ratio)
     turn = np.argmax(step > 0)  # the log-ratio starts to rise where 2 Delta pi(a*) = 0.8 pi(a_3), to first order
     assert abs(pi[turn, 2] / pi[turn, 0] - 0.25) < 0.01
