@@ -381,7 +381,7 @@ def recursion_parts(page, discount=TWO.gamma, next_state="s1"):
             return entries(mp_value(P, r, gamma, mp_softmax([[x[0][0], 0], [x[0][1], 0]]))[0])
 
         totals, sums = [], []
-        for x0 in np.linspace(-2, 2, 5):  # the figure's 35 frames
+        for x0 in np.linspace(-2, 2, 3):  # the figure's 21 frames
             for y0 in np.linspace(-3, 3, 7):
                 point = [[mpmath.mpf(x0), mpmath.mpf(y0)]]
                 G = mp_gradient(values, point)[0]  # G[j][s]: d V(s) / d (theta_00, theta_10)[j]
