@@ -29,6 +29,7 @@ from PIL import Image
 
 from .. import _validate as validate
 from .interactive import PIXEL_RATIO
+from .style import MIN_FONT_SIZE
 
 #: Okabe-Ito colours (colour-blind safe): the total (black), then the parts (orange, blue, green, vermillion).
 COLOURS = ("#000000", "#E69F00", "#0072B2", "#009E73", "#D55E00")
@@ -191,4 +192,5 @@ class GradientSlice:
                 bars.barh(y, width, height=0.85 * step, color=colour)
                 text = f"{v[coordinate]:+.3f}"
                 bars.text(width + (0.05 if width >= 0 else -0.05), y, text,
-                          ha="left" if width >= 0 else "right", va="center", color=colour, fontsize=9)
+                          ha="left" if width >= 0 else "right", va="center", color=colour,
+                          fontsize=MIN_FONT_SIZE)  # the values are the point: legible on a phone
