@@ -59,10 +59,10 @@ def plot_estimates(ax: Axes, exact, mean, stderr, *, labels=None, title: str | N
 
 def plot_error_rate(ax: Axes, n, rms, sigma: float, *, title: str | None = None) -> None:
     r"""The root-mean-square error of a Monte Carlo mean against the number of samples, on log-log
-    axes, with the line :math:`\sigma/\sqrt n` that the central limit theorem predicts.
+    axes, with the line :math:`\sqrt{\operatorname{tr}\Sigma / n}` that the central limit theorem predicts.
 
     n: (k,) positive sample sizes; rms: (k,) measured errors; sigma: the predicted scale
-    (:math:`\sqrt{\operatorname{tr}\Sigma}` for a vector estimate with covariance :math:`\Sigma`).
+    :math:`\sqrt{\operatorname{tr}\Sigma}`, for a gradient estimate of one sample with covariance :math:`\Sigma`.
     """
     n_a = validate.array(n, "n", ndim=1)
     rms_a = validate.array(rms, "rms", ndim=1)
@@ -71,7 +71,7 @@ def plot_error_rate(ax: Axes, n, rms, sigma: float, *, title: str | None = None)
     if (n_a <= 0).any() or (rms_a <= 0).any():
         raise ValueError("n, rms: must be positive for a log-log plot")
     grid = np.geomspace(n_a.min(), n_a.max(), 50)
-    ax.loglog(grid, sigma / np.sqrt(grid), color=BLUE, lw=1.5, label=r"$\sigma/\sqrt{n}$ (predicted)")
+    ax.loglog(grid, sigma / np.sqrt(grid), color=BLUE, lw=1.5, label=r"$\sqrt{\mathrm{tr}\,\Sigma\,/\,n}$ (predicted)")
     ax.loglog(n_a, rms_a, "o", color=VERMILLION, ms=5, label="measured")
     ax.set(xlabel="episodes n", ylabel=r"RMS of $\|\widehat{\nabla V} - \nabla V\|$")
     ax.legend()
